@@ -1,0 +1,101 @@
+/** One decoded frame of a capture. Fields a layer does not have are absent. */
+export interface Packet {
+  /** 0-based position in the capture file. */
+  index: number;
+  /** Seconds since the epoch, with fractional part. */
+  time: number;
+  /** Bytes on the wire (the pcap record's original length). */
+  length: number;
+  /** Linux cooked captures (-i any) record the interface index and direction; Ethernet records MACs. */
+  link: { type: 'ethernet' | 'linux-sll' | 'linux-sll2' | 'raw'; src?: string; dst?: string; ifindex?: number; direction?: 'in' | 'out' | 'other' };
+  ip?: IpHeader;
+  tcp?: TcpHeader;
+  udp?: UdpHeader;
+  icmp?: IcmpHeader;
+}
+
+export interface IpHeader {
+  version: 4 | 6;
+  src: string;
+  dst: string;
+  /** TTL (IPv4) or hop limit (IPv6). */
+  ttl: number;
+  /** Transport protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, 44 IPv6 fragment ...). */
+  protocol: number;
+  /** Total length of the IP packet (header and payload). */
+  totalLength: number;
+  /** IPv4 only. */
+  id?: number;
+  dontFragment?: boolean;
+  moreFragments?: boolean;
+  /** Fragment offset in bytes (IPv4 header, or an IPv6 fragment header). */
+  fragmentOffset?: number;
+}
+
+export interface TcpFlags {
+  fin: boolean;
+  syn: boolean;
+  rst: boolean;
+  psh: boolean;
+  ack: boolean;
+  urg: boolean;
+  ece: boolean;
+  cwr: boolean;
+}
+
+export interface TcpHeader {
+  srcPort: number;
+  dstPort: number;
+  /** Absolute (not relative) sequence and acknowledgement numbers, unsigned 32-bit. */
+  seq: number;
+  ack: number;
+  flags: TcpFlags;
+  /** Raw window field (not scaled). */
+  window: number;
+  options: { mss?: number; windowScale?: number; sackPermitted?: boolean; timestamp?: { value: number; echo: number } };
+  payload: Buffer;
+}
+
+export interface UdpHeader {
+  srcPort: number;
+  dstPort: number;
+  /** UDP length field (header + payload). */
+  length: number;
+  payload: Buffer;
+}
+
+export interface IcmpHeader {
+  /** 4 for ICMP, 6 for ICMPv6. */
+  version: 4 | 6;
+  type: number;
+  code: number;
+  /** Echo request/reply only. */
+  id?: number;
+  seq?: number;
+  /** Bytes after the 8-byte ICMP header. */
+  payloadLength: number;
+}
+
+export type SocketProto = 'tcp' | 'udp' | 'unix';
+
+/** One row of a socket table, whichever tool printed it. */
+export interface SocketEntry {
+  proto: SocketProto;
+  /** 4 or 6 for inet sockets. */
+  family?: 4 | 6;
+  /** Normalised upper-case state with underscores: LISTEN, ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1,
+   *  FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, CLOSING, UNCONN (UDP/unix not connected), CONNECTED. */
+  state: string;
+  recvQ: number;
+  sendQ: number;
+  localAddress: string;
+  localPort?: number;
+  peerAddress?: string;
+  peerPort?: number;
+  /** Unix sockets: the path, if bound to one. */
+  path?: string;
+  /** Unix sockets: stream or dgram. */
+  unixType?: 'stream' | 'dgram' | 'seqpacket';
+  pid?: number;
+  program?: string;
+}
