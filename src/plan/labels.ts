@@ -1,0 +1,29 @@
+/** The one label set toplab puts on everything it creates. `lab down` and clean-up find resources by these alone. */
+export const LABEL = {
+  managed: 'org.toplab.managed',
+  lab: 'org.toplab.lab',
+  instance: 'org.toplab.instance',
+  node: 'org.toplab.node',
+  network: 'org.toplab.network',
+  role: 'org.toplab.role',
+  /** Declared subnet of a network (the instance's real subnet is the Docker network's own). */
+  declaredSubnet: 'org.toplab.declared-subnet',
+  /** Declared addresses of a node, `net=addr,...` (real ones are the container's). */
+  declaredAddresses: 'org.toplab.declared-addresses',
+  labFile: 'org.toplab.lab-file',
+  created: 'org.toplab.created',
+} as const;
+
+export type Role = 'node' | 'observer' | 'network';
+
+export function baseLabels(lab: string, instance: string): Record<string, string> {
+  return { [LABEL.managed]: 'true', [LABEL.lab]: lab, [LABEL.instance]: instance };
+}
+
+/** Docker label filters for one lab instance, one lab, or every toplab resource. */
+export function labelFilter(lab?: string, instance?: string): string[] {
+  const f = [`${LABEL.managed}=true`];
+  if (lab !== undefined) f.push(`${LABEL.lab}=${lab}`);
+  if (instance !== undefined) f.push(`${LABEL.instance}=${instance}`);
+  return f;
+}
