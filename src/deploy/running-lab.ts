@@ -1,0 +1,54 @@
+import type { Lab } from '../lab/model.js';
+import { LABEL, labelFilter } from '../plan/labels.js';
+import { planLab, type LabPlan } from '../plan/plan.js';
+import type { ResourceSummary, Runtime } from '../runtime/runtime.js';
+
+/** A deployed lab instance: its plan and the containers that carry its nodes. */
+export interface RunningLab {
+  lab: Lab;
+  plan: LabPlan;
+  runtime: Runtime;
+  /** Node name → container id. */
+  containers: Map<string, string>;
+}
+
+export interface InstanceState {
+  containers: ResourceSummary[];
+  networks: ResourceSummary[];
+  /** Every node container and network of the plan exists and every node runs. */
+  complete: boolean;
+}
+
+export async function instanceState(runtime: Runtime, lab: Lab, instance: string): Promise<InstanceState> {
+  const [containers, networks] = await Promise.all([
+    runtime.listContainers(labelFilter(lab.def.name, instance)),
+    runtime.listNetworks(labelFilter(lab.def.name, instance)),
+  ]);
+  const nodes = containers.filter((c) => c.labels[LABEL.role] === 'node');
+  const complete =
+    Object.keys(lab.def.nodes).every((n) => nodes.some((c) => c.labels[LABEL.node] === n && c.running)) &&
+    Object.keys(lab.def.networks).every((n) => networks.some((x) => x.labels[LABEL.network] === n));
+  return { containers, networks, complete };
+}
+
+/** Rebuilds the handle of a running instance from Docker's labels alone. */
+export function attach(runtime: Runtime, lab: Lab, instance: string, state: InstanceState, image: string): RunningLab {
+  const subnets: Record<string, string> = {};
+  for (const n of state.networks) {
+    const name = n.labels[LABEL.network];
+    if (name !== undefined && n.subnet !== undefined) subnets[name] = n.subnet;
+  }
+  const plan = planLab(lab, { instance, image, fixedSubnets: subnets });
+  const containers = new Map<string, string>();
+  for (const c of state.containers) {
+    const node = c.labels[LABEL.node];
+    if (c.labels[LABEL.role] === 'node' && node !== undefined) containers.set(node, c.id);
+  }
+  return { lab, plan, runtime, containers };
+}
+
+export function containerOf(running: RunningLab, node: string): string {
+  const id = running.containers.get(node);
+  if (id === undefined) throw new Error(`node ${node} has no container in ${running.plan.lab}/${running.plan.instance}`);
+  return id;
+}

@@ -1,0 +1,80 @@
+import { EngineError, errorMessage } from '../errors.js';
+import type { Lab } from '../lab/model.js';
+import { planLab, type LabPlan } from '../plan/plan.js';
+import type { CompiledProgram } from '../programs/compile.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { programFiles } from '../exercise/programs.js';
+import { removeInstance } from './down.js';
+import { attach, instanceState, type RunningLab } from './running-lab.js';
+
+export interface UpOptions {
+  runtime: Runtime;
+  instance: string;
+  image: string;
+  /** Compiled programs to install, by program name. */
+  programs: CompiledProgram[];
+  onProgress?: (line: string) => void;
+}
+
+export interface UpResult {
+  running: RunningLab;
+  /** The instance was already up; nothing was changed. */
+  alreadyUp: boolean;
+  ms: number;
+}
+
+/**
+ * Creates the instance's networks and containers (each group in parallel), all labelled. On an engine
+ * failure everything created so far is removed before the error goes up.
+ */
+export async function deploy(lab: Lab, opts: UpOptions): Promise<UpResult> {
+  const started = Date.now();
+  const { runtime, instance } = opts;
+  const state = await instanceState(runtime, lab, instance);
+  if (state.complete) return { running: attach(runtime, lab, instance, state, opts.image), alreadyUp: true, ms: Date.now() - started };
+  if (state.containers.length > 0 || state.networks.length > 0) {
+    opts.onProgress?.(`removing a partial instance ${lab.def.name}/${instance} left from an earlier run`);
+    await removeInstance(runtime, lab.def.name, instance);
+  }
+  try {
+    const plan = await createNetworks(lab, opts);
+    const containers = new Map<string, string>();
+    await Promise.all(
+      plan.nodes.map(async (node) => {
+        const programs = opts.programs.filter((p) => lab.def.programs[p.name]?.node === node.name);
+        const id = await runtime.createContainer({
+          name: node.container,
+          hostname: node.hostname,
+          image: plan.image,
+          labels: node.labels,
+          networks: node.interfaces.map((i) => {
+            const net = plan.networks.find((n) => n.name === i.network);
+            return { name: net?.dockerName ?? i.network, address: i.address, aliases: [node.name] };
+          }),
+          files: { dir: '/opt', entries: programFiles(programs) },
+        });
+        containers.set(node.name, id);
+      }),
+    );
+    return { running: { lab, plan, runtime, containers }, alreadyUp: false, ms: Date.now() - started };
+  } catch (e) {
+    await removeInstance(runtime, lab.def.name, instance).catch(() => undefined);
+    if (e instanceof EngineError) throw e;
+    throw new EngineError(`could not create ${lab.def.name}/${instance}: ${errorMessage(e)}`, { cause: e });
+  }
+}
+
+/** Plans against the engine's used subnets and creates the networks; retries when another instance wins a race for a subnet. */
+async function createNetworks(lab: Lab, opts: UpOptions): Promise<LabPlan> {
+  for (let attempt = 0; ; attempt++) {
+    const plan = planLab(lab, { instance: opts.instance, image: opts.image, usedSubnets: await opts.runtime.usedSubnets(), attempt });
+    const results = await Promise.allSettled(
+      plan.networks.map((n) => opts.runtime.createNetwork({ name: n.dockerName, subnet: n.subnet, bridge: n.bridge, labels: n.labels })),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (!failed) return plan;
+    const msg = errorMessage(failed.reason);
+    await removeInstance(opts.runtime, lab.def.name, opts.instance);
+    if (!/overlap|conflict|in use/i.test(msg) || attempt >= 8) throw failed.reason;
+  }
+}

@@ -1,0 +1,271 @@
+import Docker from 'dockerode';
+import { PassThrough } from 'node:stream';
+import { EngineError, errorMessage } from '../../errors.js';
+import type { ContainerSpec, EngineInfo, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
+import { makeTar } from './tar.js';
+
+const DEFAULT_MAX_BYTES = 1024 * 1024;
+
+/** Where dockerode will connect, in the words a user would write it. */
+export function engineEndpoint(): string {
+  return process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+}
+
+export class DockerRuntime implements Runtime {
+  readonly docker: Docker;
+
+  constructor(docker?: Docker) {
+    this.docker = docker ?? new Docker();
+  }
+
+  async ping(): Promise<EngineInfo> {
+    try {
+      const v = await this.docker.version();
+      return { endpoint: engineEndpoint(), version: v.Version, apiVersion: v.ApiVersion };
+    } catch (e) {
+      throw new EngineError(`no Docker engine answers at ${engineEndpoint()} (${errorMessage(e)})`, {
+        hint:
+          'start one: on Debian as root, `bash scripts/ensure-docker.sh` installs docker.io and starts dockerd; ' +
+          'elsewhere start Docker and check `docker info`, or set DOCKER_HOST to a reachable engine',
+        cause: e,
+      });
+    }
+  }
+
+  async usedSubnets(): Promise<string[]> {
+    const nets = await this.docker.listNetworks();
+    return nets.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => typeof s === 'string' && s.includes('.')));
+  }
+
+  async createNetwork(spec: NetworkSpec): Promise<void> {
+    await this.docker.createNetwork({
+      Name: spec.name,
+      Driver: 'bridge',
+      Internal: true,
+      CheckDuplicate: true,
+      IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet }] },
+      Options: {
+        'com.docker.network.bridge.name': spec.bridge,
+        // No host address on a lab network: lab programs cannot reach services on the host.
+        'com.docker.network.bridge.inhibit_ipv4': 'true',
+      },
+      Labels: spec.labels,
+    });
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    const [first, ...rest] = spec.networks;
+    const join = spec.joinNamespacesOf;
+    const container = await this.docker.createContainer({
+      name: spec.name,
+      Hostname: join ? undefined : spec.hostname,
+      Image: spec.image,
+      Labels: spec.labels,
+      Cmd: ['sleep', 'infinity'],
+      Env: ['HOME=/home/student', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      NetworkDisabled: false,
+      HostConfig: {
+        Init: true,
+        NetworkMode: join ? `container:${join}` : first?.name ?? 'none',
+        PidMode: join ? `container:${join}` : undefined,
+        CapDrop: ['ALL'],
+        CapAdd: spec.capAdd ?? [],
+        SecurityOpt: ['no-new-privileges'],
+        PidsLimit: spec.limits?.pids ?? 256,
+        Memory: spec.limits?.memoryBytes ?? 512 * 1024 * 1024,
+        MemorySwap: spec.limits?.memoryBytes ?? 512 * 1024 * 1024,
+        NanoCpus: spec.limits?.nanoCpus ?? 1_000_000_000,
+        // Program outputs live here, capped so a flood cannot fill the host's disk.
+        Tmpfs: join ? undefined : { '/run/toplab': 'rw,nosuid,nodev,size=64m,mode=1777' },
+        LogConfig: { Type: 'none', Config: {} },
+      },
+      NetworkingConfig:
+        join || !first
+          ? undefined
+          : { EndpointsConfig: { [first.name]: { IPAMConfig: { IPv4Address: first.address }, Aliases: first.aliases } } },
+    });
+    try {
+      for (const n of rest) {
+        await this.docker.getNetwork(n.name).connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: n.address }, Aliases: n.aliases } });
+      }
+      if (spec.files) await container.putArchive(makeTar(spec.files.entries), { path: spec.files.dir });
+      await container.start();
+    } catch (e) {
+      // A half-made container is removed before the error goes up.
+      await container.remove({ force: true }).catch(() => undefined);
+      throw e;
+    }
+    return container.id;
+  }
+
+  async exec(containerId: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const started = Date.now();
+    const exec = await this.docker.getContainer(containerId).exec({
+      Cmd: cmd,
+      AttachStdout: true,
+      AttachStderr: true,
+      AttachStdin: opts.stdin !== undefined,
+      Tty: false,
+      User: opts.user,
+      WorkingDir: opts.workdir,
+      Env: opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : undefined,
+    });
+    const stream = await exec.start({ hijack: true, stdin: opts.stdin !== undefined });
+    const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+    const out = collector(max, opts.onStdout);
+    const err = collector(max, opts.onStderr);
+    const stdoutPT = new PassThrough();
+    const stderrPT = new PassThrough();
+    stdoutPT.on('data', out.push);
+    stderrPT.on('data', err.push);
+    this.docker.modem.demuxStream(stream, stdoutPT, stderrPT);
+    if (opts.stdin !== undefined) {
+      stream.write(opts.stdin);
+      // Half-close so the program sees end of input.
+      (stream as unknown as { end: () => void }).end();
+    }
+    // Wait for the raw stream to end and both demuxed streams to drain, then read the exit code.
+    const ended = new Promise<void>((resolve) => {
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        stdoutPT.end();
+        stderrPT.end();
+        let pending = 2;
+        const one = (): void => {
+          if (--pending === 0) resolve();
+        };
+        stdoutPT.on('end', one);
+        stderrPT.on('end', one);
+        stdoutPT.resume();
+        stderrPT.resume();
+      };
+      stream.on('end', finish);
+      stream.on('close', finish);
+      stream.on('error', finish);
+    });
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      if (opts.timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          timedOut = true;
+          resolve();
+        }, opts.timeoutMs);
+      }
+    });
+    await Promise.race([ended, timeout]);
+    if (timer) clearTimeout(timer);
+    let exitCode: number | null = null;
+    if (timedOut) {
+      (stream as unknown as { destroy: () => void }).destroy();
+    } else {
+      for (let i = 0; i < 50; i++) {
+        const info = await exec.inspect();
+        if (!info.Running) {
+          exitCode = info.ExitCode;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    return {
+      exitCode,
+      stdout: out.buffer(),
+      stderr: err.buffer(),
+      droppedStdout: out.dropped(),
+      droppedStderr: err.dropped(),
+      timedOut,
+      durationMs: Date.now() - started,
+    };
+  }
+
+  async copyFiles(containerId: string, dir: string, entries: { path: string; content?: Buffer | string; mode?: number }[]): Promise<void> {
+    await this.docker.getContainer(containerId).putArchive(makeTar(entries), { path: dir });
+  }
+
+  async execDetached(containerId: string, cmd: string[], opts: Pick<ExecOptions, 'user' | 'env' | 'workdir'> = {}): Promise<void> {
+    const exec = await this.docker.getContainer(containerId).exec({
+      Cmd: cmd,
+      AttachStdout: false,
+      AttachStderr: false,
+      Tty: false,
+      User: opts.user,
+      WorkingDir: opts.workdir,
+      Env: opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : undefined,
+    });
+    await exec.start({ Detach: true });
+  }
+
+  async readFile(containerId: string, path: string, maxBytes = 64 * 1024 * 1024): Promise<Buffer | undefined> {
+    const r = await this.exec(containerId, ['cat', path], { maxBytes });
+    if (r.exitCode !== 0) return undefined;
+    return r.stdout;
+  }
+
+  async listContainers(labelFilters: string[]): Promise<ResourceSummary[]> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: labelFilters } });
+    return list.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+      labels: c.Labels,
+      running: c.State === 'running',
+      addresses: Object.fromEntries(Object.entries(c.NetworkSettings?.Networks ?? {}).map(([n, v]) => [n, v.IPAddress])),
+    }));
+  }
+
+  async listNetworks(labelFilters: string[]): Promise<ResourceSummary[]> {
+    const list = await this.docker.listNetworks({ filters: { label: labelFilters } });
+    return list.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {}, subnet: n.IPAM?.Config?.[0]?.Subnet }));
+  }
+
+  async removeContainers(ids: string[]): Promise<void> {
+    await Promise.all(
+      ids.map((id) =>
+        this.docker
+          .getContainer(id)
+          .remove({ force: true, v: true })
+          .catch((e: { statusCode?: number }) => {
+            // Already gone, or already being removed by a concurrent `down`: the goal is met.
+            if (e.statusCode !== 404 && e.statusCode !== 409) throw e;
+          }),
+      ),
+    );
+  }
+
+  async removeNetworks(ids: string[]): Promise<void> {
+    await Promise.all(
+      ids.map((id) =>
+        this.docker
+          .getNetwork(id)
+          .remove()
+          .catch((e: { statusCode?: number }) => {
+            if (e.statusCode !== 404) throw e;
+          }),
+      ),
+    );
+  }
+}
+
+function collector(max: number, live?: (chunk: Buffer) => void): { push: (c: Buffer) => void; buffer: () => Buffer; dropped: () => number } {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let dropped = 0;
+  return {
+    push: (c: Buffer) => {
+      live?.(c);
+      const room = max - kept;
+      if (room <= 0) {
+        dropped += c.length;
+        return;
+      }
+      const part = c.length > room ? c.subarray(0, room) : c;
+      chunks.push(part);
+      kept += part.length;
+      dropped += c.length - part.length;
+    },
+    buffer: () => Buffer.concat(chunks),
+    dropped: () => dropped,
+  };
+}
