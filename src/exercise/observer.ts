@@ -1,0 +1,111 @@
+import { containerOf, type RunningLab } from '../deploy/running-lab.js';
+import { LABEL } from '../plan/labels.js';
+import { retryUntil } from '../util/retry.js';
+import { StepError } from '../errors.js';
+
+/**
+ * Nodes run with no capabilities. Capturing and reading other processes' sockets happen in an observer:
+ * a sidecar that joins the node's network and PID namespaces with just the capabilities those tools need.
+ */
+const OBSERVER_CAPS = ['NET_RAW', 'NET_ADMIN', 'SYS_PTRACE', 'DAC_READ_SEARCH'];
+
+const observers = new WeakMap<RunningLab, Map<string, Promise<string>>>();
+
+export function observerName(running: RunningLab, node: string): string {
+  return `${running.plan.nodes.find((n) => n.name === node)?.container ?? node}-observer`;
+}
+
+/** The observer container of a node, created on first use (and re-found by labels after that). */
+export function ensureObserver(running: RunningLab, node: string): Promise<string> {
+  let map = observers.get(running);
+  if (!map) observers.set(running, (map = new Map()));
+  let p = map.get(node);
+  if (!p) {
+    p = findOrCreateObserver(running, node);
+    map.set(node, p);
+    p.catch(() => map?.delete(node));
+  }
+  return p;
+}
+
+async function findOrCreateObserver(running: RunningLab, node: string): Promise<string> {
+  const { lab, instance } = running.plan;
+  const existing = await running.runtime.listContainers([
+    `${LABEL.managed}=true`,
+    `${LABEL.lab}=${lab}`,
+    `${LABEL.instance}=${instance}`,
+    `${LABEL.role}=observer`,
+    `${LABEL.node}=${node}`,
+  ]);
+  const alive = existing.find((c) => c.running);
+  if (alive) return alive.id;
+  if (existing.length > 0) await running.runtime.removeContainers(existing.map((c) => c.id));
+  const nodePlan = running.plan.nodes.find((n) => n.name === node);
+  if (!nodePlan) throw new Error(`unknown node ${node}`);
+  return running.runtime.createContainer({
+    name: observerName(running, node),
+    hostname: node,
+    image: running.plan.image,
+    labels: { ...nodePlan.labels, [LABEL.role]: 'observer' },
+    networks: [],
+    joinNamespacesOf: containerOf(running, node),
+    capAdd: OBSERVER_CAPS,
+    limits: { memoryBytes: 256 * 1024 * 1024, pids: 64 },
+  });
+}
+
+/** Runs a command in a node's observer, as root with the observer's capabilities. */
+export async function observe(running: RunningLab, node: string, cmd: string[], timeoutMs = 10_000): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  const id = await ensureObserver(running, node);
+  const r = await running.runtime.exec(id, cmd, { timeoutMs });
+  if (r.timedOut) throw new StepError(`\`${cmd.join(' ')}\` in node ${node} did not finish within ${timeoutMs / 1000}s`);
+  return { exitCode: r.exitCode, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+}
+
+export interface CaptureHandle {
+  name: string;
+  node: string;
+  file: string;
+}
+
+/** Starts tcpdump in the node's observer and waits until it reports that it is listening. */
+export async function startCapture(running: RunningLab, spec: { name: string; node: string; filter?: string; interface?: string }): Promise<CaptureHandle> {
+  const id = await ensureObserver(running, spec.node);
+  const base = `/tmp/capture-${spec.name}`;
+  const args = ['tcpdump', '-i', spec.interface ?? 'any', '-nn', '-U', '-Z', 'root', '-w', `${base}.pcap`];
+  const filter = spec.filter ? ` ${shellQuote(spec.filter)}` : '';
+  await running.runtime.execDetached(id, ['sh', '-c', `rm -f ${base}.*; ${args.join(' ')}${filter} 2>${base}.err & echo $! >${base}.pid; wait`]);
+  const ready = await retryUntil(
+    async () => {
+      const r = await running.runtime.exec(id, ['sh', '-c', `cat ${base}.err 2>/dev/null; [ -e ${base}.pid ] && kill -0 $(cat ${base}.pid) 2>/dev/null || echo @@dead`]);
+      const text = r.stdout.toString();
+      if (text.includes('listening on')) return 'ok';
+      if (text.includes('@@dead') && text.trim() !== '@@dead') throw new StepError(`tcpdump could not start in node ${spec.node}: ${text.replace('@@dead', '').trim()}`);
+      return undefined;
+    },
+    { timeoutMs: 10_000 },
+  );
+  if (!ready) throw new StepError(`tcpdump in node ${spec.node} did not report 'listening on' within 10s`);
+  return { name: spec.name, node: spec.node, file: `${base}.pcap` };
+}
+
+/** Stops a capture (SIGINT, so tcpdump flushes) and returns the pcap file's bytes. */
+export async function stopCapture(running: RunningLab, handle: CaptureHandle): Promise<Buffer> {
+  const id = await ensureObserver(running, handle.node);
+  const pidFile = handle.file.replace(/\.pcap$/, '.pid');
+  await running.runtime.exec(id, ['sh', '-c', `kill -INT $(cat ${pidFile}) 2>/dev/null; true`]);
+  await retryUntil(
+    async () => {
+      const r = await running.runtime.exec(id, ['sh', '-c', `kill -0 $(cat ${pidFile}) 2>/dev/null && echo alive || echo gone`]);
+      return r.stdout.toString().includes('gone') ? true : undefined;
+    },
+    { timeoutMs: 5000 },
+  );
+  const data = await running.runtime.readFile(id, handle.file);
+  if (!data) throw new StepError(`capture ${handle.name} in node ${handle.node} wrote no file`);
+  return data;
+}
+
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}

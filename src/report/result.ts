@@ -1,0 +1,35 @@
+import type { CheckResult } from '../checks/types.js';
+import type { StepRecord } from '../exercise/observations.js';
+
+/**
+ * The one result model every reporter reads. `error` means the tool could not run (no engine, invalid lab)
+ * and is never counted against the student; `failed` means the submission failed a check.
+ */
+export interface GradeResult {
+  lab: string;
+  instance: string;
+  submission?: string;
+  status: 'passed' | 'failed' | 'error';
+  score: number;
+  maxScore: number;
+  /** Share of maxScore needed to pass. */
+  passMark: number;
+  startedAt: string;
+  durationMs: number;
+  checks: CheckResult[];
+  steps: StepRecord[];
+  /** Why the submission could not be exercised (compile errors), or why the tool failed (status error). */
+  message?: string;
+  artifactsDir?: string;
+}
+
+export function summarize(base: Omit<GradeResult, 'status' | 'score' | 'maxScore'>): GradeResult {
+  const score = base.checks.reduce((s, c) => s + c.points, 0);
+  const maxScore = base.checks.reduce((s, c) => s + c.maxPoints, 0);
+  const passed = maxScore === 0 ? base.checks.every((c) => c.status === 'passed') : score >= base.passMark * maxScore - 1e-9;
+  return { ...base, status: passed ? 'passed' : 'failed', score, maxScore };
+}
+
+export function exitCodeFor(result: GradeResult): number {
+  return result.status === 'passed' ? 0 : result.status === 'failed' ? 1 : 4;
+}
