@@ -1,1 +1,43 @@
-console.log("hi from cli", process.argv.slice(2));
+import { errorMessage, formatProblem, LabValidationError, ToplabError } from '../errors.js';
+import { runCommand } from './commands.js';
+import { HELP, COMMAND_HELP } from './help.js';
+
+/** The one place errors become exit codes and messages. */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    const topic = rest[0];
+    process.stdout.write(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : HELP);
+    return 0;
+  }
+  if (command === '--version' || command === '-V') {
+    process.stdout.write('toplab 0.1.0\n');
+    return 0;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(COMMAND_HELP[command] ?? HELP);
+    return 0;
+  }
+  return runCommand(command, rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof LabValidationError) {
+      process.stderr.write(`error: the lab file is not valid (${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}):\n`);
+      for (const p of e.problems) process.stderr.write(formatProblem(p) + '\n');
+    } else if (e instanceof ToplabError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      if (e.hint) process.stderr.write(`hint: ${e.hint}\n`);
+    } else {
+      process.stderr.write(`error: ${errorMessage(e)}\n`);
+      if (process.env.TOPLAB_DEBUG && e instanceof Error) process.stderr.write(`${e.stack ?? ''}\n`);
+      else process.stderr.write('hint: this is a bug in toplab; run again with TOPLAB_DEBUG=1 for the stack trace\n');
+    }
+    process.exitCode = e instanceof ToplabError ? e.exitCode : 4;
+  },
+);
+

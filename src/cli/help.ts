@@ -1,0 +1,84 @@
+export const HELP = `toplab — network labs in Docker containers, graded from real packets
+
+Usage: lab <command> [options]
+
+For students
+  list                          the labs in labs/, with their titles
+  up <lab>                      bring a lab up (builds the lab image on first use) and start its servers
+  exec <lab> <node> -- <cmd>    run a command in a node, e.g. lab exec tcp-handshake server -- netstat -tlnp
+  check <lab>                   run the exercise on the running lab and grade it
+  status                        running labs, their nodes and addresses
+  down <lab> | --all            remove a lab's containers and networks
+
+For instructors
+  grade <lab> --submission <p>  grade a student's folder (or file) in a fresh, isolated instance
+  validate <lab|file>           check a lab file without touching Docker
+  image build                   build the lab image (offline with debootstrap, or from a Dockerfile)
+  image prune                   remove lab images of older definitions
+
+Common options
+  --instance <name>             work on a separate copy of the lab (default: default)
+  -h, --help                    help for a command: lab <command> --help
+
+Exit codes: 0 all checks passed · 1 a check failed · 2 usage · 3 invalid lab · 4 engine or tool error
+Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as root: bash scripts/ensure-docker.sh
+`;
+
+export const COMMAND_HELP: Record<string, string> = {
+  list: `Usage: lab list\n\nLists the labs in labs/ with their titles.\n`,
+  up: `Usage: lab up <lab> [--instance <name>] [--dry-run]
+
+Creates the lab's internal networks and containers, installs its programs, starts its servers and waits
+until they are ready, then prints each node with its addresses. Running it again on a running lab
+changes nothing. The first run builds the lab image (about a minute and a half).
+
+  --instance <name>   a separate copy of the lab, with its own subnets (default: default)
+  --dry-run           print the plan (networks, subnets, containers, addresses); touch nothing
+`,
+  down: `Usage: lab down <lab> [--instance <name>] | lab down --all
+
+Removes a lab instance's containers and networks, found by toplab's labels alone. With --all, every
+toplab lab on this engine. Never touches anything toplab did not create.
+`,
+  exec: `Usage: lab exec <lab> [--instance <name>] [--privileged] <node> -- <command> [args...]
+
+Runs a command in a node and exits with its exit code; stdout and stderr stay separate.
+Commands run as the user 'student' (uid 1000), like the lab's programs. Nodes have no capabilities:
+tools that need them (tcpdump, iptables, ip route add) run with --privileged, in the node's observer,
+which shares the node's network and processes.
+
+  lab exec tcp-handshake server -- netstat -tlnp
+  lab exec tcp-handshake --privileged server -- tcpdump -i any -nn -c 5 tcp port 9000
+`,
+  check: `Usage: lab check <lab> [--instance <name>] [--format terminal|json] [--output <file>] [--verbose]
+
+Runs the exercise on the lab (bringing it up first if needed) with the programs as they are now in the
+lab folder: captures packets, runs the client, reads socket tables and grades every check.
+Exit code 0 when every check passes, 1 when one fails, 3/4 when the tool could not run.
+
+  --format <f>        terminal (default) or json
+  --output <file>     also write the report (in --format) to a file
+  --results <dir>     where captures and program output go (default: results/)
+  --verbose           show the evidence of every check
+`,
+  grade: `Usage: lab grade <lab> --submission <path> [--format terminal|json] [--output <file>]
+
+Grades a submission in a fresh instance that is removed afterwards. <path> is a folder (or a single file)
+whose .ts files replace the lab's files of the same name; missing files fall back to the reference.
+A submission that does not compile, crashes, never listens or never ends is graded 'failed', in bounded time.
+
+  --format <f>        terminal (default) or json
+  --output <file>     also write the report to a file
+  --results <dir>     where captures and program output go (default: results/)
+  --verbose           show the evidence of every check
+`,
+  status: `Usage: lab status [<lab>] [--instance <name>]\n\nLists running toplab labs with their nodes, containers and addresses.\n`,
+  validate: `Usage: lab validate <lab|file>...\n\nChecks lab files against the schema and their references, without touching Docker.\nEvery problem is reported as file:line:col: path: message.\n`,
+  image: `Usage: lab image build [--builder auto|offline|dockerfile] [--force]
+       lab image prune
+
+build   builds the lab image if missing. offline: debootstrap + docker import (no registry needed;
+        needs root and debootstrap); dockerfile: docker build from a Debian base image (needs a registry).
+prune   removes toplab lab images whose definition is out of date.
+`,
+};

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import { labelFilter } from '../../src/plan/labels.js';
+import { lab } from '../helpers/cli.js';
+
+const runtime = new DockerRuntime();
+
+interface JsonReport {
+  status: string;
+  score: number;
+  maxScore: number;
+  instance: string;
+  message?: string;
+  checks: { id: string; status: string; message: string }[];
+}
+
+async function grade(submission: string): Promise<{ code: number | null; report: JsonReport; ms: number }> {
+  const r = await lab(['grade', 'tcp-handshake', '--submission', `test/fixtures/submissions/tcp-handshake/${submission}`, '--format', 'json']);
+  let report: JsonReport;
+  try {
+    report = JSON.parse(r.stdout) as JsonReport;
+  } catch {
+    throw new Error(`not JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+  // Whatever the verdict, the grading instance is gone.
+  expect(await runtime.listContainers(labelFilter('tcp-handshake', report.instance))).toEqual([]);
+  expect(await runtime.listNetworks(labelFilter('tcp-handshake', report.instance))).toEqual([]);
+  return { code: r.code, report, ms: r.ms };
+}
+
+function statuses(r: JsonReport): Record<string, string> {
+  return Object.fromEntries(r.checks.map((c) => [c.id, c.status]));
+}
+
+describe('lab grade on a real engine', () => {
+  it('fails a server that never listens on listen and handshake', async () => {
+    const { code, report } = await grade('never-listens');
+    expect(code).toBe(1);
+    expect(report.status).toBe('failed');
+    expect(statuses(report)).toMatchObject({ listen: 'failed', handshake: 'failed', echo: 'failed' });
+    expect(report.checks.find((c) => c.id === 'handshake')?.message).toMatch(/RST|listening/);
+  });
+
+  it('fails a server that crashes, saying so, in bounded time', async () => {
+    const { code, report, ms } = await grade('crashes');
+    expect(code).toBe(1);
+    expect(statuses(report)).toMatchObject({ listen: 'failed', handshake: 'failed' });
+    expect(JSON.stringify(report)).toMatch(/exited with code 1/);
+    expect(ms).toBeLessThan(60_000);
+  });
+
+  it('fails a client that does not compile, with the compiler message', async () => {
+    const { code, report } = await grade('no-compile');
+    expect(code).toBe(1);
+    expect(report.message).toMatch(/client\.ts:4:\d+/);
+    expect(statuses(report)).toMatchObject({ listen: 'passed', echo: 'failed' });
+  });
+
+  it('stops a client that never exits and fails it', async () => {
+    const { code, report, ms } = await grade('loops');
+    expect(code).toBe(1);
+    expect(statuses(report)).toMatchObject({ echo: 'failed' });
+    expect(ms).toBeLessThan(60_000);
+  });
+});

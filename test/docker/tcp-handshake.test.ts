@@ -1,0 +1,73 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeInstance } from '../../src/deploy/down.js';
+import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import { labelFilter } from '../../src/plan/labels.js';
+import { lab, uniqueInstance } from '../helpers/cli.js';
+
+const runtime = new DockerRuntime();
+const instance = uniqueInstance('t');
+
+interface JsonReport {
+  status: string;
+  score: number;
+  maxScore: number;
+  instance: string;
+  checks: { id: string; status: string; points: number; maxPoints: number; message: string; evidence: string[] }[];
+}
+
+describe('tcp-handshake on a real engine', () => {
+  afterAll(async () => {
+    await removeInstance(runtime, 'tcp-handshake', instance);
+  });
+
+  it('comes up, says so when already up, and changes nothing the second time', async () => {
+    const first = await lab(['up', 'tcp-handshake', '--instance', instance]);
+    expect(first.stderr + first.stdout).toContain('is up');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/server\s+lan 10\.\d+\.\d+\.10/);
+    expect(first.stdout).toMatch(/client\s+lan 10\.\d+\.\d+\.20/);
+    const before = await runtime.listContainers(labelFilter('tcp-handshake', instance));
+    expect(before.map((c) => c.labels['org.toplab.node']).sort()).toEqual(['client', 'server']);
+
+    const second = await lab(['up', 'tcp-handshake', '--instance', instance]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('already up');
+    const after = await runtime.listContainers(labelFilter('tcp-handshake', instance));
+    expect(after.map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());
+  });
+
+  it('runs netstat in a node and passes its exit code through', async () => {
+    const r = await lab(['exec', 'tcp-handshake', '--instance', instance, 'server', '--', 'netstat', '-tlnp']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/:9000\s.*LISTEN\s+\d+\/node/);
+    const failing = await lab(['exec', 'tcp-handshake', '--instance', instance, 'server', '--', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
+    expect(failing.code).toBe(7);
+    expect(failing.stdout).toBe('out\n');
+    expect(failing.stderr).toContain('err\n');
+  });
+
+  it('grades the reference with full marks from the real capture', async () => {
+    const r = await lab(['check', 'tcp-handshake', '--instance', instance, '--format', 'json']);
+    const report = JSON.parse(r.stdout) as JsonReport;
+    expect(report.status, r.stdout + r.stderr).toBe('passed');
+    expect(r.code).toBe(0);
+    expect(report.score).toBe(report.maxScore);
+    expect(report.checks.map((c) => [c.id, c.status])).toEqual([
+      ['listen', 'passed'],
+      ['handshake', 'passed'],
+      ['echo', 'passed'],
+      ['close', 'passed'],
+    ]);
+    const hs = report.checks.find((c) => c.id === 'handshake');
+    expect(hs?.evidence).toHaveLength(3);
+    expect(hs?.evidence[0]).toMatch(/\[S\] seq=\d+/);
+    expect(hs?.evidence[1]).toMatch(/\[S\.\] seq=\d+ ack=\d+/);
+  });
+
+  it('goes down leaving nothing labelled for the instance', async () => {
+    const r = await lab(['down', 'tcp-handshake', '--instance', instance]);
+    expect(r.code).toBe(0);
+    expect(await runtime.listContainers(labelFilter('tcp-handshake', instance))).toEqual([]);
+    expect(await runtime.listNetworks(labelFilter('tcp-handshake', instance))).toEqual([]);
+  });
+});
