@@ -7,11 +7,26 @@ export interface Packet {
   /** Bytes on the wire (the pcap record's original length). */
   length: number;
   /** Linux cooked captures (-i any) record the interface index and direction; Ethernet records MACs. */
-  link: { type: 'ethernet' | 'linux-sll' | 'linux-sll2' | 'raw'; src?: string; dst?: string; ifindex?: number; direction?: 'in' | 'out' | 'other' };
+  link: {
+    type: 'ethernet' | 'linux-sll' | 'linux-sll2' | 'raw';
+    src?: string;
+    dst?: string;
+    ifindex?: number;
+    direction?: 'in' | 'out' | 'other';
+    /** EtherType of the payload (0x0800 IPv4, 0x86dd IPv6, 0x0806 ARP ...), after any VLAN tags. */
+    etherType?: number;
+    /** 802.1Q VLAN id of the outermost tag, if the frame carried one. */
+    vlan?: number;
+  };
   ip?: IpHeader;
   tcp?: TcpHeader;
   udp?: UdpHeader;
   icmp?: IcmpHeader;
+  /** Bytes present in the capture for this frame (less than `length` when the snapshot length cut it). */
+  capturedLength?: number;
+  /** Why a layer could not be decoded (cut short by the snapshot length, bad header length ...); the layers
+   *  before it are still filled in. */
+  malformed?: string;
 }
 
 export interface IpHeader {
@@ -20,7 +35,9 @@ export interface IpHeader {
   dst: string;
   /** TTL (IPv4) or hop limit (IPv6). */
   ttl: number;
-  /** Transport protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, 44 IPv6 fragment ...). */
+  /** Transport protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, 44 IPv6 fragment ...).
+   *  For IPv6 this is the header that follows the extension headers, including a fragment header's next
+   *  header, so every fragment of a UDP datagram says 17 in both IP versions. */
   protocol: number;
   /** Total length of the IP packet (header and payload). */
   totalLength: number;
@@ -52,7 +69,14 @@ export interface TcpHeader {
   flags: TcpFlags;
   /** Raw window field (not scaled). */
   window: number;
-  options: { mss?: number; windowScale?: number; sackPermitted?: boolean; timestamp?: { value: number; echo: number } };
+  options: {
+    mss?: number;
+    windowScale?: number;
+    sackPermitted?: boolean;
+    timestamp?: { value: number; echo: number };
+    /** SACK blocks: absolute left and right edges. */
+    sack?: { left: number; right: number }[];
+  };
   payload: Buffer;
 }
 
@@ -74,6 +98,8 @@ export interface IcmpHeader {
   seq?: number;
   /** Bytes after the 8-byte ICMP header. */
   payloadLength: number;
+  /** Error messages (unreachable, time exceeded ...): the start of the packet that caused it, as quoted. */
+  original?: { src: string; dst: string; protocol: number; srcPort?: number; dstPort?: number };
 }
 
 export type SocketProto = 'tcp' | 'udp' | 'unix';
@@ -84,7 +110,9 @@ export interface SocketEntry {
   /** 4 or 6 for inet sockets. */
   family?: 4 | 6;
   /** Normalised upper-case state with underscores: LISTEN, ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1,
-   *  FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, CLOSING, UNCONN (UDP/unix not connected), CONNECTED. */
+   *  FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, CLOSING, UNCONN (UDP/unix not connected), CONNECTED.
+   *  A connected UDP socket is ESTABLISHED (as ss and netstat say); a unix socket is LISTEN, CONNECTED (ss says
+   *  ESTAB, netstat CONNECTED) or UNCONN, whichever tool printed it. */
   state: string;
   recvQ: number;
   sendQ: number;
@@ -96,6 +124,10 @@ export interface SocketEntry {
   path?: string;
   /** Unix sockets: stream or dgram. */
   unixType?: 'stream' | 'dgram' | 'seqpacket';
+  /** Socket inode (ss for unix sockets, netstat -x, /proc/net/*): pairs the same socket across tools. */
+  inode?: number;
+  /** Unix sockets: inode of the connected peer socket (ss only). */
+  peerInode?: number;
   pid?: number;
   program?: string;
 }
