@@ -20,13 +20,14 @@ import { renderJson } from '../report/json.js';
 import { exitCodeFor, type GradeResult } from '../report/result.js';
 import { renderTerminal, useColor } from '../report/terminal.js';
 import { parse, writeOutput } from './args.js';
+import { onInterrupt } from './interrupt.js';
 
 const progress = (line: string): void => {
   process.stderr.write(`› ${line}\n`);
 };
 
 async function engine(): Promise<DockerRuntime> {
-  const runtime = new DockerRuntime();
+  const runtime = await DockerRuntime.connect();
   await runtime.ping();
   return runtime;
 }
@@ -359,7 +360,13 @@ async function grade(args: string[]): Promise<number> {
   try {
     const runtime = await engine();
     const tag = await image(runtime);
-    result = await gradeSubmission(lab, values.submission, { runtime, image: tag, artifactsDir, onProgress: progress });
+    const instance = `grade-${Math.random().toString(36).slice(2, 8)}`;
+    const forget = onInterrupt(() => removeInstance(runtime, lab.def.name, instance));
+    try {
+      result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress });
+    } finally {
+      forget();
+    }
   } catch (e) {
     if (e instanceof UsageError || e instanceof LabValidationError) throw e;
     // The tool failed, not the student: report `error`, and still write the report file.

@@ -9,7 +9,7 @@ import { listHostRules } from '../../src/runtime/docker/host-rules.js';
 import { labImageTag } from '../../src/runtime/docker/image.js';
 import { lab, ROOT, uniqueInstance } from '../helpers/cli.js';
 
-const runtime = new DockerRuntime();
+const runtime = await DockerRuntime.connect();
 const ROUTED = join(ROOT, 'test/fixtures/labs/routed');
 const IMPAIRED = join(ROOT, 'test/fixtures/labs/impaired');
 const a = uniqueInstance('ra');
