@@ -9,7 +9,7 @@ import { deploy } from '../../src/deploy/up.js';
 import { loadLab } from '../../src/lab/load.js';
 import { labImageTag } from '../../src/runtime/docker/image.js';
 
-const runtime = new DockerRuntime();
+const runtime = await DockerRuntime.connect();
 const COUNT = Number(process.env.TOPLAB_TEST_INSTANCES ?? 50);
 const BATCH = 10;
 // A pool of its own (128 /24s), from TOPLAB_SUBNET_POOL: the mapping lives in Docker's labels and subnets.
