@@ -31,6 +31,8 @@ export interface NetworkSpec {
   subnet: string;
   /** IPv6 subnet: the network is dual-stack. */
   subnet6?: string;
+  /** MTU of the bridge and the containers' interfaces on it. */
+  mtu?: number;
   bridge: string;
   labels: Record<string, string>;
 }

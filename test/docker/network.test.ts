@@ -58,6 +58,8 @@ describe('routers, dual stack and isolation on a real engine', () => {
     expect(lossOf((await sh(client, `ping -6 -c 3 -W 2 ${server.v6}`)).out)).toBe(0);
     const echo = await sh(client, `echo hello | nc -N -w 3 ${server.v6} 9000`);
     expect(echo.out.trim()).toBe('hello');
+    // The right network's MTU (1400) is on the server's interface.
+    expect((await sh(`tl-routed-${a}-server`, 'ip -o link show')).out).toMatch(/eth\d+@\S+ <[^>]*> mtu 1400 /);
     // The path really goes through the router: one hop less on the TTL.
     expect((await sh(client, `ping -c 1 -W 2 ${server.v4}`)).out).toMatch(/ttl=63/);
   });
