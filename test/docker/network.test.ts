@@ -67,6 +67,7 @@ describe('routers, dual stack and isolation on a real engine', () => {
   it('keeps the host rules to lab bridges, each added once', async () => {
     const rules = await listHostRules(runtime.docker, labImageTag());
     expect(rules.filter((r) => r.includes('DOCKER-USER') && r.includes('physdev-is-bridged'))).toHaveLength(1);
+    expect(rules.filter((r) => r.includes('DOCKER-ISOLATION-STAGE-1') && r.includes('physdev-is-bridged'))).toHaveLength(1);
     for (const r of rules) expect(r).toMatch(/tl-\+|TOPLAB-ISOLATION/);
   });
 
