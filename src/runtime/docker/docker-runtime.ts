@@ -195,7 +195,10 @@ export class DockerRuntime implements Runtime {
       WorkingDir: opts.workdir,
       Env: opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : undefined,
     });
-    await exec.start({ Detach: true });
+    const stream: unknown = await exec.start({ Detach: true });
+    // The engine answers a detached start with an empty stream that it may keep open: close it, or the
+    // socket keeps the process alive after its work is done.
+    if (stream !== null && typeof stream === 'object' && 'destroy' in stream && typeof stream.destroy === 'function') (stream as { destroy: () => void }).destroy();
   }
 
   async readFile(containerId: string, path: string, maxBytes = 64 * 1024 * 1024): Promise<Buffer | undefined> {
