@@ -457,8 +457,9 @@ export async function probe(running: RunningLab, p: ProbeStep['probe']): Promise
         cmd = `ping ${p.family === 6 ? '-6 ' : ''}-c ${p.count ?? 3} -s ${p.size ?? 56} -i 0.2 -W 1 ${shellQuote(targetAddress(running, p))}; true`;
         break;
       case 'traceroute':
-        // One probe per hop, one hop at a time: hosts rate-limit ICMP errors, and parallel probes lose answers.
-        cmd = `traceroute ${p.family === 6 ? '-6 ' : ''}-n -N 1 -q 1 -w 2 -m 16 ${shellQuote(targetAddress(running, p))}; true`;
+        // ICMP echo probes (the destination answers echo without the rate limit it puts on port-unreachable),
+        // one hop at a time, two per hop: routers rate-limit time-exceeded too.
+        cmd = `traceroute ${p.family === 6 ? '-6 ' : ''}-I -n -N 1 -q 2 -w 1 -m 16 ${shellQuote(targetAddress(running, p))}; true`;
         break;
     }
     const r = await observe(running, p.node, ['sh', '-c', cmd], timeoutMs);
