@@ -30,7 +30,13 @@ function echo(e: NonNullable<IcmpCheck['echo']>, family: 4 | 6, all: IcmpPacket[
   const v = family === 6 ? 'ICMPv6 ' : '';
   const from = nodeAddresses(obs, e.from);
   const to = nodeAddresses(obs, e.to);
-  const requests = all.filter((p) => from.includes(p.ip.src) && to.includes(p.ip.dst) && p.icmp.type === REQ);
+  const allRequests = all.filter((p) => from.includes(p.ip.src) && to.includes(p.ip.dst) && p.icmp.type === REQ);
+  // One ping run uses one identifier: judge the run that best fits (the right size, then the most requests),
+  // so other echo traffic (a traceroute -I, a second ping) does not count against it.
+  const byId = new Map<number, IcmpPacket[]>();
+  for (const q of allRequests) byId.set(q.icmp.id ?? -1, [...(byId.get(q.icmp.id ?? -1) ?? []), q]);
+  const fits = (g: IcmpPacket[]): number => (e.size !== undefined && g.every((q) => q.icmp.payloadLength === e.size) ? 1 : 0);
+  const requests = [...byId.values()].sort((a, b) => fits(b) - fits(a) || b.length - a.length)[0] ?? [];
   if (requests.length === 0) {
     const any = all.find((p) => from.includes(p.ip.src));
     return {

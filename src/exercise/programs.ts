@@ -56,9 +56,11 @@ const WRAPPER = [
   'cap() { dd bs=1 count=65536 of="$1" 2>/dev/null; dd bs=65536 count=$(( (max - 65536) / 65536 )) iflag=fullblock of="$1" oflag=append conv=notrunc 2>/dev/null; wc -c >"$1.dropped"; }',
   'cap "$d/stdout" <"$d/o" &',
   'cap "$d/stderr" <"$d/e" &',
+  'date +%s%N >"$d/start"',
   'setsid "$@" <"$d/stdin" >"$d/o" 2>"$d/e" &',
   'p=$!; echo $p >"$d/pid"',
   'wait $p; code=$?',
+  'date +%s%N >"$d/end"',
   // What the run left behind in its session goes with it; then the output files are complete.
   'kill -KILL -$p 2>/dev/null',
   'wait',
@@ -101,6 +103,8 @@ export interface ProcessState {
   stdout: string;
   stderr: string;
   droppedBytes: number;
+  /** How long the process ran, measured in the node (independent of how fast we could poll). */
+  durationMs?: number;
 }
 
 const SEP = '@@toplab@@';
@@ -108,12 +112,13 @@ const SEP = '@@toplab@@';
 /** Reads what a launched process has done so far, in one exec. */
 export async function processState(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user'>, maxBytes = MAX_OUTPUT_BYTES): Promise<ProcessState> {
   const d = dirOf(spec);
-  const parts = ['pid', 'exit', 'stdout.dropped', 'stderr.dropped'].map((f) => `cat ${d}/${f} 2>/dev/null; echo ${SEP}`);
+  const parts = ['pid', 'exit', 'stdout.dropped', 'stderr.dropped', 'start', 'end'].map((f) => `cat ${d}/${f} 2>/dev/null; echo ${SEP}`);
   const script = `${parts.join('; ')}; head -c ${maxBytes} ${d}/stdout 2>/dev/null; echo ${SEP}; head -c ${maxBytes} ${d}/stderr 2>/dev/null`;
-  const r = await running.runtime.exec(spec.container, ['sh', '-c', script], { maxBytes: 2 * maxBytes + 4096, timeoutMs: 15_000 });
+  const r = await running.runtime.exec(spec.container, ['sh', '-c', script], { maxBytes: 2 * maxBytes + 4096, timeoutMs: 30_000 });
   if (r.timedOut || r.exitCode === null) throw new StepError(`could not read the state of ${spec.name}`);
-  const [pid = '', exit = '', dOut = '', dErr = '', stdout = '', stderr = ''] = r.stdout.toString('utf8').split(`${SEP}\n`);
+  const [pid = '', exit = '', dOut = '', dErr = '', start = '', end = '', stdout = '', stderr = ''] = r.stdout.toString('utf8').split(`${SEP}\n`);
   const state: ProcessState = { stdout, stderr: stderr, droppedBytes: (Number(dOut.trim()) || 0) + (Number(dErr.trim()) || 0) };
+  if (/^\d+$/.test(start.trim()) && /^\d+$/.test(end.trim())) state.durationMs = Number((BigInt(end.trim()) - BigInt(start.trim())) / 1_000_000n);
   if (/^\d+$/.test(pid.trim())) state.pid = Number(pid.trim());
   if (/^-?\d+$/.test(exit.trim())) state.exitCode = Number(exit.trim());
   return state;
@@ -152,7 +157,7 @@ export async function waitForExit(running: RunningLab, spec: Pick<LaunchSpec, 'c
   const d = dirOf(spec);
   const done = await retryUntil(
     async () => {
-      const r = await running.runtime.exec(spec.container, ['sh', '-c', `test -e ${d}/exit && echo done || echo running`], { timeoutMs: 5000 }).catch(() => undefined);
+      const r = await running.runtime.exec(spec.container, ['sh', '-c', `test -e ${d}/exit && echo done || echo running`], { timeoutMs: 15_000 }).catch(() => undefined);
       return r?.stdout.toString().includes('done') ? true : undefined;
     },
     { timeoutMs, maxIntervalMs: 200 },

@@ -136,15 +136,28 @@ export function overlaySubmission(lab: Lab, submission: string): { dir: string; 
   }
 }
 
+/** Grading instances in use, so an interrupted run (Ctrl-C, SIGTERM) can remove them before it exits. */
+const active = new Map<string, { runtime: Runtime; lab: string }>();
+
+/** Removes every grading instance still in use; for the CLI's signal handlers. */
+export async function removeActiveInstances(): Promise<number> {
+  const list = [...active.entries()];
+  active.clear();
+  await Promise.all(list.map(([instance, a]) => removeInstance(a.runtime, a.lab, instance).catch(() => undefined)));
+  return list.length;
+}
+
 /** Grades a submission in a fresh instance that is removed afterwards, whatever happens. */
 export async function gradeSubmission(lab: Lab, submission: string, opts: Omit<CheckOptions, 'instance'> & { instance?: string }): Promise<GradeResult> {
   const instance = opts.instance ?? `grade-${Math.random().toString(36).slice(2, 8)}`;
   const overlay = overlaySubmission(lab, submission);
+  active.set(instance, { runtime: opts.runtime, lab: lab.def.name });
   try {
     const compiled = await compileAll(lab, overlay.dir);
     return await checkInstance(lab, compiled, { ...opts, instance, submission, filesDir: overlay.dir, stopAll: true });
   } finally {
     overlay.cleanup();
     await removeInstance(opts.runtime, lab.def.name, instance).catch(() => undefined);
+    active.delete(instance);
   }
 }
