@@ -11,6 +11,9 @@ export function fixture(path: string): Buffer {
 export function withCapture(pcap: string, extra: Partial<Observations> = {}): Observations {
   return {
     addresses: { server: ['10.77.251.10', 'fd00:7e57:77::10'], client: ['10.77.251.20', 'fd00:7e57:77::20'] },
+    networks: { server: { lan: '10.77.251.10' }, client: { lan: '10.77.251.20' } },
+    declared: {},
+    files: {},
     programs: {},
     captures: { wire: { node: 'server', packets: decodePcap(fixture(`pcap/${pcap}`)) } },
     probes: {},

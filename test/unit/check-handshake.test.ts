@@ -41,7 +41,7 @@ describe('handshake check on real captures', () => {
   it('fails when the client never connected to that port', () => {
     const v = checkHandshake({ ...spec, port: 7 }, withCapture('tcp-echo-eth.pcap'));
     expect(v.passed).toBe(false);
-    expect(v.message).toContain('no SYN from client to server port 7');
+    expect(v.message).toBe("the client's SYN went to 10.77.251.10 port 9000, not to server port 7. Check the host and port it connects to.");
   });
 
   it('fails when the capture is missing, naming it', () => {
@@ -55,25 +55,25 @@ describe('handshake check on real captures', () => {
 describe('teardown check on real captures', () => {
   it('passes when the client closes first and both FINs are acknowledged', () => {
     const v = checkTeardown({ capture: 'wire', initiator: 'client', port: 9000 }, withCapture('tcp-echo-eth.pcap'));
-    expect(v.message).toBe('client closed first (FIN), the peer answered with its own FIN, and both were acknowledged.');
+    expect(v.message).toBe('10.77.251.20 (client) closed first (FIN); the other side answered with its own FIN, and both were acknowledged.');
     expect(v.passed).toBe(true);
   });
 
   it('fails when the expected initiator is the server', () => {
     const v = checkTeardown({ capture: 'wire', initiator: 'server', port: 9000 }, withCapture('tcp-echo-eth.pcap'));
     expect(v.passed).toBe(false);
-    expect(v.message).toBe('the peer closed first: the first FIN came from 10.77.251.20, not from server.');
+    expect(v.message).toBe('the other side closed first: the first FIN came from 10.77.251.20 (client), not from server.');
   });
 
   it('fails a connection reset instead of closed', () => {
     const v = checkTeardown({ capture: 'wire', initiator: 'client', port: 9600 }, withCapture('tcp-reset-after-data.pcap'));
     expect(v.passed).toBe(false);
-    expect(v.message).toBe('the connection was reset by the peer (RST) instead of being closed with FIN.');
+    expect(v.message).toBe('the connection was reset by 10.77.251.10 (server) (RST) instead of being closed with FIN: a socket was closed with unread data, or the program crashed.');
   });
 
   it('fails a connection that never closed', () => {
     const v = checkTeardown({ capture: 'wire', initiator: 'client', port: 9000 }, withCapture('tcp-missing-ack.pcap'));
     expect(v.passed).toBe(false);
-    expect(v.message).toBe('no FIN at all: client never closed the connection.');
+    expect(v.message).toBe('no FIN at all: client closed the connection before the capture ended.');
   });
 });

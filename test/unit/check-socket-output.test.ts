@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { checkExit, checkOutput } from '../../src/checks/output.js';
 import { checkSocket } from '../../src/checks/socket.js';
-import type { Observations } from '../../src/exercise/observations.js';
+import { endProbeName, type Observations } from '../../src/exercise/observations.js';
 import { parseSs } from '../../src/observe/sockets.js';
 import { fixture } from '../helpers/observations.js';
 
 function withSockets(file: string): Observations {
   const raw = fixture(`sockets/${file}`).toString();
-  return { addresses: {}, programs: {}, captures: {}, probes: { 'end:server': { node: 'server', raw, sockets: parseSs(raw) } }, steps: [] };
+  return { addresses: {}, networks: {}, declared: {}, files: {}, programs: {}, captures: {}, probes: { [endProbeName('server', 'sockets')]: { node: 'server', kind: 'sockets', raw, sockets: parseSs(raw) } }, steps: [] };
 }
 
 describe('socket check on a real ss -tanp table', () => {
@@ -29,13 +29,13 @@ describe('socket check on a real ss -tanp table', () => {
     expect(checkSocket({ node: 'server', tcp: 9100, state: 'LISTEN' }, obs).passed).toBe(true);
     const v = checkSocket({ node: 'server', tcp: 9101, state: 'LISTEN' }, obs);
     expect(v.passed).toBe(false);
-    expect(v.message).toBe('no TCP socket on port 9101 in server: nothing is listening there. Does the server listen on PORT?');
+    expect(v.message).toBe('no TCP socket on port 9101 in LISTEN in server: nothing is listening there. Does the server call listen() on that port?');
   });
 
   it('fails a port in another state, showing what it is in', () => {
     const v = checkSocket({ node: 'server', tcp: 9200, state: 'ESTABLISHED' }, obs);
     expect(v.passed).toBe(false);
-    expect(v.message).toBe('server has TCP port 9200 but not in ESTABLISHED.');
+    expect(v.message).toBe('server has a TCP socket on port 9200, but in LISTEN, TIME_WAIT, not ESTABLISHED.');
     expect(v.evidence).toEqual(['tcp LISTEN 0.0.0.0:9200 (node pid 21)', 'tcp TIME_WAIT 10.77.251.10:9200 -> 10.77.251.20:20003']);
   });
 
@@ -49,13 +49,16 @@ describe('socket check on a real ss -tanp table', () => {
 describe('output and exit checks', () => {
   const obs: Observations = {
     addresses: {},
+    networks: {},
+    declared: {},
+    files: {},
     captures: {},
     probes: {},
     steps: [],
     programs: {
-      client: { node: 'client', stdout: 'hello\n', stderr: '', exitCode: 0, timedOut: false, running: false, droppedBytes: 0 },
-      broken: { node: 'client', stdout: '', stderr: 'connect ECONNREFUSED 10.0.1.10:9000\n', exitCode: 1, timedOut: false, running: false, droppedBytes: 0 },
-      hung: { node: 'client', stdout: '', stderr: '', timedOut: true, running: false, droppedBytes: 0 },
+      client: { node: 'client', kind: 'program', stdout: 'hello\n', stderr: '', exitCode: 0, timedOut: false, running: false, droppedBytes: 0 },
+      broken: { node: 'client', kind: 'program', stdout: '', stderr: 'connect ECONNREFUSED 10.0.1.10:9000\n', exitCode: 1, timedOut: false, running: false, droppedBytes: 0 },
+      hung: { node: 'client', kind: 'program', stdout: '', stderr: '', timedOut: true, running: false, droppedBytes: 0 },
     },
   };
 
@@ -82,7 +85,7 @@ describe('output and exit checks', () => {
   it('checks exit codes, and a program that never finished has none', () => {
     expect(checkExit({ program: 'client', code: 0 }, obs).passed).toBe(true);
     expect(checkExit({ program: 'broken', code: 0 }, obs).message).toBe('broken exited with code 1, expected 0.');
-    expect(checkExit({ program: 'hung', code: 0 }, obs).message).toBe('hung did not finish in time, so it has no exit code.');
+    expect(checkExit({ program: 'hung', code: 0 }, obs).message).toBe('hung did not finish in time, so it has no exit code (expected code 0).');
     expect(checkExit({ program: 'absent', code: 0 }, obs).message).toBe('absent did not run: an earlier step failed.');
   });
 });
