@@ -195,7 +195,18 @@ export class DockerRuntime implements Runtime {
       WorkingDir: opts.workdir,
       Env: opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : undefined,
     });
-    await exec.start({ Detach: true });
+    const response: unknown = await exec.start({ Detach: true });
+    // dockerode hands back the HTTP response even when detached; left unread, its socket keeps the CLI
+    // process alive for minutes after the command is done. Read it to the end (it is empty).
+    if (response && typeof (response as NodeJS.ReadableStream).resume === 'function') {
+      await new Promise<void>((resolve) => {
+        const r = response as NodeJS.ReadableStream;
+        r.on('end', resolve);
+        r.on('close', resolve);
+        r.on('error', () => resolve());
+        r.resume();
+      });
+    }
   }
 
   async readFile(containerId: string, path: string, maxBytes = 64 * 1024 * 1024): Promise<Buffer | undefined> {
