@@ -1,5 +1,5 @@
-import Docker from 'dockerode';
-import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { PassThrough, Readable } from 'node:stream';
 import { EngineError, errorMessage } from '../../errors.js';
 import type { ContainerSpec, EngineInfo, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
 import { makeTar } from './tar.js';
@@ -14,8 +14,15 @@ export function engineEndpoint(): string {
 export class DockerRuntime implements Runtime {
   readonly docker: Docker;
 
-  constructor(docker?: Docker) {
-    this.docker = docker ?? new Docker();
+  constructor(docker: Docker) {
+    this.docker = docker;
+  }
+
+  /** Connects to DOCKER_HOST or the default socket. dockerode is loaded here, not at start-up: commands that need no engine stay fast. */
+  static async connect(): Promise<DockerRuntime> {
+    // dockerode is CommonJS: under NodeNext its class arrives as the module's default export.
+    const mod = (await import('dockerode')) as unknown as { default: new () => Docker };
+    return new DockerRuntime(new mod.default());
   }
 
   async ping(): Promise<EngineInfo> {
@@ -196,15 +203,11 @@ export class DockerRuntime implements Runtime {
       Env: opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : undefined,
     });
     const response: unknown = await exec.start({ Detach: true });
-    // dockerode hands back the HTTP response even when detached; left unread, its socket keeps the CLI
-    // process alive for minutes after the command is done. Read it to the end (it is empty).
-    if (response && typeof (response as NodeJS.ReadableStream).resume === 'function') {
+    // The engine answers a detached start with an (empty) HTTP body: read it, or its socket keeps the CLI alive.
+    if (response instanceof Readable) {
       await new Promise<void>((resolve) => {
-        const r = response as NodeJS.ReadableStream;
-        r.on('end', resolve);
-        r.on('close', resolve);
-        r.on('error', () => resolve());
-        r.resume();
+        response.on('end', resolve).on('close', resolve).on('error', () => resolve());
+        response.resume();
       });
     }
   }
