@@ -54,6 +54,62 @@ export async function startProgram(running: RunningLab, name: string): Promise<v
   });
 }
 
+export interface ReadyCondition {
+  proto: 'tcp' | 'udp';
+  /** Ready when a socket of this protocol is listening (TCP) or bound (UDP) on this port; absent: once started. */
+  port?: number;
+  timeoutMs: number;
+}
+
+export type StartOutcome = 'ready' | 'timeout' | `exited:${string}`;
+
+/**
+ * Ends an earlier run of the program, starts it in the background and waits until it is ready, all in
+ * one exec: the wait is a loop inside the node that reads /proc/net/{tcp,udp}{,6} (no tools or
+ * privileges needed) every 20 ms and sees a crash through the exit file. The program keeps running
+ * after the exec ends (its output goes to files under RUN_DIR, not to the exec's streams).
+ *
+ * Why not poll from here: every exec costs the engine a runc exec (about 150 ms on a 2-core machine,
+ * several times that under load), and stop + start + polls took four or more of them.
+ */
+export async function startProgramAndWait(running: RunningLab, name: string, ready: ReadyCondition): Promise<StartOutcome> {
+  const def = programDef(running, name);
+  const dir = `${RUN_DIR}/${name}`;
+  const { port, proto } = ready;
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new Error(`bad port ${port}`);
+  const ms = Math.max(0, Math.round(ready.timeoutMs));
+  // /proc/net rows: "  sl: local-hex:PORT remote-hex:PORT state ..."; LISTEN is 0A (TCP), an unconnected UDP socket 07.
+  const row = port === undefined ? '' : `^ *[0-9]+: [0-9A-F]+:${port.toString(16).toUpperCase().padStart(4, '0')} [0-9A-F]+:0000 ${proto === 'tcp' ? '0A' : '07'} `;
+  const script = [
+    `d=${dir}; mkdir -p $d || exit 90`,
+    // An earlier run still going: end it by the pid it recorded, and let its wrapper write its exit first.
+    `if p=$(cat $d/pid 2>/dev/null) && [ ! -e $d/exit ]; then kill -KILL "$p" 2>/dev/null; i=0; while [ ! -e $d/exit ] && [ $i -lt 100 ]; do sleep 0.01; i=$((i+1)); done; fi`,
+    `rm -f $d/exit $d/pid; cd /home/student 2>/dev/null`,
+    // The same wrapper as startProgram's: records node's pid, waits for it and writes its exit code.
+    `sh -c 'node ${programFile(name)} "$@" >${dir}/stdout 2>${dir}/stderr </dev/null & echo $! >${dir}/pid; wait $!; echo $? >${dir}/exit' "$0" "$@" >/dev/null 2>&1 </dev/null &`,
+    row === ''
+      ? 'echo ready'
+      : [
+          `end=$(( $(date +%s%N) / 1000000 + ${ms} ))`,
+          'while :; do',
+          `  if grep -qE '${row}' /proc/net/${proto} /proc/net/${proto}6 2>/dev/null; then echo ready; exit 0; fi`,
+          '  if [ -e $d/exit ]; then echo "exited:$(cat $d/exit)"; exit 0; fi',
+          '  if [ $(( $(date +%s%N) / 1000000 )) -ge $end ]; then echo timeout; exit 0; fi',
+          '  sleep 0.02',
+          'done',
+        ].join('\n'),
+  ].join('\n');
+  const r = await running.runtime.exec(containerOf(running, def.node), ['sh', '-c', script, name, ...(def.args ?? [])], {
+    user: PROGRAM_USER,
+    env: envFor(running, def),
+    // A backstop only: the loop above ends itself at the deadline.
+    timeoutMs: ms + 10_000,
+  });
+  const out = r.stdout.toString().trim().split('\n').pop() ?? '';
+  if (out === 'ready' || out === 'timeout' || out.startsWith('exited:')) return out as StartOutcome;
+  return 'timeout';
+}
+
 export interface ProgramState {
   pid?: number;
   /** Present once the program has ended. */

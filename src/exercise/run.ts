@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { errorMessage, StepError } from '../errors.js';
 import type { StepDef } from '../lab/model.js';
 import { decodePcap } from '../observe/pcap.js';
-import { parseProcNet, parseSs } from '../observe/sockets.js';
+import { parseSs } from '../observe/sockets.js';
 import { retryUntil } from '../util/retry.js';
-import { containerOf, type RunningLab } from '../deploy/running-lab.js';
+import type { RunningLab } from '../deploy/running-lab.js';
 import { observe, startCapture, stopCapture, type CaptureHandle } from './observer.js';
 import { endProbeName, type Observations, type ProgramObservation, type StepRecord } from './observations.js';
-import { programState, runProgram, startProgram, stopProgram, RUN_DIR } from './programs.js';
+import { programState, runProgram, startProgramAndWait } from './programs.js';
 
 export interface ExerciseOptions {
   /** Folder for pcaps and program outputs of this run; nothing is written when absent. */
@@ -40,30 +40,10 @@ export async function startAndWait(running: RunningLab, step: Extract<StepDef, {
   const name = step.start;
   const def = running.lab.def.programs[name];
   if (!def) throw new StepError(`unknown program ${name}`);
-  await stopProgram(running, name);
-  await startProgram(running, name);
   const port = step.ready?.tcp ?? step.ready?.udp;
   const proto = step.ready?.tcp !== undefined ? 'tcp' : 'udp';
   const timeoutMs = (step.ready?.timeout ?? 10) * 1000;
-  const container = containerOf(running, def.node);
-  const dir = `${RUN_DIR}/${name}`;
-  const result = await retryUntil(
-    async () => {
-      // One exec reads the socket tables (no tools or privileges needed) and whether the program has ended.
-      const r = await running.runtime.exec(container, ['sh', '-c', `cat /proc/net/${proto}; echo @@; cat /proc/net/${proto}6; echo @@; cat ${dir}/exit 2>/dev/null`]);
-      const [v4 = '', v6 = '', exit = ''] = r.stdout.toString().split('@@\n');
-      if (port !== undefined) {
-        const entries = [...parseProcNet(v4, proto, 4), ...parseProcNet(v6, proto, 6)];
-        const want = proto === 'tcp' ? 'LISTEN' : 'UNCONN';
-        if (entries.some((e) => e.localPort === port && e.state === want)) return 'ready';
-      } else if (r.exitCode === 0) {
-        return 'ready';
-      }
-      if (exit.trim() !== '') return `exited:${exit.trim()}`;
-      return undefined;
-    },
-    { timeoutMs },
-  );
+  const result = await startProgramAndWait(running, name, { proto, ...(port !== undefined ? { port } : {}), timeoutMs });
   if (result === 'ready') return;
   const st = await programState(running, name, 4096);
   const tail = lastLines(st.stderr || st.stdout, 8);
