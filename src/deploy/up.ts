@@ -51,7 +51,8 @@ export async function deploy(lab: Lab, opts: UpOptions): Promise<UpResult> {
             const net = plan.networks.find((n) => n.name === i.network);
             return { name: net?.dockerName ?? i.network, address: i.address, aliases: [node.name] };
           }),
-          files: { dir: '/opt', entries: programFiles(programs) },
+          // Nodes with no programs get no archive: each costs the engine a mount of the container's file system.
+          ...(programs.length > 0 ? { files: { dir: '/opt', entries: programFiles(programs) } } : {}),
         });
         containers.set(node.name, id);
       }),
