@@ -6,7 +6,7 @@ import { decodePcap } from '../observe/pcap.js';
 import { parseSs } from '../observe/sockets.js';
 import { retryUntil } from '../util/retry.js';
 import type { RunningLab } from '../deploy/running-lab.js';
-import { observe, startCapture, stopCapture, type CaptureHandle } from './observer.js';
+import { ensureObserver, observe, startCapture, stopCapture, type CaptureHandle } from './observer.js';
 import { endProbeName, type Observations, type ProgramObservation, type StepRecord } from './observations.js';
 import { programState, runProgram, startProgramAndWait } from './programs.js';
 
@@ -74,6 +74,14 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
   };
   const captures: CaptureHandle[] = [];
   const background: string[] = [];
+  // Observers the run will need, created now, alongside the first steps, instead of when the capture or
+  // probe step comes (a container create and start on the critical path: ~0.8 s of a grade under load).
+  // A failure here is not lost: the step that needs the observer asks again and reports it.
+  const observed = new Set([
+    ...def.exercise.flatMap((s) => ('capture' in s ? [s.capture.node] : 'probe' in s ? [s.probe.node] : [])),
+    ...def.checks.flatMap((c) => ('socket' in c && c.socket.probe === undefined ? [c.socket.node] : [])),
+  ]);
+  for (const node of observed) void ensureObserver(running, node).catch(() => undefined);
   for (const [index, step] of def.exercise.entries()) {
     const started = Date.now();
     const description = describeStep(step);
