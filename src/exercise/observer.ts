@@ -1,6 +1,5 @@
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { LABEL } from '../plan/labels.js';
-import { retryUntil } from '../util/retry.js';
 import { StepError } from '../errors.js';
 
 /**
@@ -69,42 +68,49 @@ export interface CaptureHandle {
   file: string;
 }
 
-/** Starts tcpdump in the node's observer and waits until it reports that it is listening. */
+/**
+ * Starts tcpdump in the node's observer and waits until it reports that it is listening, in one exec:
+ * tcpdump goes to the background (its output to files, so the exec can end while it runs) and a loop
+ * inside the observer watches its stderr every 20 ms. (It was a detached exec and then polls, each a
+ * full exec.)
+ */
 export async function startCapture(running: RunningLab, spec: { name: string; node: string; filter?: string; interface?: string }): Promise<CaptureHandle> {
   const id = await ensureObserver(running, spec.node);
   const base = `/tmp/capture-${spec.name}`;
   const args = ['tcpdump', '-i', spec.interface ?? 'any', '-nn', '-U', '-Z', 'root', '-w', `${base}.pcap`];
   const filter = spec.filter ? ` ${shellQuote(spec.filter)}` : '';
-  await running.runtime.execDetached(id, ['sh', '-c', `rm -f ${base}.*; ${args.join(' ')}${filter} 2>${base}.err & echo $! >${base}.pid; wait`]);
-  const ready = await retryUntil(
-    async () => {
-      const r = await running.runtime.exec(id, ['sh', '-c', `cat ${base}.err 2>/dev/null; [ -e ${base}.pid ] && kill -0 $(cat ${base}.pid) 2>/dev/null || echo @@dead`]);
-      const text = r.stdout.toString();
-      if (text.includes('listening on')) return 'ok';
-      if (text.includes('@@dead') && text.trim() !== '@@dead') throw new StepError(`tcpdump could not start in node ${spec.node}: ${text.replace('@@dead', '').trim()}`);
-      return undefined;
-    },
-    { timeoutMs: 10_000 },
-  );
-  if (!ready) throw new StepError(`tcpdump in node ${spec.node} did not report 'listening on' within 10s`);
-  return { name: spec.name, node: spec.node, file: `${base}.pcap` };
+  const script = [
+    `rm -f ${base}.*; ${args.join(' ')}${filter} >/dev/null 2>${base}.err </dev/null & echo $! >${base}.pid`,
+    'end=$(( $(date +%s%N) / 1000000 + 10000 ))',
+    'while :; do',
+    `  if grep -q 'listening on' ${base}.err 2>/dev/null; then echo @@ok; exit 0; fi`,
+    `  if ! kill -0 $(cat ${base}.pid) 2>/dev/null; then echo @@dead; cat ${base}.err; exit 0; fi`,
+    '  if [ $(( $(date +%s%N) / 1000000 )) -ge $end ]; then echo @@timeout; exit 0; fi',
+    '  sleep 0.02',
+    'done',
+  ].join('\n');
+  const r = await running.runtime.exec(id, ['sh', '-c', script], { timeoutMs: 20_000 });
+  const text = r.stdout.toString();
+  if (text.startsWith('@@ok')) return { name: spec.name, node: spec.node, file: `${base}.pcap` };
+  if (text.startsWith('@@dead')) throw new StepError(`tcpdump could not start in node ${spec.node}: ${text.replace('@@dead', '').trim() || 'it exited at once'}`);
+  throw new StepError(`tcpdump in node ${spec.node} did not report 'listening on' within 10s`);
 }
 
-/** Stops a capture (SIGINT, so tcpdump flushes) and returns the pcap file's bytes. */
+/**
+ * Stops a capture (SIGINT, so tcpdump flushes) and returns the pcap file's bytes. One exec does it all:
+ * signal, wait inside the observer (up to 5 s) until tcpdump is gone, then print the file. (It was three
+ * execs and polls, each ~150 ms or more of engine time.)
+ */
 export async function stopCapture(running: RunningLab, handle: CaptureHandle): Promise<Buffer> {
   const id = await ensureObserver(running, handle.node);
   const pidFile = handle.file.replace(/\.pcap$/, '.pid');
-  await running.runtime.exec(id, ['sh', '-c', `kill -INT $(cat ${pidFile}) 2>/dev/null; true`]);
-  await retryUntil(
-    async () => {
-      const r = await running.runtime.exec(id, ['sh', '-c', `kill -0 $(cat ${pidFile}) 2>/dev/null && echo alive || echo gone`]);
-      return r.stdout.toString().includes('gone') ? true : undefined;
-    },
-    { timeoutMs: 5000 },
-  );
-  const data = await running.runtime.readFile(id, handle.file);
-  if (!data) throw new StepError(`capture ${handle.name} in node ${handle.node} wrote no file`);
-  return data;
+  const script =
+    `p=$(cat ${pidFile} 2>/dev/null); [ -n "$p" ] && kill -INT "$p" 2>/dev/null; ` +
+    `i=0; while [ -n "$p" ] && kill -0 "$p" 2>/dev/null && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done; ` +
+    `exec cat ${handle.file}`;
+  const r = await running.runtime.exec(id, ['sh', '-c', script], { maxBytes: 64 * 1024 * 1024, timeoutMs: 15_000 });
+  if (r.exitCode !== 0) throw new StepError(`capture ${handle.name} in node ${handle.node} wrote no file`);
+  return r.stdout;
 }
 
 export function shellQuote(s: string): string {
