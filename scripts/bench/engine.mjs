@@ -50,13 +50,27 @@ export async function sweep(runId, instancePrefix) {
     await docker.listNetworks({ filters: { label: [`${BENCH_RUN_LABEL}=${runId}`] } }),
   );
   const seenNets = new Set();
+  const stuck = [];
   await Promise.all(
     networks
       .filter((n) => mine(n.Labels) && !seenNets.has(n.Id) && seenNets.add(n.Id))
       .map(async (n) => {
-        await docker.getNetwork(n.Id).remove().catch(() => undefined);
-        removed.networks++;
+        // A network just left by its containers can be refused for a moment: try a few times.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await docker.getNetwork(n.Id).remove();
+            removed.networks++;
+            return;
+          } catch (e) {
+            if (e.statusCode === 404) return;
+            if (attempt >= 5) {
+              stuck.push(n.Name);
+              return;
+            }
+            await new Promise((res) => setTimeout(res, 1000));
+          }
+        }
       }),
   );
-  return removed;
+  return { ...removed, stuck };
 }
