@@ -1,11 +1,12 @@
 import { EngineError, errorMessage } from '../errors.js';
 import type { Lab } from '../lab/model.js';
-import { planLab, type LabPlan } from '../plan/plan.js';
+import { planLab, subnetPools, type LabPlan } from '../plan/plan.js';
 import type { CompiledProgram } from '../programs/compile.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { programFiles } from '../exercise/programs.js';
 import { removeInstance } from './down.js';
 import { attach, instanceState, type RunningLab } from './running-lab.js';
+import { setupNodeNetworks } from './network-setup.js';
 
 export interface UpOptions {
   runtime: Runtime;
@@ -38,6 +39,10 @@ export async function deploy(lab: Lab, opts: UpOptions): Promise<UpResult> {
   }
   try {
     const plan = await createNetworks(lab, opts);
+    // The host's filter must let routed lab traffic through (and keep IPv6 in) before any node talks; after
+    // the networks, because Docker inserts rules of its own for them.
+    const rules = runtime.ensureHostRules(plan.hostRules, plan.image);
+    rules.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     const containers = new Map<string, string>();
     await Promise.all(
       plan.nodes.map(async (node) => {
@@ -49,15 +54,20 @@ export async function deploy(lab: Lab, opts: UpOptions): Promise<UpResult> {
           labels: node.labels,
           networks: node.interfaces.map((i) => {
             const net = plan.networks.find((n) => n.name === i.network);
-            return { name: net?.dockerName ?? i.network, address: i.address, aliases: [node.name] };
+            return { name: net?.dockerName ?? i.network, address: i.address, ...(i.address6 !== undefined ? { address6: i.address6 } : {}), aliases: [node.name] };
           }),
+          sysctls: node.sysctls,
+          capAdd: node.capAdd,
           // Nodes with no programs get no archive: each costs the engine a mount of the container's file system.
           ...(programs.length > 0 ? { files: { dir: '/opt', entries: programFiles(programs) } } : {}),
         });
         containers.set(node.name, id);
       }),
     );
-    return { running: { lab, plan, runtime, containers }, alreadyUp: false, ms: Date.now() - started };
+    await rules;
+    const running: RunningLab = { lab, plan, runtime, containers };
+    await setupNodeNetworks(running, opts.onProgress);
+    return { running, alreadyUp: false, ms: Date.now() - started };
   } catch (e) {
     await removeInstance(runtime, lab.def.name, instance).catch(() => undefined);
     if (e instanceof EngineError) throw e;
@@ -67,10 +77,13 @@ export async function deploy(lab: Lab, opts: UpOptions): Promise<UpResult> {
 
 /** Plans against the engine's used subnets and creates the networks; retries when another instance wins a race for a subnet. */
 async function createNetworks(lab: Lab, opts: UpOptions): Promise<LabPlan> {
+  const pools = subnetPools();
   for (let attempt = 0; ; attempt++) {
-    const plan = planLab(lab, { instance: opts.instance, image: opts.image, usedSubnets: await opts.runtime.usedSubnets(), attempt });
+    const plan = planLab(lab, { instance: opts.instance, image: opts.image, usedSubnets: await opts.runtime.usedSubnets(), attempt, ...pools });
     const results = await Promise.allSettled(
-      plan.networks.map((n) => opts.runtime.createNetwork({ name: n.dockerName, subnet: n.subnet, bridge: n.bridge, labels: n.labels })),
+      plan.networks.map((n) =>
+        opts.runtime.createNetwork({ name: n.dockerName, subnet: n.subnet, ...(n.subnet6 !== undefined ? { subnet6: n.subnet6 } : {}), ...(n.mtu !== undefined ? { mtu: n.mtu } : {}), bridge: n.bridge, labels: n.labels }),
+      ),
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (!failed) return plan;
