@@ -87,7 +87,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 // The contenders
 
 let traceCount = 0;
-function labCli(args) {
+function labCli(args, timeoutMs = 300_000) {
   const env = {};
   const node = ['bin/lab.js', ...args];
   if (opt.trace) {
@@ -96,7 +96,7 @@ function labCli(args) {
     env.TOPLAB_BENCH_TRACE = join(TRACES, `${RUN}-${String(++traceCount).padStart(3, '0')}-${args[0]}-${lab}.json`);
     node.unshift('--import', './scripts/bench/trace.mjs');
   }
-  return timed('node', node, { cwd: ROOT, env });
+  return timed('node', node, { cwd: ROOT, env, timeoutMs });
 }
 
 async function labUp(ref, instance) {
@@ -302,19 +302,21 @@ async function many(n, pool, image) {
   const names = Array.from({ length: n }, (_, i) => `${INSTANCE_PREFIX}-m${i}`);
   for (const i of names) openInstances.set(i, LAB2);
   const t0 = process.hrtime.bigint();
-  const ups = await Promise.all(names.map((i) => labCli(['up', LAB2, '--instance', i])));
+  // A generous bound: on a saturated 2-core host 20 parallel `lab up` have taken over 3 minutes.
+  const ups = await Promise.all(names.map((i) => labCli(['up', LAB2, '--instance', i], 900_000)));
   const upMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const failed = ups.map((r, i) => ({ r, i: names[i] })).filter(({ r }) => r.code !== 0);
   if (failed.length > 0) {
     const { r, i } = failed[0];
-    results.notes.push(`${failed.length} of ${n} \`lab up\` at once failed; the first, --instance ${i} (exit ${r.code}): ${tail(r.stderr, 3)}`);
+    const how = r.code === null ? `killed by the benchmark after ${Math.round(r.ms / 1000)} s` : `exit ${r.code}`;
+    results.notes.push(`${failed.length} of ${n} \`lab up\` at once failed; the first, --instance ${i} (${how}): ${tail(r.stderr, 3)}`);
   }
   // Every node of every instance must be running, not just the CLI happy.
   const running = await containersWith(['org.toplab.managed=true', `org.toplab.lab=${LAB2}`, 'org.toplab.role=node']);
   const runningNodes = running.filter((c) => names.includes(c.Labels['org.toplab.instance']) && c.State === 'running').length;
   const memory = await memoryOf(['org.toplab.managed=true', `org.toplab.lab=${LAB2}`], (l) => (names.includes(l['org.toplab.instance']) ? l['org.toplab.instance'] : undefined));
   const t1 = process.hrtime.bigint();
-  const downs = await Promise.all(names.map((i) => labCli(['down', LAB2, '--instance', i])));
+  const downs = await Promise.all(names.map((i) => labCli(['down', LAB2, '--instance', i], 900_000)));
   const downMs = Number(process.hrtime.bigint() - t1) / 1e6;
   downs.forEach((r, k) => r.code === 0 && openInstances.delete(names[k]));
   const toplab = { upMs: round1(upMs), downMs: round1(downMs), failures: failed.length + downs.filter((r) => r.code !== 0).length, runningNodes, expectedNodes: n * 2, memoryPerInstanceMiB: memory };
@@ -327,11 +329,11 @@ async function many(n, pool, image) {
     return { project, file: writeComposeFile({ dir: WORK, project, lab, image, runId: RUN, pool }) };
   });
   const t2 = process.hrtime.bigint();
-  const cups = await Promise.all(projects.map(({ project, file }) => (openProjects.set(project, file), timed('docker-compose', ['-p', project, '-f', file, 'up', '-d'], { cwd: WORK }))));
+  const cups = await Promise.all(projects.map(({ project, file }) => (openProjects.set(project, file), timed('docker-compose', ['-p', project, '-f', file, 'up', '-d'], { cwd: WORK, timeoutMs: 900_000 }))));
   const cupMs = Number(process.hrtime.bigint() - t2) / 1e6;
   const cmem = await memoryOf([`org.toplab.bench.run=${RUN}`], (l) => l['com.docker.compose.project']);
   const t3 = process.hrtime.bigint();
-  const cdowns = await Promise.all(projects.map(({ project, file }) => timed('docker-compose', ['-p', project, '-f', file, 'down'], { cwd: WORK })));
+  const cdowns = await Promise.all(projects.map(({ project, file }) => timed('docker-compose', ['-p', project, '-f', file, 'down'], { cwd: WORK, timeoutMs: 900_000 })));
   const cdownMs = Number(process.hrtime.bigint() - t3) / 1e6;
   cdowns.forEach((r, k) => r.code === 0 && openProjects.delete(projects[k].project));
   const compose = { upMs: round1(cupMs), downMs: round1(cdownMs), failures: cups.filter((r) => r.code !== 0).length + cdowns.filter((r) => r.code !== 0).length, memoryPerInstanceMiB: cmem };
