@@ -58,7 +58,8 @@ export async function deploy(lab: Lab, opts: UpOptions): Promise<UpResult> {
           }),
           sysctls: node.sysctls,
           capAdd: node.capAdd,
-          files: { dir: '/opt', entries: programFiles(programs) },
+          // Nodes with no programs get no archive: each costs the engine a mount of the container's file system.
+          ...(programs.length > 0 ? { files: { dir: '/opt', entries: programFiles(programs) } } : {}),
         });
         containers.set(node.name, id);
       }),

@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { PassThrough, Readable } from 'node:stream';
 import { EngineError, errorMessage } from '../../errors.js';
 import type { ContainerSpec, EngineInfo, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
+import { loadDockerode } from './load-dockerode.js';
 import { makeTar } from './tar.js';
 import { ensureHostRules } from './host-rules.js';
 import type { HostRulesNeeded } from '../../plan/plan.js';
@@ -22,9 +23,8 @@ export class DockerRuntime implements Runtime {
 
   /** Connects to DOCKER_HOST or the default socket. dockerode is loaded here, not at start-up: commands that need no engine stay fast. */
   static async connect(): Promise<DockerRuntime> {
-    // dockerode is CommonJS: under NodeNext its class arrives as the module's default export.
-    const mod = (await import('dockerode')) as unknown as { default: new () => Docker };
-    return new DockerRuntime(new mod.default());
+    const DockerClass = loadDockerode();
+    return new DockerRuntime(new DockerClass());
   }
 
   async ping(): Promise<EngineInfo> {
