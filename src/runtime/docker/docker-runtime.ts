@@ -1,5 +1,5 @@
-import Docker from 'dockerode';
-import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { PassThrough, Readable } from 'node:stream';
 import { EngineError, errorMessage } from '../../errors.js';
 import type { ContainerSpec, EngineInfo, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
 import { makeTar } from './tar.js';
@@ -14,8 +14,15 @@ export function engineEndpoint(): string {
 export class DockerRuntime implements Runtime {
   readonly docker: Docker;
 
-  constructor(docker?: Docker) {
-    this.docker = docker ?? new Docker();
+  constructor(docker: Docker) {
+    this.docker = docker;
+  }
+
+  /** Connects to DOCKER_HOST or the default socket. dockerode is loaded here, not at start-up: commands that need no engine stay fast. */
+  static async connect(): Promise<DockerRuntime> {
+    // dockerode is CommonJS: under NodeNext its class arrives as the module's default export.
+    const mod = (await import('dockerode')) as unknown as { default: new () => Docker };
+    return new DockerRuntime(new mod.default());
   }
 
   async ping(): Promise<EngineInfo> {
@@ -195,7 +202,14 @@ export class DockerRuntime implements Runtime {
       WorkingDir: opts.workdir,
       Env: opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : undefined,
     });
-    await exec.start({ Detach: true });
+    const response: unknown = await exec.start({ Detach: true });
+    // The engine answers a detached start with an (empty) HTTP body: read it, or its socket keeps the CLI alive.
+    if (response instanceof Readable) {
+      await new Promise<void>((resolve) => {
+        response.on('end', resolve).on('close', resolve).on('error', () => resolve());
+        response.resume();
+      });
+    }
   }
 
   async readFile(containerId: string, path: string, maxBytes = 64 * 1024 * 1024): Promise<Buffer | undefined> {
