@@ -7,14 +7,15 @@
  * A frame whose inner headers do not make sense keeps the layers that did decode and says why in
  * `malformed`, so one odd packet never hides the rest of a capture.
  */
+import { ToplabError } from '../errors.js';
 import type { IcmpHeader, IpHeader, Packet, TcpFlags, TcpHeader } from './types.js';
 
-export class PcapError extends Error {
+/** The capture file is not one we can read: not pcap/pcapng, damaged, or of an unsupported link type. */
+export class PcapError extends ToplabError {
   /** Byte offset in the file where the problem is. */
   readonly offset: number;
   constructor(message: string, offset: number) {
-    super(`${message} (at byte ${offset} of the capture file)`);
-    this.name = 'PcapError';
+    super(`${message} (at byte ${offset} of the capture file)`, { hint: 'toplab reads captures written by tcpdump -w (pcap) or dumpcap (pcapng) on an Ethernet interface or -i any' });
     this.offset = offset;
   }
 }

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeCapture, decodePcap, formatIpv6, formatPacket, PcapError } from '../../src/observe/pcap.js';
 import type { Packet } from '../../src/observe/types.js';
+import { ToplabError } from '../../src/errors.js';
 
 // Fixtures made by scripts/capture-fixtures.sh (see test/fixtures/README.md). The exact numbers below were
 // read off the captures (and agree with tshark, see the last block of tests).
@@ -491,6 +492,9 @@ describe('decodePcap: truncated and damaged files', () => {
     const e = captureError(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
     expect(e.offset).toBe(0);
     expect(e.message).toBe('not a pcap or pcapng file: magic number 0x47455420 (at byte 0 of the capture file)');
+    expect(e.name).toBe('PcapError');
+    expect(e).toBeInstanceOf(ToplabError);
+    expect(e.exitCode).toBe(4);
   });
 
   it('a record claiming an impossible length is an error at that field', () => {
