@@ -1,6 +1,7 @@
 // TCP echo client. connect() makes the kernel send SYN; when the handshake is done ('connect'), send
 // MESSAGE and a newline, print the first line that comes back, keep the connection open for HOLD_MS
 // milliseconds (so `netstat -tn` on both nodes can see it ESTABLISHED), then close our side (FIN) and exit.
+// A SIGTERM ends the hold early, the same clean way.
 import * as net from 'node:net';
 
 const host = process.env.SERVER_HOST ?? 'server';
@@ -22,7 +23,11 @@ socket.on('data', (chunk: string) => {
     printed = true;
     console.log(received.slice(0, nl));
     // The connection stays ESTABLISHED on both sides while we hold it; end() then sends our FIN.
-    setTimeout(() => socket.end(), holdMs);
+    const timer = setTimeout(() => socket.end(), holdMs);
+    process.once('SIGTERM', () => {
+      clearTimeout(timer);
+      socket.end();
+    });
   }
 });
 socket.on('error', (err: Error) => {
