@@ -25,7 +25,7 @@ export interface Graded {
   failed: string[];
 }
 
-const runtime = new DockerRuntime();
+const runtime = await DockerRuntime.connect();
 
 /**
  * `lab grade <lab> --submission <folder>` as an instructor runs it (each grade in its own fresh instance),
