@@ -3,6 +3,7 @@
 // UDP keeps message boundaries, so every recvfrom() returns exactly one whole message. Print each reply on
 // its own line; give up after TIMEOUT_MS if some replies never come (UDP does not retransmit).
 import * as dgram from 'node:dgram';
+import * as dns from 'node:dns';
 
 const host = process.env.SERVER_HOST ?? 'server';
 const port = Number(process.env.PORT ?? 9000);
@@ -33,5 +34,15 @@ const timer = setTimeout(() => {
   socket.close();
 }, timeoutMs);
 
-// One send() per message: three datagrams on the wire.
-for (const m of messages) socket.send(m, port, host);
+// Look the server's name up once: send() given a name looks it up for every datagram, and those lookups
+// may finish in any order. Then one send() per message: three datagrams on the wire, in order.
+dns.lookup(host, 4, (err: NodeJS.ErrnoException | null, address: string) => {
+  if (err) {
+    console.error(`cannot resolve ${host}: ${err.code}`);
+    process.exitCode = 1;
+    clearTimeout(timer);
+    socket.close();
+    return;
+  }
+  for (const m of messages) socket.send(m, port, address);
+});

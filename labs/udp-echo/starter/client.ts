@@ -23,6 +23,8 @@ const timer = setTimeout(() => {
 }, timeoutMs);
 void timer;
 
-// TODO: send each message as its OWN datagram to host:port
+// TODO: send each message as its OWN datagram to host:port, in order. (send() given a host NAME looks it up
+// for every datagram, and lookups may finish in any order: look the name up once with dns.lookup(host, 4, ...)
+// and send to the address.)
 void host;
 void port;
