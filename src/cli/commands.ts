@@ -287,7 +287,7 @@ function describeError(e: unknown): string {
 }
 
 async function grade(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { submission: { type: 'string' }, submissions: { type: 'string' }, parallel: { type: 'string' }, ...REPORT_OPTIONS }, 'grade');
+  const { values, positionals } = parse(args, { submission: { type: 'string' }, submissions: { type: 'string' }, parallel: { type: 'string' }, instance: { type: 'string' }, ...REPORT_OPTIONS }, 'grade');
   const format = formatOf(values.format);
   const lab = oneLab(positionals, 'grade');
   if (values.submissions !== undefined) return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results);
@@ -299,7 +299,8 @@ async function grade(args: string[]): Promise<number> {
   try {
     const runtime = await engine();
     const tag = await image(runtime);
-    result = await gradeSubmission(lab, values.submission, { runtime, image: tag, artifactsDir, onProgress: progress });
+    // --instance names the fresh instance (a test or script can then remove it whatever happens to this process).
+    result = await gradeSubmission(lab, values.submission, { runtime, image: tag, artifactsDir, onProgress: progress, ...(values.instance !== undefined ? { instance: values.instance } : {}) });
   } catch (e) {
     if (e instanceof UsageError || e instanceof LabValidationError) throw e;
     // The tool failed, not the student: report `error`, and still write the report file.

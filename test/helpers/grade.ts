@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { labelFilter } from '../../src/plan/labels.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
-import { lab, ROOT } from './cli.js';
+import { removeInstance } from '../../src/deploy/down.js';
+import { lab, ROOT, uniqueInstance, type CliResult } from './cli.js';
 
 export interface JsonReport {
   status: string;
@@ -32,15 +33,24 @@ const runtime = await DockerRuntime.connect();
  * then asserts that the instance left nothing behind in the engine.
  */
 export async function gradeFolder(labName: string, submission: string): Promise<Graded> {
-  const r = await lab(['grade', labName, '--submission', submission, '--format', 'json'], { timeoutMs: 170_000 });
+  // Our own instance name, so the instance is removed here even if the CLI had to be killed.
+  const instance = uniqueInstance('g');
+  let r: CliResult;
+  try {
+    r = await lab(['grade', labName, '--submission', submission, '--instance', instance, '--format', 'json'], { timeoutMs: 170_000 });
+  } finally {
+    const left = await runtime.listContainers(labelFilter(labName, instance));
+    if (left.length > 0 || (await runtime.listNetworks(labelFilter(labName, instance))).length > 0) await removeInstance(runtime, labName, instance);
+    expect(left, 'containers left behind').toEqual([]);
+  }
   let report: JsonReport;
   try {
     report = JSON.parse(r.stdout) as JsonReport;
   } catch {
     throw new Error(`lab grade ${labName} --submission ${submission}: not JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   }
-  expect(await runtime.listContainers(labelFilter(labName, report.instance)), 'containers left behind').toEqual([]);
-  expect(await runtime.listNetworks(labelFilter(labName, report.instance)), 'networks left behind').toEqual([]);
+  expect(report.instance).toBe(instance);
+  expect(await runtime.listNetworks(labelFilter(labName, instance)), 'networks left behind').toEqual([]);
   const statuses = Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
   const failed = report.checks.filter((c) => c.status !== 'passed').map((c) => c.id);
   return { code: r.code, report, ms: r.ms, statuses, failed };
