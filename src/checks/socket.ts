@@ -46,6 +46,9 @@ export function checkSocket(spec: SocketCheck, obs: Observations): Verdict {
       ? { passed: true, message: `${spec.node} has no ${what} in ${want}, as it should.`, evidence: evidence(candidates) }
       : { passed: false, message: `${spec.node} still has a ${what} in ${want}; it should be gone.`, evidence: evidence(owned) };
   }
+  if (owned.length > 0 && (spec.minRecvQ !== undefined || spec.minSendQ !== undefined)) {
+    return checkQueues(spec, owned, `${spec.node} has a ${what} in ${want}${spec.peer ? ` with ${spec.peer}` : ''}`);
+  }
   if (owned.length > 0) {
     return { passed: true, message: `${spec.node} has a ${what} in ${want}${spec.peer ? ` with ${spec.peer}` : ''}${spec.program ? `, held by ${spec.program}` : ''}.`, evidence: evidence(owned) };
   }
@@ -63,4 +66,19 @@ export function checkSocket(spec: SocketCheck, obs: Observations): Verdict {
   const hint = want === 'LISTEN' ? ': nothing is listening there. Does the server call listen() on that ' + (proto === 'unix' ? 'path' : 'port') + '?' : want === 'ESTABLISHED' ? ': no connection was open when the table was read.' : '.';
   const others = sockets.filter((s) => s.proto === proto && (proto === 'unix' ? s.path !== undefined : true)).slice(0, 4);
   return { passed: false, message: `no ${what} in ${want} in ${spec.node}${hint}`, evidence: others.map(describeSocket) };
+}
+
+/** minRecvQ / minSendQ: bytes waiting in the socket's receive buffer (unread) or send buffer (unacknowledged). */
+function checkQueues(spec: SocketCheck, found: SocketEntry[], what: string): Verdict {
+  const minRecv = spec.minRecvQ ?? 0;
+  const minSend = spec.minSendQ ?? 0;
+  const queues = (s: SocketEntry): string => `${describeSocket(s)} Recv-Q ${s.recvQ} Send-Q ${s.sendQ}`;
+  const ok = found.filter((s) => s.recvQ >= minRecv && s.sendQ >= minSend);
+  const wanted = [spec.minRecvQ !== undefined ? `Recv-Q at least ${minRecv}` : '', spec.minSendQ !== undefined ? `Send-Q at least ${minSend}` : ''].filter((x) => x !== '').join(' and ');
+  if (ok.length > 0) return { passed: true, message: `${what}, with ${wanted} bytes.`, evidence: ok.slice(0, 4).map(queues) };
+  const why =
+    spec.minRecvQ !== undefined && found.every((s) => s.recvQ < minRecv)
+      ? 'not enough bytes were waiting unread in its receive buffer'
+      : 'not enough bytes were waiting unacknowledged in its send buffer';
+  return { passed: false, message: `${what}, but ${why} when the table was read (wanted ${wanted} bytes).`, evidence: found.slice(0, 4).map(queues) };
 }

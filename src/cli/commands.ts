@@ -380,7 +380,7 @@ function describeError(e: unknown): string {
 }
 
 async function grade(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { submission: { type: 'string' }, submissions: { type: 'string' }, parallel: { type: 'string' }, ...REPORT_OPTIONS }, 'grade');
+  const { values, positionals } = parse(args, { submission: { type: 'string' }, submissions: { type: 'string' }, parallel: { type: 'string' }, instance: { type: 'string' }, ...REPORT_OPTIONS }, 'grade');
   const format = formatOf(values.format);
   const lab = oneLab(positionals, 'grade');
   if (values.submissions !== undefined) return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results);
@@ -392,7 +392,8 @@ async function grade(args: string[]): Promise<number> {
   try {
     const runtime = await engine();
     const tag = await image(runtime);
-    const instance = `grade-${Math.random().toString(36).slice(2, 8)}`;
+    // --instance names the fresh instance (a test or script can then remove it whatever happens to this process).
+    const instance = values.instance !== undefined ? instanceOf(values.instance) : `grade-${Math.random().toString(36).slice(2, 8)}`;
     const forget = onInterrupt(() => removeInstance(runtime, lab.def.name, instance));
     try {
       result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress });

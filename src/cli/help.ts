@@ -69,7 +69,7 @@ status "error" is still written).
   --results <dir>     where captures and program output go (default: results/)
   --verbose           show the evidence of every check
 `,
-  grade: `Usage: lab grade <lab> --submission <path> [--format <f>] [--output <file>]
+  grade: `Usage: lab grade <lab> --submission <path> [--instance <name>] [--format <f>] [--output <file>]
        lab grade <lab> --submissions <dir> [--parallel N] [--format <f>] [--output <dir>]
 
 Grades a submission in a fresh instance that is removed afterwards. <path> is a folder (or a single file)
@@ -82,6 +82,7 @@ time (default: the number of CPUs), each in its own instance. Each student's rep
 <out>/<student>/report.json (and report.<format>), the class summary to <out>/summary.csv and summary.json
 (student, score, status, failed checks). <out> is --output, or results/<lab>/batch-<time>.
 
+  --instance <name>   the name of the fresh instance (default: grade-<random>); still removed afterwards
   --format <f>        terminal (default), json, junit, gradescope, classroom or tap
   --output <file>     write the report to a file (a folder with --submissions)
   --results <dir>     where captures and program output go (default: results/)

@@ -490,7 +490,7 @@ async function settle(running: RunningLab, node: string): Promise<void> {
   await retryUntil(
     async () => {
       const r = await observe(running, node, ['ss', '-tan']);
-      return parseSs(r.stdout, { proto: 'tcp' }).some((s) => TRANSIENT.has(s.state)) ? undefined : true;
+      return parseSs(r.stdout).some((s) => TRANSIENT.has(s.state)) ? undefined : true;
     },
     { timeoutMs: 3000 },
   );

@@ -183,6 +183,10 @@ export interface SocketCheck {
   peer?: string;
   program?: string;
   absent?: boolean;
+  /** Recv-Q at least this many bytes (received, not yet read by the program). */
+  minRecvQ?: number;
+  /** Send-Q at least this many bytes (written, not yet acknowledged by the peer). */
+  minSendQ?: number;
   probe?: string;
 }
 export interface HandshakeCheck {

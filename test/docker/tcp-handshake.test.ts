@@ -55,6 +55,8 @@ describe('tcp-handshake on a real engine', () => {
     expect(report.checks.map((c) => [c.id, c.status])).toEqual([
       ['listen', 'passed'],
       ['handshake', 'passed'],
+      ['established-server', 'passed'],
+      ['established-client', 'passed'],
       ['echo', 'passed'],
       ['close', 'passed'],
     ]);

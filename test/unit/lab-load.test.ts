@@ -41,7 +41,7 @@ describe('loading lab files', () => {
     const lab = loadLab('tcp-handshake');
     expect(lab.def.name).toBe('tcp-handshake');
     expect(Object.keys(lab.def.nodes)).toEqual(['server', 'client']);
-    expect(lab.def.checks.map((c) => c.id)).toEqual(['listen', 'handshake', 'echo', 'close']);
+    expect(lab.def.checks.map((c) => c.id)).toEqual(['listen', 'handshake', 'established-server', 'established-client', 'echo', 'close']);
   });
 
   it('accepts a minimal valid lab', () => {
