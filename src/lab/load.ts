@@ -16,7 +16,7 @@ let validator: Validate | undefined;
 function schemaValidator(): Validate {
   if (validator) return validator;
   const schema = JSON.parse(readFileSync(join(projectRoot(), 'schema', 'lab.schema.json'), 'utf8')) as object;
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
   // ajv-formats is CommonJS; its default export arrives as a namespace under NodeNext.
   const addFormats = (addFormatsModule as unknown as { default: (a: Ajv2020) => void }).default ?? addFormatsModule;
   addFormats(ajv);
@@ -64,7 +64,7 @@ export function parseLabText(text: string, file: string): LabDefinition {
   }
   const validate = schemaValidator();
   if (!validate(data)) {
-    for (const e of simplifyErrors(validate.errors ?? [])) {
+    for (const e of simplifyErrors(explainOneOf(validate.errors ?? []))) {
       const path = pointerToPath(e.instancePath);
       problems.push({ file: name, ...position(doc, lineCounter, path, e), path: path.join('.'), message: describe(e) });
     }
@@ -111,6 +111,45 @@ function position(doc: Document, lc: LineCounter, path: (string | number)[], e: 
     return { line: pos.line, col: pos.col };
   }
   return {};
+}
+
+/** The key each branch of a `oneOf: [{required: [k]}, ...]` requires, or undefined for other oneOfs. */
+function oneOfKeys(branches: unknown): string[] | undefined {
+  if (!Array.isArray(branches)) return undefined;
+  const keys = branches.map((b: unknown) => {
+    const req = b !== null && typeof b === 'object' ? (b as { required?: unknown }).required : undefined;
+    return Array.isArray(req) && req.length === 1 && typeof req[0] === 'string' ? req[0] : undefined;
+  });
+  return keys.every((k): k is string => k !== undefined) ? keys : undefined;
+}
+
+/**
+ * A `oneOf` of "exactly one of these keys" (step kinds, check kinds) fails with one `required` error per
+ * branch; say it once, in words: which keys are possible, or which of them are given together.
+ */
+function explainOneOf(errors: ErrorObject[]): ErrorObject[] {
+  const kindOneOfs = errors
+    .filter((e) => e.keyword === 'oneOf')
+    .map((e) => ({ e, keys: oneOfKeys(e.schema) }))
+    .filter((x): x is { e: ErrorObject; keys: string[] } => x.keys !== undefined);
+  const covered = (e: ErrorObject): boolean =>
+    e.keyword === 'required' && kindOneOfs.some(({ e: o }) => o.instancePath === e.instancePath && e.schemaPath.startsWith(o.schemaPath + '/'));
+  const out: ErrorObject[] = [];
+  for (const e of errors) {
+    if (covered(e)) continue;
+    const keys = e.keyword === 'oneOf' ? oneOfKeys(e.schema) : undefined;
+    if (!keys) {
+      out.push(e);
+      continue;
+    }
+    const value: unknown = e.data;
+    const present = value !== null && typeof value === 'object' ? keys.filter((k) => k in value) : [];
+    if (present.length === 1) continue; // the branch that applies reports its own problems
+    const list = keys.map((k) => `\`${k}\``).join(', ');
+    const message = present.length > 1 ? `give only one of ${list}; found ${present.map((k) => `\`${k}\``).join(' and ')}` : `needs exactly one of ${list}`;
+    out.push({ ...e, keyword: 'explained', message, params: {} });
+  }
+  return out;
 }
 
 /** Drops errors that only restate another: oneOf branches that failed because a sibling branch was meant. */

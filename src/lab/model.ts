@@ -11,6 +11,8 @@ export interface LabDefinition {
   programs: Record<string, ProgramDef>;
   exercise: StepDef[];
   checks: CheckDef[];
+  /** Files besides .ts that a submission may replace (answer files, command files). */
+  submission?: { files?: string[] };
   /** Share of the maximum score needed to pass, 0..1 (default 1: every check). */
   passMark?: number;
 }
@@ -35,30 +37,232 @@ export interface ProgramDef {
 export interface ReadyDef {
   tcp?: number;
   udp?: number;
+  /** A unix stream socket listening on this path. */
+  unix?: string;
+  /** A regular expression a line of stdout matches. */
+  stdout?: string;
   /** Seconds to wait for readiness (default 10). */
   timeout?: number;
 }
 
-export type StepDef =
-  | { start: string; ready?: ReadyDef }
-  | { run: string; timeout?: number; stdin?: string }
-  | { capture: { name: string; node: string; filter?: string; interface?: string } }
-  | { probe: { name: string; node: string } };
+/** Options shared by `start` and `run`: they override the program's own. */
+export interface ProgramRunOptions {
+  /** Name the run's observations are kept under (default: the program's name). */
+  name?: string;
+  args?: string[];
+  /** Merged over the program's env. */
+  env?: Record<string, string>;
+}
+
+export type ProbeKind = 'sockets' | 'interfaces' | 'routes' | 'lsof' | 'ping' | 'traceroute';
+
+export interface StartStep extends ProgramRunOptions {
+  start: string;
+  ready?: ReadyDef;
+}
+export interface RunStep extends ProgramRunOptions {
+  run: string;
+  timeout?: number;
+  stdin?: string;
+}
+export interface CommandStep {
+  command: {
+    name: string;
+    node: string;
+    /** A shell command line (sh -c). */
+    run?: string;
+    /** A file of the lab folder (a submission file) run with sh. */
+    file?: string;
+    privileged?: boolean;
+    timeout?: number;
+    stdin?: string;
+    env?: Record<string, string>;
+  };
+}
+export interface CaptureStep {
+  capture: { name: string; node: string; filter?: string; interface?: string; snaplen?: number };
+}
+export interface ProbeStep {
+  probe: {
+    name: string;
+    node: string;
+    kind?: ProbeKind;
+    port?: number;
+    target?: string;
+    network?: string;
+    family?: 4 | 6;
+    count?: number;
+    size?: number;
+    timeout?: number;
+  };
+}
+export interface WaitStep {
+  wait: {
+    node?: string;
+    tcp?: number;
+    udp?: number;
+    unix?: string;
+    state?: string;
+    exit?: string;
+    output?: string;
+    matches?: string;
+    timeout?: number;
+  };
+}
+export interface StopStep {
+  stop: string;
+  signal?: 'TERM' | 'INT' | 'KILL';
+}
+
+export type StepDef = StartStep | RunStep | CommandStep | CaptureStep | ProbeStep | WaitStep | StopStep;
 
 export interface CheckBase {
   id: string;
   points: number;
   title?: string;
+  /** Added to the message when the check fails. */
+  hint?: string;
+}
+
+export interface SocketCheck {
+  node: string;
+  tcp?: number;
+  udp?: number;
+  unix?: string;
+  state?: string;
+  family?: 4 | 6;
+  peer?: string;
+  program?: string;
+  absent?: boolean;
+  probe?: string;
+}
+export interface HandshakeCheck {
+  capture: string;
+  client: string;
+  server: string;
+  port: number;
+  family?: 4 | 6;
+}
+export interface TeardownCheck {
+  capture: string;
+  initiator?: string;
+  port?: number;
+  halfClose?: boolean;
+  reset?: 'forbidden' | 'allowed' | 'required';
+}
+export interface ByteExpectation {
+  bytes?: number;
+  minBytes?: number;
+  equals?: string;
+  contains?: string;
+}
+export interface TcpDataCheck {
+  capture: string;
+  client: string;
+  server: string;
+  port: number;
+  toServer?: ByteExpectation;
+  toClient?: ByteExpectation;
+  echo?: boolean;
+}
+export interface UdpCheck {
+  capture: string;
+  from: string;
+  to: string;
+  port: number;
+  count?: number;
+  minCount?: number;
+  payloads?: string[];
+  echo?: boolean;
+  noTcp?: boolean;
+}
+export interface IcmpCheck {
+  capture: string;
+  family?: 4 | 6;
+  echo?: { from: string; to: string; count?: number; minCount?: number; size?: number };
+  timeExceeded?: { from: string[]; to: string };
+}
+export interface RouteCheck {
+  /** A traceroute probe or a command step that ran traceroute. */
+  traceroute: string;
+  /** Node names, one per hop, the destination last. */
+  hops: string[];
+}
+export type OutputStream = 'stdout' | 'stderr' | 'both';
+export interface OutputCheck {
+  program: string;
+  stream?: OutputStream;
+  equals?: string;
+  contains?: string;
+  matches?: string;
+  not?: boolean;
+}
+export interface ExitCheck {
+  program: string;
+  code?: number;
+  nonzero?: boolean;
+}
+export type ErrnoName =
+  | 'ECONNREFUSED' | 'ECONNRESET' | 'ENOENT' | 'EACCES' | 'EPERM' | 'EADDRINUSE' | 'EADDRNOTAVAIL'
+  | 'EMSGSIZE' | 'ETIMEDOUT' | 'EHOSTUNREACH' | 'ENETUNREACH' | 'EPIPE' | 'ENOTCONN' | 'EINVAL';
+export interface ErrorCheck {
+  program: string;
+  errno: ErrnoName;
+  stream?: OutputStream;
+}
+export interface InterfaceCheck {
+  node: string;
+  network?: string;
+  interface?: string;
+  mtu?: number;
+  address?: string;
+  flags?: string[];
+  probe?: string;
+}
+export interface WindowCheck {
+  capture: string;
+  from: string;
+  port?: number;
+}
+export interface PortOwnerRef {
+  node: string;
+  tcp?: number;
+  udp?: number;
+  probe?: string;
+}
+export type ObservedValue =
+  | { hops: string }
+  | { pid: PortOwnerRef }
+  | { command: PortOwnerRef }
+  | { mtu: { node: string; network?: string; interface?: string; probe?: string } }
+  | { address: { node: string; network?: string; family?: 4 | 6 } }
+  | { value: string | number };
+export interface AnswerCheck {
+  file?: string;
+  from?: string;
+  key?: string;
+  expect: ObservedValue;
 }
 
 export type CheckDef = CheckBase &
   (
-    | { socket: { node: string; tcp?: number; udp?: number; state: string; probe?: string } }
-    | { handshake: { capture: string; client: string; server: string; port: number } }
-    | { teardown: { capture: string; initiator: string; port?: number } }
-    | { output: { program: string; stream?: 'stdout' | 'stderr'; equals?: string; contains?: string; matches?: string } }
-    | { exit: { program: string; code: number } }
+    | { socket: SocketCheck }
+    | { handshake: HandshakeCheck }
+    | { teardown: TeardownCheck }
+    | { 'tcp-data': TcpDataCheck }
+    | { udp: UdpCheck }
+    | { icmp: IcmpCheck }
+    | { route: RouteCheck }
+    | { output: OutputCheck }
+    | { exit: ExitCheck }
+    | { error: ErrorCheck }
+    | { interface: InterfaceCheck }
+    | { window: WindowCheck }
+    | { answer: AnswerCheck }
   );
+
+export const CHECK_KINDS = ['socket', 'handshake', 'teardown', 'tcp-data', 'udp', 'icmp', 'route', 'output', 'exit', 'error', 'interface', 'window', 'answer'] as const;
+export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /** A loaded lab: its definition and where it came from. */
 export interface Lab {

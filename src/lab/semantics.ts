@@ -2,6 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { LabDefinition } from './model.js';
 import { intToIp, ipToInt, maskBits as maskOf, parseCidr } from '../plan/ip.js';
+import { exerciseProblems } from './exercise-semantics.js';
 
 export interface SemanticProblem {
   path: (string | number)[];
@@ -56,56 +57,7 @@ export function semanticProblems(def: LabDefinition, labDir: string): SemanticPr
       if (real.startsWith('..')) out.push({ path: ['programs', name, 'source'], message: `\`${p.source}\` is a link to a file outside the lab folder` });
     }
   }
-  const captures: string[] = [];
-  const probes: string[] = [];
-  def.exercise.forEach((step, i) => {
-    if ('start' in step && !programs.includes(step.start)) out.push({ path: ['exercise', i, 'start'], message: `unknown program \`${step.start}\`${suggest(step.start, programs)}` });
-    if ('run' in step && !programs.includes(step.run)) out.push({ path: ['exercise', i, 'run'], message: `unknown program \`${step.run}\`${suggest(step.run, programs)}` });
-    if ('capture' in step) {
-      if (!nodes.includes(step.capture.node)) out.push({ path: ['exercise', i, 'capture', 'node'], message: `unknown node \`${step.capture.node}\`${suggest(step.capture.node, nodes)}` });
-      if (captures.includes(step.capture.name)) out.push({ path: ['exercise', i, 'capture', 'name'], message: `a capture named \`${step.capture.name}\` is already started earlier` });
-      captures.push(step.capture.name);
-    }
-    if ('probe' in step) {
-      if (!nodes.includes(step.probe.node)) out.push({ path: ['exercise', i, 'probe', 'node'], message: `unknown node \`${step.probe.node}\`${suggest(step.probe.node, nodes)}` });
-      probes.push(step.probe.name);
-    }
-  });
-  const ids = new Set<string>();
-  def.checks.forEach((c, i) => {
-    if (ids.has(c.id)) out.push({ path: ['checks', i, 'id'], message: `duplicate check id \`${c.id}\`` });
-    ids.add(c.id);
-    const ref = (kind: string, field: string, value: string, names: string[], what: string): void => {
-      if (!names.includes(value)) out.push({ path: ['checks', i, kind, field], message: `unknown ${what} \`${value}\`${suggest(value, names)}` });
-    };
-    if ('socket' in c) {
-      ref('socket', 'node', c.socket.node, nodes, 'node');
-      if (c.socket.probe !== undefined) ref('socket', 'probe', c.socket.probe, probes, 'probe');
-      if (c.socket.tcp === undefined && c.socket.udp === undefined) out.push({ path: ['checks', i, 'socket'], message: 'say which socket: `tcp: <port>` or `udp: <port>`' });
-    }
-    if ('handshake' in c) {
-      ref('handshake', 'capture', c.handshake.capture, captures, 'capture');
-      ref('handshake', 'client', c.handshake.client, nodes, 'node');
-      ref('handshake', 'server', c.handshake.server, nodes, 'node');
-    }
-    if ('teardown' in c) {
-      ref('teardown', 'capture', c.teardown.capture, captures, 'capture');
-      ref('teardown', 'initiator', c.teardown.initiator, nodes, 'node');
-    }
-    if ('output' in c) {
-      ref('output', 'program', c.output.program, programs, 'program');
-      const n = ['equals', 'contains', 'matches'].filter((k) => k in c.output).length;
-      if (n !== 1) out.push({ path: ['checks', i, 'output'], message: 'give exactly one of `equals`, `contains` or `matches`' });
-      if (c.output.matches !== undefined) {
-        try {
-          new RegExp(c.output.matches);
-        } catch (e) {
-          out.push({ path: ['checks', i, 'output', 'matches'], message: `not a valid regular expression: ${(e as Error).message}` });
-        }
-      }
-    }
-    if ('exit' in c) ref('exit', 'program', c.exit.program, programs, 'program');
-  });
+  out.push(...exerciseProblems(def, labDir));
   return out;
 }
 
