@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { EngineError, errorMessage } from '../../errors.js';
 import type { ContainerSpec, EngineInfo, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
 import { makeTar } from './tar.js';
@@ -195,7 +195,14 @@ export class DockerRuntime implements Runtime {
       WorkingDir: opts.workdir,
       Env: opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : undefined,
     });
-    await exec.start({ Detach: true });
+    const response: unknown = await exec.start({ Detach: true });
+    // The engine answers a detached start with an (empty) HTTP body: read it, or its socket keeps the CLI alive.
+    if (response instanceof Readable) {
+      await new Promise<void>((resolve) => {
+        response.on('end', resolve).on('close', resolve).on('error', () => resolve());
+        response.resume();
+      });
+    }
   }
 
   async readFile(containerId: string, path: string, maxBytes = 64 * 1024 * 1024): Promise<Buffer | undefined> {
