@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { gradeLab } from '../helpers/grade-lab.js';
 
@@ -10,6 +11,10 @@ const MISTAKES: Record<string, string[]> = {
 };
 
 describe.concurrent(`${LAB} graded on a real engine`, () => {
+  it('ships the mistakes this test knows about', () => {
+    expect(readdirSync(`labs/${LAB}/mistakes`).sort()).toEqual(Object.keys(MISTAKES).sort());
+  });
+
   it('the reference scores full marks', async () => {
     const g = await gradeLab(LAB, `labs/${LAB}`);
     expect(g.failing, g.explain).toEqual([]);
