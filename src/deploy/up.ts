@@ -78,7 +78,7 @@ async function createNetworks(lab: Lab, opts: UpOptions): Promise<LabPlan> {
     const rules = opts.runtime.ensureHostRules(plan.hostRules, plan.image);
     const results = await Promise.allSettled([
       ...plan.networks.map((n) =>
-        opts.runtime.createNetwork({ name: n.dockerName, subnet: n.subnet, ...(n.subnet6 !== undefined ? { subnet6: n.subnet6 } : {}), bridge: n.bridge, labels: n.labels }),
+        opts.runtime.createNetwork({ name: n.dockerName, subnet: n.subnet, ...(n.subnet6 !== undefined ? { subnet6: n.subnet6 } : {}), ...(n.mtu !== undefined ? { mtu: n.mtu } : {}), bridge: n.bridge, labels: n.labels }),
       ),
       rules,
     ]);

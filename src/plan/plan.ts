@@ -22,6 +22,8 @@ export interface NetworkPlan {
   subnet: string;
   declaredSubnet6?: string;
   subnet6?: string;
+  /** MTU of the network's interfaces (absent: Docker's default, 1500). */
+  mtu?: number;
   description?: string;
   labels: Record<string, string>;
 }
@@ -128,6 +130,7 @@ export function planLab(lab: Lab, opts: PlanOptions): LabPlan {
       declaredSubnet: n.subnet,
       subnet,
       ...(n.subnet6 !== undefined && subnet6 !== undefined ? { declaredSubnet6: n.subnet6, subnet6 } : {}),
+      ...(n.mtu !== undefined ? { mtu: n.mtu } : {}),
       ...(n.description !== undefined ? { description: n.description } : {}),
       labels: {
         ...baseLabels(def.name, instance),
