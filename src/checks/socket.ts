@@ -1,5 +1,6 @@
 import type { Observations } from '../exercise/observations.js';
 import { endProbeName } from '../exercise/observations.js';
+import { isWildcardAddress, normaliseSocketState } from '../observe/sockets.js';
 import type { SocketEntry } from '../observe/types.js';
 import type { Verdict } from './types.js';
 
@@ -11,14 +12,10 @@ export interface SocketSpec {
   probe?: string;
 }
 
-export function normaliseState(s: string): string {
-  const up = s.toUpperCase().replace(/-/g, '_');
-  return up === 'ESTAB' ? 'ESTABLISHED' : up === 'SYN_RCVD' ? 'SYN_RECV' : up;
-}
 
 function describeSocket(s: SocketEntry): string {
   const local = `${s.localAddress}${s.localPort !== undefined ? ':' + s.localPort : ''}`;
-  const peer = s.peerAddress ? ` -> ${s.peerAddress}${s.peerPort !== undefined && s.peerPort !== 0 ? ':' + s.peerPort : ''}` : '';
+  const peer = s.peerAddress && !isWildcardAddress(s.peerAddress) ? ` -> ${s.peerAddress}${s.peerPort !== undefined && s.peerPort !== 0 ? ':' + s.peerPort : ''}` : '';
   const owner = s.program ? ` (${s.program}${s.pid !== undefined ? ' pid ' + s.pid : ''})` : '';
   return `${s.proto} ${s.state} ${local}${peer}${owner}`;
 }
@@ -30,9 +27,9 @@ export function checkSocket(spec: SocketSpec, obs: Observations): Verdict {
   if (probe.error) return { passed: false, message: `could not read the socket table of ${spec.node}: ${probe.error}` };
   const proto = spec.tcp !== undefined ? 'tcp' : 'udp';
   const port = spec.tcp ?? spec.udp;
-  const want = normaliseState(spec.state);
+  const want = normaliseSocketState(spec.state);
   const onPort = probe.sockets.filter((s) => s.proto === proto && s.localPort === port);
-  const match = onPort.filter((s) => normaliseState(s.state) === want);
+  const match = onPort.filter((s) => normaliseSocketState(s.state) === want);
   if (match.length > 0) {
     return { passed: true, message: `${spec.node} has a ${proto.toUpperCase()} socket in ${want} on port ${port}.`, evidence: match.slice(0, 3).map(describeSocket) };
   }

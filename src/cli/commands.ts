@@ -24,7 +24,7 @@ const progress = (line: string): void => {
 };
 
 async function engine(): Promise<DockerRuntime> {
-  const runtime = new DockerRuntime();
+  const runtime = await DockerRuntime.connect();
   await runtime.ping();
   return runtime;
 }

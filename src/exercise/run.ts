@@ -177,8 +177,8 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
 export async function probeSockets(running: RunningLab, node: string): Promise<Observations['probes'][string]> {
   try {
     const r = await observe(running, node, ['sh', '-c', 'ss -tanp; echo @@; ss -uanp; echo @@; ss -xanp']);
-    const parts = r.stdout.split('@@\n');
-    return { node, raw: r.stdout, sockets: parts.flatMap((p) => parseSs(p)) };
+    const [tcp = '', udp = '', unix = ''] = r.stdout.split('@@\n');
+    return { node, raw: r.stdout, sockets: [...parseSs(tcp, { proto: 'tcp' }), ...parseSs(udp, { proto: 'udp' }), ...parseSs(unix)] };
   } catch (e) {
     return { node, raw: '', sockets: [], error: errorMessage(e) };
   }
@@ -191,7 +191,7 @@ async function settle(running: RunningLab, node: string): Promise<void> {
   await retryUntil(
     async () => {
       const r = await observe(running, node, ['ss', '-tan']);
-      return parseSs(r.stdout).some((s) => TRANSIENT.has(s.state)) ? undefined : true;
+      return parseSs(r.stdout, { proto: 'tcp' }).some((s) => TRANSIENT.has(s.state)) ? undefined : true;
     },
     { timeoutMs: 3000 },
   );

@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { PassThrough, Readable } from 'node:stream';
 import { EngineError, errorMessage } from '../../errors.js';
 import type { ContainerSpec, EngineInfo, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
@@ -16,8 +16,15 @@ export function engineEndpoint(): string {
 export class DockerRuntime implements Runtime {
   readonly docker: Docker;
 
-  constructor(docker?: Docker) {
-    this.docker = docker ?? new Docker();
+  constructor(docker: Docker) {
+    this.docker = docker;
+  }
+
+  /** Connects to DOCKER_HOST or the default socket. dockerode is loaded here, not at start-up: commands that need no engine stay fast. */
+  static async connect(): Promise<DockerRuntime> {
+    // dockerode is CommonJS: under NodeNext its class arrives as the module's default export.
+    const mod = (await import('dockerode')) as unknown as { default: new () => Docker };
+    return new DockerRuntime(new mod.default());
   }
 
   async ping(): Promise<EngineInfo> {
