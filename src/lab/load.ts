@@ -101,6 +101,8 @@ export function parseLabText(text: string, file: string): LabDefinition {
     throw new LabValidationError(sortProblems(problems));
   }
   const def = data as LabDefinition;
+  // The one default the model fills in: a lab may have no programs (a lab of tools and commands only).
+  def.programs ??= {};
   for (const p of semanticProblems(def, dirname(file))) {
     problems.push({ file: name, ...position(doc, lineCounter, p.path, p.key), path: p.path.join('.'), message: p.message });
   }

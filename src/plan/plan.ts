@@ -3,7 +3,7 @@ import { forwards, interfaceOf, nodeSysctls } from '../lab/interfaces.js';
 import type { ImpairmentDef, Lab } from '../lab/model.js';
 import { baseLabels, LABEL } from './labels.js';
 import { cidrRange, intToIp, ipToInt, maskBits, overlaps, parseCidr } from './ip.js';
-import { formatCidr6, formatIp6, inCidr6, overlaps6, parseCidr6, translate6 } from './ip6.js';
+import { formatCidr6, formatIp6, inCidr6, parseCidr6, translate6 } from './ip6.js';
 
 export const DEFAULT_INSTANCE = 'default';
 /** Instance subnets come from here: a private range that Docker's default address pools (172.17-31/16, 192.168/16) do not use. */
@@ -286,10 +286,12 @@ export function allocateSubnet6(declared: string, used: string[], pool: string, 
   const startBlock = (BigInt(hashNumber(key)) * 65537n + BigInt(attempt) * 7919n) % blocks;
   // Each block in use rules out at most a few candidates, so this ends long before the pool does.
   const tries = blocks < 100_000n ? Number(blocks) : 100_000;
+  const taken = used.map(parseCidr6).filter((c): c is NonNullable<typeof c> => c !== undefined);
   for (let i = 0; i < tries; i++) {
     const b = (startBlock + BigInt(i)) % blocks;
-    const candidate = formatCidr6(p.start + b * size, d.prefix);
-    if (!used.some((u) => overlaps6(u, candidate))) return candidate;
+    const start = p.start + b * size;
+    const end = start + size - 1n;
+    if (!taken.some((u) => u.start <= end && start <= u.end)) return formatCidr6(start, d.prefix);
   }
   throw new Error(`no free /${d.prefix} left in the IPv6 subnet pool ${pool}`);
 }
