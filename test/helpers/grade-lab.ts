@@ -29,7 +29,7 @@ export interface Graded {
   explain: string;
 }
 
-const runtime = new DockerRuntime();
+const runtime = await DockerRuntime.connect();
 
 /**
  * `lab grade <lab> --submission <folder>` as a user runs it, in its own fresh instance and results folder.
