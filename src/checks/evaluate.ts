@@ -1,24 +1,48 @@
 import type { CheckDef } from '../lab/model.js';
 import type { Observations } from '../exercise/observations.js';
+import { checkAnswer } from './answer.js';
 import { checkHandshake } from './handshake.js';
-import { checkExit, checkOutput } from './output.js';
+import { checkIcmp } from './icmp.js';
+import { checkInterface } from './interface.js';
+import { checkError, checkExit, checkOutput } from './output.js';
+import { checkRoute } from './route.js';
 import { checkSocket } from './socket.js';
+import { checkTcpData } from './tcp-data.js';
 import { checkTeardown } from './teardown.js';
+import { checkUdp } from './udp.js';
+import { checkWindow } from './window.js';
 import type { CheckResult, Verdict } from './types.js';
 
 function verdictFor(check: CheckDef, obs: Observations): { kind: string; verdict: Verdict } {
   if ('handshake' in check) return { kind: 'handshake', verdict: checkHandshake(check.handshake, obs) };
   if ('teardown' in check) return { kind: 'teardown', verdict: checkTeardown(check.teardown, obs) };
+  if ('tcp-data' in check) return { kind: 'tcp-data', verdict: checkTcpData(check['tcp-data'], obs) };
+  if ('udp' in check) return { kind: 'udp', verdict: checkUdp(check.udp, obs) };
+  if ('icmp' in check) return { kind: 'icmp', verdict: checkIcmp(check.icmp, obs) };
+  if ('route' in check) return { kind: 'route', verdict: checkRoute(check.route, obs) };
   if ('socket' in check) return { kind: 'socket', verdict: checkSocket(check.socket, obs) };
   if ('output' in check) return { kind: 'output', verdict: checkOutput(check.output, obs) };
   if ('exit' in check) return { kind: 'exit', verdict: checkExit(check.exit, obs) };
+  if ('error' in check) return { kind: 'error', verdict: checkError(check.error, obs) };
+  if ('interface' in check) return { kind: 'interface', verdict: checkInterface(check.interface, obs) };
+  if ('window' in check) return { kind: 'window', verdict: checkWindow(check.window, obs) };
+  if ('answer' in check) return { kind: 'answer', verdict: checkAnswer(check.answer, obs) };
   throw new Error(`check ${(check as CheckDef).id} has no known kind`);
 }
 
-/** Evaluates every check; pure. */
+const MAX_EVIDENCE = 6;
+
+/** Evaluates every check; pure. A check function that throws is a bug in toplab, reported as that check's failure with the reason. */
 export function evaluateChecks(checks: CheckDef[], obs: Observations): CheckResult[] {
   return checks.map((check) => {
-    const { kind, verdict } = verdictFor(check, obs);
+    let kind = 'unknown';
+    let verdict: Verdict;
+    try {
+      ({ kind, verdict } = verdictFor(check, obs));
+    } catch (e) {
+      verdict = { passed: false, message: `toplab could not evaluate this check: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    const message = !verdict.passed && check.hint ? `${verdict.message} Hint: ${check.hint}` : verdict.message;
     return {
       id: check.id,
       kind,
@@ -26,8 +50,8 @@ export function evaluateChecks(checks: CheckDef[], obs: Observations): CheckResu
       status: verdict.passed ? 'passed' : 'failed',
       points: verdict.passed ? check.points : 0,
       maxPoints: check.points,
-      message: verdict.message,
-      evidence: verdict.evidence ?? [],
+      message,
+      evidence: (verdict.evidence ?? []).slice(0, MAX_EVIDENCE).map((e) => (e.length > 240 ? e.slice(0, 240) + '…' : e)),
     };
   });
 }

@@ -1,30 +1,26 @@
 import { formatPacket } from '../observe/pcap.js';
 import type { Observations } from '../exercise/observations.js';
-import { captureOf, nodeAddresses } from './observed.js';
+import type { HandshakeCheck } from '../lab/model.js';
+import { captureOf, isVerdict, nodeAddresses } from './observed.js';
 import { dedupe, plus, sameConnection, tcpPackets, type TcpPacket } from './tcp.js';
 import type { Verdict } from './types.js';
 
-export interface HandshakeSpec {
-  capture: string;
-  client: string;
-  server: string;
-  port: number;
-}
-
 /** SYN from the client, SYN-ACK from the server acknowledging ISN+1, ACK from the client acknowledging the server's ISN+1. */
-export function checkHandshake(spec: HandshakeSpec, obs: Observations): Verdict {
+export function checkHandshake(spec: HandshakeCheck, obs: Observations): Verdict {
   const cap = captureOf(obs, spec.capture);
-  if ('message' in cap) return cap;
+  if (isVerdict(cap)) return cap;
   const clientIps = nodeAddresses(obs, spec.client);
   const serverIps = nodeAddresses(obs, spec.server);
-  const packets = dedupe(tcpPackets(cap.packets));
-  const syns = packets.filter(
-    (p) => p.tcp.flags.syn && !p.tcp.flags.ack && clientIps.includes(p.ip.src) && serverIps.includes(p.ip.dst) && p.tcp.dstPort === spec.port,
-  );
+  const packets = dedupe(tcpPackets(cap.packets)).filter((p) => spec.family === undefined || p.ip.version === spec.family);
+  const v = spec.family === 6 ? ' over IPv6' : spec.family === 4 ? ' over IPv4' : '';
+  const syns = packets.filter((p) => p.tcp.flags.syn && !p.tcp.flags.ack && clientIps.includes(p.ip.src) && serverIps.includes(p.ip.dst) && p.tcp.dstPort === spec.port);
   if (syns.length === 0) {
+    const elsewhere = packets.find((p) => p.tcp.flags.syn && !p.tcp.flags.ack && clientIps.includes(p.ip.src));
     return {
       passed: false,
-      message: `no SYN from ${spec.client} to ${spec.server} port ${spec.port} in the capture: the client never tried to connect there. Check the host and port it connects to.`,
+      message: elsewhere
+        ? `the client's SYN went to ${elsewhere.ip.dst} port ${elsewhere.tcp.dstPort}, not to ${spec.server} port ${spec.port}${v}. Check the host and port it connects to.`
+        : `no SYN from ${spec.client} to ${spec.server} port ${spec.port}${v} in the capture: the client never tried to connect there. Check the host and port it connects to.`,
       evidence: packets.slice(0, 3).map(formatPacket),
     };
   }
@@ -35,45 +31,27 @@ export function checkHandshake(spec: HandshakeSpec, obs: Observations): Verdict 
     const key = `${syn.tcp.srcPort}/${syn.tcp.seq}`;
     if (tried.has(key)) continue;
     tried.add(key);
-    const v = oneHandshake(syn, packets, spec);
-    if (v.passed) return v;
-    firstFailure ??= v;
+    const verdict = oneHandshake(syn, packets, spec);
+    if (verdict.passed) return verdict;
+    firstFailure ??= verdict;
   }
   return firstFailure ?? { passed: false, message: 'no handshake found' };
 }
 
-function oneHandshake(syn: TcpPacket, packets: TcpPacket[], spec: HandshakeSpec): Verdict {
+function oneHandshake(syn: TcpPacket, packets: TcpPacket[], spec: HandshakeCheck): Verdict {
   const after = packets.filter((p) => p.index > syn.index && sameConnection(p, syn));
   const replies = after.filter((p) => p.ip.src === syn.ip.dst);
   const first = replies[0];
-  if (!first) {
-    return {
-      passed: false,
-      message: `the SYN to ${spec.server} port ${spec.port} got no answer: no SYN-ACK and no RST came back.`,
-      evidence: [formatPacket(syn)],
-    };
-  }
+  if (!first) return { passed: false, message: `the SYN to ${spec.server} port ${spec.port} got no answer: no SYN-ACK and no RST came back.`, evidence: [formatPacket(syn)] };
   if (first.tcp.flags.rst) {
-    return {
-      passed: false,
-      message: `no SYN-ACK: the server answered the SYN with RST — is it listening on port ${spec.port}?`,
-      evidence: [formatPacket(syn), formatPacket(first)],
-    };
+    return { passed: false, message: `no SYN-ACK: the server answered the SYN with RST — is it listening on port ${spec.port}?`, evidence: [formatPacket(syn), formatPacket(first)] };
   }
   const synAck = replies.find((p) => p.tcp.flags.syn && p.tcp.flags.ack);
-  if (!synAck) {
-    return { passed: false, message: `the server never sent a SYN-ACK for the client's SYN.`, evidence: [formatPacket(syn), formatPacket(first)] };
-  }
+  if (!synAck) return { passed: false, message: `the server never sent a SYN-ACK for the client's SYN.`, evidence: [formatPacket(syn), formatPacket(first)] };
   if (synAck.tcp.ack !== plus(syn.tcp.seq, 1)) {
-    return {
-      passed: false,
-      message: `the SYN-ACK acknowledges ${synAck.tcp.ack}, not the client's ISN+1 (${plus(syn.tcp.seq, 1)}).`,
-      evidence: [formatPacket(syn), formatPacket(synAck)],
-    };
+    return { passed: false, message: `the SYN-ACK acknowledges ${synAck.tcp.ack}, not the client's ISN+1 (${plus(syn.tcp.seq, 1)}).`, evidence: [formatPacket(syn), formatPacket(synAck)] };
   }
-  const ack = after.find(
-    (p) => p.index > synAck.index && p.ip.src === syn.ip.src && p.tcp.flags.ack && !p.tcp.flags.syn && !p.tcp.flags.rst && p.tcp.ack === plus(synAck.tcp.seq, 1),
-  );
+  const ack = after.find((p) => p.index > synAck.index && p.ip.src === syn.ip.src && p.tcp.flags.ack && !p.tcp.flags.syn && !p.tcp.flags.rst && p.tcp.ack === plus(synAck.tcp.seq, 1));
   if (!ack) {
     return {
       passed: false,
@@ -81,9 +59,5 @@ function oneHandshake(syn: TcpPacket, packets: TcpPacket[], spec: HandshakeSpec)
       evidence: [formatPacket(syn), formatPacket(synAck)],
     };
   }
-  return {
-    passed: true,
-    message: `SYN, SYN-ACK, ACK in order: client ISN ${syn.tcp.seq}, server ISN ${synAck.tcp.seq}.`,
-    evidence: [formatPacket(syn), formatPacket(synAck), formatPacket(ack)],
-  };
+  return { passed: true, message: `SYN, SYN-ACK, ACK in order: client ISN ${syn.tcp.seq}, server ISN ${synAck.tcp.seq}.`, evidence: [formatPacket(syn), formatPacket(synAck), formatPacket(ack)] };
 }

@@ -1,4 +1,6 @@
-import type { CaptureObservation, Observations, ProgramObservation } from '../exercise/observations.js';
+import type { CaptureObservation, Observations, ProbeObservation, ProgramObservation } from '../exercise/observations.js';
+import { endProbeName } from '../exercise/observations.js';
+import type { OutputStream, ProbeKind } from '../lab/model.js';
 import type { Verdict } from './types.js';
 
 /** The capture a check names, or a failing verdict saying why there is none. */
@@ -16,8 +18,37 @@ export function programOf(obs: Observations, name: string): ProgramObservation |
   return p;
 }
 
+/** A named probe, or the one taken at the end of the exercise for this node and kind. */
+export function probeOf(obs: Observations, name: string | undefined, node: string, kind: ProbeKind): ProbeObservation | Verdict {
+  const p = obs.probes[name ?? endProbeName(node, kind)];
+  const what = kind === 'sockets' ? 'socket table' : kind === 'interfaces' ? 'interfaces' : kind;
+  if (!p) return { passed: false, message: `the ${what} of ${node} ${name ? `(probe \`${name}\`) ` : ''}was not read: an earlier step failed.` };
+  if (p.error) return { passed: false, message: `could not read the ${what} of ${node}: ${p.error}` };
+  return p;
+}
+
 export function nodeAddresses(obs: Observations, node: string): string[] {
   return obs.addresses[node] ?? [];
+}
+
+/** The node an address belongs to, for messages. */
+export function nodeOf(obs: Observations, address: string): string | undefined {
+  return Object.entries(obs.addresses).find(([, list]) => list.includes(address))?.[0];
+}
+
+/** `10.0.1.20 (client)` */
+export function who(obs: Observations, address: string): string {
+  const n = nodeOf(obs, address);
+  return n ? `${address} (${n})` : address;
+}
+
+export function outputText(p: ProgramObservation, stream: OutputStream): string {
+  return stream === 'both' ? `${p.stdout}${p.stdout && p.stderr && !p.stdout.endsWith('\n') ? '\n' : ''}${p.stderr}` : p[stream];
+}
+
+/** A string shown in a message: quoted, cut at `max`. */
+export function show(s: string, max = 120): string {
+  return JSON.stringify(s.length > max ? s.slice(0, max) + '…' : s);
 }
 
 export function isVerdict(x: object): x is Verdict {

@@ -1,52 +1,98 @@
 import type { Observations } from '../exercise/observations.js';
-import { programOf } from './observed.js';
+import type { ErrnoName, ErrorCheck, ExitCheck, OutputCheck } from '../lab/model.js';
+import { isVerdict, outputText, programOf, show } from './observed.js';
 import type { Verdict } from './types.js';
 
-export interface OutputSpec {
-  program: string;
-  stream?: 'stdout' | 'stderr';
-  equals?: string;
-  contains?: string;
-  matches?: string;
+function lastLine(s: string): string {
+  return s.trim().split('\n').slice(-1)[0] ?? '';
 }
 
-function show(s: string, max = 120): string {
-  const one = JSON.stringify(s.length > max ? s.slice(0, max) + '…' : s);
-  return one;
-}
-
-export function checkOutput(spec: OutputSpec, obs: Observations): Verdict {
+export function checkOutput(spec: OutputCheck, obs: Observations): Verdict {
   const p = programOf(obs, spec.program);
-  if ('message' in p) return p;
+  if (isVerdict(p)) return p;
   const stream = spec.stream ?? 'stdout';
-  const text = p[stream];
-  const evidence = [`${spec.program} ${stream}: ${show(text)}`];
-  if (p.exitCode !== undefined && p.exitCode !== 0 && p.stderr.trim() !== '' && stream === 'stdout') {
-    evidence.push(`${spec.program} stderr: ${show(p.stderr.trim().split('\n').slice(-1)[0] ?? '')}`);
-  }
+  const text = outputText(p, stream);
+  const where = stream === 'both' ? 'output' : stream;
+  const evidence = [`${spec.program} ${where}: ${show(text)}`];
+  if (p.droppedBytes > 0) evidence.push(`(${p.droppedBytes} more bytes of output were counted, not kept)`);
+  if (p.exitCode !== undefined && p.exitCode !== 0 && p.stderr.trim() !== '' && stream === 'stdout') evidence.push(`${spec.program} stderr: ${show(lastLine(p.stderr))}`);
+  if (p.timedOut) evidence.push(`${spec.program} was stopped at its time limit`);
+  const neg = spec.not === true;
+  let holds: boolean;
+  let what: string;
   if (spec.equals !== undefined) {
-    const got = text.replace(/\r?\n$/, '');
-    return got === spec.equals
-      ? { passed: true, message: `${spec.program} printed ${show(spec.equals)}.`, evidence }
-      : { passed: false, message: `${spec.program} should print exactly ${show(spec.equals)} on ${stream}, but printed ${got === '' ? 'nothing' : show(got)}.`, evidence };
+    holds = text.replace(/\r?\n$/, '') === spec.equals;
+    what = `exactly ${show(spec.equals)}`;
+  } else if (spec.contains !== undefined) {
+    holds = text.includes(spec.contains);
+    what = `something containing ${show(spec.contains)}`;
+  } else {
+    const re = new RegExp(spec.matches ?? '', 'm');
+    holds = re.test(text);
+    what = `something matching /${re.source}/`;
   }
-  if (spec.contains !== undefined) {
-    return text.includes(spec.contains)
-      ? { passed: true, message: `${spec.program}'s ${stream} contains ${show(spec.contains)}.`, evidence }
-      : { passed: false, message: `${spec.program}'s ${stream} should contain ${show(spec.contains)}.`, evidence };
-  }
-  const re = new RegExp(spec.matches ?? '');
-  return re.test(text)
-    ? { passed: true, message: `${spec.program}'s ${stream} matches /${re.source}/.`, evidence }
-    : { passed: false, message: `${spec.program}'s ${stream} should match /${re.source}/.`, evidence };
+  if (holds !== neg) return { passed: true, message: `${spec.program} printed ${neg ? 'nothing like ' : ''}${what} on ${where}.`, evidence };
+  if (neg) return { passed: false, message: `${spec.program} should not print ${what} on ${where}, but did.`, evidence };
+  const got = text.replace(/\r?\n$/, '');
+  return { passed: false, message: `${spec.program} should print ${what} on ${where}, but printed ${got === '' ? 'nothing' : show(got, 80)}.`, evidence };
 }
 
-export function checkExit(spec: { program: string; code: number }, obs: Observations): Verdict {
+export function checkExit(spec: ExitCheck, obs: Observations): Verdict {
   const p = programOf(obs, spec.program);
-  if ('message' in p) return p;
-  if (p.timedOut) return { passed: false, message: `${spec.program} did not finish in time, so it has no exit code.` };
-  if (p.exitCode === undefined) return { passed: false, message: `${spec.program} was still running at the end of the exercise.` };
-  return p.exitCode === spec.code
-    ? { passed: true, message: `${spec.program} exited with code ${spec.code}.`, evidence: [`exit code ${p.exitCode}`] }
-    : { passed: false, message: `${spec.program} exited with code ${p.exitCode}, expected ${spec.code}.`, evidence: [`exit code ${p.exitCode}`, ...(p.stderr ? [`stderr: ${p.stderr.trim().split('\n').slice(-1)[0] ?? ''}`] : [])] };
+  if (isVerdict(p)) return p;
+  const want = spec.nonzero ? 'a non-zero code' : `code ${spec.code ?? 0}`;
+  if (p.timedOut) return { passed: false, message: `${spec.program} did not finish in time, so it has no exit code (expected ${want}).` };
+  if (p.exitCode === undefined) return { passed: false, message: `${spec.program} was still running at the end of the exercise (expected it to exit with ${want}).` };
+  const evidence = [`exit code ${p.exitCode}`, ...(p.stderr.trim() ? [`stderr: ${show(lastLine(p.stderr))}`] : [])];
+  const ok = spec.nonzero ? p.exitCode !== 0 : p.exitCode === spec.code;
+  if (ok) return { passed: true, message: `${spec.program} exited with code ${p.exitCode}.`, evidence };
+  return {
+    passed: false,
+    message: spec.nonzero ? `${spec.program} exited with code 0, but it should fail (exit with a non-zero code) here.` : `${spec.program} exited with code ${p.exitCode}, expected ${spec.code}.`,
+    evidence,
+  };
+}
+
+/** Errno names and the texts strerror and Node print for them. */
+export const ERRNO: Record<ErrnoName, { code: number; texts: string[] }> = {
+  ECONNREFUSED: { code: 111, texts: ['Connection refused'] },
+  ECONNRESET: { code: 104, texts: ['Connection reset by peer'] },
+  ENOENT: { code: 2, texts: ['No such file or directory'] },
+  EACCES: { code: 13, texts: ['Permission denied'] },
+  EPERM: { code: 1, texts: ['Operation not permitted'] },
+  EADDRINUSE: { code: 98, texts: ['Address already in use'] },
+  EADDRNOTAVAIL: { code: 99, texts: ['Cannot assign requested address', 'Address not available'] },
+  EMSGSIZE: { code: 90, texts: ['Message too long'] },
+  ETIMEDOUT: { code: 110, texts: ['Connection timed out'] },
+  EHOSTUNREACH: { code: 113, texts: ['No route to host'] },
+  ENETUNREACH: { code: 101, texts: ['Network is unreachable'] },
+  EPIPE: { code: 32, texts: ['Broken pipe'] },
+  ENOTCONN: { code: 107, texts: ['Transport endpoint is not connected', 'Socket is not connected'] },
+  EINVAL: { code: 22, texts: ['Invalid argument'] },
+};
+
+/** The errno names a text mentions, by name or by strerror text, in order of appearance. */
+export function errnosIn(text: string): ErrnoName[] {
+  const found: { name: ErrnoName; at: number }[] = [];
+  for (const [name, e] of Object.entries(ERRNO) as [ErrnoName, (typeof ERRNO)[ErrnoName]][]) {
+    const positions = [new RegExp(`\\b${name}\\b`).exec(text)?.index, ...e.texts.map((t) => text.toLowerCase().indexOf(t.toLowerCase()))].filter((i): i is number => i !== undefined && i >= 0);
+    if (positions.length > 0) found.push({ name, at: Math.min(...positions) });
+  }
+  return found.sort((a, b) => a.at - b.at).map((f) => f.name);
+}
+
+export function checkError(spec: ErrorCheck, obs: Observations): Verdict {
+  const p = programOf(obs, spec.program);
+  if (isVerdict(p)) return p;
+  const text = outputText(p, spec.stream ?? 'both');
+  const found = errnosIn(text);
+  const e = ERRNO[spec.errno];
+  const line = text.split('\n').find((l) => new RegExp(`\\b${spec.errno}\\b`).test(l) || e.texts.some((t) => l.toLowerCase().includes(t.toLowerCase())));
+  if (line !== undefined) return { passed: true, message: `${spec.program} reported ${spec.errno} (${e.texts[0] ?? ''}).`, evidence: [line.trim().slice(0, 200)] };
+  const evidence = text.trim() ? [`${spec.program} printed: ${show(lastLine(text))}`] : [];
+  if (found.length > 0) {
+    return { passed: false, message: `${spec.program} failed with ${found.join(', ')}, not ${spec.errno} (${e.texts[0] ?? ''}).`, evidence };
+  }
+  if (p.exitCode === 0) return { passed: false, message: `${spec.program} exited with code 0 and reported no error; it should fail with ${spec.errno} (${e.texts[0] ?? ''}) here.`, evidence };
+  return { passed: false, message: `${spec.program}'s output does not name the error ${spec.errno} (${e.texts[0] ?? ''}): print the error's code or message so the user can tell what went wrong.`, evidence };
 }

@@ -1,45 +1,66 @@
 import type { Observations } from '../exercise/observations.js';
-import { endProbeName } from '../exercise/observations.js';
-import { isWildcardAddress, normaliseSocketState } from '../observe/sockets.js';
+import type { SocketCheck } from '../lab/model.js';
+import { normaliseSocketState } from '../observe/sockets.js';
 import type { SocketEntry } from '../observe/types.js';
+import { isVerdict, nodeAddresses, probeOf } from './observed.js';
 import type { Verdict } from './types.js';
 
-export interface SocketSpec {
-  node: string;
-  tcp?: number;
-  udp?: number;
-  state: string;
-  probe?: string;
+export function normaliseState(s: string): string {
+  return normaliseSocketState(s).replace(/^SYN_RCVD$/, 'SYN_RECV');
 }
 
-
-function describeSocket(s: SocketEntry): string {
-  const local = `${s.localAddress}${s.localPort !== undefined ? ':' + s.localPort : ''}`;
-  const peer = s.peerAddress && !isWildcardAddress(s.peerAddress) ? ` -> ${s.peerAddress}${s.peerPort !== undefined && s.peerPort !== 0 ? ':' + s.peerPort : ''}` : '';
+export function describeSocket(s: SocketEntry): string {
+  const local = s.proto === 'unix' ? (s.path ?? s.localAddress) : `${s.localAddress.includes(':') ? `[${s.localAddress}]` : s.localAddress}${s.localPort !== undefined ? ':' + s.localPort : ''}`;
+  const peer = s.proto !== 'unix' && s.peerAddress && s.peerAddress !== '*' && !/^(0\.0\.0\.0|::)$/.test(s.peerAddress) ? ` -> ${s.peerAddress}${s.peerPort ? ':' + s.peerPort : ''}` : '';
   const owner = s.program ? ` (${s.program}${s.pid !== undefined ? ' pid ' + s.pid : ''})` : '';
-  return `${s.proto} ${s.state} ${local}${peer}${owner}`;
+  return `${s.proto}${s.unixType ? '/' + s.unixType : ''} ${s.state} ${local}${peer}${owner}`;
 }
 
-export function checkSocket(spec: SocketSpec, obs: Observations): Verdict {
-  const probeName = spec.probe ?? endProbeName(spec.node);
-  const probe = obs.probes[probeName];
-  if (!probe) return { passed: false, message: `the socket table of ${spec.node} was not read: an earlier step failed.` };
-  if (probe.error) return { passed: false, message: `could not read the socket table of ${spec.node}: ${probe.error}` };
-  const proto = spec.tcp !== undefined ? 'tcp' : 'udp';
+function stateMatches(s: SocketEntry, want: string): boolean {
+  const have = normaliseState(s.state);
+  if (s.proto === 'unix' && want === 'ESTABLISHED') return have === 'CONNECTED' || have === 'ESTABLISHED';
+  if (s.proto === 'udp' && want === 'UNCONN') return have === 'UNCONN' || have === 'CLOSE';
+  return have === want;
+}
+
+/** A socket in a node's table: by port (local or peer) or unix path, in a state, optionally owned by a program, to a peer. */
+export function checkSocket(spec: SocketCheck, obs: Observations): Verdict {
+  const probe = probeOf(obs, spec.probe, spec.node, 'sockets');
+  if (isVerdict(probe)) return probe;
+  const sockets = probe.sockets ?? [];
+  const proto = spec.tcp !== undefined ? 'tcp' : spec.udp !== undefined ? 'udp' : 'unix';
   const port = spec.tcp ?? spec.udp;
-  const want = normaliseSocketState(spec.state);
-  const onPort = probe.sockets.filter((s) => s.proto === proto && s.localPort === port);
-  const match = onPort.filter((s) => normaliseSocketState(s.state) === want);
-  if (match.length > 0) {
-    return { passed: true, message: `${spec.node} has a ${proto.toUpperCase()} socket in ${want} on port ${port}.`, evidence: match.slice(0, 3).map(describeSocket) };
+  const want = normaliseState(spec.state ?? (proto === 'udp' ? 'UNCONN' : 'LISTEN'));
+  const what = proto === 'unix' ? `unix socket on ${spec.unix}` : `${proto.toUpperCase()} socket on port ${port}`;
+  const candidates = sockets.filter(
+    (s) => s.proto === proto && (proto === 'unix' ? s.path === spec.unix : s.localPort === port || (want !== 'LISTEN' && s.peerPort === port)) && (spec.family === undefined || s.family === spec.family),
+  );
+  const inState = candidates.filter((s) => stateMatches(s, want));
+  const peerIps = spec.peer !== undefined ? nodeAddresses(obs, spec.peer) : undefined;
+  const withPeer = peerIps ? inState.filter((s) => s.peerAddress !== undefined && peerIps.includes(s.peerAddress)) : inState;
+  const pid = spec.program !== undefined ? obs.programs[spec.program]?.pid : undefined;
+  const owned = spec.program !== undefined ? withPeer.filter((s) => s.pid !== undefined && s.pid === pid) : withPeer;
+  const evidence = (list: SocketEntry[]): string[] => list.slice(0, 4).map(describeSocket);
+  if (spec.absent) {
+    return owned.length === 0
+      ? { passed: true, message: `${spec.node} has no ${what} in ${want}, as it should.`, evidence: evidence(candidates) }
+      : { passed: false, message: `${spec.node} still has a ${what} in ${want}; it should be gone.`, evidence: evidence(owned) };
   }
-  const others = onPort.length > 0 ? onPort : probe.sockets.filter((s) => s.proto === proto && s.state === want);
-  return {
-    passed: false,
-    message:
-      onPort.length > 0
-        ? `${spec.node} has ${proto.toUpperCase()} port ${port} but not in ${want}.`
-        : `no ${proto.toUpperCase()} socket on port ${port} in ${spec.node}${want === 'LISTEN' ? ': nothing is listening there. Does the server listen on PORT?' : '.'}`,
-    evidence: others.slice(0, 4).map(describeSocket),
-  };
+  if (owned.length > 0) {
+    return { passed: true, message: `${spec.node} has a ${what} in ${want}${spec.peer ? ` with ${spec.peer}` : ''}${spec.program ? `, held by ${spec.program}` : ''}.`, evidence: evidence(owned) };
+  }
+  if (withPeer.length > 0 && spec.program !== undefined) {
+    return {
+      passed: false,
+      message: `${spec.node} has a ${what} in ${want}, but it does not belong to ${spec.program}${pid !== undefined ? ` (pid ${pid})` : ' (which is not running)'}.`,
+      evidence: evidence(withPeer),
+    };
+  }
+  if (inState.length > 0 && spec.peer !== undefined) return { passed: false, message: `${spec.node} has a ${what} in ${want}, but not with ${spec.peer}.`, evidence: evidence(inState) };
+  if (candidates.length > 0) {
+    return { passed: false, message: `${spec.node} has a ${what}, but in ${[...new Set(candidates.map((s) => normaliseState(s.state)))].join(', ')}, not ${want}.`, evidence: evidence(candidates) };
+  }
+  const hint = want === 'LISTEN' ? ': nothing is listening there. Does the server call listen() on that ' + (proto === 'unix' ? 'path' : 'port') + '?' : want === 'ESTABLISHED' ? ': no connection was open when the table was read.' : '.';
+  const others = sockets.filter((s) => s.proto === proto && (proto === 'unix' ? s.path !== undefined : true)).slice(0, 4);
+  return { passed: false, message: `no ${what} in ${want} in ${spec.node}${hint}`, evidence: others.map(describeSocket) };
 }

@@ -36,3 +36,38 @@ export function dedupe(packets: TcpPacket[]): TcpPacket[] {
     return true;
   });
 }
+
+/** Splits packets into connections (by their two endpoints), in order of each connection's first packet. */
+export function connections(packets: TcpPacket[]): TcpPacket[][] {
+  const out = new Map<string, TcpPacket[]>();
+  for (const p of packets) {
+    const a = `${p.ip.src}:${p.tcp.srcPort}`;
+    const b = `${p.ip.dst}:${p.tcp.dstPort}`;
+    const key = a < b ? `${a}|${b}` : `${b}|${a}`;
+    const list = out.get(key);
+    if (list) list.push(p);
+    else out.set(key, [p]);
+  }
+  return [...out.values()];
+}
+
+/** The bytes one side sent on a connection, reassembled by sequence number; retransmissions count once. */
+export function streamBytes(conn: TcpPacket[], fromIp: string, fromPort: number): Buffer {
+  const segs = conn.filter((p) => p.ip.src === fromIp && p.tcp.srcPort === fromPort);
+  const syn = segs.find((p) => p.tcp.flags.syn);
+  const data = segs.filter((p) => p.tcp.payload.length > 0);
+  if (data.length === 0) return Buffer.alloc(0);
+  const isn = syn ? plus(syn.tcp.seq, 1) : Math.min(...data.map((p) => p.tcp.seq));
+  const parts: { off: number; bytes: Buffer }[] = data.map((p) => ({ off: (p.tcp.seq - isn + 2 ** 32) % 2 ** 32, bytes: p.tcp.payload })).filter((s) => s.off < 2 ** 31);
+  parts.sort((x, y) => x.off - y.off);
+  const chunks: Buffer[] = [];
+  let next = 0;
+  for (const s of parts) {
+    const end = s.off + s.bytes.length;
+    if (end <= next) continue;
+    if (s.off > next) break; // a gap: the capture missed bytes
+    chunks.push(s.bytes.subarray(next - s.off));
+    next = end;
+  }
+  return Buffer.concat(chunks);
+}

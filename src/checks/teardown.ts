@@ -1,72 +1,70 @@
 import { formatPacket } from '../observe/pcap.js';
 import type { Observations } from '../exercise/observations.js';
-import { captureOf, nodeAddresses } from './observed.js';
-import { dedupe, plus, tcpPackets, type TcpPacket } from './tcp.js';
+import type { TeardownCheck } from '../lab/model.js';
+import { captureOf, isVerdict, nodeAddresses, who } from './observed.js';
+import { connections, dedupe, plus, tcpPackets, type TcpPacket } from './tcp.js';
 import type { Verdict } from './types.js';
 
-export interface TeardownSpec {
-  capture: string;
-  initiator: string;
-  port?: number;
-}
-
-/** The initiator sent the first FIN of the connection, and the connection closed: both FINs acknowledged, or a reset. */
-export function checkTeardown(spec: TeardownSpec, obs: Observations): Verdict {
+/**
+ * How the first connection (on `port`, involving `initiator` when given) ended: who sent the first FIN, whether
+ * the other side still sent data after it (half-close), whether both FINs were acknowledged, or a RST.
+ */
+export function checkTeardown(spec: TeardownCheck, obs: Observations): Verdict {
   const cap = captureOf(obs, spec.capture);
-  if ('message' in cap) return cap;
-  const mine = nodeAddresses(obs, spec.initiator);
+  if (isVerdict(cap)) return cap;
+  const mine = spec.initiator !== undefined ? nodeAddresses(obs, spec.initiator) : undefined;
   const all = dedupe(tcpPackets(cap.packets)).filter((p) => spec.port === undefined || p.tcp.srcPort === spec.port || p.tcp.dstPort === spec.port);
-  const involving = all.filter((p) => mine.includes(p.ip.src) || mine.includes(p.ip.dst));
-  if (involving.length === 0) {
-    return { passed: false, message: `no TCP packets to or from ${spec.initiator}${spec.port ? ` on port ${spec.port}` : ''} in the capture: there was no connection to close.` };
-  }
-  // The connection: the endpoints of the first packet involving the initiator.
-  const p0 = involving[0] as TcpPacket;
-  const conn = involving.filter(
-    (p) =>
-      (p.ip.src === p0.ip.src && p.tcp.srcPort === p0.tcp.srcPort && p.ip.dst === p0.ip.dst && p.tcp.dstPort === p0.tcp.dstPort) ||
-      (p.ip.src === p0.ip.dst && p.tcp.srcPort === p0.tcp.dstPort && p.ip.dst === p0.ip.src && p.tcp.dstPort === p0.tcp.srcPort),
-  );
+  const involving = mine ? all.filter((p) => mine.includes(p.ip.src) || mine.includes(p.ip.dst)) : all;
+  const conn = connections(involving)[0];
+  const on = spec.port !== undefined ? ` on port ${spec.port}` : '';
+  if (!conn) return { passed: false, message: `no TCP connection${mine ? ` to or from ${spec.initiator}` : ''}${on} in the capture: there was nothing to close.` };
+  const reset = spec.reset ?? 'forbidden';
   const fins = conn.filter((p) => p.tcp.flags.fin);
   const rst = conn.find((p) => p.tcp.flags.rst);
   const firstFin = fins[0];
-  if (!firstFin) {
-    if (rst) {
-      const who = mine.includes(rst.ip.src) ? spec.initiator : 'the peer';
-      return { passed: false, message: `the connection was reset by ${who} (RST) instead of being closed with FIN.`, evidence: [formatPacket(rst)] };
-    }
-    return { passed: false, message: `no FIN at all: ${spec.initiator} never closed the connection.`, evidence: conn.slice(-2).map(formatPacket) };
+  const rstBy = (p: TcpPacket): string => who(obs, p.ip.src);
+  if (reset === 'required') {
+    return rst
+      ? { passed: true, message: `the connection was reset by ${rstBy(rst)}.`, evidence: [formatPacket(rst)] }
+      : { passed: false, message: `the connection should end with a RST, but ${fins.length > 0 ? 'it was closed with FIN' : 'it did not end'}.`, evidence: fins.slice(0, 2).map(formatPacket) };
   }
-  if (!mine.includes(firstFin.ip.src)) {
-    return {
-      passed: false,
-      message: `the peer closed first: the first FIN came from ${firstFin.ip.src}, not from ${spec.initiator}.`,
-      evidence: [formatPacket(firstFin)],
-    };
+  if (!firstFin || (rst && rst.index < firstFin.index)) {
+    if (rst) return { passed: false, message: `the connection was reset by ${rstBy(rst)} (RST) instead of being closed with FIN: a socket was closed with unread data, or the program crashed.`, evidence: [formatPacket(rst)] };
+    return { passed: false, message: `no FIN at all: ${spec.initiator ?? 'neither side'} closed the connection before the capture ended.`, evidence: conn.slice(-2).map(formatPacket) };
   }
+  if (mine && !mine.includes(firstFin.ip.src)) {
+    return { passed: false, message: `the other side closed first: the first FIN came from ${who(obs, firstFin.ip.src)}, not from ${spec.initiator}.`, evidence: [formatPacket(firstFin)] };
+  }
+  const closer = who(obs, firstFin.ip.src);
   const peerFin = fins.find((p) => p.ip.src !== firstFin.ip.src);
-  const acked = (fin: TcpPacket): TcpPacket | undefined =>
-    conn.find((p) => p.index > fin.index && p.ip.src === fin.ip.dst && p.tcp.flags.ack && p.tcp.ack === plus(fin.tcp.seq, fin.tcp.payload.length + 1));
-  if (!peerFin) {
-    if (rst) return { passed: true, message: `${spec.initiator} sent the first FIN; the peer then reset the connection.`, evidence: [formatPacket(firstFin), formatPacket(rst)] };
+  const dataAfter = conn.filter((p) => p.index > firstFin.index && p.ip.src === firstFin.ip.dst && p.tcp.payload.length > 0 && (!peerFin || p.index <= peerFin.index));
+  if (spec.halfClose === true && dataAfter.length === 0) {
     return {
       passed: false,
-      message: `${spec.initiator} sent a FIN but the other side never closed its half (no FIN came back).`,
-      evidence: [formatPacket(firstFin)],
+      message: `${closer} sent FIN, but the other side sent no data after it before closing: no half-close. The side that half-closes must still read the reply.`,
+      evidence: [formatPacket(firstFin), ...(peerFin ? [formatPacket(peerFin)] : [])],
     };
   }
+  if (spec.halfClose === false && dataAfter.length > 0) {
+    return { passed: false, message: `after ${closer}'s FIN the other side still sent ${dataAfter.length} data segment(s): a half-close, which should not happen here.`, evidence: [formatPacket(firstFin), formatPacket(dataAfter[0] as TcpPacket)] };
+  }
+  if (rst && rst.index > firstFin.index) {
+    if (reset === 'allowed') return { passed: true, message: `${closer} sent the first FIN; the connection then ended with a RST from ${rstBy(rst)}.`, evidence: [formatPacket(firstFin), formatPacket(rst)] };
+    return {
+      passed: false,
+      message: `${closer} sent FIN, but ${rstBy(rst)} then reset the connection (RST): data arrived at a socket that was already closed — read everything before closing.`,
+      evidence: [formatPacket(firstFin), formatPacket(rst)],
+    };
+  }
+  if (!peerFin) return { passed: false, message: `${closer} sent a FIN but the other side never closed its half (no FIN came back).`, evidence: [formatPacket(firstFin)] };
+  const acked = (fin: TcpPacket): TcpPacket | undefined => conn.find((p) => p.index > fin.index && p.ip.src === fin.ip.dst && p.tcp.flags.ack && p.tcp.ack === plus(fin.tcp.seq, fin.tcp.payload.length + 1));
   const ack1 = acked(firstFin);
   const ack2 = acked(peerFin);
-  if (!ack1 || !ack2) {
-    return {
-      passed: false,
-      message: `the ${!ack1 ? 'first' : 'second'} FIN was never acknowledged: the connection did not close cleanly.`,
-      evidence: [formatPacket(firstFin), formatPacket(peerFin)],
-    };
-  }
+  if (!ack1 || !ack2) return { passed: false, message: `the ${!ack1 ? 'first' : 'second'} FIN was never acknowledged: the connection did not close cleanly.`, evidence: [formatPacket(firstFin), formatPacket(peerFin)] };
+  const half = dataAfter.length > 0 ? ` after sending ${dataAfter.reduce((n, p) => n + p.tcp.payload.length, 0)} more bytes (a half-close)` : '';
   return {
     passed: true,
-    message: `${spec.initiator} closed first (FIN), the peer answered with its own FIN, and both were acknowledged.`,
+    message: `${closer} closed first (FIN); the other side answered with its own FIN${half}, and both were acknowledged.`,
     evidence: [formatPacket(firstFin), ...new Set([ack1, peerFin, ack2].map(formatPacket))],
   };
 }

@@ -1,4 +1,5 @@
-import { readdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { EngineError, errorMessage, LabValidationError, ToplabError, UsageError } from '../errors.js';
@@ -16,8 +17,9 @@ import { attach, instanceState } from '../deploy/running-lab.js';
 import { bringUp, checkInstance, compileAll, gradeSubmission } from '../grade/session.js';
 import { ensureObserver } from '../exercise/observer.js';
 import { PROGRAM_USER } from '../exercise/programs.js';
-import { renderJson } from '../report/json.js';
-import { exitCodeFor, type GradeResult } from '../report/result.js';
+import { FORMATS, isFormat, render, type Format } from '../report/formats.js';
+import { errorResult, exitCodeFor, type GradeResult } from '../report/result.js';
+import { gradeBatch } from '../grade/batch.js';
 import { renderTerminal, useColor } from '../report/terminal.js';
 import { parse, writeOutput } from './args.js';
 import { onInterrupt } from './interrupt.js';
@@ -83,11 +85,22 @@ function describeNodes(plan: LabPlan): string {
   return lines.join('\n') + '\n';
 }
 
-function report(result: GradeResult, format: string, output: string | undefined, verbose: boolean): number {
-  if (format !== 'terminal' && format !== 'json') throw new UsageError(`unknown format '${format}': use terminal or json`);
-  const text = format === 'json' ? renderJson(result) : renderTerminal(result, { color: useColor(process.stdout), verbose });
-  process.stdout.write(text);
-  if (output) writeOutput(output, format === 'json' ? text : renderTerminal(result, { color: false, verbose: true }));
+function formatOf(value: string): Format {
+  if (!isFormat(value)) throw new UsageError(`unknown format '${value}': use ${FORMATS.join(', ')}`);
+  return value;
+}
+
+/**
+ * Prints the result in the chosen format; with --output the file gets that format and the terminal gets the
+ * human summary instead. The file is written whatever the status, so a tool failure still leaves a report.
+ */
+function report(result: GradeResult, format: Format, output: string | undefined, verbose: boolean): number {
+  if (output) {
+    writeOutput(output, render(result, format, { color: false, verbose: true }));
+    process.stdout.write(renderTerminal(result, { color: useColor(process.stdout), verbose }));
+  } else {
+    process.stdout.write(render(result, format, { color: format === 'terminal' && useColor(process.stdout), verbose }));
+  }
   return exitCodeFor(result);
 }
 
@@ -328,31 +341,48 @@ async function exec(args: string[]): Promise<number> {
   return r.exitCode ?? 4;
 }
 
+const REPORT_OPTIONS = {
+  format: { type: 'string', default: 'terminal' },
+  output: { type: 'string', short: 'o' },
+  verbose: { type: 'boolean', short: 'v' },
+  results: { type: 'string' },
+} as const;
+
 async function check(args: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    args,
-    { instance: { type: 'string' }, format: { type: 'string', default: 'terminal' }, output: { type: 'string' }, verbose: { type: 'boolean', short: 'v' }, results: { type: 'string' }, 'subnet-pool': { type: 'string' } },
-    'check',
-  );
+  const { values, positionals } = parse(args, { instance: { type: 'string' }, 'subnet-pool': { type: 'string' }, ...REPORT_OPTIONS }, 'check');
+  const format = formatOf(values.format);
   const lab = oneLab(positionals, 'check');
   const instance = instanceOf(values.instance);
   usePool(values['subnet-pool']);
-  const compiled = await compileAll(lab);
-  const runtime = await engine();
-  const tag = await image(runtime);
+  const startedAt = new Date();
   const artifactsDir = resultsDir(values.results, lab.def.name, instance);
-  const result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, onProgress: progress });
-  return report(result, values.format, values.output, values.verbose ?? false);
+  let result: GradeResult;
+  try {
+    const compiled = await compileAll(lab);
+    const runtime = await engine();
+    const tag = await image(runtime);
+    result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, onProgress: progress });
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof LabValidationError) throw e;
+    result = errorResult({ lab: lab.def.name, instance, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
+  }
+  return report(result, format, values.output, values.verbose ?? false);
+}
+
+function maxScoreOf(lab: Lab): number {
+  return lab.def.checks.reduce((s, c) => s + c.points, 0);
+}
+
+function describeError(e: unknown): string {
+  return errorMessage(e) + (e instanceof ToplabError && e.hint ? ` (${e.hint})` : '');
 }
 
 async function grade(args: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    args,
-    { submission: { type: 'string' }, format: { type: 'string', default: 'terminal' }, output: { type: 'string' }, verbose: { type: 'boolean', short: 'v' }, results: { type: 'string' } },
-    'grade',
-  );
+  const { values, positionals } = parse(args, { submission: { type: 'string' }, submissions: { type: 'string' }, parallel: { type: 'string' }, ...REPORT_OPTIONS }, 'grade');
+  const format = formatOf(values.format);
   const lab = oneLab(positionals, 'grade');
-  if (!values.submission) throw new UsageError('which submission? lab grade <lab> --submission <folder or file>');
+  if (values.submissions !== undefined) return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results);
+  if (!values.submission) throw new UsageError('which submission? lab grade <lab> --submission <folder or file>, or --submissions <folder of student folders>');
   const startedAt = new Date();
   const name = values.submission.replace(/\/+$/, '').split('/').pop() ?? 'submission';
   const artifactsDir = resultsDir(values.results, lab.def.name, `grade-${name}`);
@@ -370,22 +400,24 @@ async function grade(args: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError || e instanceof LabValidationError) throw e;
     // The tool failed, not the student: report `error`, and still write the report file.
-    result = {
-      lab: lab.def.name,
-      instance: '',
-      submission: values.submission,
-      status: 'error',
-      score: 0,
-      maxScore: lab.def.checks.reduce((s, c) => s + c.points, 0),
-      passMark: lab.def.passMark ?? 1,
-      startedAt: startedAt.toISOString(),
-      durationMs: Date.now() - startedAt.getTime(),
-      checks: [],
-      steps: [],
-      message: errorMessage(e) + (e instanceof ToplabError && e.hint ? ` (${e.hint})` : ''),
-    };
+    result = errorResult({ lab: lab.def.name, submission: values.submission, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
   }
-  return report(result, values.format, values.output, values.verbose ?? false);
+  return report(result, format, values.output, values.verbose ?? false);
+}
+
+async function gradeMany(lab: Lab, submissions: string, parallelArg: string | undefined, format: Format, out: string | undefined): Promise<number> {
+  if (!existsSync(submissions) || !statSync(submissions).isDirectory()) throw new UsageError(`no folder ${submissions}`, { hint: 'give a folder with one subfolder per student' });
+  const parallel = parallelArg === undefined ? Math.max(1, availableParallelism()) : Number(parallelArg);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${parallelArg ?? ''}'`);
+  const runtime = await engine();
+  const tag = await image(runtime);
+  const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
+  progress(`grading ${submissions} with ${parallel} at a time; reports in ${outDir}`);
+  const r = await gradeBatch(lab, { runtime, image: tag, submissions, outDir, parallel, format, onProgress: progress });
+  process.stdout.write(r.summaryCsv);
+  const errors = r.rows.filter((x) => x.status === 'error').length;
+  process.stdout.write(`graded ${r.rows.length} submission(s) in ${(r.durationMs / 1000).toFixed(1)}s: ${r.rows.filter((x) => x.status === 'passed').length} passed, ${r.rows.filter((x) => x.status === 'failed').length} failed, ${errors} could not be graded\nsummary: ${join(outDir, 'summary.csv')} and summary.json\n`);
+  return errors > 0 ? 4 : 0;
 }
 
 async function imageCommand(args: string[]): Promise<number> {

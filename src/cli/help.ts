@@ -50,25 +50,33 @@ which shares the node's network and processes.
   lab exec tcp-handshake server -- netstat -tlnp
   lab exec tcp-handshake --privileged server -- tcpdump -i any -nn -c 5 tcp port 9000
 `,
-  check: `Usage: lab check <lab> [--instance <name>] [--format terminal|json] [--output <file>] [--verbose]
+  check: `Usage: lab check <lab> [--instance <name>] [--format <f>] [--output <file>] [--verbose]
 
 Runs the exercise on the lab (bringing it up first if needed) with the programs as they are now in the
 lab folder: captures packets, runs the client, reads socket tables and grades every check.
-Exit code 0 when every check passes, 1 when one fails, 3/4 when the tool could not run.
+Exit code 0 when every check passes, 1 when one fails, 4 when the tool could not run (a report with
+status "error" is still written).
 
-  --format <f>        terminal (default) or json
-  --output <file>     also write the report (in --format) to a file
+  --format <f>        terminal (default), json, junit, gradescope, classroom or tap
+  --output <file>     write the report in --format to a file (the terminal shows the summary)
   --results <dir>     where captures and program output go (default: results/)
   --verbose           show the evidence of every check
 `,
-  grade: `Usage: lab grade <lab> --submission <path> [--format terminal|json] [--output <file>]
+  grade: `Usage: lab grade <lab> --submission <path> [--format <f>] [--output <file>]
+       lab grade <lab> --submissions <dir> [--parallel N] [--format <f>] [--output <dir>]
 
 Grades a submission in a fresh instance that is removed afterwards. <path> is a folder (or a single file)
-whose .ts files replace the lab's files of the same name; missing files fall back to the reference.
-A submission that does not compile, crashes, never listens or never ends is graded 'failed', in bounded time.
+whose .ts files, and the files the lab lists under submission.files, replace the lab's files of the same
+name; missing files fall back to the reference. A submission that does not compile, crashes, never
+listens, never ends, floods its output or exhausts its limits is graded 'failed', in bounded time.
 
-  --format <f>        terminal (default) or json
-  --output <file>     also write the report to a file
+With --submissions, every subfolder of <dir> is one student's submission; they are graded --parallel at a
+time (default: the number of CPUs), each in its own instance. Each student's report goes to
+<out>/<student>/report.json (and report.<format>), the class summary to <out>/summary.csv and summary.json
+(student, score, status, failed checks). <out> is --output, or results/<lab>/batch-<time>.
+
+  --format <f>        terminal (default), json, junit, gradescope, classroom or tap
+  --output <file>     write the report to a file (a folder with --submissions)
   --results <dir>     where captures and program output go (default: results/)
   --verbose           show the evidence of every check
 `,

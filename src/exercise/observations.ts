@@ -1,28 +1,44 @@
+import type { ProbeKind } from '../lab/model.js';
+import type { InterfaceInfo } from '../observe/interfaces.js';
+import type { LsofEntry } from '../observe/lsof.js';
+import type { PingResult } from '../observe/ping.js';
+import type { RouteEntry } from '../observe/routes.js';
+import type { TracerouteResult } from '../observe/traceroute.js';
 import type { Packet, SocketEntry } from '../observe/types.js';
 
 /** Everything the checks may look at, gathered by the exercise. Plain data. */
 export interface Observations {
-  /** Node name → its real IPv4 addresses in this instance. */
+  /** Node name → its real addresses in this instance (every network, IPv4 and IPv6). */
   addresses: Record<string, string[]>;
+  /** Node name → network name → its real address there. */
+  networks: Record<string, Record<string, string>>;
+  /** Declared lab address → this instance's real address (the host part is kept). */
+  declared: Record<string, string>;
+  /** Programs and commands by run name (a start/run step's name, or a command's). */
   programs: Record<string, ProgramObservation>;
   captures: Record<string, CaptureObservation>;
-  /** Probe name → socket table. End-of-exercise tables are named `end:<node>`. */
+  /** Probe name → what it saw. End-of-exercise probes are named `end:<kind>:<node>`. */
   probes: Record<string, ProbeObservation>;
+  /** Submission files (answer files) by name: their text, or undefined when missing. */
+  files: Record<string, string | undefined>;
   steps: StepRecord[];
 }
 
 export interface ProgramObservation {
   node: string;
+  kind: 'program' | 'command';
   stdout: string;
   stderr: string;
   /** Undefined while running (background programs) or when killed at a timeout. */
   exitCode?: number;
+  pid?: number;
   timedOut: boolean;
   /** Still running when the exercise ended (background programs). */
   running: boolean;
+  /** Output beyond the kept part, counted, not kept. */
   droppedBytes: number;
   durationMs?: number;
-  /** Why it could not run at all (compile error, never ready). */
+  /** Why it could not run at all (compile error, never ready, never started). */
   error?: string;
 }
 
@@ -36,9 +52,15 @@ export interface CaptureObservation {
 
 export interface ProbeObservation {
   node: string;
-  sockets: SocketEntry[];
+  kind: ProbeKind;
   raw: string;
   error?: string;
+  sockets?: SocketEntry[];
+  interfaces?: InterfaceInfo[];
+  routes?: RouteEntry[];
+  lsof?: LsofEntry[];
+  ping?: PingResult;
+  traceroute?: TracerouteResult;
 }
 
 export interface StepRecord {
@@ -49,6 +71,11 @@ export interface StepRecord {
   durationMs: number;
 }
 
-export function endProbeName(node: string): string {
-  return `end:${node}`;
+export function endProbeName(node: string, kind: ProbeKind = 'sockets'): string {
+  return `end:${kind}:${node}`;
+}
+
+/** Empty observations for a lab whose nodes have these addresses (tests build on it). */
+export function emptyObservations(addresses: Record<string, string[]> = {}): Observations {
+  return { addresses, networks: {}, declared: {}, programs: {}, captures: {}, probes: {}, files: {}, steps: [] };
 }

@@ -7,8 +7,7 @@ import { StepError } from '../errors.js';
  * Nodes run with no capabilities. Capturing and reading other processes' sockets happen in an observer:
  * a sidecar that joins the node's network and PID namespaces with just the capabilities those tools need.
  */
-// tcpdump's -Z root still calls setgroups/setgid/setuid, which need SETGID and SETUID even for root.
-const OBSERVER_CAPS = ['NET_RAW', 'NET_ADMIN', 'SYS_PTRACE', 'DAC_READ_SEARCH', 'SETUID', 'SETGID'];
+const OBSERVER_CAPS = ['NET_RAW', 'NET_ADMIN', 'SYS_PTRACE', 'DAC_READ_SEARCH', 'KILL', 'SETUID', 'SETGID'];
 
 const observers = new WeakMap<RunningLab, Map<string, Promise<string>>>();
 
@@ -70,10 +69,10 @@ export interface CaptureHandle {
 }
 
 /** Starts tcpdump in the node's observer and waits until it reports that it is listening. */
-export async function startCapture(running: RunningLab, spec: { name: string; node: string; filter?: string; interface?: string }): Promise<CaptureHandle> {
+export async function startCapture(running: RunningLab, spec: { name: string; node: string; filter?: string; interface?: string; snaplen?: number }): Promise<CaptureHandle> {
   const id = await ensureObserver(running, spec.node);
   const base = `/tmp/capture-${spec.name}`;
-  const args = ['tcpdump', '-i', spec.interface ?? 'any', '-nn', '-U', '-Z', 'root', '-w', `${base}.pcap`];
+  const args = ['tcpdump', '-i', shellQuote(spec.interface ?? 'any'), '-nn', '-U', '-Z', 'root', '-s', String(spec.snaplen ?? 262144), '-w', `${base}.pcap`];
   const filter = spec.filter ? ` ${shellQuote(spec.filter)}` : '';
   await running.runtime.execDetached(id, ['sh', '-c', `rm -f ${base}.*; ${args.join(' ')}${filter} 2>${base}.err & echo $! >${base}.pid; wait`]);
   const ready = await retryUntil(

@@ -1,13 +1,20 @@
 import type { ProgramDef } from '../lab/model.js';
 import type { CompiledProgram } from '../programs/compile.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
-import type { ExecResult } from '../runtime/runtime.js';
+import { errorMessage, StepError } from '../errors.js';
+import { retryUntil } from '../util/retry.js';
 
 /** Programs run as this unprivileged user (created in the lab image), never as root. */
 export const PROGRAM_USER = '1000:1000';
 export const PROGRAMS_DIR = '/opt/toplab/programs';
-/** Per-program state inside the node: pid, stdout, stderr, exit. A tmpfs, capped in size. */
+/** Files of the lab folder that commands run (command files): copied here in the node. */
+export const FILES_DIR = '/opt/toplab/files';
+/** Per-run state inside a node: pid, stdout, stderr, exit. A tmpfs, capped in size. */
 export const RUN_DIR = '/run/toplab';
+/** The same in an observer (which has no tmpfs of its own). */
+export const OBSERVER_RUN_DIR = '/tmp/toplab-run';
+/** Bytes of each output stream kept; the rest is counted, not kept. */
+export const MAX_OUTPUT_BYTES = 1024 * 1024;
 
 export function programFile(name: string): string {
   return `${PROGRAMS_DIR}/${name}.cjs`;
@@ -32,78 +39,142 @@ export async function installPrograms(running: RunningLab, programs: CompiledPro
   await Promise.all([...byNode].map(([node, list]) => running.runtime.copyFiles(containerOf(running, node), '/opt', programFiles(list))));
 }
 
-function envFor(running: RunningLab, def: ProgramDef): Record<string, string> {
-  return { HOME: '/home/student', NODE_NO_WARNINGS: '1', TOPLAB_LAB: running.plan.lab, TOPLAB_INSTANCE: running.plan.instance, ...(def.env ?? {}) };
+/**
+ * The wrapper every program and command runs in. It starts the process in its own session (so the whole
+ * group can be killed), gives it stdin from a file, and passes stdout and stderr through a capper into files:
+ * at most MAX bytes of each are kept, `wc -c` counts the rest, and the process is never blocked or killed for
+ * printing too much. The capper copies the first 64 KiB byte by byte (so a line shows at once: readiness can
+ * wait for it), the rest of the kept part in 64 KiB blocks (a 1 GB flood passes in a few seconds).
+ * The exit code is written only once the outputs are complete.
+ */
+const WRAPPER = [
+  'd="$1"; max="$2"; shift 2',
+  'rm -rf "$d" && mkdir -p "$d" || exit 90',
+  'cd /home/student 2>/dev/null || cd /',
+  'printf "%s" "${TOPLAB_STDIN-}" >"$d/stdin"; unset TOPLAB_STDIN',
+  'mkfifo "$d/o" "$d/e" || exit 91',
+  'cap() { dd bs=1 count=65536 of="$1" 2>/dev/null; dd bs=65536 count=$(( (max - 65536) / 65536 )) iflag=fullblock of="$1" oflag=append conv=notrunc 2>/dev/null; wc -c >"$1.dropped"; }',
+  'cap "$d/stdout" <"$d/o" &',
+  'cap "$d/stderr" <"$d/e" &',
+  'setsid "$@" <"$d/stdin" >"$d/o" 2>"$d/e" &',
+  'p=$!; echo $p >"$d/pid"',
+  'wait $p; code=$?',
+  // What the run left behind in its session goes with it; then the output files are complete.
+  'kill -KILL -$p 2>/dev/null',
+  'wait',
+  'echo $code >"$d/exit"',
+].join('\n');
+
+export interface LaunchSpec {
+  /** The name its observations are kept under (a directory under the run dir). */
+  name: string;
+  container: string;
+  /** Run directory base: RUN_DIR in a node, OBSERVER_RUN_DIR in an observer. */
+  runDir: string;
+  argv: string[];
+  /** Unset: root (observers). */
+  user?: string;
+  env: Record<string, string>;
+  stdin?: string;
 }
 
-function programDef(running: RunningLab, name: string): ProgramDef {
-  const def = running.lab.def.programs[name];
-  if (!def) throw new Error(`unknown program ${name}`);
-  return def;
+function dirOf(spec: Pick<LaunchSpec, 'runDir' | 'name'>): string {
+  return `${spec.runDir}/${spec.name}`;
 }
 
-/** Starts a program in the background; its output and exit code go to files under RUN_DIR/<name>. */
-export async function startProgram(running: RunningLab, name: string): Promise<void> {
-  const def = programDef(running, name);
-  const dir = `${RUN_DIR}/${name}`;
-  // The shell records node's pid, waits for it and writes its exit code, so a crash is seen at once.
-  const script = `mkdir -p ${dir} && cd /home/student 2>/dev/null; rm -f ${dir}/exit ${dir}/pid; node ${programFile(name)} "$@" >${dir}/stdout 2>${dir}/stderr </dev/null & echo $! >${dir}/pid; wait $!; echo $? >${dir}/exit`;
-  await running.runtime.execDetached(containerOf(running, def.node), ['sh', '-c', script, name, ...(def.args ?? [])], {
-    user: PROGRAM_USER,
-    env: envFor(running, def),
-  });
+/** Starts a process in the background through the wrapper. */
+export async function launch(running: RunningLab, spec: LaunchSpec): Promise<void> {
+  try {
+    await running.runtime.execDetached(spec.container, ['sh', '-c', WRAPPER, 'toplab-run', dirOf(spec), String(MAX_OUTPUT_BYTES), ...spec.argv], {
+      ...(spec.user !== undefined ? { user: spec.user } : {}),
+      env: { ...spec.env, ...(spec.stdin !== undefined ? { TOPLAB_STDIN: spec.stdin } : {}) },
+    });
+  } catch (e) {
+    throw new StepError(`could not start ${spec.name}: ${errorMessage(e)}`);
+  }
 }
 
-export interface ProgramState {
+export interface ProcessState {
   pid?: number;
-  /** Present once the program has ended. */
+  /** Present once the process has ended and its output is complete. */
   exitCode?: number;
   stdout: string;
   stderr: string;
+  droppedBytes: number;
 }
 
-/** Reads what a background program has done so far, in one exec. */
-export async function programState(running: RunningLab, name: string, maxBytes = 1024 * 1024): Promise<ProgramState> {
-  const def = programDef(running, name);
-  const dir = `${RUN_DIR}/${name}`;
-  const sep = '\n@@toplab@@\n';
-  const r = await running.runtime.exec(
-    containerOf(running, def.node),
-    ['sh', '-c', `cat ${dir}/pid 2>/dev/null; printf '${sep.replace(/\n/g, '\\n')}'; cat ${dir}/exit 2>/dev/null; printf '${sep.replace(/\n/g, '\\n')}'; head -c ${maxBytes} ${dir}/stdout 2>/dev/null; printf '${sep.replace(/\n/g, '\\n')}'; head -c ${maxBytes} ${dir}/stderr 2>/dev/null`],
-    { maxBytes: 2 * maxBytes + 1024 },
-  );
-  const [pid = '', exit = '', stdout = '', stderr = ''] = r.stdout.toString('utf8').split(sep);
-  const state: ProgramState = { stdout, stderr };
-  if (/^\d+/.test(pid.trim())) state.pid = Number(pid.trim());
-  if (/^\d+/.test(exit.trim())) state.exitCode = Number(exit.trim());
+const SEP = '@@toplab@@';
+
+/** Reads what a launched process has done so far, in one exec. */
+export async function processState(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user'>, maxBytes = MAX_OUTPUT_BYTES): Promise<ProcessState> {
+  const d = dirOf(spec);
+  const parts = ['pid', 'exit', 'stdout.dropped', 'stderr.dropped'].map((f) => `cat ${d}/${f} 2>/dev/null; echo ${SEP}`);
+  const script = `${parts.join('; ')}; head -c ${maxBytes} ${d}/stdout 2>/dev/null; echo ${SEP}; head -c ${maxBytes} ${d}/stderr 2>/dev/null`;
+  const r = await running.runtime.exec(spec.container, ['sh', '-c', script], { maxBytes: 2 * maxBytes + 4096, timeoutMs: 15_000 });
+  if (r.timedOut || r.exitCode === null) throw new StepError(`could not read the state of ${spec.name}`);
+  const [pid = '', exit = '', dOut = '', dErr = '', stdout = '', stderr = ''] = r.stdout.toString('utf8').split(`${SEP}\n`);
+  const state: ProcessState = { stdout, stderr: stderr, droppedBytes: (Number(dOut.trim()) || 0) + (Number(dErr.trim()) || 0) };
+  if (/^\d+$/.test(pid.trim())) state.pid = Number(pid.trim());
+  if (/^-?\d+$/.test(exit.trim())) state.exitCode = Number(exit.trim());
   return state;
 }
 
-/** Ends a program this tool started, by the pid it recorded. */
-export async function stopProgram(running: RunningLab, name: string): Promise<void> {
-  const def = programDef(running, name);
-  const dir = `${RUN_DIR}/${name}`;
-  await running.runtime.exec(
-    containerOf(running, def.node),
-    ['sh', '-c', `p=$(cat ${dir}/pid 2>/dev/null) && [ ! -e ${dir}/exit ] && kill -KILL "$p" 2>/dev/null; true`],
-    { user: PROGRAM_USER, timeoutMs: 5000 },
+/**
+ * Ends a launched process and everything in its session, by the pid it recorded. When the node itself cannot
+ * run a command any more (a fork bomb filled its process table), its observer (same processes, its own
+ * limits) kills every process of the student user instead.
+ */
+export async function killProcess(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user'>, signal: 'TERM' | 'INT' | 'KILL' = 'KILL', observer?: string): Promise<void> {
+  const d = dirOf(spec);
+  const script = `p=$(cat ${d}/pid 2>/dev/null) && [ ! -e ${d}/exit ] && kill -${signal} -$p 2>/dev/null; kill -${signal} $p 2>/dev/null; true`;
+  try {
+    const r = await running.runtime.exec(spec.container, ['sh', '-c', script], { ...(spec.user !== undefined ? { user: spec.user } : {}), timeoutMs: 5000 });
+    if (r.exitCode === 0) return;
+  } catch {
+    // fall through to the observer
+  }
+  if (observer) await killStudentProcesses(running, observer);
+}
+
+/** Kills every process of the student user in a node's PID namespace, from its observer; repeats while a fork bomb refills. */
+export async function killStudentProcesses(running: RunningLab, observer: string): Promise<void> {
+  await retryUntil(
+    async () => {
+      const r = await running.runtime.exec(observer, ['sh', '-c', 'pkill -KILL -U 1000; sleep 0.05; pgrep -U 1000 >/dev/null && echo left || echo none'], { timeoutMs: 5000 });
+      return r.stdout.toString().includes('none') ? true : undefined;
+    },
+    { timeoutMs: 5000 },
   );
 }
 
-/** Runs a program to completion (or until the timeout, when it is killed by its pid). */
-export async function runProgram(running: RunningLab, name: string, opts: { timeoutMs: number; stdin?: string }): Promise<ExecResult> {
-  const def = programDef(running, name);
-  const container = containerOf(running, def.node);
-  const dir = `${RUN_DIR}/${name}`;
-  const script = `mkdir -p ${dir} && cd /home/student 2>/dev/null; echo $$ >${dir}/pid; exec node ${programFile(name)} "$@"`;
-  const result = await running.runtime.exec(container, ['sh', '-c', script, name, ...(def.args ?? [])], {
+/** Waits, bounded, until a launched process has ended; returns whether it did. */
+export async function waitForExit(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name'>, timeoutMs: number): Promise<boolean> {
+  const d = dirOf(spec);
+  const done = await retryUntil(
+    async () => {
+      const r = await running.runtime.exec(spec.container, ['sh', '-c', `test -e ${d}/exit && echo done || echo running`], { timeoutMs: 5000 }).catch(() => undefined);
+      return r?.stdout.toString().includes('done') ? true : undefined;
+    },
+    { timeoutMs, maxIntervalMs: 200 },
+  );
+  return done === true;
+}
+
+export function programEnv(running: RunningLab, def: ProgramDef, override?: Record<string, string>): Record<string, string> {
+  return { HOME: '/home/student', NODE_NO_WARNINGS: '1', TOPLAB_LAB: running.plan.lab, TOPLAB_INSTANCE: running.plan.instance, ...(def.env ?? {}), ...(override ?? {}) };
+}
+
+/** How a lab program runs: as `student` in its node, with node. */
+export function programLaunch(running: RunningLab, program: string, opts: { name?: string; args?: string[]; env?: Record<string, string>; stdin?: string } = {}): LaunchSpec {
+  const def = running.lab.def.programs[program];
+  if (!def) throw new StepError(`unknown program ${program}`);
+  return {
+    name: opts.name ?? program,
+    container: containerOf(running, def.node),
+    runDir: RUN_DIR,
+    argv: ['node', programFile(program), ...(opts.args ?? def.args ?? [])],
     user: PROGRAM_USER,
-    env: envFor(running, def),
-    timeoutMs: opts.timeoutMs,
-    stdin: opts.stdin ?? '',
-  });
-  if (result.timedOut) {
-    await running.runtime.exec(container, ['sh', '-c', `p=$(cat ${dir}/pid 2>/dev/null) && kill -KILL "$p" 2>/dev/null; true`], { user: PROGRAM_USER, timeoutMs: 5000 });
-  }
-  return result;
+    env: programEnv(running, def, opts.env),
+    ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+  };
 }

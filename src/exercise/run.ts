@@ -1,14 +1,32 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { errorMessage, StepError } from '../errors.js';
-import type { StepDef } from '../lab/model.js';
+import type { CaptureStep, CheckDef, CommandStep, ProbeKind, ProbeStep, StartStep, StepDef, WaitStep } from '../lab/model.js';
+import { runName } from '../lab/exercise-semantics.js';
 import { decodePcap } from '../observe/pcap.js';
-import { parseProcNet, parseSs } from '../observe/sockets.js';
+import { parseIpAddr } from '../observe/interfaces.js';
+import { parseLsof } from '../observe/lsof.js';
+import { parsePing } from '../observe/ping.js';
+import { parseIpRoute } from '../observe/routes.js';
+import { parseProcNet, parseProcNetUnix, parseSs } from '../observe/sockets.js';
+import { parseTraceroute } from '../observe/traceroute.js';
 import { retryUntil } from '../util/retry.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
-import { observe, startCapture, stopCapture, type CaptureHandle } from './observer.js';
-import { endProbeName, type Observations, type ProgramObservation, type StepRecord } from './observations.js';
-import { programState, runProgram, startProgram, stopProgram, RUN_DIR } from './programs.js';
+import { ensureObserver, observe, shellQuote, startCapture, stopCapture, type CaptureHandle } from './observer.js';
+import { endProbeName, type Observations, type ProbeObservation, type ProgramObservation, type StepRecord } from './observations.js';
+import {
+  FILES_DIR,
+  killProcess,
+  killStudentProcesses,
+  launch,
+  OBSERVER_RUN_DIR,
+  PROGRAM_USER,
+  processState,
+  programLaunch,
+  RUN_DIR,
+  waitForExit,
+  type LaunchSpec,
+} from './programs.js';
 
 export interface ExerciseOptions {
   /** Folder for pcaps and program outputs of this run; nothing is written when absent. */
@@ -16,11 +34,15 @@ export interface ExerciseOptions {
   onStep?: (line: string) => void;
   /** Programs that could not be compiled: their steps fail with this message instead of running. */
   unavailable?: Record<string, string>;
+  /** The folder the lab's files are read from (a submission laid over the lab); default the lab folder. */
+  filesDir?: string;
+  /** Kill every student process in the nodes at the end (grading), instead of leaving servers up. */
+  stopAll?: boolean;
 }
 
 /** The leading `start` steps: what `lab up` runs so the lab is ready to use. */
-export function setupSteps(steps: StepDef[]): StepDef[] {
-  const out: StepDef[] = [];
+export function setupSteps(steps: StepDef[]): StartStep[] {
+  const out: StartStep[] = [];
   for (const s of steps) {
     if (!('start' in s)) break;
     out.push(s);
@@ -29,71 +51,121 @@ export function setupSteps(steps: StepDef[]): StepDef[] {
 }
 
 export function describeStep(step: StepDef): string {
-  if ('start' in step) return `start ${step.start}` + (step.ready?.tcp ? ` (ready: tcp ${step.ready.tcp} listening)` : step.ready?.udp ? ` (ready: udp ${step.ready.udp} bound)` : '');
-  if ('run' in step) return `run ${step.run}`;
+  if ('start' in step) {
+    const r = step.ready;
+    const conds = [r?.tcp !== undefined ? `tcp ${r.tcp} listening` : '', r?.udp !== undefined ? `udp ${r.udp} bound` : '', r?.unix ? `unix ${r.unix} listening` : '', r?.stdout ? `stdout /${r.stdout}/` : ''].filter(Boolean);
+    return `start ${step.start}${step.name && step.name !== step.start ? ` as ${step.name}` : ''}${conds.length ? ` (ready: ${conds.join(', ')})` : ''}`;
+  }
+  if ('run' in step) return `run ${step.run}${step.name && step.name !== step.run ? ` as ${step.name}` : ''}`;
+  if ('command' in step) return `command ${step.command.name} on ${step.command.node}${step.command.privileged ? ' (privileged)' : ''}`;
   if ('capture' in step) return `capture ${step.capture.name} on ${step.capture.node}${step.capture.filter ? ` (${step.capture.filter})` : ''}`;
-  return `probe ${step.probe.name} on ${step.probe.node}`;
+  if ('probe' in step) return `probe ${step.probe.name}: ${step.probe.kind ?? 'sockets'} on ${step.probe.node}${step.probe.target ? ` to ${step.probe.target}` : ''}`;
+  if ('wait' in step) return `wait ${describeWait(step.wait)}`;
+  return `stop ${step.stop}`;
+}
+
+function describeWait(w: WaitStep['wait']): string {
+  if (w.exit !== undefined) return `for ${w.exit} to end`;
+  if (w.output !== undefined) return `for ${w.output} to print /${w.matches ?? ''}/`;
+  const what = w.tcp !== undefined ? `tcp ${w.tcp}` : w.udp !== undefined ? `udp ${w.udp}` : `unix ${w.unix ?? ''}`;
+  return `for ${what} ${w.state ?? defaultState(w)} in ${w.node ?? '?'}`;
+}
+
+function defaultState(w: { udp?: number }): string {
+  return w.udp !== undefined ? 'UNCONN' : 'LISTEN';
+}
+
+const seconds = (s: number | undefined, fallback: number): number => (s ?? fallback) * 1000;
+
+/** Reads a node's socket tables from /proc (no tools or privileges needed) in one exec, with a program's exit file. */
+async function procSockets(running: RunningLab, container: string, exitFile?: string): Promise<{ sockets: ReturnType<typeof parseProcNet>; exited?: string }> {
+  const files = ['tcp', 'tcp6', 'udp', 'udp6', 'unix'].map((f) => `cat /proc/net/${f} 2>/dev/null; echo @@`).join('; ');
+  const r = await running.runtime.exec(container, ['sh', '-c', `${files}; ${exitFile ? `cat ${exitFile} 2>/dev/null` : ''}`], { timeoutMs: 5000 });
+  if (r.timedOut || r.exitCode === null) throw new StepError('the node did not answer (is it out of processes or memory?)');
+  const [tcp = '', tcp6 = '', udp = '', udp6 = '', unix = '', exit = ''] = r.stdout.toString().split('@@\n');
+  const sockets = [...parseProcNet(tcp, 'tcp', 4), ...parseProcNet(tcp6, 'tcp', 6), ...parseProcNet(udp, 'udp', 4), ...parseProcNet(udp6, 'udp', 6), ...parseProcNetUnix(unix)];
+  return exit.trim() !== '' ? { sockets, exited: exit.trim() } : { sockets };
+}
+
+function socketMatches(s: { proto: string; localPort?: number; path?: string; state: string; unixType?: string }, want: { tcp?: number; udp?: number; unix?: string; state?: string }): boolean {
+  const state = (want.state ?? defaultState(want)).toUpperCase().replace(/-/g, '_').replace(/^ESTAB$/, 'ESTABLISHED');
+  if (want.tcp !== undefined) return s.proto === 'tcp' && s.localPort === want.tcp && s.state === state;
+  if (want.udp !== undefined) return s.proto === 'udp' && s.localPort === want.udp && (s.state === state || (state === 'UNCONN' && s.state === 'CLOSE'));
+  if (want.unix !== undefined) return s.proto === 'unix' && s.path === want.unix && (s.state === state || (state === 'ESTABLISHED' && s.state === 'CONNECTED'));
+  return false;
 }
 
 /** Starts a program and waits until it is ready; throws StepError naming what it waited for. */
-export async function startAndWait(running: RunningLab, step: Extract<StepDef, { start: string }>): Promise<void> {
-  const name = step.start;
-  const def = running.lab.def.programs[name];
-  if (!def) throw new StepError(`unknown program ${name}`);
-  await stopProgram(running, name);
-  await startProgram(running, name);
-  const port = step.ready?.tcp ?? step.ready?.udp;
-  const proto = step.ready?.tcp !== undefined ? 'tcp' : 'udp';
-  const timeoutMs = (step.ready?.timeout ?? 10) * 1000;
-  const container = containerOf(running, def.node);
-  const dir = `${RUN_DIR}/${name}`;
+export async function startAndWait(running: RunningLab, step: StartStep): Promise<void> {
+  const spec = programLaunch(running, step.start, { ...(step.name ? { name: step.name } : {}), ...(step.args ? { args: step.args } : {}), ...(step.env ? { env: step.env } : {}) });
+  const node = running.lab.def.programs[step.start]?.node ?? '';
+  await killProcess(running, spec);
+  await launch(running, spec);
+  const ready = step.ready ?? {};
+  const timeoutMs = seconds(ready.timeout, 10);
+  const dir = `${RUN_DIR}/${spec.name}`;
+  const stdoutRe = ready.stdout !== undefined ? new RegExp(ready.stdout, 'm') : undefined;
   const result = await retryUntil(
     async () => {
-      // One exec reads the socket tables (no tools or privileges needed) and whether the program has ended.
-      const r = await running.runtime.exec(container, ['sh', '-c', `cat /proc/net/${proto}; echo @@; cat /proc/net/${proto}6; echo @@; cat ${dir}/exit 2>/dev/null`]);
-      const [v4 = '', v6 = '', exit = ''] = r.stdout.toString().split('@@\n');
-      if (port !== undefined) {
-        const entries = [...parseProcNet(v4, proto, 4), ...parseProcNet(v6, proto, 6)];
-        const want = proto === 'tcp' ? 'LISTEN' : 'UNCONN';
-        if (entries.some((e) => e.localPort === port && e.state === want)) return 'ready';
-      } else if (r.exitCode === 0) {
-        return 'ready';
+      const { sockets, exited } = await procSockets(running, spec.container, `${dir}/exit`);
+      const conds: boolean[] = [];
+      if (ready.tcp !== undefined) conds.push(sockets.some((s) => socketMatches(s, { tcp: ready.tcp })));
+      if (ready.udp !== undefined) conds.push(sockets.some((s) => socketMatches(s, { udp: ready.udp })));
+      if (ready.unix !== undefined) conds.push(sockets.some((s) => socketMatches(s, { unix: ready.unix })));
+      if (stdoutRe) {
+        const st = await processState(running, spec, 64 * 1024);
+        conds.push(stdoutRe.test(st.stdout));
       }
-      if (exit.trim() !== '') return `exited:${exit.trim()}`;
+      if (conds.every(Boolean)) return 'ready';
+      if (exited !== undefined) return `exited:${exited}`;
       return undefined;
     },
     { timeoutMs },
   );
   if (result === 'ready') return;
-  const st = await programState(running, name, 4096);
-  const tail = lastLines(st.stderr || st.stdout, 8);
-  const what = port === undefined ? 'to start' : `a ${proto.toUpperCase()} socket ${proto === 'tcp' ? 'listening' : 'bound'} on port ${port} in node ${def.node}`;
+  const st = await processState(running, spec, 4096).catch(() => undefined);
+  const tail = lastLines(st?.stderr || st?.stdout || '', 8);
+  const wanted = [
+    ready.tcp !== undefined ? `a TCP socket listening on port ${ready.tcp}` : '',
+    ready.udp !== undefined ? `a UDP socket bound to port ${ready.udp}` : '',
+    ready.unix !== undefined ? `a unix socket listening on ${ready.unix}` : '',
+    stdoutRe ? `a line of output matching /${ready.stdout}/` : '',
+  ].filter(Boolean);
   if (result?.startsWith('exited:')) {
-    throw new StepError(`${name} exited with code ${result.slice(7)} before ${port === undefined ? 'it was ready' : `listening on ${proto} port ${port}`}` + (tail ? `; its output ends:\n${tail}` : ''));
+    throw new StepError(`${spec.name} exited with code ${result.slice(7)} before it was ready${wanted.length ? ` (${wanted.join(', ')} in node ${node})` : ''}` + (tail ? `; its output ends:\n${tail}` : ''));
   }
-  throw new StepError(`waited ${timeoutMs / 1000}s for ${name}: no ${what}` + (tail ? `; its output ends:\n${tail}` : ''));
+  throw new StepError(`waited ${timeoutMs / 1000}s for ${spec.name}: no ${wanted.join(', ') || 'start'} in node ${node}` + (tail ? `; its output ends:\n${tail}` : ''));
 }
 
 function lastLines(s: string, n: number): string {
   return s.trimEnd().split('\n').slice(-n).map((l) => '    ' + l).join('\n');
 }
 
+interface Background {
+  spec: LaunchSpec;
+  node: string;
+  started: number;
+  stopped?: ProgramObservation;
+}
+
 /**
- * Runs the exercise on a deployed instance: steps in order, each bounded in time. A failed step is
- * recorded and the run goes on, so the checks that depend on it fail with its reason. Captures stop when
+ * Runs the exercise on a deployed instance: steps in order, each bounded in time. A failed step is recorded
+ * and the run goes on, so the checks that depend on it fail with its reason. Captures still running stop when
  * the steps are done and the captured node's connections have settled.
  */
 export async function runExercise(running: RunningLab, opts: ExerciseOptions = {}): Promise<Observations> {
   const def = running.lab.def;
-  const obs: Observations = {
-    addresses: Object.fromEntries(running.plan.nodes.map((n) => [n.name, n.interfaces.map((i) => i.address)])),
-    programs: {},
-    captures: {},
-    probes: {},
-    steps: [],
-  };
-  const captures: CaptureHandle[] = [];
-  const background: string[] = [];
+  const obs = initialObservations(running);
+  const filesDir = opts.filesDir ?? running.lab.dir;
+  for (const f of def.submission?.files ?? []) {
+    try {
+      obs.files[f] = readFileSync(resolve(filesDir, f), 'utf8').slice(0, 64 * 1024);
+    } catch {
+      obs.files[f] = undefined;
+    }
+  }
+  const captures = new Map<string, CaptureHandle>();
+  const background = new Map<string, Background>();
   for (const [index, step] of def.exercise.entries()) {
     const started = Date.now();
     const description = describeStep(step);
@@ -102,67 +174,46 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
       obs.steps.push({ index, description, status, durationMs: Date.now() - started, ...(message ? { message } : {}) });
     };
     try {
-      if ('start' in step) {
-        const unavailable = opts.unavailable?.[step.start];
-        if (unavailable) throw new StepError(unavailable);
-        background.push(step.start);
-        await startAndWait(running, step);
-      } else if ('run' in step) {
-        const unavailable = opts.unavailable?.[step.run];
-        if (unavailable) throw new StepError(unavailable);
-        const timeoutMs = (step.timeout ?? 10) * 1000;
-        const r = await runProgram(running, step.run, { timeoutMs, ...(step.stdin !== undefined ? { stdin: step.stdin } : {}) });
-        const p: ProgramObservation = {
-          node: def.programs[step.run]?.node ?? '',
-          stdout: r.stdout.toString('utf8'),
-          stderr: r.stderr.toString('utf8'),
-          timedOut: r.timedOut,
-          running: false,
-          droppedBytes: r.droppedStdout + r.droppedStderr,
-          durationMs: r.durationMs,
-          ...(r.exitCode !== null ? { exitCode: r.exitCode } : {}),
-        };
-        obs.programs[step.run] = p;
-        if (r.timedOut) throw new StepError(`${step.run} did not finish within ${timeoutMs / 1000}s and was stopped`);
-      } else if ('capture' in step) {
-        captures.push(await startCapture(running, step.capture));
-      } else if ('probe' in step) {
-        obs.probes[step.probe.name] = await probeSockets(running, step.probe.node);
-      }
+      await runStep(running, step, { obs, captures, background, opts, filesDir, artifactsDir: opts.artifactsDir });
       record('ok');
     } catch (e) {
-      if (!(e instanceof StepError)) throw e;
-      record('failed', e.message);
-      if ('start' in step) obs.programs[step.start] = { node: def.programs[step.start]?.node ?? '', stdout: '', stderr: '', timedOut: false, running: false, droppedBytes: 0, error: e.message };
-      if ('run' in step && !obs.programs[step.run]) obs.programs[step.run] = { node: def.programs[step.run]?.node ?? '', stdout: '', stderr: '', timedOut: false, running: false, droppedBytes: 0, error: e.message };
-    }
-  }
-  // Socket tables at the end, for socket checks that name no probe.
-  const endNodes = new Set(def.checks.flatMap((c) => ('socket' in c && c.socket.probe === undefined ? [c.socket.node] : [])));
-  await Promise.all([...endNodes].map(async (node) => (obs.probes[endProbeName(node)] = await probeSockets(running, node))));
-  await Promise.all(captures.map((c) => settle(running, c.node)));
-  for (const c of captures) {
-    try {
-      const data = await stopCapture(running, c);
-      let file: string | undefined;
-      if (opts.artifactsDir) {
-        mkdirSync(opts.artifactsDir, { recursive: true });
-        file = join(opts.artifactsDir, `${c.name}.pcap`);
-        writeFileSync(file, data);
+      // Anything a step runs into is the step's failure; the engine's own failures surface where they recur.
+      const message = e instanceof StepError ? e.message : `could not complete: ${errorMessage(e)}`;
+      record('failed', message);
+      const name = runName(step);
+      const program = 'start' in step ? step.start : 'run' in step ? step.run : undefined;
+      if (name !== undefined && !obs.programs[name]) {
+        const node = 'command' in step ? step.command.node : (def.programs[program ?? '']?.node ?? '');
+        obs.programs[name] = { node, kind: 'command' in step ? 'command' : 'program', stdout: '', stderr: '', timedOut: false, running: false, droppedBytes: 0, error: message };
       }
-      obs.captures[c.name] = { node: c.node, packets: decodePcap(data), ...(file ? { file } : {}) };
-    } catch (e) {
-      obs.captures[c.name] = { node: c.node, packets: [], error: errorMessage(e) };
+      if ('capture' in step) obs.captures[step.capture.name] = { node: step.capture.node, packets: [], error: message };
+      if ('probe' in step) obs.probes[step.probe.name] = { node: step.probe.node, kind: step.probe.kind ?? 'sockets', raw: '', error: message };
     }
   }
-  // What the background programs printed so far; they keep running.
+  // End-of-exercise probes for checks that name none.
+  await Promise.all(endProbes(def.checks).map(async ([kind, node]) => (obs.probes[endProbeName(node, kind)] = await probe(running, { name: endProbeName(node, kind), node, kind }))));
+  const nodesCaptured = new Set([...captures.values()].map((c) => c.node));
+  await Promise.all([...nodesCaptured].map((node) => settle(running, node).catch(() => undefined)));
+  await Promise.all([...captures.values()].map((c) => finishCapture(running, c, obs, opts.artifactsDir)));
+  // What the background programs printed; they keep running unless the run stops everything.
   await Promise.all(
-    background.map(async (name) => {
-      if (obs.programs[name]?.error) return;
-      const st = await programState(running, name);
-      obs.programs[name] = { node: def.programs[name]?.node ?? '', stdout: st.stdout, stderr: st.stderr, timedOut: false, running: st.exitCode === undefined, droppedBytes: 0, ...(st.exitCode !== undefined ? { exitCode: st.exitCode } : {}) };
+    [...background].map(async ([name, b]) => {
+      if (b.stopped) return;
+      const st = await processState(running, b.spec).catch(() => undefined);
+      obs.programs[name] = {
+        node: b.node,
+        kind: 'program',
+        stdout: st?.stdout ?? '',
+        stderr: st?.stderr ?? '',
+        timedOut: false,
+        running: st?.exitCode === undefined,
+        droppedBytes: st?.droppedBytes ?? 0,
+        ...(st?.pid !== undefined ? { pid: st.pid } : {}),
+        ...(st?.exitCode !== undefined ? { exitCode: st.exitCode } : {}),
+      };
     }),
   );
+  if (opts.stopAll) await Promise.all(Object.keys(def.nodes).map(async (n) => killStudentProcesses(running, await ensureObserver(running, n)).catch(() => undefined)));
   if (opts.artifactsDir) {
     mkdirSync(opts.artifactsDir, { recursive: true });
     for (const [name, p] of Object.entries(obs.programs)) {
@@ -173,14 +224,264 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
   return obs;
 }
 
-/** Reads a node's TCP, UDP and unix socket tables with ss, from its observer (so process names show). */
-export async function probeSockets(running: RunningLab, node: string): Promise<Observations['probes'][string]> {
+function initialObservations(running: RunningLab): Observations {
+  const networks: Observations['networks'] = {};
+  const addresses: Observations['addresses'] = {};
+  const declared: Observations['declared'] = {};
+  for (const n of running.plan.nodes) {
+    networks[n.name] = Object.fromEntries(n.interfaces.map((i) => [i.network, i.address]));
+    // Every address of the node: IPv4, and IPv6 on dual-stack networks (checks match packets of either).
+    addresses[n.name] = n.interfaces.flatMap((i) => (i.address6 !== undefined ? [i.address, i.address6] : [i.address]));
+    for (const i of n.interfaces) {
+      declared[i.declared] = i.address;
+      if (i.declared6 !== undefined && i.address6 !== undefined) declared[i.declared6] = i.address6;
+    }
+  }
+  return { addresses, networks, declared, programs: {}, captures: {}, probes: {}, files: {}, steps: [] };
+}
+
+/** [kind, node] of the probes checks read when they name none. */
+function endProbes(checks: CheckDef[]): [ProbeKind, string][] {
+  const out = new Map<string, [ProbeKind, string]>();
+  const add = (kind: ProbeKind, node: string): void => void out.set(`${kind}/${node}`, [kind, node]);
+  for (const c of checks) {
+    if ('socket' in c && c.socket.probe === undefined) add('sockets', c.socket.node);
+    if ('interface' in c && c.interface.probe === undefined) add('interfaces', c.interface.node);
+    if ('answer' in c) {
+      const e = c.answer.expect;
+      if ('pid' in e && e.pid.probe === undefined) add('sockets', e.pid.node);
+      if ('command' in e && e.command.probe === undefined) add('sockets', e.command.node);
+      if ('mtu' in e && e.mtu.probe === undefined) add('interfaces', e.mtu.node);
+    }
+  }
+  return [...out.values()];
+}
+
+interface StepContext {
+  obs: Observations;
+  captures: Map<string, CaptureHandle>;
+  background: Map<string, Background>;
+  opts: ExerciseOptions;
+  filesDir: string;
+  artifactsDir: string | undefined;
+}
+
+async function runStep(running: RunningLab, step: StepDef, ctx: StepContext): Promise<void> {
+  const def = running.lab.def;
+  const { obs } = ctx;
+  if ('start' in step) {
+    const unavailable = ctx.opts.unavailable?.[step.start];
+    if (unavailable) throw new StepError(unavailable);
+    const spec = programLaunch(running, step.start, { ...(step.name ? { name: step.name } : {}), ...(step.args ? { args: step.args } : {}), ...(step.env ? { env: step.env } : {}) });
+    ctx.background.set(spec.name, { spec, node: def.programs[step.start]?.node ?? '', started: Date.now() });
+    await startAndWait(running, step);
+  } else if ('run' in step) {
+    const unavailable = ctx.opts.unavailable?.[step.run];
+    if (unavailable) throw new StepError(unavailable);
+    const spec = programLaunch(running, step.run, {
+      ...(step.name ? { name: step.name } : {}),
+      ...(step.args ? { args: step.args } : {}),
+      ...(step.env ? { env: step.env } : {}),
+      ...(step.stdin !== undefined ? { stdin: step.stdin } : {}),
+    });
+    await runToCompletion(running, spec, def.programs[step.run]?.node ?? '', 'program', seconds(step.timeout, 10), obs);
+  } else if ('command' in step) {
+    await runCommandStep(running, step, ctx);
+  } else if ('capture' in step) {
+    ctx.captures.set(step.capture.name, await startCapture(running, step.capture));
+  } else if ('probe' in step) {
+    const p = await probe(running, step.probe);
+    obs.probes[step.probe.name] = p;
+    if (p.error) throw new StepError(p.error);
+  } else if ('wait' in step) {
+    await waitStep(running, step.wait, ctx);
+  } else if ('stop' in step) {
+    const cap = ctx.captures.get(step.stop);
+    if (cap) {
+      ctx.captures.delete(step.stop);
+      await finishCapture(running, cap, obs, ctx.artifactsDir);
+      const err = obs.captures[cap.name]?.error;
+      if (err) throw new StepError(err);
+      return;
+    }
+    const b = ctx.background.get(step.stop);
+    if (!b) throw new StepError(`${step.stop} is not running`);
+    const signal = step.signal ?? 'TERM';
+    await killProcess(running, b.spec, signal);
+    let ended = await waitForExit(running, b.spec, 2000);
+    if (!ended && signal !== 'KILL') {
+      await killProcess(running, b.spec, 'KILL', await ensureObserver(running, b.node));
+      ended = await waitForExit(running, b.spec, 2000);
+    }
+    const st = await processState(running, b.spec);
+    b.stopped = {
+      node: b.node,
+      kind: 'program',
+      stdout: st.stdout,
+      stderr: st.stderr,
+      timedOut: false,
+      running: !ended,
+      droppedBytes: st.droppedBytes,
+      durationMs: Date.now() - b.started,
+      ...(st.pid !== undefined ? { pid: st.pid } : {}),
+      ...(st.exitCode !== undefined ? { exitCode: st.exitCode } : {}),
+    };
+    obs.programs[step.stop] = b.stopped;
+    if (!ended) throw new StepError(`${step.stop} did not end after SIGKILL`);
+  }
+}
+
+/** Launches a process, waits for it (bounded), kills it at the timeout, and records what it did. */
+async function runToCompletion(running: RunningLab, spec: LaunchSpec, node: string, kind: 'program' | 'command', timeoutMs: number, obs: Observations, observer?: string): Promise<void> {
+  const started = Date.now();
+  await launch(running, spec);
+  let ended = await waitForExit(running, spec, timeoutMs);
+  if (!ended) {
+    await killProcess(running, spec, 'KILL', observer ?? (await ensureObserver(running, node)));
+    ended = await waitForExit(running, spec, 3000);
+  }
+  const st = await processState(running, spec).catch((e: unknown) => ({ stdout: '', stderr: '', droppedBytes: 0, error: errorMessage(e) }) as const);
+  const timedOut = Date.now() - started >= timeoutMs;
+  obs.programs[spec.name] = {
+    node,
+    kind,
+    stdout: st.stdout,
+    stderr: st.stderr,
+    timedOut,
+    running: false,
+    droppedBytes: st.droppedBytes,
+    durationMs: Date.now() - started,
+    ...('pid' in st && st.pid !== undefined ? { pid: st.pid } : {}),
+    ...('exitCode' in st && st.exitCode !== undefined && !timedOut ? { exitCode: st.exitCode } : {}),
+  };
+  if (timedOut) throw new StepError(`${spec.name} did not finish within ${timeoutMs / 1000}s and was stopped`);
+}
+
+async function runCommandStep(running: RunningLab, step: CommandStep, ctx: StepContext): Promise<void> {
+  const c = step.command;
+  const privileged = c.privileged === true;
+  const container = privileged ? await ensureObserver(running, c.node) : containerOf(running, c.node);
+  let argv: string[];
+  if (c.file !== undefined) {
+    let content: Buffer;
+    try {
+      content = readFileSync(resolve(ctx.filesDir, c.file));
+    } catch {
+      throw new StepError(`the command file ${c.file} is missing from the submission`);
+    }
+    const base = privileged ? '/tmp/toplab-files' : FILES_DIR;
+    await running.runtime.copyFiles(container, '/', [
+      ...(privileged ? [{ path: 'tmp/toplab-files/' }] : [{ path: 'opt/toplab/' }, { path: 'opt/toplab/files/' }]),
+      { path: `${base.slice(1)}/${c.file}`, content: content.subarray(0, 256 * 1024), mode: 0o755 },
+    ]);
+    argv = ['sh', `${base}/${c.file}`];
+  } else {
+    argv = ['sh', '-c', c.run ?? 'true'];
+  }
+  const spec: LaunchSpec = {
+    name: c.name,
+    container,
+    runDir: privileged ? OBSERVER_RUN_DIR : RUN_DIR,
+    argv,
+    ...(privileged ? {} : { user: PROGRAM_USER }),
+    env: { HOME: privileged ? '/root' : '/home/student', TOPLAB_LAB: running.plan.lab, TOPLAB_INSTANCE: running.plan.instance, ...(c.env ?? {}) },
+    ...(c.stdin !== undefined ? { stdin: c.stdin } : {}),
+  };
+  await runToCompletion(running, spec, c.node, 'command', seconds(c.timeout, 10), ctx.obs, privileged ? container : undefined);
+}
+
+async function waitStep(running: RunningLab, w: WaitStep['wait'], ctx: StepContext): Promise<void> {
+  const timeoutMs = seconds(w.timeout, 10);
+  if (w.exit !== undefined || w.output !== undefined) {
+    const name = (w.exit ?? w.output) as string;
+    const b = ctx.background.get(name);
+    if (!b) throw new StepError(`${name} is not running: it was not started, or its start failed`);
+    if (w.exit !== undefined) {
+      if (!(await waitForExit(running, b.spec, timeoutMs))) throw new StepError(`${name} was still running after ${timeoutMs / 1000}s`);
+      return;
+    }
+    const re = new RegExp(w.matches ?? '', 'm');
+    const ok = await retryUntil(async () => (re.test((await processState(running, b.spec, 256 * 1024)).stdout) ? true : undefined), { timeoutMs, maxIntervalMs: 200 });
+    if (!ok) throw new StepError(`${name} printed nothing matching /${w.matches ?? ''}/ within ${timeoutMs / 1000}s`);
+    return;
+  }
+  const node = w.node ?? '';
+  const container = containerOf(running, node);
+  const ok = await retryUntil(async () => ((await procSockets(running, container)).sockets.some((s) => socketMatches(s, w)) ? true : undefined), { timeoutMs, maxIntervalMs: 200 });
+  if (!ok) throw new StepError(`no ${describeWait(w).replace(/^for /, '')} after ${timeoutMs / 1000}s`);
+}
+
+async function finishCapture(running: RunningLab, c: CaptureHandle, obs: Observations, artifactsDir: string | undefined): Promise<void> {
   try {
-    const r = await observe(running, node, ['sh', '-c', 'ss -tanp; echo @@; ss -uanp; echo @@; ss -xanp']);
-    const [tcp = '', udp = '', unix = ''] = r.stdout.split('@@\n');
-    return { node, raw: r.stdout, sockets: [...parseSs(tcp, { proto: 'tcp' }), ...parseSs(udp, { proto: 'udp' }), ...parseSs(unix)] };
+    const data = await stopCapture(running, c);
+    let file: string | undefined;
+    if (artifactsDir) {
+      mkdirSync(artifactsDir, { recursive: true });
+      file = join(artifactsDir, `${c.name}.pcap`);
+      writeFileSync(file, data);
+    }
+    obs.captures[c.name] = { node: c.node, packets: decodePcap(data), ...(file ? { file } : {}) };
   } catch (e) {
-    return { node, raw: '', sockets: [], error: errorMessage(e) };
+    obs.captures[c.name] = { node: c.node, packets: [], error: errorMessage(e) };
+  }
+}
+
+/** The address a probe aims at: the target node's address on the given network, or one it shares with the prober. */
+function targetAddress(running: RunningLab, p: ProbeStep['probe']): string {
+  const target = running.plan.nodes.find((n) => n.name === p.target);
+  const from = running.plan.nodes.find((n) => n.name === p.node);
+  if (!target) throw new StepError(`unknown node ${p.target ?? ''}`);
+  const shared = target.interfaces.find((i) => from?.interfaces.some((f) => f.network === i.network));
+  const iface = p.network !== undefined ? target.interfaces.find((i) => i.network === p.network) : (shared ?? target.interfaces[0]);
+  if (!iface) throw new StepError(`node ${p.target ?? ''} has no address${p.network ? ` on ${p.network}` : ''}`);
+  return iface.address;
+}
+
+/** Takes one probe in a node's observer and parses it. Never throws: a failure is kept in `error`. */
+export async function probe(running: RunningLab, p: ProbeStep['probe']): Promise<ProbeObservation> {
+  const kind = p.kind ?? 'sockets';
+  const base: ProbeObservation = { node: p.node, kind, raw: '' };
+  try {
+    const timeoutMs = seconds(p.timeout, kind === 'traceroute' ? 30 : 10);
+    let cmd: string;
+    switch (kind) {
+      case 'sockets':
+        cmd = 'ss -tanp; echo @@; ss -uanp; echo @@; ss -xanp';
+        break;
+      case 'interfaces':
+        cmd = 'ip -d addr';
+        break;
+      case 'routes':
+        cmd = 'ip route; ip -6 route';
+        break;
+      case 'lsof':
+        cmd = `lsof -nP -i${p.port !== undefined ? ` :${p.port}` : ''}; true`;
+        break;
+      case 'ping':
+        cmd = `ping ${p.family === 6 ? '-6 ' : ''}-c ${p.count ?? 3} -s ${p.size ?? 56} -i 0.2 -W 1 ${shellQuote(targetAddress(running, p))}; true`;
+        break;
+      case 'traceroute':
+        // ICMP echo probes (the destination answers echo without the rate limit it puts on port-unreachable),
+        // one hop at a time, two per hop: routers rate-limit time-exceeded too.
+        cmd = `traceroute ${p.family === 6 ? '-6 ' : ''}-I -n -N 1 -q 2 -w 1 -m 16 ${shellQuote(targetAddress(running, p))}; true`;
+        break;
+    }
+    const r = await observe(running, p.node, ['sh', '-c', cmd], timeoutMs);
+    const raw = r.stdout + (r.stderr.trim() ? r.stderr : '');
+    base.raw = raw;
+    if (kind === 'sockets') {
+      // The parts are ss -t, -u and -x: say which, rather than let the parser guess from the columns.
+      const [tcp = '', udp = '', unix = ''] = r.stdout.split('@@\n');
+      base.sockets = [...parseSs(tcp, { proto: 'tcp' }), ...parseSs(udp, { proto: 'udp' }), ...parseSs(unix)];
+    }
+    else if (kind === 'interfaces') base.interfaces = parseIpAddr(r.stdout);
+    else if (kind === 'routes') base.routes = parseIpRoute(r.stdout);
+    else if (kind === 'lsof') base.lsof = parseLsof(r.stdout);
+    else if (kind === 'ping') base.ping = parsePing(raw);
+    else base.traceroute = parseTraceroute(r.stdout);
+    return base;
+  } catch (e) {
+    return { ...base, error: `${kind} probe on ${p.node} failed: ${errorMessage(e)}` };
   }
 }
 
@@ -191,8 +492,10 @@ async function settle(running: RunningLab, node: string): Promise<void> {
   await retryUntil(
     async () => {
       const r = await observe(running, node, ['ss', '-tan']);
-      return parseSs(r.stdout, { proto: 'tcp' }).some((s) => TRANSIENT.has(s.state)) ? undefined : true;
+      return parseSs(r.stdout).some((s) => TRANSIENT.has(s.state)) ? undefined : true;
     },
     { timeoutMs: 3000 },
   );
 }
+
+export type { CaptureStep };

@@ -75,6 +75,10 @@ export async function bringUp(lab: Lab, compiled: Compiled, opts: SessionOptions
 export interface CheckOptions extends SessionOptions {
   artifactsDir?: string;
   submission?: string;
+  /** Where the lab's files (command and answer files) are read from: a submission laid over the lab. */
+  filesDir?: string;
+  /** Kill every student process at the end (grading). */
+  stopAll?: boolean;
 }
 
 /** Runs the exercise on an instance (deploying it first when needed) with the given programs, and grades it. */
@@ -87,6 +91,8 @@ export async function checkInstance(lab: Lab, compiled: Compiled, opts: CheckOpt
     ...(opts.artifactsDir ? { artifactsDir: opts.artifactsDir } : {}),
     ...(opts.onProgress ? { onStep: opts.onProgress } : {}),
     unavailable: compiled.unavailable,
+    ...(opts.filesDir ? { filesDir: opts.filesDir } : {}),
+    ...(opts.stopAll ? { stopAll: true } : {}),
   });
   const compileErrors = Object.values(compiled.unavailable);
   return summarize({
@@ -104,8 +110,8 @@ export async function checkInstance(lab: Lab, compiled: Compiled, opts: CheckOpt
 }
 
 /**
- * Lays a submission (a folder, or one file) over a copy of the lab folder: its .ts files replace the lab's
- * files of the same name; the rest falls back to the reference.
+ * Lays a submission (a folder, or one file) over a copy of the lab folder: its .ts files, and the files the lab
+ * lists under `submission.files`, replace the lab's files of the same name; the rest falls back to the reference.
  */
 export function overlaySubmission(lab: Lab, submission: string): { dir: string; cleanup: () => void; replaced: string[] } {
   const src = resolve(submission);
@@ -119,8 +125,9 @@ export function overlaySubmission(lab: Lab, submission: string): { dir: string; 
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   try {
     cpSync(lab.dir, dir, { recursive: true, filter: (p) => !p.includes(`${join(lab.dir, 'mistakes')}`) });
-    const files = st.isDirectory() ? readdirSync(src).filter((f) => f.endsWith('.ts')).map((f) => join(src, f)) : [src];
-    if (files.length === 0) throw new UsageError(`the submission ${submission} has no .ts files`);
+    const extra = new Set(lab.def.submission?.files ?? []);
+    const files = st.isDirectory() ? readdirSync(src).filter((f) => (f.endsWith('.ts') || extra.has(f)) && statSync(join(src, f)).isFile()).map((f) => join(src, f)) : [src];
+    if (files.length === 0) throw new UsageError(`the submission ${submission} has none of the lab's files (.ts files${extra.size ? ', ' + [...extra].join(', ') : ''})`);
     for (const f of files) cpSync(f, join(dir, basename(f)));
     return { dir, cleanup, replaced: files.map((f) => basename(f)) };
   } catch (e) {
@@ -135,7 +142,7 @@ export async function gradeSubmission(lab: Lab, submission: string, opts: Omit<C
   const overlay = overlaySubmission(lab, submission);
   try {
     const compiled = await compileAll(lab, overlay.dir);
-    return await checkInstance(lab, compiled, { ...opts, instance, submission });
+    return await checkInstance(lab, compiled, { ...opts, instance, submission, filesDir: overlay.dir, stopAll: true });
   } finally {
     overlay.cleanup();
     await removeInstance(opts.runtime, lab.def.name, instance).catch(() => undefined);

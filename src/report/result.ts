@@ -21,6 +21,26 @@ export interface GradeResult {
   /** Why the submission could not be exercised (compile errors), or why the tool failed (status error). */
   message?: string;
   artifactsDir?: string;
+  /** Files kept for this run (pcaps, program outputs), relative to artifactsDir. */
+  artifacts?: string[];
+}
+
+/** The result when the tool itself failed: status error, never counted against the student. */
+export function errorResult(base: { lab: string; instance?: string; submission?: string; maxScore: number; passMark: number; startedAt: Date; message: string; checks?: CheckResult[]; steps?: StepRecord[] }): GradeResult {
+  return {
+    lab: base.lab,
+    instance: base.instance ?? '',
+    ...(base.submission !== undefined ? { submission: base.submission } : {}),
+    status: 'error',
+    score: 0,
+    maxScore: base.maxScore,
+    passMark: base.passMark,
+    startedAt: base.startedAt.toISOString(),
+    durationMs: Date.now() - base.startedAt.getTime(),
+    checks: base.checks ?? [],
+    steps: base.steps ?? [],
+    message: base.message,
+  };
 }
 
 export function summarize(base: Omit<GradeResult, 'status' | 'score' | 'maxScore'>): GradeResult {

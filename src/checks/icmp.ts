@@ -1,0 +1,74 @@
+import { formatPacket } from '../observe/pcap.js';
+import type { Observations } from '../exercise/observations.js';
+import type { IcmpCheck } from '../lab/model.js';
+import type { Packet } from '../observe/types.js';
+import { captureOf, isVerdict, nodeAddresses, who } from './observed.js';
+import type { Verdict } from './types.js';
+
+type IcmpPacket = Packet & { ip: NonNullable<Packet['ip']>; icmp: NonNullable<Packet['icmp']> };
+
+function icmpPackets(packets: Packet[], family: 4 | 6 | undefined): IcmpPacket[] {
+  const seen = new Set<string>();
+  return packets.filter((p): p is IcmpPacket => {
+    if (!p.ip || !p.icmp || (family !== undefined && p.icmp.version !== family)) return false;
+    const key = `${p.ip.src}>${p.ip.dst}/${p.icmp.type}/${p.icmp.code}/${p.icmp.id ?? ''}/${p.icmp.seq ?? ''}/${p.icmp.payloadLength}/${p.ip.id ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export function checkIcmp(spec: IcmpCheck, obs: Observations): Verdict {
+  const cap = captureOf(obs, spec.capture);
+  if (isVerdict(cap)) return cap;
+  const all = icmpPackets(cap.packets, spec.family);
+  return spec.echo ? echo(spec.echo, spec.family ?? 4, all, obs) : timeExceeded(spec.timeExceeded ?? { from: [], to: '' }, spec.family ?? 4, all, obs);
+}
+
+function echo(e: NonNullable<IcmpCheck['echo']>, family: 4 | 6, all: IcmpPacket[], obs: Observations): Verdict {
+  const [REQ, REP] = family === 6 ? [128, 129] : [8, 0];
+  const v = family === 6 ? 'ICMPv6 ' : '';
+  const from = nodeAddresses(obs, e.from);
+  const to = nodeAddresses(obs, e.to);
+  const requests = all.filter((p) => from.includes(p.ip.src) && to.includes(p.ip.dst) && p.icmp.type === REQ);
+  if (requests.length === 0) {
+    const any = all.find((p) => from.includes(p.ip.src));
+    return {
+      passed: false,
+      message: `no ${v}echo request (type ${REQ}) from ${e.from} to ${e.to} in the capture${any ? `; ${e.from} sent type ${any.icmp.type} to ${who(obs, any.ip.dst)} instead` : ''}.`,
+      evidence: all.slice(0, 2).map(formatPacket),
+    };
+  }
+  const problems: string[] = [];
+  const answered = requests.filter((q) => all.some((r) => r.index > q.index && r.icmp.type === REP && r.ip.src === q.ip.dst && r.ip.dst === q.ip.src && r.icmp.id === q.icmp.id && r.icmp.seq === q.icmp.seq));
+  const unanswered = requests.filter((q) => !answered.includes(q));
+  if (e.count !== undefined && requests.length !== e.count) problems.push(`${requests.length} echo request(s), expected ${e.count}`);
+  const min = e.minCount ?? (e.count === undefined ? 1 : e.count);
+  if (unanswered.length > 0 && (e.count !== undefined || answered.length < min)) {
+    const q = unanswered[0] as IcmpPacket;
+    problems.push(`the request with id ${q.icmp.id ?? '?'} seq ${q.icmp.seq ?? '?'} got no echo reply (type ${REP}) with the same id and seq`);
+  }
+  if (e.size !== undefined) {
+    const wrong = requests.find((q) => q.icmp.payloadLength !== e.size);
+    if (wrong) problems.push(`the requests carry ${wrong.icmp.payloadLength} bytes of data, expected ${e.size} (ping -s ${e.size})`);
+  }
+  const evidence = [...requests.slice(0, 2), ...all.filter((r) => r.icmp.type === REP && from.includes(r.ip.dst)).slice(0, 2)].sort((a, b) => a.index - b.index).map(formatPacket);
+  if (problems.length > 0) return { passed: false, message: problems.join('; ') + '.', evidence };
+  return { passed: true, message: `${requests.length} ${v}echo request(s) (type ${REQ}) from ${e.from}, each answered by a reply (type ${REP}) with the same id and seq${e.size !== undefined ? `, ${e.size} bytes of data each` : ''}.`, evidence };
+}
+
+function timeExceeded(t: NonNullable<IcmpCheck['timeExceeded']>, family: 4 | 6, all: IcmpPacket[], obs: Observations): Verdict {
+  const TYPE = family === 6 ? 3 : 11;
+  const to = nodeAddresses(obs, t.to);
+  const msgs = all.filter((p) => p.icmp.type === TYPE && to.includes(p.ip.dst));
+  const missing = t.from.filter((r) => !msgs.some((m) => nodeAddresses(obs, r).includes(m.ip.src)));
+  const evidence = t.from.flatMap((r) => msgs.filter((m) => nodeAddresses(obs, r).includes(m.ip.src)).slice(0, 1)).map(formatPacket);
+  if (missing.length > 0) {
+    return {
+      passed: false,
+      message: `no ICMP time-exceeded (type ${TYPE}) to ${t.to} from ${missing.join(', ')}${msgs.length > 0 ? `; it came only from ${[...new Set(msgs.map((m) => who(obs, m.ip.src)))].join(', ')}` : ''}. Each router sends one when a packet's TTL runs out there.`,
+      evidence,
+    };
+  }
+  return { passed: true, message: `time-exceeded (type ${TYPE}) came back to ${t.to} from ${t.from.join(', ')}.`, evidence };
+}

@@ -1,0 +1,106 @@
+import { formatPacket } from '../observe/pcap.js';
+import type { Observations } from '../exercise/observations.js';
+import type { UdpCheck } from '../lab/model.js';
+import type { Packet } from '../observe/types.js';
+import { captureOf, isVerdict, nodeAddresses, show } from './observed.js';
+import type { Verdict } from './types.js';
+
+type UdpPacket = Packet & { ip: NonNullable<Packet['ip']>; udp: NonNullable<Packet['udp']> };
+
+/** Whole datagrams only (first fragments carry the UDP header), each kept once. */
+function datagrams(packets: Packet[]): UdpPacket[] {
+  const seen = new Set<string>();
+  return packets.filter((p): p is UdpPacket => {
+    if (!p.ip || !p.udp || (p.ip.fragmentOffset ?? 0) > 0) return false;
+    const key = `${p.ip.src}:${p.udp.srcPort}>${p.ip.dst}:${p.udp.dstPort}/${p.ip.id ?? ''}/${p.udp.payload.toString('hex')}`;
+    if (seen.has(key) && p.ip.version === 4 && p.ip.id !== undefined && p.ip.id !== 0) return false;
+    if (seen.has(key) && p.link.direction === 'in') return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** UDP datagrams from one node to another's port: count, payloads (boundaries kept), echoed to the sender's own port, no TCP. */
+export function checkUdp(spec: UdpCheck, obs: Observations): Verdict {
+  const cap = captureOf(obs, spec.capture);
+  if (isVerdict(cap)) return cap;
+  const from = nodeAddresses(obs, spec.from);
+  const to = nodeAddresses(obs, spec.to);
+  const all = datagrams(cap.packets);
+  const sent = all.filter((p) => from.includes(p.ip.src) && to.includes(p.ip.dst) && p.udp.dstPort === spec.port);
+  const payloadOf = (p: UdpPacket): string => p.udp.payload.toString('utf8');
+  const evidence = sent.slice(0, 4).map((p) => `${formatPacket(p)} ${show(payloadOf(p), 40)}`);
+  const problems: string[] = [];
+  if (sent.length === 0) {
+    const elsewhere = all.find((p) => from.includes(p.ip.src));
+    return {
+      passed: false,
+      message: elsewhere
+        ? `no datagram from ${spec.from} to ${spec.to} port ${spec.port}; the first one went to ${elsewhere.ip.dst} port ${elsewhere.udp.dstPort}.`
+        : `no UDP datagram from ${spec.from} to ${spec.to} port ${spec.port} in the capture.`,
+      evidence: all.slice(0, 2).map(formatPacket),
+    };
+  }
+  if (spec.count !== undefined && sent.length !== spec.count) problems.push(`${sent.length} datagram(s) from ${spec.from} to ${spec.to}, expected ${spec.count}${spec.count > sent.length ? ' (were messages joined into one datagram?)' : ''}`);
+  if (spec.minCount !== undefined && sent.length < spec.minCount) problems.push(`only ${sent.length} datagram(s) from ${spec.from} to ${spec.to}, expected at least ${spec.minCount}`);
+  if (spec.payloads !== undefined) {
+    const got = sent.map(payloadOf);
+    const same = got.length === spec.payloads.length && got.every((g, i) => g === spec.payloads?.[i]);
+    if (!same) problems.push(`the payloads were ${JSON.stringify(got.slice(0, 6)).slice(0, 160)}, expected ${JSON.stringify(spec.payloads).slice(0, 160)}: one message per datagram`);
+  }
+  if (spec.echo) {
+    for (const d of sent) {
+      const reply = all.find((p) => p.index > d.index && to.includes(p.ip.src) && p.udp.srcPort === spec.port && payloadOf(p) === payloadOf(d) && p.ip.dst === d.ip.src);
+      if (!reply) {
+        problems.push(`the datagram ${show(payloadOf(d), 30)} got no echo from ${spec.to}`);
+        break;
+      }
+      if (reply.udp.dstPort !== d.udp.srcPort) {
+        problems.push(`the echo of ${show(payloadOf(d), 30)} went to port ${reply.udp.dstPort}, not to the sender's port ${d.udp.srcPort}: reply to the address and port recvfrom() returned`);
+        evidence.push(formatPacket(reply));
+        break;
+      }
+    }
+  }
+  if (spec.noTcp) {
+    const tcp = cap.packets.find((p) => p.tcp && p.ip && ((from.includes(p.ip.src) && to.includes(p.ip.dst)) || (to.includes(p.ip.src) && from.includes(p.ip.dst))));
+    if (tcp) {
+      problems.push('there is TCP traffic between them (a handshake): this should be UDP only');
+      evidence.push(formatPacket(tcp));
+    }
+  }
+  let fragmentNote = '';
+  if (spec.fragmented !== undefined) {
+    const pieces = fragmentsOf(cap.packets, sent);
+    const biggest = Math.max(0, ...pieces.map((f) => f.count));
+    if (spec.fragmented && biggest < 2) {
+      problems.push(`no datagram from ${spec.from} to ${spec.to} port ${spec.port} was split into IP fragments (the largest IP packet was ${Math.max(0, ...sent.map((p) => p.ip.totalLength))} bytes): was it bigger than the link's MTU?`);
+    } else if (!spec.fragmented && biggest >= 2) {
+      problems.push(`a datagram from ${spec.from} to ${spec.to} crossed in ${biggest} IP fragments; it should fit the link's MTU`);
+    }
+    const first = pieces.find((f) => f.count >= 2);
+    if (first) {
+      evidence.push(...first.packets.slice(0, 4).map((p) => `${p.ip?.src} > ${p.ip?.dst} IP id ${p.ip?.id ?? '?'} fragment offset ${p.ip?.fragmentOffset ?? 0}${p.ip?.moreFragments ? ' +more' : ''} (${p.ip?.totalLength} bytes)`));
+      fragmentNote = `, one in ${first.count} IP fragments`;
+    }
+  }
+  if (problems.length > 0) return { passed: false, message: problems.join('; ') + '.', evidence };
+  return { passed: true, message: `${sent.length} datagram(s) from ${spec.from} to ${spec.to} port ${spec.port}${spec.echo ? ', each echoed back to its sender' : ''}${fragmentNote}.`, evidence };
+}
+
+/**
+ * The IP fragments each datagram crossed in: the first fragment carries the UDP header (offset 0, "more
+ * fragments" set); the others share its addresses and IP identification (IPv4) and carry none. An
+ * unfragmented datagram is one piece.
+ */
+function fragmentsOf(packets: Packet[], datagrams: UdpPacket[]): { count: number; packets: Packet[] }[] {
+  return datagrams.map((d) => {
+    if (!d.ip.moreFragments) return { count: 1, packets: [d] };
+    const same = packets.filter(
+      (p) => p.ip !== undefined && p.ip.src === d.ip.src && p.ip.dst === d.ip.dst && p.ip.id === d.ip.id && p.ip.protocol === 17 && (p.index === d.index || (p.ip.fragmentOffset ?? 0) > 0),
+    );
+    // A capture on `any` may see a fragment twice (in on one interface, out on another): count offsets once.
+    const offsets = new Set(same.map((p) => p.ip?.fragmentOffset ?? 0));
+    return { count: offsets.size, packets: same };
+  });
+}
