@@ -2,7 +2,7 @@ import { readdirSync, existsSync, readFileSync, statSync, writeFileSync } from '
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { EngineError, errorMessage, LabValidationError, ToplabError, UsageError } from '../errors.js';
+import { EngineError, errorMessage, formatProblem, LabValidationError, ToplabError, UsageError } from '../errors.js';
 import { loadLab } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
 import { labsDir } from '../paths.js';
@@ -169,7 +169,9 @@ function validate(args: string[]): number {
     } catch (e) {
       if (!(e instanceof LabValidationError)) throw e;
       failed++;
-      process.stderr.write(e.message + '\n');
+      // One problem a line, starting with file:line:col, as editors and CI annotators read them.
+      for (const p of e.problems) process.stderr.write(formatProblem(p) + '\n');
+      process.stderr.write(`${ref}: ${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}\n`);
     }
   }
   return failed > 0 ? 3 : 0;

@@ -32,7 +32,7 @@ function nodeLabel(def: LabDefinition, name: string): string {
 
 function networkLabel(def: LabDefinition, name: string): string {
   const n = def.networks[name];
-  return [name, n?.subnet, n?.subnet6, n?.mtu !== undefined ? `MTU ${n.mtu}` : undefined].filter((x): x is string => x !== undefined).join('\n');
+  return [name, n?.subnet, n?.subnet6, n?.mtu !== undefined ? `mtu ${n.mtu}` : undefined].filter((x): x is string => x !== undefined).join('\n');
 }
 
 /** The lab's topology as Mermaid (a flowchart) or Graphviz DOT: nodes, networks, addresses, impairments. Pure. */

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { explainSchemaErrors } from './schema-errors.js';
 import addFormatsModule from 'ajv-formats';
@@ -47,14 +47,18 @@ export function resolveLabFile(ref: string): string {
 /** Reads, parses and validates a lab file; throws LabValidationError listing every problem found. */
 export function loadLab(ref: string): Lab {
   const file = resolveLabFile(ref);
-  const text = readFileSync(file, 'utf8');
-  const def = parseLabText(text, file);
+  const size = statSync(file).size;
+  // Never read a huge file into memory just to say it is too big.
+  const text = size > MAX_LAB_FILE_BYTES ? 'x'.repeat(MAX_LAB_FILE_BYTES + 1) : readFileSync(file, 'utf8');
+  const shown = relative(process.cwd(), file);
+  const def = parseLabText(text, file, shown.startsWith('..') || isAbsolute(shown) ? file : shown, size);
   return { def, dir: dirname(file), file };
 }
 
-export function parseLabText(text: string, file: string): LabDefinition {
-  const name = file;
-  const bytes = Buffer.byteLength(text);
+/** Parses and validates lab text; `file` locates program sources, `shownAs` is the name problems carry. */
+export function parseLabText(text: string, file: string, shownAs = file, sizeOnDisk?: number): LabDefinition {
+  const name = shownAs;
+  const bytes = sizeOnDisk ?? Buffer.byteLength(text);
   if (bytes > MAX_LAB_FILE_BYTES) {
     throw new LabValidationError([{ file: name, line: 1, col: 1, path: '', message: `the file is ${bytes} bytes; a lab file may be at most ${MAX_LAB_FILE_BYTES} bytes (${MAX_LAB_FILE_BYTES / 1024} KiB)` }]);
   }

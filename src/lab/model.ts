@@ -22,7 +22,7 @@ export interface NetworkDef {
   subnet: string;
   /** IPv6 subnet in CIDR form (makes the network dual-stack), e.g. fd00:0:0:1::/64. */
   subnet6?: string;
-  /** MTU of every interface on the network, in bytes (default: Docker's, 1500). */
+  /** MTU of the network's links in bytes (default 1500). */
   mtu?: number;
   /** What the network stands for, shown in graphs. */
   description?: string;

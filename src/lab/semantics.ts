@@ -68,7 +68,7 @@ function networkProblems(def: LabDefinition, out: SemanticProblem[]): { v4: Map<
     else if ((ipToInt(c.address) & ~maskOf(c.prefix)) >>> 0 !== 0) out.push({ path, message: `\`${n.subnet}\` has host bits set; did you mean ${intToIp(ipToInt(c.address) & maskOf(c.prefix))}/${c.prefix}?` });
     else v4.set(name, { base: ipToInt(c.address), prefix: c.prefix, cidr: n.subnet });
     if (n.subnet6 !== undefined && n.mtu !== undefined && n.mtu < 1280) {
-      out.push({ path: ['networks', name, 'mtu'], message: `an MTU of ${n.mtu} is too small for IPv6, which needs at least 1280; drop subnet6 or raise the MTU` });
+      out.push({ path: ['networks', name, 'mtu'], message: `IPv6 needs an MTU of at least 1280; ${name} has ${n.mtu} and a subnet6` });
     }
     if (n.subnet6 !== undefined) {
       const path6 = ['networks', name, 'subnet6'];

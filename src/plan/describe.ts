@@ -6,7 +6,8 @@ export function describePlan(plan: LabPlan): string {
   const lines: string[] = [`plan for ${plan.lab} (instance ${plan.instance}); image ${plan.image}`, 'networks (internal; the host has no address on them):'];
   for (const n of plan.networks) {
     const v6 = n.subnet6 !== undefined ? `  ${n.subnet6} (declared ${n.declaredSubnet6})` : '';
-    lines.push(`  ${n.name.padEnd(12)} ${n.subnet.padEnd(18)} (declared ${n.declaredSubnet})${v6}  docker network ${n.dockerName}, bridge ${n.bridge}`);
+    const mtu = n.mtu !== undefined ? `, mtu ${n.mtu}` : '';
+    lines.push(`  ${n.name.padEnd(12)} ${n.subnet.padEnd(18)} (declared ${n.declaredSubnet})${v6}  docker network ${n.dockerName}, bridge ${n.bridge}${mtu}`);
   }
   lines.push('nodes (no capabilities unless listed; programs run as uid 1000):');
   for (const node of plan.nodes) {

@@ -22,7 +22,6 @@ export interface NetworkPlan {
   subnet: string;
   declaredSubnet6?: string;
   subnet6?: string;
-  /** MTU of the network's interfaces (absent: Docker's default, 1500). */
   mtu?: number;
   description?: string;
   labels: Record<string, string>;

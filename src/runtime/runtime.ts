@@ -31,7 +31,7 @@ export interface NetworkSpec {
   subnet: string;
   /** IPv6 subnet: the network is dual-stack. */
   subnet6?: string;
-  /** MTU of every interface on the network (default: the engine's, 1500). */
+  /** MTU of the bridge and the containers' interfaces on it. */
   mtu?: number;
   bridge: string;
   labels: Record<string, string>;

@@ -9,7 +9,7 @@ import { listHostRules } from '../../src/runtime/docker/host-rules.js';
 import { labImageTag } from '../../src/runtime/docker/image.js';
 import { lab, ROOT, uniqueInstance } from '../helpers/cli.js';
 
-const runtime = new DockerRuntime();
+const runtime = await DockerRuntime.connect();
 const ROUTED = join(ROOT, 'test/fixtures/labs/routed');
 const IMPAIRED = join(ROOT, 'test/fixtures/labs/impaired');
 const a = uniqueInstance('ra');
@@ -58,6 +58,8 @@ describe('routers, dual stack and isolation on a real engine', () => {
     expect(lossOf((await sh(client, `ping -6 -c 3 -W 2 ${server.v6}`)).out)).toBe(0);
     const echo = await sh(client, `echo hello | nc -N -w 3 ${server.v6} 9000`);
     expect(echo.out.trim()).toBe('hello');
+    // The right network's MTU (1400) is on the server's interface.
+    expect((await sh(`tl-routed-${a}-server`, 'ip -o link show')).out).toMatch(/eth\d+@\S+ <[^>]*> mtu 1400 /);
     // The path really goes through the router: one hop less on the TTL.
     expect((await sh(client, `ping -c 1 -W 2 ${server.v4}`)).out).toMatch(/ttl=63/);
   });
@@ -65,6 +67,7 @@ describe('routers, dual stack and isolation on a real engine', () => {
   it('keeps the host rules to lab bridges, each added once', async () => {
     const rules = await listHostRules(runtime.docker, labImageTag());
     expect(rules.filter((r) => r.includes('DOCKER-USER') && r.includes('physdev-is-bridged'))).toHaveLength(1);
+    expect(rules.filter((r) => r.includes('DOCKER-ISOLATION-STAGE-1') && r.includes('physdev-is-bridged'))).toHaveLength(1);
     for (const r of rules) expect(r).toMatch(/tl-\+|TOPLAB-ISOLATION/);
   });
 

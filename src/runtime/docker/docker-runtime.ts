@@ -62,7 +62,6 @@ export class DockerRuntime implements Runtime {
         'com.docker.network.bridge.name': spec.bridge,
         // No host address on a lab network: lab programs cannot reach services on the host.
         'com.docker.network.bridge.inhibit_ipv4': 'true',
-        // The bridge driver gives every veth on the network this MTU.
         ...(spec.mtu !== undefined ? { 'com.docker.network.driver.mtu': String(spec.mtu) } : {}),
       },
       Labels: spec.labels,
