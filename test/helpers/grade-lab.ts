@@ -5,7 +5,8 @@ import { expect } from 'vitest';
 import { removeInstance } from '../../src/deploy/down.js';
 import { labelFilter } from '../../src/plan/labels.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
-import { lab } from './cli.js';
+import { spawn } from 'node:child_process';
+import { ROOT } from './cli.js';
 
 export interface GradeReport {
   status: string;
@@ -32,6 +33,32 @@ export interface Graded {
 const runtime = await DockerRuntime.connect();
 
 /**
+ * Runs the built CLI. At the time limit it sends SIGINT first, like Ctrl-C, so `lab grade` removes its
+ * grading instance before it exits; SIGKILL only if it has not gone 30 s later.
+ */
+function runCli(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/lab.js', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    let kill: NodeJS.Timeout | undefined;
+    const interrupt = setTimeout(() => {
+      child.kill('SIGINT');
+      kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(interrupt);
+      if (kill) clearTimeout(kill);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/**
  * `lab grade <lab> --submission <folder>` as a user runs it, in its own fresh instance and results folder.
  * Asserts that the grading instance left nothing behind, and removes it anyway (by label) if it did.
  */
@@ -39,7 +66,7 @@ export async function gradeLab(labName: string, submission: string): Promise<Gra
   const results = mkdtempSync(join(tmpdir(), `toplab-test-${labName}-`));
   let instance = '';
   try {
-    const r = await lab(['grade', labName, '--submission', submission, '--format', 'json', '--results', results], { timeoutMs: 170_000 });
+    const r = await runCli(['grade', labName, '--submission', submission, '--format', 'json', '--results', results], 120_000);
     let report: GradeReport;
     try {
       report = JSON.parse(r.stdout) as GradeReport;
