@@ -69,6 +69,38 @@ export function checkUdp(spec: UdpCheck, obs: Observations): Verdict {
       evidence.push(formatPacket(tcp));
     }
   }
+  let fragmentNote = '';
+  if (spec.fragmented !== undefined) {
+    const pieces = fragmentsOf(cap.packets, sent);
+    const biggest = Math.max(0, ...pieces.map((f) => f.count));
+    if (spec.fragmented && biggest < 2) {
+      problems.push(`no datagram from ${spec.from} to ${spec.to} port ${spec.port} was split into IP fragments (the largest IP packet was ${Math.max(0, ...sent.map((p) => p.ip.totalLength))} bytes): was it bigger than the link's MTU?`);
+    } else if (!spec.fragmented && biggest >= 2) {
+      problems.push(`a datagram from ${spec.from} to ${spec.to} crossed in ${biggest} IP fragments; it should fit the link's MTU`);
+    }
+    const first = pieces.find((f) => f.count >= 2);
+    if (first) {
+      evidence.push(...first.packets.slice(0, 4).map((p) => `${p.ip?.src} > ${p.ip?.dst} IP id ${p.ip?.id ?? '?'} fragment offset ${p.ip?.fragmentOffset ?? 0}${p.ip?.moreFragments ? ' +more' : ''} (${p.ip?.totalLength} bytes)`));
+      fragmentNote = `, one in ${first.count} IP fragments`;
+    }
+  }
   if (problems.length > 0) return { passed: false, message: problems.join('; ') + '.', evidence };
-  return { passed: true, message: `${sent.length} datagram(s) from ${spec.from} to ${spec.to} port ${spec.port}${spec.echo ? ', each echoed back to its sender' : ''}.`, evidence };
+  return { passed: true, message: `${sent.length} datagram(s) from ${spec.from} to ${spec.to} port ${spec.port}${spec.echo ? ', each echoed back to its sender' : ''}${fragmentNote}.`, evidence };
+}
+
+/**
+ * The IP fragments each datagram crossed in: the first fragment carries the UDP header (offset 0, "more
+ * fragments" set); the others share its addresses and IP identification (IPv4) and carry none. An
+ * unfragmented datagram is one piece.
+ */
+function fragmentsOf(packets: Packet[], datagrams: UdpPacket[]): { count: number; packets: Packet[] }[] {
+  return datagrams.map((d) => {
+    if (!d.ip.moreFragments) return { count: 1, packets: [d] };
+    const same = packets.filter(
+      (p) => p.ip !== undefined && p.ip.src === d.ip.src && p.ip.dst === d.ip.dst && p.ip.id === d.ip.id && p.ip.protocol === 17 && (p.index === d.index || (p.ip.fragmentOffset ?? 0) > 0),
+    );
+    // A capture on `any` may see a fragment twice (in on one interface, out on another): count offsets once.
+    const offsets = new Set(same.map((p) => p.ip?.fragmentOffset ?? 0));
+    return { count: offsets.size, packets: same };
+  });
 }

@@ -1,5 +1,6 @@
 import { EngineError, errorMessage } from '../errors.js';
 import type { Lab } from '../lab/model.js';
+import { extraHosts } from '../plan/hosts.js';
 import { planLab, subnetPools, type LabPlan } from '../plan/plan.js';
 import type { CompiledProgram } from '../programs/compile.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -57,6 +58,8 @@ export async function deploy(lab: Lab, opts: UpOptions): Promise<UpResult> {
             return { name: net?.dockerName ?? i.network, address: i.address, ...(i.address6 !== undefined ? { address6: i.address6 } : {}), aliases: [node.name] };
           }),
           sysctls: node.sysctls,
+          // Nodes behind routers resolve by name too (Docker's DNS only knows shared networks).
+          extraHosts: extraHosts(plan, node.name),
           capAdd: node.capAdd,
           // Nodes with no programs get no archive: each costs the engine a mount of the container's file system.
           ...(programs.length > 0 ? { files: { dir: '/opt', entries: programFiles(programs) } } : {}),

@@ -230,8 +230,12 @@ function initialObservations(running: RunningLab): Observations {
   const declared: Observations['declared'] = {};
   for (const n of running.plan.nodes) {
     networks[n.name] = Object.fromEntries(n.interfaces.map((i) => [i.network, i.address]));
-    addresses[n.name] = n.interfaces.map((i) => i.address);
-    for (const i of n.interfaces) declared[i.declared] = i.address;
+    // Every address of the node: IPv4, and IPv6 on dual-stack networks (checks match packets of either).
+    addresses[n.name] = n.interfaces.flatMap((i) => (i.address6 !== undefined ? [i.address, i.address6] : [i.address]));
+    for (const i of n.interfaces) {
+      declared[i.declared] = i.address;
+      if (i.declared6 !== undefined && i.address6 !== undefined) declared[i.declared6] = i.address6;
+    }
   }
   return { addresses, networks, declared, programs: {}, captures: {}, probes: {}, files: {}, steps: [] };
 }

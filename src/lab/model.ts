@@ -228,6 +228,8 @@ export interface UdpCheck {
   payloads?: string[];
   echo?: boolean;
   noTcp?: boolean;
+  /** true: at least one datagram crossed in two or more IP fragments; false: none did. */
+  fragmented?: boolean;
 }
 export interface IcmpCheck {
   capture: string;

@@ -46,6 +46,8 @@ export interface ContainerSpec {
   networks: { name: string; address: string; address6?: string; aliases: string[] }[];
   /** Namespaced kernel settings (net.*), set at creation. */
   sysctls?: Record<string, string>;
+  /** Extra /etc/hosts lines, `name:address`. */
+  extraHosts?: string[];
   /** Files copied in before start. */
   files?: { dir: string; entries: { path: string; content?: Buffer | string; mode?: number }[] };
   capAdd?: string[];

@@ -86,6 +86,7 @@ export class DockerRuntime implements Runtime {
         CapDrop: ['ALL'],
         CapAdd: spec.capAdd ?? [],
         ...(spec.sysctls && Object.keys(spec.sysctls).length > 0 ? { Sysctls: spec.sysctls } : {}),
+        ...(spec.extraHosts && spec.extraHosts.length > 0 ? { ExtraHosts: spec.extraHosts } : {}),
         SecurityOpt: ['no-new-privileges'],
         PidsLimit: spec.limits?.pids ?? 256,
         Memory: spec.limits?.memoryBytes ?? 512 * 1024 * 1024,

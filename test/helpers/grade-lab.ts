@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { removeInstance } from '../../src/deploy/down.js';
+import { labelFilter } from '../../src/plan/labels.js';
+import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import { spawn } from 'node:child_process';
+import { ROOT } from './cli.js';
+
+export interface GradeReport {
+  status: string;
+  score: number;
+  maxScore: number;
+  instance: string;
+  message?: string;
+  checks: { id: string; status: string; points: number; maxPoints: number; message: string; evidence: string[] }[];
+  steps: { description: string; status: string; message?: string }[];
+}
+
+export interface Graded {
+  code: number | null;
+  report: GradeReport;
+  ms: number;
+  /** Check id → passed / failed. */
+  statuses: Record<string, string>;
+  /** The ids of the checks that did not pass, in the lab's order. */
+  failing: string[];
+  /** The report, short, for assertion messages. */
+  explain: string;
+}
+
+const runtime = await DockerRuntime.connect();
+
+/**
+ * Runs the built CLI. At the time limit it sends SIGINT first, like Ctrl-C, so `lab grade` removes its
+ * grading instance before it exits; SIGKILL only if it has not gone 30 s later.
+ */
+function runCli(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/lab.js', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    let kill: NodeJS.Timeout | undefined;
+    const interrupt = setTimeout(() => {
+      child.kill('SIGINT');
+      kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(interrupt);
+      if (kill) clearTimeout(kill);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/**
+ * `lab grade <lab> --submission <folder>` as a user runs it, in its own fresh instance and results folder.
+ * Asserts that the grading instance left nothing behind, and removes it anyway (by label) if it did.
+ */
+export async function gradeLab(labName: string, submission: string): Promise<Graded> {
+  const results = mkdtempSync(join(tmpdir(), `toplab-test-${labName}-`));
+  let instance = '';
+  try {
+    const r = await runCli(['grade', labName, '--submission', submission, '--format', 'json', '--results', results], 120_000);
+    let report: GradeReport;
+    try {
+      report = JSON.parse(r.stdout) as GradeReport;
+    } catch {
+      throw new Error(`lab grade ${labName} --submission ${submission} printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+    }
+    instance = report.instance;
+    const statuses = Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
+    const failing = report.checks.filter((c) => c.status !== 'passed').map((c) => c.id);
+    const explain = [
+      `${labName} ${submission}: ${report.status} ${report.score}/${report.maxScore} (exit ${r.code})${report.message ? ' ' + report.message : ''}`,
+      ...report.checks.map((c) => `  ${c.status.padEnd(7)} ${c.id}: ${c.message}${c.evidence.length ? '\n      ' + c.evidence.join('\n      ') : ''}`),
+      ...report.steps.filter((s) => s.status !== 'ok').map((s) => `  step ${s.description}: ${s.status} ${s.message ?? ''}`),
+      r.stderr.trim() ? `  stderr: ${r.stderr.trim().split('\n').slice(-5).join('\n          ')}` : '',
+    ].join('\n');
+    if (instance !== '') {
+      expect(await runtime.listContainers(labelFilter(labName, instance)), `containers left by ${instance}`).toEqual([]);
+      expect(await runtime.listNetworks(labelFilter(labName, instance)), `networks left by ${instance}`).toEqual([]);
+    }
+    return { code: r.code, report, ms: r.ms, statuses, failing, explain };
+  } finally {
+    if (instance !== '') await removeInstance(runtime, labName, instance).catch(() => undefined);
+    rmSync(results, { recursive: true, force: true });
+  }
+}
