@@ -7,12 +7,15 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
         },
       },
       {
         test: {
           name: 'docker',
           include: ['test/docker/**/*.test.ts'],
+          // After the unit tests, with fewer workers: these share one engine and two cores.
+          sequence: { groupOrder: 1 },
           testTimeout: 180_000,
           hookTimeout: 180_000,
           // Docker-backed files share one engine; each file uses its own lab instances.

@@ -16,8 +16,9 @@ set -euo pipefail
 
 IMAGE=${1:-toplab/dev:0}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PCAP_DIR=$ROOT/test/fixtures/pcap
-SOCK_DIR=$ROOT/test/fixtures/sockets
+# Where the fixtures go (TOPLAB_FIXTURE_OUT to try a run without touching the committed ones). They are
+# written to a scratch directory first and moved into place only when the whole run succeeded.
+OUT=${TOPLAB_FIXTURE_OUT:-$ROOT/test/fixtures}
 
 # An unusual subnet pair outside the pool labs take their subnets from (10.128.0.0/9, src/plan/plan.ts),
 # so the run does not collide with lab networks on the same engine.
@@ -34,6 +35,8 @@ NET=tl-$RUN
 SRV=tl-$RUN-server
 CLI=tl-$RUN-client
 WORK=$(mktemp -d)
+PCAP_DIR=$WORK/out/pcap
+SOCK_DIR=$WORK/out/sockets
 
 cleanup() {
   local rc=$?
@@ -216,7 +219,6 @@ capture() { # name iface filter [tcpdump options...]: remembers the command line
   start_capture "$name" "$iface" "$filter" "$@"
 }
 
-rm -rf "$PCAP_DIR" "$SOCK_DIR"
 mkdir -p "$PCAP_DIR" "$SOCK_DIR"
 
 log "tcp echo over IPv4 (eth0, any as SLL2, any as SLL)"
@@ -351,4 +353,7 @@ else
   log "editcap not found: tcp-echo-eth.pcapng left out"
 fi
 
-log "done: $(find "$PCAP_DIR" "$SOCK_DIR" -type f | wc -l) files under test/fixtures"
+mkdir -p "$OUT"
+rm -rf "$OUT/pcap" "$OUT/sockets"
+mv "$PCAP_DIR" "$SOCK_DIR" "$OUT/"
+log "done: $(find "$OUT/pcap" "$OUT/sockets" -type f | wc -l) files under $OUT"

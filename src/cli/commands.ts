@@ -1,18 +1,20 @@
-import { readdirSync, existsSync, statSync } from 'node:fs';
+import { readdirSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { EngineError, errorMessage, LabValidationError, ToplabError, UsageError } from '../errors.js';
+import { EngineError, errorMessage, formatProblem, LabValidationError, ToplabError, UsageError } from '../errors.js';
 import { loadLab } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
 import { labsDir } from '../paths.js';
 import { LABEL, labelFilter } from '../plan/labels.js';
-import { INSTANCE_PATTERN, DEFAULT_INSTANCE, planLab, type LabPlan } from '../plan/plan.js';
+import { INSTANCE_PATTERN, DEFAULT_INSTANCE, planLab, subnetPools, type LabPlan } from '../plan/plan.js';
+import { describePlan } from '../plan/describe.js';
+import { renderGraph, withReadmeGraph } from '../lab/graph.js';
 import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { ensureLabImage, labImageTag, LabImageError, removeOldLabImages, type LabImageBuilder } from '../runtime/docker/image.js';
 import { removeInstance } from '../deploy/down.js';
 import { attach, instanceState } from '../deploy/running-lab.js';
-import { bringUp, checkInstance, compileAll, gradeSubmission } from '../grade/session.js';
+import { bringUp, checkInstance, compileAll, gradeSubmission, removeActiveInstances } from '../grade/session.js';
 import { ensureObserver } from '../exercise/observer.js';
 import { PROGRAM_USER } from '../exercise/programs.js';
 import { FORMATS, isFormat, render, type Format } from '../report/formats.js';
@@ -20,13 +22,14 @@ import { errorResult, exitCodeFor, type GradeResult } from '../report/result.js'
 import { gradeBatch } from '../grade/batch.js';
 import { renderTerminal, useColor } from '../report/terminal.js';
 import { parse, writeOutput } from './args.js';
+import { onInterrupt } from './interrupt.js';
 
 const progress = (line: string): void => {
   process.stderr.write(`› ${line}\n`);
 };
 
 async function engine(): Promise<DockerRuntime> {
-  const runtime = new DockerRuntime();
+  const runtime = await DockerRuntime.connect();
   await runtime.ping();
   return runtime;
 }
@@ -46,6 +49,29 @@ function instanceOf(v: string | undefined): string {
   const instance = v ?? DEFAULT_INSTANCE;
   if (!INSTANCE_PATTERN.test(instance)) throw new UsageError(`'${instance}' is not a valid instance name: use lower-case letters, digits and hyphens (at most 32)`);
   return instance;
+}
+
+/** The subnet pools for this run: --subnet-pool wins over TOPLAB_SUBNET_POOL, which wins over the default. */
+function usePool(flag: string | undefined): { pool: string; pool6: string } {
+  // Deploy reads the pool from the environment, so `check` and `grade` honour it the same way.
+  if (flag !== undefined) process.env.TOPLAB_SUBNET_POOL = flag;
+  return subnetPools();
+}
+
+function graph(args: string[]): number {
+  const { values, positionals } = parse(args, { format: { type: 'string', default: 'mermaid' }, 'write-readme': { type: 'boolean' } }, 'graph');
+  if (values.format !== 'mermaid' && values.format !== 'dot') throw new UsageError(`unknown format '${values.format}': use mermaid or dot`);
+  const lab = oneLab(positionals, 'graph');
+  if (values['write-readme']) {
+    const file = join(lab.dir, 'README.md');
+    const before = existsSync(file) ? readFileSync(file, 'utf8') : `# ${lab.def.title}\n`;
+    const after = withReadmeGraph(before, lab.def);
+    if (after !== before) writeFileSync(file, after);
+    process.stdout.write(`${file}: ${after === before ? 'graph already up to date' : 'graph written'}\n`);
+    return 0;
+  }
+  process.stdout.write(renderGraph(lab.def, values.format));
+  return 0;
 }
 
 function oneLab(positionals: string[], command: string): Lab {
@@ -89,6 +115,8 @@ export async function runCommand(command: string, args: string[]): Promise<numbe
       return list();
     case 'validate':
       return validate(args);
+    case 'graph':
+      return graph(args);
     case 'up':
       return up(args);
     case 'down':
@@ -141,22 +169,21 @@ function validate(args: string[]): number {
     } catch (e) {
       if (!(e instanceof LabValidationError)) throw e;
       failed++;
-      process.stderr.write(e.message + '\n');
+      // One problem a line, starting with file:line:col, as editors and CI annotators read them.
+      for (const p of e.problems) process.stderr.write(formatProblem(p) + '\n');
+      process.stderr.write(`${ref}: ${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}\n`);
     }
   }
   return failed > 0 ? 3 : 0;
 }
 
 async function up(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { instance: { type: 'string' }, 'dry-run': { type: 'boolean' } }, 'up');
+  const { values, positionals } = parse(args, { instance: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'subnet-pool': { type: 'string' } }, 'up');
   const lab = oneLab(positionals, 'up');
   const instance = instanceOf(values.instance);
+  const pools = usePool(values['subnet-pool']);
   if (values['dry-run']) {
-    const plan = planLab(lab, { instance, image: labImageTag() });
-    process.stdout.write(`plan for ${lab.def.name} (instance ${instance}); image ${plan.image}\n`);
-    for (const n of plan.networks) process.stdout.write(`  network ${n.name.padEnd(10)} ${n.subnet.padEnd(18)} (declared ${n.declaredSubnet})  ${n.dockerName}, internal\n`);
-    process.stdout.write(describeNodes(plan));
-    process.stdout.write('subnets are chosen again at `lab up` to avoid ones in use on the engine.\n');
+    process.stdout.write(describePlan(planLab(lab, { instance, image: labImageTag(), ...pools })));
     return 0;
   }
   const compiled = await compileAll(lab);
@@ -185,7 +212,7 @@ async function down(args: string[]): Promise<number> {
   if (!values.all && positionals.length === 0) throw new UsageError('which lab? e.g. lab down tcp-handshake, or lab down --all');
   const runtime = await engine();
   const started = Date.now();
-  const labName = values.all ? undefined : (positionals[0] ?? '').replace(/\/+$/, '').split('/').filter((s) => s !== 'lab.yaml').pop();
+  const labName = values.all ? undefined : labNameOf(positionals[0] ?? '');
   const instance = values.all ? undefined : instanceOf(values.instance);
   const r = await removeInstance(runtime, labName, instance);
   const what = values.all ? 'every toplab lab' : `${labName} (instance ${instance})`;
@@ -194,25 +221,90 @@ async function down(args: string[]): Promise<number> {
   return 0;
 }
 
+/** A lab's name from what a user typed: a name, a folder or a lab.yaml path. */
+function labNameOf(ref: string): string {
+  return ref.replace(/\/+$/, '').split('/').filter((seg) => seg !== 'lab.yaml' && seg !== '').pop() ?? ref;
+}
+
+interface InstanceStatus {
+  lab: string;
+  instance: string;
+  networks: { name: string; subnet?: string; subnet6?: string; declaredSubnet?: string; declaredSubnet6?: string; dockerName: string }[];
+  nodes: { name: string; running: boolean; container: string; interfaces: { network: string; address?: string; address6?: string }[] }[];
+}
+
+/** Running instances, read from Docker's labels and the networks' own subnets alone: no state file. */
+async function instanceStatuses(runtime: DockerRuntime, lab: string | undefined, instance: string | undefined): Promise<InstanceStatus[]> {
+  const [containers, networks] = await Promise.all([runtime.listContainers(labelFilter(lab, instance)), runtime.listNetworks(labelFilter(lab, instance))]);
+  const byKey = new Map<string, InstanceStatus>();
+  const get = (labels: Record<string, string>): InstanceStatus | undefined => {
+    const l = labels[LABEL.lab];
+    const i = labels[LABEL.instance];
+    if (l === undefined || i === undefined) return undefined;
+    const key = `${l}\u0000${i}`;
+    let st = byKey.get(key);
+    if (!st) byKey.set(key, (st = { lab: l, instance: i, networks: [], nodes: [] }));
+    return st;
+  };
+  const netName = new Map<string, string>();
+  for (const n of networks) {
+    const st = get(n.labels);
+    const name = n.labels[LABEL.network] ?? n.name;
+    netName.set(n.name, name);
+    st?.networks.push({
+      name,
+      dockerName: n.name,
+      ...(n.subnet !== undefined ? { subnet: n.subnet } : {}),
+      ...(n.subnet6 !== undefined ? { subnet6: n.subnet6 } : {}),
+      ...(n.labels[LABEL.declaredSubnet] !== undefined ? { declaredSubnet: n.labels[LABEL.declaredSubnet] } : {}),
+      ...(n.labels[LABEL.declaredSubnet6] !== undefined ? { declaredSubnet6: n.labels[LABEL.declaredSubnet6] } : {}),
+    });
+  }
+  for (const c of containers.filter((x) => x.labels[LABEL.role] === 'node')) {
+    const st = get(c.labels);
+    st?.nodes.push({
+      name: c.labels[LABEL.node] ?? c.name,
+      running: c.running ?? false,
+      container: c.name,
+      interfaces: Object.entries(c.addresses ?? {}).map(([docker, address]) => ({
+        network: netName.get(docker) ?? docker,
+        ...(address !== '' ? { address } : {}),
+        ...(c.addresses6?.[docker] !== undefined ? { address6: c.addresses6[docker] } : {}),
+      })),
+    });
+  }
+  const list = [...byKey.values()].sort((x, y) => x.lab.localeCompare(y.lab) || x.instance.localeCompare(y.instance));
+  for (const st of list) {
+    st.networks.sort((x, y) => x.name.localeCompare(y.name));
+    st.nodes.sort((x, y) => x.name.localeCompare(y.name));
+  }
+  return list.filter((st) => st.nodes.length > 0 || st.networks.length > 0);
+}
+
 async function status(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { instance: { type: 'string' } }, 'status');
+  const { values, positionals } = parse(args, { instance: { type: 'string' }, format: { type: 'string', default: 'terminal' } }, 'status');
+  if (values.format !== 'terminal' && values.format !== 'json') throw new UsageError(`unknown format '${values.format}': use terminal or json`);
   const runtime = await engine();
-  const containers = await runtime.listContainers(labelFilter(positionals[0], values.instance));
-  const nodes = containers.filter((c) => c.labels[LABEL.role] === 'node');
-  if (nodes.length === 0) {
+  const lab = positionals[0] === undefined ? undefined : labNameOf(positionals[0]);
+  const list = await instanceStatuses(runtime, lab, values.instance === undefined ? undefined : instanceOf(values.instance));
+  if (values.format === 'json') {
+    process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+    return 0;
+  }
+  if (list.length === 0) {
     process.stdout.write('no toplab labs are running\n');
     return 0;
   }
-  const groups = new Map<string, typeof nodes>();
-  for (const c of nodes) {
-    const key = `${c.labels[LABEL.lab]} (instance ${c.labels[LABEL.instance]})`;
-    groups.set(key, [...(groups.get(key) ?? []), c]);
-  }
-  for (const [key, list] of [...groups].sort()) {
-    process.stdout.write(`${key}\n`);
-    for (const c of list.sort((a, b) => a.name.localeCompare(b.name))) {
-      const addrs = Object.values(c.addresses ?? {}).filter((a) => a !== '').join(', ');
-      process.stdout.write(`  ${(c.labels[LABEL.node] ?? '?').padEnd(12)} ${(c.running ? 'running' : 'stopped').padEnd(8)} ${addrs.padEnd(28)} ${c.name}\n`);
+  for (const st of list) {
+    process.stdout.write(`${st.lab} (instance ${st.instance})\n`);
+    for (const n of st.networks) {
+      const subnets = [n.subnet, n.subnet6].filter((x) => x !== undefined).join(' ');
+      const declared = [n.declaredSubnet, n.declaredSubnet6].filter((x) => x !== undefined).join(' ');
+      process.stdout.write(`  network ${n.name.padEnd(12)} ${subnets.padEnd(28)} (declared ${declared})\n`);
+    }
+    for (const c of st.nodes) {
+      const addrs = c.interfaces.map((i) => [i.network, i.address, i.address6].filter((x) => x !== undefined).join(' ')).join(', ');
+      process.stdout.write(`  ${c.name.padEnd(12)} ${(c.running ? 'running' : 'stopped').padEnd(8)} ${addrs.padEnd(28)} ${c.container}\n`);
     }
   }
   return 0;
@@ -256,6 +348,7 @@ const REPORT_OPTIONS = {
   output: { type: 'string', short: 'o' },
   verbose: { type: 'boolean', short: 'v' },
   results: { type: 'string' },
+  'subnet-pool': { type: 'string' },
 } as const;
 
 async function check(args: string[]): Promise<number> {
@@ -263,6 +356,7 @@ async function check(args: string[]): Promise<number> {
   const format = formatOf(values.format);
   const lab = oneLab(positionals, 'check');
   const instance = instanceOf(values.instance);
+  usePool(values['subnet-pool']);
   const startedAt = new Date();
   const artifactsDir = resultsDir(values.results, lab.def.name, instance);
   let result: GradeResult;
@@ -290,6 +384,7 @@ async function grade(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { submission: { type: 'string' }, submissions: { type: 'string' }, parallel: { type: 'string' }, ...REPORT_OPTIONS }, 'grade');
   const format = formatOf(values.format);
   const lab = oneLab(positionals, 'grade');
+  usePool(values['subnet-pool']);
   if (values.submissions !== undefined) return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results);
   if (!values.submission) throw new UsageError('which submission? lab grade <lab> --submission <folder or file>, or --submissions <folder of student folders>');
   const startedAt = new Date();
@@ -299,7 +394,13 @@ async function grade(args: string[]): Promise<number> {
   try {
     const runtime = await engine();
     const tag = await image(runtime);
-    result = await gradeSubmission(lab, values.submission, { runtime, image: tag, artifactsDir, onProgress: progress });
+    const instance = `grade-${Math.random().toString(36).slice(2, 8)}`;
+    const forget = onInterrupt(() => removeInstance(runtime, lab.def.name, instance));
+    try {
+      result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress });
+    } finally {
+      forget();
+    }
   } catch (e) {
     if (e instanceof UsageError || e instanceof LabValidationError) throw e;
     // The tool failed, not the student: report `error`, and still write the report file.
@@ -316,7 +417,8 @@ async function gradeMany(lab: Lab, submissions: string, parallelArg: string | un
   const tag = await image(runtime);
   const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
   progress(`grading ${submissions} with ${parallel} at a time; reports in ${outDir}`);
-  const r = await gradeBatch(lab, { runtime, image: tag, submissions, outDir, parallel, format, onProgress: progress });
+  const forget = onInterrupt(removeActiveInstances);
+  const r = await gradeBatch(lab, { runtime, image: tag, submissions, outDir, parallel, format, onProgress: progress }).finally(forget);
   process.stdout.write(r.summaryCsv);
   const errors = r.rows.filter((x) => x.status === 'error').length;
   process.stdout.write(`graded ${r.rows.length} submission(s) in ${(r.durationMs / 1000).toFixed(1)}s: ${r.rows.filter((x) => x.status === 'passed').length} passed, ${r.rows.filter((x) => x.status === 'failed').length} failed, ${errors} could not be graded\nsummary: ${join(outDir, 'summary.csv')} and summary.json\n`);

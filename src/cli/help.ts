@@ -13,6 +13,7 @@ For students
 For instructors
   grade <lab> --submission <p>  grade a student's folder (or file) in a fresh, isolated instance
   validate <lab|file>           check a lab file without touching Docker
+  graph <lab>                   the lab's topology as Mermaid or Graphviz DOT
   image build                   build the lab image (offline with debootstrap, or from a Dockerfile)
   image prune                   remove lab images of older definitions
 
@@ -26,14 +27,20 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
 
 export const COMMAND_HELP: Record<string, string> = {
   list: `Usage: lab list\n\nLists the labs in labs/ with their titles.\n`,
-  up: `Usage: lab up <lab> [--instance <name>] [--dry-run]
+  up: `Usage: lab up <lab> [--instance <name>] [--dry-run] [--subnet-pool <cidr>]
 
 Creates the lab's internal networks and containers, installs its programs, starts its servers and waits
 until they are ready, then prints each node with its addresses. Running it again on a running lab
 changes nothing. The first run builds the lab image (about a minute and a half).
 
   --instance <name>   a separate copy of the lab, with its own subnets (default: default)
-  --dry-run           print the plan (networks, subnets, containers, addresses); touch nothing
+  --dry-run           print the plan (networks, subnets, containers, addresses, routes); touch nothing
+  --subnet-pool <c>   take instance subnets from this IPv4 range (default: TOPLAB_SUBNET_POOL, else
+                      10.128.0.0/9); IPv6 ones come from TOPLAB_SUBNET_POOL6, else fd70:b1ab:c0de::/48
+
+Routers, IPv6 networks: toplab adds rules for lab bridges (tl-*) to the host's packet filter, through a
+short-lived helper container: frames bridged on a lab bridge pass Docker's isolation (so routers work),
+and IPv6 is neither routed by the host to or from lab bridges nor answered by it.
 `,
   down: `Usage: lab down <lab> [--instance <name>] | lab down --all
 
@@ -80,7 +87,14 @@ time (default: the number of CPUs), each in its own instance. Each student's rep
   --results <dir>     where captures and program output go (default: results/)
   --verbose           show the evidence of every check
 `,
-  status: `Usage: lab status [<lab>] [--instance <name>]\n\nLists running toplab labs with their nodes, containers and addresses.\n`,
+  status: `Usage: lab status [<lab>] [--instance <name>] [--format terminal|json]\n\nLists running toplab labs: each instance's networks with their real and declared subnets, and its nodes\nwith their real addresses, read from Docker's labels (no state file).\n`,
+  graph: `Usage: lab graph <lab> [--format mermaid|dot] [--write-readme]
+
+Prints the lab's networks, nodes, addresses (as written in lab.yaml), routes and link impairments.
+
+  --format <f>        mermaid (default) or dot (Graphviz: lab graph <lab> --format dot | dot -Tsvg > lab.svg)
+  --write-readme      put the Mermaid graph in the lab's README.md, between its graph markers
+`,
   validate: `Usage: lab validate <lab|file>...\n\nChecks lab files against the schema and their references, without touching Docker.\nEvery problem is reported as file:line:col: path: message.\n`,
   image: `Usage: lab image build [--builder auto|offline|dockerfile] [--force]
        lab image prune

@@ -34,11 +34,13 @@ export async function instanceState(runtime: Runtime, lab: Lab, instance: string
 /** Rebuilds the handle of a running instance from Docker's labels alone. */
 export function attach(runtime: Runtime, lab: Lab, instance: string, state: InstanceState, image: string): RunningLab {
   const subnets: Record<string, string> = {};
+  const subnets6: Record<string, string> = {};
   for (const n of state.networks) {
     const name = n.labels[LABEL.network];
     if (name !== undefined && n.subnet !== undefined) subnets[name] = n.subnet;
+    if (name !== undefined && n.subnet6 !== undefined) subnets6[name] = n.subnet6;
   }
-  const plan = planLab(lab, { instance, image, fixedSubnets: subnets });
+  const plan = planLab(lab, { instance, image, fixedSubnets: subnets, fixedSubnets6: subnets6 });
   const containers = new Map<string, string>();
   for (const c of state.containers) {
     const node = c.labels[LABEL.node];

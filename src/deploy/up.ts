@@ -1,11 +1,12 @@
 import { EngineError, errorMessage } from '../errors.js';
 import type { Lab } from '../lab/model.js';
-import { planLab, type LabPlan } from '../plan/plan.js';
+import { planLab, subnetPools, type LabPlan } from '../plan/plan.js';
 import type { CompiledProgram } from '../programs/compile.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { programFiles } from '../exercise/programs.js';
 import { removeInstance } from './down.js';
 import { attach, instanceState, type RunningLab } from './running-lab.js';
+import { setupNodeNetworks } from './network-setup.js';
 
 export interface UpOptions {
   runtime: Runtime;
@@ -49,14 +50,18 @@ export async function deploy(lab: Lab, opts: UpOptions): Promise<UpResult> {
           labels: node.labels,
           networks: node.interfaces.map((i) => {
             const net = plan.networks.find((n) => n.name === i.network);
-            return { name: net?.dockerName ?? i.network, address: i.address, aliases: [node.name] };
+            return { name: net?.dockerName ?? i.network, address: i.address, ...(i.address6 !== undefined ? { address6: i.address6 } : {}), aliases: [node.name] };
           }),
+          sysctls: node.sysctls,
+          capAdd: node.capAdd,
           files: { dir: '/opt', entries: programFiles(programs) },
         });
         containers.set(node.name, id);
       }),
     );
-    return { running: { lab, plan, runtime, containers }, alreadyUp: false, ms: Date.now() - started };
+    const running: RunningLab = { lab, plan, runtime, containers };
+    await setupNodeNetworks(running, opts.onProgress);
+    return { running, alreadyUp: false, ms: Date.now() - started };
   } catch (e) {
     await removeInstance(runtime, lab.def.name, instance).catch(() => undefined);
     if (e instanceof EngineError) throw e;
@@ -66,11 +71,17 @@ export async function deploy(lab: Lab, opts: UpOptions): Promise<UpResult> {
 
 /** Plans against the engine's used subnets and creates the networks; retries when another instance wins a race for a subnet. */
 async function createNetworks(lab: Lab, opts: UpOptions): Promise<LabPlan> {
+  const pools = subnetPools();
   for (let attempt = 0; ; attempt++) {
-    const plan = planLab(lab, { instance: opts.instance, image: opts.image, usedSubnets: await opts.runtime.usedSubnets(), attempt });
-    const results = await Promise.allSettled(
-      plan.networks.map((n) => opts.runtime.createNetwork({ name: n.dockerName, subnet: n.subnet, bridge: n.bridge, labels: n.labels })),
-    );
+    const plan = planLab(lab, { instance: opts.instance, image: opts.image, usedSubnets: await opts.runtime.usedSubnets(), attempt, ...pools });
+    // The host's filter must let routed lab traffic through (and keep IPv6 in) before any node talks.
+    const rules = opts.runtime.ensureHostRules(plan.hostRules, plan.image);
+    const results = await Promise.allSettled([
+      ...plan.networks.map((n) =>
+        opts.runtime.createNetwork({ name: n.dockerName, subnet: n.subnet, ...(n.subnet6 !== undefined ? { subnet6: n.subnet6 } : {}), ...(n.mtu !== undefined ? { mtu: n.mtu } : {}), bridge: n.bridge, labels: n.labels }),
+      ),
+      rules,
+    ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (!failed) return plan;
     const msg = errorMessage(failed.reason);

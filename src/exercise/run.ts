@@ -467,7 +467,10 @@ export async function probe(running: RunningLab, p: ProbeStep['probe']): Promise
     const r = await observe(running, p.node, ['sh', '-c', cmd], timeoutMs);
     const raw = r.stdout + (r.stderr.trim() ? r.stderr : '');
     base.raw = raw;
-    if (kind === 'sockets') base.sockets = r.stdout.split('@@\n').flatMap((part) => parseSs(part));
+    if (kind === 'sockets') {
+      const [tcp = '', udp = '', unix = ''] = r.stdout.split('@@\n');
+      base.sockets = [...parseSs(tcp, { proto: 'tcp' }), ...parseSs(udp, { proto: 'udp' }), ...parseSs(unix)];
+    }
     else if (kind === 'interfaces') base.interfaces = parseIpAddr(r.stdout);
     else if (kind === 'routes') base.routes = parseIpRoute(r.stdout);
     else if (kind === 'lsof') base.lsof = parseLsof(r.stdout);

@@ -116,6 +116,8 @@ export interface SocketEntry {
   state: string;
   recvQ: number;
   sendQ: number;
+  /** Without brackets; IPv6 in RFC 5952 form, an IPv4-mapped address as plain IPv4 (family stays 6);
+   *  wildcards 0.0.0.0 and ::. Unix sockets: the path, or "*" if unnamed. */
   localAddress: string;
   localPort?: number;
   peerAddress?: string;

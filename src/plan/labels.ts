@@ -8,13 +8,14 @@ export const LABEL = {
   role: 'org.toplab.role',
   /** Declared subnet of a network (the instance's real subnet is the Docker network's own). */
   declaredSubnet: 'org.toplab.declared-subnet',
+  declaredSubnet6: 'org.toplab.declared-subnet6',
   /** Declared addresses of a node, `net=addr,...` (real ones are the container's). */
   declaredAddresses: 'org.toplab.declared-addresses',
   labFile: 'org.toplab.lab-file',
   created: 'org.toplab.created',
 } as const;
 
-export type Role = 'node' | 'observer' | 'network';
+export type Role = 'node' | 'observer' | 'network' | 'helper';
 
 export function baseLabels(lab: string, instance: string): Record<string, string> {
   return { [LABEL.managed]: 'true', [LABEL.lab]: lab, [LABEL.instance]: instance };

@@ -1,10 +1,15 @@
-import type { Lab } from '../lab/model.js';
+import { UsageError } from '../errors.js';
+import { forwards, interfaceOf, nodeSysctls } from '../lab/interfaces.js';
+import type { ImpairmentDef, Lab } from '../lab/model.js';
 import { baseLabels, LABEL } from './labels.js';
-import { cidrRange, intToIp, ipToInt, maskBits, overlaps } from './ip.js';
+import { cidrRange, intToIp, ipToInt, maskBits, overlaps, parseCidr } from './ip.js';
+import { formatCidr6, formatIp6, inCidr6, parseCidr6, translate6 } from './ip6.js';
 
 export const DEFAULT_INSTANCE = 'default';
 /** Instance subnets come from here: a private range that Docker's default address pools (172.17-31/16, 192.168/16) do not use. */
 export const DEFAULT_SUBNET_POOL = '10.128.0.0/9';
+/** IPv6 instance subnets come from this unique local /48 (RFC 4193), split into blocks of each network's size. */
+export const DEFAULT_SUBNET_POOL6 = 'fd70:b1ab:c0de::/48';
 
 export interface NetworkPlan {
   /** Name in the lab file. */
@@ -15,7 +20,28 @@ export interface NetworkPlan {
   bridge: string;
   declaredSubnet: string;
   subnet: string;
+  declaredSubnet6?: string;
+  subnet6?: string;
+  mtu?: number;
+  description?: string;
   labels: Record<string, string>;
+}
+
+export interface InterfacePlan {
+  network: string;
+  /** IPv4 address as written in the lab file, and the instance's. */
+  declared: string;
+  address: string;
+  declared6?: string;
+  address6?: string;
+  impair?: ImpairmentDef;
+}
+
+export interface RoutePlan {
+  /** Destination and next hop in the instance's addresses. */
+  to: string;
+  via: string;
+  family: 4 | 6;
 }
 
 export interface NodePlan {
@@ -23,8 +49,24 @@ export interface NodePlan {
   container: string;
   hostname: string;
   /** Interfaces in a stable order; the first is the network the container is created on. */
-  interfaces: { network: string; declared: string; address: string }[];
+  interfaces: InterfacePlan[];
+  /** Default gateways and static routes, in the instance's addresses, applied after the containers start. */
+  gateway?: string;
+  gateway6?: string;
+  routes: RoutePlan[];
+  sysctls: Record<string, string>;
+  capAdd: string[];
+  router: boolean;
+  description?: string;
   labels: Record<string, string>;
+}
+
+/** Changes to the engine host's packet filter a plan needs (see src/runtime/docker/host-rules.ts). */
+export interface HostRulesNeeded {
+  /** A node forwards IPv4 between lab networks: Docker's isolation rules must let bridged frames on lab bridges through. */
+  bridgedForwarding: boolean;
+  /** A network has IPv6: the host must not route or answer IPv6 for lab bridges (Docker does not isolate IPv6). */
+  ipv6Isolation: boolean;
 }
 
 export interface LabPlan {
@@ -33,62 +75,173 @@ export interface LabPlan {
   image: string;
   networks: NetworkPlan[];
   nodes: NodePlan[];
+  hostRules: HostRulesNeeded;
 }
 
 export interface PlanOptions {
   instance?: string;
   image: string;
-  /** Subnets already in use on the engine; the plan avoids them. */
+  /** Subnets already in use on the engine (IPv4 and IPv6); the plan avoids them. */
   usedSubnets?: string[];
   pool?: string;
+  pool6?: string;
   /** Where to start looking in the pool, for retries after a race with another instance. */
   attempt?: number;
   /** Subnets already given to this instance's networks (a running instance, re-found from its labels). */
   fixedSubnets?: Record<string, string>;
+  fixedSubnets6?: Record<string, string>;
 }
 
 export const INSTANCE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+
+/** The pools named by TOPLAB_SUBNET_POOL and TOPLAB_SUBNET_POOL6, or the defaults. */
+export function subnetPools(env: Record<string, string | undefined> = process.env): { pool: string; pool6: string } {
+  const pool = env.TOPLAB_SUBNET_POOL ?? DEFAULT_SUBNET_POOL;
+  const pool6 = env.TOPLAB_SUBNET_POOL6 ?? DEFAULT_SUBNET_POOL6;
+  const c = cidrRange(pool);
+  if (!c || !parseCidr(pool) || c.prefix > 24) throw new UsageError(`the subnet pool \`${pool}\` is not an IPv4 subnet of /24 or larger`, { hint: 'set TOPLAB_SUBNET_POOL (or --subnet-pool) to a private range such as 10.128.0.0/9' });
+  const c6 = parseCidr6(pool6);
+  if (!c6 || c6.prefix > 64) throw new UsageError(`the IPv6 subnet pool \`${pool6}\` is not an IPv6 subnet of /64 or larger`, { hint: 'set TOPLAB_SUBNET_POOL6 to a unique local range such as fd70:b1ab:c0de::/48' });
+  return { pool, pool6 };
+}
 
 /** Turns a lab into concrete Docker names, subnets and addresses. Pure: the same input gives the same plan. */
 export function planLab(lab: Lab, opts: PlanOptions): LabPlan {
   const def = lab.def;
   const instance = opts.instance ?? DEFAULT_INSTANCE;
   const prefix = `tl-${def.name}-${instance}`;
-  const used = [...(opts.usedSubnets ?? [])];
+  const used = (opts.usedSubnets ?? []).filter((u) => !u.includes(':'));
+  const used6 = (opts.usedSubnets ?? []).filter((u) => u.includes(':'));
   const networks: NetworkPlan[] = [];
   for (const [name, n] of Object.entries(def.networks)) {
-    const subnet = opts.fixedSubnets?.[name] ?? allocateSubnet(n.subnet, used, opts.pool ?? DEFAULT_SUBNET_POOL, `${def.name}/${instance}/${name}`, opts.attempt ?? 0);
+    const key = `${def.name}/${instance}/${name}`;
+    const subnet = opts.fixedSubnets?.[name] ?? allocateSubnet(n.subnet, used, opts.pool ?? DEFAULT_SUBNET_POOL, key, opts.attempt ?? 0);
     used.push(subnet);
+    let subnet6: string | undefined;
+    if (n.subnet6 !== undefined) {
+      subnet6 = opts.fixedSubnets6?.[name] ?? allocateSubnet6(n.subnet6, used6, opts.pool6 ?? DEFAULT_SUBNET_POOL6, key, opts.attempt ?? 0);
+      used6.push(subnet6);
+    }
     networks.push({
       name,
       dockerName: `${prefix}-${name}`,
-      bridge: 'tl-' + shortHash(`${def.name}/${instance}/${name}`),
+      bridge: 'tl-' + shortHash(key),
       declaredSubnet: n.subnet,
       subnet,
-      labels: { ...baseLabels(def.name, instance), [LABEL.role]: 'network', [LABEL.network]: name, [LABEL.declaredSubnet]: n.subnet },
+      ...(n.subnet6 !== undefined && subnet6 !== undefined ? { declaredSubnet6: n.subnet6, subnet6 } : {}),
+      ...(n.mtu !== undefined ? { mtu: n.mtu } : {}),
+      ...(n.description !== undefined ? { description: n.description } : {}),
+      labels: {
+        ...baseLabels(def.name, instance),
+        [LABEL.role]: 'network',
+        [LABEL.network]: name,
+        [LABEL.declaredSubnet]: n.subnet,
+        ...(n.subnet6 !== undefined ? { [LABEL.declaredSubnet6]: n.subnet6 } : {}),
+      },
     });
   }
+  const netOf = (name: string): NetworkPlan => {
+    const net = networks.find((x) => x.name === name);
+    if (!net) throw new Error(`unknown network ${name}`);
+    return net;
+  };
   const nodes: NodePlan[] = Object.entries(def.nodes).map(([name, n]) => {
-    const interfaces = Object.entries(n.interfaces).map(([network, declared]) => {
-      const net = networks.find((x) => x.name === network);
-      if (!net) throw new Error(`node ${name}: unknown network ${network}`);
-      return { network, declared, address: translate(declared, net.declaredSubnet, net.subnet) };
+    const interfaces: InterfacePlan[] = Object.entries(n.interfaces).map(([network, raw]) => {
+      const iface = interfaceOf(raw);
+      const net = netOf(network);
+      const plan: InterfacePlan = { network, declared: iface.ipv4, address: translate(iface.ipv4, net.declaredSubnet, net.subnet) };
+      if (iface.ipv6 !== undefined && net.declaredSubnet6 !== undefined && net.subnet6 !== undefined) {
+        plan.declared6 = iface.ipv6;
+        plan.address6 = translate6(iface.ipv6, net.declaredSubnet6, net.subnet6);
+      }
+      if (iface.impair) plan.impair = iface.impair;
+      return plan;
     });
+    const mine = interfaces.map((i) => netOf(i.network));
+    const hop4 = (a: string): string => {
+      const net = mine.find((x) => inCidr4(a, x.declaredSubnet));
+      return net ? translate(a, net.declaredSubnet, net.subnet) : a;
+    };
+    const hop6 = (a: string): string => {
+      const net = mine.find((x) => x.declaredSubnet6 !== undefined && inCidr6(a, x.declaredSubnet6));
+      return net?.declaredSubnet6 !== undefined && net.subnet6 !== undefined ? translate6(a, net.declaredSubnet6, net.subnet6) : a;
+    };
+    const routes: RoutePlan[] = [];
+    for (const r of n.routes ?? []) {
+      const family = r.to.includes(':') ? 6 : 4;
+      const via = family === 4 ? hop4(r.via) : hop6(r.via);
+      for (const to of translateDestination(r.to, networks)) routes.push({ to, via, family });
+    }
+    const sysctls = nodeSysctls(n);
     return {
       name,
       container: `${prefix}-${name}`,
       hostname: name,
       interfaces,
+      ...(n.gateway !== undefined ? { gateway: hop4(n.gateway) } : {}),
+      ...(n.gateway6 !== undefined ? { gateway6: hop6(n.gateway6) } : {}),
+      routes,
+      sysctls,
+      capAdd: [...(n.capabilities ?? [])],
+      router: forwards(n, 4) || forwards(n, 6),
+      ...(n.description !== undefined ? { description: n.description } : {}),
       labels: {
         ...baseLabels(def.name, instance),
         [LABEL.role]: 'node',
         [LABEL.node]: name,
-        [LABEL.declaredAddresses]: interfaces.map((i) => `${i.network}=${i.declared}`).join(','),
+        [LABEL.declaredAddresses]: interfaces.map((i) => `${i.network}=${i.declared}${i.declared6 !== undefined ? '+' + i.declared6 : ''}`).join(','),
         [LABEL.labFile]: lab.file,
       },
     };
   });
-  return { lab: def.name, instance, image: opts.image, networks, nodes };
+  const hostRules: HostRulesNeeded = {
+    bridgedForwarding: Object.values(def.nodes).some((n) => forwards(n, 4)),
+    ipv6Isolation: networks.some((n) => n.subnet6 !== undefined),
+  };
+  return { lab: def.name, instance, image: opts.image, networks, nodes, hostRules };
+}
+
+/**
+ * A route's destination in the instance's subnets. A destination inside one lab network moves with it; one
+ * that covers several lab networks becomes one route per network (an instance's networks are not
+ * adjacent in the pool); one outside every lab network stays as written.
+ */
+export function translateDestination(to: string, networks: NetworkPlan[]): string[] {
+  if (to.includes(':')) {
+    const inside = networks.find((n) => n.declaredSubnet6 !== undefined && n.subnet6 !== undefined && subnet6Within(to, n.declaredSubnet6));
+    if (inside?.declaredSubnet6 !== undefined && inside.subnet6 !== undefined) {
+      const c = parseCidr6(to);
+      return c ? [`${translate6(formatIp6(c.start), inside.declaredSubnet6, inside.subnet6)}/${c.prefix}`] : [to];
+    }
+    const covered = networks.filter((n) => n.declaredSubnet6 !== undefined && n.subnet6 !== undefined && subnet6Within(n.declaredSubnet6, to));
+    return covered.length > 0 ? covered.map((n) => n.subnet6 ?? '') : [to];
+  }
+  const inside = networks.find((n) => subnetWithin(to, n.declaredSubnet));
+  if (inside) {
+    const c = cidrRange(to);
+    return c ? [`${translate(intToIp(c.start), inside.declaredSubnet, inside.subnet)}/${c.prefix}`] : [to];
+  }
+  const covered = networks.filter((n) => subnetWithin(n.declaredSubnet, to));
+  return covered.length > 0 ? covered.map((n) => n.subnet) : [to];
+}
+
+function subnetWithin(inner: string, outer: string): boolean {
+  const a = cidrRange(inner);
+  const b = cidrRange(outer);
+  return a !== undefined && b !== undefined && a.start >= b.start && a.end <= b.end;
+}
+
+function subnet6Within(inner: string, outer: string): boolean {
+  const a = parseCidr6(inner);
+  const b = parseCidr6(outer);
+  return a !== undefined && b !== undefined && a.start >= b.start && a.end <= b.end;
+}
+
+function inCidr4(address: string, cidr: string): boolean {
+  const c = cidrRange(cidr);
+  if (!c || !/^\d+\.\d+\.\d+\.\d+$/.test(address)) return false;
+  const a = ipToInt(address);
+  return a >= c.start && a <= c.end;
 }
 
 /** Keeps the host part of an address while moving it from the declared subnet to the instance's. */
@@ -119,6 +272,27 @@ export function allocateSubnet(declared: string, used: string[], pool: string, k
     if (!used.some((u) => overlaps(u, candidate))) return candidate;
   }
   throw new Error(`no free /${d.prefix} left in the subnet pool ${pool}`);
+}
+
+/** The IPv6 counterpart of allocateSubnet: a block of the declared size from the pool, clear of those in use. */
+export function allocateSubnet6(declared: string, used: string[], pool: string, key: string, attempt: number): string {
+  const d = parseCidr6(declared);
+  const p = parseCidr6(pool);
+  if (!d || !p) throw new Error(`bad IPv6 subnet ${declared} or pool ${pool}`);
+  if (d.prefix < p.prefix) throw new Error(`the IPv6 pool ${pool} is smaller than the network ${declared}`);
+  const size = 1n << BigInt(128 - d.prefix);
+  const blocks = 1n << BigInt(d.prefix - p.prefix);
+  const startBlock = (BigInt(hashNumber(key)) * 65537n + BigInt(attempt) * 7919n) % blocks;
+  // Each block in use rules out at most a few candidates, so this ends long before the pool does.
+  const tries = blocks < 100_000n ? Number(blocks) : 100_000;
+  const taken = used.map(parseCidr6).filter((c): c is NonNullable<typeof c> => c !== undefined);
+  for (let i = 0; i < tries; i++) {
+    const b = (startBlock + BigInt(i)) % blocks;
+    const start = p.start + b * size;
+    const end = start + size - 1n;
+    if (!taken.some((u) => u.start <= end && start <= u.end)) return formatCidr6(start, d.prefix);
+  }
+  throw new Error(`no free /${d.prefix} left in the IPv6 subnet pool ${pool}`);
 }
 
 function hashNumber(s: string): number {

@@ -1,4 +1,4 @@
-import { build, type Message } from 'esbuild';
+import type { Message } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -32,6 +32,7 @@ export async function compileProgram(name: string, entry: string, baseDir: strin
   const hit = cache.get(key);
   if (hit) return { ...hit, name };
   try {
+    const { build } = await import('esbuild');
     const result = await build({
       entryPoints: [entry],
       bundle: true,

@@ -1,3 +1,5 @@
+import type { HostRulesNeeded } from '../plan/plan.js';
+
 /** What the rest of toplab needs from a container engine. DockerRuntime is the implementation. */
 export interface ExecOptions {
   user?: string;
@@ -27,6 +29,10 @@ export interface ExecResult {
 export interface NetworkSpec {
   name: string;
   subnet: string;
+  /** IPv6 subnet: the network is dual-stack. */
+  subnet6?: string;
+  /** MTU of the bridge and the containers' interfaces on it. */
+  mtu?: number;
   bridge: string;
   labels: Record<string, string>;
 }
@@ -37,7 +43,9 @@ export interface ContainerSpec {
   image: string;
   labels: Record<string, string>;
   /** Networks with static addresses; the first is joined at creation, the rest before start. */
-  networks: { name: string; address: string; aliases: string[] }[];
+  networks: { name: string; address: string; address6?: string; aliases: string[] }[];
+  /** Namespaced kernel settings (net.*), set at creation. */
+  sysctls?: Record<string, string>;
   /** Files copied in before start. */
   files?: { dir: string; entries: { path: string; content?: Buffer | string; mode?: number }[] };
   capAdd?: string[];
@@ -53,7 +61,10 @@ export interface ResourceSummary {
   running?: boolean;
   /** Containers: network name → IPv4 address. Networks: subnet. */
   addresses?: Record<string, string>;
+  /** Containers: network name → IPv6 address (dual-stack networks only). */
+  addresses6?: Record<string, string>;
   subnet?: string;
+  subnet6?: string;
 }
 
 export interface EngineInfo {
@@ -65,7 +76,10 @@ export interface EngineInfo {
 export interface Runtime {
   copyFiles(container: string, dir: string, entries: { path: string; content?: Buffer | string; mode?: number }[]): Promise<void>;
   ping(): Promise<EngineInfo>;
+  /** Every subnet (IPv4 and IPv6) of every network on the engine. */
   usedSubnets(): Promise<string[]>;
+  /** Makes the engine host's packet filter let routed lab traffic through and keep IPv6 isolated (idempotent). */
+  ensureHostRules(needs: HostRulesNeeded, image: string): Promise<void>;
   createNetwork(spec: NetworkSpec): Promise<void>;
   createContainer(spec: ContainerSpec): Promise<string>;
   exec(container: string, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;

@@ -7,7 +7,7 @@ import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { labelFilter } from '../../src/plan/labels.js';
 import { lab } from '../helpers/cli.js';
 
-const runtime = new DockerRuntime();
+const runtime = await DockerRuntime.connect();
 const out = mkdtempSync(join(tmpdir(), 'toplab-batch-'));
 
 interface Summary {

@@ -5,7 +5,7 @@ import { ROOT } from '../helpers/cli.js';
 
 /** Docker-backed tests need a running engine, the lab image and the built CLI. */
 export default async function setup(): Promise<void> {
-  const runtime = new DockerRuntime();
+  const runtime = await DockerRuntime.connect();
   await runtime.ping();
   await ensureLabImage(runtime.docker, { onProgress: (l) => process.stderr.write(`[image] ${l}\n`) });
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });

@@ -3,7 +3,7 @@ import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { labelFilter } from '../../src/plan/labels.js';
 import { lab } from '../helpers/cli.js';
 
-const runtime = new DockerRuntime();
+const runtime = await DockerRuntime.connect();
 
 interface JsonReport {
   status: string;

@@ -3,7 +3,7 @@ import { removeInstance } from '../../src/deploy/down.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { lab, uniqueInstance } from '../helpers/cli.js';
 
-const runtime = new DockerRuntime();
+const runtime = await DockerRuntime.connect();
 const instance = uniqueInstance('k');
 
 describe('every check kind on a real engine (test/fixtures/labs/kinds)', () => {

@@ -4,7 +4,7 @@ import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { labelFilter } from '../../src/plan/labels.js';
 import { lab, uniqueInstance } from '../helpers/cli.js';
 
-const runtime = new DockerRuntime();
+const runtime = await DockerRuntime.connect();
 const instance = uniqueInstance('t');
 
 interface JsonReport {

@@ -39,7 +39,8 @@ describe('the step and check syntax (docs/lab-format.md)', () => {
   });
 
   it('every YAML example in docs/lab-format.md is valid where it stands', () => {
-    const doc = readFileSync(join(ROOT, 'docs/lab-format.md'), 'utf8');
+    const full = readFileSync(join(ROOT, 'docs/lab-format.md'), 'utf8');
+    const doc = full.slice(full.indexOf('## Exercise and checks'));
     const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
     expect(blocks.length).toBeGreaterThan(15);
     for (const block of blocks) {
@@ -57,11 +58,12 @@ describe('the step and check syntax (docs/lab-format.md)', () => {
 
   it('names what is wrong in a step, where it is', () => {
     expect(problemsOf(withParts('  - strat: server', '  - { id: x, points: 1, exit: { program: client, code: 0 } }'))).toEqual([
-      'lab.yaml:18:5: exercise.0: needs exactly one of `start`, `run`, `command`, `capture`, `probe`, `wait`, `stop`',
-      'lab.yaml:18:5: exercise.0: unknown key `strat`',
+      'lab.yaml:18:5: exercise.0: unknown key `strat` in step 1; did you mean `start`?',
+      'lab.yaml:18:5: exercise.0: step 1 should have exactly one of `start`, `run`, `command`, `capture`, `probe`, `wait`, `stop`',
+      'lab.yaml:20:42: checks.0.exit.program: unknown program run or command `client`',
     ]);
     expect(problemsOf(withParts('  - start: server\n    timeout: 5', '  - { id: x, points: 1, exit: { program: server, code: 0 } }'))).toEqual([
-      'lab.yaml:19:5: exercise.0: unknown key `timeout`',
+      'lab.yaml:19:5: exercise.0: unknown key `timeout` in step 1',
     ]);
     expect(problemsOf(withParts('  - { start: server, run: client }', '  - { id: x, points: 1, exit: { program: server, code: 0 }, output: { program: server, equals: x } }'))).toEqual([
       'lab.yaml:18:5: exercise.0: give only one of `start`, `run`, `command`, `capture`, `probe`, `wait`, `stop`; found `start` and `run`',
@@ -96,13 +98,13 @@ describe('the step and check syntax (docs/lab-format.md)', () => {
       'lab.yaml:20:10: exercise.2.run: the name `client` is already used by step 2; give each run its own `name`',
       'lab.yaml:21:34: exercise.3.capture.node: unknown node `sever`; did you mean `server`?',
       'lab.yaml:22:12: exercise.4.probe: a traceroute probe needs `target`: the node to reach',
-      'lab.yaml:23:19: exercise.5.wait.exit: `clinet` is not a program started (and still running) at an earlier step (known: server)',
-      'lab.yaml:24:11: exercise.6.stop: `nothing` is neither a running program nor a capture started at an earlier step (known: server, wire)',
+      'lab.yaml:23:19: exercise.5.wait.exit: `clinet` is not a program started (and still running) at an earlier step (known: `server`)',
+      'lab.yaml:24:11: exercise.6.stop: `nothing` is neither a running program nor a capture started at an earlier step (known: `server`, `wire`)',
       'lab.yaml:26:47: checks.0.handshake.capture: unknown capture `wier`; did you mean `wire`?',
       'lab.yaml:27:33: checks.1.output: give exactly one of `equals`, `contains` or `matches`',
       'lab.yaml:28:41: checks.2.answer.file: `nope.txt` is not listed under `submission.files`, so a student could not submit it',
       expect.stringMatching(/^lab\.yaml:28:41: checks\.2\.answer\.file: `nope\.txt` does not exist in /),
-      'lab.yaml:29:66: checks.3.socket.program: `client` is not a program started in the background (known: server)',
+      'lab.yaml:29:66: checks.3.socket.program: `client` is not a program started in the background (known: `server`)',
     ]);
   });
 });

@@ -50,7 +50,7 @@ describe('loading lab files', () => {
 
   it('points at an unknown key with its line and column', () => {
     expect(problemsOf(good.replace('  server: { interfaces: { lan: 10.0.1.10 } }', '  server: { interfaces: { lan: 10.0.1.10 }, colour: red }'))).toEqual([
-      'lab.yaml:6:45: nodes.server: unknown key `colour`',
+      'lab.yaml:6:45: nodes.server: unknown key `colour` in node `server`',
     ]);
   });
 

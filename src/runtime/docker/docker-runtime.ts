@@ -1,8 +1,10 @@
-import Docker from 'dockerode';
-import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { PassThrough, Readable } from 'node:stream';
 import { EngineError, errorMessage } from '../../errors.js';
 import type { ContainerSpec, EngineInfo, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
 import { makeTar } from './tar.js';
+import { ensureHostRules } from './host-rules.js';
+import type { HostRulesNeeded } from '../../plan/plan.js';
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 
@@ -14,8 +16,15 @@ export function engineEndpoint(): string {
 export class DockerRuntime implements Runtime {
   readonly docker: Docker;
 
-  constructor(docker?: Docker) {
-    this.docker = docker ?? new Docker();
+  constructor(docker: Docker) {
+    this.docker = docker;
+  }
+
+  /** Connects to DOCKER_HOST or the default socket. dockerode is loaded here, not at start-up: commands that need no engine stay fast. */
+  static async connect(): Promise<DockerRuntime> {
+    // dockerode is CommonJS: under NodeNext its class arrives as the module's default export.
+    const mod = (await import('dockerode')) as unknown as { default: new () => Docker };
+    return new DockerRuntime(new mod.default());
   }
 
   async ping(): Promise<EngineInfo> {
@@ -34,7 +43,11 @@ export class DockerRuntime implements Runtime {
 
   async usedSubnets(): Promise<string[]> {
     const nets = await this.docker.listNetworks();
-    return nets.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => typeof s === 'string' && s.includes('.')));
+    return nets.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => typeof s === 'string' && s !== ''));
+  }
+
+  async ensureHostRules(needs: HostRulesNeeded, image: string): Promise<void> {
+    await ensureHostRules(this.docker, needs, image);
   }
 
   async createNetwork(spec: NetworkSpec): Promise<void> {
@@ -43,11 +56,13 @@ export class DockerRuntime implements Runtime {
       Driver: 'bridge',
       Internal: true,
       CheckDuplicate: true,
-      IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet }] },
+      EnableIPv6: spec.subnet6 !== undefined,
+      IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet }, ...(spec.subnet6 !== undefined ? [{ Subnet: spec.subnet6 }] : [])] },
       Options: {
         'com.docker.network.bridge.name': spec.bridge,
         // No host address on a lab network: lab programs cannot reach services on the host.
         'com.docker.network.bridge.inhibit_ipv4': 'true',
+        ...(spec.mtu !== undefined ? { 'com.docker.network.driver.mtu': String(spec.mtu) } : {}),
       },
       Labels: spec.labels,
     });
@@ -70,6 +85,7 @@ export class DockerRuntime implements Runtime {
         PidMode: join ? `container:${join}` : undefined,
         CapDrop: ['ALL'],
         CapAdd: spec.capAdd ?? [],
+        ...(spec.sysctls && Object.keys(spec.sysctls).length > 0 ? { Sysctls: spec.sysctls } : {}),
         SecurityOpt: ['no-new-privileges'],
         PidsLimit: spec.limits?.pids ?? 256,
         Memory: spec.limits?.memoryBytes ?? 512 * 1024 * 1024,
@@ -82,11 +98,11 @@ export class DockerRuntime implements Runtime {
       NetworkingConfig:
         join || !first
           ? undefined
-          : { EndpointsConfig: { [first.name]: { IPAMConfig: { IPv4Address: first.address }, Aliases: first.aliases } } },
+          : { EndpointsConfig: { [first.name]: { IPAMConfig: ipam(first), Aliases: first.aliases } } },
     });
     try {
       for (const n of rest) {
-        await this.docker.getNetwork(n.name).connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: n.address }, Aliases: n.aliases } });
+        await this.docker.getNetwork(n.name).connect({ Container: container.id, EndpointConfig: { IPAMConfig: ipam(n), Aliases: n.aliases } });
       }
       if (spec.files) await container.putArchive(makeTar(spec.files.entries), { path: spec.files.dir });
       await container.start();
@@ -195,10 +211,14 @@ export class DockerRuntime implements Runtime {
       WorkingDir: opts.workdir,
       Env: opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : undefined,
     });
-    const stream: unknown = await exec.start({ Detach: true });
-    // The engine answers a detached start with an empty stream that it may keep open: close it, or the
-    // socket keeps the process alive after its work is done.
-    if (stream !== null && typeof stream === 'object' && 'destroy' in stream && typeof stream.destroy === 'function') (stream as { destroy: () => void }).destroy();
+    const response: unknown = await exec.start({ Detach: true });
+    // The engine answers a detached start with an (empty) HTTP body: read it, or its socket keeps the CLI alive.
+    if (response instanceof Readable) {
+      await new Promise<void>((resolve) => {
+        response.on('end', resolve).on('close', resolve).on('error', () => resolve());
+        response.resume();
+      });
+    }
   }
 
   async readFile(containerId: string, path: string, maxBytes = 64 * 1024 * 1024): Promise<Buffer | undefined> {
@@ -215,12 +235,22 @@ export class DockerRuntime implements Runtime {
       labels: c.Labels,
       running: c.State === 'running',
       addresses: Object.fromEntries(Object.entries(c.NetworkSettings?.Networks ?? {}).map(([n, v]) => [n, v.IPAddress])),
+      addresses6: Object.fromEntries(
+        Object.entries(c.NetworkSettings?.Networks ?? {})
+          .filter(([, v]) => typeof v.GlobalIPv6Address === 'string' && v.GlobalIPv6Address !== '')
+          .map(([n, v]) => [n, v.GlobalIPv6Address]),
+      ),
     }));
   }
 
   async listNetworks(labelFilters: string[]): Promise<ResourceSummary[]> {
     const list = await this.docker.listNetworks({ filters: { label: labelFilters } });
-    return list.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {}, subnet: n.IPAM?.Config?.[0]?.Subnet }));
+    return list.map((n) => {
+      const subnets = (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((x): x is string => typeof x === 'string');
+      const v4 = subnets.find((x) => !x.includes(':'));
+      const v6 = subnets.find((x) => x.includes(':'));
+      return { id: n.Id, name: n.Name, labels: n.Labels ?? {}, ...(v4 !== undefined ? { subnet: v4 } : {}), ...(v6 !== undefined ? { subnet6: v6 } : {}) };
+    });
   }
 
   async removeContainers(ids: string[]): Promise<void> {
@@ -249,6 +279,10 @@ export class DockerRuntime implements Runtime {
       ),
     );
   }
+}
+
+function ipam(n: { address: string; address6?: string }): { IPv4Address: string; IPv6Address?: string } {
+  return n.address6 !== undefined ? { IPv4Address: n.address, IPv6Address: n.address6 } : { IPv4Address: n.address };
 }
 
 function collector(max: number, live?: (chunk: Buffer) => void): { push: (c: Buffer) => void; buffer: () => Buffer; dropped: () => number } {

@@ -1,0 +1,156 @@
+import type Docker from 'dockerode';
+import { EngineError, errorMessage } from '../../errors.js';
+import { LABEL } from '../../plan/labels.js';
+import type { HostRulesNeeded } from '../../plan/plan.js';
+
+/**
+ * Rules in the engine host's packet filter, for lab bridges only (their names all start with `tl-`).
+ *
+ * - Routed IPv4 labs: Docker's isolation chain drops frames bridged on an internal network whose
+ *   destination lies outside its subnet, which is every packet a client sends to a router node. Accepting
+ *   frames that are *bridged* between ports of one lab bridge (before Docker's rules, in DOCKER-USER) lets
+ *   them reach the router, while traffic *routed by the host* between bridges stays dropped.
+ * - IPv6: Docker 20.10 neither isolates IPv6 nor lets the bridge go without an address, and the host
+ *   forwards IPv6. So the host drops IPv6 it would route to or from a lab bridge, and IPv6 (and IPv4)
+ *   addressed to itself arriving on one.
+ *
+ * Every rule carries the comment `toplab`; nothing else is touched, and adding twice changes nothing.
+ */
+export const RULE_COMMENT = 'toplab';
+export const ISOLATION_CHAIN = 'TOPLAB-ISOLATION';
+
+type Rule = { table: 'ip' | 'ip6'; chain: string; spec: string[]; position?: number };
+
+const comment = ['-m', 'comment', '--comment', RULE_COMMENT];
+
+/** The rules a plan needs, in the order they are added. Pure. */
+export function hostRules(needs: HostRulesNeeded): Rule[] {
+  const rules: Rule[] = [];
+  if (needs.bridgedForwarding) {
+    rules.push({ table: 'ip', chain: 'DOCKER-USER', position: 1, spec: ['-m', 'physdev', '--physdev-is-bridged', '-i', 'tl-+', '-o', 'tl-+', ...comment, '-j', 'ACCEPT'] });
+  }
+  if (needs.bridgedForwarding || needs.ipv6Isolation) {
+    rules.push({ table: 'ip', chain: 'INPUT', position: 1, spec: ['-i', 'tl-+', ...comment, '-j', 'DROP'] });
+  }
+  if (needs.ipv6Isolation) {
+    rules.push(
+      { table: 'ip6', chain: ISOLATION_CHAIN, spec: ['-m', 'physdev', '--physdev-is-bridged', ...comment, '-j', 'RETURN'] },
+      { table: 'ip6', chain: ISOLATION_CHAIN, spec: ['-i', 'tl-+', ...comment, '-j', 'DROP'] },
+      { table: 'ip6', chain: ISOLATION_CHAIN, spec: ['-o', 'tl-+', ...comment, '-j', 'DROP'] },
+      { table: 'ip6', chain: 'FORWARD', position: 1, spec: [...comment, '-j', ISOLATION_CHAIN] },
+      { table: 'ip6', chain: 'INPUT', position: 1, spec: ['-i', 'tl-+', ...comment, '-j', 'DROP'] },
+    );
+  }
+  return rules;
+}
+
+function q(args: string[]): string {
+  return args.map((a) => (/^[A-Za-z0-9_+\-./:]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/**
+ * A POSIX shell script that adds the rules idempotently (check, then insert), with the iptables flavour
+ * (nft or legacy) that holds Docker's own chains on this host. Pure.
+ */
+export function addRulesScript(needs: HostRulesNeeded): string {
+  const rules = hostRules(needs);
+  const lines = [
+    'set -e',
+    // Docker's chains live in one flavour of iptables; use that one.
+    'if iptables-nft -w -S DOCKER-USER >/dev/null 2>&1; then V=nft; elif iptables-legacy -w -S DOCKER-USER >/dev/null 2>&1; then V=legacy; else echo "no DOCKER-USER chain: is Docker managing iptables on this host?" >&2; exit 3; fi',
+    'ip="iptables-$V -w"; ip6="ip6tables-$V -w"',
+  ];
+  if (rules.some((r) => r.chain === ISOLATION_CHAIN)) lines.push(`$ip6 -S ${ISOLATION_CHAIN} >/dev/null 2>&1 || $ip6 -N ${ISOLATION_CHAIN}`);
+  for (const r of rules) {
+    const tool = r.table === 'ip' ? '$ip' : '$ip6';
+    const add = r.position !== undefined ? `-I ${r.chain} ${r.position}` : `-A ${r.chain}`;
+    lines.push(`${tool} -C ${r.chain} ${q(r.spec)} 2>/dev/null || ${tool} ${add} ${q(r.spec)}`);
+  }
+  lines.push('echo ok');
+  return lines.join('\n');
+}
+
+/** The script that takes away exactly what addRulesScript adds (every copy of each rule), and the chain. */
+export function removeRulesScript(needs: HostRulesNeeded): string {
+  const rules = hostRules(needs).reverse();
+  const lines = [
+    'if iptables-nft -w -S DOCKER-USER >/dev/null 2>&1; then V=nft; else V=legacy; fi',
+    'ip="iptables-$V -w"; ip6="ip6tables-$V -w"',
+  ];
+  for (const r of rules) {
+    const tool = r.table === 'ip' ? '$ip' : '$ip6';
+    lines.push(`while ${tool} -D ${r.chain} ${q(r.spec)} 2>/dev/null; do :; done`);
+  }
+  if (needs.ipv6Isolation) lines.push(`$ip6 -X ${ISOLATION_CHAIN} 2>/dev/null || true`);
+  lines.push('echo ok');
+  return lines.join('\n');
+}
+
+const done = new Map<string, Promise<void>>();
+
+/** Adds the rules once per process (the script itself is idempotent across processes). */
+export function ensureHostRules(docker: Docker, needs: HostRulesNeeded, image: string): Promise<void> {
+  if (!needs.bridgedForwarding && !needs.ipv6Isolation) return Promise.resolve();
+  const key = JSON.stringify(needs);
+  let p = done.get(key);
+  if (!p) {
+    p = runHostHelper(docker, image, addRulesScript(needs)).then(() => undefined);
+    done.set(key, p);
+    p.catch(() => done.delete(key));
+  }
+  return p;
+}
+
+export async function removeHostRules(docker: Docker, needs: HostRulesNeeded, image: string): Promise<void> {
+  done.clear();
+  await runHostHelper(docker, image, removeRulesScript(needs));
+}
+
+/** Lists the toplab rules now in the host's filter (iptables -S lines carrying our comment). */
+export async function listHostRules(docker: Docker, image: string): Promise<string[]> {
+  const out = await runHostHelper(
+    docker,
+    image,
+    'if iptables-nft -w -S DOCKER-USER >/dev/null 2>&1; then V=nft; else V=legacy; fi; { iptables-$V -w -S; ip6tables-$V -w -S; } 2>/dev/null | grep -e \'"toplab"\' -e "toplab " || true',
+  );
+  return out.split('\n').filter((l) => l.trim() !== '');
+}
+
+/**
+ * Runs a script in a short-lived container on the host's network namespace with NET_ADMIN: it works the
+ * same on a local and a remote engine, and needs no root on the machine running toplab.
+ */
+export async function runHostHelper(docker: Docker, image: string, script: string): Promise<string> {
+  const container = await docker.createContainer({
+    name: `tl-host-helper-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    Image: image,
+    Cmd: ['sh', '-c', script],
+    Labels: { [LABEL.managed]: 'true', [LABEL.role]: 'helper' },
+    HostConfig: { NetworkMode: 'host', CapDrop: ['ALL'], CapAdd: ['NET_ADMIN', 'NET_RAW'], SecurityOpt: ['no-new-privileges'] },
+  });
+  try {
+    await container.start();
+    const result = (await container.wait()) as { StatusCode: number };
+    const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as Buffer;
+    const text = demux(logs);
+    if (result.StatusCode !== 0) throw new EngineError(`could not set the host's packet filter for lab bridges (exit ${result.StatusCode}): ${text.trim()}`);
+    return text;
+  } catch (e) {
+    if (e instanceof EngineError) throw e;
+    throw new EngineError(`could not run the host helper container: ${errorMessage(e)}`, { cause: e });
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/** Docker's multiplexed log stream (8-byte frame headers) to text. */
+function demux(buf: Buffer): string {
+  let out = '';
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const len = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + len).toString('utf8');
+    i += 8 + len;
+  }
+  return i === 0 && buf.length > 0 ? buf.toString('utf8') : out;
+}
