@@ -14,6 +14,7 @@ export default defineConfig({
         test: {
           name: 'docker',
           include: ['test/docker/**/*.test.ts'],
+          exclude: ['test/docker/scale/**'],
           // After the unit tests, with fewer workers: these share one engine and two cores.
           sequence: { groupOrder: 1 },
           testTimeout: 180_000,
@@ -21,6 +22,19 @@ export default defineConfig({
           // Docker-backed files share one engine; each file uses its own lab instances.
           fileParallelism: true,
           maxWorkers: 2,
+          globalSetup: ['test/docker/global-setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'docker-scale',
+          include: ['test/docker/scale/**/*.test.ts'],
+          // Fifty instances load the engine and both cores: run last and alone, so they slow no other test.
+          sequence: { groupOrder: 2 },
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+          maxWorkers: 1,
           globalSetup: ['test/docker/global-setup.ts'],
         },
       },

@@ -39,6 +39,10 @@ export async function deploy(lab: Lab, opts: UpOptions): Promise<UpResult> {
   }
   try {
     const plan = await createNetworks(lab, opts);
+    // The host's filter must let routed lab traffic through (and keep IPv6 in) before any node talks; after
+    // the networks, because Docker inserts rules of its own for them.
+    const rules = runtime.ensureHostRules(plan.hostRules, plan.image);
+    rules.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     const containers = new Map<string, string>();
     await Promise.all(
       plan.nodes.map(async (node) => {
@@ -59,6 +63,7 @@ export async function deploy(lab: Lab, opts: UpOptions): Promise<UpResult> {
         containers.set(node.name, id);
       }),
     );
+    await rules;
     const running: RunningLab = { lab, plan, runtime, containers };
     await setupNodeNetworks(running, opts.onProgress);
     return { running, alreadyUp: false, ms: Date.now() - started };
@@ -74,14 +79,11 @@ async function createNetworks(lab: Lab, opts: UpOptions): Promise<LabPlan> {
   const pools = subnetPools();
   for (let attempt = 0; ; attempt++) {
     const plan = planLab(lab, { instance: opts.instance, image: opts.image, usedSubnets: await opts.runtime.usedSubnets(), attempt, ...pools });
-    // The host's filter must let routed lab traffic through (and keep IPv6 in) before any node talks.
-    const rules = opts.runtime.ensureHostRules(plan.hostRules, plan.image);
-    const results = await Promise.allSettled([
-      ...plan.networks.map((n) =>
+    const results = await Promise.allSettled(
+      plan.networks.map((n) =>
         opts.runtime.createNetwork({ name: n.dockerName, subnet: n.subnet, ...(n.subnet6 !== undefined ? { subnet6: n.subnet6 } : {}), ...(n.mtu !== undefined ? { mtu: n.mtu } : {}), bridge: n.bridge, labels: n.labels }),
       ),
-      rules,
-    ]);
+    );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (!failed) return plan;
     const msg = errorMessage(failed.reason);

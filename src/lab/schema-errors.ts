@@ -18,8 +18,12 @@ type SchemaNode = Record<string, unknown>;
  */
 export function explainSchemaErrors(errors: ErrorObject[], root: object): SchemaProblem[] {
   const kept = reduceAlternatives(errors, root as SchemaNode).filter(
-    // A bad map key raises its own error and then `propertyNames`; the first says more.
-    (e) => !(e.keyword === 'propertyNames' && errors.some((x) => x !== e && x.propertyName === (e.params as { propertyName?: string }).propertyName)),
+    (e) =>
+      // A bad map key raises its own error and then `propertyNames`; the first says more.
+      !(e.keyword === 'propertyNames' && errors.some((x) => x !== e && x.propertyName === (e.params as { propertyName?: string }).propertyName)) &&
+      // A key whose value failed its own schema is also "unevaluated" (a failed subschema evaluates nothing):
+      // the error inside the value is the one that helps.
+      !(e.keyword === 'unevaluatedProperties' && errors.some((x) => isUnder(x.instancePath, `${e.instancePath}/${(e.params as { unevaluatedProperty?: string }).unevaluatedProperty ?? ''}`))),
   );
   const explained = kept.map(explain);
   // "needs `title`" says nothing new next to "unknown key `titel`; did you mean `title`?".
@@ -269,7 +273,13 @@ function alternativesMessage(e: ErrorObject, place: string): string {
     const known = [...new Set([...branches.flatMap((b) => knownKeys(b)), ...knownKeys(e.parentSchema)])];
     const unknown = Object.keys(data).filter((k) => !known.includes(k));
     const firstUnknown = unknown[0];
-    const hint = firstUnknown !== undefined ? `; unknown key \`${firstUnknown}\`${suggestion(firstUnknown, required, true)}` : '';
+    const present = required.filter((r) => r in data);
+    const hint =
+      present.length > 1
+        ? `; found ${present.map((r) => `\`${r}\``).join(' and ')}`
+        : firstUnknown !== undefined
+          ? `; unknown key \`${firstUnknown}\`${suggestion(firstUnknown, required, true)}`
+          : '';
     return `${place} should have exactly one of ${required.map((r) => `\`${r}\``).join(', ')}${hint}`;
   }
   const hint = hintOf(e);

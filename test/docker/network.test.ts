@@ -67,6 +67,7 @@ describe('routers, dual stack and isolation on a real engine', () => {
   it('keeps the host rules to lab bridges, each added once', async () => {
     const rules = await listHostRules(runtime.docker, labImageTag());
     expect(rules.filter((r) => r.includes('DOCKER-USER') && r.includes('physdev-is-bridged'))).toHaveLength(1);
+    expect(rules.filter((r) => r.includes('DOCKER-ISOLATION-STAGE-1') && r.includes('physdev-is-bridged'))).toHaveLength(1);
     for (const r of rules) expect(r).toMatch(/tl-\+|TOPLAB-ISOLATION/);
   });
 
@@ -126,10 +127,11 @@ describe('link impairments on a real engine', () => {
     const ms = (r: { out: string }): number => Number(/ms=(\d+)/.exec(r.out)?.[1]);
     expect(slow.out).toContain('250000');
     expect(fast.out).toContain('250000');
-    // 250 000 bytes are 2 Mbit: about 2 s at 1 Mbit/s; the same transfer unimpaired takes milliseconds.
+    // 250 000 bytes are 2 Mbit: about 2 s at 1 Mbit/s; the same transfer unimpaired takes milliseconds on a
+    // quiet machine. Compared with each other, so a loaded machine slows both and not the verdict.
     expect(ms(slow)).toBeGreaterThan(1600);
-    expect(ms(slow)).toBeLessThan(6000);
-    expect(ms(fast)).toBeLessThan(500);
+    expect(ms(slow)).toBeLessThan(20_000);
+    expect(ms(slow) - ms(fast)).toBeGreaterThan(1200);
   });
 });
 

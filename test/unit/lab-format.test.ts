@@ -66,8 +66,8 @@ describe('the step and check syntax (docs/lab-format.md)', () => {
       'lab.yaml:19:5: exercise.0: unknown key `timeout` in step 1',
     ]);
     expect(problemsOf(withParts('  - { start: server, run: client }', '  - { id: x, points: 1, exit: { program: server, code: 0 }, output: { program: server, equals: x } }'))).toEqual([
-      'lab.yaml:18:5: exercise.0: step 1 should have exactly one of `start`, `run`, `command`, `capture`, `probe`, `wait`, `stop`',
-      expect.stringMatching(/^lab.yaml:20:5: checks.0: check 1 should have exactly one of `socket`, .*`answer`$/),
+      'lab.yaml:18:5: exercise.0: step 1 should have exactly one of `start`, `run`, `command`, `capture`, `probe`, `wait`, `stop`; found `start` and `run`',
+      expect.stringMatching(/^lab.yaml:20:5: checks.0: check 1 should have exactly one of `socket`, .*`answer`; found `output` and `exit`$/),
     ]);
     expect(problemsOf(withParts('  - command: { name: c, node: client }', '  - { id: x, points: 1, exit: { program: c, code: 0 } }'))).toEqual([
       'lab.yaml:18:14: exercise.0.command: step 1 should have exactly one of `run`, `file`',

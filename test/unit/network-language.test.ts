@@ -166,6 +166,11 @@ describe('host rules for lab bridges', () => {
     const script = addRulesScript({ bridgedForwarding: true, ipv6Isolation: false });
     expect(script).toContain('$ip -C DOCKER-USER -m physdev --physdev-is-bridged -i tl-+ -o tl-+ -m comment --comment toplab -j ACCEPT 2>/dev/null || $ip -I DOCKER-USER 1 -m physdev');
     expect(script).not.toContain('$ip6 ');
+    // The same accept on top of Docker's isolation chain (Docker briefly unhooks DOCKER-USER when it creates
+    // a network), moved back to the top when it is not, with lower copies deleted.
+    expect(script).toContain("$ip -S DOCKER-ISOLATION-STAGE-1 | sed -n 2p | grep -q");
+    expect(script).toContain('|| $ip -I DOCKER-ISOLATION-STAGE-1 1 -m physdev --physdev-is-bridged -i tl-+ -o tl-+ -m comment --comment toplab -j ACCEPT');
+    expect(script).toMatch(/do \$ip -D DOCKER-ISOLATION-STAGE-1 \$n; done/);
     const v6 = addRulesScript({ bridgedForwarding: false, ipv6Isolation: true });
     expect(v6).toContain('$ip6 -N TOPLAB-ISOLATION');
     expect(v6).toContain('$ip6 -C FORWARD -m comment --comment toplab -j TOPLAB-ISOLATION');

@@ -19,7 +19,14 @@ import type { HostRulesNeeded } from '../../plan/plan.js';
 export const RULE_COMMENT = 'toplab';
 export const ISOLATION_CHAIN = 'TOPLAB-ISOLATION';
 
-type Rule = { table: 'ip' | 'ip6'; chain: string; spec: string[]; position?: number };
+type Rule = {
+  table: 'ip' | 'ip6';
+  chain: string;
+  spec: string[];
+  position?: number;
+  /** Must stay the chain's first rule: moved back to the top when others were inserted above it. */
+  onTop?: boolean;
+};
 
 const comment = ['-m', 'comment', '--comment', RULE_COMMENT];
 
@@ -27,7 +34,11 @@ const comment = ['-m', 'comment', '--comment', RULE_COMMENT];
 export function hostRules(needs: HostRulesNeeded): Rule[] {
   const rules: Rule[] = [];
   if (needs.bridgedForwarding) {
-    rules.push({ table: 'ip', chain: 'DOCKER-USER', position: 1, spec: ['-m', 'physdev', '--physdev-is-bridged', '-i', 'tl-+', '-o', 'tl-+', ...comment, '-j', 'ACCEPT'] });
+    const accept = ['-m', 'physdev', '--physdev-is-bridged', '-i', 'tl-+', '-o', 'tl-+', ...comment, '-j', 'ACCEPT'];
+    rules.push({ table: 'ip', chain: 'DOCKER-USER', position: 1, spec: accept });
+    // Each time Docker creates a network it takes the FORWARD jump to DOCKER-USER out and puts it back;
+    // frames bridged in between meet the isolation chain. The same rule on top of that chain covers them.
+    rules.push({ table: 'ip', chain: 'DOCKER-ISOLATION-STAGE-1', position: 1, spec: accept, onTop: true });
   }
   if (needs.bridgedForwarding || needs.ipv6Isolation) {
     rules.push({ table: 'ip', chain: 'INPUT', position: 1, spec: ['-i', 'tl-+', ...comment, '-j', 'DROP'] });
@@ -64,7 +75,13 @@ export function addRulesScript(needs: HostRulesNeeded): string {
   for (const r of rules) {
     const tool = r.table === 'ip' ? '$ip' : '$ip6';
     const add = r.position !== undefined ? `-I ${r.chain} ${r.position}` : `-A ${r.chain}`;
-    lines.push(`${tool} -C ${r.chain} ${q(r.spec)} 2>/dev/null || ${tool} ${add} ${q(r.spec)}`);
+    if (r.onTop) {
+      // Insert on top unless it is there already, then delete any copy further down (highest number first).
+      lines.push(`${tool} -S ${r.chain} | sed -n 2p | grep -q -e '--comment "\\?${RULE_COMMENT}"\\? ' || ${tool} -I ${r.chain} 1 ${q(r.spec)}`);
+      lines.push(`for n in $(${tool} -L ${r.chain} -n --line-numbers | awk '$1 ~ /^[0-9]+$/ && $1 != 1 && /\\/\\* ${RULE_COMMENT} \\*\\// {print $1}' | sort -rn); do ${tool} -D ${r.chain} $n; done`);
+    } else {
+      lines.push(`${tool} -C ${r.chain} ${q(r.spec)} 2>/dev/null || ${tool} ${add} ${q(r.spec)}`);
+    }
   }
   lines.push('echo ok');
   return lines.join('\n');
@@ -91,6 +108,8 @@ const done = new Map<string, Promise<void>>();
 /** Adds the rules once per process (the script itself is idempotent across processes). */
 export function ensureHostRules(docker: Docker, needs: HostRulesNeeded, image: string): Promise<void> {
   if (!needs.bridgedForwarding && !needs.ipv6Isolation) return Promise.resolve();
+  // Rules that must stay on top are checked every time: Docker inserts its own above them.
+  if (needs.bridgedForwarding) return runHostHelper(docker, image, addRulesScript(needs)).then(() => undefined);
   const key = JSON.stringify(needs);
   let p = done.get(key);
   if (!p) {
