@@ -14,7 +14,7 @@ import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { ensureLabImage, labImageTag, LabImageError, removeOldLabImages, type LabImageBuilder } from '../runtime/docker/image.js';
 import { removeInstance } from '../deploy/down.js';
 import { attach, instanceState } from '../deploy/running-lab.js';
-import { bringUp, checkInstance, compileAll, gradeSubmission } from '../grade/session.js';
+import { bringUp, checkInstance, compileAll, gradeSubmission, removeActiveInstances } from '../grade/session.js';
 import { ensureObserver } from '../exercise/observer.js';
 import { PROGRAM_USER } from '../exercise/programs.js';
 import { FORMATS, isFormat, render, type Format } from '../report/formats.js';
@@ -348,10 +348,11 @@ const REPORT_OPTIONS = {
   output: { type: 'string', short: 'o' },
   verbose: { type: 'boolean', short: 'v' },
   results: { type: 'string' },
+  'subnet-pool': { type: 'string' },
 } as const;
 
 async function check(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { instance: { type: 'string' }, 'subnet-pool': { type: 'string' }, ...REPORT_OPTIONS }, 'check');
+  const { values, positionals } = parse(args, { instance: { type: 'string' }, ...REPORT_OPTIONS }, 'check');
   const format = formatOf(values.format);
   const lab = oneLab(positionals, 'check');
   const instance = instanceOf(values.instance);
@@ -383,6 +384,7 @@ async function grade(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { submission: { type: 'string' }, submissions: { type: 'string' }, parallel: { type: 'string' }, instance: { type: 'string' }, ...REPORT_OPTIONS }, 'grade');
   const format = formatOf(values.format);
   const lab = oneLab(positionals, 'grade');
+  usePool(values['subnet-pool']);
   if (values.submissions !== undefined) return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results);
   if (!values.submission) throw new UsageError('which submission? lab grade <lab> --submission <folder or file>, or --submissions <folder of student folders>');
   const startedAt = new Date();
@@ -416,7 +418,8 @@ async function gradeMany(lab: Lab, submissions: string, parallelArg: string | un
   const tag = await image(runtime);
   const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
   progress(`grading ${submissions} with ${parallel} at a time; reports in ${outDir}`);
-  const r = await gradeBatch(lab, { runtime, image: tag, submissions, outDir, parallel, format, onProgress: progress });
+  const forget = onInterrupt(removeActiveInstances);
+  const r = await gradeBatch(lab, { runtime, image: tag, submissions, outDir, parallel, format, onProgress: progress }).finally(forget);
   process.stdout.write(r.summaryCsv);
   const errors = r.rows.filter((x) => x.status === 'error').length;
   process.stdout.write(`graded ${r.rows.length} submission(s) in ${(r.durationMs / 1000).toFixed(1)}s: ${r.rows.filter((x) => x.status === 'passed').length} passed, ${r.rows.filter((x) => x.status === 'failed').length} failed, ${errors} could not be graded\nsummary: ${join(outDir, 'summary.csv')} and summary.json\n`);

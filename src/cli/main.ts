@@ -1,6 +1,5 @@
 import { errorMessage, formatProblem, LabValidationError, ToplabError } from '../errors.js';
 import { runCommand } from './commands.js';
-import { removeActiveInstances } from '../grade/session.js';
 import { HELP, COMMAND_HELP } from './help.js';
 
 /** The one place errors become exit codes and messages. */
@@ -20,14 +19,6 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   return runCommand(command, rest);
-}
-
-// Interrupted while grading: remove the grading instances first, so nothing is left on the engine.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: removing grading instances in use...\n`);
-    void removeActiveInstances().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  });
 }
 
 main(process.argv.slice(2)).then(

@@ -7,7 +7,9 @@ import { StepError } from '../errors.js';
  * Nodes run with no capabilities. Capturing and reading other processes' sockets happen in an observer:
  * a sidecar that joins the node's network and PID namespaces with just the capabilities those tools need.
  */
-const OBSERVER_CAPS = ['NET_RAW', 'NET_ADMIN', 'SYS_PTRACE', 'DAC_READ_SEARCH', 'KILL', 'SETUID', 'SETGID'];
+// tcpdump's -Z root still calls setgroups/setgid/setuid, which need SETGID and SETUID even for root;
+// KILL lets it end a student's processes when the node itself cannot run a command any more.
+const OBSERVER_CAPS = ['NET_RAW', 'NET_ADMIN', 'SYS_PTRACE', 'DAC_READ_SEARCH', 'SETUID', 'SETGID', 'KILL'];
 
 const observers = new WeakMap<RunningLab, Map<string, Promise<string>>>();
 

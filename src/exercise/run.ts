@@ -472,7 +472,6 @@ export async function probe(running: RunningLab, p: ProbeStep['probe']): Promise
     const raw = r.stdout + (r.stderr.trim() ? r.stderr : '');
     base.raw = raw;
     if (kind === 'sockets') {
-      // ss prints no Netid column for -t or -u alone: say which table is which.
       const [tcp = '', udp = '', unix = ''] = r.stdout.split('@@\n');
       base.sockets = [...parseSs(tcp, { proto: 'tcp' }), ...parseSs(udp, { proto: 'udp' }), ...parseSs(unix)];
     }

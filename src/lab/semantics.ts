@@ -46,6 +46,7 @@ export function semanticProblems(def: LabDefinition, labDir: string): SemanticPr
       if (real.startsWith('..')) out.push({ path: ['programs', name, 'source'], message: `\`${p.source}\` is a link to a file outside the lab folder` });
     }
   }
+  // Steps and checks: their references to programs, nodes, captures, probes and files.
   out.push(...exerciseProblems(def, labDir));
   return out;
 }

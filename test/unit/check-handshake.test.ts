@@ -41,7 +41,7 @@ describe('handshake check on real captures', () => {
   it('fails when the client never connected to that port', () => {
     const v = checkHandshake({ ...spec, port: 7 }, withCapture('tcp-echo-eth.pcap'));
     expect(v.passed).toBe(false);
-    expect(v.message).toBe("the client's SYN went to 10.77.251.10 port 9000, not to server port 7. Check the host and port it connects to.");
+    expect(v.message).toContain('not to server port 7');
   });
 
   it('fails when the capture is missing, naming it', () => {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { checkExit, checkOutput } from '../../src/checks/output.js';
 import { checkSocket } from '../../src/checks/socket.js';
-import { endProbeName, type Observations } from '../../src/exercise/observations.js';
+import { emptyObservations, endProbeName, type Observations } from '../../src/exercise/observations.js';
 import { parseSs } from '../../src/observe/sockets.js';
 import { fixture } from '../helpers/observations.js';
 
 function withSockets(file: string): Observations {
   const raw = fixture(`sockets/${file}`).toString();
-  return { addresses: {}, networks: {}, declared: {}, files: {}, programs: {}, captures: {}, probes: { [endProbeName('server', 'sockets')]: { node: 'server', kind: 'sockets', raw, sockets: parseSs(raw) } }, steps: [] };
+  return { ...emptyObservations(), probes: { [endProbeName('server')]: { node: 'server', kind: 'sockets', raw, sockets: parseSs(raw) } } };
 }
 
 describe('socket check on a real ss -tanp table', () => {
@@ -48,13 +48,7 @@ describe('socket check on a real ss -tanp table', () => {
 
 describe('output and exit checks', () => {
   const obs: Observations = {
-    addresses: {},
-    networks: {},
-    declared: {},
-    files: {},
-    captures: {},
-    probes: {},
-    steps: [],
+    ...emptyObservations(),
     programs: {
       client: { node: 'client', kind: 'program', stdout: 'hello\n', stderr: '', exitCode: 0, timedOut: false, running: false, droppedBytes: 0 },
       broken: { node: 'client', kind: 'program', stdout: '', stderr: 'connect ECONNREFUSED 10.0.1.10:9000\n', exitCode: 1, timedOut: false, running: false, droppedBytes: 0 },
