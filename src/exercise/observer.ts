@@ -74,7 +74,7 @@ export interface CaptureHandle {
 export async function startCapture(running: RunningLab, spec: { name: string; node: string; filter?: string; interface?: string; snaplen?: number }): Promise<CaptureHandle> {
   const id = await ensureObserver(running, spec.node);
   const base = `/tmp/capture-${spec.name}`;
-  const args = ['tcpdump', '-i', shellQuote(spec.interface ?? 'any'), '-nn', '-U', '-Z', 'root', '-s', String(spec.snaplen ?? 262144), '-w', `${base}.pcap`];
+  const args = ['tcpdump', '-i', shellQuote(spec.interface ?? 'any'), '-nn', '-U', '--immediate-mode', '-Z', 'root', '-s', String(spec.snaplen ?? 262144), '-w', `${base}.pcap`];
   const filter = spec.filter ? ` ${shellQuote(spec.filter)}` : '';
   await running.runtime.execDetached(id, ['sh', '-c', `rm -f ${base}.*; ${args.join(' ')}${filter} 2>${base}.err & echo $! >${base}.pid; wait`]);
   const ready = await retryUntil(

@@ -102,7 +102,8 @@ export async function startAndWait(running: RunningLab, step: StartStep): Promis
   await killProcess(running, spec);
   await launch(running, spec);
   const ready = step.ready ?? {};
-  const timeoutMs = seconds(ready.timeout, 10);
+  // Readiness returns as soon as it holds; the default leaves room for Node to start on a loaded machine.
+  const timeoutMs = seconds(ready.timeout, 20);
   const dir = `${RUN_DIR}/${spec.name}`;
   const stdoutRe = ready.stdout !== undefined ? new RegExp(ready.stdout, 'm') : undefined;
   const result = await retryUntil(
