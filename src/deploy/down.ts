@@ -1,4 +1,4 @@
-import { labelFilter } from '../plan/labels.js';
+import { LABEL, labelFilter } from '../plan/labels.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 export interface DownResult {
@@ -14,5 +14,10 @@ export async function removeInstance(runtime: Runtime, lab?: string, instance?: 
   await runtime.removeContainers(containers.map((c) => c.id));
   const networks = await runtime.listNetworks(filter);
   await runtime.removeNetworks(networks.map((n) => n.id));
+  // The host rules for routers and IPv6 go with the last lab that needed them: the engine is left as found.
+  if (networks.some((n) => n.labels[LABEL.hostRules] === 'true')) {
+    const left = await runtime.listNetworks([`${LABEL.managed}=true`, `${LABEL.hostRules}=true`]);
+    if (left.length === 0) await runtime.removeHostRules();
+  }
   return { containers: containers.length, networks: networks.length };
 }

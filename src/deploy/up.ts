@@ -1,6 +1,7 @@
 import { EngineError, errorMessage } from '../errors.js';
 import type { Lab } from '../lab/model.js';
 import { extraHosts } from '../plan/hosts.js';
+import { LABEL } from '../plan/labels.js';
 import { planLab, subnetPools, type LabPlan } from '../plan/plan.js';
 import type { CompiledProgram } from '../programs/compile.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -83,9 +84,17 @@ async function createNetworks(lab: Lab, opts: UpOptions): Promise<LabPlan> {
   const pools = subnetPools();
   for (let attempt = 0; ; attempt++) {
     const plan = planLab(lab, { instance: opts.instance, image: opts.image, usedSubnets: await opts.runtime.usedSubnets(), attempt, ...pools });
+    const rules = plan.hostRules.bridgedForwarding || plan.hostRules.ipv6Isolation;
     const results = await Promise.allSettled(
       plan.networks.map((n) =>
-        opts.runtime.createNetwork({ name: n.dockerName, subnet: n.subnet, ...(n.subnet6 !== undefined ? { subnet6: n.subnet6 } : {}), ...(n.mtu !== undefined ? { mtu: n.mtu } : {}), bridge: n.bridge, labels: n.labels }),
+        opts.runtime.createNetwork({
+          name: n.dockerName,
+          subnet: n.subnet,
+          ...(n.subnet6 !== undefined ? { subnet6: n.subnet6 } : {}),
+          ...(n.mtu !== undefined ? { mtu: n.mtu } : {}),
+          bridge: n.bridge,
+          labels: rules ? { ...n.labels, [LABEL.hostRules]: 'true' } : n.labels,
+        }),
       ),
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

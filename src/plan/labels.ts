@@ -13,6 +13,8 @@ export const LABEL = {
   declaredAddresses: 'org.toplab.declared-addresses',
   labFile: 'org.toplab.lab-file',
   created: 'org.toplab.created',
+  /** On networks of labs that needed rules in the host's packet filter; the last one down takes the rules away. */
+  hostRules: 'org.toplab.host-rules',
 } as const;
 
 export type Role = 'node' | 'observer' | 'network' | 'helper';

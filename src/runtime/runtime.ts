@@ -82,6 +82,8 @@ export interface Runtime {
   usedSubnets(): Promise<string[]>;
   /** Makes the engine host's packet filter let routed lab traffic through and keep IPv6 isolated (idempotent). */
   ensureHostRules(needs: HostRulesNeeded, image: string): Promise<void>;
+  /** Takes away every host rule toplab adds (when no lab that needs them is left). */
+  removeHostRules(): Promise<void>;
   createNetwork(spec: NetworkSpec): Promise<void>;
   createContainer(spec: ContainerSpec): Promise<string>;
   exec(container: string, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;

@@ -4,7 +4,8 @@ import { EngineError, errorMessage } from '../../errors.js';
 import type { ContainerSpec, EngineInfo, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
 import { loadDockerode } from './load-dockerode.js';
 import { makeTar } from './tar.js';
-import { ensureHostRules } from './host-rules.js';
+import { ensureHostRules, removeHostRules } from './host-rules.js';
+import { labImageTag } from './image.js';
 import type { HostRulesNeeded } from '../../plan/plan.js';
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
@@ -48,6 +49,10 @@ export class DockerRuntime implements Runtime {
 
   async ensureHostRules(needs: HostRulesNeeded, image: string): Promise<void> {
     await ensureHostRules(this.docker, needs, image);
+  }
+
+  async removeHostRules(): Promise<void> {
+    await removeHostRules(this.docker, { bridgedForwarding: true, ipv6Isolation: true }, labImageTag());
   }
 
   async createNetwork(spec: NetworkSpec): Promise<void> {
