@@ -48,18 +48,20 @@ const EXPECTED: Record<string, string[] | 'passed'> = {
   'silent-client': ['handshake', 'echo', 'close'],
 };
 
+// Graded against a frozen copy of the four-check tcp-handshake lab, so the course lab can grow without
+// changing what these twenty submissions are expected to get.
 describe('lab grade --submissions: 20 submissions, correct, broken and hostile, in parallel', () => {
   let summary: Summary;
   const reports = new Map<string, Report>();
 
   afterAll(async () => {
     // Whatever happened, remove what a failed run may have left (by the instances the reports name).
-    for (const r of reports.values()) if (r.instance) await removeInstance(runtime, 'tcp-handshake', r.instance);
+    for (const r of reports.values()) if (r.instance) await removeInstance(runtime, 'tcp-handshake-basic', r.instance);
     rmSync(out, { recursive: true, force: true });
   });
 
   it('grades every submission with the right verdict, in bounded time, leaving nothing behind', async () => {
-    const r = await lab(['grade', 'tcp-handshake', '--submissions', 'test/fixtures/submissions/batch-tcp-handshake', '--parallel', '4', '--output', out], { timeoutMs: 900_000 });
+    const r = await lab(['grade', 'test/fixtures/labs/tcp-handshake-basic', '--submissions', 'test/fixtures/submissions/batch-tcp-handshake', '--parallel', '4', '--output', out], { timeoutMs: 900_000 });
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
     expect(readFileSync(join(out, 'summary.csv'), 'utf8').split('\n')[0]).toBe('student,score,max_score,status,failed_checks,seconds,message');
@@ -69,8 +71,8 @@ describe('lab grade --submissions: 20 submissions, correct, broken and hostile, 
     expect(verdicts).toEqual(EXPECTED);
     // Every grading instance is gone.
     for (const rep of reports.values()) {
-      expect(await runtime.listContainers(labelFilter('tcp-handshake', rep.instance))).toEqual([]);
-      expect(await runtime.listNetworks(labelFilter('tcp-handshake', rep.instance))).toEqual([]);
+      expect(await runtime.listContainers(labelFilter('tcp-handshake-basic', rep.instance))).toEqual([]);
+      expect(await runtime.listNetworks(labelFilter('tcp-handshake-basic', rep.instance))).toEqual([]);
     }
     process.stderr.write(`[batch] 20 submissions graded in ${(summary.durationMs / 1000).toFixed(1)}s with --parallel 4\n`);
   }, 1_200_000);
