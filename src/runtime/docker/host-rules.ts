@@ -18,6 +18,7 @@ import type { HostRulesNeeded } from '../../plan/plan.js';
  */
 export const RULE_COMMENT = 'toplab';
 export const ISOLATION_CHAIN = 'TOPLAB-ISOLATION';
+const HOST_LOCK_DIR = '/run/toplab-host-rules';
 
 type Rule = {
   table: 'ip' | 'ip6';
@@ -143,9 +144,11 @@ export async function runHostHelper(docker: Docker, image: string, script: strin
   const container = await docker.createContainer({
     name: `tl-host-helper-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     Image: image,
-    Cmd: ['sh', '-c', script],
+    // One helper at a time per engine host: two labs coming up together would otherwise both find a rule
+    // missing and both add it. The lock file lives in the host's /run (a tmpfs, gone at reboot).
+    Cmd: ['flock', `${HOST_LOCK_DIR}/lock`, 'sh', '-c', script],
     Labels: { [LABEL.managed]: 'true', [LABEL.role]: 'helper' },
-    HostConfig: { NetworkMode: 'host', CapDrop: ['ALL'], CapAdd: ['NET_ADMIN', 'NET_RAW'], SecurityOpt: ['no-new-privileges'] },
+    HostConfig: { NetworkMode: 'host', CapDrop: ['ALL'], CapAdd: ['NET_ADMIN', 'NET_RAW'], SecurityOpt: ['no-new-privileges'], Binds: [`${HOST_LOCK_DIR}:${HOST_LOCK_DIR}`] },
   });
   try {
     await container.start();
