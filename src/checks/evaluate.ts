@@ -32,6 +32,17 @@ function verdictFor(check: CheckDef, obs: Observations): { kind: string; verdict
 
 const MAX_EVIDENCE = 6;
 
+/** The capture a check reads, when tcpdump reported dropping packets of it. */
+function lostPackets(check: CheckDef, obs: Observations): { capture: string; dropped: number } | undefined {
+  for (const [key, value] of Object.entries(check)) {
+    if (key === 'id' || key === 'points' || key === 'title' || key === 'hint' || typeof value !== 'object' || value === null) continue;
+    const name = (value as { capture?: unknown }).capture;
+    const dropped = typeof name === 'string' ? obs.captures[name]?.dropped : undefined;
+    if (typeof name === 'string' && dropped) return { capture: name, dropped };
+  }
+  return undefined;
+}
+
 /** Evaluates every check; pure. A check function that throws is a bug in toplab, reported as that check's failure with the reason. */
 export function evaluateChecks(checks: CheckDef[], obs: Observations): CheckResult[] {
   return checks.map((check) => {
@@ -42,7 +53,9 @@ export function evaluateChecks(checks: CheckDef[], obs: Observations): CheckResu
     } catch (e) {
       verdict = { passed: false, message: `toplab could not evaluate this check: ${e instanceof Error ? e.message : String(e)}` };
     }
-    const message = !verdict.passed && check.hint ? `${verdict.message} Hint: ${check.hint}` : verdict.message;
+    let message = !verdict.passed && check.hint ? `${verdict.message} Hint: ${check.hint}` : verdict.message;
+    const lost = verdict.passed ? undefined : lostPackets(check, obs);
+    if (lost) message += ` Note: the capture \`${lost.capture}\` lost ${lost.dropped} packet(s) in the kernel (tcpdump could not keep up: the machine was busy), so this failure may not be yours; run the check again.`;
     return {
       id: check.id,
       kind,

@@ -47,6 +47,8 @@ export interface CaptureObservation {
   packets: Packet[];
   /** Saved pcap, when the run keeps artifacts. */
   file?: string;
+  /** Packets the kernel dropped because tcpdump could not keep up (its own closing count); absent when none. */
+  dropped?: number;
   error?: string;
 }
 

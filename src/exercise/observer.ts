@@ -70,11 +70,29 @@ export interface CaptureHandle {
   file: string;
 }
 
+/**
+ * A whole IP packet: the largest a segmentation-offloaded (GSO) TCP segment on a veth can be. tcpdump's own
+ * default (262144) only makes every slot of the capture ring four times larger.
+ */
+export const DEFAULT_SNAPLEN = 65535;
+
+/**
+ * The kernel buffer for a capture, in KiB (tcpdump -B). With --immediate-mode libpcap uses a TPACKET_V2 ring
+ * of fixed-size slots, one packet each, sized by the snapshot length: at tcpdump's defaults (2 MiB, 262144)
+ * that is 8 slots, and a busy machine that leaves tcpdump unscheduled for a moment drops the 9th packet of a
+ * burst (a client's FIN went missing from a 12-packet exchange this way). 256 slots at the default snaplen;
+ * small snaplens get the 2 MiB default, which is thousands of slots.
+ */
+export function captureBufferKiB(snaplen: number): number {
+  return Math.min(16_384, Math.max(2048, Math.ceil((Math.min(snaplen, 65_536) * 256) / 1024)));
+}
+
 /** Starts tcpdump in the node's observer and waits until it reports that it is listening. */
 export async function startCapture(running: RunningLab, spec: { name: string; node: string; filter?: string; interface?: string; snaplen?: number }): Promise<CaptureHandle> {
   const id = await ensureObserver(running, spec.node);
   const base = `/tmp/capture-${spec.name}`;
-  const args = ['tcpdump', '-i', shellQuote(spec.interface ?? 'any'), '-nn', '-U', '--immediate-mode', '-Z', 'root', '-s', String(spec.snaplen ?? 262144), '-w', `${base}.pcap`];
+  const snaplen = spec.snaplen ?? DEFAULT_SNAPLEN;
+  const args = ['tcpdump', '-i', shellQuote(spec.interface ?? 'any'), '-nn', '-U', '--immediate-mode', '-Z', 'root', '-s', String(snaplen), '-B', String(captureBufferKiB(snaplen)), '-w', `${base}.pcap`];
   const filter = spec.filter ? ` ${shellQuote(spec.filter)}` : '';
   await running.runtime.execDetached(id, ['sh', '-c', `rm -f ${base}.*; ${args.join(' ')}${filter} 2>${base}.err & echo $! >${base}.pid; wait`]);
   const ready = await retryUntil(
@@ -91,8 +109,14 @@ export async function startCapture(running: RunningLab, spec: { name: string; no
   return { name: spec.name, node: spec.node, file: `${base}.pcap` };
 }
 
-/** Stops a capture (SIGINT, so tcpdump flushes) and returns the pcap file's bytes. */
-export async function stopCapture(running: RunningLab, handle: CaptureHandle): Promise<Buffer> {
+/** tcpdump's closing count of packets the kernel dropped because the capture ring was full, 0 when it says none. */
+export function droppedByKernel(tcpdumpStderr: string): number {
+  const m = /(\d+) packets? dropped by kernel/.exec(tcpdumpStderr);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Stops a capture (SIGINT, so tcpdump flushes) and returns the pcap file's bytes and how many packets it lost. */
+export async function stopCapture(running: RunningLab, handle: CaptureHandle): Promise<{ data: Buffer; dropped: number }> {
   const id = await ensureObserver(running, handle.node);
   const pidFile = handle.file.replace(/\.pcap$/, '.pid');
   await running.runtime.exec(id, ['sh', '-c', `kill -INT $(cat ${pidFile}) 2>/dev/null; true`]);
@@ -105,7 +129,8 @@ export async function stopCapture(running: RunningLab, handle: CaptureHandle): P
   );
   const data = await running.runtime.readFile(id, handle.file);
   if (!data) throw new StepError(`capture ${handle.name} in node ${handle.node} wrote no file`);
-  return data;
+  const stderr = await running.runtime.readFile(id, handle.file.replace(/\.pcap$/, '.err'), 64 * 1024);
+  return { data, dropped: droppedByKernel(stderr?.toString('utf8') ?? '') };
 }
 
 export function shellQuote(s: string): string {

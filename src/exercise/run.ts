@@ -416,14 +416,14 @@ async function waitStep(running: RunningLab, w: WaitStep['wait'], ctx: StepConte
 
 async function finishCapture(running: RunningLab, c: CaptureHandle, obs: Observations, artifactsDir: string | undefined): Promise<void> {
   try {
-    const data = await stopCapture(running, c);
+    const { data, dropped } = await stopCapture(running, c);
     let file: string | undefined;
     if (artifactsDir) {
       mkdirSync(artifactsDir, { recursive: true });
       file = join(artifactsDir, `${c.name}.pcap`);
       writeFileSync(file, data);
     }
-    obs.captures[c.name] = { node: c.node, packets: decodePcap(data), ...(file ? { file } : {}) };
+    obs.captures[c.name] = { node: c.node, packets: decodePcap(data), ...(file ? { file } : {}), ...(dropped > 0 ? { dropped } : {}) };
   } catch (e) {
     obs.captures[c.name] = { node: c.node, packets: [], error: errorMessage(e) };
   }

@@ -303,4 +303,26 @@ describe('evaluateChecks', () => {
     expect(results[1]?.message).toMatch(/Hint: print bye$/);
     expect(results[1]?.title).toBe('B');
   });
+
+  it('says a failure may come from packets the capture lost, and only for checks that read that capture', () => {
+    // A real capture whose client FIN the kernel dropped (a full capture ring): the server acknowledged it
+    // (ack 19 after 18 bytes), but the capture shows the server's FIN first.
+    const obs = emptyObservations({ server: ['10.156.153.10'], client: ['10.156.153.20'] });
+    obs.captures.wire = { node: 'server', packets: decodePcap(readFileSync(join(ROOT, 'test/fixtures/incidents/tcp-eof-lost-fin-any-sll2.pcap'))), dropped: 3 };
+    obs.programs.client = program({ stdout: 'x\n', exitCode: 0 });
+    const checks = [
+      { id: 'close', points: 1, teardown: { capture: 'wire', initiator: 'client', port: 9000 } },
+      { id: 'out', points: 1, output: { program: 'client', equals: 'y' } },
+      { id: 'hs', points: 1, handshake: { capture: 'wire', client: 'client', server: 'server', port: 9000 } },
+    ];
+    const [close, out, hs] = evaluateChecks(checks, obs);
+    expect(close?.status).toBe('failed');
+    expect(close?.message).toMatch(/^the other side closed first: the first FIN came from 10\.156\.153\.10 \(server\).*Note: the capture `wire` lost 3 packet\(s\) in the kernel/);
+    expect(out?.status).toBe('failed');
+    expect(out?.message).not.toMatch(/lost/);
+    expect(hs?.status).toBe('passed');
+    expect(hs?.message).not.toMatch(/lost/);
+    delete obs.captures.wire?.dropped;
+    expect(evaluateChecks(checks, obs)[0]?.message).not.toMatch(/lost/);
+  });
 });
