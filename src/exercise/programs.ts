@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ProgramDef } from '../lab/model.js';
 import type { CompiledProgram } from '../programs/compile.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
@@ -45,11 +46,14 @@ export async function installPrograms(running: RunningLab, programs: CompiledPro
  * at most MAX bytes of each are kept, `wc -c` counts the rest, and the process is never blocked or killed for
  * printing too much. The capper copies the first 64 KiB byte by byte (so a line shows at once: readiness can
  * wait for it), the rest of the kept part in 64 KiB blocks (a 1 GB flood passes in a few seconds).
- * The exit code is written only once the outputs are complete.
+ * The exit code is written only once the outputs are complete, and atomically (a rename).
+ * The run's token goes in first: what a reader finds under the same name from an earlier run in the same
+ * node (a lab checked twice) is not taken for this one's.
  */
 const WRAPPER = [
-  'd="$1"; max="$2"; shift 2',
+  'd="$1"; max="$2"; tok="$3"; shift 3',
   'rm -rf "$d" && mkdir -p "$d" || exit 90',
+  'printf "%s" "$tok" >"$d/token"',
   'cd /home/student 2>/dev/null || cd /',
   'printf "%s" "${TOPLAB_STDIN-}" >"$d/stdin"; unset TOPLAB_STDIN',
   'mkfifo "$d/o" "$d/e" || exit 91',
@@ -64,7 +68,7 @@ const WRAPPER = [
   // What the run left behind in its session goes with it; then the output files are complete.
   'kill -KILL -$p 2>/dev/null',
   'wait',
-  'echo $code >"$d/exit"',
+  'echo $code >"$d/exit.tmp" && mv "$d/exit.tmp" "$d/exit"',
 ].join('\n');
 
 export interface LaunchSpec {
@@ -76,6 +80,8 @@ export interface LaunchSpec {
   argv: string[];
   /** Unset: root (observers). */
   user?: string;
+  /** Names this run (see WRAPPER): state under the same name without it is an earlier run's. From runToken(). */
+  token: string;
   env: Record<string, string>;
   stdin?: string;
 }
@@ -84,10 +90,19 @@ function dirOf(spec: Pick<LaunchSpec, 'runDir' | 'name'>): string {
   return `${spec.runDir}/${spec.name}`;
 }
 
+export function runToken(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** Shell test: the run directory is this run's (its token matches). Tokens are hex: safe to embed. */
+function isThisRun(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>): string {
+  return `[ "$(cat ${dirOf(spec)}/token 2>/dev/null)" = "${spec.token}" ]`;
+}
+
 /** Starts a process in the background through the wrapper. */
 export async function launch(running: RunningLab, spec: LaunchSpec): Promise<void> {
   try {
-    await running.runtime.execDetached(spec.container, ['sh', '-c', WRAPPER, 'toplab-run', dirOf(spec), String(MAX_OUTPUT_BYTES), ...spec.argv], {
+    await running.runtime.execDetached(spec.container, ['sh', '-c', WRAPPER, 'toplab-run', dirOf(spec), String(MAX_OUTPUT_BYTES), spec.token, ...spec.argv], {
       ...(spec.user !== undefined ? { user: spec.user } : {}),
       env: { ...spec.env, ...(spec.stdin !== undefined ? { TOPLAB_STDIN: spec.stdin } : {}) },
     });
@@ -109,13 +124,14 @@ export interface ProcessState {
 
 const SEP = '@@toplab@@';
 
-/** Reads what a launched process has done so far, in one exec. */
-export async function processState(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user'>, maxBytes = MAX_OUTPUT_BYTES): Promise<ProcessState> {
+/** Reads what a launched process has done so far, in one exec. Before the run has begun: nothing yet. */
+export async function processState(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user' | 'token'>, maxBytes = MAX_OUTPUT_BYTES): Promise<ProcessState> {
   const d = dirOf(spec);
   const parts = ['pid', 'exit', 'stdout.dropped', 'stderr.dropped', 'start', 'end'].map((f) => `cat ${d}/${f} 2>/dev/null; echo ${SEP}`);
-  const script = `${parts.join('; ')}; head -c ${maxBytes} ${d}/stdout 2>/dev/null; echo ${SEP}; head -c ${maxBytes} ${d}/stderr 2>/dev/null`;
+  const script = `${isThisRun(spec)} || exit 3; ${parts.join('; ')}; head -c ${maxBytes} ${d}/stdout 2>/dev/null; echo ${SEP}; head -c ${maxBytes} ${d}/stderr 2>/dev/null`;
   const r = await running.runtime.exec(spec.container, ['sh', '-c', script], { maxBytes: 2 * maxBytes + 4096, timeoutMs: 30_000 });
   if (r.timedOut || r.exitCode === null) throw new StepError(`could not read the state of ${spec.name}`);
+  if (r.exitCode === 3) return { stdout: '', stderr: '', droppedBytes: 0 };
   const [pid = '', exit = '', dOut = '', dErr = '', start = '', end = '', stdout = '', stderr = ''] = r.stdout.toString('utf8').split(`${SEP}\n`);
   const state: ProcessState = { stdout, stderr: stderr, droppedBytes: (Number(dOut.trim()) || 0) + (Number(dErr.trim()) || 0) };
   if (/^\d+$/.test(start.trim()) && /^\d+$/.test(end.trim())) state.durationMs = Number((BigInt(end.trim()) - BigInt(start.trim())) / 1_000_000n);
@@ -131,7 +147,8 @@ export async function processState(running: RunningLab, spec: Pick<LaunchSpec, '
  */
 export async function killProcess(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user'>, signal: 'TERM' | 'INT' | 'KILL' = 'KILL', observer?: string): Promise<void> {
   const d = dirOf(spec);
-  const script = `p=$(cat ${d}/pid 2>/dev/null) && [ ! -e ${d}/exit ] && kill -${signal} -$p 2>/dev/null; kill -${signal} $p 2>/dev/null; true`;
+  // Only a process the wrapper recorded and has not yet seen end: a stale pid may belong to someone else now.
+  const script = `p=$(cat ${d}/pid 2>/dev/null) && [ ! -e ${d}/exit ] && { kill -${signal} -$p 2>/dev/null; kill -${signal} $p 2>/dev/null; }; true`;
   try {
     const r = await running.runtime.exec(spec.container, ['sh', '-c', script], { ...(spec.user !== undefined ? { user: spec.user } : {}), timeoutMs: 5000 });
     if (r.exitCode === 0) return;
@@ -153,11 +170,11 @@ export async function killStudentProcesses(running: RunningLab, observer: string
 }
 
 /** Waits, bounded, until a launched process has ended; returns whether it did. */
-export async function waitForExit(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name'>, timeoutMs: number): Promise<boolean> {
+export async function waitForExit(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'token'>, timeoutMs: number): Promise<boolean> {
   const d = dirOf(spec);
   const done = await retryUntil(
     async () => {
-      const r = await running.runtime.exec(spec.container, ['sh', '-c', `test -e ${d}/exit && echo done || echo running`], { timeoutMs: 15_000 }).catch(() => undefined);
+      const r = await running.runtime.exec(spec.container, ['sh', '-c', `${isThisRun(spec)} && test -e ${d}/exit && echo done || echo running`], { timeoutMs: 15_000 }).catch(() => undefined);
       return r?.stdout.toString().includes('done') ? true : undefined;
     },
     { timeoutMs, maxIntervalMs: 200 },
@@ -179,6 +196,7 @@ export function programLaunch(running: RunningLab, program: string, opts: { name
     runDir: RUN_DIR,
     argv: ['node', programFile(program), ...(opts.args ?? def.args ?? [])],
     user: PROGRAM_USER,
+    token: runToken(),
     env: programEnv(running, def, opts.env),
     ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
   };

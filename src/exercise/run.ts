@@ -24,6 +24,7 @@ import {
   processState,
   programLaunch,
   RUN_DIR,
+  runToken,
   waitForExit,
   type LaunchSpec,
 } from './programs.js';
@@ -78,9 +79,11 @@ function defaultState(w: { udp?: number }): string {
 const seconds = (s: number | undefined, fallback: number): number => (s ?? fallback) * 1000;
 
 /** Reads a node's socket tables from /proc (no tools or privileges needed) in one exec, with a program's exit file. */
-async function procSockets(running: RunningLab, container: string, exitFile?: string): Promise<{ sockets: ReturnType<typeof parseProcNet>; exited?: string }> {
+/** The node's socket tables; with a run, also its exit code once that run (not an earlier one of the same name) has ended. */
+async function procSockets(running: RunningLab, container: string, run?: { dir: string; token: string }): Promise<{ sockets: ReturnType<typeof parseProcNet>; exited?: string }> {
   const files = ['tcp', 'tcp6', 'udp', 'udp6', 'unix'].map((f) => `cat /proc/net/${f} 2>/dev/null; echo @@`).join('; ');
-  const r = await running.runtime.exec(container, ['sh', '-c', `${files}; ${exitFile ? `cat ${exitFile} 2>/dev/null` : ''}`], { timeoutMs: 15_000 });
+  const exitOf = run ? `[ "$(cat ${run.dir}/token 2>/dev/null)" = "${run.token}" ] && cat ${run.dir}/exit 2>/dev/null` : '';
+  const r = await running.runtime.exec(container, ['sh', '-c', `${files}; ${exitOf}`], { timeoutMs: 15_000 });
   if (r.timedOut || r.exitCode === null) return { sockets: [] };
   const [tcp = '', tcp6 = '', udp = '', udp6 = '', unix = '', exit = ''] = r.stdout.toString().split('@@\n');
   const sockets = [...parseProcNet(tcp, 'tcp', 4), ...parseProcNet(tcp6, 'tcp', 6), ...parseProcNet(udp, 'udp', 4), ...parseProcNet(udp6, 'udp', 6), ...parseProcNetUnix(unix)];
@@ -95,9 +98,12 @@ function socketMatches(s: { proto: string; localPort?: number; path?: string; st
   return false;
 }
 
+function startLaunch(running: RunningLab, step: StartStep): LaunchSpec {
+  return programLaunch(running, step.start, { ...(step.name ? { name: step.name } : {}), ...(step.args ? { args: step.args } : {}), ...(step.env ? { env: step.env } : {}) });
+}
+
 /** Starts a program and waits until it is ready; throws StepError naming what it waited for. */
-export async function startAndWait(running: RunningLab, step: StartStep): Promise<void> {
-  const spec = programLaunch(running, step.start, { ...(step.name ? { name: step.name } : {}), ...(step.args ? { args: step.args } : {}), ...(step.env ? { env: step.env } : {}) });
+export async function startAndWait(running: RunningLab, step: StartStep, spec = startLaunch(running, step)): Promise<void> {
   const node = running.lab.def.programs[step.start]?.node ?? '';
   await killProcess(running, spec);
   await launch(running, spec);
@@ -108,7 +114,7 @@ export async function startAndWait(running: RunningLab, step: StartStep): Promis
   const stdoutRe = ready.stdout !== undefined ? new RegExp(ready.stdout, 'm') : undefined;
   const result = await retryUntil(
     async () => {
-      const { sockets, exited } = await procSockets(running, spec.container, `${dir}/exit`);
+      const { sockets, exited } = await procSockets(running, spec.container, { dir, token: spec.token });
       const conds: boolean[] = [];
       if (ready.tcp !== undefined) conds.push(sockets.some((s) => socketMatches(s, { tcp: ready.tcp })));
       if (ready.udp !== undefined) conds.push(sockets.some((s) => socketMatches(s, { udp: ready.udp })));
@@ -273,9 +279,9 @@ async function runStep(running: RunningLab, step: StepDef, ctx: StepContext): Pr
   if ('start' in step) {
     const unavailable = ctx.opts.unavailable?.[step.start];
     if (unavailable) throw new StepError(unavailable);
-    const spec = programLaunch(running, step.start, { ...(step.name ? { name: step.name } : {}), ...(step.args ? { args: step.args } : {}), ...(step.env ? { env: step.env } : {}) });
+    const spec = startLaunch(running, step);
     ctx.background.set(spec.name, { spec, node: def.programs[step.start]?.node ?? '', started: Date.now() });
-    await startAndWait(running, step);
+    await startAndWait(running, step, spec);
   } else if ('run' in step) {
     const unavailable = ctx.opts.unavailable?.[step.run];
     if (unavailable) throw new StepError(unavailable);
@@ -387,6 +393,7 @@ async function runCommandStep(running: RunningLab, step: CommandStep, ctx: StepC
     runDir: privileged ? OBSERVER_RUN_DIR : RUN_DIR,
     argv,
     ...(privileged ? {} : { user: PROGRAM_USER }),
+    token: runToken(),
     env: { HOME: privileged ? '/root' : '/home/student', TOPLAB_LAB: running.plan.lab, TOPLAB_INSTANCE: running.plan.instance, ...(c.env ?? {}) },
     ...(c.stdin !== undefined ? { stdin: c.stdin } : {}),
   };

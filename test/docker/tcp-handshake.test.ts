@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeInstance } from '../../src/deploy/down.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
@@ -64,6 +67,26 @@ describe('tcp-handshake on a real engine', () => {
     expect(hs?.evidence).toHaveLength(3);
     expect(hs?.evidence[0]).toMatch(/\[S\] seq=\d+/);
     expect(hs?.evidence[1]).toMatch(/\[S\.\] seq=\d+ ack=\d+/);
+  });
+
+  it('grades a second check on its own run, not on what the first left under the same names', async () => {
+    // The first check left /run/toplab/client (exit code, output) behind. Make it unmistakable, and unfinished
+    // looking for the server: a second check must wait for its own runs, never read these.
+    const [client] = await runtime.listContainers([...labelFilter('tcp-handshake', instance), 'org.toplab.node=client', 'org.toplab.role=node']);
+    expect(client).toBeDefined();
+    const planted = await runtime.exec(client?.id ?? '', ['sh', '-c', 'd=/run/toplab/client; test -e $d/exit && printf "stale output\\n" >$d/stdout && echo 42 >$d/exit && echo planted'], { user: '1000:1000' });
+    expect(planted.stdout.toString()).toBe('planted\n');
+    const dir = mkdtempSync(join(tmpdir(), 'toplab-second-'));
+    try {
+      const r = await lab(['check', 'tcp-handshake', '--instance', instance, '--format', 'json', '--results', dir]);
+      const report = JSON.parse(r.stdout) as JsonReport & { artifactsDir: string };
+      expect(report.status, r.stdout + r.stderr).toBe('passed');
+      const out = readFileSync(join(report.artifactsDir, 'client.stdout'), 'utf8');
+      expect(out).not.toContain('stale');
+      expect(out.trim()).not.toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('goes down leaving nothing labelled for the instance', async () => {
