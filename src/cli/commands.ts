@@ -14,7 +14,7 @@ import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { ensureLabImage, labImageTag, LabImageError, removeOldLabImages, type LabImageBuilder } from '../runtime/docker/image.js';
 import { removeInstance } from '../deploy/down.js';
 import { attach, instanceState } from '../deploy/running-lab.js';
-import { bringUp, checkInstance, compileAll, gradeSubmission, removeActiveInstances } from '../grade/session.js';
+import { bringUp, checkInstance, compileAll, gradeInstanceName, gradeSubmission, removeActiveInstances } from '../grade/session.js';
 import { ensureObserver } from '../exercise/observer.js';
 import { PROGRAM_USER } from '../exercise/programs.js';
 import { FORMATS, isFormat, render, type Format } from '../report/formats.js';
@@ -395,7 +395,7 @@ async function grade(args: string[]): Promise<number> {
     const runtime = await engine();
     const tag = await image(runtime);
     // --instance names the fresh instance (a test or script can then remove it whatever happens to this process).
-    const instance = values.instance !== undefined ? instanceOf(values.instance) : `grade-${Math.random().toString(36).slice(2, 8)}`;
+    const instance = values.instance !== undefined ? instanceOf(values.instance) : gradeInstanceName();
     const forget = onInterrupt(() => removeInstance(runtime, lab.def.name, instance));
     try {
       result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress });

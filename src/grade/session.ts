@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -148,9 +149,14 @@ export async function removeActiveInstances(): Promise<number> {
   return list.length;
 }
 
+/** A fresh instance name for one grading run: `grade-` and six random characters. */
+export function gradeInstanceName(): string {
+  return `grade-${randomBytes(3).toString('hex')}`;
+}
+
 /** Grades a submission in a fresh instance that is removed afterwards, whatever happens. */
 export async function gradeSubmission(lab: Lab, submission: string, opts: Omit<CheckOptions, 'instance'> & { instance?: string }): Promise<GradeResult> {
-  const instance = opts.instance ?? `grade-${Math.random().toString(36).slice(2, 8)}`;
+  const instance = opts.instance ?? gradeInstanceName();
   const overlay = overlaySubmission(lab, submission);
   active.set(instance, { runtime: opts.runtime, lab: lab.def.name });
   try {

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { removeInstance } from '../../src/deploy/down.js';
 import { labelFilter } from '../../src/plan/labels.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
@@ -91,4 +91,33 @@ export async function gradeLab(labName: string, submission: string): Promise<Gra
     if (instance !== '') await removeInstance(runtime, labName, instance).catch(() => undefined);
     rmSync(results, { recursive: true, force: true });
   }
+}
+
+/**
+ * The usual Docker test of a course lab: the reference scores full marks, and each of its mistakes (every
+ * folder under mistakes/, none missing from `mistakes`) fails exactly the checks listed for it.
+ */
+export function describeLabGrading(labName: string, mistakes: Record<string, string[]>): void {
+  describe(`${labName} graded on a real engine`, () => {
+    it('ships the mistakes this test knows about', () => {
+      expect(readdirSync(join(ROOT, 'labs', labName, 'mistakes')).sort()).toEqual(Object.keys(mistakes).sort());
+    });
+
+    it('the reference scores full marks', async () => {
+      const g = await gradeLab(labName, `labs/${labName}`);
+      expect(g.failing, g.explain).toEqual([]);
+      expect(g.report.status, g.explain).toBe('passed');
+      expect(g.report.score).toBe(g.report.maxScore);
+      expect(g.code).toBe(0);
+    });
+
+    for (const [mistake, failing] of Object.entries(mistakes)) {
+      it(`mistakes/${mistake} fails exactly ${failing.join(', ')}`, async () => {
+        const g = await gradeLab(labName, `labs/${labName}/mistakes/${mistake}`);
+        expect(g.failing, g.explain).toEqual(failing);
+        expect(g.report.status).toBe('failed');
+        expect(g.code).toBe(1);
+      });
+    }
+  });
 }
