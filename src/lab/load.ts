@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv';
 import { explainSchemaErrors } from './schema-errors.js';
-import addFormatsModule from 'ajv-formats';
-import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { compileValidator, prebuiltValidator, type Validate } from './schema-validator.js';
+import type { Document, LineCounter } from 'yaml';
 import { LabValidationError, UsageError, type LabProblem } from '../errors.js';
 import { labsDir, projectRoot } from '../paths.js';
 import type { Lab, LabDefinition } from './model.js';
@@ -11,27 +12,28 @@ import { semanticProblems } from './semantics.js';
 
 const MAX_LAB_FILE_BYTES = 256 * 1024;
 
-type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 let validator: Validate | undefined;
 
+/** The yaml package, loaded on first use: commands that read no lab file (down, status) do not pay for it. */
+function yamlModule(): typeof import('yaml') {
+  return createRequire(import.meta.url)('yaml') as typeof import('yaml');
+}
+
+let schemaText: string | undefined;
 let schemaCache: object | undefined;
+
+function labSchemaText(): string {
+  return (schemaText ??= readFileSync(join(projectRoot(), 'schema', 'lab.schema.json'), 'utf8'));
+}
 
 /** The lab file's JSON Schema (schema/lab.schema.json), the source of truth for lab files. */
 export function labSchema(): object {
-  return (schemaCache ??= JSON.parse(readFileSync(join(projectRoot(), 'schema', 'lab.schema.json'), 'utf8')) as object);
+  return (schemaCache ??= JSON.parse(labSchemaText()) as object);
 }
 
+/** The build's precompiled validator when it matches the schema on disk (see scripts/build.mjs), else compiled now. */
 function schemaValidator(): Validate {
-  if (validator) return validator;
-  const schema = labSchema();
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
-  // A plain-words description of what a value should look like, used in error messages.
-  ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
-  // ajv-formats is CommonJS; its default export arrives as a namespace under NodeNext.
-  const addFormats = (addFormatsModule as unknown as { default: (a: Ajv2020) => void }).default ?? addFormatsModule;
-  addFormats(ajv);
-  validator = ajv.compile(schema) as Validate;
-  return validator;
+  return (validator ??= prebuiltValidator(join(projectRoot(), 'dist', 'lab-validator.cjs'), labSchemaText()) ?? compileValidator(labSchema()));
 }
 
 /** Finds a lab by name (a folder under labs/) or by path (a folder or a lab.yaml). */
@@ -62,8 +64,9 @@ export function parseLabText(text: string, file: string, shownAs = file, sizeOnD
   if (bytes > MAX_LAB_FILE_BYTES) {
     throw new LabValidationError([{ file: name, line: 1, col: 1, path: '', message: `the file is ${bytes} bytes; a lab file may be at most ${MAX_LAB_FILE_BYTES} bytes (${MAX_LAB_FILE_BYTES / 1024} KiB)` }]);
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const yaml = yamlModule();
+  const lineCounter = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems: LabProblem[] = [];
   for (const e of doc.errors) {
     const pos = lineCounter.linePos(e.pos[0]);
@@ -136,6 +139,7 @@ function firstLine(s: string): string {
 }
 
 function position(doc: Document, lc: LineCounter, path: (string | number)[], key: string | undefined): { line?: number; col?: number } {
+  const { isMap, isNode, isScalar } = yamlModule();
   let target: unknown = path.length === 0 ? doc.contents : doc.getIn(path, true);
   // Point at the offending key itself, not at its parent map.
   if (key !== undefined && isMap(target)) {

@@ -17,7 +17,7 @@ type SchemaNode = Record<string, unknown>;
  * message, not one per kind of step.
  */
 export function explainSchemaErrors(errors: ErrorObject[], root: object): SchemaProblem[] {
-  const kept = reduceAlternatives(errors, root as SchemaNode).filter(
+  const kept = reduceAlternatives(errors.map((e) => withRootSchemas(e, root as SchemaNode)), root as SchemaNode).filter(
     (e) =>
       // A bad map key raises its own error and then `propertyNames`; the first says more.
       !(e.keyword === 'propertyNames' && errors.some((x) => x !== e && x.propertyName === (e.params as { propertyName?: string }).propertyName)) &&
@@ -92,6 +92,36 @@ function reduceAlternatives(errors: ErrorObject[], root: SchemaNode): ErrorObjec
     }
   }
   return list;
+}
+
+const rootIndexes = new WeakMap<object, Map<string, object>>();
+
+/** Every object and array in the schema by its JSON text; the first of identical ones wins. */
+function rootIndex(root: SchemaNode): Map<string, object> {
+  let index = rootIndexes.get(root);
+  if (index) return index;
+  index = new Map();
+  const walk = (v: unknown): void => {
+    if (v === null || typeof v !== 'object') return;
+    const key = JSON.stringify(v);
+    if (!index?.has(key)) index?.set(key, v);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) walk(child);
+  };
+  walk(root);
+  rootIndexes.set(root, index);
+  return index;
+}
+
+/**
+ * The error with its `schema` and `parentSchema` replaced by the very objects of `root` they are equal to.
+ * Alternatives are told apart by object identity with `root`'s parts, and a precompiled (standalone)
+ * validator reports copies of them.
+ */
+function withRootSchemas(e: ErrorObject, root: SchemaNode): ErrorObject {
+  const index = rootIndex(root);
+  const same = <T>(v: T): T => (v !== null && typeof v === 'object' ? ((index.get(JSON.stringify(v)) as T | undefined) ?? v) : v);
+  const schema: unknown = Array.isArray(e.schema) ? (e.schema as unknown[]).map(same) : same(e.schema);
+  return { ...e, schema, parentSchema: same(e.parentSchema) };
 }
 
 function resolve(node: SchemaNode, root: SchemaNode): SchemaNode {
