@@ -69,15 +69,10 @@ export interface ResourceSummary {
   subnet6?: string;
 }
 
-export interface EngineInfo {
-  endpoint: string;
-  version: string;
-  apiVersion: string;
-}
-
 export interface Runtime {
   copyFiles(container: string, dir: string, entries: { path: string; content?: Buffer | string; mode?: number }[]): Promise<void>;
-  ping(): Promise<EngineInfo>;
+  /** Throws an EngineError that says what to do when no engine answers. */
+  ping(): Promise<void>;
   /** Every subnet (IPv4 and IPv6) of every network on the engine. */
   usedSubnets(): Promise<string[]>;
   /** Makes the engine host's packet filter let routed lab traffic through and keep IPv6 isolated (idempotent). */

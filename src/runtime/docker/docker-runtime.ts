@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { PassThrough, Readable } from 'node:stream';
 import { EngineError, errorMessage } from '../../errors.js';
-import type { ContainerSpec, EngineInfo, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
+import type { ContainerSpec, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
 import { loadDockerode } from './load-dockerode.js';
 import { makeTar } from './tar.js';
 import { ensureHostRules, removeHostRules } from './host-rules.js';
@@ -28,10 +28,10 @@ export class DockerRuntime implements Runtime {
     return new DockerRuntime(new DockerClass());
   }
 
-  async ping(): Promise<EngineInfo> {
+  /** GET /_ping: the engine answers it without asking containerd anything, unlike /version (~25 ms more). */
+  async ping(): Promise<void> {
     try {
-      const v = await this.docker.version();
-      return { endpoint: engineEndpoint(), version: v.Version, apiVersion: v.ApiVersion };
+      await this.docker.ping();
     } catch (e) {
       throw new EngineError(`no Docker engine answers at ${engineEndpoint()} (${errorMessage(e)})`, {
         hint:
@@ -110,8 +110,8 @@ export class DockerRuntime implements Runtime {
       for (const n of rest) {
         await this.docker.getNetwork(n.name).connect({ Container: container.id, EndpointConfig: { IPAMConfig: ipam(n), Aliases: n.aliases } });
       }
-      if (spec.files) await container.putArchive(makeTar(spec.files.entries), { path: spec.files.dir });
       await container.start();
+      if (spec.files) await this.copyFiles(container.id, spec.files.dir, spec.files.entries);
     } catch (e) {
       // A half-made container is removed before the error goes up.
       await container.remove({ force: true }).catch(() => undefined);
@@ -203,8 +203,15 @@ export class DockerRuntime implements Runtime {
     };
   }
 
+  /**
+   * Unpacks the files with the container's own tar, fed on stdin: one exec, ~30 ms. The engine's archive
+   * endpoint (the fallback, for a container without tar) mounts the container's file system each time: ~200 ms.
+   */
   async copyFiles(containerId: string, dir: string, entries: { path: string; content?: Buffer | string; mode?: number }[]): Promise<void> {
-    await this.docker.getContainer(containerId).putArchive(makeTar(entries), { path: dir });
+    const tar = makeTar(entries);
+    const r = await this.exec(containerId, ['tar', '-x', '--no-same-owner', '-C', dir], { stdin: tar, timeoutMs: 30_000 }).catch(() => undefined);
+    if (r?.exitCode === 0) return;
+    await this.docker.getContainer(containerId).putArchive(tar, { path: dir });
   }
 
   async execDetached(containerId: string, cmd: string[], opts: Pick<ExecOptions, 'user' | 'env' | 'workdir'> = {}): Promise<void> {
