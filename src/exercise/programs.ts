@@ -111,6 +111,27 @@ export async function launch(running: RunningLab, spec: LaunchSpec): Promise<voi
   }
 }
 
+/**
+ * Starts a process like launch() and, in the same exec, runs `then` (a shell snippet, as the same user)
+ * while it starts, returning what `then` printed: one exec where a start and a series of polls took several.
+ * The process is cut off from the exec's streams, so the exec ends when `then` does; the process lives on.
+ */
+export async function launchThen(running: RunningLab, spec: LaunchSpec, then: string, timeoutMs: number): Promise<string> {
+  const script = `w="$1"; shift\nsh -c "$w" toplab-run "$@" </dev/null >/dev/null 2>&1 &\n${then}`;
+  let r;
+  try {
+    r = await running.runtime.exec(spec.container, ['sh', '-c', script, 'toplab-launch', WRAPPER, dirOf(spec), String(MAX_OUTPUT_BYTES), spec.token, ...spec.argv], {
+      ...(spec.user !== undefined ? { user: spec.user } : {}),
+      env: { ...spec.env, ...(spec.stdin !== undefined ? { TOPLAB_STDIN: spec.stdin } : {}) },
+      timeoutMs,
+    });
+  } catch (e) {
+    throw new StepError(`could not start ${spec.name}: ${errorMessage(e)}`);
+  }
+  if (r.exitCode === null && !r.timedOut) throw new StepError(`could not start ${spec.name}: the engine ended the exec`);
+  return r.stdout.toString('utf8');
+}
+
 export interface ProcessState {
   pid?: number;
   /** Present once the process has ended and its output is complete. */

@@ -8,7 +8,9 @@ import { parseIpAddr } from '../observe/interfaces.js';
 import { parseLsof } from '../observe/lsof.js';
 import { parsePing } from '../observe/ping.js';
 import { parseIpRoute } from '../observe/routes.js';
-import { parseProcNet, parseProcNetUnix, parseSs } from '../observe/sockets.js';
+import { parseSs } from '../observe/sockets.js';
+import type { SocketEntry } from '../observe/types.js';
+import { parseSocketTables, socketTablesScript, waitInNodeScript, type RunRef } from './readiness.js';
 import { parseTraceroute } from '../observe/traceroute.js';
 import { retryUntil } from '../util/retry.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
@@ -19,6 +21,7 @@ import {
   killProcess,
   killStudentProcesses,
   launch,
+  launchThen,
   OBSERVER_RUN_DIR,
   PROGRAM_USER,
   processState,
@@ -39,6 +42,8 @@ export interface ExerciseOptions {
   filesDir?: string;
   /** Kill every student process in the nodes at the end (grading), instead of leaving servers up. */
   stopAll?: boolean;
+  /** The instance was just created: no program has run in it yet, so none needs stopping before a start. */
+  fresh?: boolean;
 }
 
 /** The leading `start` steps: what `lab up` runs so the lab is ready to use. */
@@ -80,14 +85,10 @@ const seconds = (s: number | undefined, fallback: number): number => (s ?? fallb
 
 /** Reads a node's socket tables from /proc (no tools or privileges needed) in one exec, with a program's exit file. */
 /** The node's socket tables; with a run, also its exit code once that run (not an earlier one of the same name) has ended. */
-async function procSockets(running: RunningLab, container: string, run?: { dir: string; token: string }): Promise<{ sockets: ReturnType<typeof parseProcNet>; exited?: string }> {
-  const files = ['tcp', 'tcp6', 'udp', 'udp6', 'unix'].map((f) => `cat /proc/net/${f} 2>/dev/null; echo @@`).join('; ');
-  const exitOf = run ? `[ "$(cat ${run.dir}/token 2>/dev/null)" = "${run.token}" ] && cat ${run.dir}/exit 2>/dev/null` : '';
-  const r = await running.runtime.exec(container, ['sh', '-c', `${files}; ${exitOf}`], { timeoutMs: 15_000 });
+async function procSockets(running: RunningLab, container: string, run?: RunRef): Promise<{ sockets: SocketEntry[]; exited?: string }> {
+  const r = await running.runtime.exec(container, ['sh', '-c', socketTablesScript(run)], { timeoutMs: 15_000 });
   if (r.timedOut || r.exitCode === null) return { sockets: [] };
-  const [tcp = '', tcp6 = '', udp = '', udp6 = '', unix = '', exit = ''] = r.stdout.toString().split('@@\n');
-  const sockets = [...parseProcNet(tcp, 'tcp', 4), ...parseProcNet(tcp6, 'tcp', 6), ...parseProcNet(udp, 'udp', 4), ...parseProcNet(udp6, 'udp', 6), ...parseProcNetUnix(unix)];
-  return exit.trim() !== '' ? { sockets, exited: exit.trim() } : { sockets };
+  return parseSocketTables(r.stdout.toString());
 }
 
 function socketMatches(s: { proto: string; localPort?: number; path?: string; state: string; unixType?: string }, want: { tcp?: number; udp?: number; unix?: string; state?: string }): boolean {
@@ -102,33 +103,40 @@ function startLaunch(running: RunningLab, step: StartStep): LaunchSpec {
   return programLaunch(running, step.start, { ...(step.name ? { name: step.name } : {}), ...(step.args ? { args: step.args } : {}), ...(step.env ? { env: step.env } : {}) });
 }
 
-/** Starts a program and waits until it is ready; throws StepError naming what it waited for. */
-export async function startAndWait(running: RunningLab, step: StartStep, spec = startLaunch(running, step)): Promise<void> {
+/**
+ * Starts a program and waits until it is ready; throws StepError naming what it waited for. `fresh`: the
+ * node has never run this program (a new instance), so there is no earlier run to stop first.
+ */
+export async function startAndWait(running: RunningLab, step: StartStep, spec = startLaunch(running, step), fresh = false): Promise<void> {
   const node = running.lab.def.programs[step.start]?.node ?? '';
-  await killProcess(running, spec);
-  await launch(running, spec);
+  if (!fresh) await killProcess(running, spec);
   const ready = step.ready ?? {};
   // Readiness returns as soon as it holds; the default leaves room for Node to start on a loaded machine.
   const timeoutMs = seconds(ready.timeout, 20);
-  const dir = `${RUN_DIR}/${spec.name}`;
+  const deadline = Date.now() + timeoutMs;
+  const run: RunRef = { dir: `${RUN_DIR}/${spec.name}`, token: spec.token };
+  const want = { ...(ready.tcp !== undefined ? { tcp: ready.tcp } : {}), ...(ready.udp !== undefined ? { udp: ready.udp } : {}), ...(ready.unix !== undefined ? { unix: ready.unix } : {}) };
   const stdoutRe = ready.stdout !== undefined ? new RegExp(ready.stdout, 'm') : undefined;
-  const result = await retryUntil(
-    async () => {
-      const { sockets, exited } = await procSockets(running, spec.container, { dir, token: spec.token });
-      const conds: boolean[] = [];
-      if (ready.tcp !== undefined) conds.push(sockets.some((s) => socketMatches(s, { tcp: ready.tcp })));
-      if (ready.udp !== undefined) conds.push(sockets.some((s) => socketMatches(s, { udp: ready.udp })));
-      if (ready.unix !== undefined) conds.push(sockets.some((s) => socketMatches(s, { unix: ready.unix })));
-      if (stdoutRe) {
-        const st = await processState(running, spec, 64 * 1024);
-        conds.push(stdoutRe.test(st.stdout));
-      }
-      if (conds.every(Boolean)) return 'ready';
-      if (exited !== undefined) return `exited:${exited}`;
-      return undefined;
-    },
-    { timeoutMs },
-  );
+  // Each wait in the node lasts at most this long, so a stuck engine or node is noticed between them.
+  const slice = (): number => Math.max(1, Math.min(5, Math.ceil((deadline - Date.now()) / 1000)));
+  const verdict = async (tables: string): Promise<string | undefined> => {
+    const { sockets, exited } = parseSocketTables(tables);
+    const conds: boolean[] = [];
+    if (ready.tcp !== undefined) conds.push(sockets.some((s) => socketMatches(s, { tcp: ready.tcp })));
+    if (ready.udp !== undefined) conds.push(sockets.some((s) => socketMatches(s, { udp: ready.udp })));
+    if (ready.unix !== undefined) conds.push(sockets.some((s) => socketMatches(s, { unix: ready.unix })));
+    if (stdoutRe) conds.push(stdoutRe.test((await processState(running, spec, 64 * 1024)).stdout));
+    if (conds.every(Boolean)) return 'ready';
+    if (exited !== undefined) return `exited:${exited}`;
+    return undefined;
+  };
+  let result = await verdict(await launchThen(running, spec, waitInNodeScript(want, run, slice()), (slice() + 10) * 1000));
+  while (result === undefined && Date.now() < deadline) {
+    // Output is awaited from here; sockets (and the end of the run) inside the node.
+    if (stdoutRe) await new Promise((r) => setTimeout(r, 100));
+    const r = await running.runtime.exec(spec.container, ['sh', '-c', waitInNodeScript(want, run, slice())], { timeoutMs: (slice() + 10) * 1000 });
+    result = await verdict(r.stdout.toString());
+  }
   if (result === 'ready') return;
   const st = await processState(running, spec, 4096).catch(() => undefined);
   const tail = lastLines(st?.stderr || st?.stdout || '', 8);
@@ -280,8 +288,9 @@ async function runStep(running: RunningLab, step: StepDef, ctx: StepContext): Pr
     const unavailable = ctx.opts.unavailable?.[step.start];
     if (unavailable) throw new StepError(unavailable);
     const spec = startLaunch(running, step);
+    const fresh = ctx.opts.fresh === true && !ctx.background.has(spec.name);
     ctx.background.set(spec.name, { spec, node: def.programs[step.start]?.node ?? '', started: Date.now() });
-    await startAndWait(running, step, spec);
+    await startAndWait(running, step, spec, fresh);
   } else if ('run' in step) {
     const unavailable = ctx.opts.unavailable?.[step.run];
     if (unavailable) throw new StepError(unavailable);

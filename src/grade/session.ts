@@ -64,7 +64,7 @@ export async function bringUp(lab: Lab, compiled: Compiled, opts: SessionOptions
       continue;
     }
     try {
-      await startAndWait(running, step);
+      await startAndWait(running, step, undefined, true);
     } catch (e) {
       if (!(e instanceof StepError)) throw e;
       failures.push(e.message);
@@ -95,6 +95,7 @@ export async function checkInstance(lab: Lab, compiled: Compiled, opts: CheckOpt
     unavailable: compiled.unavailable,
     ...(opts.filesDir ? { filesDir: opts.filesDir } : {}),
     ...(opts.stopAll ? { stopAll: true } : {}),
+    ...(alreadyUp ? {} : { fresh: true }),
   });
   const compileErrors = Object.values(compiled.unavailable);
   return summarize({

@@ -1,0 +1,91 @@
+import { parseProcNet, parseProcNetUnix } from '../observe/sockets.js';
+import type { SocketEntry } from '../observe/types.js';
+
+/**
+ * Readiness in the node itself. Every exec costs the engine about 100 ms here (runc sets up a process in the
+ * container's namespaces), so a wait made of polls from outside spends most of its time on execs and reacts
+ * only at the next poll. Instead one exec loops inside the node, every 50 ms, until the awaited sockets
+ * exist (a cheap awk over /proc/net), the program has ended, or the time is up; then it prints the socket
+ * tables and the exit code once, and toplab decides from those with the same parser as everywhere else.
+ */
+
+export interface SocketWait {
+  tcp?: number;
+  udp?: number;
+  unix?: string;
+}
+
+/** A program's run directory and the token of the run being waited for (see programs.ts). */
+export interface RunRef {
+  dir: string;
+  token: string;
+}
+
+const TABLES = ['tcp', 'tcp6', 'udp', 'udp6', 'unix'] as const;
+const SEP = '@@';
+
+function hexPort(port: number): string {
+  return port.toString(16).toUpperCase().padStart(4, '0');
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * An awk program over /proc/net/{tcp,tcp6,udp,udp6,unix} that exits 0 when every awaited socket is there:
+ * TCP in LISTEN (state 0A), UDP bound (07), a unix socket at the path. Undefined when nothing is awaited.
+ * The unix path comes in as the awk variable `u`.
+ */
+export function socketsAwk(want: SocketWait): string | undefined {
+  const rules: string[] = [];
+  const flags: string[] = [];
+  if (want.tcp !== undefined) {
+    rules.push(`FILENAME ~ /tcp6?$/ && $4 == "0A" && $2 ~ /:${hexPort(want.tcp)}$/ { t = 1 }`);
+    flags.push('t');
+  }
+  if (want.udp !== undefined) {
+    rules.push(`FILENAME ~ /udp6?$/ && $4 == "07" && $2 ~ /:${hexPort(want.udp)}$/ { d = 1 }`);
+    flags.push('d');
+  }
+  if (want.unix !== undefined) {
+    rules.push(`FILENAME ~ /unix$/ && $8 == u { x = 1 }`);
+    flags.push('x');
+  }
+  if (rules.length === 0) return undefined;
+  return `${rules.join('\n')}\nEND { exit !(${flags.join(' && ')}) }`;
+}
+
+/** The shell that prints the socket tables and, for a run, its exit code once that run has ended. */
+export function socketTablesScript(run?: RunRef): string {
+  const files = TABLES.map((f) => `cat /proc/net/${f} 2>/dev/null; echo ${SEP}`).join('; ');
+  const exit = run ? `; [ "$(cat ${run.dir}/token 2>/dev/null)" = "${run.token}" ] && cat ${run.dir}/exit 2>/dev/null` : '';
+  return `${files}${exit}; true`;
+}
+
+/**
+ * Waits in the node (at most `seconds`) until the awaited sockets exist or the run has ended, then prints
+ * the socket tables (socketTablesScript). Without anything to wait for, prints them at once.
+ */
+export function waitInNodeScript(want: SocketWait, run: RunRef, seconds: number): string {
+  const awk = socketsAwk(want);
+  if (!awk) return socketTablesScript(run);
+  const tables = TABLES.map((f) => `/proc/net/${f}`).join(' ');
+  // Counted, not timed: in a node whose process table is full nothing can be started, and the loop still ends.
+  const loop = [
+    'i=0',
+    `while [ $i -lt ${Math.max(1, Math.round(seconds * 20))} ]; do`,
+    `  [ -e ${run.dir}/exit ] && [ "$(cat ${run.dir}/token 2>/dev/null)" = "${run.token}" ] && break`,
+    `  awk -v u=${shellQuote(want.unix ?? '')} ${shellQuote(awk)} ${tables} 2>/dev/null && break`,
+    '  sleep 0.05; i=$((i + 1))',
+    'done',
+  ].join('\n');
+  return `${loop}\n${socketTablesScript(run)}`;
+}
+
+/** Reads what socketTablesScript printed. */
+export function parseSocketTables(stdout: string): { sockets: SocketEntry[]; exited?: string } {
+  const [tcp = '', tcp6 = '', udp = '', udp6 = '', unix = '', exit = ''] = stdout.split(`${SEP}\n`);
+  const sockets = [...parseProcNet(tcp, 'tcp', 4), ...parseProcNet(tcp6, 'tcp', 6), ...parseProcNet(udp, 'udp', 4), ...parseProcNet(udp6, 'udp', 6), ...parseProcNetUnix(unix)];
+  return exit.trim() !== '' ? { sockets, exited: exit.trim() } : { sockets };
+}
