@@ -14,6 +14,9 @@ const Modem = require('docker-modem');
 const dial = Modem.prototype.dial;
 Modem.prototype.dial = function (options, callback) {
   const ev = { kind: 'engine', what: `${options.method} ${String(options.path).replace(/\?.*$/, '')}`, start: now() };
+  // Which command an exec runs: the start of its script, enough to tell the steps apart.
+  const cmd = options.options?.Cmd;
+  if (Array.isArray(cmd)) ev.cmd = cmd.map(String).join(' ').replace(/\s+/g, ' ').slice(0, 90);
   events.push(ev);
   return dial.call(this, options, (err, data) => {
     ev.end = now();

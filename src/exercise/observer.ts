@@ -1,6 +1,5 @@
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { LABEL } from '../plan/labels.js';
-import { retryUntil } from '../util/retry.js';
 import { StepError } from '../errors.js';
 
 /**
@@ -94,18 +93,23 @@ export async function startCapture(running: RunningLab, spec: { name: string; no
   const snaplen = spec.snaplen ?? DEFAULT_SNAPLEN;
   const args = ['tcpdump', '-i', shellQuote(spec.interface ?? 'any'), '-nn', '-U', '--immediate-mode', '-Z', 'root', '-s', String(snaplen), '-B', String(captureBufferKiB(snaplen)), '-w', `${base}.pcap`];
   const filter = spec.filter ? ` ${shellQuote(spec.filter)}` : '';
-  await running.runtime.execDetached(id, ['sh', '-c', `rm -f ${base}.*; ${args.join(' ')}${filter} 2>${base}.err & echo $! >${base}.pid; wait`]);
-  const ready = await retryUntil(
-    async () => {
-      const r = await running.runtime.exec(id, ['sh', '-c', `cat ${base}.err 2>/dev/null; [ -e ${base}.pid ] && kill -0 $(cat ${base}.pid) 2>/dev/null || echo @@dead`]);
-      const text = r.stdout.toString();
-      if (text.includes('listening on')) return 'ok';
-      if (text.includes('@@dead') && text.trim() !== '@@dead') throw new StepError(`tcpdump could not start in node ${spec.node}: ${text.replace('@@dead', '').trim()}`);
-      return undefined;
-    },
-    { timeoutMs: 10_000 },
-  );
-  if (!ready) throw new StepError(`tcpdump in node ${spec.node} did not report 'listening on' within 10s`);
+  // One exec starts tcpdump (cut off from the exec's streams, so it outlives it) and waits in the observer, every
+  // 50 ms, until tcpdump says it is listening, or has died, or 10 s have passed.
+  const script = [
+    `rm -f ${base}.*`,
+    `${args.join(' ')}${filter} </dev/null >/dev/null 2>${base}.err &`,
+    `p=$!; echo $p >${base}.pid; i=0`,
+    'while [ $i -lt 200 ]; do',
+    `  grep -q 'listening on' ${base}.err 2>/dev/null && { echo @@listening; exit 0; }`,
+    `  kill -0 $p 2>/dev/null || { echo @@dead; cat ${base}.err; exit 0; }`,
+    '  sleep 0.05; i=$((i + 1))',
+    'done',
+    'echo @@timeout',
+  ].join('\n');
+  const r = await running.runtime.exec(id, ['sh', '-c', script], { timeoutMs: 20_000 });
+  const text = r.stdout.toString();
+  if (text.startsWith('@@dead')) throw new StepError(`tcpdump could not start in node ${spec.node}: ${text.replace('@@dead', '').trim()}`);
+  if (!text.startsWith('@@listening')) throw new StepError(`tcpdump in node ${spec.node} did not report 'listening on' within 10s`);
   return { name: spec.name, node: spec.node, file: `${base}.pcap` };
 }
 
@@ -118,20 +122,22 @@ export function droppedByKernel(tcpdumpStderr: string): number {
 /** Stops a capture (SIGINT, so tcpdump flushes) and returns the pcap file's bytes and how many packets it lost. */
 export async function stopCapture(running: RunningLab, handle: CaptureHandle): Promise<{ data: Buffer; dropped: number }> {
   const id = await ensureObserver(running, handle.node);
-  const pidFile = handle.file.replace(/\.pcap$/, '.pid');
-  await running.runtime.exec(id, ['sh', '-c', `kill -INT $(cat ${pidFile}) 2>/dev/null; true`]);
-  await retryUntil(
-    async () => {
-      const r = await running.runtime.exec(id, ['sh', '-c', `kill -0 $(cat ${pidFile}) 2>/dev/null && echo alive || echo gone`]);
-      return r.stdout.toString().includes('gone') ? true : undefined;
-    },
-    { timeoutMs: 5000 },
-  );
-  const data = await running.runtime.readFile(id, handle.file);
-  if (!data) throw new StepError(`capture ${handle.name} in node ${handle.node} wrote no file`);
-  const stderr = await running.runtime.readFile(id, handle.file.replace(/\.pcap$/, '.err'), 64 * 1024);
-  return { data, dropped: droppedByKernel(stderr?.toString('utf8') ?? '') };
+  const base = handle.file.replace(/\.pcap$/, '');
+  // One exec: SIGINT, wait (at most 5 s) for tcpdump to write its last packets and its counts, then the counts
+  // and the file's bytes after a marker.
+  const script = [
+    `p=$(cat ${base}.pid 2>/dev/null); [ -n "$p" ] && kill -INT $p 2>/dev/null; i=0`,
+    'while [ -n "$p" ] && kill -0 $p 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done',
+    `grep -o '[0-9]* packets\\{0,1\\} dropped by kernel' ${base}.err 2>/dev/null | head -n 1`,
+    `[ -e ${handle.file} ] && { echo ${PCAP_MARK}; cat ${handle.file}; } || echo @@nofile`,
+  ].join('\n');
+  const r = await running.runtime.exec(id, ['sh', '-c', script], { timeoutMs: 30_000, maxBytes: 256 * 1024 * 1024 });
+  const at = r.stdout.indexOf(`${PCAP_MARK}\n`);
+  if (at < 0) throw new StepError(`capture ${handle.name} in node ${handle.node} wrote no file`);
+  return { data: r.stdout.subarray(at + PCAP_MARK.length + 1), dropped: droppedByKernel(r.stdout.subarray(0, at).toString('utf8')) };
 }
+
+const PCAP_MARK = '@@toplab-pcap@@';
 
 export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;

@@ -99,20 +99,8 @@ function isThisRun(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>): string 
   return `[ "$(cat ${dirOf(spec)}/token 2>/dev/null)" = "${spec.token}" ]`;
 }
 
-/** Starts a process in the background through the wrapper. */
-export async function launch(running: RunningLab, spec: LaunchSpec): Promise<void> {
-  try {
-    await running.runtime.execDetached(spec.container, ['sh', '-c', WRAPPER, 'toplab-run', dirOf(spec), String(MAX_OUTPUT_BYTES), spec.token, ...spec.argv], {
-      ...(spec.user !== undefined ? { user: spec.user } : {}),
-      env: { ...spec.env, ...(spec.stdin !== undefined ? { TOPLAB_STDIN: spec.stdin } : {}) },
-    });
-  } catch (e) {
-    throw new StepError(`could not start ${spec.name}: ${errorMessage(e)}`);
-  }
-}
-
 /**
- * Starts a process like launch() and, in the same exec, runs `then` (a shell snippet, as the same user)
+ * Starts a process through the wrapper, in the background, and in the same exec runs `then` (a shell snippet, as the same user)
  * while it starts, returning what `then` printed: one exec where a start and a series of polls took several.
  * The process is cut off from the exec's streams, so the exec ends when `then` does; the process lives on.
  */
@@ -190,17 +178,92 @@ export async function killStudentProcesses(running: RunningLab, observer: string
   );
 }
 
-/** Waits, bounded, until a launched process has ended; returns whether it did. */
-export async function waitForExit(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'token'>, timeoutMs: number): Promise<boolean> {
+/**
+ * Shell that waits in the node, at most `seconds`, for this run to end (its exit file, under its token), and
+ * says `@@exited` or `@@running`. Counted rounds of 50 ms: it ends even where nothing can be started.
+ */
+export function waitForExitScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>, seconds: number): string {
   const d = dirOf(spec);
-  const done = await retryUntil(
-    async () => {
-      const r = await running.runtime.exec(spec.container, ['sh', '-c', `${isThisRun(spec)} && test -e ${d}/exit && echo done || echo running`], { timeoutMs: 15_000 }).catch(() => undefined);
-      return r?.stdout.toString().includes('done') ? true : undefined;
-    },
-    { timeoutMs, maxIntervalMs: 200 },
-  );
-  return done === true;
+  return [
+    'i=0',
+    `while [ $i -lt ${Math.max(1, Math.round(seconds * 20))} ]; do`,
+    `  [ -e ${d}/exit ] && ${isThisRun(spec)} && { echo @@exited; exit 0; }`,
+    '  sleep 0.05; i=$((i + 1))',
+    'done',
+    'echo @@running',
+  ].join('\n');
+}
+
+/**
+ * Shell that waits in the node, at most `seconds`, until the run's stdout has a line matching `pattern` as an
+ * extended regular expression (`@@matched`), the run has ended (`@@exited`), or the time is up (`@@waiting`).
+ * grep's ERE is close to, not the same as, a JavaScript regular expression: a match only ends the wait, the
+ * caller decides with the real one; a pattern grep cannot read ends it at once (`@@unreadable`).
+ */
+export function waitForOutputScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>, pattern: string, seconds: number): string {
+  const d = dirOf(spec);
+  return [
+    'i=0',
+    `while [ $i -lt ${Math.max(1, Math.round(seconds * 20))} ]; do`,
+    `  if ${isThisRun(spec)}; then`,
+    `    grep -qE -- '${pattern.replace(/'/g, `'\\''`)}' ${d}/stdout 2>/dev/null; r=$?`,
+    '    [ $r -eq 0 ] && { echo @@matched; exit 0; }',
+    `    [ $r -eq 2 ] && [ -e ${d}/stdout ] && { echo @@unreadable; exit 0; }`,
+    `    [ -e ${d}/exit ] && { echo @@exited; exit 0; }`,
+    '  fi',
+    '  sleep 0.05; i=$((i + 1))',
+    'done',
+    'echo @@waiting',
+  ].join('\n');
+}
+
+/** Up to 5 s at a time, so an engine or node that stops answering is noticed between waits. */
+function waitSlice(deadline: number): number {
+  return Math.max(0.05, Math.min(5, (deadline - Date.now()) / 1000));
+}
+
+/** Waits, bounded, until a launched process has ended; returns whether it did. The waiting happens in the node. */
+export async function waitForExit(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'token'>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const slice = waitSlice(deadline);
+    const r = await running.runtime.exec(spec.container, ['sh', '-c', waitForExitScript(spec, slice)], { timeoutMs: slice * 1000 + 15_000 }).catch(() => undefined);
+    if (r?.stdout.toString().includes('@@exited')) return true;
+    if (Date.now() >= deadline) return false;
+    // An exec that failed at once (a node that cannot start a process) is not retried in a tight loop.
+    if (!r) await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
+/** Waits, bounded, until a running process has printed a line matching `re`; returns whether it did. */
+export async function waitForOutput(running: RunningLab, spec: LaunchSpec, re: RegExp, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let inNode = true;
+  for (;;) {
+    let said = '';
+    if (inNode) {
+      const slice = waitSlice(deadline);
+      const r = await running.runtime.exec(spec.container, ['sh', '-c', waitForOutputScript(spec, re.source, slice)], { timeoutMs: slice * 1000 + 15_000 }).catch(() => undefined);
+      said = r?.stdout.toString() ?? '';
+      if (said.includes('@@unreadable')) inNode = false;
+    } else {
+      await new Promise((res) => setTimeout(res, 150));
+    }
+    const st = await processState(running, spec, 256 * 1024);
+    if (re.test(st.stdout)) return true;
+    // It has ended without printing it: it never will.
+    if (Date.now() >= deadline || st.exitCode !== undefined) return false;
+    if (!said && inNode) await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
+/** Starts a process and waits (in the same exec, then in the node) until it has ended; returns whether it did. */
+export async function launchAndWait(running: RunningLab, spec: LaunchSpec, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  const slice = waitSlice(deadline);
+  const out = await launchThen(running, spec, waitForExitScript(spec, slice), slice * 1000 + 15_000);
+  if (out.includes('@@exited')) return true;
+  return Date.now() < deadline ? waitForExit(running, spec, deadline - Date.now()) : false;
 }
 
 export function programEnv(running: RunningLab, def: ProgramDef, override?: Record<string, string>): Record<string, string> {

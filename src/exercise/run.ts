@@ -20,7 +20,7 @@ import {
   FILES_DIR,
   killProcess,
   killStudentProcesses,
-  launch,
+  launchAndWait,
   launchThen,
   OBSERVER_RUN_DIR,
   PROGRAM_USER,
@@ -29,6 +29,7 @@ import {
   RUN_DIR,
   runToken,
   waitForExit,
+  waitForOutput,
   type LaunchSpec,
 } from './programs.js';
 
@@ -40,8 +41,6 @@ export interface ExerciseOptions {
   unavailable?: Record<string, string>;
   /** The folder the lab's files are read from (a submission laid over the lab); default the lab folder. */
   filesDir?: string;
-  /** Kill every student process in the nodes at the end (grading), instead of leaving servers up. */
-  stopAll?: boolean;
   /** The instance was just created: no program has run in it yet, so none needs stopping before a start. */
   fresh?: boolean;
 }
@@ -181,6 +180,9 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
   }
   const captures = new Map<string, CaptureHandle>();
   const background = new Map<string, Background>();
+  // Observers take as long to start as a node (~1 s here): start those the run will need now, alongside the
+  // first steps, instead of when a capture or probe step gets to them. A failure shows again at that step.
+  for (const node of observerNodes(def.exercise, def.checks)) ensureObserver(running, node).catch(() => undefined);
   for (const [index, step] of def.exercise.entries()) {
     const started = Date.now();
     const description = describeStep(step);
@@ -228,7 +230,6 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
       };
     }),
   );
-  if (opts.stopAll) await Promise.all(Object.keys(def.nodes).map(async (n) => killStudentProcesses(running, await ensureObserver(running, n)).catch(() => undefined)));
   if (opts.artifactsDir) {
     mkdirSync(opts.artifactsDir, { recursive: true });
     for (const [name, p] of Object.entries(obs.programs)) {
@@ -256,6 +257,18 @@ function initialObservations(running: RunningLab): Observations {
 }
 
 /** [kind, node] of the probes checks read when they name none. */
+/** The nodes whose observer a run will use: captures, privileged commands, probes and end-of-run probes. */
+export function observerNodes(steps: StepDef[], checks: CheckDef[]): string[] {
+  const nodes = new Set<string>();
+  for (const step of steps) {
+    if ('capture' in step) nodes.add(step.capture.node);
+    else if ('probe' in step) nodes.add(step.probe.node);
+    else if ('command' in step && step.command.privileged === true) nodes.add(step.command.node);
+  }
+  for (const [, node] of endProbes(checks)) nodes.add(node);
+  return [...nodes];
+}
+
 function endProbes(checks: CheckDef[]): [ProbeKind, string][] {
   const out = new Map<string, [ProbeKind, string]>();
   const add = (kind: ProbeKind, node: string): void => void out.set(`${kind}/${node}`, [kind, node]);
@@ -350,8 +363,7 @@ async function runStep(running: RunningLab, step: StepDef, ctx: StepContext): Pr
 /** Launches a process, waits for it (bounded), kills it at the timeout, and records what it did. */
 async function runToCompletion(running: RunningLab, spec: LaunchSpec, node: string, kind: 'program' | 'command', timeoutMs: number, obs: Observations, observer?: string): Promise<void> {
   const started = Date.now();
-  await launch(running, spec);
-  const finished = await waitForExit(running, spec, timeoutMs);
+  const finished = await launchAndWait(running, spec, timeoutMs);
   if (!finished) {
     await killProcess(running, spec, 'KILL', observer ?? (await ensureObserver(running, node)));
     await waitForExit(running, spec, 3000);
@@ -420,8 +432,7 @@ async function waitStep(running: RunningLab, w: WaitStep['wait'], ctx: StepConte
       return;
     }
     const re = new RegExp(w.matches ?? '', 'm');
-    const ok = await retryUntil(async () => (re.test((await processState(running, b.spec, 256 * 1024)).stdout) ? true : undefined), { timeoutMs, maxIntervalMs: 200 });
-    if (!ok) throw new StepError(`${name} printed nothing matching /${w.matches ?? ''}/ within ${timeoutMs / 1000}s`);
+    if (!(await waitForOutput(running, b.spec, re, timeoutMs))) throw new StepError(`${name} printed nothing matching /${w.matches ?? ''}/ within ${timeoutMs / 1000}s`);
     return;
   }
   const node = w.node ?? '';

@@ -78,8 +78,6 @@ export interface CheckOptions extends SessionOptions {
   submission?: string;
   /** Where the lab's files (command and answer files) are read from: a submission laid over the lab. */
   filesDir?: string;
-  /** Kill every student process at the end (grading). */
-  stopAll?: boolean;
 }
 
 /** Runs the exercise on an instance (deploying it first when needed) with the given programs, and grades it. */
@@ -94,7 +92,6 @@ export async function checkInstance(lab: Lab, compiled: Compiled, opts: CheckOpt
     ...(opts.onProgress ? { onStep: opts.onProgress } : {}),
     unavailable: compiled.unavailable,
     ...(opts.filesDir ? { filesDir: opts.filesDir } : {}),
-    ...(opts.stopAll ? { stopAll: true } : {}),
     ...(alreadyUp ? {} : { fresh: true }),
   });
   const compileErrors = Object.values(compiled.unavailable);
@@ -162,7 +159,8 @@ export async function gradeSubmission(lab: Lab, submission: string, opts: Omit<C
   active.set(instance, { runtime: opts.runtime, lab: lab.def.name });
   try {
     const compiled = await compileAll(lab, overlay.dir);
-    return await checkInstance(lab, compiled, { ...opts, instance, submission, filesDir: overlay.dir, stopAll: true });
+    // Removing the instance afterwards ends every process in it, the student's included.
+    return await checkInstance(lab, compiled, { ...opts, instance, submission, filesDir: overlay.dir });
   } finally {
     overlay.cleanup();
     await removeInstance(opts.runtime, lab.def.name, instance).catch(() => undefined);

@@ -82,7 +82,6 @@ export interface Runtime {
   createNetwork(spec: NetworkSpec): Promise<void>;
   createContainer(spec: ContainerSpec): Promise<string>;
   exec(container: string, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
-  execDetached(container: string, cmd: string[], opts?: Pick<ExecOptions, 'user' | 'env' | 'workdir'>): Promise<void>;
   readFile(container: string, path: string, maxBytes?: number): Promise<Buffer | undefined>;
   listContainers(labelFilters: string[]): Promise<ResourceSummary[]>;
   listNetworks(labelFilters: string[]): Promise<ResourceSummary[]>;

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { EngineError, errorMessage } from '../../errors.js';
 import type { ContainerSpec, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
 import { loadDockerode } from './load-dockerode.js';
@@ -212,26 +212,6 @@ export class DockerRuntime implements Runtime {
     const r = await this.exec(containerId, ['tar', '-x', '--no-same-owner', '-C', dir], { stdin: tar, timeoutMs: 30_000 }).catch(() => undefined);
     if (r?.exitCode === 0) return;
     await this.docker.getContainer(containerId).putArchive(tar, { path: dir });
-  }
-
-  async execDetached(containerId: string, cmd: string[], opts: Pick<ExecOptions, 'user' | 'env' | 'workdir'> = {}): Promise<void> {
-    const exec = await this.docker.getContainer(containerId).exec({
-      Cmd: cmd,
-      AttachStdout: false,
-      AttachStderr: false,
-      Tty: false,
-      User: opts.user,
-      WorkingDir: opts.workdir,
-      Env: opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : undefined,
-    });
-    const response: unknown = await exec.start({ Detach: true });
-    // The engine answers a detached start with an (empty) HTTP body: read it, or its socket keeps the CLI alive.
-    if (response instanceof Readable) {
-      await new Promise<void>((resolve) => {
-        response.on('end', resolve).on('close', resolve).on('error', () => resolve());
-        response.resume();
-      });
-    }
   }
 
   async readFile(containerId: string, path: string, maxBytes = 64 * 1024 * 1024): Promise<Buffer | undefined> {
