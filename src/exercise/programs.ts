@@ -149,15 +149,19 @@ export async function processState(running: RunningLab, spec: Pick<LaunchSpec, '
   return state;
 }
 
+/** Only a process the wrapper recorded and has not yet seen end: a stale pid may belong to someone else now. */
+function killScript(spec: Pick<LaunchSpec, 'runDir' | 'name'>, signal: string): string {
+  const d = dirOf(spec);
+  return `p=$(cat ${d}/pid 2>/dev/null) && [ ! -e ${d}/exit ] && { kill -${signal} -$p 2>/dev/null; kill -${signal} $p 2>/dev/null; }; true`;
+}
+
 /**
  * Ends a launched process and everything in its session, by the pid it recorded. When the node itself cannot
  * run a command any more (a fork bomb filled its process table), its observer (same processes, its own
  * limits) kills every process of the student user instead.
  */
 export async function killProcess(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user'>, signal: 'TERM' | 'INT' | 'KILL' = 'KILL', observer?: string): Promise<void> {
-  const d = dirOf(spec);
-  // Only a process the wrapper recorded and has not yet seen end: a stale pid may belong to someone else now.
-  const script = `p=$(cat ${d}/pid 2>/dev/null) && [ ! -e ${d}/exit ] && { kill -${signal} -$p 2>/dev/null; kill -${signal} $p 2>/dev/null; }; true`;
+  const script = killScript(spec, signal);
   try {
     const r = await running.runtime.exec(spec.container, ['sh', '-c', script], { ...(spec.user !== undefined ? { user: spec.user } : {}), timeoutMs: 5000 });
     if (r.exitCode === 0) return;
@@ -165,6 +169,18 @@ export async function killProcess(running: RunningLab, spec: Pick<LaunchSpec, 'c
     // fall through to the observer
   }
   if (observer) await killStudentProcesses(running, observer);
+}
+
+/**
+ * Signals a launched process (as killProcess does, from the node) and waits in the same exec, at most
+ * `timeoutMs`, for it to end; returns whether it did.
+ */
+export async function signalAndWait(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user' | 'token'>, signal: 'TERM' | 'INT' | 'KILL', timeoutMs: number): Promise<boolean> {
+  const seconds = timeoutMs / 1000;
+  const r = await running.runtime
+    .exec(spec.container, ['sh', '-c', `${killScript(spec, signal)}\n${waitForExitScript(spec, seconds)}`], { ...(spec.user !== undefined ? { user: spec.user } : {}), timeoutMs: timeoutMs + 15_000 })
+    .catch(() => undefined);
+  return r?.stdout.toString().includes('@@exited') ?? false;
 }
 
 /** Kills every process of the student user in a node's PID namespace, from its observer; repeats while a fork bomb refills. */
@@ -196,7 +212,8 @@ export function waitForExitScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'to
 
 /**
  * Shell that waits in the node, at most `seconds`, until the run's stdout has a line matching `pattern` as an
- * extended regular expression (`@@matched`), the run has ended (`@@exited`), or the time is up (`@@waiting`).
+ * extended regular expression (`@@matched`, then the output), the run has ended (`@@exited`), or the time is
+ * up (`@@waiting`).
  * grep's ERE is close to, not the same as, a JavaScript regular expression: a match only ends the wait, the
  * caller decides with the real one; a pattern grep cannot read ends it at once (`@@unreadable`).
  */
@@ -207,7 +224,7 @@ export function waitForOutputScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | '
     `while [ $i -lt ${Math.max(1, Math.round(seconds * 20))} ]; do`,
     `  if ${isThisRun(spec)}; then`,
     `    grep -qE -- '${pattern.replace(/'/g, `'\\''`)}' ${d}/stdout 2>/dev/null; r=$?`,
-    '    [ $r -eq 0 ] && { echo @@matched; exit 0; }',
+    `    [ $r -eq 0 ] && { echo @@matched; head -c ${MAX_OUTPUT_BYTES} ${d}/stdout; exit 0; }`,
     `    [ $r -eq 2 ] && [ -e ${d}/stdout ] && { echo @@unreadable; exit 0; }`,
     `    [ -e ${d}/exit ] && { echo @@exited; exit 0; }`,
     '  fi',
@@ -246,6 +263,8 @@ export async function waitForOutput(running: RunningLab, spec: LaunchSpec, re: R
       const r = await running.runtime.exec(spec.container, ['sh', '-c', waitForOutputScript(spec, re.source, slice)], { timeoutMs: slice * 1000 + 15_000 }).catch(() => undefined);
       said = r?.stdout.toString() ?? '';
       if (said.includes('@@unreadable')) inNode = false;
+      // grep saw it: decide with the real expression on the output that came with it, without another exec.
+      if (said.startsWith('@@matched\n') && re.test(said.slice('@@matched\n'.length))) return true;
     } else {
       await new Promise((res) => setTimeout(res, 150));
     }

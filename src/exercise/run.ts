@@ -28,6 +28,7 @@ import {
   programLaunch,
   RUN_DIR,
   runToken,
+  signalAndWait,
   waitForExit,
   waitForOutput,
   type LaunchSpec,
@@ -136,6 +137,11 @@ export async function startAndWait(running: RunningLab, step: StartStep, spec = 
     const r = await running.runtime.exec(spec.container, ['sh', '-c', waitInNodeScript(want, run, slice())], { timeoutMs: (slice() + 10) * 1000 });
     result = await verdict(r.stdout.toString());
   }
+  // One last look: on a loaded host the program may have become ready while the last wait was returning.
+  if (result === undefined) {
+    const r = await running.runtime.exec(spec.container, ['sh', '-c', socketTablesScript(run)], { timeoutMs: 15_000 }).catch(() => undefined);
+    if (r) result = await verdict(r.stdout.toString());
+  }
   if (result === 'ready') return;
   const st = await processState(running, spec, 4096).catch(() => undefined);
   const tail = lastLines(st?.stderr || st?.stdout || '', 8);
@@ -211,10 +217,12 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
   await Promise.all(endProbes(def.checks).map(async ([kind, node]) => (obs.probes[endProbeName(node, kind)] = await probe(running, { name: endProbeName(node, kind), node, kind }))));
   const nodesCaptured = new Set([...captures.values()].map((c) => c.node));
   await Promise.all([...nodesCaptured].map((node) => settle(running, node).catch(() => undefined)));
-  await Promise.all([...captures.values()].map((c) => finishCapture(running, c, obs, opts.artifactsDir)));
-  // What the background programs printed; they keep running unless the run stops everything.
-  await Promise.all(
-    [...background].map(async ([name, b]) => {
+  // Once the connections have settled: the captures, and (at the same time, from the nodes rather than the
+  // observers) what the background programs printed. They keep running; lab grade removes the instance.
+  const capturesDone = Promise.all([...captures.values()].map((c) => finishCapture(running, c, obs, opts.artifactsDir)));
+  await Promise.all([
+    capturesDone,
+    ...[...background].map(async ([name, b]) => {
       if (b.stopped) return;
       const st = await processState(running, b.spec).catch(() => undefined);
       obs.programs[name] = {
@@ -229,7 +237,7 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
         ...(st?.exitCode !== undefined ? { exitCode: st.exitCode } : {}),
       };
     }),
-  );
+  ]);
   if (opts.artifactsDir) {
     mkdirSync(opts.artifactsDir, { recursive: true });
     for (const [name, p] of Object.entries(obs.programs)) {
@@ -336,8 +344,7 @@ async function runStep(running: RunningLab, step: StepDef, ctx: StepContext): Pr
     const b = ctx.background.get(step.stop);
     if (!b) throw new StepError(`${step.stop} is not running`);
     const signal = step.signal ?? 'TERM';
-    await killProcess(running, b.spec, signal);
-    let ended = await waitForExit(running, b.spec, 2000);
+    let ended = await signalAndWait(running, b.spec, signal, 2000);
     if (!ended && signal !== 'KILL') {
       await killProcess(running, b.spec, 'KILL', await ensureObserver(running, b.node));
       ended = await waitForExit(running, b.spec, 2000);
