@@ -154,7 +154,7 @@ export async function startAndWait(running: RunningLab, step: StartStep, spec = 
   if (result?.startsWith('exited:')) {
     throw new StepError(`${spec.name} exited with code ${result.slice(7)} before it was ready${wanted.length ? ` (${wanted.join(', ')} in node ${node})` : ''}` + (tail ? `; its output ends:\n${tail}` : ''));
   }
-  throw new StepError(`waited ${timeoutMs / 1000}s for ${spec.name}: no ${wanted.join(', ') || 'start'} in node ${node}` + (tail ? `; its output ends:\n${tail}` : ''));
+  throw new StepError(`${spec.name} was not ready after ${timeoutMs / 1000}s: there was still no ${wanted.map((w) => w.replace(/^an? /, '')).join(' and ') || 'start'} in node ${node}` + (tail ? `; its output ends:\n${tail}` : ''));
 }
 
 function lastLines(s: string, n: number): string {
