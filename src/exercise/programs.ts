@@ -264,7 +264,10 @@ export async function waitForOutput(running: RunningLab, spec: LaunchSpec, re: R
       said = r?.stdout.toString() ?? '';
       if (said.includes('@@unreadable')) inNode = false;
       // grep saw it: decide with the real expression on the output that came with it, without another exec.
-      if (said.startsWith('@@matched\n') && re.test(said.slice('@@matched\n'.length))) return true;
+      if (said.startsWith('@@matched\n')) {
+        if (re.test(said.slice('@@matched\n'.length))) return true;
+        inNode = false; // grep and JavaScript read this pattern differently: poll from here
+      }
     } else {
       await new Promise((res) => setTimeout(res, 150));
     }

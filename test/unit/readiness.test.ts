@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitForExitScript, waitForOutputScript } from '../../src/exercise/programs.js';
 import { parseSocketTables, socketsAwk, waitInNodeScript } from '../../src/exercise/readiness.js';
 import { ROOT } from '../helpers/cli.js';
 
@@ -70,5 +71,30 @@ describe('readiness in the node', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     const other = waitInNodeScript({ tcp: 9999 }, { dir, token: 'earlier' }, 1).replaceAll('/proc/net/', `${net}/`);
     expect(parseSocketTables(execFileSync('sh', ['-c', other]).toString()).exited).toBeUndefined();
+  });
+});
+
+describe('waiting for a run in the node', () => {
+  const runDir = join(work, 'runs');
+  const spec = { runDir, name: 'client', token: 'thisrun' };
+  const dir = join(runDir, 'client');
+  mkdirSync(dir, { recursive: true });
+  const sh = (script: string): string => execFileSync('sh', ['-c', script]).toString();
+
+  it('returns the output with the match, says when grep cannot read a pattern, and when the run ended', () => {
+    writeFileSync(join(dir, 'token'), 'thisrun');
+    writeFileSync(join(dir, 'stdout'), 'connecting\nhello\n');
+    expect(sh(waitForOutputScript(spec, '^hello$', 1))).toBe('@@matched\nconnecting\nhello\n');
+    expect(sh(waitForOutputScript(spec, 'it\'s (', 1))).toBe('@@unreadable\n');
+    writeFileSync(join(dir, 'exit'), '0\n');
+    expect(sh(waitForOutputScript(spec, '^bye$', 1))).toBe('@@exited\n');
+    expect(sh(waitForExitScript(spec, 1))).toBe('@@exited\n');
+  });
+
+  it('does not take an earlier run of the same name for this one', () => {
+    writeFileSync(join(dir, 'token'), 'earlier');
+    writeFileSync(join(dir, 'exit'), '0\n');
+    expect(sh(waitForOutputScript(spec, '^hello$', 0.2))).toBe('@@waiting\n');
+    expect(sh(waitForExitScript(spec, 0.2))).toBe('@@running\n');
   });
 });
