@@ -1,6 +1,7 @@
 import { readdirSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 
 import { EngineError, errorMessage, formatProblem, LabValidationError, ToplabError, UsageError } from '../errors.js';
 import { loadLab } from '../lab/load.js';
@@ -314,7 +315,7 @@ async function exec(args: string[]): Promise<number> {
   const dash = args.indexOf('--');
   if (dash < 0) throw new UsageError('put the command after --, e.g. lab exec tcp-handshake server -- netstat -tlnp');
   const cmd = args.slice(dash + 1);
-  const { values, positionals } = parse(args.slice(0, dash), { instance: { type: 'string' }, privileged: { type: 'boolean' }, user: { type: 'string' } }, 'exec');
+  const { values, positionals } = parse(args.slice(0, dash), { instance: { type: 'string' }, privileged: { type: 'boolean' }, user: { type: 'string' }, 'no-tty': { type: 'boolean', short: 'T' } }, 'exec');
   const [labRef, node] = positionals;
   if (labRef === undefined || node === undefined || cmd.length === 0) throw new UsageError('usage: lab exec <lab> <node> -- <command> [args...]');
   const lab = loadLab(labRef);
@@ -325,22 +326,49 @@ async function exec(args: string[]): Promise<number> {
   if (!state.complete) throw new UsageError(`${lab.def.name} (instance ${instance}) is not up`, { hint: `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first` });
   const running = attach(runtime, lab, instance, state, labImageTag());
   const target = values.privileged ? await ensureObserver(running, node) : (running.containers.get(node) as string);
+  // Like `docker exec -it` when used from a terminal (a shell in a node works), like `-i` otherwise: what is
+  // piped in goes to the command, and its end is the command's end of input.
+  const tty = values['no-tty'] !== true && process.stdin.isTTY === true && process.stdout.isTTY === true;
   let stderrTail = '';
-  const r = await runtime.exec(target, cmd, {
-    ...(values.privileged ? {} : { user: values.user ?? PROGRAM_USER }),
-    env: { HOME: values.privileged ? '/root' : '/home/student' },
-    maxBytes: 0,
-    onStdout: (c) => process.stdout.write(c),
-    onStderr: (c) => {
-      stderrTail = (stderrTail + c.toString()).slice(-2000);
-      process.stderr.write(c);
+  const stderr = new Writable({
+    write(chunk: Buffer, _enc, cb): void {
+      stderrTail = (stderrTail + chunk.toString()).slice(-2000);
+      process.stderr.write(chunk, () => cb());
     },
   });
-  if (r.exitCode === 126 || r.exitCode === 127) process.stderr.write(`hint: '${cmd[0]}' could not be run in node ${node}\n`);
+  const restore = tty ? rawTerminal() : () => undefined;
+  let code: number | null;
+  try {
+    code = await runtime.execAttached(target, cmd, {
+      ...(values.privileged ? {} : { user: values.user ?? PROGRAM_USER }),
+      env: { HOME: values.privileged ? '/root' : '/home/student', ...(tty ? { TERM: process.env.TERM ?? 'xterm' } : {}) },
+      tty,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr,
+      ...(tty ? { size: { rows: process.stdout.rows, cols: process.stdout.columns } } : {}),
+      onResize: (resize) => {
+        if (tty) process.stdout.on('resize', () => resize({ rows: process.stdout.rows, cols: process.stdout.columns }));
+      },
+    });
+  } finally {
+    restore();
+    // A terminal or a pipe still open would keep this process alive after the command has ended.
+    process.stdin.destroy();
+  }
+  if (code === 126 || code === 127) process.stderr.write(`hint: '${cmd[0]}' could not be run in node ${node}\n`);
   else if (!values.privileged && /Operation not permitted|permission denied|You don't have permission/i.test(stderrTail)) {
     process.stderr.write(`hint: nodes have no capabilities; tools like tcpdump need --privileged: lab exec ${lab.def.name} --privileged ${node} -- ${cmd.join(' ')}\n`);
   }
-  return r.exitCode ?? 4;
+  return code ?? 4;
+}
+
+/** Puts the user's terminal in raw mode (keys, Ctrl-C included, go to the command in the node); returns the undo. */
+function rawTerminal(): () => void {
+  process.stdin.setRawMode(true);
+  return () => {
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
+  };
 }
 
 const REPORT_OPTIONS = {

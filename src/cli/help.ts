@@ -47,14 +47,19 @@ and IPv6 is neither routed by the host to or from lab bridges nor answered by it
 Removes a lab instance's containers and networks, found by toplab's labels alone. With --all, every
 toplab lab on this engine. Never touches anything toplab did not create.
 `,
-  exec: `Usage: lab exec <lab> [--instance <name>] [--privileged] <node> -- <command> [args...]
+  exec: `Usage: lab exec <lab> [--instance <name>] [--privileged] [--no-tty] <node> -- <command> [args...]
 
-Runs a command in a node and exits with its exit code; stdout and stderr stay separate.
-Commands run as the user 'student' (uid 1000), like the lab's programs. Nodes have no capabilities:
-tools that need them (tcpdump, iptables, ip route add) run with --privileged, in the node's observer,
-which shares the node's network and processes.
+Runs a command in a node and exits with its exit code. From a terminal the command gets one (a shell in a
+node works, keys and Ctrl-C included); otherwise what is piped in goes to the command, and stdout and
+stderr stay separate. Commands run as the user 'student' (uid 1000), like the lab's programs. Nodes have
+no capabilities: tools that need them (tcpdump, iptables, ip route add) run with --privileged, in the
+node's observer, which shares the node's network and processes.
+
+  --no-tty, -T        no terminal even when run from one (output stays plain, stderr separate)
 
   lab exec tcp-handshake server -- netstat -tlnp
+  lab exec tcp-handshake client -- bash
+  echo hello | lab exec tcp-handshake client -- nc -N server 9000
   lab exec tcp-handshake --privileged server -- tcpdump -i any -nn -c 5 tcp port 9000
 `,
   check: `Usage: lab check <lab> [--instance <name>] [--format <f>] [--output <file>] [--verbose]

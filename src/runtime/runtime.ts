@@ -15,6 +15,20 @@ export interface ExecOptions {
   onStderr?: (chunk: Buffer) => void;
 }
 
+/** A command attached to the user's terminal or pipes (`lab exec`): input goes in as it comes, output out. */
+export interface AttachedExecOptions {
+  user?: string;
+  env?: Record<string, string>;
+  /** A terminal in the container (`docker exec -t`): one output stream, and the size follows the user's. */
+  tty: boolean;
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** The terminal's size now; `onResize` is called with a function to tell the engine a new one. */
+  size?: { rows: number; cols: number };
+  onResize?: (resize: (size: { rows: number; cols: number }) => void) => void;
+}
+
 export interface ExecResult {
   exitCode: number | null;
   stdout: Buffer;
@@ -82,6 +96,8 @@ export interface Runtime {
   createNetwork(spec: NetworkSpec): Promise<void>;
   createContainer(spec: ContainerSpec): Promise<string>;
   exec(container: string, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** Runs a command attached to the given streams until it ends; its exit code (null when unknown). */
+  execAttached(container: string, cmd: string[], opts: AttachedExecOptions): Promise<number | null>;
   readFile(container: string, path: string, maxBytes?: number): Promise<Buffer | undefined>;
   listContainers(labelFilters: string[]): Promise<ResourceSummary[]>;
   listNetworks(labelFilters: string[]): Promise<ResourceSummary[]>;

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { removeInstance } from '../../src/deploy/down.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { labelFilter } from '../../src/plan/labels.js';
-import { lab, uniqueInstance } from '../helpers/cli.js';
+import { lab, run, uniqueInstance } from '../helpers/cli.js';
 
 const runtime = await DockerRuntime.connect();
 const instance = uniqueInstance('t');
@@ -47,6 +47,20 @@ describe('tcp-handshake on a real engine', () => {
     expect(failing.code).toBe(7);
     expect(failing.stdout).toBe('out\n');
     expect(failing.stderr).toContain('err\n');
+  });
+
+  it('gives the command what is piped in, and a terminal when run from one', async () => {
+    // The example of `lab exec --help`: the echo server answers through the lab network.
+    const piped = await lab(['exec', 'tcp-handshake', '--instance', instance, 'client', '--', 'nc', '-N', 'server', '9000'], { input: 'hello over the lab\n' });
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toBe('hello over the lab\n');
+    expect(piped.code).toBe(0);
+    // From a terminal (`script` gives the CLI one, as a user's shell would): an interactive shell in the node.
+    const cli = `${process.execPath} bin/lab.js exec tcp-handshake --instance ${instance} server -- sh`;
+    const term = await run('script', ['-qec', cli, '/dev/null'], { input: 'tty\necho inside-$((6*7))\nexit 3\n' });
+    expect(term.stdout).toMatch(/\/dev\/pts\/\d+/);
+    expect(term.stdout).toContain('inside-42');
+    expect(term.code).toBe(3);
   });
 
   it('grades the reference with full marks from the real capture', async () => {

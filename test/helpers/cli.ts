@@ -10,11 +10,17 @@ export interface CliResult {
   ms: number;
 }
 
-/** Runs the built CLI (`node bin/lab.js ...`) as a user would. */
-export function lab(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+/** Runs the built CLI (`node bin/lab.js ...`) as a user would, with `input` (or nothing) on its stdin. */
+export function lab(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
+  return run(process.execPath, ['bin/lab.js', ...args], opts);
+}
+
+/** Runs a program from the project folder, with `input` (or nothing) on its stdin. */
+export function run(file: string, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/lab.js', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...opts.env } });
+    const child = spawn(file, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...opts.env } });
+    child.stdin.end(opts.input ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import { EngineError, errorMessage } from '../../errors.js';
-import type { ContainerSpec, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
+import type { AttachedExecOptions, ContainerSpec, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
 import { loadDockerode } from './load-dockerode.js';
 import { makeTar } from './tar.js';
 import { ensureHostRules, removeHostRules } from './host-rules.js';
@@ -201,6 +201,46 @@ export class DockerRuntime implements Runtime {
       timedOut,
       durationMs: Date.now() - started,
     };
+  }
+
+  async execAttached(containerId: string, cmd: string[], opts: AttachedExecOptions): Promise<number | null> {
+    const exec = await this.docker.getContainer(containerId).exec({
+      Cmd: cmd,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: opts.tty,
+      User: opts.user,
+      Env: opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : undefined,
+    });
+    const stream = (await exec.start({ hijack: true, stdin: true, Tty: opts.tty })) as unknown as NodeJS.ReadWriteStream & { end: () => void; destroy: () => void };
+    const done = new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    });
+    if (opts.tty) stream.pipe(opts.stdout, { end: false });
+    else this.docker.modem.demuxStream(stream, opts.stdout, opts.stderr);
+    const resize = (size: { rows: number; cols: number }): void => void exec.resize({ h: size.rows, w: size.cols }).catch(() => undefined);
+    if (opts.tty && opts.size) resize(opts.size);
+    opts.onResize?.(resize);
+    // Input as it comes; at its end, half-close, so the command sees end of input and can still answer.
+    const onData = (chunk: Buffer | string): void => void stream.write(chunk);
+    const onEnd = (): void => {
+      stream.end();
+    };
+    opts.stdin.on('data', onData);
+    opts.stdin.on('end', onEnd);
+    opts.stdin.resume();
+    try {
+      await done;
+    } finally {
+      opts.stdin.off('data', onData);
+      opts.stdin.off('end', onEnd);
+      opts.stdin.pause();
+    }
+    const info = await exec.inspect();
+    return typeof info.ExitCode === 'number' ? info.ExitCode : null;
   }
 
   /**
