@@ -19,7 +19,6 @@ import { endProbeName, type Observations, type ProbeObservation, type ProgramObs
 import {
   FILES_DIR,
   killProcess,
-  killStudentProcesses,
   launchAndWait,
   launchThen,
   OBSERVER_RUN_DIR,
@@ -83,8 +82,10 @@ function defaultState(w: { udp?: number }): string {
 
 const seconds = (s: number | undefined, fallback: number): number => (s ?? fallback) * 1000;
 
-/** Reads a node's socket tables from /proc (no tools or privileges needed) in one exec, with a program's exit file. */
-/** The node's socket tables; with a run, also its exit code once that run (not an earlier one of the same name) has ended. */
+/**
+ * A node's socket tables from /proc (no tools or privileges needed) in one exec; with a run, also its exit code
+ * once that run (not an earlier one of the same name) has ended.
+ */
 async function procSockets(running: RunningLab, container: string, run?: RunRef): Promise<{ sockets: SocketEntry[]; exited?: string }> {
   const r = await running.runtime.exec(container, ['sh', '-c', socketTablesScript(run)], { timeoutMs: 15_000 });
   if (r.timedOut || r.exitCode === null) return { sockets: [] };
@@ -264,7 +265,6 @@ function initialObservations(running: RunningLab): Observations {
   return { addresses, networks, declared, programs: {}, captures: {}, probes: {}, files: {}, steps: [] };
 }
 
-/** [kind, node] of the probes checks read when they name none. */
 /** The nodes whose observer a run will use: captures, privileged commands, probes and end-of-run probes. */
 export function observerNodes(steps: StepDef[], checks: CheckDef[]): string[] {
   const nodes = new Set<string>();
@@ -277,6 +277,7 @@ export function observerNodes(steps: StepDef[], checks: CheckDef[]): string[] {
   return [...nodes];
 }
 
+/** [kind, node] of the probes checks read when they name none. */
 function endProbes(checks: CheckDef[]): [ProbeKind, string][] {
   const out = new Map<string, [ProbeKind, string]>();
   const add = (kind: ProbeKind, node: string): void => void out.set(`${kind}/${node}`, [kind, node]);

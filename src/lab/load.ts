@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import type { ErrorObject } from 'ajv';
 import { explainSchemaErrors } from './schema-errors.js';
 import { compileValidator, prebuiltValidator, type Validate } from './schema-validator.js';
 import type { Document, LineCounter } from 'yaml';
