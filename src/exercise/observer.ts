@@ -1,6 +1,7 @@
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { LABEL } from '../plan/labels.js';
 import { StepError } from '../errors.js';
+import { pollLoop, shellQuote } from '../util/shell.js';
 
 /**
  * Nodes run with no capabilities. Capturing and reading other processes' sockets happen in an observer:
@@ -98,12 +99,8 @@ export async function startCapture(running: RunningLab, spec: { name: string; no
   const script = [
     `rm -f ${base}.*`,
     `${args.join(' ')}${filter} </dev/null >/dev/null 2>${base}.err &`,
-    `p=$!; echo $p >${base}.pid; i=0`,
-    'while [ $i -lt 200 ]; do',
-    `  grep -q 'listening on' ${base}.err 2>/dev/null && { echo @@listening; exit 0; }`,
-    `  kill -0 $p 2>/dev/null || { echo @@dead; cat ${base}.err; exit 0; }`,
-    '  sleep 0.05; i=$((i + 1))',
-    'done',
+    `p=$!; echo $p >${base}.pid`,
+    ...pollLoop(10, [`grep -q 'listening on' ${base}.err 2>/dev/null && { echo @@listening; exit 0; }`, `kill -0 $p 2>/dev/null || { echo @@dead; cat ${base}.err; exit 0; }`]),
     'echo @@timeout',
   ].join('\n');
   const r = await running.runtime.exec(id, ['sh', '-c', script], { timeoutMs: 20_000 });
@@ -126,8 +123,8 @@ export async function stopCapture(running: RunningLab, handle: CaptureHandle): P
   // One exec: SIGINT, wait (at most 5 s) for tcpdump to write its last packets and its counts, then the counts
   // and the file's bytes after a marker.
   const script = [
-    `p=$(cat ${base}.pid 2>/dev/null); [ -n "$p" ] && kill -INT $p 2>/dev/null; i=0`,
-    'while [ -n "$p" ] && kill -0 $p 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done',
+    `p=$(cat ${base}.pid 2>/dev/null); [ -n "$p" ] && kill -INT $p 2>/dev/null`,
+    ...pollLoop(5, ['[ -n "$p" ] && kill -0 $p 2>/dev/null || break']),
     `grep -o '[0-9]* packets\\{0,1\\} dropped by kernel' ${base}.err 2>/dev/null | head -n 1`,
     `[ -e ${handle.file} ] && { echo ${PCAP_MARK}; cat ${handle.file}; } || echo @@nofile`,
   ].join('\n');
@@ -139,6 +136,3 @@ export async function stopCapture(running: RunningLab, handle: CaptureHandle): P
 
 const PCAP_MARK = '@@toplab-pcap@@';
 
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}

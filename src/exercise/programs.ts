@@ -4,6 +4,7 @@ import type { CompiledProgram } from '../programs/compile.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { errorMessage, StepError } from '../errors.js';
 import { retryUntil } from '../util/retry.js';
+import { isRun, pollLoop, shellQuote } from '../util/shell.js';
 
 /** Programs run as this unprivileged user (created in the lab image), never as root. */
 export const PROGRAM_USER = '1000:1000';
@@ -96,7 +97,7 @@ export function runToken(): string {
 
 /** Shell test: the run directory is this run's (its token matches). Tokens are hex: safe to embed. */
 function isThisRun(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>): string {
-  return `[ "$(cat ${dirOf(spec)}/token 2>/dev/null)" = "${spec.token}" ]`;
+  return isRun(dirOf(spec), spec.token);
 }
 
 /**
@@ -199,15 +200,7 @@ export async function killStudentProcesses(running: RunningLab, observer: string
  * says `@@exited` or `@@running`. Counted rounds of 50 ms: it ends even where nothing can be started.
  */
 export function waitForExitScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>, seconds: number): string {
-  const d = dirOf(spec);
-  return [
-    'i=0',
-    `while [ $i -lt ${Math.max(1, Math.round(seconds * 20))} ]; do`,
-    `  [ -e ${d}/exit ] && ${isThisRun(spec)} && { echo @@exited; exit 0; }`,
-    '  sleep 0.05; i=$((i + 1))',
-    'done',
-    'echo @@running',
-  ].join('\n');
+  return [...pollLoop(seconds, [`[ -e ${dirOf(spec)}/exit ] && ${isThisRun(spec)} && { echo @@exited; exit 0; }`]), 'echo @@running'].join('\n');
 }
 
 /**
@@ -219,19 +212,15 @@ export function waitForExitScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'to
  */
 export function waitForOutputScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>, pattern: string, seconds: number): string {
   const d = dirOf(spec);
-  return [
-    'i=0',
-    `while [ $i -lt ${Math.max(1, Math.round(seconds * 20))} ]; do`,
-    `  if ${isThisRun(spec)}; then`,
-    `    grep -qE -- '${pattern.replace(/'/g, `'\\''`)}' ${d}/stdout 2>/dev/null; r=$?`,
-    `    [ $r -eq 0 ] && { echo @@matched; head -c ${MAX_OUTPUT_BYTES} ${d}/stdout; exit 0; }`,
-    `    [ $r -eq 2 ] && [ -e ${d}/stdout ] && { echo @@unreadable; exit 0; }`,
-    `    [ -e ${d}/exit ] && { echo @@exited; exit 0; }`,
-    '  fi',
-    '  sleep 0.05; i=$((i + 1))',
-    'done',
-    'echo @@waiting',
-  ].join('\n');
+  const body = [
+    `if ${isThisRun(spec)}; then`,
+    `  grep -qE -- ${shellQuote(pattern)} ${d}/stdout 2>/dev/null; r=$?`,
+    `  [ $r -eq 0 ] && { echo @@matched; head -c ${MAX_OUTPUT_BYTES} ${d}/stdout; exit 0; }`,
+    `  [ $r -eq 2 ] && [ -e ${d}/stdout ] && { echo @@unreadable; exit 0; }`,
+    `  [ -e ${d}/exit ] && { echo @@exited; exit 0; }`,
+    'fi',
+  ];
+  return [...pollLoop(seconds, body), 'echo @@waiting'].join('\n');
 }
 
 /** Up to 5 s at a time, so an engine or node that stops answering is noticed between waits. */

@@ -1,5 +1,6 @@
 import { parseProcNet, parseProcNetUnix } from '../observe/sockets.js';
 import type { SocketEntry } from '../observe/types.js';
+import { isRun, pollLoop, shellQuote } from '../util/shell.js';
 
 /**
  * Readiness in the node itself. Every exec costs the engine about 100 ms here (runc sets up a process in the
@@ -26,10 +27,6 @@ const SEP = '@@';
 
 function hexPort(port: number): string {
   return port.toString(16).toUpperCase().padStart(4, '0');
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
@@ -59,7 +56,7 @@ export function socketsAwk(want: SocketWait): string | undefined {
 /** The shell that prints the socket tables and, for a run, its exit code once that run has ended. */
 export function socketTablesScript(run?: RunRef): string {
   const files = TABLES.map((f) => `cat /proc/net/${f} 2>/dev/null; echo ${SEP}`).join('; ');
-  const exit = run ? `; [ "$(cat ${run.dir}/token 2>/dev/null)" = "${run.token}" ] && cat ${run.dir}/exit 2>/dev/null` : '';
+  const exit = run ? `; ${isRun(run.dir, run.token)} && cat ${run.dir}/exit 2>/dev/null` : '';
   return `${files}${exit}; true`;
 }
 
@@ -71,16 +68,11 @@ export function waitInNodeScript(want: SocketWait, run: RunRef, seconds: number)
   const awk = socketsAwk(want);
   if (!awk) return socketTablesScript(run);
   const tables = TABLES.map((f) => `/proc/net/${f}`).join(' ');
-  // Counted, not timed: in a node whose process table is full nothing can be started, and the loop still ends.
-  const loop = [
-    'i=0',
-    `while [ $i -lt ${Math.max(1, Math.round(seconds * 20))} ]; do`,
-    `  [ -e ${run.dir}/exit ] && [ "$(cat ${run.dir}/token 2>/dev/null)" = "${run.token}" ] && break`,
-    `  awk -v u=${shellQuote(want.unix ?? '')} ${shellQuote(awk)} ${tables} 2>/dev/null && break`,
-    '  sleep 0.05; i=$((i + 1))',
-    'done',
-  ].join('\n');
-  return `${loop}\n${socketTablesScript(run)}`;
+  const loop = pollLoop(seconds, [
+    `[ -e ${run.dir}/exit ] && ${isRun(run.dir, run.token)} && break`,
+    `awk -v u=${shellQuote(want.unix ?? '')} ${shellQuote(awk)} ${tables} 2>/dev/null && break`,
+  ]);
+  return [...loop, socketTablesScript(run)].join('\n');
 }
 
 /** Reads what socketTablesScript printed. */

@@ -14,7 +14,8 @@ import { parseSocketTables, socketTablesScript, waitInNodeScript, type RunRef } 
 import { parseTraceroute } from '../observe/traceroute.js';
 import { retryUntil } from '../util/retry.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
-import { ensureObserver, observe, shellQuote, startCapture, stopCapture, type CaptureHandle } from './observer.js';
+import { ensureObserver, observe, startCapture, stopCapture, type CaptureHandle } from './observer.js';
+import { shellQuote } from '../util/shell.js';
 import { endProbeName, type Observations, type ProbeObservation, type ProgramObservation, type StepRecord } from './observations.js';
 import {
   FILES_DIR,
