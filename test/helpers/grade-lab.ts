@@ -6,7 +6,7 @@ import { removeInstance } from '../../src/deploy/down.js';
 import { labelFilter } from '../../src/plan/labels.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { spawn } from 'node:child_process';
-import { ROOT } from './cli.js';
+import { ROOT, uniqueInstance } from './cli.js';
 
 export interface GradeReport {
   status: string;
@@ -60,45 +60,45 @@ function runCli(args: string[], timeoutMs: number): Promise<{ code: number | nul
 
 /**
  * `lab grade <lab> --submission <folder>` as a user runs it, in its own fresh instance and results folder.
- * Asserts that the grading instance left nothing behind, and removes it anyway (by label) if it did.
+ * Asserts that the grading instance left nothing behind, and removes it anyway (by label) if it did: the
+ * instance has a name of ours, so that works even when the CLI had to be killed.
  */
 export async function gradeLab(labName: string, submission: string): Promise<Graded> {
   const results = mkdtempSync(join(tmpdir(), `toplab-test-${labName}-`));
-  let instance = '';
+  const instance = uniqueInstance('g');
   try {
-    const r = await runCli(['grade', labName, '--submission', submission, '--format', 'json', '--results', results], 120_000);
+    const r = await runCli(['grade', labName, '--submission', submission, '--instance', instance, '--format', 'json', '--results', results], 120_000);
     let report: GradeReport;
     try {
       report = JSON.parse(r.stdout) as GradeReport;
     } catch {
       throw new Error(`lab grade ${labName} --submission ${submission} printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
     }
-    instance = report.instance;
+    expect(report.instance).toBe(instance);
     const statuses = Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
     const failing = report.checks.filter((c) => c.status !== 'passed').map((c) => c.id);
     const explain = [
-      `${labName} ${submission}: ${report.status} ${report.score}/${report.maxScore} (exit ${r.code})${report.message ? ' ' + report.message : ''}`,
+      `${labName} ${submission}: ${report.status} ${report.score}/${report.maxScore} (exit ${r.code}, ${r.ms} ms)${report.message ? ' ' + report.message : ''}`,
       ...report.checks.map((c) => `  ${c.status.padEnd(7)} ${c.id}: ${c.message}${c.evidence.length ? '\n      ' + c.evidence.join('\n      ') : ''}`),
       ...report.steps.filter((s) => s.status !== 'ok').map((s) => `  step ${s.description}: ${s.status} ${s.message ?? ''}`),
       r.stderr.trim() ? `  stderr: ${r.stderr.trim().split('\n').slice(-5).join('\n          ')}` : '',
     ].join('\n');
-    if (instance !== '') {
-      expect(await runtime.listContainers(labelFilter(labName, instance)), `containers left by ${instance}`).toEqual([]);
-      expect(await runtime.listNetworks(labelFilter(labName, instance)), `networks left by ${instance}`).toEqual([]);
-    }
+    expect(await runtime.listContainers(labelFilter(labName, instance)), `containers left by ${instance}`).toEqual([]);
+    expect(await runtime.listNetworks(labelFilter(labName, instance)), `networks left by ${instance}`).toEqual([]);
     return { code: r.code, report, ms: r.ms, statuses, failing, explain };
   } finally {
-    if (instance !== '') await removeInstance(runtime, labName, instance).catch(() => undefined);
+    await removeInstance(runtime, labName, instance).catch(() => undefined);
     rmSync(results, { recursive: true, force: true });
   }
 }
 
 /**
  * The usual Docker test of a course lab: the reference scores full marks, and each of its mistakes (every
- * folder under mistakes/, none missing from `mistakes`) fails exactly the checks listed for it.
+ * folder under mistakes/, none missing from `mistakes`) fails exactly the checks listed for it, in the lab's
+ * order (every other check passes). `concurrent`: the grades run at once, each in its own instance.
  */
-export function describeLabGrading(labName: string, mistakes: Record<string, string[]>): void {
-  describe(`${labName} graded on a real engine`, () => {
+export function describeLabGrading(labName: string, mistakes: Record<string, string[]>, opts: { concurrent?: boolean } = {}): void {
+  (opts.concurrent ? describe.concurrent : describe)(`${labName} graded on a real engine`, () => {
     it('ships the mistakes this test knows about', () => {
       expect(readdirSync(join(ROOT, 'labs', labName, 'mistakes')).sort()).toEqual(Object.keys(mistakes).sort());
     });

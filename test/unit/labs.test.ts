@@ -1,4 +1,4 @@
-// Labs 6-10 as files: each loads and validates, carries its metadata, documents every check and every
+// The course labs as files: each loads and validates, carries its metadata, documents every check and every
 // mistake in both languages, says the notes swap the ICMP echo types where it matters, and ships starter
 // files and at least two mistakes, all replacing files a student submits. (Running them: test/docker/labs-*.test.ts.)
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -8,7 +8,11 @@ import { loadLab } from '../../src/lab/load.js';
 import type { Lab } from '../../src/lab/model.js';
 import { ROOT } from '../helpers/cli.js';
 
-const LABS = ['ping-icmp', 'traceroute', 'netstat-lsof', 'ifconfig-mtu', 'ipv6'];
+const LABS = ['tcp-handshake', 'tcp-echo-eof', 'send-buffer', 'udp-echo', 'unix-socket', 'ping-icmp', 'traceroute', 'netstat-lsof', 'ifconfig-mtu', 'ipv6'];
+
+it('covers every lab of the catalogue', () => {
+  expect(readdirSync(join(ROOT, 'labs')).sort()).toEqual([...LABS].sort());
+});
 
 /** The files a submission may replace: program sources and the lab's submission files. */
 function submittable(lab: Lab): string[] {
