@@ -388,9 +388,10 @@ export class Orchestrator extends EventEmitter {
     this.busy.add(s.id);
     try {
       this.store.audit('system', 'idle-cull', s.id, { instance: s.instance, minutes: this.opts.idleMinutes });
-      this.store.updateStudent(s.id, { state: 'stopped', progress: null, message: `your lab was stopped after ${this.opts.idleMinutes} minutes without activity; your files are kept: press Start to get it back` });
+      this.store.updateStudent(s.id, { state: 'resetting', progress: `stopping your lab after ${this.opts.idleMinutes} minutes without activity (your files are kept)` });
       this.changed(s.id);
       if (s.instance) await this.removeInstanceNamed(s.instance, s.lab);
+      this.store.updateStudent(s.id, { state: 'stopped', progress: null, message: `your lab was stopped after ${this.opts.idleMinutes} minutes without activity; your files are kept: press Start to get it back` });
       this.changed(s.id);
     } finally {
       this.busy.delete(s.id);
@@ -398,7 +399,10 @@ export class Orchestrator extends EventEmitter {
   }
 
   private async removeInstanceNamed(name: string, labName: string): Promise<void> {
-    this.store.setInstance(name, 'removing', this.store.instance(name)?.student_id ?? null);
+    const holder = this.store.instance(name)?.student_id ?? null;
+    this.store.setInstance(name, 'removing', holder);
+    // Its terminals end with it.
+    if (holder !== null) this.emit('instance-gone', holder);
     await removeInstance(this.opts.runtime, labName, name).catch((e: unknown) => this.opts.log(`could not remove ${name}: ${errorMessage(e)}`));
     this.store.deleteInstance(name);
     this.statusCache.delete(name);

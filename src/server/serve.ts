@@ -61,6 +61,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const r = await orchestrator.reconcile();
   o.log(`reconciled with the engine: ${r.kept} instance(s) kept, ${r.removed} removed, ${r.requeued} student(s) queued for a new one`);
   const terminals = new Terminals(runtime.docker, o.terminalKeepMs);
+  orchestrator.on('instance-gone', (studentId: string) => terminals.endStudent(studentId));
   let port = o.port;
   const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host === '0.0.0.0' || o.host === '::' ? 'localhost' : o.host;
   const publicUrl = (): string => o.publicUrl?.replace(/\/+$/, '') ?? `http://${hostForUrl}:${port}`;
