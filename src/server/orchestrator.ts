@@ -573,6 +573,13 @@ export class Orchestrator extends EventEmitter {
     return instances.size;
   }
 
+  /** Removes every instance of every workshop (the server is going away with `--remove-on-exit`). */
+  async removeAll(): Promise<number> {
+    const list = this.store.instances();
+    await Promise.all(list.map((i) => this.removeInstanceNamed(i.name, i.lab)));
+    return list.length + (await this.removeLabelled(() => true));
+  }
+
   /**
    * Makes the database and the engine agree after a (re)start: keeps complete instances the database knows,
    * removes the rest (and everything of ended or unknown workshops), puts students whose instance is gone

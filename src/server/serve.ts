@@ -29,6 +29,8 @@ export interface ServeOptions {
   adminToken?: string;
   /** How long a terminal's shell is kept after its last socket closed. */
   terminalKeepMs: number;
+  /** On close, remove every lab instance (Compose's `down`); students get fresh ones at the next start. */
+  removeOnExit?: boolean;
   version: string;
   log: (line: string) => void;
 }
@@ -37,6 +39,7 @@ export interface RunningServer {
   url: string;
   /** The admin token when it was generated now (printed once), else undefined. */
   newAdminToken: string | undefined;
+  removeOnExit: boolean;
   close(): Promise<void>;
 }
 
@@ -82,10 +85,15 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   return {
     url: `http://${hostForUrl}:${port}`,
     newAdminToken,
+    removeOnExit: o.removeOnExit ?? false,
     async close() {
       orchestrator.stop();
       terminals.endAll();
       await app.close();
+      if (o.removeOnExit) {
+        const n = await orchestrator.removeAll();
+        o.log(`removed ${n} lab instance(s)`);
+      }
       db.close();
     },
   };

@@ -60,6 +60,7 @@ export class Client {
       method,
       headers: { ...this.headers, ...(this.cookie ? { cookie: this.cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...extra },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(30_000),
     });
     const set = r.headers.getSetCookie();
     for (const c of set) {
