@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Lab } from '../lab/model.js';
 import { loadLab } from '../lab/load.js';
 import { errorMessage } from '../errors.js';
-import { LABEL, WORKSHOP_LABEL } from '../plan/labels.js';
+import { LABEL, WORKSHOP_LABEL, WORKSHOP_SERVER_LABEL } from '../plan/labels.js';
 import { removeInstance } from '../deploy/down.js';
 import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { checkFiles, instanceStatus, restartPrograms, upInstance, type InstanceStatus } from '../app/instance.js';
@@ -27,6 +27,8 @@ export interface OrchestratorOptions {
   /** Instance creations at the same time. */
   parallel: number;
   log: (line: string) => void;
+  /** This server's id (one per data directory): on every instance it makes, and all it reconciles. */
+  serverId: string;
 }
 
 export type ServerEvent =
@@ -128,7 +130,7 @@ export class Orchestrator extends EventEmitter {
   }
 
   labels(workshopId: string): Record<string, string> {
-    return { [WORKSHOP_LABEL]: workshopId };
+    return { [WORKSHOP_LABEL]: workshopId, [WORKSHOP_SERVER_LABEL]: this.opts.serverId };
   }
 
   start(): void {
@@ -561,8 +563,10 @@ export class Orchestrator extends EventEmitter {
   }
 
   private async removeLabelled(match: (labels: Record<string, string>) => boolean): Promise<number> {
-    const containers = await this.opts.runtime.listContainers([`${LABEL.managed}=true`, WORKSHOP_LABEL]);
-    const networks = await this.opts.runtime.listNetworks([`${LABEL.managed}=true`, WORKSHOP_LABEL]);
+    // Only what this server made: other servers (other data directories) share the engine.
+    const mine = [`${LABEL.managed}=true`, WORKSHOP_LABEL, `${WORKSHOP_SERVER_LABEL}=${this.opts.serverId}`];
+    const containers = await this.opts.runtime.listContainers(mine);
+    const networks = await this.opts.runtime.listNetworks(mine);
     const instances = new Map<string, string>();
     for (const r of [...containers, ...networks]) {
       const inst = r.labels[LABEL.instance];

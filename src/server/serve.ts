@@ -57,10 +57,12 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     store.setSetting('admin_token_sha256', sha256(newAdminToken));
     store.audit('system', 'admin-token-created', null, { at: now() });
   }
+  let serverId = store.setting('server_id');
+  if (!serverId) store.setSetting('server_id', (serverId = randomBytes(8).toString('hex')));
   const runtime = await DockerRuntime.connect();
   await runtime.ping();
   const image = (await ensureLabImage(runtime.docker, { onProgress: (l) => o.log(l) })).tag;
-  const orchestrator = new Orchestrator({ store, runtime, image, dataDir, warm: o.warm, idleMinutes: o.idleMinutes, maxInstances: o.maxInstances, parallel: o.parallel, log: o.log });
+  const orchestrator = new Orchestrator({ store, runtime, image, dataDir, warm: o.warm, idleMinutes: o.idleMinutes, maxInstances: o.maxInstances, parallel: o.parallel, log: o.log, serverId });
   const r = await orchestrator.reconcile();
   o.log(`reconciled with the engine: ${r.kept} instance(s) kept, ${r.removed} removed, ${r.requeued} student(s) queued for a new one`);
   const terminals = new Terminals(runtime.docker, o.terminalKeepMs);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import { ROOT } from '../helpers/cli.js';
+import { lab, ROOT } from '../helpers/cli.js';
 import { Client, openSocket, type OpenSocket, removeWorkshopResources, startServer, until, workshopContainers, type ServerProcess } from '../helpers/workshop-server.js';
 
 const LAB = join(ROOT, 'labs', 'tcp-handshake');
@@ -246,6 +246,13 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     expect((await openSocket(ws('/api/events'), {})).status).toBe(401);
     // A cross-site POST is refused whatever its credentials.
     expect((await a.req('POST', `/api/students/${sa.id}/still-here`, undefined, { origin: 'https://evil.example' })).status).toBe(403);
+    // The admin token exchanged for an admin cookie; a wrong token is refused and logged.
+    const browser = new Client(server.url);
+    expect((await browser.req('POST', '/api/admin/login', { token: 'wrong-token-0123456789' })).status).toBe(401);
+    expect((await browser.req('POST', '/api/admin/login', { token: server.token })).status).toBe(204);
+    expect(browser.cookie).toMatch(/toplab_admin=/);
+    expect((await browser.req('GET', '/api/workshops')).status).toBe(200);
+    expect((await browser.req('PUT', `/api/students/${other}/files/server.ts`, { content: 'x' })).status).toBe(403);
     // The instructor's read-only watch works and is logged.
     const watch = await openSocket(ws(`/api/students/${other}/terminals/server?watch=1`), { authorization: `Bearer ${server.token ?? ''}` });
     expect(watch.ws).toBeDefined();
@@ -289,6 +296,13 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     expect(instancesBefore.every(Boolean)).toBe(true);
     const containersBefore = workshopContainers(wid).filter((c) => instancesBefore.some((i) => c.includes(`-${i}-`))).sort();
     expect(containersBefore.length).toBeGreaterThanOrEqual(4);
+    // Another server on the same engine (another data directory) reconciles only what it made itself.
+    const otherData = mkdtempSync(join(tmpdir(), 'toplab-serve-other-'));
+    const other = await startServer(['--data', otherData, '--warm', '0']);
+    await until('the other server reconciled', async () => (/reconciled/.test(other.log()) ? true : undefined), 30_000);
+    await other.stop();
+    rmSync(otherData, { recursive: true, force: true });
+    expect(workshopContainers(wid).filter((c) => instancesBefore.some((i) => c.includes(`-${i}-`))).sort()).toEqual(containersBefore);
     await server.stop();
     server = await startServer(['--data', data, '--warm', '1', '--idle', '0']);
     expect(server.token).toBeUndefined();
@@ -315,6 +329,23 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     expect((await admin.req<{ status: string }[]>('GET', `/api/students/${sa.id}/attempts`)).body[0]?.status).toBeDefined();
     expect((await a.req<{ error: string }>('GET', `/api/students/${sa.id}`)).body.error).toBe('workshop-ended');
     expect((await new Client(server.url).req('POST', '/api/join', { code, name: 'Late' })).status).toBe(410);
+  });
+
+  it('lab workshop create, list, export and end work on the same database as the running server', async () => {
+    const created = await lab(['workshop', 'create', 'tcp-handshake', '--data', data, '--capacity', '2', '--ends', '+1h', '--warm', '0']);
+    expect(created.code, created.stderr).toBe(0);
+    const newCode = /code (\w{6})/.exec(created.stdout)?.[1] ?? '';
+    expect((await admin.req<{ code: string }[]>('GET', '/api/workshops')).body.map((w) => w.code)).toContain(newCode);
+    const list = await lab(['workshop', 'list', '--data', data]);
+    expect(list.stdout).toMatch(new RegExp(`${code}\\s+ended`));
+    expect(list.stdout).toMatch(new RegExp(`${newCode}\\s+open`));
+    const csv = await lab(['workshop', 'export', code, '--data', data, '--format', 'csv']);
+    expect(csv.stdout).toMatch(/\nAda,removed,tcp-handshake,1,9,9,passed,passed/);
+    const json = await lab(['workshop', 'export', code, '--data', data, '--format', 'json']);
+    expect((JSON.parse(json.stdout) as { submission: string; score: number }[]).find((r) => r.submission === 'Ada')?.score).toBe(9);
+    const ended = await lab(['workshop', 'end', newCode, '--data', data]);
+    expect(ended.code, ended.stderr).toBe(0);
+    expect((await admin.req<{ code: string; endedAt: string | null }[]>('GET', '/api/workshops')).body.find((w) => w.code === newCode)?.endedAt).toBeTruthy();
   });
 });
 
