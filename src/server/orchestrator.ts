@@ -294,7 +294,39 @@ export class Orchestrator extends EventEmitter {
       });
   }
 
+  private rounds = 0;
+
+  /**
+   * Docker's labels are the truth: an instance whose containers went away (removed by hand, a crash) is
+   * dropped, and its student gets a fresh one with their files.
+   */
+  private async recheckInstances(): Promise<void> {
+    const containers = await this.opts.runtime.listContainers([`${LABEL.managed}=true`, `${WORKSHOP_SERVER_LABEL}=${this.opts.serverId}`, `${LABEL.role}=node`]);
+    const running = new Map<string, number>();
+    for (const c of containers) {
+      const inst = c.labels[LABEL.instance];
+      if (inst !== undefined && c.running) running.set(inst, (running.get(inst) ?? 0) + 1);
+    }
+    for (const inst of this.store.instances()) {
+      if (inst.state !== 'warm' && inst.state !== 'assigned') continue;
+      if (inst.student_id !== null && this.busy.has(inst.student_id)) continue;
+      // Listed after the instance was read: a row made since then is not judged on an older list.
+      if (Date.now() - Date.parse(inst.created_at) < 5000) continue;
+      if ((running.get(inst.name) ?? 0) >= Object.keys(this.lab(inst.lab).def.nodes).length) continue;
+      this.opts.log(`instance ${inst.name} lost its containers; replacing it`);
+      this.store.audit('system', 'instance-lost', inst.student_id, { instance: inst.name });
+      await this.removeInstanceNamed(inst.name, inst.lab);
+      const s = inst.student_id !== null ? this.store.student(inst.student_id) : undefined;
+      if (s && (s.state === 'ready' || s.state === 'checking')) {
+        this.requeue(s);
+        this.store.updateStudent(s.id, { message: 'your lab stopped running; a fresh one is starting (your files are kept)' });
+        this.changed(s.id);
+      }
+    }
+  }
+
   private async pumpOnce(): Promise<void> {
+    if (this.rounds++ % 5 === 4) await this.recheckInstances().catch((e: unknown) => this.opts.log(`could not list instances: ${errorMessage(e)}`));
     for (const w of this.store.activeWorkshops()) {
       if (Date.parse(w.ends_at) <= Date.now()) {
         await this.endWorkshop(w.id, 'system');

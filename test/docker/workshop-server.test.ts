@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -282,6 +283,23 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     const after = workshopContainers(wid);
     const aContainersBefore = before.filter((n) => !after.includes(n));
     expect(aContainersBefore.length).toBeGreaterThan(0);
+  });
+
+  it('replaces an instance whose containers were removed behind its back, files kept', async () => {
+    const db = new (createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3'))(join(data, 'toplab.db'), { readonly: true });
+    const instance = (): string | null => (db.prepare('SELECT instance FROM students WHERE id = ?').get(sb.id) as { instance: string | null }).instance;
+    const before = instance();
+    expect(before).toBeTruthy();
+    const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.instance=${before ?? ''}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    expect(ids.length).toBeGreaterThan(0);
+    spawnSync('docker', ['rm', '-f', ...ids]);
+    await until('a new instance for Bob', async () => {
+      const s = (await b.req<Student>('GET', `/api/students/${sb.id}`)).body;
+      const now = instance();
+      return s.state === 'ready' && now !== null && now !== before ? true : undefined;
+    }, 90_000);
+    db.close();
+    expect((await b.req<{ content: string }>('GET', `/api/students/${sb.id}/files/server.ts`)).body.content).toBe(neverListens);
   });
 
   it('restarts without losing a student, a file, a session or a result', async () => {
