@@ -8,7 +8,7 @@ import { errorMessage } from '../errors.js';
 import { LABEL, WORKSHOP_LABEL, WORKSHOP_SERVER_LABEL } from '../plan/labels.js';
 import { removeInstance } from '../deploy/down.js';
 import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
-import { checkFiles, instanceStatus, restartPrograms, upInstance, type InstanceStatus } from '../app/instance.js';
+import { checkFiles, instanceStatus, prepareObservers, restartPrograms, upInstance, type InstanceStatus } from '../app/instance.js';
 import { editableFiles, starterContent } from '../app/lab-files.js';
 import type { GradeResult } from '../report/result.js';
 import { now, type AttemptRow, type StudentRow, type Store, type WorkshopRow } from './store.js';
@@ -378,8 +378,11 @@ export class Orchestrator extends EventEmitter {
     this.store.addInstance(name, w.id, labName);
     this.creating++;
     const started = Date.now();
-    upInstance({ runtime: this.opts.runtime, image: this.opts.image, lab: this.lab(labName), instance: name, labels: this.labels(w.id) })
-      .then((r) => {
+    const opts = { runtime: this.opts.runtime, image: this.opts.image, lab: this.lab(labName), instance: name, labels: this.labels(w.id) };
+    // The observers too: a student's first Check then waits for no container.
+    upInstance(opts)
+      .then(async (r) => {
+        await prepareObservers(opts);
         this.statusCache.set(name, r.status);
         if (this.store.instance(name)?.state !== 'warming') {
           // The workshop ended while it was being made.
