@@ -1,6 +1,6 @@
 import { parseProcNet, parseProcNetUnix } from '../observe/sockets.js';
 import type { SocketEntry } from '../observe/types.js';
-import { isRun, pollLoop, shellQuote } from '../util/shell.js';
+import { pollLoop, shellQuote } from '../util/shell.js';
 
 /**
  * Readiness in the node itself. Every exec costs the engine about 100 ms here (runc sets up a process in the
@@ -16,10 +16,9 @@ export interface SocketWait {
   unix?: string;
 }
 
-/** A program's run directory and the token of the run being waited for (see programs.ts). */
+/** The directory of the run being waited for: its own, named by its token (see programs.ts). */
 export interface RunRef {
   dir: string;
-  token: string;
 }
 
 const TABLES = ['tcp', 'tcp6', 'udp', 'udp6', 'unix'] as const;
@@ -53,10 +52,10 @@ export function socketsAwk(want: SocketWait): string | undefined {
   return `${rules.join('\n')}\nEND { exit !(${flags.join(' && ')}) }`;
 }
 
-/** The shell that prints the socket tables and, for a run, its exit code once that run has ended. */
+/** The shell that prints the socket tables and, for a run, its exit code once it has ended. */
 export function socketTablesScript(run?: RunRef): string {
   const files = TABLES.map((f) => `cat /proc/net/${f} 2>/dev/null; echo ${SEP}`).join('; ');
-  const exit = run ? `; ${isRun(run.dir, run.token)} && cat ${run.dir}/exit 2>/dev/null` : '';
+  const exit = run ? `; cat ${run.dir}/exit 2>/dev/null` : '';
   return `${files}${exit}; true`;
 }
 
@@ -69,7 +68,7 @@ export function waitInNodeScript(want: SocketWait, run: RunRef, seconds: number)
   if (!awk) return socketTablesScript(run);
   const tables = TABLES.map((f) => `/proc/net/${f}`).join(' ');
   const loop = pollLoop(seconds, [
-    `[ -e ${run.dir}/exit ] && ${isRun(run.dir, run.token)} && break`,
+    `[ -e ${run.dir}/exit ] && break`,
     `awk -v u=${shellQuote(want.unix ?? '')} ${shellQuote(awk)} ${tables} 2>/dev/null && break`,
   ]);
   return [...loop, socketTablesScript(run)].join('\n');

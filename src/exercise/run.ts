@@ -27,6 +27,7 @@ import {
   processState,
   programLaunch,
   RUN_DIR,
+  runDirOf,
   runToken,
   signalAndWait,
   waitForExit,
@@ -111,12 +112,13 @@ function startLaunch(running: RunningLab, step: StartStep): LaunchSpec {
  */
 export async function startAndWait(running: RunningLab, step: StartStep, spec = startLaunch(running, step), fresh = false): Promise<void> {
   const node = running.lab.def.programs[step.start]?.node ?? '';
-  if (!fresh) await killProcess(running, spec);
+  // The wrapper ends an earlier run of the same name (and waits until it is gone) before it starts this one.
+  if (fresh) spec.fresh = true;
   const ready = step.ready ?? {};
   // Readiness returns as soon as it holds; the default leaves room for Node to start on a loaded machine.
   const timeoutMs = seconds(ready.timeout, 20);
   const deadline = Date.now() + timeoutMs;
-  const run: RunRef = { dir: `${RUN_DIR}/${spec.name}`, token: spec.token };
+  const run: RunRef = { dir: runDirOf(spec) };
   const want = { ...(ready.tcp !== undefined ? { tcp: ready.tcp } : {}), ...(ready.udp !== undefined ? { udp: ready.udp } : {}), ...(ready.unix !== undefined ? { unix: ready.unix } : {}) };
   const stdoutRe = ready.stdout !== undefined ? new RegExp(ready.stdout, 'm') : undefined;
   // Each wait in the node lasts at most this long, so a stuck engine or node is noticed between them.
