@@ -22,6 +22,8 @@ export interface Observations {
   /** Submission files (answer files) by name: their text, or undefined when missing. */
   files: Record<string, string | undefined>;
   steps: StepRecord[];
+  /** The folder this run's pcaps and outputs went to (its own; see claimRunFolder), when it kept any. */
+  artifactsDir?: string;
 }
 
 export interface ProgramObservation {

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { claimRunFolder } from './artifacts.js';
 import { join, resolve } from 'node:path';
 import { errorMessage, StepError } from '../errors.js';
 import type { CaptureStep, CheckDef, CommandStep, ProbeKind, ProbeStep, StartStep, StepDef, WaitStep } from '../lab/model.js';
@@ -36,7 +37,11 @@ import {
 } from './programs.js';
 
 export interface ExerciseOptions {
-  /** Folder for pcaps and program outputs of this run; nothing is written when absent. */
+  /**
+   * Folder for pcaps and program outputs of this run; nothing is written when absent. Each run gets a folder
+   * of its own: when this one exists already, the run writes to `<it>-2` (see claimRunFolder), and says where
+   * in `Observations.artifactsDir`.
+   */
   artifactsDir?: string;
   onStep?: (line: string) => void;
   /** Programs that could not be compiled: their steps fail with this message instead of running. */
@@ -181,6 +186,8 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
   const def = running.lab.def;
   const obs = initialObservations(running);
   const filesDir = opts.filesDir ?? running.lab.dir;
+  const artifactsDir = opts.artifactsDir !== undefined ? claimRunFolder(opts.artifactsDir) : undefined;
+  if (artifactsDir !== undefined) obs.artifactsDir = artifactsDir;
   for (const f of def.submission?.files ?? []) {
     try {
       obs.files[f] = readFileSync(resolve(filesDir, f), 'utf8').slice(0, 64 * 1024);
@@ -201,7 +208,7 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
       obs.steps.push({ index, description, status, durationMs: Date.now() - started, ...(message ? { message } : {}) });
     };
     try {
-      await runStep(running, step, { obs, captures, background, opts, filesDir, artifactsDir: opts.artifactsDir });
+      await runStep(running, step, { obs, captures, background, opts, filesDir, artifactsDir });
       record('ok');
     } catch (e) {
       // Anything a step runs into is the step's failure; the engine's own failures surface where they recur.
@@ -223,7 +230,7 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
   await Promise.all([...nodesCaptured].map((node) => settle(running, node).catch(() => undefined)));
   // Once the connections have settled: the captures, and (at the same time, from the nodes rather than the
   // observers) what the background programs printed. They keep running; lab grade removes the instance.
-  const capturesDone = Promise.all([...captures.values()].map((c) => finishCapture(running, c, obs, opts.artifactsDir)));
+  const capturesDone = Promise.all([...captures.values()].map((c) => finishCapture(running, c, obs, artifactsDir)));
   await Promise.all([
     capturesDone,
     ...[...background].map(async ([name, b]) => {
@@ -242,11 +249,10 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
       };
     }),
   ]);
-  if (opts.artifactsDir) {
-    mkdirSync(opts.artifactsDir, { recursive: true });
+  if (artifactsDir) {
     for (const [name, p] of Object.entries(obs.programs)) {
-      writeFileSync(join(opts.artifactsDir, `${name}.stdout`), p.stdout);
-      writeFileSync(join(opts.artifactsDir, `${name}.stderr`), p.stderr);
+      writeFileSync(join(artifactsDir, `${name}.stdout`), p.stdout);
+      writeFileSync(join(artifactsDir, `${name}.stderr`), p.stderr);
     }
   }
   return obs;
@@ -457,7 +463,6 @@ async function finishCapture(running: RunningLab, c: CaptureHandle, obs: Observa
     const { data, dropped } = await stopCapture(running, c);
     let file: string | undefined;
     if (artifactsDir) {
-      mkdirSync(artifactsDir, { recursive: true });
       file = join(artifactsDir, `${c.name}.pcap`);
       writeFileSync(file, data);
     }

@@ -1,0 +1,67 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { removeInstance } from '../../src/deploy/down.js';
+import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import { lab, ROOT, uniqueInstance } from '../helpers/cli.js';
+
+const runtime = await DockerRuntime.connect();
+const instance = uniqueInstance('rc');
+const results = mkdtempSync(join(tmpdir(), 'toplab-recheck-'));
+
+interface Report {
+  status: string;
+  score: number;
+  maxScore: number;
+  artifactsDir?: string;
+  checks: { id: string; status: string; message: string }[];
+}
+
+describe('lab check run again and again on one instance', () => {
+  afterAll(async () => {
+    await removeInstance(runtime, 'udp-echo', instance);
+    rmSync(results, { recursive: true, force: true });
+  });
+
+  it('gives the unmodified reference full marks every time, each run in its own results folder', async () => {
+    const seen: string[] = [];
+    const folders = new Set<string>();
+    for (let i = 0; i < 8; i++) {
+      const r = await lab(['check', 'udp-echo', '--instance', instance, '--format', 'json', '--results', results], { timeoutMs: 180_000 });
+      const report = JSON.parse(r.stdout) as Report;
+      seen.push(`run ${i + 1}: ${report.status} ${report.score}/${report.maxScore} ${report.checks.filter((c) => c.status !== 'passed').map((c) => `${c.id}: ${c.message}`).join('; ')}`);
+      if (report.artifactsDir) folders.add(report.artifactsDir);
+    }
+    expect(seen.filter((s) => !/passed 10\/10 $/.test(s)), seen.join('\n')).toEqual([]);
+    expect(folders.size).toBe(8);
+  }, 900_000);
+
+  it('gives two grades at once of submissions whose folders share a last name their own artifacts', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'toplab-same-name-'));
+    try {
+      for (const who of ['a', 'b']) {
+        const dir = join(work, who, 'submission');
+        mkdirSync(dir, { recursive: true });
+        cpSync(join(ROOT, 'labs/udp-echo/server.ts'), join(dir, 'server.ts'));
+        // Student b's client says who it is first: its output must show up in b's folder only.
+        const client = readFileSync(join(ROOT, 'labs/udp-echo/client.ts'), 'utf8');
+        writeFileSync(join(dir, 'client.ts'), who === 'b' ? `console.log('this is b');\n${client}` : client);
+      }
+      const [a, b] = await Promise.all(
+        ['a', 'b'].map(async (who) => {
+          const r = await lab(['grade', 'udp-echo', '--submission', join(work, who, 'submission'), '--format', 'json', '--results', results], { timeoutMs: 180_000 });
+          return JSON.parse(r.stdout) as Report;
+        }),
+      );
+      expect(a?.artifactsDir).toBeDefined();
+      expect(b?.artifactsDir).toBeDefined();
+      expect(a?.artifactsDir).not.toBe(b?.artifactsDir);
+      expect(readFileSync(join(a?.artifactsDir ?? '', 'client.stdout'), 'utf8')).toBe('one\ntwo\nthree\n');
+      expect(readFileSync(join(b?.artifactsDir ?? '', 'client.stdout'), 'utf8')).toMatch(/^this is b\n/);
+      expect(a?.score).toBe(10);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
