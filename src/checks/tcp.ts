@@ -18,14 +18,6 @@ export function flagString(p: TcpPacket): string {
   return f.ack ? (s === '' ? '.' : s + '.') : s || 'none';
 }
 
-/** Same connection: the two endpoints match in either direction. */
-export function sameConnection(a: TcpPacket, b: TcpPacket): boolean {
-  return (
-    (a.ip.src === b.ip.src && a.tcp.srcPort === b.tcp.srcPort && a.ip.dst === b.ip.dst && a.tcp.dstPort === b.tcp.dstPort) ||
-    (a.ip.src === b.ip.dst && a.tcp.srcPort === b.tcp.dstPort && a.ip.dst === b.ip.src && a.tcp.dstPort === b.tcp.srcPort)
-  );
-}
-
 /** Packets seen twice in one capture (`-i any` may record a frame on more than one interface) are kept once. */
 export function dedupe(packets: TcpPacket[]): TcpPacket[] {
   const seen = new Set<string>();
@@ -37,18 +29,43 @@ export function dedupe(packets: TcpPacket[]): TcpPacket[] {
   });
 }
 
-/** Splits packets into connections (by their two endpoints), in order of each connection's first packet. */
+/** The 4-tuple of a packet, the same in both directions. */
+function fourTuple(p: TcpPacket): string {
+  const a = `${p.ip.src}:${p.tcp.srcPort}`;
+  const b = `${p.ip.dst}:${p.tcp.dstPort}`;
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+/**
+ * Splits packets into connections, in order of each connection's first packet. A connection is a 4-tuple and
+ * its SYN (RFC 9293 3.4): a SYN with a new ISN on a 4-tuple already seen begins a new connection (a client that
+ * reuses its port, a server's TIME_WAIT taking a new SYN); a retransmitted SYN (same ISN) does not. Packets of
+ * a connection whose SYN the capture missed form one connection until the next SYN.
+ */
 export function connections(packets: TcpPacket[]): TcpPacket[][] {
-  const out = new Map<string, TcpPacket[]>();
+  const current = new Map<string, { isn: number | undefined; opener: string | undefined; ended: boolean; list: TcpPacket[] }>();
+  const out: TcpPacket[][] = [];
   for (const p of packets) {
-    const a = `${p.ip.src}:${p.tcp.srcPort}`;
-    const b = `${p.ip.dst}:${p.tcp.dstPort}`;
-    const key = a < b ? `${a}|${b}` : `${b}|${a}`;
-    const list = out.get(key);
-    if (list) list.push(p);
-    else out.set(key, [p]);
+    const key = fourTuple(p);
+    const from = `${p.ip.src}:${p.tcp.srcPort}`;
+    let conn = current.get(key);
+    const opening = p.tcp.flags.syn && !p.tcp.flags.ack;
+    // A SYN from the other side of a connection still opening is a simultaneous open, not a new connection.
+    if (opening && conn && (conn.opener === undefined || (conn.opener === from ? conn.isn !== p.tcp.seq : conn.ended))) conn = undefined;
+    if (!conn) {
+      conn = { isn: opening ? p.tcp.seq : undefined, opener: opening ? from : undefined, ended: false, list: [] };
+      current.set(key, conn);
+      out.push(conn.list);
+    }
+    conn.list.push(p);
+    if (p.tcp.flags.fin || p.tcp.flags.rst) conn.ended = true;
   }
-  return [...out.values()];
+  return out;
+}
+
+/** The connection (see connections) a packet belongs to, among `packets`. */
+export function connectionOf(packets: TcpPacket[], p: TcpPacket): TcpPacket[] {
+  return connections(packets).find((c) => c.includes(p)) ?? [p];
 }
 
 /** The bytes one side sent on a connection, reassembled by sequence number; retransmissions count once. */
