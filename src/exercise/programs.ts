@@ -247,8 +247,14 @@ export async function waitForExit(running: RunningLab, spec: Pick<LaunchSpec, 'c
   }
 }
 
-/** Waits, bounded, until a running process has printed a line matching `re`; returns whether it did. */
-export async function waitForOutput(running: RunningLab, spec: LaunchSpec, re: RegExp, timeoutMs: number): Promise<boolean> {
+/**
+ * How a wait for output ended: the line came, the process ended without printing it (with what it had
+ * printed and its exit code), or the time ran out.
+ */
+export type OutputWait = { outcome: 'matched' } | { outcome: 'exited'; state: ProcessState } | { outcome: 'timeout'; state: ProcessState };
+
+/** Waits, bounded, until a running process has printed a line matching `re`, or has ended without it. */
+export async function waitForOutput(running: RunningLab, spec: LaunchSpec, re: RegExp, timeoutMs: number): Promise<OutputWait> {
   const deadline = Date.now() + timeoutMs;
   let inNode = true;
   for (;;) {
@@ -260,16 +266,17 @@ export async function waitForOutput(running: RunningLab, spec: LaunchSpec, re: R
       if (said.includes('@@unreadable')) inNode = false;
       // grep saw it: decide with the real expression on the output that came with it, without another exec.
       if (said.startsWith('@@matched\n')) {
-        if (re.test(said.slice('@@matched\n'.length))) return true;
+        if (re.test(said.slice('@@matched\n'.length))) return { outcome: 'matched' };
         inNode = false; // grep and JavaScript read this pattern differently: poll from here
       }
     } else {
       await new Promise((res) => setTimeout(res, 150));
     }
     const st = await processState(running, spec, 256 * 1024);
-    if (re.test(st.stdout)) return true;
+    if (re.test(st.stdout)) return { outcome: 'matched' };
     // It has ended without printing it: it never will.
-    if (Date.now() >= deadline || st.exitCode !== undefined) return false;
+    if (st.exitCode !== undefined) return { outcome: 'exited', state: st };
+    if (Date.now() >= deadline) return { outcome: 'timeout', state: st };
     if (!said && inNode) await new Promise((res) => setTimeout(res, 200));
   }
 }

@@ -34,7 +34,9 @@ import {
   waitForExit,
   waitForOutput,
   type LaunchSpec,
+  type ProcessState,
 } from './programs.js';
+import { relevantLines } from './output-lines.js';
 
 export interface ExerciseOptions {
   /**
@@ -152,8 +154,8 @@ export async function startAndWait(running: RunningLab, step: StartStep, spec = 
     if (r) result = await verdict(r.stdout.toString());
   }
   if (result === 'ready') return;
-  const st = await processState(running, spec, 4096).catch(() => undefined);
-  const tail = lastLines(st?.stderr || st?.stdout || '', 8);
+  const st = await processState(running, spec, 64 * 1024).catch(() => undefined);
+  const tail = st ? said(st) : '';
   const wanted = [
     ready.tcp !== undefined ? `a TCP socket listening on port ${ready.tcp}` : '',
     ready.udp !== undefined ? `a UDP socket bound to port ${ready.udp}` : '',
@@ -161,13 +163,15 @@ export async function startAndWait(running: RunningLab, step: StartStep, spec = 
     stdoutRe ? `a line of output matching /${ready.stdout}/` : '',
   ].filter(Boolean);
   if (result?.startsWith('exited:')) {
-    throw new StepError(`${spec.name} exited with code ${result.slice(7)} before it was ready${wanted.length ? ` (${wanted.join(', ')} in node ${node})` : ''}` + (tail ? `; its output ends:\n${tail}` : ''));
+    throw new StepError(`${spec.name} exited with code ${result.slice(7)} before it was ready${wanted.length ? ` (${wanted.join(', ')} in node ${node})` : ''}` + tail);
   }
-  throw new StepError(`${spec.name} was not ready after ${timeoutMs / 1000}s: there was still no ${wanted.map((w) => w.replace(/^an? /, '')).join(' and ') || 'start'} in node ${node}` + (tail ? `; its output ends:\n${tail}` : ''));
+  throw new StepError(`${spec.name} was not ready after ${timeoutMs / 1000}s: there was still no ${wanted.map((w) => w.replace(/^an? /, '')).join(' and ') || 'start'} in node ${node}` + tail);
 }
 
-function lastLines(s: string, n: number): string {
-  return s.trimEnd().split('\n').slice(-n).map((l) => '    ' + l).join('\n');
+/** `; it printed:` and the lines of its output that say what went wrong (stderr first), or nothing. */
+function said(st: Pick<ProcessState, 'stdout' | 'stderr'>): string {
+  const lines = relevantLines(st.stderr.trim() ? st.stderr : st.stdout, 6);
+  return lines.length > 0 ? `; it printed:\n${lines.map((l) => '    ' + l).join('\n')}` : '';
 }
 
 interface Background {
@@ -449,8 +453,12 @@ async function waitStep(running: RunningLab, w: WaitStep['wait'], ctx: StepConte
       return;
     }
     const re = new RegExp(w.matches ?? '', 'm');
-    if (!(await waitForOutput(running, b.spec, re, timeoutMs))) throw new StepError(`${name} printed nothing matching /${w.matches ?? ''}/ within ${timeoutMs / 1000}s`);
-    return;
+    const r = await waitForOutput(running, b.spec, re, timeoutMs);
+    if (r.outcome === 'matched') return;
+    const what = `a line matching /${w.matches ?? ''}/`;
+    // It ended: say so (and what it said), rather than that the time ran out.
+    if (r.outcome === 'exited') throw new StepError(`${name} exited with code ${r.state.exitCode ?? '?'} without printing ${what}${said(r.state)}`);
+    throw new StepError(`${name} printed nothing matching /${w.matches ?? ''}/ within ${timeoutMs / 1000}s (it was still running)${said(r.state)}`);
   }
   const node = w.node ?? '';
   const container = containerOf(running, node);
