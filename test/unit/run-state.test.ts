@@ -26,12 +26,13 @@ const running = localLab();
 let n = 0;
 const launched: LaunchSpec[] = [];
 afterAll(async () => {
+  // Ends what the tests left running (each by its own run directory), then removes their files.
   for (const s of launched) {
     const st = await processState(running, s);
     if (st.pid !== undefined && st.exitCode === undefined) await signalAndWait(running, s, 'KILL', 5000);
   }
   rmSync(work, { recursive: true, force: true });
-});
+}, 30_000);
 
 function spec(argv: string[], hooksOn: string, runDir = join(work, `runs-${n++}`)): LaunchSpec {
   const s: LaunchSpec = { name: 'client', container: 'local', runDir, argv, token: runToken(), env: { PATH: `${hooks}:/usr/sbin:/usr/bin:/sbin:/bin`, TOPLAB_HOOKS: hooksOn } };
@@ -50,7 +51,7 @@ describe('a run never sees an earlier run of the same name', () => {
     expect((await processState(running, next)).exitCode).toBeUndefined();
     expect(await waitForExit(running, next, 10_000)).toBe(true);
     expect((await processState(running, next)).exitCode).toBe(0);
-  });
+  }, 30_000);
 
   it('does not let the earlier run of a restarted program write its end into the new run', async () => {
     // A server from the previous check still runs; the next check starts it again. Its wrapper writes its end
@@ -67,5 +68,5 @@ describe('a run never sees an earlier run of the same name', () => {
     expect(st.pid).toBeGreaterThan(0);
     // And the earlier run was ended before this one started (its server would hold the port).
     expect(() => process.kill(earlierPid, 0)).toThrow(/ESRCH/);
-  });
+  }, 30_000);
 });
