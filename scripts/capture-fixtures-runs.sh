@@ -4,6 +4,11 @@
 #   tcp-port-reuse.pcap      two connections from one client port to one server port: the first closed with
 #                            FIN both ways, the second (a new SYN, a new ISN) ended by the client's RST
 #   udp-echo-extra-byte.pcap a UDP echo server that answers each datagram with one byte more (a newline)
+# and two socket tables of the client (test/fixtures/sockets), one run apart:
+#   client-before-run-proc-net-tcp.txt  /proc/net/tcp and tcp6 after a first connection (port 20203) closed
+#                                       by the client: it waits in TIME_WAIT
+#   client-after-run-ss.txt             the probe's `ss -tanp; ss -uanp; ss -xanp` a moment later, while a
+#                                       second connection (port 20204) is held open
 #
 #   scripts/capture-fixtures-runs.sh [image]        image defaults to the lab image (node bin/lab.js image build)
 #
@@ -62,6 +67,19 @@ switch (cmd) {
     setTimeout(() => process.exit(1), 5000);
     break;
   }
+  case 'once': { // connect from a port, send a line, close first (the client's side then waits in TIME_WAIT)
+    const s = net.connect({ host: args[0], port: 9000, localPort: Number(args[1]) }, () => s.write('hello\n'));
+    s.once('data', () => s.end());
+    s.on('close', () => process.exit(0));
+    setTimeout(() => process.exit(1), 5000);
+    break;
+  }
+  case 'hold': {
+    const s = net.connect({ host: args[0], port: 9000, localPort: Number(args[1]) });
+    s.resume();
+    setInterval(() => {}, 1 << 30);
+    break;
+  }
   case 'udp': {
     const s = dgram.createSocket('udp4');
     let n = 0;
@@ -93,4 +111,11 @@ capture() { # name filter command...
 }
 capture tcp-port-reuse 'tcp port 9000' node /fx/peer.cjs reuse "$SRV4"
 capture udp-echo-extra-byte 'udp port 9002' node /fx/peer.cjs udp "$SRV4"
-echo "wrote $OUT/tcp-port-reuse.pcap and $OUT/udp-echo-extra-byte.pcap" >&2
+SOCK=${TOPLAB_FIXTURE_OUT:-$ROOT/test/fixtures}/sockets
+mkdir -p "$SOCK"
+docker exec "$CLI" node /fx/peer.cjs once "$SRV4" 20203
+docker exec "$CLI" sh -c 'cat /proc/net/tcp; echo @@; cat /proc/net/tcp6' >"$SOCK/client-before-run-proc-net-tcp.txt"
+docker exec -d "$CLI" node /fx/peer.cjs hold "$SRV4" 20204
+retry 50 docker exec "$CLI" sh -c 'ss -tn | grep -q ":20204 "'
+docker exec "$CLI" sh -c 'ss -tanp; echo @@; ss -uanp; echo @@; ss -xanp' >"$SOCK/client-after-run-ss.txt"
+echo "wrote $OUT/tcp-port-reuse.pcap, $OUT/udp-echo-extra-byte.pcap and two tables in $SOCK" >&2

@@ -23,11 +23,27 @@ function stateMatches(s: SocketEntry, want: string): boolean {
   return have === want;
 }
 
-/** A socket in a node's table: by port (local or peer) or unix path, in a state, optionally owned by a program, to a peer. */
+/**
+ * A socket in a node's table: by port (local or peer) or unix path, in a state, optionally owned by a program,
+ * to a peer. Only this run's sockets count: a failure says so when an earlier run's socket on the port (a
+ * previous check's TIME_WAIT) was left out.
+ */
 export function checkSocket(spec: SocketCheck, obs: Observations): Verdict {
   const probe = probeOf(obs, spec.probe, spec.node, 'sockets');
   if (isVerdict(probe)) return probe;
-  const sockets = probe.sockets ?? [];
+  const v = judgeSocket(spec, obs, probe.sockets ?? []);
+  const port = spec.tcp ?? spec.udp;
+  const left = spec.tcp !== undefined ? (probe.earlier ?? []).filter((s) => s.localPort === port || s.peerPort === port) : [];
+  if (v.passed || left.length === 0) return v;
+  const states = [...new Set(left.map((s) => normaliseState(s.state)))].join(', ');
+  return {
+    ...v,
+    message: `${v.message} (${left.length} TCP socket(s) on port ${port} in ${states}, left by an earlier run before this one began, were not counted.)`,
+    evidence: [...(v.evidence ?? []), ...left.slice(0, 2).map((s) => `earlier run: ${describeSocket(s)}`)],
+  };
+}
+
+function judgeSocket(spec: SocketCheck, obs: Observations, sockets: SocketEntry[]): Verdict {
   const proto = spec.tcp !== undefined ? 'tcp' : spec.udp !== undefined ? 'udp' : 'unix';
   const port = spec.tcp ?? spec.udp;
   const want = normaliseState(spec.state ?? (proto === 'udp' ? 'UNCONN' : 'LISTEN'));

@@ -59,7 +59,13 @@ export interface ProbeObservation {
   kind: ProbeKind;
   raw: string;
   error?: string;
+  /** This run's sockets: without Docker's DNS listener and without what earlier runs left (see `earlier`). */
   sockets?: SocketEntry[];
+  /**
+   * TCP connections an earlier run left in the table (their 4-tuple was there before this run began and no
+   * SYN of this run opened it again: a previous check's TIME_WAIT). Not evidence about this run.
+   */
+  earlier?: SocketEntry[];
   interfaces?: InterfaceInfo[];
   routes?: RouteEntry[];
   lsof?: LsofEntry[];

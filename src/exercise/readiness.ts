@@ -1,5 +1,6 @@
 import { parseProcNet, parseProcNetUnix } from '../observe/sockets.js';
 import type { SocketEntry } from '../observe/types.js';
+import { isEngineDns } from './socket-scope.js';
 import { pollLoop, shellQuote } from '../util/shell.js';
 
 /**
@@ -24,6 +25,9 @@ export interface RunRef {
 const TABLES = ['tcp', 'tcp6', 'udp', 'udp6', 'unix'] as const;
 const SEP = '@@';
 
+/** Docker's DNS listener, 127.0.0.11, as /proc/net/tcp prints it (little-endian): never a program's socket. */
+const DNS_HEX = '/^0B00007F:/';
+
 function hexPort(port: number): string {
   return port.toString(16).toUpperCase().padStart(4, '0');
 }
@@ -37,11 +41,11 @@ export function socketsAwk(want: SocketWait): string | undefined {
   const rules: string[] = [];
   const flags: string[] = [];
   if (want.tcp !== undefined) {
-    rules.push(`FILENAME ~ /tcp6?$/ && $4 == "0A" && $2 ~ /:${hexPort(want.tcp)}$/ { t = 1 }`);
+    rules.push(`FILENAME ~ /tcp6?$/ && $4 == "0A" && $2 ~ /:${hexPort(want.tcp)}$/ && $2 !~ ${DNS_HEX} { t = 1 }`);
     flags.push('t');
   }
   if (want.udp !== undefined) {
-    rules.push(`FILENAME ~ /udp6?$/ && $4 == "07" && $2 ~ /:${hexPort(want.udp)}$/ { d = 1 }`);
+    rules.push(`FILENAME ~ /udp6?$/ && $4 == "07" && $2 ~ /:${hexPort(want.udp)}$/ && $2 !~ ${DNS_HEX} { d = 1 }`);
     flags.push('d');
   }
   if (want.unix !== undefined) {
@@ -77,6 +81,6 @@ export function waitInNodeScript(want: SocketWait, run: RunRef, seconds: number)
 /** Reads what socketTablesScript printed. */
 export function parseSocketTables(stdout: string): { sockets: SocketEntry[]; exited?: string } {
   const [tcp = '', tcp6 = '', udp = '', udp6 = '', unix = '', exit = ''] = stdout.split(`${SEP}\n`);
-  const sockets = [...parseProcNet(tcp, 'tcp', 4), ...parseProcNet(tcp6, 'tcp', 6), ...parseProcNet(udp, 'udp', 4), ...parseProcNet(udp6, 'udp', 6), ...parseProcNetUnix(unix)];
+  const sockets = [...parseProcNet(tcp, 'tcp', 4), ...parseProcNet(tcp6, 'tcp', 6), ...parseProcNet(udp, 'udp', 4), ...parseProcNet(udp6, 'udp', 6), ...parseProcNetUnix(unix)].filter((s) => !isEngineDns(s));
   return exit.trim() !== '' ? { sockets, exited: exit.trim() } : { sockets };
 }

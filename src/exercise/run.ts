@@ -37,6 +37,7 @@ import {
   type ProcessState,
 } from './programs.js';
 import { relevantLines } from './output-lines.js';
+import { BASELINE_SCRIPT, openedInCaptures, parseBaseline, parseSocketsProbe, scopeSockets, SOCKETS_PROBE } from './socket-scope.js';
 
 export interface ExerciseOptions {
   /**
@@ -204,6 +205,14 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
   // Observers take as long to start as a node (~1 s here): start those the run will need now, alongside the
   // first steps, instead of when a capture or probe step gets to them. A failure shows again at that step.
   for (const node of observerNodes(def.exercise, def.checks)) ensureObserver(running, node).catch(() => undefined);
+  // What the socket tables hold before the run: what is still there at a probe was left by an earlier run.
+  const baselines = new Map<string, Map<string, string>>();
+  await Promise.all(
+    socketProbeNodes(def.exercise, def.checks).map(async (node) => {
+      const r = await running.runtime.exec(containerOf(running, node), ['sh', '-c', BASELINE_SCRIPT], { timeoutMs: 15_000 }).catch(() => undefined);
+      if (r && !r.timedOut && r.exitCode === 0) baselines.set(node, parseBaseline(r.stdout.toString('utf8')));
+    }),
+  );
   for (const [index, step] of def.exercise.entries()) {
     const started = Date.now();
     const description = describeStep(step);
@@ -253,6 +262,13 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
       };
     }),
   ]);
+  const opened = openedInCaptures(Object.values(obs.captures).map((c) => c.packets));
+  for (const p of Object.values(obs.probes)) {
+    if (p.kind !== 'sockets' || !p.sockets) continue;
+    const scoped = scopeSockets(p.sockets, baselines.get(p.node), opened);
+    p.sockets = scoped.sockets;
+    if (scoped.earlier.length > 0) p.earlier = scoped.earlier;
+  }
   if (artifactsDir) {
     for (const [name, p] of Object.entries(obs.programs)) {
       writeFileSync(join(artifactsDir, `${name}.stdout`), p.stdout);
@@ -287,6 +303,14 @@ export function observerNodes(steps: StepDef[], checks: CheckDef[]): string[] {
     else if ('command' in step && step.command.privileged === true) nodes.add(step.command.node);
   }
   for (const [, node] of endProbes(checks)) nodes.add(node);
+  return [...nodes];
+}
+
+/** The nodes whose socket table a probe step or an end-of-run probe reads. */
+function socketProbeNodes(steps: StepDef[], checks: CheckDef[]): string[] {
+  const nodes = new Set<string>();
+  for (const step of steps) if ('probe' in step && (step.probe.kind ?? 'sockets') === 'sockets') nodes.add(step.probe.node);
+  for (const [kind, node] of endProbes(checks)) if (kind === 'sockets') nodes.add(node);
   return [...nodes];
 }
 
@@ -500,7 +524,7 @@ export async function probe(running: RunningLab, p: ProbeStep['probe']): Promise
     let cmd: string;
     switch (kind) {
       case 'sockets':
-        cmd = 'ss -tanp; echo @@; ss -uanp; echo @@; ss -xanp';
+        cmd = SOCKETS_PROBE;
         break;
       case 'interfaces':
         cmd = 'ip -d addr';
@@ -523,10 +547,7 @@ export async function probe(running: RunningLab, p: ProbeStep['probe']): Promise
     const r = await observe(running, p.node, ['sh', '-c', cmd], timeoutMs);
     const raw = r.stdout + (r.stderr.trim() ? r.stderr : '');
     base.raw = raw;
-    if (kind === 'sockets') {
-      const [tcp = '', udp = '', unix = ''] = r.stdout.split('@@\n');
-      base.sockets = [...parseSs(tcp, { proto: 'tcp' }), ...parseSs(udp, { proto: 'udp' }), ...parseSs(unix)];
-    }
+    if (kind === 'sockets') base.sockets = parseSocketsProbe(r.stdout);
     else if (kind === 'interfaces') base.interfaces = parseIpAddr(r.stdout);
     else if (kind === 'routes') base.routes = parseIpRoute(r.stdout);
     else if (kind === 'lsof') base.lsof = parseLsof(r.stdout);

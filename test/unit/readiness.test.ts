@@ -47,6 +47,15 @@ describe('readiness in the node', () => {
     expect(socketsAwk({})).toBeUndefined();
   });
 
+  it('never takes Docker\'s DNS listener (127.0.0.11) for the program\'s socket', () => {
+    // In these tables it listens on TCP 0x9D13 (40211) and is bound on UDP 0xDE87 (56967).
+    expect(awkHolds({ tcp: 0x9d13 })).toBe(false);
+    expect(awkHolds({ udp: 0xde87 })).toBe(false);
+    const { sockets } = parseSocketTables(execFileSync('sh', ['-c', waitInNodeScript({}, { dir: join(work, 'none') }, 1).replaceAll('/proc/net/', `${net}/`)]).toString());
+    expect(sockets.some((s) => s.localAddress === '127.0.0.11')).toBe(false);
+    expect(sockets.some((s) => s.localPort === 9000)).toBe(true);
+  });
+
   it('waits a bounded number of rounds, then prints the tables the parser reads', () => {
     // The script as a node runs it, against a missing run directory: no exit, nothing listening on 9999.
     const script = waitInNodeScript({ tcp: 9999 }, { dir: join(work, 'run') }, 1).replaceAll('/proc/net/', `${net}/`);
