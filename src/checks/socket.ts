@@ -80,8 +80,15 @@ function judgeSocket(spec: SocketCheck, obs: Observations, sockets: SocketEntry[
     return { passed: false, message: `${spec.node} has a ${what}, but in ${[...new Set(candidates.map((s) => normaliseState(s.state)))].join(', ')}, not ${want}.`, evidence: evidence(candidates) };
   }
   const hint = want === 'LISTEN' ? ': nothing is listening there. Does the server call listen() on that ' + (proto === 'unix' ? 'path' : 'port') + '?' : want === 'ESTABLISHED' ? ': no connection was open when the table was read.' : '.';
+  // What is there nearest to it: the port over the other IP version, or in the other protocol.
+  const near =
+    proto === 'unix'
+      ? []
+      : sockets.filter((s) => s.proto !== 'unix' && (s.localPort === port || (want !== 'LISTEN' && s.peerPort === port)) && (s.proto !== proto || (spec.family !== undefined && s.family !== spec.family)));
+  const nearest = near[0];
+  const seen = nearest ? ` There is a ${nearest.proto.toUpperCase()}${nearest.family ? ` IPv${nearest.family}` : ''} socket on port ${port} in ${normaliseState(nearest.state)}${nearest.proto === proto ? `, over IPv${nearest.family ?? '?'} rather than IPv${spec.family ?? '?'}` : `: ${proto.toUpperCase()} was expected`}.` : '';
   const others = sockets.filter((s) => s.proto === proto && (proto === 'unix' ? s.path !== undefined : true)).slice(0, 4);
-  return { passed: false, message: `no ${what} in ${want} in ${spec.node}${hint}`, evidence: others.map(describeSocket) };
+  return { passed: false, message: `no ${what} in ${want} in ${spec.node}${hint}${seen}`, evidence: [...near.slice(0, 2), ...others].slice(0, 4).map(describeSocket) };
 }
 
 /** minRecvQ / minSendQ: bytes waiting in the socket's receive buffer (unread) or send buffer (unacknowledged). */
