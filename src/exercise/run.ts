@@ -221,7 +221,7 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
       obs.steps.push({ index, description, status, durationMs: Date.now() - started, ...(message ? { message } : {}) });
     };
     try {
-      await runStep(running, step, { obs, captures, background, opts, filesDir, artifactsDir });
+      await runStep(running, step, { obs, captures, background, opts, filesDir, artifactsDir, baselines });
       record('ok');
     } catch (e) {
       // Anything a step runs into is the step's failure; the engine's own failures surface where they recur.
@@ -306,10 +306,14 @@ export function observerNodes(steps: StepDef[], checks: CheckDef[]): string[] {
   return [...nodes];
 }
 
-/** The nodes whose socket table a probe step or an end-of-run probe reads. */
+/** The nodes whose socket table a probe step, an end-of-run probe or a wait for a connection reads. */
 function socketProbeNodes(steps: StepDef[], checks: CheckDef[]): string[] {
   const nodes = new Set<string>();
-  for (const step of steps) if ('probe' in step && (step.probe.kind ?? 'sockets') === 'sockets') nodes.add(step.probe.node);
+  for (const step of steps) {
+    if ('probe' in step && (step.probe.kind ?? 'sockets') === 'sockets') nodes.add(step.probe.node);
+    // A wait for a connection's state (not a listener) could otherwise be met by an earlier run's connection.
+    if ('wait' in step && step.wait.tcp !== undefined && step.wait.node !== undefined && (step.wait.state ?? 'LISTEN').toUpperCase() !== 'LISTEN') nodes.add(step.wait.node);
+  }
   for (const [kind, node] of endProbes(checks)) if (kind === 'sockets') nodes.add(node);
   return [...nodes];
 }
@@ -338,6 +342,8 @@ interface StepContext {
   opts: ExerciseOptions;
   filesDir: string;
   artifactsDir: string | undefined;
+  /** Node → its TCP connections before the run (4-tuple → state): see socket-scope.ts. */
+  baselines: Map<string, Map<string, string>>;
 }
 
 async function runStep(running: RunningLab, step: StepDef, ctx: StepContext): Promise<void> {
@@ -486,7 +492,8 @@ async function waitStep(running: RunningLab, w: WaitStep['wait'], ctx: StepConte
   }
   const node = w.node ?? '';
   const container = containerOf(running, node);
-  const ok = await retryUntil(async () => ((await procSockets(running, container)).sockets.some((s) => socketMatches(s, w)) ? true : undefined), { timeoutMs, maxIntervalMs: 200 });
+  const baseline = ctx.baselines.get(node);
+  const ok = await retryUntil(async () => (scopeSockets((await procSockets(running, container)).sockets, baseline, new Set()).sockets.some((s) => socketMatches(s, w)) ? true : undefined), { timeoutMs, maxIntervalMs: 200 });
   if (!ok) throw new StepError(`no ${describeWait(w).replace(/^for /, '')} after ${timeoutMs / 1000}s`);
 }
 
