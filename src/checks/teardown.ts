@@ -37,7 +37,7 @@ export function checkTeardown(spec: TeardownCheck, obs: Observations): Verdict {
   }
   if (!firstFin || (rst && rst.index < firstFin.index)) {
     if (rst) return { passed: false, message: `the connection was reset by ${rstBy(rst)} (RST) instead of being closed with FIN: a socket was closed with unread data, or the program crashed.`, evidence: [formatPacket(rst)] };
-    return { passed: false, message: `no FIN at all: ${spec.initiator ?? 'neither side'} closed the connection before the capture ended.`, evidence: conn.slice(-2).map(formatPacket) };
+    return { passed: false, message: `no FIN at all: ${spec.initiator !== undefined ? `${spec.initiator} did not close` : 'neither side closed'} the connection before the capture ended.`, evidence: conn.slice(-2).map(formatPacket) };
   }
   if (mine && !mine.includes(firstFin.ip.src)) {
     return { passed: false, message: `the other side closed first: the first FIN came from ${who(obs, firstFin.ip.src)}, not from ${spec.initiator}.`, evidence: [formatPacket(firstFin)] };

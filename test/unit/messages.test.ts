@@ -48,6 +48,12 @@ describe('a SYN refused with RST is not a connection closed', () => {
   it('does not take a refused SYN for a reset connection', () => {
     expect(checkTeardown({ capture: 'w', port: 9001, reset: 'required' }, obs).passed).toBe(false);
   });
+
+  it('says the side that should close did not (tcp-missing-ack.pcap: no FIN)', () => {
+    const missing = emptyObservations({ server: ['10.77.251.10'], client: ['10.77.251.20'] });
+    missing.captures.w = { node: 'server', packets: decodePcap(readFileSync(join(ROOT, 'test/fixtures/pcap/tcp-missing-ack.pcap'))) };
+    expect(checkTeardown({ capture: 'w', initiator: 'client' }, missing).message).toBe('no FIN at all: client did not close the connection before the capture ended.');
+  });
 });
 
 describe('a wait for output that ends because the program ended', () => {
