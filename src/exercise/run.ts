@@ -206,9 +206,10 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
   // first steps, instead of when a capture or probe step gets to them. A failure shows again at that step.
   for (const node of observerNodes(def.exercise, def.checks)) ensureObserver(running, node).catch(() => undefined);
   // What the socket tables hold before the run: what is still there at a probe was left by an earlier run.
+  // A new instance has had no earlier run.
   const baselines = new Map<string, Map<string, string>>();
   await Promise.all(
-    socketProbeNodes(def.exercise, def.checks).map(async (node) => {
+    (opts.fresh === true ? [] : socketProbeNodes(def.exercise, def.checks)).map(async (node) => {
       const r = await running.runtime.exec(containerOf(running, node), ['sh', '-c', BASELINE_SCRIPT], { timeoutMs: 15_000 }).catch(() => undefined);
       if (r && !r.timedOut && r.exitCode === 0) baselines.set(node, parseBaseline(r.stdout.toString('utf8')));
     }),
