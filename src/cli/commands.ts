@@ -25,17 +25,17 @@ import { renderTerminal, useColor } from '../report/terminal.js';
 import { parse, writeOutput } from './args.js';
 import { onInterrupt } from './interrupt.js';
 
-const progress = (line: string): void => {
+export const progress = (line: string): void => {
   process.stderr.write(`› ${line}\n`);
 };
 
-async function engine(): Promise<DockerRuntime> {
+export async function engine(): Promise<DockerRuntime> {
   const runtime = await DockerRuntime.connect();
   await runtime.ping();
   return runtime;
 }
 
-async function image(runtime: DockerRuntime, opts: { builder?: LabImageBuilder; force?: boolean } = {}): Promise<string> {
+export async function image(runtime: DockerRuntime, opts: { builder?: LabImageBuilder; force?: boolean } = {}): Promise<string> {
   try {
     const r = await ensureLabImage(runtime.docker, { ...opts, onProgress: progress });
     if (r.built) progress(`built the lab image ${r.tag} in ${r.seconds.toFixed(0)}s`);
@@ -132,6 +132,12 @@ export async function runCommand(command: string, args: string[]): Promise<numbe
       return grade(args);
     case 'image':
       return imageCommand(args);
+    case 'selftest':
+      return (await import('./selftest.js')).selftestCommand(args);
+    case 'new':
+      return (await import('./new-lab.js')).newLabCommand(args);
+    case 'ladder':
+      return (await import('./ladder.js')).ladderCommand(args);
     default:
       throw new UsageError(`unknown command '${command}'`, { hint: 'run `lab help` for the commands' });
   }
