@@ -1,0 +1,198 @@
+// Ladders drawn from the real captures in test/fixtures/pcap (made by scripts/capture-fixtures.sh): the states
+// after each segment follow RFC 9293's state machine, numbers count from each side's ISN.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildLadder, conversations, type Ladder } from '../../src/observe/ladder.js';
+import { decodePcap } from '../../src/observe/pcap.js';
+import { renderLadderMermaid, renderLadderText, unicodeTerminal } from '../../src/report/ladder.js';
+import { ROOT } from '../helpers/cli.js';
+
+const packets = (name: string) => decodePcap(readFileSync(join(ROOT, 'test/fixtures/pcap', name)));
+const CLIENT = '10.77.251.20';
+const SERVER = '10.77.251.10';
+
+function ladderOf(name: string, opts: { maxArrows?: number } = {}): Ladder {
+  const p = packets(name);
+  const c = conversations(p)[0];
+  if (!c) throw new Error(`${name}: no conversation`);
+  const l = buildLadder(p, c.a, c.b, { protocol: c.protocol, ...opts });
+  if (!l) throw new Error(`${name}: no ladder`);
+  return l;
+}
+
+/** Each arrow as `from flags: stateA/stateB`. */
+const walk = (l: Ladder): string[] => l.arrows.map((x) => `${x.from} ${x.label}: ${x.states?.a ?? ''}/${x.states?.b ?? ''}`);
+
+describe('TCP ladders', () => {
+  it('a handshake, data both ways and a close started by the client (tcp-echo-eth)', () => {
+    const l = ladderOf('tcp-echo-eth.pcap');
+    expect(l.a).toEqual({ address: CLIENT, port: 20101 });
+    expect(l.b).toEqual({ address: SERVER, port: 9000 });
+    expect(l.initial).toEqual({ a: 'CLOSED', b: 'LISTEN' });
+    expect(walk(l)).toEqual([
+      'a SYN: SYN-SENT/SYN-RECEIVED',
+      'b SYN, ACK: ESTABLISHED/SYN-RECEIVED',
+      'a ACK: ESTABLISHED/ESTABLISHED',
+      'a PSH, ACK: ESTABLISHED/ESTABLISHED',
+      'b ACK: ESTABLISHED/ESTABLISHED',
+      'b PSH, ACK: ESTABLISHED/ESTABLISHED',
+      'a ACK: ESTABLISHED/ESTABLISHED',
+      'a FIN, ACK: FIN-WAIT-1/CLOSE-WAIT',
+      // The server's FIN also acknowledges the client's: FIN-WAIT-1 goes straight to TIME-WAIT.
+      'b FIN, ACK: TIME-WAIT/LAST-ACK',
+      'a ACK: TIME-WAIT/CLOSED',
+    ]);
+    // Relative numbers, as Wireshark shows them; absolute ones as on the wire (tcpdump -S).
+    expect(l.arrows.map((x) => [x.seq, x.ack, x.length])).toEqual([
+      [0, undefined, 0], [0, 1, 0], [1, 1, 0], [1, 1, 13], [1, 14, 0], [1, 14, 13], [14, 14, 0], [14, 14, 0], [14, 15, 0], [15, 15, 0],
+    ]);
+    expect(l.isn).toEqual({ a: 458592105, b: 1580848366 });
+    expect(l.arrows[1]).toMatchObject({ seqAbsolute: 1580848366, ackAbsolute: 458592106 });
+    expect(l.arrows.flatMap((x) => x.notes)).toEqual([]);
+    expect(l.arrows.map((x) => x.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('is the same ladder from -i any (Linux cooked v2) as from eth0', () => {
+    expect(walk(ladderOf('tcp-echo-any-sll2.pcap'))).toEqual(walk(ladderOf('tcp-echo-eth.pcap')));
+    expect(walk(ladderOf('tcp-echo-any-sll.pcap'))).toEqual(walk(ladderOf('tcp-echo-eth.pcap')));
+  });
+
+  it('keeps the client on the left and the names given, whichever endpoint is asked first', () => {
+    const l = buildLadder(packets('tcp-echo-eth.pcap'), { address: SERVER, port: 9000, name: 'server' }, { address: CLIENT, name: 'client' });
+    expect(l?.a).toEqual({ address: CLIENT, port: 20101, name: 'client' });
+    expect(l?.b).toEqual({ address: SERVER, port: 9000, name: 'server' });
+    expect(buildLadder(packets('tcp-echo-eth.pcap'), { address: SERVER, port: 9001 }, { address: CLIENT })).toBeUndefined();
+  });
+
+  it('a SYN to a closed port: nothing listens, RST+ACK, both CLOSED (tcp-closed-port)', () => {
+    const l = ladderOf('tcp-closed-port.pcap');
+    expect(l.initial).toEqual({ a: 'CLOSED', b: 'CLOSED' });
+    expect(walk(l)).toEqual(['a SYN: SYN-SENT/CLOSED', 'b RST, ACK: CLOSED/CLOSED']);
+    expect(l.arrows[1]?.ack).toBe(1);
+  });
+
+  it('a reset after data: both sides CLOSED, no FIN (tcp-reset-after-data)', () => {
+    const w = walk(ladderOf('tcp-reset-after-data.pcap'));
+    expect(w.at(-1)).toBe('b RST, ACK: CLOSED/CLOSED');
+    expect(w.at(-2)).toBe('a ACK: ESTABLISHED/ESTABLISHED');
+  });
+
+  it('a simultaneous close: the FINs cross, both sides FIN-WAIT-1, CLOSING, TIME-WAIT (tcp-simultaneous-close)', () => {
+    const l = ladderOf('tcp-simultaneous-close.pcap');
+    const w = walk(l);
+    const serverFin = w.indexOf('b FIN, ACK: ESTABLISHED/FIN-WAIT-1');
+    // The server's FIN is on the wire; the client has not received it when its own FIN leaves.
+    expect(serverFin).toBeGreaterThan(0);
+    expect(w[serverFin + 2]).toBe('a FIN, ACK: CLOSING/CLOSING');
+    expect(l.arrows[serverFin + 2]?.notes).toEqual(['FINs crossed: simultaneous close']);
+    // Neither FIN acknowledges the other.
+    expect(l.arrows[serverFin]?.ack).toBe(1);
+    expect(l.arrows[serverFin + 2]?.ack).toBe(1);
+    const states = new Set(w.slice(serverFin + 2).map((s) => s.split(': ')[1]));
+    expect([...states]).toEqual(['CLOSING/CLOSING', 'TIME-WAIT/CLOSING', 'TIME-WAIT/TIME-WAIT']);
+    expect(w.at(-1)).toBe('a ACK: TIME-WAIT/TIME-WAIT');
+    expect(w.some((s) => s.includes('CLOSE-WAIT') || s.includes('LAST-ACK'))).toBe(false);
+  });
+
+  it('a data segment lost and sent again (tcp-retransmission)', () => {
+    const l = ladderOf('tcp-retransmission.pcap');
+    const data = l.arrows.filter((x) => x.from === 'a' && x.length === 10);
+    expect(data.map((x) => [x.seq, x.notes])).toEqual([[1, []], [1, ['retransmission']]]);
+    expect((data[1]?.time ?? 0) - (data[0]?.time ?? 0)).toBeGreaterThan(0.15);
+    expect(walk(l).at(-1)).toBe('a ACK: TIME-WAIT/CLOSED');
+    expect(l.arrows.filter((x) => x.notes.length > 0)).toHaveLength(1);
+  });
+
+  it('a handshake whose last ACK never comes: SYN-ACK retransmitted, the server stays SYN-RECEIVED (tcp-missing-ack)', () => {
+    const l = ladderOf('tcp-missing-ack.pcap');
+    expect(walk(l)).toEqual(['a SYN: SYN-SENT/SYN-RECEIVED', 'b SYN, ACK: ESTABLISHED/SYN-RECEIVED', 'b SYN, ACK: ESTABLISHED/SYN-RECEIVED', 'b SYN, ACK: ESTABLISHED/SYN-RECEIVED']);
+    expect(l.arrows.map((x) => x.notes)).toEqual([[], [], ['retransmission'], ['retransmission']]);
+  });
+
+  it('IPv6 endpoints', () => {
+    const l = ladderOf('ipv6-tcp-echo-eth.pcap');
+    expect(l.a.address).toBe('fd00:7e57:77::20');
+    expect(walk(l).at(-1)).toBe('a ACK: TIME-WAIT/CLOSED');
+    expect(renderLadderText(l)).toContain('[fd00:7e57:77::20]:20107');
+  });
+
+  it('leaves out the middle of a long exchange, keeping the states of every segment', () => {
+    const full = ladderOf('tcp-simultaneous-close.pcap');
+    const short = ladderOf('tcp-simultaneous-close.pcap', { maxArrows: 9 });
+    expect(short.arrows).toHaveLength(9);
+    expect(short.omitted).toEqual({ after: 5, count: full.arrows.length - 9 });
+    expect(short.arrows.slice(0, 6)).toEqual(full.arrows.slice(0, 6));
+    expect(short.arrows.slice(6)).toEqual(full.arrows.slice(-3));
+    expect(renderLadderText(short)).toContain(`${full.arrows.length - 9} more packet(s) not drawn`);
+  });
+});
+
+describe('UDP and ICMP ladders: plain arrows', () => {
+  it('two datagrams sent at once, then their echoes (udp-echo)', () => {
+    const l = ladderOf('udp-echo.pcap');
+    expect(l.protocol).toBe('udp');
+    expect(l.arrows.map((x) => `${x.from} ${x.label} ${x.length}`)).toEqual(['a UDP 11', 'a UDP 11', 'b UDP 11', 'b UDP 11']);
+    expect(l.arrows.every((x) => x.states === undefined)).toBe(true);
+  });
+
+  it('a datagram to a closed port, and the ICMP error that answers it (udp-closed-port)', () => {
+    const l = ladderOf('udp-closed-port.pcap');
+    expect(l.arrows.map((x) => `${x.from} ${x.label}`)).toEqual(['a UDP', 'b ICMP destination unreachable (port unreachable)']);
+  });
+
+  it('ping: echo requests and replies (icmp-echo-nano, icmpv6-echo)', () => {
+    const l = ladderOf('icmp-echo-nano.pcap');
+    expect(l.protocol).toBe('icmp');
+    expect(l.arrows.map((x) => `${x.from} ${x.label.replace(/id=\d+ /, '')} ${x.length}`)).toEqual([
+      'a ICMP echo request seq=1 100', 'b ICMP echo reply seq=1 100',
+      'a ICMP echo request seq=2 100', 'b ICMP echo reply seq=2 100',
+      'a ICMP echo request seq=3 100', 'b ICMP echo reply seq=3 100',
+    ]);
+    expect(ladderOf('icmpv6-echo.pcap').arrows.map((x) => x.label.replace(/ id=.*/, ''))).toEqual(['ICMPv6 echo request', 'ICMPv6 echo reply', 'ICMPv6 echo request', 'ICMPv6 echo reply']);
+  });
+});
+
+describe('rendering', () => {
+  const l = ladderOf('tcp-echo-eth.pcap');
+
+  it('for a terminal: Unicode box drawing, states beside each side, numbers relative then absolute', () => {
+    const text = renderLadderText(l);
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/10\.77\.251\.20:20101 +10\.77\.251\.10:9000$/);
+    expect(lines[1]).toMatch(/^ +CLOSED │ +│ LISTEN$/);
+    expect(text).toContain('│ SYN seq=0 len=0 ');
+    expect(text).toContain('│ seq 458592105 ');
+    expect(lines).toContainEqual(expect.stringMatching(/^ +SYN-SENT │─+▶│ SYN-RECEIVED$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ +ESTABLISHED │◀─+│ SYN-RECEIVED$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ +FIN-WAIT-1 │─+▶│ CLOSE-WAIT$/));
+    expect(text).not.toContain('\x1b[');
+  });
+
+  it('in plain ASCII, and in colour only when asked', () => {
+    const ascii = renderLadderText(l, { ascii: true });
+    expect(ascii).toMatch(/^[\x20-\x7e\n]*$/);
+    expect(ascii).toMatch(/SYN-SENT \|-+>\| SYN-RECEIVED/);
+    expect(ascii).toMatch(/ESTABLISHED \|<-+\| SYN-RECEIVED/);
+    expect(renderLadderText(l, { color: true })).toContain('\x1b[32m');
+    expect(unicodeTerminal({ LANG: 'en_US.UTF-8' })).toBe(true);
+    expect(unicodeTerminal({ LANG: 'C' })).toBe(false);
+    expect(unicodeTerminal({ LC_ALL: 'POSIX', LANG: 'en_US.UTF-8' })).toBe(false);
+  });
+
+  it('as a Mermaid sequenceDiagram, with a note whenever a state changes', () => {
+    const m = renderLadderMermaid(l).split('\n');
+    expect(m.slice(0, 5)).toEqual([
+      'sequenceDiagram',
+      '    participant A as 10.77.251.20:20101',
+      '    participant B as 10.77.251.10:9000',
+      '    Note left of A: CLOSED',
+      '    Note right of B: LISTEN',
+    ]);
+    expect(m.slice(5, 8)).toEqual(['    A->>B: SYN seq=0 len=0 (seq 458592105)', '    Note left of A: SYN-SENT', '    Note right of B: SYN-RECEIVED']);
+    expect(m).toContain('    B->>A: FIN, ACK seq=14 ack=15 len=0 (seq 1580848380 ack 458592120)');
+    expect(m.filter((x) => x.includes('Note')).length).toBe(2 + 2 + 1 + 1 + 2 + 2 + 1);
+    expect(renderLadderMermaid(ladderOf('tcp-closed-port.pcap'))).toContain('B-xA: RST, ACK seq=0 ack=1 len=0 win=0');
+    expect(renderLadderMermaid(ladderOf('tcp-retransmission.pcap'))).toContain('A-->>B: PSH, ACK seq=1 ack=1 len=10 [retransmission]');
+  });
+});
