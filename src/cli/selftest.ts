@@ -10,7 +10,7 @@ import { labsDir } from '../paths.js';
 import { INSTANCE_PATTERN } from '../plan/plan.js';
 import { useColor } from '../report/terminal.js';
 import { parse, writeOutput } from './args.js';
-import { engine, image, progress } from './commands.js';
+import { engine, image, progress } from './engine.js';
 import { onInterrupt } from './interrupt.js';
 
 export const SELFTEST_HELP = `Usage: lab selftest [<lab>...] [--case <name>] [--parallel N] [--format terminal|json] [--output <file>]

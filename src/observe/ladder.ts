@@ -64,6 +64,12 @@ export interface Ladder {
   packets: number;
 }
 
+/** One exchange of one of a lab's captures, as the JSON report's `ladder` section lists them. */
+export interface CaptureLadder extends Ladder {
+  /** The capture's name in lab.yaml. */
+  capture: string;
+}
+
 export interface LadderOptions {
   /** At most this many arrows: the first ones and the last ones are kept (default 60). */
   maxArrows?: number;
@@ -372,6 +378,8 @@ function plainLadder(packets: Packet[], conv: Conversation): Ladder {
       if (p.ip.moreFragments || (p.ip.fragmentOffset ?? 0) > 0) notes.push('fragmented');
     } else if (p.icmp) {
       label = icmpLabel(p.icmp.version, p.icmp.type, p.icmp.code) + (p.icmp.id !== undefined && isEcho(p.icmp.version, p.icmp.type) ? ` id=${p.icmp.id} seq=${p.icmp.seq ?? 0}` : '');
+      // An error from a router on the way (time exceeded ...): drawn from the far side, saying who sent it.
+      if (p.ip.src !== conv.a.address && p.ip.src !== conv.b.address) label += ` from ${p.ip.src}`;
       length = p.icmp.payloadLength;
     } else continue;
     arrows.push({ index: p.index, time: round(p.time - t0), from, label, length, notes });

@@ -2,7 +2,7 @@
  * Ladders (src/observe/ladder.ts) as text: for a terminal (Unicode box drawing, or plain ASCII, with or
  * without colour) and as a Mermaid `sequenceDiagram`.
  */
-import { endpointText, type Ladder, type LadderArrow } from '../observe/ladder.js';
+import { endpointText, type CaptureLadder, type Ladder, type LadderArrow } from '../observe/ladder.js';
 
 export interface LadderTextOptions {
   /** Unicode box drawing (default) or plain ASCII. */
@@ -123,4 +123,19 @@ export function renderLadderMermaid(l: Ladder): string {
     if (l.omitted && l.omitted.after === i) lines.push(`    Note over A,B: ${l.omitted.count} more packet(s) not drawn`);
   });
   return lines.join('\n') + '\n';
+}
+
+export type LadderStyle = 'unicode' | 'ascii' | 'mermaid';
+
+/** A run's ladders (the report's `ladder` section), each under a line naming its capture and exchange. */
+export function renderLadders(ladders: CaptureLadder[], opts: { style: LadderStyle; color: boolean }): string {
+  if (ladders.length === 0) return 'ladder: no exchange between two of the lab\'s nodes was captured\n';
+  return ladders
+    .map((l) => {
+      const title = `ladder: capture ${l.capture}, ${l.protocol.toUpperCase()} ${endpointText(l.a)} ↔ ${endpointText(l.b)} (${l.packets} packet${l.packets === 1 ? '' : 's'})`;
+      if (opts.style === 'mermaid') return `%% ${title}\n${renderLadderMermaid(l)}`;
+      const head = opts.style === 'ascii' ? title.replace('↔', '<->') : title;
+      return `${opts.color ? `\x1b[1m${head}\x1b[0m` : head}\n${renderLadderText(l, { ascii: opts.style === 'ascii', color: opts.color })}`;
+    })
+    .join('\n');
 }

@@ -196,3 +196,22 @@ describe('rendering', () => {
     expect(renderLadderMermaid(ladderOf('tcp-retransmission.pcap'))).toContain('A-->>B: PSH, ACK seq=1 ack=1 len=10 [retransmission]');
   });
 });
+
+describe('the JSON report', () => {
+  it("its ladder section follows schema/result.schema.json, and the schema refuses what it does not describe", async () => {
+    const { Ajv2020 } = await import('ajv/dist/2020.js');
+    const addFormatsModule = await import('ajv-formats');
+    const schema = JSON.parse(readFileSync(join(ROOT, 'schema/result.schema.json'), 'utf8')) as object;
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    const addFormats = (addFormatsModule as unknown as { default: (a: InstanceType<typeof Ajv2020>) => void }).default;
+    addFormats(ajv);
+    const validate = ajv.compile(schema);
+    const base = { lab: 'tcp-handshake', instance: 'default', status: 'passed', score: 1, maxScore: 1, passMark: 1, startedAt: '2026-11-29T00:00:00.000Z', durationMs: 5, checks: [], steps: [] };
+    const ladder = ['tcp-echo-eth.pcap', 'tcp-closed-port.pcap', 'udp-closed-port.pcap', 'icmp-echo-nano.pcap'].map((f) => ({ capture: 'wire', ...ladderOf(f) }));
+    ladder.push({ capture: 'wire', ...ladderOf('tcp-simultaneous-close.pcap', { maxArrows: 9 }) });
+    const doc = JSON.parse(JSON.stringify({ ...base, ladder })) as object;
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    const bad = JSON.parse(JSON.stringify({ ...base, ladder: [{ ...ladder[0], arrows: [{ ...ladder[0]?.arrows[0], states: { a: 'SYN_SENT', b: 'LISTEN' } }] }] })) as object;
+    expect(validate(bad)).toBe(false);
+  });
+});
