@@ -229,3 +229,21 @@ describe('the ladder in labs/tcp-handshake/README.md', () => {
     ]);
   });
 });
+
+describe('the ladders of a run (laddersOf)', () => {
+  it("draws each capture's exchanges between the lab's nodes, named after them, and only those", async () => {
+    const { laddersOf } = await import('../../src/grade/ladders.js');
+    const { emptyObservations } = await import('../../src/exercise/observations.js');
+    const obs = emptyObservations({ client: [CLIENT, 'fd00:7e57:77::20'], server: [SERVER] });
+    obs.captures.wire = { node: 'server', packets: packets('tcp-echo-eth.pcap') };
+    obs.captures.pings = { node: 'server', packets: packets('icmp-echo-nano.pcap') };
+    obs.captures.v6 = { node: 'server', packets: packets('ipv6-tcp-echo-eth.pcap') };
+    const { ladders, leftOut } = laddersOf(obs);
+    expect(ladders.map((l) => [l.capture, l.protocol, l.a.name, l.b.name, l.arrows.length])).toEqual([
+      ['wire', 'tcp', 'client', 'server', 10],
+      ['pings', 'icmp', 'client', 'server', 6],
+    ]);
+    expect(leftOut).toBe(0);
+    expect(laddersOf(obs, { perCapture: 0 }).leftOut).toBe(2);
+  });
+});
