@@ -1,8 +1,10 @@
 // Ladders drawn from the real captures in test/fixtures/pcap (made by scripts/capture-fixtures.sh): the states
 // after each segment follow RFC 9293's state machine, numbers count from each side's ISN.
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildLadder, conversations, type Ladder } from '../../src/observe/ladder.js';
 import { decodePcap } from '../../src/observe/pcap.js';
 import { renderLadderMermaid, renderLadderText, unicodeTerminal } from '../../src/report/ladder.js';
@@ -245,5 +247,47 @@ describe('the ladders of a run (laddersOf)', () => {
     ]);
     expect(leftOut).toBe(0);
     expect(laddersOf(obs, { perCapture: 0 }).leftOut).toBe(2);
+  });
+});
+
+// An independent reading: Wireshark's TCP analysis (tshark) numbers each segment relative to its side's ISN and
+// flags retransmissions; the ladder must agree. The captures are merged and read by one tshark run (it takes a
+// second or two to start); each has a 4-tuple of its own, so their analyses do not mix.
+const TSHARK = ['tshark', 'mergecap'].every((t) => spawnSync(t, ['--version'], { encoding: 'utf8' }).status === 0);
+const TCP_FILES = ['tcp-echo-eth.pcap', 'tcp-closed-port.pcap', 'tcp-reset-after-data.pcap', 'tcp-missing-ack.pcap', 'tcp-simultaneous-close.pcap', 'tcp-retransmission.pcap', 'ipv6-tcp-echo-eth.pcap', 'tcp-handshake-reference.pcap'];
+
+describe.skipIf(!TSHARK)(`agrees with tshark's TCP analysis${TSHARK ? '' : ' (skipped: tshark or mergecap is not on PATH; apt-get install tshark)'}`, () => {
+  const rows = new Map<string, string[][]>();
+  beforeAll(() => {
+    const dir = mkdtempSync(join(tmpdir(), 'toplab-ladder-'));
+    try {
+      const merged = join(dir, 'all.pcapng');
+      execFileSync('mergecap', ['-I', 'none', '-a', '-F', 'pcapng', '-w', merged, ...TCP_FILES.map((f) => join(ROOT, 'test/fixtures/pcap', f))]);
+      const fields = ['frame.interface_id', 'tcp.seq', 'tcp.ack', 'tcp.flags.ack', 'tcp.len', 'tcp.analysis.retransmission', 'tcp.analysis.fast_retransmission', 'tcp.analysis.spurious_retransmission'];
+      const out = execFileSync('tshark', ['-r', merged, '-T', 'fields', '-E', 'separator=\t', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
+      for (const line of out.split('\n').filter((l) => l !== '')) {
+        const cells = line.split('\t');
+        const file = TCP_FILES[Number(cells[0])] ?? '';
+        rows.set(file, [...(rows.get(file) ?? []), cells.slice(1)]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it.each(TCP_FILES)('%s: relative seq/ack, lengths and retransmissions', (file) => {
+    const l = ladderOf(file);
+    const theirs = rows.get(file) ?? [];
+    expect(l.arrows).toHaveLength(theirs.length);
+    l.arrows.forEach((x, i) => {
+      const [seq, ack, ackFlag, len, retr, fast, spurious] = theirs[i] ?? [];
+      const sideHasSyn = (x.from === 'a' ? l.isn?.a : l.isn?.b) !== undefined;
+      // Wireshark counts a side whose SYN it never saw from 1; we count from its first segment (0).
+      if (sideHasSyn) expect(x.seq, `${file} #${i} seq`).toBe(Number(seq));
+      if (ackFlag === '1' || ackFlag === 'True') expect(x.ack, `${file} #${i} ack`).toBe(Number(ack));
+      expect(x.length, `${file} #${i} len`).toBe(Number(len));
+      const tsharkSaysRetransmission = [retr, fast, spurious].some((v) => v !== undefined && v !== '');
+      expect(x.notes.some((n) => n.startsWith('retransmission')), `${file} #${i} retransmission`).toBe(tsharkSaysRetransmission);
+    });
   });
 });
