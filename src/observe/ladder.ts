@@ -251,7 +251,7 @@ function tcpLadder(packets: Packet[], conv: Conversation): Ladder {
     b: { state: initial.b, sndMax: 0, passive: initial.b === 'SYN-RECEIVED' },
   };
   // Sequence numbers count from each side's ISN: its SYN's; without one, what the peer's SYN-ACK acknowledges
-  // less one, or else its first segment's (then 0 is the first byte seen, as in Wireshark).
+  // less one, or else its first segment's sequence number (0 then; Wireshark starts such a side at 1).
   const firstOf = (side: 'a' | 'b'): (typeof segs)[number] | undefined => segs.find((p) => sideOf(p) === side);
   sides.a.isn = syn?.tcp.seq ?? (synAck ? (synAck.tcp.ack - 1) >>> 0 : firstOf('a')?.tcp.seq);
   if (!syn && synAck) sides.a.sndMax = 1;

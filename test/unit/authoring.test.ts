@@ -86,14 +86,19 @@ describe('judging a graded case (judgeCase)', () => {
   });
 
   it('prints a table, and JSON without the full grading results', () => {
-    const rows = [judgeCase(reference, result({ a: 'passed', b: 'passed' }), 1200), judgeCase(mistake(['b']), result({ a: 'failed', b: 'failed' }), 800)];
+    const rows = [
+      judgeCase(reference, result({ a: 'passed', b: 'passed' }), 1200),
+      judgeCase(mistake(['b']), result({ a: 'failed', b: 'failed' }), 800),
+      judgeCase(mistake(['b'], { name: 'fine' }), result({ a: 'passed', b: 'failed' }), 500),
+    ];
     const text = renderSelftest({ ok: false, rows, durationMs: 1300 }, { color: false });
     expect(text.split('\n')).toEqual([
-      'lab   case       result    score  expected to fail    failed  time',
-      'demo  reference  ok        2/2    (none: full marks)  (none)  1.2s',
-      'demo  m          MISMATCH  0/2    b                   a, b    0.8s',
+      'lab   case       result    score  expected to fail    failed       time',
+      'demo  reference  ok        2/2    (none: full marks)  (none)       1.2s',
+      'demo  m          MISMATCH  0/2    b                   a, b         0.8s',
+      'demo  fine       ok        1/2    b                   as declared  0.5s',
       'demo m: also failed a',
-      'selftest FAILED: 1 of 2 case(s) differ from their declaration (1.3s)',
+      'selftest FAILED: 1 of 3 case(s) differ from their declaration (1.3s)',
       '',
     ]);
     expect(text).not.toContain('\x1b[');
