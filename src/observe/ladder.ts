@@ -87,13 +87,22 @@ type Ip = NonNullable<Packet['ip']>;
 
 /** The exchanges of a capture (TCP connections, UDP flows, ICMP echo sessions) in order of first packet. */
 export function conversations(packets: Packet[]): Conversation[] {
+  const clean = undouble(packets);
   const out = new Map<string, Conversation>();
-  for (const p of undouble(packets)) {
+  for (const p of clean) {
     const k = keyOf(p);
     if (!k) continue;
     const c = out.get(k.key);
     if (c) c.packets++;
     else out.set(k.key, { protocol: k.protocol, a: k.from, b: k.to, packets: 1 });
+  }
+  // An ICMP error quoting a captured TCP or UDP exchange is drawn on that exchange's ladder, not on its own.
+  for (const p of clean) {
+    const quoted = quotedKey(p);
+    const own = keyOf(p);
+    if (quoted === undefined || own === undefined || !out.has(quoted)) continue;
+    const c = out.get(own.key);
+    if (c && --c.packets === 0) out.delete(own.key);
   }
   return [...out.values()];
 }
@@ -149,15 +158,28 @@ function keyOf(p: Packet): { key: string; protocol: LadderProtocol; from: Ladder
     protocol = 'udp';
     from = { address: ip.src, port: p.udp.srcPort };
     to = { address: ip.dst, port: p.udp.dstPort };
-  } else if (p.icmp && p.icmp.id !== undefined && isEcho(p.icmp.version, p.icmp.type)) {
+  } else if (p.icmp) {
+    // An echo session is one identifier between two hosts; other messages (time exceeded, unreachable ...)
+    // between two hosts make one exchange.
     protocol = 'icmp';
     from = { address: ip.src };
     to = { address: ip.dst };
-    extra = `/${p.icmp.id}`;
+    extra = p.icmp.id !== undefined && isEcho(p.icmp.version, p.icmp.type) ? `/${p.icmp.id}` : '/error';
   } else return undefined;
-  const x = endpointText(from);
-  const y = endpointText(to);
-  return { key: `${protocol}${extra}|${x < y ? `${x}|${y}` : `${y}|${x}`}`, protocol, from, to };
+  return { key: pairKey(`${protocol}${extra}`, from, to), protocol, from, to };
+}
+
+function pairKey(kind: string, x: LadderEndpoint, y: LadderEndpoint): string {
+  const a = endpointText(x);
+  const b = endpointText(y);
+  return `${kind}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
+}
+
+/** The key of the TCP or UDP exchange an ICMP error quotes, if it is one. */
+function quotedKey(p: Packet): string | undefined {
+  const o = p.icmp?.original;
+  if (!o || o.srcPort === undefined || o.dstPort === undefined || (o.protocol !== 6 && o.protocol !== 17)) return undefined;
+  return pairKey(o.protocol === 6 ? 'tcp' : 'udp', { address: o.src, port: o.srcPort }, { address: o.dst, port: o.dstPort });
 }
 
 function isEcho(version: 4 | 6, type: number): boolean {
@@ -380,6 +402,9 @@ function plainLadder(packets: Packet[], conv: Conversation): Ladder {
       label = icmpLabel(p.icmp.version, p.icmp.type, p.icmp.code) + (p.icmp.id !== undefined && isEcho(p.icmp.version, p.icmp.type) ? ` id=${p.icmp.id} seq=${p.icmp.seq ?? 0}` : '');
       // An error from a router on the way (time exceeded ...): drawn from the far side, saying who sent it.
       if (p.ip.src !== conv.a.address && p.ip.src !== conv.b.address) label += ` from ${p.ip.src}`;
+      // On an exchange of its own (the datagram it quotes was not captured): say what it quotes.
+      const o = p.icmp.original;
+      if (conv.protocol === 'icmp' && o) label += ` for ${o.protocol === 6 ? 'TCP' : o.protocol === 17 ? 'UDP' : o.protocol === 1 || o.protocol === 58 ? 'ICMP' : `protocol ${o.protocol}`} to ${endpointText({ address: o.dst, ...(o.dstPort !== undefined ? { port: o.dstPort } : {}) })}`;
       length = p.icmp.payloadLength;
     } else continue;
     arrows.push({ index: p.index, time: round(p.time - t0), from, label, length, notes });
@@ -391,13 +416,13 @@ function icmpLabel(version: 4 | 6, type: number, code: number): string {
   if (version === 4) {
     if (type === 8) return 'ICMP echo request';
     if (type === 0) return 'ICMP echo reply';
-    if (type === 3) return `ICMP destination unreachable (${['net', 'host', 'protocol', 'port', 'fragmentation needed'][code] ?? `code ${code}`}${code <= 4 ? ' unreachable' : ''})`;
+    if (type === 3) return code <= 3 ? `ICMP ${['net', 'host', 'protocol', 'port'][code] ?? ''} unreachable` : code === 4 ? 'ICMP fragmentation needed' : `ICMP destination unreachable (code ${code})`;
     if (type === 11) return 'ICMP time exceeded';
     return `ICMP type ${type} code ${code}`;
   }
   if (type === 128) return 'ICMPv6 echo request';
   if (type === 129) return 'ICMPv6 echo reply';
-  if (type === 1) return `ICMPv6 destination unreachable (code ${code}${code === 4 ? ', port unreachable' : ''})`;
+  if (type === 1) return code === 4 ? 'ICMPv6 port unreachable' : `ICMPv6 destination unreachable (code ${code})`;
   if (type === 2) return 'ICMPv6 packet too big';
   if (type === 3) return 'ICMPv6 time exceeded';
   return `ICMPv6 type ${type} code ${code}`;

@@ -48,7 +48,9 @@ export function renderLadderText(l: Ladder, opts: LadderTextOptions = {}): strin
   const tcp = l.protocol === 'tcp';
   const sw = tcp ? STATE_WIDTH : 0;
   const labels = l.arrows.map((x) => [arrowLabel(x), ...(tcp ? [absoluteLabel(x) ?? ''] : [])]);
-  const inner = Math.min(84, Math.max(36, ...labels.flat().map((s) => s.length + 4)));
+  const inner = Math.min(96, Math.max(36, ...labels.flat().map((s) => s.length + 4)));
+  // A label longer than the ladder is wide is cut, so the lifelines stay straight.
+  const fit = (s: string): string => (s.length > inner - 2 ? s.slice(0, inner - 2 - (opts.ascii ? 3 : 1)) + (opts.ascii ? '...' : '…') : s);
   const timeW = 10;
   const pad = ' '.repeat(timeW);
   const left = (s: string): string => s.padStart(sw);
@@ -72,7 +74,7 @@ export function renderLadderText(l: Ladder, opts: LadderTextOptions = {}): strin
     const [label = '', abs] = labels[i] ?? [];
     const colour = arrowColour(x);
     const text = (s: string, dim = false): string => {
-      const body = x.from === 'a' ? ` ${s}`.padEnd(inner) : `${s} `.padStart(inner);
+      const body = x.from === 'a' ? ` ${fit(s)}`.padEnd(inner) : `${fit(s)} `.padStart(inner);
       return dim ? c('90', body) : colour ? c(colour, body) : body;
     };
     lines.push(row(x.time.toFixed(6), '', text(label), ''));

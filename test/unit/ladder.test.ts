@@ -140,7 +140,21 @@ describe('UDP and ICMP ladders: plain arrows', () => {
 
   it('a datagram to a closed port, and the ICMP error that answers it (udp-closed-port)', () => {
     const l = ladderOf('udp-closed-port.pcap');
-    expect(l.arrows.map((x) => `${x.from} ${x.label}`)).toEqual(['a UDP', 'b ICMP destination unreachable (port unreachable)']);
+    expect(l.arrows.map((x) => `${x.from} ${x.label}`)).toEqual(['a UDP', 'b ICMP port unreachable']);
+  });
+
+  it('ICMP errors whose datagrams were not captured (a capture of icmp only, as in the traceroute lab): an exchange of their own', () => {
+    const onlyIcmp = packets('udp-closed-port.pcap').filter((p) => p.icmp !== undefined);
+    const [c, ...more] = conversations(onlyIcmp);
+    expect(more).toEqual([]);
+    expect([c?.protocol, c?.a.address, c?.b.address]).toEqual(['icmp', SERVER, CLIENT]);
+    const l = c && buildLadder(onlyIcmp, c.a, c.b);
+    if (!l) throw new Error('no ladder');
+    expect(l.arrows.map((x) => `${x.from} ${x.label}`)).toEqual([`a ICMP port unreachable for UDP to ${SERVER}:9005`]);
+    // A label too long for the ladder is cut, in ASCII too.
+    const narrow = renderLadderText({ ...l, arrows: l.arrows.map((x) => ({ ...x, label: 'x'.repeat(200) })) }, { ascii: true });
+    expect(Math.max(...narrow.split('\n').map((line) => line.length))).toBeLessThan(120);
+    expect(narrow).toMatch(/^[\x20-\x7e\n]*$/);
   });
 
   it('ping: echo requests and replies (icmp-echo-nano, icmpv6-echo)', () => {
