@@ -213,7 +213,7 @@ function undouble(packets: Packet[]): Packet[] {
 
 function sameHeaders(p: Packet, q: Packet): boolean {
   if (!p.ip || !q.ip || p.ip.src !== q.ip.src || p.ip.dst !== q.ip.dst || p.ip.id !== q.ip.id || p.ip.protocol !== q.ip.protocol) return false;
-  if (p.tcp && q.tcp) return p.tcp.seq === q.tcp.seq && p.tcp.ack === q.tcp.ack && p.tcp.payload.length === q.tcp.payload.length && flagNames(p.tcp.flags).join() === flagNames(q.tcp.flags).join();
+  if (p.tcp && q.tcp) return p.tcp.seq === q.tcp.seq && p.tcp.ack === q.tcp.ack && p.tcp.dataLength === q.tcp.dataLength && flagNames(p.tcp.flags).join() === flagNames(q.tcp.flags).join();
   if (p.udp && q.udp) return p.udp.srcPort === q.udp.srcPort && p.udp.dstPort === q.udp.dstPort && p.udp.length === q.udp.length;
   if (p.icmp && q.icmp) return p.icmp.type === q.icmp.type && p.icmp.seq === q.icmp.seq;
   return false;
@@ -287,7 +287,8 @@ function tcpLadder(packets: Packet[], conv: Conversation): Ladder {
     const me = sides[from];
     const peer = sides[to];
     const f = p.tcp.flags;
-    const len = p.tcp.payload.length;
+    // What the segment carried on the wire (a snapshot length may have cut what the capture kept).
+    const len = p.tcp.dataLength;
     const notes: string[] = [];
 
     const seq = rel(p.tcp.seq, me.isn);

@@ -112,6 +112,25 @@ describe('TCP ladders', () => {
     expect(l.arrows.map((x) => x.notes)).toEqual([[], [], ['retransmission'], ['retransmission']]);
   });
 
+  it('counts what segments carried on the wire when the snapshot length cut what the capture kept', () => {
+    // tcp-retransmission.pcap again, every frame cut to 60 bytes as tcpdump -s 60 would have kept it.
+    const buf = readFileSync(join(ROOT, 'test/fixtures/pcap/tcp-retransmission.pcap'));
+    const parts = [Buffer.from(buf.subarray(0, 24))];
+    parts[0]?.writeUInt32LE(60, 16);
+    for (let o = 24; o + 16 <= buf.length; ) {
+      const caplen = buf.readUInt32LE(o + 8);
+      const head = Buffer.from(buf.subarray(o, o + 16));
+      head.writeUInt32LE(Math.min(caplen, 60), 8);
+      parts.push(head, buf.subarray(o + 16, o + 16 + Math.min(caplen, 60)));
+      o += 16 + caplen;
+    }
+    const cut = decodePcap(Buffer.concat(parts));
+    expect(cut.some((p) => p.capturedLength !== undefined)).toBe(true);
+    const c = conversations(cut)[0];
+    const l = c && buildLadder(cut, c.a, c.b);
+    expect(l?.arrows).toEqual(ladderOf('tcp-retransmission.pcap').arrows);
+  });
+
   it('IPv6 endpoints', () => {
     const l = ladderOf('ipv6-tcp-echo-eth.pcap');
     expect(l.a.address).toBe('fd00:7e57:77::20');
