@@ -338,6 +338,19 @@ if want tcp-retransmission; then
   srv iptables -D INPUT -p tcp --sport 20112 --dport 9000 --tcp-flags PSH PSH -m quota --quota 100 -j DROP
 fi
 
+if want tcp-zero-window; then
+  log "a receiver that never reads: zero window, and the sender's probes"
+  # The server on 9300 never reads. The client writes 16 MB; once both buffers are full the server advertises
+  # a zero window and the client's kernel probes it, backing off. The capture starts only then, so it holds
+  # the probes and their answers, not megabytes of data (and no handshake: it begins mid-connection).
+  peer_bg "$CLI" tcp-hold "$SRV4" 9300 20113 16000000
+  retry 100 srv sh -c 'ss -tn state established "( sport = :9300 )" | grep -q "20113"'
+  sleep 1.5
+  capture tcp-zero-window eth0 "tcp port 9300 and host $CLI4 and port 20113"
+  sleep 2.5
+  stop_capture tcp-zero-window "Client $CLI4:20113 has written 16 MB to $SRV4:9300, whose server never reads; the capture starts once the window is closed: the client's zero-window probes (one sequence number below what it has sent, backing off) and the server's answers advertising a window of 0. It begins mid-connection, with no handshake."
+fi
+
 if [ -z "$ONLY" ]; then
 # ---------------------------------------------------------------------------------------------------------
 log "socket tables"

@@ -300,7 +300,11 @@ function tcpLadder(packets: Packet[], conv: Conversation): Ladder {
     else if (span > 0 && seq < me.sndMax) notes.push('retransmission (in part)');
     if (span === 0 && !f.rst && ack !== undefined && ack === me.lastAck && p.tcp.window === me.lastWindow && peer.sndMax > ack) notes.push('duplicate ACK');
     if (p.tcp.window === 0 && !f.rst) notes.push('zero window');
+    // Linux probes with one sequence number below what it has sent: to open a zero window, or to keep alive.
+    if (span === 0 && !f.rst && me.sndMax > 0 && seq === me.sndMax - 1) notes.push(peer.lastWindow === 0 ? 'zero window probe' : 'keep-alive');
     me.sndMax = Math.max(me.sndMax, end);
+    // What is acknowledged was sent, seen by this capture or not (it may start mid-connection).
+    if (ack !== undefined && ack < 2 ** 31) peer.sndMax = Math.max(peer.sndMax, ack);
     if (ack !== undefined) {
       me.lastAck = ack;
       me.lastWindow = p.tcp.window;

@@ -131,6 +131,21 @@ describe('TCP ladders', () => {
     expect(l?.arrows).toEqual(ladderOf('tcp-retransmission.pcap').arrows);
   });
 
+  it('a capture that starts mid-connection: states assumed ESTABLISHED; zero window and its probes (tcp-zero-window)', () => {
+    const l = ladderOf('tcp-zero-window.pcap');
+    expect(l.initial).toEqual({ a: 'ESTABLISHED', b: 'ESTABLISHED', assumed: true });
+    expect(l.isn).toEqual({});
+    expect(l.arrows.map((x) => `${x.from} ${x.label} ${x.seq}/${x.ack} win=${x.window} [${x.notes.join('; ')}]`)).toEqual([
+      // The first probe cannot be told from an ACK: nothing before it was captured.
+      'a ACK 0/0 win=' + String(l.arrows[0]?.window) + ' []',
+      'b ACK 0/1 win=0 [zero window]',
+      // Linux probes a closed window one sequence number below what it has sent (the server acknowledged 1).
+      'a ACK 0/0 win=' + String(l.arrows[2]?.window) + ' [zero window probe]',
+      'b ACK 0/1 win=0 [zero window]',
+    ]);
+    expect(renderLadderText(l)).toContain('(assumed: the capture starts mid-connection)');
+  });
+
   it('IPv6 endpoints', () => {
     const l = ladderOf('ipv6-tcp-echo-eth.pcap');
     expect(l.a.address).toBe('fd00:7e57:77::20');
