@@ -413,6 +413,7 @@ async function grade(args: string[]): Promise<number> {
   const ladderStyle = ladderStyleOf(values['ladder-format']);
   const lab = oneLab(positionals, 'grade');
   usePool(values['subnet-pool']);
+  if (values.submissions !== undefined && values.ladder) throw new UsageError('--ladder draws one run, not a class', { hint: 'lab grade <lab> --submission <one student\'s folder> --ladder' });
   if (values.submissions !== undefined) return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results);
   if (!values.submission) throw new UsageError('which submission? lab grade <lab> --submission <folder or file>, or --submissions <folder of student folders>');
   const startedAt = new Date();
