@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { buildLadder, conversations, endpointText, type Ladder, type LadderEndpoint, type LadderProtocol } from '../observe/ladder.js';
+import { buildLadder, conversationLadder, conversations, endpointText, type Ladder, type LadderEndpoint, type LadderProtocol } from '../observe/ladder.js';
 import { decodePcap } from '../observe/pcap.js';
 import { renderLadderMermaid, renderLadderText, unicodeTerminal } from '../report/ladder.js';
 import { useColor } from '../report/terminal.js';
@@ -74,7 +74,7 @@ export async function ladderCommand(args: string[]): Promise<number> {
     ladders = [one];
   } else {
     const picked = values.all ? convs : convs.slice(0, 1);
-    ladders = picked.map((c) => buildLadder(packets, c.a, c.b, { protocol: c.protocol })).filter((l): l is Ladder => l !== undefined);
+    ladders = picked.map((c) => conversationLadder(packets, c));
     if (ladders.length === 0) throw new UsageError(`no TCP, UDP or ICMP echo exchange in ${file}${protocol ? ` (protocol ${protocol})` : ''}`);
   }
   if (format === 'json') {

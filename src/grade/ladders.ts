@@ -3,7 +3,7 @@
  * named after the nodes. Pure: observations in, ladders out.
  */
 import type { Observations } from '../exercise/observations.js';
-import { buildLadder, conversations, type CaptureLadder } from '../observe/ladder.js';
+import { conversationLadder, conversations, type CaptureLadder, type LadderEndpoint } from '../observe/ladder.js';
 
 export interface LaddersOptions {
   /** Exchanges drawn per capture, first ones first (default 4). */
@@ -23,9 +23,11 @@ export function laddersOf(obs: Observations, opts: LaddersOptions = {}): { ladde
     const shown = between.slice(0, opts.perCapture ?? 4);
     leftOut += between.length - shown.length;
     for (const c of shown) {
-      const name = (address: string): string | undefined => nodeOf.get(address);
-      const l = buildLadder(cap.packets, { ...c.a, ...(name(c.a.address) ? { name: name(c.a.address) } : {}) }, { ...c.b, ...(name(c.b.address) ? { name: name(c.b.address) } : {}) }, { protocol: c.protocol, maxArrows: opts.maxArrows ?? 60 });
-      if (l) ladders.push({ capture, ...l });
+      const named = (e: LadderEndpoint): LadderEndpoint => {
+        const node = nodeOf.get(e.address);
+        return node !== undefined ? { ...e, name: node } : e;
+      };
+      ladders.push({ capture, ...conversationLadder(cap.packets, { ...c, a: named(c.a), b: named(c.b) }, { maxArrows: opts.maxArrows ?? 60 }) });
     }
   }
   return { ladders, leftOut };

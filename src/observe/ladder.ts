@@ -77,6 +77,8 @@ export interface LadderOptions {
 
 /** One exchange in a capture, as `conversations` lists them. */
 export interface Conversation {
+  /** Tells exchanges apart: the protocol (and ICMP echo identifier) and the two endpoints. */
+  key: string;
   protocol: LadderProtocol;
   a: LadderEndpoint;
   b: LadderEndpoint;
@@ -94,7 +96,7 @@ export function conversations(packets: Packet[]): Conversation[] {
     if (!k) continue;
     const c = out.get(k.key);
     if (c) c.packets++;
-    else out.set(k.key, { protocol: k.protocol, a: k.from, b: k.to, packets: 1 });
+    else out.set(k.key, { key: k.key, protocol: k.protocol, a: k.from, b: k.to, packets: 1 });
   }
   // An ICMP error quoting a captured TCP or UDP exchange is drawn on that exchange's ladder, not on its own.
   for (const p of clean) {
@@ -109,37 +111,35 @@ export function conversations(packets: Packet[]): Conversation[] {
 
 /**
  * The ladder of one exchange: the first conversation between `a` and `b` (a port left out matches any), of
- * `protocol` when given. Undefined when the capture holds none.
+ * `protocol` when given. Undefined when the capture holds none. Names given with `a` and `b` stay with them.
  */
 export function buildLadder(packets: Packet[], a: LadderEndpoint, b: LadderEndpoint, opts: LadderOptions & { protocol?: LadderProtocol } = {}): Ladder | undefined {
-  const clean = undouble(packets);
-  const conv = conversations(clean).find((c) => (opts.protocol === undefined || c.protocol === opts.protocol) && (matches(c.a, a, c.b, b) || matches(c.a, b, c.b, a)));
+  const conv = conversations(packets).find((c) => (opts.protocol === undefined || c.protocol === opts.protocol) && (matches(c.a, a, c.b, b) || matches(c.a, b, c.b, a)));
   if (!conv) return undefined;
-  const k = keyOf(packetOf(clean, conv));
-  const mine = clean.filter((p) => keyOf(p)?.key === k?.key || relatedError(p, conv));
-  // Names given by the caller stay with their endpoints, whichever side spoke first.
   const named = (e: LadderEndpoint): LadderEndpoint => {
     const given = [a, b].find((g) => g.address === e.address && (g.port === undefined || g.port === e.port));
     return given?.name !== undefined ? { ...e, name: given.name } : e;
   };
+  return conversationLadder(packets, { ...conv, a: named(conv.a), b: named(conv.b) }, opts);
+}
+
+/** The ladder of one exchange `conversations` listed (its endpoints' names, if set, are kept). */
+export function conversationLadder(packets: Packet[], conv: Conversation, opts: LadderOptions = {}): Ladder {
+  const mine = undouble(packets).filter((p) => keyOf(p)?.key === conv.key || relatedError(p, conv));
   const ladder = conv.protocol === 'tcp' ? tcpLadder(mine, conv) : plainLadder(mine, conv);
-  ladder.a = named(ladder.a);
-  ladder.b = named(ladder.b);
+  // The side that spoke first is drawn on the left; each endpoint keeps its name.
+  const withName = (e: LadderEndpoint): LadderEndpoint => {
+    const same = [conv.a, conv.b].find((c) => c.address === e.address && c.port === e.port);
+    return same?.name !== undefined ? { ...e, name: same.name } : e;
+  };
+  ladder.a = withName(ladder.a);
+  ladder.b = withName(ladder.b);
   return shorten(ladder, opts.maxArrows ?? 60);
 }
 
 function matches(x: LadderEndpoint, want: LadderEndpoint, y: LadderEndpoint, other: LadderEndpoint): boolean {
   const one = (e: LadderEndpoint, w: LadderEndpoint): boolean => e.address === w.address && (w.port === undefined || e.port === w.port);
   return one(x, want) && one(y, other);
-}
-
-function packetOf(packets: Packet[], c: Conversation): Packet {
-  const p = packets.find((q) => {
-    const k = keyOf(q);
-    return k !== undefined && k.protocol === c.protocol && k.from.address === c.a.address && k.from.port === c.a.port && k.to.address === c.b.address && k.to.port === c.b.port;
-  });
-  if (!p) throw new Error('conversation without its first packet');
-  return p;
 }
 
 /** The conversation key of a packet: the two endpoints, in a fixed order, and the protocol. */

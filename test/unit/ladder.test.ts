@@ -191,6 +191,18 @@ describe('UDP and ICMP ladders: plain arrows', () => {
     expect(narrow).toMatch(/^[\x20-\x7e\n]*$/);
   });
 
+  it('two ping sessions between the same hosts are two exchanges, each drawn on its own', async () => {
+    const { conversationLadder } = await import('../../src/observe/ladder.js');
+    const first = packets('icmp-echo-nano.pcap');
+    const second = first.map((p) => ({ ...p, index: p.index + first.length, time: p.time + 5, ...(p.icmp ? { icmp: { ...p.icmp, id: 4242 } } : {}) }));
+    const convs = conversations([...first, ...second]);
+    expect(convs.map((c) => [c.protocol, c.packets])).toEqual([['icmp', 6], ['icmp', 6]]);
+    const ids = convs.map((c) => conversationLadder([...first, ...second], c).arrows.map((x) => x.label.match(/id=(\d+)/)?.[1]));
+    expect(new Set(ids[0]).size).toBe(1);
+    expect(ids[1]).toEqual(Array(6).fill('4242'));
+    expect(ids[0]?.[0]).not.toBe('4242');
+  });
+
   it('ping: echo requests and replies (icmp-echo-nano, icmpv6-echo)', () => {
     const l = ladderOf('icmp-echo-nano.pcap');
     expect(l.protocol).toBe('icmp');
