@@ -349,7 +349,8 @@ function tcpLadder(packets: Packet[], conv: Conversation): Ladder {
           peer.passive = true;
         } else if (peer.state === 'SYN-SENT') peer.state = 'SYN-RECEIVED';
       }
-      if (f.syn && f.ack && (peer.state === 'SYN-SENT' || peer.state === 'SYN-RECEIVED')) peer.state = 'ESTABLISHED';
+      // Only a SYN-ACK that acknowledges the SYN (ISN + 1) completes it; another one is answered with RST.
+      if (f.syn && f.ack && ack === 1 && (peer.state === 'SYN-SENT' || peer.state === 'SYN-RECEIVED')) peer.state = 'ESTABLISHED';
       if (!f.syn && f.ack && ack !== undefined) {
         if (peer.state === 'SYN-RECEIVED' && ack >= 1) peer.state = 'ESTABLISHED';
         if (peer.finSeq !== undefined && ack >= peer.finSeq + 1) {

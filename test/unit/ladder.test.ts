@@ -60,6 +60,14 @@ describe('TCP ladders', () => {
     expect(walk(ladderOf('tcp-echo-any-sll.pcap'))).toEqual(walk(ladderOf('tcp-echo-eth.pcap')));
   });
 
+  it('draws a frame that -i any recorded twice (in and out of a router) once, and keeps real retransmissions', () => {
+    const once = packets('tcp-retransmission.pcap');
+    const twice = once.flatMap((p) => [p, { ...p, time: p.time + 0.00002, link: { ...p.link, ifindex: 99, direction: 'out' as const } }]);
+    const c = conversations(twice)[0];
+    expect(c?.packets).toBe(once.length);
+    expect(c && buildLadder(twice, c.a, c.b)?.arrows.map((x) => x.notes)).toEqual(ladderOf('tcp-retransmission.pcap').arrows.map((x) => x.notes));
+  });
+
   it('keeps the client on the left and the names given, whichever endpoint is asked first', () => {
     const l = buildLadder(packets('tcp-echo-eth.pcap'), { address: SERVER, port: 9000, name: 'server' }, { address: CLIENT, name: 'client' });
     expect(l?.a).toEqual({ address: CLIENT, port: 20101, name: 'client' });
