@@ -75,6 +75,15 @@ describe('TCP ladders', () => {
     expect(buildLadder(packets('tcp-echo-eth.pcap'), { address: SERVER, port: 9001 }, { address: CLIENT })).toBeUndefined();
   });
 
+  it('a SYN-ACK that does not acknowledge the ISN + 1 does not complete the handshake', () => {
+    const p = packets('tcp-echo-eth.pcap').slice(0, 2);
+    const bad = p.map((q, i) => (i === 1 && q.tcp ? { ...q, tcp: { ...q.tcp, ack: q.tcp.ack + 5 } } : q));
+    const c = conversations(bad)[0];
+    const l = c && buildLadder(bad, c.a, c.b);
+    expect(l && walk(l)).toEqual(['a SYN: SYN-SENT/SYN-RECEIVED', 'b SYN, ACK: SYN-SENT/SYN-RECEIVED']);
+    expect(l?.arrows[1]?.ack).toBe(6);
+  });
+
   it('a SYN to a closed port: nothing listens, RST+ACK, both CLOSED (tcp-closed-port)', () => {
     const l = ladderOf('tcp-closed-port.pcap');
     expect(l.initial).toEqual({ a: 'CLOSED', b: 'CLOSED' });
