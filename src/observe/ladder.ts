@@ -264,7 +264,8 @@ function tcpLadder(packets: Packet[], conv: Conversation): Ladder {
   if (syn) {
     // Whether anything listened: the first answer to the SYN says (SYN-ACK: LISTEN; RST: CLOSED).
     const answer = segs.find((p) => p.index > syn.index && sideOf(p) === 'b' && (p.tcp.flags.syn || p.tcp.flags.rst));
-    initial = { a: 'CLOSED', b: answer?.tcp.flags.rst && !answer.tcp.flags.syn ? 'CLOSED' : 'LISTEN' };
+    // No answer at all (the SYN lost or filtered): that it listened is an assumption.
+    initial = { a: 'CLOSED', b: answer?.tcp.flags.rst && !answer.tcp.flags.syn ? 'CLOSED' : 'LISTEN', ...(answer ? {} : { assumed: true }) };
   } else if (synAck) initial = { a: 'SYN-SENT', b: 'SYN-RECEIVED', assumed: true };
   else initial = { a: 'ESTABLISHED', b: 'ESTABLISHED', assumed: true };
 

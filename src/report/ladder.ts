@@ -66,7 +66,7 @@ export function renderLadderText(l: Ladder, opts: LadderTextOptions = {}): strin
   const row = (time: string, aState: string, mid: string, bState: string): string =>
     `${time.padStart(timeW - 1)} ${tcp ? left(aState) + ' ' : ''}${g.line}${mid}${g.line}${tcp ? ' ' + bState : ''}`.trimEnd();
   if (tcp && l.initial) {
-    lines.push(row('', l.initial.a, ' '.repeat(inner), l.initial.b) + (l.initial.assumed ? c('90', '   (assumed: the capture starts mid-connection)') : ''));
+    lines.push(row('', l.initial.a, ' '.repeat(inner), l.initial.b) + (l.initial.assumed ? c('90', `   (assumed: ${l.arrows.some((x) => x.flags?.includes('SYN')) ? 'no answer to the SYN was captured' : 'the capture starts mid-connection'})`) : ''));
   } else lines.push(row('', '', ' '.repeat(inner), ''));
 
   let prev = l.initial ? { a: l.initial.a, b: l.initial.b } : undefined;

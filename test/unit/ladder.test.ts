@@ -84,6 +84,14 @@ describe('TCP ladders', () => {
     expect(l?.arrows[1]?.ack).toBe(6);
   });
 
+  it('a SYN that nothing answered: that the server listened is only assumed, and said so', () => {
+    const syn = packets('tcp-echo-eth.pcap').slice(0, 1);
+    const c = conversations(syn)[0];
+    const l = c && buildLadder(syn, c.a, c.b);
+    expect(l?.initial).toEqual({ a: 'CLOSED', b: 'LISTEN', assumed: true });
+    expect(l && renderLadderText(l)).toContain('(assumed: no answer to the SYN was captured)');
+  });
+
   it('a SYN to a closed port: nothing listens, RST+ACK, both CLOSED (tcp-closed-port)', () => {
     const l = ladderOf('tcp-closed-port.pcap');
     expect(l.initial).toEqual({ a: 'CLOSED', b: 'CLOSED' });
