@@ -1,7 +1,7 @@
 /**
  * The exchange between two endpoints of a capture as a ladder (sequence) diagram: one arrow per segment,
  * datagram or ICMP message, with TCP flags, sequence and acknowledgement numbers (relative to each side's ISN,
- * and absolute), payload length, and each side's TCP state after the segment, following RFC 9293's state
+ * and absolute), data length on the wire, and each side's TCP state after the segment, following RFC 9293's state
  * machine (section 3.3.2, figure 5) as far as the wire shows it. Pure: packets in, data out.
  *
  * States are inferred at the capture point: a segment is taken to reach its receiver when it is seen. Where
@@ -39,7 +39,8 @@ export interface LadderArrow {
   /** Absolute (on the wire) sequence and acknowledgement numbers. */
   seqAbsolute?: number;
   ackAbsolute?: number;
-  /** Payload bytes (TCP/UDP data, ICMP data after the 8-byte header). */
+  /** Data bytes on the wire (TCP data even where a snapshot length cut the capture, UDP data, ICMP data
+   *  after the 8-byte header). */
   length: number;
   window?: number;
   /** Retransmission, duplicate ACK, zero window, FINs crossed ... */
