@@ -284,6 +284,22 @@ describe('rendering', () => {
   });
 });
 
+describe("a run's ladders for lab check --ladder (renderLadders)", () => {
+  it('each under a line naming its capture and exchange, in each style', async () => {
+    const { renderLadders } = await import('../../src/report/ladder.js');
+    const named = buildLadder(packets('tcp-echo-eth.pcap'), { address: CLIENT, name: 'client' }, { address: SERVER, name: 'server' });
+    if (!named) throw new Error('no ladder');
+    const ladders = [{ capture: 'wire', ...named }];
+    expect(renderLadders(ladders, { style: 'unicode', color: false }).split('\n')[0]).toBe(`ladder: capture wire, TCP client ${CLIENT}:20101 ↔ server ${SERVER}:9000 (10 packets)`);
+    const ascii = renderLadders(ladders, { style: 'ascii', color: false });
+    expect(ascii.split('\n')[0]).toBe(`ladder: capture wire, TCP client ${CLIENT}:20101 <-> server ${SERVER}:9000 (10 packets)`);
+    expect(ascii).toMatch(/^[\x20-\x7e\n]*$/);
+    const mermaid = renderLadders(ladders, { style: 'mermaid', color: false }).split('\n');
+    expect(mermaid.slice(0, 3)).toEqual([`%% ladder: capture wire, TCP client ${CLIENT}:20101 ↔ server ${SERVER}:9000 (10 packets)`, 'sequenceDiagram', `    participant A as client ${CLIENT}:20101`]);
+    expect(renderLadders([], { style: 'unicode', color: false })).toBe("ladder: no exchange between two of the lab's nodes was captured\n");
+  });
+});
+
 describe('the JSON report', () => {
   it("its ladder section follows schema/result.schema.json, and the schema refuses what it does not describe", async () => {
     const { Ajv2020 } = await import('ajv/dist/2020.js');
