@@ -11,7 +11,7 @@ import { ROOT, uniqueInstance } from './cli.js';
 const runtime = await DockerRuntime.connect();
 
 /**
- * Runs the built CLI. At the time limit it sends SIGINT first, like Ctrl-C, so `lab grade` removes its
+ * Runs the built CLI. At the time limit it sends SIGINT first, like Ctrl-C, so `lab selftest` removes its
  * grading instance before it exits; SIGKILL only if it has not gone 30 s later.
  */
 function runCli(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
