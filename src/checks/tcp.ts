@@ -1,3 +1,4 @@
+import { splitTcpConnections } from '../observe/tcp-connections.js';
 import type { Packet } from '../observe/types.js';
 
 /** A TCP packet with its headers known to be present. */
@@ -29,38 +30,9 @@ export function dedupe(packets: TcpPacket[]): TcpPacket[] {
   });
 }
 
-/** The 4-tuple of a packet, the same in both directions. */
-function fourTuple(p: TcpPacket): string {
-  const a = `${p.ip.src}:${p.tcp.srcPort}`;
-  const b = `${p.ip.dst}:${p.tcp.dstPort}`;
-  return a < b ? `${a}|${b}` : `${b}|${a}`;
-}
-
-/**
- * Splits packets into connections, in order of each connection's first packet. A connection is a 4-tuple and
- * its SYN (RFC 9293 3.4): a SYN with a new ISN on a 4-tuple already seen begins a new connection (a client that
- * reuses its port, a server's TIME_WAIT taking a new SYN); a retransmitted SYN (same ISN) does not. Packets of
- * a connection whose SYN the capture missed form one connection until the next SYN.
- */
+/** Splits packets into connections (a 4-tuple and its SYN: see splitTcpConnections), in order of first packet. */
 export function connections(packets: TcpPacket[]): TcpPacket[][] {
-  const current = new Map<string, { isn: number | undefined; opener: string | undefined; ended: boolean; list: TcpPacket[] }>();
-  const out: TcpPacket[][] = [];
-  for (const p of packets) {
-    const key = fourTuple(p);
-    const from = `${p.ip.src}:${p.tcp.srcPort}`;
-    let conn = current.get(key);
-    const opening = p.tcp.flags.syn && !p.tcp.flags.ack;
-    // A SYN from the other side of a connection still opening is a simultaneous open, not a new connection.
-    if (opening && conn && (conn.opener === undefined || (conn.opener === from ? conn.isn !== p.tcp.seq : conn.ended))) conn = undefined;
-    if (!conn) {
-      conn = { isn: opening ? p.tcp.seq : undefined, opener: opening ? from : undefined, ended: false, list: [] };
-      current.set(key, conn);
-      out.push(conn.list);
-    }
-    conn.list.push(p);
-    if (p.tcp.flags.fin || p.tcp.flags.rst) conn.ended = true;
-  }
-  return out;
+  return splitTcpConnections(packets);
 }
 
 /** The connection (see connections) a packet belongs to, among `packets`. */

@@ -7,6 +7,7 @@ import { checkTeardown } from '../../src/checks/teardown.js';
 import { connections, dedupe, tcpPackets } from '../../src/checks/tcp.js';
 import { checkUdp } from '../../src/checks/udp.js';
 import { emptyObservations, type Observations } from '../../src/exercise/observations.js';
+import { conversationLadder, conversations } from '../../src/observe/ladder.js';
 import { decodePcap } from '../../src/observe/pcap.js';
 import { ROOT } from '../helpers/cli.js';
 
@@ -43,6 +44,20 @@ describe('two connections on one port pair (tcp-port-reuse.pcap)', () => {
     expect(v.evidence).toContain('2 connection(s)');
     expect(v.evidence?.[0]).toBe('client to server: 13 bytes "first\\nsecond\\n"');
     expect(v.passed).toBe(true);
+  });
+
+  it('are two exchanges in the ladder view, each drawn from its own SYN to its own end', () => {
+    const packets = obs.captures.w?.packets ?? [];
+    const convs = conversations(packets);
+    expect(convs.map((c) => [c.protocol, c.packets])).toEqual([
+      ['tcp', 10],
+      ['tcp', 8],
+    ]);
+    const [first, second] = convs.map((c) => conversationLadder(packets, c));
+    expect(first?.arrows.filter((a) => a.flags?.includes('RST'))).toEqual([]);
+    expect(first?.arrows[0]?.flags).toEqual(['SYN']);
+    expect(second?.arrows[0]?.flags).toEqual(['SYN']);
+    expect(second?.arrows.at(-1)?.flags).toContain('RST');
   });
 
   it('finds the handshake of each connection in that connection', () => {
