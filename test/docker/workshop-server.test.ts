@@ -206,6 +206,7 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
       ['POST', `/api/students/${other}/check`],
       ['GET', `/api/students/${other}/attempts`],
       ['GET', `/api/students/${other}/attempts/1`],
+      ['GET', `/api/students/${other}/attempts/1/artifacts/wire.pcap`],
       ['POST', `/api/students/${other}/restart`],
       ['POST', `/api/students/${other}/reset`],
       ['POST', `/api/students/${other}/start`],
