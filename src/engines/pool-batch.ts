@@ -1,0 +1,152 @@
+import { errorMessage } from '../errors.js';
+import type { GradeResult } from '../report/result.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { EnginePool, PoolEngine } from './pool.js';
+
+/** How often a batch pings each engine, and how many missed pings in a row make it lost. */
+export const WATCH_INTERVAL_MS = 1000;
+export const WATCH_TIMEOUT_MS = 2000;
+export const WATCH_MISSES = 2;
+
+export type GradeOn = (student: string, index: number, runtime: Runtime, image: string) => Promise<GradeResult>;
+
+export interface PoolBatchReport {
+  /** Engines that took part, with the slots (submissions at once) each was given. */
+  engines: { name: string; slots: number; graded: number }[];
+  /** Engines lost during the batch, and why. */
+  lost: { engine: string; reason: string; atMs: number }[];
+  /** Submissions whose grading was cut off by a lost engine and started again elsewhere. */
+  requeued: { student: string; from: string; reason: string }[];
+  /** Student → the engine that graded it. */
+  placements: Record<string, string>;
+}
+
+/**
+ * Grades submissions over every engine of the pool that answers, takes new instances and holds (or is given)
+ * the lab image: each engine runs as many at once as its free capacity (at most `perEngine` when set).
+ * Each engine is pinged every second; one that misses two pings in a row is declared lost: its submissions in
+ * flight are abandoned (their results, whatever they were, are not kept: a lost engine says nothing about a
+ * student) and go back in the queue for the other engines. Submissions left when every engine is lost get
+ * no result (undefined): the caller reports them as `error`, never `failed`.
+ */
+export async function gradeOverPool(
+  pool: EnginePool,
+  image: string,
+  students: string[],
+  grade: GradeOn,
+  done: (index: number, r: GradeResult) => void,
+  opts: { perEngine?: number; onProgress?: (line: string) => void } = {},
+): Promise<{ results: (GradeResult | undefined)[]; report: PoolBatchReport }> {
+  const started = Date.now();
+  const say = opts.onProgress ?? ((): void => undefined);
+  const report: PoolBatchReport = { engines: [], lost: [], requeued: [], placements: {} };
+  const health = await pool.probe({ image });
+  pool.loseDown(health);
+  for (const h of health) if (!h.up) report.lost.push({ engine: h.name, reason: h.error ?? 'no answer', atMs: 0 });
+  const usable: { engine: PoolEngine; slots: number }[] = [];
+  for (const h of health) {
+    if (!h.up || h.draining) continue;
+    const free = Math.max(0, h.capacity - h.instances);
+    const slots = Math.min(free, opts.perEngine ?? free);
+    if (slots === 0) continue;
+    const engine = pool.engine(h.name);
+    try {
+      await pool.ensureImage(engine, image, health, say);
+      usable.push({ engine, slots });
+    } catch (e) {
+      say(`engine ${h.name} left out of this batch: ${errorMessage(e)}`);
+    }
+  }
+  for (const u of usable) report.engines.push({ name: u.engine.spec.name, slots: u.slots, graded: 0 });
+  say(`grading ${students.length} submission(s) over ${usable.length} engine(s): ${usable.map((u) => `${u.engine.spec.name} ×${u.slots}`).join(', ') || 'none'}`);
+
+  const results: (GradeResult | undefined)[] = new Array<GradeResult | undefined>(students.length).fill(undefined);
+  const queue = students.map((_, i) => i);
+  let inFlight = 0;
+  let wake: () => void = () => undefined;
+  let changed = new Promise<void>((r) => (wake = r));
+  const notify = (): void => {
+    wake();
+    changed = new Promise<void>((r) => (wake = r));
+  };
+
+  // The watch: every engine in use pinged each second; WATCH_MISSES misses in a row and it is lost.
+  const misses = new Map<string, number>();
+  const pinging = new Set<string>();
+  const watch = setInterval(() => {
+    for (const { engine } of usable) {
+      const name = engine.spec.name;
+      if (engine.runtime.lost || pinging.has(name)) continue;
+      pinging.add(name);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer to a ping within ${WATCH_TIMEOUT_MS / 1000}s`)), WATCH_TIMEOUT_MS)));
+      Promise.race([engine.docker.ping(), timeout])
+        .then(() => misses.set(name, 0))
+        .catch((e: unknown) => {
+          const n = (misses.get(name) ?? 0) + 1;
+          misses.set(name, n);
+          if (n >= WATCH_MISSES && !engine.runtime.lost) {
+            const reason = `${n} pings in a row unanswered (${errorMessage(e)})`;
+            report.lost.push({ engine: name, reason, atMs: Date.now() - started });
+            say(`engine ${name} unreachable: ${reason}; its submissions in flight go to the other engines`);
+            engine.runtime.lose(reason);
+            notify();
+          }
+        })
+        .finally(() => {
+          clearTimeout(timer);
+          pinging.delete(name);
+        });
+    }
+  }, WATCH_INTERVAL_MS);
+
+  const worker = async (u: { engine: PoolEngine }): Promise<void> => {
+    const name = u.engine.spec.name;
+    for (;;) {
+      if (u.engine.runtime.lost) return;
+      const i = queue.shift();
+      if (i === undefined) {
+        if (inFlight === 0) return;
+        // Work may come back from an engine that is lost: wait for any change.
+        await changed;
+        continue;
+      }
+      const student = students[i] as string;
+      inFlight++;
+      let r: GradeResult | undefined;
+      try {
+        r = await grade(student, i, u.engine.runtime, image);
+      } catch (e) {
+        r = undefined;
+        if (!u.engine.runtime.lost) say(`${student} on ${name}: ${errorMessage(e)}`);
+      }
+      inFlight--;
+      if (r === undefined && !u.engine.runtime.lost) {
+        // Not the engine: the caller reports it as `error` (the tool failed), never against the student.
+        notify();
+        continue;
+      }
+      const lost = u.engine.runtime.lost as Error | undefined;
+      if (lost !== undefined || r === undefined) {
+        // Whatever came back, it is about the engine, not the student: grade it again elsewhere.
+        queue.push(i);
+        report.requeued.push({ student, from: name, reason: lost?.message ?? 'engine lost' });
+        say(`${student}: engine ${name} was lost while grading it; it goes back in the queue`);
+        notify();
+        return;
+      }
+      results[i] = r;
+      report.placements[student] = name;
+      const row = report.engines.find((x) => x.name === name);
+      if (row) row.graded++;
+      done(i, r);
+      notify();
+    }
+  };
+  try {
+    await Promise.all(usable.flatMap((u) => Array.from({ length: u.slots }, () => worker(u))));
+  } finally {
+    clearInterval(watch);
+  }
+  return { results, report };
+}
