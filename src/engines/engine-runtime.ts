@@ -35,6 +35,11 @@ export class EngineRuntime implements Runtime {
     return this.lostError;
   }
 
+  /** Rejects (with the EngineError) when the engine is declared lost; never resolves. */
+  whenLost(): Promise<never> {
+    return this.lostPromise;
+  }
+
   /** Declares the engine lost: every pending and later call fails with an EngineError naming it. */
   lose(reason: string): void {
     if (this.lostError) return;

@@ -26,6 +26,11 @@ export interface EnginesFile {
 
 const MAX_BYTES = 64 * 1024;
 
+/** Problems in an engines file, each at file:line:col (exit code 3, like a lab file's). */
+export class EnginesFileError extends LabValidationError {
+  override readonly subject = 'engines file';
+}
+
 let validator: Validate | undefined;
 let schema: object | undefined;
 
@@ -100,7 +105,7 @@ export function loadEnginesFile(path: string): EnginesFile {
     throw new UsageError(`no engines file at ${path}`, { hint: 'give --engines FILE or TOPLAB_ENGINES the path of an engines.yaml (see docs/scale.md), or unset it to use the local engine' });
   }
   const size = statSync(path).size;
-  if (size > MAX_BYTES) throw new LabValidationError([{ file: path, line: 1, col: 1, path: '', message: `the file is ${size} bytes; an engines file may be at most ${MAX_BYTES / 1024} KiB` }]);
+  if (size > MAX_BYTES) throw new EnginesFileError([{ file: path, line: 1, col: 1, path: '', message: `the file is ${size} bytes; an engines file may be at most ${MAX_BYTES / 1024} KiB` }]);
   return parseEnginesText(readFileSync(path, 'utf8'), path);
 }
 
@@ -113,20 +118,20 @@ export function parseEnginesText(text: string, file: string): EnginesFile {
     const pos = lc.linePos(e.pos[0]);
     return { file, line: pos.line, col: pos.col, path: '', message: `YAML: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+$/, '')}` };
   });
-  if (problems.length > 0) throw new LabValidationError(problems);
+  if (problems.length > 0) throw new EnginesFileError(problems);
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new LabValidationError([{ file, line: 1, col: 1, path: '', message: 'an engines file is a map with one key, engines: a list of {name, address, capacity}' }]);
+    throw new EnginesFileError([{ file, line: 1, col: 1, path: '', message: 'an engines file is a map with one key, engines: a list of {name, address, capacity}' }]);
   }
   validator ??= compileValidator(enginesSchema());
   if (!validator(data)) {
     for (const p of explainSchemaErrors(validator.errors ?? [], enginesSchema())) problems.push({ file, ...position(doc, lc, p.path, p.key), path: p.path.join('.'), message: p.message });
-    throw new LabValidationError(problems);
+    throw new EnginesFileError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)));
   }
   const baseDir = dirname(file);
   const raw = (data as { engines: EngineSpec[] }).engines;
   for (const p of enginesSemanticProblems(raw, baseDir)) problems.push({ file, ...position(doc, lc, p.path, p.key), path: p.path.join('.'), message: p.message });
-  if (problems.length > 0) throw new LabValidationError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
+  if (problems.length > 0) throw new EnginesFileError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
   return {
     file,

@@ -115,7 +115,8 @@ export async function gradeOverPool(
       inFlight++;
       let r: GradeResult | undefined;
       try {
-        r = await grade(student, i, u.engine.runtime, image);
+        // A job on an engine that is lost is abandoned at once, whatever it was waiting for.
+        r = await Promise.race([grade(student, i, u.engine.runtime, image), u.engine.runtime.whenLost()]);
       } catch (e) {
         r = undefined;
         if (!u.engine.runtime.lost) say(`${student} on ${name}: ${errorMessage(e)}`);

@@ -97,7 +97,13 @@ export class EnginePool {
     this.file = file.file;
     this.engines = file.engines.map((spec) => {
       const { docker, agent } = dockerFor(spec);
-      const runtime = new EngineRuntime(spec.name, new DockerRuntime(docker), () => agent?.destroy());
+      const runtime = new EngineRuntime(spec.name, new DockerRuntime(docker), () => {
+        // Requests already in flight fail with their sockets; any later one (from work abandoned mid-way)
+        // fails at once instead of opening a connection that would keep the process waiting.
+        const modem = docker.modem as unknown as { dial: (opts: unknown, cb: (err: Error) => void) => void };
+        modem.dial = (_opts, cb) => cb(new Error(`engine ${spec.name} unreachable`));
+        agent?.destroy();
+      });
       return { spec, docker, runtime };
     });
   }

@@ -30,13 +30,17 @@ const PACKAGES = ['docker.io', 'iptables', 'ca-certificates', 'procps', 'openssh
 /** The engine container's start: /sys writable, the cgroup v1 hierarchies this host has, then dockerd over TLS. */
 const START_SCRIPT = `set -e
 mount -o remount,rw /sys
+# Docker's read-only cgroup mounts go first, all of them: runc finds hierarchies in mountinfo, and a hidden
+# stale entry (or a cgroup2 'unified' one) makes it look for the container's cgroup in the wrong place.
+for pass in 1 2 3; do
+  for m in $(grep ' /sys/fs/cgroup' /proc/self/mountinfo | cut -d' ' -f5 | sort -r); do umount "$m" 2>/dev/null || true; done
+done
 mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup
 for c in cpu cpuacct cpuset memory devices freezer blkio pids; do
   mkdir -p /sys/fs/cgroup/$c
   mount -t cgroup -o $c none /sys/fs/cgroup/$c 2>/dev/null || rmdir /sys/fs/cgroup/$c
 done
 mkdir -p /sys/fs/cgroup/systemd && mount -t cgroup -o none,name=systemd none /sys/fs/cgroup/systemd || true
-mkdir -p /sys/fs/cgroup/unified && mount -t cgroup2 none /sys/fs/cgroup/unified 2>/dev/null || true
 if [ -f /root/.ssh/authorized_keys ]; then mkdir -p /run/sshd; /usr/sbin/sshd -o PasswordAuthentication=no -o PermitRootLogin=prohibit-password; fi
 exec dockerd --tlsverify --tlscacert /certs/ca.pem --tlscert /certs/server-cert.pem --tlskey /certs/server-key.pem \\
   -H tcp://0.0.0.0:2376 -H unix:///var/run/docker.sock --storage-driver overlay2 >/var/log/dockerd.log 2>&1
@@ -65,7 +69,8 @@ export interface TestEngines {
 }
 
 function recipeHash(): string {
-  return createHash('sha256').update(`test-engine 1\0${PACKAGES.join(',')}\0${START_SCRIPT}`).digest('hex').slice(0, 12);
+  // The image's content only: the start script is the container's command, not part of the image.
+  return createHash('sha256').update(`test-engine 1\0${PACKAGES.join(',')}`).digest('hex').slice(0, 12);
 }
 
 export function testEngineTag(): string {
