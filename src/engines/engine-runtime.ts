@@ -40,10 +40,14 @@ export class EngineRuntime implements Runtime {
     return this.lostPromise;
   }
 
+  /** The reason given to `lose`, as it was given. */
+  lostReason: string | undefined;
+
   /** Declares the engine lost: every pending and later call fails with an EngineError naming it. */
   lose(reason: string): void {
     if (this.lostError) return;
-    this.lostError = new EngineError(`engine ${this.name} unreachable: ${reason}`, {
+    this.lostReason = reason;
+    this.lostError = new EngineError(reason.startsWith(`engine ${this.name} `) ? reason : `engine ${this.name} unreachable: ${reason}`, {
       hint: `its instances are not reachable until it answers again; \`lab engines\` shows every engine's health`,
     });
     this.rejectLost(this.lostError);

@@ -122,7 +122,7 @@ export class EnginePool {
   async probeOne(e: PoolEngine, opts: { image?: string; version?: boolean; timeoutMs?: number } = {}): Promise<EngineHealth> {
     const started = Date.now();
     const base = { name: e.spec.name, address: e.spec.address, capacity: e.spec.capacity, labels: e.spec.labels };
-    if (e.runtime.lost) return { ...base, up: false, error: e.runtime.lost.message, draining: false, instances: 0, hasImage: false, ms: 0 };
+    if (e.runtime.lost) return { ...base, up: false, error: e.runtime.lostReason ?? e.runtime.lost.message, draining: false, instances: 0, hasImage: false, ms: 0 };
     const timeout = opts.timeoutMs ?? PROBE_TIMEOUT_MS;
     try {
       await withTimeout(e.docker.ping(), timeout, 'a ping');
@@ -138,7 +138,11 @@ export class EnginePool {
       );
       return { ...base, up: true, ...(version !== undefined ? { version } : {}), draining, instances, hasImage: imagePresent, ms: Date.now() - started };
     } catch (err) {
-      return { ...base, up: false, error: describeEngineFailure(e.spec, err), draining: false, instances: 0, hasImage: false, ms: Date.now() - started };
+      const error = describeEngineFailure(e.spec, err);
+      // Lost for this pool: the request still waiting on it (a paused engine never answers) is ended, and so
+      // is any later call, so no command waits on that engine. A pool is made per command.
+      e.runtime.lose(error);
+      return { ...base, up: false, error, draining: false, instances: 0, hasImage: false, ms: Date.now() - started };
     }
   }
 

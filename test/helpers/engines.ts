@@ -41,7 +41,7 @@ for c in cpu cpuacct cpuset memory devices freezer blkio pids; do
   mount -t cgroup -o $c none /sys/fs/cgroup/$c 2>/dev/null || rmdir /sys/fs/cgroup/$c
 done
 mkdir -p /sys/fs/cgroup/systemd && mount -t cgroup -o none,name=systemd none /sys/fs/cgroup/systemd || true
-if [ -f /root/.ssh/authorized_keys ]; then mkdir -p /run/sshd; /usr/sbin/sshd -o PasswordAuthentication=no -o PermitRootLogin=prohibit-password; fi
+if [ -f /root/.ssh/authorized_keys ]; then mkdir -p /run/sshd; ssh-keygen -A >/dev/null; /usr/sbin/sshd -o PasswordAuthentication=no -o PermitRootLogin=prohibit-password; fi
 exec dockerd --tlsverify --tlscacert /certs/ca.pem --tlscert /certs/server-cert.pem --tlskey /certs/server-key.pem \\
   -H tcp://0.0.0.0:2376 -H unix:///var/run/docker.sock --storage-driver overlay2 >/var/log/dockerd.log 2>&1
 `;
@@ -53,6 +53,8 @@ export interface TestEngine {
   /** `tcp://127.0.0.1:<port>` */
   address: string;
   port: number;
+  /** The engine's sshd on 127.0.0.1 (root, key `sshKey` of the run): `ssh://root@127.0.0.1:<sshPort>`. */
+  sshPort: number;
   docker: Docker;
 }
 
@@ -63,8 +65,10 @@ export interface TestEngines {
   certDir: string;
   /** A client certificate from another CA: every engine must refuse it. */
   wrongCertDir: string;
-  /** Writes an engines.yaml for these engines (plus `extra` YAML lines) and returns its path. */
-  writeEnginesFile: (opts?: { capacity?: number[]; local?: boolean }) => string;
+  /** The private key that logs in as root on every engine's sshd. */
+  sshKey: string;
+  /** Writes an engines.yaml for these engines and returns its path; engines named in `ssh` are reached over ssh://. */
+  writeEnginesFile: (opts?: { capacity?: number[]; ssh?: string[] }) => string;
   stop: () => Promise<void>;
 }
 
@@ -262,6 +266,8 @@ export async function startTestEngines(count: number, labImage: string): Promise
   const wrongCertDir = join(certDir, 'wrong');
   makeCertificates(certDir);
   makeCertificates(wrongCertDir);
+  const sshKey = join(certDir, 'id_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'toplab-test', '-f', sshKey], { stdio: 'ignore' });
   const engines: TestEngine[] = [];
   const stop = async (): Promise<void> => {
     await removeTestEngines(shared, run);
@@ -291,12 +297,16 @@ export async function startTestEngines(count: number, labImage: string): Promise
             LogConfig: { Type: 'none', Config: {} },
           },
         } as Docker.ContainerCreateOptions);
-        const files = ['ca.pem', 'server-cert.pem', 'server-key.pem'].map((f) => ({ path: `certs/${f}`, content: readFileSync(join(certDir, f)), mode: 0o600 }));
+        const files = [
+          ...['ca.pem', 'server-cert.pem', 'server-key.pem'].map((f) => ({ path: `certs/${f}`, content: readFileSync(join(certDir, f)), mode: 0o600 })),
+          { path: 'root/.ssh/authorized_keys', content: readFileSync(`${sshKey}.pub`), mode: 0o600 },
+        ];
         await c.putArchive(makeTar(files), { path: '/' });
         await c.start();
         const info = await c.inspect();
         const port = Number(info.NetworkSettings.Ports['2376/tcp']?.[0]?.HostPort);
-        const e: TestEngine = { name, container, port, address: `tcp://127.0.0.1:${port}`, docker: clientFor(port, certDir) };
+        const sshPort = Number(info.NetworkSettings.Ports['22/tcp']?.[0]?.HostPort);
+        const e: TestEngine = { name, container, port, sshPort, address: `tcp://127.0.0.1:${port}`, docker: clientFor(port, certDir) };
         engines.push(e);
         await waitUntilUp(e, shared);
       }),
@@ -312,14 +322,18 @@ export async function startTestEngines(count: number, labImage: string): Promise
     await stop();
     throw err;
   }
-  const writeEnginesFile = (opts: { capacity?: number[]; local?: boolean } = {}): string => {
+  const writeEnginesFile = (opts: { capacity?: number[]; ssh?: string[] } = {}): string => {
     const lines = ['engines:'];
     engines.forEach((e, i) => {
+      if (opts.ssh?.includes(e.name)) {
+        lines.push(`  - name: ${e.name}`, `    address: ssh://root@127.0.0.1:${e.sshPort}`, `    capacity: ${opts.capacity?.[i] ?? 4}`, '    ssh:', `      key: ${sshKey}`);
+        return;
+      }
       lines.push(`  - name: ${e.name}`, `    address: ${e.address}`, `    capacity: ${opts.capacity?.[i] ?? 4}`, '    tls:', `      ca: ${join(certDir, 'ca.pem')}`, `      cert: ${join(certDir, 'cert.pem')}`, `      key: ${join(certDir, 'key.pem')}`);
     });
     const file = join(mkdtempSync(join(certDir, 'pool-')), 'engines.yaml');
     writeFileSync(file, lines.join('\n') + '\n');
     return file;
   };
-  return { run, engines, certDir, wrongCertDir, writeEnginesFile, stop };
+  return { run, engines, certDir, wrongCertDir, sshKey, writeEnginesFile, stop };
 }

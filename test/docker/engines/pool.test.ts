@@ -74,6 +74,28 @@ describe('an engine pool of three Docker engines over TLS', () => {
     expect(up.stderr).toMatch(/no engine can take a new instance: badcert unreachable/);
   });
 
+  it('reaches an engine over ssh:// as well: engines, up, exec and down', async () => {
+    const sshFile = t.writeEnginesFile({ capacity: [1, 1, 1], ssh: ['e1'] });
+    expect(readFileSync(sshFile, 'utf8')).toMatch(/address: ssh:\/\/root@127\.0\.0\.1:\d+/);
+    const listed = await lab(['engines'], { env: { TOPLAB_ENGINES: sshFile } });
+    expect(listed.code, listed.stdout + listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^e1 +ssh:\/\/root@127\.0\.0\.1:\d+ +up +20\.10\.\S+ +yes +0\/1/m);
+    const instance = `${prefix}-ssh`;
+    try {
+      const up = await lab(['up', LAB, '--instance', instance], { env: { TOPLAB_ENGINES: sshFile }, timeoutMs: 180_000 });
+      expect(up.code, up.stderr).toBe(0);
+      expect(up.stderr).toContain(`placing ${LAB_NAME} (instance ${instance}) on engine e1`);
+      const ex = await lab(['exec', LAB, '--instance', instance, 'client', '--', 'hostname'], { env: { TOPLAB_ENGINES: sshFile } });
+      expect(ex.code, ex.stderr).toBe(0);
+      expect(ex.stdout.trim()).toBe('client');
+      expect(await instancesOn(t.engines[0]?.docker as Docker)).toEqual([`${LAB_NAME}/${instance}`]);
+    } finally {
+      const down = await lab(['down', LAB_NAME, '--instance', instance], { env: { TOPLAB_ENGINES: sshFile } });
+      expect(down.code, down.stderr).toBe(0);
+    }
+    expect(await instancesOn(t.engines[0]?.docker as Docker)).toEqual([]);
+  });
+
   it('places six instances over the three engines by capacity (1, 2, 3)', async () => {
     for (const instance of instances) {
       const r = await lab(['up', LAB, '--instance', instance], { env: env(), timeoutMs: 180_000 });
@@ -142,6 +164,26 @@ describe('an engine pool of three Docker engines over TLS', () => {
     }
   });
 
+  it('copies the lab image to an engine that lacks it, from another engine, with progress', async () => {
+    const e3 = t.engines[2];
+    if (!e3) throw new Error('no engine e3');
+    await e3.docker.getImage(labImageTag()).remove();
+    // e1 and e2 drained: the only place left is e3, which has no image now.
+    for (const n of ['e1', 'e2']) expect((await lab(['engines', 'drain', n], { env: env() })).code).toBe(0);
+    try {
+      const listed = await lab(['engines'], { env: env() });
+      expect(listed.stdout).toMatch(/^e3 .* up .* no +0\/3/m);
+      const up = await lab(['up', LAB, '--instance', `${prefix}-copy`], { env: env(), timeoutMs: 180_000 });
+      expect(up.code, up.stderr).toBe(0);
+      expect(up.stderr).toContain(`engine e3 lacks ${labImageTag()}: copying it from e1`);
+      expect(up.stderr).toMatch(new RegExp(`copied ${labImageTag()} from e1 to e3: \\d+ MB in`));
+      expect(await instancesOn(e3.docker)).toEqual([`${LAB_NAME}/${prefix}-copy`]);
+    } finally {
+      for (const n of ['e1', 'e2']) await lab(['engines', 'undrain', n], { env: env() });
+      await lab(['down', '--all'], { env: env() });
+    }
+  });
+
   it('batch grading uses the whole pool; pausing e2 mid-batch re-queues its submissions and all are graded right', async () => {
     const expected: Record<string, string[] | 'passed'> = {
       'ok-reference': 'passed',
@@ -205,6 +247,20 @@ describe('an engine pool of three Docker engines over TLS', () => {
       expect(used.has('e1') && used.has('e3')).toBe(true);
       // Nothing left on the engines that answered.
       for (const e of [t.engines[0], t.engines[2]]) if (e) expect(await instancesOn(e.docker)).toEqual([]);
+      // While e2 is paused, status and engines say so, and name it.
+      const st = await lab(['status'], { env: { TOPLAB_ENGINES: poolFile } });
+      expect(st.code).toBe(4);
+      expect(st.stdout).toMatch(/^engine e2 unreachable: its instances are not shown/m);
+      const en = await lab(['engines'], { env: { TOPLAB_ENGINES: poolFile } });
+      expect(en.code).toBe(4);
+      expect(en.stdout).toMatch(/^e2 .* unreachable /m);
+      // Back again: the grading instances the lost engine kept are found and removed by down --all.
+      await shared.getContainer(e2.container).unpause();
+      paused = false;
+      expect((await instancesOn(e2.docker)).length).toBeGreaterThan(0);
+      const down = await lab(['down', '--all'], { env: { TOPLAB_ENGINES: poolFile } });
+      expect(down.code, down.stderr).toBe(0);
+      for (const e of t.engines) expect(await instancesOn(e.docker)).toEqual([]);
     } finally {
       if (paused) await shared.getContainer(e2.container).unpause().catch(() => undefined);
       rmSync(subs, { recursive: true, force: true });
