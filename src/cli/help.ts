@@ -102,6 +102,10 @@ time (default: the number of CPUs), each in its own instance. Each student's rep
 <out>/<student>/report.json (and report.<format>), the class summary to <out>/summary.csv and summary.json
 (student, score, status, failed checks). <out> is --output, or results/<lab>/batch-<time>.
 
+With an engines file (--engines FILE or TOPLAB_ENGINES) the whole pool grades: each engine as many at once
+as its free capacity (--parallel caps that per engine). An engine that stops answering is dropped within
+seconds and what it was grading is graded again on the others; summary.json says which engine graded whom.
+
   --instance <name>   the name of the fresh instance (default: grade-<random>); still removed afterwards
   --format <f>        terminal (default), json, junit, gradescope, classroom or tap
   --output <file>     write the report to a file (a folder with --submissions)
