@@ -5,8 +5,10 @@ import type { EnginePool, PoolEngine } from './pool.js';
 
 /** How often a batch pings each engine, and how many missed pings in a row make it lost. */
 export const WATCH_INTERVAL_MS = 1000;
-export const WATCH_TIMEOUT_MS = 2000;
-export const WATCH_MISSES = 2;
+export const WATCH_TIMEOUT_MS = 3000;
+export const WATCH_MISSES = 3;
+/** How many times one submission is started on engines that then failed to answer, before it is left as `error`. */
+export const MAX_ATTEMPTS = 3;
 
 export type GradeOn = (student: string, index: number, runtime: Runtime, image: string) => Promise<GradeResult>;
 
@@ -24,9 +26,11 @@ export interface PoolBatchReport {
 /**
  * Grades submissions over every engine of the pool that answers, takes new instances and holds (or is given)
  * the lab image: each engine runs as many at once as its free capacity (at most `perEngine` when set).
- * Each engine is pinged every second; one that misses two pings in a row is declared lost: its submissions in
+ * Each engine is pinged every second; one that misses three pings in a row (3 s each) is declared lost: its submissions in
  * flight are abandoned (their results, whatever they were, are not kept: a lost engine says nothing about a
- * student) and go back in the queue for the other engines. Submissions left when every engine is lost get
+ * student) and go back in the queue for the other engines. A result is kept only when its engine answered
+ * every ping while the job ran and answers one more after it; otherwise the submission is graded again
+ * (at most MAX_ATTEMPTS starts in all). Submissions left when every engine is lost get
  * no result (undefined): the caller reports them as `error`, never `failed`.
  */
 export async function gradeOverPool(
@@ -71,35 +75,44 @@ export async function gradeOverPool(
   };
 
   // The watch: every engine in use pinged each second; WATCH_MISSES misses in a row and it is lost.
+  // `missedTotal` counts every miss ever: a job during which the engine missed a ping is not trusted.
   const misses = new Map<string, number>();
+  const missedTotal = new Map<string, number>();
   const pinging = new Set<string>();
+  const ping = (engine: PoolEngine): Promise<boolean> => {
+    const name = engine.spec.name;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer to a ping within ${WATCH_TIMEOUT_MS / 1000}s`)), WATCH_TIMEOUT_MS)));
+    return Promise.race([engine.docker.ping(), timeout])
+      .then(() => {
+        misses.set(name, 0);
+        return true;
+      })
+      .catch((e: unknown) => {
+        const n = (misses.get(name) ?? 0) + 1;
+        misses.set(name, n);
+        missedTotal.set(name, (missedTotal.get(name) ?? 0) + 1);
+        if (n >= WATCH_MISSES && !engine.runtime.lost) {
+          const reason = `${n} pings in a row unanswered (${errorMessage(e)})`;
+          report.lost.push({ engine: name, reason, atMs: Date.now() - started });
+          say(`engine ${name} unreachable: ${reason}; its submissions in flight go to the other engines`);
+          engine.runtime.lose(reason);
+        }
+        notify();
+        return false;
+      })
+      .finally(() => clearTimeout(timer));
+  };
   const watch = setInterval(() => {
     for (const { engine } of usable) {
       const name = engine.spec.name;
       if (engine.runtime.lost || pinging.has(name)) continue;
       pinging.add(name);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer to a ping within ${WATCH_TIMEOUT_MS / 1000}s`)), WATCH_TIMEOUT_MS)));
-      Promise.race([engine.docker.ping(), timeout])
-        .then(() => misses.set(name, 0))
-        .catch((e: unknown) => {
-          const n = (misses.get(name) ?? 0) + 1;
-          misses.set(name, n);
-          if (n >= WATCH_MISSES && !engine.runtime.lost) {
-            const reason = `${n} pings in a row unanswered (${errorMessage(e)})`;
-            report.lost.push({ engine: name, reason, atMs: Date.now() - started });
-            say(`engine ${name} unreachable: ${reason}; its submissions in flight go to the other engines`);
-            engine.runtime.lose(reason);
-            notify();
-          }
-        })
-        .finally(() => {
-          clearTimeout(timer);
-          pinging.delete(name);
-        });
+      void ping(engine).finally(() => pinging.delete(name));
     }
   }, WATCH_INTERVAL_MS);
 
+  const attempts = new Map<number, number>();
   const worker = async (u: { engine: PoolEngine }): Promise<void> => {
     const name = u.engine.spec.name;
     for (;;) {
@@ -112,7 +125,9 @@ export async function gradeOverPool(
         continue;
       }
       const student = students[i] as string;
+      attempts.set(i, (attempts.get(i) ?? 0) + 1);
       inFlight++;
+      const missedBefore = missedTotal.get(name) ?? 0;
       let r: GradeResult | undefined;
       try {
         // A job on an engine that is lost is abandoned at once, whatever it was waiting for.
@@ -121,21 +136,31 @@ export async function gradeOverPool(
         r = undefined;
         if (!u.engine.runtime.lost) say(`${student} on ${name}: ${errorMessage(e)}`);
       }
+      // Trusted only if the engine answered every ping while the job ran, and answers one now: an engine that
+      // hung for a while makes programs look slow or silent, which says nothing about the student.
+      const steady = !u.engine.runtime.lost && (await ping(u.engine)) && (missedTotal.get(name) ?? 0) === missedBefore;
       inFlight--;
-      if (r === undefined && !u.engine.runtime.lost) {
+      const lost = u.engine.runtime.lost as Error | undefined;
+      if (r === undefined && lost === undefined) {
         // Not the engine: the caller reports it as `error` (the tool failed), never against the student.
         notify();
         continue;
       }
-      const lost = u.engine.runtime.lost as Error | undefined;
-      if (lost !== undefined || r === undefined) {
-        // Whatever came back, it is about the engine, not the student: grade it again elsewhere.
-        queue.push(i);
-        report.requeued.push({ student, from: name, reason: lost?.message ?? 'engine lost' });
-        say(`${student}: engine ${name} was lost while grading it; it goes back in the queue`);
+      if (lost !== undefined || !steady) {
+        const reason = lost?.message ?? `engine ${name} missed a ping while grading it`;
+        if ((attempts.get(i) ?? 0) >= MAX_ATTEMPTS) {
+          // Left without a result: reported as `error`, never as the student's failure.
+          say(`${student}: not graded after ${MAX_ATTEMPTS} attempts on engines that did not answer steadily`);
+        } else {
+          queue.push(i);
+          report.requeued.push({ student, from: name, reason });
+          say(`${student}: ${reason}; it goes back in the queue`);
+        }
         notify();
-        return;
+        if (lost !== undefined) return;
+        continue;
       }
+      if (r === undefined) continue;
       results[i] = r;
       report.placements[student] = name;
       const row = report.engines.find((x) => x.name === name);

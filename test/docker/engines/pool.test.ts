@@ -237,11 +237,9 @@ describe('an engine pool of three Docker engines over TLS', () => {
       const verdicts = Object.fromEntries(summary.students.map((s) => [s.student, s.status === 'passed' ? 'passed' : s.failedChecks]));
       expect(verdicts).toEqual(expected);
       expect(summary.engines.lost.map((l) => l.engine)).toEqual(['e2']);
-      expect(summary.engines.requeued.length).toBeGreaterThan(0);
-      for (const q of summary.engines.requeued) {
-        expect(q.from).toBe('e2');
-        expect(['e1', 'e3']).toContain(summary.engines.placements[q.student]);
-      }
+      const fromE2 = summary.engines.requeued.filter((q) => q.from === 'e2');
+      expect(fromE2.length).toBeGreaterThan(0);
+      for (const q of fromE2) expect(['e1', 'e3']).toContain(summary.engines.placements[q.student]);
       // e1 and e3 both took part.
       const used = new Set(Object.values(summary.engines.placements));
       expect(used.has('e1') && used.has('e3')).toBe(true);
