@@ -23,6 +23,13 @@ export function checkTeardown(spec: TeardownCheck, obs: Observations): Verdict {
   const rst = conn.find((p) => p.tcp.flags.rst);
   const firstFin = fins[0];
   const rstBy = (p: TcpPacket): string => who(obs, p.ip.src);
+  // Without a SYN-ACK there was no connection: a RST then refuses a SYN (nothing listening), it closes nothing.
+  const syn = conn.find((p) => p.tcp.flags.syn && !p.tcp.flags.ack);
+  if (syn && !conn.some((p) => p.tcp.flags.syn && p.tcp.flags.ack)) {
+    const to = `${who(obs, syn.ip.dst)} port ${syn.tcp.dstPort}`;
+    if (rst) return { passed: false, message: `there was no connection to close: the SYN to ${to} was refused with a RST from ${rstBy(rst)} (nothing was listening there), so the connection was never opened.`, evidence: [formatPacket(syn), formatPacket(rst)] };
+    return { passed: false, message: `there was no connection to close: the SYN to ${to} got no SYN-ACK, so the connection was never opened.`, evidence: conn.slice(0, 2).map(formatPacket) };
+  }
   if (reset === 'required') {
     return rst
       ? { passed: true, message: `the connection was reset by ${rstBy(rst)}.`, evidence: [formatPacket(rst)] }
@@ -30,14 +37,14 @@ export function checkTeardown(spec: TeardownCheck, obs: Observations): Verdict {
   }
   if (!firstFin || (rst && rst.index < firstFin.index)) {
     if (rst) return { passed: false, message: `the connection was reset by ${rstBy(rst)} (RST) instead of being closed with FIN: a socket was closed with unread data, or the program crashed.`, evidence: [formatPacket(rst)] };
-    return { passed: false, message: `no FIN at all: ${spec.initiator ?? 'neither side'} closed the connection before the capture ended.`, evidence: conn.slice(-2).map(formatPacket) };
+    return { passed: false, message: `no FIN at all: ${spec.initiator !== undefined ? `${spec.initiator} did not close` : 'neither side closed'} the connection before the capture ended.`, evidence: conn.slice(-2).map(formatPacket) };
   }
   if (mine && !mine.includes(firstFin.ip.src)) {
     return { passed: false, message: `the other side closed first: the first FIN came from ${who(obs, firstFin.ip.src)}, not from ${spec.initiator}.`, evidence: [formatPacket(firstFin)] };
   }
   const closer = who(obs, firstFin.ip.src);
   const peerFin = fins.find((p) => p.ip.src !== firstFin.ip.src);
-  const dataAfter = conn.filter((p) => p.index > firstFin.index && p.ip.src === firstFin.ip.dst && p.tcp.payload.length > 0 && (!peerFin || p.index <= peerFin.index));
+  const dataAfter = conn.filter((p) => p.index > firstFin.index && p.ip.src === firstFin.ip.dst && p.tcp.dataLength > 0 && (!peerFin || p.index <= peerFin.index));
   if (spec.halfClose === true && dataAfter.length === 0) {
     return {
       passed: false,
@@ -57,11 +64,11 @@ export function checkTeardown(spec: TeardownCheck, obs: Observations): Verdict {
     };
   }
   if (!peerFin) return { passed: false, message: `${closer} sent a FIN but the other side never closed its half (no FIN came back).`, evidence: [formatPacket(firstFin)] };
-  const acked = (fin: TcpPacket): TcpPacket | undefined => conn.find((p) => p.index > fin.index && p.ip.src === fin.ip.dst && p.tcp.flags.ack && p.tcp.ack === plus(fin.tcp.seq, fin.tcp.payload.length + 1));
+  const acked = (fin: TcpPacket): TcpPacket | undefined => conn.find((p) => p.index > fin.index && p.ip.src === fin.ip.dst && p.tcp.flags.ack && p.tcp.ack === plus(fin.tcp.seq, fin.tcp.dataLength + 1));
   const ack1 = acked(firstFin);
   const ack2 = acked(peerFin);
   if (!ack1 || !ack2) return { passed: false, message: `the ${!ack1 ? 'first' : 'second'} FIN was never acknowledged: the connection did not close cleanly.`, evidence: [formatPacket(firstFin), formatPacket(peerFin)] };
-  const half = dataAfter.length > 0 ? ` after sending ${dataAfter.reduce((n, p) => n + p.tcp.payload.length, 0)} more bytes (a half-close)` : '';
+  const half = dataAfter.length > 0 ? ` after sending ${dataAfter.reduce((n, p) => n + p.tcp.dataLength, 0)} more bytes (a half-close)` : '';
   return {
     passed: true,
     message: `${closer} closed first (FIN); the other side answered with its own FIN${half}, and both were acknowledged.`,
