@@ -29,7 +29,7 @@ import { onInterrupt } from './interrupt.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { enginesCommand } from '../engines/engines-command.js';
 import { enginePool, holderOf, placeInstance, takeEnginesFlag } from '../engines/use.js';
-import { gradeOverPool } from '../engines/pool-batch.js';
+import { gradeBatchOverPool } from '../engines/pool-batch.js';
 
 /**
  * The engine for an instance to bring up or check, and the lab image tag there: with an engines file, the engine
@@ -485,39 +485,18 @@ async function gradeMany(lab: Lab, submissions: string, parallelArg: string | un
   if (!existsSync(submissions) || !statSync(submissions).isDirectory()) throw new UsageError(`no folder ${submissions}`, { hint: 'give a folder with one subfolder per student' });
   const parallel = parallelArg === undefined ? Math.max(1, availableParallelism()) : Number(parallelArg);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${parallelArg ?? ''}'`);
-  const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
   const pool = enginePool();
-  let r;
   if (pool) {
-    // The whole pool: each engine as many at once as its free capacity (--parallel caps that per engine).
-    const tag = labImageTag();
-    progress(`grading ${submissions} over the engines of ${pool.file}; reports in ${outDir}`);
     const forget = onInterrupt(removeActiveInstances);
-    const first = pool.engines[0];
-    if (!first) throw new UsageError(`${pool.file} lists no engine`);
-    r = await gradeBatch(lab, {
-      runtime: first.runtime,
-      image: tag,
-      submissions,
-      outDir,
-      parallel,
-      format,
-      onProgress: progress,
-      runner: async (students, gradeOne, done) => {
-        const x = await gradeOverPool(pool, tag, students, gradeOne, done, { ...(parallelArg !== undefined ? { perEngine: parallel } : {}), onProgress: progress });
-        return { results: x.results, summary: { engines: x.report } };
-      },
-    }).finally(forget);
-    const report = (JSON.parse(r.summaryJson) as { engines: { lost: { engine: string; reason: string }[]; requeued: { student: string; from: string }[] } }).engines;
-    for (const l of report.lost) process.stderr.write(`engine ${l.engine} was lost: ${l.reason}\n`);
-    if (report.requeued.length > 0) process.stderr.write(`re-graded on other engines: ${report.requeued.map((q) => `${q.student} (from ${q.from})`).join(', ')}\n`);
-  } else {
-    const runtime = await engine();
-    const tag = await image(runtime);
-    progress(`grading ${submissions} with ${parallel} at a time; reports in ${outDir}`);
-    const forget = onInterrupt(removeActiveInstances);
-    r = await gradeBatch(lab, { runtime, image: tag, submissions, outDir, parallel, format, onProgress: progress }).finally(forget);
+    const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
+    return gradeBatchOverPool(lab, pool, { submissions, outDir, format, ...(parallelArg !== undefined ? { perEngine: parallel } : {}), onProgress: progress }).finally(forget);
   }
+  const runtime = await engine();
+  const tag = await image(runtime);
+  const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
+  progress(`grading ${submissions} with ${parallel} at a time; reports in ${outDir}`);
+  const forget = onInterrupt(removeActiveInstances);
+  const r = await gradeBatch(lab, { runtime, image: tag, submissions, outDir, parallel, format, onProgress: progress }).finally(forget);
   process.stdout.write(r.summaryCsv);
   const errors = r.rows.filter((x) => x.status === 'error').length;
   process.stdout.write(`graded ${r.rows.length} submission(s) in ${(r.durationMs / 1000).toFixed(1)}s: ${r.rows.filter((x) => x.status === 'passed').length} passed, ${r.rows.filter((x) => x.status === 'failed').length} failed, ${errors} could not be graded\nsummary: ${join(outDir, 'summary.csv')} and summary.json\n`);

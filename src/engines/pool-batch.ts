@@ -1,4 +1,9 @@
-import { errorMessage } from '../errors.js';
+import { join } from 'node:path';
+import { errorMessage, UsageError } from '../errors.js';
+import { gradeBatch } from '../grade/batch.js';
+import type { Lab } from '../lab/model.js';
+import type { Format } from '../report/formats.js';
+import { labImageTag } from '../runtime/docker/image.js';
 import type { GradeResult } from '../report/result.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { EnginePool, PoolEngine } from './pool.js';
@@ -175,4 +180,43 @@ export async function gradeOverPool(
     clearInterval(watch);
   }
   return { results, report };
+}
+
+/**
+ * `lab grade LAB --submissions DIR` over an engine pool: gradeBatch with gradeOverPool as its runner, the pool's
+ * report in summary.json under `engines`, the summary on stdout and lost engines and re-queued submissions on
+ * stderr. Returns the exit code (4 when a submission could not be graded).
+ */
+export async function gradeBatchOverPool(
+  lab: Lab,
+  pool: EnginePool,
+  opts: { submissions: string; outDir: string; format: Format; perEngine?: number; onProgress: (line: string) => void },
+): Promise<number> {
+  const tag = labImageTag();
+  const first = pool.engines[0];
+  if (!first) throw new UsageError(`${pool.file} lists no engine`);
+  opts.onProgress(`grading ${opts.submissions} over the engines of ${pool.file}; reports in ${opts.outDir}`);
+  let report: PoolBatchReport | undefined;
+  const r = await gradeBatch(lab, {
+    runtime: first.runtime,
+    image: tag,
+    submissions: opts.submissions,
+    outDir: opts.outDir,
+    parallel: 1,
+    format: opts.format,
+    onProgress: opts.onProgress,
+    runner: async (students, gradeOne, done) => {
+      const x = await gradeOverPool(pool, tag, students, gradeOne, done, { ...(opts.perEngine !== undefined ? { perEngine: opts.perEngine } : {}), onProgress: opts.onProgress });
+      report = x.report;
+      return { results: x.results, summary: { engines: x.report } };
+    },
+  });
+  for (const l of report?.lost ?? []) process.stderr.write(`engine ${l.engine} was lost: ${l.reason}\n`);
+  if (report && report.requeued.length > 0) process.stderr.write(`re-graded on other engines: ${report.requeued.map((q) => `${q.student} (from ${q.from})`).join(', ')}\n`);
+  process.stdout.write(r.summaryCsv);
+  const count = (status: string): number => r.rows.filter((x) => x.status === status).length;
+  process.stdout.write(
+    `graded ${r.rows.length} submission(s) in ${(r.durationMs / 1000).toFixed(1)}s over ${report?.engines.length ?? 0} engine(s): ${count('passed')} passed, ${count('failed')} failed, ${count('error')} could not be graded\nsummary: ${join(opts.outDir, 'summary.csv')} and summary.json\n`,
+  );
+  return count('error') > 0 ? 4 : 0;
 }
