@@ -42,7 +42,7 @@ function ranTo(text: string, typed: string, marker: string): boolean {
 }
 
 describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
-  const data = mkdtempSync(join(tmpdir(), 'toplab-serve-'));
+  let data = '';
   let server: ServerProcess;
   let admin: Client;
   let a: Client;
@@ -56,6 +56,7 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
   const ws = (path: string): string => server.url.replace(/^http/, 'ws') + path;
 
   beforeAll(async () => {
+    data = mkdtempSync(join(tmpdir(), 'toplab-serve-'));
     server = await startServer(['--data', data, '--warm', '1', '--idle', '0']);
     expect(server.token).toBeTruthy();
     admin = new Client(server.url, { authorization: `Bearer ${server.token ?? ''}` });
@@ -369,29 +370,34 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
 });
 
 describe('workshop server idle cull', () => {
-  const data = mkdtempSync(join(tmpdir(), 'toplab-serve-idle-'));
-  let server: ServerProcess;
+  let data = '';
+  let server: ServerProcess | undefined;
   let wid = '';
 
+  beforeAll(() => {
+    data = mkdtempSync(join(tmpdir(), 'toplab-serve-idle-'));
+  });
+
   afterAll(async () => {
-    await server.stop();
+    await server?.stop();
     if (wid) removeWorkshopResources(wid);
     rmSync(data, { recursive: true, force: true });
   });
 
   it('warns, then removes an idle instance; files stay and Start brings a fresh one', async () => {
     // 0.15 minutes: a warning after 4.5 s, the cull after 9 s of no terminal, save or check.
-    server = await startServer(['--data', data, '--warm', '0', '--idle', '0.15'], { TOPLAB_ADMIN_TOKEN: 'a-token-of-the-tests-0123456789' });
-    const admin = new Client(server.url, { authorization: 'Bearer a-token-of-the-tests-0123456789' });
+    const srv = await startServer(['--data', data, '--warm', '0', '--idle', '0.15'], { TOPLAB_ADMIN_TOKEN: 'a-token-of-the-tests-0123456789' });
+    server = srv;
+    const admin = new Client(srv.url, { authorization: 'Bearer a-token-of-the-tests-0123456789' });
     const w = await admin.req<{ id: string; code: string }>('POST', '/api/workshops', { labs: ['tcp-handshake'], capacity: 2, warm: 0 });
     wid = w.body.id;
-    const s = new Client(server.url);
+    const s = new Client(srv.url);
     const j = await s.req<{ student: Student }>('POST', '/api/join', { code: w.body.code, name: 'Idle' });
     const sid = j.body.student.id;
     expect(j.body.student.state).toBe('queued');
     await until('ready', async () => ((await s.req<Student>('GET', `/api/students/${sid}`)).body.state === 'ready' ? true : undefined), 60_000);
     expect((await s.req('PUT', `/api/students/${sid}/files/server.ts`, { content: reference['server.ts'] })).status).toBe(200);
-    const ev = await openSocket(server.url.replace(/^http/, 'ws') + '/api/events', { cookie: s.cookie });
+    const ev = await openSocket(srv.url.replace(/^http/, 'ws') + '/api/events', { cookie: s.cookie });
     await until('idle warning', async () => (ev.messages.some((m) => (JSON.parse(m.data.toString()) as { type: string }).type === 'idle-warning') ? true : undefined), 30_000);
     const culled = await until('culled', async () => {
       const r = await s.req<Student>('GET', `/api/students/${sid}`);
