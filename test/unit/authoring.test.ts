@@ -1,7 +1,7 @@
 // Lab authoring without an engine: the cases `lab selftest` reads from a lab folder (expect.yaml beside each
 // mistake), how a graded case is judged against its declaration, the table it prints, and the lab `lab new`
 // writes. (Grading them for real: test/docker/authoring.test.ts and the labs' Docker tests.)
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -133,7 +133,9 @@ describe('lab new (scaffoldLab)', () => {
   it('takes a title, and refuses names that cannot be a lab', () => {
     expect(scaffoldLab('a1', { schemaPath: 'x', title: 'Asking: "DNS"' })['lab.yaml']).toContain('title: "Asking: \\"DNS\\""');
     expect(loadLab(makeLab('titled', (f) => Object.assign(f, scaffoldLab('titled', { schemaPath: 'x', title: 'Asking: "DNS"' })))).def.title).toBe('Asking: "DNS"');
-    for (const bad of ['My-Lab', '1lab', 'a_b', '', 'x'.repeat(41), '../up']) expect(() => scaffoldLab(bad, { schemaPath: 'x' }), bad).toThrow(/cannot name a lab/);
+    for (const bad of ['My-Lab', '1lab', 'a_b', '', 'x'.repeat(33), 'x--', 'ab-', '../up']) expect(() => scaffoldLab(bad, { schemaPath: 'x' }), bad).toThrow(/cannot name a lab/);
+    // Every name it accepts is one the schema accepts: the longest, one letter, inner hyphens.
+    for (const good of ['x'.repeat(32), 'a', 'a--b']) expect(loadLab(makeLab(good)).def.name).toBe(good);
   });
 
   it('the command makes the folder, says what to run next, and never overwrites one', async () => {
@@ -146,6 +148,12 @@ describe('lab new (scaffoldLab)', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('already exists');
     expect((await runLab(['new', 'Bad_Name', '--dir', tmp])).code).toBe(2);
+    // A name the lab file would refuse is refused before anything is written; an empty one is asked for.
+    const trailing = await runLab(['new', 'x--', '--dir', tmp]);
+    expect([trailing.code, trailing.stderr]).toEqual([2, expect.stringContaining('cannot name a lab')]);
+    expect(existsSync(join(tmp, 'x--'))).toBe(false);
+    const empty = await runLab(['new', '', '--dir', tmp]);
+    expect([empty.code, empty.stderr]).toEqual([2, expect.stringContaining('which name?')]);
   });
 });
 
