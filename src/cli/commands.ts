@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 
-import { errorMessage, formatProblem, LabValidationError, ToplabError, UsageError } from '../errors.js';
+import { errorMessage, formatProblem, InterruptedError, LabValidationError, ToplabError, UsageError } from '../errors.js';
 import { loadLab } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
 import { labsDir } from '../paths.js';
@@ -425,14 +425,14 @@ async function grade(args: string[]): Promise<number> {
     const tag = await image(runtime);
     // --instance names the fresh instance (a test or script can then remove it whatever happens to this process).
     const instance = values.instance !== undefined ? instanceOf(values.instance) : gradeInstanceName();
-    const forget = onInterrupt(() => removeInstance(runtime, lab.def.name, instance));
+    const forget = onInterrupt(removeActiveInstances);
     try {
       result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder: values.ladder === true });
     } finally {
       forget();
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof LabValidationError) throw e;
+    if (e instanceof UsageError || e instanceof LabValidationError || e instanceof InterruptedError) throw e;
     // The tool failed, not the student: report `error`, and still write the report file.
     result = errorResult({ lab: lab.def.name, submission: values.submission, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
   }

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { errorMessage, LabValidationError, UsageError } from '../errors.js';
+import { errorMessage, InterruptedError, LabValidationError, UsageError } from '../errors.js';
 import type { Lab } from '../lab/model.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { GradeResult } from '../report/result.js';
@@ -155,7 +155,7 @@ export async function runSelftest(labs: { lab: Lab; cases: SelftestCase[] }[], o
         });
         row = judgeCase(job.c, result, Date.now() - t0);
       } catch (e) {
-        if (e instanceof LabValidationError) throw e;
+        if (e instanceof LabValidationError || e instanceof InterruptedError) throw e;
         row = { lab: job.lab.def.name, case: job.c.name, ok: false, expectFails: job.c.expectFails, durationMs: Date.now() - t0, mismatch: `could not be graded: ${errorMessage(e)}` };
       }
       rows[i] = row;
