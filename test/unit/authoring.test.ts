@@ -181,4 +181,20 @@ describe('lab ladder', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('--list');
   });
+
+  it('draws a capture cut short up to its last whole packet and says so; refuses a file that is not one', async () => {
+    const file = 'test/fixtures/pcap/tcp-echo-eth.pcap';
+    // A capture cut short in its last packet: drawn up to the last whole one, with a note saying so.
+    const whole = readFileSync(file);
+    writeFileSync(join(tmp, 'cut.pcap'), whole.subarray(0, whole.length - 10));
+    const cut = await runLab(['ladder', join(tmp, 'cut.pcap'), '--format', 'json']);
+    expect(cut.code, cut.stderr).toBe(0);
+    expect(cut.stderr).toMatch(/ends in the middle of a packet \(at byte \d+ of \d+\)/);
+    expect((JSON.parse(cut.stdout) as { arrows: unknown[] }[])[0]?.arrows).toHaveLength(9);
+    expect((await runLab(['ladder', file])).stderr).toBe('');
+    // A file that is not a capture is the user's input: a usage error naming the file.
+    writeFileSync(join(tmp, 'notes.pcap'), 'not a capture at all\n');
+    const notPcap = await runLab(['ladder', join(tmp, 'notes.pcap')]);
+    expect([notPcap.code, notPcap.stderr]).toEqual([2, expect.stringContaining('notes.pcap: not a pcap or pcapng file')]);
+  }, 20_000);
 });
