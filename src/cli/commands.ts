@@ -373,7 +373,7 @@ const REPORT_OPTIONS = {
 async function check(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { instance: { type: 'string' }, ...REPORT_OPTIONS }, 'check');
   const format = formatOf(values.format);
-  const ladderStyle = ladderStyleOf(values['ladder-format']);
+  const { ladder, style: ladderStyle } = ladderOptionsOf(values);
   const lab = oneLab(positionals, 'check');
   const instance = instanceOf(values.instance);
   usePool(values['subnet-pool']);
@@ -384,7 +384,7 @@ async function check(args: string[]): Promise<number> {
     const compiled = await compileAll(lab);
     const runtime = await engine();
     const tag = await image(runtime);
-    result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder: values.ladder === true });
+    result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder });
   } catch (e) {
     if (e instanceof UsageError || e instanceof LabValidationError) throw e;
     result = errorResult({ lab: lab.def.name, instance, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
@@ -392,11 +392,16 @@ async function check(args: string[]): Promise<number> {
   return report(result, format, values.output, values.verbose ?? false, ladderStyle);
 }
 
-/** --ladder-format: unicode, ascii or mermaid; by default Unicode, or ASCII outside a UTF-8 locale. */
-function ladderStyleOf(v: string | undefined): LadderStyle {
-  if (v === undefined) return unicodeTerminal() ? 'unicode' : 'ascii';
+/**
+ * --ladder and --ladder-format: whether to draw ladders, and how (unicode, ascii or mermaid; by default Unicode,
+ * or ASCII outside a UTF-8 locale). A --ladder-format asks for ladders too.
+ */
+export function ladderOptionsOf(values: { ladder?: boolean; 'ladder-format'?: string }, env: NodeJS.ProcessEnv = process.env): { ladder: boolean; style: LadderStyle } {
+  const v = values['ladder-format'];
+  const ladder = values.ladder === true || v !== undefined;
+  if (v === undefined) return { ladder, style: unicodeTerminal(env) ? 'unicode' : 'ascii' };
   if (v !== 'unicode' && v !== 'ascii' && v !== 'mermaid') throw new UsageError(`unknown ladder format '${v}': use unicode, ascii or mermaid`);
-  return v;
+  return { ladder, style: v };
 }
 
 function maxScoreOf(lab: Lab): number {
@@ -410,10 +415,10 @@ function describeError(e: unknown): string {
 async function grade(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { submission: { type: 'string' }, submissions: { type: 'string' }, parallel: { type: 'string' }, instance: { type: 'string' }, ...REPORT_OPTIONS }, 'grade');
   const format = formatOf(values.format);
-  const ladderStyle = ladderStyleOf(values['ladder-format']);
+  const { ladder, style: ladderStyle } = ladderOptionsOf(values);
   const lab = oneLab(positionals, 'grade');
   usePool(values['subnet-pool']);
-  if (values.submissions !== undefined && values.ladder) throw new UsageError('--ladder draws one run, not a class', { hint: 'lab grade <lab> --submission <one student\'s folder> --ladder' });
+  if (values.submissions !== undefined && ladder) throw new UsageError('--ladder draws one run, not a class', { hint: 'lab grade <lab> --submission <one student\'s folder> --ladder' });
   if (values.submissions !== undefined) return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results);
   if (!values.submission) throw new UsageError('which submission? lab grade <lab> --submission <folder or file>, or --submissions <folder of student folders>');
   const startedAt = new Date();
@@ -427,7 +432,7 @@ async function grade(args: string[]): Promise<number> {
     const instance = values.instance !== undefined ? instanceOf(values.instance) : gradeInstanceName();
     const forget = onInterrupt(removeActiveInstances);
     try {
-      result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder: values.ladder === true });
+      result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder });
     } finally {
       forget();
     }

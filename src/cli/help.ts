@@ -86,7 +86,7 @@ status "error" is still written).
   --ladder            draw each capture's exchanges between the lab's nodes as a ladder: one arrow per
                       segment with flags, seq/ack (relative to each ISN, and absolute), length and each
                       side's TCP state after it; the JSON report gets a "ladder" section
-  --ladder-format <f> unicode (default in a UTF-8 locale), ascii or mermaid (a sequenceDiagram)
+  --ladder-format <f> unicode (default in a UTF-8 locale), ascii or mermaid (a sequenceDiagram); implies --ladder
 `,
   grade: `Usage: lab grade <lab> --submission <path> [--instance <name>] [--format <f>] [--output <file>]
        lab grade <lab> --submissions <dir> [--parallel N] [--format <f>] [--output <dir>]
@@ -107,7 +107,7 @@ time (default: the number of CPUs), each in its own instance. Each student's rep
   --results <dir>     where captures and program output go (default: results/)
   --verbose           show the evidence of every check
   --ladder            draw the exchanges as ladders (see lab check --help)
-  --ladder-format <f> unicode, ascii or mermaid
+  --ladder-format <f> unicode, ascii or mermaid; implies --ladder
 `,
   status: `Usage: lab status [<lab>] [--instance <name>] [--format terminal|json]\n\nLists running toplab labs: each instance's networks with their real and declared subnets, and its nodes\nwith their real addresses, read from Docker's labels (no state file).\n`,
   graph: `Usage: lab graph <lab> [--format mermaid|dot] [--write-readme]

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/types.js';
+import { ladderOptionsOf } from '../../src/cli/commands.js';
 import { parseEndpoint } from '../../src/cli/ladder.js';
 import { judgeCase, renderSelftest, selftestCases, selftestJson, type SelftestCase } from '../../src/grade/selftest.js';
 import { loadLab } from '../../src/lab/load.js';
@@ -158,6 +159,15 @@ describe('lab new (scaffoldLab)', () => {
 });
 
 describe('lab ladder', () => {
+  it('lab check/grade: --ladder-format asks for ladders too (it is never silently ignored), ASCII outside UTF-8', () => {
+    const utf8 = { LANG: 'en_US.UTF-8' };
+    expect(ladderOptionsOf({}, utf8)).toEqual({ ladder: false, style: 'unicode' });
+    expect(ladderOptionsOf({ ladder: true }, { LANG: 'C' })).toEqual({ ladder: true, style: 'ascii' });
+    expect(ladderOptionsOf({ 'ladder-format': 'mermaid' }, utf8)).toEqual({ ladder: true, style: 'mermaid' });
+    expect(ladderOptionsOf({ 'ladder-format': 'ascii' }, utf8)).toEqual({ ladder: true, style: 'ascii' });
+    expect(() => ladderOptionsOf({ 'ladder-format': 'svg' })).toThrow(/unknown ladder format 'svg'/);
+  });
+
   it('reads endpoints as users write them', () => {
     expect(parseEndpoint('10.0.1.20:40312')).toEqual({ address: '10.0.1.20', port: 40312 });
     expect(parseEndpoint('10.0.1.10')).toEqual({ address: '10.0.1.10' });
