@@ -98,6 +98,15 @@ export function selftestCases(lab: Lab): SelftestCase[] {
   return cases;
 }
 
+/**
+ * The lab's checks that no mistake declares it fails: nothing in the lab shows that they can fail. Cases with a
+ * problem declare nothing. Empty when every check is some mistake's.
+ */
+export function uncoveredChecks(lab: Lab, cases: SelftestCase[]): string[] {
+  const declared = new Set(cases.filter((c) => c.name !== 'reference' && c.problem === undefined).flatMap((c) => c.expectFails));
+  return lab.def.checks.map((c) => c.id).filter((id) => !declared.has(id));
+}
+
 /** Compares one graded case with its declaration. */
 export function judgeCase(c: SelftestCase, result: GradeResult, durationMs: number): SelftestRow {
   const actualFails = result.checks.filter((x) => x.status !== 'passed').map((x) => x.id);

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/types.js';
 import { ladderOptionsOf } from '../../src/cli/commands.js';
 import { parseEndpoint } from '../../src/cli/ladder.js';
-import { judgeCase, renderSelftest, selftestCases, selftestJson, type SelftestCase } from '../../src/grade/selftest.js';
+import { judgeCase, renderSelftest, selftestCases, selftestJson, uncoveredChecks, type SelftestCase } from '../../src/grade/selftest.js';
 import { loadLab } from '../../src/lab/load.js';
 import { scaffoldLab } from '../../src/lab/scaffold.js';
 import { errorResult, summarize, type GradeResult } from '../../src/report/result.js';
@@ -64,6 +64,20 @@ describe('the cases of a lab (selftestCases)', () => {
     expect(byName.typo).toBe('mistakes/typo/expect.yaml names check(s) the lab does not have: handshak (checks: listen, handshake, echo, close)');
     expect(byName.garbled).toMatch(/^mistakes\/garbled\/expect.yaml: not valid YAML/);
     expect(byName.empty).toBe('mistakes/empty/expect.yaml: needs `fails:`, the list of check ids this mistake fails (at least one)');
+  });
+});
+
+describe('checks no mistake fails (uncoveredChecks)', () => {
+  it('names the checks nothing shows can fail: all of them without mistakes, none when mistakes cover them', () => {
+    const lab = loadLab(makeLab('uncovered'));
+    expect(uncoveredChecks(lab, selftestCases(lab))).toEqual(['listen']);
+    const bare = loadLab(makeLab('no-mistakes', (f) => {
+      for (const k of Object.keys(f)) if (k.startsWith('mistakes/')) delete f[k];
+    }));
+    expect(uncoveredChecks(bare, selftestCases(bare))).toEqual(['listen', 'handshake', 'echo', 'close']);
+    // A mistake whose expect.yaml is broken covers nothing.
+    const broken = loadLab(makeLab('broken-expect', (f) => (f['mistakes/listens-on-localhost/expect.yaml'] = 'fails: [handshake, nope]\n')));
+    expect(uncoveredChecks(broken, selftestCases(broken))).toEqual(['listen', 'handshake', 'echo', 'close']);
   });
 });
 
