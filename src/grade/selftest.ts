@@ -60,7 +60,7 @@ export function readExpect(file: string): { fails: string[]; why?: string } {
   try {
     doc = parseYaml(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new LabValidationError([{ file, path: '', message: `not valid YAML: ${errorMessage(e)}` }]);
+    throw new LabValidationError([{ file, path: '', message: `not valid YAML: ${(errorMessage(e).split('\n')[0] ?? '').replace(/:$/, '')}` }]);
   }
   const d = doc as { fails?: unknown; why?: unknown } | null;
   if (d === null || typeof d !== 'object' || !Array.isArray(d.fails) || !d.fails.every((x) => typeof x === 'string') || d.fails.length === 0) {

@@ -62,7 +62,7 @@ describe('the cases of a lab (selftestCases)', () => {
     const byName = Object.fromEntries(selftestCases(loadLab(dir)).map((c) => [c.name, c.problem]));
     expect(byName['listens-on-localhost']).toBe('no mistakes/listens-on-localhost/expect.yaml: declare the checks this mistake fails (fails: [check ids])');
     expect(byName.typo).toBe('mistakes/typo/expect.yaml names check(s) the lab does not have: handshak (checks: listen, handshake, echo, close)');
-    expect(byName.garbled).toMatch(/^mistakes\/garbled\/expect.yaml: not valid YAML/);
+    expect(byName.garbled).toMatch(/^mistakes\/garbled\/expect.yaml: not valid YAML: .*line 2, column 1$/);
     expect(byName.empty).toBe('mistakes/empty/expect.yaml: needs `fails:`, the list of check ids this mistake fails (at least one)');
   });
 });
