@@ -21,6 +21,7 @@ import { PROGRAM_USER } from '../exercise/programs.js';
 import { FORMATS, isFormat, render, type Format } from '../report/formats.js';
 import { errorResult, exitCodeFor, type GradeResult } from '../report/result.js';
 import { gradeBatch } from '../grade/batch.js';
+import { selftestCases } from '../grade/selftest.js';
 import { renderTerminal, useColor } from '../report/terminal.js';
 import { renderLadders, unicodeTerminal, type LadderStyle } from '../report/ladder.js';
 import { parse, writeOutput } from './args.js';
@@ -155,6 +156,14 @@ function validate(args: string[]): number {
   for (const ref of positionals) {
     try {
       const lab = loadLab(ref);
+      // Each mistake's expect.yaml too: what `lab selftest` would only find after grading.
+      const bad = selftestCases(lab).filter((c) => c.problem !== undefined);
+      if (bad.length > 0) {
+        failed++;
+        for (const c of bad) process.stderr.write(`${join(lab.dir, 'mistakes', c.name)}: ${c.problem ?? ''}\n`);
+        process.stderr.write(`${ref}: ${bad.length} problem${bad.length === 1 ? '' : 's'} in its mistakes\n`);
+        continue;
+      }
       process.stdout.write(`${lab.file}: ok\n`);
     } catch (e) {
       if (!(e instanceof LabValidationError)) throw e;

@@ -117,7 +117,7 @@ Prints the lab's networks, nodes, addresses (as written in lab.yaml), routes and
   --format <f>        mermaid (default) or dot (Graphviz: lab graph <lab> --format dot | dot -Tsvg > lab.svg)
   --write-readme      put the Mermaid graph in the lab's README.md, between its graph markers
 `,
-  validate: `Usage: lab validate <lab|file>...\n\nChecks lab files against the schema and their references, without touching Docker.\nEvery problem is reported as file:line:col: path: message.\n`,
+  validate: `Usage: lab validate <lab|file>...\n\nChecks lab files against the schema and their references, and each mistake's expect.yaml (the checks it\ndeclares it fails), without touching Docker. Every problem is reported as file:line:col: path: message.\n`,
   image: `Usage: lab image build [--builder auto|offline|dockerfile] [--force]
        lab image prune
 

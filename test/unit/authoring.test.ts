@@ -67,6 +67,26 @@ describe('the cases of a lab (selftestCases)', () => {
   });
 });
 
+describe('lab validate and the mistakes', () => {
+  it('reports a mistake whose expect.yaml is missing or names an unknown check, without Docker', async () => {
+    const dir = makeLab('validate-mistakes', (f) => {
+      f['mistakes/typo/server.ts'] = f['server.ts'] ?? '';
+      f['mistakes/typo/expect.yaml'] = 'fails: [handshak]\n';
+      f['mistakes/undeclared/server.ts'] = f['server.ts'] ?? '';
+    });
+    const r = await runLab(['validate', dir], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    expect(r.code).toBe(3);
+    expect(r.stderr.split('\n')).toEqual([
+      `${join(dir, 'mistakes', 'typo')}: mistakes/typo/expect.yaml names check(s) the lab does not have: handshak (checks: listen, handshake, echo, close)`,
+      `${join(dir, 'mistakes', 'undeclared')}: no mistakes/undeclared/expect.yaml: declare the checks this mistake fails (fails: [check ids])`,
+      `${dir}: 2 problems in its mistakes`,
+      '',
+    ]);
+    const ok = await runLab(['validate', makeLab('validate-ok')]);
+    expect([ok.code, ok.stdout]).toEqual([0, expect.stringMatching(/validate-ok\/lab.yaml: ok\n$/)]);
+  }, 20_000);
+});
+
 describe('checks no mistake fails (uncoveredChecks)', () => {
   it('names the checks nothing shows can fail: all of them without mistakes, none when mistakes cover them', () => {
     const lab = loadLab(makeLab('uncovered'));
