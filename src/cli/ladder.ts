@@ -73,7 +73,8 @@ export async function ladderCommand(args: string[]): Promise<number> {
   }
   const convs = conversations(packets).filter((c) => protocol === undefined || c.protocol === protocol);
   if (values.list) {
-    for (const c of convs) process.stdout.write(`${c.protocol.padEnd(5)} ${endpointText(c.a)} ↔ ${endpointText(c.b)}  ${c.packets} packet(s)\n`);
+    const between = format === 'ascii' || !unicodeTerminal() ? '<->' : '↔';
+    for (const c of convs) process.stdout.write(`${c.protocol.padEnd(5)} ${endpointText(c.a)} ${between} ${endpointText(c.b)}  ${c.packets} packet(s)\n`);
     if (convs.length === 0) process.stdout.write('no TCP, UDP or ICMP echo exchange in this capture\n');
     return 0;
   }

@@ -236,6 +236,9 @@ describe('lab ladder', () => {
     expect(cut.stderr).toMatch(/ends in the middle of a packet \(at byte \d+ of \d+\)/);
     expect((JSON.parse(cut.stdout) as { arrows: unknown[] }[])[0]?.arrows).toHaveLength(9);
     expect((await runLab(['ladder', file])).stderr).toBe('');
+    // The list, like the drawing, is plain ASCII outside a UTF-8 locale.
+    const plain = await runLab(['ladder', file, '--list'], { env: { LANG: 'C', LC_ALL: '', LC_CTYPE: '' } });
+    expect(plain.stdout).toMatch(/^tcp +10\.77\.251\.20:20101 <-> 10\.77\.251\.10:9000 +10 packet\(s\)\n$/);
     // A file that is not a capture is the user's input: a usage error naming the file.
     writeFileSync(join(tmp, 'notes.pcap'), 'not a capture at all\n');
     const notPcap = await runLab(['ladder', join(tmp, 'notes.pcap')]);
