@@ -74,7 +74,11 @@ export async function ladderCommand(args: string[]): Promise<number> {
   const convs = conversations(packets).filter((c) => protocol === undefined || c.protocol === protocol);
   if (values.list) {
     const between = format === 'ascii' || !unicodeTerminal() ? '<->' : '↔';
-    for (const c of convs) process.stdout.write(`${c.protocol.padEnd(5)} ${endpointText(c.a)} ${between} ${endpointText(c.b)}  ${c.packets} packet(s)\n`);
+    for (const c of convs) {
+      // A four-tuple reopened by a new connection: say which one this is (see them all with --all).
+      const again = /#(\d+)$/.exec(c.key)?.[1];
+      process.stdout.write(`${c.protocol.padEnd(5)} ${endpointText(c.a)} ${between} ${endpointText(c.b)}  ${c.packets} packet(s)${again ? `  (connection ${again} on this four-tuple)` : ''}\n`);
+    }
     if (convs.length === 0) process.stdout.write('no TCP, UDP or ICMP echo exchange in this capture\n');
     return 0;
   }

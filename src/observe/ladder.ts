@@ -91,9 +91,9 @@ type Ip = NonNullable<Packet['ip']>;
 /** The exchanges of a capture (TCP connections, UDP flows, ICMP echo sessions) in order of first packet. */
 export function conversations(packets: Packet[]): Conversation[] {
   const clean = undouble(packets);
+  const keys = exchangeKeys(clean);
   const out = new Map<string, Conversation>();
-  for (const p of clean) {
-    const k = keyOf(p);
+  for (const k of keys) {
     if (!k) continue;
     const c = out.get(k.key);
     if (c) c.packets++;
@@ -126,7 +126,9 @@ export function buildLadder(packets: Packet[], a: LadderEndpoint, b: LadderEndpo
 
 /** The ladder of one exchange `conversations` listed (its endpoints' names, if set, are kept). */
 export function conversationLadder(packets: Packet[], conv: Conversation, opts: LadderOptions = {}): Ladder {
-  const mine = undouble(packets).filter((p) => keyOf(p)?.key === conv.key || relatedError(p, conv));
+  const clean = undouble(packets);
+  const keys = exchangeKeys(clean);
+  const mine = clean.filter((p, i) => keys[i]?.key === conv.key || relatedError(p, conv));
   const ladder = conv.protocol === 'tcp' ? tcpLadder(mine, conv) : plainLadder(mine, conv);
   // The side that spoke first is drawn on the left; each endpoint keeps its name.
   const withName = (e: LadderEndpoint): LadderEndpoint => {
@@ -168,6 +170,32 @@ function keyOf(p: Packet): { key: string; protocol: LadderProtocol; from: Ladder
     extra = p.icmp.id !== undefined && isEcho(p.icmp.version, p.icmp.type) ? `/${p.icmp.id}` : '/error';
   } else return undefined;
   return { key: pairKey(`${protocol}${extra}`, from, to), protocol, from, to };
+}
+
+type ExchangeKey = NonNullable<ReturnType<typeof keyOf>>;
+
+/**
+ * Each packet's exchange (parallel to `packets`). A TCP four-tuple reopened by a new connection (a SYN with a
+ * new ISN from a side that already sent one, or a SYN after a capture that began mid-connection) is a new
+ * exchange, its key marked `#2`, `#3` ..., as Wireshark counts tcp.stream. A retransmitted SYN (same ISN) and
+ * the peer's SYN of a simultaneous open stay in the same connection.
+ */
+function exchangeKeys(packets: Packet[]): (ExchangeKey | undefined)[] {
+  const tuples = new Map<string, { n: number; syns: Map<string, number>; packets: number }>();
+  return packets.map((p) => {
+    const k = keyOf(p);
+    if (!k || !p.tcp) return k;
+    let t = tuples.get(k.key);
+    if (!t) tuples.set(k.key, (t = { n: 1, syns: new Map(), packets: 0 }));
+    if (p.tcp.flags.syn && !p.tcp.flags.ack) {
+      const from = endpointText(k.from);
+      const earlier = t.syns.get(from);
+      if ((earlier !== undefined && earlier !== p.tcp.seq) || (t.syns.size === 0 && t.packets > 0)) t = Object.assign(t, { n: t.n + 1, syns: new Map(), packets: 0 });
+      t.syns.set(from, p.tcp.seq);
+    }
+    t.packets++;
+    return t.n === 1 ? k : { ...k, key: `${k.key}#${t.n}` };
+  });
 }
 
 function pairKey(kind: string, x: LadderEndpoint, y: LadderEndpoint): string {
