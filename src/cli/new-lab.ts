@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { LabValidationError, UsageError } from '../errors.js';
 import { loadLab } from '../lab/load.js';
 import { LAB_NAME_PATTERN, scaffoldLab } from '../lab/scaffold.js';
 import { labsDir, projectRoot } from '../paths.js';
@@ -41,6 +41,8 @@ export async function newLabCommand(args: string[]): Promise<number> {
     loadLab(dir);
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
+    // The name is checked above; what is left to make an invalid lab is what the user gave (--title).
+    if (e instanceof LabValidationError) throw new UsageError(`that would make an invalid lab, so nothing was written: ${e.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { hint: 'give --title some text' });
     throw e;
   }
   const rel = relative(process.cwd(), dir);

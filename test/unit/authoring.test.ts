@@ -187,6 +187,9 @@ describe('lab new (scaffoldLab)', () => {
     const trailing = await runLab(['new', 'x--', '--dir', tmp]);
     expect([trailing.code, trailing.stderr]).toEqual([2, expect.stringContaining('cannot name a lab')]);
     expect(existsSync(join(tmp, 'x--'))).toBe(false);
+    const untitled = await runLab(['new', 'untitled', '--dir', tmp, '--title', '']);
+    expect([untitled.code, untitled.stderr]).toEqual([2, expect.stringContaining('title: should not be empty')]);
+    expect(existsSync(join(tmp, 'untitled'))).toBe(false);
     const empty = await runLab(['new', '', '--dir', tmp]);
     expect([empty.code, empty.stderr]).toEqual([2, expect.stringContaining('which name?')]);
   });
