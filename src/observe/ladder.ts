@@ -9,6 +9,7 @@
  * acknowledged (the FINs crossed) is a simultaneous close, both sides passing through CLOSING.
  */
 import type { Packet } from './types.js';
+import { splitTcpConnections } from './tcp-connections.js';
 
 /** RFC 9293 connection states, spelled as the RFC does. */
 export type TcpState = 'CLOSED' | 'LISTEN' | 'SYN-SENT' | 'SYN-RECEIVED' | 'ESTABLISHED' | 'FIN-WAIT-1' | 'FIN-WAIT-2' | 'CLOSE-WAIT' | 'CLOSING' | 'LAST-ACK' | 'TIME-WAIT';
@@ -88,12 +89,31 @@ export interface Conversation {
 
 type Ip = NonNullable<Packet['ip']>;
 
+/**
+ * The number of the TCP connection each packet belongs to on its port pair (1, 2 ...: see
+ * splitTcpConnections), so that two connections that reuse one port pair are two exchanges.
+ */
+const connectionNumber = new WeakMap<Packet, number>();
+
+function numberConnections(packets: Packet[]): void {
+  const seen = new Map<string, number>();
+  for (const conn of splitTcpConnections(packets)) {
+    const first = conn[0];
+    const k = first ? keyOf(first, false)?.key : undefined;
+    if (k === undefined) continue;
+    const n = (seen.get(k) ?? 0) + 1;
+    seen.set(k, n);
+    for (const p of conn) connectionNumber.set(p, n);
+  }
+}
+
 /** The exchanges of a capture (TCP connections, UDP flows, ICMP echo sessions) in order of first packet. */
 export function conversations(packets: Packet[]): Conversation[] {
   const clean = undouble(packets);
-  const keys = exchangeKeys(clean);
+  numberConnections(clean);
   const out = new Map<string, Conversation>();
-  for (const k of keys) {
+  for (const p of clean) {
+    const k = keyOf(p);
     if (!k) continue;
     const c = out.get(k.key);
     if (c) c.packets++;
@@ -127,8 +147,8 @@ export function buildLadder(packets: Packet[], a: LadderEndpoint, b: LadderEndpo
 /** The ladder of one exchange `conversations` listed (its endpoints' names, if set, are kept). */
 export function conversationLadder(packets: Packet[], conv: Conversation, opts: LadderOptions = {}): Ladder {
   const clean = undouble(packets);
-  const keys = exchangeKeys(clean);
-  const mine = clean.filter((p, i) => keys[i]?.key === conv.key || relatedError(p, conv));
+  numberConnections(clean);
+  const mine = clean.filter((p) => keyOf(p)?.key === conv.key || relatedError(p, conv));
   const ladder = conv.protocol === 'tcp' ? tcpLadder(mine, conv) : plainLadder(mine, conv);
   // The side that spoke first is drawn on the left; each endpoint keeps its name.
   const withName = (e: LadderEndpoint): LadderEndpoint => {
@@ -146,7 +166,7 @@ function matches(x: LadderEndpoint, want: LadderEndpoint, y: LadderEndpoint, oth
 }
 
 /** The conversation key of a packet: the two endpoints, in a fixed order, and the protocol. */
-function keyOf(p: Packet): { key: string; protocol: LadderProtocol; from: LadderEndpoint; to: LadderEndpoint } | undefined {
+function keyOf(p: Packet, numbered = true): { key: string; protocol: LadderProtocol; from: LadderEndpoint; to: LadderEndpoint } | undefined {
   const ip = p.ip;
   if (!ip) return undefined;
   let protocol: LadderProtocol;
@@ -169,33 +189,9 @@ function keyOf(p: Packet): { key: string; protocol: LadderProtocol; from: Ladder
     to = { address: ip.dst };
     extra = p.icmp.id !== undefined && isEcho(p.icmp.version, p.icmp.type) ? `/${p.icmp.id}` : '/error';
   } else return undefined;
-  return { key: pairKey(`${protocol}${extra}`, from, to), protocol, from, to };
-}
-
-type ExchangeKey = NonNullable<ReturnType<typeof keyOf>>;
-
-/**
- * Each packet's exchange (parallel to `packets`). A TCP four-tuple reopened by a new connection (a SYN with a
- * new ISN from a side that already sent one, or a SYN after a capture that began mid-connection) is a new
- * exchange, its key marked `#2`, `#3` ..., as Wireshark counts tcp.stream. A retransmitted SYN (same ISN) and
- * the peer's SYN of a simultaneous open stay in the same connection.
- */
-function exchangeKeys(packets: Packet[]): (ExchangeKey | undefined)[] {
-  const tuples = new Map<string, { n: number; syns: Map<string, number>; packets: number }>();
-  return packets.map((p) => {
-    const k = keyOf(p);
-    if (!k || !p.tcp) return k;
-    let t = tuples.get(k.key);
-    if (!t) tuples.set(k.key, (t = { n: 1, syns: new Map(), packets: 0 }));
-    if (p.tcp.flags.syn && !p.tcp.flags.ack) {
-      const from = endpointText(k.from);
-      const earlier = t.syns.get(from);
-      if ((earlier !== undefined && earlier !== p.tcp.seq) || (t.syns.size === 0 && t.packets > 0)) t = Object.assign(t, { n: t.n + 1, syns: new Map(), packets: 0 });
-      t.syns.set(from, p.tcp.seq);
-    }
-    t.packets++;
-    return t.n === 1 ? k : { ...k, key: `${k.key}#${t.n}` };
-  });
+  // The second and later TCP connections on one port pair are exchanges of their own.
+  const n = p.tcp && numbered ? (connectionNumber.get(p) ?? 1) : 1;
+  return { key: pairKey(`${protocol}${extra}`, from, to) + (n > 1 ? `#${n}` : ''), protocol, from, to };
 }
 
 function pairKey(kind: string, x: LadderEndpoint, y: LadderEndpoint): string {

@@ -55,8 +55,8 @@ describe('TCP ladders', () => {
     expect(l.arrows.map((x) => x.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
-  it('a four-tuple reopened by a new SYN is a second connection, numbered from its own ISN (tcp-port-reuse)', () => {
-    const p = packets('tcp-port-reuse.pcap');
+  it('a four-tuple reopened by a new SYN is a second connection, numbered from its own ISN (tcp-port-reuse-time-wait)', () => {
+    const p = packets('tcp-port-reuse-time-wait.pcap');
     const convs = conversations(p);
     // Wireshark too: two tcp.streams ("TCP Port numbers reused" on the second SYN).
     expect(convs.map((c) => [c.protocol, c.a, c.b, c.packets])).toEqual([
