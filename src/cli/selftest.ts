@@ -93,7 +93,8 @@ export async function selftestCommand(args: string[]): Promise<number> {
     }
   }
   if (report.ok) return 0;
-  return report.rows.some((r) => !r.ok && (r.status === undefined || r.status === 'error')) ? 4 : 1;
+  // 4 only when the tool could not grade a case; a mistake folder with nothing to grade is the lab's mismatch.
+  return report.rows.some((r) => !r.ok && r.status === 'error') ? 4 : 1;
 }
 
 function allLabs(): string[] {

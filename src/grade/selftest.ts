@@ -28,6 +28,8 @@ export interface SelftestCase {
   why?: string;
   /** Why the case cannot be run as declared (no expect.yaml, unknown check ids): a mismatch without grading. */
   problem?: string;
+  /** The mistake's folder holds none of the lab's files: there is nothing to grade (a mismatch, not a tool failure). */
+  empty?: boolean;
 }
 
 export interface SelftestRow {
@@ -79,7 +81,12 @@ export function selftestCases(lab: Lab): SelftestCase[] {
     const folder = join(dir, m);
     const file = join(folder, EXPECT_FILE);
     const c: SelftestCase = { lab: lab.def.name, name: m, submission: folder, expectFails: [] };
-    if (!existsSync(file)) {
+    const extra = lab.def.submission?.files ?? [];
+    const own = readdirSync(folder).filter((f) => (f.endsWith('.ts') || extra.includes(f)) && statSync(join(folder, f)).isFile());
+    if (own.length === 0) {
+      c.empty = true;
+      c.problem = `mistakes/${m}/ holds none of the lab's files (.ts files${extra.length ? ', ' + extra.join(', ') : ''}): a mistake replaces some of the reference's files`;
+    } else if (!existsSync(file)) {
       c.problem = `no ${relative(lab.dir, file)}: declare the checks this mistake fails (fails: [check ids])`;
     } else {
       try {
@@ -155,6 +162,13 @@ export async function runSelftest(labs: { lab: Lab; cases: SelftestCase[] }[], o
       const t0 = Date.now();
       opts.onProgress?.(`${job.lab.def.name}: grading ${job.c.name === 'reference' ? 'the reference' : `mistakes/${job.c.name}`}`);
       let row: SelftestRow;
+      if (job.c.empty) {
+        // Nothing to grade: the declaration's problem is the mismatch.
+        row = { lab: job.lab.def.name, case: job.c.name, ok: false, expectFails: job.c.expectFails, durationMs: 0, mismatch: job.c.problem ?? 'nothing to grade' };
+        rows[i] = row;
+        opts.onRow?.(row);
+        continue;
+      }
       try {
         const result = await gradeSubmission(job.lab, job.c.submission, {
           runtime: opts.runtime,
@@ -165,7 +179,7 @@ export async function runSelftest(labs: { lab: Lab; cases: SelftestCase[] }[], o
         row = judgeCase(job.c, result, Date.now() - t0);
       } catch (e) {
         if (e instanceof LabValidationError || e instanceof InterruptedError) throw e;
-        row = { lab: job.lab.def.name, case: job.c.name, ok: false, expectFails: job.c.expectFails, durationMs: Date.now() - t0, mismatch: `could not be graded: ${errorMessage(e)}` };
+        row = { lab: job.lab.def.name, case: job.c.name, ok: false, expectFails: job.c.expectFails, status: 'error', durationMs: Date.now() - t0, mismatch: `could not be graded: ${errorMessage(e)}` };
       }
       rows[i] = row;
       opts.onRow?.(row);

@@ -8,10 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/types.js';
 import { ladderOptionsOf } from '../../src/cli/commands.js';
 import { parseEndpoint } from '../../src/cli/ladder.js';
-import { judgeCase, renderSelftest, selftestCases, selftestJson, uncoveredChecks, type SelftestCase } from '../../src/grade/selftest.js';
+import { judgeCase, renderSelftest, runSelftest, selftestCases, selftestJson, uncoveredChecks, type SelftestCase } from '../../src/grade/selftest.js';
 import { loadLab } from '../../src/lab/load.js';
 import { scaffoldLab } from '../../src/lab/scaffold.js';
 import { errorResult, summarize, type GradeResult } from '../../src/report/result.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
 import { lab as runLab } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'toplab-authoring-'));
@@ -58,12 +59,24 @@ describe('the cases of a lab (selftestCases)', () => {
       f['mistakes/garbled/expect.yaml'] = 'fails: [a, b\n';
       f['mistakes/empty/server.ts'] = f['server.ts'] ?? '';
       f['mistakes/empty/expect.yaml'] = 'fails: []\n';
+      f['mistakes/no-files/expect.yaml'] = 'fails: [echo]\n';
     });
     const byName = Object.fromEntries(selftestCases(loadLab(dir)).map((c) => [c.name, c.problem]));
     expect(byName['listens-on-localhost']).toBe('no mistakes/listens-on-localhost/expect.yaml: declare the checks this mistake fails (fails: [check ids])');
     expect(byName.typo).toBe('mistakes/typo/expect.yaml names check(s) the lab does not have: handshak (checks: listen, handshake, echo, close)');
     expect(byName.garbled).toMatch(/^mistakes\/garbled\/expect.yaml: not valid YAML: .*line 2, column 1$/);
     expect(byName.empty).toBe('mistakes/empty/expect.yaml: needs `fails:`, the list of check ids this mistake fails (at least one)');
+    expect(byName['no-files']).toBe("mistakes/no-files/ holds none of the lab's files (.ts files): a mistake replaces some of the reference's files");
+  });
+
+  it('a mistake folder with nothing to grade is a mismatch of the lab, never graded and never a tool failure', async () => {
+    const lab = loadLab(makeLab('cases-empty', (f) => (f['mistakes/nothing/expect.yaml'] = 'fails: [echo]\n')));
+    const cases = selftestCases(lab).filter((c) => c.name === 'nothing');
+    // No engine is touched: the runtime is never called.
+    const report = await runSelftest([{ lab, cases }], { runtime: {} as Runtime, image: 'unused' });
+    expect(report.rows.map((r) => [r.case, r.ok, r.status, r.actualFails, r.mismatch])).toEqual([
+      ['nothing', false, undefined, undefined, "mistakes/nothing/ holds none of the lab's files (.ts files): a mistake replaces some of the reference's files"],
+    ]);
   });
 });
 
