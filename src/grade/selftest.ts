@@ -83,10 +83,7 @@ export function selftestCases(lab: Lab): SelftestCase[] {
     const c: SelftestCase = { lab: lab.def.name, name: m, submission: folder, expectFails: [] };
     const extra = lab.def.submission?.files ?? [];
     const own = readdirSync(folder).filter((f) => (f.endsWith('.ts') || extra.includes(f)) && statSync(join(folder, f)).isFile());
-    if (own.length === 0) {
-      c.empty = true;
-      c.problem = `mistakes/${m}/ holds none of the lab's files (.ts files${extra.length ? ', ' + extra.join(', ') : ''}): a mistake replaces some of the reference's files`;
-    } else if (!existsSync(file)) {
+    if (!existsSync(file)) {
       c.problem = `no ${relative(lab.dir, file)}: declare the checks this mistake fails (fails: [check ids])`;
     } else {
       try {
@@ -99,6 +96,10 @@ export function selftestCases(lab: Lab): SelftestCase[] {
       } catch (err) {
         c.problem = err instanceof LabValidationError ? err.problems.map((p) => `${relative(lab.dir, p.file)}: ${p.message}`).join('; ') : errorMessage(err);
       }
+    }
+    if (own.length === 0) {
+      c.empty = true;
+      c.problem = `mistakes/${m}/ holds none of the lab's files (.ts files${extra.length ? ', ' + extra.join(', ') : ''}): a mistake replaces some of the reference's files`;
     }
     cases.push(c);
   }
