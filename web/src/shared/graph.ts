@@ -1,0 +1,45 @@
+/**
+ * The lab topology (Mermaid flowchart text from `lab graph`) drawn as SVG into `host`. Mermaid is loaded on
+ * first use (it is most of the bundle). Each lab node becomes a focusable button: a click or Enter calls
+ * `onNode(name)`. Node ids follow src/lab/graph.ts: `node_<name with - as _>`.
+ */
+let mermaidPromise: Promise<typeof import('mermaid')['default']> | undefined;
+let counter = 0;
+
+function loadMermaid(): Promise<typeof import('mermaid')['default']> {
+  mermaidPromise ??= import('mermaid').then((m) => {
+    m.default.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral', flowchart: { htmlLabels: false } });
+    return m.default;
+  });
+  return mermaidPromise;
+}
+
+export async function drawTopology(host: HTMLElement, text: string, nodes: readonly string[], onNode: (name: string) => void): Promise<void> {
+  const mermaid = await loadMermaid();
+  const { svg } = await mermaid.render(`topology-${++counter}`, text);
+  host.innerHTML = svg;
+  const svgEl = host.querySelector('svg');
+  if (svgEl) {
+    svgEl.setAttribute('role', 'group');
+    svgEl.setAttribute('aria-label', 'Lab topology');
+    svgEl.style.maxWidth = '100%';
+  }
+  const byId = new Map(nodes.map((n) => [`node_${n.replace(/-/g, '_')}`, n]));
+  for (const g of host.querySelectorAll<SVGGElement>('g.node')) {
+    const m = /(node_[A-Za-z0-9_]+)-\d+$/.exec(g.id);
+    const name = m?.[1] !== undefined ? byId.get(m[1]) : undefined;
+    if (name === undefined) continue;
+    g.setAttribute('tabindex', '0');
+    g.setAttribute('role', 'button');
+    g.setAttribute('aria-label', `Open a terminal in ${name}`);
+    g.dataset['node'] = name;
+    g.classList.add('clickable-node');
+    g.addEventListener('click', () => onNode(name));
+    g.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        onNode(name);
+      }
+    });
+  }
+}
