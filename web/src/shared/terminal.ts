@@ -82,7 +82,6 @@ export class TerminalView {
     const ws = new WebSocket(this.url());
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
-    let cleared = false;
     ws.onopen = () => {
       this.retry = 0;
       this.pending = 0;
@@ -94,14 +93,11 @@ export class TerminalView {
     ws.onmessage = (ev: MessageEvent<ArrayBuffer | string>) => {
       if (typeof ev.data === 'string') {
         const msg = terminalProtocol.parseControl(ev.data);
-        if (msg?.type === 'exit') this.term.write(`\r\n\x1b[2m[${msg.message}]\x1b[0m\r\n`);
+        // The server replays its recent output on every (re)connect: start from a clean screen.
+        if (msg?.type === 'replay') this.term.reset();
+        if (msg?.type === 'exit') this.term.write(`\r\n\x1b[2m[the shell ended (exit ${msg.code}); a new one starts]\x1b[0m\r\n`);
         if (msg?.type === 'error') this.term.write(`\r\n\x1b[31m${msg.message}\x1b[0m\r\n`);
         return;
-      }
-      if (!cleared) {
-        // The server replays its recent output on every (re)connect: start from a clean screen.
-        this.term.reset();
-        cleared = true;
       }
       const data = new Uint8Array(ev.data);
       this.pending += data.length;
@@ -119,9 +115,10 @@ export class TerminalView {
     };
     ws.onclose = (ev) => {
       if (this.ws !== ws || this.disposed) return;
-      if (ev.code === 4401 || ev.code === 4403 || ev.code === 4404 || ev.code === 1008) {
+      if (ev.code === 4001) {
+        // Another tab or window opened this terminal and took it over.
         this.setState('closed');
-        this.term.write(`\r\n\x1b[31m[${ev.reason || 'this terminal is not available'}]\x1b[0m\r\n`);
+        this.term.write('\r\n\x1b[33m[this terminal was opened in another tab; reload to take it back]\x1b[0m\r\n');
         return;
       }
       this.setState('reconnecting');
