@@ -132,6 +132,10 @@ export async function runCommand(command: string, args: string[]): Promise<numbe
       return grade(args);
     case 'image':
       return imageCommand(args);
+    case 'serve':
+      return (await import('./serve.js')).serve(args);
+    case 'workshop':
+      return (await import('./workshop.js')).workshop(args);
     default:
       throw new UsageError(`unknown command '${command}'`, { hint: 'run `lab help` for the commands' });
   }
