@@ -6,6 +6,8 @@ import { api, ApiError, type Workshop } from '../shared/api.js';
 import { ClassView } from './class-view.js';
 import { CreateWorkshop } from './create-workshop.js';
 
+const SIGNED_IN = 'toplab.admin';
+
 function Login(props: { onDone: () => void; error?: string }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState(props.error ?? '');
@@ -23,6 +25,7 @@ function Login(props: { onDone: () => void; error?: string }) {
       <h2>Instructor sign-in</h2>
       <p class="muted">The admin token was printed once in the server's log (or set with TOPLAB_ADMIN_TOKEN).</p>
       <form onSubmit={(e) => void submit(e)}>
+        <input type="text" name="username" autocomplete="username" value="instructor" hidden readOnly />
         <div class="field">
           <label for="admin-token">Admin token</label>
           <input id="admin-token" type="password" autocomplete="current-password" value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} required />
@@ -51,14 +54,22 @@ function Dashboard() {
     try {
       const list = await api.workshops();
       setWorkshops(list);
+      localStorage.setItem(SIGNED_IN, '1');
       setAuth('yes');
       setSelected((s) => s ?? list.find((w) => w.endedAt === null)?.id);
     } catch (e) {
-      if (e instanceof ApiError && (e.status === 401 || e.status === 403)) setAuth('no');
+      if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
+        localStorage.removeItem(SIGNED_IN);
+        setAuth('no');
+      }
       else setError(e instanceof Error ? e.message : String(e));
     }
   };
-  useEffect(() => void load(), []);
+  useEffect(() => {
+    // A browser that never signed in asks nothing that must fail (a 401 shows as a console error).
+    if (localStorage.getItem(SIGNED_IN) === null) setAuth('no');
+    else void load();
+  }, []);
   useEffect(() => {
     if (selected !== undefined) history.replaceState(null, '', `?workshop=${encodeURIComponent(selected)}`);
   }, [selected]);
@@ -70,7 +81,13 @@ function Dashboard() {
         <h1>toplab · instructor</h1>
         <span class="spacer" />
         {auth === 'yes' && (
-          <button type="button" onClick={() => void api.adminLogout().finally(() => setAuth('no'))}>
+          <button
+            type="button"
+            onClick={() => {
+              localStorage.removeItem(SIGNED_IN);
+              void api.adminLogout().finally(() => setAuth('no'));
+            }}
+          >
             Sign out
           </button>
         )}

@@ -119,16 +119,22 @@ export class ApiError extends Error {
 }
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body !== undefined ? { 'content-type': 'application/json' } : {},
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  } catch {
-    throw new ApiError(0, 'offline', 'The server does not answer. Check your connection; the page retries by itself.');
+  let res: Response | undefined;
+  // A request that never reached the server (a network change, a restarting server) is tried again when it
+  // is safe to repeat: reads, and saves of a whole file (PUT).
+  const tries = method === 'GET' || method === 'PUT' ? 3 : 1;
+  for (let i = 0; res === undefined; i++) {
+    try {
+      res = await fetch(path, {
+        method,
+        credentials: 'same-origin',
+        headers: body !== undefined ? { 'content-type': 'application/json' } : {},
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch {
+      if (i + 1 >= tries) throw new ApiError(0, 'offline', 'The server does not answer. Check your connection; the page retries by itself.');
+      await new Promise((r) => setTimeout(r, 500 * 2 ** i));
+    }
   }
   if (res.status === 204) return undefined as T;
   const text = await res.text();

@@ -3,11 +3,13 @@
  * first use (it is most of the bundle). Each lab node becomes a focusable button: a click or Enter calls
  * `onNode(name)`. Node ids follow src/lab/graph.ts: `node_<name with - as _>`.
  */
+import { importRetrying } from './lazy.js';
+
 let mermaidPromise: Promise<typeof import('mermaid')['default']> | undefined;
 let counter = 0;
 
 function loadMermaid(): Promise<typeof import('mermaid')['default']> {
-  mermaidPromise ??= import('mermaid').then((m) => {
+  mermaidPromise ??= importRetrying(() => import('mermaid')).then((m) => {
     m.default.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral', flowchart: { htmlLabels: false } });
     return m.default;
   });
@@ -15,8 +17,19 @@ function loadMermaid(): Promise<typeof import('mermaid')['default']> {
 }
 
 export async function drawTopology(host: HTMLElement, text: string, nodes: readonly string[], onNode: (name: string) => void): Promise<void> {
-  const mermaid = await loadMermaid();
-  const { svg } = await mermaid.render(`topology-${++counter}`, text);
+  let svg = '';
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // Mermaid loads the flowchart renderer as another chunk: a failed fetch is tried again too.
+      const mermaid = await loadMermaid();
+      svg = (await mermaid.render(`topology-${++counter}`, text)).svg;
+      break;
+    } catch (e) {
+      mermaidPromise = undefined;
+      if (attempt >= 2) throw e;
+      await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+    }
+  }
   host.innerHTML = svg;
   const svgEl = host.querySelector('svg');
   if (svgEl) {

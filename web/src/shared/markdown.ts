@@ -16,6 +16,8 @@ export function renderReadme(markdown: string): string {
   const html = marked.parse(text, { async: false, gfm: true });
   const clean = DOMPurify.sanitize(html, { USE_PROFILES: { html: true }, FORBID_TAGS: ['style', 'form', 'input', 'button'] });
   const doc = new DOMParser().parseFromString(`<div>${clean}</div>`, 'text/html');
+  // Code blocks scroll sideways: each is a tab stop, so the keyboard can scroll it too.
+  for (const pre of doc.querySelectorAll('pre')) pre.setAttribute('tabindex', '0');
   for (const a of doc.querySelectorAll('a[href]')) {
     a.setAttribute('target', '_blank');
     a.setAttribute('rel', 'noopener noreferrer');

@@ -143,7 +143,8 @@ export function EditorPanel(props: { t: T; sid: string; files: string[]; handle:
 
   return (
     <div class="editor-panel">
-      <div class="tabs" role="tablist" aria-label={t('files')}>
+      <div class="tabs">
+        <div class="tablist" role="tablist" aria-label={t('files')}>
         {files.map((f) => (
           <button
             type="button"
@@ -161,6 +162,7 @@ export function EditorPanel(props: { t: T; sid: string; files: string[]; handle:
             {states[f] === 'failed' && <span aria-hidden="true"> !</span>}
           </button>
         ))}
+        </div>
         <span class="spacer" />
         <span class={`save-state ${states[active] ?? ''}`} role="status" data-testid="save-state" data-state={states[active] ?? ''}>
           {label(states[active])}

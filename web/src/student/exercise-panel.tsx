@@ -5,6 +5,25 @@ import type { Lang } from '../shared/i18n.js';
 import { renderReadme } from '../shared/markdown.js';
 import type { T } from './workspace.js';
 
+const mermaidId = (name: string): string => name.replace(/-/g, '_');
+
+/**
+ * The `lab graph` text with each link label (`node_x ---|"10.0.1.10"| net_y`) replaced by the addresses the
+ * node really has on that network in this instance; links it cannot match keep their label.
+ */
+export function withInstanceAddresses(graph: string, nodes: NodeInfo[]): string {
+  const actual = new Map<string, string>();
+  for (const n of nodes)
+    for (const a of n.addresses) {
+      const text = [a.address, a.address6].filter((x): x is string => x !== undefined).join('<br/>');
+      if (text) actual.set(`node_${mermaidId(n.name)} net_${mermaidId(a.network)}`, text);
+    }
+  return graph.replace(/^(\s*)(node_\w+) ---\|"([^"]*)"\| (net_\w+)$/gm, (line, indent: string, node: string, _label: string, net: string) => {
+    const text = actual.get(`${node} ${net}`);
+    return text === undefined ? line : `${indent}${node} ---|"${text}"| ${net}`;
+  });
+}
+
 /** The exercise (README.md or README.zh.md, sanitised) and the topology with each node's addresses. */
 export function ExercisePanel(props: { t: T; lang: Lang; lab: LabInfo; nodes: NodeInfo[]; onNode: (node: string) => void }) {
   const { t, lab, lang } = props;
@@ -15,11 +34,13 @@ export function ExercisePanel(props: { t: T; lang: Lang; lab: LabInfo; nodes: No
   const markdown = (lang === 'zh' ? (lab.readme.zh ?? lab.readme.en) : (lab.readme.en ?? lab.readme.zh)) ?? lab.summary ?? '';
   const html = useMemo(() => renderReadme(markdown), [markdown]);
 
+  // The graph labels each link with the lab file's address; the student's instance has its own subnets.
+  const graph = useMemo(() => withInstanceAddresses(lab.graph, props.nodes), [lab.graph, props.nodes]);
   useEffect(() => {
     const host = graphRef.current;
-    if (!host || !lab.graph) return;
-    drawTopology(host, lab.graph, lab.nodes, (n) => onNode.current(n)).catch((e: unknown) => setGraphError(e instanceof Error ? e.message : String(e)));
-  }, [lab.graph, lab.nodes]);
+    if (!host || !graph) return;
+    drawTopology(host, graph, lab.nodes, (n) => onNode.current(n)).catch((e: unknown) => setGraphError(e instanceof Error ? e.message : String(e)));
+  }, [graph, lab.nodes]);
 
   return (
     <div class="exercise">
@@ -28,7 +49,7 @@ export function ExercisePanel(props: { t: T; lang: Lang; lab: LabInfo; nodes: No
       {graphError && <pre class="error-text">{graphError}</pre>}
       <p class="muted hint">{t('topologyHint')}</p>
       <table class="addresses">
-        <caption class="sr-only">{t('topology')}</caption>
+        <caption class="sr-only">{t('topology')}: addresses</caption>
         <tbody>
           {props.nodes.map((n) => (
             <tr key={n.name}>
@@ -39,7 +60,7 @@ export function ExercisePanel(props: { t: T; lang: Lang; lab: LabInfo; nodes: No
               </th>
               <td>{n.addresses.map((a) => [a.address, a.address6].filter(Boolean).join(' ')).join(', ')}</td>
               <td>
-                <span class={`dot ${n.running ? 'up' : 'down'}`} aria-label={n.running ? 'running' : 'not running'} />
+                <span class={`dot ${n.running ? 'up' : 'down'}`} role="img" aria-label={n.running ? 'running' : 'not running'} />
               </td>
             </tr>
           ))}

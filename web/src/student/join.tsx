@@ -59,7 +59,7 @@ export function JoinForm(props: {
       <header class="bar">
         <h1>{t('title')}</h1>
         <span class="spacer" />
-        <button type="button" onClick={props.onToggleLang} aria-label={t('languageLabel')} lang={props.lang === 'en' ? 'zh' : 'en'}>
+        <button type="button" onClick={props.onToggleLang} title={t('languageLabel')} lang={props.lang === 'en' ? 'zh' : 'en'}>
           {t('language')}
         </button>
       </header>

@@ -7,6 +7,9 @@ import { initialLang, storeLang, translator, type Lang } from '../shared/i18n.js
 import { JoinForm } from './join.js';
 import { Workspace } from './workspace.js';
 
+/** Set in localStorage after a join (the session cookie itself is HttpOnly). */
+const JOINED = 'toplab.joined';
+
 type View = { kind: 'loading' } | { kind: 'join'; error?: string } | { kind: 'workspace'; student: Student; workshop: WorkshopBrief };
 
 /** The event code from `/join/CODE` or `?code=CODE`, if the link carried one. */
@@ -21,10 +24,18 @@ function App() {
   const t = translator(lang);
   useEffect(() => storeLang(lang), [lang]);
   useEffect(() => {
+    // Ask the server only when this browser joined before: a first visit makes no request that must fail.
+    if (localStorage.getItem(JOINED) === null) {
+      setView({ kind: 'join' });
+      return;
+    }
     api
       .me()
       .then((r) => setView({ kind: 'workspace', ...r }))
-      .catch((e: unknown) => setView({ kind: 'join', ...(e instanceof ApiError && e.status !== 401 ? { error: e.message } : {}) }));
+      .catch((e: unknown) => {
+        if (e instanceof ApiError && (e.status === 401 || e.status === 403)) localStorage.removeItem(JOINED);
+        setView({ kind: 'join', ...(e instanceof ApiError && e.status !== 401 ? { error: e.message } : {}) });
+      });
   }, []);
   const toggle = (): void => setLang(lang === 'en' ? 'zh' : 'en');
   if (view.kind === 'loading') return <p class="muted" style="padding:16px">…</p>;
@@ -36,7 +47,10 @@ function App() {
         onToggleLang={toggle}
         initialCode={codeFromUrl()}
         {...(view.error !== undefined ? { initialError: view.error } : {})}
-        onJoined={(r) => setView({ kind: 'workspace', ...r })}
+        onJoined={(r) => {
+          localStorage.setItem(JOINED, '1');
+          setView({ kind: 'workspace', ...r });
+        }}
       />
     );
   return (
@@ -47,6 +61,7 @@ function App() {
       initialStudent={view.student}
       workshop={view.workshop}
       onLeave={() => {
+        localStorage.removeItem(JOINED);
         void api.logout().finally(() => setView({ kind: 'join' }));
       }}
     />

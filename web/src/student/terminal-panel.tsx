@@ -49,7 +49,8 @@ export function TerminalPanel(props: { t: T; sid: string; nodes: string[]; open:
 
   return (
     <div class="term-panel">
-      <div class="tabs" role="tablist" aria-label={t('terminals')}>
+      <div class="tabs">
+        <div class="tablist" role="tablist" aria-label={t('terminals')}>
         {open.map((n) => (
           <button
             type="button"
@@ -66,6 +67,7 @@ export function TerminalPanel(props: { t: T; sid: string; nodes: string[]; open:
             {states[n] === 'reconnecting' && <span aria-hidden="true"> ⟳</span>}
           </button>
         ))}
+        </div>
         {closed.length > 0 && (
           <label class="open-node">
             <span class="sr-only">{t('openTerminal')}</span>

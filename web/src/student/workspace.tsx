@@ -136,7 +136,7 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
         <button type="button" onClick={() => void act('reset')} disabled={student.state === 'checking' || student.state === 'resetting'}>
           {t('resetInstance')}
         </button>
-        <button type="button" onClick={props.onToggleLang} aria-label={t('languageLabel')} lang={lang === 'en' ? 'zh' : 'en'}>
+        <button type="button" onClick={props.onToggleLang} title={t('languageLabel')} lang={lang === 'en' ? 'zh' : 'en'}>
           {t('language')}
         </button>
         <span class="who">{student.name}</span>
