@@ -25,4 +25,15 @@ if [ -z "$(docker image ls -q --filter label=org.toplab.managed=true toplab/lab)
   exit 1
 fi
 
+phase "Chromium for the browser tests (Debian's package; no browser is downloaded by a test tool)"
+# The workshop pages are tested in a real Chromium (test/e2e); a CJK font lets it draw the Chinese pages.
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk'; then
+  if command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null
+  else
+    echo "setup: install Chromium (and a CJK font) with your package manager to run the browser tests" >&2
+  fi
+fi
+command -v chromium >/dev/null 2>&1 && chromium --version 2>/dev/null || true
+
 phase "Done: run 'npm test', or 'node bin/lab.js --help'"

@@ -174,6 +174,21 @@ describe('workshop pages in Chromium', () => {
     await docsShot(ada, 'student-ready');
   });
 
+  it('the language toggle switches the page and the exercise to Chinese (README.zh.md) and back', async () => {
+    const readme = ada.locator('article.readme');
+    const english = await readme.innerText();
+    await ada.getByRole('button', { name: '中文' }).click();
+    await expect.poll(() => readme.getAttribute('lang')).toBe('zh-CN');
+    expect(await ada.locator('[data-testid=check]').innerText()).toBe('检查');
+    const chinese = await readme.innerText();
+    expect(chinese).not.toBe(english);
+    expect(chinese).toMatch(/[\u4e00-\u9fff]{4}/);
+    await docsShot(ada, 'student-zh');
+    await ada.getByRole('button', { name: 'English' }).click();
+    await expect.poll(() => readme.getAttribute('lang')).toBe('en');
+    expect(await ada.locator('[data-testid=check]').innerText()).toBe('Check');
+  });
+
   it("student A's reference saves, the programs restart, and the server's terminal shows LISTEN on 9000", async () => {
     await putFile(ada, 'server.ts', REFERENCE['server.ts']);
     await putFile(ada, 'client.ts', REFERENCE['client.ts']);

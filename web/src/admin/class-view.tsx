@@ -134,7 +134,8 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
           </a>
           <div class="muted small">
             {w.title} · {w.labs.join(', ')} · ends {new Date(w.endsAt).toLocaleString()}
-            {w.endedAt !== null ? ' · ENDED' : ''} · {w.counts.students}/{w.capacity} joined, {w.counts.ready} ready, {w.counts.queued} queued, {w.counts.warmInstances} warm
+            {w.endedAt !== null ? ' · ENDED' : ''} · {students.length}/{w.capacity} joined, {students.filter((s) => s.state === 'ready' || s.state === 'checking').length} ready,{' '}
+            {students.filter((s) => s.state === 'queued').length} queued
           </div>
         </div>
         <div class="actions">

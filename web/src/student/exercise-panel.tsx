@@ -3,26 +3,8 @@ import type { LabInfo, NodeInfo } from '../shared/api.js';
 import { drawTopology } from '../shared/graph.js';
 import type { Lang } from '../shared/i18n.js';
 import { renderReadme } from '../shared/markdown.js';
+import { withInstanceAddresses } from '../shared/topology-text.js';
 import type { T } from './workspace.js';
-
-const mermaidId = (name: string): string => name.replace(/-/g, '_');
-
-/**
- * The `lab graph` text with each link label (`node_x ---|"10.0.1.10"| net_y`) replaced by the addresses the
- * node really has on that network in this instance; links it cannot match keep their label.
- */
-export function withInstanceAddresses(graph: string, nodes: NodeInfo[]): string {
-  const actual = new Map<string, string>();
-  for (const n of nodes)
-    for (const a of n.addresses) {
-      const text = [a.address, a.address6].filter((x): x is string => x !== undefined).join('<br/>');
-      if (text) actual.set(`node_${mermaidId(n.name)} net_${mermaidId(a.network)}`, text);
-    }
-  return graph.replace(/^(\s*)(node_\w+) ---\|"([^"]*)"\| (net_\w+)$/gm, (line, indent: string, node: string, _label: string, net: string) => {
-    const text = actual.get(`${node} ${net}`);
-    return text === undefined ? line : `${indent}${node} ---|"${text}"| ${net}`;
-  });
-}
 
 /** The exercise (README.md or README.zh.md, sanitised) and the topology with each node's addresses. */
 export function ExercisePanel(props: { t: T; lang: Lang; lab: LabInfo; nodes: NodeInfo[]; onNode: (node: string) => void }) {
