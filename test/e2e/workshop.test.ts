@@ -34,6 +34,7 @@ let browser: Browser;
 let workshopId = '';
 let joinUrl = '';
 const consoles: { errors: string[] }[] = [];
+const pageBytes: Record<string, number> = {};
 const contexts: BrowserContext[] = [];
 let admin: Page;
 let ada: Page;
@@ -150,12 +151,18 @@ describe('workshop pages in Chromium', () => {
     expect(joinUrl).toContain(`/join/${code}`);
     workshopId = new URL(admin.url()).searchParams.get('workshop') ?? '';
     expect(workshopId).toMatch(/^[0-9a-f]{16}$/);
-    await docsShot(admin, 'dashboard-created');
+    await shot(admin, 'dashboard-created');
   });
 
   it('two students join in two browsers and get their own ready instance', async () => {
     ada = await page('student A');
     bob = await page('student B');
+    // What the student's browser downloads of the pages (body bytes as served), for the README's size.
+    ada.on('response', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith('/assets/') || path === '/' || path.startsWith('/join/'))
+        void r.body().then((b) => (pageBytes[path] = b.length), () => undefined);
+    });
     for (const [p, name] of [
       [ada, 'Ada'],
       [bob, 'Bob'],
@@ -171,7 +178,7 @@ describe('workshop pages in Chromium', () => {
     expect(await studentId(ada)).not.toBe(await studentId(bob));
     // The topology is drawn, with a node for each of the lab's nodes.
     await expect.poll(() => ada.locator('[data-testid=topology] g.node[data-node]').count(), { timeout: 30_000 }).toBe(2);
-    await docsShot(ada, 'student-ready');
+    await shot(ada, 'student-ready');
   });
 
   it('the language toggle switches the page and the exercise to Chinese (README.zh.md) and back', async () => {
@@ -207,7 +214,7 @@ describe('workshop pages in Chromium', () => {
     await waitForTerminal(ada, 'server', /student@server/);
     await typeInTerminal(ada, 'server', 'netstat -tln');
     await waitForTerminal(ada, 'server', /tcp6?\s+\d+\s+\d+\s+\S*:9000\s+\S+\s+LISTEN/);
-    await docsShot(ada, 'student-terminal');
+    await shot(ada, 'student-terminal');
   });
 
   it('student A checks the reference and sees full marks, each check PASS, and a pcap to download', async () => {
@@ -248,10 +255,11 @@ describe('workshop pages in Chromium', () => {
     // Colour and a symbol: the cell says it without colour too.
     expect(await row('Bob').locator('td[data-check="listen"]').innerText()).toContain('✘');
     expect(await admin.locator('td[data-count="listen"] .fail-n').innerText()).toBe('1');
+    await docsShot(admin, 'dashboard-class');
     // "Who is stuck on listen?"
     await admin.getByLabel('Stuck on').selectOption('listen');
     await expect.poll(() => admin.locator('[data-testid=class-table] tbody tr').count()).toBe(1);
-    await docsShot(admin, 'dashboard-class');
+    expect(await admin.locator('[data-testid=class-table] tbody tr').getAttribute('data-student')).toBe('Bob');
     await admin.getByLabel('Stuck on').selectOption('');
     // The student's detail: attempts with the full result.
     await row('Bob').getByRole('button', { name: 'Bob' }).click();
@@ -311,13 +319,15 @@ describe('workshop pages in Chromium', () => {
     await waitForTerminal(ada, 'server', /^back-42\s*$/m, 60_000);
     // Bob's attempt survived too.
     await expect.poll(() => bob.locator('[data-testid=attempts] li').count(), { timeout: 20_000 }).toBe(1);
-    await docsShot(ada, 'student-after-restart');
+    await shot(ada, 'student-after-restart');
   });
 
   it('both pages have no serious or critical accessibility violations (axe-core)', async () => {
     const student = await seriousA11yViolations(ada);
     const dashboard = await seriousA11yViolations(admin);
     writeFileSync(join(ARTIFACTS, 'axe.json'), JSON.stringify({ student, dashboard }, null, 1));
+    const total = Object.values(pageBytes).reduce((a, b) => a + b, 0);
+    writeFileSync(join(ARTIFACTS, 'student-page-bytes.json'), JSON.stringify({ total, files: pageBytes }, null, 1));
     expect(student, JSON.stringify(student, null, 1)).toEqual([]);
     expect(dashboard, JSON.stringify(dashboard, null, 1)).toEqual([]);
   });
@@ -331,7 +341,7 @@ describe('workshop pages in Chromium', () => {
       expect((box?.x ?? 0) + (box?.width ?? 0), sel).toBeLessThanOrEqual(1024);
       expect(box?.width ?? 0, sel).toBeGreaterThan(100);
     }
-    await docsShot(ada, 'student-1024');
+    await shot(ada, 'student-1024');
   });
 
   it('no page logged an unexpected console error', () => {

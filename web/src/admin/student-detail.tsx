@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, urls, type Attempt, type AttemptSummary, type FileBody, type LabInfo, type Student } from '../shared/api.js';
 import { AttemptView } from '../shared/attempt-view.js';
-import { TerminalView } from '../shared/terminal.js';
+import { importRetrying } from '../shared/lazy.js';
 
 const LABELS = { pass: 'PASS', fail: 'FAIL', skipped: 'SKIPPED', total: 'Total', evidence: 'Evidence', pcap: 'Capture (.pcap)', error: 'ERROR' };
 
@@ -38,9 +38,21 @@ export function StudentDetail(props: { student: Student; lab: LabInfo | undefine
   }, [s.id, s.attempts, s.lastStatus]);
 
   useEffect(() => {
-    if (tab !== 'terminal' || !termHost.current || !node) return;
-    const v = new TerminalView(termHost.current, () => urls.terminal(s.id, node, true), { readOnly: true, label: `Read-only terminal of ${s.name} in ${node}` });
-    return () => v.dispose();
+    const host = termHost.current;
+    if (tab !== 'terminal' || !host || !node) return;
+    // xterm.js loads only when an instructor opens a terminal: the dashboard itself stays small.
+    let v: { dispose(): void } | undefined;
+    let live = true;
+    importRetrying(() => import('../shared/terminal.js')).then(
+      ({ TerminalView }) => {
+        if (live) v = new TerminalView(host, () => urls.terminal(s.id, node, true), { readOnly: true, label: `Read-only terminal of ${s.name} in ${node}` });
+      },
+      (e: unknown) => setError(String(e)),
+    );
+    return () => {
+      live = false;
+      v?.dispose();
+    };
   }, [tab, node, s.id]);
 
   const reset = async (): Promise<void> => {
