@@ -14,6 +14,13 @@ export function dataDirOf(flag: string | undefined): string {
   return resolve(flag ?? process.env.TOPLAB_DATA ?? 'toplab-data');
 }
 
+function minutes(name: string, v: string | undefined, def: number): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 24 * 60) throw new UsageError(`--${name} must be a number of minutes from 0 to 1440, not '${v}'`);
+  return n;
+}
+
 function wholeNumber(name: string, v: string | undefined, def: number, min: number, max: number): number {
   if (v === undefined) return def;
   const n = Number(v);
@@ -37,6 +44,7 @@ export async function serve(args: string[]): Promise<number> {
       parallel: { type: 'string' },
       'secure-cookies': { type: 'boolean' },
       'terminal-keep': { type: 'string' },
+      'remove-on-exit': { type: 'boolean' },
     },
     'serve',
   );
@@ -59,14 +67,15 @@ export async function serve(args: string[]): Promise<number> {
     host: values.host,
     dataDir: dataDirOf(values.data),
     warm: wholeNumber('warm', values.warm, 2, 0, 100),
-    idleMinutes: wholeNumber('idle', values.idle, 30, 0, 24 * 60),
+    idleMinutes: minutes('idle', values.idle, 30),
     maxInstances: wholeNumber('max-instances', values['max-instances'], 40, 1, 500),
     parallel: wholeNumber('parallel', values.parallel, 2, 1, 16),
     origins,
-    ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
+    ...(values['public-url'] ?? process.env.TOPLAB_PUBLIC_URL ? { publicUrl: values['public-url'] ?? process.env.TOPLAB_PUBLIC_URL } : {}),
+    removeOnExit: values['remove-on-exit'] ?? process.env.TOPLAB_REMOVE_ON_EXIT === '1',
     secureCookies: values['secure-cookies'] ?? false,
     ...(process.env.TOPLAB_ADMIN_TOKEN ? { adminToken: process.env.TOPLAB_ADMIN_TOKEN } : {}),
-    terminalKeepMs: wholeNumber('terminal-keep', values['terminal-keep'], 5, 0, 120) * 60_000,
+    terminalKeepMs: minutes('terminal-keep', values['terminal-keep'], 5) * 60_000,
     version,
     log,
   });
@@ -75,7 +84,7 @@ export async function serve(args: string[]): Promise<number> {
   if (!loopback) log(`warning: listening on ${values.host} without TLS: cookies and the admin token cross the network in clear text; put a TLS proxy in front and pass --secure-cookies and --public-url`);
   await new Promise<void>((done) => {
     const stop = (): void => {
-      log('stopping (instances, files and results are kept for the next start)');
+      log(server.removeOnExit ? 'stopping: removing the lab instances (files and results are kept)' : 'stopping (instances, files and results are kept for the next start)');
       server.close().finally(done);
     };
     process.once('SIGINT', stop);

@@ -54,7 +54,7 @@ export async function workshop(args: string[]): Promise<number> {
       }
       case 'export': {
         const w = find();
-        const orch = new server.Orchestrator({ store, runtime: await DockerRuntime.connect(), image: '', dataDir: dataDirOf(values.data), warm: 0, idleMinutes: 0, maxInstances: 0, parallel: 1, log: () => undefined });
+        const orch = new server.Orchestrator({ store, runtime: await DockerRuntime.connect(), image: '', dataDir: dataDirOf(values.data), warm: 0, idleMinutes: 0, maxInstances: 0, parallel: 1, log: () => undefined, serverId: store.setting('server_id') ?? 'none' });
         const e = server.exportWorkshop(orch, w, values.format);
         if (values.output) writeOutput(values.output, e.body);
         else process.stdout.write(e.body);
@@ -64,7 +64,7 @@ export async function workshop(args: string[]): Promise<number> {
         const w = find();
         const runtime = await DockerRuntime.connect();
         const up = await runtime.ping().then(() => true, () => false);
-        const orch = new server.Orchestrator({ store, runtime, image: '', dataDir: dataDirOf(values.data), warm: 0, idleMinutes: 0, maxInstances: 0, parallel: 1, log: () => undefined });
+        const orch = new server.Orchestrator({ store, runtime, image: '', dataDir: dataDirOf(values.data), warm: 0, idleMinutes: 0, maxInstances: 0, parallel: 1, log: () => undefined, serverId: store.setting('server_id') ?? 'none' });
         if (up) await orch.endWorkshop(w.id, 'cli');
         else {
           store.updateWorkshop(w.id, { ended_at: new Date().toISOString() });

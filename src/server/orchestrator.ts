@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Lab } from '../lab/model.js';
 import { loadLab } from '../lab/load.js';
 import { errorMessage } from '../errors.js';
-import { LABEL, WORKSHOP_LABEL } from '../plan/labels.js';
+import { LABEL, WORKSHOP_LABEL, WORKSHOP_SERVER_LABEL } from '../plan/labels.js';
 import { removeInstance } from '../deploy/down.js';
 import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { checkFiles, instanceStatus, restartPrograms, upInstance, type InstanceStatus } from '../app/instance.js';
@@ -27,6 +27,8 @@ export interface OrchestratorOptions {
   /** Instance creations at the same time. */
   parallel: number;
   log: (line: string) => void;
+  /** This server's id (one per data directory): on every instance it makes, and all it reconciles. */
+  serverId: string;
 }
 
 export type ServerEvent =
@@ -128,7 +130,7 @@ export class Orchestrator extends EventEmitter {
   }
 
   labels(workshopId: string): Record<string, string> {
-    return { [WORKSHOP_LABEL]: workshopId };
+    return { [WORKSHOP_LABEL]: workshopId, [WORKSHOP_SERVER_LABEL]: this.opts.serverId };
   }
 
   start(): void {
@@ -292,7 +294,39 @@ export class Orchestrator extends EventEmitter {
       });
   }
 
+  private rounds = 0;
+
+  /**
+   * Docker's labels are the truth: an instance whose containers went away (removed by hand, a crash) is
+   * dropped, and its student gets a fresh one with their files.
+   */
+  private async recheckInstances(): Promise<void> {
+    const containers = await this.opts.runtime.listContainers([`${LABEL.managed}=true`, `${WORKSHOP_SERVER_LABEL}=${this.opts.serverId}`, `${LABEL.role}=node`]);
+    const running = new Map<string, number>();
+    for (const c of containers) {
+      const inst = c.labels[LABEL.instance];
+      if (inst !== undefined && c.running) running.set(inst, (running.get(inst) ?? 0) + 1);
+    }
+    for (const inst of this.store.instances()) {
+      if (inst.state !== 'warm' && inst.state !== 'assigned') continue;
+      if (inst.student_id !== null && this.busy.has(inst.student_id)) continue;
+      // Listed after the instance was read: a row made since then is not judged on an older list.
+      if (Date.now() - Date.parse(inst.created_at) < 5000) continue;
+      if ((running.get(inst.name) ?? 0) >= Object.keys(this.lab(inst.lab).def.nodes).length) continue;
+      this.opts.log(`instance ${inst.name} lost its containers; replacing it`);
+      this.store.audit('system', 'instance-lost', inst.student_id, { instance: inst.name });
+      await this.removeInstanceNamed(inst.name, inst.lab);
+      const s = inst.student_id !== null ? this.store.student(inst.student_id) : undefined;
+      if (s && (s.state === 'ready' || s.state === 'checking')) {
+        this.requeue(s);
+        this.store.updateStudent(s.id, { message: 'your lab stopped running; a fresh one is starting (your files are kept)' });
+        this.changed(s.id);
+      }
+    }
+  }
+
   private async pumpOnce(): Promise<void> {
+    if (this.rounds++ % 5 === 4) await this.recheckInstances().catch((e: unknown) => this.opts.log(`could not list instances: ${errorMessage(e)}`));
     for (const w of this.store.activeWorkshops()) {
       if (Date.parse(w.ends_at) <= Date.now()) {
         await this.endWorkshop(w.id, 'system');
@@ -388,9 +422,10 @@ export class Orchestrator extends EventEmitter {
     this.busy.add(s.id);
     try {
       this.store.audit('system', 'idle-cull', s.id, { instance: s.instance, minutes: this.opts.idleMinutes });
-      this.store.updateStudent(s.id, { state: 'stopped', progress: null, message: `your lab was stopped after ${this.opts.idleMinutes} minutes without activity; your files are kept: press Start to get it back` });
+      this.store.updateStudent(s.id, { state: 'resetting', progress: `stopping your lab after ${this.opts.idleMinutes} minutes without activity (your files are kept)` });
       this.changed(s.id);
       if (s.instance) await this.removeInstanceNamed(s.instance, s.lab);
+      this.store.updateStudent(s.id, { state: 'stopped', progress: null, message: `your lab was stopped after ${this.opts.idleMinutes} minutes without activity; your files are kept: press Start to get it back` });
       this.changed(s.id);
     } finally {
       this.busy.delete(s.id);
@@ -398,7 +433,10 @@ export class Orchestrator extends EventEmitter {
   }
 
   private async removeInstanceNamed(name: string, labName: string): Promise<void> {
-    this.store.setInstance(name, 'removing', this.store.instance(name)?.student_id ?? null);
+    const holder = this.store.instance(name)?.student_id ?? null;
+    this.store.setInstance(name, 'removing', holder);
+    // Its terminals end with it.
+    if (holder !== null) this.emit('instance-gone', holder);
     await removeInstance(this.opts.runtime, labName, name).catch((e: unknown) => this.opts.log(`could not remove ${name}: ${errorMessage(e)}`));
     this.store.deleteInstance(name);
     this.statusCache.delete(name);
@@ -557,8 +595,10 @@ export class Orchestrator extends EventEmitter {
   }
 
   private async removeLabelled(match: (labels: Record<string, string>) => boolean): Promise<number> {
-    const containers = await this.opts.runtime.listContainers([`${LABEL.managed}=true`, WORKSHOP_LABEL]);
-    const networks = await this.opts.runtime.listNetworks([`${LABEL.managed}=true`, WORKSHOP_LABEL]);
+    // Only what this server made: other servers (other data directories) share the engine.
+    const mine = [`${LABEL.managed}=true`, WORKSHOP_LABEL, `${WORKSHOP_SERVER_LABEL}=${this.opts.serverId}`];
+    const containers = await this.opts.runtime.listContainers(mine);
+    const networks = await this.opts.runtime.listNetworks(mine);
     const instances = new Map<string, string>();
     for (const r of [...containers, ...networks]) {
       const inst = r.labels[LABEL.instance];
@@ -567,6 +607,13 @@ export class Orchestrator extends EventEmitter {
     }
     await Promise.all([...instances].map(([inst, lab]) => removeInstance(this.opts.runtime, lab, inst).catch(() => undefined)));
     return instances.size;
+  }
+
+  /** Removes every instance of every workshop (the server is going away with `--remove-on-exit`). */
+  async removeAll(): Promise<number> {
+    const list = this.store.instances();
+    await Promise.all(list.map((i) => this.removeInstanceNamed(i.name, i.lab)));
+    return list.length + (await this.removeLabelled(() => true));
   }
 
   /**

@@ -29,6 +29,8 @@ export interface ServeOptions {
   adminToken?: string;
   /** How long a terminal's shell is kept after its last socket closed. */
   terminalKeepMs: number;
+  /** On close, remove every lab instance (Compose's `down`); students get fresh ones at the next start. */
+  removeOnExit?: boolean;
   version: string;
   log: (line: string) => void;
 }
@@ -37,6 +39,7 @@ export interface RunningServer {
   url: string;
   /** The admin token when it was generated now (printed once), else undefined. */
   newAdminToken: string | undefined;
+  removeOnExit: boolean;
   close(): Promise<void>;
 }
 
@@ -54,13 +57,16 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     store.setSetting('admin_token_sha256', sha256(newAdminToken));
     store.audit('system', 'admin-token-created', null, { at: now() });
   }
+  let serverId = store.setting('server_id');
+  if (!serverId) store.setSetting('server_id', (serverId = randomBytes(8).toString('hex')));
   const runtime = await DockerRuntime.connect();
   await runtime.ping();
   const image = (await ensureLabImage(runtime.docker, { onProgress: (l) => o.log(l) })).tag;
-  const orchestrator = new Orchestrator({ store, runtime, image, dataDir, warm: o.warm, idleMinutes: o.idleMinutes, maxInstances: o.maxInstances, parallel: o.parallel, log: o.log });
+  const orchestrator = new Orchestrator({ store, runtime, image, dataDir, warm: o.warm, idleMinutes: o.idleMinutes, maxInstances: o.maxInstances, parallel: o.parallel, log: o.log, serverId });
   const r = await orchestrator.reconcile();
   o.log(`reconciled with the engine: ${r.kept} instance(s) kept, ${r.removed} removed, ${r.requeued} student(s) queued for a new one`);
   const terminals = new Terminals(runtime.docker, o.terminalKeepMs);
+  orchestrator.on('instance-gone', (studentId: string) => terminals.endStudent(studentId));
   let port = o.port;
   const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host === '0.0.0.0' || o.host === '::' ? 'localhost' : o.host;
   const publicUrl = (): string => o.publicUrl?.replace(/\/+$/, '') ?? `http://${hostForUrl}:${port}`;
@@ -81,10 +87,15 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   return {
     url: `http://${hostForUrl}:${port}`,
     newAdminToken,
+    removeOnExit: o.removeOnExit ?? false,
     async close() {
       orchestrator.stop();
       terminals.endAll();
       await app.close();
+      if (o.removeOnExit) {
+        const n = await orchestrator.removeAll();
+        o.log(`removed ${n} lab instance(s)`);
+      }
       db.close();
     },
   };
