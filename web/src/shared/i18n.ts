@@ -48,6 +48,7 @@ const en = {
   points: 'points',
   queue: 'Waiting for a lab instance: position',
   starting: 'Starting your lab',
+  start: 'Start my lab again',
   offline: 'Connection to the server lost: reconnecting…',
 };
 export type MessageKey = keyof typeof en;
@@ -99,6 +100,7 @@ const zh: Record<MessageKey, string> = {
   points: '分',
   queue: '正在等待实验环境：排队位置',
   starting: '正在启动你的实验环境',
+  start: '重新启动我的实验环境',
   offline: '与服务器的连接已断开：正在重新连接…',
 };
 

@@ -166,7 +166,7 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
         <div class="banner" role="alert">
           {student.message ?? student.state}{' '}
           <button type="button" onClick={() => void act('start')}>
-            {t('starting')}
+            {t('start')}
           </button>
         </div>
       )}
