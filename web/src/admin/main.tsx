@@ -70,6 +70,12 @@ function Dashboard() {
     if (localStorage.getItem(SIGNED_IN) === null) setAuth('no');
     else void load();
   }, []);
+  // The list's counts (students per workshop) stay current without a reload.
+  useEffect(() => {
+    if (auth !== 'yes') return;
+    const i = setInterval(() => void load(), 15_000);
+    return () => clearInterval(i);
+  }, [auth]);
   useEffect(() => {
     if (selected !== undefined) history.replaceState(null, '', `?workshop=${encodeURIComponent(selected)}`);
   }, [selected]);
