@@ -89,7 +89,8 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
   const endsIn = remaining(workshop.endsAt, now);
   const idleAt = idleWarning ?? student.idleCullAt;
   const idleIn = remaining(idleAt, now);
-  const showIdle = idleIn !== undefined && (idleWarning !== null || idleIn < 5 * 60_000) && student.state !== 'stopped';
+  // The server warns a minute ahead (or at half the limit when it is short); the page also counts down.
+  const showIdle = idleIn !== undefined && (idleWarning !== null || idleIn <= 60_000) && student.state !== 'stopped' && student.state !== 'removed';
 
   const stillHere = async (): Promise<void> => {
     try {
