@@ -30,6 +30,8 @@ export async function registerPages(app: FastifyInstance): Promise<void> {
     serve: true,
     immutable: true,
     maxAge: '365d',
+    // npm run build writes .br and .gz copies (scripts/compress-web.mjs): sent when the browser accepts them.
+    preCompressed: true,
   });
   const page = (file: string) => async (_req: unknown, reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile(file, root, { maxAge: 0, immutable: false });
   app.get('/', page('index.html'));

@@ -179,6 +179,12 @@ describe('workshop pages in Chromium', () => {
     // The topology is drawn, with a node for each of the lab's nodes.
     await expect.poll(() => ada.locator('[data-testid=topology] g.node[data-node]').count(), { timeout: 30_000 }).toBe(2);
     await shot(ada, 'student-ready');
+    // The page's scripts come compressed (the build's .br copies) and cached by their content hash.
+    const script = await ada.locator('script[type=module]').first().getAttribute('src');
+    const res = await fetch(server.url + (script ?? ''), { headers: { 'accept-encoding': 'br, gzip' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-encoding')).toBe('br');
+    expect(res.headers.get('cache-control')).toContain('immutable');
   });
 
   it('the language toggle switches the page and the exercise to Chinese (README.zh.md) and back', async () => {
