@@ -25,6 +25,7 @@ const W = Number(opt.warm);
 const C = Math.min(N, Number(opt.checks));
 const data = mkdtempSync(join(tmpdir(), 'toplab-bench-serve-'));
 const token = `bench-token-${process.pid}-0123456789abcdef`;
+const say = (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -48,7 +49,7 @@ const sampler = setInterval(() => {
 let url = '';
 let wid = '';
 const api = async (method, path, body, cookie) => {
-  const r = await fetch(url + path, { method, headers: { authorization: cookie ? undefined : `Bearer ${token}`, ...(cookie ? { cookie } : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(120_000) });
+  const r = await fetch(url + path, { method, headers: { ...(cookie ? { cookie } : { authorization: `Bearer ${token}` }), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(120_000) });
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : null, cookie: r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') };
 };
@@ -82,6 +83,8 @@ async function main() {
   const poolStart = Date.now();
   while ((await api('GET', `/api/workshops/${wid}`)).body.counts.warmInstances < W) await sleep(200);
   const poolMs = Date.now() - poolStart;
+  say(`${W} warm instances in ${(poolMs / 1000).toFixed(1)} s; ${N} students join now`);
+  let prompts = 0;
   const rssIdle = rssSamples.at(-1);
   const joins = await Promise.all(
     Array.from({ length: N }, async (_, i) => {
@@ -99,6 +102,7 @@ async function main() {
         await sleep(250);
       }
       await prompt(sid, j.cookie);
+      say(`prompt ${++prompts}/${N}: student-${i} after ${((Date.now() - t0) / 1000).toFixed(1)} s${warm ? ' (warm)' : ''}`);
       return { i, sid, cookie: j.cookie, warm, ms: Date.now() - t0, maxQueue };
     }),
   );
@@ -118,6 +122,7 @@ async function main() {
       await sleep(50);
     }
     checkMs.push(Date.now() - t0);
+    say(`check ${checkMs.length}/${C}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
   // The CLI on the same lab, same machine, same moment (its own instance, brought up first, not timed).
   const inst = `benchws-${process.pid}`;
@@ -129,6 +134,7 @@ async function main() {
       const r = spawnSync(process.execPath, ['bin/lab.js', 'check', 'tcp-handshake', '--instance', inst, '--results', join(data, 'cli')], { cwd: ROOT });
       if (r.status !== 0) throw new Error(`lab check: ${r.stdout}${r.stderr}`);
       cliMs.push(Date.now() - t0);
+      say(`lab check ${cliMs.length}/${C}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
   } finally {
     spawnSync(process.execPath, ['bin/lab.js', 'down', 'tcp-handshake', '--instance', inst], { cwd: ROOT });

@@ -6,7 +6,8 @@ import { removeInstance, type DownResult } from '../deploy/down.js';
 import { attach, instanceState, type RunningLab } from '../deploy/running-lab.js';
 import { errorMessage, StepError, ToplabError } from '../errors.js';
 import { installPrograms } from '../exercise/programs.js';
-import { describeStep, setupSteps, startAndWait } from '../exercise/run.js';
+import { describeStep, observerNodes, setupSteps, startAndWait } from '../exercise/run.js';
+import { ensureObserver } from '../exercise/observer.js';
 import { checkInstance, compileAll, overlaySubmission } from '../grade/session.js';
 import type { Lab } from '../lab/model.js';
 import { LABEL } from '../plan/labels.js';
@@ -71,6 +72,17 @@ export async function instanceStatus(opts: InstanceOptions): Promise<InstanceSta
 export async function upInstance(opts: InstanceOptions): Promise<{ alreadyUp: boolean; ms: number; status: InstanceStatus }> {
   const r = await deploy(opts.lab, { runtime: runtimeOf(opts), image: opts.image, instance: opts.instance, programs: [], ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   return { alreadyUp: r.alreadyUp, ms: r.ms, status: await instanceStatus(opts) };
+}
+
+/**
+ * Creates the observer sidecars the lab's checks will need (captures, socket tables), so the first check on
+ * the instance does not wait for them. Returns how many nodes have one.
+ */
+export async function prepareObservers(opts: InstanceOptions): Promise<number> {
+  const r = await running(opts);
+  const nodes = observerNodes(opts.lab.def.exercise, opts.lab.def.checks);
+  await Promise.all(nodes.map((n) => ensureObserver(r, n)));
+  return nodes.length;
 }
 
 /** Removes every container and network of the instance. */

@@ -8,7 +8,7 @@ import { errorMessage } from '../errors.js';
 import { LABEL, WORKSHOP_LABEL, WORKSHOP_SERVER_LABEL } from '../plan/labels.js';
 import { removeInstance } from '../deploy/down.js';
 import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
-import { checkFiles, instanceStatus, restartPrograms, upInstance, type InstanceStatus } from '../app/instance.js';
+import { checkFiles, instanceStatus, prepareObservers, restartPrograms, upInstance, type InstanceStatus } from '../app/instance.js';
 import { editableFiles, starterContent } from '../app/lab-files.js';
 import type { GradeResult } from '../report/result.js';
 import { now, type AttemptRow, type StudentRow, type Store, type WorkshopRow } from './store.js';
@@ -301,6 +301,9 @@ export class Orchestrator extends EventEmitter {
    * dropped, and its student gets a fresh one with their files.
    */
   private async recheckInstances(): Promise<void> {
+    // Which instances were up before the engine is asked: one that comes up while the list is on its way
+    // is not in it, and must not be judged on it.
+    const before = new Set(this.store.instances().filter((i) => i.state === 'warm' || i.state === 'assigned').map((i) => i.name));
     const containers = await this.opts.runtime.listContainers([`${LABEL.managed}=true`, `${WORKSHOP_SERVER_LABEL}=${this.opts.serverId}`, `${LABEL.role}=node`]);
     const running = new Map<string, number>();
     for (const c of containers) {
@@ -308,7 +311,7 @@ export class Orchestrator extends EventEmitter {
       if (inst !== undefined && c.running) running.set(inst, (running.get(inst) ?? 0) + 1);
     }
     for (const inst of this.store.instances()) {
-      if (inst.state !== 'warm' && inst.state !== 'assigned') continue;
+      if ((inst.state !== 'warm' && inst.state !== 'assigned') || !before.has(inst.name)) continue;
       if (inst.student_id !== null && this.busy.has(inst.student_id)) continue;
       // Listed after the instance was read: a row made since then is not judged on an older list.
       if (Date.now() - Date.parse(inst.created_at) < 5000) continue;
@@ -375,8 +378,11 @@ export class Orchestrator extends EventEmitter {
     this.store.addInstance(name, w.id, labName);
     this.creating++;
     const started = Date.now();
-    upInstance({ runtime: this.opts.runtime, image: this.opts.image, lab: this.lab(labName), instance: name, labels: this.labels(w.id) })
-      .then((r) => {
+    const opts = { runtime: this.opts.runtime, image: this.opts.image, lab: this.lab(labName), instance: name, labels: this.labels(w.id) };
+    // The observers too: a student's first Check then waits for no container.
+    upInstance(opts)
+      .then(async (r) => {
+        await prepareObservers(opts);
         this.statusCache.set(name, r.status);
         if (this.store.instance(name)?.state !== 'warming') {
           // The workshop ended while it was being made.
