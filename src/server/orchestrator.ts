@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Lab } from '../lab/model.js';
@@ -466,8 +466,9 @@ export class Orchestrator extends EventEmitter {
     this.changed(s.id);
     const started = this.store.attempt(s.id, attemptId) as AttemptRow;
     this.emit('event', { type: 'attempt', studentId: s.id, workshopId: s.workshop_id, attempt: attemptSummary(started) } satisfies ServerEvent);
+    // Not created here: the run claims the folder itself (claimRunFolder), and would write to `<id>-2`
+    // beside one that already exists, where artifacts() does not look.
     const artifactsDir = join(this.opts.dataDir, 'attempts', String(attemptId));
-    mkdirSync(artifactsDir, { recursive: true });
     const instance = s.instance as string;
     checkFiles({
       runtime: this.opts.runtime,
