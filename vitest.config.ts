@@ -56,7 +56,7 @@ export default defineConfig({
           name: 'docker-engines',
           include: ['test/docker/engines/**/*.test.ts'],
           // Three Docker engines in containers: after the other Docker tests, alone, so they slow no other test.
-          sequence: { groupOrder: 3 },
+          sequence: { groupOrder: 4 },
           testTimeout: 600_000,
           hookTimeout: 600_000,
           fileParallelism: false,
