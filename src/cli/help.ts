@@ -78,8 +78,9 @@ status "error" is still written).
        lab grade <lab> --submissions <dir> [--parallel N] [--format <f>] [--output <dir>]
 
 Grades a submission in a fresh instance that is removed afterwards. <path> is a folder (or a single file)
-whose .ts files, and the files the lab lists under submission.files, replace the lab's files of the same
-name; missing files fall back to the reference. A submission that does not compile, crashes, never
+holding the files the lab says a student submits (submission.files; default: every program's source).
+A missing or misnamed one is graded as absent ('expected server.ts; found Server.ts'), never replaced by
+the lab's reference; other files are not used. A submission that does not compile, crashes, never
 listens, never ends, floods its output or exhausts its limits is graded 'failed', in bounded time.
 
 With --submissions, every subfolder of <dir> is one student's submission; they are graded --parallel at a

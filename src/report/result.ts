@@ -23,6 +23,8 @@ export interface GradeResult {
   artifactsDir?: string;
   /** Files kept for this run (pcaps, program outputs), relative to artifactsDir. */
   artifacts?: string[];
+  /** For a graded submission: which files were the student's, which the lab's, which were missing. */
+  files?: { submission: string[]; lab: string[]; missing: string[]; ignored: string[] };
 }
 
 /** The result when the tool itself failed: status error, never counted against the student. */

@@ -1,0 +1,102 @@
+// What a lab program may read when it is compiled: its own folder, Node's built-ins and the packages the lab
+// lists, the same way for `lab check` (the lab folder) and `lab grade` (a submission laid over a copy of it).
+// Compile errors name the submission's own file; programs are ES modules (top-level await works).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileAll, overlaySubmission } from '../../src/grade/session.js';
+import { loadLab } from '../../src/lab/load.js';
+import { CompileError, compileProgram } from '../../src/programs/compile.js';
+import { ROOT } from '../helpers/cli.js';
+
+const work = mkdtempSync(join(tmpdir(), 'toplab-compile-rules-'));
+const before = process.env.TOPLAB_CACHE_DIR;
+beforeAll(() => {
+  process.env.TOPLAB_CACHE_DIR = join(work, 'cache');
+});
+afterAll(() => {
+  if (before === undefined) delete process.env.TOPLAB_CACHE_DIR;
+  else process.env.TOPLAB_CACHE_DIR = before;
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** A folder with these files, inside the checkout (so toplab's own node_modules are on the way up). */
+function folder(name: string, files: Record<string, string>): string {
+  const dir = join(ROOT, 'test', '.tmp', `${name}-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
+  return dir;
+}
+afterAll(() => rmSync(join(ROOT, 'test', '.tmp'), { recursive: true, force: true }));
+
+async function compileError(p: Promise<unknown>): Promise<CompileError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof CompileError) return e;
+    throw e;
+  }
+  throw new Error('it compiled');
+}
+
+describe('what a program may import', () => {
+  it('refuses a file of the grading machine, even as text (the hostname never reaches the report)', async () => {
+    const dir = folder('etc', { 'server.ts': "import x from '/etc/hostname' with { type: 'text' };\nconsole.log(x);\n" });
+    const e = await compileError(compileProgram('server', join(dir, 'server.ts'), dir));
+    expect(e.message).toContain('server.ts:1:15: "/etc/hostname" is outside the program\'s folder');
+    expect(e.message).not.toContain(hostname());
+  });
+
+  it('refuses a relative path out of the folder, and a symbolic link that leads out of it', async () => {
+    const dir = folder('rel', { 'server.ts': "import x from '../../../package.json' with { type: 'json' };\nconsole.log(x);\n", 'client.ts': "import x from './link.txt' with { type: 'text' };\nconsole.log(x);\n" });
+    symlinkSync('/etc/hostname', join(dir, 'link.txt'));
+    expect((await compileError(compileProgram('server', join(dir, 'server.ts'), dir))).message).toContain('is outside the program\'s folder');
+    expect((await compileError(compileProgram('client', join(dir, 'client.ts'), dir))).message).toContain('"./link.txt" is outside the program\'s folder');
+  });
+
+  it('refuses an npm package the lab does not list, though toplab has it installed, and says what is allowed', async () => {
+    const dir = folder('npm', { 'server.ts': "import YAML from 'yaml';\nconsole.log(YAML.stringify({ a: 1 }));\n" });
+    const e = await compileError(compileProgram('server', join(dir, 'server.ts'), dir));
+    expect(e.message).toContain('server.ts:1:18: "yaml" may not be imported: a lab program may import Node\'s built-in modules');
+    expect(e.message).toContain('`modules` in lab.yaml');
+  });
+
+  it('lets a program import what the lab lists, resolved from the lab folder, and it runs as an ES module', async () => {
+    const lab = folder('npm-ok', {});
+    const sub = mkdtempSync(join(work, 'sub-'));
+    writeFileSync(join(sub, 'server.ts'), "import YAML from 'yaml';\nimport { createServer } from 'node:net';\nimport dgram from 'dgram';\nawait Promise.resolve();\nconsole.log(YAML.stringify({ ok: typeof createServer === 'function' && typeof dgram.createSocket === 'function' }).trim());\n");
+    const c = await compileProgram('server', join(sub, 'server.ts'), sub, { modules: ['yaml'], modulesFrom: lab });
+    const file = join(work, 'server.mjs');
+    writeFileSync(file, c.code);
+    expect(execFileSync(process.execPath, [file], { encoding: 'utf8' })).toBe('ok: true\n');
+  });
+});
+
+describe('compile errors and module format', () => {
+  it('names the submission\'s own file and line, never the grader\'s path', async () => {
+    const lab = loadLab(join(ROOT, 'labs', 'udp-echo'));
+    const sub = mkdtempSync(join(work, 'broken-'));
+    writeFileSync(join(sub, 'server.ts'), 'const a = 1;\n\n\n\n\nlet = ;\n');
+    writeFileSync(join(sub, 'client.ts'), "console.log('hi');\n");
+    const o = overlaySubmission(lab, sub);
+    try {
+      const c = await compileAll(lab, o.dir, o.problems);
+      expect(c.unavailable.server).toMatch(/^server\.ts does not compile:\n {2}server\.ts:6:7: Unexpected ";"/);
+      expect(c.unavailable.server).not.toContain('..');
+      expect(c.unavailable.server).not.toContain(o.dir);
+    } finally {
+      o.cleanup();
+    }
+  });
+
+  it('compiles top-level await (the lab READMEs use it)', async () => {
+    const dir = folder('tla', { 'client.ts': "const v = await Promise.resolve(42);\nconsole.log(v);\n" });
+    const c = await compileProgram('client', join(dir, 'client.ts'), dir);
+    const file = join(work, 'tla.mjs');
+    writeFileSync(file, c.code);
+    expect(execFileSync(process.execPath, [file], { encoding: 'utf8' })).toBe('42\n');
+  });
+});
