@@ -14,6 +14,19 @@ echo "Node.js $(node --version), npm $(npm --version)"
 phase "[2/4] Docker engine"
 bash scripts/ensure-docker.sh
 
+phase "[2b/4] The report formats' own readers for the tests (xmllint for the JUnit XSD, prove for TAP)"
+if ! command -v xmllint >/dev/null 2>&1 || ! command -v prove >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends libxml2-utils perl >/dev/null \
+      || { echo "setup: apt-get install libxml2-utils perl failed" >&2; exit 1; }
+  else
+    echo "setup: the tests need xmllint and prove: install libxml2-utils and perl (as root: apt-get install libxml2-utils perl)" >&2
+    exit 1
+  fi
+fi
+echo "xmllint: $(command -v xmllint), prove: $(command -v prove)"
+
 phase "[3/4] npm ci (installs the packages and builds toplab)"
 npm ci
 
