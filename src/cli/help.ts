@@ -85,8 +85,8 @@ listens, never ends, floods its output or exhausts its limits is graded 'failed'
 
 With --submissions, every subfolder of <dir> is one student's submission; they are graded --parallel at a
 time (default: the number of CPUs), each in its own instance. Each student's report goes to
-<out>/<student>/report.json (and report.<format>), the class summary to <out>/summary.csv and summary.json
-(student, score, status, failed checks). <out> is --output, or results/<lab>/batch-<time>.
+<out>/<student>/report.json (and, with --format, results.json for gradescope or report.<ext>), the class
+summary to <out>/summary.csv and summary.json (student, score, status, failed checks). <out> is --output, or results/<lab>/batch-<time>.
 
   --instance <name>   the name of the fresh instance (default: grade-<random>); still removed afterwards
   --format <f>        terminal (default), json, junit, gradescope, classroom or tap
