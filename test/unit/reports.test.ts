@@ -84,12 +84,12 @@ describe('Gradescope results.json', () => {
     const g = toGradescope(failed);
     expect(g).toMatchObject({ score: 1, max_score: 4, execution_time: 4 });
     expect(g.tests).toHaveLength(2);
-    for (const t of g.tests) {
+    for (const t of g.tests ?? []) {
       expect(Object.keys(t)).toEqual(expect.arrayContaining(['name', 'score', 'max_score', 'status', 'output']));
       expect(['passed', 'failed']).toContain(t.status);
       expect(t.score).toBeLessThanOrEqual(t.max_score);
     }
-    expect(g.tests[1]).toMatchObject({ status: 'failed', score: 0, max_score: 3 });
+    expect(g.tests?.[1]).toMatchObject({ status: 'failed', score: 0, max_score: 3 });
     expect(g.output).toContain('step 1 (start server) failed: exited with code 1');
     expect(JSON.parse(render(failed, 'gradescope'))).toEqual(g);
     const e = toGradescope(errored);
