@@ -95,11 +95,14 @@ summary to <out>/summary.csv and summary.json (student, score, status, failed ch
   --verbose           show the evidence of every check
 `,
   status: `Usage: lab status [<lab>] [--instance <name>] [--format terminal|json]\n\nLists running toplab labs: each instance's networks with their real and declared subnets, and its nodes\nwith their real addresses, read from Docker's labels (no state file).\n`,
-  graph: `Usage: lab graph <lab> [--format mermaid|dot] [--write-readme]
+  graph: `Usage: lab graph <lab> [--instance <name>] [--format mermaid|dot] [--write-readme]
 
-Prints the lab's networks, nodes, addresses (as written in lab.yaml), routes and link impairments.
+Prints the lab's networks, nodes, addresses, routes and link impairments: as written in lab.yaml, or with
+--instance as that running instance has them. The default instance gets the lab's own subnets when they
+are free on the engine (lab up says when it could not); a named instance always has subnets of its own.
 
   --format <f>        mermaid (default) or dot (Graphviz: lab graph <lab> --format dot | dot -Tsvg > lab.svg)
+  --instance <name>   draw that running instance's real subnets and addresses
   --write-readme      put the Mermaid graph in the lab's README.md, between its graph markers
 `,
   validate: `Usage: lab validate <lab|file>...\n\nChecks lab files against the schema and their references, without touching Docker.\nEvery problem is reported as file:line:col: path: message.\n`,
