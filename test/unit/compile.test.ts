@@ -2,7 +2,7 @@
 // lists, the same way for `lab check` (the lab folder) and `lab grade` (a submission laid over a copy of it).
 // Compile errors name the submission's own file; programs are ES modules (top-level await works).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,5 +98,44 @@ describe('compile errors and module format', () => {
     const file = join(work, 'tla.mjs');
     writeFileSync(file, c.code);
     expect(execFileSync(process.execPath, [file], { encoding: 'utf8' })).toBe('42\n');
+  });
+});
+
+describe('lab check and lab grade resolve imports the same way', () => {
+  /** A copy of udp-echo inside the checkout (toplab's node_modules up the tree), its server importing yaml. */
+  function yamlLab(modules: string[]): { lab: ReturnType<typeof loadLab>; submission: string } {
+    const dir = join(ROOT, 'test', '.tmp', `udp-echo-${modules.length}-${process.pid}`, 'udp-echo');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, '..'), { recursive: true });
+    execFileSync('cp', ['-r', join(ROOT, 'labs', 'udp-echo'), dir]);
+    const server = "import YAML from 'yaml';\nimport dgram from 'node:dgram';\nconsole.log(YAML.stringify({ port: 9000 }).trim(), typeof dgram.createSocket);\n";
+    writeFileSync(join(dir, 'server.ts'), server);
+    if (modules.length > 0) writeFileSync(join(dir, 'lab.yaml'), readFileSync(join(dir, 'lab.yaml'), 'utf8') + `modules: [${modules.join(', ')}]\n`);
+    const submission = mkdtempSync(join(work, 'yaml-sub-'));
+    writeFileSync(join(submission, 'server.ts'), server);
+    writeFileSync(join(submission, 'client.ts'), readFileSync(join(ROOT, 'labs', 'udp-echo', 'client.ts')));
+    return { lab: loadLab(dir), submission };
+  }
+
+  async function both(modules: string[]): Promise<{ check: string | undefined; grade: string | undefined }> {
+    const { lab, submission } = yamlLab(modules);
+    const check = await compileAll(lab);
+    const o = overlaySubmission(lab, submission);
+    try {
+      const grade = await compileAll(lab, o.dir, o.problems);
+      return { check: check.unavailable.server, grade: grade.unavailable.server };
+    } finally {
+      o.cleanup();
+    }
+  }
+
+  it('an npm package the lab does not list: the same clear message in both', async () => {
+    const r = await both([]);
+    expect(r.check).toMatch(/^server\.ts does not compile:\n {2}server\.ts:1:18: "yaml" may not be imported/);
+    expect(r.grade).toBe(r.check);
+  });
+
+  it('a package the lab lists under `modules`: compiles in both', async () => {
+    expect(await both(['yaml'])).toEqual({ check: undefined, grade: undefined });
   });
 });
