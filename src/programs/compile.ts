@@ -35,11 +35,14 @@ const BUILD_OPTIONS = {
   write: false,
   logLevel: 'silent',
   sourcemap: false,
+  // No tsconfig.json is read (not the lab's, not the checkout's own up the tree): every program compiles the
+  // same way in a checkout (`lab check`) and in a grading folder (`lab grade`).
+  tsconfigRaw: {},
   banner: { js: "import { createRequire as __toplabCreateRequire } from 'node:module'; globalThis.require ??= __toplabCreateRequire(import.meta.url);" },
 } as const satisfies BuildOptions;
 
 /** Bumped whenever what a program may read changes: part of the compile cache's key. */
-const RULES_VERSION = 'imports-2';
+const RULES_VERSION = 'imports-3';
 
 export interface CompileOptions {
   /** npm packages (besides Node's built-ins) the lab allows its programs to import: the lab's `modules`. */

@@ -92,6 +92,13 @@ describe('compile errors and module format', () => {
     }
   });
 
+  it('reads no tsconfig.json (a checkout\'s own would change what lab check compiles)', async () => {
+    const dir = folder('tsconfig', { 'tsconfig.json': '{"compilerOptions":{"useDefineForClassFields":false}}', 'main.ts': 'class A { x = 1 }\nconsole.log(new A());\n' });
+    const c = await compileProgram('main', join(dir, 'main.ts'), dir);
+    expect(c.code).toMatch(/class \{\n\s+x = 1;/);
+    expect(c.code).not.toContain('this.x = 1');
+  });
+
   it('compiles top-level await (the lab READMEs use it)', async () => {
     const dir = folder('tla', { 'client.ts': "const v = await Promise.resolve(42);\nconsole.log(v);\n" });
     const c = await compileProgram('client', join(dir, 'client.ts'), dir);
