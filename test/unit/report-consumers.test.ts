@@ -110,6 +110,17 @@ describe('TAP: read by node-tap\'s parser and by prove', () => {
   });
 });
 
+describe('JSON: the published schema, with the files a grade took from the submission and the lab', () => {
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const validate = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schema', 'result.schema.json'), 'utf8')) as object);
+  it.each(Object.entries(ALL))('%s', (_, r) => {
+    expect(validate(JSON.parse(render(r, 'json'))), JSON.stringify(validate.errors)).toBe(true);
+  });
+  it('a `files` entry missing a list is refused', () => {
+    expect(validate({ ...JSON.parse(render(missing, 'json')), files: { submission: [] } })).toBe(false);
+  });
+});
+
 describe('Gradescope results.json', () => {
   const ajv = new Ajv2020({ allErrors: true, strict: false });
   const validate = ajv.compile(JSON.parse(readFileSync(join(CONSUMERS, 'gradescope-results.schema.json'), 'utf8')) as object);
