@@ -152,11 +152,11 @@ export interface Overlay {
   problems: Record<string, string>;
 }
 
-/** Files of a submission folder, relative, a few levels deep; symbolic links are listed, never followed. */
+/** Files of a submission folder, relative, a few levels deep (not node_modules or hidden folders); symbolic links are listed, never followed. */
 function listFiles(dir: string, depth = 3, prefix = ''): string[] {
   const out: string[] = [];
   for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
-    if (e.name.startsWith('.') && e.isDirectory()) continue;
+    if (e.isDirectory() && (e.name.startsWith('.') || e.name === 'node_modules')) continue;
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
     if (e.isDirectory() && depth > 1) out.push(...listFiles(dir, depth - 1, rel));
     else if (!e.isDirectory()) out.push(rel);
@@ -218,7 +218,8 @@ export function overlaySubmission(lab: Lab, submission: string): Overlay {
       }
       files.missing.push(f);
     }
-    files.ignored = present.filter((f) => !files.submission.includes(f));
+    const ignored = present.filter((f) => !files.submission.includes(f));
+    files.ignored = ignored.length > 50 ? [...ignored.slice(0, 50), `(and ${ignored.length - 50} more)`] : ignored;
     files.lab = [...new Set(Object.values(lab.def.programs ?? {}).map((p) => p.source))].filter((f) => !wanted.includes(f)).sort();
     return { dir, cleanup, files, problems };
   } catch (e) {
