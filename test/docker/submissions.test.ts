@@ -56,6 +56,13 @@ describe.concurrent('lab grade udp-echo: the submission\'s own files or nothing'
     expect(report.files).toEqual({ submission: ['server.ts', 'client.ts'], lab: [], missing: [], ignored: ['notes.md'] });
   });
 
+  it('programs are ES modules in the node: a client with top-level await passes', async () => {
+    const client = `await new Promise((resolve) => setTimeout(resolve, 10));\n${reference('client.ts')}`;
+    const { report } = await grade(submission('top-level-await', { 'server.ts': reference('server.ts'), 'client.ts': client }));
+    expect(report.message).toBeUndefined();
+    expect(report.status).toBe('passed');
+  });
+
   it('a server that imports a file of the grading machine does not compile; nothing of the file is in the report', async () => {
     const secret = `grader-secret-${Math.random().toString(36).slice(2)}`;
     const file = join(work, 'secret.txt');
