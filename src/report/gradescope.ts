@@ -2,8 +2,8 @@ import type { GradeResult } from './result.js';
 
 /**
  * Gradescope's results.json (https://gradescope-autograders.readthedocs.io/en/latest/specs/): the autograder
- * writes it to /autograder/results/results.json. `score` is optional when the tests carry scores; without
- * either, Gradescope records no score and shows the submission's autograder run as failed.
+ * writes it to /autograder/results/results.json. The spec makes `score` optional only when the tests carry
+ * scores.
  */
 export interface GradescopeResults {
   score?: number;
@@ -20,8 +20,9 @@ export interface GradescopeResults {
 /**
  * A graded result: score, max_score and one test per check (a submission that could not be exercised as
  * given says so first in `output`). A tool error has no score and no tests, only the output saying the
- * grader could not run: a `score: 0` would be recorded as the student's score; without one, Gradescope
- * records none and shows the autograder as failed, for the instructor to re-run.
+ * grader could not run: a `score: 0` would be recorded as the student's score, while a file with neither a
+ * score nor scored tests carries no grade at all (per the spec; Gradescope's own handling of it cannot be
+ * checked offline), and `extra_data.toplab_status` says `error` for scripts that re-run such submissions.
  */
 export function toGradescope(r: GradeResult): GradescopeResults {
   const base = { execution_time: Math.round(r.durationMs / 1000), output_format: 'text', visibility: 'visible', stdout_visibility: 'hidden' } as const;
