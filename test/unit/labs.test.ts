@@ -47,6 +47,17 @@ describe.each(LABS)('lab %s', (name) => {
     expect(files(join(dir, 'starter')).sort()).toEqual(submissionFileNames(lab).sort());
   });
 
+  it('says in both READMEs which files a submission holds, exactly those the lab takes', () => {
+    const lab = loadLab(dir);
+    for (const [readme, start, end] of [['README.md', 'Your submission is a folder holding', /;|\.\s/], ['README.zh.md', '提交的是一个包含', /的文件夹/]] as const) {
+      const text = readFileSync(join(dir, readme), 'utf8').replace(/\n/g, ' ');
+      const at = text.indexOf(start);
+      expect(at, `${readme} says what a submission holds`).toBeGreaterThanOrEqual(0);
+      const sentence = text.slice(at + start.length).split(end)[0] ?? '';
+      expect([...sentence.matchAll(/`([^`]+)`/g)].map((m) => m[1]).sort(), readme).toEqual(submissionFileNames(lab).sort());
+    }
+  });
+
   it('ships at least two mistakes, each a whole submission that differs from the reference', () => {
     const lab = loadLab(dir);
     const mistakes = files(join(dir, 'mistakes'));
