@@ -143,10 +143,13 @@ export async function compileProgram(name: string, entry: string, baseDir: strin
 
 /**
  * `server.ts:6:1: message`. esbuild gives locations relative to its working directory (baseDir), so they are
- * the submission's own names as they are; only an absolute one is made relative.
+ * the submission's own names as they are; only an absolute one is made relative, and one in an allowed
+ * package starts at `node_modules/`.
  */
 export function formatMessage(m: Message, baseDir: string): string {
   if (!m.location) return m.text;
-  const file = isAbsolute(m.location.file) ? relative(baseDir, m.location.file) || m.location.file : m.location.file;
+  const rel = isAbsolute(m.location.file) ? relative(baseDir, m.location.file) || m.location.file : m.location.file;
+  // A file of an allowed package is named from its node_modules folder: the grader's own path stays out.
+  const file = rel.replace(/^(?:\.\.\/)+(?:.*\/)?(node_modules\/)/, '$1');
   return `${file}:${m.location.line}:${m.location.column + 1}: ${m.text}`;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileAll, overlaySubmission } from '../../src/grade/session.js';
 import { loadLab } from '../../src/lab/load.js';
-import { CompileError, compileProgram } from '../../src/programs/compile.js';
+import { CompileError, compileProgram, formatMessage } from '../../src/programs/compile.js';
 import { ROOT } from '../helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'toplab-compile-rules-'));
@@ -90,6 +90,13 @@ describe('compile errors and module format', () => {
     } finally {
       o.cleanup();
     }
+  });
+
+  it('names a file of an allowed package from node_modules/, not by the grader\'s path', () => {
+    const at = (file: string): string => formatMessage({ id: '', pluginName: '', text: 'oops', location: { file, namespace: 'file', line: 2, column: 0, length: 1, lineText: '', suggestion: '' }, notes: [], detail: undefined }, '/tmp/toplab-submission-x');
+    expect(at('../../work/checkout/node_modules/yaml/dist/index.js')).toBe('node_modules/yaml/dist/index.js:2:1: oops');
+    expect(at('server.ts')).toBe('server.ts:2:1: oops');
+    expect(at('/tmp/toplab-submission-x/lib/util.ts')).toBe('lib/util.ts:2:1: oops');
   });
 
   it('reads no tsconfig.json (a checkout\'s own would change what lab check compiles)', async () => {
