@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLab } from '../../src/lab/load.js';
-import { submissionFileNames } from '../../src/grade/session.js';
+import { compileAll, overlaySubmission, submissionFileNames } from '../../src/grade/session.js';
 import { ROOT } from '../helpers/cli.js';
 
 const LABS = ['tcp-handshake', 'tcp-echo-eof', 'send-buffer', 'udp-echo', 'unix-socket', 'ping-icmp', 'traceroute', 'netstat-lsof', 'ifconfig-mtu', 'ipv6'];
@@ -45,6 +45,20 @@ describe.each(LABS)('lab %s', (name) => {
   it('ships a starter for exactly the files a student submits', () => {
     const lab = loadLab(dir);
     expect(files(join(dir, 'starter')).sort()).toEqual(submissionFileNames(lab).sort());
+  });
+
+  it('its programs, and every mistake laid over the lab, compile as ES modules under the import rules', async () => {
+    const lab = loadLab(dir);
+    expect((await compileAll(lab)).unavailable).toEqual({});
+    for (const m of files(join(dir, 'mistakes'))) {
+      const o = overlaySubmission(lab, join(dir, 'mistakes', m));
+      try {
+        expect(o.problems, m).toEqual({});
+        expect((await compileAll(lab, o.dir, o.problems)).unavailable, m).toEqual({});
+      } finally {
+        o.cleanup();
+      }
+    }
   });
 
   it('says in both READMEs which files a submission holds, exactly those the lab takes', () => {
