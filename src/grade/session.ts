@@ -13,6 +13,7 @@ import type { Lab } from '../lab/model.js';
 import { compileProgram, CompileError, type CompiledProgram } from '../programs/compile.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { summarize, type GradeResult } from '../report/result.js';
+import { laddersOf } from './ladders.js';
 
 export interface SessionOptions {
   runtime: Runtime;
@@ -90,6 +91,8 @@ export interface CheckOptions extends SessionOptions {
   /** Which files came from the submission, and what it lacks (from `overlaySubmission`). */
   files?: SubmissionFiles;
   problems?: Record<string, string>;
+  /** Draw each capture's exchanges as ladders in the result (its `ladder` section). */
+  ladder?: boolean;
 }
 
 /** Runs the exercise on an instance (deploying it first when needed) with the given programs, and grades it. */
@@ -121,6 +124,7 @@ export async function checkInstance(lab: Lab, compiled: Compiled, opts: CheckOpt
     ...(compileErrors.length > 0 ? { message: compileErrors.join('\n') } : {}),
     ...(opts.artifactsDir ? { artifactsDir: opts.artifactsDir } : {}),
     ...(opts.files ? { files: opts.files } : {}),
+    ...(opts.ladder ? { ladder: laddersOf(obs).ladders } : {}),
   });
   // A submission that lacks a file it must hold never passes, whatever checks did not need that file.
   return result.status === 'passed' && (opts.files?.missing.length ?? 0) > 0 ? { ...result, status: 'failed' } : result;

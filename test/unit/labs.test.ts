@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EXPECT_FILE, selftestCases } from '../../src/grade/selftest.js';
 import { loadLab } from '../../src/lab/load.js';
 import { compileAll, overlaySubmission, submissionFileNames } from '../../src/grade/session.js';
 import { ROOT } from '../helpers/cli.js';
@@ -77,10 +78,21 @@ describe.each(LABS)('lab %s', (name) => {
     const mistakes = files(join(dir, 'mistakes'));
     expect(mistakes.length).toBeGreaterThanOrEqual(2);
     for (const m of mistakes) {
-      // A grade takes nothing of the reference for a file a student submits: a mistake holds all of them.
-      expect(files(join(dir, 'mistakes', m)).sort(), m).toEqual(submissionFileNames(lab).sort());
+      // A grade takes nothing of the reference for a file a student submits: a mistake holds all of them
+      // (and its expect.yaml, which a grade does not take).
+      expect(files(join(dir, 'mistakes', m)).filter((f) => f !== EXPECT_FILE).sort(), m).toEqual(submissionFileNames(lab).sort());
       const differs = submissionFileNames(lab).filter((f) => readFileSync(join(dir, 'mistakes', m, f), 'utf8') !== readFileSync(join(dir, f), 'utf8'));
       expect(differs.length, `${m} differs from the reference`).toBeGreaterThan(0);
+    }
+  });
+
+  it('declares, beside each mistake, the checks it fails (mistakes/<m>/expect.yaml, checks of this lab)', () => {
+    const cases = selftestCases(loadLab(dir));
+    expect(cases.map((c) => c.name)).toEqual(['reference', ...files(join(dir, 'mistakes')).sort()]);
+    for (const c of cases) expect(c.problem, `${name} ${c.name}`).toBeUndefined();
+    for (const c of cases.slice(1)) {
+      expect(c.expectFails.length, c.name).toBeGreaterThan(0);
+      expect(c.why?.length, `${c.name}: a why`).toBeGreaterThan(10);
     }
   });
 });
