@@ -33,6 +33,8 @@ export function formatProblem(p: LabProblem): string {
 
 export class LabValidationError extends ToplabError {
   override readonly exitCode = 3;
+  /** What kind of file the problems are in, for the heading the CLI prints. */
+  readonly subject: string = 'lab file';
   readonly problems: LabProblem[];
   constructor(problems: LabProblem[]) {
     super(
@@ -50,6 +52,11 @@ export class EngineError extends ToplabError {
 /** A step of the exercise could not complete (timeouts, programs that died). Not the tool's fault. */
 export class StepError extends ToplabError {
   override readonly exitCode = 1;
+}
+
+/** The user interrupted the command (Ctrl-C, SIGTERM): what it was doing is neither passed nor failed. */
+export class InterruptedError extends ToplabError {
+  override readonly exitCode = 130;
 }
 
 export function errorMessage(e: unknown): string {

@@ -23,9 +23,14 @@ For instructors
   graph <lab>                   the lab's topology as Mermaid or Graphviz DOT
   image build                   build the lab image (offline with debootstrap, or from a Dockerfile)
   image prune                   remove lab images of older definitions
+  engines [drain|undrain NAME]  the engines of the pool: health, version, image, instances/capacity
+  serve                         the workshop server: a lab instance per student, in the browser
+  workshop create|list|export|end   workshops in the server's database, for scripts
 
 Common options
   --instance <name>             work on a separate copy of the lab (default: default)
+  --engines <file>              spread instances over the Docker engines of an engines.yaml (also
+                                TOPLAB_ENGINES); without one, the local engine alone (docs/scale.md)
   -h, --help                    help for a command: lab <command> --help
 
 Exit codes: 0 all checks passed · 1 a check failed · 2 usage · 3 invalid lab · 4 engine or tool error
@@ -33,6 +38,18 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
 `;
 
 export const COMMAND_HELP: Record<string, string> = {
+  engines: `Usage: lab engines [--format json] | lab engines drain NAME | lab engines undrain NAME
+
+With an engines file (--engines FILE or TOPLAB_ENGINES), lists each engine: whether it answers, its Docker
+version, whether it holds the lab image, and its lab instances against its capacity. Exit code 4 when an
+engine does not answer.
+
+  drain NAME          the engine keeps its instances but gets no new ones (every toplab using it sees this)
+  undrain NAME        it takes new instances again
+
+Each new instance goes whole onto one engine: one that answers, is not draining and is below capacity,
+preferring one that has the lab image, then the least loaded. See docs/scale.md.
+`,
   selftest: SELFTEST_HELP,
   new: NEW_LAB_HELP,
   ladder: LADDER_HELP,
@@ -86,7 +103,7 @@ status "error" is still written).
   --ladder            draw each capture's exchanges between the lab's nodes as a ladder: one arrow per
                       segment with flags, seq/ack (relative to each ISN, and absolute), length and each
                       side's TCP state after it; the JSON report gets a "ladder" section
-  --ladder-format <f> unicode (default in a UTF-8 locale), ascii or mermaid (a sequenceDiagram)
+  --ladder-format <f> unicode (default in a UTF-8 locale), ascii or mermaid (a sequenceDiagram); implies --ladder
 `,
   grade: `Usage: lab grade <lab> --submission <path> [--instance <name>] [--format <f>] [--output <file>]
        lab grade <lab> --submissions <dir> [--parallel N] [--format <f>] [--output <dir>]
@@ -102,13 +119,17 @@ time (default: the number of CPUs), each in its own instance. Each student's rep
 <out>/<student>/report.json (and, with --format, results.json for gradescope or report.<ext>), the class
 summary to <out>/summary.csv and summary.json (student, score, status, failed checks). <out> is --output, or results/<lab>/batch-<time>.
 
+With an engines file (--engines FILE or TOPLAB_ENGINES) the whole pool grades: each engine as many at once
+as its free capacity (--parallel caps that per engine). An engine that stops answering is dropped within
+seconds and what it was grading is graded again on the others; summary.json says which engine graded whom.
+
   --instance <name>   the name of the fresh instance (default: grade-<random>); still removed afterwards
   --format <f>        terminal (default), json, junit, gradescope, classroom or tap
   --output <file>     write the report to a file (a folder with --submissions)
   --results <dir>     where captures and program output go (default: results/)
   --verbose           show the evidence of every check
   --ladder            draw the exchanges as ladders (see lab check --help)
-  --ladder-format <f> unicode, ascii or mermaid
+  --ladder-format <f> unicode, ascii or mermaid; implies --ladder
 `,
   status: `Usage: lab status [<lab>] [--instance <name>] [--format terminal|json]\n\nLists running toplab labs: each instance's networks with their real and declared subnets, and its nodes\nwith their real addresses, read from Docker's labels (no state file).\n`,
   graph: `Usage: lab graph <lab> [--instance <name>] [--format mermaid|dot] [--write-readme]
@@ -121,12 +142,41 @@ are free on the engine (lab up says when it could not); a named instance always 
   --instance <name>   draw that running instance's real subnets and addresses
   --write-readme      put the Mermaid graph in the lab's README.md, between its graph markers
 `,
-  validate: `Usage: lab validate <lab|file>...\n\nChecks lab files against the schema and their references, without touching Docker.\nEvery problem is reported as file:line:col: path: message.\n`,
+  validate: `Usage: lab validate <lab|file>...\n\nChecks lab files against the schema and their references, and each mistake's expect.yaml (the checks it\ndeclares it fails), without touching Docker. Every problem is reported as file:line:col: path: message.\n`,
   image: `Usage: lab image build [--builder auto|offline|dockerfile] [--force]
        lab image prune
 
 build   builds the lab image if missing. offline: debootstrap + docker import (no registry needed;
         needs root and debootstrap); dockerfile: docker build from a Debian base image (needs a registry).
 prune   removes toplab lab images whose definition is out of date.
+`,
+  serve: `Usage: lab serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--warm 2] [--idle 30]
+                 [--origin URL]... [--public-url URL] [--max-instances 40] [--parallel 2]
+                 [--terminal-keep 5] [--secure-cookies] [--remove-on-exit]
+
+The workshop server (docs/workshop.md): students join with an event code, each gets an instance of the
+lab, edits its files, opens terminals in its nodes and presses Check (the same checks as lab check).
+
+  --port <n>          port (0: any free one); TOPLAB_PORT
+  --host <addr>       address to listen on (default 127.0.0.1; anything else has no TLS: put a proxy in front)
+  --data <dir>        database and attempt files (default TOPLAB_DATA, else ./toplab-data)
+  --warm <n>          instances kept up ahead of joins, per workshop (default 2)
+  --idle <minutes>    remove an instance after this long without activity, warning first (0: never; default 30)
+  --origin <url>      another origin the pages may be served from (repeat, or TOPLAB_ORIGINS=a,b)
+  --public-url <url>  the address students open (join links; default http://host:port)
+  --max-instances <n> instances on the engine at most, all workshops (default 40)
+  --parallel <n>      instances created at the same time (default 2)
+  --terminal-keep <m> minutes a terminal's shell is kept after its page closed (default 5)
+  --remove-on-exit    remove every lab instance when stopped (TOPLAB_REMOVE_ON_EXIT=1; Compose sets it)
+
+The admin token is printed once on first start (only its hash is stored); TOPLAB_ADMIN_TOKEN sets it.
+`,
+  workshop: `Usage: lab workshop create <lab>[,<lab>...] [--capacity 30] [--ends +3h|ISO] [--warm 2] [--roster FILE] [--title T]
+       lab workshop list
+       lab workshop export <id|code> [--format csv|json|junit|gradescope|classroom|tap] [-o FILE]
+       lab workshop end <id|code>
+
+Works on the workshop server's database (--data DIR, else TOPLAB_DATA, else ./toplab-data), running or not.
+The roster file has one name a line (a CSV's first column).
 `,
 };
