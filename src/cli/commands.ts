@@ -1,4 +1,4 @@
-import { readdirSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -15,7 +15,8 @@ import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { ensureLabImage, labImageTag, LabImageError, removeOldLabImages, type LabImageBuilder } from '../runtime/docker/image.js';
 import { removeInstance } from '../deploy/down.js';
 import { attach, instanceState } from '../deploy/running-lab.js';
-import { bringUp, checkInstance, compileAll, gradeInstanceName, gradeSubmission, removeActiveInstances } from '../grade/session.js';
+import { bringUp, checkInstance, compileAll, gradeInstanceName, gradeSubmission } from '../grade/session.js';
+import { listOrphans, sweep, type Orphan } from '../deploy/sweep.js';
 import { ensureObserver } from '../exercise/observer.js';
 import { PROGRAM_USER } from '../exercise/programs.js';
 import { FORMATS, isFormat, render, type Format } from '../report/formats.js';
@@ -23,15 +24,27 @@ import { errorResult, exitCodeFor, type GradeResult } from '../report/result.js'
 import { gradeBatch } from '../grade/batch.js';
 import { renderTerminal, useColor } from '../report/terminal.js';
 import { parse, writeOutput } from './args.js';
-import { onInterrupt } from './interrupt.js';
+
+/** What a command gets besides its arguments: the signal that stops it (see src/cli/signals.ts). */
+export interface CommandContext {
+  signal?: AbortSignal;
+}
 
 const progress = (line: string): void => {
   process.stderr.write(`› ${line}\n`);
 };
 
-async function engine(): Promise<DockerRuntime> {
+/** The engine, answering, after the cheap sweep every command does: orphans whose owner is gone and whose lease ended go. */
+async function engine(opts: { sweep?: boolean } = {}): Promise<DockerRuntime> {
   const runtime = await DockerRuntime.connect();
   await runtime.ping();
+  if (opts.sweep !== false) {
+    const gone = await sweep(runtime).catch((e: unknown) => {
+      if (e instanceof EngineError) throw e;
+      return [];
+    });
+    for (const o of gone) progress(`removed an orphaned instance ${o.lab}/${o.instance} (${o.reason})`);
+  }
   return runtime;
 }
 
@@ -105,12 +118,39 @@ function report(result: GradeResult, format: Format, output: string | undefined,
   return exitCodeFor(result);
 }
 
+/**
+ * A new run's folder under results/<lab>/. The lab's oldest runs beyond the last TOPLAB_KEEP_RESULTS (default
+ * 20) are removed first, so results/ does not grow without end.
+ */
 function resultsDir(base: string | undefined, lab: string, name: string): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
-  return resolve(base ?? 'results', lab, `${name}-${stamp}`);
+  const labDir = resolve(base ?? 'results', lab);
+  pruneRuns(labDir, keepResults() - 1);
+  return join(labDir, `${name}-${stamp}`);
 }
 
-export async function runCommand(command: string, args: string[]): Promise<number> {
+export function keepResults(env: Record<string, string | undefined> = process.env): number {
+  const n = Number(env.TOPLAB_KEEP_RESULTS);
+  return Number.isInteger(n) && n >= 1 ? n : 20;
+}
+
+/** Removes all but the `keep` newest run folders (by modification time) in `labDir`; returns how many went. */
+export function pruneRuns(labDir: string, keep: number): number {
+  let runs: { path: string; mtime: number }[];
+  try {
+    runs = readdirSync(labDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => ({ path: join(labDir, d.name), mtime: statSync(join(labDir, d.name)).mtimeMs }));
+  } catch {
+    return 0;
+  }
+  runs.sort((a, b) => b.mtime - a.mtime || b.path.localeCompare(a.path));
+  const old = runs.slice(Math.max(0, keep));
+  for (const r of old) rmSync(r.path, { recursive: true, force: true });
+  return old.length;
+}
+
+export async function runCommand(command: string, args: string[], ctx: CommandContext = {}): Promise<number> {
   switch (command) {
     case 'list':
       return list();
@@ -119,17 +159,19 @@ export async function runCommand(command: string, args: string[]): Promise<numbe
     case 'graph':
       return graph(args);
     case 'up':
-      return up(args);
+      return up(args, ctx);
     case 'down':
       return down(args);
+    case 'prune':
+      return prune(args);
     case 'status':
       return status(args);
     case 'exec':
       return exec(args);
     case 'check':
-      return check(args);
+      return check(args, ctx);
     case 'grade':
-      return grade(args);
+      return grade(args, ctx);
     case 'image':
       return imageCommand(args);
     default:
@@ -178,7 +220,7 @@ function validate(args: string[]): number {
   return failed > 0 ? 3 : 0;
 }
 
-async function up(args: string[]): Promise<number> {
+async function up(args: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parse(args, { instance: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'subnet-pool': { type: 'string' } }, 'up');
   const lab = oneLab(positionals, 'up');
   const instance = instanceOf(values.instance);
@@ -193,7 +235,7 @@ async function up(args: string[]): Promise<number> {
   const started = Date.now();
   const tag = await image(runtime);
   progress(`bringing up ${lab.def.name} (instance ${instance})`);
-  const outcome = await bringUp(lab, compiled, { runtime, image: tag, instance, onProgress: progress });
+  const outcome = await bringUp(lab, compiled, { runtime, image: tag, instance, onProgress: progress, command: 'up', ...(ctx.signal ? { signal: ctx.signal } : {}) });
   if (outcome.alreadyUp) {
     process.stdout.write(`${lab.def.name} is already up (instance ${instance}); nothing changed.\n`);
   } else {
@@ -209,8 +251,9 @@ async function up(args: string[]): Promise<number> {
 }
 
 async function down(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { instance: { type: 'string' }, all: { type: 'boolean' } }, 'down');
-  if (!values.all && positionals.length === 0) throw new UsageError('which lab? e.g. lab down tcp-handshake, or lab down --all');
+  const { values, positionals } = parse(args, { instance: { type: 'string' }, all: { type: 'boolean' }, orphans: { type: 'boolean' } }, 'down');
+  if (values.orphans) return removeOrphans();
+  if (!values.all && positionals.length === 0) throw new UsageError('which lab? e.g. lab down tcp-handshake, or lab down --orphans (what crashed commands left), or lab down --all');
   const runtime = await engine();
   const started = Date.now();
   const labName = values.all ? undefined : labNameOf(positionals[0] ?? '');
@@ -222,14 +265,37 @@ async function down(args: string[]): Promise<number> {
   return 0;
 }
 
-/** A lab's name from what a user typed: a name, a folder or a lab.yaml path. */
+/**
+ * A lab's name from what a user typed, the way `up` named it: the `name:` of the lab file the reference leads
+ * to (a name, a folder or a lab.yaml path). Only when no lab file can be read, the last part of the path.
+ */
 function labNameOf(ref: string): string {
-  return ref.replace(/\/+$/, '').split('/').filter((seg) => seg !== 'lab.yaml' && seg !== '').pop() ?? ref;
+  try {
+    return loadLab(ref).def.name;
+  } catch {
+    return ref.replace(/\/+$/, '').split('/').filter((seg) => seg !== 'lab.yaml' && seg !== '').pop() ?? ref;
+  }
+}
+
+/** `lab prune` and `lab down --orphans`: removes what crashed or killed commands left, never a live owner's lab. */
+async function removeOrphans(): Promise<number> {
+  const runtime = await engine({ sweep: false });
+  const gone = await sweep(runtime, { all: true });
+  if (gone.length === 0) process.stdout.write('no orphans: nothing to remove\n');
+  for (const o of gone) process.stdout.write(`removed ${o.lab} (instance ${o.instance}): ${o.reason}\n`);
+  return 0;
+}
+
+async function prune(args: string[]): Promise<number> {
+  parse(args, {}, 'prune');
+  return removeOrphans();
 }
 
 interface InstanceStatus {
   lab: string;
   instance: string;
+  /** Set when a crashed or killed command left it: why, and whether every command's sweep now removes it. */
+  orphan?: { reason: string; expired: boolean };
   networks: { name: string; subnet?: string; subnet6?: string; declaredSubnet?: string; declaredSubnet6?: string; dockerName: string }[];
   nodes: { name: string; running: boolean; container: string; interfaces: { network: string; address?: string; address6?: string }[] }[];
 }
@@ -282,12 +348,21 @@ async function instanceStatuses(runtime: DockerRuntime, lab: string | undefined,
   return list.filter((st) => st.nodes.length > 0 || st.networks.length > 0);
 }
 
+function markOrphans(list: InstanceStatus[], orphans: Orphan[]): void {
+  for (const o of orphans) {
+    const st = list.find((x) => x.lab === o.lab && x.instance === o.instance);
+    if (st) st.orphan = { reason: o.reason, expired: o.expired };
+    else list.push({ lab: o.lab, instance: o.instance, orphan: { reason: o.reason, expired: o.expired }, networks: [], nodes: [] });
+  }
+}
+
 async function status(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { instance: { type: 'string' }, format: { type: 'string', default: 'terminal' } }, 'status');
   if (values.format !== 'terminal' && values.format !== 'json') throw new UsageError(`unknown format '${values.format}': use terminal or json`);
   const runtime = await engine();
   const lab = positionals[0] === undefined ? undefined : labNameOf(positionals[0]);
   const list = await instanceStatuses(runtime, lab, values.instance === undefined ? undefined : instanceOf(values.instance));
+  markOrphans(list, await listOrphans(runtime));
   if (values.format === 'json') {
     process.stdout.write(JSON.stringify(list, null, 2) + '\n');
     return 0;
@@ -297,7 +372,7 @@ async function status(args: string[]): Promise<number> {
     return 0;
   }
   for (const st of list) {
-    process.stdout.write(`${st.lab} (instance ${st.instance})\n`);
+    process.stdout.write(`${st.lab} (instance ${st.instance})${st.orphan ? `  ORPHAN: ${st.orphan.reason}; \`lab prune\` removes it` : ''}\n`);
     for (const n of st.networks) {
       const subnets = [n.subnet, n.subnet6].filter((x) => x !== undefined).join(' ');
       const declared = [n.declaredSubnet, n.declaredSubnet6].filter((x) => x !== undefined).join(' ');
@@ -379,7 +454,7 @@ const REPORT_OPTIONS = {
   'subnet-pool': { type: 'string' },
 } as const;
 
-async function check(args: string[]): Promise<number> {
+async function check(args: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parse(args, { instance: { type: 'string' }, ...REPORT_OPTIONS }, 'check');
   const format = formatOf(values.format);
   const lab = oneLab(positionals, 'check');
@@ -392,9 +467,9 @@ async function check(args: string[]): Promise<number> {
     const compiled = await compileAll(lab);
     const runtime = await engine();
     const tag = await image(runtime);
-    result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, onProgress: progress });
+    result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, onProgress: progress, command: 'check', ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (e) {
-    if (e instanceof UsageError || e instanceof LabValidationError) throw e;
+    if ((e instanceof UsageError || e instanceof LabValidationError) && !ctx.signal?.aborted) throw e;
     result = errorResult({ lab: lab.def.name, instance, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
   }
   return report(result, format, values.output, values.verbose ?? false);
@@ -408,12 +483,12 @@ function describeError(e: unknown): string {
   return errorMessage(e) + (e instanceof ToplabError && e.hint ? ` (${e.hint})` : '');
 }
 
-async function grade(args: string[]): Promise<number> {
+async function grade(args: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parse(args, { submission: { type: 'string' }, submissions: { type: 'string' }, parallel: { type: 'string' }, instance: { type: 'string' }, ...REPORT_OPTIONS }, 'grade');
   const format = formatOf(values.format);
   const lab = oneLab(positionals, 'grade');
   usePool(values['subnet-pool']);
-  if (values.submissions !== undefined) return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results);
+  if (values.submissions !== undefined) return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results, ctx);
   if (!values.submission) throw new UsageError('which submission? lab grade <lab> --submission <folder or file>, or --submissions <folder of student folders>');
   const startedAt = new Date();
   const name = values.submission.replace(/\/+$/, '').split('/').pop() ?? 'submission';
@@ -424,21 +499,16 @@ async function grade(args: string[]): Promise<number> {
     const tag = await image(runtime);
     // --instance names the fresh instance (a test or script can then remove it whatever happens to this process).
     const instance = values.instance !== undefined ? instanceOf(values.instance) : gradeInstanceName();
-    const forget = onInterrupt(() => removeInstance(runtime, lab.def.name, instance));
-    try {
-      result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress });
-    } finally {
-      forget();
-    }
+    result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress, command: 'grade', ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (e) {
-    if (e instanceof UsageError || e instanceof LabValidationError) throw e;
+    if ((e instanceof UsageError || e instanceof LabValidationError) && !ctx.signal?.aborted) throw e;
     // The tool failed, not the student: report `error`, and still write the report file.
     result = errorResult({ lab: lab.def.name, submission: values.submission, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
   }
   return report(result, format, values.output, values.verbose ?? false);
 }
 
-async function gradeMany(lab: Lab, submissions: string, parallelArg: string | undefined, format: Format, out: string | undefined): Promise<number> {
+async function gradeMany(lab: Lab, submissions: string, parallelArg: string | undefined, format: Format, out: string | undefined, ctx: CommandContext): Promise<number> {
   if (!existsSync(submissions) || !statSync(submissions).isDirectory()) throw new UsageError(`no folder ${submissions}`, { hint: 'give a folder with one subfolder per student' });
   const parallel = parallelArg === undefined ? Math.max(1, availableParallelism()) : Number(parallelArg);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${parallelArg ?? ''}'`);
@@ -446,8 +516,7 @@ async function gradeMany(lab: Lab, submissions: string, parallelArg: string | un
   const tag = await image(runtime);
   const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
   progress(`grading ${submissions} with ${parallel} at a time; reports in ${outDir}`);
-  const forget = onInterrupt(removeActiveInstances);
-  const r = await gradeBatch(lab, { runtime, image: tag, submissions, outDir, parallel, format, onProgress: progress }).finally(forget);
+  const r = await gradeBatch(lab, { runtime, image: tag, submissions, outDir, parallel, format, onProgress: progress, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   process.stdout.write(r.summaryCsv);
   const errors = r.rows.filter((x) => x.status === 'error').length;
   process.stdout.write(`graded ${r.rows.length} submission(s) in ${(r.durationMs / 1000).toFixed(1)}s: ${r.rows.filter((x) => x.status === 'passed').length} passed, ${r.rows.filter((x) => x.status === 'failed').length} failed, ${errors} could not be graded\nsummary: ${join(outDir, 'summary.csv')} and summary.json\n`);

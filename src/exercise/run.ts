@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { errorMessage, StepError } from '../errors.js';
+import { errorMessage, InstanceGoneError, InterruptedError, StepError, throwIfAborted } from '../errors.js';
+import { LABEL, labelFilter } from '../plan/labels.js';
 import type { CaptureStep, CheckDef, CommandStep, ProbeKind, ProbeStep, StartStep, StepDef, WaitStep } from '../lab/model.js';
 import { runName } from '../lab/exercise-semantics.js';
 import { decodePcap } from '../observe/pcap.js';
@@ -44,6 +45,8 @@ export interface ExerciseOptions {
   filesDir?: string;
   /** The instance was just created: no program has run in it yet, so none needs stopping before a start. */
   fresh?: boolean;
+  /** Stops the run between steps and drops the running one: the run rejects with an InterruptedError. */
+  signal?: AbortSignal;
 }
 
 /** The leading `start` steps: what `lab up` runs so the lab is ready to use. */
@@ -192,6 +195,7 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
   // first steps, instead of when a capture or probe step gets to them. A failure shows again at that step.
   for (const node of observerNodes(def.exercise, def.checks)) ensureObserver(running, node).catch(() => undefined);
   for (const [index, step] of def.exercise.entries()) {
+    throwIfAborted(opts.signal);
     const started = Date.now();
     const description = describeStep(step);
     opts.onStep?.(description);
@@ -202,7 +206,11 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
       await runStep(running, step, { obs, captures, background, opts, filesDir, artifactsDir: opts.artifactsDir });
       record('ok');
     } catch (e) {
-      // Anything a step runs into is the step's failure; the engine's own failures surface where they recur.
+      // An interruption, or an instance that went away, ends the run at once: what it saw is not the student's doing.
+      if (e instanceof InterruptedError || e instanceof InstanceGoneError) throw e;
+      throwIfAborted(opts.signal);
+      await assertIntact(running);
+      // Anything else a step runs into is the step's failure; the engine's own failures surface where they recur.
       const message = e instanceof StepError ? e.message : `could not complete: ${errorMessage(e)}`;
       record('failed', message);
       const name = runName(step);
@@ -215,6 +223,7 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
       if ('probe' in step) obs.probes[step.probe.name] = { node: step.probe.node, kind: step.probe.kind ?? 'sockets', raw: '', error: message };
     }
   }
+  throwIfAborted(opts.signal);
   // End-of-exercise probes for checks that name none.
   await Promise.all(endProbes(def.checks).map(async ([kind, node]) => (obs.probes[endProbeName(node, kind)] = await probe(running, { name: endProbeName(node, kind), node, kind }))));
   const nodesCaptured = new Set([...captures.values()].map((c) => c.node));
@@ -240,6 +249,9 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
       };
     }),
   ]);
+  // Whatever the steps saw is only about the student's code if the instance lived through all of them.
+  throwIfAborted(opts.signal);
+  await assertIntact(running);
   if (opts.artifactsDir) {
     mkdirSync(opts.artifactsDir, { recursive: true });
     for (const [name, p] of Object.entries(obs.programs)) {
@@ -248,6 +260,27 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
     }
   }
   return obs;
+}
+
+/**
+ * Throws an InstanceGoneError when a node's container is gone or no longer running: another command removed
+ * the instance, the engine restarted, or the lease ran out. Errors a step swallowed (an exec that found no
+ * container) are then not taken for the student's failure.
+ */
+export async function assertIntact(running: RunningLab): Promise<void> {
+  const { lab, instance } = running.plan;
+  const list = await running.runtime.listContainers([...labelFilter(lab, instance), `${LABEL.role}=node`]);
+  const missing: string[] = [];
+  for (const [node, id] of running.containers) {
+    const c = list.find((x) => x.id === id);
+    if (c === undefined) missing.push(`node ${node}'s container was removed`);
+    else if (c.running !== true) missing.push(`node ${node}'s container stopped`);
+  }
+  if (missing.length > 0) {
+    throw new InstanceGoneError(
+      `the instance ${lab}/${instance} went away during the exercise (${missing.join('; ')}): another command may have removed it (lab down), the engine restarted, or its lease ran out; not graded`,
+    );
+  }
 }
 
 function initialObservations(running: RunningLab): Observations {

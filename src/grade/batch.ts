@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Lab } from '../lab/model.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { errorMessage } from '../errors.js';
+import { abortReason, errorMessage } from '../errors.js';
 import { render, type Format } from '../report/formats.js';
 import { renderJson } from '../report/json.js';
 import { errorResult, type GradeResult } from '../report/result.js';
@@ -20,6 +20,8 @@ export interface BatchOptions {
   /** Also write each student's report in this format (report.<ext>). */
   format?: Format;
   onProgress?: (line: string) => void;
+  /** Stops the batch: no student is started after it, the ones in progress end as `error` (interrupted; not graded). */
+  signal?: AbortSignal;
 }
 
 export interface SummaryRow {
@@ -78,7 +80,9 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
     const startedAt = new Date();
     let r: GradeResult;
     try {
+      if (opts.signal?.aborted) throw new Error(`${errorMessage(abortReason(opts.signal))}: the batch stopped before this submission`);
       r = await gradeSubmission(lab, join(dir, student), {
+        ...(opts.signal ? { signal: opts.signal } : {}),
         runtime: opts.runtime,
         image: opts.image,
         instance: `g${i}-${Math.random().toString(36).slice(2, 7)}`,
