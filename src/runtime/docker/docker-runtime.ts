@@ -35,7 +35,6 @@ export async function timed<T>(what: string, request: () => Promise<T>, ms = eng
         ),
       ms,
     );
-    timer.unref();
   });
   try {
     return await Promise.race([request(), timeout]);
