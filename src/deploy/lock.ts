@@ -37,12 +37,18 @@ export async function acquireCreationLock(runtime: Runtime, lab: string, instanc
   const name = lockName(lab, instance);
   const labels = { [LABEL.managed]: 'true', [LABEL.role]: 'lock', [LABEL.lockLab]: lab, [LABEL.lockInstance]: instance, ...ownerLabels(owner) };
   let tookOver: string | undefined;
-  for (let attempt = 0; attempt < 4; attempt++) {
+  let holder = '';
+  for (let attempt = 0; attempt < 12; attempt++) {
     if (await runtime.createPlaceholder(name, image, labels)) {
       return { ...(tookOver !== undefined ? { tookOver } : {}), release: () => runtime.removeContainers([name]) };
     }
     const held: ResourceSummary | undefined = (await runtime.listContainers(lockFilter(lab, instance)))[0];
-    if (held === undefined) continue; // released in between: try again
+    if (held === undefined) {
+      // Released in between, or made a moment ago and not listed yet: look again shortly.
+      await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+      continue;
+    }
+    holder = ` (${describeOwner(held.labels)})`;
     if (lockIsLive(held.labels, new Date())) {
       throw new InstanceBusyError(`instance ${instance} of ${lab} is being created by another command (${describeOwner(held.labels)})`, {
         hint: 'wait until it has finished, then run this command again',
@@ -51,7 +57,7 @@ export async function acquireCreationLock(runtime: Runtime, lab: string, instanc
     tookOver = describeOwner(held.labels);
     await runtime.removeContainers([held.id]);
   }
-  throw new InstanceBusyError(`instance ${instance} of ${lab} is being created by another command`, { hint: 'wait until it has finished, then run this command again' });
+  throw new InstanceBusyError(`instance ${instance} of ${lab} is being created by another command${holder}`, { hint: 'wait until it has finished, then run this command again' });
 }
 
 /** A lock still holds while its owner runs (on this host), or, when that cannot be known, until its lease ends. */

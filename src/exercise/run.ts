@@ -207,9 +207,11 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
       record('ok');
     } catch (e) {
       // An interruption, or an instance that went away, ends the run at once: what it saw is not the student's doing.
-      if (e instanceof InterruptedError || e instanceof InstanceGoneError) throw e;
+      if (e instanceof InterruptedError) throw e;
       throwIfAborted(opts.signal);
+      // Says which nodes went and the likely causes, rather than the engine's words about one container.
       await assertIntact(running);
+      if (e instanceof InstanceGoneError) throw e;
       // Anything else a step runs into is the step's failure; the engine's own failures surface where they recur.
       const message = e instanceof StepError ? e.message : `could not complete: ${errorMessage(e)}`;
       record('failed', message);
