@@ -10,6 +10,7 @@ import { planLab, subnetPools, type LabPlan } from '../plan/plan.js';
 import type { CompiledProgram } from '../programs/compile.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { programFiles } from '../exercise/programs.js';
+import { nodeTmpfs } from '../exercise/sandbox.js';
 import { removeInstance } from './down.js';
 import { attach, instanceState, type RunningLab } from './running-lab.js';
 import { setupNodeNetworks } from './network-setup.js';
@@ -120,6 +121,7 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
           extraHosts: extraHosts(plan, node.name),
           capAdd: node.capAdd,
           ...(grading ? { leaseSeconds: owner.leaseSeconds } : {}),
+          tmpfs: nodeTmpfs(),
           // Nodes with no programs get no archive: each costs the engine a mount of the container's file system.
           ...(programs.length > 0 ? { files: { dir: '/opt', entries: programFiles(programs) } } : {}),
         });

@@ -17,6 +17,7 @@ import { retryUntil } from '../util/retry.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { ensureObserver, observe, startCapture, stopCapture, type CaptureHandle } from './observer.js';
 import { shellQuote } from '../util/shell.js';
+import { readSandbox, sandboxNotes, type SandboxState } from './sandbox.js';
 import { endProbeName, type Observations, type ProbeObservation, type ProgramObservation, type StepRecord } from './observations.js';
 import {
   FILES_DIR,
@@ -191,6 +192,8 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
   }
   const captures = new Map<string, CaptureHandle>();
   const background = new Map<string, Background>();
+  // A lab that was up before: what its limits had already counted is not this run's.
+  const sandboxBefore = opts.fresh === true ? new Map<string, SandboxState | undefined>() : new Map(await Promise.all([...running.containers].map(async ([node, id]) => [node, await readSandbox(running, id)] as const)));
   // Observers take as long to start as a node (~1 s here): start those the run will need now, alongside the
   // first steps, instead of when a capture or probe step gets to them. A failure shows again at that step.
   for (const node of observerNodes(def.exercise, def.checks)) ensureObserver(running, node).catch(() => undefined);
@@ -254,6 +257,11 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
   // Whatever the steps saw is only about the student's code if the instance lived through all of them.
   throwIfAborted(opts.signal);
   await assertIntact(running);
+  const notes = await Promise.all([...running.containers].map(async ([node, id]) => {
+    const now = await readSandbox(running, id);
+    return now ? sandboxNotes(node, now, sandboxBefore.get(node)) : [];
+  }));
+  if (notes.flat().length > 0) obs.sandbox = notes.flat();
   if (opts.artifactsDir) {
     mkdirSync(opts.artifactsDir, { recursive: true });
     for (const [name, p] of Object.entries(obs.programs)) {

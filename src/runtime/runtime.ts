@@ -70,6 +70,8 @@ export interface ContainerSpec {
   /** Share another container's network and PID namespaces (observer sidecars). */
   joinNamespacesOf?: string;
   limits?: { memoryBytes?: number; pids?: number; nanoCpus?: number };
+  /** Size-limited tmpfs mounts (path → Docker's options); when given, the rest of the file system is read-only. */
+  tmpfs?: Record<string, string>;
   /** The container's main process ends after this many seconds (and everything in it with it); default never. */
   leaseSeconds?: number;
 }

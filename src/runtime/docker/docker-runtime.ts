@@ -133,7 +133,9 @@ export class DockerRuntime implements Runtime {
         MemorySwap: spec.limits?.memoryBytes ?? 512 * 1024 * 1024,
         NanoCpus: spec.limits?.nanoCpus ?? 1_000_000_000,
         // Program outputs live here, capped so a flood cannot fill the host's disk.
-        Tmpfs: join ? undefined : { '/run/toplab': 'rw,nosuid,nodev,size=64m,mode=1777' },
+        Tmpfs: join ? undefined : (spec.tmpfs ?? { '/run/toplab': 'rw,nosuid,nodev,size=64m,mode=1777' }),
+        // With size-limited tmpfs for every writable place, nothing else of the node's file system takes writes.
+        ReadonlyRootfs: !join && spec.tmpfs !== undefined,
         LogConfig: { Type: 'none', Config: {} },
       },
       NetworkingConfig:
