@@ -286,6 +286,23 @@ describe('an engine that accepts and never answers', () => {
   });
 });
 
+describe('the sandbox', () => {
+  it('a client that fills its disk is stopped at the quota, and the report says so', async () => {
+    const instance = uniqueInstance('rel-disk');
+    made.push({ lab: 'tcp-handshake-basic', instance });
+    const results = join(work, 'disk');
+    const report = join(work, 'disk.json');
+    const r = await lab(['grade', BASIC, '--submission', join(ROOT, 'test/fixtures/submissions/reliability/disk-fill'), '--instance', instance, '--results', results, '--format', 'json', '-o', report]);
+    const json = JSON.parse(readFileSync(report, 'utf8')) as { status: string; checks: { message: string }[]; artifactsDir: string };
+    // The program did its job within the quota: the verdict is about its code; the notes say what was stopped.
+    expect(r.code, r.stderr).toBe(0);
+    expect(json.checks[0]?.message).toMatch(/in node client \/home\/student is full \(its quota is 64 MiB\)/);
+    expect(json.checks[0]?.message).toMatch(/in node client \/tmp is full \(its quota is 64 MiB\)/);
+    const stderr = readFileSync(join(json.artifactsDir, 'client.stderr'), 'utf8');
+    expect(stderr).toMatch(/\/home\/student: ENOSPC: no space left on device/);
+  });
+});
+
 describe('the lab named by its file, and a closed stdout', () => {
   it('lab down path/to/copy finds what `lab up path/to/copy` made (the lab file says another name)', async () => {
     const dir = join(work, 'my-lab');

@@ -192,3 +192,37 @@ describe('cancellation and timeouts', () => {
     expect(new InterruptedError('SIGHUP')).toBeInstanceOf(ToplabError);
   });
 });
+
+describe('sandbox notes', () => {
+  // Captured from a node of the lab image (cgroup v1) after a fork bomb, an OOM kill and a disk fill.
+  const after = [
+    'oom_kill 1',
+    'pids_refused 1254',
+    'pids_max 256',
+    'df tmpfs 65536 65536 0 100% /run/toplab',
+    'df tmpfs 65536 65536 0 100% /tmp',
+    'df tmpfs 65536 120 65416 1% /home/student',
+    'df tmpfs 32768 0 32768 0% /opt',
+  ].join('\n');
+
+  it('reads OOM kills, refused forks and full tmpfs', async () => {
+    const { parseSandbox, sandboxNotes } = await import('../../src/exercise/sandbox.js');
+    const st = parseSandbox(after);
+    expect(st).toEqual({ oomKills: 1, pidsRefused: 1254, pidsMax: 256, full: [{ path: '/run/toplab', sizeKiB: 65536 }, { path: '/tmp', sizeKiB: 65536 }] });
+    expect(sandboxNotes('client', st)).toEqual([
+      "in node client the kernel's out-of-memory killer ended a process (the node's memory limit was reached)",
+      'in node client 1254 forks were refused at the limit of 256 processes (a fork bomb?)',
+      'in node client /run/toplab is full (its quota is 64 MiB): writes there failed with "No space left on device"',
+      'in node client /tmp is full (its quota is 64 MiB): writes there failed with "No space left on device"',
+    ]);
+    // What an earlier run on the same lab had already counted is not this run's.
+    expect(sandboxNotes('client', st, st)).toEqual([]);
+    expect(parseSandbox('')).toEqual({ oomKills: 0, pidsRefused: 0, full: [] });
+  });
+
+  it('an output flood: how much was written and how much kept', async () => {
+    const { floodNotes } = await import('../../src/exercise/sandbox.js');
+    const kept = 'x'.repeat(1024 * 1024);
+    expect(floodNotes({ client: { node: 'client', kind: 'program', stdout: kept, stderr: '', timedOut: false, running: false, droppedBytes: 1024 ** 3 } })).toEqual(['client wrote 1.0 GiB of output; 1.0 MiB kept']);
+  });
+});
