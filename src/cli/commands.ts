@@ -260,6 +260,17 @@ async function down(args: string[]): Promise<number> {
   const instance = values.all ? undefined : instanceOf(values.instance);
   const r = await removeInstance(runtime, labName, instance);
   const what = values.all ? 'every toplab lab' : `${labName} (instance ${instance})`;
+  if (r.containers === 0 && r.networks === 0 && !values.all) {
+    // Made from this lab file under a name it no longer has (the file's `name:` was edited since `up`)?
+    const file = labFileOf(positionals[0] ?? '');
+    const other = file === undefined ? [] : (await runtime.listContainers([`${LABEL.managed}=true`, `${LABEL.labFile}=${file}`, `${LABEL.instance}=${instance ?? ''}`])).map((c) => c.labels[LABEL.lab]);
+    const names = [...new Set(other.filter((x): x is string => x !== undefined && x !== labName))];
+    if (names.length > 0) {
+      throw new UsageError(`nothing of ${what} runs, but ${names.join(', ')} (instance ${instance}) runs from the same lab file ${file}`, {
+        hint: `its lab file was renamed since \`lab up\`: lab down ${names[0]} --instance ${instance}`,
+      });
+    }
+  }
   if (r.containers === 0 && r.networks === 0) process.stdout.write(`${what}: nothing to remove\n`);
   else process.stdout.write(`removed ${what}: ${r.containers} container(s), ${r.networks} network(s) in ${((Date.now() - started) / 1000).toFixed(2)}s\n`);
   return 0;
@@ -274,6 +285,14 @@ function labNameOf(ref: string): string {
     return loadLab(ref).def.name;
   } catch {
     return ref.replace(/\/+$/, '').split('/').filter((seg) => seg !== 'lab.yaml' && seg !== '').pop() ?? ref;
+  }
+}
+
+function labFileOf(ref: string): string | undefined {
+  try {
+    return loadLab(ref).file;
+  } catch {
+    return undefined;
   }
 }
 

@@ -7,6 +7,9 @@ import type { ProgramObservation } from './observations.js';
  * least of all. Sizes in MiB. tmpfs pages count against the node's memory limit too.
  */
 export const NODE_TMPFS: { path: string; mib: number; options: string }[] = [
+  // /run stays root's (a student's bind there is refused with EACCES, as on any Linux host; the unix-socket
+  // lab teaches that error), /run/toplab inside it is the programs' run folder.
+  { path: '/run', mib: 1, options: 'mode=0755' },
   { path: '/run/toplab', mib: 64, options: 'mode=1777' },
   { path: '/tmp', mib: 64, options: 'mode=1777' },
   { path: '/home/student', mib: 64, options: 'uid=1000,gid=1000,mode=0755' },
