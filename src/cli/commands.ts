@@ -17,6 +17,7 @@ import { removeInstance } from '../deploy/down.js';
 import { attach, instanceState } from '../deploy/running-lab.js';
 import { bringUp, checkInstance, compileAll, gradeInstanceName, gradeSubmission } from '../grade/session.js';
 import { listOrphans, sweep, type Orphan } from '../deploy/sweep.js';
+import { lockFilter, lockIsLive } from '../deploy/lock.js';
 import { ensureObserver } from '../exercise/observer.js';
 import { PROGRAM_USER } from '../exercise/programs.js';
 import { FORMATS, isFormat, render, type Format } from '../report/formats.js';
@@ -259,6 +260,9 @@ async function down(args: string[]): Promise<number> {
   const labName = values.all ? undefined : labNameOf(positionals[0] ?? '');
   const instance = values.all ? undefined : instanceOf(values.instance);
   const r = await removeInstance(runtime, labName, instance);
+  // A creation lock left by a command that is gone goes too; one whose owner still runs stays (it is creating).
+  const staleLocks = (await runtime.listContainers(lockFilter(labName, instance))).filter((l) => !lockIsLive(l.labels, new Date()));
+  await runtime.removeContainers(staleLocks.map((l) => l.id));
   const what = values.all ? 'every toplab lab' : `${labName} (instance ${instance})`;
   if (r.containers === 0 && r.networks === 0 && !values.all) {
     // Made from this lab file under a name it no longer has (the file's `name:` was edited since `up`)?

@@ -194,6 +194,25 @@ describe('a killed command: its instance ends by itself, and the next command sw
     expect(tempLeftBy(r.pid)).toEqual([]);
   });
 
+  it('SIGKILL of lab up half way: the instance is not up, and the next `lab up` rebuilds it, with its server listening', async () => {
+    const instance = uniqueInstance('rel-half');
+    made.push({ lab: LAB, instance });
+    const r = start(['up', LAB, '--instance', instance]);
+    await r.waitFor(/start server/);
+    r.child.kill('SIGKILL');
+    await r.done;
+    const status = await lab(['status', LAB, '--instance', instance]);
+    expect(status.stdout).toMatch(/ORPHAN: left half made; its owner \(pid \d+, `lab up`/);
+    const again = await lab(['up', LAB, '--instance', instance]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/removing a half-made instance .* left by a command that is gone/);
+    expect(again.stdout).toMatch(/is up/);
+    const ss = await lab(['exec', LAB, '--instance', instance, 'server', '--', 'sh', '-c', 'ss -tln']);
+    expect(ss.stdout).toMatch(/:9000 /);
+    expect((await lab(['down', LAB, '--instance', instance])).code).toBe(0);
+    expect(await leftIn(LAB, instance)).toEqual([]);
+  });
+
   it('lab down --orphans removes a killed grader\'s instance at once, and leaves a live lab of another owner alone', async () => {
     const live = uniqueInstance('rel-live');
     const orphan = uniqueInstance('rel-orph');
