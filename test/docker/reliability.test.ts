@@ -123,6 +123,20 @@ describe('signals: each command removes what it created and exits 128+n', () => 
     expect(report.message).toMatch(/interrupted by SIGINT; not graded/);
   });
 
+  it('lab check of a running lab, SIGINT mid-exercise: exit 130, and the user\'s lab stays up', async () => {
+    const instance = uniqueInstance('rel-keep');
+    made.push({ lab: LAB, instance });
+    expect((await lab(['up', LAB, '--instance', instance])).code).toBe(0);
+    const r = start(['check', LAB, '--instance', instance, '--results', join(work, 'results')]);
+    await r.waitFor(/capture wire/);
+    r.child.kill('SIGINT');
+    const out = await r.done;
+    expect(out.code, out.stderr).toBe(130);
+    const nodes = await runtime.listContainers([...labelFilter(LAB, instance), `${LABEL.role}=node`]);
+    expect(nodes.filter((c) => c.running)).toHaveLength(2);
+    expect((await lab(['down', LAB, '--instance', instance])).code).toBe(0);
+  });
+
   const gradePoints: [NodeJS.Signals, RegExp, boolean][] = [
     ['SIGINT', /start client/, false],
     ['SIGTERM', /start server/, false],
