@@ -4,7 +4,7 @@ import { HELP, COMMAND_HELP } from './help.js';
 import { exitWhenFlushed, quietBrokenPipes, runInterruptible } from './signals.js';
 
 /** Commands that create things: they own them until they hand them over, and answer signals by removing them. */
-const CREATING = new Set(['up', 'check', 'grade']);
+const CREATING = new Set(['up', 'check', 'grade', 'selftest']);
 
 /** The one place errors become exit codes and messages. */
 async function main(argv: string[]): Promise<number> {
