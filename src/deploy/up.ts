@@ -120,7 +120,8 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
           // Nodes behind routers resolve by name too (Docker's DNS only knows shared networks).
           extraHosts: extraHosts(plan, node.name),
           capAdd: node.capAdd,
-          ...(grading ? { leaseSeconds: owner.leaseSeconds } : {}),
+          // The node ends when the lease on its labels does, however long the deploy took to get here.
+          ...(grading ? { leaseSeconds: Math.max(1, (owner.started.getTime() + owner.leaseSeconds * 1000 - Date.now()) / 1000) } : {}),
           tmpfs: nodeTmpfs(),
           // Nodes with no programs get no archive: each costs the engine a mount of the container's file system.
           ...(programs.length > 0 ? { files: { dir: '/opt', entries: programFiles(programs) } } : {}),
