@@ -64,7 +64,12 @@ export function quietBrokenPipes(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
-        stream.write = (() => true) as typeof stream.write;
+        // Dropped, but "written": callbacks still run, so whoever waits for a flush is not kept waiting.
+        stream.write = ((_chunk: unknown, enc?: unknown, cb?: unknown): boolean => {
+          const done = typeof enc === 'function' ? enc : cb;
+          if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+          return true;
+        }) as typeof stream.write;
         return;
       }
       throw e;
