@@ -50,7 +50,9 @@ class AbortableRuntime implements Runtime {
     return this.guarded(() => this.inner.createContainer(spec));
   }
   createPlaceholder(name: string, image: string, labels: Record<string, string>): Promise<boolean> {
-    return this.guarded(() => this.inner.createPlaceholder(name, image, labels));
+    // Checked before only: a lock made must reach its maker, who alone can release it.
+    throwIfAborted(this.signal);
+    return this.inner.createPlaceholder(name, image, labels);
   }
   exec(container: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     return this.guarded(() => this.inner.exec(container, cmd, { ...opts, signal: opts.signal ?? this.signal }));

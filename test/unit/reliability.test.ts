@@ -164,6 +164,19 @@ describe('cancellation and timeouts', () => {
     expect(log).toEqual(['createNetwork', 'list', 'removeContainers']);
   });
 
+  it('a lock being made when the abort comes still reaches its maker (who alone can release it)', async () => {
+    const log: string[] = [];
+    let made: (v: boolean) => void = () => undefined;
+    const inner = { ...fakeRuntime(log), createPlaceholder: () => new Promise<boolean>((r) => (made = r)) };
+    const controller = new AbortController();
+    const rt = abortableRuntime(inner, controller.signal);
+    const lock = rt.createPlaceholder('tl-lock.x.y', 'img', {});
+    controller.abort(new InterruptedError('SIGINT'));
+    made(true);
+    await expect(lock).resolves.toBe(true);
+    await expect(rt.createPlaceholder('tl-lock.x.z', 'img', {})).rejects.toBeInstanceOf(InterruptedError);
+  });
+
   it('a request to an engine that accepts and never answers ends with a message naming the engine and the request', async () => {
     const sockets: Socket[] = [];
     const server = createServer((s) => void sockets.push(s));
