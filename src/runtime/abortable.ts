@@ -49,7 +49,7 @@ class AbortableRuntime implements Runtime {
   createContainer(spec: ContainerSpec): Promise<string> {
     return this.guarded(() => this.inner.createContainer(spec));
   }
-  createPlaceholder(name: string, image: string, labels: Record<string, string>): Promise<boolean> {
+  async createPlaceholder(name: string, image: string, labels: Record<string, string>): Promise<boolean> {
     // Checked before only: a lock made must reach its maker, who alone can release it.
     throwIfAborted(this.signal);
     return this.inner.createPlaceholder(name, image, labels);
