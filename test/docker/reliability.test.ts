@@ -205,10 +205,10 @@ describe('a killed command: its instance ends by itself, and the next command sw
       running = (await runtime.listContainers([...labelFilter(LAB, instance), `${LABEL.role}=node`])).filter((c) => c.running);
     }
     expect(running).toEqual([]);
-    const next = await lab(['list'], { env: lease });
-    expect(next.code).toBe(0);
+    // The next command to talk to the engine sweeps it: this one, or one run meanwhile by anyone on the engine.
+    const stillThere = (await leftIn(LAB, instance)).length > 0;
     const swept = await lab(['status', LAB, '--instance', instance], { env: lease });
-    expect(swept.stderr).toMatch(new RegExp(`removed an orphaned instance ${LAB}/${instance}`));
+    if (stillThere) expect(swept.stderr).toMatch(new RegExp(`removed an orphaned instance ${LAB}/${instance}`));
     expect(await leftIn(LAB, instance)).toEqual([]);
     expect(tempLeftBy(r.pid)).toEqual([]);
   });
