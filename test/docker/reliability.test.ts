@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } fr
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeInstance } from '../../src/deploy/down.js';
 import { LABEL, labelFilter } from '../../src/plan/labels.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
@@ -16,15 +16,20 @@ import { lab, ROOT, uniqueInstance } from '../helpers/cli.js';
  * engine (found by the owner-pid label every created resource carries) or in the temp folder.
  */
 const runtime = await DockerRuntime.connect();
-const work = mkdtempSync(join(tmpdir(), 'toplab-reliability-'));
+// Made in beforeAll, not at load: a run filtered to other files' tests (-t) runs no hook, and would leave it.
+let work = '';
 const LAB = 'tcp-handshake';
 const SUBMISSIONS = join(ROOT, 'test/fixtures/submissions/batch-tcp-handshake');
 const BASIC = join(ROOT, 'test/fixtures/labs/tcp-handshake-basic');
 const made: { lab: string; instance: string }[] = [];
 
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'toplab-reliability-'));
+});
+
 afterAll(async () => {
   for (const m of made) await removeInstance(runtime, m.lab, m.instance).catch(() => undefined);
-  rmSync(work, { recursive: true, force: true });
+  if (work !== '') rmSync(work, { recursive: true, force: true });
 });
 
 interface Running {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync 
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InterruptedError, isGoneError, signalExitCode, ToplabError } from '../../src/errors.js';
 import { findOrphans, sweepTempFolders } from '../../src/deploy/sweep.js';
 import { lockIsLive } from '../../src/deploy/lock.js';
@@ -12,8 +12,14 @@ import { timed } from '../../src/runtime/docker/docker-runtime.js';
 import type { ExecOptions, ExecResult, ResourceSummary, Runtime } from '../../src/runtime/runtime.js';
 import { pruneRuns } from '../../src/cli/commands.js';
 
-const work = mkdtempSync(join(tmpdir(), 'toplab-reliability-unit-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// Made in beforeAll, not at load: a run filtered by -t to no test here runs no hook, and would leave it.
+let work = '';
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'toplab-reliability-unit-'));
+});
+afterAll(() => {
+  if (work !== '') rmSync(work, { recursive: true, force: true });
+});
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 const owner = (pid: number, host: string, startedMinutesAgo: number, leaseSeconds: number): Record<string, string> =>
