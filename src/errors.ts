@@ -54,6 +54,8 @@ export class StepError extends ToplabError {
   override readonly exitCode = 1;
 }
 
+/** The user interrupted the command (Ctrl-C, SIGTERM): what it was doing is neither passed nor failed. */
+
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -72,10 +74,12 @@ export function signalExitCode(signal: string): number {
 export class InterruptedError extends ToplabError {
   override readonly exitCode: number;
   readonly signal: string;
-  constructor(signal = 'abort') {
-    super(`interrupted${signal === 'abort' ? '' : ` by ${signal}`}; not graded`);
-    this.signal = signal;
-    this.exitCode = signal === 'abort' ? 130 : signalExitCode(signal);
+  /** `signal`: a signal's name (SIGINT…), `abort`, or a message of its own (exit code 130). */
+  constructor(signal = 'abort', options?: { cause?: unknown }) {
+    const named = signal === 'abort' || /^SIG[A-Z]+$/.test(signal);
+    super(named ? `interrupted${signal === 'abort' ? '' : ` by ${signal}`}; not graded` : signal, options);
+    this.signal = named ? signal : 'abort';
+    this.exitCode = this.signal === 'abort' ? 130 : signalExitCode(this.signal);
   }
 }
 

@@ -192,6 +192,18 @@ interface Background {
  * the steps are done and the captured node's connections have settled.
  */
 export async function runExercise(running: RunningLab, opts: ExerciseOptions = {}): Promise<Observations> {
+  const observersStarting: Promise<unknown>[] = [];
+  try {
+    return await exercise(running, opts, observersStarting);
+  } catch (e) {
+    // A run that ends early (interrupted, instance gone) returns only once no observer is still being created:
+    // one made after the instance's removal would be left behind.
+    await Promise.all(observersStarting);
+    throw e;
+  }
+}
+
+async function exercise(running: RunningLab, opts: ExerciseOptions, observersStarting: Promise<unknown>[]): Promise<Observations> {
   const def = running.lab.def;
   const obs = initialObservations(running);
   const filesDir = opts.filesDir ?? running.lab.dir;
@@ -210,7 +222,7 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
   const sandboxBefore = opts.fresh === true ? new Map<string, SandboxState | undefined>() : new Map(await Promise.all([...running.containers].map(async ([node, id]) => [node, await readSandbox(running, id)] as const)));
   // Observers take as long to start as a node (~1 s here): start those the run will need now, alongside the
   // first steps, instead of when a capture or probe step gets to them. A failure shows again at that step.
-  for (const node of observerNodes(def.exercise, def.checks)) ensureObserver(running, node).catch(() => undefined);
+  for (const node of observerNodes(def.exercise, def.checks)) observersStarting.push(ensureObserver(running, node).catch(() => undefined));
   // What the socket tables hold before the run: what is still there at a probe was left by an earlier run.
   // A new instance has had no earlier run.
   const baselines = new Map<string, Map<string, string>>();

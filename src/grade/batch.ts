@@ -101,6 +101,7 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
       });
       return { ...r, submission: student };
     } catch (e) {
+      // An interrupted class run stops; the students it had not finished get no report.
       return errorResult({ lab: lab.def.name, submission: student, maxScore, passMark: lab.def.passMark ?? 1, startedAt, message: errorMessage(e) });
     }
   };

@@ -7,7 +7,7 @@ import { deploy } from '../deploy/up.js';
 import { removeInstance } from '../deploy/down.js';
 import { track } from '../deploy/owned.js';
 import { instanceState, type RunningLab } from '../deploy/running-lab.js';
-import { StepError, throwIfAborted, UsageError } from '../errors.js';
+import { InterruptedError, StepError, throwIfAborted, UsageError } from '../errors.js';
 import { installPrograms } from '../exercise/programs.js';
 import { describeStep, runExercise, setupSteps, startAndWait } from '../exercise/run.js';
 import type { Lab } from '../lab/model.js';
@@ -174,6 +174,32 @@ export function overlaySubmission(lab: Lab, submission: string): { dir: string; 
 /** Temp folders holding a submission laid over a lab: `toplab-submission-<pid>-XXXXXX`. */
 export const SUBMISSION_PREFIX = 'toplab-submission-';
 
+/** Grading instances in use, so an interrupted run (Ctrl-C, SIGTERM) can remove them before it exits. */
+const active = new Map<string, { runtime: Runtime; lab: string; settled: Promise<void> }>();
+let interrupted = false;
+
+/** True once `removeActiveInstances` has run: no grading starts any more, and none reports a result. */
+export function gradingInterrupted(): boolean {
+  return interrupted;
+}
+
+/**
+ * Removes every grading instance still in use; for the CLI's signal handlers. Removing an instance stops what
+ * runs in it, but a grading may still be creating containers or networks: each grading then ends and removes
+ * its instance again (and its temporary folder), and this waits for that, at most `waitMs`, before a last pass.
+ */
+export async function removeActiveInstances(waitMs = 20_000): Promise<number> {
+  interrupted = true;
+  const list = [...active.entries()];
+  const removeAll = (entries: typeof list): Promise<unknown> => Promise.all(entries.map(([instance, a]) => removeInstance(a.runtime, a.lab, instance).catch(() => undefined)));
+  await removeAll(list);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(list.map(([, a]) => a.settled)), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+  clearTimeout(timer);
+  await removeAll([...active.entries()]);
+  return list.length;
+}
+
 /** A fresh instance name for one grading run: `grade-` and six random characters. */
 export function gradeInstanceName(): string {
   return `grade-${randomBytes(3).toString('hex')}`;
@@ -181,6 +207,7 @@ export function gradeInstanceName(): string {
 
 /** Grades a submission in a fresh instance that is removed afterwards, whatever happens. */
 export async function gradeSubmission(lab: Lab, submission: string, opts: Omit<CheckOptions, 'instance'> & { instance?: string }): Promise<GradeResult> {
+  if (interrupted) throw new InterruptedError('interrupted before grading began');
   const instance = opts.instance ?? gradeInstanceName();
   throwIfAborted(opts.signal);
   // A grade needs a fresh instance, and removes it afterwards: never one that exists (a user's own lab).
@@ -192,14 +219,23 @@ export async function gradeSubmission(lab: Lab, submission: string, opts: Omit<C
   }
   const overlay = overlaySubmission(lab, submission);
   const untrack = track(opts.runtime, lab.def.name, instance);
+  let settle = (): void => undefined;
+  active.set(instance, { runtime: opts.runtime, lab: lab.def.name, settled: new Promise<void>((r) => (settle = r)) });
   try {
     const compiled = await compileAll(lab, overlay.dir);
     throwIfAborted(opts.signal);
     // Removing the instance afterwards ends every process in it, the student's included.
-    return await checkInstance(lab, compiled, { ...opts, command: opts.command ?? 'grade', purpose: 'grading', instance, submission, filesDir: overlay.dir });
+    const result = await checkInstance(lab, compiled, { ...opts, command: opts.command ?? 'grade', purpose: 'grading', instance, submission, filesDir: overlay.dir });
+    // What an interruption cut short is neither passed nor failed.
+    if (interrupted) throw new InterruptedError('interrupted while grading');
+    return result;
+  } catch (e) {
+    throw interrupted && !(e instanceof InterruptedError) ? new InterruptedError('interrupted while grading', { cause: e }) : e;
   } finally {
     overlay.cleanup();
     await removeInstance(opts.runtime, lab.def.name, instance).catch(() => undefined);
     untrack();
+    active.delete(instance);
+    settle();
   }
 }
