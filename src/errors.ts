@@ -55,10 +55,54 @@ export class StepError extends ToplabError {
 }
 
 /** The user interrupted the command (Ctrl-C, SIGTERM): what it was doing is neither passed nor failed. */
-export class InterruptedError extends ToplabError {
-  override readonly exitCode = 130;
-}
 
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+/** The shell's exit code for a command ended by `signal`: 128 + the signal's number (SIGINT 130, SIGTERM 143, SIGHUP 129). */
+export function signalExitCode(signal: string): number {
+  return 128 + (SIGNAL_NUMBERS[signal] ?? 2);
+}
+
+/**
+ * The command was interrupted (a signal, or a library caller's AbortSignal). Whatever it was observing is
+ * `error`, never `failed`: the run was not finished, so nothing can be said about the student's code.
+ */
+export class InterruptedError extends ToplabError {
+  override readonly exitCode: number;
+  readonly signal: string;
+  /** `signal`: a signal's name (SIGINT…), `abort`, or a message of its own (exit code 130). */
+  constructor(signal = 'abort', options?: { cause?: unknown }) {
+    const named = signal === 'abort' || /^SIG[A-Z]+$/.test(signal);
+    super(named ? `interrupted${signal === 'abort' ? '' : ` by ${signal}`}; not graded` : signal, options);
+    this.signal = named ? signal : 'abort';
+    this.exitCode = this.signal === 'abort' ? 130 : signalExitCode(this.signal);
+  }
+}
+
+/** The instance's containers went away while a command used them (another `lab down`, an engine restart, the lease ran out). */
+export class InstanceGoneError extends EngineError {}
+
+/** Another command is creating the same instance right now. */
+export class InstanceBusyError extends ToplabError {}
+
+/** The reason an AbortSignal carries, as the error to throw: an InterruptedError when it is one. */
+export function abortReason(signal: AbortSignal): ToplabError {
+  const r: unknown = signal.reason;
+  return r instanceof ToplabError ? r : new InterruptedError();
+}
+
+/** Throws the signal's reason when it has been aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortReason(signal);
+}
+
+/** True for an engine answer meaning the container or network is gone or going (HTTP 404, or 409 "is being removed" / "is not running"). */
+export function isGoneError(e: unknown): boolean {
+  const code = (e as { statusCode?: unknown } | null)?.statusCode;
+  if (code === 404) return true;
+  return code === 409 && /not running|being removed|is paused|is restarting|marked for removal|dead/i.test(errorMessage(e));
 }

@@ -8,6 +8,7 @@ import { checkError, checkExit, checkOutput } from './output.js';
 import { checkRoute } from './route.js';
 import { checkSocket } from './socket.js';
 import { checkTcpData } from './tcp-data.js';
+import { floodNotes } from '../exercise/sandbox.js';
 import { checkTeardown } from './teardown.js';
 import { checkUdp } from './udp.js';
 import { checkWindow } from './window.js';
@@ -55,6 +56,8 @@ export function evaluateChecks(checks: CheckDef[], obs: Observations): CheckResu
     }
     let message = !verdict.passed && check.hint ? `${verdict.message} Hint: ${check.hint}` : verdict.message;
     const lost = verdict.passed ? undefined : lostPackets(check, obs);
+    // What the limits stopped is said whatever the verdict: a pass under a full disk or a flood is still worth knowing.
+    for (const note of [...(obs.sandbox ?? []), ...floodNotes(obs.programs)]) message += ` Note: ${note}.`;
     if (lost) message += ` Note: the capture \`${lost.capture}\` lost ${lost.dropped} packet(s) in the kernel (tcpdump could not keep up: the machine was busy), so this failure may not be yours; run the check again.`;
     return {
       id: check.id,

@@ -1,4 +1,4 @@
-import { readdirSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -16,7 +16,9 @@ import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { labImageTag, removeOldLabImages, type LabImageBuilder } from '../runtime/docker/image.js';
 import { removeInstance } from '../deploy/down.js';
 import { attach, instanceState } from '../deploy/running-lab.js';
-import { bringUp, checkInstance, compileAll, gradeInstanceName, gradeSubmission, removeActiveInstances } from '../grade/session.js';
+import { bringUp, checkInstance, compileAll, gradeInstanceName, gradeSubmission } from '../grade/session.js';
+import { listOrphans, sweep, type Orphan } from '../deploy/sweep.js';
+import { lockFilter, lockIsLive } from '../deploy/lock.js';
 import { ensureObserver } from '../exercise/observer.js';
 import { PROGRAM_USER } from '../exercise/programs.js';
 import { FORMATS, isFormat, render, type Format } from '../report/formats.js';
@@ -27,11 +29,15 @@ import { renderTerminal, useColor } from '../report/terminal.js';
 import { renderLadders, unicodeTerminal, type LadderStyle } from '../report/ladder.js';
 import { parse, writeOutput } from './args.js';
 import { engine, image, progress } from './engine.js';
-import { onInterrupt } from './interrupt.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { enginesCommand } from '../engines/engines-command.js';
 import { enginePool, holderOf, placeInstance, takeEnginesFlag } from '../engines/use.js';
 import { gradeBatchOverPool } from '../engines/pool-batch.js';
+
+/** What a command gets besides its arguments: the signal that stops it (see src/cli/signals.ts). */
+export interface CommandContext {
+  signal?: AbortSignal;
+}
 
 /**
  * The engine for an instance to bring up or check, and the lab image tag there: with an engines file, the engine
@@ -114,12 +120,39 @@ function report(result: GradeResult, format: Format, output: string | undefined,
   return exitCodeFor(result);
 }
 
+/**
+ * A new run's folder under results/<lab>/. The lab's oldest runs beyond the last TOPLAB_KEEP_RESULTS (default
+ * 20) are removed first, so results/ does not grow without end.
+ */
 function resultsDir(base: string | undefined, lab: string, name: string): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
-  return resolve(base ?? 'results', lab, `${name}-${stamp}`);
+  const labDir = resolve(base ?? 'results', lab);
+  pruneRuns(labDir, keepResults() - 1);
+  return join(labDir, `${name}-${stamp}`);
 }
 
-export async function runCommand(command: string, rawArgs: string[]): Promise<number> {
+export function keepResults(env: Record<string, string | undefined> = process.env): number {
+  const n = Number(env.TOPLAB_KEEP_RESULTS);
+  return Number.isInteger(n) && n >= 1 ? n : 20;
+}
+
+/** Removes all but the `keep` newest run folders (by modification time) in `labDir`; returns how many went. */
+export function pruneRuns(labDir: string, keep: number): number {
+  let runs: { path: string; mtime: number }[];
+  try {
+    runs = readdirSync(labDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => ({ path: join(labDir, d.name), mtime: statSync(join(labDir, d.name)).mtimeMs }));
+  } catch {
+    return 0;
+  }
+  runs.sort((a, b) => b.mtime - a.mtime || b.path.localeCompare(a.path));
+  const old = runs.slice(Math.max(0, keep));
+  for (const r of old) rmSync(r.path, { recursive: true, force: true });
+  return old.length;
+}
+
+export async function runCommand(command: string, rawArgs: string[], ctx: CommandContext = {}): Promise<number> {
   const args = takeEnginesFlag(rawArgs);
   switch (command) {
     case 'engines':
@@ -131,17 +164,19 @@ export async function runCommand(command: string, rawArgs: string[]): Promise<nu
     case 'graph':
       return await graph(args);
     case 'up':
-      return up(args);
+      return up(args, ctx);
     case 'down':
       return down(args);
+    case 'prune':
+      return prune(args);
     case 'status':
       return status(args);
     case 'exec':
       return exec(args);
     case 'check':
-      return check(args);
+      return check(args, ctx);
     case 'grade':
-      return grade(args);
+      return grade(args, ctx);
     case 'image':
       return imageCommand(args);
     case 'serve':
@@ -149,7 +184,7 @@ export async function runCommand(command: string, rawArgs: string[]): Promise<nu
     case 'workshop':
       return (await import('./workshop.js')).workshop(args);
     case 'selftest':
-      return (await import('./selftest.js')).selftestCommand(args);
+      return (await import('./selftest.js')).selftestCommand(args, ctx);
     case 'new':
       return (await import('./new-lab.js')).newLabCommand(args);
     case 'ladder':
@@ -208,7 +243,7 @@ function validate(args: string[]): number {
   return failed > 0 ? 3 : 0;
 }
 
-async function up(args: string[]): Promise<number> {
+async function up(args: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parse(args, { instance: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'subnet-pool': { type: 'string' } }, 'up');
   const lab = oneLab(positionals, 'up');
   const instance = instanceOf(values.instance);
@@ -222,7 +257,7 @@ async function up(args: string[]): Promise<number> {
   const started = Date.now();
   const { runtime, tag } = await engineFor(lab.def.name, instance);
   progress(`bringing up ${lab.def.name} (instance ${instance})`);
-  const outcome = await bringUp(lab, compiled, { runtime, image: tag, instance, onProgress: progress });
+  const outcome = await bringUp(lab, compiled, { runtime, image: tag, instance, onProgress: progress, command: 'up', ...(ctx.signal ? { signal: ctx.signal } : {}) });
   if (outcome.alreadyUp) {
     process.stdout.write(`${lab.def.name} is already up (instance ${instance}); nothing changed.\n`);
   } else {
@@ -239,8 +274,9 @@ async function up(args: string[]): Promise<number> {
 }
 
 async function down(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { instance: { type: 'string' }, all: { type: 'boolean' } }, 'down');
-  if (!values.all && positionals.length === 0) throw new UsageError('which lab? e.g. lab down tcp-handshake, or lab down --all');
+  const { values, positionals } = parse(args, { instance: { type: 'string' }, all: { type: 'boolean' }, orphans: { type: 'boolean' } }, 'down');
+  if (values.orphans) return removeOrphans();
+  if (!values.all && positionals.length === 0) throw new UsageError('which lab? e.g. lab down tcp-handshake, or lab down --orphans (what crashed commands left), or lab down --all');
   const started = Date.now();
   const labName = values.all ? undefined : labNameOf(positionals[0] ?? '');
   const instance = values.all ? undefined : instanceOf(values.instance);
@@ -255,21 +291,67 @@ async function down(args: string[]): Promise<number> {
     if (each.length > 0) process.stdout.write(each.map((x) => `engine ${x.engine}: ${x.containers} container(s), ${x.networks} network(s)`).join('\n') + '\n');
     for (const h of found.unreachable) process.stderr.write(`warning: ${h.error ?? `engine ${h.name} unreachable`}: anything of ${what} there is left; run this again when it answers\n`);
   } else {
-    r = await removeInstance(await engine(), labName, instance);
+    const runtime = await engine();
+    r = await removeInstance(runtime, labName, instance);
+    // A creation lock left by a command that is gone goes too; one whose owner still runs stays (it is creating).
+    const staleLocks = (await runtime.listContainers(lockFilter(labName, instance))).filter((l) => !lockIsLive(l.labels, new Date()));
+    await runtime.removeContainers(staleLocks.map((l) => l.id));
+    if (r.containers === 0 && r.networks === 0 && !values.all) {
+      // Made from this lab file under a name it no longer has (the file's `name:` was edited since `up`)?
+      const file = labFileOf(positionals[0] ?? '');
+      const other = file === undefined ? [] : (await runtime.listContainers([`${LABEL.managed}=true`, `${LABEL.labFile}=${file}`, `${LABEL.instance}=${instance ?? ''}`])).map((c) => c.labels[LABEL.lab]);
+      const names = [...new Set(other.filter((x): x is string => x !== undefined && x !== labName))];
+      if (names.length > 0) {
+        throw new UsageError(`nothing of ${what} runs, but ${names.join(', ')} (instance ${instance}) runs from the same lab file ${file}`, {
+          hint: `its lab file was renamed since \`lab up\`: lab down ${names[0]} --instance ${instance}`,
+        });
+      }
+    }
   }
   if (r.containers === 0 && r.networks === 0) process.stdout.write(`${what}: nothing to remove\n`);
   else process.stdout.write(`removed ${what}: ${r.containers} container(s), ${r.networks} network(s) in ${((Date.now() - started) / 1000).toFixed(2)}s\n`);
   return 0;
 }
 
-/** A lab's name from what a user typed: a name, a folder or a lab.yaml path. */
+/**
+ * A lab's name from what a user typed, the way `up` named it: the `name:` of the lab file the reference leads
+ * to (a name, a folder or a lab.yaml path). Only when no lab file can be read, the last part of the path.
+ */
 function labNameOf(ref: string): string {
-  return ref.replace(/\/+$/, '').split('/').filter((seg) => seg !== 'lab.yaml' && seg !== '').pop() ?? ref;
+  try {
+    return loadLab(ref).def.name;
+  } catch {
+    return ref.replace(/\/+$/, '').split('/').filter((seg) => seg !== 'lab.yaml' && seg !== '').pop() ?? ref;
+  }
+}
+
+function labFileOf(ref: string): string | undefined {
+  try {
+    return loadLab(ref).file;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `lab prune` and `lab down --orphans`: removes what crashed or killed commands left, never a live owner's lab. */
+async function removeOrphans(): Promise<number> {
+  const runtime = await engine({ sweep: false });
+  const gone = await sweep(runtime, { all: true });
+  if (gone.length === 0) process.stdout.write('no orphans: nothing to remove\n');
+  for (const o of gone) process.stdout.write(`removed ${o.lab} (instance ${o.instance}): ${o.reason}\n`);
+  return 0;
+}
+
+async function prune(args: string[]): Promise<number> {
+  parse(args, {}, 'prune');
+  return removeOrphans();
 }
 
 interface InstanceStatus {
   lab: string;
   instance: string;
+  /** Set when a crashed or killed command left it: why, and whether every command's sweep now removes it. */
+  orphan?: { reason: string; expired: boolean };
   /** With an engines file: the engine that holds it. */
   engine?: string;
   networks: { name: string; subnet?: string; subnet6?: string; declaredSubnet?: string; declaredSubnet6?: string; dockerName: string }[];
@@ -324,6 +406,14 @@ async function instanceStatuses(runtime: Runtime, lab: string | undefined, insta
   return list.filter((st) => st.nodes.length > 0 || st.networks.length > 0);
 }
 
+function markOrphans(list: InstanceStatus[], orphans: Orphan[]): void {
+  for (const o of orphans) {
+    const st = list.find((x) => x.lab === o.lab && x.instance === o.instance);
+    if (st) st.orphan = { reason: o.reason, expired: o.expired };
+    else list.push({ lab: o.lab, instance: o.instance, orphan: { reason: o.reason, expired: o.expired }, networks: [], nodes: [] });
+  }
+}
+
 async function status(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { instance: { type: 'string' }, format: { type: 'string', default: 'terminal' } }, 'status');
   if (values.format !== 'terminal' && values.format !== 'json') throw new UsageError(`unknown format '${values.format}': use terminal or json`);
@@ -339,7 +429,9 @@ async function status(args: string[]): Promise<number> {
     const per = await Promise.all(pool.engines.filter((e) => !e.runtime.lost).map(async (e) => (await instanceStatuses(e.runtime, lab, instance)).map((st) => ({ ...st, engine: e.spec.name }))));
     list = per.flat();
   } else {
-    list = await instanceStatuses(await engine(), lab, instance);
+    const runtime = await engine();
+    list = await instanceStatuses(runtime, lab, instance);
+    markOrphans(list, (await listOrphans(runtime)).filter((o) => (lab === undefined || o.lab === lab) && (instance === undefined || o.instance === instance)));
   }
   if (values.format === 'json') {
     process.stdout.write(JSON.stringify(pool ? { instances: list, unreachable } : list, null, 2) + '\n');
@@ -352,7 +444,7 @@ async function status(args: string[]): Promise<number> {
     return unreachable.length > 0 ? 4 : 0;
   }
   for (const st of list) {
-    process.stdout.write(`${st.lab} (instance ${st.instance})${st.engine !== undefined ? ` on engine ${st.engine}` : ''}\n`);
+    process.stdout.write(`${st.lab} (instance ${st.instance})${st.engine !== undefined ? ` on engine ${st.engine}` : ''}${st.orphan ? `  ORPHAN: ${st.orphan.reason}; \`lab prune\` removes it` : ''}\n`);
     for (const n of st.networks) {
       const subnets = [n.subnet, n.subnet6].filter((x) => x !== undefined).join(' ');
       const declared = [n.declaredSubnet, n.declaredSubnet6].filter((x) => x !== undefined).join(' ');
@@ -438,7 +530,7 @@ const REPORT_OPTIONS = {
   'ladder-format': { type: 'string' },
 } as const;
 
-async function check(args: string[]): Promise<number> {
+async function check(args: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parse(args, { instance: { type: 'string' }, ...REPORT_OPTIONS }, 'check');
   const format = formatOf(values.format);
   const { ladder, style: ladderStyle } = ladderOptionsOf(values);
@@ -451,9 +543,9 @@ async function check(args: string[]): Promise<number> {
   try {
     const compiled = await compileAll(lab);
     const { runtime, tag } = await engineFor(lab.def.name, instance);
-    result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder });
+    result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder, command: 'check', ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (e) {
-    if (e instanceof UsageError || e instanceof LabValidationError) throw e;
+    if ((e instanceof UsageError || e instanceof LabValidationError) && !ctx.signal?.aborted) throw e;
     result = errorResult({ lab: lab.def.name, instance, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
   }
   return report(result, format, values.output, values.verbose ?? false, ladderStyle);
@@ -479,14 +571,14 @@ function describeError(e: unknown): string {
   return errorMessage(e) + (e instanceof ToplabError && e.hint ? ` (${e.hint})` : '');
 }
 
-async function grade(args: string[]): Promise<number> {
+async function grade(args: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parse(args, { submission: { type: 'string' }, submissions: { type: 'string' }, parallel: { type: 'string' }, instance: { type: 'string' }, ...REPORT_OPTIONS }, 'grade');
   const format = formatOf(values.format);
   const { ladder, style: ladderStyle } = ladderOptionsOf(values);
   const lab = oneLab(positionals, 'grade');
   usePool(values['subnet-pool']);
   if (values.submissions !== undefined && ladder) throw new UsageError('--ladder draws one run, not a class', { hint: 'lab grade <lab> --submission <one student\'s folder> --ladder' });
-  if (values.submissions !== undefined) return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results);
+  if (values.submissions !== undefined) return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results, ctx);
   if (!values.submission) throw new UsageError('which submission? lab grade <lab> --submission <folder or file>, or --submissions <folder of student folders>');
   const startedAt = new Date();
   const name = values.submission.replace(/\/+$/, '').split('/').pop() ?? 'submission';
@@ -496,37 +588,29 @@ async function grade(args: string[]): Promise<number> {
     // --instance names the fresh instance (a test or script can then remove it whatever happens to this process).
     const instance = values.instance !== undefined ? instanceOf(values.instance) : gradeInstanceName();
     const { runtime, tag } = await engineFor(lab.def.name, instance);
-    // Waits for the grading's own clean-up too, so an instance still being created is not left behind.
-    const forget = onInterrupt(removeActiveInstances);
-    try {
-      result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder });
-    } finally {
-      forget();
-    }
+    result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder, command: 'grade', ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (e) {
-    if (e instanceof UsageError || e instanceof LabValidationError || e instanceof InterruptedError) throw e;
+    if ((e instanceof UsageError || e instanceof LabValidationError) && !ctx.signal?.aborted) throw e;
     // The tool failed, not the student: report `error`, and still write the report file.
     result = errorResult({ lab: lab.def.name, submission: values.submission, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
   }
   return report(result, format, values.output, values.verbose ?? false, ladderStyle);
 }
 
-async function gradeMany(lab: Lab, submissions: string, parallelArg: string | undefined, format: Format, out: string | undefined): Promise<number> {
+async function gradeMany(lab: Lab, submissions: string, parallelArg: string | undefined, format: Format, out: string | undefined, ctx: CommandContext): Promise<number> {
   if (!existsSync(submissions) || !statSync(submissions).isDirectory()) throw new UsageError(`no folder ${submissions}`, { hint: 'give a folder with one subfolder per student' });
   const parallel = parallelArg === undefined ? Math.max(1, availableParallelism()) : Number(parallelArg);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${parallelArg ?? ''}'`);
   const pool = enginePool();
   if (pool) {
-    const forget = onInterrupt(removeActiveInstances);
     const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
-    return gradeBatchOverPool(lab, pool, { submissions, outDir, format, ...(parallelArg !== undefined ? { perEngine: parallel } : {}), onProgress: progress }).finally(forget);
+    return gradeBatchOverPool(lab, pool, { submissions, outDir, format, ...(parallelArg !== undefined ? { perEngine: parallel } : {}), onProgress: progress, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   }
   const runtime = await engine();
   const tag = await image(runtime);
   const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
   progress(`grading ${submissions} with ${parallel} at a time; reports in ${outDir}`);
-  const forget = onInterrupt(removeActiveInstances);
-  const r = await gradeBatch(lab, { runtime, image: tag, submissions, outDir, parallel, format, onProgress: progress }).finally(forget);
+  const r = await gradeBatch(lab, { runtime, image: tag, submissions, outDir, parallel, format, onProgress: progress, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   process.stdout.write(r.summaryCsv);
   const errors = r.rows.filter((x) => x.status === 'error').length;
   process.stdout.write(`graded ${r.rows.length} submission(s) in ${(r.durationMs / 1000).toFixed(1)}s: ${r.rows.filter((x) => x.status === 'passed').length} passed, ${r.rows.filter((x) => x.status === 'failed').length} failed, ${errors} could not be graded\nsummary: ${join(outDir, 'summary.csv')} and summary.json\n`);

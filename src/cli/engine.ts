@@ -1,4 +1,5 @@
 import { EngineError } from '../errors.js';
+import { sweep } from '../deploy/sweep.js';
 import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { ensureLabImage, LabImageError, type LabImageBuilder } from '../runtime/docker/image.js';
 
@@ -7,10 +8,20 @@ export const progress = (line: string): void => {
   process.stderr.write(`› ${line}\n`);
 };
 
-/** The engine (DOCKER_HOST or the local socket), answering, or an EngineError saying so. */
-export async function engine(): Promise<DockerRuntime> {
+/**
+ * The engine (DOCKER_HOST or the local socket), answering, or an EngineError saying so; then the cheap sweep
+ * every command does first: orphans whose owner is gone and whose lease has run out are removed.
+ */
+export async function engine(opts: { sweep?: boolean } = {}): Promise<DockerRuntime> {
   const runtime = await DockerRuntime.connect();
   await runtime.ping();
+  if (opts.sweep !== false) {
+    const gone = await sweep(runtime).catch((e: unknown) => {
+      if (e instanceof EngineError) throw e;
+      return [];
+    });
+    for (const o of gone) progress(`removed an orphaned instance ${o.lab}/${o.instance} (${o.reason})`);
+  }
   return runtime;
 }
 

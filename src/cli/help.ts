@@ -14,6 +14,7 @@ For students
   ladder <capture.pcap>         draw a capture's exchange: segments, seq/ack, each side's TCP state
   status                        running labs, their nodes and addresses
   down <lab> | --all            remove a lab's containers and networks
+  prune                         remove what crashed or killed commands left (same as down --orphans)
 
 For instructors
   grade <lab> --submission <p>  grade a student's folder (or file) in a fresh, isolated instance
@@ -33,7 +34,8 @@ Common options
                                 TOPLAB_ENGINES); without one, the local engine alone (docs/scale.md)
   -h, --help                    help for a command: lab <command> --help
 
-Exit codes: 0 all checks passed · 1 a check failed · 2 usage · 3 invalid lab · 4 engine or tool error
+Exit codes: 0 all checks passed · 1 a check failed · 2 usage · 3 invalid lab · 4 engine or tool error ·
+130/143/129 stopped by SIGINT/SIGTERM/SIGHUP (what the command had created is removed first)
 Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as root: bash scripts/ensure-docker.sh
 `;
 
@@ -69,10 +71,20 @@ Routers, IPv6 networks: toplab adds rules for lab bridges (tl-*) to the host's p
 short-lived helper container: frames bridged on a lab bridge pass Docker's isolation (so routers work),
 and IPv6 is neither routed by the host to or from lab bridges nor answered by it.
 `,
-  down: `Usage: lab down <lab> [--instance <name>] | lab down --all
+  down: `Usage: lab down <lab> [--instance <name>] | lab down --orphans | lab down --all
 
-Removes a lab instance's containers and networks, found by toplab's labels alone. With --all, every
-toplab lab on this engine. Never touches anything toplab did not create.
+Removes a lab instance's containers and networks, found by toplab's labels alone. The lab is named the
+way \`lab up\` named it: by the \`name:\` in the lab file a name, folder or path leads to. With --orphans,
+only what crashed or killed commands left (see \`lab prune\`). With --all, every toplab lab on this
+engine, other users' included. Never touches anything toplab did not create.
+`,
+  prune: `Usage: lab prune
+
+Removes orphans: grading instances whose grader is gone (its process ended on this host, or, from another
+host, its lease ran out) and instances whose \`lab up\` stopped half way. Never a lab that \`lab up\`
+finished (it is the user's until \`lab down\`), never anything whose owner still runs, never anything
+without toplab's ownership labels. \`lab status\` marks orphans. Every command also removes, at its start,
+orphans whose lease has run out (TOPLAB_LEASE_SECONDS, default 900).
 `,
   exec: `Usage: lab exec <lab> [--instance <name>] [--privileged] [--no-tty] <node> -- <command> [args...]
 

@@ -1,6 +1,10 @@
 import { errorMessage, formatProblem, LabValidationError, ToplabError } from '../errors.js';
 import { runCommand } from './commands.js';
 import { HELP, COMMAND_HELP } from './help.js';
+import { exitWhenFlushed, quietBrokenPipes, runInterruptible } from './signals.js';
+
+/** Commands that create things: they own them until they hand them over, and answer signals by removing them. */
+const CREATING = new Set(['up', 'check', 'grade', 'selftest']);
 
 /** The one place errors become exit codes and messages. */
 async function main(argv: string[]): Promise<number> {
@@ -18,13 +22,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(COMMAND_HELP[command] ?? HELP);
     return 0;
   }
+  if (CREATING.has(command)) return runInterruptible((signal) => runCommand(command, rest, { signal }));
   return runCommand(command, rest);
 }
 
+quietBrokenPipes();
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => exitWhenFlushed(code),
   (e: unknown) => {
     if (e instanceof LabValidationError) {
       process.stderr.write(`error: the ${e.subject} is not valid (${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}):\n`);
@@ -37,7 +41,7 @@ main(process.argv.slice(2)).then(
       if (process.env.TOPLAB_DEBUG && e instanceof Error) process.stderr.write(`${e.stack ?? ''}\n`);
       else process.stderr.write('hint: this is a bug in toplab; run again with TOPLAB_DEBUG=1 for the stack trace\n');
     }
-    process.exitCode = e instanceof ToplabError ? e.exitCode : 4;
+    exitWhenFlushed(e instanceof ToplabError ? e.exitCode : 4);
   },
 );
 

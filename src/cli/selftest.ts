@@ -3,7 +3,6 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { renderSelftest, runSelftest, selftestCases, selftestJson, uncoveredChecks, type SelftestReport } from '../grade/selftest.js';
-import { removeActiveInstances } from '../grade/session.js';
 import { loadLab } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
 import { labsDir } from '../paths.js';
@@ -11,7 +10,6 @@ import { INSTANCE_PATTERN } from '../plan/plan.js';
 import { useColor } from '../report/terminal.js';
 import { parse, writeOutput } from './args.js';
 import { engine, image, progress } from './engine.js';
-import { onInterrupt } from './interrupt.js';
 
 export const SELFTEST_HELP = `Usage: lab selftest [<lab>...] [--case <name>] [--parallel N] [--format terminal|json] [--output <file>]
 
@@ -39,7 +37,7 @@ Without a lab, every lab in labs/.
 `;
 
 /** `lab selftest`: grades each lab's reference and mistakes and compares them with their declarations. */
-export async function selftestCommand(args: string[]): Promise<number> {
+export async function selftestCommand(args: string[], ctx: { signal?: AbortSignal } = {}): Promise<number> {
   const { values, positionals } = parse(
     args,
     { case: { type: 'string' }, parallel: { type: 'string' }, format: { type: 'string', default: 'terminal' }, output: { type: 'string', short: 'o' }, results: { type: 'string' }, instance: { type: 'string' } },
@@ -66,20 +64,15 @@ export async function selftestCommand(args: string[]): Promise<number> {
   const tag = await image(runtime);
   const total = planned.reduce((n, p) => n + p.cases.length, 0);
   progress(`selftest: ${total} case(s) of ${planned.length} lab(s), ${Math.min(parallel, total)} at a time`);
-  const forget = onInterrupt(removeActiveInstances);
-  let report: SelftestReport;
-  try {
-    report = await runSelftest(planned, {
-      runtime,
-      image: tag,
-      parallel,
-      ...(values.instance !== undefined ? { instance: values.instance } : {}),
-      ...(values.results !== undefined ? { artifactsDir: resolve(values.results) } : {}),
-      onRow: (r) => progress(`${r.lab} ${r.case}: ${r.ok ? 'ok' : `MISMATCH: ${r.mismatch ?? ''}`} (${(r.durationMs / 1000).toFixed(1)}s)`),
-    });
-  } finally {
-    forget();
-  }
+  const report: SelftestReport = await runSelftest(planned, {
+    runtime,
+    image: tag,
+    parallel,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(values.instance !== undefined ? { instance: values.instance } : {}),
+    ...(values.results !== undefined ? { artifactsDir: resolve(values.results) } : {}),
+    onRow: (r) => progress(`${r.lab} ${r.case}: ${r.ok ? 'ok' : `MISMATCH: ${r.mismatch ?? ''}`} (${(r.durationMs / 1000).toFixed(1)}s)`),
+  });
   const json = JSON.stringify(selftestJson(report), null, 2) + '\n';
   if (values.output !== undefined) writeOutput(values.output, json);
   process.stdout.write(values.format === 'json' ? json : renderSelftest(report, { color: useColor(process.stdout) }));

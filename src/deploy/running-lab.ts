@@ -1,6 +1,7 @@
 import type { Lab } from '../lab/model.js';
 import { LABEL, labelFilter } from '../plan/labels.js';
 import { planLab, type LabPlan } from '../plan/plan.js';
+import { lockFilter } from './lock.js';
 import type { ResourceSummary, Runtime } from '../runtime/runtime.js';
 
 /** A deployed lab instance: its plan and the containers that carry its nodes. */
@@ -15,20 +16,25 @@ export interface RunningLab {
 export interface InstanceState {
   containers: ResourceSummary[];
   networks: ResourceSummary[];
+  /** The instance's creation lock, when a command is creating it (or one that was died doing so). */
+  lock?: ResourceSummary;
   /** Every node container and network of the plan exists and every node runs. */
   complete: boolean;
 }
 
 export async function instanceState(runtime: Runtime, lab: Lab, instance: string): Promise<InstanceState> {
-  const [containers, networks] = await Promise.all([
+  const [containers, networks, locks] = await Promise.all([
     runtime.listContainers(labelFilter(lab.def.name, instance)),
     runtime.listNetworks(labelFilter(lab.def.name, instance)),
+    runtime.listContainers(lockFilter(lab.def.name, instance)),
   ]);
   const nodes = containers.filter((c) => c.labels[LABEL.role] === 'node');
   const complete =
     Object.keys(lab.def.nodes).every((n) => nodes.some((c) => c.labels[LABEL.node] === n && c.running)) &&
     Object.keys(lab.def.networks).every((n) => networks.some((x) => x.labels[LABEL.network] === n));
-  return { containers, networks, complete };
+  const lock = locks[0];
+  // An instance whose creation has not finished (or whose creator died) is not up, whatever runs in it.
+  return { containers, networks, complete: complete && lock === undefined, ...(lock !== undefined ? { lock } : {}) };
 }
 
 /** Rebuilds the handle of a running instance from Docker's labels alone. */

@@ -1,11 +1,16 @@
-import { EngineError, errorMessage } from '../errors.js';
+import { hostname } from 'node:os';
+import { EngineError, errorMessage, throwIfAborted, ToplabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab/model.js';
 import { extraHosts } from '../plan/hosts.js';
-import { LABEL } from '../plan/labels.js';
+import { LABEL, leaseSeconds, ownerLabels, type Owner } from '../plan/labels.js';
+import { abortableRuntime } from '../runtime/abortable.js';
+import { acquireCreationLock } from './lock.js';
+import { track } from './owned.js';
 import { planLab, subnetPools, type LabPlan } from '../plan/plan.js';
 import type { CompiledProgram } from '../programs/compile.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { programFiles } from '../exercise/programs.js';
+import { nodeTmpfs } from '../exercise/sandbox.js';
 import { removeInstance } from './down.js';
 import { attach, instanceState, type RunningLab } from './running-lab.js';
 import { setupNodeNetworks } from './network-setup.js';
@@ -17,6 +22,17 @@ export interface UpOptions {
   /** Compiled programs to install, by program name. */
   programs: CompiledProgram[];
   onProgress?: (line: string) => void;
+  /** Stops the deploy: nothing more is created, what was made is removed, and it rejects with an InterruptedError. */
+  signal?: AbortSignal;
+  /** Who creates it (for the ownership labels), e.g. `up`, `check`, `grade`; default `library`. */
+  command?: string;
+  /**
+   * `grading`: a temporary instance; its nodes end by themselves after the lease (TOPLAB_LEASE_SECONDS) and
+   * any command's sweep removes it once its owner is gone. `lab` (default): the user's, kept until `lab down`.
+   */
+  purpose?: 'lab' | 'grading';
+  /** Keep the creation lock after the deploy (the caller still has setup to do): release it with `releaseLock`. */
+  keepLock?: boolean;
 }
 
 export interface UpResult {
@@ -24,23 +40,65 @@ export interface UpResult {
   /** The instance was already up; nothing was changed. */
   alreadyUp: boolean;
   ms: number;
+  /** With keepLock: ends the creation (and the ownership by this process) of the instance. */
+  releaseLock: () => Promise<void>;
+}
+
+const noLock = (): Promise<void> => Promise.resolve();
+
+/** Who this process is, for the ownership labels. */
+export function currentOwner(command: string, lease = leaseSeconds()): Owner {
+  return { command, host: hostname(), pid: process.pid, started: new Date(), leaseSeconds: lease };
 }
 
 /**
  * Creates the instance's networks and containers (each group in parallel), all labelled. On an engine
  * failure everything created so far is removed before the error goes up.
  */
-export async function deploy(lab: Lab, opts: UpOptions): Promise<UpResult> {
+export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
   const started = Date.now();
+  const opts = { ...options, runtime: abortableRuntime(options.runtime, options.signal) };
   const { runtime, instance } = opts;
+  throwIfAborted(opts.signal);
   const state = await instanceState(runtime, lab, instance);
-  if (state.complete) return { running: attach(runtime, lab, instance, state, opts.image), alreadyUp: true, ms: Date.now() - started };
-  if (state.containers.length > 0 || state.networks.length > 0) {
-    opts.onProgress?.(`removing a partial instance ${lab.def.name}/${instance} left from an earlier run`);
-    await removeInstance(runtime, lab.def.name, instance);
+  const from = state.containers.find((c) => c.labels[LABEL.labFile] !== undefined)?.labels[LABEL.labFile];
+  if (from !== undefined && from !== lab.file) {
+    // A copied lab folder whose `name:` was not changed: its instance would be the other folder's.
+    throw new UsageError(`instance ${instance} of ${lab.def.name} is already up from another lab file (${from}), not ${lab.file}`, {
+      hint: `give this copy its own \`name:\` in its lab file, or use another instance (--instance NAME), or run \`lab down ${from}\` first`,
+    });
   }
+  if (state.complete) return { running: attach(runtime, lab, instance, state, opts.image), alreadyUp: true, ms: Date.now() - started, releaseLock: noLock };
+  const owner = currentOwner(opts.command ?? 'library');
+  // One creator at a time: a second command gets a clear message and touches nothing of the first one's.
+  const lock = await acquireCreationLock(runtime, lab.def.name, instance, opts.image, owner);
+  const untrack = track(runtime, lab.def.name, instance, lock.release);
+  const release = async (): Promise<void> => {
+    untrack();
+    await lock.release();
+  };
   try {
-    const plan = await createNetworks(lab, opts);
+    const again = lock.tookOver === undefined ? await instanceState(runtime, lab, instance) : undefined;
+    if (again !== undefined && isComplete(lab, again)) {
+      // Finished by another command between the first look and the lock.
+      await release();
+      return { running: attach(runtime, lab, instance, again, opts.image), alreadyUp: true, ms: Date.now() - started, releaseLock: noLock };
+    }
+    if (lock.tookOver !== undefined || state.containers.length > 0 || state.networks.length > 0) {
+      opts.onProgress?.(`removing a half-made instance ${lab.def.name}/${instance}${lock.tookOver !== undefined ? ` left by a command that is gone (${lock.tookOver})` : ' left from an earlier run'}`);
+      await removeInstance(runtime, lab.def.name, instance);
+    }
+  } catch (e) {
+    await release().catch(() => undefined);
+    throw e;
+  }
+  const grading = opts.purpose === 'grading';
+  const ownership: Record<string, string> = { ...ownerLabels(owner), [LABEL.purpose]: grading ? 'grading' : 'lab' };
+  // A user's lab has no lease: it is handed over when `up` ends, and kept until `lab down`.
+  if (!grading) delete ownership[LABEL.leaseUntil];
+  try {
+    const plan = await createNetworks(lab, { ...opts, ownership });
+    for (const node of plan.nodes) Object.assign(node.labels, ownership);
     // The host's filter must let routed lab traffic through (and keep IPv6 in) before any node talks; after
     // the networks, because Docker inserts rules of its own for them.
     const rules = runtime.ensureHostRules(plan.hostRules, plan.image);
@@ -64,6 +122,9 @@ export async function deploy(lab: Lab, opts: UpOptions): Promise<UpResult> {
           // Nodes behind routers resolve by name too (Docker's DNS only knows shared networks).
           extraHosts: extraHosts(plan, node.name),
           capAdd: node.capAdd,
+          // The node ends when the lease on its labels does, however long the deploy took to get here.
+          ...(grading ? { leaseSeconds: Math.max(1, (owner.started.getTime() + owner.leaseSeconds * 1000 - Date.now()) / 1000) } : {}),
+          tmpfs: nodeTmpfs(),
           // Nodes with no programs get no archive: each costs the engine a mount of the container's file system.
           ...(programs.length > 0 ? { files: { dir: '/opt', entries: programFiles(programs) } } : {}),
         });
@@ -75,16 +136,27 @@ export async function deploy(lab: Lab, opts: UpOptions): Promise<UpResult> {
     await rules;
     const running: RunningLab = { lab, plan, runtime, containers };
     await setupNodeNetworks(running, opts.onProgress);
-    return { running, alreadyUp: false, ms: Date.now() - started };
+    throwIfAborted(opts.signal);
+    if (!opts.keepLock) await release();
+    return { running, alreadyUp: false, ms: Date.now() - started, releaseLock: release };
   } catch (e) {
     await removeInstance(runtime, lab.def.name, instance).catch(() => undefined);
-    if (e instanceof EngineError) throw e;
+    await release().catch(() => undefined);
+    if (e instanceof ToplabError) throw e;
     throw new EngineError(`could not create ${lab.def.name}/${instance}: ${errorMessage(e)}`, { cause: e });
   }
 }
 
+function isComplete(lab: Lab, state: { containers: { labels: Record<string, string>; running?: boolean }[]; networks: { labels: Record<string, string> }[] }): boolean {
+  const nodes = state.containers.filter((c) => c.labels[LABEL.role] === 'node');
+  return (
+    Object.keys(lab.def.nodes).every((n) => nodes.some((c) => c.labels[LABEL.node] === n && c.running === true)) &&
+    Object.keys(lab.def.networks).every((n) => state.networks.some((x) => x.labels[LABEL.network] === n))
+  );
+}
+
 /** Plans against the engine's used subnets and creates the networks; retries when another instance wins a race for a subnet. */
-async function createNetworks(lab: Lab, opts: UpOptions): Promise<LabPlan> {
+async function createNetworks(lab: Lab, opts: UpOptions & { ownership: Record<string, string> }): Promise<LabPlan> {
   const pools = subnetPools();
   for (let attempt = 0; ; attempt++) {
     const plan = planLab(lab, { instance: opts.instance, image: opts.image, usedSubnets: await opts.runtime.usedSubnets(), attempt, ...pools });
@@ -97,7 +169,7 @@ async function createNetworks(lab: Lab, opts: UpOptions): Promise<LabPlan> {
           ...(n.subnet6 !== undefined ? { subnet6: n.subnet6 } : {}),
           ...(n.mtu !== undefined ? { mtu: n.mtu } : {}),
           bridge: n.bridge,
-          labels: rules ? { ...n.labels, [LABEL.hostRules]: 'true' } : n.labels,
+          labels: { ...n.labels, ...opts.ownership, ...(rules ? { [LABEL.hostRules]: 'true' } : {}) },
         }),
       ),
     );

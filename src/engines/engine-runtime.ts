@@ -88,6 +88,9 @@ export class EngineRuntime implements Runtime {
   createContainer(spec: ContainerSpec): Promise<string> {
     return this.guard(this.inner.createContainer({ ...spec, labels: this.labelled(spec.labels) }));
   }
+  createPlaceholder(name: string, image: string, labels: Record<string, string>): Promise<boolean> {
+    return this.guard(this.inner.createPlaceholder(name, image, this.labelled(labels)));
+  }
   exec(container: string, cmd: string[], opts?: ExecOptions): Promise<ExecResult> {
     return this.guard(this.inner.exec(container, cmd, opts));
   }

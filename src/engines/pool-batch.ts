@@ -190,7 +190,7 @@ export async function gradeOverPool(
 export async function gradeBatchOverPool(
   lab: Lab,
   pool: EnginePool,
-  opts: { submissions: string; outDir: string; format: Format; perEngine?: number; onProgress: (line: string) => void },
+  opts: { submissions: string; outDir: string; format: Format; perEngine?: number; onProgress: (line: string) => void; signal?: AbortSignal },
 ): Promise<number> {
   const tag = labImageTag();
   const first = pool.engines[0];
@@ -205,6 +205,7 @@ export async function gradeBatchOverPool(
     parallel: 1,
     format: opts.format,
     onProgress: opts.onProgress,
+    ...(opts.signal ? { signal: opts.signal } : {}),
     runner: async (students, gradeOne, done) => {
       const x = await gradeOverPool(pool, tag, students, gradeOne, done, { ...(opts.perEngine !== undefined ? { perEngine: opts.perEngine } : {}), onProgress: opts.onProgress });
       report = x.report;

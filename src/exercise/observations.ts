@@ -22,6 +22,8 @@ export interface Observations {
   /** Submission files (answer files) by name: their text, or undefined when missing. */
   files: Record<string, string | undefined>;
   steps: StepRecord[];
+  /** What the nodes' limits stopped during the run (OOM kills, refused forks, full tmpfs), in words. */
+  sandbox?: string[];
   /** The folder this run's pcaps and outputs went to (its own; see claimRunFolder), when it kept any. */
   artifactsDir?: string;
 }

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { claimRunFolder } from './artifacts.js';
 import { join, resolve } from 'node:path';
-import { errorMessage, StepError } from '../errors.js';
+import { errorMessage, InstanceGoneError, InterruptedError, StepError, throwIfAborted } from '../errors.js';
+import { LABEL, labelFilter } from '../plan/labels.js';
 import type { CaptureStep, CheckDef, CommandStep, ProbeKind, ProbeStep, StartStep, StepDef, WaitStep } from '../lab/model.js';
 import { runName } from '../lab/exercise-semantics.js';
 import { decodePcap } from '../observe/pcap.js';
@@ -17,6 +18,7 @@ import { retryUntil } from '../util/retry.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { ensureObserver, observe, startCapture, stopCapture, type CaptureHandle } from './observer.js';
 import { shellQuote } from '../util/shell.js';
+import { readSandbox, sandboxNotes, type SandboxState } from './sandbox.js';
 import { endProbeName, type Observations, type ProbeObservation, type ProgramObservation, type StepRecord } from './observations.js';
 import {
   FILES_DIR,
@@ -53,6 +55,8 @@ export interface ExerciseOptions {
   filesDir?: string;
   /** The instance was just created: no program has run in it yet, so none needs stopping before a start. */
   fresh?: boolean;
+  /** Stops the run between steps and drops the running one: the run rejects with an InterruptedError. */
+  signal?: AbortSignal;
 }
 
 /** The leading `start` steps: what `lab up` runs so the lab is ready to use. */
@@ -188,6 +192,18 @@ interface Background {
  * the steps are done and the captured node's connections have settled.
  */
 export async function runExercise(running: RunningLab, opts: ExerciseOptions = {}): Promise<Observations> {
+  const observersStarting: Promise<unknown>[] = [];
+  try {
+    return await exercise(running, opts, observersStarting);
+  } catch (e) {
+    // A run that ends early (interrupted, instance gone) returns only once no observer is still being created:
+    // one made after the instance's removal would be left behind.
+    await Promise.all(observersStarting);
+    throw e;
+  }
+}
+
+async function exercise(running: RunningLab, opts: ExerciseOptions, observersStarting: Promise<unknown>[]): Promise<Observations> {
   const def = running.lab.def;
   const obs = initialObservations(running);
   const filesDir = opts.filesDir ?? running.lab.dir;
@@ -202,9 +218,11 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
   }
   const captures = new Map<string, CaptureHandle>();
   const background = new Map<string, Background>();
+  // A lab that was up before: what its limits had already counted is not this run's.
+  const sandboxBefore = opts.fresh === true ? new Map<string, SandboxState | undefined>() : new Map(await Promise.all([...running.containers].map(async ([node, id]) => [node, await readSandbox(running, id)] as const)));
   // Observers take as long to start as a node (~1 s here): start those the run will need now, alongside the
   // first steps, instead of when a capture or probe step gets to them. A failure shows again at that step.
-  for (const node of observerNodes(def.exercise, def.checks)) ensureObserver(running, node).catch(() => undefined);
+  for (const node of observerNodes(def.exercise, def.checks)) observersStarting.push(ensureObserver(running, node).catch(() => undefined));
   // What the socket tables hold before the run: what is still there at a probe was left by an earlier run.
   // A new instance has had no earlier run.
   const baselines = new Map<string, Map<string, string>>();
@@ -215,6 +233,7 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
     }),
   );
   for (const [index, step] of def.exercise.entries()) {
+    throwIfAborted(opts.signal);
     const started = Date.now();
     const description = describeStep(step);
     opts.onStep?.(description);
@@ -225,7 +244,13 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
       await runStep(running, step, { obs, captures, background, opts, filesDir, artifactsDir, baselines });
       record('ok');
     } catch (e) {
-      // Anything a step runs into is the step's failure; the engine's own failures surface where they recur.
+      // An interruption, or an instance that went away, ends the run at once: what it saw is not the student's doing.
+      if (e instanceof InterruptedError) throw e;
+      throwIfAborted(opts.signal);
+      // Says which nodes went and the likely causes, rather than the engine's words about one container.
+      await assertIntact(running);
+      if (e instanceof InstanceGoneError) throw e;
+      // Anything else a step runs into is the step's failure; the engine's own failures surface where they recur.
       const message = e instanceof StepError ? e.message : `could not complete: ${errorMessage(e)}`;
       record('failed', message);
       const name = runName(step);
@@ -238,6 +263,7 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
       if ('probe' in step) obs.probes[step.probe.name] = { node: step.probe.node, kind: step.probe.kind ?? 'sockets', raw: '', error: message };
     }
   }
+  throwIfAborted(opts.signal);
   // End-of-exercise probes for checks that name none.
   await Promise.all(endProbes(def.checks).map(async ([kind, node]) => (obs.probes[endProbeName(node, kind)] = await probe(running, { name: endProbeName(node, kind), node, kind }))));
   const nodesCaptured = new Set([...captures.values()].map((c) => c.node));
@@ -263,6 +289,16 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
       };
     }),
   ]);
+  // Whatever the steps saw is only about the student's code if the instance lived through all of them.
+  throwIfAborted(opts.signal);
+  await assertIntact(running);
+  const notes = await Promise.all(
+    [...running.containers].map(async ([node, id]) => {
+      const now = await readSandbox(running, id);
+      return now ? sandboxNotes(node, now, sandboxBefore.get(node)) : [];
+    }),
+  );
+  if (notes.flat().length > 0) obs.sandbox = notes.flat();
   const opened = openedInCaptures(Object.values(obs.captures).map((c) => c.packets));
   for (const p of Object.values(obs.probes)) {
     if (p.kind !== 'sockets' || !p.sockets) continue;
@@ -277,6 +313,27 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
     }
   }
   return obs;
+}
+
+/**
+ * Throws an InstanceGoneError when a node's container is gone or no longer running: another command removed
+ * the instance, the engine restarted, or the lease ran out. Errors a step swallowed (an exec that found no
+ * container) are then not taken for the student's failure.
+ */
+export async function assertIntact(running: RunningLab): Promise<void> {
+  const { lab, instance } = running.plan;
+  const list = await running.runtime.listContainers([...labelFilter(lab, instance), `${LABEL.role}=node`]);
+  const missing: string[] = [];
+  for (const [node, id] of running.containers) {
+    const c = list.find((x) => x.id === id);
+    if (c === undefined) missing.push(`node ${node}'s container was removed`);
+    else if (c.running !== true) missing.push(`node ${node}'s container stopped`);
+  }
+  if (missing.length > 0) {
+    throw new InstanceGoneError(
+      `the instance ${lab}/${instance} went away during the exercise (${missing.join('; ')}): another command may have removed it (lab down), the engine restarted, or its lease ran out; not graded`,
+    );
+  }
 }
 
 function initialObservations(running: RunningLab): Observations {

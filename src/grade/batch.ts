@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Lab } from '../lab/model.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { errorMessage, InterruptedError } from '../errors.js';
+import { abortReason, errorMessage } from '../errors.js';
 import { render, type Format } from '../report/formats.js';
 import { renderJson } from '../report/json.js';
 import { errorResult, type GradeResult } from '../report/result.js';
@@ -32,6 +32,8 @@ export interface BatchOptions {
   /** Also write each student's report in this format (REPORT_FILE: report.<ext>, or results.json for Gradescope). */
   format?: Format;
   onProgress?: (line: string) => void;
+  /** Stops the batch: no student is started after it, the ones in progress end as `error` (interrupted; not graded). */
+  signal?: AbortSignal;
 }
 
 export interface SummaryRow {
@@ -92,7 +94,9 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
     mkdirSync(studentDir, { recursive: true });
     const startedAt = new Date();
     try {
+      if (opts.signal?.aborted) throw new Error(`${errorMessage(abortReason(opts.signal))}: the batch stopped before this submission`);
       const r = await gradeSubmission(lab, join(dir, student), {
+        ...(opts.signal ? { signal: opts.signal } : {}),
         runtime,
         image,
         instance: `g${i}-${Math.random().toString(36).slice(2, 7)}`,
@@ -101,7 +105,6 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
       return { ...r, submission: student };
     } catch (e) {
       // An interrupted class run stops; the students it had not finished get no report.
-      if (e instanceof InterruptedError) throw e;
       return errorResult({ lab: lab.def.name, submission: student, maxScore, passMark: lab.def.passMark ?? 1, startedAt, message: errorMessage(e) });
     }
   };

@@ -146,6 +146,8 @@ export interface SelftestOptions {
   onProgress?: (line: string) => void;
   /** Called as each case finishes. */
   onRow?: (row: SelftestRow) => void;
+  /** Stops the run: no case starts after it, and the one in progress ends as `error` (interrupted). */
+  signal?: AbortSignal;
 }
 
 /** Grades each case in its own fresh instance (removed afterwards) and compares it with its declaration. */
@@ -159,7 +161,7 @@ export async function runSelftest(labs: { lab: Lab; cases: SelftestCase[] }[], o
     for (;;) {
       const i = next++;
       const job = jobs[i];
-      if (job === undefined) return;
+      if (job === undefined || opts.signal?.aborted) return;
       const t0 = Date.now();
       opts.onProgress?.(`${job.lab.def.name}: grading ${job.c.name === 'reference' ? 'the reference' : `mistakes/${job.c.name}`}`);
       let row: SelftestRow;
@@ -175,6 +177,8 @@ export async function runSelftest(labs: { lab: Lab; cases: SelftestCase[] }[], o
           runtime: opts.runtime,
           image: opts.image,
           instance: opts.instance ?? gradeInstanceName(),
+          command: 'selftest',
+          ...(opts.signal ? { signal: opts.signal } : {}),
           ...(opts.artifactsDir ? { artifactsDir: join(opts.artifactsDir, job.lab.def.name, job.c.name) } : {}),
         });
         row = judgeCase(job.c, result, Date.now() - t0);
@@ -188,7 +192,9 @@ export async function runSelftest(labs: { lab: Lab; cases: SelftestCase[] }[], o
   };
   const parallel = Math.max(1, Math.min(opts.parallel ?? 1, jobs.length));
   await Promise.all(Array.from({ length: parallel }, worker));
-  return { ok: rows.every((r) => r.ok), rows, durationMs: Date.now() - started };
+  // An interrupted run has cases it never started: it is not ok, and lists only what it graded.
+  const graded = rows.filter((r): r is SelftestRow => r !== undefined);
+  return { ok: graded.length === jobs.length && graded.every((r) => r.ok), rows: graded, durationMs: Date.now() - started };
 }
 
 /** The table `lab selftest` prints: one line per case, then what differs. */

@@ -5,8 +5,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { evaluateChecks } from '../checks/evaluate.js';
 import { deploy } from '../deploy/up.js';
 import { removeInstance } from '../deploy/down.js';
-import type { RunningLab } from '../deploy/running-lab.js';
-import { InterruptedError, StepError, UsageError } from '../errors.js';
+import { track } from '../deploy/owned.js';
+import { instanceState, type RunningLab } from '../deploy/running-lab.js';
+import { InterruptedError, StepError, throwIfAborted, UsageError } from '../errors.js';
 import { installPrograms } from '../exercise/programs.js';
 import { describeStep, runExercise, setupSteps, startAndWait } from '../exercise/run.js';
 import type { Lab } from '../lab/model.js';
@@ -20,6 +21,13 @@ export interface SessionOptions {
   image: string;
   instance: string;
   onProgress?: (line: string) => void;
+  /**
+   * Cancels the work: nothing new starts, what this call created is removed, and it rejects with an
+   * InterruptedError (a grade is never `failed` for an interruption).
+   */
+  signal?: AbortSignal;
+  /** The command named in the ownership labels of what is created (`up`, `check`, `grade`; default `library`). */
+  command?: string;
 }
 
 export interface Compiled {
@@ -62,28 +70,42 @@ export interface UpOutcome {
 
 /** Deploys the instance if needed and runs the setup steps (the leading `start` steps). */
 export async function bringUp(lab: Lab, compiled: Compiled, opts: SessionOptions): Promise<UpOutcome> {
-  const { running, alreadyUp } = await deploy(lab, { ...opts, programs: compiled.programs });
+  // The creation lock is held through the setup steps: until they are done, the instance is not up, and a
+  // command that finds it so (this one interrupted or killed) rebuilds it.
+  const { running, alreadyUp, releaseLock } = await deploy(lab, { ...opts, programs: compiled.programs, command: opts.command ?? 'up', keepLock: true });
   const failures: string[] = [];
   if (alreadyUp) return { running, alreadyUp, failures };
-  for (const step of setupSteps(lab.def.exercise)) {
-    if (!('start' in step)) continue;
-    opts.onProgress?.(describeStep(step));
-    const unavailable = compiled.unavailable[step.start];
-    if (unavailable) {
-      failures.push(unavailable);
-      continue;
+  try {
+    for (const step of setupSteps(lab.def.exercise)) {
+      if (!('start' in step)) continue;
+      throwIfAborted(opts.signal);
+      opts.onProgress?.(describeStep(step));
+      const unavailable = compiled.unavailable[step.start];
+      if (unavailable) {
+        failures.push(unavailable);
+        continue;
+      }
+      try {
+        await startAndWait(running, step, undefined, true);
+      } catch (e) {
+        if (!(e instanceof StepError)) throw e;
+        failures.push(e.message);
+      }
     }
-    try {
-      await startAndWait(running, step, undefined, true);
-    } catch (e) {
-      if (!(e instanceof StepError)) throw e;
-      failures.push(e.message);
-    }
+    throwIfAborted(opts.signal);
+  } catch (e) {
+    // Half made is never left looking up: it goes, and so does the lock.
+    await removeInstance(opts.runtime, lab.def.name, opts.instance).catch(() => undefined);
+    await releaseLock().catch(() => undefined);
+    throw e;
   }
+  await releaseLock();
   return { running, alreadyUp, failures };
 }
 
 export interface CheckOptions extends SessionOptions {
+  /** `grading` for a temporary instance with a lease (see UpOptions.purpose). */
+  purpose?: 'lab' | 'grading';
   artifactsDir?: string;
   submission?: string;
   /** Where the lab's files (command and answer files) are read from: a submission laid over the lab. */
@@ -98,17 +120,25 @@ export interface CheckOptions extends SessionOptions {
 /** Runs the exercise on an instance (deploying it first when needed) with the given programs, and grades it. */
 export async function checkInstance(lab: Lab, compiled: Compiled, opts: CheckOptions): Promise<GradeResult> {
   const startedAt = new Date();
-  const { running, alreadyUp } = await deploy(lab, { ...opts, programs: compiled.programs });
-  // The programs as they are now: a student may have edited them since `lab up`. A fresh deploy has
-  // just installed these very programs (a second archive per node cost ~0.5 s of every `lab grade`).
-  if (alreadyUp) await installPrograms(running, compiled.programs);
-  const obs = await runExercise(running, {
-    ...(opts.artifactsDir ? { artifactsDir: opts.artifactsDir } : {}),
-    ...(opts.onProgress ? { onStep: opts.onProgress } : {}),
-    unavailable: compiled.unavailable,
-    ...(opts.filesDir ? { filesDir: opts.filesDir } : {}),
-    ...(alreadyUp ? {} : { fresh: true }),
-  });
+  const { running, alreadyUp } = await deploy(lab, { ...opts, programs: compiled.programs, command: opts.command ?? 'check' });
+  let obs;
+  try {
+    // The programs as they are now: a student may have edited them since `lab up`. A fresh deploy has
+    // just installed these very programs (a second archive per node cost ~0.5 s of every `lab grade`).
+    if (alreadyUp) await installPrograms(running, compiled.programs);
+    obs = await runExercise(running, {
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.artifactsDir ? { artifactsDir: opts.artifactsDir } : {}),
+      ...(opts.onProgress ? { onStep: opts.onProgress } : {}),
+      unavailable: compiled.unavailable,
+      ...(opts.filesDir ? { filesDir: opts.filesDir } : {}),
+      ...(alreadyUp ? {} : { fresh: true }),
+    });
+  } catch (e) {
+    // An instance this call made and could not finish with is removed; a user's running lab is left as it is.
+    if (!alreadyUp && !(e instanceof StepError)) await removeInstance(opts.runtime, lab.def.name, opts.instance).catch(() => undefined);
+    throw e;
+  }
   // A missing file that no program needs (an answer file, a command file) is named too.
   const missing = Object.entries(opts.problems ?? {}).filter(([f]) => !Object.values(lab.def.programs ?? {}).some((p) => p.source === f)).map(([, m]) => m);
   const compileErrors = [...missing, ...Object.values(compiled.unavailable)];
@@ -201,7 +231,8 @@ export function overlaySubmission(lab: Lab, submission: string): Overlay {
   const wanted = submissionFileNames(lab);
   const root = st.isDirectory() ? src : dirname(src);
   const present = st.isDirectory() ? listFiles(src) : [basename(src)];
-  const dir = mkdtempSync(join(tmpdir(), 'toplab-submission-'));
+  // The pid in the name lets a later command's sweep remove the copy of a grader that was killed.
+  const dir = mkdtempSync(join(tmpdir(), `${SUBMISSION_PREFIX}${process.pid}-`));
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   try {
     const skip = new Set([join(lab.dir, 'mistakes'), join(lab.dir, 'starter'), ...wanted.map((f) => join(lab.dir, f))]);
@@ -231,6 +262,9 @@ export function overlaySubmission(lab: Lab, submission: string): Overlay {
     throw e;
   }
 }
+
+/** Temp folders holding a submission laid over a lab: `toplab-submission-<pid>-XXXXXX`. */
+export const SUBMISSION_PREFIX = 'toplab-submission-';
 
 /** Grading instances in use, so an interrupted run (Ctrl-C, SIGTERM) can remove them before it exits. */
 const active = new Map<string, { runtime: Runtime; lab: string; settled: Promise<void> }>();
@@ -267,13 +301,32 @@ export function gradeInstanceName(): string {
 export async function gradeSubmission(lab: Lab, submission: string, opts: Omit<CheckOptions, 'instance'> & { instance?: string }): Promise<GradeResult> {
   if (interrupted) throw new InterruptedError('interrupted before grading began');
   const instance = opts.instance ?? gradeInstanceName();
+  throwIfAborted(opts.signal);
+  // A grade needs a fresh instance, and removes it afterwards: never one that exists (a user's own lab).
+  const existing = await instanceState(opts.runtime, lab, instance);
+  if (existing.containers.length > 0 || existing.networks.length > 0 || existing.lock !== undefined) {
+    throw new UsageError(`instance ${instance} of ${lab.def.name} already exists: a grade needs a fresh instance and removes it afterwards`, {
+      hint: 'leave out --instance (a fresh name is chosen), or name one that is not running',
+    });
+  }
   const overlay = overlaySubmission(lab, submission);
+  const untrack = track(opts.runtime, lab.def.name, instance);
   let settle = (): void => undefined;
   active.set(instance, { runtime: opts.runtime, lab: lab.def.name, settled: new Promise<void>((r) => (settle = r)) });
   try {
     const compiled = await compileAll(lab, overlay.dir, overlay.problems);
+    throwIfAborted(opts.signal);
     // Removing the instance afterwards ends every process in it, the student's included.
-    const result = await checkInstance(lab, compiled, { ...opts, instance, submission, filesDir: overlay.dir, files: overlay.files, problems: overlay.problems });
+    const result = await checkInstance(lab, compiled, {
+      ...opts,
+      command: opts.command ?? 'grade',
+      purpose: 'grading',
+      instance,
+      submission,
+      filesDir: overlay.dir,
+      files: overlay.files,
+      problems: overlay.problems,
+    });
     // What an interruption cut short is neither passed nor failed.
     if (interrupted) throw new InterruptedError('interrupted while grading');
     return result;
@@ -282,6 +335,7 @@ export async function gradeSubmission(lab: Lab, submission: string, opts: Omit<C
   } finally {
     overlay.cleanup();
     await removeInstance(opts.runtime, lab.def.name, instance).catch(() => undefined);
+    untrack();
     active.delete(instance);
     settle();
   }

@@ -10,6 +10,8 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Bytes kept per stream; the rest is counted, not kept (default 1 MiB). */
   maxBytes?: number;
+  /** Cancels the exec: its streams are dropped and it rejects with the signal's reason (an InterruptedError). */
+  signal?: AbortSignal;
   /** Live copies of the output, for `lab exec`. */
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
@@ -68,6 +70,10 @@ export interface ContainerSpec {
   /** Share another container's network and PID namespaces (observer sidecars). */
   joinNamespacesOf?: string;
   limits?: { memoryBytes?: number; pids?: number; nanoCpus?: number };
+  /** Size-limited tmpfs mounts (path → Docker's options); when given, the rest of the file system is read-only. */
+  tmpfs?: Record<string, string>;
+  /** The container's main process ends after this many seconds (and everything in it with it); default never. */
+  leaseSeconds?: number;
 }
 
 export interface ResourceSummary {
@@ -95,6 +101,11 @@ export interface Runtime {
   removeHostRules(): Promise<void>;
   createNetwork(spec: NetworkSpec): Promise<void>;
   createContainer(spec: ContainerSpec): Promise<string>;
+  /**
+   * Creates a container that is never started, as a lock the engine holds (names are unique per engine):
+   * true when this call made it, false when a container of that name already exists.
+   */
+  createPlaceholder(name: string, image: string, labels: Record<string, string>): Promise<boolean>;
   exec(container: string, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
   /** Runs a command attached to the given streams until it ends; its exit code (null when unknown). */
   execAttached(container: string, cmd: string[], opts: AttachedExecOptions): Promise<number | null>;

@@ -4,8 +4,8 @@ import type { ExecOptions, ExecResult, Runtime } from '../../src/runtime/runtime
 
 /**
  * A Runtime whose `exec` runs the command on this machine with sh (the container and user are ignored): the
- * in-node shell toplab sends to a node runs for real, against real files, without an engine. Every other
- * method throws.
+ * in-node shell toplab sends to a node runs for real, against real files, without an engine. Listing finds
+ * nothing; every other method throws.
  */
 export function localRuntime(): Runtime {
   const no = (what: string) => (): never => {
@@ -19,10 +19,12 @@ export function localRuntime(): Runtime {
     removeHostRules: no('removeHostRules'),
     createNetwork: no('createNetwork'),
     createContainer: no('createContainer'),
+    createPlaceholder: no('createPlaceholder'),
     execAttached: no('execAttached'),
     readFile: no('readFile'),
-    listContainers: no('listContainers'),
-    listNetworks: no('listNetworks'),
+    // No engine, so no containers or networks: a run over localLab (no nodes) finds nothing gone.
+    listContainers: () => Promise.resolve([]),
+    listNetworks: () => Promise.resolve([]),
     removeContainers: no('removeContainers'),
     removeNetworks: no('removeNetworks'),
     exec: (_container: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> => {

@@ -45,6 +45,11 @@ class MemoryEngine implements Runtime {
     this.creating--;
     return id;
   }
+  async createPlaceholder(name: string, _image: string, labels: Record<string, string>): Promise<boolean> {
+    if (this.containers.has(name)) return false;
+    this.containers.set(name, labels);
+    return true;
+  }
   async exec(container: string): Promise<ExecResult> {
     throw new Error(`no such container: ${container}`);
   }

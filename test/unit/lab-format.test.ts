@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +19,8 @@ function problemsOf(text: string): string[] {
   } catch (e) {
     if (!(e instanceof LabValidationError)) throw e;
     return e.problems.map((p) => formatProblem({ ...p, file: 'lab.yaml' }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   return [];
 }

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
-import { EngineError, errorMessage } from '../../errors.js';
+import { EngineError, errorMessage, InstanceGoneError, isGoneError, throwIfAborted, abortReason } from '../../errors.js';
 import type { AttachedExecOptions, ContainerSpec, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
 import { loadDockerode } from './load-dockerode.js';
 import { makeTar } from './tar.js';
@@ -9,6 +9,39 @@ import { labImageTag } from './image.js';
 import type { HostRulesNeeded } from '../../plan/plan.js';
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
+
+/**
+ * How long one engine request may take before toplab gives up on it, in ms: TOPLAB_ENGINE_TIMEOUT (seconds),
+ * default 60. An exec's own run is bounded by its `timeoutMs`; this bounds each request around it.
+ */
+export function engineTimeoutMs(env: Record<string, string | undefined> = process.env): number {
+  const s = Number(env.TOPLAB_ENGINE_TIMEOUT);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 60_000;
+}
+
+/**
+ * Runs one engine request, bounded in time: an engine that accepts the connection and never answers gives an
+ * EngineError naming the engine and what toplab was doing, never a wait without end.
+ */
+export async function timed<T>(what: string, request: () => Promise<T>, ms = engineTimeoutMs()): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new EngineError(`the Docker engine at ${engineEndpoint()} did not answer within ${ms / 1000}s while ${what}`, {
+            hint: 'check that the engine works (`docker info`); a slow engine may need more time: TOPLAB_ENGINE_TIMEOUT=<seconds>',
+          }),
+        ),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([request(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Where dockerode will connect, in the words a user would write it. */
 export function engineEndpoint(): string {
@@ -31,8 +64,9 @@ export class DockerRuntime implements Runtime {
   /** GET /_ping: the engine answers it without asking containerd anything, unlike /version (~25 ms more). */
   async ping(): Promise<void> {
     try {
-      await this.docker.ping();
+      await timed('checking that it answers (GET /_ping)', () => this.docker.ping(), Math.min(engineTimeoutMs(), 15_000));
     } catch (e) {
+      if (e instanceof EngineError) throw e;
       throw new EngineError(`no Docker engine answers at ${engineEndpoint()} (${errorMessage(e)})`, {
         hint:
           'start one: on Debian as root, `bash scripts/ensure-docker.sh` installs docker.io and starts dockerd; ' +
@@ -43,20 +77,20 @@ export class DockerRuntime implements Runtime {
   }
 
   async usedSubnets(): Promise<string[]> {
-    const nets = await this.docker.listNetworks();
+    const nets = await timed('listing networks', () => this.docker.listNetworks());
     return nets.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => typeof s === 'string' && s !== ''));
   }
 
   async ensureHostRules(needs: HostRulesNeeded, image: string): Promise<void> {
-    await ensureHostRules(this.docker, needs, image);
+    await timed('adding the host rules for lab networks', () => ensureHostRules(this.docker, needs, image), 2 * engineTimeoutMs());
   }
 
   async removeHostRules(): Promise<void> {
-    await removeHostRules(this.docker, { bridgedForwarding: true, ipv6Isolation: true }, labImageTag());
+    await timed('removing the host rules for lab networks', () => removeHostRules(this.docker, { bridgedForwarding: true, ipv6Isolation: true }, labImageTag()), 2 * engineTimeoutMs());
   }
 
   async createNetwork(spec: NetworkSpec): Promise<void> {
-    await this.docker.createNetwork({
+    await timed(`creating network ${spec.name}`, () => this.docker.createNetwork({
       Name: spec.name,
       Driver: 'bridge',
       Internal: true,
@@ -70,18 +104,19 @@ export class DockerRuntime implements Runtime {
         ...(spec.mtu !== undefined ? { 'com.docker.network.driver.mtu': String(spec.mtu) } : {}),
       },
       Labels: spec.labels,
-    });
+    }));
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {
     const [first, ...rest] = spec.networks;
     const join = spec.joinNamespacesOf;
-    const container = await this.docker.createContainer({
+    const container = await timed(`creating container ${spec.name}`, () => this.docker.createContainer({
       name: spec.name,
       Hostname: join ? undefined : spec.hostname,
       Image: spec.image,
       Labels: spec.labels,
-      Cmd: ['sleep', 'infinity'],
+      // A lease ends the node on the engine's side: nothing in it runs on after its owner is gone.
+      Cmd: ['sleep', spec.leaseSeconds !== undefined ? String(Math.max(1, Math.ceil(spec.leaseSeconds))) : 'infinity'],
       Env: ['HOME=/home/student', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
       NetworkDisabled: false,
       HostConfig: {
@@ -98,41 +133,59 @@ export class DockerRuntime implements Runtime {
         MemorySwap: spec.limits?.memoryBytes ?? 512 * 1024 * 1024,
         NanoCpus: spec.limits?.nanoCpus ?? 1_000_000_000,
         // Program outputs live here, capped so a flood cannot fill the host's disk.
-        Tmpfs: join ? undefined : { '/run/toplab': 'rw,nosuid,nodev,size=64m,mode=1777' },
+        Tmpfs: join ? undefined : (spec.tmpfs ?? { '/run/toplab': 'rw,nosuid,nodev,size=64m,mode=1777' }),
+        // With size-limited tmpfs for every writable place, nothing else of the node's file system takes writes.
+        ReadonlyRootfs: !join && spec.tmpfs !== undefined,
         LogConfig: { Type: 'none', Config: {} },
       },
       NetworkingConfig:
         join || !first
           ? undefined
           : { EndpointsConfig: { [first.name]: { IPAMConfig: ipam(first), Aliases: first.aliases } } },
-    });
+    }));
     try {
       for (const n of rest) {
-        await this.docker.getNetwork(n.name).connect({ Container: container.id, EndpointConfig: { IPAMConfig: ipam(n), Aliases: n.aliases } });
+        await timed(`connecting ${spec.name} to ${n.name}`, () => this.docker.getNetwork(n.name).connect({ Container: container.id, EndpointConfig: { IPAMConfig: ipam(n), Aliases: n.aliases } }));
       }
-      await container.start();
+      await timed(`starting container ${spec.name}`, () => container.start());
       if (spec.files) await this.copyFiles(container.id, spec.files.dir, spec.files.entries);
     } catch (e) {
       // A half-made container is removed before the error goes up.
-      await container.remove({ force: true }).catch(() => undefined);
+      await timed(`removing container ${spec.name}`, () => container.remove({ force: true })).catch(() => undefined);
       throw e;
     }
     return container.id;
   }
 
+  async createPlaceholder(name: string, image: string, labels: Record<string, string>): Promise<boolean> {
+    try {
+      await timed(`creating the lock ${name}`, () =>
+        this.docker.createContainer({ name, Image: image, Labels: labels, Cmd: ['true'], NetworkDisabled: true, HostConfig: { NetworkMode: 'none', LogConfig: { Type: 'none', Config: {} } } }),
+      );
+      return true;
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 409) return false;
+      throw e;
+    }
+  }
+
   async exec(containerId: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const started = Date.now();
-    const exec = await this.docker.getContainer(containerId).exec({
-      Cmd: cmd,
-      AttachStdout: true,
-      AttachStderr: true,
-      AttachStdin: opts.stdin !== undefined,
-      Tty: false,
-      User: opts.user,
-      WorkingDir: opts.workdir,
-      Env: opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : undefined,
-    });
-    const stream = await exec.start({ hijack: true, stdin: opts.stdin !== undefined });
+    throwIfAborted(opts.signal);
+    const what = `running \`${cmd[0] ?? ''}\` in container ${containerId.slice(0, 12)}`;
+    const exec = await timed(what, () =>
+      this.docker.getContainer(containerId).exec({
+        Cmd: cmd,
+        AttachStdout: true,
+        AttachStderr: true,
+        AttachStdin: opts.stdin !== undefined,
+        Tty: false,
+        User: opts.user,
+        WorkingDir: opts.workdir,
+        Env: opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : undefined,
+      }),
+    ).catch(goneOr(containerId));
+    const stream = await timed(what, () => exec.start({ hijack: true, stdin: opts.stdin !== undefined })).catch(goneOr(containerId));
     const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
     const out = collector(max, opts.onStdout);
     const err = collector(max, opts.onStderr);
@@ -169,22 +222,33 @@ export class DockerRuntime implements Runtime {
     });
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
+    // Every exec ends: a caller's own limit, or the engine timeout when it gave none.
+    const limit = opts.timeoutMs ?? engineTimeoutMs();
     const timeout = new Promise<void>((resolve) => {
-      if (opts.timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          timedOut = true;
-          resolve();
-        }, opts.timeoutMs);
-      }
+      timer = setTimeout(() => {
+        timedOut = true;
+        resolve();
+      }, limit);
     });
-    await Promise.race([ended, timeout]);
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => {
+      if (!opts.signal) return;
+      onAbort = (): void => resolve();
+      opts.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    await Promise.race([ended, timeout, aborted]);
     if (timer) clearTimeout(timer);
+    if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
     let exitCode: number | null = null;
+    if (opts.signal?.aborted) {
+      (stream as unknown as { destroy: () => void }).destroy();
+      throw abortReason(opts.signal);
+    }
     if (timedOut) {
       (stream as unknown as { destroy: () => void }).destroy();
     } else {
       for (let i = 0; i < 50; i++) {
-        const info = await exec.inspect();
+        const info = await timed(what, () => exec.inspect()).catch(goneOr(containerId));
         if (!info.Running) {
           exitCode = info.ExitCode;
           break;
@@ -249,9 +313,12 @@ export class DockerRuntime implements Runtime {
    */
   async copyFiles(containerId: string, dir: string, entries: { path: string; content?: Buffer | string; mode?: number }[]): Promise<void> {
     const tar = makeTar(entries);
-    const r = await this.exec(containerId, ['tar', '-x', '--no-same-owner', '-C', dir], { stdin: tar, timeoutMs: 30_000 }).catch(() => undefined);
+    const r = await this.exec(containerId, ['tar', '-x', '--no-same-owner', '-C', dir], { stdin: tar, timeoutMs: 30_000 }).catch((e: unknown) => {
+      if (e instanceof InstanceGoneError) throw e;
+      return undefined;
+    });
     if (r?.exitCode === 0) return;
-    await this.docker.getContainer(containerId).putArchive(tar, { path: dir });
+    await timed(`copying files into container ${containerId.slice(0, 12)}`, () => this.docker.getContainer(containerId).putArchive(tar, { path: dir })).catch(goneOr(containerId));
   }
 
   async readFile(containerId: string, path: string, maxBytes = 64 * 1024 * 1024): Promise<Buffer | undefined> {
@@ -261,7 +328,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async listContainers(labelFilters: string[]): Promise<ResourceSummary[]> {
-    const list = await this.docker.listContainers({ all: true, filters: { label: labelFilters } });
+    const list = await timed('listing containers', () => this.docker.listContainers({ all: true, filters: { label: labelFilters } }));
     return list.map((c) => ({
       id: c.Id,
       name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
@@ -277,7 +344,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async listNetworks(labelFilters: string[]): Promise<ResourceSummary[]> {
-    const list = await this.docker.listNetworks({ filters: { label: labelFilters } });
+    const list = await timed('listing networks', () => this.docker.listNetworks({ filters: { label: labelFilters } }));
     return list.map((n) => {
       const subnets = (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((x): x is string => typeof x === 'string');
       const v4 = subnets.find((x) => !x.includes(':'));
@@ -289,9 +356,7 @@ export class DockerRuntime implements Runtime {
   async removeContainers(ids: string[]): Promise<void> {
     await Promise.all(
       ids.map((id) =>
-        this.docker
-          .getContainer(id)
-          .remove({ force: true, v: true })
+        timed(`removing container ${id.slice(0, 12)}`, () => this.docker.getContainer(id).remove({ force: true, v: true }))
           .catch((e: { statusCode?: number }) => {
             // Already gone, or already being removed by a concurrent `down`: the goal is met.
             if (e.statusCode !== 404 && e.statusCode !== 409) throw e;
@@ -303,15 +368,21 @@ export class DockerRuntime implements Runtime {
   async removeNetworks(ids: string[]): Promise<void> {
     await Promise.all(
       ids.map((id) =>
-        this.docker
-          .getNetwork(id)
-          .remove()
+        timed(`removing network ${id.slice(0, 12)}`, () => this.docker.getNetwork(id).remove())
           .catch((e: { statusCode?: number }) => {
             if (e.statusCode !== 404) throw e;
           }),
       ),
     );
   }
+}
+
+/** An engine 404/409 on a container becomes an InstanceGoneError: the container went away while in use. */
+function goneOr(containerId: string): (e: unknown) => never {
+  return (e: unknown) => {
+    if (isGoneError(e)) throw new InstanceGoneError(`container ${containerId.slice(0, 12)} is gone or stopped (${errorMessage(e).trim()})`, { cause: e });
+    throw e;
+  };
 }
 
 function ipam(n: { address: string; address6?: string }): { IPv4Address: string; IPv6Address?: string } {
