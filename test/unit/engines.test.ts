@@ -80,6 +80,13 @@ describe('engines file', () => {
     ]);
     expect(problems('engines: []\n')[0]).toMatch(/^1:10 engines: /);
   });
+
+  it('checks an ssh:// port like a tcp:// one, and names the engines file (not a lab) for a key at the top', () => {
+    expect(problems('engines:\n  - { name: a, address: "ssh://u@10.0.0.2:99999", capacity: 1 }\n')).toEqual([
+      "2:25 engines.0.address: 'ssh://u@10.0.0.2:99999' needs a port from 1 to 65535, e.g. ssh://user@host:22",
+    ]);
+    expect(problems('engines:\n  - { name: a, address: "unix:///x", capacity: 1 }\nextra: 1\n')).toEqual(['3:1 : unknown key `extra` at the top of the engines file']);
+  });
 });
 
 describe('placement', () => {
