@@ -70,11 +70,31 @@ export function describeEngineFailure(spec: EngineSpec, e: unknown): string {
   return `${where}: ${msg}`;
 }
 
+let sshUrlWarningQuiet = false;
+
+/**
+ * docker-modem builds an `ssh:host:port` URL for ssh:// engines only to carry the request's path, and Node's
+ * url.resolve warns (DEP0170) on every request that such a URL is invalid: noise on every command, since the
+ * connection itself goes through ssh2. Only that warning is dropped; every other one is printed as before.
+ */
+export function quietSshUrlWarning(): void {
+  if (sshUrlWarningQuiet) return;
+  sshUrlWarningQuiet = true;
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
+    if (code === 'DEP0170' && /^The URL ssh:/.test(text)) return;
+    emit(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
 function dockerFor(spec: EngineSpec): { docker: Docker; agent?: HttpAgent } {
   const DockerClass = loadDockerode() as unknown as new (opts?: Record<string, unknown>) => Docker;
   const a = parseAddress(spec.address);
   if (a.scheme === 'unix') return { docker: new DockerClass({ socketPath: a.path }) };
   if (a.scheme === 'ssh') {
+    quietSshUrlWarning();
     const sshOptions: Record<string, unknown> = spec.ssh?.key !== undefined ? { privateKey: readFileSync(spec.ssh.key) } : { agent: process.env.SSH_AUTH_SOCK };
     return { docker: new DockerClass({ protocol: 'ssh', host: a.host, port: a.port, username: a.user, sshOptions }) };
   }

@@ -7,8 +7,9 @@ import { EnginesFileError, isLoopbackHost, parseAddress, parseEnginesText } from
 import { renderEngines } from '../../src/engines/engines-command.js';
 import { chooseEngine, type PlacementCandidate } from '../../src/engines/placement.js';
 import { gradeOverPool } from '../../src/engines/pool-batch.js';
-import type { EngineHealth, EnginePool, PoolEngine } from '../../src/engines/pool.js';
-import { describeEngineFailure } from '../../src/engines/pool.js';
+import type { EngineHealth, PoolEngine } from '../../src/engines/pool.js';
+import { describeEngineFailure, EnginePool } from '../../src/engines/pool.js';
+import { resolve as urlResolve } from 'node:url';
 import { takeEnginesFlag } from '../../src/engines/use.js';
 import type { GradeResult } from '../../src/report/result.js';
 import type { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
@@ -86,6 +87,24 @@ describe('engines file', () => {
       "2:25 engines.0.address: 'ssh://u@10.0.0.2:99999' needs a port from 1 to 65535, e.g. ssh://user@host:22",
     ]);
     expect(problems('engines:\n  - { name: a, address: "unix:///x", capacity: 1 }\nextra: 1\n')).toEqual(['3:1 : unknown key `extra` at the top of the engines file']);
+  });
+});
+
+describe('an ssh:// engine', () => {
+  it('does not print Node\'s invalid-URL warning (DEP0170) for docker-modem\'s ssh: URLs, and keeps other warnings', async () => {
+    const seen: string[] = [];
+    const onWarning = (w: Error): void => void seen.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      new EnginePool(parseEnginesText('engines:\n  - { name: s, address: "ssh://u@127.0.0.1:2222", capacity: 1, ssh: { key: key.pem } }\n', join(dir, 'engines.yaml')));
+      // The URL docker-modem resolves for every request to an ssh:// engine (host 127.0.0.1, port 2222).
+      urlResolve('ssh:127.0.0.1:2222127.0.0.1', '/v1.41/_ping');
+      process.emitWarning('another warning', 'Warning');
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(seen).toEqual(['another warning']);
   });
 });
 
