@@ -56,6 +56,14 @@ export async function placeInstance(pool: EnginePool, lab: string, instance: str
   const health = await pool.probe({ image: tag });
   const engine = await pool.place(tag, { health, ...(onProgress ? { onProgress } : {}) });
   onProgress?.(`placing ${lab} (instance ${instance}) on engine ${engine.spec.name}`);
+  if (found.unreachable.length > 0) {
+    // The instance may be on an engine that did not answer: say that this makes a second one.
+    const names = found.unreachable.map((h) => h.name).join(', ');
+    process.stderr.write(
+      `warning: ${lab} (instance ${instance}) was not found on the engines that answer, so a new one is placed on ${engine.spec.name}; ` +
+        `if it was on ${names} (unreachable), that one is still there: \`lab down ${lab} --instance ${instance}\` when ${names} answers removes both, \`lab status\` shows where each is\n`,
+    );
+  }
   return { runtime: engine.runtime, tag };
 }
 

@@ -10,7 +10,8 @@ import { gradeOverPool } from '../../src/engines/pool-batch.js';
 import type { EngineHealth, PoolEngine } from '../../src/engines/pool.js';
 import { describeEngineFailure, EnginePool } from '../../src/engines/pool.js';
 import { resolve as urlResolve } from 'node:url';
-import { takeEnginesFlag } from '../../src/engines/use.js';
+import { placeInstance, takeEnginesFlag } from '../../src/engines/use.js';
+import { vi } from 'vitest';
 import type { GradeResult } from '../../src/report/result.js';
 import type { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 
@@ -105,6 +106,27 @@ describe('an ssh:// engine', () => {
       process.off('warning', onWarning);
     }
     expect(seen).toEqual(['another warning']);
+  });
+});
+
+describe('placing an instance while an engine does not answer', () => {
+  it('warns that a second instance of that name is made when the first may be on the unreachable engine', async () => {
+    const e2 = { spec: { name: 'e2' }, runtime: { name: 'e2' } } as unknown as PoolEngine;
+    const down = { name: 'e1', up: false, error: 'engine e1 (tcp://h:2376) unreachable: no answer to a ping within 3s' } as EngineHealth;
+    const pool = {
+      locate: async () => ({ holders: [], unreachable: [down], health: [down] }),
+      probe: async () => [down],
+      place: async () => e2,
+    } as unknown as EnginePool;
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const placed = await placeInstance(pool, 'tcp-handshake', 'alice');
+      expect(placed.runtime).toBe(e2.runtime);
+      const text = write.mock.calls.map((c) => String(c[0])).join('');
+      expect(text).toContain('warning: tcp-handshake (instance alice) was not found on the engines that answer, so a new one is placed on e2; if it was on e1 (unreachable), that one is still there');
+    } finally {
+      write.mockRestore();
+    }
   });
 });
 
