@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineRuntime } from '../../src/engines/engine-runtime.js';
+import { EngineError } from '../../src/errors.js';
 import { EnginesFileError, isLoopbackHost, parseAddress, parseEnginesText } from '../../src/engines/engines-file.js';
 import { renderEngines } from '../../src/engines/engines-command.js';
 import { chooseEngine, type PlacementCandidate } from '../../src/engines/placement.js';
@@ -127,6 +128,19 @@ describe('placing an instance while an engine does not answer', () => {
     } finally {
       write.mockRestore();
     }
+  });
+});
+
+describe('an engine that stops answering in the middle of a command', () => {
+  it('names the engine when the connection fails, and passes the engine\'s own answers unchanged', async () => {
+    const hangUp = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    const notFound = Object.assign(new Error('(HTTP code 404) no such container'), { statusCode: 404 });
+    const inner = { createContainer: () => Promise.reject(hangUp), exec: () => Promise.reject(notFound) } as unknown as DockerRuntime;
+    const rt = new EngineRuntime('e2', inner);
+    const err = await rt.createContainer({ labels: {} } as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).message).toBe('engine e2 stopped answering: socket hang up');
+    await expect(rt.exec('c', ['true'])).rejects.toBe(notFound);
   });
 });
 
