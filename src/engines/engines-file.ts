@@ -16,7 +16,8 @@ export interface EngineSpec {
   capacity: number;
   labels: Record<string, string>;
   tls?: { ca: string; cert: string; key: string };
-  ssh?: { key?: string };
+  /** hostKey: the host's SSH key fingerprint (SHA256:..., as ssh-keygen -lf prints it); without it the host key is not verified. */
+  ssh?: { key?: string; hostKey?: string };
 }
 
 export interface EnginesFile {
@@ -148,7 +149,7 @@ export function parseEnginesText(text: string, file: string): EnginesFile {
       capacity: e.capacity,
       labels: e.labels ?? {},
       ...(e.tls ? { tls: { ca: abs(e.tls.ca), cert: abs(e.tls.cert), key: abs(e.tls.key) } } : {}),
-      ...(e.ssh ? { ssh: e.ssh.key !== undefined ? { key: abs(e.ssh.key) } : {} } : {}),
+      ...(e.ssh ? { ssh: { ...(e.ssh.key !== undefined ? { key: abs(e.ssh.key) } : {}), ...(e.ssh.hostKey !== undefined ? { hostKey: e.ssh.hostKey } : {}) } } : {}),
     })),
   };
 }

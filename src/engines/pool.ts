@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -60,6 +61,9 @@ export function describeEngineFailure(spec: EngineSpec, e: unknown): string {
   if (/unknown ca|bad certificate|certificate required|tlsv1 alert|alert (?:unknown|bad|handshake)/i.test(msg + code)) {
     return `${where} refused toplab's TLS client certificate${spec.tls ? ` ${spec.tls.cert}` : ''}: it was not signed by the CA the engine trusts (--tlscacert) (${msg})`;
   }
+  if (/Host denied|verification failed/i.test(msg) && spec.ssh?.hostKey) {
+    return `${where} presented an SSH host key whose fingerprint is not ssh.hostKey ${spec.ssh.hostKey}: it may not be the host meant, or its key changed; compare with \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` run on the host (${msg})`;
+  }
   if (/self[- ]signed|unable to verify|UNABLE_TO_VERIFY|CERT_|altnames|Hostname\/IP does not match/i.test(msg + code)) {
     return `${where} presented a server certificate that ${spec.tls ? `the CA ${spec.tls.ca}` : 'toplab'} does not accept (${msg})`;
   }
@@ -68,6 +72,11 @@ export function describeEngineFailure(spec: EngineSpec, e: unknown): string {
     return `${where} closed the TLS connection: it may not accept toplab's client certificate ${spec.tls.cert} (${msg})`;
   }
   return `${where}: ${msg}`;
+}
+
+/** OpenSSH's fingerprint of a public key blob (the base64 field of a .pub file, decoded): `SHA256:` and unpadded base64. */
+export function sshFingerprint(blob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
 let sshUrlWarningQuiet = false;
@@ -96,6 +105,8 @@ function dockerFor(spec: EngineSpec): { docker: Docker; agent?: HttpAgent } {
   if (a.scheme === 'ssh') {
     quietSshUrlWarning();
     const sshOptions: Record<string, unknown> = spec.ssh?.key !== undefined ? { privateKey: readFileSync(spec.ssh.key) } : { agent: process.env.SSH_AUTH_SOCK };
+    const hostKey = spec.ssh?.hostKey;
+    if (hostKey !== undefined) sshOptions.hostVerifier = (key: Buffer): boolean => sshFingerprint(key) === hostKey;
     return { docker: new DockerClass({ protocol: 'ssh', host: a.host, port: a.port, username: a.user, sshOptions }) };
   }
   if (spec.tls) {

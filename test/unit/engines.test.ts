@@ -9,7 +9,9 @@ import { renderEngines } from '../../src/engines/engines-command.js';
 import { chooseEngine, type PlacementCandidate } from '../../src/engines/placement.js';
 import { gradeOverPool } from '../../src/engines/pool-batch.js';
 import type { EngineHealth, PoolEngine } from '../../src/engines/pool.js';
-import { describeEngineFailure, EnginePool } from '../../src/engines/pool.js';
+import { describeEngineFailure, EnginePool, sshFingerprint } from '../../src/engines/pool.js';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve as urlResolve } from 'node:url';
 import { placeInstance, takeEnginesFlag } from '../../src/engines/use.js';
 import { vi } from 'vitest';
@@ -141,6 +143,26 @@ describe('an engine that stops answering in the middle of a command', () => {
     expect(err).toBeInstanceOf(EngineError);
     expect((err as EngineError).message).toBe('engine e2 stopped answering: socket hang up');
     await expect(rt.exec('c', ['true'])).rejects.toBe(notFound);
+  });
+});
+
+describe('ssh host keys', () => {
+  it('accepts only the host key whose fingerprint is ssh.hostKey (as ssh-keygen -lf prints it), and says so when it differs', () => {
+    const blobOf = (name: string): Buffer => {
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, name)], { stdio: 'ignore' });
+      return Buffer.from(readFileSync(join(dir, `${name}.pub`), 'utf8').split(' ')[1] ?? '', 'base64');
+    };
+    const host = blobOf('host_key');
+    const other = blobOf('other_key');
+    const printed = execFileSync('ssh-keygen', ['-lf', join(dir, 'host_key.pub')], { encoding: 'utf8' }).split(' ')[1];
+    expect(sshFingerprint(host)).toBe(printed);
+    const file = parseEnginesText(`engines:\n  - { name: s, address: "ssh://u@127.0.0.1:2222", capacity: 1, ssh: { key: key.pem, hostKey: "${printed}" } }\n`, join(dir, 'engines.yaml'));
+    const engine = new EnginePool(file).engines[0];
+    const verify = (engine?.docker.modem as unknown as { sshOptions: { hostVerifier: (k: Buffer) => boolean } }).sshOptions.hostVerifier;
+    expect(verify(host)).toBe(true);
+    expect(verify(other)).toBe(false);
+    expect(describeEngineFailure(file.engines[0]!, new Error('Host denied (verification failed)'))).toContain(`presented an SSH host key whose fingerprint is not ssh.hostKey ${printed ?? ''}`);
+    expect(problems('engines:\n  - { name: s, address: "ssh://u@h", capacity: 1, ssh: { hostKey: "MD5:ab" } }\n')[0]).toMatch(/^2:\d+ engines\.0\.ssh\.hostKey: /);
   });
 });
 
