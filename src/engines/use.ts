@@ -73,7 +73,9 @@ export async function holderOf(pool: EnginePool, lab: string, instance: string, 
   const holder = found.holders[0];
   if (holder) return holder.runtime;
   if (found.unreachable.length > 0) {
-    throw new EngineError(`${lab} (instance ${instance}) is on no engine that answers; it may be on one that does not: ${unreachableNote(found.unreachable)}`, { hint });
+    throw new EngineError(`${lab} (instance ${instance}) is on no engine that answers; it may be on one that does not: ${unreachableNote(found.unreachable)}`, {
+      hint: `wait until ${found.unreachable.map((h) => h.name).join(', ')} answers (\`lab engines\`), or \`lab up ${lab} --instance ${instance}\` places a fresh instance on an engine that answers`,
+    });
   }
   throw new UsageError(`${lab} (instance ${instance}) is not up on any engine of ${pool.file}`, { hint });
 }

@@ -13,7 +13,7 @@ import { describeEngineFailure, EnginePool, sshFingerprint } from '../../src/eng
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve as urlResolve } from 'node:url';
-import { placeInstance, takeEnginesFlag } from '../../src/engines/use.js';
+import { holderOf, placeInstance, takeEnginesFlag } from '../../src/engines/use.js';
 import { vi } from 'vitest';
 import type { GradeResult } from '../../src/report/result.js';
 import type { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
@@ -113,6 +113,14 @@ describe('an ssh:// engine', () => {
 });
 
 describe('placing an instance while an engine does not answer', () => {
+  it('tells to wait for the engine or bring up a fresh instance when exec/status cannot find it (not "run lab up first")', async () => {
+    const down = { name: 'e1', up: false, error: 'engine e1 (tcp://h:2376) unreachable: no answer to a ping within 3s' } as EngineHealth;
+    const pool = { locate: async () => ({ holders: [], unreachable: [down], health: [down] }), file: 'engines.yaml' } as unknown as EnginePool;
+    const err = await holderOf(pool, 'tcp-handshake', 'alice', 'run `lab up tcp-handshake --instance alice` first').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).hint).toBe('wait until e1 answers (`lab engines`), or `lab up tcp-handshake --instance alice` places a fresh instance on an engine that answers');
+  });
+
   it('warns that a second instance of that name is made when the first may be on the unreachable engine', async () => {
     const e2 = { spec: { name: 'e2' }, runtime: { name: 'e2' } } as unknown as PoolEngine;
     const down = { name: 'e1', up: false, error: 'engine e1 (tcp://h:2376) unreachable: no answer to a ping within 3s' } as EngineHealth;
