@@ -55,7 +55,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 /** An engine's failure in words that say which engine, and what to check for the usual causes. */
 export function describeEngineFailure(spec: EngineSpec, e: unknown): string {
-  const msg = errorMessage(e);
+  // OpenSSL's messages end in a newline; the description is one line.
+  const msg = errorMessage(e).trim();
   const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
   const where = `engine ${spec.name} (${spec.address})`;
   if (/unknown ca|bad certificate|certificate required|tlsv1 alert|alert (?:unknown|bad|handshake)/i.test(msg + code)) {

@@ -233,6 +233,12 @@ describe('the CLI pieces', () => {
       "engine e2 (tcp://10.0.0.2:2376) refused toplab's TLS client certificate /c/cert.pem: it was not signed by the CA the engine trusts (--tlscacert) (write EPROTO 40B7:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca)",
     );
   });
+
+  it('keeps an OpenSSL message that ends in a newline on one line', () => {
+    const spec = { name: 'e2', address: 'tcp://10.0.0.2:2376', capacity: 1, labels: {}, tls: { ca: '/c/ca.pem', cert: '/c/cert.pem', key: '/c/key.pem' } };
+    const err = new Error('80:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:rec_layer_s3.c:1601:SSL alert number 42\n');
+    expect(describeEngineFailure(spec, err)).toMatch(/SSL alert number 42\)$/);
+  });
 });
 
 describe('batch grading over a pool, with fake engines', () => {
