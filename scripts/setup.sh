@@ -14,23 +14,22 @@ echo "Node.js $(node --version), npm $(npm --version)"
 phase "[2/6] Docker engine"
 bash scripts/ensure-docker.sh
 
-# The engine-pool tests (test/docker/engines) make TLS certificates and an ssh key for their test engines.
+# The engine-pool tests (test/docker/engines) make TLS certificates and an ssh key for their test engines;
+# the report tests read each format with its consumer's own reader (xmllint and the JUnit XSD, prove for TAP).
 missing_tools=()
 command -v openssl >/dev/null 2>&1 || missing_tools+=(openssl)
 command -v ssh-keygen >/dev/null 2>&1 || missing_tools+=(openssh-client)
+command -v xmllint >/dev/null 2>&1 || missing_tools+=(libxml2-utils)
+command -v prove >/dev/null 2>&1 || missing_tools+=(perl)
 if [ ${#missing_tools[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get install -y -qq --no-install-recommends "${missing_tools[@]}" >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing_tools[@]}" >/dev/null; }
   else
-    echo "setup: note: the engine-pool tests need ${missing_tools[*]} (not installed)" >&2
+    echo "setup: note: the tests need ${missing_tools[*]} (not installed)" >&2
   fi
 fi
 
-<<<<<<< HEAD
-phase "[3/5] npm ci (installs the packages and builds toplab)"
-=======
 phase "[3/6] npm ci (installs the packages and builds toplab)"
->>>>>>> issue-13
 npm ci
 
 phase "[4/6] Lab image (the first build takes a minute or two)"

@@ -6,11 +6,24 @@ import { tracerouteOf } from './route.js';
 import { hopCount } from '../observe/traceroute.js';
 import type { Verdict } from './types.js';
 
-/** The value of `key: value` / `key = value` (first match, case-insensitive key), or the whole text trimmed. */
+/**
+ * Text as typed with any input method, in one form: NFKC turns full-width letters, digits and punctuation
+ * (`：`, `９７２`, `＝`) and the ideographic space into their ASCII forms; a BOM and zero-width characters go.
+ */
+export function normalizeAnswer(text: string): string {
+  return text.normalize('NFKC').replace(/[\ufeff\u200b-\u200d\u2060]/g, '');
+}
+
+/**
+ * The value of `key: value` / `key = value` (first match, case-insensitive key), or the whole text trimmed;
+ * read after normalizeAnswer, so `mtu：１５００` is `1500`.
+ */
 export function answerValue(text: string, key: string | undefined): string | undefined {
-  if (key === undefined) return text.trim();
-  const re = new RegExp(`^\\s*${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*[:=]\\s*(.*?)\\s*$`, 'im');
-  return re.exec(text)?.[1];
+  const t = normalizeAnswer(text);
+  if (key === undefined) return t.trim();
+  const k = normalizeAnswer(key);
+  const re = new RegExp(`^\\s*${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*[:=]\\s*(.*?)\\s*$`, 'im');
+  return re.exec(t)?.[1];
 }
 
 /** The observed value, and how to name it in a message. */
@@ -58,12 +71,12 @@ function observed(spec: AnswerCheck['expect'], obs: Observations): { value: stri
 }
 
 function same(answer: string, value: string | number, command: boolean): boolean {
-  const a = answer.trim();
+  const a = normalizeAnswer(answer).trim();
   if (typeof value === 'number' || /^-?\d+(\.\d+)?$/.test(String(value))) {
     const n = Number(a.replace(/[^\d.-]+$/, ''));
     return a !== '' && Number.isFinite(n) && n === Number(value);
   }
-  const v = String(value).trim().toLowerCase();
+  const v = normalizeAnswer(String(value)).trim().toLowerCase();
   const got = a.toLowerCase();
   if (got === v) return true;
   // A command name matches a command line that starts with it, with or without its directory.
@@ -91,8 +104,9 @@ export function checkAnswer(spec: AnswerCheck, obs: Observations): Verdict {
   }
   const o = observed(spec.expect, obs);
   if ('passed' in o) return o;
-  const evidence = [`${source}${spec.key ? ` (${spec.key})` : ''}: ${show(answer, 60)}`, `observed: ${o.value}`];
+  const read = `${source}${spec.key ? ` (${spec.key})` : ''}: ${show(answer, 60)}`;
+  // The right answer is shown only to one who has it: a failure never gives it away.
   return same(answer, o.value, 'command' in spec.expect)
-    ? { passed: true, message: `${show(answer, 40)} is right: it is ${o.what}.`, evidence }
-    : { passed: false, message: `${show(answer, 40)} is not ${o.what} in this run. Look again${'hops' in spec.expect ? ' at the traceroute' : 'pid' in spec.expect || 'command' in spec.expect ? ' with lsof -i or netstat -p' : 'mtu' in spec.expect ? ' at ip addr / ifconfig' : ''}.`, evidence };
+    ? { passed: true, message: `${show(answer, 40)} is right: it is ${o.what}.`, evidence: [read, `observed: ${o.value}`] }
+    : { passed: false, message: `${show(answer, 40)} is not ${o.what} in this run. Look again${'hops' in spec.expect ? ' at the traceroute' : 'pid' in spec.expect || 'command' in spec.expect ? ' with lsof -i or netstat -p' : 'mtu' in spec.expect ? ' at ip addr / ifconfig' : ''}.`, evidence: [read] };
 }

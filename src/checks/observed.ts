@@ -47,9 +47,25 @@ export function outputText(p: ProgramObservation, stream: OutputStream): string 
   return stream === 'both' ? `${p.stdout}${p.stdout && p.stderr && !p.stdout.endsWith('\n') ? '\n' : ''}${p.stderr}` : p[stream];
 }
 
-/** A string shown in a message: quoted, cut at `max`. */
+/**
+ * Characters that print as nothing or as a plain space, so two different texts look the same: format
+ * characters (BOM U+FEFF, zero-width space U+200B, joiners, bidi marks, soft hyphen), every space but U+0020
+ * (no-break U+00A0, ideographic U+3000, …), line and paragraph separators, private-use and unassigned code
+ * points. (JSON.stringify already escapes control characters and lone surrogates.)
+ */
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]|(?! )\p{Zs}/gu;
+
+/** A string as a JSON-style quoted literal in which every invisible character is written `\u200b`. */
+export function visible(s: string): string {
+  return JSON.stringify(s).replace(INVISIBLE, (c) => {
+    const cp = c.codePointAt(0) ?? 0;
+    return cp > 0xffff ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** A string shown in a message: quoted, cut at `max`, invisible characters written visibly (`\u200b`). */
 export function show(s: string, max = 120): string {
-  return JSON.stringify(s.length > max ? s.slice(0, max) + '…' : s);
+  return visible(s.length > max ? s.slice(0, max) + '…' : s);
 }
 
 export function isVerdict(x: object): x is Verdict {

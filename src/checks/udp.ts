@@ -46,7 +46,7 @@ export function checkUdp(spec: UdpCheck, obs: Observations): Verdict {
   if (spec.payloads !== undefined) {
     const got = sent.map(payloadOf);
     const same = got.length === spec.payloads.length && got.every((g, i) => g === spec.payloads?.[i]);
-    if (!same) problems.push(`the payloads were ${JSON.stringify(got.slice(0, 6)).slice(0, 160)}, expected ${JSON.stringify(spec.payloads).slice(0, 160)}: one message per datagram`);
+    if (!same) problems.push(`the payloads were [${got.slice(0, 6).map((g) => show(g, 40)).join(', ')}], expected [${spec.payloads.map((g) => show(g, 40)).join(', ')}]: one message per datagram`);
   }
   if (spec.echo) {
     const problem = echoProblem(spec, sent, all, to);

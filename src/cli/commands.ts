@@ -9,7 +9,8 @@ import type { Lab } from '../lab/model.js';
 import { labsDir } from '../paths.js';
 import { LABEL, labelFilter } from '../plan/labels.js';
 import { INSTANCE_PATTERN, DEFAULT_INSTANCE, planLab, subnetPools, type LabPlan } from '../plan/plan.js';
-import { describePlan } from '../plan/describe.js';
+import { addressNotes, describePlan } from '../plan/describe.js';
+import { instanceDefinition } from '../plan/instance-definition.js';
 import { renderGraph, withReadmeGraph } from '../lab/graph.js';
 import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { labImageTag, removeOldLabImages, type LabImageBuilder } from '../runtime/docker/image.js';
@@ -56,8 +57,8 @@ function usePool(flag: string | undefined): { pool: string; pool6: string } {
   return subnetPools();
 }
 
-function graph(args: string[]): number {
-  const { values, positionals } = parse(args, { format: { type: 'string', default: 'mermaid' }, 'write-readme': { type: 'boolean' } }, 'graph');
+async function graph(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { format: { type: 'string', default: 'mermaid' }, 'write-readme': { type: 'boolean' }, instance: { type: 'string' } }, 'graph');
   if (values.format !== 'mermaid' && values.format !== 'dot') throw new UsageError(`unknown format '${values.format}': use mermaid or dot`);
   const lab = oneLab(positionals, 'graph');
   if (values['write-readme']) {
@@ -66,6 +67,15 @@ function graph(args: string[]): number {
     const after = withReadmeGraph(before, lab.def);
     if (after !== before) writeFileSync(file, after);
     process.stdout.write(`${file}: ${after === before ? 'graph already up to date' : 'graph written'}\n`);
+    return 0;
+  }
+  if (values.instance !== undefined) {
+    // A running instance's own subnets and addresses: what `ip addr` and netstat show in its nodes.
+    const instance = instanceOf(values.instance);
+    const runtime = await engine();
+    const state = await instanceState(runtime, lab, instance);
+    if (!state.complete) throw new UsageError(`${lab.def.name} (instance ${instance}) is not up`, { hint: `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first, or leave out --instance for the addresses as written in lab.yaml` });
+    process.stdout.write(renderGraph(instanceDefinition(lab.def, attach(runtime, lab, instance, state, labImageTag()).plan), values.format));
     return 0;
   }
   process.stdout.write(renderGraph(lab.def, values.format));
@@ -119,7 +129,7 @@ export async function runCommand(command: string, rawArgs: string[]): Promise<nu
     case 'validate':
       return validate(args);
     case 'graph':
-      return graph(args);
+      return await graph(args);
     case 'up':
       return up(args);
     case 'down':
@@ -219,6 +229,7 @@ async function up(args: string[]): Promise<number> {
     process.stdout.write(`${lab.def.name} is up (instance ${instance}) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
   }
   process.stdout.write(describeNodes(outcome.running.plan));
+  for (const note of addressNotes(outcome.running.plan)) process.stdout.write(`note: ${note}\n`);
   for (const f of outcome.failures) process.stderr.write(`warning: ${f}\n`);
   if (outcome.failures.length > 0) {
     process.stderr.write(`the lab stays up so you can look: lab exec ${lab.def.name} <node> -- <command>\n`);

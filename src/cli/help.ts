@@ -23,15 +23,9 @@ For instructors
   graph <lab>                   the lab's topology as Mermaid or Graphviz DOT
   image build                   build the lab image (offline with debootstrap, or from a Dockerfile)
   image prune                   remove lab images of older definitions
-<<<<<<< HEAD
   engines [drain|undrain NAME]  the engines of the pool: health, version, image, instances/capacity
   serve                         the workshop server: a lab instance per student, in the browser
   workshop create|list|export|end   workshops in the server's database, for scripts
-=======
-  serve                         the workshop server: a lab instance per student, in the browser
-  workshop create|list|export|end   workshops in the server's database, for scripts
-  engines [drain|undrain NAME]  the engines of the pool: health, version, image, instances/capacity
->>>>>>> issue-13
 
 Common options
   --instance <name>             work on a separate copy of the lab (default: default)
@@ -115,14 +109,15 @@ status "error" is still written).
        lab grade <lab> --submissions <dir> [--parallel N] [--format <f>] [--output <dir>]
 
 Grades a submission in a fresh instance that is removed afterwards. <path> is a folder (or a single file)
-whose .ts files, and the files the lab lists under submission.files, replace the lab's files of the same
-name; missing files fall back to the reference. A submission that does not compile, crashes, never
+holding the files the lab says a student submits (submission.files; default: every program's source).
+A missing or misnamed one is graded as absent ('expected server.ts; found Server.ts'), never replaced by
+the lab's reference; other files are not used. A submission that does not compile, crashes, never
 listens, never ends, floods its output or exhausts its limits is graded 'failed', in bounded time.
 
 With --submissions, every subfolder of <dir> is one student's submission; they are graded --parallel at a
 time (default: the number of CPUs), each in its own instance. Each student's report goes to
-<out>/<student>/report.json (and report.<format>), the class summary to <out>/summary.csv and summary.json
-(student, score, status, failed checks). <out> is --output, or results/<lab>/batch-<time>.
+<out>/<student>/report.json (and, with --format, results.json for gradescope or report.<ext>), the class
+summary to <out>/summary.csv and summary.json (student, score, status, failed checks). <out> is --output, or results/<lab>/batch-<time>.
 
 With an engines file (--engines FILE or TOPLAB_ENGINES) the whole pool grades: each engine as many at once
 as its free capacity (--parallel caps that per engine). An engine that stops answering is dropped within
@@ -137,11 +132,14 @@ seconds and what it was grading is graded again on the others; summary.json says
   --ladder-format <f> unicode, ascii or mermaid; implies --ladder
 `,
   status: `Usage: lab status [<lab>] [--instance <name>] [--format terminal|json]\n\nLists running toplab labs: each instance's networks with their real and declared subnets, and its nodes\nwith their real addresses, read from Docker's labels (no state file).\n`,
-  graph: `Usage: lab graph <lab> [--format mermaid|dot] [--write-readme]
+  graph: `Usage: lab graph <lab> [--instance <name>] [--format mermaid|dot] [--write-readme]
 
-Prints the lab's networks, nodes, addresses (as written in lab.yaml), routes and link impairments.
+Prints the lab's networks, nodes, addresses, routes and link impairments: as written in lab.yaml, or with
+--instance as that running instance has them. The default instance gets the lab's own subnets when they
+are free on the engine (lab up says when it could not); a named instance always has subnets of its own.
 
   --format <f>        mermaid (default) or dot (Graphviz: lab graph <lab> --format dot | dot -Tsvg > lab.svg)
+  --instance <name>   draw that running instance's real subnets and addresses
   --write-readme      put the Mermaid graph in the lab's README.md, between its graph markers
 `,
   validate: `Usage: lab validate <lab|file>...\n\nChecks lab files against the schema and their references, and each mistake's expect.yaml (the checks it\ndeclares it fails), without touching Docker. Every problem is reported as file:line:col: path: message.\n`,

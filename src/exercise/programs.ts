@@ -19,14 +19,14 @@ export const OBSERVER_RUN_DIR = '/tmp/toplab-run';
 export const MAX_OUTPUT_BYTES = 1024 * 1024;
 
 export function programFile(name: string): string {
-  return `${PROGRAMS_DIR}/${name}.cjs`;
+  return `${PROGRAMS_DIR}/${name}.mjs`;
 }
 
 export function programFiles(programs: CompiledProgram[]): { path: string; content?: string; mode?: number }[] {
   return [
     { path: 'toplab/' },
     { path: 'toplab/programs/' },
-    ...programs.map((p) => ({ path: `toplab/programs/${p.name}.cjs`, content: p.code, mode: 0o644 })),
+    ...programs.map((p) => ({ path: `toplab/programs/${p.name}.mjs`, content: p.code, mode: 0o644 })),
   ];
 }
 

@@ -29,7 +29,7 @@ export interface BatchOptions {
   /** Where each student's report and artifacts, and the class summary, go. */
   outDir: string;
   parallel: number;
-  /** Also write each student's report in this format (report.<ext>). */
+  /** Also write each student's report in this format (REPORT_FILE: report.<ext>, or results.json for Gradescope). */
   format?: Format;
   onProgress?: (line: string) => void;
 }
@@ -52,7 +52,8 @@ export interface BatchResult {
   summaryJson: string;
 }
 
-const EXT: Record<Format, string> = { terminal: 'txt', json: 'json', junit: 'xml', gradescope: 'gradescope.json', classroom: 'classroom.json', tap: 'tap' };
+/** Each student's report file in a format: named as its consumer reads it (Gradescope reads results.json). */
+export const REPORT_FILE: Record<Format, string> = { terminal: 'report.txt', json: 'report.json', junit: 'report.xml', gradescope: 'results.json', classroom: 'report.classroom.json', tap: 'report.tap' };
 
 function csvField(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -72,7 +73,9 @@ export function summaryRow(student: string, r: GradeResult): SummaryRow {
     status: r.status,
     failedChecks: r.checks.filter((c) => c.status === 'failed').map((c) => c.id),
     durationMs: r.durationMs,
-    ...(r.status === 'error' && r.message ? { message: r.message.split('\n')[0] ?? '' } : {}),
+    // Why the tool could not run, or why the submission could not be exercised as given (compile errors, a
+    // missing file): one line, so a spreadsheet shows it.
+    ...(r.message ? { message: r.message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ') } : {}),
   };
 }
 
@@ -106,7 +109,7 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
     const student = students[i] ?? '';
     const studentDir = join(opts.outDir, student);
     writeFileSync(join(studentDir, 'report.json'), renderJson(r));
-    if (opts.format && opts.format !== 'json') writeFileSync(join(studentDir, `report.${EXT[opts.format]}`), render(r, opts.format));
+    if (opts.format && opts.format !== 'json') writeFileSync(join(studentDir, REPORT_FILE[opts.format]), render(r, opts.format));
     done++;
     opts.onProgress?.(`[${done}/${students.length}] ${student}: ${r.status} ${r.score}/${r.maxScore} (${(r.durationMs / 1000).toFixed(1)}s)`);
   };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { evaluateChecks } from '../checks/evaluate.js';
 import { deploy } from '../deploy/up.js';
 import { removeInstance } from '../deploy/down.js';
@@ -28,13 +28,22 @@ export interface Compiled {
   unavailable: Record<string, string>;
 }
 
-/** Compiles every program of the lab from `dir` (the lab folder, or a copy with a submission laid over it). */
-export async function compileAll(lab: Lab, dir = lab.dir): Promise<Compiled> {
+/**
+ * Compiles every program of the lab from `dir` (the lab folder, or a copy with a submission laid over it).
+ * `missing`: source file → why the submission lacks it; such a program is unavailable with that message.
+ */
+export async function compileAll(lab: Lab, dir = lab.dir, missing: Record<string, string> = {}): Promise<Compiled> {
   const out: Compiled = { programs: [], unavailable: {} };
+  const opts = { modules: lab.def.modules ?? [], modulesFrom: lab.dir };
   await Promise.all(
     Object.entries(lab.def.programs ?? {}).map(async ([name, def]) => {
+      const lacking = missing[def.source];
+      if (lacking !== undefined) {
+        out.unavailable[name] = lacking;
+        return;
+      }
       try {
-        out.programs.push(await compileProgram(name, resolve(dir, def.source), dir));
+        out.programs.push(await compileProgram(name, resolve(dir, def.source), dir, opts));
       } catch (e) {
         if (!(e instanceof CompileError)) throw e;
         out.unavailable[name] = e.message;
@@ -79,6 +88,9 @@ export interface CheckOptions extends SessionOptions {
   submission?: string;
   /** Where the lab's files (command and answer files) are read from: a submission laid over the lab. */
   filesDir?: string;
+  /** Which files came from the submission, and what it lacks (from `overlaySubmission`). */
+  files?: SubmissionFiles;
+  problems?: Record<string, string>;
   /** Draw each capture's exchanges as ladders in the result (its `ladder` section). */
   ladder?: boolean;
 }
@@ -97,8 +109,10 @@ export async function checkInstance(lab: Lab, compiled: Compiled, opts: CheckOpt
     ...(opts.filesDir ? { filesDir: opts.filesDir } : {}),
     ...(alreadyUp ? {} : { fresh: true }),
   });
-  const compileErrors = Object.values(compiled.unavailable);
-  return summarize({
+  // A missing file that no program needs (an answer file, a command file) is named too.
+  const missing = Object.entries(opts.problems ?? {}).filter(([f]) => !Object.values(lab.def.programs ?? {}).some((p) => p.source === f)).map(([, m]) => m);
+  const compileErrors = [...missing, ...Object.values(compiled.unavailable)];
+  const result = summarize({
     lab: lab.def.name,
     instance: opts.instance,
     ...(opts.submission ? { submission: opts.submission } : {}),
@@ -109,31 +123,109 @@ export async function checkInstance(lab: Lab, compiled: Compiled, opts: CheckOpt
     steps: obs.steps,
     ...(compileErrors.length > 0 ? { message: compileErrors.join('\n') } : {}),
     ...(obs.artifactsDir ? { artifactsDir: obs.artifactsDir } : {}),
+    ...(opts.files ? { files: opts.files } : {}),
     ...(opts.ladder ? { ladder: laddersOf(obs).ladders } : {}),
   });
+  // A submission that lacks a file it must hold never passes, whatever checks did not need that file.
+  return result.status === 'passed' && (opts.files?.missing.length ?? 0) > 0 ? { ...result, status: 'failed' } : result;
+}
+
+/** The files a student submits for this lab: `submission.files`, or else every program's source. */
+export function submissionFileNames(lab: Lab): string[] {
+  const listed = lab.def.submission?.files;
+  return [...new Set(listed ?? Object.values(lab.def.programs ?? {}).map((p) => p.source))];
+}
+
+/** Which files of a grade came from the submission and which from the lab (the JSON report's `files`). */
+export interface SubmissionFiles {
+  /** Files the submission supplied (the student's own). */
+  submission: string[];
+  /** Files the lab supplied that the student does not submit (helpers, other programs). */
+  lab: string[];
+  /** Files the submission should have held and did not: graded as absent, never as the lab's own. */
+  missing: string[];
+  /** Files of the submission that were not used (not among the files the lab takes). */
+  ignored: string[];
+}
+
+export interface Overlay {
+  dir: string;
+  cleanup: () => void;
+  files: SubmissionFiles;
+  /** One line per missing file: `expected server.ts; found Server.ts`. */
+  problems: Record<string, string>;
+}
+
+/** Files of a submission folder, relative, a few levels deep (not node_modules or hidden folders); symbolic links are listed, never followed. */
+function listFiles(dir: string, depth = 3, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    if (e.isDirectory() && (e.name.startsWith('.') || e.name === 'node_modules')) continue;
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory() && depth > 1) out.push(...listFiles(dir, depth - 1, rel));
+    else if (!e.isDirectory()) out.push(rel);
+  }
+  return out.sort();
+}
+
+const stem = (f: string): string => f.replace(/\.[^.]*$/, '').toLowerCase();
+
+/** `expected server.ts; found Server.ts`: the files of the submission nearest to the one that is missing. */
+export function missingFileMessage(expected: string, present: string[]): string {
+  const near = present.filter((f) => {
+    const b = basename(f);
+    return b !== expected && (b.toLowerCase() === expected.toLowerCase() || stem(b) === stem(expected));
+  });
+  const nested = present.filter((f) => f !== expected && basename(f) === expected);
+  const found = [...nested, ...near];
+  if (found.length === 0) return `expected ${expected}; the submission has no such file`;
+  const why = nested.length > 0 ? ' (in a subfolder: put it at the top of the submission)' : near.some((f) => basename(f).toLowerCase() === expected.toLowerCase()) ? ' (file names are case-sensitive)' : ` (rename it ${expected})`;
+  return `expected ${expected}; found ${found.join(', ')}${why}`;
 }
 
 /**
- * Lays a submission (a folder, or one file) over a copy of the lab folder: its .ts files, and the files the lab
- * lists under `submission.files`, replace the lab's files of the same name; the rest falls back to the reference.
+ * Lays a submission (a folder, or one file) over a copy of the lab folder. The files the student submits
+ * (`submissionFileNames`) come from the submission only: one it lacks is absent from the copy (its program
+ * does not compile, its answer is missing), never the lab's reference. Every other file is the lab's.
+ * A file given as a symbolic link is refused (counted missing, with a message): only the submission's own
+ * bytes are graded, and nothing outside it is read.
  */
-export function overlaySubmission(lab: Lab, submission: string): { dir: string; cleanup: () => void; replaced: string[] } {
+export function overlaySubmission(lab: Lab, submission: string): Overlay {
   const src = resolve(submission);
   let st;
   try {
     st = statSync(src);
   } catch {
-    throw new UsageError(`no submission at ${submission}`, { hint: 'give a folder holding the student\'s .ts files, or one .ts file' });
+    throw new UsageError(`no submission at ${submission}`, { hint: "give a folder holding the student's files, or one file" });
   }
+  const wanted = submissionFileNames(lab);
+  const root = st.isDirectory() ? src : dirname(src);
+  const present = st.isDirectory() ? listFiles(src) : [basename(src)];
   const dir = mkdtempSync(join(tmpdir(), 'toplab-submission-'));
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   try {
-    cpSync(lab.dir, dir, { recursive: true, filter: (p) => !p.includes(`${join(lab.dir, 'mistakes')}`) });
-    const extra = new Set(lab.def.submission?.files ?? []);
-    const files = st.isDirectory() ? readdirSync(src).filter((f) => (f.endsWith('.ts') || extra.has(f)) && statSync(join(src, f)).isFile()).map((f) => join(src, f)) : [src];
-    if (files.length === 0) throw new UsageError(`the submission ${submission} has none of the lab's files (.ts files${extra.size ? ', ' + [...extra].join(', ') : ''})`);
-    for (const f of files) cpSync(f, join(dir, basename(f)));
-    return { dir, cleanup, replaced: files.map((f) => basename(f)) };
+    const skip = new Set([join(lab.dir, 'mistakes'), join(lab.dir, 'starter'), ...wanted.map((f) => join(lab.dir, f))]);
+    cpSync(lab.dir, dir, { recursive: true, filter: (p) => !skip.has(p) });
+    const files: SubmissionFiles = { submission: [], lab: [], missing: [], ignored: [] };
+    const problems: Record<string, string> = {};
+    for (const f of wanted) {
+      const from = join(root, f);
+      const lst = present.includes(f) ? lstatSync(from) : undefined;
+      if (lst?.isSymbolicLink()) {
+        problems[f] = `${f} is a symbolic link; submit the file itself (a grade reads only the submission's own files)`;
+      } else if (lst?.isFile()) {
+        writeFileSync(join(dir, f), readFileSync(from));
+        files.submission.push(f);
+        continue;
+      } else {
+        problems[f] = missingFileMessage(f, present);
+      }
+      files.missing.push(f);
+    }
+    const ignored = present.filter((f) => !files.submission.includes(f));
+    files.ignored = ignored.length > 50 ? [...ignored.slice(0, 50), `(and ${ignored.length - 50} more)`] : ignored;
+    files.lab = [...new Set(Object.values(lab.def.programs ?? {}).map((p) => p.source))].filter((f) => !wanted.includes(f)).sort();
+    return { dir, cleanup, files, problems };
   } catch (e) {
     cleanup();
     throw e;
@@ -179,9 +271,9 @@ export async function gradeSubmission(lab: Lab, submission: string, opts: Omit<C
   let settle = (): void => undefined;
   active.set(instance, { runtime: opts.runtime, lab: lab.def.name, settled: new Promise<void>((r) => (settle = r)) });
   try {
-    const compiled = await compileAll(lab, overlay.dir);
+    const compiled = await compileAll(lab, overlay.dir, overlay.problems);
     // Removing the instance afterwards ends every process in it, the student's included.
-    const result = await checkInstance(lab, compiled, { ...opts, instance, submission, filesDir: overlay.dir });
+    const result = await checkInstance(lab, compiled, { ...opts, instance, submission, filesDir: overlay.dir, files: overlay.files, problems: overlay.problems });
     // What an interruption cut short is neither passed nor failed.
     if (interrupted) throw new InterruptedError('interrupted while grading');
     return result;

@@ -147,6 +147,11 @@ export function exerciseProblems(def: LabDefinition, labDir: string): SemanticPr
     ids.add(c.id);
     checkProblems(c, ['checks', i], def, labDir, names, nodes, problem);
   });
+  // What a student submits: the lab folder holds the reference of each (what `lab check` runs).
+  (def.submission?.files ?? []).forEach((f, i) => {
+    const bad = existsSync(resolve(labDir, f)) ? labFileProblem(labDir, f) : `\`${f}\` is not in the lab folder: it holds the reference version of every file a student submits (and \`starter/\` the student's starting point)`;
+    if (bad) problem(['submission', 'files', i], bad);
+  });
   return out;
 }
 

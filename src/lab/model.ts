@@ -11,8 +11,13 @@ export interface LabDefinition {
   programs: Record<string, ProgramDef>;
   exercise: StepDef[];
   checks: CheckDef[];
-  /** Files besides .ts that a submission may replace (answer files, command files). */
+  /**
+   * What a student submits: every file listed (program sources, answer files, command files) must be in the
+   * submission, and nothing else of it is used. Default: the source of every program.
+   */
   submission?: { files?: string[] };
+  /** npm packages the lab's programs may import besides Node's built-ins, resolved from the lab folder. */
+  modules?: string[];
   /** Share of the maximum score needed to pass, 0..1 (default 1: every check). */
   passMark?: number;
 }

@@ -29,7 +29,9 @@ export function scaffoldLab(name: string, opts: ScaffoldOptions): Record<string,
     'client.ts': CLIENT,
     'starter/server.ts': STARTER_SERVER,
     'starter/client.ts': STARTER_CLIENT,
+    // A mistake is a whole submission (a grade takes no file a student submits from the reference).
     'mistakes/listens-on-localhost/server.ts': MISTAKE_SERVER,
+    'mistakes/listens-on-localhost/client.ts': CLIENT,
     'mistakes/listens-on-localhost/expect.yaml': MISTAKE_EXPECT,
     'README.md': readme(name, title),
     'README.zh.md': readmeZh(name, title),
@@ -209,6 +211,9 @@ What happens on the wire when a TCP client talks to a server: the handshake, the
 Start from \`starter/\` and fill in the \`TODO\`s. Try it with \`lab check ${name}\`; see the exchange with
 \`lab check ${name} --ladder\`.
 
+Your submission is a folder holding \`server.ts\` and \`client.ts\`, under exactly these names (a missing or
+misnamed file is graded as missing, never replaced by the lab's own).
+
 ## How it is graded
 
 | check | what it looks at |
@@ -246,6 +251,8 @@ TCP 客户端与服务器通信时线路上发生了什么：三次握手、数�
 ## 要做什么
 
 从 \`starter/\` 开始，补全 \`TODO\`。用 \`lab check ${name}\` 检查；用 \`lab check ${name} --ladder\` 查看报文交换过程。
+
+提交的是一个包含 \`server.ts\` 和 \`client.ts\` 的文件夹，文件名必须完全一致（缺少或写错名字的文件按缺失评分，不会用实验自带的版本代替）。
 
 ## 评分方式
 

@@ -31,3 +31,23 @@ export function describePlan(plan: LabPlan): string {
   lines.push('subnets are chosen again at `lab up` to avoid ones in use on the engine.');
   return lines.join('\n') + '\n';
 }
+
+/**
+ * What a student must know when an instance's addresses are not the ones the lab's README quotes: the
+ * default instance falls back to pool subnets only when a declared one is in use on the engine; a named
+ * instance always has its own. One line per moved network, with one node's address as an example. Pure.
+ */
+export function addressNotes(plan: LabPlan): string[] {
+  const notes: string[] = [];
+  for (const n of plan.networks) {
+    const moved4 = n.subnet !== n.declaredSubnet;
+    const moved6 = n.subnet6 !== undefined && n.subnet6 !== n.declaredSubnet6;
+    if (!moved4 && !moved6) continue;
+    const example = plan.nodes.flatMap((node) => node.interfaces.filter((i) => i.network === n.name).map((i) => ({ node: node.name, i })))[0];
+    const eg = example ? ` (${example.node} is ${moved4 ? example.i.address : (example.i.address6 ?? '')}, not ${moved4 ? example.i.declared : (example.i.declared6 ?? '')})` : '';
+    const what = [moved4 ? `${n.subnet} instead of ${n.declaredSubnet}` : '', moved6 ? `${n.subnet6 ?? ''} instead of ${n.declaredSubnet6 ?? ''}` : ''].filter(Boolean).join(', ');
+    const why = plan.instance === 'default' ? 'its declared subnet is in use on this engine (another lab is up?)' : `instance ${plan.instance} has subnets of its own`;
+    notes.push(`network ${n.name}: ${what}: ${why}; the addresses differ from the lab's README${eg}`);
+  }
+  return notes;
+}

@@ -90,6 +90,12 @@ export interface PlanOptions {
   /** Subnets already given to this instance's networks (a running instance, re-found from its labels). */
   fixedSubnets?: Record<string, string>;
   fixedSubnets6?: Record<string, string>;
+  /**
+   * Give each network its declared subnet when nothing in use overlaps it (else one from the pool). Default:
+   * true for the default instance, so a student sees in netstat the addresses the lab's README quotes;
+   * false for named instances, which always take pool subnets (many copies of one lab side by side).
+   */
+  preferDeclared?: boolean;
 }
 
 export const INSTANCE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -113,13 +119,19 @@ export function planLab(lab: Lab, opts: PlanOptions): LabPlan {
   const used = (opts.usedSubnets ?? []).filter((u) => !u.includes(':'));
   const used6 = (opts.usedSubnets ?? []).filter((u) => u.includes(':'));
   const networks: NetworkPlan[] = [];
+  const declaredFirst = opts.preferDeclared ?? instance === DEFAULT_INSTANCE;
+  const free = (cidr: string, inUse: string[]): boolean => !inUse.some((u) => overlaps(u, cidr));
+  const free6 = (cidr: string, inUse: string[]): boolean => {
+    const c = parseCidr6(cidr);
+    return c !== undefined && !inUse.map(parseCidr6).some((u) => u !== undefined && u.start <= c.end && c.start <= u.end);
+  };
   for (const [name, n] of Object.entries(def.networks)) {
     const key = `${def.name}/${instance}/${name}`;
-    const subnet = opts.fixedSubnets?.[name] ?? allocateSubnet(n.subnet, used, opts.pool ?? DEFAULT_SUBNET_POOL, key, opts.attempt ?? 0);
+    const subnet = opts.fixedSubnets?.[name] ?? (declaredFirst && free(n.subnet, used) ? n.subnet : allocateSubnet(n.subnet, used, opts.pool ?? DEFAULT_SUBNET_POOL, key, opts.attempt ?? 0));
     used.push(subnet);
     let subnet6: string | undefined;
     if (n.subnet6 !== undefined) {
-      subnet6 = opts.fixedSubnets6?.[name] ?? allocateSubnet6(n.subnet6, used6, opts.pool6 ?? DEFAULT_SUBNET_POOL6, key, opts.attempt ?? 0);
+      subnet6 = opts.fixedSubnets6?.[name] ?? (declaredFirst && free6(n.subnet6, used6) ? n.subnet6 : allocateSubnet6(n.subnet6, used6, opts.pool6 ?? DEFAULT_SUBNET_POOL6, key, opts.attempt ?? 0));
       used6.push(subnet6);
     }
     networks.push({

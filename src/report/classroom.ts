@@ -1,8 +1,10 @@
 import type { GradeResult } from './result.js';
 
 /**
- * GitHub Classroom's autograding result, as the autograding-grading-reporter action reads it (base64 of this
- * JSON in the `<RUNNER>_RESULTS` variable): version 1, status pass/fail/error, max_score, one test per check.
+ * GitHub Classroom's autograding result, as classroom-resources/autograding-grading-reporter reads it: the
+ * reporter takes the environment variable `<RUNNER>_RESULTS`, decodes it from base64, parses this JSON, sums
+ * `tests[].score` over the runners' `max_score`, and fails the workflow when a runner's status is `fail` or
+ * `error`. This format is the JSON itself: encode it (`base64 -w0`) into the variable (README, "GitHub Classroom").
  */
 export interface ClassroomResult {
   version: 1;
@@ -11,6 +13,12 @@ export interface ClassroomResult {
   tests: { name: string; status: 'pass' | 'fail' | 'error'; score: number; max_score: number; message: string; test_code: string; filename: string; line_no: number; execution_time: string }[];
 }
 
+/**
+ * One test per check. A submission that could not be exercised as given (does not compile, lacks a file)
+ * adds a failing test `submission` worth 0 points, so its message is shown. When the tool could not run the
+ * status is `error` and `max_score` is 0: the reporter then records no points at all (it skips a runner with
+ * no max_score) and marks the run as errored, instead of recording 0 of N as the student's score.
+ */
 export function toClassroom(r: GradeResult): ClassroomResult {
   const tests: ClassroomResult['tests'] = r.checks.map((c) => ({
     name: `${c.id}: ${c.title}`,
@@ -23,10 +31,12 @@ export function toClassroom(r: GradeResult): ClassroomResult {
     line_no: 0,
     execution_time: '0s',
   }));
+  const one = (name: string, status: 'fail' | 'error', message: string): ClassroomResult['tests'][number] => ({ name, status, score: 0, max_score: 0, message, test_code: `lab grade ${r.lab}`, filename: '', line_no: 0, execution_time: `${(r.durationMs / 1000).toFixed(1)}s` });
   if (r.status === 'error') {
-    tests.unshift({ name: 'toplab', status: 'error', score: 0, max_score: 0, message: r.message ?? 'the grader could not run', test_code: `lab grade ${r.lab}`, filename: '', line_no: 0, execution_time: `${(r.durationMs / 1000).toFixed(1)}s` });
+    return { version: 1, status: 'error', max_score: 0, tests: [one('toplab', 'error', `the grader could not run (not the student's fault; not graded): ${r.message ?? ''}`), ...tests.map((t) => ({ ...t, score: 0, max_score: 0 }))] };
   }
-  return { version: 1, status: r.status === 'passed' ? 'pass' : r.status === 'failed' ? 'fail' : 'error', max_score: r.maxScore, tests };
+  if (r.message) tests.unshift(one('submission', 'fail', r.message));
+  return { version: 1, status: r.status === 'passed' ? 'pass' : 'fail', max_score: r.maxScore, tests };
 }
 
 export function renderClassroom(r: GradeResult): string {

@@ -24,6 +24,8 @@ export interface GradeResult {
   artifactsDir?: string;
   /** Files kept for this run (pcaps, program outputs), relative to artifactsDir. */
   artifacts?: string[];
+  /** For a graded submission: which files were the student's, which the lab's, which were missing. */
+  files?: { submission: string[]; lab: string[]; missing: string[]; ignored: string[] };
   /** With --ladder: each capture's exchanges between the lab's nodes, segment by segment (src/observe/ladder.ts). */
   ladder?: CaptureLadder[];
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,7 +61,7 @@ describe('lab grade --submissions: 20 submissions, correct, broken and hostile, 
   });
 
   it('grades every submission with the right verdict, in bounded time, leaving nothing behind', async () => {
-    const r = await lab(['grade', 'test/fixtures/labs/tcp-handshake-basic', '--submissions', 'test/fixtures/submissions/batch-tcp-handshake', '--parallel', '4', '--output', out], { timeoutMs: 900_000 });
+    const r = await lab(['grade', 'test/fixtures/labs/tcp-handshake-basic', '--submissions', 'test/fixtures/submissions/batch-tcp-handshake', '--parallel', '4', '--format', 'gradescope', '--output', out], { timeoutMs: 900_000 });
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
     expect(readFileSync(join(out, 'summary.csv'), 'utf8').split('\n')[0]).toBe('student,score,max_score,status,failed_checks,seconds,message');
@@ -74,6 +74,14 @@ describe('lab grade --submissions: 20 submissions, correct, broken and hostile, 
       expect(await runtime.listContainers(labelFilter('tcp-handshake-basic', rep.instance))).toEqual([]);
       expect(await runtime.listNetworks(labelFilter('tcp-handshake-basic', rep.instance))).toEqual([]);
     }
+    // Each student's Gradescope file is named as Gradescope reads it; the compile error is in the summary.
+    for (const s of summary.students) {
+      const g = JSON.parse(readFileSync(join(out, s.student, 'results.json'), 'utf8')) as { score: number; max_score: number };
+      expect([g.score, g.max_score]).toEqual([s.score, s.maxScore]);
+      expect(existsSync(join(out, s.student, 'report.gradescope.json'))).toBe(false);
+    }
+    const csv = readFileSync(join(out, 'summary.csv'), 'utf8').split('\n');
+    expect(csv.find((l) => l.startsWith('no-compile,'))).toMatch(/,"?client\.ts does not compile: client\.ts:\d+:\d+: /);
     process.stderr.write(`[batch] 20 submissions graded in ${(summary.durationMs / 1000).toFixed(1)}s with --parallel 4\n`);
   }, 1_200_000);
 

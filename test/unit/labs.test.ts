@@ -1,12 +1,12 @@
 // The course labs as files: each loads and validates, carries its metadata, documents every check and every
 // mistake in both languages, says the notes swap the ICMP echo types where it matters, and ships starter
-// files and at least two mistakes, all replacing files a student submits. (Running them: test/docker/labs-*.test.ts.)
+// files for exactly what a student submits and at least two mistakes, each a whole submission. (Running them: test/docker/labs-*.test.ts.)
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXPECT_FILE, selftestCases } from '../../src/grade/selftest.js';
 import { loadLab } from '../../src/lab/load.js';
-import type { Lab } from '../../src/lab/model.js';
+import { compileAll, overlaySubmission, submissionFileNames } from '../../src/grade/session.js';
 import { ROOT } from '../helpers/cli.js';
 
 const LABS = ['tcp-handshake', 'tcp-echo-eof', 'send-buffer', 'udp-echo', 'unix-socket', 'ping-icmp', 'traceroute', 'netstat-lsof', 'ifconfig-mtu', 'ipv6'];
@@ -15,10 +15,6 @@ it('covers every lab of the catalogue', () => {
   expect(readdirSync(join(ROOT, 'labs')).sort()).toEqual([...LABS].sort());
 });
 
-/** The files a submission may replace: program sources and the lab's submission files. */
-function submittable(lab: Lab): string[] {
-  return [...Object.values(lab.def.programs ?? {}).map((p) => p.source), ...(lab.def.submission?.files ?? [])];
-}
 
 function files(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => !f.startsWith('.')) : [];
@@ -47,22 +43,46 @@ describe.each(LABS)('lab %s', (name) => {
     }
   });
 
-  it('ships starter files for everything a student submits', () => {
+  it('ships a starter for exactly the files a student submits', () => {
     const lab = loadLab(dir);
-    const starters = files(join(dir, 'starter'));
-    expect(starters.length).toBeGreaterThan(0);
-    for (const f of starters) expect(submittable(lab), `starter/${f}`).toContain(f);
-    for (const f of lab.def.submission?.files ?? []) expect(starters, `a starter for ${f}`).toContain(f);
+    expect(files(join(dir, 'starter')).sort()).toEqual(submissionFileNames(lab).sort());
   });
 
-  it('ships at least two mistakes, each replacing files a student submits', () => {
+  it('its programs, and every mistake laid over the lab, compile as ES modules under the import rules', async () => {
+    const lab = loadLab(dir);
+    expect((await compileAll(lab)).unavailable).toEqual({});
+    for (const m of files(join(dir, 'mistakes'))) {
+      const o = overlaySubmission(lab, join(dir, 'mistakes', m));
+      try {
+        expect(o.problems, m).toEqual({});
+        expect((await compileAll(lab, o.dir, o.problems)).unavailable, m).toEqual({});
+      } finally {
+        o.cleanup();
+      }
+    }
+  });
+
+  it('says in both READMEs which files a submission holds, exactly those the lab takes', () => {
+    const lab = loadLab(dir);
+    for (const [readme, start, end] of [['README.md', 'Your submission is a folder holding', /;|\.\s/], ['README.zh.md', '提交的是一个包含', /的文件夹/]] as const) {
+      const text = readFileSync(join(dir, readme), 'utf8').replace(/\n/g, ' ');
+      const at = text.indexOf(start);
+      expect(at, `${readme} says what a submission holds`).toBeGreaterThanOrEqual(0);
+      const sentence = text.slice(at + start.length).split(end)[0] ?? '';
+      expect([...sentence.matchAll(/`([^`]+)`/g)].map((m) => m[1]).sort(), readme).toEqual(submissionFileNames(lab).sort());
+    }
+  });
+
+  it('ships at least two mistakes, each a whole submission that differs from the reference', () => {
     const lab = loadLab(dir);
     const mistakes = files(join(dir, 'mistakes'));
     expect(mistakes.length).toBeGreaterThanOrEqual(2);
     for (const m of mistakes) {
-      const own = files(join(dir, 'mistakes', m)).filter((f) => f !== EXPECT_FILE);
-      expect(own.length, m).toBeGreaterThan(0);
-      for (const f of own) expect(submittable(lab), `${m}/${f}`).toContain(f);
+      // A grade takes nothing of the reference for a file a student submits: a mistake holds all of them
+      // (and its expect.yaml, which a grade does not take).
+      expect(files(join(dir, 'mistakes', m)).filter((f) => f !== EXPECT_FILE).sort(), m).toEqual(submissionFileNames(lab).sort());
+      const differs = submissionFileNames(lab).filter((f) => readFileSync(join(dir, 'mistakes', m, f), 'utf8') !== readFileSync(join(dir, f), 'utf8'));
+      expect(differs.length, `${m} differs from the reference`).toBeGreaterThan(0);
     }
   });
 

@@ -354,7 +354,7 @@ describe('the JSON report', () => {
 describe('the ladder in labs/tcp-handshake/README.md', () => {
   it('is what toplab draws for the capture it came from, in both READMEs', () => {
     const p = packets('tcp-handshake-reference.pcap');
-    const l = buildLadder(p, { address: '10.229.220.20', name: 'client' }, { address: '10.229.220.10', port: 9000, name: 'server' });
+    const l = buildLadder(p, { address: '10.0.1.20', name: 'client' }, { address: '10.0.1.10', port: 9000, name: 'server' });
     if (!l) throw new Error('no ladder');
     const drawn = renderLadderText(l);
     for (const readme of ['README.md', 'README.zh.md']) expect(readFileSync(join(ROOT, 'labs/tcp-handshake', readme), 'utf8'), readme).toContain('```\n' + drawn + '```\n');

@@ -84,16 +84,17 @@ describe('Gradescope results.json', () => {
     const g = toGradescope(failed);
     expect(g).toMatchObject({ score: 1, max_score: 4, execution_time: 4 });
     expect(g.tests).toHaveLength(2);
-    for (const t of g.tests) {
+    for (const t of g.tests ?? []) {
       expect(Object.keys(t)).toEqual(expect.arrayContaining(['name', 'score', 'max_score', 'status', 'output']));
       expect(['passed', 'failed']).toContain(t.status);
       expect(t.score).toBeLessThanOrEqual(t.max_score);
     }
-    expect(g.tests[1]).toMatchObject({ status: 'failed', score: 0, max_score: 3 });
+    expect(g.tests?.[1]).toMatchObject({ status: 'failed', score: 0, max_score: 3 });
     expect(g.output).toContain('step 1 (start server) failed: exited with code 1');
     expect(JSON.parse(render(failed, 'gradescope'))).toEqual(g);
     const e = toGradescope(errored);
-    expect(e).toMatchObject({ score: 0, max_score: 4, tests: [] });
+    // No score at all: Gradescope would record a 0 as the student's score (report-consumers.test.ts).
+    expect('score' in e).toBe(false);
     expect(e.output).toMatch(/not your fault/);
   });
 });
@@ -109,15 +110,15 @@ describe('GitHub Classroom autograding result', () => {
     const encoded = Buffer.from(render(failed, 'classroom')).toString('base64');
     expect(JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'))).toEqual(c);
     expect(toClassroom(passed).status).toBe('pass');
-    expect(toClassroom(errored)).toMatchObject({ status: 'error', tests: [{ name: 'toplab', status: 'error' }] });
+    expect(toClassroom(errored)).toMatchObject({ status: 'error', max_score: 0, tests: [{ name: 'toplab', status: 'error' }] });
   });
 });
 
-describe('TAP 14', () => {
+describe('TAP (version 13, which TAP 14 readers accept)', () => {
   it('starts with the version line and a plan that matches the test points', () => {
     const tap = render(failed, 'tap');
     const lines = tap.trimEnd().split('\n');
-    expect(lines[0]).toBe('TAP version 14');
+    expect(lines[0]).toBe('TAP version 13');
     const plan = lines.find((l) => /^1\.\.\d+$/.test(l));
     expect(plan).toBe('1..2');
     const points = lines.filter((l) => /^(not )?ok \d+ /.test(l));
@@ -131,7 +132,7 @@ describe('TAP 14', () => {
 
   it('bails out when the tool failed', () => {
     const tap = render(errored, 'tap').split('\n');
-    expect(tap[0]).toBe('TAP version 14');
+    expect(tap[0]).toBe('TAP version 13');
     expect(tap.find((l) => l.startsWith('Bail out!'))).toMatch(/no Docker engine/);
   });
 });

@@ -26,7 +26,7 @@ function shape<T>() {
 
 // `programs` is optional in the file and filled in by the loader (the model's one default).
 const MODEL = {
-  lab: shape<LabDefinition>()(['name', 'title', 'summary', 'difficulty', 'seed', 'minutes', 'passMark', 'networks', 'nodes', 'programs', 'exercise', 'checks', 'submission'], ['name', 'title', 'networks', 'nodes', 'programs', 'exercise', 'checks']),
+  lab: shape<LabDefinition>()(['name', 'title', 'summary', 'difficulty', 'seed', 'minutes', 'passMark', 'networks', 'nodes', 'programs', 'exercise', 'checks', 'submission', 'modules'], ['name', 'title', 'networks', 'nodes', 'programs', 'exercise', 'checks']),
   network: shape<NetworkDef>()(['subnet', 'subnet6', 'mtu', 'description'], ['subnet']),
   node: shape<NodeDef>()(['interfaces', 'gateway', 'gateway6', 'routes', 'router', 'sysctls', 'capabilities', 'description'], ['interfaces']),
   interface: shape<InterfaceDef>()(['ipv4', 'ipv6', 'impair'], ['ipv4']),
