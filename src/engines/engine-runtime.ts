@@ -3,6 +3,8 @@ import type { HostRulesNeeded } from '../plan/plan.js';
 import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import type { AttachedExecOptions, ContainerSpec, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime/runtime.js';
 
+const CONNECTION_FAILURE = /socket hang up|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|connection lost|Not connected|handshake|authentication methods failed/i;
+
 /** The label that records which engine of the pool holds a resource (its name in the engines file). */
 export const ENGINE_LABEL = 'org.toplab.engine';
 
@@ -60,7 +62,22 @@ export class EngineRuntime implements Runtime {
       return Promise.reject(this.lostError);
     }
     p.catch(() => undefined);
-    return Promise.race([p, this.lostPromise]);
+    return Promise.race([p.catch((e: unknown) => Promise.reject(this.named(e))), this.lostPromise]);
+  }
+
+  /**
+   * A failure of the connection itself (the engine stopped, the host went away, ssh failed) names the engine,
+   * so that "socket hang up" in the middle of `lab up` says which engine of the pool it was. Errors the engine
+   * answered (with an HTTP status) and toplab's own errors pass unchanged.
+   */
+  private named(e: unknown): unknown {
+    if (!(e instanceof Error) || e instanceof EngineError || (e as { statusCode?: unknown }).statusCode !== undefined) return e;
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (!CONNECTION_FAILURE.test(`${code} ${e.message}`)) return e;
+    return new EngineError(`engine ${this.name} stopped answering: ${e.message}`, {
+      cause: e,
+      hint: '`lab engines` shows whether it answers again; what was being created there was removed if the engine allowed it, and a retry places it on an engine that answers',
+    });
   }
 
   private labelled(labels: Record<string, string>): Record<string, string> {

@@ -16,7 +16,8 @@ export interface EngineSpec {
   capacity: number;
   labels: Record<string, string>;
   tls?: { ca: string; cert: string; key: string };
-  ssh?: { key?: string };
+  /** hostKey: the host's SSH key fingerprint (SHA256:..., as ssh-keygen -lf prints it); without it the host key is not verified. */
+  ssh?: { key?: string; hostKey?: string };
 }
 
 export interface EnginesFile {
@@ -78,8 +79,11 @@ export function enginesSemanticProblems(engines: EngineSpec[], baseDir: string):
     if (first !== undefined) problems.push({ path: ['engines', i, 'name'], message: `the name '${e.name}' is already used by engine ${first + 1}; each engine needs its own name` });
     else seen.set(e.name, i);
     const a = parseAddress(e.address);
+    if (a.scheme !== 'unix' && (a.port === undefined || a.port < 1 || a.port > 65535)) {
+      const example = a.scheme === 'ssh' ? 'ssh://user@host:22' : 'tcp://host:2376';
+      problems.push({ path: ['engines', i, 'address'], message: `'${e.address}' needs a port from 1 to 65535, e.g. ${example}` });
+    }
     if (a.scheme === 'tcp') {
-      if (a.port === undefined || a.port < 1 || a.port > 65535) problems.push({ path: ['engines', i, 'address'], message: `'${e.address}' needs a port from 1 to 65535, e.g. tcp://host:2376` });
       if (e.tls === undefined && !isLoopbackHost(a.host ?? '')) {
         problems.push({
           path: ['engines', i, 'address'],
@@ -125,7 +129,11 @@ export function parseEnginesText(text: string, file: string): EnginesFile {
   }
   validator ??= compileValidator(enginesSchema());
   if (!validator(data)) {
-    for (const p of explainSchemaErrors(validator.errors ?? [], enginesSchema())) problems.push({ file, ...position(doc, lc, p.path, p.key), path: p.path.join('.'), message: p.message });
+    for (const p of explainSchemaErrors(validator.errors ?? [], enginesSchema())) {
+      // The schema explainer speaks of lab files; at the top level, this is the engines file.
+      const message = p.path.length === 0 ? p.message.replace(/ in the lab$/, ' at the top of the engines file') : p.message;
+      problems.push({ file, ...position(doc, lc, p.path, p.key), path: p.path.join('.'), message });
+    }
     throw new EnginesFileError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)));
   }
   const baseDir = dirname(file);
@@ -141,7 +149,7 @@ export function parseEnginesText(text: string, file: string): EnginesFile {
       capacity: e.capacity,
       labels: e.labels ?? {},
       ...(e.tls ? { tls: { ca: abs(e.tls.ca), cert: abs(e.tls.cert), key: abs(e.tls.key) } } : {}),
-      ...(e.ssh ? { ssh: e.ssh.key !== undefined ? { key: abs(e.ssh.key) } : {} } : {}),
+      ...(e.ssh ? { ssh: { ...(e.ssh.key !== undefined ? { key: abs(e.ssh.key) } : {}), ...(e.ssh.hostKey !== undefined ? { hostKey: e.ssh.hostKey } : {}) } } : {}),
     })),
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -54,11 +55,15 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 /** An engine's failure in words that say which engine, and what to check for the usual causes. */
 export function describeEngineFailure(spec: EngineSpec, e: unknown): string {
-  const msg = errorMessage(e);
+  // OpenSSL's messages end in a newline; the description is one line.
+  const msg = errorMessage(e).trim();
   const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
   const where = `engine ${spec.name} (${spec.address})`;
   if (/unknown ca|bad certificate|certificate required|tlsv1 alert|alert (?:unknown|bad|handshake)/i.test(msg + code)) {
     return `${where} refused toplab's TLS client certificate${spec.tls ? ` ${spec.tls.cert}` : ''}: it was not signed by the CA the engine trusts (--tlscacert) (${msg})`;
+  }
+  if (/Host denied|verification failed/i.test(msg) && spec.ssh?.hostKey) {
+    return `${where} presented an SSH host key whose fingerprint is not ssh.hostKey ${spec.ssh.hostKey}: it may not be the host meant, or its key changed; compare with \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` run on the host (${msg})`;
   }
   if (/self[- ]signed|unable to verify|UNABLE_TO_VERIFY|CERT_|altnames|Hostname\/IP does not match/i.test(msg + code)) {
     return `${where} presented a server certificate that ${spec.tls ? `the CA ${spec.tls.ca}` : 'toplab'} does not accept (${msg})`;
@@ -70,12 +75,39 @@ export function describeEngineFailure(spec: EngineSpec, e: unknown): string {
   return `${where}: ${msg}`;
 }
 
+/** OpenSSH's fingerprint of a public key blob (the base64 field of a .pub file, decoded): `SHA256:` and unpadded base64. */
+export function sshFingerprint(blob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+}
+
+let sshUrlWarningQuiet = false;
+
+/**
+ * docker-modem builds an `ssh:host:port` URL for ssh:// engines only to carry the request's path, and Node's
+ * url.resolve warns (DEP0170) on every request that such a URL is invalid: noise on every command, since the
+ * connection itself goes through ssh2. Only that warning is dropped; every other one is printed as before.
+ */
+export function quietSshUrlWarning(): void {
+  if (sshUrlWarningQuiet) return;
+  sshUrlWarningQuiet = true;
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
+    if (code === 'DEP0170' && /^The URL ssh:/.test(text)) return;
+    emit(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
 function dockerFor(spec: EngineSpec): { docker: Docker; agent?: HttpAgent } {
   const DockerClass = loadDockerode() as unknown as new (opts?: Record<string, unknown>) => Docker;
   const a = parseAddress(spec.address);
   if (a.scheme === 'unix') return { docker: new DockerClass({ socketPath: a.path }) };
   if (a.scheme === 'ssh') {
+    quietSshUrlWarning();
     const sshOptions: Record<string, unknown> = spec.ssh?.key !== undefined ? { privateKey: readFileSync(spec.ssh.key) } : { agent: process.env.SSH_AUTH_SOCK };
+    const hostKey = spec.ssh?.hostKey;
+    if (hostKey !== undefined) sshOptions.hostVerifier = (key: Buffer): boolean => sshFingerprint(key) === hostKey;
     return { docker: new DockerClass({ protocol: 'ssh', host: a.host, port: a.port, username: a.user, sshOptions }) };
   }
   if (spec.tls) {

@@ -56,6 +56,14 @@ export async function placeInstance(pool: EnginePool, lab: string, instance: str
   const health = await pool.probe({ image: tag });
   const engine = await pool.place(tag, { health, ...(onProgress ? { onProgress } : {}) });
   onProgress?.(`placing ${lab} (instance ${instance}) on engine ${engine.spec.name}`);
+  if (found.unreachable.length > 0) {
+    // The instance may be on an engine that did not answer: say that this makes a second one.
+    const names = found.unreachable.map((h) => h.name).join(', ');
+    process.stderr.write(
+      `warning: ${lab} (instance ${instance}) was not found on the engines that answer, so a new one is placed on ${engine.spec.name}; ` +
+        `if it was on ${names} (unreachable), that one is still there: \`lab down ${lab} --instance ${instance}\` when ${names} answers removes both, \`lab status\` shows where each is\n`,
+    );
+  }
   return { runtime: engine.runtime, tag };
 }
 
@@ -65,7 +73,9 @@ export async function holderOf(pool: EnginePool, lab: string, instance: string, 
   const holder = found.holders[0];
   if (holder) return holder.runtime;
   if (found.unreachable.length > 0) {
-    throw new EngineError(`${lab} (instance ${instance}) is on no engine that answers; it may be on one that does not: ${unreachableNote(found.unreachable)}`, { hint });
+    throw new EngineError(`${lab} (instance ${instance}) is on no engine that answers; it may be on one that does not: ${unreachableNote(found.unreachable)}`, {
+      hint: `wait until ${found.unreachable.map((h) => h.name).join(', ')} answers (\`lab engines\`), or \`lab up ${lab} --instance ${instance}\` places a fresh instance on an engine that answers`,
+    });
   }
   throw new UsageError(`${lab} (instance ${instance}) is not up on any engine of ${pool.file}`, { hint });
 }

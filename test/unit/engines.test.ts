@@ -3,13 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineRuntime } from '../../src/engines/engine-runtime.js';
+import { EngineError } from '../../src/errors.js';
 import { EnginesFileError, isLoopbackHost, parseAddress, parseEnginesText } from '../../src/engines/engines-file.js';
 import { renderEngines } from '../../src/engines/engines-command.js';
 import { chooseEngine, type PlacementCandidate } from '../../src/engines/placement.js';
 import { gradeOverPool } from '../../src/engines/pool-batch.js';
-import type { EngineHealth, EnginePool, PoolEngine } from '../../src/engines/pool.js';
-import { describeEngineFailure } from '../../src/engines/pool.js';
-import { takeEnginesFlag } from '../../src/engines/use.js';
+import type { EngineHealth, PoolEngine } from '../../src/engines/pool.js';
+import { describeEngineFailure, EnginePool, sshFingerprint } from '../../src/engines/pool.js';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve as urlResolve } from 'node:url';
+import { holderOf, placeInstance, takeEnginesFlag } from '../../src/engines/use.js';
+import { vi } from 'vitest';
 import type { GradeResult } from '../../src/report/result.js';
 import type { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 
@@ -80,6 +85,93 @@ describe('engines file', () => {
     ]);
     expect(problems('engines: []\n')[0]).toMatch(/^1:10 engines: /);
   });
+
+  it('checks an ssh:// port like a tcp:// one, and names the engines file (not a lab) for a key at the top', () => {
+    expect(problems('engines:\n  - { name: a, address: "ssh://u@10.0.0.2:99999", capacity: 1 }\n')).toEqual([
+      "2:25 engines.0.address: 'ssh://u@10.0.0.2:99999' needs a port from 1 to 65535, e.g. ssh://user@host:22",
+    ]);
+    expect(problems('engines:\n  - { name: a, address: "unix:///x", capacity: 1 }\nextra: 1\n')).toEqual(['3:1 : unknown key `extra` at the top of the engines file']);
+  });
+});
+
+describe('an ssh:// engine', () => {
+  it('does not print Node\'s invalid-URL warning (DEP0170) for docker-modem\'s ssh: URLs, and keeps other warnings', async () => {
+    const seen: string[] = [];
+    const onWarning = (w: Error): void => void seen.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      new EnginePool(parseEnginesText('engines:\n  - { name: s, address: "ssh://u@127.0.0.1:2222", capacity: 1, ssh: { key: key.pem } }\n', join(dir, 'engines.yaml')));
+      // The URL docker-modem resolves for every request to an ssh:// engine (host 127.0.0.1, port 2222).
+      urlResolve('ssh:127.0.0.1:2222127.0.0.1', '/v1.41/_ping');
+      process.emitWarning('another warning', 'Warning');
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(seen).toEqual(['another warning']);
+  });
+});
+
+describe('placing an instance while an engine does not answer', () => {
+  it('tells to wait for the engine or bring up a fresh instance when exec/status cannot find it (not "run lab up first")', async () => {
+    const down = { name: 'e1', up: false, error: 'engine e1 (tcp://h:2376) unreachable: no answer to a ping within 3s' } as EngineHealth;
+    const pool = { locate: async () => ({ holders: [], unreachable: [down], health: [down] }), file: 'engines.yaml' } as unknown as EnginePool;
+    const err = await holderOf(pool, 'tcp-handshake', 'alice', 'run `lab up tcp-handshake --instance alice` first').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).hint).toBe('wait until e1 answers (`lab engines`), or `lab up tcp-handshake --instance alice` places a fresh instance on an engine that answers');
+  });
+
+  it('warns that a second instance of that name is made when the first may be on the unreachable engine', async () => {
+    const e2 = { spec: { name: 'e2' }, runtime: { name: 'e2' } } as unknown as PoolEngine;
+    const down = { name: 'e1', up: false, error: 'engine e1 (tcp://h:2376) unreachable: no answer to a ping within 3s' } as EngineHealth;
+    const pool = {
+      locate: async () => ({ holders: [], unreachable: [down], health: [down] }),
+      probe: async () => [down],
+      place: async () => e2,
+    } as unknown as EnginePool;
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const placed = await placeInstance(pool, 'tcp-handshake', 'alice');
+      expect(placed.runtime).toBe(e2.runtime);
+      const text = write.mock.calls.map((c) => String(c[0])).join('');
+      expect(text).toContain('warning: tcp-handshake (instance alice) was not found on the engines that answer, so a new one is placed on e2; if it was on e1 (unreachable), that one is still there');
+    } finally {
+      write.mockRestore();
+    }
+  });
+});
+
+describe('an engine that stops answering in the middle of a command', () => {
+  it('names the engine when the connection fails, and passes the engine\'s own answers unchanged', async () => {
+    const hangUp = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    const notFound = Object.assign(new Error('(HTTP code 404) no such container'), { statusCode: 404 });
+    const inner = { createContainer: () => Promise.reject(hangUp), exec: () => Promise.reject(notFound) } as unknown as DockerRuntime;
+    const rt = new EngineRuntime('e2', inner);
+    const err = await rt.createContainer({ labels: {} } as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).message).toBe('engine e2 stopped answering: socket hang up');
+    await expect(rt.exec('c', ['true'])).rejects.toBe(notFound);
+  });
+});
+
+describe('ssh host keys', () => {
+  it('accepts only the host key whose fingerprint is ssh.hostKey (as ssh-keygen -lf prints it), and says so when it differs', () => {
+    const blobOf = (name: string): Buffer => {
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, name)], { stdio: 'ignore' });
+      return Buffer.from(readFileSync(join(dir, `${name}.pub`), 'utf8').split(' ')[1] ?? '', 'base64');
+    };
+    const host = blobOf('host_key');
+    const other = blobOf('other_key');
+    const printed = execFileSync('ssh-keygen', ['-lf', join(dir, 'host_key.pub')], { encoding: 'utf8' }).split(' ')[1];
+    expect(sshFingerprint(host)).toBe(printed);
+    const file = parseEnginesText(`engines:\n  - { name: s, address: "ssh://u@127.0.0.1:2222", capacity: 1, ssh: { key: key.pem, hostKey: "${printed}" } }\n`, join(dir, 'engines.yaml'));
+    const engine = new EnginePool(file).engines[0];
+    const verify = (engine?.docker.modem as unknown as { sshOptions: { hostVerifier: (k: Buffer) => boolean } }).sshOptions.hostVerifier;
+    expect(verify(host)).toBe(true);
+    expect(verify(other)).toBe(false);
+    expect(describeEngineFailure(file.engines[0]!, new Error('Host denied (verification failed)'))).toContain(`presented an SSH host key whose fingerprint is not ssh.hostKey ${printed ?? ''}`);
+    expect(problems('engines:\n  - { name: s, address: "ssh://u@h", capacity: 1, ssh: { hostKey: "MD5:ab" } }\n')[0]).toMatch(/^2:\d+ engines\.0\.ssh\.hostKey: /);
+  });
 });
 
 describe('placement', () => {
@@ -140,6 +232,12 @@ describe('the CLI pieces', () => {
     expect(describeEngineFailure(spec, err)).toBe(
       "engine e2 (tcp://10.0.0.2:2376) refused toplab's TLS client certificate /c/cert.pem: it was not signed by the CA the engine trusts (--tlscacert) (write EPROTO 40B7:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca)",
     );
+  });
+
+  it('keeps an OpenSSL message that ends in a newline on one line', () => {
+    const spec = { name: 'e2', address: 'tcp://10.0.0.2:2376', capacity: 1, labels: {}, tls: { ca: '/c/ca.pem', cert: '/c/cert.pem', key: '/c/key.pem' } };
+    const err = new Error('80:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:rec_layer_s3.c:1601:SSL alert number 42\n');
+    expect(describeEngineFailure(spec, err)).toMatch(/SSL alert number 42\)$/);
   });
 });
 
