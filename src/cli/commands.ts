@@ -18,7 +18,7 @@ import { removeInstance } from '../deploy/down.js';
 import { attach, instanceState } from '../deploy/running-lab.js';
 import { bringUp, checkInstance, compileAll, gradeInstanceName, gradeSubmission } from '../grade/session.js';
 import { listOrphans, sweep, type Orphan } from '../deploy/sweep.js';
-import { lockFilter, lockIsLive } from '../deploy/lock.js';
+import { lockFilter, lockIsLive, refuseWhileBeingCreated } from '../deploy/lock.js';
 import { ensureObserver } from '../exercise/observer.js';
 import { PROGRAM_USER } from '../exercise/programs.js';
 import { FORMATS, isFormat, render, type Format } from '../report/formats.js';
@@ -286,12 +286,14 @@ async function down(args: string[]): Promise<number> {
   if (pool) {
     // Every engine that holds any of it; an engine that does not answer keeps its part, and says so.
     const found = await pool.locate(labName, instance);
+    if (labName !== undefined && instance !== undefined) for (const e of found.holders) await refuseWhileBeingCreated(e.runtime, labName, instance);
     const each = await Promise.all(found.holders.map(async (e) => ({ engine: e.spec.name, ...(await removeInstance(e.runtime, labName, instance)) })));
     for (const x of each) r = { containers: r.containers + x.containers, networks: r.networks + x.networks };
     if (each.length > 0) process.stdout.write(each.map((x) => `engine ${x.engine}: ${x.containers} container(s), ${x.networks} network(s)`).join('\n') + '\n');
     for (const h of found.unreachable) process.stderr.write(`warning: ${h.error ?? `engine ${h.name} unreachable`}: anything of ${what} there is left; run this again when it answers\n`);
   } else {
     const runtime = await engine();
+    if (labName !== undefined && instance !== undefined) await refuseWhileBeingCreated(runtime, labName, instance);
     r = await removeInstance(runtime, labName, instance);
     // A creation lock left by a command that is gone goes too; one whose owner still runs stays (it is creating).
     const staleLocks = (await runtime.listContainers(lockFilter(labName, instance))).filter((l) => !lockIsLive(l.labels, new Date()));

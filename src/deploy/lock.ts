@@ -65,3 +65,16 @@ export function lockIsLive(labels: Record<string, string>, now: Date, here = hos
   const st = ownerState(labels, here, isAlive);
   return st === 'alive' || (st === 'unknown' && !leaseExpired(labels, now));
 }
+
+/**
+ * Throws an InstanceBusyError naming the holder when a live command holds the creation lock of this instance
+ * (`lab down` while `lab up` is still making it): removing its containers then would only make that command
+ * fail with the engine's own 404/409 text. A lock whose owner is gone does not stop anything.
+ */
+export async function refuseWhileBeingCreated(runtime: Runtime, lab: string, instance: string, now = new Date()): Promise<void> {
+  const held = (await runtime.listContainers(lockFilter(lab, instance))).find((l) => lockIsLive(l.labels, now));
+  if (held === undefined) return;
+  throw new InstanceBusyError(`instance ${instance} of ${lab} is being created by another command (${describeOwner(held.labels)})`, {
+    hint: `wait until it has finished, or stop that command (Ctrl-C there, or kill ${held.labels[LABEL.ownerPid] ?? 'its pid'}), then run this command again`,
+  });
+}

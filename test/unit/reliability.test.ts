@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InterruptedError, isGoneError, signalExitCode, ToplabError } from '../../src/errors.js';
 import { findOrphans, sweepTempFolders } from '../../src/deploy/sweep.js';
-import { lockIsLive } from '../../src/deploy/lock.js';
+import { lockIsLive, refuseWhileBeingCreated } from '../../src/deploy/lock.js';
 import { LABEL, leaseExpired, ownerLabels, ownerState } from '../../src/plan/labels.js';
 import { abortableRuntime } from '../../src/runtime/abortable.js';
 import { timed } from '../../src/runtime/docker/docker-runtime.js';
@@ -67,6 +67,27 @@ describe('ownership and leases', () => {
     expect(lockIsLive(owner(101, 'h1', 0, 60), NOW, 'h1', alive)).toBe(false);
     expect(lockIsLive(owner(101, 'h2', 0, 60), NOW, 'h1', alive)).toBe(true);
     expect(lockIsLive(owner(101, 'h2', 2, 60), NOW, 'h1', alive)).toBe(false);
+  });
+});
+
+describe('lab down while another command creates the instance', () => {
+  // Only listContainers is used; the lock is listed when the filter names it.
+  const runtimeListing = (locks: ResourceSummary[], seen: string[][]): Runtime =>
+    ({ listContainers: async (filter: string[]) => (seen.push(filter), locks) }) as unknown as Runtime;
+  const lockOf = (pid: number, started: Date): ResourceSummary =>
+    resource({ [LABEL.managed]: 'true', [LABEL.role]: 'lock', ...ownerLabels({ command: 'up', host: hostname(), pid, started, leaseSeconds: 900 }) }, 'tl-lock.l.i');
+
+  it('is refused, naming the creator, while the lock\'s owner runs; touches nothing', async () => {
+    const seen: string[][] = [];
+    const live = runtimeListing([lockOf(process.pid, new Date())], seen);
+    await expect(refuseWhileBeingCreated(live, 'udp-echo', 'x')).rejects.toThrow(new RegExp(`instance x of udp-echo is being created by another command \\(pid ${process.pid}, \`lab up\``));
+    expect(seen[0]).toContain(`${LABEL.role}=lock`);
+  });
+
+  it('goes ahead when there is no lock, or its owner is gone', async () => {
+    await expect(refuseWhileBeingCreated(runtimeListing([], []), 'udp-echo', 'x')).resolves.toBeUndefined();
+    // A pid that cannot be running: above the kernel's pid_max limit (4194304).
+    await expect(refuseWhileBeingCreated(runtimeListing([lockOf(4_194_305, new Date())], []), 'udp-echo', 'x')).resolves.toBeUndefined();
   });
 });
 
