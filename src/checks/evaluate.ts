@@ -6,6 +6,7 @@ import { checkIcmp } from './icmp.js';
 import { checkInterface } from './interface.js';
 import { checkError, checkExit, checkOutput } from './output.js';
 import { checkRoute } from './route.js';
+import { checkSockaddr } from './sockaddr.js';
 import { checkSocket } from './socket.js';
 import { checkTcpData } from './tcp-data.js';
 import { checkTeardown } from './teardown.js';
@@ -27,6 +28,7 @@ function verdictFor(check: CheckDef, obs: Observations): { kind: string; verdict
   if ('interface' in check) return { kind: 'interface', verdict: checkInterface(check.interface, obs) };
   if ('window' in check) return { kind: 'window', verdict: checkWindow(check.window, obs) };
   if ('answer' in check) return { kind: 'answer', verdict: checkAnswer(check.answer, obs) };
+  if ('sockaddr' in check) return { kind: 'sockaddr', verdict: checkSockaddr(check.sockaddr, obs) };
   throw new Error(`check ${(check as CheckDef).id} has no known kind`);
 }
 

@@ -256,6 +256,14 @@ function checkProblems(
   } else if ('window' in c) {
     ref(['window', 'capture'], c.window.capture, captures, 'capture');
     node(['window', 'from'], c.window.from);
+  } else if ('sockaddr' in c) {
+    const a = c.sockaddr;
+    ref(['sockaddr', 'report'], a.report, outputs, 'program run or command');
+    ref(['sockaddr', 'capture'], a.capture, captures, 'capture');
+    node(['sockaddr', 'client'], a.client);
+    node(['sockaddr', 'server'], a.server);
+    if (!names.probes.has(a.probe)) problem([...base, 'sockaddr', 'probe'], `unknown sockets probe \`${a.probe}\`${suggest(a.probe, probesOf(['sockets']))}`);
+    else probeOn(['sockaddr', 'probe'], a.probe, a.server, ['sockets'], 'sockets');
   } else if ('answer' in c) {
     const a = c.answer;
     if ((a.file === undefined) === (a.from === undefined)) problem([...base, 'answer'], 'say where the answer is: `file: <answer file>` or `from: <command>`');

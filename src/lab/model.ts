@@ -292,6 +292,23 @@ export type ObservedValue =
   | { mtu: { node: string; network?: string; interface?: string; probe?: string } }
   | { address: { node: string; network?: string; family?: 4 | 6 } }
   | { value: string | number };
+export type SockaddrField = 'family' | 'address' | 'port' | 'port-bytes' | 'port-host' | 'address-bytes';
+/** A program's report of an accepted connection's peer socket address, against the capture and socket table. */
+export interface SockaddrCheck {
+  /** The program run (or command) whose stdout holds `field: value` lines. */
+  report: string;
+  /** The line's key (default: the field's name). */
+  key?: string;
+  field: SockaddrField;
+  capture: string;
+  /** A sockets probe of `server` read while the connection was open. */
+  probe: string;
+  client: string;
+  server: string;
+  port: number;
+  /** The IP version the client used on the wire. */
+  family?: 4 | 6;
+}
 export interface AnswerCheck {
   file?: string;
   from?: string;
@@ -314,9 +331,10 @@ export type CheckDef = CheckBase &
     | { interface: InterfaceCheck }
     | { window: WindowCheck }
     | { answer: AnswerCheck }
+    | { sockaddr: SockaddrCheck }
   );
 
-export const CHECK_KINDS = ['socket', 'handshake', 'teardown', 'tcp-data', 'udp', 'icmp', 'route', 'output', 'exit', 'error', 'interface', 'window', 'answer'] as const;
+export const CHECK_KINDS = ['socket', 'handshake', 'teardown', 'tcp-data', 'udp', 'icmp', 'route', 'output', 'exit', 'error', 'interface', 'window', 'answer', 'sockaddr'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /** A loaded lab: its definition and where it came from. */
