@@ -129,7 +129,15 @@ export interface CommandStep {
   };
 }
 export interface CaptureStep {
-  capture: { name: string; node: string; filter?: string; interface?: string; snaplen?: number };
+  capture: {
+    name: string;
+    node: string;
+    filter?: string;
+    interface?: string;
+    snaplen?: number;
+    /** A submission file holding a tcpdump command line: its options and filter, checked, replace `filter` and `interface`. */
+    command?: string;
+  };
 }
 export interface ProbeStep {
   probe: {
@@ -309,6 +317,40 @@ export interface SockaddrCheck {
   /** The IP version the client used on the wire. */
   family?: 4 | 6;
 }
+export type TcpFlagName = 'SYN' | 'FIN' | 'RST' | 'ACK' | 'PSH';
+/** Did a student's capture catch exactly the packets asked for (see src/checks/capture-match.ts)? */
+export interface CaptureMatchCheck {
+  /** The student's capture (a capture step with `command`). */
+  capture: string;
+  /** The lab's own capture of the same traffic: which packets there were. */
+  reference: string;
+  client: string;
+  server: string;
+  port: number;
+  /** Only segments with any of these flags set (default: every segment). */
+  flags?: TcpFlagName[];
+  /** all: every asked-for packet is in it; only: it holds nothing else (and is not empty). */
+  expect: 'all' | 'only';
+}
+/** An answer file's `key: value` against a value a capture of this run shows. */
+export interface CaptureAnswerCheck {
+  file: string;
+  key: string;
+  capture: string;
+  /** packets: how many packets the capture holds; mss: the MSS in client's SYN; first-fin: the node that sent the first FIN. */
+  value: 'packets' | 'mss' | 'first-fin';
+  client?: string;
+  server?: string;
+  port?: number;
+}
+/** Options of a student's tcpdump command line. */
+export interface TcpdumpCommandCheck {
+  file: string;
+  /** -n or -nn: no name resolution. */
+  numeric?: boolean;
+  /** -S: absolute sequence numbers. */
+  absoluteSeq?: boolean;
+}
 export interface AnswerCheck {
   file?: string;
   from?: string;
@@ -332,9 +374,12 @@ export type CheckDef = CheckBase &
     | { window: WindowCheck }
     | { answer: AnswerCheck }
     | { sockaddr: SockaddrCheck }
+    | { 'capture-match': CaptureMatchCheck }
+    | { 'capture-answer': CaptureAnswerCheck }
+    | { 'tcpdump-command': TcpdumpCommandCheck }
   );
 
-export const CHECK_KINDS = ['socket', 'handshake', 'teardown', 'tcp-data', 'udp', 'icmp', 'route', 'output', 'exit', 'error', 'interface', 'window', 'answer', 'sockaddr'] as const;
+export const CHECK_KINDS = ['socket', 'handshake', 'teardown', 'tcp-data', 'udp', 'icmp', 'route', 'output', 'exit', 'error', 'interface', 'window', 'answer', 'sockaddr', 'capture-match', 'capture-answer', 'tcpdump-command'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /** A loaded lab: its definition and where it came from. */
