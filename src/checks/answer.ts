@@ -9,7 +9,8 @@ import type { Verdict } from './types.js';
 /** The value of `key: value` / `key = value` (first match, case-insensitive key), or the whole text trimmed. */
 export function answerValue(text: string, key: string | undefined): string | undefined {
   if (key === undefined) return text.trim();
-  const re = new RegExp(`^\\s*${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*[:=]\\s*(.*?)\\s*$`, 'im');
+  // [ \t], not \s: an empty answer must not take the next line as its value.
+  const re = new RegExp(`^[ \\t]*${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[ \\t]*[:=][ \\t]*(.*?)[ \\t]*$`, 'im');
   return re.exec(text)?.[1];
 }
 

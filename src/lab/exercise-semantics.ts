@@ -288,6 +288,12 @@ function checkProblems(
     node(['capture-answer', 'client'], a.client);
     node(['capture-answer', 'server'], a.server);
     if (a.value !== 'packets' && (a.client === undefined || a.server === undefined || a.port === undefined)) problem([...base, 'capture-answer'], `\`value: ${a.value}\` needs \`client\`, \`server\` and \`port\`: the connection to read it from`);
+  } else if ('top-talker' in c) {
+    const t = c['top-talker'];
+    ref(['top-talker', 'from'], t.from, outputs, 'program run or command');
+    ref(['top-talker', 'capture'], t.capture, captures, 'capture');
+    node(['top-talker', 'server'], t.server);
+    t.clients.forEach((n, j) => node(['top-talker', 'clients', j], n));
   } else if ('tcpdump-command' in c) {
     submitted(['tcpdump-command', 'file'], c['tcpdump-command'].file);
     if (!c['tcpdump-command'].numeric && !c['tcpdump-command'].absoluteSeq) problem([...base, 'tcpdump-command'], 'say what to check: `numeric: true` or `absoluteSeq: true`');

@@ -351,6 +351,21 @@ export interface TcpdumpCommandCheck {
   /** -S: absolute sequence numbers. */
   absoluteSeq?: boolean;
 }
+/** Which client moved the most bytes to a server, and how fast (see src/checks/top-talker.ts). */
+export interface TopTalkerCheck {
+  /** A program run or command whose stdout holds the answer. */
+  from: string;
+  key: string;
+  /** host: the top talker (node name or address); rate: its rate, with a unit. */
+  measure: 'host' | 'rate';
+  /** The lab's capture of the traffic while the student measured. */
+  capture: string;
+  server: string;
+  port: number;
+  clients: string[];
+  /** Share a rate may be off by (default 0.35). */
+  tolerance?: number;
+}
 export interface AnswerCheck {
   file?: string;
   from?: string;
@@ -377,9 +392,10 @@ export type CheckDef = CheckBase &
     | { 'capture-match': CaptureMatchCheck }
     | { 'capture-answer': CaptureAnswerCheck }
     | { 'tcpdump-command': TcpdumpCommandCheck }
+    | { 'top-talker': TopTalkerCheck }
   );
 
-export const CHECK_KINDS = ['socket', 'handshake', 'teardown', 'tcp-data', 'udp', 'icmp', 'route', 'output', 'exit', 'error', 'interface', 'window', 'answer', 'sockaddr', 'capture-match', 'capture-answer', 'tcpdump-command'] as const;
+export const CHECK_KINDS = ['socket', 'handshake', 'teardown', 'tcp-data', 'udp', 'icmp', 'route', 'output', 'exit', 'error', 'interface', 'window', 'answer', 'sockaddr', 'capture-match', 'capture-answer', 'tcpdump-command', 'top-talker'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /** A loaded lab: its definition and where it came from. */
