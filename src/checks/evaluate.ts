@@ -7,6 +7,7 @@ import { checkInterface } from './interface.js';
 import { checkError, checkExit, checkOutput } from './output.js';
 import { checkRoute } from './route.js';
 import { checkCaptureAnswer, checkCaptureMatch, checkTcpdumpCommand } from './capture-match.js';
+import { checkProcIo } from './proc-io.js';
 import { checkSockaddr } from './sockaddr.js';
 import { checkTopTalker } from './top-talker.js';
 import { checkSocket } from './socket.js';
@@ -33,6 +34,7 @@ function verdictFor(check: CheckDef, obs: Observations): { kind: string; verdict
   if ('sockaddr' in check) return { kind: 'sockaddr', verdict: checkSockaddr(check.sockaddr, obs) };
   if ('capture-match' in check) return { kind: 'capture-match', verdict: checkCaptureMatch(check['capture-match'], obs) };
   if ('capture-answer' in check) return { kind: 'capture-answer', verdict: checkCaptureAnswer(check['capture-answer'], obs) };
+  if ('proc-io' in check) return { kind: 'proc-io', verdict: checkProcIo(check['proc-io'], obs) };
   if ('top-talker' in check) return { kind: 'top-talker', verdict: checkTopTalker(check['top-talker'], obs) };
   if ('tcpdump-command' in check) return { kind: 'tcpdump-command', verdict: checkTcpdumpCommand(check['tcpdump-command'], obs) };
   throw new Error(`check ${(check as CheckDef).id} has no known kind`);

@@ -288,6 +288,11 @@ function checkProblems(
     node(['capture-answer', 'client'], a.client);
     node(['capture-answer', 'server'], a.server);
     if (a.value !== 'packets' && (a.client === undefined || a.server === undefined || a.port === undefined)) problem([...base, 'capture-answer'], `\`value: ${a.value}\` needs \`client\`, \`server\` and \`port\`: the connection to read it from`);
+  } else if ('proc-io' in c) {
+    const io = c['proc-io'];
+    submitted(['proc-io', 'file'], io.file);
+    ref(['proc-io', 'before'], io.before, outputs, 'program run or command');
+    ref(['proc-io', 'after'], io.after, outputs, 'program run or command');
   } else if ('top-talker' in c) {
     const t = c['top-talker'];
     ref(['top-talker', 'from'], t.from, outputs, 'program run or command');

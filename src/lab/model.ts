@@ -366,6 +366,20 @@ export interface TopTalkerCheck {
   /** Share a rate may be off by (default 0.35). */
   tolerance?: number;
 }
+/** An answer about bytes a process moved through its user space, against two /proc/<pid>/io readings. */
+export interface ProcIoCheck {
+  file: string;
+  key: string;
+  /** Command steps (or program runs) whose stdout is /proc/<pid>/io, before and after. */
+  before: string;
+  after: string;
+  /** Counters whose growth is summed: rchar (read into the process), wchar (written out of it), syscr, syscw ... */
+  counters: string[];
+  /** The answer is a count of copies: the sum divided by this many bytes, rounded. */
+  per?: number;
+  /** For a byte answer: share it may be off by (default 0.1). */
+  tolerance?: number;
+}
 export interface AnswerCheck {
   file?: string;
   from?: string;
@@ -393,9 +407,10 @@ export type CheckDef = CheckBase &
     | { 'capture-answer': CaptureAnswerCheck }
     | { 'tcpdump-command': TcpdumpCommandCheck }
     | { 'top-talker': TopTalkerCheck }
+    | { 'proc-io': ProcIoCheck }
   );
 
-export const CHECK_KINDS = ['socket', 'handshake', 'teardown', 'tcp-data', 'udp', 'icmp', 'route', 'output', 'exit', 'error', 'interface', 'window', 'answer', 'sockaddr', 'capture-match', 'capture-answer', 'tcpdump-command', 'top-talker'] as const;
+export const CHECK_KINDS = ['socket', 'handshake', 'teardown', 'tcp-data', 'udp', 'icmp', 'route', 'output', 'exit', 'error', 'interface', 'window', 'answer', 'sockaddr', 'capture-match', 'capture-answer', 'tcpdump-command', 'top-talker', 'proc-io'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /** A loaded lab: its definition and where it came from. */

@@ -35,7 +35,7 @@ describe('the step and check syntax (docs/lab-format.md)', () => {
     const kinds = new Set(lab.def.exercise.map((s) => Object.keys(s).find((k) => ['start', 'run', 'command', 'capture', 'probe', 'wait', 'stop'].includes(k))));
     expect([...kinds].sort()).toEqual(['capture', 'command', 'probe', 'run', 'start', 'stop', 'wait']);
     const checkKinds = new Set(lab.def.checks.map((c) => Object.keys(c).find((k) => !['id', 'points', 'title', 'hint'].includes(k))));
-    expect(checkKinds.size).toBe(18);
+    expect(checkKinds.size).toBe(19);
   });
 
   it('every YAML example in docs/lab-format.md is valid where it stands', () => {

@@ -8,7 +8,7 @@ import { loadLab } from '../../src/lab/load.js';
 import type { Lab } from '../../src/lab/model.js';
 import { ROOT } from '../helpers/cli.js';
 
-const LABS = ['tcp-handshake', 'tcp-echo-eof', 'send-buffer', 'udp-echo', 'unix-socket', 'ping-icmp', 'traceroute', 'netstat-lsof', 'ifconfig-mtu', 'ipv6', 'socket-addresses', 'tcpdump', 'top-talker'];
+const LABS = ['tcp-handshake', 'tcp-echo-eof', 'send-buffer', 'udp-echo', 'unix-socket', 'ping-icmp', 'traceroute', 'netstat-lsof', 'ifconfig-mtu', 'ipv6', 'socket-addresses', 'tcpdump', 'top-talker', 'copies'];
 
 it('covers every lab of the catalogue', () => {
   expect(readdirSync(join(ROOT, 'labs')).sort()).toEqual([...LABS].sort());
