@@ -88,8 +88,8 @@ export function parseTcpdumpCommand(text: string): TcpdumpCommand {
   const out: TcpdumpCommand = { options: [], filter: [], numeric: 0, absoluteSeq: false };
   const take = (letter: string, value: string | undefined): void => {
     if (value === undefined || value === '') throw new TcpdumpCommandError(`-${letter} needs a value.`);
-    const number = (what: string, max: number): number => {
-      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) throw new TcpdumpCommandError(`-${letter} takes ${what} (1 to ${max}), not ${JSON.stringify(value)}.`);
+    const number = (what: string, max: number, min = 1): number => {
+      if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new TcpdumpCommandError(`-${letter} takes ${what} (${min} to ${max}), not ${JSON.stringify(value)}.`);
       return Number(value);
     };
     switch (letter) {
@@ -100,9 +100,14 @@ export function parseTcpdumpCommand(text: string): TcpdumpCommand {
       case 'c':
         number('a packet count', 1_000_000);
         break;
-      case 's':
-        out.snaplen = number('a snapshot length in bytes', 262_144);
+      case 's': {
+        // -s 0 is tcpdump's way of saying "the default" (262144).
+        const n = number('a snapshot length in bytes (0: the default)', 262_144, 0);
+        if (n === 0) return;
+        if (n < 64) throw new TcpdumpCommandError(`-s ${n} keeps too little of each packet to decode its TCP header; use 96 or more, or leave -s out.`);
+        out.snaplen = n;
         break;
+      }
       case 'B':
         out.bufferKiB = number('a buffer size in KiB', 65_536);
         break;

@@ -20,6 +20,8 @@ describe('a student\'s tcpdump command line', () => {
     expect(c.filter).toEqual(['host', 'client2', 'and', 'port', '9000']);
     expect(c.writeFile).toBe('out.pcap');
     expect(parseTcpdumpCommand('tcpdump --interface=eth1 -- port 9000').interface).toBe('eth1');
+    expect(parseTcpdumpCommand('tcpdump -s 0 -i any').options).toEqual(['-i', 'any']);
+    expect(parseTcpdumpCommand('tcpdump -s96').snaplen).toBe(96);
     expect(formatTcpdumpCommand(c)).toBe('tcpdump -n -n -S -i any -c 10 --immediate-mode -w out.pcap host client2 and port 9000');
   });
 
