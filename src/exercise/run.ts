@@ -15,7 +15,7 @@ import { parseTraceroute } from '../observe/traceroute.js';
 import { retryUntil } from '../util/retry.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { ensureObserver, observe, startCapture, stopCapture, type CaptureHandle } from './observer.js';
-import { parseTcpdumpCommand, TcpdumpCommandError, type TcpdumpCommand } from './tcpdump-command.js';
+import { parseTcpdumpCommand, TcpdumpCommandError, unknownFilterNames, type TcpdumpCommand } from './tcpdump-command.js';
 import { shellQuote } from '../util/shell.js';
 import { endProbeName, type Observations, type ProbeObservation, type ProgramObservation, type StepRecord } from './observations.js';
 import {
@@ -329,7 +329,7 @@ async function runStep(running: RunningLab, step: StepDef, ctx: StepContext): Pr
     await runCommandStep(running, step, ctx);
   } else if ('capture' in step) {
     const { command, ...capture } = step.capture;
-    ctx.captures.set(step.capture.name, await startCapture(running, { ...capture, ...(command !== undefined ? { command: studentCapture(ctx.filesDir, command) } : {}) }));
+    ctx.captures.set(step.capture.name, await startCapture(running, { ...capture, ...(command !== undefined ? { command: studentCapture(ctx.filesDir, command, running.plan.nodes.map((n) => n.name)) } : {}) }));
   } else if ('probe' in step) {
     const p = await probe(running, step.probe);
     obs.probes[step.probe.name] = p;
@@ -453,7 +453,7 @@ async function waitStep(running: RunningLab, w: WaitStep['wait'], ctx: StepConte
 }
 
 /** A submitted tcpdump command line, checked; a StepError saying what to change when it may not run. */
-function studentCapture(filesDir: string, file: string): TcpdumpCommand {
+function studentCapture(filesDir: string, file: string, nodes: string[]): TcpdumpCommand {
   let text: string;
   try {
     text = readFileSync(resolve(filesDir, file), 'utf8').slice(0, 4096);
@@ -461,7 +461,10 @@ function studentCapture(filesDir: string, file: string): TcpdumpCommand {
     throw new StepError(`the command file ${file} is missing from the submission`);
   }
   try {
-    return parseTcpdumpCommand(text);
+    const command = parseTcpdumpCommand(text);
+    const strangers = unknownFilterNames(command.filter, nodes);
+    if (strangers.length > 0) throw new TcpdumpCommandError(`the filter names ${strangers.map((s) => `\`${s}\``).join(', ')}, which this lab does not know as a node or a filter word; tcpdump would ask a DNS server outside the lab. Use the lab's node names (${nodes.join(', ')}) or addresses.`);
+    return command;
   } catch (e) {
     if (e instanceof TcpdumpCommandError) throw new StepError(`${file}: ${e.message}`);
     throw e;

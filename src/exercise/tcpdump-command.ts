@@ -172,3 +172,35 @@ export function formatTcpdumpCommand(c: TcpdumpCommand): string {
   const quote = (w: string): string => (/^[A-Za-z0-9_.:@/=+-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
   return ['tcpdump', ...c.options, ...(c.writeFile !== undefined ? ['-w', c.writeFile] : []), ...c.filter].map(quote).join(' ');
 }
+
+/** Words of pcap-filter(7) that are not host names. */
+const FILTER_WORDS = new Set(
+  (
+    'host net mask port portrange src dst gateway proto protochain broadcast multicast less greater len and or not ' +
+    'ether fddi tr wlan ip ip6 arp rarp decnet lat sca moprc mopdl iso esis isis clnp stp ipx netbeui tcp udp icmp icmp6 ' +
+    'igmp igrp pim ah esp vrrp sctp atalk aarp llc vlan mpls pppoed pppoes geneve inbound outbound ifname on rnr rulenum ' +
+    'reason rset srnr subrulenum action type subtype addr1 addr2 addr3 addr4 dir ' +
+    'tcpflags tcp-fin tcp-syn tcp-rst tcp-push tcp-ack tcp-urg tcp-ece tcp-cwr icmptype icmpcode icmp6type icmp6code ' +
+    'icmp-echoreply icmp-unreach icmp-sourcequench icmp-redirect icmp-echo icmp-routeradvert icmp-routersolicit ' +
+    'icmp-timxceed icmp-paramprob icmp-tstamp icmp-tstampreply icmp-ireq icmp-ireqreply icmp-maskreq icmp-maskreply ' +
+    'icmp6-echo icmp6-echoreply icmp6-neighborsolicit icmp6-neighboradvert icmp6-routersolicit icmp6-routeradvert'
+  ).split(' '),
+);
+
+/**
+ * Host names in a filter that are not `known` (the lab's node names). tcpdump looks names up when it compiles
+ * the filter, and a name the lab does not know would be asked of a DNS server outside the lab, so such a filter
+ * is refused. Words after `port`, `portrange` and `proto` are service or protocol names (read from local files),
+ * not hosts.
+ */
+export function unknownFilterNames(filter: string[], known: string[]): string[] {
+  const tokens = filter.join(' ').match(/[0-9a-f]*:[0-9a-f:.]*|0x[0-9a-f]+|\d+(?:\.\d+)*|[a-z_][\w.-]*|\S/gi) ?? [];
+  const out: string[] = [];
+  tokens.forEach((t, i) => {
+    if (!/^[a-z_]/i.test(t) || /^0x/i.test(t) || t.includes(':')) return;
+    const before = (tokens[i - 1] ?? '').toLowerCase();
+    if (FILTER_WORDS.has(t.toLowerCase()) || ['port', 'portrange', 'proto', '\\'].includes(before)) return;
+    if (!known.includes(t) && !out.includes(t)) out.push(t);
+  });
+  return out;
+}

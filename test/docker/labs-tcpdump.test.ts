@@ -27,4 +27,18 @@ describe('tcpdump lab: a command line that is not only tcpdump', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('is refused when its filter names a host the lab does not know (no DNS query leaves the lab)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toplab-tcpdump-'));
+    try {
+      writeFileSync(join(dir, 'capture.txt'), "tcpdump -i any -nn 'host example.com and port 9000'\n");
+      const g = await gradeLab('tcpdump', dir);
+      const step = g.report.steps.find((s) => s.description.startsWith('capture mine'));
+      expect(step?.status, g.explain).toBe('failed');
+      expect(step?.message).toMatch(/the filter names `example\.com`, which this lab does not know/);
+      expect(g.failing, g.explain).toEqual(['all-asked', 'only-asked', 'packets']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkCaptureAnswer, checkCaptureMatch, checkTcpdumpCommand } from '../../src/checks/capture-match.js';
-import { formatTcpdumpCommand, parseTcpdumpCommand } from '../../src/exercise/tcpdump-command.js';
+import { formatTcpdumpCommand, parseTcpdumpCommand, unknownFilterNames } from '../../src/exercise/tcpdump-command.js';
 import { decodePcap } from '../../src/observe/pcap.js';
 import { fixture, withCapture } from '../helpers/observations.js';
 
@@ -49,6 +49,14 @@ describe('a student\'s tcpdump command line', () => {
       ['tcpdump -i', /-i needs a value/],
     ];
     for (const [line, re] of refused) expect(() => parseTcpdumpCommand(line), line).toThrow(re);
+  });
+
+  it('finds host names in a filter that are not the lab\'s nodes (tcpdump would ask DNS outside the lab)', () => {
+    const nodes = ['server', 'client1', 'client2'];
+    expect(unknownFilterNames(['host client2 and tcp port 9000 and tcp[tcpflags] & (tcp-syn|tcp-fin) != 0'], nodes)).toEqual([]);
+    expect(unknownFilterNames(['src', 'client1', 'and', 'dst', 'port', 'http', 'and', 'tcp[13]', '&', '0x12', '!=', '0'], nodes)).toEqual([]);
+    expect(unknownFilterNames(['host 10.0.12.21 or host fd00:0:0:12::21 or net 10.0.0.0/8 or ip proto \\tcp'], nodes)).toEqual([]);
+    expect(unknownFilterNames(['host example.com or host client9 and port 9000'], nodes)).toEqual(['example.com', 'client9']);
   });
 
   it('keeps $VAR as text: nothing is expanded', () => {
