@@ -71,9 +71,9 @@ export function checkTopTalker(spec: TopTalkerCheck, obs: Observations): Verdict
   if (spec.measure === 'host') {
     // A tie (or close to one) has no single answer: that is the lab's traffic, not the student's doing.
     if (second && second.bytes > top.bytes * 0.8) return { passed: false, message: `toplab could not tell one top talker apart: ${top.node} and ${second.node} sent about as much. Run the check again.`, evidence };
-    // A name, or an address in any form a tool prints it: [::ffff:10.0.14.21], 10.0.14.21:9000 is not one.
+    // A name, or an address in any form a tool prints it: [::ffff:10.0.14.21], with or without its port.
     const a = answer.trim().toLowerCase();
-    const address = normaliseAddress(a);
+    const address = normaliseAddress(a.replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1').replace(/^(\[.*\]):\d+$/, '$1'));
     const is = (node: string): boolean => a === node.toLowerCase() || nodeAddresses(obs, node).includes(address);
     const named = is(top.node);
     if (named) return { passed: true, message: `${top.node} moved the most: ${top.bytes} bytes while you measured, ${fmt(top.rate)}.`, evidence };

@@ -49,6 +49,8 @@ describe('top-talker on a real capture (tcp-echo-any-sll: the client sends 6 byt
     const rate = Math.round(list[0]?.rate ?? 0);
     expect(checkTopTalker(spec('host', 'top'), obs('top: client\n')).passed).toBe(true);
     expect(checkTopTalker(spec('host', 'top'), obs('top: [::ffff:10.77.251.20]\n')).passed).toBe(true);
+    expect(checkTopTalker(spec('host', 'top'), obs('top: [::ffff:10.77.251.20]:20001\n')).passed).toBe(true);
+    expect(checkTopTalker(spec('host', 'top'), obs('top: 10.77.251.20:20001\n')).passed).toBe(true);
     expect(checkTopTalker(spec('host', 'top'), obs('top: server\n')).message).toBe('"server" is none of the clients (client) or their addresses.');
     expect(checkTopTalker(spec('rate', 'rate'), obs(`rate: ${rate} B/s\n`)).passed).toBe(true);
     expect(checkTopTalker(spec('rate', 'rate'), obs(`rate: ${rate * 8} B/s\n`)).message).toMatch(/about 8 times too much: bits/);
