@@ -112,7 +112,7 @@ export function checkTcpdumpCommand(spec: TcpdumpCommandCheck, obs: Observations
   }
   const evidence = [`${spec.file}: ${show(text.trim(), 160)}`];
   if (spec.numeric && cmd.numeric === 0) {
-    return { passed: false, message: 'without -n tcpdump turns every address into a host name (a reverse DNS query for each) and every port into a service name (9000 prints as cslistener): slow, and not what the packets say. Add -n (or -nn).', evidence };
+    return { passed: false, message: 'without -n tcpdump turns every address into a host name (a reverse DNS query for each) and ports into service names (80 prints as http): slow, traffic of its own, and not what the packets say. Add -n (or -nn).', evidence };
   }
   if (spec.absoluteSeq && !cmd.absoluteSeq) return { passed: false, message: 'without -S tcpdump prints sequence numbers relative to the ISN; add -S to see the real (absolute) ones.', evidence };
   const what = [spec.numeric ? 'numeric addresses and ports (-n)' : '', spec.absoluteSeq ? 'absolute sequence numbers (-S)' : ''].filter(Boolean).join(' and ');
