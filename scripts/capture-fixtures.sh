@@ -29,6 +29,11 @@ CLI4=$NET4.20
 SRV6=$NET6:10
 CLI6=$NET6:20
 
+# TOPLAB_FIXTURE_ONLY="name ..." makes only the named captures (not the socket tables) and puts only their
+# files in place, leaving every other fixture as it is (a new capture needs no re-run of the others).
+ONLY=${TOPLAB_FIXTURE_ONLY:-}
+want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
+
 RUN=fx$$
 LABELS=(--label org.toplab.fixture=true --label "org.toplab.fixture.run=$RUN")
 NET=tl-$RUN
@@ -132,6 +137,19 @@ switch (cmd) {
     setInterval(() => {}, 1 << 30);
     break;
   }
+  case 'close-both-server': { // on each connection: send SIZE bytes and close at once, without waiting
+    net.createServer((s) => { quiet(s); s.resume(); s.end('y'.repeat(Number(args[1]))); })
+      .listen({ port: Number(args[0]), host: '0.0.0.0' });
+    break;
+  }
+  case 'tcp-close-both': { // connect, send SIZE bytes and close at once; the server does the same
+    giveUp(10000);
+    const s = net.connect(endpoint(), () => s.end('x'.repeat(Number(args[3]))));
+    quiet(s);
+    s.resume();
+    s.on('close', () => process.exit(0));
+    break;
+  }
   case 'tcp-bye': {
     giveUp(5000);
     const s = net.connect(endpoint());
@@ -221,6 +239,7 @@ capture() { # name iface filter [tcpdump options...]: remembers the command line
 
 mkdir -p "$PCAP_DIR" "$SOCK_DIR"
 
+if [ -z "$ONLY" ]; then
 log "tcp echo over IPv4 (eth0, any as SLL2, any as SLL)"
 F="tcp port 9000 and host $CLI4"
 capture tcp-echo-eth eth0 "$F"
@@ -289,6 +308,50 @@ peer_bg "$CLI" tcp-hold "$SRV4" 9000 20109
 sleep 3.5
 stop_capture tcp-missing-ack "Client $CLI4:20109 connects to $SRV4:9000 and sends nothing, with iptables in the client dropping its outgoing pure ACKs on that connection: SYN, SYN-ACK, then only the server's SYN-ACK retransmissions (after about 1 s and 3 s); no final ACK ever crosses the wire. The connection is still held open when the socket tables are taken."
 
+fi
+
+if want tcp-simultaneous-close; then
+  log "simultaneous close: both sides close at once, the FINs cross"
+  # Both sides send 3000 bytes and close at once. A token bucket of 100 kbit/s on each side's eth0 holds each
+  # FIN behind its data (beyond the bucket's first 1600 bytes) for about 130 ms, less than the 200 ms
+  # retransmission timeout, so each FIN leaves before the other one arrives: neither FIN acknowledges the
+  # other, both sides go FIN-WAIT-1 -> CLOSING -> TIME-WAIT.
+  peer_bg "$SRV" close-both-server 9700 3000
+  retry 50 srv sh -c 'ss -ltn | grep -q ":9700 "'
+  for c in "$SRV" "$CLI"; do docker exec "$c" tc qdisc add dev eth0 root tbf rate 100kbit burst 1600 limit 30000; done
+  capture tcp-simultaneous-close eth0 "tcp port 9700 and host $CLI4"
+  cli node /fx/peer.cjs tcp-close-both "$SRV4" 9700 20110 3000
+  sleep 0.5
+  stop_capture tcp-simultaneous-close "Client $CLI4:20110 and the server $SRV4:9700 each send 3000 bytes and close at once; a 100 kbit/s token bucket (tc tbf) on both sides holds each FIN behind its data, so the two FINs cross on the wire and neither acknowledges the other: a simultaneous close (both sides FIN-WAIT-1, CLOSING, TIME-WAIT)."
+  for c in "$SRV" "$CLI"; do docker exec "$c" tc qdisc del dev eth0 root; done
+fi
+
+if want tcp-retransmission; then
+  log "a data segment lost once and retransmitted"
+  # In the server, iptables drops the first data segment of this connection after tcpdump has seen it
+  # (a packet socket sees a frame before the IP layer's INPUT chain): a quota of 100 bytes lets exactly one
+  # 65-byte segment match. The client's kernel retransmits it when its timer (or a tail loss probe) fires.
+  srv iptables -I INPUT -p tcp --sport 20112 --dport 9000 --tcp-flags PSH PSH -m quota --quota 100 -j DROP
+  capture tcp-retransmission eth0 "tcp port 9000 and host $CLI4 and port 20112"
+  cli node /fx/peer.cjs tcp-echo "$SRV4" 9000 20112 $'lost once\n'
+  stop_capture tcp-retransmission "Client $CLI4:20112 connects to the echo server $SRV4:9000 and sends 'lost once\\n' (10 bytes); iptables in the server drops that first data segment after tcpdump saw it, so the client retransmits it; then the echo and the close (client FIN first)."
+  srv iptables -D INPUT -p tcp --sport 20112 --dport 9000 --tcp-flags PSH PSH -m quota --quota 100 -j DROP
+fi
+
+if want tcp-zero-window; then
+  log "a receiver that never reads: zero window, and the sender's probes"
+  # The server on 9300 never reads. The client writes 16 MB; once both buffers are full the server advertises
+  # a zero window and the client's kernel probes it, backing off. The capture starts only then, so it holds
+  # the probes and their answers, not megabytes of data (and no handshake: it begins mid-connection).
+  peer_bg "$CLI" tcp-hold "$SRV4" 9300 20113 16000000
+  retry 100 srv sh -c 'ss -tn state established "( sport = :9300 )" | grep -q "20113"'
+  sleep 1.5
+  capture tcp-zero-window eth0 "tcp port 9300 and host $CLI4 and port 20113"
+  sleep 2.5
+  stop_capture tcp-zero-window "Client $CLI4:20113 has written 16 MB to $SRV4:9300, whose server never reads; the capture starts once the window is closed: the client's zero-window probes (one sequence number below what it has sent, backing off) and the server's answers advertising a window of 0. It begins mid-connection, with no handshake."
+fi
+
+if [ -z "$ONLY" ]; then
 # ---------------------------------------------------------------------------------------------------------
 log "socket tables"
 # Server side, held open while the tables are taken:
@@ -351,6 +414,15 @@ if command -v editcap >/dev/null; then
   editcap -F pcapng "$PCAP_DIR/tcp-echo-eth.pcap" "$PCAP_DIR/tcp-echo-eth.pcapng"
 else
   log "editcap not found: tcp-echo-eth.pcapng left out"
+fi
+
+fi
+
+if [ -n "$ONLY" ]; then
+  mkdir -p "$OUT/pcap"
+  for name in $ONLY; do cp "$PCAP_DIR/$name.pcap" "$PCAP_DIR/$name.json" "$OUT/pcap/"; done
+  log "done: $ONLY under $OUT/pcap"
+  exit 0
 fi
 
 mkdir -p "$OUT"

@@ -37,7 +37,7 @@ export function checkTeardown(spec: TeardownCheck, obs: Observations): Verdict {
   }
   const closer = who(obs, firstFin.ip.src);
   const peerFin = fins.find((p) => p.ip.src !== firstFin.ip.src);
-  const dataAfter = conn.filter((p) => p.index > firstFin.index && p.ip.src === firstFin.ip.dst && p.tcp.payload.length > 0 && (!peerFin || p.index <= peerFin.index));
+  const dataAfter = conn.filter((p) => p.index > firstFin.index && p.ip.src === firstFin.ip.dst && p.tcp.dataLength > 0 && (!peerFin || p.index <= peerFin.index));
   if (spec.halfClose === true && dataAfter.length === 0) {
     return {
       passed: false,
@@ -57,11 +57,11 @@ export function checkTeardown(spec: TeardownCheck, obs: Observations): Verdict {
     };
   }
   if (!peerFin) return { passed: false, message: `${closer} sent a FIN but the other side never closed its half (no FIN came back).`, evidence: [formatPacket(firstFin)] };
-  const acked = (fin: TcpPacket): TcpPacket | undefined => conn.find((p) => p.index > fin.index && p.ip.src === fin.ip.dst && p.tcp.flags.ack && p.tcp.ack === plus(fin.tcp.seq, fin.tcp.payload.length + 1));
+  const acked = (fin: TcpPacket): TcpPacket | undefined => conn.find((p) => p.index > fin.index && p.ip.src === fin.ip.dst && p.tcp.flags.ack && p.tcp.ack === plus(fin.tcp.seq, fin.tcp.dataLength + 1));
   const ack1 = acked(firstFin);
   const ack2 = acked(peerFin);
   if (!ack1 || !ack2) return { passed: false, message: `the ${!ack1 ? 'first' : 'second'} FIN was never acknowledged: the connection did not close cleanly.`, evidence: [formatPacket(firstFin), formatPacket(peerFin)] };
-  const half = dataAfter.length > 0 ? ` after sending ${dataAfter.reduce((n, p) => n + p.tcp.payload.length, 0)} more bytes (a half-close)` : '';
+  const half = dataAfter.length > 0 ? ` after sending ${dataAfter.reduce((n, p) => n + p.tcp.dataLength, 0)} more bytes (a half-close)` : '';
   return {
     passed: true,
     message: `${closer} closed first (FIN); the other side answered with its own FIN${half}, and both were acknowledged.`,

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 
-import { EngineError, errorMessage, formatProblem, LabValidationError, ToplabError, UsageError } from '../errors.js';
+import { errorMessage, formatProblem, LabValidationError, ToplabError, UsageError } from '../errors.js';
 import { loadLab } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
 import { labsDir } from '../paths.js';
@@ -12,7 +12,7 @@ import { INSTANCE_PATTERN, DEFAULT_INSTANCE, planLab, subnetPools, type LabPlan 
 import { describePlan } from '../plan/describe.js';
 import { renderGraph, withReadmeGraph } from '../lab/graph.js';
 import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
-import { ensureLabImage, labImageTag, LabImageError, removeOldLabImages, type LabImageBuilder } from '../runtime/docker/image.js';
+import { labImageTag, removeOldLabImages, type LabImageBuilder } from '../runtime/docker/image.js';
 import { removeInstance } from '../deploy/down.js';
 import { attach, instanceState } from '../deploy/running-lab.js';
 import { bringUp, checkInstance, compileAll, gradeInstanceName, gradeSubmission, removeActiveInstances } from '../grade/session.js';
@@ -22,29 +22,10 @@ import { FORMATS, isFormat, render, type Format } from '../report/formats.js';
 import { errorResult, exitCodeFor, type GradeResult } from '../report/result.js';
 import { gradeBatch } from '../grade/batch.js';
 import { renderTerminal, useColor } from '../report/terminal.js';
+import { renderLadders, unicodeTerminal, type LadderStyle } from '../report/ladder.js';
 import { parse, writeOutput } from './args.js';
+import { engine, image, progress } from './engine.js';
 import { onInterrupt } from './interrupt.js';
-
-const progress = (line: string): void => {
-  process.stderr.write(`› ${line}\n`);
-};
-
-async function engine(): Promise<DockerRuntime> {
-  const runtime = await DockerRuntime.connect();
-  await runtime.ping();
-  return runtime;
-}
-
-async function image(runtime: DockerRuntime, opts: { builder?: LabImageBuilder; force?: boolean } = {}): Promise<string> {
-  try {
-    const r = await ensureLabImage(runtime.docker, { ...opts, onProgress: progress });
-    if (r.built) progress(`built the lab image ${r.tag} in ${r.seconds.toFixed(0)}s`);
-    return r.tag;
-  } catch (e) {
-    if (e instanceof LabImageError) throw new EngineError(e.message, { cause: e });
-    throw e;
-  }
-}
 
 function instanceOf(v: string | undefined): string {
   const instance = v ?? DEFAULT_INSTANCE;
@@ -95,13 +76,15 @@ function formatOf(value: string): Format {
  * Prints the result in the chosen format; with --output the file gets that format and the terminal gets the
  * human summary instead. The file is written whatever the status, so a tool failure still leaves a report.
  */
-function report(result: GradeResult, format: Format, output: string | undefined, verbose: boolean): number {
+function report(result: GradeResult, format: Format, output: string | undefined, verbose: boolean, ladderStyle?: LadderStyle): number {
   if (output) {
     writeOutput(output, render(result, format, { color: false, verbose: true }));
     process.stdout.write(renderTerminal(result, { color: useColor(process.stdout), verbose }));
   } else {
     process.stdout.write(render(result, format, { color: format === 'terminal' && useColor(process.stdout), verbose }));
   }
+  // --ladder: the JSON report carries the ladders; the terminal shows them after the checks.
+  if (result.ladder && (output || format === 'terminal')) process.stdout.write('\n' + renderLadders(result.ladder, { style: ladderStyle ?? 'unicode', color: useColor(process.stdout) }));
   return exitCodeFor(result);
 }
 
@@ -132,6 +115,12 @@ export async function runCommand(command: string, args: string[]): Promise<numbe
       return grade(args);
     case 'image':
       return imageCommand(args);
+    case 'selftest':
+      return (await import('./selftest.js')).selftestCommand(args);
+    case 'new':
+      return (await import('./new-lab.js')).newLabCommand(args);
+    case 'ladder':
+      return (await import('./ladder.js')).ladderCommand(args);
     default:
       throw new UsageError(`unknown command '${command}'`, { hint: 'run `lab help` for the commands' });
   }
@@ -377,11 +366,14 @@ const REPORT_OPTIONS = {
   verbose: { type: 'boolean', short: 'v' },
   results: { type: 'string' },
   'subnet-pool': { type: 'string' },
+  ladder: { type: 'boolean' },
+  'ladder-format': { type: 'string' },
 } as const;
 
 async function check(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { instance: { type: 'string' }, ...REPORT_OPTIONS }, 'check');
   const format = formatOf(values.format);
+  const ladderStyle = ladderStyleOf(values['ladder-format']);
   const lab = oneLab(positionals, 'check');
   const instance = instanceOf(values.instance);
   usePool(values['subnet-pool']);
@@ -392,12 +384,19 @@ async function check(args: string[]): Promise<number> {
     const compiled = await compileAll(lab);
     const runtime = await engine();
     const tag = await image(runtime);
-    result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, onProgress: progress });
+    result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder: values.ladder === true });
   } catch (e) {
     if (e instanceof UsageError || e instanceof LabValidationError) throw e;
     result = errorResult({ lab: lab.def.name, instance, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
   }
-  return report(result, format, values.output, values.verbose ?? false);
+  return report(result, format, values.output, values.verbose ?? false, ladderStyle);
+}
+
+/** --ladder-format: unicode, ascii or mermaid; by default Unicode, or ASCII outside a UTF-8 locale. */
+function ladderStyleOf(v: string | undefined): LadderStyle {
+  if (v === undefined) return unicodeTerminal() ? 'unicode' : 'ascii';
+  if (v !== 'unicode' && v !== 'ascii' && v !== 'mermaid') throw new UsageError(`unknown ladder format '${v}': use unicode, ascii or mermaid`);
+  return v;
 }
 
 function maxScoreOf(lab: Lab): number {
@@ -411,8 +410,10 @@ function describeError(e: unknown): string {
 async function grade(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { submission: { type: 'string' }, submissions: { type: 'string' }, parallel: { type: 'string' }, instance: { type: 'string' }, ...REPORT_OPTIONS }, 'grade');
   const format = formatOf(values.format);
+  const ladderStyle = ladderStyleOf(values['ladder-format']);
   const lab = oneLab(positionals, 'grade');
   usePool(values['subnet-pool']);
+  if (values.submissions !== undefined && values.ladder) throw new UsageError('--ladder draws one run, not a class', { hint: 'lab grade <lab> --submission <one student\'s folder> --ladder' });
   if (values.submissions !== undefined) return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results);
   if (!values.submission) throw new UsageError('which submission? lab grade <lab> --submission <folder or file>, or --submissions <folder of student folders>');
   const startedAt = new Date();
@@ -426,7 +427,7 @@ async function grade(args: string[]): Promise<number> {
     const instance = values.instance !== undefined ? instanceOf(values.instance) : gradeInstanceName();
     const forget = onInterrupt(() => removeInstance(runtime, lab.def.name, instance));
     try {
-      result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress });
+      result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder: values.ladder === true });
     } finally {
       forget();
     }
@@ -435,7 +436,7 @@ async function grade(args: string[]): Promise<number> {
     // The tool failed, not the student: report `error`, and still write the report file.
     result = errorResult({ lab: lab.def.name, submission: values.submission, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
   }
-  return report(result, format, values.output, values.verbose ?? false);
+  return report(result, format, values.output, values.verbose ?? false, ladderStyle);
 }
 
 async function gradeMany(lab: Lab, submissions: string, parallelArg: string | undefined, format: Format, out: string | undefined): Promise<number> {

@@ -1,3 +1,7 @@
+import { LADDER_HELP } from './ladder.js';
+import { NEW_LAB_HELP } from './new-lab.js';
+import { SELFTEST_HELP } from './selftest.js';
+
 export const HELP = `toplab — network labs in Docker containers, graded from real packets
 
 Usage: lab <command> [options]
@@ -6,13 +10,16 @@ For students
   list                          the labs in labs/, with their titles
   up <lab>                      bring a lab up (builds the lab image on first use) and start its servers
   exec <lab> <node> -- <cmd>    run a command in a node, e.g. lab exec tcp-handshake server -- netstat -tlnp
-  check <lab>                   run the exercise on the running lab and grade it
+  check <lab>                   run the exercise on the running lab and grade it (--ladder: draw the exchange)
+  ladder <capture.pcap>         draw a capture's exchange: segments, seq/ack, each side's TCP state
   status                        running labs, their nodes and addresses
   down <lab> | --all            remove a lab's containers and networks
 
 For instructors
   grade <lab> --submission <p>  grade a student's folder (or file) in a fresh, isolated instance
   validate <lab|file>           check a lab file without touching Docker
+  new <name>                    start a new lab: lab.yaml, reference, starter, READMEs, a mistake
+  selftest [<lab>...]           the reference must score full marks, each mistake fail what it declares
   graph <lab>                   the lab's topology as Mermaid or Graphviz DOT
   image build                   build the lab image (offline with debootstrap, or from a Dockerfile)
   image prune                   remove lab images of older definitions
@@ -26,6 +33,9 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
 `;
 
 export const COMMAND_HELP: Record<string, string> = {
+  selftest: SELFTEST_HELP,
+  new: NEW_LAB_HELP,
+  ladder: LADDER_HELP,
   list: `Usage: lab list\n\nLists the labs in labs/ with their titles.\n`,
   up: `Usage: lab up <lab> [--instance <name>] [--dry-run] [--subnet-pool <cidr>]
 
@@ -73,6 +83,10 @@ status "error" is still written).
   --output <file>     write the report in --format to a file (the terminal shows the summary)
   --results <dir>     where captures and program output go (default: results/)
   --verbose           show the evidence of every check
+  --ladder            draw each capture's exchanges between the lab's nodes as a ladder: one arrow per
+                      segment with flags, seq/ack (relative to each ISN, and absolute), length and each
+                      side's TCP state after it; the JSON report gets a "ladder" section
+  --ladder-format <f> unicode (default in a UTF-8 locale), ascii or mermaid (a sequenceDiagram)
 `,
   grade: `Usage: lab grade <lab> --submission <path> [--instance <name>] [--format <f>] [--output <file>]
        lab grade <lab> --submissions <dir> [--parallel N] [--format <f>] [--output <dir>]
@@ -92,6 +106,8 @@ time (default: the number of CPUs), each in its own instance. Each student's rep
   --output <file>     write the report to a file (a folder with --submissions)
   --results <dir>     where captures and program output go (default: results/)
   --verbose           show the evidence of every check
+  --ladder            draw the exchanges as ladders (see lab check --help)
+  --ladder-format <f> unicode, ascii or mermaid
 `,
   status: `Usage: lab status [<lab>] [--instance <name>] [--format terminal|json]\n\nLists running toplab labs: each instance's networks with their real and declared subnets, and its nodes\nwith their real addresses, read from Docker's labels (no state file).\n`,
   graph: `Usage: lab graph <lab> [--format mermaid|dot] [--write-readme]

@@ -13,6 +13,7 @@ import type { Lab } from '../lab/model.js';
 import { compileProgram, CompileError, type CompiledProgram } from '../programs/compile.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { summarize, type GradeResult } from '../report/result.js';
+import { laddersOf } from './ladders.js';
 
 export interface SessionOptions {
   runtime: Runtime;
@@ -78,6 +79,8 @@ export interface CheckOptions extends SessionOptions {
   submission?: string;
   /** Where the lab's files (command and answer files) are read from: a submission laid over the lab. */
   filesDir?: string;
+  /** Draw each capture's exchanges as ladders in the result (its `ladder` section). */
+  ladder?: boolean;
 }
 
 /** Runs the exercise on an instance (deploying it first when needed) with the given programs, and grades it. */
@@ -106,6 +109,7 @@ export async function checkInstance(lab: Lab, compiled: Compiled, opts: CheckOpt
     steps: obs.steps,
     ...(compileErrors.length > 0 ? { message: compileErrors.join('\n') } : {}),
     ...(opts.artifactsDir ? { artifactsDir: opts.artifactsDir } : {}),
+    ...(opts.ladder ? { ladder: laddersOf(obs).ladders } : {}),
   });
 }
 

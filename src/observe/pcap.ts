@@ -429,7 +429,7 @@ function decodeIpv6(f: Buffer, o: number, p: Packet): void {
 function decodeTransport(seg: Buffer, wireLength: number, protocol: number, p: Packet): void {
   switch (protocol) {
     case 6:
-      decodeTcp(seg, p);
+      decodeTcp(seg, wireLength, p);
       break;
     case 17:
       decodeUdp(seg, p);
@@ -443,7 +443,7 @@ function decodeTransport(seg: Buffer, wireLength: number, protocol: number, p: P
   }
 }
 
-function decodeTcp(s: Buffer, p: Packet): void {
+function decodeTcp(s: Buffer, wireLength: number, p: Packet): void {
   if (s.length < 20) {
     p.malformed = `TCP header cut short: ${s.length} of 20 bytes`;
     return;
@@ -469,6 +469,8 @@ function decodeTcp(s: Buffer, p: Packet): void {
     window: s.readUInt16BE(14),
     options: {},
     payload: s.subarray(s.length),
+    // The snapshot length may have cut the data (or the options); the IP header says how much there was.
+    dataLength: headerLength >= 20 ? Math.max(0, wireLength - headerLength) : 0,
   };
   p.tcp = tcp;
   if (headerLength < 20) {
@@ -482,6 +484,7 @@ function decodeTcp(s: Buffer, p: Packet): void {
   const problem = decodeTcpOptions(s, headerLength, tcp.options);
   if (problem) p.malformed = problem;
   tcp.payload = s.subarray(headerLength);
+  tcp.dataLength = Math.max(tcp.dataLength, tcp.payload.length);
 }
 
 function decodeTcpOptions(s: Buffer, end: number, into: TcpHeader['options']): string | undefined {
@@ -624,7 +627,7 @@ function describe(p: Packet): string {
   if (p.tcp) {
     const t = p.tcp;
     const ack = t.flags.ack ? ` ack=${t.ack}` : '';
-    const len = t.payload.length > 0 ? ` len=${t.payload.length}` : '';
+    const len = t.dataLength > 0 ? ` len=${t.dataLength}` : '';
     return `${endpoint(ip.src, t.srcPort)} > ${endpoint(ip.dst, t.dstPort)} [${tcpFlags(t.flags)}] seq=${t.seq}${ack} win=${t.window}${len}${fragNote}`;
   }
   if (p.udp) {

@@ -77,7 +77,10 @@ export interface TcpHeader {
     /** SACK blocks: absolute left and right edges. */
     sack?: { left: number; right: number }[];
   };
+  /** The data bytes captured (fewer than dataLength when the snapshot length cut the frame). */
   payload: Buffer;
+  /** Data bytes the segment carried on the wire, from the IP header's lengths: what it adds to the sequence space. */
+  dataLength: number;
 }
 
 export interface UdpHeader {

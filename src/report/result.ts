@@ -1,5 +1,6 @@
 import type { CheckResult } from '../checks/types.js';
 import type { StepRecord } from '../exercise/observations.js';
+import type { CaptureLadder } from '../observe/ladder.js';
 
 /**
  * The one result model every reporter reads. `error` means the tool could not run (no engine, invalid lab)
@@ -23,6 +24,8 @@ export interface GradeResult {
   artifactsDir?: string;
   /** Files kept for this run (pcaps, program outputs), relative to artifactsDir. */
   artifacts?: string[];
+  /** With --ladder: each capture's exchanges between the lab's nodes, segment by segment (src/observe/ladder.ts). */
+  ladder?: CaptureLadder[];
 }
 
 /** The result when the tool itself failed: status error, never counted against the student. */

@@ -1,8 +1,4 @@
 import { describeLabGrading } from '../helpers/grade-lab.js';
 
-// ping-icmp: the reference scores full marks; each mistake fails exactly the checks it should.
-describeLabGrading('ping-icmp', {
-  'notes-types': ['request-type', 'reply-type'],
-  'default-size': ['size'],
-  'never-stops': ['requests'],
-});
+// ping-icmp, through `lab selftest`: the reference scores full marks; each mistake fails exactly what its expect.yaml declares.
+describeLabGrading('ping-icmp');

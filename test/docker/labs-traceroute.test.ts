@@ -1,8 +1,4 @@
 import { describeLabGrading } from '../helpers/grade-lab.js';
 
-// traceroute: the reference scores full marks; each mistake fails exactly the checks it should.
-describeLabGrading('traceroute', {
-  'max-ttl-too-small': ['path'],
-  'counts-routers': ['hop-count'],
-  'pings-instead': ['path', 'time-exceeded'],
-});
+// traceroute, through `lab selftest`: the reference scores full marks; each mistake fails exactly what its expect.yaml declares.
+describeLabGrading('traceroute');

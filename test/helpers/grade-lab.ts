@@ -1,39 +1,17 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { removeInstance } from '../../src/deploy/down.js';
+import { selftestCases } from '../../src/grade/selftest.js';
+import { loadLab } from '../../src/lab/load.js';
 import { labelFilter } from '../../src/plan/labels.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { spawn } from 'node:child_process';
 import { ROOT, uniqueInstance } from './cli.js';
 
-export interface GradeReport {
-  status: string;
-  score: number;
-  maxScore: number;
-  instance: string;
-  message?: string;
-  checks: { id: string; status: string; points: number; maxPoints: number; message: string; evidence: string[] }[];
-  steps: { description: string; status: string; message?: string }[];
-}
-
-export interface Graded {
-  code: number | null;
-  report: GradeReport;
-  ms: number;
-  /** Check id → passed / failed. */
-  statuses: Record<string, string>;
-  /** The ids of the checks that did not pass, in the lab's order. */
-  failing: string[];
-  /** The report, short, for assertion messages. */
-  explain: string;
-}
-
 const runtime = await DockerRuntime.connect();
 
 /**
- * Runs the built CLI. At the time limit it sends SIGINT first, like Ctrl-C, so `lab grade` removes its
+ * Runs the built CLI. At the time limit it sends SIGINT first, like Ctrl-C, so `lab selftest` removes its
  * grading instance before it exits; SIGKILL only if it has not gone 30 s later.
  */
 function runCli(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
@@ -58,65 +36,77 @@ function runCli(args: string[], timeoutMs: number): Promise<{ code: number | nul
   });
 }
 
+interface SelftestJsonRow {
+  lab: string;
+  case: string;
+  ok: boolean;
+  expectFails: string[];
+  actualFails?: string[];
+  status?: string;
+  mismatch?: string;
+  instance?: string;
+  message?: string;
+  checks?: { id: string; status: string; message: string; evidence: string[] }[];
+}
+
 /**
- * `lab grade <lab> --submission <folder>` as a user runs it, in its own fresh instance and results folder.
- * Asserts that the grading instance left nothing behind, and removes it anyway (by label) if it did: the
- * instance has a name of ours, so that works even when the CLI had to be killed.
+ * `lab selftest <lab> --case <name>` as an author runs it, in a fresh instance of a name of ours: asserts the
+ * instance left nothing behind, and removes it anyway (by label) if it did.
  */
-export async function gradeLab(labName: string, submission: string): Promise<Graded> {
-  const results = mkdtempSync(join(tmpdir(), `toplab-test-${labName}-`));
-  const instance = uniqueInstance('g');
+export async function selftestCase(labRef: string, labName: string, caseName: string): Promise<{ code: number | null; row: SelftestJsonRow; explain: string }> {
+  const instance = uniqueInstance('s');
   try {
-    const r = await runCli(['grade', labName, '--submission', submission, '--instance', instance, '--format', 'json', '--results', results], 120_000);
-    let report: GradeReport;
+    const r = await runCli(['selftest', labRef, '--case', caseName, '--instance', instance, '--parallel', '1', '--format', 'json'], 150_000);
+    let parsed: { ok: boolean; rows: SelftestJsonRow[] };
     try {
-      report = JSON.parse(r.stdout) as GradeReport;
+      parsed = JSON.parse(r.stdout) as { ok: boolean; rows: SelftestJsonRow[] };
     } catch {
-      throw new Error(`lab grade ${labName} --submission ${submission} printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+      throw new Error(`lab selftest ${labRef} --case ${caseName} printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
     }
-    expect(report.instance).toBe(instance);
-    const statuses = Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
-    const failing = report.checks.filter((c) => c.status !== 'passed').map((c) => c.id);
+    const row = parsed.rows[0];
+    if (row === undefined) throw new Error(`lab selftest ${labRef} --case ${caseName} reported no case:\n${r.stdout}`);
     const explain = [
-      `${labName} ${submission}: ${report.status} ${report.score}/${report.maxScore} (exit ${r.code}, ${r.ms} ms)${report.message ? ' ' + report.message : ''}`,
-      ...report.checks.map((c) => `  ${c.status.padEnd(7)} ${c.id}: ${c.message}${c.evidence.length ? '\n      ' + c.evidence.join('\n      ') : ''}`),
-      ...report.steps.filter((s) => s.status !== 'ok').map((s) => `  step ${s.description}: ${s.status} ${s.message ?? ''}`),
+      `${labName} ${caseName}: ${row.ok ? 'ok' : 'MISMATCH'} ${row.mismatch ?? ''} (status ${row.status ?? '-'}, exit ${r.code}, ${r.ms} ms)${row.message ? ' ' + row.message : ''}`,
+      ...(row.checks ?? []).map((c) => `  ${c.status.padEnd(7)} ${c.id}: ${c.message}${c.evidence.length ? '\n      ' + c.evidence.join('\n      ') : ''}`),
       r.stderr.trim() ? `  stderr: ${r.stderr.trim().split('\n').slice(-5).join('\n          ')}` : '',
     ].join('\n');
+    expect(row.instance ?? instance, explain).toBe(instance);
     expect(await runtime.listContainers(labelFilter(labName, instance)), `containers left by ${instance}`).toEqual([]);
     expect(await runtime.listNetworks(labelFilter(labName, instance)), `networks left by ${instance}`).toEqual([]);
-    return { code: r.code, report, ms: r.ms, statuses, failing, explain };
+    return { code: r.code, row, explain };
   } finally {
     await removeInstance(runtime, labName, instance).catch(() => undefined);
-    rmSync(results, { recursive: true, force: true });
   }
 }
 
 /**
- * The usual Docker test of a course lab: the reference scores full marks, and each of its mistakes (every
- * folder under mistakes/, none missing from `mistakes`) fails exactly the checks listed for it, in the lab's
- * order (every other check passes). `concurrent`: the grades run at once, each in its own instance.
+ * The usual Docker test of a lab, through \`lab selftest\` (the code path an author runs): the reference scores
+ * full marks, and each mistake (every folder under mistakes/) fails exactly the checks its expect.yaml declares,
+ * in the lab's order. The cases are read from the lab folder, so a new lab or mistake needs no test edit.
+ * \`concurrent\`: the cases run at once, each in its own instance.
  */
-export function describeLabGrading(labName: string, mistakes: Record<string, string[]>, opts: { concurrent?: boolean } = {}): void {
-  (opts.concurrent ? describe.concurrent : describe)(`${labName} graded on a real engine`, () => {
-    it('ships the mistakes this test knows about', () => {
-      expect(readdirSync(join(ROOT, 'labs', labName, 'mistakes')).sort()).toEqual(Object.keys(mistakes).sort());
+export function describeLabGrading(labRef: string, ...args: [opts?: { concurrent?: boolean }] | [legacy: Record<string, string[]>, opts?: { concurrent?: boolean }]): void {
+  // The older form also listed each mistake's failing checks here: still accepted, and held to its expect.yaml.
+  const legacy = args.length === 2 || (args[0] !== undefined && !('concurrent' in args[0])) ? (args[0] as Record<string, string[]>) : undefined;
+  const opts = (legacy ? args[1] : args[0]) as { concurrent?: boolean } | undefined ?? {};
+  const lab = loadLab(labRef.includes('/') ? labRef : join(ROOT, 'labs', labRef));
+  const labName = lab.def.name;
+  const cases = selftestCases(lab);
+  (opts.concurrent ? describe.concurrent : describe)(`${labName} graded on a real engine (lab selftest)`, () => {
+    it('declares what each mistake fails', () => {
+      for (const c of cases) expect(c.problem, `${labName} ${c.name}`).toBeUndefined();
+      expect(cases.length, 'a reference and at least one mistake').toBeGreaterThanOrEqual(2);
+      if (legacy) expect(Object.fromEntries(cases.filter((c) => c.name !== 'reference').map((c) => [c.name, c.expectFails]))).toEqual(legacy);
     });
 
-    it('the reference scores full marks', async () => {
-      const g = await gradeLab(labName, `labs/${labName}`);
-      expect(g.failing, g.explain).toEqual([]);
-      expect(g.report.status, g.explain).toBe('passed');
-      expect(g.report.score).toBe(g.report.maxScore);
-      expect(g.code).toBe(0);
-    });
-
-    for (const [mistake, failing] of Object.entries(mistakes)) {
-      it(`mistakes/${mistake} fails exactly ${failing.join(', ')}`, async () => {
-        const g = await gradeLab(labName, `labs/${labName}/mistakes/${mistake}`);
-        expect(g.failing, g.explain).toEqual(failing);
-        expect(g.report.status).toBe('failed');
-        expect(g.code).toBe(1);
+    for (const c of cases) {
+      const title = c.name === 'reference' ? 'the reference scores full marks' : `mistakes/${c.name} fails exactly ${c.expectFails.join(', ')}`;
+      it(title, async () => {
+        const { code, row, explain } = await selftestCase(labRef, labName, c.name);
+        expect(row.actualFails, explain).toEqual(c.expectFails);
+        expect(row.status, explain).toBe(c.name === 'reference' ? 'passed' : 'failed');
+        expect(row.ok, explain).toBe(true);
+        expect(code, explain).toBe(0);
       });
     }
   });

@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EXPECT_FILE, selftestCases } from '../../src/grade/selftest.js';
 import { loadLab } from '../../src/lab/load.js';
 import type { Lab } from '../../src/lab/model.js';
 import { ROOT } from '../helpers/cli.js';
@@ -59,9 +60,19 @@ describe.each(LABS)('lab %s', (name) => {
     const mistakes = files(join(dir, 'mistakes'));
     expect(mistakes.length).toBeGreaterThanOrEqual(2);
     for (const m of mistakes) {
-      const own = files(join(dir, 'mistakes', m));
+      const own = files(join(dir, 'mistakes', m)).filter((f) => f !== EXPECT_FILE);
       expect(own.length, m).toBeGreaterThan(0);
       for (const f of own) expect(submittable(lab), `${m}/${f}`).toContain(f);
+    }
+  });
+
+  it('declares, beside each mistake, the checks it fails (mistakes/<m>/expect.yaml, checks of this lab)', () => {
+    const cases = selftestCases(loadLab(dir));
+    expect(cases.map((c) => c.name)).toEqual(['reference', ...files(join(dir, 'mistakes')).sort()]);
+    for (const c of cases) expect(c.problem, `${name} ${c.name}`).toBeUndefined();
+    for (const c of cases.slice(1)) {
+      expect(c.expectFails.length, c.name).toBeGreaterThan(0);
+      expect(c.why?.length, `${c.name}: a why`).toBeGreaterThan(10);
     }
   });
 });

@@ -129,6 +129,7 @@ describe('decodePcap: IPv4 TCP echo on Ethernet (tcp-echo-eth.pcap)', () => {
       window: 64240,
       options: { mss: 1460, windowScale: 10, sackPermitted: true, timestamp: { value: 2652839485, echo: 0 } },
       payload: Buffer.alloc(0),
+      dataLength: 0,
     });
   });
 
@@ -200,7 +201,7 @@ describe('decodePcap: TCP failures on the wire', () => {
     expect(rest).toEqual([]);
     expect(syn?.tcp).toMatchObject({ srcPort: 20102, dstPort: 9001, seq: 492123317, flags: { ...NO_FLAGS, syn: true } });
     expect(rst?.ip).toMatchObject({ src: SRV4, dst: CLI4, totalLength: 40, id: 0 });
-    expect(rst?.tcp).toEqual({ srcPort: 9001, dstPort: 20102, seq: 0, ack: 492123318, flags: { ...NO_FLAGS, rst: true, ack: true }, window: 0, options: {}, payload: Buffer.alloc(0) });
+    expect(rst?.tcp).toEqual({ srcPort: 9001, dstPort: 20102, seq: 0, ack: 492123318, flags: { ...NO_FLAGS, rst: true, ack: true }, window: 0, options: {}, payload: Buffer.alloc(0), dataLength: 0 });
     expect(rst?.length).toBe(54);
   });
 
@@ -429,6 +430,9 @@ describe('decodePcap: forms derived from the real frames', () => {
     expect(at(at70, 3).length).toBe(79);
     expect(at(at70, 3).capturedLength).toBe(70);
     expect(at(at70, 3).tcp?.payload.toString()).toBe('hell');
+    // What the segment carried on the wire, from the IP header: the data that counts in sequence space.
+    expect(at(at70, 3).tcp?.dataLength).toBe(13);
+    expect(formatPacket(at(at70, 3))).toMatch(/ len=13$/);
     expect(at(at70, 3).malformed).toBeUndefined();
     expect(at(at70, 2).capturedLength).toBeUndefined();
     const at60 = cut(60);

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+import { buildLadder, conversationLadder, conversations, endpointText, type Ladder, type LadderEndpoint, type LadderProtocol } from '../observe/ladder.js';
+import { decodePcap } from '../observe/pcap.js';
+import { renderLadderMermaid, renderLadderText, unicodeTerminal } from '../report/ladder.js';
+import { useColor } from '../report/terminal.js';
+import { parse } from './args.js';
+
+export const LADDER_HELP = `Usage: lab ladder <capture.pcap> [--between <endpoint> <endpoint>] [--protocol tcp|udp|icmp]
+                  [--format terminal|ascii|mermaid|json] [--all | --list]
+
+Draws an exchange of a capture (pcap or pcapng, e.g. one \`lab check\` kept under results/) as a ladder: one
+arrow per segment with its flags, seq/ack relative to each side's ISN and absolute, its length, and each
+side's TCP state after it (RFC 9293: CLOSED, LISTEN, SYN-SENT, SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1, ...).
+UDP datagrams and ICMP echoes are plain arrows. Without --between, the capture's first exchange.
+\`lab check <lab> --ladder\` draws the ladders of a lab's own captures.
+
+  --between <a> <b>   the two endpoints: 10.0.1.20:40312, 10.0.1.10 (any port) or [fd00::10]:9000
+  --protocol <p>      only an exchange of this protocol
+  --format <f>        terminal (default: Unicode, plain ASCII outside a UTF-8 locale), ascii, mermaid
+                      (a sequenceDiagram for a README) or json
+  --all               every exchange of the capture, one after the other
+  --list              list the exchanges (protocol, endpoints, packets) and stop
+
+Colour only on a terminal, never with NO_COLOR set.
+
+  lab ladder results/tcp-handshake/default-*/wire.pcap
+  lab ladder wire.pcap --between 10.0.1.20 10.0.1.10:9000 --format mermaid
+`;
+
+/** Parses `10.0.1.20:40312`, `10.0.1.20`, `[fd00::10]:9000` or `fd00::10`. */
+export function parseEndpoint(text: string): LadderEndpoint {
+  const v6 = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(text);
+  if (v6?.[1] !== undefined) return { address: v6[1].toLowerCase(), ...(v6[2] !== undefined ? { port: Number(v6[2]) } : {}) };
+  if (/^[0-9a-fA-F:]+$/.test(text) && text.includes('::')) return { address: text.toLowerCase() };
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d+))?$/.exec(text);
+  if (v4?.[1] !== undefined) return { address: v4[1], ...(v4[2] !== undefined ? { port: Number(v4[2]) } : {}) };
+  throw new UsageError(`'${text}' is not an endpoint: write 10.0.1.20:40312, 10.0.1.10 or [fd00::10]:9000`);
+}
+
+export async function ladderCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    { between: { type: 'boolean' }, protocol: { type: 'string' }, format: { type: 'string', default: 'terminal' }, all: { type: 'boolean' }, list: { type: 'boolean' } },
+    'ladder',
+  );
+  const [file, ...rest] = positionals;
+  if (file === undefined) throw new UsageError('which capture? e.g. lab ladder results/tcp-handshake/<run>/wire.pcap');
+  const format = values.format;
+  if (!['terminal', 'ascii', 'mermaid', 'json'].includes(format)) throw new UsageError(`unknown format '${format}': use terminal, ascii, mermaid or json`);
+  const protocol = values.protocol;
+  if (protocol !== undefined && protocol !== 'tcp' && protocol !== 'udp' && protocol !== 'icmp') throw new UsageError(`unknown protocol '${protocol}': use tcp, udp or icmp`);
+  if (values.between && rest.length !== 2) throw new UsageError('--between takes two endpoints, e.g. --between 10.0.1.20 10.0.1.10:9000');
+  if (!values.between && rest.length > 0) throw new UsageError(`one capture at a time (unexpected '${rest[0] ?? ''}')`, { hint: 'to choose the exchange: --between <endpoint> <endpoint>' });
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch {
+    throw new UsageError(`cannot read the capture ${file}`);
+  }
+  const packets = decodePcap(buf);
+  const convs = conversations(packets).filter((c) => protocol === undefined || c.protocol === protocol);
+  if (values.list) {
+    for (const c of convs) process.stdout.write(`${c.protocol.padEnd(5)} ${endpointText(c.a)} ↔ ${endpointText(c.b)}  ${c.packets} packet(s)\n`);
+    if (convs.length === 0) process.stdout.write('no TCP, UDP or ICMP echo exchange in this capture\n');
+    return 0;
+  }
+  const proto = protocol as LadderProtocol | undefined;
+  const opts = proto ? { protocol: proto } : {};
+  let ladders: Ladder[];
+  if (values.between) {
+    const one = buildLadder(packets, parseEndpoint(rest[0] ?? ''), parseEndpoint(rest[1] ?? ''), opts);
+    if (!one) throw new UsageError(`no exchange between ${rest[0] ?? ''} and ${rest[1] ?? ''} in ${file}`, { hint: `see them with: lab ladder ${file} --list` });
+    ladders = [one];
+  } else {
+    const picked = values.all ? convs : convs.slice(0, 1);
+    ladders = picked.map((c) => conversationLadder(packets, c));
+    if (ladders.length === 0) throw new UsageError(`no TCP, UDP or ICMP echo exchange in ${file}${protocol ? ` (protocol ${protocol})` : ''}`);
+  }
+  if (format === 'json') {
+    process.stdout.write(JSON.stringify(values.all || !values.between ? ladders : ladders[0], null, 2) + '\n');
+    return 0;
+  }
+  const text = ladders.map((l) =>
+    format === 'mermaid' ? renderLadderMermaid(l) : renderLadderText(l, { ascii: format === 'ascii' || !unicodeTerminal(), color: useColor(process.stdout) }),
+  );
+  process.stdout.write(text.join('\n'));
+  return 0;
+}

@@ -1,0 +1,47 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { loadLab } from '../lab/load.js';
+import { scaffoldLab } from '../lab/scaffold.js';
+import { labsDir, projectRoot } from '../paths.js';
+import { parse } from './args.js';
+
+export const NEW_LAB_HELP = `Usage: lab new <name> [--title <text>] [--dir <folder>]
+
+Starts a lab: <folder>/<name>/ (default folder: labs/) with lab.yaml (its schema line first), a reference
+server.ts and client.ts, starter/ for students, README.md and README.zh.md, and one mistake
+(mistakes/listens-on-localhost/) with the checks it fails in its expect.yaml. As made, it validates and
+passes \`lab selftest\`: a TCP echo graded on the listening socket, the handshake, the echo and the close.
+Then make it yours, and run \`lab selftest <name>\` before publishing it.
+
+  --title <text>      the lab's title (default: from the name)
+  --dir <folder>      where to make it (default: labs/, or TOPLAB_LABS_DIR)
+
+  lab new dns-lookup --title "Asking a DNS server"
+`;
+
+/** `lab new`: writes a new lab's files, refusing to touch a folder that exists. */
+export async function newLabCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { title: { type: 'string' }, dir: { type: 'string' } }, 'new');
+  const [name, ...extra] = positionals;
+  if (name === undefined) throw new UsageError('which name? e.g. lab new my-lab');
+  if (extra.length > 0) throw new UsageError(`one lab at a time (unexpected '${extra[0] ?? ''}')`);
+  const dir = resolve(values.dir ?? labsDir(), name);
+  if (existsSync(dir)) throw new UsageError(`${dir} already exists`, { hint: 'choose another name, or remove that folder first' });
+  const schemaPath = relative(dir, join(projectRoot(), 'schema', 'lab.schema.json'));
+  const files = scaffoldLab(name, { schemaPath, ...(values.title !== undefined ? { title: values.title } : {}) });
+  for (const [path, text] of Object.entries(files)) {
+    const file = join(dir, path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  }
+  // What was written must load; a failure here is a bug in the scaffold, reported as such.
+  loadLab(dir);
+  const rel = relative(process.cwd(), dir);
+  const shown = rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
+  process.stdout.write(
+    `made ${shown}/\n${Object.keys(files).map((f) => `  ${f}\n`).join('')}` +
+      `next: lab validate ${shown}; lab check ${shown} --ladder; edit it; lab selftest ${shown}\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,93 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { renderSelftest, runSelftest, selftestCases, selftestJson, type SelftestReport } from '../grade/selftest.js';
+import { removeActiveInstances } from '../grade/session.js';
+import { loadLab } from '../lab/load.js';
+import type { Lab } from '../lab/model.js';
+import { labsDir } from '../paths.js';
+import { INSTANCE_PATTERN } from '../plan/plan.js';
+import { useColor } from '../report/terminal.js';
+import { parse, writeOutput } from './args.js';
+import { engine, image, progress } from './engine.js';
+import { onInterrupt } from './interrupt.js';
+
+export const SELFTEST_HELP = `Usage: lab selftest [<lab>...] [--case <name>] [--parallel N] [--format terminal|json] [--output <file>]
+
+What a lab's author runs before publishing it. The reference must score full marks, and every mistake
+(labs/<lab>/mistakes/<m>/) must fail exactly the checks its expect.yaml declares, every other check passing:
+
+  # labs/<lab>/mistakes/<m>/expect.yaml
+  why: "the server listens on 127.0.0.1 only"
+  fails: [handshake, echo]
+
+Each case is graded like \`lab grade\`, in its own fresh instance that is removed afterwards. Prints one line
+per case; exits 0 when every case behaves as declared, 1 on any mismatch, 4 when a case could not be graded.
+Without a lab, every lab in labs/.
+
+  --case <name>       only this case: reference, or a mistake's folder name
+  --parallel N        cases graded at once (default: the number of CPUs)
+  --format <f>        terminal (default) or json
+  --output <file>     also write the JSON report to a file
+  --results <dir>     keep each case's captures and program output under <dir>/<lab>/<case>/
+  --instance <name>   the instance's name, for a run of one case (it is still removed afterwards)
+
+  lab selftest tcp-handshake
+  lab selftest                                  # every lab
+  lab selftest path/to/my-lab --case reference
+`;
+
+/** `lab selftest`: grades each lab's reference and mistakes and compares them with their declarations. */
+export async function selftestCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    { case: { type: 'string' }, parallel: { type: 'string' }, format: { type: 'string', default: 'terminal' }, output: { type: 'string', short: 'o' }, results: { type: 'string' }, instance: { type: 'string' } },
+    'selftest',
+  );
+  if (values.format !== 'terminal' && values.format !== 'json') throw new UsageError(`unknown format '${values.format}': use terminal or json`);
+  const parallel = values.parallel === undefined ? Math.max(1, availableParallelism()) : Number(values.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${values.parallel ?? ''}'`);
+  if (values.instance !== undefined && !INSTANCE_PATTERN.test(values.instance)) throw new UsageError(`'${values.instance}' is not a valid instance name: use lower-case letters, digits and hyphens (at most 32)`);
+
+  const labs: Lab[] = (positionals.length > 0 ? positionals : allLabs()).map((ref) => loadLab(ref));
+  if (labs.length === 0) throw new UsageError(`no labs in ${labsDir()}`);
+  const planned = labs.map((lab) => {
+    let cases = selftestCases(lab);
+    if (values.case !== undefined) {
+      const only = cases.filter((c) => c.name === values.case);
+      if (only.length === 0) throw new UsageError(`${lab.def.name} has no case '${values.case}' (cases: ${cases.map((c) => c.name).join(', ')})`);
+      cases = only;
+    }
+    return { lab, cases };
+  });
+
+  const runtime = await engine();
+  const tag = await image(runtime);
+  const total = planned.reduce((n, p) => n + p.cases.length, 0);
+  progress(`selftest: ${total} case(s) of ${planned.length} lab(s), ${Math.min(parallel, total)} at a time`);
+  const forget = onInterrupt(removeActiveInstances);
+  let report: SelftestReport;
+  try {
+    report = await runSelftest(planned, {
+      runtime,
+      image: tag,
+      parallel,
+      ...(values.instance !== undefined ? { instance: values.instance } : {}),
+      ...(values.results !== undefined ? { artifactsDir: resolve(values.results) } : {}),
+      onRow: (r) => progress(`${r.lab} ${r.case}: ${r.ok ? 'ok' : `MISMATCH: ${r.mismatch ?? ''}`} (${(r.durationMs / 1000).toFixed(1)}s)`),
+    });
+  } finally {
+    forget();
+  }
+  const json = JSON.stringify(selftestJson(report), null, 2) + '\n';
+  if (values.output !== undefined) writeOutput(values.output, json);
+  process.stdout.write(values.format === 'json' ? json : renderSelftest(report, { color: useColor(process.stdout) }));
+  if (report.ok) return 0;
+  return report.rows.some((r) => !r.ok && (r.status === undefined || r.status === 'error')) ? 4 : 1;
+}
+
+function allLabs(): string[] {
+  const dir = labsDir();
+  return existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(join(dir, d, 'lab.yaml'))).sort().map((d) => join(dir, d)) : [];
+}
