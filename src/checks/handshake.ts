@@ -2,7 +2,7 @@ import { formatPacket } from '../observe/pcap.js';
 import type { Observations } from '../exercise/observations.js';
 import type { HandshakeCheck } from '../lab/model.js';
 import { captureOf, isVerdict, nodeAddresses } from './observed.js';
-import { dedupe, plus, sameConnection, tcpPackets, type TcpPacket } from './tcp.js';
+import { connectionOf, dedupe, plus, tcpPackets, type TcpPacket } from './tcp.js';
 import type { Verdict } from './types.js';
 
 /** SYN from the client, SYN-ACK from the server acknowledging ISN+1, ACK from the client acknowledging the server's ISN+1. */
@@ -39,7 +39,8 @@ export function checkHandshake(spec: HandshakeCheck, obs: Observations): Verdict
 }
 
 function oneHandshake(syn: TcpPacket, packets: TcpPacket[], spec: HandshakeCheck): Verdict {
-  const after = packets.filter((p) => p.index > syn.index && sameConnection(p, syn));
+  // Only this SYN's connection: a later connection on the same port pair is another one.
+  const after = connectionOf(packets, syn).filter((p) => p.index > syn.index);
   const replies = after.filter((p) => p.ip.src === syn.ip.dst);
   const first = replies[0];
   if (!first) return { passed: false, message: `the SYN to ${spec.server} port ${spec.port} got no answer: no SYN-ACK and no RST came back.`, evidence: [formatPacket(syn)] };

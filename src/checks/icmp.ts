@@ -50,16 +50,27 @@ function echo(e: NonNullable<IcmpCheck['echo']>, family: 4 | 6, all: IcmpPacket[
   const unanswered = requests.filter((q) => !answered.includes(q));
   if (e.count !== undefined && requests.length !== e.count) problems.push(`${requests.length} echo request(s), expected ${e.count}`);
   const min = e.minCount ?? (e.count === undefined ? 1 : e.count);
+  const nearestEvidence: string[] = [];
   if (unanswered.length > 0 && (e.count !== undefined || answered.length < min)) {
     const q = unanswered[0] as IcmpPacket;
-    problems.push(`the request with id ${q.icmp.id ?? '?'} seq ${q.icmp.seq ?? '?'} got no echo reply (type ${REP}) with the same id and seq`);
+    // What came back nearest to its reply: a reply with another id or seq, or an ICMP error for it.
+    const back = all.filter((r) => r.index > q.index && r.ip.dst === q.ip.src && r.icmp.type !== REQ);
+    const reply = back.find((r) => r.icmp.type === REP && r.ip.src === q.ip.dst);
+    const other = back[0];
+    const nearest = reply
+      ? `; the nearest reply from ${e.to} has id ${reply.icmp.id ?? '?'} seq ${reply.icmp.seq ?? '?'}`
+      : other
+        ? `; instead ${who(obs, other.ip.src)} sent ${v}type ${other.icmp.type} code ${other.icmp.code}`
+        : `; nothing came back to ${e.from} after it`;
+    problems.push(`the request with id ${q.icmp.id ?? '?'} seq ${q.icmp.seq ?? '?'} got no echo reply (type ${REP}) with the same id and seq${nearest}`);
+    nearestEvidence.push(formatPacket(q), ...(reply ?? other ? [formatPacket((reply ?? other) as IcmpPacket)] : []));
   }
   if (e.size !== undefined) {
     const wrong = requests.find((q) => q.icmp.payloadLength !== e.size);
     if (wrong) problems.push(`the requests carry ${wrong.icmp.payloadLength} bytes of data, expected ${e.size} (ping -s ${e.size})`);
   }
   const evidence = [...requests.slice(0, 2), ...all.filter((r) => r.icmp.type === REP && from.includes(r.ip.dst)).slice(0, 2)].sort((a, b) => a.index - b.index).map(formatPacket);
-  if (problems.length > 0) return { passed: false, message: problems.join('; ') + '.', evidence };
+  if (problems.length > 0) return { passed: false, message: problems.join('; ') + '.', evidence: [...new Set([...nearestEvidence, ...evidence])] };
   return { passed: true, message: `${requests.length} ${v}echo request(s) (type ${REQ}) from ${e.from}, each answered by a reply (type ${REP}) with the same id and seq${e.size !== undefined ? `, ${e.size} bytes of data each` : ''}.`, evidence };
 }
 

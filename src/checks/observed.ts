@@ -2,6 +2,7 @@ import type { CaptureObservation, Observations, ProbeObservation, ProgramObserva
 import { endProbeName } from '../exercise/observations.js';
 import type { OutputStream, ProbeKind } from '../lab/model.js';
 import type { Verdict } from './types.js';
+export { relevantLines } from '../exercise/output-lines.js';
 
 /** The capture a check names, or a failing verdict saying why there is none. */
 export function captureOf(obs: Observations, name: string): CaptureObservation | Verdict {
@@ -54,3 +55,4 @@ export function show(s: string, max = 120): string {
 export function isVerdict(x: object): x is Verdict {
   return 'passed' in x && 'message' in x;
 }
+

@@ -1,10 +1,11 @@
 import type { Observations } from '../exercise/observations.js';
 import type { ErrnoName, ErrorCheck, ExitCheck, OutputCheck } from '../lab/model.js';
-import { isVerdict, outputText, programOf, show } from './observed.js';
+import { isVerdict, outputText, programOf, relevantLines, show } from './observed.js';
 import type { Verdict } from './types.js';
 
-function lastLine(s: string): string {
-  return s.trim().split('\n').slice(-1)[0] ?? '';
+/** Evidence lines: what a program's stderr says went wrong (see relevantLines). */
+function stderrEvidence(program: string, stderr: string): string[] {
+  return relevantLines(stderr).map((l) => `${program} stderr: ${show(l, 200)}`);
 }
 
 export function checkOutput(spec: OutputCheck, obs: Observations): Verdict {
@@ -15,7 +16,6 @@ export function checkOutput(spec: OutputCheck, obs: Observations): Verdict {
   const where = stream === 'both' ? 'output' : stream;
   const evidence = [`${spec.program} ${where}: ${show(text)}`];
   if (p.droppedBytes > 0) evidence.push(`(${p.droppedBytes} more bytes of output were counted, not kept)`);
-  if (p.exitCode !== undefined && p.exitCode !== 0 && p.stderr.trim() !== '' && stream === 'stdout') evidence.push(`${spec.program} stderr: ${show(lastLine(p.stderr))}`);
   if (p.timedOut) evidence.push(`${spec.program} was stopped at its time limit`);
   const neg = spec.not === true;
   let holds: boolean;
@@ -33,6 +33,8 @@ export function checkOutput(spec: OutputCheck, obs: Observations): Verdict {
   }
   if (holds !== neg) return { passed: true, message: `${spec.program} printed ${neg ? 'nothing like ' : ''}${what} on ${where}.`, evidence };
   if (neg) return { passed: false, message: `${spec.program} should not print ${what} on ${where}, but did.`, evidence };
+  // What went wrong, in the program's own words, when they are not already what was shown.
+  if (stream === 'stdout') evidence.push(...stderrEvidence(spec.program, p.stderr));
   const got = text.replace(/\r?\n$/, '');
   return { passed: false, message: `${spec.program} should print ${what} on ${where}, but printed ${got === '' ? 'nothing' : show(got, 80)}.`, evidence };
 }
@@ -43,7 +45,7 @@ export function checkExit(spec: ExitCheck, obs: Observations): Verdict {
   const want = spec.nonzero ? 'a non-zero code' : `code ${spec.code ?? 0}`;
   if (p.timedOut) return { passed: false, message: `${spec.program} did not finish in time, so it has no exit code (expected ${want}).` };
   if (p.exitCode === undefined) return { passed: false, message: `${spec.program} was still running at the end of the exercise (expected it to exit with ${want}).` };
-  const evidence = [`exit code ${p.exitCode}`, ...(p.stderr.trim() ? [`stderr: ${show(lastLine(p.stderr))}`] : [])];
+  const evidence = [`exit code ${p.exitCode}`, ...stderrEvidence(spec.program, p.stderr)];
   const ok = spec.nonzero ? p.exitCode !== 0 : p.exitCode === spec.code;
   if (ok) return { passed: true, message: `${spec.program} exited with code ${p.exitCode}.`, evidence };
   return {
@@ -89,7 +91,7 @@ export function checkError(spec: ErrorCheck, obs: Observations): Verdict {
   const e = ERRNO[spec.errno];
   const line = text.split('\n').find((l) => new RegExp(`\\b${spec.errno}\\b`).test(l) || e.texts.some((t) => l.toLowerCase().includes(t.toLowerCase())));
   if (line !== undefined) return { passed: true, message: `${spec.program} reported ${spec.errno} (${e.texts[0] ?? ''}).`, evidence: [line.trim().slice(0, 200)] };
-  const evidence = text.trim() ? [`${spec.program} printed: ${show(lastLine(text))}`] : [];
+  const evidence = relevantLines(text).map((l) => `${spec.program} printed: ${show(l, 200)}`);
   if (found.length > 0) {
     return { passed: false, message: `${spec.program} failed with ${found.join(', ')}, not ${spec.errno} (${e.texts[0] ?? ''}).`, evidence };
   }

@@ -1,7 +1,7 @@
 import type { Observations } from '../exercise/observations.js';
 import type { RouteCheck } from '../lab/model.js';
 import { parseTraceroute, type TracerouteResult } from '../observe/traceroute.js';
-import { nodeAddresses, nodeOf } from './observed.js';
+import { nodeAddresses, nodeOf, relevantLines } from './observed.js';
 import type { Verdict } from './types.js';
 
 /** A traceroute from a probe, or parsed from a command's output. */
@@ -15,7 +15,7 @@ export function tracerouteOf(obs: Observations, name: string): TracerouteResult 
   if (!p) return { passed: false, message: `the traceroute \`${name}\` did not run: an earlier step failed.` };
   if (p.error) return { passed: false, message: `the traceroute \`${name}\` did not run: ${p.error}` };
   const r = parseTraceroute(p.stdout);
-  if (r.hops.length === 0) return { passed: false, message: `\`${name}\` printed no traceroute hops${p.stderr.trim() ? `: ${p.stderr.trim().split('\n')[0] ?? ''}` : ''}.` };
+  if (r.hops.length === 0) return { passed: false, message: `\`${name}\` printed no traceroute hops${p.stderr.trim() ? `: ${relevantLines(p.stderr).join(' / ')}` : ''}.` };
   return r;
 }
 

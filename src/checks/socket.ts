@@ -23,11 +23,27 @@ function stateMatches(s: SocketEntry, want: string): boolean {
   return have === want;
 }
 
-/** A socket in a node's table: by port (local or peer) or unix path, in a state, optionally owned by a program, to a peer. */
+/**
+ * A socket in a node's table: by port (local or peer) or unix path, in a state, optionally owned by a program,
+ * to a peer. Only this run's sockets count: a failure says so when an earlier run's socket on the port (a
+ * previous check's TIME_WAIT) was left out.
+ */
 export function checkSocket(spec: SocketCheck, obs: Observations): Verdict {
   const probe = probeOf(obs, spec.probe, spec.node, 'sockets');
   if (isVerdict(probe)) return probe;
-  const sockets = probe.sockets ?? [];
+  const v = judgeSocket(spec, obs, probe.sockets ?? []);
+  const port = spec.tcp ?? spec.udp;
+  const left = spec.tcp !== undefined ? (probe.earlier ?? []).filter((s) => s.localPort === port || s.peerPort === port) : [];
+  if (v.passed || left.length === 0) return v;
+  const states = [...new Set(left.map((s) => normaliseState(s.state)))].join(', ');
+  return {
+    ...v,
+    message: `${v.message} (${left.length} TCP socket(s) on port ${port} in ${states}, left by an earlier run before this one began, were not counted.)`,
+    evidence: [...(v.evidence ?? []), ...left.slice(0, 2).map((s) => `earlier run: ${describeSocket(s)}`)],
+  };
+}
+
+function judgeSocket(spec: SocketCheck, obs: Observations, sockets: SocketEntry[]): Verdict {
   const proto = spec.tcp !== undefined ? 'tcp' : spec.udp !== undefined ? 'udp' : 'unix';
   const port = spec.tcp ?? spec.udp;
   const want = normaliseState(spec.state ?? (proto === 'udp' ? 'UNCONN' : 'LISTEN'));
@@ -64,8 +80,15 @@ export function checkSocket(spec: SocketCheck, obs: Observations): Verdict {
     return { passed: false, message: `${spec.node} has a ${what}, but in ${[...new Set(candidates.map((s) => normaliseState(s.state)))].join(', ')}, not ${want}.`, evidence: evidence(candidates) };
   }
   const hint = want === 'LISTEN' ? ': nothing is listening there. Does the server call listen() on that ' + (proto === 'unix' ? 'path' : 'port') + '?' : want === 'ESTABLISHED' ? ': no connection was open when the table was read.' : '.';
+  // What is there nearest to it: the port over the other IP version, or in the other protocol.
+  const near =
+    proto === 'unix'
+      ? []
+      : sockets.filter((s) => s.proto !== 'unix' && (s.localPort === port || (want !== 'LISTEN' && s.peerPort === port)) && (s.proto !== proto || (spec.family !== undefined && s.family !== spec.family)));
+  const nearest = near[0];
+  const seen = nearest ? ` There is a ${nearest.proto.toUpperCase()}${nearest.family ? ` IPv${nearest.family}` : ''} socket on port ${port} in ${normaliseState(nearest.state)}${nearest.proto === proto ? `, over IPv${nearest.family ?? '?'} rather than IPv${spec.family ?? '?'}` : `: ${proto.toUpperCase()} was expected`}.` : '';
   const others = sockets.filter((s) => s.proto === proto && (proto === 'unix' ? s.path !== undefined : true)).slice(0, 4);
-  return { passed: false, message: `no ${what} in ${want} in ${spec.node}${hint}`, evidence: others.map(describeSocket) };
+  return { passed: false, message: `no ${what} in ${want} in ${spec.node}${hint}${seen}`, evidence: [...near.slice(0, 2), ...others].slice(0, 4).map(describeSocket) };
 }
 
 /** minRecvQ / minSendQ: bytes waiting in the socket's receive buffer (unread) or send buffer (unacknowledged). */

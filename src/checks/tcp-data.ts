@@ -1,3 +1,4 @@
+import { formatPacket } from '../observe/pcap.js';
 import type { Observations } from '../exercise/observations.js';
 import type { ByteExpectation, TcpDataCheck } from '../lab/model.js';
 import { captureOf, isVerdict, nodeAddresses, show } from './observed.js';
@@ -20,7 +21,25 @@ export function checkTcpData(spec: TcpDataCheck, obs: Observations): Verdict {
   const c = nodeAddresses(obs, spec.client);
   const s = nodeAddresses(obs, spec.server);
   const conns = connections(dedupe(tcpPackets(cap.packets)).filter((p) => (c.includes(p.ip.src) && s.includes(p.ip.dst) && p.tcp.dstPort === spec.port) || (s.includes(p.ip.src) && c.includes(p.ip.dst) && p.tcp.srcPort === spec.port)));
-  if (conns.length === 0) return { passed: false, message: `no TCP connection from ${spec.client} to ${spec.server} port ${spec.port} in the capture, so no data.` };
+  if (conns.length === 0) {
+    // Where the client connected instead, if anywhere.
+    const elsewhere = dedupe(tcpPackets(cap.packets)).find((p) => p.tcp.flags.syn && !p.tcp.flags.ack && c.includes(p.ip.src));
+    return {
+      passed: false,
+      message: `no TCP connection from ${spec.client} to ${spec.server} port ${spec.port} in the capture, so no data${elsewhere ? `; ${spec.client} connected to ${elsewhere.ip.dst} port ${elsewhere.tcp.dstPort} instead` : ''}.`,
+      evidence: elsewhere ? [formatPacket(elsewhere)] : [],
+    };
+  }
+  // Every attempt refused (a SYN answered with RST, no SYN-ACK): no connection, so no bytes could be compared.
+  const refused = conns.map((conn) => ({ syn: conn.find((p) => p.tcp.flags.syn && !p.tcp.flags.ack), rst: conn.find((p) => p.tcp.flags.rst), opened: conn.some((p) => p.tcp.flags.syn && p.tcp.flags.ack) }));
+  if (refused.every((r) => r.syn && r.rst && !r.opened)) {
+    const first = refused[0];
+    return {
+      passed: false,
+      message: `the client's ${conns.length === 1 ? 'connection' : `${conns.length} connections`} to ${spec.server} port ${spec.port} ${conns.length === 1 ? 'was' : 'were'} refused (the SYN was answered with RST): no connection was opened, so no data crossed.`,
+      evidence: first?.syn && first.rst ? [formatPacket(first.syn), formatPacket(first.rst)] : [],
+    };
+  }
   const up: Buffer[] = [];
   const down: Buffer[] = [];
   const problems: string[] = [];

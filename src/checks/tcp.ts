@@ -1,3 +1,4 @@
+import { splitTcpConnections } from '../observe/tcp-connections.js';
 import type { Packet } from '../observe/types.js';
 
 /** A TCP packet with its headers known to be present. */
@@ -18,14 +19,6 @@ export function flagString(p: TcpPacket): string {
   return f.ack ? (s === '' ? '.' : s + '.') : s || 'none';
 }
 
-/** Same connection: the two endpoints match in either direction. */
-export function sameConnection(a: TcpPacket, b: TcpPacket): boolean {
-  return (
-    (a.ip.src === b.ip.src && a.tcp.srcPort === b.tcp.srcPort && a.ip.dst === b.ip.dst && a.tcp.dstPort === b.tcp.dstPort) ||
-    (a.ip.src === b.ip.dst && a.tcp.srcPort === b.tcp.dstPort && a.ip.dst === b.ip.src && a.tcp.dstPort === b.tcp.srcPort)
-  );
-}
-
 /** Packets seen twice in one capture (`-i any` may record a frame on more than one interface) are kept once. */
 export function dedupe(packets: TcpPacket[]): TcpPacket[] {
   const seen = new Set<string>();
@@ -37,18 +30,14 @@ export function dedupe(packets: TcpPacket[]): TcpPacket[] {
   });
 }
 
-/** Splits packets into connections (by their two endpoints), in order of each connection's first packet. */
+/** Splits packets into connections (a 4-tuple and its SYN: see splitTcpConnections), in order of first packet. */
 export function connections(packets: TcpPacket[]): TcpPacket[][] {
-  const out = new Map<string, TcpPacket[]>();
-  for (const p of packets) {
-    const a = `${p.ip.src}:${p.tcp.srcPort}`;
-    const b = `${p.ip.dst}:${p.tcp.dstPort}`;
-    const key = a < b ? `${a}|${b}` : `${b}|${a}`;
-    const list = out.get(key);
-    if (list) list.push(p);
-    else out.set(key, [p]);
-  }
-  return [...out.values()];
+  return splitTcpConnections(packets);
+}
+
+/** The connection (see connections) a packet belongs to, among `packets`. */
+export function connectionOf(packets: TcpPacket[], p: TcpPacket): TcpPacket[] {
+  return connections(packets).find((c) => c.includes(p)) ?? [p];
 }
 
 /** The bytes one side sent on a connection, reassembled by sequence number; retransmissions count once. */

@@ -23,6 +23,13 @@ export function checkTeardown(spec: TeardownCheck, obs: Observations): Verdict {
   const rst = conn.find((p) => p.tcp.flags.rst);
   const firstFin = fins[0];
   const rstBy = (p: TcpPacket): string => who(obs, p.ip.src);
+  // Without a SYN-ACK there was no connection: a RST then refuses a SYN (nothing listening), it closes nothing.
+  const syn = conn.find((p) => p.tcp.flags.syn && !p.tcp.flags.ack);
+  if (syn && !conn.some((p) => p.tcp.flags.syn && p.tcp.flags.ack)) {
+    const to = `${who(obs, syn.ip.dst)} port ${syn.tcp.dstPort}`;
+    if (rst) return { passed: false, message: `there was no connection to close: the SYN to ${to} was refused with a RST from ${rstBy(rst)} (nothing was listening there), so the connection was never opened.`, evidence: [formatPacket(syn), formatPacket(rst)] };
+    return { passed: false, message: `there was no connection to close: the SYN to ${to} got no SYN-ACK, so the connection was never opened.`, evidence: conn.slice(0, 2).map(formatPacket) };
+  }
   if (reset === 'required') {
     return rst
       ? { passed: true, message: `the connection was reset by ${rstBy(rst)}.`, evidence: [formatPacket(rst)] }
@@ -30,7 +37,7 @@ export function checkTeardown(spec: TeardownCheck, obs: Observations): Verdict {
   }
   if (!firstFin || (rst && rst.index < firstFin.index)) {
     if (rst) return { passed: false, message: `the connection was reset by ${rstBy(rst)} (RST) instead of being closed with FIN: a socket was closed with unread data, or the program crashed.`, evidence: [formatPacket(rst)] };
-    return { passed: false, message: `no FIN at all: ${spec.initiator ?? 'neither side'} closed the connection before the capture ended.`, evidence: conn.slice(-2).map(formatPacket) };
+    return { passed: false, message: `no FIN at all: ${spec.initiator !== undefined ? `${spec.initiator} did not close` : 'neither side closed'} the connection before the capture ended.`, evidence: conn.slice(-2).map(formatPacket) };
   }
   if (mine && !mine.includes(firstFin.ip.src)) {
     return { passed: false, message: `the other side closed first: the first FIN came from ${who(obs, firstFin.ip.src)}, not from ${spec.initiator}.`, evidence: [formatPacket(firstFin)] };

@@ -49,17 +49,10 @@ export function checkUdp(spec: UdpCheck, obs: Observations): Verdict {
     if (!same) problems.push(`the payloads were ${JSON.stringify(got.slice(0, 6)).slice(0, 160)}, expected ${JSON.stringify(spec.payloads).slice(0, 160)}: one message per datagram`);
   }
   if (spec.echo) {
-    for (const d of sent) {
-      const reply = all.find((p) => p.index > d.index && to.includes(p.ip.src) && p.udp.srcPort === spec.port && payloadOf(p) === payloadOf(d) && p.ip.dst === d.ip.src);
-      if (!reply) {
-        problems.push(`the datagram ${show(payloadOf(d), 30)} got no echo from ${spec.to}`);
-        break;
-      }
-      if (reply.udp.dstPort !== d.udp.srcPort) {
-        problems.push(`the echo of ${show(payloadOf(d), 30)} went to port ${reply.udp.dstPort}, not to the sender's port ${d.udp.srcPort}: reply to the address and port recvfrom() returned`);
-        evidence.push(formatPacket(reply));
-        break;
-      }
+    const problem = echoProblem(spec, sent, all, to);
+    if (problem) {
+      problems.push(problem.message);
+      evidence.unshift(...problem.evidence);
     }
   }
   if (spec.noTcp) {
@@ -84,8 +77,51 @@ export function checkUdp(spec: UdpCheck, obs: Observations): Verdict {
       fragmentNote = `, one in ${first.count} IP fragments`;
     }
   }
-  if (problems.length > 0) return { passed: false, message: problems.join('; ') + '.', evidence };
+  if (problems.length > 0) return { passed: false, message: problems.join('; ') + '.', evidence: [...new Set(evidence)] };
   return { passed: true, message: `${sent.length} datagram(s) from ${spec.from} to ${spec.to} port ${spec.port}${spec.echo ? ', each echoed back to its sender' : ''}${fragmentNote}.`, evidence };
+}
+
+/**
+ * The first datagram that was not echoed exactly, to its sender's address and port, and what came back
+ * nearest to its echo: the reply the server sent it in turn (each reply answers one datagram, in order), with
+ * its bytes; a reply from another port of the server; or nothing at all.
+ */
+function echoProblem(spec: UdpCheck, sent: UdpPacket[], all: UdpPacket[], to: string[]): { message: string; evidence: string[] } | undefined {
+  const payloadOf = (p: UdpPacket): string => p.udp.payload.toString('utf8');
+  const bytes = (p: UdpPacket): string => `${show(payloadOf(p), 30)} (${p.udp.payload.length} byte${p.udp.payload.length === 1 ? '' : 's'})`;
+  const line = (p: UdpPacket): string => `${formatPacket(p)} ${show(payloadOf(p), 40)}`;
+  const used = new Set<UdpPacket>();
+  for (const d of sent) {
+    const back = all.filter((p) => p.index > d.index && to.includes(p.ip.src) && p.ip.dst === d.ip.src && !used.has(p));
+    const fromPort = back.filter((p) => p.udp.srcPort === spec.port);
+    const exact = fromPort.find((p) => p.udp.payload.equals(d.udp.payload));
+    if (exact) {
+      used.add(exact);
+      if (exact.udp.dstPort !== d.udp.srcPort) {
+        return {
+          message: `the echo of ${show(payloadOf(d), 30)} went to port ${exact.udp.dstPort}, not to the sender's port ${d.udp.srcPort}: reply to the address and port recvfrom() returned`,
+          evidence: [line(d), line(exact)],
+        };
+      }
+      continue;
+    }
+    const nearest = fromPort.find((p) => p.udp.dstPort === d.udp.srcPort) ?? fromPort[0];
+    if (nearest) {
+      return {
+        message: `the reply to ${bytes(d)} was ${bytes(nearest)}: an echo sends back exactly the bytes it received`,
+        evidence: [line(d), line(nearest)],
+      };
+    }
+    const other = back[0];
+    if (other) {
+      return {
+        message: `the datagram ${show(payloadOf(d), 30)} got no reply from ${spec.to} port ${spec.port}; the next datagram back came from port ${other.udp.srcPort}, carrying ${bytes(other)}: reply from the socket that received it`,
+        evidence: [line(d), line(other)],
+      };
+    }
+    return { message: `the datagram ${show(payloadOf(d), 30)} got no echo from ${spec.to}: no datagram came back to ${spec.from} after it`, evidence: [line(d)] };
+  }
+  return undefined;
 }
 
 /**

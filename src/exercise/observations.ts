@@ -22,6 +22,8 @@ export interface Observations {
   /** Submission files (answer files) by name: their text, or undefined when missing. */
   files: Record<string, string | undefined>;
   steps: StepRecord[];
+  /** The folder this run's pcaps and outputs went to (its own; see claimRunFolder), when it kept any. */
+  artifactsDir?: string;
 }
 
 export interface ProgramObservation {
@@ -57,7 +59,13 @@ export interface ProbeObservation {
   kind: ProbeKind;
   raw: string;
   error?: string;
+  /** This run's sockets: without Docker's DNS listener and without what earlier runs left (see `earlier`). */
   sockets?: SocketEntry[];
+  /**
+   * TCP connections an earlier run left in the table (their 4-tuple was there before this run began and no
+   * SYN of this run opened it again: a previous check's TIME_WAIT). Not evidence about this run.
+   */
+  earlier?: SocketEntry[];
   interfaces?: InterfaceInfo[];
   routes?: RouteEntry[];
   lsof?: LsofEntry[];

@@ -100,7 +100,10 @@ export async function startCapture(running: RunningLab, spec: { name: string; no
   const filter = user ? (user.filter.length > 0 ? ` -- ${user.filter.map(shellQuote).join(' ')}` : '') : spec.filter ? ` ${shellQuote(spec.filter)}` : '';
   // One exec starts tcpdump (cut off from the exec's streams, so it outlives it) and waits in the observer, every
   // 50 ms, until tcpdump says it is listening, or has died, or 10 s have passed.
+  // A capture of the same name left running by an earlier run (an interrupted check) ends first: its
+  // files go, and only this run's tcpdump writes under the name.
   const script = [
+    `o=$(cat ${base}.pid 2>/dev/null) && [ "$(cat /proc/$o/comm 2>/dev/null)" = tcpdump ] && kill -KILL $o 2>/dev/null`,
     `rm -f ${base}.*`,
     `${args.join(' ')}${filter} </dev/null >/dev/null 2>${base}.err &`,
     `p=$!; echo $p >${base}.pid`,

@@ -4,7 +4,7 @@ import type { CompiledProgram } from '../programs/compile.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { errorMessage, StepError } from '../errors.js';
 import { retryUntil } from '../util/retry.js';
-import { isRun, pollLoop, shellQuote } from '../util/shell.js';
+import { pollLoop, shellQuote } from '../util/shell.js';
 
 /** Programs run as this unprivileged user (created in the lab image), never as root. */
 export const PROGRAM_USER = '1000:1000';
@@ -48,13 +48,23 @@ export async function installPrograms(running: RunningLab, programs: CompiledPro
  * printing too much. The capper copies the first 64 KiB byte by byte (so a line shows at once: readiness can
  * wait for it), the rest of the kept part in 64 KiB blocks (a 1 GB flood passes in a few seconds).
  * The exit code is written only once the outputs are complete, and atomically (a rename).
- * The run's token goes in first: what a reader finds under the same name from an earlier run in the same
- * node (a lab checked twice) is not taken for this one's.
+ *
+ * Each run has a directory of its own, named by its token (`<base>/<token>`): nothing a reader finds there
+ * can be an earlier run's, and an earlier run's wrapper, finishing late, cannot write into it. Before it
+ * starts, a run ends the earlier runs under the same name that still run (a program started again: the
+ * server of the previous `lab check`) and waits, at most 2 s, until their processes are gone (so their
+ * sockets are closed), then removes their directories.
  */
 const WRAPPER = [
-  'd="$1"; max="$2"; tok="$3"; shift 3',
-  'rm -rf "$d" && mkdir -p "$d" || exit 90',
-  'printf "%s" "$tok" >"$d/token"',
+  'base="$1"; max="$2"; tok="$3"; fresh="$4"; shift 4',
+  'd="$base/$tok"',
+  // A process that still runs (a zombie has ended: its parent went before it could reap it).
+  'alive() { s=$(cut -d")" -f2 /proc/$1/stat 2>/dev/null | cut -c2); [ -n "$s" ] && [ "$s" != Z ]; }',
+  'if [ "$fresh" != 1 ]; then',
+  '  for f in "$base"/*/pid; do [ -e "$f" ] && [ ! -e "${f%/pid}/exit" ] && k=$(cat "$f") && { kill -KILL -$k 2>/dev/null; kill -KILL $k 2>/dev/null; }; done',
+  ...pollLoop(2, ['left=0', 'for f in "$base"/*/pid; do [ -e "$f" ] && [ ! -e "${f%/pid}/exit" ] && alive "$(cat "$f")" && left=1; done', '[ $left = 0 ] && break']).map((l) => `  ${l}`),
+  'fi',
+  'rm -rf "$base"; mkdir -p "$d" || exit 90',
   'cd /home/student 2>/dev/null || cd /',
   'printf "%s" "${TOPLAB_STDIN-}" >"$d/stdin"; unset TOPLAB_STDIN',
   'mkfifo "$d/o" "$d/e" || exit 91',
@@ -81,23 +91,21 @@ export interface LaunchSpec {
   argv: string[];
   /** Unset: root (observers). */
   user?: string;
-  /** Names this run (see WRAPPER): state under the same name without it is an earlier run's. From runToken(). */
+  /** Names this run and its directory (see WRAPPER). From runToken(). */
   token: string;
+  /** Nothing has run under this name in this node before (a new instance): no earlier run to end first. */
+  fresh?: boolean;
   env: Record<string, string>;
   stdin?: string;
 }
 
-function dirOf(spec: Pick<LaunchSpec, 'runDir' | 'name'>): string {
-  return `${spec.runDir}/${spec.name}`;
+/** The directory of one run: its name's directory, then its token (hex, safe in a shell word). */
+export function runDirOf(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>): string {
+  return `${spec.runDir}/${spec.name}/${spec.token}`;
 }
 
 export function runToken(): string {
   return randomBytes(8).toString('hex');
-}
-
-/** Shell test: the run directory is this run's (its token matches). Tokens are hex: safe to embed. */
-function isThisRun(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>): string {
-  return isRun(dirOf(spec), spec.token);
 }
 
 /**
@@ -109,7 +117,7 @@ export async function launchThen(running: RunningLab, spec: LaunchSpec, then: st
   const script = `w="$1"; shift\nsh -c "$w" toplab-run "$@" </dev/null >/dev/null 2>&1 &\n${then}`;
   let r;
   try {
-    r = await running.runtime.exec(spec.container, ['sh', '-c', script, 'toplab-launch', WRAPPER, dirOf(spec), String(MAX_OUTPUT_BYTES), spec.token, ...spec.argv], {
+    r = await running.runtime.exec(spec.container, ['sh', '-c', script, 'toplab-launch', WRAPPER, `${spec.runDir}/${spec.name}`, String(MAX_OUTPUT_BYTES), spec.token, spec.fresh === true ? '1' : '0', ...spec.argv], {
       ...(spec.user !== undefined ? { user: spec.user } : {}),
       env: { ...spec.env, ...(spec.stdin !== undefined ? { TOPLAB_STDIN: spec.stdin } : {}) },
       timeoutMs,
@@ -136,9 +144,9 @@ const SEP = '@@toplab@@';
 
 /** Reads what a launched process has done so far, in one exec. Before the run has begun: nothing yet. */
 export async function processState(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user' | 'token'>, maxBytes = MAX_OUTPUT_BYTES): Promise<ProcessState> {
-  const d = dirOf(spec);
+  const d = runDirOf(spec);
   const parts = ['pid', 'exit', 'stdout.dropped', 'stderr.dropped', 'start', 'end'].map((f) => `cat ${d}/${f} 2>/dev/null; echo ${SEP}`);
-  const script = `${isThisRun(spec)} || exit 3; ${parts.join('; ')}; head -c ${maxBytes} ${d}/stdout 2>/dev/null; echo ${SEP}; head -c ${maxBytes} ${d}/stderr 2>/dev/null`;
+  const script = `[ -d ${d} ] || exit 3; ${parts.join('; ')}; head -c ${maxBytes} ${d}/stdout 2>/dev/null; echo ${SEP}; head -c ${maxBytes} ${d}/stderr 2>/dev/null`;
   const r = await running.runtime.exec(spec.container, ['sh', '-c', script], { maxBytes: 2 * maxBytes + 4096, timeoutMs: 30_000 });
   if (r.timedOut || r.exitCode === null) throw new StepError(`could not read the state of ${spec.name}`);
   if (r.exitCode === 3) return { stdout: '', stderr: '', droppedBytes: 0 };
@@ -151,8 +159,8 @@ export async function processState(running: RunningLab, spec: Pick<LaunchSpec, '
 }
 
 /** Only a process the wrapper recorded and has not yet seen end: a stale pid may belong to someone else now. */
-function killScript(spec: Pick<LaunchSpec, 'runDir' | 'name'>, signal: string): string {
-  const d = dirOf(spec);
+function killScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>, signal: string): string {
+  const d = runDirOf(spec);
   return `p=$(cat ${d}/pid 2>/dev/null) && [ ! -e ${d}/exit ] && { kill -${signal} -$p 2>/dev/null; kill -${signal} $p 2>/dev/null; }; true`;
 }
 
@@ -161,7 +169,7 @@ function killScript(spec: Pick<LaunchSpec, 'runDir' | 'name'>, signal: string): 
  * run a command any more (a fork bomb filled its process table), its observer (same processes, its own
  * limits) kills every process of the student user instead.
  */
-export async function killProcess(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user'>, signal: 'TERM' | 'INT' | 'KILL' = 'KILL', observer?: string): Promise<void> {
+export async function killProcess(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user' | 'token'>, signal: 'TERM' | 'INT' | 'KILL' = 'KILL', observer?: string): Promise<void> {
   const script = killScript(spec, signal);
   try {
     const r = await running.runtime.exec(spec.container, ['sh', '-c', script], { ...(spec.user !== undefined ? { user: spec.user } : {}), timeoutMs: 5000 });
@@ -196,11 +204,11 @@ export async function killStudentProcesses(running: RunningLab, observer: string
 }
 
 /**
- * Shell that waits in the node, at most `seconds`, for this run to end (its exit file, under its token), and
+ * Shell that waits in the node, at most `seconds`, for this run to end (the exit file in its own directory), and
  * says `@@exited` or `@@running`. Counted rounds of 50 ms: it ends even where nothing can be started.
  */
 export function waitForExitScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>, seconds: number): string {
-  return [...pollLoop(seconds, [`[ -e ${dirOf(spec)}/exit ] && ${isThisRun(spec)} && { echo @@exited; exit 0; }`]), 'echo @@running'].join('\n');
+  return [...pollLoop(seconds, [`[ -e ${runDirOf(spec)}/exit ] && { echo @@exited; exit 0; }`]), 'echo @@running'].join('\n');
 }
 
 /**
@@ -211,14 +219,12 @@ export function waitForExitScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'to
  * caller decides with the real one; a pattern grep cannot read ends it at once (`@@unreadable`).
  */
 export function waitForOutputScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>, pattern: string, seconds: number): string {
-  const d = dirOf(spec);
+  const d = runDirOf(spec);
   const body = [
-    `if ${isThisRun(spec)}; then`,
-    `  grep -qE -- ${shellQuote(pattern)} ${d}/stdout 2>/dev/null; r=$?`,
-    `  [ $r -eq 0 ] && { echo @@matched; head -c ${MAX_OUTPUT_BYTES} ${d}/stdout; exit 0; }`,
-    `  [ $r -eq 2 ] && [ -e ${d}/stdout ] && { echo @@unreadable; exit 0; }`,
-    `  [ -e ${d}/exit ] && { echo @@exited; exit 0; }`,
-    'fi',
+    `grep -qE -- ${shellQuote(pattern)} ${d}/stdout 2>/dev/null; r=$?`,
+    `[ $r -eq 0 ] && { echo @@matched; head -c ${MAX_OUTPUT_BYTES} ${d}/stdout; exit 0; }`,
+    `[ $r -eq 2 ] && [ -e ${d}/stdout ] && { echo @@unreadable; exit 0; }`,
+    `[ -e ${d}/exit ] && { echo @@exited; exit 0; }`,
   ];
   return [...pollLoop(seconds, body), 'echo @@waiting'].join('\n');
 }
@@ -241,8 +247,14 @@ export async function waitForExit(running: RunningLab, spec: Pick<LaunchSpec, 'c
   }
 }
 
-/** Waits, bounded, until a running process has printed a line matching `re`; returns whether it did. */
-export async function waitForOutput(running: RunningLab, spec: LaunchSpec, re: RegExp, timeoutMs: number): Promise<boolean> {
+/**
+ * How a wait for output ended: the line came, the process ended without printing it (with what it had
+ * printed and its exit code), or the time ran out.
+ */
+export type OutputWait = { outcome: 'matched' } | { outcome: 'exited'; state: ProcessState } | { outcome: 'timeout'; state: ProcessState };
+
+/** Waits, bounded, until a running process has printed a line matching `re`, or has ended without it. */
+export async function waitForOutput(running: RunningLab, spec: LaunchSpec, re: RegExp, timeoutMs: number): Promise<OutputWait> {
   const deadline = Date.now() + timeoutMs;
   let inNode = true;
   for (;;) {
@@ -254,16 +266,17 @@ export async function waitForOutput(running: RunningLab, spec: LaunchSpec, re: R
       if (said.includes('@@unreadable')) inNode = false;
       // grep saw it: decide with the real expression on the output that came with it, without another exec.
       if (said.startsWith('@@matched\n')) {
-        if (re.test(said.slice('@@matched\n'.length))) return true;
+        if (re.test(said.slice('@@matched\n'.length))) return { outcome: 'matched' };
         inNode = false; // grep and JavaScript read this pattern differently: poll from here
       }
     } else {
       await new Promise((res) => setTimeout(res, 150));
     }
     const st = await processState(running, spec, 256 * 1024);
-    if (re.test(st.stdout)) return true;
+    if (re.test(st.stdout)) return { outcome: 'matched' };
     // It has ended without printing it: it never will.
-    if (Date.now() >= deadline || st.exitCode !== undefined) return false;
+    if (st.exitCode !== undefined) return { outcome: 'exited', state: st };
+    if (Date.now() >= deadline) return { outcome: 'timeout', state: st };
     if (!said && inNode) await new Promise((res) => setTimeout(res, 200));
   }
 }

@@ -1,6 +1,7 @@
 import { parseProcNet, parseProcNetUnix } from '../observe/sockets.js';
 import type { SocketEntry } from '../observe/types.js';
-import { isRun, pollLoop, shellQuote } from '../util/shell.js';
+import { isEngineDns } from './socket-scope.js';
+import { pollLoop, shellQuote } from '../util/shell.js';
 
 /**
  * Readiness in the node itself. Every exec costs the engine about 100 ms here (runc sets up a process in the
@@ -16,14 +17,16 @@ export interface SocketWait {
   unix?: string;
 }
 
-/** A program's run directory and the token of the run being waited for (see programs.ts). */
+/** The directory of the run being waited for: its own, named by its token (see programs.ts). */
 export interface RunRef {
   dir: string;
-  token: string;
 }
 
 const TABLES = ['tcp', 'tcp6', 'udp', 'udp6', 'unix'] as const;
 const SEP = '@@';
+
+/** Docker's DNS listener, 127.0.0.11, as /proc/net/tcp prints it (little-endian): never a program's socket. */
+const DNS_HEX = '/^0B00007F:/';
 
 function hexPort(port: number): string {
   return port.toString(16).toUpperCase().padStart(4, '0');
@@ -38,11 +41,11 @@ export function socketsAwk(want: SocketWait): string | undefined {
   const rules: string[] = [];
   const flags: string[] = [];
   if (want.tcp !== undefined) {
-    rules.push(`FILENAME ~ /tcp6?$/ && $4 == "0A" && $2 ~ /:${hexPort(want.tcp)}$/ { t = 1 }`);
+    rules.push(`FILENAME ~ /tcp6?$/ && $4 == "0A" && $2 ~ /:${hexPort(want.tcp)}$/ && $2 !~ ${DNS_HEX} { t = 1 }`);
     flags.push('t');
   }
   if (want.udp !== undefined) {
-    rules.push(`FILENAME ~ /udp6?$/ && $4 == "07" && $2 ~ /:${hexPort(want.udp)}$/ { d = 1 }`);
+    rules.push(`FILENAME ~ /udp6?$/ && $4 == "07" && $2 ~ /:${hexPort(want.udp)}$/ && $2 !~ ${DNS_HEX} { d = 1 }`);
     flags.push('d');
   }
   if (want.unix !== undefined) {
@@ -53,10 +56,10 @@ export function socketsAwk(want: SocketWait): string | undefined {
   return `${rules.join('\n')}\nEND { exit !(${flags.join(' && ')}) }`;
 }
 
-/** The shell that prints the socket tables and, for a run, its exit code once that run has ended. */
+/** The shell that prints the socket tables and, for a run, its exit code once it has ended. */
 export function socketTablesScript(run?: RunRef): string {
   const files = TABLES.map((f) => `cat /proc/net/${f} 2>/dev/null; echo ${SEP}`).join('; ');
-  const exit = run ? `; ${isRun(run.dir, run.token)} && cat ${run.dir}/exit 2>/dev/null` : '';
+  const exit = run ? `; cat ${run.dir}/exit 2>/dev/null` : '';
   return `${files}${exit}; true`;
 }
 
@@ -69,7 +72,7 @@ export function waitInNodeScript(want: SocketWait, run: RunRef, seconds: number)
   if (!awk) return socketTablesScript(run);
   const tables = TABLES.map((f) => `/proc/net/${f}`).join(' ');
   const loop = pollLoop(seconds, [
-    `[ -e ${run.dir}/exit ] && ${isRun(run.dir, run.token)} && break`,
+    `[ -e ${run.dir}/exit ] && break`,
     `awk -v u=${shellQuote(want.unix ?? '')} ${shellQuote(awk)} ${tables} 2>/dev/null && break`,
   ]);
   return [...loop, socketTablesScript(run)].join('\n');
@@ -78,6 +81,6 @@ export function waitInNodeScript(want: SocketWait, run: RunRef, seconds: number)
 /** Reads what socketTablesScript printed. */
 export function parseSocketTables(stdout: string): { sockets: SocketEntry[]; exited?: string } {
   const [tcp = '', tcp6 = '', udp = '', udp6 = '', unix = '', exit = ''] = stdout.split(`${SEP}\n`);
-  const sockets = [...parseProcNet(tcp, 'tcp', 4), ...parseProcNet(tcp6, 'tcp', 6), ...parseProcNet(udp, 'udp', 4), ...parseProcNet(udp6, 'udp', 6), ...parseProcNetUnix(unix)];
+  const sockets = [...parseProcNet(tcp, 'tcp', 4), ...parseProcNet(tcp6, 'tcp', 6), ...parseProcNet(udp, 'udp', 4), ...parseProcNet(udp6, 'udp', 6), ...parseProcNetUnix(unix)].filter((s) => !isEngineDns(s));
   return exit.trim() !== '' ? { sockets, exited: exit.trim() } : { sockets };
 }

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { claimRunFolder } from './artifacts.js';
 import { join, resolve } from 'node:path';
 import { errorMessage, StepError } from '../errors.js';
 import type { CaptureStep, CheckDef, CommandStep, ProbeKind, ProbeStep, StartStep, StepDef, WaitStep } from '../lab/model.js';
@@ -28,15 +29,23 @@ import {
   processState,
   programLaunch,
   RUN_DIR,
+  runDirOf,
   runToken,
   signalAndWait,
   waitForExit,
   waitForOutput,
   type LaunchSpec,
+  type ProcessState,
 } from './programs.js';
+import { relevantLines } from './output-lines.js';
+import { BASELINE_SCRIPT, openedInCaptures, parseBaseline, parseSocketsProbe, scopeSockets, SOCKETS_PROBE } from './socket-scope.js';
 
 export interface ExerciseOptions {
-  /** Folder for pcaps and program outputs of this run; nothing is written when absent. */
+  /**
+   * Folder for pcaps and program outputs of this run; nothing is written when absent. Each run gets a folder
+   * of its own: when this one exists already, the run writes to `<it>-2` (see claimRunFolder), and says where
+   * in `Observations.artifactsDir`.
+   */
   artifactsDir?: string;
   onStep?: (line: string) => void;
   /** Programs that could not be compiled: their steps fail with this message instead of running. */
@@ -112,12 +121,13 @@ function startLaunch(running: RunningLab, step: StartStep): LaunchSpec {
  */
 export async function startAndWait(running: RunningLab, step: StartStep, spec = startLaunch(running, step), fresh = false): Promise<void> {
   const node = running.lab.def.programs[step.start]?.node ?? '';
-  if (!fresh) await killProcess(running, spec);
+  // The wrapper ends an earlier run of the same name (and waits until it is gone) before it starts this one.
+  if (fresh) spec.fresh = true;
   const ready = step.ready ?? {};
   // Readiness returns as soon as it holds; the default leaves room for Node to start on a loaded machine.
   const timeoutMs = seconds(ready.timeout, 20);
   const deadline = Date.now() + timeoutMs;
-  const run: RunRef = { dir: `${RUN_DIR}/${spec.name}`, token: spec.token };
+  const run: RunRef = { dir: runDirOf(spec) };
   const want = { ...(ready.tcp !== undefined ? { tcp: ready.tcp } : {}), ...(ready.udp !== undefined ? { udp: ready.udp } : {}), ...(ready.unix !== undefined ? { unix: ready.unix } : {}) };
   const stdoutRe = ready.stdout !== undefined ? new RegExp(ready.stdout, 'm') : undefined;
   // Each wait in the node lasts at most this long, so a stuck engine or node is noticed between them.
@@ -146,8 +156,8 @@ export async function startAndWait(running: RunningLab, step: StartStep, spec = 
     if (r) result = await verdict(r.stdout.toString());
   }
   if (result === 'ready') return;
-  const st = await processState(running, spec, 4096).catch(() => undefined);
-  const tail = lastLines(st?.stderr || st?.stdout || '', 8);
+  const st = await processState(running, spec, 64 * 1024).catch(() => undefined);
+  const tail = st ? said(st) : '';
   const wanted = [
     ready.tcp !== undefined ? `a TCP socket listening on port ${ready.tcp}` : '',
     ready.udp !== undefined ? `a UDP socket bound to port ${ready.udp}` : '',
@@ -155,13 +165,15 @@ export async function startAndWait(running: RunningLab, step: StartStep, spec = 
     stdoutRe ? `a line of output matching /${ready.stdout}/` : '',
   ].filter(Boolean);
   if (result?.startsWith('exited:')) {
-    throw new StepError(`${spec.name} exited with code ${result.slice(7)} before it was ready${wanted.length ? ` (${wanted.join(', ')} in node ${node})` : ''}` + (tail ? `; its output ends:\n${tail}` : ''));
+    throw new StepError(`${spec.name} exited with code ${result.slice(7)} before it was ready${wanted.length ? ` (${wanted.join(', ')} in node ${node})` : ''}` + tail);
   }
-  throw new StepError(`${spec.name} was not ready after ${timeoutMs / 1000}s: there was still no ${wanted.map((w) => w.replace(/^an? /, '')).join(' and ') || 'start'} in node ${node}` + (tail ? `; its output ends:\n${tail}` : ''));
+  throw new StepError(`${spec.name} was not ready after ${timeoutMs / 1000}s: there was still no ${wanted.map((w) => w.replace(/^an? /, '')).join(' and ') || 'start'} in node ${node}` + tail);
 }
 
-function lastLines(s: string, n: number): string {
-  return s.trimEnd().split('\n').slice(-n).map((l) => '    ' + l).join('\n');
+/** `; it printed:` and the lines of its output that say what went wrong (stderr first), or nothing. */
+function said(st: Pick<ProcessState, 'stdout' | 'stderr'>): string {
+  const lines = relevantLines(st.stderr.trim() ? st.stderr : st.stdout, 6);
+  return lines.length > 0 ? `; it printed:\n${lines.map((l) => '    ' + l).join('\n')}` : '';
 }
 
 interface Background {
@@ -180,6 +192,8 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
   const def = running.lab.def;
   const obs = initialObservations(running);
   const filesDir = opts.filesDir ?? running.lab.dir;
+  const artifactsDir = opts.artifactsDir !== undefined ? claimRunFolder(opts.artifactsDir) : undefined;
+  if (artifactsDir !== undefined) obs.artifactsDir = artifactsDir;
   for (const f of def.submission?.files ?? []) {
     try {
       obs.files[f] = readFileSync(resolve(filesDir, f), 'utf8').slice(0, 64 * 1024);
@@ -192,6 +206,15 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
   // Observers take as long to start as a node (~1 s here): start those the run will need now, alongside the
   // first steps, instead of when a capture or probe step gets to them. A failure shows again at that step.
   for (const node of observerNodes(def.exercise, def.checks)) ensureObserver(running, node).catch(() => undefined);
+  // What the socket tables hold before the run: what is still there at a probe was left by an earlier run.
+  // A new instance has had no earlier run.
+  const baselines = new Map<string, Map<string, string>>();
+  await Promise.all(
+    (opts.fresh === true ? [] : socketProbeNodes(def.exercise, def.checks)).map(async (node) => {
+      const r = await running.runtime.exec(containerOf(running, node), ['sh', '-c', BASELINE_SCRIPT], { timeoutMs: 15_000 }).catch(() => undefined);
+      if (r && !r.timedOut && r.exitCode === 0) baselines.set(node, parseBaseline(r.stdout.toString('utf8')));
+    }),
+  );
   for (const [index, step] of def.exercise.entries()) {
     const started = Date.now();
     const description = describeStep(step);
@@ -200,7 +223,7 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
       obs.steps.push({ index, description, status, durationMs: Date.now() - started, ...(message ? { message } : {}) });
     };
     try {
-      await runStep(running, step, { obs, captures, background, opts, filesDir, artifactsDir: opts.artifactsDir });
+      await runStep(running, step, { obs, captures, background, opts, filesDir, artifactsDir, baselines });
       record('ok');
     } catch (e) {
       // Anything a step runs into is the step's failure; the engine's own failures surface where they recur.
@@ -222,7 +245,7 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
   await Promise.all([...nodesCaptured].map((node) => settle(running, node).catch(() => undefined)));
   // Once the connections have settled: the captures, and (at the same time, from the nodes rather than the
   // observers) what the background programs printed. They keep running; lab grade removes the instance.
-  const capturesDone = Promise.all([...captures.values()].map((c) => finishCapture(running, c, obs, opts.artifactsDir)));
+  const capturesDone = Promise.all([...captures.values()].map((c) => finishCapture(running, c, obs, artifactsDir)));
   await Promise.all([
     capturesDone,
     ...[...background].map(async ([name, b]) => {
@@ -241,11 +264,17 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
       };
     }),
   ]);
-  if (opts.artifactsDir) {
-    mkdirSync(opts.artifactsDir, { recursive: true });
+  const opened = openedInCaptures(Object.values(obs.captures).map((c) => c.packets));
+  for (const p of Object.values(obs.probes)) {
+    if (p.kind !== 'sockets' || !p.sockets) continue;
+    const scoped = scopeSockets(p.sockets, baselines.get(p.node), opened);
+    p.sockets = scoped.sockets;
+    if (scoped.earlier.length > 0) p.earlier = scoped.earlier;
+  }
+  if (artifactsDir) {
     for (const [name, p] of Object.entries(obs.programs)) {
-      writeFileSync(join(opts.artifactsDir, `${name}.stdout`), p.stdout);
-      writeFileSync(join(opts.artifactsDir, `${name}.stderr`), p.stderr);
+      writeFileSync(join(artifactsDir, `${name}.stdout`), p.stdout);
+      writeFileSync(join(artifactsDir, `${name}.stderr`), p.stderr);
     }
   }
   return obs;
@@ -279,6 +308,18 @@ export function observerNodes(steps: StepDef[], checks: CheckDef[]): string[] {
   return [...nodes];
 }
 
+/** The nodes whose socket table a probe step, an end-of-run probe or a wait for a connection reads. */
+function socketProbeNodes(steps: StepDef[], checks: CheckDef[]): string[] {
+  const nodes = new Set<string>();
+  for (const step of steps) {
+    if ('probe' in step && (step.probe.kind ?? 'sockets') === 'sockets') nodes.add(step.probe.node);
+    // A wait for a connection's state (not a listener) could otherwise be met by an earlier run's connection.
+    if ('wait' in step && step.wait.tcp !== undefined && step.wait.node !== undefined && (step.wait.state ?? 'LISTEN').toUpperCase() !== 'LISTEN') nodes.add(step.wait.node);
+  }
+  for (const [kind, node] of endProbes(checks)) if (kind === 'sockets') nodes.add(node);
+  return [...nodes];
+}
+
 /** [kind, node] of the probes checks read when they name none. */
 function endProbes(checks: CheckDef[]): [ProbeKind, string][] {
   const out = new Map<string, [ProbeKind, string]>();
@@ -303,6 +344,8 @@ interface StepContext {
   opts: ExerciseOptions;
   filesDir: string;
   artifactsDir: string | undefined;
+  /** Node → its TCP connections before the run (4-tuple → state): see socket-scope.ts. */
+  baselines: Map<string, Map<string, string>>;
 }
 
 async function runStep(running: RunningLab, step: StepDef, ctx: StepContext): Promise<void> {
@@ -443,12 +486,17 @@ async function waitStep(running: RunningLab, w: WaitStep['wait'], ctx: StepConte
       return;
     }
     const re = new RegExp(w.matches ?? '', 'm');
-    if (!(await waitForOutput(running, b.spec, re, timeoutMs))) throw new StepError(`${name} printed nothing matching /${w.matches ?? ''}/ within ${timeoutMs / 1000}s`);
-    return;
+    const r = await waitForOutput(running, b.spec, re, timeoutMs);
+    if (r.outcome === 'matched') return;
+    const what = `a line matching /${w.matches ?? ''}/`;
+    // It ended: say so (and what it said), rather than that the time ran out.
+    if (r.outcome === 'exited') throw new StepError(`${name} exited with code ${r.state.exitCode ?? '?'} without printing ${what}${said(r.state)}`);
+    throw new StepError(`${name} printed nothing matching /${w.matches ?? ''}/ within ${timeoutMs / 1000}s (it was still running)${said(r.state)}`);
   }
   const node = w.node ?? '';
   const container = containerOf(running, node);
-  const ok = await retryUntil(async () => ((await procSockets(running, container)).sockets.some((s) => socketMatches(s, w)) ? true : undefined), { timeoutMs, maxIntervalMs: 200 });
+  const baseline = ctx.baselines.get(node);
+  const ok = await retryUntil(async () => (scopeSockets((await procSockets(running, container)).sockets, baseline, new Set()).sockets.some((s) => socketMatches(s, w)) ? true : undefined), { timeoutMs, maxIntervalMs: 200 });
   if (!ok) throw new StepError(`no ${describeWait(w).replace(/^for /, '')} after ${timeoutMs / 1000}s`);
 }
 
@@ -476,7 +524,6 @@ async function finishCapture(running: RunningLab, c: CaptureHandle, obs: Observa
     const { data, dropped } = await stopCapture(running, c);
     let file: string | undefined;
     if (artifactsDir) {
-      mkdirSync(artifactsDir, { recursive: true });
       file = join(artifactsDir, `${c.name}.pcap`);
       writeFileSync(file, data);
     }
@@ -506,7 +553,7 @@ export async function probe(running: RunningLab, p: ProbeStep['probe']): Promise
     let cmd: string;
     switch (kind) {
       case 'sockets':
-        cmd = 'ss -tanp; echo @@; ss -uanp; echo @@; ss -xanp';
+        cmd = SOCKETS_PROBE;
         break;
       case 'interfaces':
         cmd = 'ip -d addr';
@@ -529,10 +576,7 @@ export async function probe(running: RunningLab, p: ProbeStep['probe']): Promise
     const r = await observe(running, p.node, ['sh', '-c', cmd], timeoutMs);
     const raw = r.stdout + (r.stderr.trim() ? r.stderr : '');
     base.raw = raw;
-    if (kind === 'sockets') {
-      const [tcp = '', udp = '', unix = ''] = r.stdout.split('@@\n');
-      base.sockets = [...parseSs(tcp, { proto: 'tcp' }), ...parseSs(udp, { proto: 'udp' }), ...parseSs(unix)];
-    }
+    if (kind === 'sockets') base.sockets = parseSocketsProbe(r.stdout);
     else if (kind === 'interfaces') base.interfaces = parseIpAddr(r.stdout);
     else if (kind === 'routes') base.routes = parseIpRoute(r.stdout);
     else if (kind === 'lsof') base.lsof = parseLsof(r.stdout);

@@ -108,7 +108,7 @@ export async function checkInstance(lab: Lab, compiled: Compiled, opts: CheckOpt
     checks: evaluateChecks(lab.def.checks, obs),
     steps: obs.steps,
     ...(compileErrors.length > 0 ? { message: compileErrors.join('\n') } : {}),
-    ...(opts.artifactsDir ? { artifactsDir: opts.artifactsDir } : {}),
+    ...(obs.artifactsDir ? { artifactsDir: obs.artifactsDir } : {}),
     ...(opts.ladder ? { ladder: laddersOf(obs).ladders } : {}),
   });
 }

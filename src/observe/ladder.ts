@@ -9,6 +9,7 @@
  * acknowledged (the FINs crossed) is a simultaneous close, both sides passing through CLOSING.
  */
 import type { Packet } from './types.js';
+import { splitTcpConnections } from './tcp-connections.js';
 
 /** RFC 9293 connection states, spelled as the RFC does. */
 export type TcpState = 'CLOSED' | 'LISTEN' | 'SYN-SENT' | 'SYN-RECEIVED' | 'ESTABLISHED' | 'FIN-WAIT-1' | 'FIN-WAIT-2' | 'CLOSE-WAIT' | 'CLOSING' | 'LAST-ACK' | 'TIME-WAIT';
@@ -88,9 +89,28 @@ export interface Conversation {
 
 type Ip = NonNullable<Packet['ip']>;
 
+/**
+ * The number of the TCP connection each packet belongs to on its port pair (1, 2 ...: see
+ * splitTcpConnections), so that two connections that reuse one port pair are two exchanges.
+ */
+const connectionNumber = new WeakMap<Packet, number>();
+
+function numberConnections(packets: Packet[]): void {
+  const seen = new Map<string, number>();
+  for (const conn of splitTcpConnections(packets)) {
+    const first = conn[0];
+    const k = first ? keyOf(first, false)?.key : undefined;
+    if (k === undefined) continue;
+    const n = (seen.get(k) ?? 0) + 1;
+    seen.set(k, n);
+    for (const p of conn) connectionNumber.set(p, n);
+  }
+}
+
 /** The exchanges of a capture (TCP connections, UDP flows, ICMP echo sessions) in order of first packet. */
 export function conversations(packets: Packet[]): Conversation[] {
   const clean = undouble(packets);
+  numberConnections(clean);
   const out = new Map<string, Conversation>();
   for (const p of clean) {
     const k = keyOf(p);
@@ -126,7 +146,9 @@ export function buildLadder(packets: Packet[], a: LadderEndpoint, b: LadderEndpo
 
 /** The ladder of one exchange `conversations` listed (its endpoints' names, if set, are kept). */
 export function conversationLadder(packets: Packet[], conv: Conversation, opts: LadderOptions = {}): Ladder {
-  const mine = undouble(packets).filter((p) => keyOf(p)?.key === conv.key || relatedError(p, conv));
+  const clean = undouble(packets);
+  numberConnections(clean);
+  const mine = clean.filter((p) => keyOf(p)?.key === conv.key || relatedError(p, conv));
   const ladder = conv.protocol === 'tcp' ? tcpLadder(mine, conv) : plainLadder(mine, conv);
   // The side that spoke first is drawn on the left; each endpoint keeps its name.
   const withName = (e: LadderEndpoint): LadderEndpoint => {
@@ -144,7 +166,7 @@ function matches(x: LadderEndpoint, want: LadderEndpoint, y: LadderEndpoint, oth
 }
 
 /** The conversation key of a packet: the two endpoints, in a fixed order, and the protocol. */
-function keyOf(p: Packet): { key: string; protocol: LadderProtocol; from: LadderEndpoint; to: LadderEndpoint } | undefined {
+function keyOf(p: Packet, numbered = true): { key: string; protocol: LadderProtocol; from: LadderEndpoint; to: LadderEndpoint } | undefined {
   const ip = p.ip;
   if (!ip) return undefined;
   let protocol: LadderProtocol;
@@ -167,7 +189,9 @@ function keyOf(p: Packet): { key: string; protocol: LadderProtocol; from: Ladder
     to = { address: ip.dst };
     extra = p.icmp.id !== undefined && isEcho(p.icmp.version, p.icmp.type) ? `/${p.icmp.id}` : '/error';
   } else return undefined;
-  return { key: pairKey(`${protocol}${extra}`, from, to), protocol, from, to };
+  // The second and later TCP connections on one port pair are exchanges of their own.
+  const n = p.tcp && numbered ? (connectionNumber.get(p) ?? 1) : 1;
+  return { key: pairKey(`${protocol}${extra}`, from, to) + (n > 1 ? `#${n}` : ''), protocol, from, to };
 }
 
 function pairKey(kind: string, x: LadderEndpoint, y: LadderEndpoint): string {

@@ -13,8 +13,3 @@ export function shellQuote(s: string): string {
 export function pollLoop(seconds: number, body: string[]): string[] {
   return ['i=0', `while [ $i -lt ${Math.max(1, Math.round(seconds * 20))} ]; do`, ...body.map((l) => `  ${l}`), '  sleep 0.05; i=$((i + 1))', 'done'];
 }
-
-/** Shell test: the program run in `dir` is the one named by `token` (not an earlier run under the same name). */
-export function isRun(dir: string, token: string): string {
-  return `[ "$(cat ${dir}/token 2>/dev/null)" = "${token}" ]`;
-}

@@ -84,11 +84,11 @@ describe('tcp-handshake on a real engine', () => {
   });
 
   it('grades a second check on its own run, not on what the first left under the same names', async () => {
-    // The first check left /run/toplab/client (exit code, output) behind. Make it unmistakable, and unfinished
-    // looking for the server: a second check must wait for its own runs, never read these.
+    // The first check left its run of the client (/run/toplab/client/<token>: exit code, output) behind. Make
+    // it unmistakable: a second check must wait for its own runs, never read these.
     const [client] = await runtime.listContainers([...labelFilter('tcp-handshake', instance), 'org.toplab.node=client', 'org.toplab.role=node']);
     expect(client).toBeDefined();
-    const planted = await runtime.exec(client?.id ?? '', ['sh', '-c', 'd=/run/toplab/client; test -e $d/exit && printf "stale output\\n" >$d/stdout && echo 42 >$d/exit && echo planted'], { user: '1000:1000' });
+    const planted = await runtime.exec(client?.id ?? '', ['sh', '-c', 'for d in /run/toplab/client/*; do test -e $d/exit && printf "stale output\\n" >$d/stdout && echo 42 >$d/exit && echo planted; done'], { user: '1000:1000' });
     expect(planted.stdout.toString()).toBe('planted\n');
     const dir = mkdtempSync(join(tmpdir(), 'toplab-second-'));
     try {

@@ -74,6 +74,6 @@ describe('teardown check on real captures', () => {
   it('fails a connection that never closed', () => {
     const v = checkTeardown({ capture: 'wire', initiator: 'client', port: 9000 }, withCapture('tcp-missing-ack.pcap'));
     expect(v.passed).toBe(false);
-    expect(v.message).toBe('no FIN at all: client closed the connection before the capture ended.');
+    expect(v.message).toBe('no FIN at all: client did not close the connection before the capture ended.');
   });
 });

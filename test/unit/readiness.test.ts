@@ -47,9 +47,18 @@ describe('readiness in the node', () => {
     expect(socketsAwk({})).toBeUndefined();
   });
 
+  it('never takes Docker\'s DNS listener (127.0.0.11) for the program\'s socket', () => {
+    // In these tables it listens on TCP 0x9D13 (40211) and is bound on UDP 0xDE87 (56967).
+    expect(awkHolds({ tcp: 0x9d13 })).toBe(false);
+    expect(awkHolds({ udp: 0xde87 })).toBe(false);
+    const { sockets } = parseSocketTables(execFileSync('sh', ['-c', waitInNodeScript({}, { dir: join(work, 'none') }, 1).replaceAll('/proc/net/', `${net}/`)]).toString());
+    expect(sockets.some((s) => s.localAddress === '127.0.0.11')).toBe(false);
+    expect(sockets.some((s) => s.localPort === 9000)).toBe(true);
+  });
+
   it('waits a bounded number of rounds, then prints the tables the parser reads', () => {
     // The script as a node runs it, against a missing run directory: no exit, nothing listening on 9999.
-    const script = waitInNodeScript({ tcp: 9999 }, { dir: join(work, 'run'), token: 'abc' }, 1).replaceAll('/proc/net/', `${net}/`);
+    const script = waitInNodeScript({ tcp: 9999 }, { dir: join(work, 'run') }, 1).replaceAll('/proc/net/', `${net}/`);
     const started = Date.now();
     const out = execFileSync('sh', ['-c', script]).toString();
     const took = Date.now() - started;
@@ -61,15 +70,14 @@ describe('readiness in the node', () => {
   });
 
   it('stops waiting when the run it waits for has ended, and only that run', () => {
-    const dir = join(work, 'ended');
-    mkdirSync(dir);
-    writeFileSync(join(dir, 'token'), 'mine');
-    writeFileSync(join(dir, 'exit'), '3\n');
-    const mine = waitInNodeScript({ tcp: 9999 }, { dir, token: 'mine' }, 5).replaceAll('/proc/net/', `${net}/`);
+    const earlier = join(work, 'ended', 'earlier');
+    mkdirSync(earlier, { recursive: true });
+    writeFileSync(join(earlier, 'exit'), '3\n');
+    const mine = waitInNodeScript({ tcp: 9999 }, { dir: earlier }, 5).replaceAll('/proc/net/', `${net}/`);
     const started = Date.now();
     expect(parseSocketTables(execFileSync('sh', ['-c', mine]).toString()).exited).toBe('3');
     expect(Date.now() - started).toBeLessThan(2000);
-    const other = waitInNodeScript({ tcp: 9999 }, { dir, token: 'earlier' }, 1).replaceAll('/proc/net/', `${net}/`);
+    const other = waitInNodeScript({ tcp: 9999 }, { dir: join(work, 'ended', 'mine') }, 1).replaceAll('/proc/net/', `${net}/`);
     expect(parseSocketTables(execFileSync('sh', ['-c', other]).toString()).exited).toBeUndefined();
   });
 });
@@ -77,12 +85,11 @@ describe('readiness in the node', () => {
 describe('waiting for a run in the node', () => {
   const runDir = join(work, 'runs');
   const spec = { runDir, name: 'client', token: 'thisrun' };
-  const dir = join(runDir, 'client');
+  const dir = join(runDir, 'client', 'thisrun');
   mkdirSync(dir, { recursive: true });
   const sh = (script: string): string => execFileSync('sh', ['-c', script]).toString();
 
   it('returns the output with the match, says when grep cannot read a pattern, and when the run ended', () => {
-    writeFileSync(join(dir, 'token'), 'thisrun');
     writeFileSync(join(dir, 'stdout'), 'connecting\nhello\n');
     expect(sh(waitForOutputScript(spec, '^hello$', 1))).toBe('@@matched\nconnecting\nhello\n');
     expect(sh(waitForOutputScript(spec, 'it\'s (', 1))).toBe('@@unreadable\n');
@@ -92,8 +99,10 @@ describe('waiting for a run in the node', () => {
   });
 
   it('does not take an earlier run of the same name for this one', () => {
-    writeFileSync(join(dir, 'token'), 'earlier');
-    writeFileSync(join(dir, 'exit'), '0\n');
+    rmSync(dir, { recursive: true });
+    mkdirSync(join(runDir, 'client', 'earlier'));
+    writeFileSync(join(runDir, 'client', 'earlier', 'stdout'), 'hello\n');
+    writeFileSync(join(runDir, 'client', 'earlier', 'exit'), '0\n');
     expect(sh(waitForOutputScript(spec, '^hello$', 0.2))).toBe('@@waiting\n');
     expect(sh(waitForExitScript(spec, 0.2))).toBe('@@running\n');
   });
