@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'docker',
           include: ['test/docker/**/*.test.ts'],
-          exclude: ['test/docker/scale/**'],
+          exclude: ['test/docker/scale/**', 'test/docker/engines/**'],
           // After the unit tests, with fewer workers: these share one engine and two cores.
           sequence: { groupOrder: 1 },
           testTimeout: 180_000,
@@ -31,6 +31,19 @@ export default defineConfig({
           include: ['test/docker/scale/**/*.test.ts'],
           // Fifty instances load the engine and both cores: run last and alone, so they slow no other test.
           sequence: { groupOrder: 2 },
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+          maxWorkers: 1,
+          globalSetup: ['test/docker/global-setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'docker-engines',
+          include: ['test/docker/engines/**/*.test.ts'],
+          // Three Docker engines in containers: after the other Docker tests, alone, so they slow no other test.
+          sequence: { groupOrder: 3 },
           testTimeout: 600_000,
           hookTimeout: 600_000,
           fileParallelism: false,

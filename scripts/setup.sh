@@ -14,6 +14,18 @@ echo "Node.js $(node --version), npm $(npm --version)"
 phase "[2/4] Docker engine"
 bash scripts/ensure-docker.sh
 
+# The engine-pool tests (test/docker/engines) make TLS certificates and an ssh key for their test engines.
+missing_tools=()
+command -v openssl >/dev/null 2>&1 || missing_tools+=(openssl)
+command -v ssh-keygen >/dev/null 2>&1 || missing_tools+=(openssh-client)
+if [ ${#missing_tools[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get install -y -qq --no-install-recommends "${missing_tools[@]}" >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing_tools[@]}" >/dev/null; }
+  else
+    echo "setup: note: the engine-pool tests need ${missing_tools[*]} (not installed)" >&2
+  fi
+fi
+
 phase "[3/4] npm ci (installs the packages and builds toplab)"
 npm ci
 

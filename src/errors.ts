@@ -33,6 +33,8 @@ export function formatProblem(p: LabProblem): string {
 
 export class LabValidationError extends ToplabError {
   override readonly exitCode = 3;
+  /** What kind of file the problems are in, for the heading the CLI prints. */
+  readonly subject: string = 'lab file';
   readonly problems: LabProblem[];
   constructor(problems: LabProblem[]) {
     super(

@@ -26,6 +26,21 @@ import { renderLadders, unicodeTerminal, type LadderStyle } from '../report/ladd
 import { parse, writeOutput } from './args.js';
 import { engine, image, progress } from './engine.js';
 import { onInterrupt } from './interrupt.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { enginesCommand } from '../engines/engines-command.js';
+import { enginePool, holderOf, placeInstance, takeEnginesFlag } from '../engines/use.js';
+import { gradeBatchOverPool } from '../engines/pool-batch.js';
+
+/**
+ * The engine for an instance to bring up or check, and the lab image tag there: with an engines file, the engine
+ * that holds the instance or a new placement; without one, the local engine.
+ */
+async function engineFor(lab: string, instance: string): Promise<{ runtime: Runtime; tag: string }> {
+  const pool = enginePool();
+  if (pool) return placeInstance(pool, lab, instance, progress);
+  const runtime = await engine();
+  return { runtime, tag: await image(runtime) };
+}
 
 function instanceOf(v: string | undefined): string {
   const instance = v ?? DEFAULT_INSTANCE;
@@ -93,8 +108,11 @@ function resultsDir(base: string | undefined, lab: string, name: string): string
   return resolve(base ?? 'results', lab, `${name}-${stamp}`);
 }
 
-export async function runCommand(command: string, args: string[]): Promise<number> {
+export async function runCommand(command: string, rawArgs: string[]): Promise<number> {
+  const args = takeEnginesFlag(rawArgs);
   switch (command) {
+    case 'engines':
+      return enginesCommand(args);
     case 'list':
       return list();
     case 'validate':
@@ -178,9 +196,8 @@ async function up(args: string[]): Promise<number> {
   }
   const compiled = await compileAll(lab);
   for (const [name, msg] of Object.entries(compiled.unavailable)) progress(`${name}: ${msg}`);
-  const runtime = await engine();
   const started = Date.now();
-  const tag = await image(runtime);
+  const { runtime, tag } = await engineFor(lab.def.name, instance);
   progress(`bringing up ${lab.def.name} (instance ${instance})`);
   const outcome = await bringUp(lab, compiled, { runtime, image: tag, instance, onProgress: progress });
   if (outcome.alreadyUp) {
@@ -200,12 +217,22 @@ async function up(args: string[]): Promise<number> {
 async function down(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { instance: { type: 'string' }, all: { type: 'boolean' } }, 'down');
   if (!values.all && positionals.length === 0) throw new UsageError('which lab? e.g. lab down tcp-handshake, or lab down --all');
-  const runtime = await engine();
   const started = Date.now();
   const labName = values.all ? undefined : labNameOf(positionals[0] ?? '');
   const instance = values.all ? undefined : instanceOf(values.instance);
-  const r = await removeInstance(runtime, labName, instance);
   const what = values.all ? 'every toplab lab' : `${labName} (instance ${instance})`;
+  const pool = enginePool();
+  let r = { containers: 0, networks: 0 };
+  if (pool) {
+    // Every engine that holds any of it; an engine that does not answer keeps its part, and says so.
+    const found = await pool.locate(labName, instance);
+    const each = await Promise.all(found.holders.map(async (e) => ({ engine: e.spec.name, ...(await removeInstance(e.runtime, labName, instance)) })));
+    for (const x of each) r = { containers: r.containers + x.containers, networks: r.networks + x.networks };
+    if (each.length > 0) process.stdout.write(each.map((x) => `engine ${x.engine}: ${x.containers} container(s), ${x.networks} network(s)`).join('\n') + '\n');
+    for (const h of found.unreachable) process.stderr.write(`warning: ${h.error ?? `engine ${h.name} unreachable`}: anything of ${what} there is left; run this again when it answers\n`);
+  } else {
+    r = await removeInstance(await engine(), labName, instance);
+  }
   if (r.containers === 0 && r.networks === 0) process.stdout.write(`${what}: nothing to remove\n`);
   else process.stdout.write(`removed ${what}: ${r.containers} container(s), ${r.networks} network(s) in ${((Date.now() - started) / 1000).toFixed(2)}s\n`);
   return 0;
@@ -219,12 +246,14 @@ function labNameOf(ref: string): string {
 interface InstanceStatus {
   lab: string;
   instance: string;
+  /** With an engines file: the engine that holds it. */
+  engine?: string;
   networks: { name: string; subnet?: string; subnet6?: string; declaredSubnet?: string; declaredSubnet6?: string; dockerName: string }[];
   nodes: { name: string; running: boolean; container: string; interfaces: { network: string; address?: string; address6?: string }[] }[];
 }
 
 /** Running instances, read from Docker's labels and the networks' own subnets alone: no state file. */
-async function instanceStatuses(runtime: DockerRuntime, lab: string | undefined, instance: string | undefined): Promise<InstanceStatus[]> {
+async function instanceStatuses(runtime: Runtime, lab: string | undefined, instance: string | undefined): Promise<InstanceStatus[]> {
   const [containers, networks] = await Promise.all([runtime.listContainers(labelFilter(lab, instance)), runtime.listNetworks(labelFilter(lab, instance))]);
   const byKey = new Map<string, InstanceStatus>();
   const get = (labels: Record<string, string>): InstanceStatus | undefined => {
@@ -274,19 +303,32 @@ async function instanceStatuses(runtime: DockerRuntime, lab: string | undefined,
 async function status(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { instance: { type: 'string' }, format: { type: 'string', default: 'terminal' } }, 'status');
   if (values.format !== 'terminal' && values.format !== 'json') throw new UsageError(`unknown format '${values.format}': use terminal or json`);
-  const runtime = await engine();
   const lab = positionals[0] === undefined ? undefined : labNameOf(positionals[0]);
-  const list = await instanceStatuses(runtime, lab, values.instance === undefined ? undefined : instanceOf(values.instance));
-  if (values.format === 'json') {
-    process.stdout.write(JSON.stringify(list, null, 2) + '\n');
-    return 0;
+  const instance = values.instance === undefined ? undefined : instanceOf(values.instance);
+  const pool = enginePool();
+  let list: InstanceStatus[];
+  let unreachable: { engine: string; error: string }[] = [];
+  if (pool) {
+    const health = await pool.probe();
+    pool.loseDown(health);
+    unreachable = health.filter((h) => !h.up).map((h) => ({ engine: h.name, error: h.error ?? `engine ${h.name} unreachable` }));
+    const per = await Promise.all(pool.engines.filter((e) => !e.runtime.lost).map(async (e) => (await instanceStatuses(e.runtime, lab, instance)).map((st) => ({ ...st, engine: e.spec.name }))));
+    list = per.flat();
+  } else {
+    list = await instanceStatuses(await engine(), lab, instance);
   }
+  if (values.format === 'json') {
+    process.stdout.write(JSON.stringify(pool ? { instances: list, unreachable } : list, null, 2) + '\n');
+    return unreachable.length > 0 ? 4 : 0;
+  }
+  // Instances on an engine that does not answer cannot be listed: say which engine, and why.
+  for (const u of unreachable) process.stdout.write(`engine ${u.engine} unreachable: its instances are not shown (${u.error})\n`);
   if (list.length === 0) {
-    process.stdout.write('no toplab labs are running\n');
-    return 0;
+    process.stdout.write(`no toplab labs are running${unreachable.length > 0 ? ' on the engines that answer' : ''}\n`);
+    return unreachable.length > 0 ? 4 : 0;
   }
   for (const st of list) {
-    process.stdout.write(`${st.lab} (instance ${st.instance})\n`);
+    process.stdout.write(`${st.lab} (instance ${st.instance})${st.engine !== undefined ? ` on engine ${st.engine}` : ''}\n`);
     for (const n of st.networks) {
       const subnets = [n.subnet, n.subnet6].filter((x) => x !== undefined).join(' ');
       const declared = [n.declaredSubnet, n.declaredSubnet6].filter((x) => x !== undefined).join(' ');
@@ -297,7 +339,7 @@ async function status(args: string[]): Promise<number> {
       process.stdout.write(`  ${c.name.padEnd(12)} ${(c.running ? 'running' : 'stopped').padEnd(8)} ${addrs.padEnd(28)} ${c.container}\n`);
     }
   }
-  return 0;
+  return unreachable.length > 0 ? 4 : 0;
 }
 
 async function exec(args: string[]): Promise<number> {
@@ -310,9 +352,11 @@ async function exec(args: string[]): Promise<number> {
   const lab = loadLab(labRef);
   if (!lab.def.nodes[node]) throw new UsageError(`lab ${lab.def.name} has no node '${node}' (nodes: ${Object.keys(lab.def.nodes).join(', ')})`);
   const instance = instanceOf(values.instance);
-  const runtime = await engine();
+  const upHint = `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first`;
+  const pool = enginePool();
+  const runtime: Runtime = pool ? await holderOf(pool, lab.def.name, instance, upHint) : await engine();
   const state = await instanceState(runtime, lab, instance);
-  if (!state.complete) throw new UsageError(`${lab.def.name} (instance ${instance}) is not up`, { hint: `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first` });
+  if (!state.complete) throw new UsageError(`${lab.def.name} (instance ${instance}) is not up`, { hint: upHint });
   const running = attach(runtime, lab, instance, state, labImageTag());
   const target = values.privileged ? await ensureObserver(running, node) : (running.containers.get(node) as string);
   // Like `docker exec -it` when used from a terminal (a shell in a node works), like `-i` otherwise: what is
@@ -382,8 +426,7 @@ async function check(args: string[]): Promise<number> {
   let result: GradeResult;
   try {
     const compiled = await compileAll(lab);
-    const runtime = await engine();
-    const tag = await image(runtime);
+    const { runtime, tag } = await engineFor(lab.def.name, instance);
     result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder: values.ladder === true });
   } catch (e) {
     if (e instanceof UsageError || e instanceof LabValidationError) throw e;
@@ -421,10 +464,9 @@ async function grade(args: string[]): Promise<number> {
   const artifactsDir = resultsDir(values.results, lab.def.name, `grade-${name}`);
   let result: GradeResult;
   try {
-    const runtime = await engine();
-    const tag = await image(runtime);
     // --instance names the fresh instance (a test or script can then remove it whatever happens to this process).
     const instance = values.instance !== undefined ? instanceOf(values.instance) : gradeInstanceName();
+    const { runtime, tag } = await engineFor(lab.def.name, instance);
     const forget = onInterrupt(() => removeInstance(runtime, lab.def.name, instance));
     try {
       result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder: values.ladder === true });
@@ -443,6 +485,12 @@ async function gradeMany(lab: Lab, submissions: string, parallelArg: string | un
   if (!existsSync(submissions) || !statSync(submissions).isDirectory()) throw new UsageError(`no folder ${submissions}`, { hint: 'give a folder with one subfolder per student' });
   const parallel = parallelArg === undefined ? Math.max(1, availableParallelism()) : Number(parallelArg);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${parallelArg ?? ''}'`);
+  const pool = enginePool();
+  if (pool) {
+    const forget = onInterrupt(removeActiveInstances);
+    const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
+    return gradeBatchOverPool(lab, pool, { submissions, outDir, format, ...(parallelArg !== undefined ? { perEngine: parallel } : {}), onProgress: progress }).finally(forget);
+  }
   const runtime = await engine();
   const tag = await image(runtime);
   const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');

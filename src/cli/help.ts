@@ -23,9 +23,12 @@ For instructors
   graph <lab>                   the lab's topology as Mermaid or Graphviz DOT
   image build                   build the lab image (offline with debootstrap, or from a Dockerfile)
   image prune                   remove lab images of older definitions
+  engines [drain|undrain NAME]  the engines of the pool: health, version, image, instances/capacity
 
 Common options
   --instance <name>             work on a separate copy of the lab (default: default)
+  --engines <file>              spread instances over the Docker engines of an engines.yaml (also
+                                TOPLAB_ENGINES); without one, the local engine alone (docs/scale.md)
   -h, --help                    help for a command: lab <command> --help
 
 Exit codes: 0 all checks passed · 1 a check failed · 2 usage · 3 invalid lab · 4 engine or tool error
@@ -33,6 +36,18 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
 `;
 
 export const COMMAND_HELP: Record<string, string> = {
+  engines: `Usage: lab engines [--format json] | lab engines drain NAME | lab engines undrain NAME
+
+With an engines file (--engines FILE or TOPLAB_ENGINES), lists each engine: whether it answers, its Docker
+version, whether it holds the lab image, and its lab instances against its capacity. Exit code 4 when an
+engine does not answer.
+
+  drain NAME          the engine keeps its instances but gets no new ones (every toplab using it sees this)
+  undrain NAME        it takes new instances again
+
+Each new instance goes whole onto one engine: one that answers, is not draining and is below capacity,
+preferring one that has the lab image, then the least loaded. See docs/scale.md.
+`,
   selftest: SELFTEST_HELP,
   new: NEW_LAB_HELP,
   ladder: LADDER_HELP,
@@ -100,6 +115,10 @@ With --submissions, every subfolder of <dir> is one student's submission; they a
 time (default: the number of CPUs), each in its own instance. Each student's report goes to
 <out>/<student>/report.json (and report.<format>), the class summary to <out>/summary.csv and summary.json
 (student, score, status, failed checks). <out> is --output, or results/<lab>/batch-<time>.
+
+With an engines file (--engines FILE or TOPLAB_ENGINES) the whole pool grades: each engine as many at once
+as its free capacity (--parallel caps that per engine). An engine that stops answering is dropped within
+seconds and what it was grading is graded again on the others; summary.json says which engine graded whom.
 
   --instance <name>   the name of the fresh instance (default: grade-<random>); still removed afterwards
   --format <f>        terminal (default), json, junit, gradescope, classroom or tap

@@ -27,7 +27,7 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     if (e instanceof LabValidationError) {
-      process.stderr.write(`error: the lab file is not valid (${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}):\n`);
+      process.stderr.write(`error: the ${e.subject} is not valid (${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}):\n`);
       for (const p of e.problems) process.stderr.write(formatProblem(p) + '\n');
     } else if (e instanceof ToplabError) {
       process.stderr.write(`error: ${e.message}\n`);

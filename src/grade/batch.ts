@@ -9,9 +9,21 @@ import { errorResult, type GradeResult } from '../report/result.js';
 import { mapLimit } from '../util/retry.js';
 import { gradeSubmission } from './session.js';
 
+/**
+ * Runs the grading of every student somewhere and returns the results in order (undefined: could not be graded).
+ * `grade` never throws; `done` is called as each result is final. The default runs `parallel` at once on one engine.
+ */
+export type BatchRunner = (
+  students: string[],
+  grade: (student: string, index: number, runtime: Runtime, image: string) => Promise<GradeResult>,
+  done: (index: number, r: GradeResult) => void,
+) => Promise<{ results: (GradeResult | undefined)[]; summary?: Record<string, unknown> }>;
+
 export interface BatchOptions {
   runtime: Runtime;
   image: string;
+  /** Where the grading runs instead of `runtime` (an engine pool); its summary goes into summary.json. */
+  runner?: BatchRunner;
   /** Folder holding one subfolder per student. */
   submissions: string;
   /** Where each student's report and artifacts, and the class summary, go. */
@@ -72,31 +84,49 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
   mkdirSync(opts.outDir, { recursive: true });
   const maxScore = lab.def.checks.reduce((s, c) => s + c.points, 0);
   let done = 0;
-  const results = await mapLimit(students, Math.max(1, opts.parallel), async (student, i) => {
+  const grade = async (student: string, i: number, runtime: Runtime, image: string): Promise<GradeResult> => {
     const studentDir = join(opts.outDir, student);
     mkdirSync(studentDir, { recursive: true });
     const startedAt = new Date();
-    let r: GradeResult;
     try {
-      r = await gradeSubmission(lab, join(dir, student), {
-        runtime: opts.runtime,
-        image: opts.image,
+      const r = await gradeSubmission(lab, join(dir, student), {
+        runtime,
+        image,
         instance: `g${i}-${Math.random().toString(36).slice(2, 7)}`,
         artifactsDir: join(studentDir, 'artifacts'),
       });
-      r = { ...r, submission: student };
+      return { ...r, submission: student };
     } catch (e) {
-      r = errorResult({ lab: lab.def.name, submission: student, maxScore, passMark: lab.def.passMark ?? 1, startedAt, message: errorMessage(e) });
+      return errorResult({ lab: lab.def.name, submission: student, maxScore, passMark: lab.def.passMark ?? 1, startedAt, message: errorMessage(e) });
     }
+  };
+  const finish = (i: number, r: GradeResult): void => {
+    const student = students[i] ?? '';
+    const studentDir = join(opts.outDir, student);
     writeFileSync(join(studentDir, 'report.json'), renderJson(r));
     if (opts.format && opts.format !== 'json') writeFileSync(join(studentDir, `report.${EXT[opts.format]}`), render(r, opts.format));
     done++;
     opts.onProgress?.(`[${done}/${students.length}] ${student}: ${r.status} ${r.score}/${r.maxScore} (${(r.durationMs / 1000).toFixed(1)}s)`);
-    return r;
+  };
+  const ran = opts.runner
+    ? await opts.runner(students, grade, finish)
+    : {
+        results: await mapLimit(students, Math.max(1, opts.parallel), async (student, i) => {
+          const r = await grade(student, i, opts.runtime, opts.image);
+          finish(i, r);
+          return r;
+        }),
+      };
+  const results = ran.results.map((r, i) => {
+    if (r !== undefined) return r;
+    const e = errorResult({ lab: lab.def.name, submission: students[i] ?? '', maxScore, passMark: lab.def.passMark ?? 1, startedAt: new Date(), message: 'not graded: no engine was left to grade it' });
+    mkdirSync(join(opts.outDir, students[i] ?? ''), { recursive: true });
+    finish(i, e);
+    return e;
   });
   const rows = results.map((r, i) => summaryRow(students[i] ?? '', r));
   const csv = summaryCsv(rows);
-  const json = JSON.stringify({ lab: lab.def.name, submissions: dir, graded: rows.length, durationMs: Date.now() - started, students: rows }, null, 2) + '\n';
+  const json = JSON.stringify({ lab: lab.def.name, submissions: dir, graded: rows.length, durationMs: Date.now() - started, students: rows, ...(ran.summary ?? {}) }, null, 2) + '\n';
   writeFileSync(join(opts.outDir, 'summary.csv'), csv);
   writeFileSync(join(opts.outDir, 'summary.json'), json);
   return { rows, results, durationMs: Date.now() - started, summaryCsv: csv, summaryJson: json };

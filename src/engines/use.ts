@@ -1,0 +1,71 @@
+import { EngineError, UsageError } from '../errors.js';
+import { labImageTag } from '../runtime/docker/image.js';
+import type { EngineRuntime } from './engine-runtime.js';
+import { enginesFilePath, loadEnginesFile } from './engines-file.js';
+import { EnginePool, type EngineHealth } from './pool.js';
+
+let cached: { path: string; pool: EnginePool } | undefined;
+
+/**
+ * The engine pool of `--engines FILE` or TOPLAB_ENGINES, or undefined when neither is set: then toplab uses
+ * the local engine (DOCKER_HOST or /var/run/docker.sock) exactly as without a pool.
+ */
+export function enginePool(): EnginePool | undefined {
+  const path = enginesFilePath();
+  if (path === undefined) return undefined;
+  if (cached?.path !== path) cached = { path, pool: new EnginePool(loadEnginesFile(path)) };
+  return cached.pool;
+}
+
+/** Takes `--engines FILE` (or `--engines=FILE`) out of a command's arguments, into TOPLAB_ENGINES. */
+export function takeEnginesFlag(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (a === '--engines') {
+      const v = args[i + 1];
+      if (v === undefined || v.startsWith('-')) throw new UsageError('--engines needs a file, e.g. --engines engines.yaml');
+      process.env.TOPLAB_ENGINES = v;
+      i++;
+    } else if (a.startsWith('--engines=')) {
+      process.env.TOPLAB_ENGINES = a.slice('--engines='.length);
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+function unreachableNote(unreachable: EngineHealth[]): string {
+  return unreachable.map((h) => h.error ?? `engine ${h.name} unreachable`).join('; ');
+}
+
+/**
+ * The engine for an instance about to be brought up or checked: the engine that already holds it, else a new
+ * placement (with the lab image made present there). Returns its runtime and the lab image tag.
+ */
+export async function placeInstance(pool: EnginePool, lab: string, instance: string, onProgress?: (line: string) => void): Promise<{ runtime: EngineRuntime; tag: string }> {
+  const tag = labImageTag();
+  const found = await pool.locate(lab, instance);
+  const holder = found.holders[0];
+  if (holder) return { runtime: holder.runtime, tag };
+  const health = await pool.probe({ image: tag });
+  const engine = await pool.place(tag, { health, ...(onProgress ? { onProgress } : {}) });
+  onProgress?.(`placing ${lab} (instance ${instance}) on engine ${engine.spec.name}`);
+  return { runtime: engine.runtime, tag };
+}
+
+/** The engine that holds a running instance; a clear error when none does, naming engines that did not answer. */
+export async function holderOf(pool: EnginePool, lab: string, instance: string, hint: string): Promise<EngineRuntime> {
+  const found = await pool.locate(lab, instance);
+  const holder = found.holders[0];
+  if (holder) return holder.runtime;
+  if (found.unreachable.length > 0) {
+    throw new EngineError(`${lab} (instance ${instance}) is on no engine that answers; it may be on one that does not: ${unreachableNote(found.unreachable)}`, { hint });
+  }
+  throw new UsageError(`${lab} (instance ${instance}) is not up on any engine of ${pool.file}`, { hint });
+}
