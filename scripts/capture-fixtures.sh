@@ -326,6 +326,17 @@ if want tcp-simultaneous-close; then
   for c in "$SRV" "$CLI"; do docker exec "$c" tc qdisc del dev eth0 root; done
 fi
 
+if want tcp-port-reuse-time-wait; then
+  log "two connections, one after the other, on the same four-tuple"
+  # The client connects from the same fixed port twice to the server that closes first (9200): the server
+  # holds the first connection in TIME-WAIT, and Linux lets a new SYN with a higher sequence number reopen it.
+  capture tcp-port-reuse-time-wait eth0 "tcp port 9200 and host $CLI4"
+  cli node /fx/peer.cjs tcp-bye "$SRV4" 9200 20111
+  sleep 0.3
+  cli node /fx/peer.cjs tcp-bye "$SRV4" 9200 20111
+  stop_capture tcp-port-reuse-time-wait "Client $CLI4:20111 connects to $SRV4:9200 twice, one connection after the other on the same four-tuple; each time the server sends bye and closes first (it keeps the first connection in TIME-WAIT, which the second SYN, with a new initial sequence number, reopens). Two connections: two handshakes, two closes."
+fi
+
 if want tcp-retransmission; then
   log "a data segment lost once and retransmitted"
   # In the server, iptables drops the first data segment of this connection after tcpdump has seen it

@@ -54,6 +54,11 @@ export class StepError extends ToplabError {
   override readonly exitCode = 1;
 }
 
+/** The user interrupted the command (Ctrl-C, SIGTERM): what it was doing is neither passed nor failed. */
+export class InterruptedError extends ToplabError {
+  override readonly exitCode = 130;
+}
+
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }

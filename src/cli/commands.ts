@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 
-import { errorMessage, formatProblem, LabValidationError, ToplabError, UsageError } from '../errors.js';
+import { errorMessage, formatProblem, InterruptedError, LabValidationError, ToplabError, UsageError } from '../errors.js';
 import { loadLab } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
 import { labsDir } from '../paths.js';
@@ -21,6 +21,7 @@ import { PROGRAM_USER } from '../exercise/programs.js';
 import { FORMATS, isFormat, render, type Format } from '../report/formats.js';
 import { errorResult, exitCodeFor, type GradeResult } from '../report/result.js';
 import { gradeBatch } from '../grade/batch.js';
+import { selftestCases } from '../grade/selftest.js';
 import { renderTerminal, useColor } from '../report/terminal.js';
 import { renderLadders, unicodeTerminal, type LadderStyle } from '../report/ladder.js';
 import { parse, writeOutput } from './args.js';
@@ -173,6 +174,14 @@ function validate(args: string[]): number {
   for (const ref of positionals) {
     try {
       const lab = loadLab(ref);
+      // Each mistake's expect.yaml too: what `lab selftest` would only find after grading.
+      const bad = selftestCases(lab).filter((c) => c.problem !== undefined);
+      if (bad.length > 0) {
+        failed++;
+        for (const c of bad) process.stderr.write(`${join(lab.dir, 'mistakes', c.name)}: ${c.problem ?? ''}\n`);
+        process.stderr.write(`${ref}: ${bad.length} problem${bad.length === 1 ? '' : 's'} in its mistakes\n`);
+        continue;
+      }
       process.stdout.write(`${lab.file}: ok\n`);
     } catch (e) {
       if (!(e instanceof LabValidationError)) throw e;
@@ -417,7 +426,7 @@ const REPORT_OPTIONS = {
 async function check(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { instance: { type: 'string' }, ...REPORT_OPTIONS }, 'check');
   const format = formatOf(values.format);
-  const ladderStyle = ladderStyleOf(values['ladder-format']);
+  const { ladder, style: ladderStyle } = ladderOptionsOf(values);
   const lab = oneLab(positionals, 'check');
   const instance = instanceOf(values.instance);
   usePool(values['subnet-pool']);
@@ -427,7 +436,7 @@ async function check(args: string[]): Promise<number> {
   try {
     const compiled = await compileAll(lab);
     const { runtime, tag } = await engineFor(lab.def.name, instance);
-    result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder: values.ladder === true });
+    result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder });
   } catch (e) {
     if (e instanceof UsageError || e instanceof LabValidationError) throw e;
     result = errorResult({ lab: lab.def.name, instance, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
@@ -435,11 +444,16 @@ async function check(args: string[]): Promise<number> {
   return report(result, format, values.output, values.verbose ?? false, ladderStyle);
 }
 
-/** --ladder-format: unicode, ascii or mermaid; by default Unicode, or ASCII outside a UTF-8 locale. */
-function ladderStyleOf(v: string | undefined): LadderStyle {
-  if (v === undefined) return unicodeTerminal() ? 'unicode' : 'ascii';
+/**
+ * --ladder and --ladder-format: whether to draw ladders, and how (unicode, ascii or mermaid; by default Unicode,
+ * or ASCII outside a UTF-8 locale). A --ladder-format asks for ladders too.
+ */
+export function ladderOptionsOf(values: { ladder?: boolean; 'ladder-format'?: string }, env: NodeJS.ProcessEnv = process.env): { ladder: boolean; style: LadderStyle } {
+  const v = values['ladder-format'];
+  const ladder = values.ladder === true || v !== undefined;
+  if (v === undefined) return { ladder, style: unicodeTerminal(env) ? 'unicode' : 'ascii' };
   if (v !== 'unicode' && v !== 'ascii' && v !== 'mermaid') throw new UsageError(`unknown ladder format '${v}': use unicode, ascii or mermaid`);
-  return v;
+  return { ladder, style: v };
 }
 
 function maxScoreOf(lab: Lab): number {
@@ -453,10 +467,10 @@ function describeError(e: unknown): string {
 async function grade(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { submission: { type: 'string' }, submissions: { type: 'string' }, parallel: { type: 'string' }, instance: { type: 'string' }, ...REPORT_OPTIONS }, 'grade');
   const format = formatOf(values.format);
-  const ladderStyle = ladderStyleOf(values['ladder-format']);
+  const { ladder, style: ladderStyle } = ladderOptionsOf(values);
   const lab = oneLab(positionals, 'grade');
   usePool(values['subnet-pool']);
-  if (values.submissions !== undefined && values.ladder) throw new UsageError('--ladder draws one run, not a class', { hint: 'lab grade <lab> --submission <one student\'s folder> --ladder' });
+  if (values.submissions !== undefined && ladder) throw new UsageError('--ladder draws one run, not a class', { hint: 'lab grade <lab> --submission <one student\'s folder> --ladder' });
   if (values.submissions !== undefined) return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results);
   if (!values.submission) throw new UsageError('which submission? lab grade <lab> --submission <folder or file>, or --submissions <folder of student folders>');
   const startedAt = new Date();
@@ -467,14 +481,15 @@ async function grade(args: string[]): Promise<number> {
     // --instance names the fresh instance (a test or script can then remove it whatever happens to this process).
     const instance = values.instance !== undefined ? instanceOf(values.instance) : gradeInstanceName();
     const { runtime, tag } = await engineFor(lab.def.name, instance);
-    const forget = onInterrupt(() => removeInstance(runtime, lab.def.name, instance));
+    // Waits for the grading's own clean-up too, so an instance still being created is not left behind.
+    const forget = onInterrupt(removeActiveInstances);
     try {
-      result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder: values.ladder === true });
+      result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder });
     } finally {
       forget();
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof LabValidationError) throw e;
+    if (e instanceof UsageError || e instanceof LabValidationError || e instanceof InterruptedError) throw e;
     // The tool failed, not the student: report `error`, and still write the report file.
     result = errorResult({ lab: lab.def.name, submission: values.submission, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
   }

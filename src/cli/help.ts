@@ -101,7 +101,7 @@ status "error" is still written).
   --ladder            draw each capture's exchanges between the lab's nodes as a ladder: one arrow per
                       segment with flags, seq/ack (relative to each ISN, and absolute), length and each
                       side's TCP state after it; the JSON report gets a "ladder" section
-  --ladder-format <f> unicode (default in a UTF-8 locale), ascii or mermaid (a sequenceDiagram)
+  --ladder-format <f> unicode (default in a UTF-8 locale), ascii or mermaid (a sequenceDiagram); implies --ladder
 `,
   grade: `Usage: lab grade <lab> --submission <path> [--instance <name>] [--format <f>] [--output <file>]
        lab grade <lab> --submissions <dir> [--parallel N] [--format <f>] [--output <dir>]
@@ -126,7 +126,7 @@ seconds and what it was grading is graded again on the others; summary.json says
   --results <dir>     where captures and program output go (default: results/)
   --verbose           show the evidence of every check
   --ladder            draw the exchanges as ladders (see lab check --help)
-  --ladder-format <f> unicode, ascii or mermaid
+  --ladder-format <f> unicode, ascii or mermaid; implies --ladder
 `,
   status: `Usage: lab status [<lab>] [--instance <name>] [--format terminal|json]\n\nLists running toplab labs: each instance's networks with their real and declared subnets, and its nodes\nwith their real addresses, read from Docker's labels (no state file).\n`,
   graph: `Usage: lab graph <lab> [--format mermaid|dot] [--write-readme]
@@ -136,7 +136,7 @@ Prints the lab's networks, nodes, addresses (as written in lab.yaml), routes and
   --format <f>        mermaid (default) or dot (Graphviz: lab graph <lab> --format dot | dot -Tsvg > lab.svg)
   --write-readme      put the Mermaid graph in the lab's README.md, between its graph markers
 `,
-  validate: `Usage: lab validate <lab|file>...\n\nChecks lab files against the schema and their references, without touching Docker.\nEvery problem is reported as file:line:col: path: message.\n`,
+  validate: `Usage: lab validate <lab|file>...\n\nChecks lab files against the schema and their references, and each mistake's expect.yaml (the checks it\ndeclares it fails), without touching Docker. Every problem is reported as file:line:col: path: message.\n`,
   image: `Usage: lab image build [--builder auto|offline|dockerfile] [--force]
        lab image prune
 

@@ -6,7 +6,7 @@ export function onInterrupt(cleanup: () => Promise<unknown>): () => void {
   if (!installed) {
     installed = true;
     const handler = (signal: NodeJS.Signals): void => {
-      process.stderr.write(`\ninterrupted (${signal}): removing what this command created…\n`);
+      process.stderr.write(`\ninterrupted (${signal}): removing what this command created… (again to quit at once)\n`);
       const all = [...cleanups].map((c) => c().catch(() => undefined));
       void Promise.all(all).finally(() => process.exit(130));
     };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { buildLadder, conversationLadder, conversations, endpointText, type Ladder, type LadderEndpoint, type LadderProtocol } from '../observe/ladder.js';
-import { decodePcap } from '../observe/pcap.js';
+import { decodeCapture, PcapError, type DecodedCapture } from '../observe/pcap.js';
 import { renderLadderMermaid, renderLadderText, unicodeTerminal } from '../report/ladder.js';
 import { useColor } from '../report/terminal.js';
 import { parse } from './args.js';
@@ -58,10 +58,27 @@ export async function ladderCommand(args: string[]): Promise<number> {
   } catch {
     throw new UsageError(`cannot read the capture ${file}`);
   }
-  const packets = decodePcap(buf);
+  let decoded: DecodedCapture;
+  try {
+    decoded = decodeCapture(buf);
+  } catch (e) {
+    // The file given is not a capture we can read: the user's input, not a failure of the tool.
+    if (e instanceof PcapError) throw new UsageError(`${file}: ${e.message}`, e.hint !== undefined ? { hint: e.hint } : {});
+    throw e;
+  }
+  const packets = decoded.packets;
+  // A file cut short (tcpdump killed mid-write, a copy still in progress) is drawn up to its last whole packet, and says so.
+  if (decoded.truncatedAt !== undefined) {
+    process.stderr.write(`note: ${file} ends in the middle of a packet (at byte ${decoded.truncatedAt} of ${buf.length}): that packet and any after it are not drawn\n`);
+  }
   const convs = conversations(packets).filter((c) => protocol === undefined || c.protocol === protocol);
   if (values.list) {
-    for (const c of convs) process.stdout.write(`${c.protocol.padEnd(5)} ${endpointText(c.a)} ↔ ${endpointText(c.b)}  ${c.packets} packet(s)\n`);
+    const between = format === 'ascii' || !unicodeTerminal() ? '<->' : '↔';
+    for (const c of convs) {
+      // A four-tuple reopened by a new connection: say which one this is (see them all with --all).
+      const again = /#(\d+)$/.exec(c.key)?.[1];
+      process.stdout.write(`${c.protocol.padEnd(5)} ${endpointText(c.a)} ${between} ${endpointText(c.b)}  ${c.packets} packet(s)${again ? `  (connection ${again} on this four-tuple)` : ''}\n`);
+    }
     if (convs.length === 0) process.stdout.write('no TCP, UDP or ICMP echo exchange in this capture\n');
     return 0;
   }

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { renderSelftest, runSelftest, selftestCases, selftestJson, type SelftestReport } from '../grade/selftest.js';
+import { renderSelftest, runSelftest, selftestCases, selftestJson, uncoveredChecks, type SelftestReport } from '../grade/selftest.js';
 import { removeActiveInstances } from '../grade/session.js';
 import { loadLab } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
@@ -83,8 +83,18 @@ export async function selftestCommand(args: string[]): Promise<number> {
   const json = JSON.stringify(selftestJson(report), null, 2) + '\n';
   if (values.output !== undefined) writeOutput(values.output, json);
   process.stdout.write(values.format === 'json' ? json : renderSelftest(report, { color: useColor(process.stdout) }));
+  // Not a failure, but worth knowing before publishing: a check no mistake fails may be one that cannot fail.
+  if (values.case === undefined) {
+    for (const { lab, cases } of planned) {
+      const uncovered = uncoveredChecks(lab, cases);
+      if (uncovered.length > 0) {
+        process.stderr.write(`note: ${lab.def.name}: no mistake fails ${uncovered.join(', ')}: nothing shows ${uncovered.length === 1 ? 'this check' : 'these checks'} can fail (add a mistake under mistakes/ that does)\n`);
+      }
+    }
+  }
   if (report.ok) return 0;
-  return report.rows.some((r) => !r.ok && (r.status === undefined || r.status === 'error')) ? 4 : 1;
+  // 4 only when the tool could not grade a case; a mistake folder with nothing to grade is the lab's mismatch.
+  return report.rows.some((r) => !r.ok && r.status === 'error') ? 4 : 1;
 }
 
 function allLabs(): string[] {

@@ -46,7 +46,9 @@ export async function deploy(lab: Lab, opts: UpOptions): Promise<UpResult> {
     const rules = runtime.ensureHostRules(plan.hostRules, plan.image);
     rules.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     const containers = new Map<string, string>();
-    await Promise.all(
+    // Settled, not Promise.all: on a failure the instance is removed only once no creation is still in flight,
+    // or a container created after the removal would be left behind.
+    const created = await Promise.allSettled(
       plan.nodes.map(async (node) => {
         const programs = opts.programs.filter((p) => lab.def.programs[p.name]?.node === node.name);
         const id = await runtime.createContainer({
@@ -68,6 +70,8 @@ export async function deploy(lab: Lab, opts: UpOptions): Promise<UpResult> {
         containers.set(node.name, id);
       }),
     );
+    const failed = created.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     await rules;
     const running: RunningLab = { lab, plan, runtime, containers };
     await setupNodeNetworks(running, opts.onProgress);

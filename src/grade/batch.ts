@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Lab } from '../lab/model.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, InterruptedError } from '../errors.js';
 import { render, type Format } from '../report/formats.js';
 import { renderJson } from '../report/json.js';
 import { errorResult, type GradeResult } from '../report/result.js';
@@ -97,6 +97,8 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
       });
       return { ...r, submission: student };
     } catch (e) {
+      // An interrupted class run stops; the students it had not finished get no report.
+      if (e instanceof InterruptedError) throw e;
       return errorResult({ lab: lab.def.name, submission: student, maxScore, passMark: lab.def.passMark ?? 1, startedAt, message: errorMessage(e) });
     }
   };

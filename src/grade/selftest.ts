@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { errorMessage, LabValidationError, UsageError } from '../errors.js';
+import { errorMessage, InterruptedError, LabValidationError, UsageError } from '../errors.js';
 import type { Lab } from '../lab/model.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { GradeResult } from '../report/result.js';
@@ -28,6 +28,8 @@ export interface SelftestCase {
   why?: string;
   /** Why the case cannot be run as declared (no expect.yaml, unknown check ids): a mismatch without grading. */
   problem?: string;
+  /** The mistake's folder holds none of the lab's files: there is nothing to grade (a mismatch, not a tool failure). */
+  empty?: boolean;
 }
 
 export interface SelftestRow {
@@ -60,7 +62,7 @@ export function readExpect(file: string): { fails: string[]; why?: string } {
   try {
     doc = parseYaml(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new LabValidationError([{ file, path: '', message: `not valid YAML: ${errorMessage(e)}` }]);
+    throw new LabValidationError([{ file, path: '', message: `not valid YAML: ${(errorMessage(e).split('\n')[0] ?? '').replace(/:$/, '')}` }]);
   }
   const d = doc as { fails?: unknown; why?: unknown } | null;
   if (d === null || typeof d !== 'object' || !Array.isArray(d.fails) || !d.fails.every((x) => typeof x === 'string') || d.fails.length === 0) {
@@ -79,6 +81,8 @@ export function selftestCases(lab: Lab): SelftestCase[] {
     const folder = join(dir, m);
     const file = join(folder, EXPECT_FILE);
     const c: SelftestCase = { lab: lab.def.name, name: m, submission: folder, expectFails: [] };
+    const extra = lab.def.submission?.files ?? [];
+    const own = readdirSync(folder).filter((f) => (f.endsWith('.ts') || extra.includes(f)) && statSync(join(folder, f)).isFile());
     if (!existsSync(file)) {
       c.problem = `no ${relative(lab.dir, file)}: declare the checks this mistake fails (fails: [check ids])`;
     } else {
@@ -93,9 +97,22 @@ export function selftestCases(lab: Lab): SelftestCase[] {
         c.problem = err instanceof LabValidationError ? err.problems.map((p) => `${relative(lab.dir, p.file)}: ${p.message}`).join('; ') : errorMessage(err);
       }
     }
+    if (own.length === 0) {
+      c.empty = true;
+      c.problem = `mistakes/${m}/ holds none of the lab's files (.ts files${extra.length ? ', ' + extra.join(', ') : ''}): a mistake replaces some of the reference's files`;
+    }
     cases.push(c);
   }
   return cases;
+}
+
+/**
+ * The lab's checks that no mistake declares it fails: nothing in the lab shows that they can fail. Cases with a
+ * problem declare nothing. Empty when every check is some mistake's.
+ */
+export function uncoveredChecks(lab: Lab, cases: SelftestCase[]): string[] {
+  const declared = new Set(cases.filter((c) => c.name !== 'reference' && c.problem === undefined).flatMap((c) => c.expectFails));
+  return lab.def.checks.map((c) => c.id).filter((id) => !declared.has(id));
 }
 
 /** Compares one graded case with its declaration. */
@@ -146,6 +163,13 @@ export async function runSelftest(labs: { lab: Lab; cases: SelftestCase[] }[], o
       const t0 = Date.now();
       opts.onProgress?.(`${job.lab.def.name}: grading ${job.c.name === 'reference' ? 'the reference' : `mistakes/${job.c.name}`}`);
       let row: SelftestRow;
+      if (job.c.empty) {
+        // Nothing to grade: the declaration's problem is the mismatch.
+        row = { lab: job.lab.def.name, case: job.c.name, ok: false, expectFails: job.c.expectFails, durationMs: 0, mismatch: job.c.problem ?? 'nothing to grade' };
+        rows[i] = row;
+        opts.onRow?.(row);
+        continue;
+      }
       try {
         const result = await gradeSubmission(job.lab, job.c.submission, {
           runtime: opts.runtime,
@@ -155,8 +179,8 @@ export async function runSelftest(labs: { lab: Lab; cases: SelftestCase[] }[], o
         });
         row = judgeCase(job.c, result, Date.now() - t0);
       } catch (e) {
-        if (e instanceof LabValidationError) throw e;
-        row = { lab: job.lab.def.name, case: job.c.name, ok: false, expectFails: job.c.expectFails, durationMs: Date.now() - t0, mismatch: `could not be graded: ${errorMessage(e)}` };
+        if (e instanceof LabValidationError || e instanceof InterruptedError) throw e;
+        row = { lab: job.lab.def.name, case: job.c.name, ok: false, expectFails: job.c.expectFails, status: 'error', durationMs: Date.now() - t0, mismatch: `could not be graded: ${errorMessage(e)}` };
       }
       rows[i] = row;
       opts.onRow?.(row);

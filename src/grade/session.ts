@@ -6,7 +6,7 @@ import { evaluateChecks } from '../checks/evaluate.js';
 import { deploy } from '../deploy/up.js';
 import { removeInstance } from '../deploy/down.js';
 import type { RunningLab } from '../deploy/running-lab.js';
-import { StepError, UsageError } from '../errors.js';
+import { InterruptedError, StepError, UsageError } from '../errors.js';
 import { installPrograms } from '../exercise/programs.js';
 import { describeStep, runExercise, setupSteps, startAndWait } from '../exercise/run.js';
 import type { Lab } from '../lab/model.js';
@@ -141,13 +141,28 @@ export function overlaySubmission(lab: Lab, submission: string): { dir: string; 
 }
 
 /** Grading instances in use, so an interrupted run (Ctrl-C, SIGTERM) can remove them before it exits. */
-const active = new Map<string, { runtime: Runtime; lab: string }>();
+const active = new Map<string, { runtime: Runtime; lab: string; settled: Promise<void> }>();
+let interrupted = false;
 
-/** Removes every grading instance still in use; for the CLI's signal handlers. */
-export async function removeActiveInstances(): Promise<number> {
+/** True once `removeActiveInstances` has run: no grading starts any more, and none reports a result. */
+export function gradingInterrupted(): boolean {
+  return interrupted;
+}
+
+/**
+ * Removes every grading instance still in use; for the CLI's signal handlers. Removing an instance stops what
+ * runs in it, but a grading may still be creating containers or networks: each grading then ends and removes
+ * its instance again (and its temporary folder), and this waits for that, at most `waitMs`, before a last pass.
+ */
+export async function removeActiveInstances(waitMs = 20_000): Promise<number> {
+  interrupted = true;
   const list = [...active.entries()];
-  active.clear();
-  await Promise.all(list.map(([instance, a]) => removeInstance(a.runtime, a.lab, instance).catch(() => undefined)));
+  const removeAll = (entries: typeof list): Promise<unknown> => Promise.all(entries.map(([instance, a]) => removeInstance(a.runtime, a.lab, instance).catch(() => undefined)));
+  await removeAll(list);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(list.map(([, a]) => a.settled)), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+  clearTimeout(timer);
+  await removeAll([...active.entries()]);
   return list.length;
 }
 
@@ -158,16 +173,24 @@ export function gradeInstanceName(): string {
 
 /** Grades a submission in a fresh instance that is removed afterwards, whatever happens. */
 export async function gradeSubmission(lab: Lab, submission: string, opts: Omit<CheckOptions, 'instance'> & { instance?: string }): Promise<GradeResult> {
+  if (interrupted) throw new InterruptedError('interrupted before grading began');
   const instance = opts.instance ?? gradeInstanceName();
   const overlay = overlaySubmission(lab, submission);
-  active.set(instance, { runtime: opts.runtime, lab: lab.def.name });
+  let settle = (): void => undefined;
+  active.set(instance, { runtime: opts.runtime, lab: lab.def.name, settled: new Promise<void>((r) => (settle = r)) });
   try {
     const compiled = await compileAll(lab, overlay.dir);
     // Removing the instance afterwards ends every process in it, the student's included.
-    return await checkInstance(lab, compiled, { ...opts, instance, submission, filesDir: overlay.dir });
+    const result = await checkInstance(lab, compiled, { ...opts, instance, submission, filesDir: overlay.dir });
+    // What an interruption cut short is neither passed nor failed.
+    if (interrupted) throw new InterruptedError('interrupted while grading');
+    return result;
+  } catch (e) {
+    throw interrupted && !(e instanceof InterruptedError) ? new InterruptedError('interrupted while grading', { cause: e }) : e;
   } finally {
     overlay.cleanup();
     await removeInstance(opts.runtime, lab.def.name, instance).catch(() => undefined);
     active.delete(instance);
+    settle();
   }
 }

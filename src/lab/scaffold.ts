@@ -6,8 +6,11 @@
  */
 import { UsageError } from '../errors.js';
 
-/** Lab names: lower-case letters, digits and hyphens, starting with a letter (they become Docker names). */
-export const LAB_NAME_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
+/**
+ * Lab names: what the schema's `name` accepts (lower-case letters, digits and hyphens, at most 32, not ending
+ * with a hyphen: they become Docker names), and starting with a letter.
+ */
+export const LAB_NAME_PATTERN = /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
 export interface ScaffoldOptions {
   /** The lab's title (default: from the name). */
@@ -18,7 +21,7 @@ export interface ScaffoldOptions {
 
 /** The files of a new lab, by path relative to its folder. Throws UsageError for a name that cannot be a lab's. */
 export function scaffoldLab(name: string, opts: ScaffoldOptions): Record<string, string> {
-  if (!LAB_NAME_PATTERN.test(name)) throw new UsageError(`'${name}' cannot name a lab: use lower-case letters, digits and hyphens, starting with a letter (at most 40)`);
+  if (!LAB_NAME_PATTERN.test(name)) throw new UsageError(`'${name}' cannot name a lab: use lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen (at most 32)`);
   const title = opts.title ?? name.charAt(0).toUpperCase() + name.slice(1).replace(/-/g, ' ');
   return {
     'lab.yaml': labYaml(name, title, opts.schemaPath),

@@ -1,16 +1,18 @@
 // Lab authoring without an engine: the cases `lab selftest` reads from a lab folder (expect.yaml beside each
 // mistake), how a graded case is judged against its declaration, the table it prints, and the lab `lab new`
 // writes. (Grading them for real: test/docker/authoring.test.ts and the labs' Docker tests.)
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/types.js';
+import { ladderOptionsOf } from '../../src/cli/commands.js';
 import { parseEndpoint } from '../../src/cli/ladder.js';
-import { judgeCase, renderSelftest, selftestCases, selftestJson, type SelftestCase } from '../../src/grade/selftest.js';
+import { judgeCase, renderSelftest, runSelftest, selftestCases, selftestJson, uncoveredChecks, type SelftestCase } from '../../src/grade/selftest.js';
 import { loadLab } from '../../src/lab/load.js';
 import { scaffoldLab } from '../../src/lab/scaffold.js';
 import { errorResult, summarize, type GradeResult } from '../../src/report/result.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
 import { lab as runLab } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'toplab-authoring-'));
@@ -57,12 +59,58 @@ describe('the cases of a lab (selftestCases)', () => {
       f['mistakes/garbled/expect.yaml'] = 'fails: [a, b\n';
       f['mistakes/empty/server.ts'] = f['server.ts'] ?? '';
       f['mistakes/empty/expect.yaml'] = 'fails: []\n';
+      f['mistakes/no-files/expect.yaml'] = 'fails: [echo]\n';
     });
     const byName = Object.fromEntries(selftestCases(loadLab(dir)).map((c) => [c.name, c.problem]));
     expect(byName['listens-on-localhost']).toBe('no mistakes/listens-on-localhost/expect.yaml: declare the checks this mistake fails (fails: [check ids])');
     expect(byName.typo).toBe('mistakes/typo/expect.yaml names check(s) the lab does not have: handshak (checks: listen, handshake, echo, close)');
-    expect(byName.garbled).toMatch(/^mistakes\/garbled\/expect.yaml: not valid YAML/);
+    expect(byName.garbled).toMatch(/^mistakes\/garbled\/expect.yaml: not valid YAML: .*line 2, column 1$/);
     expect(byName.empty).toBe('mistakes/empty/expect.yaml: needs `fails:`, the list of check ids this mistake fails (at least one)');
+    expect(byName['no-files']).toBe("mistakes/no-files/ holds none of the lab's files (.ts files): a mistake replaces some of the reference's files");
+  });
+
+  it('a mistake folder with nothing to grade is a mismatch of the lab, never graded and never a tool failure', async () => {
+    const lab = loadLab(makeLab('cases-empty', (f) => (f['mistakes/nothing/expect.yaml'] = 'fails: [echo]\n')));
+    const cases = selftestCases(lab).filter((c) => c.name === 'nothing');
+    // No engine is touched: the runtime is never called.
+    const report = await runSelftest([{ lab, cases }], { runtime: {} as Runtime, image: 'unused' });
+    expect(report.rows.map((r) => [r.case, r.ok, r.status, r.actualFails, r.mismatch])).toEqual([
+      ['nothing', false, undefined, undefined, "mistakes/nothing/ holds none of the lab's files (.ts files): a mistake replaces some of the reference's files"],
+    ]);
+  });
+});
+
+describe('lab validate and the mistakes', () => {
+  it('reports a mistake whose expect.yaml is missing or names an unknown check, without Docker', async () => {
+    const dir = makeLab('validate-mistakes', (f) => {
+      f['mistakes/typo/server.ts'] = f['server.ts'] ?? '';
+      f['mistakes/typo/expect.yaml'] = 'fails: [handshak]\n';
+      f['mistakes/undeclared/server.ts'] = f['server.ts'] ?? '';
+    });
+    const r = await runLab(['validate', dir], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    expect(r.code).toBe(3);
+    expect(r.stderr.split('\n')).toEqual([
+      `${join(dir, 'mistakes', 'typo')}: mistakes/typo/expect.yaml names check(s) the lab does not have: handshak (checks: listen, handshake, echo, close)`,
+      `${join(dir, 'mistakes', 'undeclared')}: no mistakes/undeclared/expect.yaml: declare the checks this mistake fails (fails: [check ids])`,
+      `${dir}: 2 problems in its mistakes`,
+      '',
+    ]);
+    const ok = await runLab(['validate', makeLab('validate-ok')]);
+    expect([ok.code, ok.stdout]).toEqual([0, expect.stringMatching(/validate-ok\/lab.yaml: ok\n$/)]);
+  }, 20_000);
+});
+
+describe('checks no mistake fails (uncoveredChecks)', () => {
+  it('names the checks nothing shows can fail: all of them without mistakes, none when mistakes cover them', () => {
+    const lab = loadLab(makeLab('uncovered'));
+    expect(uncoveredChecks(lab, selftestCases(lab))).toEqual(['listen']);
+    const bare = loadLab(makeLab('no-mistakes', (f) => {
+      for (const k of Object.keys(f)) if (k.startsWith('mistakes/')) delete f[k];
+    }));
+    expect(uncoveredChecks(bare, selftestCases(bare))).toEqual(['listen', 'handshake', 'echo', 'close']);
+    // A mistake whose expect.yaml is broken covers nothing.
+    const broken = loadLab(makeLab('broken-expect', (f) => (f['mistakes/listens-on-localhost/expect.yaml'] = 'fails: [handshake, nope]\n')));
+    expect(uncoveredChecks(broken, selftestCases(broken))).toEqual(['listen', 'handshake', 'echo', 'close']);
   });
 });
 
@@ -133,7 +181,9 @@ describe('lab new (scaffoldLab)', () => {
   it('takes a title, and refuses names that cannot be a lab', () => {
     expect(scaffoldLab('a1', { schemaPath: 'x', title: 'Asking: "DNS"' })['lab.yaml']).toContain('title: "Asking: \\"DNS\\""');
     expect(loadLab(makeLab('titled', (f) => Object.assign(f, scaffoldLab('titled', { schemaPath: 'x', title: 'Asking: "DNS"' })))).def.title).toBe('Asking: "DNS"');
-    for (const bad of ['My-Lab', '1lab', 'a_b', '', 'x'.repeat(41), '../up']) expect(() => scaffoldLab(bad, { schemaPath: 'x' }), bad).toThrow(/cannot name a lab/);
+    for (const bad of ['My-Lab', '1lab', 'a_b', '', 'x'.repeat(33), 'x--', 'ab-', '../up']) expect(() => scaffoldLab(bad, { schemaPath: 'x' }), bad).toThrow(/cannot name a lab/);
+    // Every name it accepts is one the schema accepts: the longest, one letter, inner hyphens.
+    for (const good of ['x'.repeat(32), 'a', 'a--b']) expect(loadLab(makeLab(good)).def.name).toBe(good);
   });
 
   it('the command makes the folder, says what to run next, and never overwrites one', async () => {
@@ -146,10 +196,28 @@ describe('lab new (scaffoldLab)', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('already exists');
     expect((await runLab(['new', 'Bad_Name', '--dir', tmp])).code).toBe(2);
+    // A name the lab file would refuse is refused before anything is written; an empty one is asked for.
+    const trailing = await runLab(['new', 'x--', '--dir', tmp]);
+    expect([trailing.code, trailing.stderr]).toEqual([2, expect.stringContaining('cannot name a lab')]);
+    expect(existsSync(join(tmp, 'x--'))).toBe(false);
+    const untitled = await runLab(['new', 'untitled', '--dir', tmp, '--title', '']);
+    expect([untitled.code, untitled.stderr]).toEqual([2, expect.stringContaining('title: should not be empty')]);
+    expect(existsSync(join(tmp, 'untitled'))).toBe(false);
+    const empty = await runLab(['new', '', '--dir', tmp]);
+    expect([empty.code, empty.stderr]).toEqual([2, expect.stringContaining('which name?')]);
   });
 });
 
 describe('lab ladder', () => {
+  it('lab check/grade: --ladder-format asks for ladders too (it is never silently ignored), ASCII outside UTF-8', () => {
+    const utf8 = { LANG: 'en_US.UTF-8' };
+    expect(ladderOptionsOf({}, utf8)).toEqual({ ladder: false, style: 'unicode' });
+    expect(ladderOptionsOf({ ladder: true }, { LANG: 'C' })).toEqual({ ladder: true, style: 'ascii' });
+    expect(ladderOptionsOf({ 'ladder-format': 'mermaid' }, utf8)).toEqual({ ladder: true, style: 'mermaid' });
+    expect(ladderOptionsOf({ 'ladder-format': 'ascii' }, utf8)).toEqual({ ladder: true, style: 'ascii' });
+    expect(() => ladderOptionsOf({ 'ladder-format': 'svg' })).toThrow(/unknown ladder format 'svg'/);
+  });
+
   it('reads endpoints as users write them', () => {
     expect(parseEndpoint('10.0.1.20:40312')).toEqual({ address: '10.0.1.20', port: 40312 });
     expect(parseEndpoint('10.0.1.10')).toEqual({ address: '10.0.1.10' });
@@ -173,4 +241,25 @@ describe('lab ladder', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('--list');
   });
+
+  it('draws a capture cut short up to its last whole packet and says so; refuses a file that is not one', async () => {
+    const file = 'test/fixtures/pcap/tcp-echo-eth.pcap';
+    // A capture cut short in its last packet: drawn up to the last whole one, with a note saying so.
+    const whole = readFileSync(file);
+    writeFileSync(join(tmp, 'cut.pcap'), whole.subarray(0, whole.length - 10));
+    const cut = await runLab(['ladder', join(tmp, 'cut.pcap'), '--format', 'json']);
+    expect(cut.code, cut.stderr).toBe(0);
+    expect(cut.stderr).toMatch(/ends in the middle of a packet \(at byte \d+ of \d+\)/);
+    expect((JSON.parse(cut.stdout) as { arrows: unknown[] }[])[0]?.arrows).toHaveLength(9);
+    expect((await runLab(['ladder', file])).stderr).toBe('');
+    // The list, like the drawing, is plain ASCII outside a UTF-8 locale.
+    const plain = await runLab(['ladder', file, '--list'], { env: { LANG: 'C', LC_ALL: '', LC_CTYPE: '' } });
+    expect(plain.stdout).toMatch(/^tcp +10\.77\.251\.20:20101 <-> 10\.77\.251\.10:9000 +10 packet\(s\)\n$/);
+    const reused = await runLab(['ladder', 'test/fixtures/pcap/tcp-port-reuse-time-wait.pcap', '--list']);
+    expect(reused.stdout.split('\n')[1]).toMatch(/8 packet\(s\)  \(connection 2 on this four-tuple\)$/);
+    // A file that is not a capture is the user's input: a usage error naming the file.
+    writeFileSync(join(tmp, 'notes.pcap'), 'not a capture at all\n');
+    const notPcap = await runLab(['ladder', join(tmp, 'notes.pcap')]);
+    expect([notPcap.code, notPcap.stderr]).toEqual([2, expect.stringContaining('notes.pcap: not a pcap or pcapng file')]);
+  }, 20_000);
 });

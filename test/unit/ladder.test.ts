@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildLadder, conversations, type Ladder } from '../../src/observe/ladder.js';
+import { buildLadder, conversationLadder, conversations, type Ladder } from '../../src/observe/ladder.js';
 import { decodePcap } from '../../src/observe/pcap.js';
 import { renderLadderMermaid, renderLadderText, unicodeTerminal } from '../../src/report/ladder.js';
 import { ROOT } from '../helpers/cli.js';
@@ -53,6 +53,38 @@ describe('TCP ladders', () => {
     expect(l.arrows[1]).toMatchObject({ seqAbsolute: 1580848366, ackAbsolute: 458592106 });
     expect(l.arrows.flatMap((x) => x.notes)).toEqual([]);
     expect(l.arrows.map((x) => x.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('a four-tuple reopened by a new SYN is a second connection, numbered from its own ISN (tcp-port-reuse-time-wait)', () => {
+    const p = packets('tcp-port-reuse-time-wait.pcap');
+    const convs = conversations(p);
+    // Wireshark too: two tcp.streams ("TCP Port numbers reused" on the second SYN).
+    expect(convs.map((c) => [c.protocol, c.a, c.b, c.packets])).toEqual([
+      ['tcp', { address: CLIENT, port: 20111 }, { address: SERVER, port: 9200 }, 8],
+      ['tcp', { address: CLIENT, port: 20111 }, { address: SERVER, port: 9200 }, 8],
+    ]);
+    const [first, second] = convs.map((c) => conversationLadder(p, c));
+    const closedByServer = [
+      'a SYN: SYN-SENT/SYN-RECEIVED',
+      'b SYN, ACK: ESTABLISHED/SYN-RECEIVED',
+      'a ACK: ESTABLISHED/ESTABLISHED',
+      'b PSH, ACK: ESTABLISHED/ESTABLISHED',
+      'a ACK: ESTABLISHED/ESTABLISHED',
+      'b FIN, ACK: CLOSE-WAIT/FIN-WAIT-1',
+      'a FIN, ACK: LAST-ACK/TIME-WAIT',
+      'b ACK: CLOSED/TIME-WAIT',
+    ];
+    for (const l of [first, second]) {
+      expect(l?.initial).toEqual({ a: 'CLOSED', b: 'LISTEN' });
+      expect(l && walk(l)).toEqual(closedByServer);
+      expect(l?.arrows.map((x) => [x.seq, x.ack, x.length])).toEqual([[0, undefined, 0], [0, 1, 0], [1, 1, 0], [1, 1, 4], [1, 5, 0], [5, 1, 0], [1, 6, 0], [6, 2, 0]]);
+      expect(l?.arrows.flatMap((x) => x.notes)).toEqual([]);
+    }
+    expect(first?.isn).toEqual({ a: 1116315797, b: 511721429 });
+    expect(second?.isn).toEqual({ a: 1123670708, b: 511786972 });
+    expect(second?.arrows.map((x) => x.index)).toEqual([8, 9, 10, 11, 12, 13, 14, 15]);
+    // A retransmitted SYN (the same ISN) stays in its connection.
+    expect(conversations(packets('tcp-missing-ack.pcap'))).toHaveLength(1);
   });
 
   it('is the same ladder from -i any (Linux cooked v2) as from eth0', () => {
