@@ -15,6 +15,20 @@ await build({
   logLevel: 'warning',
 });
 
+// The workshop server (`lab serve`, `lab workshop`): its own bundle, loaded only by those commands, so
+// Fastify and SQLite cost the other commands nothing at start-up.
+await build({
+  entryPoints: ['src/server/serve.ts'],
+  outfile: 'dist/server.js',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  external: Object.keys(pkg.dependencies ?? {}),
+  logLevel: 'warning',
+});
+
 // The lab schema's validator, generated now rather than compiled by ajv on every command (~250 ms of each
 // `lab up`, `lab check`, `lab validate`). src/lab/load.ts uses it only while its hash matches the schema file.
 const helper = 'dist/.schema-validator-build.mjs';

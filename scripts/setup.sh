@@ -6,12 +6,12 @@ cd "$(dirname "$0")/.."
 
 phase() { printf '\n==> %s\n' "$*"; }
 
-phase "[1/4] Node.js"
+phase "[1/5] Node.js"
 command -v node >/dev/null 2>&1 || { echo "setup: Node.js 20 or newer is needed (node is not on PATH)" >&2; exit 1; }
 node -e 'const [maj] = process.versions.node.split(".").map(Number); if (maj < 20) { console.error(`setup: Node.js 20 or newer is needed (this is ${process.version})`); process.exit(1); }'
 echo "Node.js $(node --version), npm $(npm --version)"
 
-phase "[2/4] Docker engine"
+phase "[2/5] Docker engine"
 bash scripts/ensure-docker.sh
 
 # The engine-pool tests (test/docker/engines) make TLS certificates and an ssh key for their test engines.
@@ -26,15 +26,34 @@ if [ ${#missing_tools[@]} -gt 0 ]; then
   fi
 fi
 
-phase "[3/4] npm ci (installs the packages and builds toplab)"
+phase "[3/5] npm ci (installs the packages and builds toplab)"
 npm ci
 
-phase "[4/4] Lab image (the first build takes a minute or two)"
+phase "[4/5] Lab image (the first build takes a minute or two)"
 node bin/lab.js image build
 # The image must now be there under toplab's label, whatever the command above printed.
 if [ -z "$(docker image ls -q --filter label=org.toplab.managed=true toplab/lab)" ]; then
   echo "setup: no toplab/lab image after 'lab image build'; see the messages above" >&2
   exit 1
 fi
+
+phase "[5/5] Workshop server under Compose (docker-compose.yml)"
+# Compose v1 from Debian where apt is available and Compose is missing (the tests start the server with it).
+if ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-compose >/dev/null || echo "setup: could not install docker-compose; docker-compose.yml needs Compose v1 or v2" >&2
+  else
+    echo "setup: no Docker Compose found; install docker-compose (v1) or the compose plugin (v2) to use docker-compose.yml" >&2
+  fi
+fi
+# The server image is built FROM the lab image (its tag goes in .env) with this Node.js (staged in .compose/).
+lab_tag="$(node bin/lab.js image build 2>/dev/null | tail -1)"
+mkdir -p .compose
+cp -f "$(readlink -f "$(command -v node)")" .compose/node
+touch .env
+grep -v '^TOPLAB_LAB_IMAGE=' .env > .env.tmp || true
+printf 'TOPLAB_LAB_IMAGE=%s\n' "$lab_tag" >> .env.tmp
+mv .env.tmp .env
+echo "docker-compose.yml will build the server from $lab_tag"
 
 phase "Done: run 'npm test', or 'node bin/lab.js --help'"

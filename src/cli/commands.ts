@@ -134,6 +134,10 @@ export async function runCommand(command: string, rawArgs: string[]): Promise<nu
       return grade(args);
     case 'image':
       return imageCommand(args);
+    case 'serve':
+      return (await import('./serve.js')).serve(args);
+    case 'workshop':
+      return (await import('./workshop.js')).workshop(args);
     case 'selftest':
       return (await import('./selftest.js')).selftestCommand(args);
     case 'new':

@@ -24,6 +24,8 @@ For instructors
   image build                   build the lab image (offline with debootstrap, or from a Dockerfile)
   image prune                   remove lab images of older definitions
   engines [drain|undrain NAME]  the engines of the pool: health, version, image, instances/capacity
+  serve                         the workshop server: a lab instance per student, in the browser
+  workshop create|list|export|end   workshops in the server's database, for scripts
 
 Common options
   --instance <name>             work on a separate copy of the lab (default: default)
@@ -143,5 +145,34 @@ Prints the lab's networks, nodes, addresses (as written in lab.yaml), routes and
 build   builds the lab image if missing. offline: debootstrap + docker import (no registry needed;
         needs root and debootstrap); dockerfile: docker build from a Debian base image (needs a registry).
 prune   removes toplab lab images whose definition is out of date.
+`,
+  serve: `Usage: lab serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--warm 2] [--idle 30]
+                 [--origin URL]... [--public-url URL] [--max-instances 40] [--parallel 2]
+                 [--terminal-keep 5] [--secure-cookies] [--remove-on-exit]
+
+The workshop server (docs/workshop.md): students join with an event code, each gets an instance of the
+lab, edits its files, opens terminals in its nodes and presses Check (the same checks as lab check).
+
+  --port <n>          port (0: any free one); TOPLAB_PORT
+  --host <addr>       address to listen on (default 127.0.0.1; anything else has no TLS: put a proxy in front)
+  --data <dir>        database and attempt files (default TOPLAB_DATA, else ./toplab-data)
+  --warm <n>          instances kept up ahead of joins, per workshop (default 2)
+  --idle <minutes>    remove an instance after this long without activity, warning first (0: never; default 30)
+  --origin <url>      another origin the pages may be served from (repeat, or TOPLAB_ORIGINS=a,b)
+  --public-url <url>  the address students open (join links; default http://host:port)
+  --max-instances <n> instances on the engine at most, all workshops (default 40)
+  --parallel <n>      instances created at the same time (default 2)
+  --terminal-keep <m> minutes a terminal's shell is kept after its page closed (default 5)
+  --remove-on-exit    remove every lab instance when stopped (TOPLAB_REMOVE_ON_EXIT=1; Compose sets it)
+
+The admin token is printed once on first start (only its hash is stored); TOPLAB_ADMIN_TOKEN sets it.
+`,
+  workshop: `Usage: lab workshop create <lab>[,<lab>...] [--capacity 30] [--ends +3h|ISO] [--warm 2] [--roster FILE] [--title T]
+       lab workshop list
+       lab workshop export <id|code> [--format csv|json|junit|gradescope|classroom|tap] [-o FILE]
+       lab workshop end <id|code>
+
+Works on the workshop server's database (--data DIR, else TOPLAB_DATA, else ./toplab-data), running or not.
+The roster file has one name a line (a CSV's first column).
 `,
 };

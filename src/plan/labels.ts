@@ -30,3 +30,8 @@ export function labelFilter(lab?: string, instance?: string): string[] {
   if (instance !== undefined) f.push(`${LABEL.instance}=${instance}`);
   return f;
 }
+
+/** On every container and network of a workshop server's instance: the workshop's id (src/server). */
+export const WORKSHOP_LABEL = 'org.toplab.workshop';
+/** With it, the id of the server's data directory: a server reconciles only what it made itself. */
+export const WORKSHOP_SERVER_LABEL = 'org.toplab.workshop-server';

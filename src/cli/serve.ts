@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { parse } from './args.js';
+
+type ServerModule = typeof import('../server/serve.js');
+
+/** The workshop server lives in its own bundle (dist/server.js): Fastify and SQLite load only for these commands. */
+export async function loadServer(): Promise<ServerModule> {
+  return (await import(new URL('./server.js', import.meta.url).href)) as ServerModule;
+}
+
+export function dataDirOf(flag: string | undefined): string {
+  return resolve(flag ?? process.env.TOPLAB_DATA ?? 'toplab-data');
+}
+
+function minutes(name: string, v: string | undefined, def: number): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 24 * 60) throw new UsageError(`--${name} must be a number of minutes from 0 to 1440, not '${v}'`);
+  return n;
+}
+
+function wholeNumber(name: string, v: string | undefined, def: number, min: number, max: number): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not '${v}'`);
+  return n;
+}
+
+/** `lab serve`: the workshop server (docs/workshop.md). Runs until SIGINT or SIGTERM. */
+export async function serve(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    {
+      port: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      data: { type: 'string' },
+      warm: { type: 'string' },
+      idle: { type: 'string' },
+      origin: { type: 'string', multiple: true },
+      'public-url': { type: 'string' },
+      'max-instances': { type: 'string' },
+      parallel: { type: 'string' },
+      'secure-cookies': { type: 'boolean' },
+      'terminal-keep': { type: 'string' },
+      'remove-on-exit': { type: 'boolean' },
+    },
+    'serve',
+  );
+  if (positionals.length > 0) throw new UsageError(`lab serve takes no lab name (workshops name their labs): ${positionals.join(' ')}`);
+  const port = wholeNumber('port', values.port ?? process.env.TOPLAB_PORT, 8080, 0, 65535);
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(values.host);
+  const origins = [...(values.origin ?? []), ...(process.env.TOPLAB_ORIGINS ?? '').split(',')].flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+  for (const o of origins) {
+    try {
+      new URL(o);
+    } catch {
+      throw new UsageError(`--origin '${o}' is not a URL: give it as https://host[:port]`);
+    }
+  }
+  const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const { startServer } = await loadServer();
+  const server = await startServer({
+    port,
+    host: values.host,
+    dataDir: dataDirOf(values.data),
+    warm: wholeNumber('warm', values.warm, 2, 0, 100),
+    idleMinutes: minutes('idle', values.idle, 30),
+    maxInstances: wholeNumber('max-instances', values['max-instances'], 40, 1, 500),
+    parallel: wholeNumber('parallel', values.parallel, 2, 1, 16),
+    origins,
+    ...(values['public-url'] ?? process.env.TOPLAB_PUBLIC_URL ? { publicUrl: values['public-url'] ?? process.env.TOPLAB_PUBLIC_URL } : {}),
+    removeOnExit: values['remove-on-exit'] ?? process.env.TOPLAB_REMOVE_ON_EXIT === '1',
+    secureCookies: values['secure-cookies'] ?? false,
+    ...(process.env.TOPLAB_ADMIN_TOKEN ? { adminToken: process.env.TOPLAB_ADMIN_TOKEN } : {}),
+    terminalKeepMs: minutes('terminal-keep', values['terminal-keep'], 5) * 60_000,
+    version,
+    log,
+  });
+  process.stdout.write(`listening on ${server.url}\n`);
+  if (server.newAdminToken) process.stdout.write(`admin token (shown once; only its hash is stored): ${server.newAdminToken}\n`);
+  if (!loopback) log(`warning: listening on ${values.host} without TLS: cookies and the admin token cross the network in clear text; put a TLS proxy in front and pass --secure-cookies and --public-url`);
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      log(server.removeOnExit ? 'stopping: removing the lab instances (files and results are kept)' : 'stopping (instances, files and results are kept for the next start)');
+      server.close().finally(done);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}

@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+import { loadLab } from '../lab/load.js';
+import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
+import { parse, writeOutput } from './args.js';
+import { dataDirOf, loadServer } from './serve.js';
+
+/** An end time from `--ends`: an ISO time, or `+90m` / `+2h` from now. */
+export function endsAtOf(v: string | undefined, nowMs = Date.now()): string {
+  if (v === undefined) return new Date(nowMs + 3 * 3600_000).toISOString();
+  const rel = /^\+(\d+)([mh])$/.exec(v);
+  const t = rel ? nowMs + Number(rel[1]) * (rel[2] === 'h' ? 3600_000 : 60_000) : Date.parse(v);
+  if (Number.isNaN(t) || t <= nowMs) throw new UsageError(`--ends must be a future time (ISO 8601) or +90m / +2h, not '${v}'`);
+  return new Date(t).toISOString();
+}
+
+/** `lab workshop create|list|export|end`: the workshop server's database, for scripts. */
+export async function workshop(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    { data: { type: 'string' }, capacity: { type: 'string' }, ends: { type: 'string' }, roster: { type: 'string' }, title: { type: 'string' }, warm: { type: 'string' }, format: { type: 'string', default: 'csv' }, output: { type: 'string', short: 'o' } },
+    'workshop',
+  );
+  const [sub, ref] = positionals;
+  const server = await loadServer();
+  const store = new server.Store(server.openDatabase(dataDirOf(values.data)));
+  const find = (): ReturnType<typeof store.workshop> & object => {
+    if (ref === undefined) throw new UsageError(`which workshop? lab workshop ${sub ?? ''} <id or code>`, { hint: 'run `lab workshop list`' });
+    const w = store.workshop(ref) ?? store.workshopByCode(ref);
+    if (!w) throw new UsageError(`no workshop '${ref}' in ${dataDirOf(values.data)}`, { hint: 'run `lab workshop list` (and --data if the server uses another folder)' });
+    return w;
+  };
+  try {
+    switch (sub) {
+      case 'create': {
+        if (ref === undefined) throw new UsageError('which lab? lab workshop create tcp-handshake [--capacity 30] [--ends +2h]');
+        const labs = ref.split(',').map((l) => l.trim()).filter(Boolean);
+        const loaded = labs.map((l) => loadLab(l));
+        const capacity = values.capacity === undefined ? 30 : Number(values.capacity);
+        if (!Number.isInteger(capacity) || capacity < 1 || capacity > 500) throw new UsageError(`--capacity must be a whole number from 1 to 500`);
+        const warm = values.warm === undefined ? 2 : Number(values.warm);
+        if (!Number.isInteger(warm) || warm < 0 || warm > 100) throw new UsageError(`--warm must be a whole number from 0 to 100`);
+        const roster = values.roster ? readFileSync(values.roster, 'utf8').split(/\r?\n/).map((l) => l.split(',')[0]?.trim() ?? '').filter(Boolean) : null;
+        const w = store.createWorkshop({ title: values.title ?? loaded[0]?.def.title ?? labs.join(', '), labs: loaded.map((l) => l.def.name), capacity, warm, endsAt: endsAtOf(values.ends), roster: roster && roster.length > 0 ? roster : null });
+        store.audit('cli', 'create-workshop', w.id, { labs, capacity });
+        process.stdout.write(`workshop ${w.id}: code ${w.code}, ${labs.join(', ')}, ${capacity} places, ends ${w.ends_at}\nstudents join at <server address>/join/${w.code}\n`);
+        return 0;
+      }
+      case 'list': {
+        const rows = store.workshops();
+        if (rows.length === 0) process.stdout.write('no workshops\n');
+        for (const w of rows) process.stdout.write(`${w.id}  ${w.code}  ${(w.ended_at ? 'ended' : 'open').padEnd(5)}  ${String(store.students(w.id).length).padStart(3)}/${w.capacity}  ends ${w.ends_at}  ${(JSON.parse(w.labs) as string[]).join(',')}  ${w.title}\n`);
+        return 0;
+      }
+      case 'export': {
+        const w = find();
+        const orch = new server.Orchestrator({ store, runtime: await DockerRuntime.connect(), image: '', dataDir: dataDirOf(values.data), warm: 0, idleMinutes: 0, maxInstances: 0, parallel: 1, log: () => undefined, serverId: store.setting('server_id') ?? 'none' });
+        const e = server.exportWorkshop(orch, w, values.format);
+        if (values.output) writeOutput(values.output, e.body);
+        else process.stdout.write(e.body);
+        return 0;
+      }
+      case 'end': {
+        const w = find();
+        const runtime = await DockerRuntime.connect();
+        const up = await runtime.ping().then(() => true, () => false);
+        const orch = new server.Orchestrator({ store, runtime, image: '', dataDir: dataDirOf(values.data), warm: 0, idleMinutes: 0, maxInstances: 0, parallel: 1, log: () => undefined, serverId: store.setting('server_id') ?? 'none' });
+        if (up) await orch.endWorkshop(w.id, 'cli');
+        else {
+          store.updateWorkshop(w.id, { ended_at: new Date().toISOString() });
+          store.audit('cli', 'end-workshop', w.id);
+        }
+        process.stdout.write(`workshop ${w.code} ended${up ? '; its containers are removed' : ' (no engine answered: a server removes its containers when it starts)'}; files and results are kept\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError('usage: lab workshop create <lab> | list | export <id|code> | end <id|code>');
+    }
+  } finally {
+    store.db.close();
+  }
+}

@@ -1,0 +1,659 @@
+import { EventEmitter } from 'node:events';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Lab } from '../lab/model.js';
+import { loadLab } from '../lab/load.js';
+import { errorMessage } from '../errors.js';
+import { LABEL, WORKSHOP_LABEL, WORKSHOP_SERVER_LABEL } from '../plan/labels.js';
+import { removeInstance } from '../deploy/down.js';
+import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
+import { checkFiles, instanceStatus, prepareObservers, restartPrograms, upInstance, type InstanceStatus } from '../app/instance.js';
+import { editableFiles, starterContent } from '../app/lab-files.js';
+import type { GradeResult } from '../report/result.js';
+import { now, type AttemptRow, type StudentRow, type Store, type WorkshopRow } from './store.js';
+
+export interface OrchestratorOptions {
+  store: Store;
+  runtime: DockerRuntime;
+  image: string;
+  dataDir: string;
+  /** Warm instances kept per workshop ahead of joins (the workshop's own `warm` wins when set). */
+  warm: number;
+  /** Minutes without activity before a student's instance is culled; 0 turns culling off. */
+  idleMinutes: number;
+  /** Instances on the engine at most, all workshops together. */
+  maxInstances: number;
+  /** Instance creations at the same time. */
+  parallel: number;
+  log: (line: string) => void;
+  /** This server's id (one per data directory): on every instance it makes, and all it reconciles. */
+  serverId: string;
+}
+
+export type ServerEvent =
+  | { type: 'student'; student: StudentView }
+  | { type: 'progress'; studentId: string; workshopId: string; attemptId: number | null; line: string }
+  | { type: 'attempt'; studentId: string; workshopId: string; attempt: AttemptSummary }
+  | { type: 'idle-warning'; studentId: string; workshopId: string; cullAt: string }
+  | { type: 'workshop'; workshopId: string; workshop: WorkshopView };
+
+export interface StudentView {
+  id: string;
+  workshopId: string;
+  name: string;
+  lab: string;
+  state: StudentRow['state'];
+  queuePosition: number | null;
+  progress: string | null;
+  message: string | null;
+  joinedAt: string;
+  lastActiveAt: string;
+  idleCullAt: string | null;
+  nodes: { name: string; running: boolean; addresses: { network: string; address?: string; address6?: string }[] }[];
+  attempts: number;
+  lastScore: number | null;
+  maxScore: number | null;
+  lastStatus: 'passed' | 'failed' | 'error' | null;
+  failing: string[];
+}
+
+export interface AttemptSummary {
+  id: number;
+  lab: string;
+  status: AttemptRow['status'];
+  score: number | null;
+  maxScore: number | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export interface WorkshopView {
+  id: string;
+  code: string;
+  title: string;
+  labs: string[];
+  capacity: number;
+  warm: number;
+  endsAt: string;
+  createdAt: string;
+  endedAt: string | null;
+  roster: string[] | null;
+  counts: { students: number; ready: number; queued: number; warmInstances: number };
+}
+
+/** A student's request the server refuses, with the HTTP status and the error code of docs/workshop.md. */
+export class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function attemptSummary(a: AttemptRow): AttemptSummary {
+  return { id: a.id, lab: a.lab, status: a.status, score: a.score, maxScore: a.max_score, startedAt: a.started_at, finishedAt: a.finished_at };
+}
+
+const ACTIVE: StudentRow['state'][] = ['ready', 'checking'];
+
+/**
+ * Keeps every workshop's instances: the warm pool, the join queue, checks, resets, idle culls and the end of
+ * a workshop. The database says who holds what; Docker's labels say what runs; `reconcile` makes them agree.
+ */
+export class Orchestrator extends EventEmitter {
+  private readonly labs = new Map<string, Lab>();
+  private readonly statusCache = new Map<string, InstanceStatus>();
+  private creating = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private pumping = false;
+  private pumpAgain = false;
+  private backoffUntil = 0;
+  private readonly busy = new Set<string>();
+  private stopped = false;
+
+  constructor(readonly opts: OrchestratorOptions) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  get store(): Store {
+    return this.opts.store;
+  }
+
+  lab(name: string): Lab {
+    let lab = this.labs.get(name);
+    if (!lab) this.labs.set(name, (lab = loadLab(name)));
+    return lab;
+  }
+
+  labels(workshopId: string): Record<string, string> {
+    return { [WORKSHOP_LABEL]: workshopId, [WORKSHOP_SERVER_LABEL]: this.opts.serverId };
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.pump(), 2000);
+    this.timer.unref();
+    this.pump();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  // ---- views -------------------------------------------------------------------------------------
+
+  workshopView(w: WorkshopRow): WorkshopView {
+    const students = this.store.students(w.id);
+    const instances = this.store.instances(w.id);
+    return {
+      id: w.id,
+      code: w.code,
+      title: w.title,
+      labs: JSON.parse(w.labs) as string[],
+      capacity: w.capacity,
+      warm: w.warm,
+      endsAt: w.ends_at,
+      createdAt: w.created_at,
+      endedAt: w.ended_at,
+      roster: this.store.roster(w.id),
+      counts: {
+        students: students.length,
+        ready: students.filter((s) => ACTIVE.includes(s.state)).length,
+        queued: students.filter((s) => s.state === 'queued').length,
+        warmInstances: instances.filter((i) => i.state === 'warm').length,
+      },
+    };
+  }
+
+  studentView(s: StudentRow): StudentView {
+    const attempts = this.store.attempts(s.id);
+    const last = attempts.find((a) => a.status !== 'running');
+    const result = last?.result ? (JSON.parse(last.result) as GradeResult) : undefined;
+    const status = s.instance ? this.statusCache.get(s.instance) : undefined;
+    const idleMs = this.opts.idleMinutes * 60_000;
+    return {
+      id: s.id,
+      workshopId: s.workshop_id,
+      name: s.name,
+      lab: s.lab,
+      state: s.state,
+      queuePosition: this.store.queuePosition(s),
+      progress: s.progress,
+      message: s.message,
+      joinedAt: s.joined_at,
+      lastActiveAt: s.last_active_at,
+      idleCullAt: idleMs > 0 && ACTIVE.includes(s.state) ? new Date(Date.parse(s.last_active_at) + idleMs).toISOString() : null,
+      nodes: status?.nodes.map((n) => ({ name: n.name, running: n.running, addresses: n.addresses })) ?? [],
+      attempts: attempts.length,
+      lastScore: last?.score ?? null,
+      maxScore: last?.max_score ?? null,
+      lastStatus: last && last.status !== 'running' ? last.status : null,
+      failing: result?.checks.filter((c) => c.status !== 'passed').map((c) => c.id) ?? [],
+    };
+  }
+
+  private changed(studentId: string): void {
+    const s = this.store.student(studentId);
+    if (s) this.emit('event', { type: 'student', student: this.studentView(s) } satisfies ServerEvent);
+  }
+
+  private progress(s: StudentRow, line: string, attemptId: number | null = null): void {
+    this.emit('event', { type: 'progress', studentId: s.id, workshopId: s.workshop_id, attemptId, line } satisfies ServerEvent);
+  }
+
+  // ---- files --------------------------------------------------------------------------------------
+
+  /** The student's files for their lab: what they saved, else the starter. */
+  filesOf(s: StudentRow): Record<string, string> {
+    const lab = this.lab(s.lab);
+    const saved = new Map(this.store.files(s.id, s.lab).map((f) => [f.name, f.content]));
+    return Object.fromEntries(editableFiles(lab).map((n) => [n, saved.get(n) ?? starterContent(lab, n)]));
+  }
+
+  touch(studentId: string): void {
+    this.store.updateStudent(studentId, { last_active_at: now(), warned_at: null });
+  }
+
+  // ---- joining ------------------------------------------------------------------------------------
+
+  /** A student joins (or comes back): the same row for the same name; an instance now if one is warm, else queued. */
+  join(w: WorkshopRow, name: string): StudentRow {
+    if (w.ended_at !== null || Date.parse(w.ends_at) <= Date.now()) throw new RequestError(410, 'workshop-ended', 'this workshop has ended; ask your instructor for a new code');
+    const roster = this.store.roster(w.id);
+    if (roster && !roster.includes(name)) throw new RequestError(403, 'not-on-roster', `'${name}' is not on this workshop's list: pick your name from the list, or ask your instructor`);
+    let s = this.store.studentByName(w.id, name);
+    if (!s) {
+      const count = this.store.students(w.id).length;
+      if (count >= w.capacity) throw new RequestError(409, 'workshop-full', `the workshop is full (${count} of ${w.capacity} places): ask your instructor to raise its capacity`);
+      const labs = JSON.parse(w.labs) as string[];
+      s = this.store.addStudent(w.id, name, labs[0] ?? '');
+      this.store.audit(`student:${s.id}`, 'join', s.id, { name, workshop: w.id });
+    } else {
+      this.store.audit(`student:${s.id}`, 'rejoin', s.id, { name });
+      if (s.state === 'stopped' || s.state === 'failed') this.requeue(s);
+      else this.touch(s.id);
+    }
+    this.assignIfWarm(this.store.student(s.id) as StudentRow);
+    this.pump();
+    return this.store.student(s.id) as StudentRow;
+  }
+
+  private requeue(s: StudentRow): void {
+    this.store.updateStudent(s.id, { state: 'queued', instance: null, progress: 'waiting for an instance', message: null, last_active_at: now(), warned_at: null });
+    this.changed(s.id);
+  }
+
+  private assignIfWarm(s: StudentRow): void {
+    if (s.state !== 'queued') return;
+    const name = this.store.assignWarm(s);
+    if (name === undefined) return;
+    this.opts.log(`${s.name} (${s.id}) got the warm instance ${name}`);
+    void this.refreshStatus(name, s.lab, s.workshop_id).finally(() => this.changed(s.id));
+  }
+
+  private async refreshStatus(instance: string, labName: string, workshopId: string): Promise<InstanceStatus | undefined> {
+    try {
+      const st = await instanceStatus({ runtime: this.opts.runtime, image: this.opts.image, lab: this.lab(labName), instance, labels: this.labels(workshopId) });
+      this.statusCache.set(instance, st);
+      return st;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The container id of a node of the student's instance, when it is up. */
+  async containerOf(s: StudentRow, node: string): Promise<string | undefined> {
+    if (!s.instance || !ACTIVE.includes(s.state)) return undefined;
+    let st = this.statusCache.get(s.instance);
+    if (!st?.nodes.some((n) => n.name === node && n.running)) st = await this.refreshStatus(s.instance, s.lab, s.workshop_id);
+    return st?.nodes.find((n) => n.name === node)?.container;
+  }
+
+  // ---- the pump: pool, queue, idle, end --------------------------------------------------------------
+
+  /** One round of keeping the pools and queues; runs again at once when asked while running. */
+  pump(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    this.pumpOnce()
+      .catch((e: unknown) => this.opts.log(`workshop upkeep failed: ${errorMessage(e)}`))
+      .finally(() => {
+        this.pumping = false;
+        if (this.pumpAgain) {
+          this.pumpAgain = false;
+          this.pump();
+        }
+      });
+  }
+
+  private rounds = 0;
+
+  /**
+   * Docker's labels are the truth: an instance whose containers went away (removed by hand, a crash) is
+   * dropped, and its student gets a fresh one with their files.
+   */
+  private async recheckInstances(): Promise<void> {
+    // Which instances were up before the engine is asked: one that comes up while the list is on its way
+    // is not in it, and must not be judged on it.
+    const before = new Set(this.store.instances().filter((i) => i.state === 'warm' || i.state === 'assigned').map((i) => i.name));
+    const containers = await this.opts.runtime.listContainers([`${LABEL.managed}=true`, `${WORKSHOP_SERVER_LABEL}=${this.opts.serverId}`, `${LABEL.role}=node`]);
+    const running = new Map<string, number>();
+    for (const c of containers) {
+      const inst = c.labels[LABEL.instance];
+      if (inst !== undefined && c.running) running.set(inst, (running.get(inst) ?? 0) + 1);
+    }
+    for (const inst of this.store.instances()) {
+      if ((inst.state !== 'warm' && inst.state !== 'assigned') || !before.has(inst.name)) continue;
+      if (inst.student_id !== null && this.busy.has(inst.student_id)) continue;
+      // Listed after the instance was read: a row made since then is not judged on an older list.
+      if (Date.now() - Date.parse(inst.created_at) < 5000) continue;
+      if ((running.get(inst.name) ?? 0) >= Object.keys(this.lab(inst.lab).def.nodes).length) continue;
+      this.opts.log(`instance ${inst.name} lost its containers; replacing it`);
+      this.store.audit('system', 'instance-lost', inst.student_id, { instance: inst.name });
+      await this.removeInstanceNamed(inst.name, inst.lab);
+      const s = inst.student_id !== null ? this.store.student(inst.student_id) : undefined;
+      if (s && (s.state === 'ready' || s.state === 'checking')) {
+        this.requeue(s);
+        this.store.updateStudent(s.id, { message: 'your lab stopped running; a fresh one is starting (your files are kept)' });
+        this.changed(s.id);
+      }
+    }
+  }
+
+  private async pumpOnce(): Promise<void> {
+    if (this.rounds++ % 5 === 4) await this.recheckInstances().catch((e: unknown) => this.opts.log(`could not list instances: ${errorMessage(e)}`));
+    for (const w of this.store.activeWorkshops()) {
+      if (Date.parse(w.ends_at) <= Date.now()) {
+        await this.endWorkshop(w.id, 'system');
+        continue;
+      }
+      const queued = this.store.students(w.id).filter((s) => s.state === 'queued');
+      for (const s of queued) this.assignIfWarm(s);
+      this.idle(w);
+      this.fill(w);
+      for (const s of this.store.students(w.id).filter((x) => x.state === 'queued')) {
+        const pos = this.store.queuePosition(s);
+        const line = this.creating > 0 ? `waiting for an instance: ${pos} in the queue, ${this.creating} being started` : `waiting for an instance: ${pos} in the queue`;
+        if (s.progress !== line) {
+          this.store.updateStudent(s.id, { progress: line });
+          this.changed(s.id);
+        }
+      }
+    }
+    // Workshops ended by `lab workshop end` (another process): their instances go.
+    for (const inst of this.store.instances()) {
+      const w = this.store.workshop(inst.workshop_id);
+      if (w?.ended_at && inst.state !== 'removing') await this.endWorkshop(w.id, 'system');
+    }
+  }
+
+  /** Starts instance creations: one per queued student without one coming, plus the warm pool, within the limits. */
+  private fill(w: WorkshopRow): void {
+    if (Date.now() < this.backoffUntil) return;
+    const lab = (JSON.parse(w.labs) as string[])[0];
+    if (lab === undefined) return;
+    const students = this.store.students(w.id);
+    const instances = this.store.instances(w.id);
+    const queued = students.filter((s) => s.state === 'queued').length;
+    const spare = instances.filter((i) => i.state === 'warming' || i.state === 'warm').length;
+    const holding = instances.filter((i) => i.state === 'assigned').length;
+    const warm = Math.min(w.warm, Math.max(0, w.capacity - holding - queued));
+    let want = queued + warm - spare;
+    while (want > 0 && this.creating < this.opts.parallel && this.store.instances().length < this.opts.maxInstances) {
+      want--;
+      this.createInstance(w, lab);
+    }
+  }
+
+  private createInstance(w: WorkshopRow, labName: string): void {
+    const name = `w${w.id.slice(0, 6)}-${randomBytes(2).toString('hex')}`;
+    this.store.addInstance(name, w.id, labName);
+    this.creating++;
+    const started = Date.now();
+    const opts = { runtime: this.opts.runtime, image: this.opts.image, lab: this.lab(labName), instance: name, labels: this.labels(w.id) };
+    // The observers too: a student's first Check then waits for no container.
+    upInstance(opts)
+      .then(async (r) => {
+        await prepareObservers(opts);
+        this.statusCache.set(name, r.status);
+        if (this.store.instance(name)?.state !== 'warming') {
+          // The workshop ended while it was being made.
+          void removeInstance(this.opts.runtime, labName, name).catch(() => undefined);
+          return;
+        }
+        this.store.setInstance(name, 'warm', null);
+        this.opts.log(`instance ${name} (${labName}) is warm in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      })
+      .catch((e: unknown) => {
+        this.opts.log(`could not create instance ${name}: ${errorMessage(e)}`);
+        this.store.deleteInstance(name);
+        this.backoffUntil = Date.now() + 5000;
+        for (const s of this.store.students(w.id).filter((x) => x.state === 'queued')) {
+          this.store.updateStudent(s.id, { message: `an instance could not be started (${errorMessage(e)}); trying again in a few seconds` });
+          this.changed(s.id);
+        }
+      })
+      .finally(() => {
+        this.creating--;
+        this.pump();
+      });
+  }
+
+  private idle(w: WorkshopRow): void {
+    const idleMs = this.opts.idleMinutes * 60_000;
+    if (idleMs <= 0) return;
+    const warnMs = idleMs >= 120_000 ? 60_000 : idleMs / 2;
+    for (const s of this.store.students(w.id)) {
+      if (s.state !== 'ready' || this.busy.has(s.id)) continue;
+      const quiet = Date.now() - Date.parse(s.last_active_at);
+      const cullAt = new Date(Date.parse(s.last_active_at) + idleMs).toISOString();
+      if (quiet >= idleMs) {
+        void this.cull(s);
+      } else if (quiet >= idleMs - warnMs && s.warned_at === null) {
+        this.store.updateStudent(s.id, { warned_at: now() });
+        this.emit('event', { type: 'idle-warning', studentId: s.id, workshopId: s.workshop_id, cullAt } satisfies ServerEvent);
+      }
+    }
+  }
+
+  private async cull(s: StudentRow): Promise<void> {
+    this.busy.add(s.id);
+    try {
+      this.store.audit('system', 'idle-cull', s.id, { instance: s.instance, minutes: this.opts.idleMinutes });
+      this.store.updateStudent(s.id, { state: 'resetting', progress: `stopping your lab after ${this.opts.idleMinutes} minutes without activity (your files are kept)` });
+      this.changed(s.id);
+      if (s.instance) await this.removeInstanceNamed(s.instance, s.lab);
+      this.store.updateStudent(s.id, { state: 'stopped', progress: null, message: `your lab was stopped after ${this.opts.idleMinutes} minutes without activity; your files are kept: press Start to get it back` });
+      this.changed(s.id);
+    } finally {
+      this.busy.delete(s.id);
+    }
+  }
+
+  private async removeInstanceNamed(name: string, labName: string): Promise<void> {
+    const holder = this.store.instance(name)?.student_id ?? null;
+    this.store.setInstance(name, 'removing', holder);
+    // Its terminals end with it.
+    if (holder !== null) this.emit('instance-gone', holder);
+    await removeInstance(this.opts.runtime, labName, name).catch((e: unknown) => this.opts.log(`could not remove ${name}: ${errorMessage(e)}`));
+    this.store.deleteInstance(name);
+    this.statusCache.delete(name);
+  }
+
+  // ---- student actions -------------------------------------------------------------------------------
+
+  private guard(s: StudentRow, what: string): void {
+    if (this.busy.has(s.id)) throw new RequestError(409, 'busy', `your lab is busy (${s.state}); wait for it to finish, then ${what} again`);
+  }
+
+  /** Starts a Check: the attempt's id at once; the result comes as an event and in the attempt. */
+  check(s: StudentRow, actor: string): number {
+    if (s.state === 'checking' || this.busy.has(s.id)) throw new RequestError(409, 'check-running', 'a check is already running: wait for its result');
+    if (s.state !== 'ready') throw new RequestError(409, 'not-ready', `your lab is not ready (${s.state}); ${s.state === 'stopped' || s.state === 'failed' ? 'press Start first' : 'wait until it is'}`);
+    const files = this.filesOf(s);
+    const attemptId = this.store.addAttempt(s.id, s.lab, files);
+    this.busy.add(s.id);
+    this.store.updateStudent(s.id, { state: 'checking', progress: 'checking', last_active_at: now(), warned_at: null });
+    this.store.audit(actor, 'check', s.id, { attempt: attemptId });
+    this.changed(s.id);
+    const started = this.store.attempt(s.id, attemptId) as AttemptRow;
+    this.emit('event', { type: 'attempt', studentId: s.id, workshopId: s.workshop_id, attempt: attemptSummary(started) } satisfies ServerEvent);
+    // The exercise creates this folder itself (and would pick `<id>-2` if it existed already).
+    const artifactsDir = join(this.opts.dataDir, 'attempts', String(attemptId));
+    const instance = s.instance as string;
+    checkFiles({
+      runtime: this.opts.runtime,
+      image: this.opts.image,
+      lab: this.lab(s.lab),
+      instance,
+      labels: this.labels(s.workshop_id),
+      files,
+      submission: s.name,
+      artifactsDir,
+      onProgress: (line) => {
+        this.store.updateStudent(s.id, { progress: line });
+        this.progress(s, line, attemptId);
+      },
+    })
+      .then((result) => this.finishCheck(s, attemptId, result))
+      .catch((e: unknown) => this.finishCheck(s, attemptId, undefined, errorMessage(e)))
+      .finally(() => {
+        this.busy.delete(s.id);
+        const cur = this.store.student(s.id);
+        if (cur?.state === 'checking') this.store.updateStudent(s.id, { state: 'ready', progress: null, last_active_at: now() });
+        this.changed(s.id);
+      });
+    return attemptId;
+  }
+
+  private finishCheck(s: StudentRow, attemptId: number, result: GradeResult | undefined, error?: string): void {
+    if (result) this.store.finishAttempt(attemptId, result.status, result.score, result.maxScore, result);
+    else this.store.finishAttempt(attemptId, 'error', null, null, { message: error });
+    const a = this.store.attempt(s.id, attemptId);
+    if (a) this.emit('event', { type: 'attempt', studentId: s.id, workshopId: s.workshop_id, attempt: attemptSummary(a) } satisfies ServerEvent);
+  }
+
+  artifacts(attemptId: number): { name: string; size: number }[] {
+    const dir = join(this.opts.dataDir, 'attempts', String(attemptId));
+    try {
+      return readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => {
+          const full = join(d.parentPath, d.name);
+          return { name: full.slice(dir.length + 1), size: statSync(full).size };
+        })
+        .sort((a, b) => a.name.localeCompare(b.name));
+    } catch {
+      return [];
+    }
+  }
+
+  /** Replaces the student's instance with a fresh one (a warm one when there is one); files are kept. */
+  reset(s: StudentRow, actor: string): void {
+    this.guard(s, 'reset');
+    if (s.state === 'removed') throw new RequestError(410, 'workshop-ended', 'this workshop has ended');
+    this.busy.add(s.id);
+    this.store.audit(actor, 'reset', s.id, { instance: s.instance });
+    this.store.updateStudent(s.id, { state: 'resetting', progress: 'removing your old instance (your files are kept)' });
+    this.changed(s.id);
+    const old = s.instance;
+    void (async () => {
+      try {
+        if (old) await this.removeInstanceNamed(old, s.lab);
+      } finally {
+        this.busy.delete(s.id);
+        this.requeue(this.store.student(s.id) as StudentRow);
+        this.assignIfWarm(this.store.student(s.id) as StudentRow);
+        this.pump();
+      }
+    })();
+  }
+
+  /** Brings an instance back after an idle cull or a failure. */
+  startAgain(s: StudentRow, actor: string): void {
+    this.guard(s, 'start');
+    if (s.state === 'removed') throw new RequestError(410, 'workshop-ended', 'this workshop has ended');
+    if (s.state !== 'stopped' && s.state !== 'failed') {
+      this.touch(s.id);
+      return;
+    }
+    this.store.audit(actor, 'start', s.id);
+    this.requeue(s);
+    this.assignIfWarm(this.store.student(s.id) as StudentRow);
+    this.pump();
+  }
+
+  /** Restarts the lab's programs with the student's files (its setup steps); failures come as progress lines. */
+  restart(s: StudentRow, actor: string): void {
+    this.guard(s, 'restart');
+    if (s.state !== 'ready') throw new RequestError(409, 'not-ready', `your lab is not ready (${s.state})`);
+    this.busy.add(s.id);
+    this.store.audit(actor, 'restart-programs', s.id);
+    this.store.updateStudent(s.id, { state: 'starting', progress: 'restarting your programs', last_active_at: now(), warned_at: null });
+    this.changed(s.id);
+    restartPrograms({
+      runtime: this.opts.runtime,
+      image: this.opts.image,
+      lab: this.lab(s.lab),
+      instance: s.instance as string,
+      labels: this.labels(s.workshop_id),
+      files: this.filesOf(s),
+      onProgress: (line) => this.progress(s, line),
+    })
+      .then((r) => this.store.updateStudent(s.id, { message: r.failures.length > 0 ? r.failures.join('\n') : null }))
+      .catch((e: unknown) => this.store.updateStudent(s.id, { message: `your programs could not be restarted: ${errorMessage(e)}; try Reset` }))
+      .finally(() => {
+        this.busy.delete(s.id);
+        this.store.updateStudent(s.id, { state: 'ready', progress: null });
+        this.changed(s.id);
+      });
+  }
+
+  // ---- workshops -----------------------------------------------------------------------------------
+
+  /** Ends a workshop: every container of it goes; files, attempts and students stay. */
+  async endWorkshop(id: string, actor: string): Promise<void> {
+    const w = this.store.workshop(id);
+    if (!w) return;
+    if (!w.ended_at) {
+      this.store.updateWorkshop(id, { ended_at: now() });
+      this.store.audit(actor, 'end-workshop', id);
+    }
+    for (const s of this.store.students(id)) {
+      if (s.state !== 'removed') {
+        this.store.updateStudent(s.id, { state: 'removed', progress: null, message: 'the workshop has ended; your files and results are kept' });
+        this.changed(s.id);
+      }
+    }
+    await Promise.all(this.store.instances(id).map((i) => this.removeInstanceNamed(i.name, i.lab)));
+    // Anything else labelled for it (an instance being created when it ended).
+    await this.removeLabelled((labels) => labels[WORKSHOP_LABEL] === id);
+    const after = this.store.workshop(id);
+    if (after) this.emit('event', { type: 'workshop', workshopId: id, workshop: this.workshopView(after) } satisfies ServerEvent);
+  }
+
+  private async removeLabelled(match: (labels: Record<string, string>) => boolean): Promise<number> {
+    // Only what this server made: other servers (other data directories) share the engine.
+    const mine = [`${LABEL.managed}=true`, WORKSHOP_LABEL, `${WORKSHOP_SERVER_LABEL}=${this.opts.serverId}`];
+    const containers = await this.opts.runtime.listContainers(mine);
+    const networks = await this.opts.runtime.listNetworks(mine);
+    const instances = new Map<string, string>();
+    for (const r of [...containers, ...networks]) {
+      const inst = r.labels[LABEL.instance];
+      const lab = r.labels[LABEL.lab];
+      if (inst !== undefined && lab !== undefined && match(r.labels)) instances.set(inst, lab);
+    }
+    await Promise.all([...instances].map(([inst, lab]) => removeInstance(this.opts.runtime, lab, inst).catch(() => undefined)));
+    return instances.size;
+  }
+
+  /** Removes every instance of every workshop (the server is going away with `--remove-on-exit`). */
+  async removeAll(): Promise<number> {
+    const list = this.store.instances();
+    await Promise.all(list.map((i) => this.removeInstanceNamed(i.name, i.lab)));
+    return list.length + (await this.removeLabelled(() => true));
+  }
+
+  /**
+   * Makes the database and the engine agree after a (re)start: keeps complete instances the database knows,
+   * removes the rest (and everything of ended or unknown workshops), puts students whose instance is gone
+   * back in the queue, and marks checks a restart interrupted as `error` (never `failed`).
+   */
+  async reconcile(): Promise<{ kept: number; removed: number; requeued: number }> {
+    let kept = 0;
+    let requeued = 0;
+    for (const a of this.store.runningAttempts()) {
+      this.store.finishAttempt(a.id, 'error', null, null, { message: 'the check was interrupted by a server restart; press Check again' });
+    }
+    for (const inst of this.store.instances()) {
+      const w = this.store.workshop(inst.workshop_id);
+      const st = await this.refreshStatus(inst.name, inst.lab, inst.workshop_id);
+      if (w && !w.ended_at && (inst.state === 'warm' || inst.state === 'assigned') && st?.complete) {
+        kept++;
+        continue;
+      }
+      await this.removeInstanceNamed(inst.name, inst.lab);
+    }
+    const known = new Set(this.store.instances().map((i) => i.name));
+    const removed = await this.removeLabelled((labels) => !known.has(labels[LABEL.instance] ?? ''));
+    for (const s of this.store.studentsIn(['queued', 'starting', 'ready', 'checking', 'resetting'])) {
+      const w = this.store.workshop(s.workshop_id);
+      if (!w || w.ended_at) continue;
+      if (s.instance && known.has(s.instance)) {
+        if (s.state !== 'ready') this.store.updateStudent(s.id, { state: 'ready', progress: null });
+        continue;
+      }
+      requeued++;
+      this.requeue(s);
+    }
+    return { kept, removed, requeued };
+  }
+}
