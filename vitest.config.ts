@@ -27,10 +27,23 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          // A real Chromium against a real `lab serve` on the engine: after the Docker tests, before scale.
+          sequence: { groupOrder: 2 },
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+          maxWorkers: 1,
+          globalSetup: ['test/e2e/global-setup.ts'],
+        },
+      },
+      {
+        test: {
           name: 'docker-scale',
           include: ['test/docker/scale/**/*.test.ts'],
           // Fifty instances load the engine and both cores: run last and alone, so they slow no other test.
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 3 },
           testTimeout: 600_000,
           hookTimeout: 600_000,
           fileParallelism: false,
@@ -43,7 +56,7 @@ export default defineConfig({
           name: 'docker-engines',
           include: ['test/docker/engines/**/*.test.ts'],
           // Three Docker engines in containers: after the other Docker tests, alone, so they slow no other test.
-          sequence: { groupOrder: 3 },
+          sequence: { groupOrder: 4 },
           testTimeout: 600_000,
           hookTimeout: 600_000,
           fileParallelism: false,

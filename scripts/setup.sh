@@ -6,12 +6,12 @@ cd "$(dirname "$0")/.."
 
 phase() { printf '\n==> %s\n' "$*"; }
 
-phase "[1/5] Node.js"
+phase "[1/6] Node.js"
 command -v node >/dev/null 2>&1 || { echo "setup: Node.js 20 or newer is needed (node is not on PATH)" >&2; exit 1; }
 node -e 'const [maj] = process.versions.node.split(".").map(Number); if (maj < 20) { console.error(`setup: Node.js 20 or newer is needed (this is ${process.version})`); process.exit(1); }'
 echo "Node.js $(node --version), npm $(npm --version)"
 
-phase "[2/5] Docker engine"
+phase "[2/6] Docker engine"
 bash scripts/ensure-docker.sh
 
 # The engine-pool tests (test/docker/engines) make TLS certificates and an ssh key for their test engines.
@@ -26,10 +26,14 @@ if [ ${#missing_tools[@]} -gt 0 ]; then
   fi
 fi
 
+<<<<<<< HEAD
 phase "[3/5] npm ci (installs the packages and builds toplab)"
+=======
+phase "[3/6] npm ci (installs the packages and builds toplab)"
+>>>>>>> issue-13
 npm ci
 
-phase "[4/5] Lab image (the first build takes a minute or two)"
+phase "[4/6] Lab image (the first build takes a minute or two)"
 node bin/lab.js image build
 # The image must now be there under toplab's label, whatever the command above printed.
 if [ -z "$(docker image ls -q --filter label=org.toplab.managed=true toplab/lab)" ]; then
@@ -37,7 +41,7 @@ if [ -z "$(docker image ls -q --filter label=org.toplab.managed=true toplab/lab)
   exit 1
 fi
 
-phase "[5/5] Workshop server under Compose (docker-compose.yml)"
+phase "[5/6] Workshop server under Compose (docker-compose.yml)"
 # Compose v1 from Debian where apt is available and Compose is missing (the tests start the server with it).
 if ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -55,5 +59,16 @@ grep -v '^TOPLAB_LAB_IMAGE=' .env > .env.tmp || true
 printf 'TOPLAB_LAB_IMAGE=%s\n' "$lab_tag" >> .env.tmp
 mv .env.tmp .env
 echo "docker-compose.yml will build the server from $lab_tag"
+
+phase "[6/6] Chromium for the browser tests (Debian's package; no browser is downloaded by a test tool)"
+# The workshop pages are tested in a real Chromium (test/e2e); a CJK font lets it draw the Chinese pages.
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk'; then
+  if command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null
+  else
+    echo "setup: install Chromium (and a CJK font) with your package manager to run the browser tests" >&2
+  fi
+fi
+command -v chromium >/dev/null 2>&1 && chromium --version 2>/dev/null || true
 
 phase "Done: run 'npm test', or 'node bin/lab.js --help'"

@@ -23,9 +23,15 @@ For instructors
   graph <lab>                   the lab's topology as Mermaid or Graphviz DOT
   image build                   build the lab image (offline with debootstrap, or from a Dockerfile)
   image prune                   remove lab images of older definitions
+<<<<<<< HEAD
   engines [drain|undrain NAME]  the engines of the pool: health, version, image, instances/capacity
   serve                         the workshop server: a lab instance per student, in the browser
   workshop create|list|export|end   workshops in the server's database, for scripts
+=======
+  serve                         the workshop server: a lab instance per student, in the browser
+  workshop create|list|export|end   workshops in the server's database, for scripts
+  engines [drain|undrain NAME]  the engines of the pool: health, version, image, instances/capacity
+>>>>>>> issue-13
 
 Common options
   --instance <name>             work on a separate copy of the lab (default: default)

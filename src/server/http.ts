@@ -15,6 +15,7 @@ import { readdirSync } from 'node:fs';
 import { attemptSummary, RequestError, type Orchestrator, type ServerEvent } from './orchestrator.js';
 import { sha256, type StudentRow, type WorkshopRow } from './store.js';
 import type { Terminals } from './terminals.js';
+import { registerPages } from './pages.js';
 
 export interface HttpOptions {
   orchestrator: Orchestrator;
@@ -155,6 +156,8 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     }
   });
 
+
+  await registerPages(app);
 
   // ---- public ---------------------------------------------------------------------------------------
 

@@ -466,7 +466,8 @@ export class Orchestrator extends EventEmitter {
     this.changed(s.id);
     const started = this.store.attempt(s.id, attemptId) as AttemptRow;
     this.emit('event', { type: 'attempt', studentId: s.id, workshopId: s.workshop_id, attempt: attemptSummary(started) } satisfies ServerEvent);
-    // The exercise creates this folder itself (and would pick `<id>-2` if it existed already).
+    // Not created here: the run claims the folder itself (claimRunFolder), and would write to `<id>-2`
+    // beside one that already exists, where artifacts() does not look.
     const artifactsDir = join(this.opts.dataDir, 'attempts', String(attemptId));
     const instance = s.instance as string;
     checkFiles({
