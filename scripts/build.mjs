@@ -12,6 +12,8 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   external: Object.keys(pkg.dependencies ?? {}),
+  // `lab --version` prints package.json's version without reading a file at start-up.
+  define: { TOPLAB_VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 });
 

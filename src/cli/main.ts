@@ -3,6 +3,9 @@ import { runCommand } from './commands.js';
 import { HELP, COMMAND_HELP } from './help.js';
 import { exitWhenFlushed, quietBrokenPipes, runInterruptible } from './signals.js';
 
+/** package.json's version, put in by the build (scripts/build.mjs). */
+declare const TOPLAB_VERSION: string;
+
 /** Commands that create things: they own them until they hand them over, and answer signals by removing them. */
 const CREATING = new Set(['up', 'check', 'grade', 'selftest']);
 
@@ -15,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === '--version' || command === '-V') {
-    process.stdout.write('toplab 0.1.0\n');
+    process.stdout.write(`toplab ${TOPLAB_VERSION}\n`);
     return 0;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
