@@ -140,6 +140,9 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
         <button type="button" onClick={props.onToggleLang} title={t('languageLabel')} lang={lang === 'en' ? 'zh' : 'en'}>
           {t('language')}
         </button>
+        <a class="button" href={`/api/students/${encodeURIComponent(student.id)}/bundle`} download title={t('downloadMineTitle')} data-testid="download-mine">
+          {t('downloadMine')}
+        </a>
         <span class="who">{student.name}</span>
         <button type="button" onClick={props.onLeave}>
           {t('leave')}
@@ -210,3 +213,4 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
     </div>
   );
 }
+
