@@ -163,7 +163,7 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
       )}
       {(student.state === 'queued' || student.state === 'starting' || student.state === 'resetting') && (
         <div class="banner" role="status" data-testid="progress-banner">
-          {student.state === 'queued' && student.queuePosition !== null ? `${t('queue')} ${student.queuePosition}` : (student.progress ?? t('starting'))}
+          {waitLine(student, t)}
         </div>
       )}
       {(student.state === 'failed' || student.state === 'stopped') && (
@@ -214,3 +214,13 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
   );
 }
 
+/**
+ * What a waiting student waits for: the progress of the instance being made for them ("Starting your lab: 2 of
+ * 4 containers"), else their place in the queue, else the server's own line.
+ */
+function waitLine(student: Student, t: (k: MessageKey) => string): string {
+  const made = /^starting your lab: (\d+) of (\d+) containers(,)?/.exec(student.progress ?? '');
+  if (made) return made[3] ? t('capture') : t('containers').replace('{n}', made[1] ?? '0').replace('{total}', made[2] ?? '?');
+  if (student.state === 'queued' && student.queuePosition !== null) return `${t('queue')} ${student.queuePosition}`;
+  return student.progress ?? t('starting');
+}
