@@ -22,7 +22,8 @@ export function answerValue(text: string, key: string | undefined): string | und
   const t = normalizeAnswer(text);
   if (key === undefined) return t.trim();
   const k = normalizeAnswer(key);
-  const re = new RegExp(`^\\s*${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*[:=]\\s*(.*?)\\s*$`, 'im');
+  // [ \t], not \s: an empty answer must not take the next line as its value.
+  const re = new RegExp(`^[ \\t]*${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[ \\t]*[:=][ \\t]*(.*?)[ \\t]*$`, 'im');
   return re.exec(t)?.[1];
 }
 

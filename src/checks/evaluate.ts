@@ -6,6 +6,10 @@ import { checkIcmp } from './icmp.js';
 import { checkInterface } from './interface.js';
 import { checkError, checkExit, checkOutput } from './output.js';
 import { checkRoute } from './route.js';
+import { checkCaptureAnswer, checkCaptureMatch, checkTcpdumpCommand } from './capture-match.js';
+import { checkProcIo } from './proc-io.js';
+import { checkSockaddr } from './sockaddr.js';
+import { checkTopTalker } from './top-talker.js';
 import { checkSocket } from './socket.js';
 import { checkTcpData } from './tcp-data.js';
 import { floodNotes } from '../exercise/sandbox.js';
@@ -28,6 +32,12 @@ function verdictFor(check: CheckDef, obs: Observations): { kind: string; verdict
   if ('interface' in check) return { kind: 'interface', verdict: checkInterface(check.interface, obs) };
   if ('window' in check) return { kind: 'window', verdict: checkWindow(check.window, obs) };
   if ('answer' in check) return { kind: 'answer', verdict: checkAnswer(check.answer, obs) };
+  if ('sockaddr' in check) return { kind: 'sockaddr', verdict: checkSockaddr(check.sockaddr, obs) };
+  if ('capture-match' in check) return { kind: 'capture-match', verdict: checkCaptureMatch(check['capture-match'], obs) };
+  if ('capture-answer' in check) return { kind: 'capture-answer', verdict: checkCaptureAnswer(check['capture-answer'], obs) };
+  if ('proc-io' in check) return { kind: 'proc-io', verdict: checkProcIo(check['proc-io'], obs) };
+  if ('top-talker' in check) return { kind: 'top-talker', verdict: checkTopTalker(check['top-talker'], obs) };
+  if ('tcpdump-command' in check) return { kind: 'tcpdump-command', verdict: checkTcpdumpCommand(check['tcpdump-command'], obs) };
   throw new Error(`check ${(check as CheckDef).id} has no known kind`);
 }
 

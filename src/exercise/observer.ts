@@ -2,6 +2,7 @@ import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { LABEL } from '../plan/labels.js';
 import { StepError } from '../errors.js';
 import { pollLoop, shellQuote } from '../util/shell.js';
+import type { TcpdumpCommand } from './tcpdump-command.js';
 
 /**
  * Nodes run with no capabilities. Capturing and reading other processes' sockets happen in an observer:
@@ -88,12 +89,15 @@ export function captureBufferKiB(snaplen: number): number {
 }
 
 /** Starts tcpdump in the node's observer and waits until it reports that it is listening. */
-export async function startCapture(running: RunningLab, spec: { name: string; node: string; filter?: string; interface?: string; snaplen?: number }): Promise<CaptureHandle> {
+export async function startCapture(running: RunningLab, spec: { name: string; node: string; filter?: string; interface?: string; snaplen?: number; command?: TcpdumpCommand }): Promise<CaptureHandle> {
   const id = await ensureObserver(running, spec.node);
   const base = `/tmp/capture-${spec.name}`;
-  const snaplen = spec.snaplen ?? DEFAULT_SNAPLEN;
-  const args = ['tcpdump', '-i', shellQuote(spec.interface ?? 'any'), '-nn', '-U', '--immediate-mode', '-Z', 'root', '-s', String(snaplen), '-B', String(captureBufferKiB(snaplen)), '-w', `${base}.pcap`];
-  const filter = spec.filter ? ` ${shellQuote(spec.filter)}` : '';
+  const user = spec.command;
+  const snaplen = user?.snaplen ?? spec.snaplen ?? DEFAULT_SNAPLEN;
+  const own = ['-U', '--immediate-mode', '-Z', 'root', ...(user?.snaplen === undefined ? ['-s', String(snaplen)] : []), ...(user?.bufferKiB === undefined ? ['-B', String(captureBufferKiB(snaplen))] : []), '-w', `${base}.pcap`];
+  // A student's command line (already checked option by option): its options and filter, every word quoted.
+  const args = user ? ['tcpdump', ...user.options.map(shellQuote), ...own] : ['tcpdump', '-i', shellQuote(spec.interface ?? 'any'), '-nn', ...own];
+  const filter = user ? (user.filter.length > 0 ? ` -- ${user.filter.map(shellQuote).join(' ')}` : '') : spec.filter ? ` ${shellQuote(spec.filter)}` : '';
   // One exec starts tcpdump (cut off from the exec's streams, so it outlives it) and waits in the observer, every
   // 50 ms, until tcpdump says it is listening, or has died, or 10 s have passed.
   // A capture of the same name left running by an earlier run (an interrupted check) ends first: its

@@ -17,6 +17,7 @@ import { parseTraceroute } from '../observe/traceroute.js';
 import { retryUntil } from '../util/retry.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { ensureObserver, observe, startCapture, stopCapture, type CaptureHandle } from './observer.js';
+import { parseTcpdumpCommand, TcpdumpCommandError, unknownFilterNames, type TcpdumpCommand } from './tcpdump-command.js';
 import { shellQuote } from '../util/shell.js';
 import { readSandbox, sandboxNotes, type SandboxState } from './sandbox.js';
 import { endProbeName, type Observations, type ProbeObservation, type ProgramObservation, type StepRecord } from './observations.js';
@@ -77,7 +78,7 @@ export function describeStep(step: StepDef): string {
   }
   if ('run' in step) return `run ${step.run}${step.name && step.name !== step.run ? ` as ${step.name}` : ''}`;
   if ('command' in step) return `command ${step.command.name} on ${step.command.node}${step.command.privileged ? ' (privileged)' : ''}`;
-  if ('capture' in step) return `capture ${step.capture.name} on ${step.capture.node}${step.capture.filter ? ` (${step.capture.filter})` : ''}`;
+  if ('capture' in step) return `capture ${step.capture.name} on ${step.capture.node}${step.capture.command ? ` (the command in ${step.capture.command})` : step.capture.filter ? ` (${step.capture.filter})` : ''}`;
   if ('probe' in step) return `probe ${step.probe.name}: ${step.probe.kind ?? 'sockets'} on ${step.probe.node}${step.probe.target ? ` to ${step.probe.target}` : ''}`;
   if ('wait' in step) return `wait ${describeWait(step.wait)}`;
   return `stop ${step.stop}`;
@@ -427,7 +428,8 @@ async function runStep(running: RunningLab, step: StepDef, ctx: StepContext): Pr
   } else if ('command' in step) {
     await runCommandStep(running, step, ctx);
   } else if ('capture' in step) {
-    ctx.captures.set(step.capture.name, await startCapture(running, step.capture));
+    const { command, ...capture } = step.capture;
+    ctx.captures.set(step.capture.name, await startCapture(running, { ...capture, ...(command !== undefined ? { command: studentCapture(ctx.filesDir, command, running.plan.nodes.map((n) => n.name)) } : {}) }));
   } else if ('probe' in step) {
     const p = await probe(running, step.probe);
     obs.probes[step.probe.name] = p;
@@ -553,6 +555,25 @@ async function waitStep(running: RunningLab, w: WaitStep['wait'], ctx: StepConte
   const baseline = ctx.baselines.get(node);
   const ok = await retryUntil(async () => (scopeSockets((await procSockets(running, container)).sockets, baseline, new Set()).sockets.some((s) => socketMatches(s, w)) ? true : undefined), { timeoutMs, maxIntervalMs: 200 });
   if (!ok) throw new StepError(`no ${describeWait(w).replace(/^for /, '')} after ${timeoutMs / 1000}s`);
+}
+
+/** A submitted tcpdump command line, checked; a StepError saying what to change when it may not run. */
+function studentCapture(filesDir: string, file: string, nodes: string[]): TcpdumpCommand {
+  let text: string;
+  try {
+    text = readFileSync(resolve(filesDir, file), 'utf8').slice(0, 4096);
+  } catch {
+    throw new StepError(`the command file ${file} is missing from the submission`);
+  }
+  try {
+    const command = parseTcpdumpCommand(text);
+    const strangers = unknownFilterNames(command.filter, nodes);
+    if (strangers.length > 0) throw new TcpdumpCommandError(`the filter names ${strangers.map((s) => `\`${s}\``).join(', ')}, which this lab does not know as a node or a filter word; tcpdump would ask a DNS server outside the lab. Use the lab's node names (${nodes.join(', ')}) or addresses.`);
+    return command;
+  } catch (e) {
+    if (e instanceof TcpdumpCommandError) throw new StepError(`${file}: ${e.message}`);
+    throw e;
+  }
 }
 
 async function finishCapture(running: RunningLab, c: CaptureHandle, obs: Observations, artifactsDir: string | undefined): Promise<void> {

@@ -89,6 +89,12 @@ export function exerciseProblems(def: LabDefinition, labDir: string): SemanticPr
       if (names.captures.has(c.name)) problem(at('capture', 'name'), `a capture named \`${c.name}\` is already started at step ${(names.captures.get(c.name)?.step ?? 0) + 1}`);
       if (names.outputs.has(c.name)) problem(at('capture', 'name'), `the name \`${c.name}\` is already a program's or command's name`);
       names.captures.set(c.name, { step: i, node: c.node });
+      if (c.command !== undefined) {
+        for (const k of ['filter', 'interface', 'snaplen'] as const) if (c[k] !== undefined) problem(at('capture', k), `\`${k}\` comes from the command file \`${c.command}\`; leave it out`);
+        if (!(def.submission?.files ?? []).includes(c.command)) problem(at('capture', 'command'), `\`${c.command}\` is not listed under \`submission.files\`, so a student could not submit it`);
+        const bad = labFileProblem(labDir, c.command);
+        if (bad) problem(at('capture', 'command'), bad);
+      }
     } else if ('probe' in step) {
       const p = step.probe;
       const kind = p.kind ?? 'sockets';
@@ -186,6 +192,11 @@ function checkProblems(
     const nets = Object.keys(def.nodes[n]?.interfaces ?? {});
     if (network !== undefined && def.nodes[n] && !nets.includes(network)) problem([...base, ...path], `node \`${n}\` is not on network \`${network}\`${suggest(network, nets)}`);
   };
+  const submitted = (path: (string | number)[], file: string): void => {
+    if (!(def.submission?.files ?? []).includes(file)) problem([...base, ...path], `\`${file}\` is not listed under \`submission.files\`, so a student could not submit it`);
+    const bad = labFileProblem(labDir, file);
+    if (bad) problem([...base, ...path], bad);
+  };
   const portRef = (path: (string | number)[], r: { node: string; tcp?: number; udp?: number; probe?: string }): void => {
     node([...path, 'node'], r.node);
     if ((r.tcp === undefined) === (r.udp === undefined)) problem([...base, ...path], 'say which port: `tcp: <port>` or `udp: <port>`');
@@ -261,6 +272,41 @@ function checkProblems(
   } else if ('window' in c) {
     ref(['window', 'capture'], c.window.capture, captures, 'capture');
     node(['window', 'from'], c.window.from);
+  } else if ('sockaddr' in c) {
+    const a = c.sockaddr;
+    ref(['sockaddr', 'report'], a.report, outputs, 'program run or command');
+    ref(['sockaddr', 'capture'], a.capture, captures, 'capture');
+    node(['sockaddr', 'client'], a.client);
+    node(['sockaddr', 'server'], a.server);
+    if (!names.probes.has(a.probe)) problem([...base, 'sockaddr', 'probe'], `unknown sockets probe \`${a.probe}\`${suggest(a.probe, probesOf(['sockets']))}`);
+    else probeOn(['sockaddr', 'probe'], a.probe, a.server, ['sockets'], 'sockets');
+  } else if ('capture-match' in c) {
+    const m = c['capture-match'];
+    ref(['capture-match', 'capture'], m.capture, captures, 'capture');
+    ref(['capture-match', 'reference'], m.reference, captures, 'capture');
+    node(['capture-match', 'client'], m.client);
+    node(['capture-match', 'server'], m.server);
+  } else if ('capture-answer' in c) {
+    const a = c['capture-answer'];
+    submitted(['capture-answer', 'file'], a.file);
+    ref(['capture-answer', 'capture'], a.capture, captures, 'capture');
+    node(['capture-answer', 'client'], a.client);
+    node(['capture-answer', 'server'], a.server);
+    if (a.value !== 'packets' && (a.client === undefined || a.server === undefined || a.port === undefined)) problem([...base, 'capture-answer'], `\`value: ${a.value}\` needs \`client\`, \`server\` and \`port\`: the connection to read it from`);
+  } else if ('proc-io' in c) {
+    const io = c['proc-io'];
+    submitted(['proc-io', 'file'], io.file);
+    ref(['proc-io', 'before'], io.before, outputs, 'program run or command');
+    ref(['proc-io', 'after'], io.after, outputs, 'program run or command');
+  } else if ('top-talker' in c) {
+    const t = c['top-talker'];
+    ref(['top-talker', 'from'], t.from, outputs, 'program run or command');
+    ref(['top-talker', 'capture'], t.capture, captures, 'capture');
+    node(['top-talker', 'server'], t.server);
+    t.clients.forEach((n, j) => node(['top-talker', 'clients', j], n));
+  } else if ('tcpdump-command' in c) {
+    submitted(['tcpdump-command', 'file'], c['tcpdump-command'].file);
+    if (!c['tcpdump-command'].numeric && !c['tcpdump-command'].absoluteSeq) problem([...base, 'tcpdump-command'], 'say what to check: `numeric: true` or `absoluteSeq: true`');
   } else if ('answer' in c) {
     const a = c.answer;
     if ((a.file === undefined) === (a.from === undefined)) problem([...base, 'answer'], 'say where the answer is: `file: <answer file>` or `from: <command>`');

@@ -134,7 +134,15 @@ export interface CommandStep {
   };
 }
 export interface CaptureStep {
-  capture: { name: string; node: string; filter?: string; interface?: string; snaplen?: number };
+  capture: {
+    name: string;
+    node: string;
+    filter?: string;
+    interface?: string;
+    snaplen?: number;
+    /** A submission file holding a tcpdump command line: its options and filter, checked, replace `filter` and `interface`. */
+    command?: string;
+  };
 }
 export interface ProbeStep {
   probe: {
@@ -297,6 +305,86 @@ export type ObservedValue =
   | { mtu: { node: string; network?: string; interface?: string; probe?: string } }
   | { address: { node: string; network?: string; family?: 4 | 6 } }
   | { value: string | number };
+export type SockaddrField = 'family' | 'address' | 'port' | 'port-bytes' | 'port-host' | 'address-bytes';
+/** A program's report of an accepted connection's peer socket address, against the capture and socket table. */
+export interface SockaddrCheck {
+  /** The program run (or command) whose stdout holds `field: value` lines. */
+  report: string;
+  /** The line's key (default: the field's name). */
+  key?: string;
+  field: SockaddrField;
+  capture: string;
+  /** A sockets probe of `server` read while the connection was open. */
+  probe: string;
+  client: string;
+  server: string;
+  port: number;
+  /** The IP version the client used on the wire. */
+  family?: 4 | 6;
+}
+export type TcpFlagName = 'SYN' | 'FIN' | 'RST' | 'ACK' | 'PSH';
+/** Did a student's capture catch exactly the packets asked for (see src/checks/capture-match.ts)? */
+export interface CaptureMatchCheck {
+  /** The student's capture (a capture step with `command`). */
+  capture: string;
+  /** The lab's own capture of the same traffic: which packets there were. */
+  reference: string;
+  client: string;
+  server: string;
+  port: number;
+  /** Only segments with any of these flags set (default: every segment). */
+  flags?: TcpFlagName[];
+  /** all: every asked-for packet is in it; only: it holds nothing else (and is not empty). */
+  expect: 'all' | 'only';
+}
+/** An answer file's `key: value` against a value a capture of this run shows. */
+export interface CaptureAnswerCheck {
+  file: string;
+  key: string;
+  capture: string;
+  /** packets: how many packets the capture holds; mss: the MSS in client's SYN; first-fin: the node that sent the first FIN. */
+  value: 'packets' | 'mss' | 'first-fin';
+  client?: string;
+  server?: string;
+  port?: number;
+}
+/** Options of a student's tcpdump command line. */
+export interface TcpdumpCommandCheck {
+  file: string;
+  /** -n or -nn: no name resolution. */
+  numeric?: boolean;
+  /** -S: absolute sequence numbers. */
+  absoluteSeq?: boolean;
+}
+/** Which client moved the most bytes to a server, and how fast (see src/checks/top-talker.ts). */
+export interface TopTalkerCheck {
+  /** A program run or command whose stdout holds the answer. */
+  from: string;
+  key: string;
+  /** host: the top talker (node name or address); rate: its rate, with a unit. */
+  measure: 'host' | 'rate';
+  /** The lab's capture of the traffic while the student measured. */
+  capture: string;
+  server: string;
+  port: number;
+  clients: string[];
+  /** Share a rate may be off by (default 0.35). */
+  tolerance?: number;
+}
+/** An answer about bytes a process moved through its user space, against two /proc/<pid>/io readings. */
+export interface ProcIoCheck {
+  file: string;
+  key: string;
+  /** Command steps (or program runs) whose stdout is /proc/<pid>/io, before and after. */
+  before: string;
+  after: string;
+  /** Counters whose growth is summed: rchar (read into the process), wchar (written out of it), syscr, syscw ... */
+  counters: string[];
+  /** The answer is a count of copies: the sum divided by this many bytes, rounded. */
+  per?: number;
+  /** For a byte answer: share it may be off by (default 0.1). */
+  tolerance?: number;
+}
 export interface AnswerCheck {
   file?: string;
   from?: string;
@@ -319,9 +407,15 @@ export type CheckDef = CheckBase &
     | { interface: InterfaceCheck }
     | { window: WindowCheck }
     | { answer: AnswerCheck }
+    | { sockaddr: SockaddrCheck }
+    | { 'capture-match': CaptureMatchCheck }
+    | { 'capture-answer': CaptureAnswerCheck }
+    | { 'tcpdump-command': TcpdumpCommandCheck }
+    | { 'top-talker': TopTalkerCheck }
+    | { 'proc-io': ProcIoCheck }
   );
 
-export const CHECK_KINDS = ['socket', 'handshake', 'teardown', 'tcp-data', 'udp', 'icmp', 'route', 'output', 'exit', 'error', 'interface', 'window', 'answer'] as const;
+export const CHECK_KINDS = ['socket', 'handshake', 'teardown', 'tcp-data', 'udp', 'icmp', 'route', 'output', 'exit', 'error', 'interface', 'window', 'answer', 'sockaddr', 'capture-match', 'capture-answer', 'tcpdump-command', 'top-talker', 'proc-io'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /** A loaded lab: its definition and where it came from. */

@@ -9,7 +9,7 @@ import { loadLab } from '../../src/lab/load.js';
 import { compileAll, overlaySubmission, submissionFileNames } from '../../src/grade/session.js';
 import { ROOT } from '../helpers/cli.js';
 
-const LABS = ['tcp-handshake', 'tcp-echo-eof', 'send-buffer', 'udp-echo', 'unix-socket', 'ping-icmp', 'traceroute', 'netstat-lsof', 'ifconfig-mtu', 'ipv6'];
+const LABS = ['tcp-handshake', 'tcp-echo-eof', 'send-buffer', 'udp-echo', 'unix-socket', 'ping-icmp', 'traceroute', 'netstat-lsof', 'ifconfig-mtu', 'ipv6', 'socket-addresses', 'tcpdump', 'top-talker', 'copies'];
 
 it('covers every lab of the catalogue', () => {
   expect(readdirSync(join(ROOT, 'labs')).sort()).toEqual([...LABS].sort());

@@ -1,0 +1,120 @@
+/**
+ * Checks on a capture the student wrote (a `capture` step with `command:`): did it catch exactly the packets
+ * asked for? "Asked for" is a rule on the lab's own packets (one client's TCP segments to the server's port,
+ * those with some flags set); the lab's own full capture of the same run says which packets there were.
+ */
+import { parseTcpdumpCommand, TcpdumpCommandError } from '../exercise/tcpdump-command.js';
+import type { Observations } from '../exercise/observations.js';
+import type { CaptureAnswerCheck, CaptureMatchCheck, TcpdumpCommandCheck, TcpFlagName } from '../lab/model.js';
+import { formatPacket } from '../observe/pcap.js';
+import type { Packet } from '../observe/types.js';
+import { answerValue } from './answer.js';
+import { captureOf, isVerdict, nodeAddresses, nodeOf, show } from './observed.js';
+import { dedupe, flagString, tcpPackets, type TcpPacket } from './tcp.js';
+import type { Verdict } from './types.js';
+
+/** The rule: a TCP segment between `client` and `server` on `port`, with any of `flags` set (any segment if none). */
+function askedFor(spec: { client: string; server: string; port: number; flags?: TcpFlagName[] }, obs: Observations): (p: Packet) => boolean {
+  const clients = nodeAddresses(obs, spec.client);
+  const servers = nodeAddresses(obs, spec.server);
+  return (p) => {
+    if (!p.ip || !p.tcp) return false;
+    const t = p.tcp;
+    const toServer = clients.includes(p.ip.src) && servers.includes(p.ip.dst) && t.dstPort === spec.port;
+    const toClient = servers.includes(p.ip.src) && clients.includes(p.ip.dst) && t.srcPort === spec.port;
+    if (!toServer && !toClient) return false;
+    if (!spec.flags || spec.flags.length === 0) return true;
+    return spec.flags.some((f) => t.flags[f.toLowerCase() as Lowercase<TcpFlagName>]);
+  };
+}
+
+const key = (p: TcpPacket): string => `${p.ip.src}:${p.tcp.srcPort}>${p.ip.dst}:${p.tcp.dstPort}/${p.tcp.seq}/${p.tcp.ack}/${flagString(p)}/${p.tcp.payload.length}`;
+
+function describeRule(spec: CaptureMatchCheck): string {
+  const flags = spec.flags && spec.flags.length > 0 ? ` with ${spec.flags.join(' or ')} set` : '';
+  return `the TCP segments between ${spec.client} and ${spec.server} port ${spec.port}${flags}`;
+}
+
+/** A packet, with the node names of its addresses, for evidence. */
+function shown(p: Packet, obs: Observations): string {
+  const names = [p.ip?.src, p.ip?.dst].map((a) => (a ? nodeOf(obs, a) : undefined));
+  return `${formatPacket(p)}${names[0] || names[1] ? `  (${names[0] ?? '?'} > ${names[1] ?? '?'})` : ''}`;
+}
+
+/** `expect: all`: every asked-for packet of the reference capture is in the student's; `only`: nothing else is. */
+export function checkCaptureMatch(spec: CaptureMatchCheck, obs: Observations): Verdict {
+  const mine = captureOf(obs, spec.capture);
+  if (isVerdict(mine)) return mine;
+  const asked = askedFor(spec, obs);
+  const rule = describeRule(spec);
+  if (spec.expect === 'only') {
+    if (mine.packets.length === 0) return { passed: false, message: `your capture holds no packet at all, so it did not catch ${rule}. Which interface did tcpdump listen on?` };
+    const extra = mine.packets.filter((p) => !asked(p));
+    if (extra.length === 0) return { passed: true, message: `all ${mine.packets.length} packet(s) of your capture are ${rule}: nothing else.` };
+    return { passed: false, message: `your capture also holds ${extra.length} packet(s) that are not ${rule}: the filter lets other traffic through.`, evidence: extra.slice(0, 4).map((p) => shown(p, obs)) };
+  }
+  const ref = captureOf(obs, spec.reference);
+  if (isVerdict(ref)) return ref;
+  const wanted = dedupe(tcpPackets(ref.packets.filter(asked)));
+  if (wanted.length === 0) return { passed: false, message: `the lab's own capture \`${spec.reference}\` has none of ${rule}: the exchange did not happen, so there is nothing to compare.` };
+  const have = new Set(tcpPackets(mine.packets).map(key));
+  const missing = wanted.filter((p) => !have.has(key(p)));
+  if (missing.length === 0) return { passed: true, message: `your capture holds all ${wanted.length} of ${rule}.`, evidence: wanted.slice(0, 4).map((p) => shown(p, obs)) };
+  return {
+    passed: false,
+    message: `your capture misses ${missing.length} of the ${wanted.length} packets asked for (${rule})${mine.packets.length === 0 ? ': it caught nothing. Which interface did tcpdump listen on? (-i any listens on all of them)' : ''}.`,
+    evidence: missing.slice(0, 4).map((p) => `missing: ${shown(p, obs)}`),
+  };
+}
+
+/** A value read from a capture: how many packets, a client's MSS, who closed first. */
+function observedValue(spec: CaptureAnswerCheck, obs: Observations): { value: string | number; what: string; evidence: string[] } | Verdict {
+  const cap = captureOf(obs, spec.capture);
+  if (isVerdict(cap)) return cap;
+  if (spec.value === 'packets') return { value: cap.packets.length, what: `the number of packets in the capture \`${spec.capture}\``, evidence: [] };
+  const rule = { client: spec.client ?? '', server: spec.server ?? '', port: spec.port ?? 0 };
+  const segs = dedupe(tcpPackets(cap.packets.filter(askedFor(rule, obs))));
+  const clients = nodeAddresses(obs, rule.client);
+  if (spec.value === 'mss') {
+    const syn = segs.find((p) => p.tcp.flags.syn && !p.tcp.flags.ack && clients.includes(p.ip.src));
+    if (!syn) return { passed: false, message: `the capture \`${spec.capture}\` has no SYN from ${rule.client} to ${rule.server} port ${rule.port}.` };
+    if (syn.tcp.options.mss === undefined) return { passed: false, message: `${rule.client}'s SYN carried no MSS option.` };
+    return { value: syn.tcp.options.mss, what: `the MSS ${rule.client} announced in its SYN`, evidence: [formatPacket(syn)] };
+  }
+  const fin = segs.find((p) => p.tcp.flags.fin);
+  if (!fin) return { passed: false, message: `the capture \`${spec.capture}\` has no FIN between ${rule.client} and ${rule.server} port ${rule.port}.` };
+  return { value: clients.includes(fin.ip.src) ? rule.client : rule.server, what: 'the side that sent the first FIN', evidence: [formatPacket(fin)] };
+}
+
+/** An answer (file, `key: value`) against a value this run's capture shows. */
+export function checkCaptureAnswer(spec: CaptureAnswerCheck, obs: Observations): Verdict {
+  const text = obs.files[spec.file];
+  if (text === undefined) return { passed: false, message: `the answer file ${spec.file} is missing from the submission.` };
+  const answer = answerValue(text.normalize('NFKC'), spec.key);
+  if (answer === undefined || answer === '') return { passed: false, message: `${spec.file} has no line \`${spec.key}: <value>\`.` };
+  const o = observedValue(spec, obs);
+  if (isVerdict(o)) return o;
+  const evidence = [`${spec.file} (${spec.key}): ${show(answer, 40)}`, `observed: ${o.value}`, ...o.evidence];
+  const same = typeof o.value === 'number' ? /^\d+$/.test(answer.trim()) && Number(answer) === o.value : answer.trim().toLowerCase() === String(o.value).toLowerCase();
+  return same ? { passed: true, message: `${show(answer, 30)} is right: it is ${o.what}.`, evidence } : { passed: false, message: `${show(answer, 30)} is not ${o.what} in this run (${o.value}). Read it again from your capture.`, evidence };
+}
+
+/** Options of the student's tcpdump command line itself: numeric output (-n), absolute sequence numbers (-S). */
+export function checkTcpdumpCommand(spec: TcpdumpCommandCheck, obs: Observations): Verdict {
+  const text = obs.files[spec.file];
+  if (text === undefined) return { passed: false, message: `the command file ${spec.file} is missing from the submission.` };
+  let cmd;
+  try {
+    cmd = parseTcpdumpCommand(text);
+  } catch (e) {
+    if (e instanceof TcpdumpCommandError) return { passed: false, message: `${spec.file}: ${e.message}` };
+    throw e;
+  }
+  const evidence = [`${spec.file}: ${show(text.trim(), 160)}`];
+  if (spec.numeric && cmd.numeric === 0) {
+    return { passed: false, message: 'without -n tcpdump turns every address into a host name (a reverse DNS query for each) and ports into service names (80 prints as http): slow, traffic of its own, and not what the packets say. Add -n (or -nn).', evidence };
+  }
+  if (spec.absoluteSeq && !cmd.absoluteSeq) return { passed: false, message: 'without -S tcpdump prints sequence numbers relative to the ISN; add -S to see the real (absolute) ones.', evidence };
+  const what = [spec.numeric ? 'numeric addresses and ports (-n)' : '', spec.absoluteSeq ? 'absolute sequence numbers (-S)' : ''].filter(Boolean).join(' and ');
+  return { passed: true, message: `the command prints ${what || 'what was asked'}.`, evidence };
+}

@@ -1,0 +1,66 @@
+/**
+ * The `proc-io` check: an answer about how many bytes a process moved between the kernel and its own user
+ * space, against what /proc/<pid>/io said before and after (two command steps that printed it). rchar counts
+ * the bytes read() and friends copied INTO the process, wchar the bytes write() copied OUT of it: each byte of
+ * a file sent with read() + write() shows in both, once per copy.
+ */
+import type { Observations } from '../exercise/observations.js';
+import type { ProcIoCheck } from '../lab/model.js';
+import { answerValue } from './answer.js';
+import { isVerdict, programOf, show } from './observed.js';
+import type { Verdict } from './types.js';
+
+export type ProcIo = Record<string, number>;
+
+/** `/proc/<pid>/io` text (`rchar: 123` lines) → counters; undefined when there are none. */
+export function parseProcIo(text: string): ProcIo | undefined {
+  const out: ProcIo = {};
+  for (const m of text.matchAll(/^([a-z_]+):\s*(\d+)\s*$/gm)) out[m[1] ?? ''] = Number(m[2]);
+  return 'rchar' in out ? out : undefined;
+}
+
+const UNITS: Record<string, number> = { '': 1, b: 1, byte: 1, bytes: 1, k: 1e3, kb: 1e3, ki: 1024, kib: 1024, m: 1e6, mb: 1e6, mi: 1024 ** 2, mib: 1024 ** 2 };
+
+/** "4194304", "4 MiB", "4.2 MB", "4,194,304 bytes" → bytes; undefined otherwise. */
+export function parseBytes(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.normalize('NFKC').trim().replace(/,/g, ''));
+  const unit = m ? UNITS[(m[2] ?? '').toLowerCase()] : undefined;
+  return m && unit !== undefined ? Number(m[1]) * unit : undefined;
+}
+
+function snapshot(obs: Observations, name: string): ProcIo | Verdict {
+  const p = programOf(obs, name);
+  if (isVerdict(p)) return p;
+  const io = parseProcIo(p.stdout);
+  if (!io) return { passed: false, message: `${name} printed no /proc/<pid>/io counters${p.stderr.trim() ? `: ${show(p.stderr.trim(), 120)}` : ''}. Was the process still running?` };
+  return io;
+}
+
+/** The answer against the growth of `counters` between the `before` and `after` readings. */
+export function checkProcIo(spec: ProcIoCheck, obs: Observations): Verdict {
+  const text = obs.files[spec.file];
+  if (text === undefined) return { passed: false, message: `the answer file ${spec.file} is missing from the submission.` };
+  const answer = answerValue(text.normalize('NFKC'), spec.key);
+  if (answer === undefined || answer === '') return { passed: false, message: `${spec.file} has no line \`${spec.key}: <value>\`.` };
+  const before = snapshot(obs, spec.before);
+  if (isVerdict(before)) return before;
+  const after = snapshot(obs, spec.after);
+  if (isVerdict(after)) return after;
+  const deltas = spec.counters.map((c) => ({ c, d: (after[c] ?? 0) - (before[c] ?? 0) }));
+  const total = deltas.reduce((n, x) => n + x.d, 0);
+  const shown = deltas.map((x) => `${x.c} +${x.d}`).join(', ');
+  const evidence = [`${spec.file} (${spec.key}): ${show(answer, 40)}`, `measured: ${shown}${spec.per ? ` = ${(total / spec.per).toFixed(2)} × ${spec.per} bytes` : ''}`];
+  if (spec.per !== undefined) {
+    const copies = Math.round(total / spec.per);
+    const n = /^\d+$/.test(answer.trim()) ? Number(answer) : NaN;
+    if (n === copies) return { passed: true, message: `${copies} is right: ${shown} for a ${spec.per}-byte file, each byte crossed ${copies} time(s).`, evidence };
+    return { passed: false, message: `${show(answer, 20)} is not what this run measured: ${shown} for a ${spec.per}-byte file is ${copies} crossing(s) of each byte between the kernel and user space.`, evidence };
+  }
+  const bytes = parseBytes(answer);
+  if (bytes === undefined) return { passed: false, message: `${show(answer, 30)} is not a number of bytes (e.g. 4194304, or 4 MiB).`, evidence };
+  const tolerance = spec.tolerance ?? 0.1;
+  const ok = total === 0 ? bytes === 0 : Math.abs(bytes / total - 1) <= tolerance;
+  return ok
+    ? { passed: true, message: `${show(answer, 30)} is within ${Math.round(tolerance * 100)}% of what was measured (${shown}).`, evidence }
+    : { passed: false, message: `${show(answer, 30)} is not what this run measured: ${shown} (±${Math.round(tolerance * 100)}%).`, evidence };
+}
