@@ -14,7 +14,7 @@
 //          --instances N (default 20)  --only up2,up20,grade,many  --trace (keep engine-call traces of
 //          every toplab run in bench/results/traces/)  --write-docs (put the table in docs/benchmarks.md)
 //          --out FILE (default bench/results/latest.json)
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,7 @@ const { values: opt } = parseArgs({
     grades: { type: 'string', default: '3' },
     instances: { type: 'string', default: '20' },
     only: { type: 'string' },
+    starts: { type: 'string', default: '15' },
     trace: { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, 'bench', 'results', 'latest.json') },
@@ -40,7 +41,8 @@ const ROUNDS = Number(opt.rounds);
 const ROUNDS20 = Number(opt.rounds20);
 const GRADES = Number(opt.grades);
 const INSTANCES = Number(opt.instances);
-const ONLY = new Set((opt.only ?? 'up2,up20,grade,many').split(','));
+const STARTS = Number(opt.starts);
+const ONLY = new Set((opt.only ?? 'start,up2,up20,grade,many').split(','));
 
 const RUN = Date.now().toString(36).slice(-5) + Math.random().toString(36).slice(2, 4);
 const INSTANCE_PREFIX = `bench-${RUN}`;
@@ -168,6 +170,13 @@ function figure(key, label, toplab, compose, target) {
 
 function table() {
   const rows = [['figure', 'toplab', 'compose', 'ratio', 'target', '']];
+  const st = results.start;
+  if (st) {
+    const met = (ms) => (ms <= 150 ? 'met' : 'MISSED');
+    rows.push([`command start: \`lab --version\` (median of ${st.runs})`, `${st.versionMs} ms`, '', '', '≤ 150 ms', met(st.versionMs)]);
+    rows.push([`command start: \`lab status\` (median of ${st.runs})`, `${st.statusMs} ms`, '', '', '≤ 150 ms', met(st.statusMs)]);
+    rows.push(["command start: node's own (`node -e 0`)", `${st.nodeMs} ms`, '', '', '', '']);
+  }
   for (const f of Object.values(results.figures)) {
     rows.push([
       f.label,
@@ -343,6 +352,52 @@ async function many(n, pool, image) {
 
 // ---------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------
+// Command start: `lab --version` and `lab status`, as typed (the `lab` on PATH that scripts/setup.sh links)
+
+/** The `lab` that PATH finds when it is this clone's bin/lab.js; otherwise undefined. */
+function labOnPath() {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir === '') continue;
+    try {
+      if (realpathSync(join(dir, 'lab')) === realpathSync(join(ROOT, 'bin', 'lab.js'))) return join(dir, 'lab');
+    } catch {
+      // no lab in this folder
+    }
+  }
+  return undefined;
+}
+
+/** Medians of `n` runs (after one warm-up) of `lab --version`, `lab status` and node's own start, interleaved. */
+async function commandStart(n) {
+  const lab = labOnPath();
+  const cmd = lab ? ['lab'] : ['node', 'bin/lab.js'];
+  if (!lab) results.notes.push('`lab` on PATH is not this clone (run `bash scripts/setup.sh`): command start measured as `node bin/lab.js`');
+  const runs = { version: [], status: [], node: [] };
+  let shown = 0;
+  for (let i = 0; i <= n; i++) {
+    const v = await timed(cmd[0], [...cmd.slice(1), '--version'], { cwd: ROOT });
+    const st = await timed(cmd[0], [...cmd.slice(1), 'status'], { cwd: ROOT });
+    const bare = await timed('node', ['-e', '0'], { cwd: ROOT });
+    if (v.code !== 0 || st.code !== 0) throw new Error(`\`${cmd.join(' ')} --version\` or \`status\` failed: ${tail(v.stderr + st.stderr, 3)}`);
+    if (i === 0) continue;
+    runs.version.push(v.ms);
+    runs.status.push(st.ms);
+    runs.node.push(bare.ms);
+    shown = st.stdout.split('\n').filter((l) => l.includes('(instance ')).length;
+  }
+  results.start = {
+    command: cmd.join(' '),
+    runs: n,
+    versionMs: round1(median(runs.version)),
+    statusMs: round1(median(runs.status)),
+    nodeMs: round1(median(runs.node)),
+    statusInstancesShown: shown,
+    samplesMs: { version: runs.version.map(round1), status: runs.status.map(round1), node: runs.node.map(round1) },
+  };
+  log(`  ${cmd.join(' ')} --version ${results.start.versionMs} ms, status ${results.start.statusMs} ms (${shown} instances on the engine), node -e 0 ${results.start.nodeMs} ms`);
+}
+
 async function main() {
   const started = Date.now();
   try {
@@ -364,6 +419,10 @@ async function main() {
   results.loadAverageAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
   results.rounds = { twoNode: ROUNDS, twentyNode: ROUNDS20, grades: GRADES };
 
+  if (ONLY.has('start')) {
+    log(`command start: lab --version, lab status, and node -e 0 for node's own start, ${STARTS} runs each after a warm-up`);
+    await commandStart(STARTS);
+  }
   let s2;
   if (ONLY.has('up2') || ONLY.has('grade')) {
     log(`${LAB2} (2 nodes): lab up/down vs docker-compose up -d/down, ${ROUNDS} rounds after a warm-up`);

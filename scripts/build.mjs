@@ -1,17 +1,26 @@
 // Bundles the CLI into dist/cli.js (ESM, Node 20). Runtime dependencies stay external.
 import { build } from 'esbuild';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+// The chunks of an earlier build (their names carry a content hash) go first.
+for (const f of existsSync('dist') ? readdirSync('dist') : []) if (/^cli-.+\.js(\.map)?$/.test(f)) rmSync(`dist/${f}`);
 await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/cli.js',
+  // Split: dist/cli.js is the entry; the commands and the help are chunks it imports when a command needs
+  // them, so `lab --version` starts without parsing the rest.
+  entryPoints: { cli: 'src/cli/main.ts' },
+  outdir: 'dist',
+  splitting: true,
+  // Chunks sit beside cli.js: the code finds its files relative to import.meta.url, the same from every chunk.
+  chunkNames: 'cli-[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
   external: Object.keys(pkg.dependencies ?? {}),
+  // `lab --version` prints package.json's version without reading a file at start-up.
+  define: { TOPLAB_VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 });
 

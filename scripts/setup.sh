@@ -29,8 +29,20 @@ if [ ${#missing_tools[@]} -gt 0 ]; then
   fi
 fi
 
-phase "[3/6] npm ci (installs the packages and builds toplab)"
+phase "[3/6] npm ci (installs the packages and builds toplab), and the lab command on PATH"
 npm ci
+# `lab` is a symlink to bin/lab.js: in /usr/local/bin as root, else ~/.local/bin (TOPLAB_BIN_DIR to choose).
+# Run again, it points the link at this clone; a `lab` there that is not a symlink is left alone.
+if [ -n "${TOPLAB_BIN_DIR:-}" ]; then bin_dir="$TOPLAB_BIN_DIR"; elif [ "$(id -u)" = 0 ]; then bin_dir=/usr/local/bin; else bin_dir="$HOME/.local/bin"; fi
+mkdir -p "$bin_dir"
+chmod +x bin/lab.js
+if [ -e "$bin_dir/lab" ] && [ ! -L "$bin_dir/lab" ]; then
+  echo "setup: $bin_dir/lab exists and is not a symlink; left as it is (run toplab with 'node bin/lab.js')" >&2
+else
+  ln -sfn "$PWD/bin/lab.js" "$bin_dir/lab"
+  echo "lab -> $(readlink "$bin_dir/lab") (in $bin_dir)"
+  case ":$PATH:" in *":$bin_dir:"*) ;; *) echo "setup: note: $bin_dir is not on PATH; add it to use 'lab'" >&2 ;; esac
+fi
 
 phase "[4/6] Lab image (the first build takes a minute or two)"
 node bin/lab.js image build
@@ -70,4 +82,4 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'wq
 fi
 command -v chromium >/dev/null 2>&1 && chromium --version 2>/dev/null || true
 
-phase "Done: run 'npm test', or 'node bin/lab.js --help'"
+phase "Done: run 'npm test', or 'lab --help'"

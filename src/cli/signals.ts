@@ -1,5 +1,4 @@
 import { InterruptedError, signalExitCode } from '../errors.js';
-import { removeOwned } from '../deploy/owned.js';
 
 /** The signals a command that creates things answers: Ctrl-C, `kill`, a closed terminal. */
 export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -46,6 +45,8 @@ export async function runInterruptible(work: (signal: AbortSignal) => Promise<nu
     clearTimeout(timer);
   }
   if (received !== undefined) {
+    // Loaded here: the commands that own instances have loaded it already, and `lab --version` never needs it.
+    const { removeOwned } = await import('../deploy/owned.js');
     const left = await removeOwned();
     log(left > 0 ? `removed ${left} instance(s) the command had not finished with` : 'stopped; nothing of this command is left');
     return signalExitCode(received);

@@ -4,8 +4,8 @@
  * author runs before publishing a lab (`lab selftest`), and what the labs' Docker tests run.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { errorMessage, InterruptedError, LabValidationError, UsageError } from '../errors.js';
 import type { Lab } from '../lab/model.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -60,7 +60,9 @@ export interface SelftestReport {
 export function readExpect(file: string): { fails: string[]; why?: string } {
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
+    // yaml is loaded here, on first use, so that commands that never read an expect.yaml do not pay for it.
+    const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+    doc = yaml.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new LabValidationError([{ file, path: '', message: `not valid YAML: ${(errorMessage(e).split('\n')[0] ?? '').replace(/:$/, '')}` }]);
   }

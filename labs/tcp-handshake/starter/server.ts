@@ -1,5 +1,5 @@
 // Lab 1 starter — TCP echo server. Read README.md ("What to build") first.
-// Run it in the lab with: npx lab grade tcp-handshake --submission <this folder>
+// Run it in the lab with: lab grade tcp-handshake --submission <this folder>
 import * as net from 'node:net';
 
 const port = Number(process.env.PORT ?? 9000);
