@@ -24,6 +24,8 @@ export interface InstanceOptions {
   /** Extra labels on everything created (a workshop server's own). */
   labels?: Record<string, string>;
   onProgress?: (line: string) => void;
+  /** While an instance is created (upInstance): containers created so far, of how many. */
+  onContainer?: (created: number, total: number) => void;
 }
 
 export interface NodeStatus {
@@ -70,7 +72,7 @@ export async function instanceStatus(opts: InstanceOptions): Promise<InstanceSta
  * with `restartPrograms` or a check). Returns its status; `alreadyUp` when it was complete already.
  */
 export async function upInstance(opts: InstanceOptions): Promise<{ alreadyUp: boolean; ms: number; status: InstanceStatus }> {
-  const r = await deploy(opts.lab, { runtime: runtimeOf(opts), image: opts.image, instance: opts.instance, programs: [], ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const r = await deploy(opts.lab, { runtime: runtimeOf(opts), image: opts.image, instance: opts.instance, programs: [], ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.onContainer ? { onContainer: opts.onContainer } : {}) });
   return { alreadyUp: r.alreadyUp, ms: r.ms, status: await instanceStatus(opts) };
 }
 

@@ -185,7 +185,7 @@ The admin token is printed once on first start (only its hash is stored); TOPLAB
 `,
   workshop: `Usage: lab workshop create <lab>[,<lab>...] [--capacity 30] [--ends +3h|ISO] [--warm 2] [--roster FILE] [--title T]
        lab workshop list
-       lab workshop export <id|code> [--format csv|json|junit|gradescope|classroom|tap] [-o FILE]
+       lab workshop export <id|code> [--format csv|bundle|json|junit|gradescope|classroom|tap] [-o FILE]
        lab workshop end <id|code>
 
 Works on the workshop server's database (--data DIR, else TOPLAB_DATA, else ./toplab-data), running or not.

@@ -49,6 +49,12 @@ export async function serve(args: string[]): Promise<number> {
     'serve',
   );
   if (positionals.length > 0) throw new UsageError(`lab serve takes no lab name (workshops name their labs): ${positionals.join(' ')}`);
+  // Said rather than ignored: a class sized for a pool would otherwise land on this one engine.
+  if (process.env.TOPLAB_ENGINES) {
+    throw new UsageError(`lab serve does not place workshops on an engine pool yet (--engines / TOPLAB_ENGINES=${process.env.TOPLAB_ENGINES}): every instance would run on the local engine`, {
+      hint: 'unset TOPLAB_ENGINES (or drop --engines) to serve from this engine, and size --max-instances for it; docs/workshop.md, "Not done yet"',
+    });
+  }
   const port = wholeNumber('port', values.port ?? process.env.TOPLAB_PORT, 8080, 0, 65535);
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(values.host);
   const origins = [...(values.origin ?? []), ...(process.env.TOPLAB_ORIGINS ?? '').split(',')].flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);

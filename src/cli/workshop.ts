@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../errors.js';
 import { loadLab } from '../lab/load.js';
 import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
@@ -55,6 +56,13 @@ export async function workshop(args: string[]): Promise<number> {
       case 'export': {
         const w = find();
         const orch = new server.Orchestrator({ store, runtime: await DockerRuntime.connect(), image: '', dataDir: dataDirOf(values.data), warm: 0, idleMinutes: 0, maxInstances: 0, parallel: 1, log: () => undefined, serverId: store.setting('server_id') ?? 'none' });
+        if (values.format === 'bundle') {
+          // The evidence bundle (.tar.gz): to a file, or to a pipe, never to a terminal.
+          if (!values.output && process.stdout.isTTY) throw new UsageError('the evidence bundle is a .tar.gz: give -o FILE.tar.gz, or pipe it');
+          const out = values.output ? createWriteStream(values.output) : process.stdout;
+          await pipeline(server.workshopBundle(orch, w, server.exportWorkshop(orch, w, 'csv').body), out);
+          return 0;
+        }
         const e = server.exportWorkshop(orch, w, values.format);
         if (values.output) writeOutput(values.output, e.body);
         else process.stdout.write(e.body);

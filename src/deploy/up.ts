@@ -22,6 +22,8 @@ export interface UpOptions {
   /** Compiled programs to install, by program name. */
   programs: CompiledProgram[];
   onProgress?: (line: string) => void;
+  /** After each node's container is created: how many of the lab's nodes have one so far, of how many. */
+  onContainer?: (created: number, total: number) => void;
   /** Stops the deploy: nothing more is created, what was made is removed, and it rejects with an InterruptedError. */
   signal?: AbortSignal;
   /** Who creates it (for the ownership labels), e.g. `up`, `check`, `grade`; default `library`. */
@@ -129,6 +131,7 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
           ...(programs.length > 0 ? { files: { dir: '/opt', entries: programFiles(programs) } } : {}),
         });
         containers.set(node.name, id);
+        opts.onContainer?.(containers.size, plan.nodes.length);
       }),
     );
     const failed = created.find((r): r is PromiseRejectedResult => r.status === 'rejected');

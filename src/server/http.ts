@@ -16,6 +16,7 @@ import { attemptSummary, RequestError, type Orchestrator, type ServerEvent } fro
 import { sha256, type StudentRow, type WorkshopRow } from './store.js';
 import type { Terminals } from './terminals.js';
 import { registerPages } from './pages.js';
+import { lastGradedAttempt, studentBundle, workshopBundle } from './bundle.js';
 
 export interface HttpOptions {
   orchestrator: Orchestrator;
@@ -128,7 +129,9 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     if (!s) throw fail(404, 'not-found', 'no such student');
     if (w.role === 'student') {
       const ws = store.workshop(s.workshop_id);
-      if (ws?.ended_at) throw fail(403, 'workshop-ended', 'this workshop has ended; your files and results are kept, ask your instructor for them');
+      // After the end a student still reads (and downloads) their own files and results; nothing else.
+      const reading = req.method === 'GET' && (req.headers.upgrade ?? '').toLowerCase() !== 'websocket';
+      if (ws?.ended_at && !reading) throw fail(403, 'workshop-ended', 'this workshop has ended; your files and results are kept: download them with "Download my files"');
     }
     return { w, s };
   };
@@ -326,6 +329,15 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     return reply.send(createReadStream(full));
   });
 
+  // One student's files, last report (every format) and its evidence, as a .tar.gz; also after the end.
+  app.get('/api/students/:sid/bundle', async (req, reply) => {
+    const { w, s } = target(req);
+    store.audit(w.actor, 'download-bundle', s.id);
+    reply.header('content-type', 'application/gzip');
+    reply.header('content-disposition', `attachment; filename="toplab-${s.lab}-${s.id.slice(0, 8)}.tar.gz"`);
+    return reply.send(studentBundle(orch, s));
+  });
+
   for (const [path, act] of [
     ['restart', (s: StudentRow, actor: string) => orch.restart(s, actor)],
     ['reset', (s: StudentRow, actor: string) => orch.reset(s, actor)],
@@ -429,6 +441,13 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     admin(req);
     const w = workshopOf(req);
     const format = (req.query as { format?: string }).format ?? 'csv';
+    if (format === 'bundle') {
+      const csv = exportWorkshop(orch, w, 'csv').body;
+      store.audit('admin', 'export', w.id, { format });
+      reply.header('content-type', 'application/gzip');
+      reply.header('content-disposition', `attachment; filename="${w.code}-evidence.tar.gz"`);
+      return reply.send(workshopBundle(orch, w, csv));
+    }
     const e = exportWorkshop(orch, w, format);
     store.audit('admin', 'export', w.id, { format });
     reply.header('content-type', e.type);
@@ -490,10 +509,7 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
 export function exportWorkshop(orch: Orchestrator, w: WorkshopRow, format: string): { body: string; type: string; ext: string } {
   const store = orch.store;
   const students = store.students(w.id);
-  const lastResult = (s: StudentRow): GradeResult | undefined => {
-    const a = store.attempts(s.id).find((x) => x.status !== 'running' && x.result && x.result.includes('"checks"'));
-    return a?.result ? (JSON.parse(a.result) as GradeResult) : undefined;
-  };
+  const lastResult = (s: StudentRow): GradeResult | undefined => lastGradedAttempt(orch, s)?.result;
   if (format === 'csv') {
     const labs = JSON.parse(w.labs) as string[];
     const checks = labs.flatMap((l) => orch.lab(l).def.checks.map((c) => c.id));
@@ -508,7 +524,7 @@ export function exportWorkshop(orch: Orchestrator, w: WorkshopRow, format: strin
     }
     return { body: lines.join('\n') + '\n', type: 'text/csv; charset=utf-8', ext: 'csv' };
   }
-  if (!isFormat(format) || format === 'terminal') throw new RequestError(400, 'bad-format', `unknown format '${format}': use csv or ${FORMATS.filter((f) => f !== 'terminal').join(', ')}`);
+  if (!isFormat(format) || format === 'terminal') throw new RequestError(400, 'bad-format', `unknown format '${format}': use csv, bundle (the evidence .tar.gz) or ${FORMATS.filter((f) => f !== 'terminal').join(', ')}`);
   const results = students.flatMap((s) => {
     const r = lastResult(s);
     return r ? [{ ...r, submission: s.name, artifactsDir: undefined }] : [];

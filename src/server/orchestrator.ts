@@ -107,6 +107,8 @@ export class Orchestrator extends EventEmitter {
   private readonly labs = new Map<string, Lab>();
   private readonly statusCache = new Map<string, InstanceStatus>();
   private creating = 0;
+  /** Instances being created, oldest first: their workshop and how far along they are (for queued students). */
+  private readonly building = new Map<string, { workshopId: string; line: string }>();
   private timer: NodeJS.Timeout | undefined;
   private pumping = false;
   private pumpAgain = false;
@@ -339,19 +341,30 @@ export class Orchestrator extends EventEmitter {
       for (const s of queued) this.assignIfWarm(s);
       this.idle(w);
       this.fill(w);
-      for (const s of this.store.students(w.id).filter((x) => x.state === 'queued')) {
-        const pos = this.store.queuePosition(s);
-        const line = this.creating > 0 ? `waiting for an instance: ${pos} in the queue, ${this.creating} being started` : `waiting for an instance: ${pos} in the queue`;
-        if (s.progress !== line) {
-          this.store.updateStudent(s.id, { progress: line });
-          this.changed(s.id);
-        }
-      }
+      this.queueProgress(w.id);
     }
     // Workshops ended by `lab workshop end` (another process): their instances go.
     for (const inst of this.store.instances()) {
       const w = this.store.workshop(inst.workshop_id);
       if (w?.ended_at && inst.state !== 'removing') await this.endWorkshop(w.id, 'system');
+    }
+  }
+
+  /**
+   * Tells each queued student what they wait for: the n-th in the queue gets the n-th instance being created
+   * for their workshop (warm ones are handed out first), so it sees that one's progress ("starting your lab:
+   * 2 of 4 containers"); those beyond wait in the queue.
+   */
+  private queueProgress(workshopId: string): void {
+    const queued = this.store.students(workshopId).filter((x) => x.state === 'queued');
+    const coming = [...this.building.values()].filter((b) => b.workshopId === workshopId);
+    for (const s of queued) {
+      const pos = this.store.queuePosition(s) ?? queued.indexOf(s) + 1;
+      const line = coming[pos - 1]?.line ?? (coming.length > 0 ? `waiting for an instance: ${pos} in the queue, ${coming.length} being started` : `waiting for an instance: ${pos} in the queue`);
+      if (s.progress !== line) {
+        this.store.updateStudent(s.id, { progress: line });
+        this.changed(s.id);
+      }
     }
   }
 
@@ -378,10 +391,17 @@ export class Orchestrator extends EventEmitter {
     this.store.addInstance(name, w.id, labName);
     this.creating++;
     const started = Date.now();
-    const opts = { runtime: this.opts.runtime, image: this.opts.image, lab: this.lab(labName), instance: name, labels: this.labels(w.id) };
+    const nodes = Object.keys(this.lab(labName).def.nodes).length;
+    const step = (line: string): void => {
+      this.building.set(name, { workshopId: w.id, line });
+      this.queueProgress(w.id);
+    };
+    step(`starting your lab: 0 of ${nodes} containers`);
+    const opts = { runtime: this.opts.runtime, image: this.opts.image, lab: this.lab(labName), instance: name, labels: this.labels(w.id), onContainer: (n: number, total: number) => step(`starting your lab: ${n} of ${total} containers`) };
     // The observers too: a student's first Check then waits for no container.
     upInstance(opts)
       .then(async (r) => {
+        step(`starting your lab: ${nodes} of ${nodes} containers, preparing its packet capture`);
         await prepareObservers(opts);
         this.statusCache.set(name, r.status);
         if (this.store.instance(name)?.state !== 'warming') {
@@ -403,6 +423,7 @@ export class Orchestrator extends EventEmitter {
       })
       .finally(() => {
         this.creating--;
+        this.building.delete(name);
         this.pump();
       });
   }

@@ -10,6 +10,7 @@ import { Terminals } from './terminals.js';
 export { MIGRATIONS, migrate } from './migrations.js';
 export { openDatabase, Store } from './store.js';
 export { exportWorkshop };
+export { workshopBundle } from './bundle.js';
 
 export interface ServeOptions {
   port: number;

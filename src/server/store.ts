@@ -183,7 +183,9 @@ export class Store {
   /** 1-based position among the workshop's queued students, by join time. */
   queuePosition(s: StudentRow): number | null {
     if (s.state !== 'queued') return null;
-    const r = this.db.prepare("SELECT COUNT(*) AS n FROM students WHERE workshop_id = ? AND state = 'queued' AND (last_active_at < ? OR (last_active_at = ? AND id <= ?))").get(s.workshop_id, s.last_active_at, s.last_active_at, s.id) as { n: number };
+    // Ties (two joins in the same millisecond) go by rowid, the order the rows were made: a random id would
+    // put them in any order.
+    const r = this.db.prepare("SELECT COUNT(*) AS n FROM students WHERE workshop_id = ? AND state = 'queued' AND (last_active_at < ? OR (last_active_at = ? AND rowid <= (SELECT rowid FROM students WHERE id = ?)))").get(s.workshop_id, s.last_active_at, s.last_active_at, s.id) as { n: number };
     return r.n;
   }
 

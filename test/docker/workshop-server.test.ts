@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,29 @@ function terminal(sock: OpenSocket): { text: () => string; bytes: () => number; 
 /** Whether a command's output (after the last echo of the line typed) holds `marker` on a line of its own. */
 function ranTo(text: string, typed: string, marker: string): boolean {
   return new RegExp(`(^|[\\r\\n])${marker}\\r?\\n`).test(text.split(typed).pop() ?? '');
+}
+
+/** Downloads a .tar.gz and lists it with the system's tar: its entry names and a reader for each. */
+async function tarGz(url: string, headers: Record<string, string>): Promise<{ type: string | null; names: string[]; bytes: (n: string) => Buffer; read: (n: string) => string }> {
+  const r = await fetch(url, { headers, signal: AbortSignal.timeout(60_000) });
+  if (r.status !== 200) throw new Error(`${url}: ${r.status} ${await r.text()}`);
+  const dir = mkdtempSync(join(tmpdir(), 'toplab-bundle-'));
+  try {
+    const file = join(dir, 'b.tar.gz');
+    writeFileSync(file, Buffer.from(await r.arrayBuffer()));
+    const list = spawnSync('tar', ['-tzf', file], { encoding: 'utf8' });
+    if (list.status !== 0) throw new Error(`tar -tzf: ${list.stderr}`);
+    const content = new Map<string, Buffer>();
+    for (const n of list.stdout.split('\n').filter(Boolean)) content.set(n, spawnSync('tar', ['-xzOf', file, n], { maxBuffer: 64 * 1024 * 1024 }).stdout);
+    const bytes = (n: string): Buffer => {
+      const b = content.get(n);
+      if (!b) throw new Error(`no ${n} in the bundle: ${[...content.keys()].join(', ')}`);
+      return b;
+    };
+    return { type: r.headers.get('content-type'), names: [...content.keys()], bytes, read: (n) => bytes(n).toString() };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
@@ -195,6 +218,34 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     expect(csv.body).toMatch(/\nAda,[a-z]+,tcp-handshake,1,9,9,passed,passed/);
   });
 
+  it('exports the evidence bundle: each student\'s last report in every format, its pcaps and program output, and the CSV', async () => {
+    const t = await tarGz(server.url + `/api/workshops/${wid}/export?format=bundle`, admin.headers);
+    expect(t.type).toBe('application/gzip');
+    expect(t.names).toContain(`${code}/grades.csv`);
+    expect(t.read(`${code}/grades.csv`)).toMatch(/\nAda,[a-z]+,tcp-handshake,1,9,9,passed,passed/);
+    const ada = `${code}/students/Ada-${sa.id.slice(0, 8)}/`;
+    const bob = `${code}/students/Bob-${sb.id.slice(0, 8)}/`;
+    const attemptA = t.names.find((n) => n.startsWith(`${ada}attempt-`) && n.endsWith('/report.json')) ?? '';
+    const dirA = attemptA.replace(/report\.json$/, '');
+    expect(JSON.parse(t.read(attemptA))).toMatchObject({ score: 9, maxScore: 9, status: 'passed', submission: 'Ada' });
+    expect(t.read(`${dirA}report.junit.xml`)).toMatch(/<testsuite/);
+    expect(JSON.parse(t.read(`${dirA}report.gradescope.json`))).toMatchObject({ score: 9 });
+    expect(t.read(`${dirA}report.tap.txt`)).toMatch(/^TAP version|^1\.\.|ok 1/m);
+    expect(t.read(`${dirA}submitted/server.ts`)).toBe(reference['server.ts']);
+    expect(t.read(`${ada}files/server.ts`)).toBe(reference['server.ts']);
+    const pcap = t.names.find((n) => n.startsWith(`${dirA}artifacts/`) && n.endsWith('.pcap')) ?? '';
+    expect(t.bytes(pcap).readUInt32LE(0)).toBe(0xa1b2c3d4);
+    // Program output (the observer's and the programs' logs) is there beside the captures.
+    expect(t.names.filter((n) => n.startsWith(`${dirA}artifacts/`) && !n.endsWith('.pcap')).length).toBeGreaterThan(0);
+    const attemptB = t.names.find((n) => n.startsWith(`${bob}attempt-`) && n.endsWith('/report.json')) ?? '';
+    expect((JSON.parse(t.read(attemptB)) as { checks: { id: string; status: string }[] }).checks.find((c) => c.id === 'listen')?.status).toBe('failed');
+    expect(t.read(`${bob}files/server.ts`)).toBe(neverListens);
+    // A student's own bundle holds only their own folder.
+    const own = await tarGz(server.url + `/api/students/${sb.id}/bundle`, { cookie: b.cookie });
+    expect(own.names.length).toBeGreaterThan(0);
+    expect(own.names.every((n) => n.startsWith(`Bob-${sb.id.slice(0, 8)}/`))).toBe(true);
+  });
+
   it('refuses other students\' ids (404), missing or forged credentials (401), wrong roles (403) and foreign origins', async () => {
     const other = sa.id;
     const paths: [string, string][] = [
@@ -212,6 +263,7 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
       ['POST', `/api/students/${other}/reset`],
       ['POST', `/api/students/${other}/start`],
       ['POST', `/api/students/${other}/still-here`],
+      ['GET', `/api/students/${other}/bundle`],
     ];
     for (const [m, p] of paths) {
       const body = m === 'PUT' ? { content: 'x' } : undefined;
@@ -235,7 +287,7 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     expect((await expired.req<{ error: string }>('GET', `/api/students/${sb.id}`)).body).toMatchObject({ error: 'session-expired' });
     expect((await expired.req('GET', `/api/students/${sb.id}`)).status).toBe(401);
     // Students on admin endpoints: 403; admin endpoints without credentials: 401.
-    for (const [m, p] of [['GET', '/api/workshops'], ['POST', '/api/workshops'], ['GET', `/api/workshops/${wid}/students`], ['POST', `/api/workshops/${wid}/end`], ['GET', `/api/workshops/${wid}/export`], ['GET', '/api/audit']] as const) {
+    for (const [m, p] of [['GET', '/api/workshops'], ['POST', '/api/workshops'], ['GET', `/api/workshops/${wid}/students`], ['POST', `/api/workshops/${wid}/end`], ['GET', `/api/workshops/${wid}/export`], ['GET', `/api/workshops/${wid}/export?format=bundle`], ['GET', '/api/audit']] as const) {
       expect([m, p, (await b.req(m, p, m === 'POST' ? {} : undefined)).status]).toEqual([m, p, 403]);
       expect([m, p, (await new Client(server.url).req(m, p, m === 'POST' ? {} : undefined)).status]).toEqual([m, p, 401]);
     }
@@ -347,7 +399,15 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     expect(workshopContainers(wid)).toEqual([]);
     expect((await admin.req<{ content: string }>('GET', `/api/students/${sa.id}/files/server.ts`)).body.content).toBe(reference['server.ts']);
     expect((await admin.req<{ status: string }[]>('GET', `/api/students/${sa.id}/attempts`)).body[0]?.status).toBeDefined();
-    expect((await a.req<{ error: string }>('GET', `/api/students/${sa.id}`)).body.error).toBe('workshop-ended');
+    // Afterwards a student reads and downloads their own files and results, and changes nothing.
+    expect((await a.req<{ state: string }>('GET', `/api/students/${sa.id}`)).body.state).toBe('removed');
+    expect((await a.req<{ content: string }>('GET', `/api/students/${sa.id}/files/server.ts`)).body.content).toBe(reference['server.ts']);
+    const own = await tarGz(server.url + `/api/students/${sa.id}/bundle`, { cookie: a.cookie });
+    expect(own.read(`Ada-${sa.id.slice(0, 8)}/files/server.ts`)).toBe(reference['server.ts']);
+    expect(own.names.some((n) => n.endsWith('.pcap'))).toBe(true);
+    expect((await a.req<{ error: string }>('PUT', `/api/students/${sa.id}/files/server.ts`, { content: 'x' })).body.error).toBe('workshop-ended');
+    expect((await a.req('POST', `/api/students/${sa.id}/check`)).status).toBe(403);
+    expect((await b.req('GET', `/api/students/${sa.id}/bundle`)).status).toBe(404);
     expect((await new Client(server.url).req('POST', '/api/join', { code, name: 'Late' })).status).toBe(410);
   });
 
@@ -410,6 +470,15 @@ describe('workshop server idle cull', () => {
     expect((await s.req('POST', `/api/students/${sid}/start`)).status).toBe(202);
     await until('ready again', async () => ((await s.req<Student>('GET', `/api/students/${sid}`)).body.state === 'ready' ? true : undefined), 60_000);
     expect(workshopContainers(wid).length).toBeGreaterThan(0);
+    // While it waited, it was told how far its instance was: container by container, then the capture.
+    const waits = ev.messages
+      .map((m) => JSON.parse(m.data.toString()) as { type: string; student?: { id: string; state: string; progress: string | null } })
+      .filter((e) => e.type === 'student' && e.student?.id === sid && e.student.state === 'queued')
+      .map((e) => e.student?.progress);
+    expect(waits).toContain('starting your lab: 1 of 2 containers');
+    expect(waits).toContain('starting your lab: 2 of 2 containers');
+    expect(waits).toContain('starting your lab: 2 of 2 containers, preparing its packet capture');
+    expect(waits.indexOf('starting your lab: 1 of 2 containers')).toBeLessThan(waits.indexOf('starting your lab: 2 of 2 containers'));
     ev.ws?.close();
     await admin.req('POST', `/api/workshops/${wid}/end`);
     expect(workshopContainers(wid)).toEqual([]);

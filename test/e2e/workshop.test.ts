@@ -218,8 +218,18 @@ describe('workshop pages in Chromium', () => {
     await expect(ada.getByRole('tab', { name: 'server', selected: true }).count()).resolves.toBe(1);
     await expect.poll(() => ada.locator('[data-testid=terminal-state]').innerText(), { timeout: 60_000 }).toBe('');
     await waitForTerminal(ada, 'server', /student@server/);
-    await typeInTerminal(ada, 'server', 'netstat -tln');
-    await waitForTerminal(ada, 'server', /tcp6?\s+\d+\s+\d+\s+\S*:9000\s+\S+\s+LISTEN/);
+    // The page may still say `ready` from before the click when the restart has not begun: netstat is typed
+    // again until the restarted server listens (or a minute has passed).
+    const listen = /tcp6?\s+\d+\s+\d+\s+\S*:9000\s+\S+\s+LISTEN/;
+    for (let i = 0; ; i++) {
+      await typeInTerminal(ada, 'server', 'netstat -tln');
+      try {
+        await waitForTerminal(ada, 'server', listen, 5_000);
+        break;
+      } catch (e) {
+        if (i >= 11) throw e;
+      }
+    }
     await shot(ada, 'student-terminal');
   });
 
@@ -238,6 +248,19 @@ describe('workshop pages in Chromium', () => {
     expect(['212,195,178,161', '161,178,195,212']).toContain(bytes);
     await expect.poll(() => ada.locator('[data-testid=attempts] li').count()).toBe(1);
     await docsShot(ada, 'student-check-passed');
+  });
+
+  it("the dashboard's evidence bundle and a student's own download are .tar.gz files", async () => {
+    // Each fetched by its page, with that page's credentials; the contents are tested in test/docker/workshop-server.test.ts.
+    const gzipOf = (page: Page, testid: string): Promise<string> =>
+      page.evaluate(async (id) => {
+        const a = document.querySelector(`[data-testid=${id}]`);
+        const r = await fetch(a?.getAttribute('href') ?? '/missing');
+        return `${r.status} ${r.headers.get('content-type') ?? ''} ${new Uint8Array(await r.arrayBuffer()).slice(0, 2).join(',')}`;
+      }, testid);
+    await admin.locator('[data-testid=export-bundle]').waitFor();
+    expect(await gzipOf(admin, 'export-bundle')).toBe('200 application/gzip 31,139');
+    expect(await gzipOf(ada, 'download-mine')).toBe('200 application/gzip 31,139');
   });
 
   it("student B's server never listens: Check shows `listen` FAIL with its message", async () => {

@@ -43,6 +43,15 @@ describe('the lab command without an engine', { timeout: 60_000 }, () => {
     expect(badFlag.stderr).toMatch(/--colour/);
   });
 
+  it('refuses to serve a workshop from an engines file it would not use', async () => {
+    for (const [args, env] of [[['serve', '--engines', 'engines.yaml'], {}], [['serve'], { TOPLAB_ENGINES: 'engines.yaml' }]] as const) {
+      const r = await lab([...args], { env: { ...env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/does not place workshops on an engine pool yet/);
+      expect(r.stderr).toMatch(/unset TOPLAB_ENGINES/);
+    }
+  });
+
   it('has help for every command', async () => {
     const r = await lab(['--help']);
     expect(r.code).toBe(0);

@@ -91,6 +91,21 @@ describe('workshop store', () => {
     expect(s.queuePosition(s.student(a.id) as NonNullable<ReturnType<Store['student']>>)).toBeNull();
   });
 
+  it('queues students who joined in the same millisecond in the order they joined, whatever their ids', () => {
+    const s = store();
+    const w = s.createWorkshop({ title: 't', labs: ['lab'], capacity: 50, warm: 0, endsAt: 'x', roster: null });
+    // Ids are random: 20 pairs put a tie broken by id in the wrong order at least once but for a 2^-20 chance.
+    for (let i = 0; i < 20; i++) {
+      const first = s.addStudent(w.id, `first-${i}`, 'lab');
+      const second = s.addStudent(w.id, `second-${i}`, 'lab');
+      const at = `2030-01-01T00:00:${String(i).padStart(2, '0')}.000Z`;
+      s.updateStudent(first.id, { last_active_at: at });
+      s.updateStudent(second.id, { last_active_at: at });
+      const pos = (id: string): number | null => s.queuePosition(s.student(id) as NonNullable<ReturnType<Store['student']>>);
+      expect([pos(first.id), pos(second.id)]).toEqual([2 * i + 1, 2 * i + 2]);
+    }
+  });
+
   it('keeps only a hash of session tokens, and finds a session by its token', () => {
     const s = store();
     const t = s.addSession('admin', null, '2999-01-01T00:00:00Z');

@@ -151,7 +151,10 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
               <a key={f} href={api.exportUrl(w.id, f)} download>
                 {f}
               </a>
-            ))}
+            ))}{' '}
+            <a class="button" href={api.exportUrl(w.id, 'bundle')} download data-testid="export-bundle" title="Every student's files, last report in every format, pcaps and program output, and the CSV (.tar.gz)">
+              Evidence bundle (.tar.gz)
+            </a>
           </span>
         </div>
       </section>

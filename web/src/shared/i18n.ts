@@ -48,6 +48,10 @@ const en = {
   points: 'points',
   queue: 'Waiting for a lab instance: position',
   starting: 'Starting your lab',
+  containers: 'Starting your lab: {n} of {total} containers',
+  capture: 'Starting your lab: containers up, preparing the packet capture',
+  downloadMine: 'Download my files',
+  downloadMineTitle: 'Your files, your last check report and its captures (.tar.gz)',
   start: 'Start my lab again',
   offline: 'Connection to the server lost: reconnecting…',
 };
@@ -100,6 +104,10 @@ const zh: Record<MessageKey, string> = {
   points: '分',
   queue: '正在等待实验环境：排队位置',
   starting: '正在启动你的实验环境',
+  containers: '正在启动你的实验环境：已创建 {n} / {total} 个容器',
+  capture: '正在启动你的实验环境：容器已就绪，正在准备抓包',
+  downloadMine: '下载我的文件',
+  downloadMineTitle: '你的文件、最近一次检查报告及其抓包文件 (.tar.gz)',
   start: '重新启动我的实验环境',
   offline: '与服务器的连接已断开：正在重新连接…',
 };

@@ -140,6 +140,9 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
         <button type="button" onClick={props.onToggleLang} title={t('languageLabel')} lang={lang === 'en' ? 'zh' : 'en'}>
           {t('language')}
         </button>
+        <a class="button" href={`/api/students/${encodeURIComponent(student.id)}/bundle`} download title={t('downloadMineTitle')} data-testid="download-mine">
+          {t('downloadMine')}
+        </a>
         <span class="who">{student.name}</span>
         <button type="button" onClick={props.onLeave}>
           {t('leave')}
@@ -160,7 +163,7 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
       )}
       {(student.state === 'queued' || student.state === 'starting' || student.state === 'resetting') && (
         <div class="banner" role="status" data-testid="progress-banner">
-          {student.state === 'queued' && student.queuePosition !== null ? `${t('queue')} ${student.queuePosition}` : (student.progress ?? t('starting'))}
+          {waitLine(student, t)}
         </div>
       )}
       {(student.state === 'failed' || student.state === 'stopped') && (
@@ -209,4 +212,15 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
       </main>
     </div>
   );
+}
+
+/**
+ * What a waiting student waits for: the progress of the instance being made for them ("Starting your lab: 2 of
+ * 4 containers"), else their place in the queue, else the server's own line.
+ */
+function waitLine(student: Student, t: (k: MessageKey) => string): string {
+  const made = /^starting your lab: (\d+) of (\d+) containers(,)?/.exec(student.progress ?? '');
+  if (made) return made[3] ? t('capture') : t('containers').replace('{n}', made[1] ?? '0').replace('{total}', made[2] ?? '?');
+  if (student.state === 'queued' && student.queuePosition !== null) return `${t('queue')} ${student.queuePosition}`;
+  return student.progress ?? t('starting');
 }
