@@ -52,17 +52,22 @@ export async function installPrograms(running: RunningLab, programs: CompiledPro
  * Each run has a directory of its own, named by its token (`<base>/<token>`): nothing a reader finds there
  * can be an earlier run's, and an earlier run's wrapper, finishing late, cannot write into it. Before it
  * starts, a run ends the earlier runs under the same name that still run (a program started again: the
- * server of the previous `lab check`) and waits, at most 2 s, until their processes are gone (so their
- * sockets are closed), then removes their directories.
+ * server of the previous `lab check`), and every process they started, found by the TOPLAB_RUN_BASE each
+ * run's processes inherit (a detached child of last check's server would still hold its port), and waits,
+ * at most 2 s, until they are gone (so their sockets are closed), then removes their directories.
  */
 const WRAPPER = [
   'base="$1"; max="$2"; tok="$3"; fresh="$4"; shift 4',
   'd="$base/$tok"',
   // A process that still runs (a zombie has ended: its parent went before it could reap it).
   'alive() { s=$(cut -d")" -f2 /proc/$1/stat 2>/dev/null | cut -c2); [ -n "$s" ] && [ "$s" != Z ]; }',
+  // Processes an earlier run of this name started, wherever they went: a child started in a session of its
+  // own (Node's `detached: true`, setsid, a daemon) leaves the run's session, but keeps its environment.
+  'marked() { for q in /proc/[0-9]*; do tr "\\0" "\\n" 2>/dev/null <"$q/environ" | grep -qxF "TOPLAB_RUN_BASE=$base" && echo "${q#/proc/}"; done; }',
   'if [ "$fresh" != 1 ]; then',
   '  for f in "$base"/*/pid; do [ -e "$f" ] && [ ! -e "${f%/pid}/exit" ] && k=$(cat "$f") && { kill -KILL -$k 2>/dev/null; kill -KILL $k 2>/dev/null; }; done',
-  ...pollLoop(2, ['left=0', 'for f in "$base"/*/pid; do [ -e "$f" ] && [ ! -e "${f%/pid}/exit" ] && alive "$(cat "$f")" && left=1; done', '[ $left = 0 ] && break']).map((l) => `  ${l}`),
+  '  for k in $(marked); do kill -KILL $k 2>/dev/null; done',
+  ...pollLoop(2, ['left=0', 'for f in "$base"/*/pid; do [ -e "$f" ] && [ ! -e "${f%/pid}/exit" ] && alive "$(cat "$f")" && left=1; done', 'for k in $(marked); do alive $k && left=1; done', '[ $left = 0 ] && break']).map((l) => `  ${l}`),
   'fi',
   'rm -rf "$base"; mkdir -p "$d" || exit 90',
   'cd /home/student 2>/dev/null || cd /',
@@ -72,7 +77,7 @@ const WRAPPER = [
   'cap "$d/stdout" <"$d/o" &',
   'cap "$d/stderr" <"$d/e" &',
   'date +%s%N >"$d/start"',
-  'setsid "$@" <"$d/stdin" >"$d/o" 2>"$d/e" &',
+  'TOPLAB_RUN_BASE="$base" setsid "$@" <"$d/stdin" >"$d/o" 2>"$d/e" &',
   'p=$!; echo $p >"$d/pid"',
   'wait $p; code=$?',
   'date +%s%N >"$d/end"',

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,15 @@ function spec(argv: string[], hooksOn: string, runDir = join(work, `runs-${n++}`
   return s;
 }
 
+/** Gone, or a zombie (killed; where no init reaps orphans, it stays listed until its parent goes). */
+function ended(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(')')[1]?.trim().startsWith('Z') ?? true;
+  } catch {
+    return true;
+  }
+}
+
 describe('a run never sees an earlier run of the same name', () => {
   it('does not take the earlier run\'s exit marker for the new run\'s end (lab check run twice)', async () => {
     const earlier = spec(['true'], '');
@@ -68,5 +77,28 @@ describe('a run never sees an earlier run of the same name', () => {
     expect(st.pid).toBeGreaterThan(0);
     // And the earlier run was ended before this one started (its server would hold the port).
     expect(() => process.kill(earlierPid, 0)).toThrow(/ESRCH/);
+  }, 30_000);
+
+  it('ends what an earlier run started in a session of its own before the new run starts (a detached child)', async () => {
+    // Last check's server started a child with `detached: true`: it left the run's session, and would still
+    // hold the port (and answer) when the server is started again.
+    const pidFile = join(work, `detached-${n}.pid`);
+    const earlier = spec(['sh', '-c', 'setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! >"$1"', 'sh', pidFile], '');
+    expect(await launchAndWait(running, earlier, 10_000)).toBe(true);
+    const child = Number(readFileSync(pidFile, 'utf8').trim());
+    expect(child).toBeGreaterThan(0);
+    // The earlier run has ended, and its detached child outlived it.
+    expect(ended(child)).toBe(false);
+    try {
+      const next = spec(['true'], '', earlier.runDir);
+      expect(await launchAndWait(running, next, 10_000)).toBe(true);
+      expect(ended(child)).toBe(true);
+    } finally {
+      try {
+        process.kill(child, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }, 30_000);
 });
