@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { removeInstance } from '../../src/deploy/down.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
-import { lab, uniqueInstance } from '../helpers/cli.js';
+import { ROOT, lab, uniqueInstance } from '../helpers/cli.js';
 import { describeLabGrading } from '../helpers/grade-lab.js';
 
 // tcpdump, through `lab selftest`: the student's command line runs in the server's observer; the reference
@@ -20,12 +20,16 @@ interface Graded {
   explain: string;
 }
 
-/** `lab grade tcpdump` of a submission holding only this capture.txt, in an instance of its own (removed after). */
+/**
+ * `lab grade tcpdump` of a whole submission: this capture.txt and the reference's answers.txt, in an instance of
+ * its own (removed after).
+ */
 async function gradeCommandLine(line: string): Promise<Graded> {
   const dir = mkdtempSync(join(tmpdir(), 'toplab-tcpdump-'));
   const instance = uniqueInstance('g');
   try {
     writeFileSync(join(dir, 'capture.txt'), line);
+    copyFileSync(join(ROOT, 'labs', 'tcpdump', 'answers.txt'), join(dir, 'answers.txt'));
     const r = await lab(['grade', 'tcpdump', '--submission', dir, '--instance', instance, '--format', 'json', '--results', dir], { timeoutMs: 150_000 });
     const report = JSON.parse(r.stdout) as { checks: Graded['checks']; steps: Graded['steps'] };
     const failing = report.checks.filter((c) => c.status !== 'passed').map((c) => c.id);
