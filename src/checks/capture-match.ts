@@ -94,9 +94,13 @@ export function checkCaptureAnswer(spec: CaptureAnswerCheck, obs: Observations):
   if (answer === undefined || answer === '') return { passed: false, message: `${spec.file} has no line \`${spec.key}: <value>\`.` };
   const o = observedValue(spec, obs);
   if (isVerdict(o)) return o;
-  const evidence = [`${spec.file} (${spec.key}): ${show(answer, 40)}`, `observed: ${o.value}`, ...o.evidence];
+  const answered = `${spec.file} (${spec.key}): ${show(answer, 40)}`;
   const same = typeof o.value === 'number' ? /^\d+$/.test(answer.trim()) && Number(answer) === o.value : answer.trim().toLowerCase() === String(o.value).toLowerCase();
-  return same ? { passed: true, message: `${show(answer, 30)} is right: it is ${o.what}.`, evidence } : { passed: false, message: `${show(answer, 30)} is not ${o.what} in this run (${o.value}). Read it again from your capture.`, evidence };
+  // What the capture shows goes with a right answer only: on a wrong one it would be the answer itself (the rule of
+  // every answer check).
+  return same
+    ? { passed: true, message: `${show(answer, 30)} is right: it is ${o.what}.`, evidence: [answered, `observed: ${o.value}`, ...o.evidence] }
+    : { passed: false, message: `${show(answer, 30)} is not ${o.what} in this run. Read it again from your capture.`, evidence: [answered] };
 }
 
 /** Options of the student's tcpdump command line itself: numeric output (-n), absolute sequence numbers (-S). */

@@ -49,18 +49,25 @@ export function checkProcIo(spec: ProcIoCheck, obs: Observations): Verdict {
   const deltas = spec.counters.map((c) => ({ c, d: (after[c] ?? 0) - (before[c] ?? 0) }));
   const total = deltas.reduce((n, x) => n + x.d, 0);
   const shown = deltas.map((x) => `${x.c} +${x.d}`).join(', ');
-  const evidence = [`${spec.file} (${spec.key}): ${show(answer, 40)}`, `measured: ${shown}${spec.per ? ` = ${(total / spec.per).toFixed(2)} × ${spec.per} bytes` : ''}`];
+  // What was measured is shown with a right answer only: on a wrong one it would be the answer itself (the
+  // rule of every answer check).
+  const answered = [`${spec.file} (${spec.key}): ${show(answer, 40)}`];
+  const evidence = [...answered, `measured: ${shown}${spec.per ? ` = ${(total / spec.per).toFixed(2)} × ${spec.per} bytes` : ''}`];
   if (spec.per !== undefined) {
     const copies = Math.round(total / spec.per);
     const n = /^\d+$/.test(answer.trim()) ? Number(answer) : NaN;
     if (n === copies) return { passed: true, message: `${copies} is right: ${shown} for a ${spec.per}-byte file, each byte crossed ${copies} time(s).`, evidence };
-    return { passed: false, message: `${show(answer, 20)} is not what this run measured: ${shown} for a ${spec.per}-byte file is ${copies} crossing(s) of each byte between the kernel and user space.`, evidence };
+    return {
+      passed: false,
+      message: `${show(answer, 20)} is not what this run measured for a ${spec.per}-byte file: count how many times each byte crossed between the kernel and user space (${spec.counters.join(' and ')} in /proc/<pid>/io).`,
+      evidence: answered,
+    };
   }
   const bytes = parseBytes(answer);
-  if (bytes === undefined) return { passed: false, message: `${show(answer, 30)} is not a number of bytes (e.g. 4194304, or 4 MiB).`, evidence };
+  if (bytes === undefined) return { passed: false, message: `${show(answer, 30)} is not a number of bytes (e.g. 4194304, or 4 MiB).`, evidence: answered };
   const tolerance = spec.tolerance ?? 0.1;
   const ok = total === 0 ? bytes === 0 : Math.abs(bytes / total - 1) <= tolerance;
   return ok
     ? { passed: true, message: `${show(answer, 30)} is within ${Math.round(tolerance * 100)}% of what was measured (${shown}).`, evidence }
-    : { passed: false, message: `${show(answer, 30)} is not what this run measured: ${shown} (±${Math.round(tolerance * 100)}%).`, evidence };
+    : { passed: false, message: `${show(answer, 30)} is not within ±${Math.round(tolerance * 100)}% of what this run measured (${spec.counters.join(' and ')} in /proc/<pid>/io).`, evidence: answered };
 }
