@@ -15,14 +15,17 @@ phase "[2/6] Docker engine"
 bash scripts/ensure-docker.sh
 
 # The engine-pool tests (test/docker/engines) make TLS certificates and an ssh key for their test engines;
-# the report tests read each format with its consumer's own reader (xmllint and the JUnit XSD, prove for TAP).
+# the report tests read each format with its consumer's own reader (xmllint and the JUnit XSD, prove for TAP);
+# the pcap decoder and the ladder are compared with tshark, the independent reference.
 missing_tools=()
 command -v openssl >/dev/null 2>&1 || missing_tools+=(openssl)
 command -v ssh-keygen >/dev/null 2>&1 || missing_tools+=(openssh-client)
 command -v xmllint >/dev/null 2>&1 || missing_tools+=(libxml2-utils)
 command -v prove >/dev/null 2>&1 || missing_tools+=(perl)
+{ command -v tshark && command -v mergecap; } >/dev/null 2>&1 || missing_tools+=(tshark)
 if [ ${#missing_tools[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
     apt-get install -y -qq --no-install-recommends "${missing_tools[@]}" >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing_tools[@]}" >/dev/null; }
   else
     echo "setup: note: the tests need ${missing_tools[*]} (not installed)" >&2
