@@ -1,10 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { Document, LineCounter } from 'yaml';
 import { LabValidationError, UsageError, type LabProblem } from '../errors.js';
 import { explainSchemaErrors } from '../lab/schema-errors.js';
 import { compileValidator, type Validate } from '../lab/schema-validator.js';
+import { yamlModule, yamlPosition } from '../lab/yaml-source.js';
 import { projectRoot } from '../paths.js';
 
 /** One Docker engine of the pool, as the engines file describes it (paths made absolute). */
@@ -38,10 +37,6 @@ let schema: object | undefined;
 /** The engines file's JSON Schema (schema/engines.schema.json). */
 export function enginesSchema(): object {
   return (schema ??= JSON.parse(readFileSync(join(projectRoot(), 'schema', 'engines.schema.json'), 'utf8')) as object);
-}
-
-function yamlModule(): typeof import('yaml') {
-  return createRequire(import.meta.url)('yaml') as typeof import('yaml');
 }
 
 /** The engines file to use: `--engines FILE` (given here), else TOPLAB_ENGINES; undefined means the local engine alone. */
@@ -132,13 +127,13 @@ export function parseEnginesText(text: string, file: string): EnginesFile {
     for (const p of explainSchemaErrors(validator.errors ?? [], enginesSchema())) {
       // The schema explainer speaks of lab files; at the top level, this is the engines file.
       const message = p.path.length === 0 ? p.message.replace(/ in the lab$/, ' at the top of the engines file') : p.message;
-      problems.push({ file, ...position(doc, lc, p.path, p.key), path: p.path.join('.'), message });
+      problems.push({ file, ...yamlPosition(doc, lc, p.path, p.key), path: p.path.join('.'), message });
     }
     throw new EnginesFileError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)));
   }
   const baseDir = dirname(file);
   const raw = (data as { engines: EngineSpec[] }).engines;
-  for (const p of enginesSemanticProblems(raw, baseDir)) problems.push({ file, ...position(doc, lc, p.path, p.key), path: p.path.join('.'), message: p.message });
+  for (const p of enginesSemanticProblems(raw, baseDir)) problems.push({ file, ...yamlPosition(doc, lc, p.path, p.key), path: p.path.join('.'), message: p.message });
   if (problems.length > 0) throw new EnginesFileError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
   return {
@@ -154,20 +149,3 @@ export function parseEnginesText(text: string, file: string): EnginesFile {
   };
 }
 
-function position(doc: Document, lc: LineCounter, path: (string | number)[], key: string | undefined): { line: number; col: number } {
-  const { isMap, isNode, isScalar } = yamlModule();
-  let target: unknown = path.length === 0 ? doc.contents : doc.getIn(path, true);
-  if (key !== undefined && isMap(target)) {
-    const pair = target.items.find((it) => isScalar(it.key) && String(it.key.value) === key);
-    if (pair && isNode(pair.key)) target = pair.key;
-  }
-  for (let p = path; !isNode(target) && p.length > 0; ) {
-    p = p.slice(0, -1);
-    target = p.length === 0 ? doc.contents : doc.getIn(p, true);
-  }
-  if (isNode(target) && target.range) {
-    const pos = lc.linePos(target.range[0]);
-    return { line: pos.line, col: pos.col };
-  }
-  return { line: 1, col: 1 };
-}

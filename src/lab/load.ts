@@ -1,22 +1,16 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { explainSchemaErrors } from './schema-errors.js';
 import { compileValidator, prebuiltValidator, type Validate } from './schema-validator.js';
-import type { Document, LineCounter } from 'yaml';
 import { LabValidationError, UsageError, type LabProblem } from '../errors.js';
 import { labsDir, projectRoot } from '../paths.js';
 import type { Lab, LabDefinition } from './model.js';
 import { semanticProblems } from './semantics.js';
+import { yamlModule, yamlPosition } from './yaml-source.js';
 
 const MAX_LAB_FILE_BYTES = 256 * 1024;
 
 let validator: Validate | undefined;
-
-/** The yaml package, loaded on first use: commands that read no lab file (down, status) do not pay for it. */
-function yamlModule(): typeof import('yaml') {
-  return createRequire(import.meta.url)('yaml') as typeof import('yaml');
-}
 
 let schemaText: string | undefined;
 let schemaCache: object | undefined;
@@ -83,14 +77,14 @@ export function parseLabText(text: string, file: string, shownAs = file, sizeOnD
     throw new LabValidationError([{ file: name, line: 1, col: 1, path: '', message: 'the file is empty; a lab file is a map with name, title, networks, nodes, exercise and checks' }]);
   }
   if (typeof data !== 'object' || Array.isArray(data)) {
-    const pos = position(doc, lineCounter, [], undefined);
+    const pos = yamlPosition(doc, lineCounter, [], undefined);
     throw new LabValidationError([{ file: name, line: pos.line ?? 1, col: pos.col ?? 1, path: '', message: `a lab file must be a map of keys (name, title, networks, ...), not ${Array.isArray(data) ? 'a list' : typeof data === 'string' ? 'a line of text' : 'a ' + typeof data}` }]);
   }
   const validate = schemaValidator();
   if (!validate(data)) {
     const schemaProblems = explainSchemaErrors(validate.errors ?? [], labSchema());
     for (const p of schemaProblems) {
-      problems.push({ file: name, ...position(doc, lineCounter, p.path, p.key), path: p.path.join('.'), message: p.message });
+      problems.push({ file: name, ...yamlPosition(doc, lineCounter, p.path, p.key), path: p.path.join('.'), message: p.message });
     }
     // The rest of the file may hold problems of meaning too: report them now rather than on the next run,
     // except where the shape is already wrong (the checks assume the schema's shape, so guard them).
@@ -99,7 +93,7 @@ export function parseLabText(text: string, file: string, shownAs = file, sizeOnD
       for (const p of semanticProblems(data as LabDefinition, dirname(file))) {
         const at = p.path.join('.');
         if (broken.some((b) => b === '' || at === b || at.startsWith(b + '.') || b.startsWith(at + '.'))) continue;
-        problems.push({ file: name, ...position(doc, lineCounter, p.path, p.key), path: at, message: p.message });
+        problems.push({ file: name, ...yamlPosition(doc, lineCounter, p.path, p.key), path: at, message: p.message });
       }
     } catch {
       // A shape the checks cannot walk: the schema problems already say what to fix first.
@@ -110,7 +104,7 @@ export function parseLabText(text: string, file: string, shownAs = file, sizeOnD
   // The one default the model fills in: a lab may have no programs (a lab of tools and commands only).
   def.programs ??= {};
   for (const p of semanticProblems(def, dirname(file))) {
-    problems.push({ file: name, ...position(doc, lineCounter, p.path, p.key), path: p.path.join('.'), message: p.message });
+    problems.push({ file: name, ...yamlPosition(doc, lineCounter, p.path, p.key), path: p.path.join('.'), message: p.message });
   }
   if (problems.length > 0) throw new LabValidationError(sortProblems(problems));
   return def;
@@ -137,21 +131,3 @@ function firstLine(s: string): string {
   return s.split('\n')[0] ?? s;
 }
 
-function position(doc: Document, lc: LineCounter, path: (string | number)[], key: string | undefined): { line?: number; col?: number } {
-  const { isMap, isNode, isScalar } = yamlModule();
-  let target: unknown = path.length === 0 ? doc.contents : doc.getIn(path, true);
-  // Point at the offending key itself, not at its parent map.
-  if (key !== undefined && isMap(target)) {
-    const pair = target.items.find((it) => isScalar(it.key) && String(it.key.value) === key);
-    if (pair && isNode(pair.key)) target = pair.key;
-  }
-  for (let p = path; !isNode(target) && p.length > 0; ) {
-    p = p.slice(0, -1);
-    target = p.length === 0 ? doc.contents : doc.getIn(p, true);
-  }
-  if (isNode(target) && target.range) {
-    const pos = lc.linePos(target.range[0]);
-    return { line: pos.line, col: pos.col };
-  }
-  return { line: 1, col: 1 };
-}
