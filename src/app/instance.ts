@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { deploy } from '../deploy/up.js';
 import { removeInstance, type DownResult } from '../deploy/down.js';
 import { attach, instanceState, type RunningLab } from '../deploy/running-lab.js';
-import { errorMessage, StepError, ToplabError } from '../errors.js';
+import { errorMessage, ToplabError } from '../errors.js';
 import { installPrograms } from '../exercise/programs.js';
-import { describeStep, observerNodes, setupSteps, startAndWait } from '../exercise/run.js';
+import { observerNodes } from '../exercise/run.js';
 import { ensureObserver } from '../exercise/observer.js';
-import { checkInstance, compileAll, overlaySubmission } from '../grade/session.js';
+import { checkInstance, compileAll, overlaySubmission, startSetupSteps } from '../grade/session.js';
 import type { Lab } from '../lab/model.js';
 import { LABEL } from '../plan/labels.js';
 import { errorResult, type GradeResult } from '../report/result.js';
@@ -121,22 +121,7 @@ export async function restartPrograms(opts: InstanceOptions & { files: Record<st
     const compiled = await compileAll(opts.lab, overlay.dir);
     const r = await running(opts);
     await installPrograms(r, compiled.programs);
-    const failures: string[] = [];
-    for (const step of setupSteps(opts.lab.def.exercise)) {
-      opts.onProgress?.(describeStep(step));
-      const unavailable = compiled.unavailable[step.start];
-      if (unavailable) {
-        failures.push(unavailable);
-        continue;
-      }
-      try {
-        await startAndWait(r, step);
-      } catch (e) {
-        if (!(e instanceof StepError)) throw e;
-        failures.push(e.message);
-      }
-    }
-    return { failures };
+    return { failures: await startSetupSteps(r, opts.lab, compiled, opts.onProgress ? { onProgress: opts.onProgress } : {}) };
   } finally {
     overlay.cleanup();
   }

@@ -68,6 +68,36 @@ export interface UpOutcome {
   failures: string[];
 }
 
+/**
+ * Runs the lab's setup steps (its leading `start` steps) on a running instance with these compiled programs,
+ * each until ready. Returns the reasons of the steps that failed (a program that did not compile, or a step
+ * error); any other error is thrown. `fresh`: nothing has run in the instance yet (no earlier run to end).
+ */
+export async function startSetupSteps(
+  running: RunningLab,
+  lab: Lab,
+  compiled: Compiled,
+  opts: { fresh?: boolean; signal?: AbortSignal; onProgress?: (line: string) => void } = {},
+): Promise<string[]> {
+  const failures: string[] = [];
+  for (const step of setupSteps(lab.def.exercise)) {
+    throwIfAborted(opts.signal);
+    opts.onProgress?.(describeStep(step));
+    const unavailable = compiled.unavailable[step.start];
+    if (unavailable) {
+      failures.push(unavailable);
+      continue;
+    }
+    try {
+      await startAndWait(running, step, undefined, opts.fresh === true);
+    } catch (e) {
+      if (!(e instanceof StepError)) throw e;
+      failures.push(e.message);
+    }
+  }
+  return failures;
+}
+
 /** Deploys the instance if needed and runs the setup steps (the leading `start` steps). */
 export async function bringUp(lab: Lab, compiled: Compiled, opts: SessionOptions): Promise<UpOutcome> {
   // The creation lock is held through the setup steps: until they are done, the instance is not up, and a
@@ -76,22 +106,7 @@ export async function bringUp(lab: Lab, compiled: Compiled, opts: SessionOptions
   const failures: string[] = [];
   if (alreadyUp) return { running, alreadyUp, failures };
   try {
-    for (const step of setupSteps(lab.def.exercise)) {
-      if (!('start' in step)) continue;
-      throwIfAborted(opts.signal);
-      opts.onProgress?.(describeStep(step));
-      const unavailable = compiled.unavailable[step.start];
-      if (unavailable) {
-        failures.push(unavailable);
-        continue;
-      }
-      try {
-        await startAndWait(running, step, undefined, true);
-      } catch (e) {
-        if (!(e instanceof StepError)) throw e;
-        failures.push(e.message);
-      }
-    }
+    failures.push(...(await startSetupSteps(running, lab, compiled, { ...opts, fresh: true })));
     throwIfAborted(opts.signal);
   } catch (e) {
     // Half made is never left looking up: it goes, and so does the lock.
