@@ -2,8 +2,7 @@ import { UsageError } from '../errors.js';
 import { forwards, interfaceOf, nodeSysctls } from '../lab/interfaces.js';
 import type { ImpairmentDef, Lab } from '../lab/model.js';
 import { baseLabels, LABEL } from './labels.js';
-import { cidrRange, intToIp, ipToInt, maskBits, overlaps, parseCidr } from './ip.js';
-import { formatCidr6, formatIp6, inCidr6, parseCidr6, translate6 } from './ip6.js';
+import { cidrRange, formatCidr6, formatIp6, inCidr6, intToIp, ipToInt, maskBits, overlaps, parseCidr, parseCidr6, translate6 } from '../util/address.js';
 
 export const DEFAULT_INSTANCE = 'default';
 /** Instance subnets come from here: a private range that Docker's default address pools (172.17-31/16, 192.168/16) do not use. */

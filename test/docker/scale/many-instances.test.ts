@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeInstance } from '../../../src/deploy/down.js';
-import { cidrRange, overlaps } from '../../../src/plan/ip.js';
+import { cidrRange, overlaps } from '../../../src/util/address.js';
 import { LABEL, labelFilter } from '../../../src/plan/labels.js';
 import { DockerRuntime } from '../../../src/runtime/docker/docker-runtime.js';
 import { lab, uniqueInstance } from '../../helpers/cli.js';
