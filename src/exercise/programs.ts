@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { ProgramDef } from '../lab/model.js';
 import type { CompiledProgram } from '../programs/compile.js';
+import { PROGRAM_USER, programFile, programFiles } from '../deploy/node-layout.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { errorMessage, StepError } from '../errors.js';
 import { retryUntil } from '../util/retry.js';
 import { pollLoop, shellQuote } from '../util/shell.js';
 
-/** Programs run as this unprivileged user (created in the lab image), never as root. */
-export const PROGRAM_USER = '1000:1000';
-export const PROGRAMS_DIR = '/opt/toplab/programs';
 /** Files of the lab folder that commands run (command files): copied here in the node. */
 export const FILES_DIR = '/opt/toplab/files';
 /** Per-run state inside a node: pid, stdout, stderr, exit. A tmpfs, capped in size. */
@@ -17,18 +15,6 @@ export const RUN_DIR = '/run/toplab';
 export const OBSERVER_RUN_DIR = '/tmp/toplab-run';
 /** Bytes of each output stream kept; the rest is counted, not kept. */
 export const MAX_OUTPUT_BYTES = 1024 * 1024;
-
-export function programFile(name: string): string {
-  return `${PROGRAMS_DIR}/${name}.mjs`;
-}
-
-export function programFiles(programs: CompiledProgram[]): { path: string; content?: string; mode?: number }[] {
-  return [
-    { path: 'toplab/' },
-    { path: 'toplab/programs/' },
-    ...programs.map((p) => ({ path: `toplab/programs/${p.name}.mjs`, content: p.code, mode: 0o644 })),
-  ];
-}
 
 /** Installs compiled programs into their nodes (replacing earlier versions). */
 export async function installPrograms(running: RunningLab, programs: CompiledProgram[]): Promise<void> {

@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import { forwards, interfaceOf, nodeSysctls } from '../lab/interfaces.js';
 import type { ImpairmentDef, Lab } from '../lab/model.js';
 import { baseLabels, LABEL } from './labels.js';
+import type { HostRulesNeeded } from '../runtime/runtime.js';
 import { cidrRange, formatCidr6, formatIp6, inCidr6, intToIp, ipToInt, maskBits, overlaps, parseCidr, parseCidr6, translate6 } from '../util/address.js';
 
 export const DEFAULT_INSTANCE = 'default';
@@ -58,14 +59,6 @@ export interface NodePlan {
   router: boolean;
   description?: string;
   labels: Record<string, string>;
-}
-
-/** Changes to the engine host's packet filter a plan needs (see src/runtime/docker/host-rules.ts). */
-export interface HostRulesNeeded {
-  /** A node forwards IPv4 between lab networks: Docker's isolation rules must let bridged frames on lab bridges through. */
-  bridgedForwarding: boolean;
-  /** A network has IPv6: the host must not route or answer IPv6 for lab bridges (Docker does not isolate IPv6). */
-  ipv6Isolation: boolean;
 }
 
 export interface LabPlan {

@@ -1,12 +1,11 @@
 import type Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import { EngineError, errorMessage, InstanceGoneError, isGoneError, throwIfAborted, abortReason } from '../../errors.js';
-import type { AttachedExecOptions, ContainerSpec, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
+import type { AttachedExecOptions, ContainerSpec, HostRulesNeeded, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
 import { loadDockerode } from './load-dockerode.js';
 import { makeTar } from './tar.js';
 import { ensureHostRules, removeHostRules } from './host-rules.js';
 import { labImageTag } from './image.js';
-import type { HostRulesNeeded } from '../../plan/plan.js';
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 

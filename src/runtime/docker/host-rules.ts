@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { EngineError, errorMessage } from '../../errors.js';
-import { LABEL } from '../../plan/labels.js';
-import type { HostRulesNeeded } from '../../plan/plan.js';
+import { LABEL } from '../labels.js';
+import type { HostRulesNeeded } from '../runtime.js';
 
 /**
  * Rules in the engine host's packet filter, for lab bridges only (their names all start with `tl-`).
