@@ -12,8 +12,8 @@ import { INSTANCE_PATTERN, DEFAULT_INSTANCE, planLab, subnetPools, type LabPlan 
 import { addressNotes, describePlan } from '../plan/describe.js';
 import { instanceDefinition } from '../plan/instance-definition.js';
 import { renderGraph, withReadmeGraph } from '../lab/graph.js';
-import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
-import { labImageTag, removeOldLabImages, type LabImageBuilder } from '../runtime/docker/image.js';
+import { removeOldLabImages, type LabImageBuilder } from '../docker.js';
+import { labImageTag } from '../runtime/lab-image.js';
 import { removeInstance } from '../deploy/down.js';
 import { attach, instanceState } from '../deploy/running-lab.js';
 import { bringUp, checkInstance, compileAll, gradeInstanceName, gradeSubmission } from '../grade/session.js';

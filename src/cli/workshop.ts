@@ -2,7 +2,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../errors.js';
 import { loadLab } from '../lab/load.js';
-import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
+import { connectDocker } from '../docker.js';
 import { parse, writeOutput } from './args.js';
 import { dataDirOf, loadServer } from './serve.js';
 
@@ -55,7 +55,7 @@ export async function workshop(args: string[]): Promise<number> {
       }
       case 'export': {
         const w = find();
-        const orch = new server.Orchestrator({ store, runtime: await DockerRuntime.connect(), image: '', dataDir: dataDirOf(values.data), warm: 0, idleMinutes: 0, maxInstances: 0, parallel: 1, log: () => undefined, serverId: store.setting('server_id') ?? 'none' });
+        const orch = new server.Orchestrator({ store, runtime: await connectDocker(), image: '', dataDir: dataDirOf(values.data), warm: 0, idleMinutes: 0, maxInstances: 0, parallel: 1, log: () => undefined, serverId: store.setting('server_id') ?? 'none' });
         if (values.format === 'bundle') {
           // The evidence bundle (.tar.gz): to a file, or to a pipe, never to a terminal.
           if (!values.output && process.stdout.isTTY) throw new UsageError('the evidence bundle is a .tar.gz: give -o FILE.tar.gz, or pipe it');
@@ -70,7 +70,7 @@ export async function workshop(args: string[]): Promise<number> {
       }
       case 'end': {
         const w = find();
-        const runtime = await DockerRuntime.connect();
+        const runtime = await connectDocker();
         const up = await runtime.ping().then(() => true, () => false);
         const orch = new server.Orchestrator({ store, runtime, image: '', dataDir: dataDirOf(values.data), warm: 0, idleMinutes: 0, maxInstances: 0, parallel: 1, log: () => undefined, serverId: store.setting('server_id') ?? 'none' });
         if (up) await orch.endWorkshop(w.id, 'cli');

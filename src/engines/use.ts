@@ -1,5 +1,5 @@
 import { EngineError, UsageError } from '../errors.js';
-import { labImageTag } from '../runtime/docker/image.js';
+import { labImageTag } from '../runtime/lab-image.js';
 import type { EngineRuntime } from './engine-runtime.js';
 import { enginesFilePath, loadEnginesFile } from './engines-file.js';
 import { EnginePool, type EngineHealth } from './pool.js';

@@ -7,7 +7,7 @@ import { loadLab } from '../lab/load.js';
 import { errorMessage } from '../errors.js';
 import { LABEL, WORKSHOP_LABEL, WORKSHOP_SERVER_LABEL } from '../plan/labels.js';
 import { removeInstance } from '../deploy/down.js';
-import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
+import type { DockerRuntime } from '../docker.js';
 import { checkFiles, instanceStatus, prepareObservers, restartPrograms, upInstance, type InstanceStatus } from '../app/instance.js';
 import { editableFiles, starterContent } from '../app/lab-files.js';
 import type { GradeResult } from '../report/result.js';

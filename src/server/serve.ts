@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
-import { ensureLabImage } from '../runtime/docker/image.js';
+import { connectDocker, ensureLabImage } from '../docker.js';
 import { buildApp, exportWorkshop } from './http.js';
 import { Orchestrator } from './orchestrator.js';
 import { now, openDatabase, sha256, Store } from './store.js';
@@ -60,7 +59,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   }
   let serverId = store.setting('server_id');
   if (!serverId) store.setSetting('server_id', (serverId = randomBytes(8).toString('hex')));
-  const runtime = await DockerRuntime.connect();
+  const runtime = await connectDocker();
   await runtime.ping();
   const image = (await ensureLabImage(runtime.docker, { onProgress: (l) => o.log(l) })).tag;
   const orchestrator = new Orchestrator({ store, runtime, image, dataDir, warm: o.warm, idleMinutes: o.idleMinutes, maxInstances: o.maxInstances, parallel: o.parallel, log: o.log, serverId });

@@ -7,7 +7,7 @@ import { lab, uniqueInstance } from '../../helpers/cli.js';
 import { compileAll } from '../../../src/grade/session.js';
 import { deploy } from '../../../src/deploy/up.js';
 import { loadLab } from '../../../src/lab/load.js';
-import { labImageTag } from '../../../src/runtime/docker/image.js';
+import { labImageTag } from '../../../src/runtime/lab-image.js';
 
 const runtime = await DockerRuntime.connect();
 const COUNT = Number(process.env.TOPLAB_TEST_INSTANCES ?? 50);
