@@ -1,7 +1,7 @@
 import { ensureObserver } from '../deploy/observer.js';
 import type { RunningLab } from '../deploy/running-lab.js';
 import { StepError } from '../errors.js';
-import { pollLoop, shellQuote } from '../util/shell.js';
+import { script } from '../sh/scripts.js';
 import type { TcpdumpCommand } from './tcpdump-command.js';
 
 export interface CaptureHandle {
@@ -34,22 +34,12 @@ export async function startCapture(running: RunningLab, spec: { name: string; no
   const user = spec.command;
   const snaplen = user?.snaplen ?? spec.snaplen ?? DEFAULT_SNAPLEN;
   const own = ['-U', '--immediate-mode', '-Z', 'root', ...(user?.snaplen === undefined ? ['-s', String(snaplen)] : []), ...(user?.bufferKiB === undefined ? ['-B', String(captureBufferKiB(snaplen))] : []), '-w', `${base}.pcap`];
-  // A student's command line (already checked option by option): its options and filter, every word quoted.
-  const args = user ? ['tcpdump', ...user.options.map(shellQuote), ...own] : ['tcpdump', '-i', shellQuote(spec.interface ?? 'any'), '-nn', ...own];
-  const filter = user ? (user.filter.length > 0 ? ` -- ${user.filter.map(shellQuote).join(' ')}` : '') : spec.filter ? ` ${shellQuote(spec.filter)}` : '';
-  // One exec starts tcpdump (cut off from the exec's streams, so it outlives it) and waits in the observer, every
-  // 50 ms, until tcpdump says it is listening, or has died, or 10 s have passed.
-  // A capture of the same name left running by an earlier run (an interrupted check) ends first: its
-  // files go, and only this run's tcpdump writes under the name.
-  const script = [
-    `o=$(cat ${base}.pid 2>/dev/null) && [ "$(cat /proc/$o/comm 2>/dev/null)" = tcpdump ] && kill -KILL $o 2>/dev/null`,
-    `rm -f ${base}.*`,
-    `${args.join(' ')}${filter} </dev/null >/dev/null 2>${base}.err &`,
-    `p=$!; echo $p >${base}.pid`,
-    ...pollLoop(10, [`grep -q 'listening on' ${base}.err 2>/dev/null && { echo @@listening; exit 0; }`, `kill -0 $p 2>/dev/null || { echo @@dead; cat ${base}.err; exit 0; }`]),
-    'echo @@timeout',
-  ].join('\n');
-  const r = await running.runtime.exec(id, ['sh', '-c', script], { timeoutMs: 20_000 });
+  // A student's command line (already checked option by option): its options, ours, then its filter words.
+  const argv = user
+    ? ['tcpdump', ...user.options, ...own, ...(user.filter.length > 0 ? ['--', ...user.filter] : [])]
+    : ['tcpdump', '-i', spec.interface ?? 'any', '-nn', ...own, ...(spec.filter ? [spec.filter] : [])];
+  // One exec starts tcpdump and waits in the observer until it listens, or has died, or 10 s have passed.
+  const r = await running.runtime.exec(id, ['sh', '-c', script('capture-start'), 'capture-start', base, ...argv], { timeoutMs: 20_000 });
   const text = r.stdout.toString();
   if (text.startsWith('@@dead')) throw new StepError(`tcpdump could not start in node ${spec.node}: ${text.replace('@@dead', '').trim()}`);
   if (!text.startsWith('@@listening')) throw new StepError(`tcpdump in node ${spec.node} did not report 'listening on' within 10s`);
@@ -68,13 +58,7 @@ export async function stopCapture(running: RunningLab, handle: CaptureHandle): P
   const base = handle.file.replace(/\.pcap$/, '');
   // One exec: SIGINT, wait (at most 5 s) for tcpdump to write its last packets and its counts, then the counts
   // and the file's bytes after a marker.
-  const script = [
-    `p=$(cat ${base}.pid 2>/dev/null); [ -n "$p" ] && kill -INT $p 2>/dev/null`,
-    ...pollLoop(5, ['[ -n "$p" ] && kill -0 $p 2>/dev/null || break']),
-    `grep -o '[0-9]* packets\\{0,1\\} dropped by kernel' ${base}.err 2>/dev/null | head -n 1`,
-    `[ -e ${handle.file} ] && { echo ${PCAP_MARK}; cat ${handle.file}; } || echo @@nofile`,
-  ].join('\n');
-  const r = await running.runtime.exec(id, ['sh', '-c', script], { timeoutMs: 30_000, maxBytes: 256 * 1024 * 1024 });
+  const r = await running.runtime.exec(id, ['sh', '-c', script('capture-stop'), 'capture-stop', base, PCAP_MARK], { timeoutMs: 30_000, maxBytes: 256 * 1024 * 1024 });
   const at = r.stdout.indexOf(`${PCAP_MARK}\n`);
   if (at < 0) throw new StepError(`capture ${handle.name} in node ${handle.node} wrote no file`);
   return { data: r.stdout.subarray(at + PCAP_MARK.length + 1), dropped: droppedByKernel(r.stdout.subarray(0, at).toString('utf8')) };

@@ -1,15 +1,7 @@
 import { NODE_TMPFS } from '../deploy/node-layout.js';
+import { script } from '../sh/scripts.js';
 import type { RunningLab } from '../deploy/running-lab.js';
 import { formatBytes } from '../util/bytes.js';
-
-/** One exec that reads what the kernel counted against the node's limits: OOM kills, refused forks, full tmpfs. */
-export const SANDBOX_SCRIPT = [
-  // cgroup v1, then v2 (the names differ; the counters mean the same).
-  'grep -h "^oom_kill " /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events 2>/dev/null | head -1',
-  'for f in /sys/fs/cgroup/pids/pids.events /sys/fs/cgroup/pids.events; do [ -r "$f" ] && { sed "s/^max /pids_refused /" "$f"; break; }; done',
-  'for f in /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max; do [ -r "$f" ] && { echo "pids_max $(cat "$f")"; break; }; done',
-  `df -kP ${NODE_TMPFS.map((t) => t.path).join(' ')} 2>/dev/null | sed 1d | sed 's/^/df /'`,
-].join('\n');
 
 export interface SandboxState {
   oomKills: number;
@@ -19,7 +11,7 @@ export interface SandboxState {
   full: { path: string; sizeKiB: number }[];
 }
 
-/** Parses SANDBOX_SCRIPT's output. Pure. */
+/** Parses what src/sh/sandbox-state.sh printed. Pure. */
 export function parseSandbox(text: string): SandboxState {
   const st: SandboxState = { oomKills: 0, pidsRefused: 0, full: [] };
   for (const line of text.split('\n')) {
@@ -53,7 +45,7 @@ export function sandboxNotes(node: string, now: SandboxState, before?: SandboxSt
 
 /** Reads a node's sandbox state; undefined when it cannot be read (the report then says nothing). */
 export async function readSandbox(running: RunningLab, container: string): Promise<SandboxState | undefined> {
-  const r = await running.runtime.exec(container, ['sh', '-c', SANDBOX_SCRIPT], { timeoutMs: 10_000 }).catch(() => undefined);
+  const r = await running.runtime.exec(container, ['sh', '-c', script('sandbox-state'), 'sandbox-state', ...NODE_TMPFS.map((t) => t.path)], { timeoutMs: 10_000 }).catch(() => undefined);
   if (!r || r.exitCode === null) return undefined;
   return parseSandbox(r.stdout.toString());
 }
