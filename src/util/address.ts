@@ -102,6 +102,13 @@ export function cidrRange(cidr: string): { start: number; end: number; prefix: n
   return { start, end: (start | ~maskBits(c.prefix)) >>> 0, prefix: c.prefix };
 }
 
+/** Whether a dotted-quad address lies in an IPv4 subnet (false when either is not one). */
+export function inCidr(address: string, cidr: string): boolean {
+  const c = cidrRange(cidr);
+  const a = ipToInt(address);
+  return c !== undefined && !Number.isNaN(a) && a >= c.start && a <= c.end;
+}
+
 /** Whether two IPv4 subnets share an address (false when either is not a subnet). */
 export function overlaps(a: string, b: string): boolean {
   const x = cidrRange(a);

@@ -4,6 +4,7 @@ import {
   cidrRange,
   formatIp6,
   formatIpv6,
+  inCidr,
   inCidr6,
   intToIp,
   ipToInt,
@@ -40,6 +41,9 @@ describe('IPv4', () => {
     expect(overlaps('10.0.0.0/16', '10.0.200.0/24')).toBe(true);
     expect(overlaps('10.0.1.0/24', '10.0.2.0/24')).toBe(false);
     expect(overlaps('not a subnet', '10.0.2.0/24')).toBe(false);
+    expect(inCidr('10.0.1.255', '10.0.1.0/24')).toBe(true);
+    expect(inCidr('10.0.2.0', '10.0.1.0/24')).toBe(false);
+    expect(inCidr('10.0.1', '10.0.1.0/24')).toBe(false);
   });
 });
 
