@@ -1,4 +1,6 @@
 import type Docker from 'dockerode';
+import { PassThrough, Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { EngineError, errorMessage } from '../../errors.js';
 import { script } from '../../sh/scripts.js';
 import { LABEL } from '../labels.js';
@@ -122,7 +124,7 @@ export async function runHostHelper(docker: Docker, image: string, args: string[
     await container.start();
     const result = (await container.wait()) as { StatusCode: number };
     const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as Buffer;
-    const text = demux(logs);
+    const text = await logText(docker, logs);
     if (result.StatusCode !== 0) throw new EngineError(`could not set the host's packet filter for lab bridges (exit ${result.StatusCode}): ${text.trim()}`);
     return text;
   } catch (e) {
@@ -133,14 +135,19 @@ export async function runHostHelper(docker: Docker, image: string, args: string[
   }
 }
 
-/** Docker's multiplexed log stream (8-byte frame headers) to text. */
-function demux(buf: Buffer): string {
-  let out = '';
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const len = buf.readUInt32BE(i + 4);
-    out += buf.subarray(i + 8, i + 8 + len).toString('utf8');
-    i += 8 + len;
-  }
-  return i === 0 && buf.length > 0 ? buf.toString('utf8') : out;
+/** The helper's logs (Docker's multiplexed stream: no TTY) as text, both streams, demultiplexed by dockerode. */
+async function logText(docker: Docker, logs: Buffer): Promise<string> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  const source = Readable.from([logs]);
+  const ended = new Promise<void>((resolve, reject) => {
+    source.on('end', resolve);
+    source.on('error', reject);
+  });
+  docker.modem.demuxStream(source, out, out);
+  await ended;
+  out.end();
+  await finished(out);
+  return Buffer.concat(chunks).toString('utf8');
 }
