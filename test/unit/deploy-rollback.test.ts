@@ -124,6 +124,30 @@ describe('deploy', () => {
     }
   });
 
+  it('a failure while the host rules are still being added: the rules are not left behind once the instance is gone', async () => {
+    const engine = new MemoryRuntime().fail({ method: 'ensureHostRules', hang: true }).fail({ method: 'createContainer', call: 1, error: engineError(500, 'no space left on device') });
+    engine.script(...networkSetupRules(engine));
+    const up = deploy(routed, { runtime: engine, instance: 'fk9', image: IMAGE, programs: [] });
+    up.catch(() => undefined);
+    // The rules' helper takes its time (it is a container of its own on a real engine), then finishes.
+    await new Promise((r) => setTimeout(r, 50));
+    engine.release();
+    await expect(up).rejects.toThrow('could not create routed/fk9: (HTTP code 500) no space left on device');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(engine.leftovers()).toEqual({ containers: [], networks: [] });
+    expect(engine.hostRules).toEqual({ bridgedForwarding: false, ipv6Isolation: false });
+  });
+
+  it('a failure leaves the host rules in place while another instance still needs them', async () => {
+    const engine = new MemoryRuntime();
+    engine.script(...networkSetupRules(engine));
+    await deploy(routed, { runtime: engine, instance: 'fk10', image: IMAGE, programs: [] });
+    engine.fail({ method: 'createContainer', from: 1, error: engineError(500, 'no space left on device') });
+    await expect(deploy(routed, { runtime: engine, instance: 'fk11', image: IMAGE, programs: [] })).rejects.toBeInstanceOf(EngineError);
+    expect(engine.hostRules.bridgedForwarding).toBe(true);
+    expect(engine.leftovers().networks).toEqual(['tl-routed-fk10-left', 'tl-routed-fk10-right']);
+  });
+
   it('interrupted while containers are being created: it waits for them, removes everything, and says interrupted', async () => {
     const engine = new MemoryRuntime({ createMs: 60 });
     const controller = new AbortController();
