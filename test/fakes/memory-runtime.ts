@@ -104,6 +104,8 @@ export class MemoryRuntime implements Runtime {
   readonly containers = new Map<string, MemoryContainer>();
   readonly networks = new Map<string, MemoryNetwork>();
   readonly calls: Call[] = [];
+  /** The argv of execs dropped while they ran (their signal aborted, their container stopped or removed). */
+  readonly dropped: string[][] = [];
   /** Execs no rule answered, as ExecCall.text. */
   readonly unmatched: string[] = [];
   /** The host rules in place (ensureHostRules adds, removeHostRules takes all away). */
@@ -175,7 +177,9 @@ export class MemoryRuntime implements Runtime {
   /** Stops a container as its main process ending would (a lease running out, an OOM kill of PID 1). */
   stop(ref: string): void {
     const c = this.find(ref);
-    if (c) c.running = false;
+    if (!c) return;
+    c.running = false;
+    this.endExecs(c);
   }
 
   // ---- the Runtime interface ----
@@ -258,8 +262,11 @@ export class MemoryRuntime implements Runtime {
     throwIfAborted(opts.signal);
     const c = this.live(container);
     const call: ExecCall = { container: c, cmd, text: cmd.join(' '), opts, n: ++this.execCount };
-    const reply = await this.answer(call);
-    return runReply(reply, opts);
+    // As on an engine: an abort drops the exec at once, and so does its container stopping or going.
+    return this.whileRunning(c.id, opts.signal, async () => runReply(await this.answer(call), opts)).catch((e: unknown) => {
+      this.dropped.push(call.cmd);
+      throw e;
+    });
   }
 
   async execAttached(container: string, cmd: string[], opts: AttachedExecOptions): Promise<number | null> {
@@ -307,7 +314,9 @@ export class MemoryRuntime implements Runtime {
     await this.enter('removeContainers', [ids]);
     for (const ref of ids) {
       const c = this.find(ref);
-      if (c) this.containers.delete(c.id);
+      if (!c) continue;
+      this.containers.delete(c.id);
+      this.endExecs(c);
     }
   }
 
@@ -356,6 +365,28 @@ export class MemoryRuntime implements Runtime {
     if (!c) throw new InstanceGoneError(`container ${ref.slice(0, 12)} is gone or stopped (no such container: ${ref})`);
     if (!c.running) throw new InstanceGoneError(`container ${ref.slice(0, 12)} is gone or stopped (container ${ref} is not running)`);
     return c;
+  }
+
+  private readonly running = new Map<string, Set<(e: Error) => void>>();
+
+  private endExecs(c: MemoryContainer): void {
+    for (const end of this.running.get(c.id) ?? []) end(new InstanceGoneError(`container ${c.id.slice(0, 12)} is gone or stopped (container ${c.id} is not running)`));
+  }
+
+  private async whileRunning<T>(container: string, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+    let end: (e: Error) => void = () => undefined;
+    const ended = new Promise<never>((_, reject) => (end = reject));
+    const set = this.running.get(container) ?? new Set();
+    this.running.set(container, set);
+    set.add(end);
+    const onAbort = (): void => end(abortReason(signal as AbortSignal));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await Promise.race([work(), ended]);
+    } finally {
+      set.delete(end);
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   private async answer(call: ExecCall): Promise<ExecReply> {
