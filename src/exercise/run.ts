@@ -15,6 +15,7 @@ import type { SocketEntry } from '../observe/types.js';
 import { parseSocketTables, socketTablesScript, waitInNodeScript, type RunRef } from './readiness.js';
 import { parseTraceroute } from '../observe/traceroute.js';
 import { retryUntil } from '../util/retry.js';
+import { abortableRuntime } from '../runtime/abortable.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { ensureObserver, observe, startCapture, stopCapture, type CaptureHandle } from './observer.js';
 import { parseTcpdumpCommand, TcpdumpCommandError, unknownFilterNames, type TcpdumpCommand } from './tcpdump-command.js';
@@ -194,8 +195,10 @@ interface Background {
  */
 export async function runExercise(running: RunningLab, opts: ExerciseOptions = {}): Promise<Observations> {
   const observersStarting: Promise<unknown>[] = [];
+  // The signal also drops the exec under way (a wait may last seconds), whatever runtime the caller deployed with.
+  const guarded = opts.signal !== undefined ? { ...running, runtime: abortableRuntime(running.runtime, opts.signal) } : running;
   try {
-    return await exercise(running, opts, observersStarting);
+    return await exercise(guarded, opts, observersStarting);
   } catch (e) {
     // A run that ends early (interrupted, instance gone) returns only once no observer is still being created:
     // one made after the instance's removal would be left behind.

@@ -148,11 +148,13 @@ describe('the step runner (runExercise)', () => {
   });
 
   it('interrupted during a step: the run ends at once with the interruption (an error, not a failed step), and no later step starts', async () => {
-    const { programs, running } = await up({ ...WORKING, client: { runsMs: Infinity } });
+    const { engine, programs, running } = await up({ ...WORKING, client: { runsMs: Infinity } });
     const controller = new AbortController();
     const run = runExercise(running, { fresh: true, signal: controller.signal, onStep: (l) => l.startsWith('run client') && setTimeout(() => controller.abort(new InterruptedError('SIGINT')), 50) });
     await expect(run).rejects.toBeInstanceOf(InterruptedError);
     expect(programs.runs.map((r) => r.name)).toEqual(['server', 'client']);
+    // The exec waiting for the client was dropped, not waited out.
+    expect(engine.dropped.map((cmd) => [cmd[3], cmd.at(-1)])).toEqual([['toplab-launch', '10.0.1.10']]);
   });
 
   it('an instance removed during the run: InstanceGoneError naming the node, never a failed step', async () => {
