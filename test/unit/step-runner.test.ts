@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deploy } from '../../src/deploy/up.js';
-import { InstanceGoneError, InterruptedError } from '../../src/errors.js';
+import { EngineError, InstanceGoneError, InterruptedError } from '../../src/errors.js';
 import { endProbeName } from '../../src/exercise/observations.js';
 import { describeStep, runExercise } from '../../src/exercise/run.js';
 import { loadLab } from '../../src/lab/load.js';
 import type { Lab } from '../../src/lab/model.js';
-import { MemoryRuntime } from '../fakes/memory-runtime.js';
+import { MemoryRuntime, type ExecRule } from '../fakes/memory-runtime.js';
 import { NodePrograms, SETTLED, type ProgramBehaviour } from '../fakes/node-programs.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'toplab-step-runner-'));
@@ -58,10 +58,10 @@ const WORKING: Record<string, ProgramBehaviour> = {
 };
 
 let n = 0;
-async function up(behaviours: Record<string, ProgramBehaviour>): Promise<{ engine: MemoryRuntime; programs: NodePrograms; running: Awaited<ReturnType<typeof deploy>>['running'] }> {
+async function up(behaviours: Record<string, ProgramBehaviour>, first: ExecRule[] = []): Promise<{ engine: MemoryRuntime; programs: NodePrograms; running: Awaited<ReturnType<typeof deploy>>['running'] }> {
   const engine = new MemoryRuntime();
   const programs = new NodePrograms(engine, behaviours);
-  engine.script(...programs.rules(), SETTLED);
+  engine.script(...first, ...programs.rules(), SETTLED);
   const { running } = await deploy(lab, { runtime: engine, instance: `sr${n++}`, image: 'toplab/lab:test', programs: [] });
   return { engine, programs, running };
 }
@@ -163,5 +163,19 @@ describe('the step runner (runExercise)', () => {
     const e = await run.catch((x: unknown) => x);
     expect(e).toBeInstanceOf(InstanceGoneError);
     expect((e as Error).message).toBe(`the instance steps/${running.plan.instance} went away during the exercise (node client's container stopped): another command may have removed it (lab down), the engine restarted, or its lease ran out; not graded`);
+  });
+
+  it('an engine that stops answering during a step, a capture or a probe: the run ends with the engine\'s error, never a failed step or an empty observation', async () => {
+    const noAnswer = new EngineError('the Docker engine at memory:// did not answer within 60s while running `sh` in container ctr000000003');
+    const cases: [string, ExecRule][] = [
+      ['the client\'s launch', { match: (c) => c.cmd[3] === 'toplab-launch' && c.cmd.at(-1) === '10.0.1.10', reply: () => Promise.reject(noAnswer) }],
+      ['the capture\'s stop', { match: /@@toplab-pcap@@/, reply: () => Promise.reject(noAnswer) }],
+      ['the end-of-run socket probe', { match: /^sh -c ss -tanp; echo @@;/, reply: () => Promise.reject(noAnswer) }],
+    ];
+    for (const [what, rule] of cases) {
+      const { running } = await up(WORKING, [rule]);
+      const e = await runExercise(running, { fresh: true }).catch((x: unknown) => x);
+      expect(e, what).toBe(noAnswer);
+    }
   });
 });
