@@ -337,6 +337,8 @@ export class MemoryRuntime implements Runtime {
   /** Records the call, then applies an injected failure or hang. */
   private async enter(method: Method, args: unknown[]): Promise<void> {
     this.calls.push({ method, args });
+    // Every call is I/O on a real engine: a caller that loops on calls still lets timers run.
+    await new Promise((r) => setImmediate(r));
     const n = (this.counts.get(method) ?? 0) + 1;
     this.counts.set(method, n);
     const rule = this.failures.find((f) => f.method === method && (f.call === undefined || f.call === n) && (f.from === undefined || n >= f.from));
