@@ -459,7 +459,8 @@ function matches(labels: Record<string, string>, filters: string[]): boolean {
 
 function putFiles(files: Map<string, Buffer>, dir: string, entries: { path: string; content?: Buffer | string }[]): void {
   for (const e of entries) {
-    if (e.path.endsWith('/')) continue;
+    // An entry without content is a directory (as in the tar DockerRuntime writes).
+    if (e.content === undefined) continue;
     files.set(`${dir.replace(/\/$/, '')}/${e.path}`, Buffer.from(e.content ?? ''));
   }
 }
