@@ -41,15 +41,17 @@ checks:
   - { id: echo, points: 2, output: { program: client, equals: hello } }
 `;
 
-function writeLab(): Lab {
-  const dir = join(tmp, 'steps');
+function writeLab(folder: string, text: string): Lab {
+  const dir = join(tmp, folder);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'lab.yaml'), LAB);
+  writeFileSync(join(dir, 'lab.yaml'), text);
   writeFileSync(join(dir, 'server.ts'), 'export {};\n');
   writeFileSync(join(dir, 'client.ts'), 'export {};\n');
   return loadLab(dir);
 }
-const lab = writeLab();
+const lab = writeLab('steps', LAB);
+/** The same lab with short timeouts, for the tests that wait them out. */
+const quick = writeLab('steps-quick', LAB.replace(/timeout: 1\b/g, 'timeout: 0.3'));
 
 const WORKING: Record<string, ProgramBehaviour> = {
   server: { stdout: 'listening on 9000\n', runsMs: Infinity, listens: { tcp: 9000 } },
@@ -58,11 +60,11 @@ const WORKING: Record<string, ProgramBehaviour> = {
 };
 
 let n = 0;
-async function up(behaviours: Record<string, ProgramBehaviour>, first: ExecRule[] = []): Promise<{ engine: MemoryRuntime; programs: NodePrograms; running: Awaited<ReturnType<typeof deploy>>['running'] }> {
+async function up(behaviours: Record<string, ProgramBehaviour>, first: ExecRule[] = [], of: Lab = lab): Promise<{ engine: MemoryRuntime; programs: NodePrograms; running: Awaited<ReturnType<typeof deploy>>['running'] }> {
   const engine = new MemoryRuntime();
   const programs = new NodePrograms(engine, behaviours);
   engine.script(...first, ...programs.rules(), SETTLED);
-  const { running } = await deploy(lab, { runtime: engine, instance: `sr${n++}`, image: 'toplab/lab:test', programs: [] });
+  const { running } = await deploy(of, { runtime: engine, instance: `sr${n++}`, image: 'toplab/lab:test', programs: [] });
   return { engine, programs, running };
 }
 
@@ -95,11 +97,11 @@ describe('the step runner (runExercise)', () => {
   });
 
   it('a program that never becomes ready: the start fails after its timeout, naming what it waited for; the later steps still run', async () => {
-    const { programs, running } = await up({ ...WORKING, server: { stdout: 'starting\n', runsMs: Infinity } });
+    const { programs, running } = await up({ ...WORKING, server: { stdout: 'starting\n', runsMs: Infinity } }, [], quick);
     const obs = await runExercise(running, { fresh: true });
     expect(obs.steps.map((s) => s.status)).toEqual(['failed', 'ok', 'ok', 'failed', 'ok', 'ok']);
-    expect(obs.steps[0]?.message).toBe('server was not ready after 1s: there was still no TCP socket listening on port 9000 in node server; it printed:\n    starting');
-    expect(obs.steps[3]?.message).toBe('server printed nothing matching /^listening/ within 1s (it was still running); it printed:\n    starting');
+    expect(obs.steps[0]?.message).toBe('server was not ready after 0.3s: there was still no TCP socket listening on port 9000 in node server; it printed:\n    starting');
+    expect(obs.steps[3]?.message).toBe('server printed nothing matching /^listening/ within 0.3s (it was still running); it printed:\n    starting');
     expect(programs.runs.map((r) => r.name)).toEqual(['server', 'client', 'look']);
     expect(obs.programs.client?.stdout).toBe('hello\n');
   });
@@ -114,10 +116,10 @@ describe('the step runner (runExercise)', () => {
   });
 
   it('a run that outlives its timeout: killed, marked timed out, with no exit code; the next steps run', async () => {
-    const { programs, running } = await up({ ...WORKING, client: { stdout: 'waiting for the server\n', runsMs: Infinity } });
+    const { programs, running } = await up({ ...WORKING, client: { stdout: 'waiting for the server\n', runsMs: Infinity } }, [], quick);
     const obs = await runExercise(running, { fresh: true });
     expect(obs.steps.map((s) => s.status)).toEqual(['ok', 'ok', 'failed', 'ok', 'ok', 'ok']);
-    expect(obs.steps[2]?.message).toBe('client did not finish within 1s and was stopped');
+    expect(obs.steps[2]?.message).toBe('client did not finish within 0.3s and was stopped');
     expect(obs.programs.client).toMatchObject({ stdout: 'waiting for the server\n', timedOut: true, running: false });
     expect(obs.programs.client?.exitCode).toBeUndefined();
     expect(programs.runsOf('client')[0]?.signals).toEqual(['KILL']);
