@@ -97,13 +97,17 @@ describe('the step runner (runExercise)', () => {
   });
 
   it('a program that never becomes ready: the start fails after its timeout, naming what it waited for; the later steps still run', async () => {
-    const { programs, running } = await up({ ...WORKING, server: { stdout: 'starting\n', runsMs: Infinity } }, [], quick);
+    const { engine, programs, running } = await up({ ...WORKING, server: { stdout: 'starting\n', runsMs: Infinity } }, [], quick);
     const obs = await runExercise(running, { fresh: true });
     expect(obs.steps.map((s) => s.status)).toEqual(['failed', 'ok', 'ok', 'failed', 'ok', 'ok']);
     expect(obs.steps[0]?.message).toBe('server was not ready after 0.3s: there was still no TCP socket listening on port 9000 in node server; it printed:\n    starting');
     expect(obs.steps[3]?.message).toBe('server printed nothing matching /^listening/ within 0.3s (it was still running); it printed:\n    starting');
     expect(programs.runs.map((r) => r.name)).toEqual(['server', 'client', 'look']);
     expect(obs.programs.client?.stdout).toBe('hello\n');
+    // The waits in the node last no longer than the readiness timeout: 6 rounds of 50 ms for 0.3 s.
+    const waits = engine.execs().filter((c) => c.join(' ').includes('/proc/net/tcp /proc/net/tcp6')).map((c) => Number(/while \[ \$i -lt (\d+) \]/.exec(c[2] ?? '')?.[1]));
+    expect(waits.length).toBeGreaterThan(0);
+    for (const rounds of waits) expect(rounds).toBeLessThanOrEqual(6);
   });
 
   it('a program that ends before it is ready: its exit code and the line that says why', async () => {
