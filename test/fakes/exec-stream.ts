@@ -91,6 +91,8 @@ export interface FakeDockerScript {
   exitCode?: (cmd: string[]) => number;
   /** How many inspections report the command still running before it is seen ended (default 0). */
   runningFor?: number;
+  /** How long after the stream ended inspections still report it running, in ms (an engine slow to record the exit). */
+  runningForMs?: number;
 }
 
 /**
@@ -108,16 +110,20 @@ export function fakeDocker(script: FakeDockerScript): { docker: unknown; execs: 
         const record: FakeExec = { options, inspections: 0 };
         execs.push(record);
         let ended = false;
+        let endedAt = 0;
         return {
           start: async () => {
             const stream = new FakeExecStream(script.stream(cmd));
-            stream.on('end', () => (ended = true));
+            stream.on('end', () => {
+              ended = true;
+              endedAt = Date.now();
+            });
             record.stream = stream;
             return stream;
           },
           inspect: async () => {
             record.inspections++;
-            const running = !ended || record.inspections <= (script.runningFor ?? 0);
+            const running = !ended || record.inspections <= (script.runningFor ?? 0) || Date.now() - endedAt < (script.runningForMs ?? 0);
             return { Running: running, ExitCode: running ? null : (script.exitCode?.(cmd) ?? 0) };
           },
         };

@@ -10,8 +10,8 @@ import { fakeDocker, frame, pieces, type ExecStreamScript } from '../fakes/exec-
 
 const MiB = 1024 * 1024;
 
-function runtimeSending(script: (cmd: string[]) => ExecStreamScript, more: { exitCode?: number; runningFor?: number } = {}): { rt: DockerRuntime; execs: ReturnType<typeof fakeDocker>['execs'] } {
-  const { docker, execs } = fakeDocker({ stream: script, ...(more.exitCode !== undefined ? { exitCode: () => more.exitCode as number } : {}), ...(more.runningFor !== undefined ? { runningFor: more.runningFor } : {}) });
+function runtimeSending(script: (cmd: string[]) => ExecStreamScript, more: { exitCode?: number; runningFor?: number; runningForMs?: number } = {}): { rt: DockerRuntime; execs: ReturnType<typeof fakeDocker>['execs'] } {
+  const { docker, execs } = fakeDocker({ stream: script, ...(more.exitCode !== undefined ? { exitCode: () => more.exitCode as number } : {}), ...(more.runningFor !== undefined ? { runningFor: more.runningFor } : {}), ...(more.runningForMs !== undefined ? { runningForMs: more.runningForMs } : {}) });
   return { rt: new DockerRuntime(docker as Docker), execs };
 }
 
@@ -76,6 +76,13 @@ describe('exec output from the multiplexed stream', () => {
     const r = await rt.exec('c1', ['x']);
     expect(r.exitCode).toBe(7);
     expect(execs[0]?.inspections).toBe(4);
+  });
+
+  it('an engine slow to record the exit (still "running" for a while after the stream ended): the exit code is waited for', async () => {
+    const { rt, execs } = runtimeSending(() => ({ chunks: [frame(1, 'done\n')] }), { exitCode: 0, runningForMs: 800 });
+    const r = await rt.exec('c1', ['x']);
+    expect([r.exitCode, r.stdout.toString()]).toEqual([0, 'done\n']);
+    expect(execs[0]?.inspections).toBeGreaterThan(1);
   });
 
   it('a command that outlives its timeout: timedOut, no exit code, the stream dropped, the output so far kept', async () => {
