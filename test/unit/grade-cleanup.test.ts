@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EngineError, InterruptedError } from '../../src/errors.js';
-import { gradeSubmission, SUBMISSION_PREFIX } from '../../src/grade/session.js';
+import { bringUp, compileAll, gradeSubmission, SUBMISSION_PREFIX } from '../../src/grade/session.js';
+import { LABEL } from '../../src/plan/labels.js';
 import { loadLab } from '../../src/lab/load.js';
 import { MemoryRuntime, type ExecRule } from '../fakes/memory-runtime.js';
 import { NodePrograms, SETTLED, type ProgramBehaviour } from '../fakes/node-programs.js';
@@ -127,6 +128,34 @@ describe('grading clean-up (gradeSubmission)', () => {
     controller.abort(new InterruptedError('SIGTERM'));
     await expect(grading).rejects.toBeInstanceOf(InterruptedError);
     expect(engine.creating).toBe(0);
+    expect(engine.leftovers()).toEqual({ containers: [], networks: [] });
+  });
+});
+
+describe('lab up (bringUp): the setup steps, and what is left when they do not finish', () => {
+  it('a server that never becomes ready: the lab stays up for debugging, the failure is reported, the lock released', async () => {
+    const engine = engineFor({ server: { stderr: 'Error: listen EACCES\n', exitCode: 1 } });
+    const compiled = await compileAll(lab);
+    const up = await bringUp(lab, compiled, { runtime: engine, image: 'toplab/lab:test', instance: 'bu1' });
+    expect(up.failures).toEqual(['server exited with code 1 before it was ready (a TCP socket listening on port 9000 in node server); it printed:\n    Error: listen EACCES']);
+    expect(engine.leftovers().containers).toEqual(['tl-graded-bu1-client', 'tl-graded-bu1-server']);
+    expect(engine.find('tl-graded-bu1-server')?.labels[LABEL.purpose]).toBe('lab');
+    // Only the setup steps ran: the client's run is for check and grade.
+    expect(engine.execs().filter((c) => c[3] === 'toplab-launch').map((c) => c.at(-1))).toEqual(['/opt/toplab/programs/server.mjs']);
+  });
+
+  it('interrupted during the setup steps: nothing is left, not even the lock, and it says interrupted', async () => {
+    const engine = engineFor({ server: { runsMs: Infinity } });
+    const controller = new AbortController();
+    const compiled = await compileAll(lab);
+    const up = bringUp(lab, compiled, {
+      runtime: engine,
+      image: 'toplab/lab:test',
+      instance: 'bu2',
+      signal: controller.signal,
+      onProgress: (l) => void (l.startsWith('start server') && setTimeout(() => controller.abort(new InterruptedError('SIGINT')), 30)),
+    });
+    await expect(up).rejects.toBeInstanceOf(InterruptedError);
     expect(engine.leftovers()).toEqual({ containers: [], networks: [] });
   });
 });
