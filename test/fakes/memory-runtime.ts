@@ -164,7 +164,7 @@ export class MemoryRuntime implements Runtime {
     return { containers: [...this.containers.values()].map((c) => c.name).sort(), networks: [...this.networks.values()].map((n) => n.name).sort() };
   }
 
-  /** The container of a name or id, or of a node label. */
+  /** The container of this id or name. */
   find(ref: string): MemoryContainer | undefined {
     return this.containers.get(ref) ?? [...this.containers.values()].find((c) => c.name === ref);
   }
