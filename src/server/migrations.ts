@@ -83,6 +83,12 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'instances.engine: the engine of the pool that holds each instance',
+    // NULL: the local engine (a server without an engines file), or not placed yet.
+    sql: 'ALTER TABLE instances ADD COLUMN engine TEXT;',
+  },
 ];
 
 /**
