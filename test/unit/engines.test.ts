@@ -284,3 +284,25 @@ describe('batch grading over a pool, with fake engines', () => {
     expect(doneOrder.sort()).toEqual(students);
   }, 30_000);
 });
+
+// The built CLI against an engines file whose only engine refuses connections (nothing listens on port 1):
+// no Docker needed. An unreachable engine is never "nothing there".
+describe('commands that clean or list over a pool with an engine that does not answer', { timeout: 60_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'toplab-pool-down-'));
+  const file = join(dir, 'engines.yaml');
+  writeFileSync(file, 'engines:\n  - name: gone\n    address: tcp://127.0.0.1:1\n    capacity: 2\n');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lab down --all, lab down LAB and lab prune name the engine and exit 4, not 0', async () => {
+    const { lab } = await import('../helpers/cli.js');
+    for (const args of [['down', '--all'], ['down', 'tcp-handshake', '--instance', 'someone'], ['prune'], ['down', '--orphans']]) {
+      const r = await lab(args, { env: { TOPLAB_ENGINES: file } });
+      expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(4);
+      expect(r.stderr).toMatch(/engine gone \(tcp:\/\/127\.0\.0\.1:1\) unreachable: .*ECONNREFUSED/);
+      expect(r.stdout).not.toMatch(/^(every toplab lab|tcp-handshake \(instance someone\)): nothing to remove$/m);
+    }
+    const st = await lab(['status'], { env: { TOPLAB_ENGINES: file } });
+    expect(st.code).toBe(4);
+    expect(st.stdout).toMatch(/^engine gone unreachable: its instances are not shown/m);
+  });
+});
