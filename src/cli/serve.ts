@@ -77,7 +77,8 @@ export async function serve(args: string[]): Promise<number> {
     // With a pool, the engines' capacities bound it (the sum of them by default); --max-instances caps it further.
     maxInstances: wholeNumber('max-instances', values['max-instances'], capacity ?? 40, 1, capacity !== undefined ? Math.max(capacity, 500) : 500),
     ...(enginesFile !== undefined ? { enginesFile } : {}),
-    parallel: wholeNumber('parallel', values.parallel, 2, 1, 16),
+    // Creations at once: two per engine of a pool by default (each engine does its own share of the work).
+    parallel: wholeNumber('parallel', values.parallel, pool ? Math.min(16, 2 * pool.engines.length) : 2, 1, 16),
     origins,
     ...(values['public-url'] ?? process.env.TOPLAB_PUBLIC_URL ? { publicUrl: values['public-url'] ?? process.env.TOPLAB_PUBLIC_URL } : {}),
     removeOnExit: values['remove-on-exit'] ?? process.env.TOPLAB_REMOVE_ON_EXIT === '1',
