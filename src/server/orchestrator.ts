@@ -7,6 +7,7 @@ import { loadLab } from '../lab/load.js';
 import { errorMessage } from '../errors.js';
 import { LABEL, WORKSHOP_LABEL, WORKSHOP_SERVER_LABEL } from '../plan/labels.js';
 import { removeInstance } from '../deploy/down.js';
+import { sweep } from '../deploy/sweep.js';
 import type Docker from 'dockerode';
 import type { Runtime } from '../runtime/runtime.js';
 import type { ServerEngines } from './engines.js';
@@ -740,6 +741,9 @@ export class Orchestrator extends EventEmitter {
       }
       await this.removeInstanceNamed(inst.name, inst.lab);
     }
+    // What a killed command (or an earlier run of this server) left half made, once its owner is gone and its
+    // lease ran out: the sweep every command does first, on each engine that answers.
+    await Promise.all(this.opts.engines.upNames().map((e) => sweep(this.opts.engines.runtime(e)).catch(() => [])));
     const known = new Set(this.store.instances().map((i) => i.name));
     const removed = await this.removeLabelled((labels) => !known.has(labels[LABEL.instance] ?? ''));
     for (const s of this.store.studentsIn(['queued', 'starting', 'ready', 'checking', 'resetting'])) {
