@@ -12,6 +12,11 @@ export const HEALTH_TIMEOUT_MS = 3000;
 /** Misses in a row that mark an up engine down, and answers in a row that bring a down one back. */
 export const DOWN_AFTER_MISSES = 3;
 export const UP_AFTER_ANSWERS = 2;
+/**
+ * An ssh:// engine is pinged every 3 s instead: docker-modem opens a new SSH connection (a handshake, and
+ * `docker system dial-stdio` on the host) for every request.
+ */
+export const SSH_HEALTH_INTERVAL_MS = 3000;
 /** How often an up engine's drain mark is read again (it decides the server's capacity). */
 const DRAIN_EVERY_MS = 10_000;
 
@@ -64,6 +69,9 @@ interface Entry {
   drainReadAt: number;
   since: string;
   pinging: boolean;
+  /** Between two pings. */
+  intervalMs: number;
+  lastPingAt: number;
 }
 
 /**
@@ -88,7 +96,18 @@ export class ServerEngines extends EventEmitter {
     this.setMaxListeners(0);
     if (!opts.pool && !opts.local) throw new Error('ServerEngines needs a pool or the local engine');
     for (const e of opts.pool?.engines ?? []) {
-      this.entries.set(e.spec.name, { name: e.spec.name, capacity: e.spec.capacity, address: e.spec.address, watch: { up: true, streak: 0 }, draining: false, drainReadAt: 0, since: new Date().toISOString(), pinging: false });
+      this.entries.set(e.spec.name, {
+        name: e.spec.name,
+        capacity: e.spec.capacity,
+        address: e.spec.address,
+        watch: { up: true, streak: 0 },
+        draining: false,
+        drainReadAt: 0,
+        since: new Date().toISOString(),
+        pinging: false,
+        intervalMs: e.spec.address.startsWith('ssh://') ? SSH_HEALTH_INTERVAL_MS : HEALTH_INTERVAL_MS,
+        lastPingAt: 0,
+      });
     }
   }
 
@@ -222,8 +241,9 @@ export class ServerEngines extends EventEmitter {
 
   private tick(): void {
     for (const e of this.entries.values()) {
-      if (e.pinging) continue;
+      if (e.pinging || Date.now() - e.lastPingAt < e.intervalMs - 50) continue;
       e.pinging = true;
+      e.lastPingAt = Date.now();
       void this.ping(e)
         .then(async (r) => {
           const { watch, change } = nextWatch(e.watch, r.ok, r.error);
