@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/errors.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { DOWN_AFTER_MISSES, nextWatch, UP_AFTER_ANSWERS, type EngineWatch, type ServerEngines } from '../../src/server/engines.js';
+import type { EnginePool } from '../../src/engines/pool.js';
+import { DOWN_AFTER_MISSES, nextWatch, ServerEngines, UP_AFTER_ANSWERS, type EngineWatch } from '../../src/server/engines.js';
 import { Orchestrator } from '../../src/server/orchestrator.js';
 import { openDatabase, Store } from '../../src/server/store.js';
 
@@ -120,5 +121,57 @@ describe('a workshop server losing an engine of its pool', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+/** A fake engine's dockerode: `instances` node containers, the lab image present or not, never draining. */
+function fakeDocker(instances: string[], image = true): unknown {
+  return {
+    ping: () => Promise.resolve('OK'),
+    listVolumes: () => Promise.resolve({ Volumes: [] }),
+    listContainers: () => Promise.resolve(instances.map((k) => ({ Labels: { 'org.toplab.lab': k.split('/')[0], 'org.toplab.instance': k.split('/')[1] } }))),
+    getImage: () => ({ inspect: () => (image ? Promise.resolve({}) : Promise.reject(Object.assign(new Error('no such image'), { statusCode: 404 }))) }),
+  };
+}
+
+function fakePool(engines: { name: string; capacity: number; instances: string[] }[]): EnginePool {
+  const list = engines.map((e) => ({ spec: { name: e.name, address: `tcp://127.0.0.1:${2376}`, capacity: e.capacity, labels: {} }, docker: fakeDocker(e.instances), runtime: {} }));
+  return {
+    file: 'engines.yaml',
+    engines: list,
+    engine: (n: string) => list.find((x) => x.spec.name === n),
+    renew: (n: string) => list.find((x) => x.spec.name === n),
+    ensureImage: () => Promise.resolve(),
+  } as unknown as EnginePool;
+}
+
+describe('placement by the workshop server (ServerEngines.place)', () => {
+  it('never gives the same last place twice, counting instances still being created', async () => {
+    const engines = new ServerEngines({ pool: fakePool([{ name: 'e1', capacity: 1, instances: [] }, { name: 'e2', capacity: 2, instances: ['other/x'] }]), image: 'toplab/lab:x', log: () => undefined });
+    // Three at once: e1 (0/1) and e2 (1/2) have one place each.
+    const placed = await Promise.allSettled([engines.place('lab/a'), engines.place('lab/b'), engines.place('lab/c')]);
+    const ok = placed.filter((p): p is PromiseFulfilledResult<string | null> => p.status === 'fulfilled').map((p) => p.value);
+    expect(ok.sort()).toEqual(['e1', 'e2']);
+    const refused = placed.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+    expect(String(refused?.reason)).toMatch(/no engine can take a new instance: e1 full \(1\/1\), e2 full \(2\/2\)/);
+    // Given up (never created): its place is free again.
+    engines.settled('e1', 'lab/a');
+    expect(await engines.place('lab/d')).toBe('e1');
+    expect(engines.capacity()).toBe(3);
+  });
+
+  it('places nothing on an engine that is down, and counts only the others in the capacity', async () => {
+    const pool = fakePool([{ name: 'e1', capacity: 2, instances: [] }, { name: 'e2', capacity: 2, instances: [] }]);
+    const e2 = pool.engine('e2') as unknown as { docker: { ping: () => Promise<unknown> } };
+    e2.docker.ping = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:2376'));
+    const engines = new ServerEngines({ pool, image: 'toplab/lab:x', log: () => undefined });
+    await engines.start();
+    engines.stop();
+    expect(engines.upNames()).toEqual(['e1']);
+    expect(engines.downReason('e2')).toBe('engine e2 unreachable: connect ECONNREFUSED 127.0.0.1:2376');
+    expect(engines.capacity()).toBe(2);
+    expect(await engines.place('lab/a')).toBe('e1');
+    expect(await engines.place('lab/b')).toBe('e1');
+    await expect(engines.place('lab/c')).rejects.toThrow(/e1 full \(2\/2\), e2 unreachable/);
   });
 });
