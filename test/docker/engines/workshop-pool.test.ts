@@ -120,17 +120,21 @@ describe('the workshop server on a pool of two engines', () => {
     // e2 freezes: its API stops answering.
     await shared.getContainer(t.engines[1]?.container ?? '').pause();
     paused = true;
+    const pausedAt = Date.now();
     const down = await until('e2 marked down', async () => {
       const r = await admin.req<EngineRow[]>('GET', '/api/engines');
       return r.body.find((e) => e.name === 'e2' && !e.up);
     }, 60_000);
     expect(down.message).toMatch(/^engine e2 unreachable: 3 pings in a row unanswered/);
+    const downAfter = Date.now() - pausedAt;
     // Its student is told, and gets a fresh instance on e1 (which has room), with the same files.
     const moved = await until('the student of e2 on e1', async () => {
       const s = await get(onE2.c, onE2.s.id);
       return s.state === 'ready' && s.engine === 'e1' ? s : undefined;
     }, 240_000);
     expect(moved.message).toMatch(/^engine e2 unreachable: .*your lab was moved to a fresh instance on engine e1; your files are kept$/);
+    // Measured, not asserted (the machine is shared): how long a frozen engine's student waited.
+    process.stderr.write(`[measure] e2 frozen: marked down after ${(downAfter / 1000).toFixed(1)}s, its student ready on e1 after ${((Date.now() - pausedAt) / 1000).toFixed(1)}s\n`);
     for (const [name, content] of Object.entries(reference)) expect((await onE2.c.req<{ content: string }>('GET', `/api/students/${onE2.s.id}/files/${name}`)).body.content).toBe(content);
     // The terminal on the lost instance was ended.
     await expect(closed).resolves.toBeGreaterThan(0);
@@ -168,6 +172,34 @@ describe('the workshop server on a pool of two engines', () => {
       ['e1', true, 2],
       ['e2', true, 1],
     ]);
+
+    // e2 refuses connections (its API port rejected, as when its daemon stops) while e1 is full: its student
+    // waits, told why, and gets a fresh instance there when it answers again.
+    const reject = ['iptables', 'INPUT', '-p', 'tcp', '--dport', '2376', '-j', 'REJECT', '--reject-with', 'tcp-reset'];
+    const inE2 = async (cmd: string[]): Promise<void> => {
+      const x = await shared.getContainer(t.engines[1]?.container ?? '').exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+      const stream = await x.start({});
+      await new Promise((r) => stream.on('end', r).resume());
+      expect((await x.inspect()).ExitCode, cmd.join(' ')).toBe(0);
+    };
+    await inE2([reject[0] as string, '-I', ...reject.slice(1)]);
+    const refusedAt = Date.now();
+    const waiting = await until('Cat told e2 is lost', async () => {
+      const s = await get(cat.c, cat.s.id);
+      return s.state === 'queued' && s.message !== null ? s : undefined;
+    }, 60_000);
+    expect(waiting.message).toMatch(/^engine e2 unreachable: 3 pings in a row unanswered \(.*(ECONNRESET|ECONNREFUSED|socket hang up).*\): your lab there is lost; a fresh one is being started on another engine \(your files are kept\)$/);
+    process.stderr.write(`[measure] e2 refusing connections: its student told after ${((Date.now() - refusedAt) / 1000).toFixed(1)}s\n`);
+    // e1 is full: nothing is placed for Cat meanwhile.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await get(cat.c, cat.s.id)).toMatchObject({ state: 'queued', engine: null });
+    await inE2([reject[0] as string, '-D', ...reject.slice(1)]);
+    const back = await until('Cat on e2 again', async () => {
+      const s = await get(cat.c, cat.s.id);
+      return s.state === 'ready' ? s : undefined;
+    }, 240_000);
+    expect(back).toMatchObject({ engine: 'e2', message: expect.stringMatching(/your lab was moved to a fresh instance on engine e2; your files are kept$/) });
+    await until('only the fresh instance on e2', async () => ((await instancesOn(engine('e2'))).length === 1 ? true : undefined), 60_000);
 
     // Ending the workshop clears both engines.
     expect((await admin.req('POST', `/api/workshops/${w.body.id}/end`)).status).toBe(200);
