@@ -174,6 +174,22 @@ describe('ssh host keys', () => {
   });
 });
 
+describe('a long-running server renewing an engine of its pool', () => {
+  it('replaces a lost engine\'s client: the old one fails at once, naming the engine; the new one is not lost', async () => {
+    const pool = new EnginePool(parseEnginesText('engines:\n  - { name: e2, address: "tcp://127.0.0.1:1", capacity: 1 }\n', join(tmpdir(), 'engines.yaml')));
+    const old = pool.engine('e2');
+    const fresh = pool.renew('e2', '3 pings in a row unanswered');
+    expect(fresh).not.toBe(old);
+    expect(pool.engine('e2')).toBe(fresh);
+    expect(pool.engines).toEqual([fresh]);
+    expect(old.runtime.lost?.message).toBe('engine e2 unreachable: 3 pings in a row unanswered');
+    await expect(old.runtime.listContainers([])).rejects.toThrow('engine e2 unreachable: 3 pings in a row unanswered');
+    expect(fresh.runtime.lost).toBeUndefined();
+    // The new client really connects (and here is refused): not the old one's "unreachable" at once.
+    await expect(fresh.runtime.ping()).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
 describe('placement', () => {
   const c = (name: string, instances: number, capacity: number, more: Partial<PlacementCandidate> = {}): PlacementCandidate => ({ name, up: true, draining: false, capacity, instances, hasImage: true, ...more });
 
