@@ -133,7 +133,7 @@ export class ServerEngines extends EventEmitter {
 
   /** Why an engine is down, naming it ("engine e2 unreachable: …"); undefined when it is up. */
   downReason(engine: string | null): string | undefined {
-    if (engine === null) return this.opts.pool ? 'this server uses an engine pool, and this instance has no engine recorded' : undefined;
+    if (engine === null) return this.opts.pool ? 'the instance was made on the local engine, before this server used an engine pool' : undefined;
     const e = this.entries.get(engine);
     if (!e) return `engine ${engine} is not in ${this.opts.pool?.file ?? 'the engines file'}`;
     return e.watch.up ? undefined : `engine ${engine} unreachable: ${e.watch.reason ?? 'no answer'}`;
