@@ -91,12 +91,13 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     engines = new ServerEngines({ local: runtime, image, log: o.log });
   }
   const orchestrator = new Orchestrator({ store, engines, image, dataDir, warm: o.warm, idleMinutes: o.idleMinutes, maxInstances: o.maxInstances, parallel: o.parallel, log: o.log, serverId });
+  // Before reconciling: the health loop already runs, and an engine lost meanwhile must move its students.
+  engines.on('down', (name: string, reason: string) => orchestrator.engineLost(name, reason));
+  engines.on('up', (name: string) => void orchestrator.engineBack(name).catch((e: unknown) => o.log(`engine ${name}: ${errorMessage(e)}`)));
   const r = await orchestrator.reconcile();
   o.log(`reconciled with the engine${engines.pooled ? 's' : ''}: ${r.kept} instance(s) kept, ${r.removed} removed, ${r.requeued} student(s) queued for a new one`);
   const terminals = new Terminals((studentId) => orchestrator.dockerOfStudent(studentId), o.terminalKeepMs);
   orchestrator.on('instance-gone', (studentId: string) => terminals.endStudent(studentId));
-  engines.on('down', (name: string, reason: string) => orchestrator.engineLost(name, reason));
-  engines.on('up', (name: string) => void orchestrator.engineBack(name).catch((e: unknown) => o.log(`engine ${name}: ${errorMessage(e)}`)));
   let port = o.port;
   const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host === '0.0.0.0' || o.host === '::' ? 'localhost' : o.host;
   const publicUrl = (): string => o.publicUrl?.replace(/\/+$/, '') ?? `http://${hostForUrl}:${port}`;
