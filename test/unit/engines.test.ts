@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineRuntime } from '../../src/engines/engine-runtime.js';
 import { EngineError } from '../../src/errors.js';
 import { EnginesFileError, isLoopbackHost, parseAddress, parseEnginesText } from '../../src/engines/engines-file.js';
@@ -304,9 +304,13 @@ describe('batch grading over a pool, with fake engines', () => {
 // The built CLI against an engines file whose only engine refuses connections (nothing listens on port 1):
 // no Docker needed. An unreachable engine is never "nothing there".
 describe('commands that clean or list over a pool with an engine that does not answer', { timeout: 60_000 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'toplab-pool-down-'));
-  const file = join(dir, 'engines.yaml');
-  writeFileSync(file, 'engines:\n  - name: gone\n    address: tcp://127.0.0.1:1\n    capacity: 2\n');
+  let dir = '';
+  let file = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'toplab-pool-down-'));
+    file = join(dir, 'engines.yaml');
+    writeFileSync(file, 'engines:\n  - name: gone\n    address: tcp://127.0.0.1:1\n    capacity: 2\n');
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('lab down --all, lab down LAB and lab prune name the engine and exit 4, not 0', async () => {
