@@ -1,9 +1,8 @@
 import type Docker from 'dockerode';
-import { PassThrough, Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { EngineError, errorMessage } from '../../errors.js';
 import { script } from '../../sh/scripts.js';
 import { LABEL } from '../labels.js';
+import { demuxedText } from './demux.js';
 import type { HostRulesNeeded } from '../runtime.js';
 
 /**
@@ -124,7 +123,7 @@ export async function runHostHelper(docker: Docker, image: string, args: string[
     await container.start();
     const result = (await container.wait()) as { StatusCode: number };
     const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as Buffer;
-    const text = await logText(docker, logs);
+    const text = await demuxedText(docker.modem, logs);
     if (result.StatusCode !== 0) throw new EngineError(`could not set the host's packet filter for lab bridges (exit ${result.StatusCode}): ${text.trim()}`);
     return text;
   } catch (e) {
@@ -133,21 +132,4 @@ export async function runHostHelper(docker: Docker, image: string, args: string[
   } finally {
     await container.remove({ force: true }).catch(() => undefined);
   }
-}
-
-/** The helper's logs (Docker's multiplexed stream: no TTY) as text, both streams, demultiplexed by dockerode. */
-async function logText(docker: Docker, logs: Buffer): Promise<string> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  const source = Readable.from([logs]);
-  const ended = new Promise<void>((resolve, reject) => {
-    source.on('end', resolve);
-    source.on('error', reject);
-  });
-  docker.modem.demuxStream(source, out, out);
-  await ended;
-  out.end();
-  await finished(out);
-  return Buffer.concat(chunks).toString('utf8');
 }
