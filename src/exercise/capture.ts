@@ -58,11 +58,12 @@ export async function stopCapture(running: RunningLab, handle: CaptureHandle): P
   const base = handle.file.replace(/\.pcap$/, '');
   // One exec: SIGINT, wait (at most 5 s) for tcpdump to write its last packets and its counts, then the counts
   // and the file's bytes after a marker.
-  const r = await running.runtime.exec(id, ['sh', '-c', script('capture-stop'), 'capture-stop', base, PCAP_MARK], { timeoutMs: 30_000, maxBytes: 256 * 1024 * 1024 });
+  const r = await running.runtime.exec(id, ['sh', '-c', script('capture-stop'), 'capture-stop', base], { timeoutMs: 30_000, maxBytes: 256 * 1024 * 1024 });
   const at = r.stdout.indexOf(`${PCAP_MARK}\n`);
   if (at < 0) throw new StepError(`capture ${handle.name} in node ${handle.node} wrote no file`);
   return { data: r.stdout.subarray(at + PCAP_MARK.length + 1), dropped: droppedByKernel(r.stdout.subarray(0, at).toString('utf8')) };
 }
 
+/** The line before the pcap's bytes, as src/sh/capture-stop.sh prints it. */
 const PCAP_MARK = '@@toplab-pcap@@';
 
