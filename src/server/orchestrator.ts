@@ -12,6 +12,7 @@ import { checkFiles, instanceStatus, prepareObservers, restartPrograms, upInstan
 import { editableFiles, starterContent } from '../app/lab-files.js';
 import type { GradeResult } from '../report/result.js';
 import { now, type AttemptRow, type StudentRow, type Store, type WorkshopRow } from './store.js';
+import { labsOf, moveProblem, standings, type LabStanding } from './progression.js';
 
 export interface OrchestratorOptions {
   store: Store;
@@ -56,6 +57,8 @@ export interface StudentView {
   maxScore: number | null;
   lastStatus: 'passed' | 'failed' | 'error' | null;
   failing: string[];
+  /** Every lab of the workshop in order, as this student stands on it (attempts and results per lab). */
+  labs: LabStanding[];
 }
 
 export interface AttemptSummary {
@@ -73,6 +76,7 @@ export interface WorkshopView {
   code: string;
   title: string;
   labs: string[];
+  progression: WorkshopRow['progression'];
   capacity: number;
   warm: number;
   endsAt: string;
@@ -155,7 +159,8 @@ export class Orchestrator extends EventEmitter {
       id: w.id,
       code: w.code,
       title: w.title,
-      labs: JSON.parse(w.labs) as string[],
+      labs: labsOf(w),
+      progression: w.progression,
       capacity: w.capacity,
       warm: w.warm,
       endsAt: w.ends_at,
@@ -172,9 +177,9 @@ export class Orchestrator extends EventEmitter {
   }
 
   studentView(s: StudentRow): StudentView {
-    const attempts = this.store.attempts(s.id);
-    const last = attempts.find((a) => a.status !== 'running');
-    const result = last?.result ? (JSON.parse(last.result) as GradeResult) : undefined;
+    const w = this.store.workshop(s.workshop_id);
+    const labs = w ? standings(w, s, (lab) => this.store.attemptsOn(s.id, lab)) : [];
+    const here = labs.find((l) => l.current);
     const status = s.instance ? this.statusCache.get(s.instance) : undefined;
     const idleMs = this.opts.idleMinutes * 60_000;
     return {
@@ -190,11 +195,12 @@ export class Orchestrator extends EventEmitter {
       lastActiveAt: s.last_active_at,
       idleCullAt: idleMs > 0 && ACTIVE.includes(s.state) ? new Date(Date.parse(s.last_active_at) + idleMs).toISOString() : null,
       nodes: status?.nodes.map((n) => ({ name: n.name, running: n.running, addresses: n.addresses })) ?? [],
-      attempts: attempts.length,
-      lastScore: last?.score ?? null,
-      maxScore: last?.max_score ?? null,
-      lastStatus: last && last.status !== 'running' ? last.status : null,
-      failing: result?.checks.filter((c) => c.status !== 'passed').map((c) => c.id) ?? [],
+      attempts: here?.attempts ?? 0,
+      lastScore: here?.lastScore ?? null,
+      maxScore: here?.maxScore ?? null,
+      lastStatus: here?.lastStatus ?? null,
+      failing: here?.failing ?? [],
+      labs,
     };
   }
 
@@ -209,10 +215,10 @@ export class Orchestrator extends EventEmitter {
 
   // ---- files --------------------------------------------------------------------------------------
 
-  /** The student's files for their lab: what they saved, else the starter. */
-  filesOf(s: StudentRow): Record<string, string> {
-    const lab = this.lab(s.lab);
-    const saved = new Map(this.store.files(s.id, s.lab).map((f) => [f.name, f.content]));
+  /** The student's files for a lab (default: the one they are on): what they saved, else the starter. */
+  filesOf(s: StudentRow, labName = s.lab): Record<string, string> {
+    const lab = this.lab(labName);
+    const saved = new Map(this.store.files(s.id, labName).map((f) => [f.name, f.content]));
     return Object.fromEntries(editableFiles(lab).map((n) => [n, saved.get(n) ?? starterContent(lab, n)]));
   }
 
@@ -231,8 +237,7 @@ export class Orchestrator extends EventEmitter {
     if (!s) {
       const count = this.store.students(w.id).length;
       if (count >= w.capacity) throw new RequestError(409, 'workshop-full', `the workshop is full (${count} of ${w.capacity} places): ask your instructor to raise its capacity`);
-      const labs = JSON.parse(w.labs) as string[];
-      s = this.store.addStudent(w.id, name, labs[0] ?? '');
+      s = this.store.addStudent(w.id, name, labsOf(w)[0] ?? '');
       this.store.audit(`student:${s.id}`, 'join', s.id, { name, workshop: w.id });
     } else {
       this.store.audit(`student:${s.id}`, 'rejoin', s.id, { name });
@@ -368,20 +373,45 @@ export class Orchestrator extends EventEmitter {
     }
   }
 
-  /** Starts instance creations: one per queued student without one coming, plus the warm pool, within the limits. */
+  /**
+   * Starts instance creations within the limits, most needed first: one per queued student without one coming
+   * (in queue order, each of the lab that student is on), then warm spares: of the first lab for joins still to
+   * come, and of the next lab for students who have passed theirs (they are likely to move on soon).
+   */
   private fill(w: WorkshopRow): void {
     if (Date.now() < this.backoffUntil) return;
-    const lab = (JSON.parse(w.labs) as string[])[0];
-    if (lab === undefined) return;
+    const labs = labsOf(w);
+    const first = labs[0];
+    if (first === undefined) return;
     const students = this.store.students(w.id);
     const instances = this.store.instances(w.id);
-    const queued = students.filter((s) => s.state === 'queued').length;
-    const spare = instances.filter((i) => i.state === 'warming' || i.state === 'warm').length;
+    const queued = students.filter((s) => s.state === 'queued');
     const holding = instances.filter((i) => i.state === 'assigned').length;
-    const warm = Math.min(w.warm, Math.max(0, w.capacity - holding - queued));
-    let want = queued + warm - spare;
-    while (want > 0 && this.creating < this.opts.parallel && this.store.instances().length < this.opts.maxInstances) {
-      want--;
+    let room = Math.max(0, w.capacity - holding - queued.length);
+    const wanted: string[] = queued.map((s) => s.lab);
+    const firstWarm = Math.min(w.warm, room);
+    room -= firstWarm;
+    for (let k = 0; k < firstWarm; k++) wanted.push(first);
+    const movers = new Map<string, number>();
+    for (const s of students) {
+      const next = labs[labs.indexOf(s.lab) + 1];
+      if (next !== undefined && ACTIVE.includes(s.state) && this.store.attemptsOn(s.id, s.lab).some((a) => a.status === 'passed')) movers.set(next, (movers.get(next) ?? 0) + 1);
+    }
+    for (const [lab, n] of movers) {
+      const k = Math.min(n, w.warm, room);
+      room -= k;
+      for (let i = 0; i < k; i++) wanted.push(lab);
+    }
+    // Spares already warm or warming cover the first wants of their lab.
+    const spare = new Map<string, number>();
+    for (const i of instances) if (i.state === 'warming' || i.state === 'warm') spare.set(i.lab, (spare.get(i.lab) ?? 0) + 1);
+    for (const lab of wanted) {
+      const covered = spare.get(lab) ?? 0;
+      if (covered > 0) {
+        spare.set(lab, covered - 1);
+        continue;
+      }
+      if (this.creating >= this.opts.parallel || this.store.instances().length >= this.opts.maxInstances) break;
       this.createInstance(w, lab);
     }
   }
@@ -411,6 +441,9 @@ export class Orchestrator extends EventEmitter {
         }
         this.store.setInstance(name, 'warm', null);
         this.opts.log(`instance ${name} (${labName}) is warm in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        // Straight to the first in the queue for this lab: no wait for the next round of upkeep.
+        const next = this.store.students(w.id).find((x) => x.state === 'queued' && x.lab === labName);
+        if (next) this.assignIfWarm(next);
       })
       .catch((e: unknown) => {
         this.opts.log(`could not create instance ${name}: ${errorMessage(e)}`);
@@ -550,6 +583,40 @@ export class Orchestrator extends EventEmitter {
     void (async () => {
       try {
         if (old) await this.removeInstanceNamed(old, s.lab);
+      } finally {
+        this.busy.delete(s.id);
+        this.requeue(this.store.student(s.id) as StudentRow);
+        this.assignIfWarm(this.store.student(s.id) as StudentRow);
+        this.pump();
+      }
+    })();
+  }
+
+  /**
+   * Moves the student to another of the workshop's labs (docs/workshop.md, "Labs in order"): their instance of
+   * the old lab goes, one of the new lab comes (a warm one when there is one); the files and attempts of every
+   * lab are kept. A student may move only where progression allows (`403 lab-locked`); the instructor anywhere.
+   */
+  moveTo(s: StudentRow, lab: string, actor: string, byInstructor: boolean): void {
+    const w = this.store.workshop(s.workshop_id);
+    if (!w || w.ended_at !== null || s.state === 'removed') throw new RequestError(410, 'workshop-ended', 'this workshop has ended; your files and results are kept');
+    const problem = moveProblem(w, s, lab, byInstructor, (l) => this.store.attemptsOn(s.id, l));
+    if (problem) throw new RequestError(problem.status, problem.code, problem.message);
+    if (lab === s.lab) {
+      this.touch(s.id);
+      return;
+    }
+    if (s.state === 'checking') throw new RequestError(409, 'check-running', 'a check is running: wait for its result, then change the lab');
+    this.guard(s, 'change the lab');
+    this.busy.add(s.id);
+    const old = { lab: s.lab, instance: s.instance };
+    const reached = Math.max(s.reached, labsOf(w).indexOf(lab));
+    this.store.audit(actor, 'move-lab', s.id, { from: old.lab, to: lab, instance: old.instance });
+    this.store.updateStudent(s.id, { lab, reached, state: 'resetting', progress: `moving to ${lab}: removing your instance of ${old.lab} (your files are kept)`, message: null, last_active_at: now(), warned_at: null });
+    this.changed(s.id);
+    void (async () => {
+      try {
+        if (old.instance) await this.removeInstanceNamed(old.instance, old.lab);
       } finally {
         this.busy.delete(s.id);
         this.requeue(this.store.student(s.id) as StudentRow);

@@ -1,0 +1,73 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { MIGRATIONS, migrate } from '../../src/server/migrations.js';
+import { Store, type AttemptRow } from '../../src/server/store.js';
+import { mayOpen, moveProblem, standings } from '../../src/server/progression.js';
+
+const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+
+const attempt = (lab: string, status: AttemptRow['status'], score: number | null = null, failing: string[] = []): AttemptRow => ({
+  id: 1, student_id: 's', lab, status, score, max_score: 4, started_at: 'x', finished_at: 'x', files: '{}',
+  result: status === 'running' ? null : JSON.stringify({ checks: [{ id: 'a', status: failing.includes('a') ? 'failed' : 'passed' }, { id: 'b', status: failing.includes('b') ? 'failed' : 'passed' }] }),
+});
+
+describe('moving between a workshop\'s labs', () => {
+  const labs = JSON.stringify(['one', 'two', 'three']);
+
+  it('in order: back to any lab reached, forward one lab once the furthest reached passed', () => {
+    const passed = (set: number[]) => (i: number) => set.includes(i);
+    expect(mayOpen('ordered', 0, 0, passed([]))).toBe(true);
+    expect(mayOpen('ordered', 0, 1, passed([]))).toBe(false);
+    expect(mayOpen('ordered', 0, 1, passed([0]))).toBe(true);
+    expect(mayOpen('ordered', 0, 2, passed([0]))).toBe(false);
+    // Moved to lab 2 by the instructor, then back to lab 0: lab 1 and 2 stay open, lab 3 waits for lab 2.
+    expect(mayOpen('ordered', 2, 1, passed([]))).toBe(true);
+    expect(mayOpen('ordered', 2, 3, passed([]))).toBe(false);
+    expect(mayOpen('free', 0, 2, passed([]))).toBe(true);
+  });
+
+  it('shows each lab\'s attempts, last score and failing checks, and which labs are open', () => {
+    const byLab: Record<string, AttemptRow[]> = { one: [attempt('one', 'failed', 1, ['b']), attempt('one', 'passed', 4)], two: [attempt('two', 'running')] };
+    const st = standings({ labs, progression: 'ordered' }, { lab: 'two', reached: 1 }, (l) => byLab[l] ?? []);
+    expect(st.map((x) => [x.name, x.current, x.open, x.passed, x.attempts])).toEqual([
+      ['one', false, true, true, 2],
+      ['two', true, true, false, 1],
+      ['three', false, false, false, 0],
+    ]);
+    expect(st[0]).toMatchObject({ lastScore: 1, lastStatus: 'failed', failing: ['b'] });
+    // A running attempt is not a result.
+    expect(st[1]).toMatchObject({ lastScore: null, lastStatus: null, failing: [] });
+  });
+
+  it('refuses a locked lab to a student with what to do, allows it to the instructor, and refuses labs not in the workshop', () => {
+    const none = (): AttemptRow[] => [];
+    const p = moveProblem({ labs, progression: 'ordered' }, { lab: 'one', reached: 0 }, 'two', false, none);
+    expect(p).toMatchObject({ status: 403, code: 'lab-locked' });
+    expect(p?.message).toMatch(/passed 'one'.*ask your instructor/);
+    expect(moveProblem({ labs, progression: 'ordered' }, { lab: 'one', reached: 0 }, 'three', true, none)).toBeUndefined();
+    expect(moveProblem({ labs, progression: 'free' }, { lab: 'one', reached: 0 }, 'three', false, none)).toBeUndefined();
+    expect(moveProblem({ labs, progression: 'free' }, { lab: 'one', reached: 0 }, 'tcp-handshake', true, none)).toMatchObject({ status: 400, code: 'unknown-lab' });
+    expect(moveProblem({ labs, progression: 'ordered' }, { lab: 'one', reached: 0 }, 'two', false, (l) => (l === 'one' ? [attempt('one', 'passed', 4)] : []))).toBeUndefined();
+  });
+});
+
+describe('migration 2 (ordered lab lists)', () => {
+  it('keeps a version-1 database\'s workshops and students: ordered, reached 0; attempts are found per lab', () => {
+    const db = new Sqlite(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version === 1));
+    db.prepare("INSERT INTO workshops (id, code, title, labs, capacity, warm, ends_at, created_at) VALUES ('w', 'CODE23', 't', '[\"one\",\"two\"]', 5, 0, 'x', 'x')").run();
+    db.prepare("INSERT INTO students (id, workshop_id, name, lab, state, joined_at, last_active_at) VALUES ('s', 'w', 'Ada', 'one', 'queued', 'x', 'x')").run();
+    expect(migrate(db)).toEqual(MIGRATIONS.filter((m) => m.version > 1).map((m) => m.version));
+    const store = new Store(db);
+    expect(store.workshop('w')?.progression).toBe('ordered');
+    expect(store.student('s')?.reached).toBe(0);
+    store.addAttempt('s', 'one', {});
+    store.addAttempt('s', 'two', {});
+    store.addAttempt('s', 'one', {});
+    expect(store.attemptsOn('s', 'one').map((a) => a.lab)).toEqual(['one', 'one']);
+    expect(store.attempts('s')).toHaveLength(3);
+    expect(() => db.prepare("UPDATE workshops SET progression = 'random' WHERE id = 'w'").run()).toThrow(/CHECK/);
+    const free = store.createWorkshop({ title: 't', labs: ['one'], capacity: 1, warm: 0, endsAt: 'x', roster: null, progression: 'free' });
+    expect(free.progression).toBe('free');
+  });
+});
