@@ -431,8 +431,10 @@ export class Orchestrator extends EventEmitter {
     // The observers too: a student's first Check then waits for no container.
     upInstance(opts)
       .then(async (r) => {
+        const up = Date.now();
         step(`starting your lab: ${nodes} of ${nodes} containers, preparing its packet capture`);
         await prepareObservers(opts);
+        const observed = Date.now();
         this.statusCache.set(name, r.status);
         if (this.store.instance(name)?.state !== 'warming') {
           // The workshop ended while it was being made.
@@ -440,7 +442,8 @@ export class Orchestrator extends EventEmitter {
           return;
         }
         this.store.setInstance(name, 'warm', null);
-        this.opts.log(`instance ${name} (${labName}) is warm in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        const sec = (ms: number): string => (ms / 1000).toFixed(1);
+        this.opts.log(`instance ${name} (${labName}) is warm in ${sec(Date.now() - started)}s (containers ${sec(up - started)}s, observers ${sec(observed - up)}s; ${this.creating} being made)`);
         // Straight to the first in the queue for this lab: no wait for the next round of upkeep.
         const next = this.store.students(w.id).find((x) => x.state === 'queued' && x.lab === labName);
         if (next) this.assignIfWarm(next);
