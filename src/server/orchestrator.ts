@@ -118,6 +118,14 @@ export class Orchestrator extends EventEmitter {
   private pumpAgain = false;
   private backoffUntil = 0;
   private readonly busy = new Set<string>();
+  /** Instances whose observer sidecars are still being made ahead of the first Check. */
+  private readonly observing = new Map<string, Promise<void>>();
+
+  /** Runs `fn` once the instance's observers made ahead (if any) are there: two makers would race for one name. */
+  private afterObservers<T>(instance: string, fn: () => Promise<T>): Promise<T> {
+    const pending = this.observing.get(instance);
+    return pending ? pending.then(fn) : fn();
+  }
   private stopped = false;
 
   constructor(readonly opts: OrchestratorOptions) {
@@ -428,25 +436,32 @@ export class Orchestrator extends EventEmitter {
     };
     step(`starting your lab: 0 of ${nodes} containers`);
     const opts = { runtime: this.opts.runtime, image: this.opts.image, lab: this.lab(labName), instance: name, labels: this.labels(w.id), onContainer: (n: number, total: number) => step(`starting your lab: ${n} of ${total} containers`) };
-    // The observers too: a student's first Check then waits for no container.
+    const sec = (ms: number): string => (ms / 1000).toFixed(1);
     upInstance(opts)
       .then(async (r) => {
         const up = Date.now();
-        step(`starting your lab: ${nodes} of ${nodes} containers, preparing its packet capture`);
-        await prepareObservers(opts);
-        const observed = Date.now();
         this.statusCache.set(name, r.status);
         if (this.store.instance(name)?.state !== 'warming') {
           // The workshop ended while it was being made.
           void removeInstance(this.opts.runtime, labName, name).catch(() => undefined);
           return;
         }
+        // Usable now: a student's terminals need only the nodes. The observer sidecars (captures, socket
+        // tables) come next, before the creation slot is given back; a Check or a restart waits for them
+        // (afterObservers), so a student's first Check waits for no container.
+        const observing = prepareObservers(opts).then(
+          () => this.opts.log(`instance ${name} (${labName}) is warm in ${sec(Date.now() - started)}s (containers ${sec(up - started)}s, observers ${sec(Date.now() - up)}s; ${this.creating} being made)`),
+          (e: unknown) => this.opts.log(`instance ${name}: its observers could not be prepared ahead (${errorMessage(e)}); a Check makes them`),
+        );
+        this.observing.set(name, observing);
+        void observing.finally(() => {
+          if (this.observing.get(name) === observing) this.observing.delete(name);
+        });
         this.store.setInstance(name, 'warm', null);
-        const sec = (ms: number): string => (ms / 1000).toFixed(1);
-        this.opts.log(`instance ${name} (${labName}) is warm in ${sec(Date.now() - started)}s (containers ${sec(up - started)}s, observers ${sec(observed - up)}s; ${this.creating} being made)`);
         // Straight to the first in the queue for this lab: no wait for the next round of upkeep.
         const next = this.store.students(w.id).find((x) => x.state === 'queued' && x.lab === labName);
         if (next) this.assignIfWarm(next);
+        await observing;
       })
       .catch((e: unknown) => {
         this.opts.log(`could not create instance ${name}: ${errorMessage(e)}`);
@@ -500,6 +515,8 @@ export class Orchestrator extends EventEmitter {
     this.store.setInstance(name, 'removing', holder);
     // Its terminals end with it.
     if (holder !== null) this.emit('instance-gone', holder);
+    // An observer still being made would outlive a removal that ran first.
+    await this.observing.get(name);
     await removeInstance(this.opts.runtime, labName, name).catch((e: unknown) => this.opts.log(`could not remove ${name}: ${errorMessage(e)}`));
     this.store.deleteInstance(name);
     this.statusCache.delete(name);
@@ -527,7 +544,7 @@ export class Orchestrator extends EventEmitter {
     // beside one that already exists, where artifacts() does not look.
     const artifactsDir = join(this.opts.dataDir, 'attempts', String(attemptId));
     const instance = s.instance as string;
-    checkFiles({
+    this.afterObservers(instance, () => checkFiles({
       runtime: this.opts.runtime,
       image: this.opts.image,
       lab: this.lab(s.lab),
@@ -540,7 +557,7 @@ export class Orchestrator extends EventEmitter {
         this.store.updateStudent(s.id, { progress: line });
         this.progress(s, line, attemptId);
       },
-    })
+    }))
       .then((result) => this.finishCheck(s, attemptId, result))
       .catch((e: unknown) => this.finishCheck(s, attemptId, undefined, errorMessage(e)))
       .finally(() => {
@@ -651,7 +668,7 @@ export class Orchestrator extends EventEmitter {
     this.store.audit(actor, 'restart-programs', s.id);
     this.store.updateStudent(s.id, { state: 'starting', progress: 'restarting your programs', last_active_at: now(), warned_at: null });
     this.changed(s.id);
-    restartPrograms({
+    this.afterObservers(s.instance as string, () => restartPrograms({
       runtime: this.opts.runtime,
       image: this.opts.image,
       lab: this.lab(s.lab),
@@ -659,7 +676,7 @@ export class Orchestrator extends EventEmitter {
       labels: this.labels(s.workshop_id),
       files: this.filesOf(s),
       onProgress: (line) => this.progress(s, line),
-    })
+    }))
       .then((r) => this.store.updateStudent(s.id, { message: r.failures.length > 0 ? r.failures.join('\n') : null }))
       .catch((e: unknown) => this.store.updateStudent(s.id, { message: `your programs could not be restarted: ${errorMessage(e)}; try Reset` }))
       .finally(() => {
