@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, launchChromium, newContext, shot, watchConsole } from './browser.js';
+import { ARTIFACTS, launchChromium, newContext, seriousA11yViolations, shot, watchConsole } from './browser.js';
 import { freePort, ROOT, ServeProcess } from './server.js';
 
 const TOKEN = `e2e-labs-${process.pid}-token`;
@@ -191,6 +191,13 @@ describe('several labs, and the keyboard, in Chromium', () => {
     await expect.poll(() => admin.locator('tr[data-student=Ada] [data-testid=on-lab]').innerText(), { timeout: 20_000 }).toContain(SECOND);
     await shot(ada, 'labs-student-second');
     await shot(admin, 'labs-dashboard');
+  });
+
+  it('both pages of a two-lab workshop have no serious or critical accessibility violations (axe-core)', async () => {
+    const student = await seriousA11yViolations(ada);
+    const dashboard = await seriousA11yViolations(admin);
+    expect(student, JSON.stringify(student, null, 1)).toEqual([]);
+    expect(dashboard, JSON.stringify(dashboard, null, 1)).toEqual([]);
   });
 
   it('no page logged an unexpected console error', () => {
