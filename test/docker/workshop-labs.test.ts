@@ -76,6 +76,8 @@ describe('a workshop of several labs, in order', () => {
     expect(await check()).toMatchObject({ status: 'passed', lab: FIRST });
     const before = await student();
     expect(before.labs.find((l) => l.name === SECOND)?.open).toBe(true);
+    // Having passed, Ada is likely to move on: an instance of the next lab is made ahead (warm: 1).
+    await until('an instance of the second lab made ahead', async () => (labContainers(wid, SECOND).length >= 2 ? true : undefined), 120_000);
     const moved = await ada.req<Student>('POST', `/api/students/${sid}/lab`, { lab: SECOND });
     expect(moved.status).toBe(202);
     expect(moved.body.lab).toBe(SECOND);
@@ -119,6 +121,11 @@ describe('a workshop of several labs, in order', () => {
     expect(audit.body.filter((a) => a.action === 'move-lab').map((a) => `${a.detail.from}>${a.detail.to}`)).toEqual([`${SECOND}>${FIRST}`, `${FIRST}>${SECOND}`]);
   });
 });
+
+/** Node containers of a workshop's instances of one lab. */
+function labContainers(workshop: string, labName: string): string[] {
+  return spawnSync('docker', ['ps', '-q', '--filter', `label=org.toplab.workshop=${workshop}`, '--filter', `label=org.toplab.lab=${labName}`, '--filter', 'label=org.toplab.role=node'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+}
 
 /** Containers (or networks) labelled as an instance's. */
 function instanceContainers(instance: string, networks = false): string[] {

@@ -71,3 +71,37 @@ describe('migration 2 (ordered lab lists)', () => {
     expect(free.progression).toBe('free');
   });
 });
+
+describe('lab workshop create and export with several labs (no engine needed)', () => {
+  it('stores the labs in order with their progression, refuses an unknown one, and exports one lab or all', async () => {
+    const { lab } = await import('../helpers/cli.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const data = mkdtempSync(join(tmpdir(), 'toplab-progression-'));
+    try {
+      const env = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
+      const bad = await lab(['workshop', 'create', 'tcp-handshake,udp-echo', '--progression', 'random', '--data', data], { env });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--progression must be ordered .* or free/);
+      const made = await lab(['workshop', 'create', 'tcp-handshake,udp-echo', '--progression', 'free', '--data', data], { env });
+      expect(made.code, made.stderr).toBe(0);
+      expect(made.stdout).toMatch(/tcp-handshake → udp-echo \(free\)/);
+      const code = /code (\w+)/.exec(made.stdout)?.[1] ?? '';
+      const store = new Store(new Sqlite(join(data, 'toplab.db')));
+      expect(store.workshopByCode(code)).toMatchObject({ labs: '["tcp-handshake","udp-echo"]', progression: 'free' });
+      store.db.close();
+      const all = await lab(['workshop', 'export', code, '--data', data], { env });
+      expect(all.code, all.stderr).toBe(0);
+      expect(all.stdout.split('\n')[0]).toMatch(/^name,state,lab,attempts,score,max_score,status,tcp-handshake:listen,.*udp-echo:/);
+      const one = await lab(['workshop', 'export', code, '--lab', 'udp-echo', '--data', data], { env });
+      expect(one.code, one.stderr).toBe(0);
+      expect(one.stdout.split('\n')[0]).not.toMatch(/tcp-handshake|:/);
+      const wrong = await lab(['workshop', 'export', code, '--lab', 'ping-icmp', '--data', data], { env });
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toMatch(/not one of this workshop's labs \(tcp-handshake, udp-echo\)/);
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
