@@ -112,7 +112,7 @@ export class Orchestrator extends EventEmitter {
   private readonly statusCache = new Map<string, InstanceStatus>();
   private creating = 0;
   /** Instances being created, oldest first: their workshop and how far along they are (for queued students). */
-  private readonly building = new Map<string, { workshopId: string; line: string }>();
+  private readonly building = new Map<string, { workshopId: string; lab: string; line: string }>();
   private timer: NodeJS.Timeout | undefined;
   private pumping = false;
   private pumpAgain = false;
@@ -364,16 +364,21 @@ export class Orchestrator extends EventEmitter {
   }
 
   /**
-   * Tells each queued student what they wait for: the n-th in the queue gets the n-th instance being created
-   * for their workshop (warm ones are handed out first), so it sees that one's progress ("starting your lab:
-   * 2 of 4 containers"); those beyond wait in the queue.
+   * Tells each queued student what they wait for: the n-th in the queue for a lab gets the n-th instance of
+   * that lab being created for their workshop (warm ones are handed out first), so it sees that one's progress
+   * ("starting your lab: 2 of 4 containers"); those beyond wait in the queue.
    */
   private queueProgress(workshopId: string): void {
-    const queued = this.store.students(workshopId).filter((x) => x.state === 'queued');
-    const coming = [...this.building.values()].filter((b) => b.workshopId === workshopId);
-    for (const s of queued) {
-      const pos = this.store.queuePosition(s) ?? queued.indexOf(s) + 1;
-      const line = coming[pos - 1]?.line ?? (coming.length > 0 ? `waiting for an instance: ${pos} in the queue, ${coming.length} being started` : `waiting for an instance: ${pos} in the queue`);
+    const queued = this.store
+      .students(workshopId)
+      .filter((x) => x.state === 'queued')
+      .map((x, i) => ({ s: x, pos: this.store.queuePosition(x) ?? i + 1 }))
+      .sort((a, b) => a.pos - b.pos);
+    for (const { s, pos } of queued) {
+      // In a workshop of several labs, a student waits for an instance of the lab they are on.
+      const ahead = queued.filter((x) => x.s.lab === s.lab && x.pos < pos).length;
+      const coming = [...this.building.values()].filter((b) => b.workshopId === workshopId && b.lab === s.lab);
+      const line = coming[ahead]?.line ?? (coming.length > 0 ? `waiting for an instance: ${pos} in the queue, ${coming.length} being started` : `waiting for an instance: ${pos} in the queue`);
       if (s.progress !== line) {
         this.store.updateStudent(s.id, { progress: line });
         this.changed(s.id);
@@ -431,7 +436,7 @@ export class Orchestrator extends EventEmitter {
     const started = Date.now();
     const nodes = Object.keys(this.lab(labName).def.nodes).length;
     const step = (line: string): void => {
-      this.building.set(name, { workshopId: w.id, line });
+      this.building.set(name, { workshopId: w.id, lab: labName, line });
       this.queueProgress(w.id);
     };
     step(`starting your lab: 0 of ${nodes} containers`);
