@@ -163,7 +163,7 @@ build   builds the lab image if missing. offline: debootstrap + docker import (n
 prune   removes toplab lab images whose definition is out of date.
 `,
   serve: `Usage: lab serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--warm 2] [--idle 30]
-                 [--origin URL]... [--public-url URL] [--max-instances 40] [--parallel 4]
+                 [--origin URL]... [--public-url URL] [--max-instances 40] [--parallel 2]
                  [--terminal-keep 5] [--secure-cookies] [--remove-on-exit]
 
 The workshop server (docs/workshop.md): students join with an event code, each gets an instance of the
@@ -177,7 +177,7 @@ lab, edits its files, opens terminals in its nodes and presses Check (the same c
   --origin <url>      another origin the pages may be served from (repeat, or TOPLAB_ORIGINS=a,b)
   --public-url <url>  the address students open (join links; default http://host:port)
   --max-instances <n> instances on the engine at most, all workshops (default 40)
-  --parallel <n>      instances created at the same time (default 4)
+  --parallel <n>      instances created at the same time (default 2)
   --terminal-keep <m> minutes a terminal's shell is kept after its page closed (default 5)
   --remove-on-exit    remove every lab instance when stopped (TOPLAB_REMOVE_ON_EXIT=1; Compose sets it)
 

@@ -75,7 +75,7 @@ export async function serve(args: string[]): Promise<number> {
     warm: wholeNumber('warm', values.warm, 2, 0, 100),
     idleMinutes: minutes('idle', values.idle, 30),
     maxInstances: wholeNumber('max-instances', values['max-instances'], 40, 1, 500),
-    parallel: wholeNumber('parallel', values.parallel, 4, 1, 16),
+    parallel: wholeNumber('parallel', values.parallel, 2, 1, 16),
     origins,
     ...(values['public-url'] ?? process.env.TOPLAB_PUBLIC_URL ? { publicUrl: values['public-url'] ?? process.env.TOPLAB_PUBLIC_URL } : {}),
     removeOnExit: values['remove-on-exit'] ?? process.env.TOPLAB_REMOVE_ON_EXIT === '1',
