@@ -380,6 +380,8 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     const name = (req.params as { name: string }).name;
     let lab: Lab;
     try {
+      // A lab of the labs folder by its name, never a path.
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || !existsSync(join(labsDir(), name, 'lab.yaml'))) throw new Error('no such lab');
       lab = orch.lab(name);
     } catch {
       throw fail(404, 'not-found', `no lab '${name}': GET /api/labs lists them`);

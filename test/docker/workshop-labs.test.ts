@@ -114,9 +114,19 @@ describe('a workshop of several labs, in order', () => {
     const json = await admin.req<{ lab: string }[]>('GET', `/api/workshops/${wid}/export?format=json`);
     expect(json.body.map((r) => r.lab).sort()).toEqual([FIRST, SECOND].sort());
     expect((await admin.req('GET', `/api/workshops/${wid}/export?format=csv&lab=ping-icmp`)).status).toBe(400);
-    // The instructor may move a student anywhere, whatever the progression.
     const info = await admin.req<{ checks: { id: string }[] }>('GET', `/api/labs/${SECOND}`);
     expect(info.body.checks.length).toBeGreaterThan(0);
+    expect((await admin.req('GET', '/api/labs/..%2F..%2Fetc')).status).toBe(404);
+    // The same authorization as every endpoint: a lab's details are the instructor's; a move is the student's own.
+    expect((await new Client(server.url).req('GET', `/api/labs/${SECOND}`)).status).toBe(401);
+    expect((await ada.req('GET', `/api/labs/${SECOND}`)).status).toBe(403);
+    const bob = new Client(server.url);
+    const code = (await admin.req<{ code: string }>('GET', `/api/workshops/${wid}`)).body.code;
+    const jb = await bob.req<{ student: Student }>('POST', '/api/join', { code, name: 'Bob' });
+    expect((await bob.req('POST', `/api/students/${sid}/lab`, { lab: FIRST })).status).toBe(404);
+    expect((await ada.req('POST', `/api/students/${jb.body.student.id}/lab`, { lab: FIRST })).status).toBe(404);
+    expect((await new Client(server.url).req('POST', `/api/students/${sid}/lab`, { lab: FIRST })).status).toBe(401);
+    expect((await ada.req('POST', `/api/students/${sid}/lab`, { lab: FIRST }, { origin: 'http://evil.example' })).status).toBe(403);
     const audit = await admin.req<{ action: string; detail: { from?: string; to?: string } }[]>('GET', `/api/audit?workshop=${wid}`);
     expect(audit.body.filter((a) => a.action === 'move-lab').map((a) => `${a.detail.from}>${a.detail.to}`)).toEqual([`${SECOND}>${FIRST}`, `${FIRST}>${SECOND}`]);
   });
