@@ -124,6 +124,8 @@ export class Orchestrator extends EventEmitter {
   private pumpAgain = false;
   private backoffUntil = 0;
   private readonly busy = new Set<string>();
+  /** Instance creations under way (removeAll waits for them). */
+  private readonly creations = new Set<Promise<unknown>>();
   /** Instances whose observer sidecars are still being made ahead of the first Check. */
   private readonly observing = new Map<string, Promise<void>>();
 
@@ -484,7 +486,7 @@ export class Orchestrator extends EventEmitter {
     const key = `${labName}/${name}`;
     let engine: string | null = null;
     let opts: Parameters<typeof upInstance>[0] | undefined;
-    this.opts.engines
+    const creation = this.opts.engines
       .place(key, step)
       .then((placed) => {
         engine = placed;
@@ -534,8 +536,10 @@ export class Orchestrator extends EventEmitter {
         this.opts.engines.settled(engine, key);
         this.creating--;
         this.building.delete(name);
+        this.creations.delete(creation);
         this.pump();
       });
+    this.creations.add(creation);
   }
 
   private idle(w: WorkshopRow): void {
@@ -800,6 +804,8 @@ export class Orchestrator extends EventEmitter {
 
   /** Removes every instance of every workshop (the server is going away with `--remove-on-exit`). */
   async removeAll(): Promise<number> {
+    // Creations under way finish first: a container made after the removal would be left behind.
+    await Promise.allSettled([...this.creations]);
     const list = this.store.instances();
     await Promise.all(list.map((i) => this.removeInstanceNamed(i.name, i.lab)));
     return list.length + (await this.removeLabelled(() => true));
