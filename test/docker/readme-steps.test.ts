@@ -1,0 +1,68 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeInstance } from '../../src/deploy/down.js';
+import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import { lab, ROOT, uniqueInstance } from '../helpers/cli.js';
+import { readmeCommands, type ReadmeCommand } from '../helpers/readme-steps.js';
+
+// Every lab README's hands-on commands, typed as written right after `lab up <lab>` (in an instance of our
+// own), must work: exit 0, and show what the README says they show. A `lab check` line is run when a later
+// command depends on it. Commands that run until stopped (tcpdump) must have started capturing.
+const runtime = await DockerRuntime.connect();
+const labs = readdirSync(join(ROOT, 'labs')).sort();
+const made: [string, string][] = [];
+
+afterAll(async () => {
+  for (const [name, instance] of made) await removeInstance(runtime, name, instance).catch(() => undefined);
+});
+
+/** What a README says a command shows (its comment, or the text around it), as a pattern over its output. */
+const SHOWS: Record<string, [string, RegExp][]> = {
+  copies: [['/io', /rchar: \d+\nwchar: \d+/]],
+  'socket-addresses': [['ss -tn', /ESTAB.*\[::ffff:[\d.]+\]:9000/]],
+  'tcp-handshake': [['netstat -tln', /LISTEN/]],
+  'tcp-echo-eof': [['nc -N', /^a\nb\n?$/]],
+  'udp-echo': [['ss -uan', /:9000/]],
+  ipv6: [['ss -tln', /LISTEN.*:9000/], ['getent', /fd[0-9a-f:]+\s+STREAM server/]],
+  'netstat-lsof': [['lsof', /nc\s+\d+.*8080 \(LISTEN\)/], ['netstat -tlnp', /:8080.*LISTEN\s+\d+\/nc/]],
+  'top-talker': [['ss -tin', /bytes_received:\d+/], ['/proc/net/dev', /eth0:/], ['iftop', /Total send rate/]],
+  'unix-socket': [['ss -xl', /echo\.sock/], ['netstat -xl', /echo\.sock/]],
+  'ping-icmp': [['ping -c 2', /2 received/]],
+  traceroute: [['traceroute -n', /^\s*2\s+[\d.]+/m]],
+  tcpdump: [['ip -br addr', /eth\d/]],
+};
+
+function withInstance(c: ReadmeCommand, instance: string): string[] {
+  const [verb, name, ...rest] = c.argv;
+  return [verb ?? '', name ?? '', '--instance', instance, ...(verb === 'exec' ? ['-T'] : []), ...rest];
+}
+
+describe('lab READMEs: the hands-on commands work right after lab up', () => {
+  it.each(labs)('%s', async (name) => {
+    const instance = uniqueInstance('readme');
+    made.push([name, instance]);
+    const commands = readmeCommands(join(ROOT, 'labs', name, 'README.md'));
+    const lastExec = commands.map((c) => c.argv[0]).lastIndexOf('exec');
+    const seen = new Set<string>();
+    let up = false;
+    for (const [i, c] of commands.entries()) {
+      const text = c.argv.join(' ');
+      if (seen.has(text) || (c.argv[0] === 'check' && i > lastExec)) continue;
+      seen.add(text);
+      if (c.argv[0] === 'exec' && !up) continue; // prose before the steps
+      const endless = c.argv.includes('tcpdump');
+      const r = await lab(withInstance(c, instance), { timeoutMs: endless ? 6_000 : 120_000 });
+      const where = `README.md:${c.line}: lab ${text}\nexit ${r.code}\n${r.stdout}\n${r.stderr}`;
+      if (endless) {
+        expect(r.stderr, where).toMatch(/listening on/);
+      } else {
+        expect(r.code, where).toBe(0);
+      }
+      if (c.argv[0] === 'up') up = true;
+      for (const [needle, shows] of SHOWS[name] ?? []) if (c.argv[0] === 'exec' && text.includes(needle)) expect(r.stdout, where).toMatch(shows);
+    }
+    expect(up, 'the README brings the lab up').toBe(true);
+    await removeInstance(runtime, name, instance);
+  }, 400_000);
+});
