@@ -27,6 +27,7 @@ import {
   launchAndWait,
   launchThen,
   OBSERVER_RUN_DIR,
+  outputMatches,
   PROGRAM_USER,
   processState,
   programLaunch,
@@ -155,7 +156,7 @@ export async function startAndWait(running: RunningLab, step: StartStep, spec = 
     if (ready.tcp !== undefined) conds.push(sockets.some((s) => socketMatches(s, { tcp: ready.tcp })));
     if (ready.udp !== undefined) conds.push(sockets.some((s) => socketMatches(s, { udp: ready.udp })));
     if (ready.unix !== undefined) conds.push(sockets.some((s) => socketMatches(s, { unix: ready.unix })));
-    if (stdoutRe) conds.push(stdoutRe.test((await processState(running, spec, 64 * 1024)).stdout));
+    if (stdoutRe) conds.push(outputMatches(stdoutRe, (await processState(running, spec, 64 * 1024)).stdout));
     if (conds.every(Boolean)) return 'ready';
     if (exited !== undefined) return `exited:${exited}`;
     return undefined;
