@@ -8,7 +8,8 @@ import { readmeCommands, type ReadmeCommand } from '../helpers/readme-steps.js';
 
 // Every lab README's hands-on commands, typed as written right after `lab up <lab>` (in an instance of our
 // own), must work: exit 0, and show what the README says they show. A `lab check` line is run when a later
-// command depends on it. Commands that run until stopped (tcpdump) must have started capturing.
+// command depends on it, outside a workspace: it grades the lab's reference (a student's workspace would hold
+// their own files). Commands that run until stopped (tcpdump) must have started capturing.
 const runtime = await DockerRuntime.connect();
 const labs = readdirSync(join(ROOT, 'labs')).sort();
 const made: [string, string][] = [];
@@ -45,6 +46,7 @@ describe('lab READMEs: the hands-on commands work right after lab up', () => {
     const commands = readmeCommands(join(ROOT, 'labs', name, 'README.md'));
     const lastExec = commands.map((c) => c.argv[0]).lastIndexOf('exec');
     const seen = new Set<string>();
+    const background: Promise<unknown>[] = [];
     let up = false;
     for (const [i, c] of commands.entries()) {
       const text = c.argv.join(' ');
@@ -54,6 +56,12 @@ describe('lab READMEs: the hands-on commands work right after lab up', () => {
       // What runs in the node (for exec): the words after `--`.
       const inNode = c.argv[0] === 'exec' ? c.argv.slice(c.argv.indexOf('--') + 1).join(' ') : '';
       const endless = inNode.startsWith('tcpdump');
+      if (c.background) {
+        // Running while the next commands run, as `&` does; its end is awaited before the lab goes.
+        const where = `README.md:${c.line}: lab ${text} &`;
+        background.push(lab(withInstance(c, instance), { timeoutMs: 180_000 }).then((r) => expect(r.code, `${where}\nexit ${r.code}\n${r.stdout}\n${r.stderr}`).toBe(0)));
+        continue;
+      }
       const r = await lab(withInstance(c, instance), { timeoutMs: endless ? 6_000 : 120_000 });
       const where = `README.md:${c.line}: lab ${text}\nexit ${r.code}\n${r.stdout}\n${r.stderr}`;
       if (endless) {
@@ -64,6 +72,7 @@ describe('lab READMEs: the hands-on commands work right after lab up', () => {
       if (c.argv[0] === 'up') up = true;
       for (const [needle, shows] of SHOWS[name] ?? []) if (inNode.includes(needle)) expect(r.stdout, where).toMatch(shows);
     }
+    await Promise.all(background);
     expect(up, 'the README brings the lab up').toBe(true);
     await removeInstance(runtime, name, instance);
   }, 400_000);
