@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,30 @@ const SHOWS: Record<string, [string, RegExp][]> = {
   tcpdump: [['ip -br addr', /eth\d/]],
 };
 
+/**
+ * Runs a command that captures until stopped (tcpdump) until it says it is capturing ("listening on"), then
+ * stops it as a student does, with Ctrl-C (SIGINT); at most 90 s.
+ */
+function untilListening(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/lab.js', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    child.stdin.end();
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/listening on/.test(stderr)) child.kill('SIGINT');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 function withInstance(c: ReadmeCommand, instance: string): string[] {
   const [verb, name, ...rest] = c.argv;
   return [verb ?? '', name ?? '', '--instance', instance, ...(verb === 'exec' ? ['-T'] : []), ...rest];
@@ -62,7 +87,7 @@ describe('lab READMEs: the hands-on commands work right after lab up', () => {
         background.push(lab(withInstance(c, instance), { timeoutMs: 180_000 }).then((r) => expect(r.code, `${where}\nexit ${r.code}\n${r.stdout}\n${r.stderr}`).toBe(0)));
         continue;
       }
-      const r = await lab(withInstance(c, instance), { timeoutMs: endless ? 6_000 : 120_000 });
+      const r = endless ? await untilListening(withInstance(c, instance)) : await lab(withInstance(c, instance), { timeoutMs: 120_000 });
       const where = `README.md:${c.line}: lab ${text}\nexit ${r.code}\n${r.stdout}\n${r.stderr}`;
       if (endless) {
         expect(r.stderr, where).toMatch(/listening on/);
