@@ -231,7 +231,7 @@ export function waitForOutputScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | '
     `grep -qE -- ${shellQuote(pattern)} ${d}/stdout 2>/dev/null; r=$?`,
     `[ $r -eq 0 ] && { echo @@matched; head -c ${MAX_OUTPUT_BYTES} ${d}/stdout; exit 0; }`,
     `[ $r -eq 2 ] && [ -e ${d}/stdout ] && { echo @@unreadable; exit 0; }`,
-    ...(seenBytes !== undefined ? [`n=$(wc -c < ${d}/stdout 2>/dev/null || echo 0); [ "$n" -gt ${Math.floor(seenBytes)} ] && { echo "@@grew $n"; exit 0; }`] : []),
+    ...(seenBytes !== undefined ? [`n=$(wc -c 2>/dev/null < ${d}/stdout || echo 0); [ "$n" -gt ${Math.floor(seenBytes)} ] && { echo "@@grew $n"; exit 0; }`] : []),
     `[ -e ${d}/exit ] && { echo @@exited; exit 0; }`,
   ];
   return [...pollLoop(seconds, body), 'echo @@waiting'].join('\n');

@@ -46,6 +46,8 @@ describe('waiting for output', () => {
     return Promise.all([
       sh(waitForOutputScript(spec, '^address-bytes\\s*[:=]', 0.3)).then((out) => expect(out).toBe('@@waiting\n')),
       sh(waitForOutputScript(spec, '^address-bytes\\s*[:=]', 5, 0)).then((out) => expect(out).toBe(`@@grew ${Buffer.byteLength('address-bytes：0a000114\n')}\n`)),
+      // Nothing printed yet (no stdout file): nothing grew.
+      sh(waitForOutputScript({ ...spec, name: 'silent' }, '^x', 0.3, 0)).then((out) => expect(out).toBe('@@waiting\n')),
     ]);
   });
 
