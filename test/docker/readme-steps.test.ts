@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeInstance } from '../../src/deploy/down.js';
@@ -14,9 +15,11 @@ import { readmeCommands, type ReadmeCommand } from '../helpers/readme-steps.js';
 const runtime = await DockerRuntime.connect();
 const labs = readdirSync(join(ROOT, 'labs')).sort();
 const made: [string, string][] = [];
+const results = mkdtempSync(join(tmpdir(), 'toplab-readme-results-'));
 
 afterAll(async () => {
   for (const [name, instance] of made) await removeInstance(runtime, name, instance).catch(() => undefined);
+  rmSync(results, { recursive: true, force: true });
 });
 
 /** What a README says a command shows (its comment, or the text around it), as a pattern over its output. */
@@ -59,9 +62,10 @@ function untilListening(args: string[]): Promise<{ code: number | null; stdout: 
   });
 }
 
+/** The command in our instance; a check keeps its captures in our temporary folder. */
 function withInstance(c: ReadmeCommand, instance: string): string[] {
   const [verb, name, ...rest] = c.argv;
-  return [verb ?? '', name ?? '', '--instance', instance, ...(verb === 'exec' ? ['-T'] : []), ...rest];
+  return [verb ?? '', name ?? '', '--instance', instance, ...(verb === 'exec' ? ['-T'] : []), ...(verb === 'check' ? ['--results', results] : []), ...rest];
 }
 
 describe('lab READMEs: the hands-on commands work right after lab up', () => {
