@@ -64,7 +64,8 @@ export interface ExerciseOptions {
 /**
  * What `lab up` runs so the lab is ready to poke at, as the README says: the exercise's leading `start` steps
  * and the lab's own `command` steps (`run:`, never a student's command file) among them, up to the first other
- * step. Leading captures are skipped (they record a graded run; `lab up` records nothing).
+ * step. Captures among them are skipped (they record a graded run; `lab up` records nothing), so a `start`
+ * after a capture runs too.
  */
 export function setupSteps(steps: StepDef[]): (StartStep | CommandStep)[] {
   const out: (StartStep | CommandStep)[] = [];

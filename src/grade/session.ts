@@ -69,8 +69,8 @@ export interface UpOutcome {
 }
 
 /**
- * Runs the lab's setup steps (`setupSteps`: its leading `start` steps and its own commands among them) on a running instance with these compiled programs,
- * each until ready. Returns the reasons of the steps that failed (a program that did not compile, or a step
+ * Runs the lab's setup steps (`setupSteps`: its leading `start` steps and its own commands among them) on a
+ * running instance with these compiled programs, each start until ready. Returns the reasons of the steps that failed (a program that did not compile, or a step
  * error); any other error is thrown. `fresh`: nothing has run in the instance yet (no earlier run to end).
  */
 export async function startSetupSteps(
