@@ -112,7 +112,7 @@ function overlayFiles(lab: Lab, files: Record<string, string>): { dir: string; c
 }
 
 /**
- * Installs the programs compiled from `files` and runs the lab's setup steps (its leading `start` steps),
+ * Installs the programs compiled from `files` and runs the lab's setup steps (`setupSteps`),
  * stopping earlier runs first. Returns the setup steps that failed, with their reasons (compile errors too).
  */
 export async function restartPrograms(opts: InstanceOptions & { files: Record<string, string> }): Promise<{ failures: string[] }> {

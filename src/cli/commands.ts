@@ -31,6 +31,8 @@ import { parse, writeOutput } from './args.js';
 import { engine, image, progress } from './engine.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { enginesCommand } from '../engines/engines-command.js';
+import { checkWork } from '../app/check.js';
+import { checkTarget, initWorkspace, WORKSPACE_FILE } from '../app/workspace.js';
 import { enginePool, holderOf, placeInstance, poolOrphans, removeStaleLocks, sweepPool, takeEnginesFlag } from '../engines/use.js';
 import { gradeBatchOverPool } from '../engines/pool-batch.js';
 
@@ -173,6 +175,8 @@ export async function runCommand(command: string, rawArgs: string[], ctx: Comman
       return status(args);
     case 'exec':
       return exec(args);
+    case 'init':
+      return init(args);
     case 'check':
       return check(args, ctx);
     case 'grade':
@@ -563,23 +567,35 @@ const REPORT_OPTIONS = {
   'ladder-format': { type: 'string' },
 } as const;
 
+/** `lab init <lab> [DIR]`: a workspace of the student's own (src/app/workspace.ts). */
+function init(args: string[]): number {
+  const { positionals } = parse(args, {}, 'init');
+  const lab = oneLab(positionals, 'init');
+  const r = initWorkspace(lab, positionals[1] ?? lab.def.name);
+  process.stdout.write(`${r.dir}: ${r.files.filter((f) => f !== WORKSPACE_FILE).join(', ')}\nedit your files there; \`lab check\` in that folder grades them (\`lab up ${lab.def.name}\` first to explore)\n`);
+  return 0;
+}
+
 async function check(args: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(args, { instance: { type: 'string' }, ...REPORT_OPTIONS }, 'check');
+  const { values, positionals } = parse(args, { instance: { type: 'string' }, submission: { type: 'string' }, ...REPORT_OPTIONS }, 'check');
   const format = formatOf(values.format);
   const { ladder, style: ladderStyle } = ladderOptionsOf(values);
-  const lab = oneLab(positionals, 'check');
+  // A workspace (lab init) or --submission: the student's files; else the lab's reference, and the report says so.
+  const target = checkTarget(positionals[0], values.submission !== undefined ? { submission: values.submission } : {});
+  const lab = target.lab;
+  if (target.kind === 'reference') progress(`grading the lab's own reference files in ${lab.dir}, not yours: \`lab init ${lab.def.name}\` makes a workspace of your own`);
+  else progress(`grading your files in ${target.dir}`);
   const instance = instanceOf(values.instance);
   usePool(values['subnet-pool']);
   const startedAt = new Date();
-  const artifactsDir = resultsDir(values.results, lab.def.name, instance);
+  const artifactsDir = resultsDir(values.results ?? (target.kind === 'workspace' ? join(target.dir, 'results') : undefined), lab.def.name, instance);
   let result: GradeResult;
   try {
-    const compiled = await compileAll(lab);
     const { runtime, tag } = await engineFor(lab.def.name, instance);
-    result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder, command: 'check', ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    result = await checkWork(target, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder, command: 'check', ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (e) {
     if ((e instanceof UsageError || e instanceof LabValidationError) && !ctx.signal?.aborted) throw e;
-    result = errorResult({ lab: lab.def.name, instance, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
+    result = errorResult({ lab: lab.def.name, instance, ...(target.kind !== 'reference' ? { submission: target.dir } : {}), maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
   }
   return report(result, format, values.output, values.verbose ?? false, ladderStyle);
 }

@@ -30,6 +30,7 @@ import {
   launchAndWait,
   launchThen,
   OBSERVER_RUN_DIR,
+  outputMatches,
   processState,
   programLaunch,
   RUN_DIR,
@@ -62,14 +63,28 @@ export interface ExerciseOptions {
   signal?: AbortSignal;
 }
 
-/** The leading `start` steps: what `lab up` runs so the lab is ready to use. */
-export function setupSteps(steps: StepDef[]): StartStep[] {
-  const out: StartStep[] = [];
+/**
+ * What `lab up` runs so the lab is ready to poke at, as the README says: the exercise's leading `start` steps
+ * and the lab's own `command` steps (`run:`, never a student's command file) among them, up to the first other
+ * step. Captures among them are skipped (they record a graded run; `lab up` records nothing), so a `start`
+ * after a capture runs too.
+ */
+export function setupSteps(steps: StepDef[]): (StartStep | CommandStep)[] {
+  const out: (StartStep | CommandStep)[] = [];
   for (const s of steps) {
-    if (!('start' in s)) break;
+    if ('capture' in s) continue;
+    if (!('start' in s) && !('command' in s && s.command.file === undefined)) break;
     out.push(s);
   }
   return out;
+}
+
+/** Runs one of the lab's own `command` steps outside a graded run (a setup step); throws StepError when it fails. */
+export async function runSetupCommand(running: RunningLab, step: CommandStep): Promise<void> {
+  const obs = initialObservations(running);
+  await runCommandStep(running, step, { obs, captures: new Map(), background: new Map(), opts: {}, filesDir: running.lab.dir, artifactsDir: undefined, baselines: new Map() });
+  const r = obs.programs[step.command.name];
+  if (r && r.exitCode !== 0) throw new StepError(`${step.command.name} exited with code ${r.exitCode ?? '?'}${said(r)}`);
 }
 
 export function describeStep(step: StepDef): string {
@@ -145,7 +160,7 @@ export async function startAndWait(running: RunningLab, step: StartStep, spec = 
     if (ready.tcp !== undefined) conds.push(sockets.some((s) => socketMatches(s, { tcp: ready.tcp })));
     if (ready.udp !== undefined) conds.push(sockets.some((s) => socketMatches(s, { udp: ready.udp })));
     if (ready.unix !== undefined) conds.push(sockets.some((s) => socketMatches(s, { unix: ready.unix })));
-    if (stdoutRe) conds.push(stdoutRe.test((await processState(running, spec, 64 * 1024)).stdout));
+    if (stdoutRe) conds.push(outputMatches(stdoutRe, (await processState(running, spec, 64 * 1024)).stdout));
     if (conds.every(Boolean)) return 'ready';
     if (exited !== undefined) return `exited:${exited}`;
     return undefined;

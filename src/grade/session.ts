@@ -9,7 +9,7 @@ import { track } from '../deploy/owned.js';
 import { instanceState, type RunningLab } from '../deploy/running-lab.js';
 import { InterruptedError, StepError, throwIfAborted, UsageError } from '../errors.js';
 import { installPrograms } from '../exercise/programs.js';
-import { describeStep, runExercise, setupSteps, startAndWait } from '../exercise/run.js';
+import { describeStep, runExercise, runSetupCommand, setupSteps, startAndWait } from '../exercise/run.js';
 import type { Lab } from '../lab/model.js';
 import { compileProgram, CompileError, type CompiledProgram } from '../programs/compile.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -69,8 +69,8 @@ export interface UpOutcome {
 }
 
 /**
- * Runs the lab's setup steps (its leading `start` steps) on a running instance with these compiled programs,
- * each until ready. Returns the reasons of the steps that failed (a program that did not compile, or a step
+ * Runs the lab's setup steps (`setupSteps`: its leading `start` steps and its own commands among them) on a
+ * running instance with these compiled programs, each start until ready. Returns the reasons of the steps that failed (a program that did not compile, or a step
  * error); any other error is thrown. `fresh`: nothing has run in the instance yet (no earlier run to end).
  */
 export async function startSetupSteps(
@@ -83,13 +83,14 @@ export async function startSetupSteps(
   for (const step of setupSteps(lab.def.exercise)) {
     throwIfAborted(opts.signal);
     opts.onProgress?.(describeStep(step));
-    const unavailable = compiled.unavailable[step.start];
+    const unavailable = 'start' in step ? compiled.unavailable[step.start] : undefined;
     if (unavailable) {
       failures.push(unavailable);
       continue;
     }
     try {
-      await startAndWait(running, step, undefined, opts.fresh === true);
+      if ('start' in step) await startAndWait(running, step, undefined, opts.fresh === true);
+      else await runSetupCommand(running, step);
     } catch (e) {
       if (!(e instanceof StepError)) throw e;
       failures.push(e.message);
@@ -98,7 +99,7 @@ export async function startSetupSteps(
   return failures;
 }
 
-/** Deploys the instance if needed and runs the setup steps (the leading `start` steps). */
+/** Deploys the instance if needed and runs the setup steps (see `setupSteps`). */
 export async function bringUp(lab: Lab, compiled: Compiled, opts: SessionOptions): Promise<UpOutcome> {
   // The creation lock is held through the setup steps: until they are done, the instance is not up, and a
   // command that finds it so (this one interrupted or killed) rebuilds it.
