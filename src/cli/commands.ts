@@ -1,5 +1,4 @@
 import { readdirSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 
@@ -23,7 +22,7 @@ import { ensureObserver } from '../exercise/observer.js';
 import { PROGRAM_USER } from '../exercise/programs.js';
 import { FORMATS, isFormat, render, type Format } from '../report/formats.js';
 import { errorResult, exitCodeFor, type GradeResult } from '../report/result.js';
-import { gradeBatch } from '../grade/batch.js';
+import { defaultBatchParallel, gradeBatch } from '../grade/batch.js';
 import { selftestCases } from '../grade/selftest.js';
 import { renderTerminal, useColor } from '../report/terminal.js';
 import { renderLadders, unicodeTerminal, type LadderStyle } from '../report/ladder.js';
@@ -603,7 +602,7 @@ async function grade(args: string[], ctx: CommandContext): Promise<number> {
 
 async function gradeMany(lab: Lab, submissions: string, parallelArg: string | undefined, format: Format, out: string | undefined, ctx: CommandContext): Promise<number> {
   if (!existsSync(submissions) || !statSync(submissions).isDirectory()) throw new UsageError(`no folder ${submissions}`, { hint: 'give a folder with one subfolder per student' });
-  const parallel = parallelArg === undefined ? Math.max(1, availableParallelism()) : Number(parallelArg);
+  const parallel = parallelArg === undefined ? defaultBatchParallel() : Number(parallelArg);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${parallelArg ?? ''}'`);
   const pool = enginePool();
   if (pool) {
