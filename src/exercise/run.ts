@@ -9,6 +9,7 @@ import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { ensureObserver, type CaptureHandle } from './observer.js';
 import { readSandbox, sandboxNotes, type SandboxState } from './sandbox.js';
 import { endProbeName, type Observations, type StepRecord } from './observations.js';
+import type { StepDef } from '../lab/model.js';
 import { processState } from './programs.js';
 import { BASELINE_SCRIPT, openedInCaptures, parseBaseline, scopeSockets } from './socket-scope.js';
 import { describeStep } from './step-text.js';
@@ -63,17 +64,14 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
       if (r && !r.timedOut && r.exitCode === 0) baselines.set(node, parseBaseline(r.stdout.toString('utf8')));
     }),
   );
-  for (const [index, step] of def.exercise.entries()) {
-    throwIfAborted(opts.signal);
+  const runOne = async (index: number, step: StepDef): Promise<StepRecord> => {
     const started = Date.now();
     const description = describeStep(step);
     opts.onStep?.(description);
-    const record = (status: StepRecord['status'], message?: string): void => {
-      obs.steps.push({ index, description, status, durationMs: Date.now() - started, ...(message ? { message } : {}) });
-    };
+    const record = (status: StepRecord['status'], message?: string): StepRecord => ({ index, description, status, durationMs: Date.now() - started, ...(message ? { message } : {}) });
     try {
       await runStep(running, step, { obs, captures, background, opts, filesDir, artifactsDir, baselines });
-      record('ok');
+      return record('ok');
     } catch (e) {
       // An interruption, or an instance that went away, ends the run at once: what it saw is not the student's doing.
       if (e instanceof InterruptedError) throw e;
@@ -83,7 +81,6 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
       if (e instanceof InstanceGoneError) throw e;
       // Anything else a step runs into is the step's failure; the engine's own failures surface where they recur.
       const message = e instanceof StepError ? e.message : `could not complete: ${errorMessage(e)}`;
-      record('failed', message);
       const name = runName(step);
       const program = 'start' in step ? step.start : 'run' in step ? step.run : undefined;
       if (name !== undefined && !obs.programs[name]) {
@@ -92,13 +89,23 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
       }
       if ('capture' in step) obs.captures[step.capture.name] = { node: step.capture.node, packets: [], error: message };
       if ('probe' in step) obs.probes[step.probe.name] = { node: step.probe.node, kind: step.probe.kind ?? 'sockets', raw: '', error: message };
+      return record('failed', message);
     }
+  };
+  // Consecutive probes that only read a table (sockets, interfaces, routes, lsof) are taken at the same
+  // moment, each in its node's observer: one round trip to the engine instead of one per probe.
+  for (const group of stepGroups(def.exercise)) {
+    throwIfAborted(opts.signal);
+    obs.steps.push(...(await Promise.all(group.map(([index, step]) => runOne(index, step)))));
   }
   throwIfAborted(opts.signal);
-  // End-of-exercise probes for checks that name none.
-  await Promise.all(endProbes(def.checks).map(async ([kind, node]) => (obs.probes[endProbeName(node, kind)] = await probe(running, { name: endProbeName(node, kind), node, kind }))));
+  // End-of-exercise probes for checks that name none, taken as the steps end (as before), while the captured
+  // nodes' connections settle: both only read, and neither waits for the other.
   const nodesCaptured = new Set([...captures.values()].map((c) => c.node));
-  await Promise.all([...nodesCaptured].map((node) => settle(running, node).catch(() => undefined)));
+  await Promise.all([
+    ...endProbes(def.checks).map(async ([kind, node]) => (obs.probes[endProbeName(node, kind)] = await probe(running, { name: endProbeName(node, kind), node, kind }))),
+    ...[...nodesCaptured].map((node) => settle(running, node).catch(() => undefined)),
+  ]);
   // Once the connections have settled: the captures, and (at the same time, from the nodes rather than the
   // observers) what the background programs printed. They keep running; lab grade removes the instance.
   const capturesDone = Promise.all([...captures.values()].map((c) => finishCapture(running, c, obs, artifactsDir)));
@@ -122,13 +129,16 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
   ]);
   // Whatever the steps saw is only about the student's code if the instance lived through all of them.
   throwIfAborted(opts.signal);
-  await assertIntact(running);
-  const notes = await Promise.all(
-    [...running.containers].map(async ([node, id]) => {
-      const now = await readSandbox(running, id);
-      return now ? sandboxNotes(node, now, sandboxBefore.get(node)) : [];
-    }),
-  );
+  // Whether the instance lived through the run, and what its limits counted, read at the same time.
+  const [, notes] = await Promise.all([
+    assertIntact(running),
+    Promise.all(
+      [...running.containers].map(async ([node, id]) => {
+        const now = await readSandbox(running, id).catch(() => undefined);
+        return now ? sandboxNotes(node, now, sandboxBefore.get(node)) : [];
+      }),
+    ),
+  ]);
   if (notes.flat().length > 0) obs.sandbox = notes.flat();
   const opened = openedInCaptures(Object.values(obs.captures).map((c) => c.packets));
   for (const p of Object.values(obs.probes)) {
@@ -144,6 +154,21 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
     }
   }
   return obs;
+}
+
+const READS: ReadonlySet<string> = new Set(['sockets', 'interfaces', 'routes', 'lsof']);
+
+/** The steps in order, as [index, step], consecutive table-reading probes grouped together; every other step alone. */
+export function stepGroups(steps: StepDef[]): [number, StepDef][][] {
+  const groups: [number, StepDef][][] = [];
+  const reads = (s: StepDef): boolean => 'probe' in s && READS.has(s.probe.kind ?? 'sockets');
+  steps.forEach((step, index) => {
+    const last = groups.at(-1);
+    const prev = last?.at(-1)?.[1];
+    if (last && prev && reads(prev) && reads(step)) last.push([index, step]);
+    else groups.push([[index, step]]);
+  });
+  return groups;
 }
 
 /**
