@@ -13,7 +13,7 @@ import { instanceDefinition } from '../plan/instance-definition.js';
 import { renderGraph, withReadmeGraph } from '../lab/graph.js';
 import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { labImageTag, removeOldLabImages, type LabImageBuilder } from '../runtime/docker/image.js';
-import { removeInstance } from '../deploy/down.js';
+import { listInstance, removeInstance } from '../deploy/down.js';
 import { attach, instanceState } from '../deploy/running-lab.js';
 import { bringUp, checkInstance, compileAll, gradeInstanceName, gradeSubmission } from '../grade/session.js';
 import { listOrphans, sweep, type Orphan } from '../deploy/sweep.js';
@@ -292,11 +292,14 @@ async function down(args: string[]): Promise<number> {
     for (const h of found.unreachable) process.stderr.write(`warning: ${h.error ?? `engine ${h.name} unreachable`}: anything of ${what} there is left; run this again when it answers\n`);
   } else {
     const runtime = await engine();
-    if (labName !== undefined && instance !== undefined) await refuseWhileBeingCreated(runtime, labName, instance);
-    r = await removeInstance(runtime, labName, instance);
-    // A creation lock left by a command that is gone goes too; one whose owner still runs stays (it is creating).
-    const staleLocks = (await runtime.listContainers(lockFilter(labName, instance))).filter((l) => !lockIsLive(l.labels, new Date()));
-    await runtime.removeContainers(staleLocks.map((l) => l.id));
+    // The lock check and the instance's lists are asked together; nothing is removed unless the check passes.
+    const [, listed] = await Promise.all([labName !== undefined && instance !== undefined ? refuseWhileBeingCreated(runtime, labName, instance) : undefined, listInstance(runtime, labName, instance)]);
+    // A creation lock left by a command that is gone goes too, alongside; one whose owner still runs stays (it is creating).
+    const removeStaleLocks = async (): Promise<void> => {
+      const staleLocks = (await runtime.listContainers(lockFilter(labName, instance))).filter((l) => !lockIsLive(l.labels, new Date()));
+      await runtime.removeContainers(staleLocks.map((l) => l.id));
+    };
+    [r] = await Promise.all([removeInstance(runtime, labName, instance, listed), removeStaleLocks()]);
     if (r.containers === 0 && r.networks === 0 && !values.all) {
       // Made from this lab file under a name it no longer has (the file's `name:` was edited since `up`)?
       const file = labFileOf(positionals[0] ?? '');
