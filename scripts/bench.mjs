@@ -168,7 +168,7 @@ function figure(key, label, toplab, compose, target) {
     ...(Number.isFinite(ratio) ? { ratio: Math.round(ratio * 100) / 100 } : {}),
     ...(target !== undefined ? { target, met: ratio <= target } : {}),
   };
-  log(`  ${label}: toplab ${secs(t)}${compose ? `, compose ${secs(c)}, ratio ${ratio.toFixed(2)}` : ''}`);
+  log(`  ${label}: toplab ${secs(t)}${compose ? `, baseline ${secs(c)}, ratio ${ratio.toFixed(2)}` : ''}`);
 }
 
 function table() {
