@@ -85,8 +85,9 @@ export function summaryRow(student: string, r: GradeResult): SummaryRow {
 
 /**
  * How many submissions a batch grades at once on one engine when not told: 4 per CPU, from 4 to 16, and no
- * more than free memory allows at 256 MiB each (two nodes, two observers and two Node.js programs use about
- * 150 MiB). A grade spends most of its time waiting (on the engine's container starts and execs, on Node.js
+ * more than free memory allows at 256 MiB each (a running tcp-handshake instance measured 16.5 MiB in its
+ * containers, plus its two Node.js programs; a node may use up to its 512 MiB limit, which only a hostile
+ * submission reaches). A grade spends most of its time waiting (on the engine's container starts and execs, on Node.js
  * booting in a node, on the lab's own timeouts), not on this machine's CPUs: measured on 2 cores, 20
  * submissions took 118 s two at a time and 43 s eight at a time, with the same verdicts.
  */
