@@ -2,7 +2,7 @@
  * Probes: what the run reads from a node's observer (sockets, interfaces, routes, lsof, ping, traceroute),
  * which nodes need an observer or a socket baseline, and the settling of connections before captures stop.
  */
-import { errorMessage, StepError } from '../errors.js';
+import { errorMessage, rethrowEngineError, StepError } from '../errors.js';
 import type { CheckDef, ProbeKind, ProbeStep, StepDef } from '../lab/model.js';
 import { parseIpAddr } from '../observe/interfaces.js';
 import { parseLsof } from '../observe/lsof.js';
@@ -71,7 +71,7 @@ function targetAddress(running: RunningLab, p: ProbeStep['probe']): string {
   return iface.address;
 }
 
-/** Takes one probe in a node's observer and parses it. Never throws: a failure is kept in `error`. */
+/** Takes one probe in a node's observer and parses it. A failure is kept in `error`; only the engine's own (an EngineError) is thrown. */
 export async function probe(running: RunningLab, p: ProbeStep['probe']): Promise<ProbeObservation> {
   const kind = p.kind ?? 'sockets';
   const base: ProbeObservation = { node: p.node, kind, raw: '' };
@@ -111,6 +111,7 @@ export async function probe(running: RunningLab, p: ProbeStep['probe']): Promise
     else base.traceroute = parseTraceroute(r.stdout);
     return base;
   } catch (e) {
+    rethrowEngineError(e);
     return { ...base, error: `${kind} probe on ${p.node} failed: ${errorMessage(e)}` };
   }
 }

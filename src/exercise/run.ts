@@ -2,9 +2,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { claimRunFolder } from './artifacts.js';
 import { join, resolve } from 'node:path';
-import { errorMessage, InstanceGoneError, InterruptedError, StepError, throwIfAborted } from '../errors.js';
+import { errorMessage, InstanceGoneError, InterruptedError, rethrowEngineError, StepError, throwIfAborted } from '../errors.js';
 import { LABEL, labelFilter } from '../plan/labels.js';
 import { runName } from '../lab/exercise-semantics.js';
+import { abortableRuntime } from '../runtime/abortable.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { ensureObserver, type CaptureHandle } from './observer.js';
 import { readSandbox, sandboxNotes, type SandboxState } from './sandbox.js';
@@ -25,8 +26,10 @@ export type { ExerciseOptions };
  */
 export async function runExercise(running: RunningLab, opts: ExerciseOptions = {}): Promise<Observations> {
   const observersStarting: Promise<unknown>[] = [];
+  // The signal also drops the exec under way (a wait may last seconds), whatever runtime the caller deployed with.
+  const guarded = opts.signal !== undefined ? { ...running, runtime: abortableRuntime(running.runtime, opts.signal) } : running;
   try {
-    return await exercise(running, opts, observersStarting);
+    return await exercise(guarded, opts, observersStarting);
   } catch (e) {
     // A run that ends early (interrupted, instance gone) returns only once no observer is still being created:
     // one made after the instance's removal would be left behind.
@@ -73,13 +76,14 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
       await runStep(running, step, { obs, captures, background, opts, filesDir, artifactsDir, baselines });
       return record('ok');
     } catch (e) {
-      // An interruption, or an instance that went away, ends the run at once: what it saw is not the student's doing.
+      // An interruption, an instance that went away, or an engine that failed ends the run at once: what it saw
+      // is not the student's doing.
       if (e instanceof InterruptedError) throw e;
       throwIfAborted(opts.signal);
       // Says which nodes went and the likely causes, rather than the engine's words about one container.
       await assertIntact(running);
-      if (e instanceof InstanceGoneError) throw e;
-      // Anything else a step runs into is the step's failure; the engine's own failures surface where they recur.
+      rethrowEngineError(e);
+      // Anything else a step runs into is the step's failure.
       const message = e instanceof StepError ? e.message : `could not complete: ${errorMessage(e)}`;
       const name = runName(step);
       const program = 'start' in step ? step.start : 'run' in step ? step.run : undefined;
@@ -113,7 +117,7 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
     capturesDone,
     ...[...background].map(async ([name, b]) => {
       if (b.stopped) return;
-      const st = await processState(running, b.spec).catch(() => undefined);
+      const st = await processState(running, b.spec).catch(unlessEngine);
       obs.programs[name] = {
         node: b.node,
         kind: 'program',
@@ -154,6 +158,12 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
     }
   }
   return obs;
+}
+
+/** For a `.catch` that makes a failed read count as nothing read: the engine's own failure goes on up. */
+function unlessEngine(e: unknown): undefined {
+  rethrowEngineError(e);
+  return undefined;
 }
 
 const READS: ReadonlySet<string> = new Set(['sockets', 'interfaces', 'routes', 'lsof']);

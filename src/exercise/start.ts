@@ -46,8 +46,9 @@ export async function startAndWait(running: RunningLab, step: StartStep, spec = 
   const run: RunRef = { dir: runDirOf(spec) };
   const want = { ...(ready.tcp !== undefined ? { tcp: ready.tcp } : {}), ...(ready.udp !== undefined ? { udp: ready.udp } : {}), ...(ready.unix !== undefined ? { unix: ready.unix } : {}) };
   const stdoutRe = ready.stdout !== undefined ? new RegExp(ready.stdout, 'm') : undefined;
-  // Each wait in the node lasts at most this long, so a stuck engine or node is noticed between them.
-  const slice = (): number => Math.max(1, Math.min(5, Math.ceil((deadline - Date.now()) / 1000)));
+  // Each wait in the node lasts at most this long (seconds, up to 5, never past the deadline), so a stuck engine
+  // or node is noticed between them.
+  const slice = (): number => Math.max(0.05, Math.min(5, (deadline - Date.now()) / 1000));
   const verdict = async (tables: string): Promise<string | undefined> => {
     const { sockets, exited } = parseSocketTables(tables);
     const conds: boolean[] = [];

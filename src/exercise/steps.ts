@@ -1,7 +1,7 @@
 /** Each exercise step but `start`'s wait: how it runs on the instance and what it records in the observations. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { errorMessage, StepError } from '../errors.js';
+import { errorMessage, rethrowEngineError, StepError } from '../errors.js';
 import type { CommandStep, StepDef, WaitStep } from '../lab/model.js';
 import { decodePcap } from '../observe/pcap.js';
 import { retryUntil } from '../util/retry.js';
@@ -141,7 +141,10 @@ async function runToCompletion(running: RunningLab, spec: LaunchSpec, node: stri
     await killProcess(running, spec, 'KILL', observer ?? (await ensureObserver(running, node)));
     await waitForExit(running, spec, 3000);
   }
-  const st = await processState(running, spec).catch((e: unknown) => ({ stdout: '', stderr: '', droppedBytes: 0, error: errorMessage(e) }) as const);
+  const st = await processState(running, spec).catch((e: unknown) => {
+    rethrowEngineError(e);
+    return { stdout: '', stderr: '', droppedBytes: 0, error: errorMessage(e) } as const;
+  });
   // The node measured how long it ran: a busy engine answering polls late does not make a program late.
   const ran = 'durationMs' in st ? st.durationMs : undefined;
   const timedOut = ran !== undefined ? ran >= timeoutMs || !('exitCode' in st) : !finished;
@@ -248,6 +251,7 @@ export async function finishCapture(running: RunningLab, c: CaptureHandle, obs: 
     }
     obs.captures[c.name] = { node: c.node, packets: decodePcap(data), ...(file ? { file } : {}), ...(dropped > 0 ? { dropped } : {}) };
   } catch (e) {
+    rethrowEngineError(e);
     obs.captures[c.name] = { node: c.node, packets: [], error: errorMessage(e) };
   }
 }
