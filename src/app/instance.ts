@@ -6,7 +6,7 @@ import { removeInstance, type DownResult } from '../deploy/down.js';
 import { attach, instanceState, type RunningLab } from '../deploy/running-lab.js';
 import { errorMessage, ToplabError } from '../errors.js';
 import { installPrograms } from '../exercise/programs.js';
-import { observerNodes } from '../exercise/run.js';
+import { observerNodes } from '../exercise/probes.js';
 import { ensureObserver } from '../deploy/observer.js';
 import { checkInstance, compileAll, overlaySubmission, startSetupSteps } from '../grade/session.js';
 import type { Lab } from '../lab/model.js';

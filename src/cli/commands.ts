@@ -1,5 +1,4 @@
 import { readdirSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 
@@ -14,7 +13,7 @@ import { instanceDefinition } from '../plan/instance-definition.js';
 import { renderGraph, withReadmeGraph } from '../lab/graph.js';
 import { removeOldLabImages, type LabImageBuilder } from '../docker.js';
 import { labImageTag } from '../runtime/lab-image.js';
-import { removeInstance } from '../deploy/down.js';
+import { listInstance, removeInstance } from '../deploy/down.js';
 import { attach, instanceState } from '../deploy/running-lab.js';
 import { bringUp, checkInstance, compileAll, gradeInstanceName, gradeSubmission } from '../grade/session.js';
 import { listOrphans, sweep, type Orphan } from '../deploy/sweep.js';
@@ -23,7 +22,7 @@ import { ensureObserver } from '../deploy/observer.js';
 import { PROGRAM_USER } from '../deploy/node-layout.js';
 import { FORMATS, isFormat, render, type Format } from '../report/formats.js';
 import { errorResult, exitCodeFor, type GradeResult } from '../report/result.js';
-import { gradeBatch } from '../grade/batch.js';
+import { defaultBatchParallel, gradeBatch } from '../grade/batch.js';
 import { selftestCases } from '../grade/selftest.js';
 import { renderTerminal, useColor } from '../report/terminal.js';
 import { renderLadders, unicodeTerminal, type LadderStyle } from '../report/ladder.js';
@@ -302,11 +301,14 @@ async function down(args: string[]): Promise<number> {
     unreachable = found.unreachable.length;
   } else {
     const runtime = await engine();
-    if (labName !== undefined && instance !== undefined) await refuseWhileBeingCreated(runtime, labName, instance);
-    r = await removeInstance(runtime, labName, instance);
-    // A creation lock left by a command that is gone goes too; one whose owner still runs stays (it is creating).
-    const staleLocks = (await runtime.listContainers(lockFilter(labName, instance))).filter((l) => !lockIsLive(l.labels, new Date()));
-    await runtime.removeContainers(staleLocks.map((l) => l.id));
+    // The lock check and the instance's lists are asked together; nothing is removed unless the check passes.
+    const [, listed] = await Promise.all([labName !== undefined && instance !== undefined ? refuseWhileBeingCreated(runtime, labName, instance) : undefined, listInstance(runtime, labName, instance)]);
+    // A creation lock left by a command that is gone goes too, alongside; one whose owner still runs stays (it is creating).
+    const removeStaleLocks = async (): Promise<void> => {
+      const staleLocks = (await runtime.listContainers(lockFilter(labName, instance))).filter((l) => !lockIsLive(l.labels, new Date()));
+      await runtime.removeContainers(staleLocks.map((l) => l.id));
+    };
+    [r] = await Promise.all([removeInstance(runtime, labName, instance, listed), removeStaleLocks()]);
     if (r.containers === 0 && r.networks === 0 && !values.all) {
       // Made from this lab file under a name it no longer has (the file's `name:` was edited since `up`)?
       const file = labFileOf(positionals[0] ?? '');
@@ -648,7 +650,7 @@ async function grade(args: string[], ctx: CommandContext): Promise<number> {
 
 async function gradeMany(lab: Lab, submissions: string, parallelArg: string | undefined, format: Format, out: string | undefined, ctx: CommandContext): Promise<number> {
   if (!existsSync(submissions) || !statSync(submissions).isDirectory()) throw new UsageError(`no folder ${submissions}`, { hint: 'give a folder with one subfolder per student' });
-  const parallel = parallelArg === undefined ? Math.max(1, availableParallelism()) : Number(parallelArg);
+  const parallel = parallelArg === undefined ? defaultBatchParallel() : Number(parallelArg);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${parallelArg ?? ''}'`);
   const pool = enginePool();
   if (pool) {

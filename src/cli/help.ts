@@ -143,7 +143,7 @@ the lab's reference; other files are not used. A submission that does not compil
 listens, never ends, floods its output or exhausts its limits is graded 'failed', in bounded time.
 
 With --submissions, every subfolder of <dir> is one student's submission; they are graded --parallel at a
-time (default: the number of CPUs), each in its own instance. Each student's report goes to
+time (default: 4 per CPU, 4 to 16, fewer when memory is short), each in its own instance. Each student's report goes to
 <out>/<student>/report.json (and, with --format, results.json for gradescope or report.<ext>), the class
 summary to <out>/summary.csv and summary.json (student, score, status, failed checks). <out> is --output, or results/<lab>/batch-<time>.
 

@@ -154,10 +154,11 @@ export async function killStudentProcesses(running: RunningLab, observer: string
 
 /**
  * Shell that waits in the node, at most `seconds`, for this run to end (the exit file in its own directory), and
- * says `@@exited` or `@@running`. Counted rounds of 50 ms: it ends even where nothing can be started.
+ * says `@@exited` or `@@running`. Counted rounds of 50 ms: it ends even where nothing can be started. `clock`:
+ * also by the clock (see pollLoop), for a caller that looks again until its own deadline.
  */
-export function waitForExitScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>, seconds: number): string {
-  return [...pollLoop(seconds, [`[ -e ${runDirOf(spec)}/exit ] && { echo @@exited; exit 0; }`]), 'echo @@running'].join('\n');
+export function waitForExitScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>, seconds: number, clock = false): string {
+  return [...pollLoop(seconds, [`[ -e ${runDirOf(spec)}/exit ] && { echo @@exited; exit 0; }`], { clock }), 'echo @@running'].join('\n');
 }
 
 /**
@@ -177,7 +178,7 @@ export function waitForOutputScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | '
     ...(seenBytes !== undefined ? [`n=$(wc -c 2>/dev/null < ${d}/stdout || echo 0); [ "$n" -gt ${Math.floor(seenBytes)} ] && { echo "@@grew $n"; exit 0; }`] : []),
     `[ -e ${d}/exit ] && { echo @@exited; exit 0; }`,
   ];
-  return [...pollLoop(seconds, body), 'echo @@waiting'].join('\n');
+  return [...pollLoop(seconds, body, { clock: true }), 'echo @@waiting'].join('\n');
 }
 
 /**
@@ -205,7 +206,7 @@ export async function waitForExit(running: RunningLab, spec: Pick<LaunchSpec, 'c
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const slice = waitSlice(deadline);
-    const r = await running.runtime.exec(spec.container, ['sh', '-c', waitForExitScript(spec, slice)], { timeoutMs: slice * 1000 + 15_000 }).catch(unlessEngine);
+    const r = await running.runtime.exec(spec.container, ['sh', '-c', waitForExitScript(spec, slice, true)], { timeoutMs: slice * 1000 + 15_000 }).catch(unlessEngine);
     if (r?.stdout.toString().includes('@@exited')) return true;
     if (Date.now() >= deadline) return false;
     // An exec that failed at once (a node that cannot start a process) is not retried in a tight loop.
@@ -261,7 +262,7 @@ export async function waitForOutput(running: RunningLab, spec: LaunchSpec, re: R
 export async function launchAndWait(running: RunningLab, spec: LaunchSpec, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   const slice = waitSlice(deadline);
-  const out = await launchThen(running, spec, waitForExitScript(spec, slice), slice * 1000 + 15_000);
+  const out = await launchThen(running, spec, waitForExitScript(spec, slice, true), slice * 1000 + 15_000);
   if (out.includes('@@exited')) return true;
   return Date.now() < deadline ? waitForExit(running, spec, deadline - Date.now()) : false;
 }

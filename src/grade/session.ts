@@ -9,7 +9,9 @@ import { track } from '../deploy/owned.js';
 import { instanceState, type RunningLab } from '../deploy/running-lab.js';
 import { InterruptedError, StepError, throwIfAborted, UsageError } from '../errors.js';
 import { installPrograms } from '../exercise/programs.js';
-import { describeStep, runExercise, runSetupCommand, setupSteps, startAndWait } from '../exercise/run.js';
+import { runExercise, runSetupCommand } from '../exercise/run.js';
+import { startAndWait } from '../exercise/start.js';
+import { describeStep, setupSteps } from '../exercise/step-text.js';
 import type { Lab } from '../lab/model.js';
 import { compileProgram, CompileError, type CompiledProgram } from '../programs/compile.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -313,8 +315,19 @@ export function gradeInstanceName(): string {
   return `grade-${randomBytes(3).toString('hex')}`;
 }
 
+export interface GradeOptions extends Omit<CheckOptions, 'instance'> {
+  instance?: string;
+  /**
+   * Takes the removal of the instance instead of waiting for it: the grade resolves as soon as its result is
+   * known, and the caller awaits the promise (which never rejects) before it reports that nothing is left. A
+   * batch starts the next student meanwhile. The instance stays among those an interruption removes until
+   * the removal is done.
+   */
+  removal?: (done: Promise<void>) => void;
+}
+
 /** Grades a submission in a fresh instance that is removed afterwards, whatever happens. */
-export async function gradeSubmission(lab: Lab, submission: string, opts: Omit<CheckOptions, 'instance'> & { instance?: string }): Promise<GradeResult> {
+export async function gradeSubmission(lab: Lab, submission: string, opts: GradeOptions): Promise<GradeResult> {
   if (interrupted) throw new InterruptedError('interrupted before grading began');
   const instance = opts.instance ?? gradeInstanceName();
   throwIfAborted(opts.signal);
@@ -350,9 +363,14 @@ export async function gradeSubmission(lab: Lab, submission: string, opts: Omit<C
     throw interrupted && !(e instanceof InterruptedError) ? new InterruptedError('interrupted while grading', { cause: e }) : e;
   } finally {
     overlay.cleanup();
-    await removeInstance(opts.runtime, lab.def.name, instance).catch(() => undefined);
-    untrack();
-    active.delete(instance);
-    settle();
+    const removed = removeInstance(opts.runtime, lab.def.name, instance)
+      .catch(() => undefined)
+      .then(() => {
+        untrack();
+        active.delete(instance);
+        settle();
+      });
+    if (opts.removal) opts.removal(removed);
+    else await removed;
   }
 }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { runName } from '../../src/lab/exercise-semantics.js';
 import { loadLab } from '../../src/lab/load.js';
-import { setupSteps } from '../../src/exercise/run.js';
+import { setupSteps } from '../../src/exercise/step-text.js';
 
 const names = (lab: string): (string | undefined)[] => setupSteps(loadLab(lab).def.exercise).map((s) => runName(s));
 
