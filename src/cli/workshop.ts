@@ -1,4 +1,5 @@
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import { readUserFile } from '../util/user-files.js';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../errors.js';
 import { loadLab } from '../lab/load.js';
@@ -41,7 +42,7 @@ export async function workshop(args: string[]): Promise<number> {
         if (!Number.isInteger(capacity) || capacity < 1 || capacity > 500) throw new UsageError(`--capacity must be a whole number from 1 to 500`);
         const warm = values.warm === undefined ? 2 : Number(values.warm);
         if (!Number.isInteger(warm) || warm < 0 || warm > 100) throw new UsageError(`--warm must be a whole number from 0 to 100`);
-        const roster = values.roster ? readFileSync(values.roster, 'utf8').split(/\r?\n/).map((l) => l.split(',')[0]?.trim() ?? '').filter(Boolean) : null;
+        const roster = values.roster ? readUserFile(values.roster, 'the roster').toString('utf8').split(/\r?\n/).map((l) => l.split(',')[0]?.trim() ?? '').filter(Boolean) : null;
         const w = store.createWorkshop({ title: values.title ?? loaded[0]?.def.title ?? labs.join(', '), labs: loaded.map((l) => l.def.name), capacity, warm, endsAt: endsAtOf(values.ends), roster: roster && roster.length > 0 ? roster : null });
         store.audit('cli', 'create-workshop', w.id, { labs, capacity });
         process.stdout.write(`workshop ${w.id}: code ${w.code}, ${labs.join(', ')}, ${capacity} places, ends ${w.ends_at}\nstudents join at <server address>/join/${w.code}\n`);
