@@ -1,7 +1,8 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { CheckDef, LabDefinition, ProbeKind, StepDef } from './model.js';
-import { suggest, type SemanticProblem } from './semantics.js';
+import type { SemanticProblem } from './semantic-problem.js';
+import { suggestion as suggest } from './suggest.js';
 
 /** Names the exercise defines, in the order steps define them; checks resolve their references against these. */
 export interface ExerciseNames {
