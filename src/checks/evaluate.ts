@@ -1,44 +1,15 @@
-import type { CheckDef } from '../lab/model.js';
+import type { CheckDef } from './registry.js';
 import type { Observations } from '../exercise/observations.js';
-import { checkAnswer } from './answer.js';
-import { checkHandshake } from './handshake.js';
-import { checkIcmp } from './icmp.js';
-import { checkInterface } from './interface.js';
-import { checkError, checkExit, checkOutput } from './output.js';
-import { checkRoute } from './route.js';
-import { checkCaptureAnswer, checkCaptureMatch, checkTcpdumpCommand } from './capture-match.js';
-import { checkProcIo } from './proc-io.js';
-import { checkSockaddr } from './sockaddr.js';
-import { checkTopTalker } from './top-talker.js';
-import { checkSocket } from './socket.js';
-import { checkTcpData } from './tcp-data.js';
 import { floodNotes } from '../exercise/sandbox.js';
-import { checkTeardown } from './teardown.js';
-import { checkUdp } from './udp.js';
-import { checkWindow } from './window.js';
+import { CHECK_KINDS } from './registry.js';
+import type { CheckKind } from './kind.js';
 import type { CheckResult, Verdict } from './types.js';
 
 function verdictFor(check: CheckDef, obs: Observations): { kind: string; verdict: Verdict } {
-  if ('handshake' in check) return { kind: 'handshake', verdict: checkHandshake(check.handshake, obs) };
-  if ('teardown' in check) return { kind: 'teardown', verdict: checkTeardown(check.teardown, obs) };
-  if ('tcp-data' in check) return { kind: 'tcp-data', verdict: checkTcpData(check['tcp-data'], obs) };
-  if ('udp' in check) return { kind: 'udp', verdict: checkUdp(check.udp, obs) };
-  if ('icmp' in check) return { kind: 'icmp', verdict: checkIcmp(check.icmp, obs) };
-  if ('route' in check) return { kind: 'route', verdict: checkRoute(check.route, obs) };
-  if ('socket' in check) return { kind: 'socket', verdict: checkSocket(check.socket, obs) };
-  if ('output' in check) return { kind: 'output', verdict: checkOutput(check.output, obs) };
-  if ('exit' in check) return { kind: 'exit', verdict: checkExit(check.exit, obs) };
-  if ('error' in check) return { kind: 'error', verdict: checkError(check.error, obs) };
-  if ('interface' in check) return { kind: 'interface', verdict: checkInterface(check.interface, obs) };
-  if ('window' in check) return { kind: 'window', verdict: checkWindow(check.window, obs) };
-  if ('answer' in check) return { kind: 'answer', verdict: checkAnswer(check.answer, obs) };
-  if ('sockaddr' in check) return { kind: 'sockaddr', verdict: checkSockaddr(check.sockaddr, obs) };
-  if ('capture-match' in check) return { kind: 'capture-match', verdict: checkCaptureMatch(check['capture-match'], obs) };
-  if ('capture-answer' in check) return { kind: 'capture-answer', verdict: checkCaptureAnswer(check['capture-answer'], obs) };
-  if ('proc-io' in check) return { kind: 'proc-io', verdict: checkProcIo(check['proc-io'], obs) };
-  if ('top-talker' in check) return { kind: 'top-talker', verdict: checkTopTalker(check['top-talker'], obs) };
-  if ('tcpdump-command' in check) return { kind: 'tcpdump-command', verdict: checkTcpdumpCommand(check['tcpdump-command'], obs) };
-  throw new Error(`check ${(check as CheckDef).id} has no known kind`);
+  // The schema lets a check hold exactly one kind's key; the registry says which function reads it.
+  const kind = CHECK_KINDS.find((k) => k.name in check) as CheckKind | undefined;
+  if (!kind) throw new Error(`check ${check.id} has no known kind`);
+  return { kind: kind.name, verdict: kind.evaluate((check as Record<string, unknown>)[kind.name], obs) };
 }
 
 const MAX_EVIDENCE = 6;

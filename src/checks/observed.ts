@@ -1,6 +1,7 @@
 import type { CaptureObservation, Observations, ProbeObservation, ProgramObservation } from '../exercise/observations.js';
 import { endProbeName } from '../exercise/observations.js';
-import type { OutputStream, ProbeKind } from '../lab/model.js';
+import type { ProbeKind } from '../schema/steps.js';
+import type { OutputStream } from './output.js';
 import type { Verdict } from './types.js';
 export { relevantLines } from '../exercise/output-lines.js';
 

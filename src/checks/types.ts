@@ -1,4 +1,4 @@
-import type { CheckDef } from '../lab/model.js';
+import type { CheckKindName } from './registry.js';
 import type { Observations } from '../exercise/observations.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'skipped';
@@ -25,4 +25,4 @@ export interface Verdict {
 
 export type CheckFn<K> = (spec: K, obs: Observations) => Verdict;
 
-export type CheckKind = Exclude<keyof CheckDef, 'id' | 'points' | 'title'>;
+export type CheckKind = CheckKindName;
