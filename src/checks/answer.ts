@@ -148,6 +148,32 @@ export const AnswerCheckSchema = Type.Object({
   }, { additionalProperties: false, description: 'The observed value an answer is compared with: exactly one of hops, pid, command, mtu, address, value.' }),
 }, { additionalProperties: false, description: 'A student\'s answer (from a submitted file, or a command\'s output) compared with a value observed in this run.' });
 export type AnswerCheck = Static<typeof AnswerCheckSchema>;
-export const answerKind = defineCheckKind({ name: 'answer', schema: AnswerCheckSchema, reads: ['files', 'programs', 'probes', 'end-of-run sockets', 'addresses'], evaluate: checkAnswer });
+export const answerKind = defineCheckKind({
+  name: 'answer',
+  schema: AnswerCheckSchema,
+  reads: ['files', 'programs', 'probes', 'end-of-run sockets', 'addresses'],
+  evaluate: checkAnswer,
+  lint(spec, ctx) {
+    const a = spec;
+    if ((a.file === undefined) === (a.from === undefined)) ctx.problem([], 'say where the answer is: `file: <answer file>` or `from: <command>`');
+    if (a.file !== undefined) ctx.submitted(['file'], a.file);
+    ctx.ref(['from'], a.from, ctx.outputs, 'program run or command');
+    const e = a.expect;
+    if ('hops' in e) ctx.ref(['expect', 'hops'], e.hops, [...ctx.probesOf(['traceroute']), ...ctx.outputs.filter((o) => ctx.names.outputs.get(o)?.kind === 'command')], 'traceroute probe or command');
+    if ('pid' in e) ctx.portRef(['expect', 'pid'], e.pid);
+    if ('command' in e) ctx.portRef(['expect', 'command'], e.command);
+    if ('mtu' in e) {
+      ctx.node(['expect', 'mtu', 'node'], e.mtu.node);
+      if ((e.mtu.network === undefined) === (e.mtu.interface === undefined)) ctx.problem(['expect', 'mtu'], 'say which interface: `network: <name>` or `interface: <name>`');
+      ctx.networkOf(['expect', 'mtu', 'network'], e.mtu.node, e.mtu.network);
+      ctx.probeOn(['expect', 'mtu', 'probe'], e.mtu.probe, e.mtu.node, ['interfaces'], 'interfaces');
+    }
+    if ('address' in e) {
+      ctx.node(['expect', 'address', 'node'], e.address.node);
+      ctx.networkOf(['expect', 'address', 'network'], e.address.node, e.address.network);
+    }
+  
+  },
+});
 /** The observed value an answer is compared with. */
 export type ObservedValue = AnswerCheck['expect'];

@@ -136,7 +136,19 @@ export const CaptureMatchCheckSchema = Type.Object({
   expect: Enum(['all', 'only'], { description: 'all: every asked-for packet of `reference` is in `capture`; only: `capture` holds nothing else, and is not empty.' }),
 }, { additionalProperties: false, description: 'Did a capture the student wrote (a capture step with `command`) catch exactly the packets asked for: the TCP segments between `client` and `server` on `port` (with any of `flags` set)? The lab\'s own capture `reference` of the same run says which there were.' });
 export type CaptureMatchCheck = Static<typeof CaptureMatchCheckSchema>;
-export const captureMatchKind = defineCheckKind({ name: 'capture-match', schema: CaptureMatchCheckSchema, reads: ['captures'], evaluate: checkCaptureMatch });
+export const captureMatchKind = defineCheckKind({
+  name: 'capture-match',
+  schema: CaptureMatchCheckSchema,
+  reads: ['captures'],
+  evaluate: checkCaptureMatch,
+  lint(spec, ctx) {
+    const m = spec;
+    ctx.ref(['capture'], m.capture, ctx.captures, 'capture');
+    ctx.ref(['reference'], m.reference, ctx.captures, 'capture');
+    ctx.node(['client'], m.client);
+    ctx.node(['server'], m.server);
+  },
+});
 
 /** The fields of a `capture-answer` check (its schema fragment, in schema/lab.schema.json under checks[].capture-answer). */
 export const CaptureAnswerCheckSchema = Type.Object({
@@ -149,7 +161,20 @@ export const CaptureAnswerCheckSchema = Type.Object({
   port: Type.Optional(ref(PortSchema, { description: 'The server\'s port (mss, first-fin).' })),
 }, { additionalProperties: false, description: 'An answer file\'s `key: value` line against a value read from a capture of this run (answers typed with a Chinese input method read the same).' });
 export type CaptureAnswerCheck = Static<typeof CaptureAnswerCheckSchema>;
-export const captureAnswerKind = defineCheckKind({ name: 'capture-answer', schema: CaptureAnswerCheckSchema, reads: ['files', 'captures'], evaluate: checkCaptureAnswer });
+export const captureAnswerKind = defineCheckKind({
+  name: 'capture-answer',
+  schema: CaptureAnswerCheckSchema,
+  reads: ['files', 'captures'],
+  evaluate: checkCaptureAnswer,
+  lint(spec, ctx) {
+    const a = spec;
+    ctx.submitted(['file'], a.file);
+    ctx.ref(['capture'], a.capture, ctx.captures, 'capture');
+    ctx.node(['client'], a.client);
+    ctx.node(['server'], a.server);
+    if (a.value !== 'packets' && (a.client === undefined || a.server === undefined || a.port === undefined)) ctx.problem([], `\`value: ${a.value}\` needs \`client\`, \`server\` and \`port\`: the connection to read it from`);
+  },
+});
 
 /** The fields of a `tcpdump-command` check (its schema fragment, in schema/lab.schema.json under checks[].tcpdump-command). */
 export const TcpdumpCommandCheckSchema = Type.Object({
@@ -158,5 +183,14 @@ export const TcpdumpCommandCheckSchema = Type.Object({
   absoluteSeq: Type.Optional(Type.Boolean({ description: 'true: -S (absolute sequence numbers).' })),
 }, { additionalProperties: false, description: 'Options of a student\'s tcpdump command line (a submission file): it must be one the lab would run, with these options.' });
 export type TcpdumpCommandCheck = Static<typeof TcpdumpCommandCheckSchema>;
-export const tcpdumpCommandKind = defineCheckKind({ name: 'tcpdump-command', schema: TcpdumpCommandCheckSchema, reads: ['files'], evaluate: checkTcpdumpCommand });
+export const tcpdumpCommandKind = defineCheckKind({
+  name: 'tcpdump-command',
+  schema: TcpdumpCommandCheckSchema,
+  reads: ['files'],
+  evaluate: checkTcpdumpCommand,
+  lint(spec, ctx) {
+    ctx.submitted(['file'], spec.file);
+    if (!spec.numeric && !spec.absoluteSeq) ctx.problem([], 'say what to check: `numeric: true` or `absoluteSeq: true`');
+  },
+});
 export type TcpFlagName = NonNullable<CaptureMatchCheck['flags']>[number];

@@ -74,4 +74,14 @@ export const HandshakeCheckSchema = Type.Object({
   family: Type.Optional(Enum([4, 6], { description: 'IP version: 4 (default) or 6.' })),
 }, { additionalProperties: false, description: 'SYN, SYN-ACK, ACK between client and server, in order, with correct seq/ack numbers.' });
 export type HandshakeCheck = Static<typeof HandshakeCheckSchema>;
-export const handshakeKind = defineCheckKind({ name: 'handshake', schema: HandshakeCheckSchema, reads: ['captures'], evaluate: checkHandshake });
+export const handshakeKind = defineCheckKind({
+  name: 'handshake',
+  schema: HandshakeCheckSchema,
+  reads: ['captures'],
+  evaluate: checkHandshake,
+  lint(spec, ctx) {
+    ctx.ref(['capture'], spec.capture, ctx.captures, 'capture');
+    ctx.node(['client'], spec.client);
+    ctx.node(['server'], spec.server);
+  },
+});

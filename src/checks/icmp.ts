@@ -109,4 +109,22 @@ export const IcmpCheckSchema = Type.Object({
   }, { additionalProperties: false, description: 'Time-exceeded messages sent by each of `from` (routers) to `to`.' })),
 }, { additionalProperties: false, description: 'ICMP seen in a capture: echo request/reply pairs (type 8/0; ICMPv6 128/129) with matching identifier and sequence, or time-exceeded (type 11; ICMPv6 3) from routers.', oneOf: [{ required: ['echo'] }, { required: ['timeExceeded'] }] });
 export type IcmpCheck = Static<typeof IcmpCheckSchema>;
-export const icmpKind = defineCheckKind({ name: 'icmp', schema: IcmpCheckSchema, reads: ['captures'], evaluate: checkIcmp });
+export const icmpKind = defineCheckKind({
+  name: 'icmp',
+  schema: IcmpCheckSchema,
+  reads: ['captures'],
+  evaluate: checkIcmp,
+  lint(spec, ctx) {
+    const m = spec;
+    ctx.ref(['capture'], m.capture, ctx.captures, 'capture');
+    if (m.echo) {
+      ctx.node(['echo', 'from'], m.echo.from);
+      ctx.node(['echo', 'to'], m.echo.to);
+      if (m.echo.count !== undefined && m.echo.minCount !== undefined) ctx.problem(['echo'], 'give `count` or `minCount`, not both');
+    }
+    if (m.timeExceeded) {
+      m.timeExceeded.from.forEach((n, j) => ctx.node(['timeExceeded', 'from', j], n));
+      ctx.node(['timeExceeded', 'to'], m.timeExceeded.to);
+    }
+  },
+});

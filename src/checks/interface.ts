@@ -46,4 +46,17 @@ export const InterfaceCheckSchema = Type.Object({
   probe: Type.Optional(Type.String()),
 }, { additionalProperties: false, description: 'A node\'s interface (on a network, or by name): its MTU, addresses, flags (from an interfaces probe; default one read at the end).' });
 export type InterfaceCheck = Static<typeof InterfaceCheckSchema>;
-export const interfaceKind = defineCheckKind({ name: 'interface', schema: InterfaceCheckSchema, reads: ['probes'], evaluate: checkInterface });
+export const interfaceKind = defineCheckKind({
+  name: 'interface',
+  schema: InterfaceCheckSchema,
+  reads: ['probes'],
+  evaluate: checkInterface,
+  lint(spec, ctx) {
+    const f = spec;
+    ctx.node(['node'], f.node);
+    if ((f.network === undefined) === (f.interface === undefined)) ctx.problem([], 'say which interface: `network: <name>` (the one on that network) or `interface: <name>`');
+    ctx.networkOf(['network'], f.node, f.network);
+    ctx.probeOn(['probe'], f.probe, f.node, ['interfaces'], 'interfaces');
+    if (f.mtu === undefined && f.address === undefined && f.flags === undefined) ctx.problem([], 'say what to check: `mtu`, `address` or `flags`');
+  },
+});

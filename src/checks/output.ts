@@ -110,7 +110,19 @@ export const OutputCheckSchema = Type.Object({
   not: Type.Optional(Type.Boolean({ description: 'Pass when it does NOT equal/contain/match.' })),
 }, { additionalProperties: false, description: 'What a program or command printed: exactly one of equals (trailing newline ignored), contains, matches.' });
 export type OutputCheck = Static<typeof OutputCheckSchema>;
-export const outputKind = defineCheckKind({ name: 'output', schema: OutputCheckSchema, reads: ['programs'], evaluate: checkOutput });
+export const outputKind = defineCheckKind({
+  name: 'output',
+  schema: OutputCheckSchema,
+  reads: ['programs'],
+  evaluate: checkOutput,
+  lint(spec, ctx) {
+    const o = spec;
+    ctx.ref(['program'], o.program, ctx.outputs, 'program run or command');
+    const n = [o.equals, o.contains, o.matches].filter((x) => x !== undefined).length;
+    if (n !== 1) ctx.problem([], 'give exactly one of `equals`, `contains` or `matches`');
+    ctx.regex(['matches'], o.matches);
+  },
+});
 
 /** The fields of a `exit` check (its schema fragment, in schema/lab.schema.json under checks[].exit). */
 export const ExitCheckSchema = Type.Object({
@@ -119,7 +131,16 @@ export const ExitCheckSchema = Type.Object({
   nonzero: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false, description: 'A program\'s or command\'s exit code: `code` exactly, or `nonzero: true`.' });
 export type ExitCheck = Static<typeof ExitCheckSchema>;
-export const exitKind = defineCheckKind({ name: 'exit', schema: ExitCheckSchema, reads: ['programs'], evaluate: checkExit });
+export const exitKind = defineCheckKind({
+  name: 'exit',
+  schema: ExitCheckSchema,
+  reads: ['programs'],
+  evaluate: checkExit,
+  lint(spec, ctx) {
+    ctx.ref(['program'], spec.program, ctx.outputs, 'program run or command');
+    if ((spec.code === undefined) === (spec.nonzero === undefined)) ctx.problem([], 'give `code: <n>` or `nonzero: true`');
+  },
+});
 
 /** The fields of a `error` check (its schema fragment, in schema/lab.schema.json under checks[].error). */
 export const ErrorCheckSchema = Type.Object({
@@ -128,6 +149,14 @@ export const ErrorCheckSchema = Type.Object({
   stream: Type.Optional(Enum(['stdout', 'stderr', 'both'], { description: 'Default both.' })),
 }, { additionalProperties: false, description: 'The program failed with this errno, as its output shows: the name (ECONNREFUSED) or its text (Connection refused).' });
 export type ErrorCheck = Static<typeof ErrorCheckSchema>;
-export const errorKind = defineCheckKind({ name: 'error', schema: ErrorCheckSchema, reads: ['programs'], evaluate: checkError });
+export const errorKind = defineCheckKind({
+  name: 'error',
+  schema: ErrorCheckSchema,
+  reads: ['programs'],
+  evaluate: checkError,
+  lint(spec, ctx) {
+    ctx.ref(['program'], spec.program, ctx.outputs, 'program run or command');
+  },
+});
 export type ErrnoName = ErrorCheck['errno'];
 export type OutputStream = NonNullable<OutputCheck['stream']>;

@@ -84,4 +84,15 @@ export const ProcIoCheckSchema = Type.Object({
   tolerance: Type.Optional(Type.Number({ minimum: 0, maximum: 0.9, description: 'For an answer in bytes: the share it may be off by (default 0.1).' })),
 }, { additionalProperties: false, description: 'An answer about the bytes a process moved between the kernel and its user space, against the growth of /proc/<pid>/io counters between two command steps that printed them (rchar: read into the process; wchar: written out of it).' });
 export type ProcIoCheck = Static<typeof ProcIoCheckSchema>;
-export const procIoKind = defineCheckKind({ name: 'proc-io', schema: ProcIoCheckSchema, reads: ['files', 'programs'], evaluate: checkProcIo });
+export const procIoKind = defineCheckKind({
+  name: 'proc-io',
+  schema: ProcIoCheckSchema,
+  reads: ['files', 'programs'],
+  evaluate: checkProcIo,
+  lint(spec, ctx) {
+    const io = spec;
+    ctx.submitted(['file'], io.file);
+    ctx.ref(['before'], io.before, ctx.outputs, 'program run or command');
+    ctx.ref(['after'], io.after, ctx.outputs, 'program run or command');
+  },
+});

@@ -8,6 +8,7 @@ import { icmpKind } from './icmp.js';
 import { interfaceKind } from './interface.js';
 import { errorKind, exitKind, outputKind } from './output.js';
 import { procIoKind } from './proc-io.js';
+import { retransmissionKind } from './retransmission.js';
 import { routeKind } from './route.js';
 import { sockaddrKind } from './sockaddr.js';
 import { socketKind } from './socket.js';
@@ -42,6 +43,7 @@ export const CHECK_KINDS = [
   tcpdumpCommandKind,
   topTalkerKind,
   procIoKind,
+  retransmissionKind,
 ] as const;
 
 export type CheckKindName = (typeof CHECK_KINDS)[number]['name'];

@@ -49,4 +49,14 @@ export const RouteCheckSchema = Type.Object({
   hops: ref(NodeListSchema),
 }, { additionalProperties: false, description: 'The hops of a traceroute are, in order, addresses of the given nodes (routers, then the destination).' });
 export type RouteCheck = Static<typeof RouteCheckSchema>;
-export const routeKind = defineCheckKind({ name: 'route', schema: RouteCheckSchema, reads: ['probes', 'programs'], evaluate: checkRoute });
+export const routeKind = defineCheckKind({
+  name: 'route',
+  schema: RouteCheckSchema,
+  reads: ['probes', 'programs'],
+  evaluate: checkRoute,
+  lint(spec, ctx) {
+    const known = [...ctx.probesOf(['traceroute']), ...ctx.outputs.filter((o) => ctx.names.outputs.get(o)?.kind === 'command')];
+    ctx.ref(['traceroute'], spec.traceroute, known, 'traceroute probe or command');
+    spec.hops.forEach((n, j) => ctx.node(['hops', j], n));
+  },
+});

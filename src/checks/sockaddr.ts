@@ -187,5 +187,19 @@ export const SockaddrCheckSchema = Type.Object({
   family: Type.Optional(Enum([4, 6], { description: 'The IP version the client used on the wire (default: either).' })),
 }, { additionalProperties: false, description: 'A program\'s report of the peer address of a connection it accepted (lines `field: value` on its stdout) against what this run saw: the client\'s SYN in a capture and the accepted socket in a socket table read while it was open. Family and address are those getpeername() gives the accepting socket (an IPv4 client of a dual-stack listener is AF_INET6, ::ffff:a.b.c.d); bytes are written in hex, network byte order.' });
 export type SockaddrCheck = Static<typeof SockaddrCheckSchema>;
-export const sockaddrKind = defineCheckKind({ name: 'sockaddr', schema: SockaddrCheckSchema, reads: ['programs', 'captures', 'probes'], evaluate: checkSockaddr });
+export const sockaddrKind = defineCheckKind({
+  name: 'sockaddr',
+  schema: SockaddrCheckSchema,
+  reads: ['programs', 'captures', 'probes'],
+  evaluate: checkSockaddr,
+  lint(spec, ctx) {
+    const a = spec;
+    ctx.ref(['report'], a.report, ctx.outputs, 'program run or command');
+    ctx.ref(['capture'], a.capture, ctx.captures, 'capture');
+    ctx.node(['client'], a.client);
+    ctx.node(['server'], a.server);
+    if (!ctx.names.probes.has(a.probe)) ctx.problem(['probe'], `unknown sockets probe \`${a.probe}\`${ctx.suggest(a.probe, ctx.probesOf(['sockets']))}`);
+    else ctx.probeOn(['probe'], a.probe, a.server, ['sockets'], 'sockets');
+  },
+});
 export type SockaddrField = SockaddrCheck['field'];

@@ -124,4 +124,20 @@ export const SocketCheckSchema = Type.Object({
   minSendQ: Type.Optional(Type.Integer({ minimum: 0, description: 'Send-Q at least this many bytes: written by the program, not yet acknowledged by the peer.' })),
 }, { additionalProperties: false, description: 'A socket in a node\'s socket table (read at the end of the exercise, or by a named `sockets` probe): by TCP/UDP port or unix path, in a state, optionally owned by a program.' });
 export type SocketCheck = Static<typeof SocketCheckSchema>;
-export const socketKind = defineCheckKind({ name: 'socket', schema: SocketCheckSchema, reads: ['end-of-run sockets', 'probes'], evaluate: checkSocket });
+export const socketKind = defineCheckKind({
+  name: 'socket',
+  schema: SocketCheckSchema,
+  reads: ['end-of-run sockets', 'probes'],
+  evaluate: checkSocket,
+  lint(spec, ctx) {
+    const s = spec;
+    ctx.node(['node'], s.node);
+    if ([s.tcp, s.udp, s.unix].filter((x) => x !== undefined).length !== 1) ctx.problem([], 'say which socket: `tcp: <port>`, `udp: <port>` or `unix: <path>`');
+    ctx.probeOn(['probe'], s.probe, s.node, ['sockets'], 'sockets');
+    ctx.node(['peer'], s.peer);
+    if (s.program !== undefined) {
+      const o = ctx.names.outputs.get(s.program);
+      if (!o || o.kind !== 'start') ctx.problem(['program'], `\`${s.program}\` is not a program started in the background${ctx.suggest(s.program, [...ctx.names.outputs].filter(([, v]) => v.kind === 'start').map(([k]) => k))}`);
+    }
+  },
+});

@@ -94,5 +94,17 @@ export const TcpDataCheckSchema = Type.Object({
   echo: Type.Optional(Type.Boolean({ description: 'The server sent back exactly the bytes it received, on each connection.' })),
 }, { additionalProperties: false, description: 'The bytes carried in each direction of the TCP connections between client and server (retransmissions counted once).' });
 export type TcpDataCheck = Static<typeof TcpDataCheckSchema>;
-export const tcpDataKind = defineCheckKind({ name: 'tcp-data', schema: TcpDataCheckSchema, reads: ['captures'], evaluate: checkTcpData });
+export const tcpDataKind = defineCheckKind({
+  name: 'tcp-data',
+  schema: TcpDataCheckSchema,
+  reads: ['captures'],
+  evaluate: checkTcpData,
+  lint(spec, ctx) {
+    const t = spec;
+    ctx.ref(['capture'], t.capture, ctx.captures, 'capture');
+    ctx.node(['client'], t.client);
+    ctx.node(['server'], t.server);
+    if (!t.toServer && !t.toClient && !t.echo) ctx.problem([], 'say what to check: `toServer`, `toClient` or `echo: true`');
+  },
+});
 export type ByteExpectation = NonNullable<TcpDataCheck['toServer']>;

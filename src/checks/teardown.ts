@@ -87,4 +87,15 @@ export const TeardownCheckSchema = Type.Object({
   reset: Type.Optional(Enum(['forbidden', 'allowed', 'required'], { description: 'A RST on the connection: forbidden (default: both FINs must be acknowledged), allowed (after the first FIN), or required (the connection must be reset).' })),
 }, { additionalProperties: false, description: 'How the (first) connection closed: who sent the first FIN, a half-close, a reset.' });
 export type TeardownCheck = Static<typeof TeardownCheckSchema>;
-export const teardownKind = defineCheckKind({ name: 'teardown', schema: TeardownCheckSchema, reads: ['captures'], evaluate: checkTeardown });
+export const teardownKind = defineCheckKind({
+  name: 'teardown',
+  schema: TeardownCheckSchema,
+  reads: ['captures'],
+  evaluate: checkTeardown,
+  lint(spec, ctx) {
+    ctx.ref(['capture'], spec.capture, ctx.captures, 'capture');
+    ctx.node(['initiator'], spec.initiator);
+    if (spec.halfClose !== undefined && spec.initiator === undefined) ctx.problem([], '`halfClose` needs `initiator`: the side that half-closes');
+    if (spec.reset === 'required' && spec.halfClose === true) ctx.problem([], 'a reset connection cannot also be required to half-close cleanly');
+  },
+});

@@ -109,4 +109,16 @@ export const TopTalkerCheckSchema = Type.Object({
   tolerance: Type.Optional(Type.Number({ minimum: 0.01, maximum: 0.9, description: 'Share a rate may be off by (default 0.35).' })),
 }, { additionalProperties: false, description: 'Which client moved the most bytes to `server` on `port` while the capture ran, and how fast (IP bytes over the capture\'s span), against a `key: value` line a program or command printed (iftop, ss -ti, /proc/net/dev).' });
 export type TopTalkerCheck = Static<typeof TopTalkerCheckSchema>;
-export const topTalkerKind = defineCheckKind({ name: 'top-talker', schema: TopTalkerCheckSchema, reads: ['programs', 'captures'], evaluate: checkTopTalker });
+export const topTalkerKind = defineCheckKind({
+  name: 'top-talker',
+  schema: TopTalkerCheckSchema,
+  reads: ['programs', 'captures'],
+  evaluate: checkTopTalker,
+  lint(spec, ctx) {
+    const t = spec;
+    ctx.ref(['from'], t.from, ctx.outputs, 'program run or command');
+    ctx.ref(['capture'], t.capture, ctx.captures, 'capture');
+    ctx.node(['server'], t.server);
+    t.clients.forEach((n, j) => ctx.node(['clients', j], n));
+  },
+});

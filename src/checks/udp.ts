@@ -157,4 +157,17 @@ export const UdpCheckSchema = Type.Object({
   fragmented: Type.Optional(Type.Boolean({ description: 'true: at least one datagram crossed in two or more IP fragments (it was bigger than the link\'s MTU); false: none was fragmented.' })),
 }, { additionalProperties: false, description: 'UDP datagrams from one node to another\'s port: how many, their payloads (boundaries kept), and the replies.' });
 export type UdpCheck = Static<typeof UdpCheckSchema>;
-export const udpKind = defineCheckKind({ name: 'udp', schema: UdpCheckSchema, reads: ['captures'], evaluate: checkUdp });
+export const udpKind = defineCheckKind({
+  name: 'udp',
+  schema: UdpCheckSchema,
+  reads: ['captures'],
+  evaluate: checkUdp,
+  lint(spec, ctx) {
+    const u = spec;
+    ctx.ref(['capture'], u.capture, ctx.captures, 'capture');
+    ctx.node(['from'], u.from);
+    ctx.node(['to'], u.to);
+    if (u.count !== undefined && u.minCount !== undefined) ctx.problem([], 'give `count` or `minCount`, not both');
+    if (u.count !== undefined && u.payloads !== undefined && u.payloads.length !== u.count) ctx.problem(['count'], `\`count\` is ${u.count} but ${u.payloads.length} payloads are listed`);
+  },
+});

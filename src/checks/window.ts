@@ -31,4 +31,13 @@ export const WindowCheckSchema = Type.Object({
   port: Type.Optional(ref(PortSchema)),
 }, { additionalProperties: false, description: 'A zero-window advertisement: a TCP segment (not a RST) with window 0 sent by `from` (the receiver whose buffer is full).' });
 export type WindowCheck = Static<typeof WindowCheckSchema>;
-export const windowKind = defineCheckKind({ name: 'window', schema: WindowCheckSchema, reads: ['captures'], evaluate: checkWindow });
+export const windowKind = defineCheckKind({
+  name: 'window',
+  schema: WindowCheckSchema,
+  reads: ['captures'],
+  evaluate: checkWindow,
+  lint(spec, ctx) {
+    ctx.ref(['capture'], spec.capture, ctx.captures, 'capture');
+    ctx.node(['from'], spec.from);
+  },
+});
