@@ -1,37 +1,32 @@
-import type { CheckDef } from './registry.js';
 import type { Observations } from '../exercise/observations.js';
 import { floodNotes } from '../exercise/sandbox.js';
-import { CHECK_KINDS } from './registry.js';
+import { CHECK_KINDS, type ResolvedCheck } from './registry.js';
 import type { CheckKind } from './kind.js';
 import type { CheckResult, Verdict } from './types.js';
 
-function verdictFor(check: CheckDef, obs: Observations): { kind: string; verdict: Verdict } {
-  // The schema lets a check hold exactly one kind's key; the registry says which function reads it.
-  const kind = CHECK_KINDS.find((k) => k.name in check) as CheckKind | undefined;
+const BY_NAME = new Map<string, CheckKind>(CHECK_KINDS.map((k) => [k.name, k as CheckKind]));
+
+function verdictFor(check: ResolvedCheck, obs: Observations): Verdict {
+  const kind = BY_NAME.get(check.kind);
   if (!kind) throw new Error(`check ${check.id} has no known kind`);
-  return { kind: kind.name, verdict: kind.evaluate((check as Record<string, unknown>)[kind.name], obs) };
+  return kind.evaluate(check.spec, obs);
 }
 
 const MAX_EVIDENCE = 6;
 
 /** The capture a check reads, when tcpdump reported dropping packets of it. */
-function lostPackets(check: CheckDef, obs: Observations): { capture: string; dropped: number } | undefined {
-  for (const [key, value] of Object.entries(check)) {
-    if (key === 'id' || key === 'points' || key === 'title' || key === 'hint' || typeof value !== 'object' || value === null) continue;
-    const name = (value as { capture?: unknown }).capture;
-    const dropped = typeof name === 'string' ? obs.captures[name]?.dropped : undefined;
-    if (typeof name === 'string' && dropped) return { capture: name, dropped };
-  }
-  return undefined;
+function lostPackets(check: ResolvedCheck, obs: Observations): { capture: string; dropped: number } | undefined {
+  const name = (check.spec as { capture?: unknown }).capture;
+  const dropped = typeof name === 'string' ? obs.captures[name]?.dropped : undefined;
+  return typeof name === 'string' && dropped ? { capture: name, dropped } : undefined;
 }
 
 /** Evaluates every check; pure. A check function that throws is a bug in toplab, reported as that check's failure with the reason. */
-export function evaluateChecks(checks: CheckDef[], obs: Observations): CheckResult[] {
+export function evaluateChecks(checks: ResolvedCheck[], obs: Observations): CheckResult[] {
   return checks.map((check) => {
-    let kind = 'unknown';
     let verdict: Verdict;
     try {
-      ({ kind, verdict } = verdictFor(check, obs));
+      verdict = verdictFor(check, obs);
     } catch (e) {
       verdict = { passed: false, message: `toplab could not evaluate this check: ${e instanceof Error ? e.message : String(e)}` };
     }
@@ -42,8 +37,8 @@ export function evaluateChecks(checks: CheckDef[], obs: Observations): CheckResu
     if (lost) message += ` Note: the capture \`${lost.capture}\` lost ${lost.dropped} packet(s) in the kernel (tcpdump could not keep up: the machine was busy), so this failure may not be yours; run the check again.`;
     return {
       id: check.id,
-      kind,
-      title: check.title ?? check.id,
+      kind: check.kind,
+      title: check.title,
       status: verdict.passed ? 'passed' : 'failed',
       points: verdict.passed ? check.points : 0,
       maxPoints: check.points,

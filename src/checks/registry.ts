@@ -73,3 +73,16 @@ export const CheckSchema = def(
   }),
 );
 
+
+type Kinded<C> = C extends unknown ? { [K in CheckKindName]: K extends keyof C ? { kind: K; spec: C[K] } : never }[CheckKindName] : never;
+/** A check with its kind named, its spec under `spec`, and its title defaulted to its id. */
+export type ResolvedCheck = { id: string; points: number; title: string; hint?: string } & Kinded<CheckDef>;
+
+/** The check's kind, named once: the one key of the check registry it holds. */
+export function resolveCheck(check: CheckDef): ResolvedCheck {
+  const kind = CHECK_KINDS.map((k) => k.name).find((k) => k in check);
+  if (kind === undefined) throw new Error(`check ${check.id} has no known kind`);
+  const spec = (check as Record<string, unknown>)[kind];
+  return { id: check.id, points: check.points, title: check.title ?? check.id, ...(check.hint !== undefined ? { hint: check.hint } : {}), kind, spec } as ResolvedCheck;
+}
+

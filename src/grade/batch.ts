@@ -87,7 +87,7 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
   const dir = resolve(opts.submissions);
   const students = readdirSync(dir).filter((d) => !d.startsWith('.') && statSync(join(dir, d)).isDirectory()).sort();
   mkdirSync(opts.outDir, { recursive: true });
-  const maxScore = lab.def.checks.reduce((s, c) => s + c.points, 0);
+  const maxScore = lab.maxScore;
   let done = 0;
   const grade = async (student: string, i: number, runtime: Runtime, image: string): Promise<GradeResult> => {
     const studentDir = join(opts.outDir, student);
@@ -105,7 +105,7 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
       return { ...r, submission: student };
     } catch (e) {
       // An interrupted class run stops; the students it had not finished get no report.
-      return errorResult({ lab: lab.def.name, submission: student, maxScore, passMark: lab.def.passMark ?? 1, startedAt, message: errorMessage(e) });
+      return errorResult({ lab: lab.def.name, submission: student, maxScore, passMark: lab.passMark, startedAt, message: errorMessage(e) });
     }
   };
   const finish = (i: number, r: GradeResult): void => {
@@ -127,7 +127,7 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
       };
   const results = ran.results.map((r, i) => {
     if (r !== undefined) return r;
-    const e = errorResult({ lab: lab.def.name, submission: students[i] ?? '', maxScore, passMark: lab.def.passMark ?? 1, startedAt: new Date(), message: 'not graded: no engine was left to grade it' });
+    const e = errorResult({ lab: lab.def.name, submission: students[i] ?? '', maxScore, passMark: lab.passMark, startedAt: new Date(), message: 'not graded: no engine was left to grade it' });
     mkdirSync(join(opts.outDir, students[i] ?? ''), { recursive: true });
     finish(i, e);
     return e;

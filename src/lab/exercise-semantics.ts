@@ -1,6 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { CheckDef, LabDefinition, ProbeKind, StepDef } from './model.js';
+import { tagStep } from '../schema/steps.js';
 import { CHECK_KINDS } from '../checks/registry.js';
 import type { CheckKind, ExerciseNames, LintContext } from '../checks/kind.js';
 import type { SemanticProblem } from './semantic-problem.js';
@@ -20,9 +21,10 @@ function regexProblem(value: string): string | undefined {
 
 /** The name a start or run step keeps its observations under. */
 export function runName(step: StepDef): string | undefined {
-  if ('start' in step) return step.name ?? step.start;
-  if ('run' in step) return step.name ?? step.run;
-  if ('command' in step) return step.command.name;
+  const t = tagStep(step);
+  if (t.kind === 'start') return t.step.name ?? t.step.start;
+  if (t.kind === 'run') return t.step.name ?? t.step.run;
+  if (t.kind === 'command') return t.step.command.name;
   return undefined;
 }
 
@@ -59,30 +61,31 @@ export function exerciseProblems(def: LabDefinition, labDir: string): SemanticPr
       else if (names.captures.has(name)) problem(path, `the name \`${name}\` is already a capture's name`);
       names.outputs.set(name, { step: i, kind, node: onNode });
     };
-    if ('start' in step || 'run' in step) {
-      const program = 'start' in step ? step.start : step.run;
-      const field = 'start' in step ? 'start' : 'run';
+    const t = tagStep(step);
+    if (t.kind === 'start' || t.kind === 'run') {
+      const program = t.kind === 'start' ? t.step.start : t.step.run;
+      const field = t.kind === 'start' ? 'start' : 'run';
       if (!programs.includes(program)) problem(at(field), `unknown program \`${program}\`${suggest(program, programs)}`);
-      const name = runName(step) ?? program;
+      const name = runName(t.step) ?? program;
       const onNode = def.programs?.[program]?.node ?? '';
-      addOutput(name, 'start' in step ? 'start' : 'run', onNode, at(step.name !== undefined ? 'name' : field));
-      if ('start' in step) {
+      addOutput(name, t.kind === 'start' ? 'start' : 'run', onNode, at(t.step.name !== undefined ? 'name' : field));
+      if (t.kind === 'start') {
         started.add(name);
-        if (step.ready?.stdout !== undefined) {
-          const bad = regexProblem(step.ready.stdout);
+        if (t.step.ready?.stdout !== undefined) {
+          const bad = regexProblem(t.step.ready.stdout);
           if (bad) problem(at('ready', 'stdout'), bad);
         }
       }
-    } else if ('command' in step) {
-      const c = step.command;
+    } else if (t.kind === 'command') {
+      const c = t.step.command;
       node(at('command', 'node'), c.node);
       addOutput(c.name, 'command', c.node, at('command', 'name'));
       if (c.file !== undefined) {
         const bad = labFileProblem(labDir, c.file);
         if (bad) problem(at('command', 'file'), bad);
       }
-    } else if ('capture' in step) {
-      const c = step.capture;
+    } else if (t.kind === 'capture') {
+      const c = t.step.capture;
       node(at('capture', 'node'), c.node);
       if (names.captures.has(c.name)) problem(at('capture', 'name'), `a capture named \`${c.name}\` is already started at step ${(names.captures.get(c.name)?.step ?? 0) + 1}`);
       if (names.outputs.has(c.name)) problem(at('capture', 'name'), `the name \`${c.name}\` is already a program's or command's name`);
@@ -93,8 +96,8 @@ export function exerciseProblems(def: LabDefinition, labDir: string): SemanticPr
         const bad = labFileProblem(labDir, c.command);
         if (bad) problem(at('capture', 'command'), bad);
       }
-    } else if ('probe' in step) {
-      const p = step.probe;
+    } else if (t.kind === 'probe') {
+      const p = t.step.probe;
       const kind = p.kind ?? 'sockets';
       node(at('probe', 'node'), p.node);
       if (names.probes.has(p.name)) problem(at('probe', 'name'), `a probe named \`${p.name}\` is already taken at step ${(names.probes.get(p.name)?.step ?? 0) + 1}`);
@@ -112,8 +115,8 @@ export function exerciseProblems(def: LabDefinition, labDir: string): SemanticPr
       if (p.target !== undefined && p.network !== undefined && nodes.includes(p.target) && !networksOf(p.target).includes(p.network)) {
         problem(at('probe', 'network'), `node \`${p.target}\` is not on network \`${p.network}\`${suggest(p.network, networksOf(p.target))}`);
       }
-    } else if ('wait' in step) {
-      const w = step.wait;
+    } else if (t.kind === 'wait') {
+      const w = t.step.wait;
       const socket = w.tcp !== undefined || w.udp !== undefined || w.unix !== undefined;
       const kinds = [socket, w.exit !== undefined, w.output !== undefined].filter(Boolean).length;
       if (kinds !== 1) problem(at('wait'), 'wait for exactly one thing: a socket (`node` with `tcp`, `udp` or `unix`), a program ending (`exit`), or its output (`output` with `matches`)');
@@ -134,14 +137,14 @@ export function exerciseProblems(def: LabDefinition, labDir: string): SemanticPr
         const bad = regexProblem(w.matches);
         if (bad) problem(at('wait', 'matches'), bad);
       }
-    } else if ('stop' in step) {
-      const isProgram = started.has(step.stop);
-      const isCapture = names.captures.has(step.stop);
+    } else if (t.kind === 'stop') {
+      const isProgram = started.has(t.step.stop);
+      const isCapture = names.captures.has(t.step.stop);
       if (!isProgram && !isCapture) {
-        problem(at('stop'), `\`${step.stop}\` is neither a running program nor a capture started at an earlier step${suggest(step.stop, [...started, ...names.captures.keys()])}`);
+        problem(at('stop'), `\`${t.step.stop}\` is neither a running program nor a capture started at an earlier step${suggest(t.step.stop, [...started, ...names.captures.keys()])}`);
       }
-      if (isCapture && step.signal !== undefined) problem(at('signal'), '`signal` is for programs; a capture is stopped with SIGINT so it flushes');
-      started.delete(step.stop);
+      if (isCapture && t.step.signal !== undefined) problem(at('signal'), '`signal` is for programs; a capture is stopped with SIGINT so it flushes');
+      started.delete(t.step.stop);
     }
   });
 

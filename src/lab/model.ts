@@ -5,6 +5,7 @@
 import type { Static } from '../schema/vocabulary.js';
 import type { ImpairmentSchema, InterfaceSchema, NetworkSchema, NodeSchema, RouteSchema } from '../schema/defs.js';
 import type { LabSchema, ProgramSchema } from './lab-schema.js';
+import type { ResolvedLab } from './resolve.js';
 
 export type { CheckDef, CheckKindName as CheckKind } from '../checks/registry.js';
 export { CHECK_KINDS } from '../checks/registry.js';
@@ -40,8 +41,11 @@ export type NodeDef = Static<typeof NodeSchema>;
 export type Capability = NonNullable<NodeDef['capabilities']>[number];
 export type ProgramDef = Static<typeof ProgramSchema>;
 
-/** A loaded lab: its definition and where it came from. */
-export interface Lab {
+/**
+ * A loaded lab: its definition, where it came from, and what resolveLab made of it (src/lab/resolve.ts):
+ * read `passMark`, `maxScore`, `steps` and `checks` here, with their defaults and kinds, not from `def`.
+ */
+export interface Lab extends ResolvedLab {
   def: LabDefinition;
   /** Absolute folder of the lab (programs resolve against it). */
   dir: string;

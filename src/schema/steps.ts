@@ -55,7 +55,7 @@ export const CaptureStepValue = Type.Object({
   node: Type.String({ description: 'Node whose network namespace is captured.' }),
   filter: Type.Optional(Type.String({ description: 'BPF filter, e.g. `tcp port 9000` or `icmp or icmp6`.' })),
   interface: Type.Optional(Type.String({ description: 'Interface (default: any).' })),
-  snaplen: Type.Optional(Type.Integer({ minimum: 64, maximum: 262144, description: 'Bytes kept per packet (default 262144).' })),
+  snaplen: Type.Optional(Type.Integer({ minimum: 64, maximum: 262144, description: 'Bytes kept per packet (default 65535: a whole IP packet, even a segmentation-offloaded TCP segment).' })),
   command: Type.Optional(Type.String({ description: 'A submission file holding a tcpdump command line (the student writes the capture): its options and filter are checked one by one (only options that change what is captured or shown; no shell) and replace `filter`, `interface` and `snaplen`.' })),
 }, { additionalProperties: false, description: 'Start a packet capture (tcpdump in the node\'s observer). It stops at a `stop` step naming it, or when the exercise ends and the node\'s connections have settled. Saved as `<name>.pcap` in the run\'s results folder.' });
 
@@ -140,3 +140,20 @@ export const StepSchema = def(
     unevaluatedProperties: false,
   }),
 );
+
+/** A step with its kind named: what the rest of the code switches on instead of testing which key it has. */
+export type TaggedStep =
+  | { kind: 'start'; step: StartStep }
+  | { kind: 'run'; step: RunStep }
+  | { kind: 'command'; step: CommandStep }
+  | { kind: 'capture'; step: CaptureStep }
+  | { kind: 'probe'; step: ProbeStep }
+  | { kind: 'wait'; step: WaitStep }
+  | { kind: 'stop'; step: StopStep };
+
+/** The one key of STEP_KINDS a (schema-valid) step holds. */
+export function tagStep(step: StepDef): TaggedStep {
+  const kind = STEP_KINDS.find((k) => k.key in step);
+  if (!kind) throw new Error(`a step with none of the keys ${STEP_KINDS.map((k) => k.key).join(', ')}`);
+  return { kind: kind.key, step } as TaggedStep;
+}

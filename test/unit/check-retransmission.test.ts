@@ -5,6 +5,7 @@ import { evaluateChecks } from '../../src/checks/evaluate.js';
 import { checkRetransmission } from '../../src/checks/retransmission.js';
 import { emptyObservations, type Observations } from '../../src/exercise/observations.js';
 import { parseLabText } from '../../src/lab/load.js';
+import { resolveLab } from '../../src/lab/resolve.js';
 import { decodePcap } from '../../src/observe/pcap.js';
 import type { Packet } from '../../src/observe/types.js';
 import { ROOT } from '../helpers/cli.js';
@@ -53,7 +54,7 @@ describe('retransmission (a check kind added as one module and one registry line
     );
     const obs = withCapture('tcp-retransmission.pcap');
     obs.addresses.a = obs.addresses.client ?? [];
-    expect(evaluateChecks(lab.checks, obs)[0]).toMatchObject({ id: 'again', kind: 'retransmission', status: 'passed' });
+    expect(evaluateChecks(resolveLab(lab).checks, obs)[0]).toMatchObject({ id: 'again', kind: 'retransmission', status: 'passed' });
     expect(() =>
       parseLabText(
         ['name: r', 'title: R', 'networks: { lan: { subnet: 10.0.1.0/24 } }', 'nodes: { a: { interfaces: { lan: 10.0.1.10 } } }', 'exercise: [{ capture: { name: w, node: a } }]', 'checks:', '  - { id: again, points: 1, retransmission: { capture: w, from: a, expect: many } }'].join('\n'),
