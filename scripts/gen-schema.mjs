@@ -1,4 +1,5 @@
-// Writes schema/lab.schema.json from the lab format's one source, LabSchema in src/lab/lab-schema.ts (TypeBox).
+// Writes schema/lab.schema.json from the lab format's one source, LabSchema in src/lab/lab-schema.ts (TypeBox),
+// and the table of check kinds in docs/lab-format.md from the check registry (src/checks/registry.ts).
 // Run after changing the format: `node scripts/gen-schema.mjs` (test/unit/schema-source.test.ts fails until then).
 // `--check` only says whether the committed file is current (exit 1 when it is not).
 import { build } from 'esbuild';
@@ -17,19 +18,23 @@ await build({
   logLevel: 'warning',
 });
 let text;
+let withTable;
 try {
-  const { labSchemaJson } = await import(helper.href);
-  text = labSchemaJson();
+  const mod = await import(helper.href);
+  text = mod.labSchemaJson();
+  withTable = mod.withCheckKindsTable;
 } finally {
   rmSync(helper, { force: true });
 }
 const file = new URL('../schema/lab.schema.json', import.meta.url);
+const docFile = new URL('../docs/lab-format.md', import.meta.url);
+const doc = readFileSync(docFile, 'utf8');
 if (process.argv.includes('--check')) {
-  const current = readFileSync(file, 'utf8');
-  if (current !== text) {
-    process.stderr.write('schema/lab.schema.json is not what src/lab/lab-schema.ts generates: run node scripts/gen-schema.mjs\n');
+  if (readFileSync(file, 'utf8') !== text || withTable(doc) !== doc) {
+    process.stderr.write('schema/lab.schema.json or the check-kind table of docs/lab-format.md is not what src/lab/lab-schema.ts generates: run node scripts/gen-schema.mjs\n');
     process.exit(1);
   }
 } else {
   writeFileSync(file, text);
+  writeFileSync(docFile, withTable(doc));
 }

@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { CheckDef, LabDefinition, ProbeKind, StepDef } from './model.js';
-import { tagStep } from '../schema/steps.js';
+import { maybeTagStep } from '../schema/steps.js';
 import { CHECK_KINDS } from '../checks/registry.js';
 import type { CheckKind, ExerciseNames, LintContext } from '../checks/kind.js';
 import type { SemanticProblem } from './semantic-problem.js';
@@ -21,7 +21,8 @@ function regexProblem(value: string): string | undefined {
 
 /** The name a start or run step keeps its observations under. */
 export function runName(step: StepDef): string | undefined {
-  const t = tagStep(step);
+  const t = maybeTagStep(step);
+  if (!t) return undefined;
   if (t.kind === 'start') return t.step.name ?? t.step.start;
   if (t.kind === 'run') return t.step.name ?? t.step.run;
   if (t.kind === 'command') return t.step.command.name;
@@ -61,7 +62,9 @@ export function exerciseProblems(def: LabDefinition, labDir: string): SemanticPr
       else if (names.captures.has(name)) problem(path, `the name \`${name}\` is already a capture's name`);
       names.outputs.set(name, { step: i, kind, node: onNode });
     };
-    const t = tagStep(step);
+    // A step of no known kind is the schema's to report; the rest of the file is still checked.
+    const t = maybeTagStep(step);
+    if (!t) return;
     if (t.kind === 'start' || t.kind === 'run') {
       const program = t.kind === 'start' ? t.step.start : t.step.run;
       const field = t.kind === 'start' ? 'start' : 'run';

@@ -3,7 +3,7 @@
  * checked by test/unit/schema-source.test.ts) and the model's types (src/lab/model.ts) are its static types.
  * The check kinds come from src/checks/registry.ts and the step kinds from src/schema/steps.ts.
  */
-import { CheckSchema } from '../checks/registry.js';
+import { CHECK_KINDS, CheckSchema } from '../checks/registry.js';
 import { Cidr4Schema, Cidr6Schema, DnsLabelSchema, DurationSchema, ImpairmentSchema, InterfaceSchema, Ipv4Schema, Ipv6Schema, NameSchema, NetworkSchema, NodeListSchema, NodeSchema, PortSchema, RouteSchema } from '../schema/defs.js';
 import { StepSchema } from '../schema/steps.js';
 import { Enum, MapOf, ref, Type } from '../schema/vocabulary.js';
@@ -69,4 +69,22 @@ export const LabSchema = Type.Object(
 /** The text of schema/lab.schema.json: LabSchema as plain JSON, two-space indented, with a final newline. */
 export function labSchemaJson(): string {
   return JSON.stringify(LabSchema, null, 2) + '\n';
+}
+
+/** Markers around the generated table of check kinds in docs/lab-format.md. */
+export const CHECK_TABLE_START = '<!-- check kinds: generated from src/checks/registry.ts by scripts/gen-schema.mjs -->';
+export const CHECK_TABLE_END = '<!-- end of check kinds -->';
+
+/** The table of check kinds docs/lab-format.md shows: each kind's name, what it reads and its description. */
+export function checkKindsTable(): string {
+  const rows = CHECK_KINDS.map((k) => `| \`${k.name}\` | ${k.reads.join(', ')} | ${(k.schema.description ?? '').replace(/\|/g, '\\|')} |`);
+  return [CHECK_TABLE_START, '| kind | reads | what it checks |', '| --- | --- | --- |', ...rows, CHECK_TABLE_END].join('\n');
+}
+
+/** `doc` with its check-kind table (between the markers) replaced by the registry's. */
+export function withCheckKindsTable(doc: string): string {
+  const start = doc.indexOf(CHECK_TABLE_START);
+  const end = doc.indexOf(CHECK_TABLE_END);
+  if (start < 0 || end < start) throw new Error('docs/lab-format.md has no check-kind table markers');
+  return doc.slice(0, start) + checkKindsTable() + doc.slice(end + CHECK_TABLE_END.length);
 }

@@ -151,9 +151,15 @@ export type TaggedStep =
   | { kind: 'wait'; step: WaitStep }
   | { kind: 'stop'; step: StopStep };
 
-/** The one key of STEP_KINDS a (schema-valid) step holds. */
-export function tagStep(step: StepDef): TaggedStep {
+/** The step with the one key of STEP_KINDS it holds named; undefined for a step of no known kind (not schema-valid). */
+export function maybeTagStep(step: StepDef): TaggedStep | undefined {
   const kind = STEP_KINDS.find((k) => k.key in step);
-  if (!kind) throw new Error(`a step with none of the keys ${STEP_KINDS.map((k) => k.key).join(', ')}`);
-  return { kind: kind.key, step } as TaggedStep;
+  return kind ? ({ kind: kind.key, step } as TaggedStep) : undefined;
+}
+
+/** The one key of STEP_KINDS a schema-valid step holds. */
+export function tagStep(step: StepDef): TaggedStep {
+  const t = maybeTagStep(step);
+  if (!t) throw new Error(`a step with none of the keys ${STEP_KINDS.map((k) => k.key).join(', ')}`);
+  return t;
 }

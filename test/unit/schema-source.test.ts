@@ -2,13 +2,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHECK_KINDS } from '../../src/checks/registry.js';
-import { labSchemaJson } from '../../src/lab/lab-schema.js';
+import { labSchemaJson, withCheckKindsTable } from '../../src/lab/lab-schema.js';
 import { STEP_KINDS } from '../../src/schema/steps.js';
 import { ROOT } from '../helpers/cli.js';
 
 describe('the lab format has one source (src/lab/lab-schema.ts)', () => {
   it('schema/lab.schema.json is exactly what it generates (run `node scripts/gen-schema.mjs` after changing the format)', () => {
     expect(readFileSync(join(ROOT, 'schema', 'lab.schema.json'), 'utf8')).toBe(labSchemaJson());
+  });
+
+  it("docs/lab-format.md's table of check kinds is the registry's (run `node scripts/gen-schema.mjs` after adding a kind)", () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'lab-format.md'), 'utf8');
+    expect(withCheckKindsTable(doc)).toBe(doc);
+    // Each kind also has its own section, with an example.
+    for (const k of CHECK_KINDS) expect(doc.split('\n').some((l) => l.startsWith('#### ') && l.includes(`\`${k.name}\``)), k.name).toBe(true);
   });
 
   it('publishes every check kind of the registry and every step kind, each with a description', () => {
