@@ -7,8 +7,7 @@ import type { ImpairmentSchema, InterfaceSchema, NetworkSchema, NodeSchema, Rout
 import type { LabSchema, ProgramSchema } from './lab-schema.js';
 import type { ResolvedLab } from './resolve.js';
 
-export type { CheckDef, CheckKindName as CheckKind } from '../checks/registry.js';
-export { CHECK_KINDS } from '../checks/registry.js';
+export type { CheckDef, CheckKindName } from '../checks/registry.js';
 export type { CaptureStep, CommandStep, ProbeKind, ProbeStep, RunStep, StartStep, StepDef, StopStep, WaitStep } from '../schema/steps.js';
 export type { AnswerCheck, ObservedValue } from '../checks/answer.js';
 export type { CaptureAnswerCheck, CaptureMatchCheck, TcpdumpCommandCheck, TcpFlagName } from '../checks/capture-match.js';
