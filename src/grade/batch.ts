@@ -4,6 +4,7 @@ import type { Lab } from '../lab/model.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { abortReason, errorMessage } from '../errors.js';
 import { render, type Format } from '../report/formats.js';
+import { REPORT_FORMATS } from '../report/registry.js';
 import { renderJson } from '../report/json.js';
 import { errorResult, type GradeResult } from '../report/result.js';
 import { mapLimit } from '../util/retry.js';
@@ -55,7 +56,8 @@ export interface BatchResult {
 }
 
 /** Each student's report file in a format: named as its consumer reads it (Gradescope reads results.json). */
-export const REPORT_FILE: Record<Format, string> = { terminal: 'report.txt', json: 'report.json', junit: 'report.xml', gradescope: 'results.json', classroom: 'report.classroom.json', tap: 'report.tap' };
+/** The file each student's report in a format goes to (the format's `batchFile`: src/report/registry.ts). */
+export const REPORT_FILE = Object.fromEntries(REPORT_FORMATS.map((f) => [f.name, f.batchFile])) as Record<Format, string>;
 
 function csvField(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -48,6 +48,7 @@ export const classroomFormat: ReportFormat<'classroom'> = {
   name: 'classroom',
   description: "GitHub Classroom's autograding result JSON",
   ext: 'json',
+  batchFile: 'report.classroom.json',
   inBundle: true,
   render: (r) => renderClassroom(r),
 };

@@ -59,6 +59,7 @@ export const gradescopeFormat: ReportFormat<'gradescope'> = {
   name: 'gradescope',
   description: "Gradescope's results.json",
   ext: 'json',
+  batchFile: 'results.json',
   inBundle: true,
   render: (r) => renderGradescope(r),
 };

@@ -9,6 +9,7 @@ export const jsonFormat: ReportFormat<'json'> = {
   name: 'json',
   description: "toplab's result (schema/result.schema.json), for scripts",
   ext: 'json',
+  batchFile: 'report.json',
   inBundle: false,
   render: (r) => renderJson(r),
 };

@@ -68,6 +68,7 @@ export const junitFormat: ReportFormat<'junit'> = {
   name: 'junit',
   description: 'JUnit XML, as CI servers (Jenkins, GitLab) read it',
   ext: 'xml',
+  batchFile: 'report.xml',
   inBundle: true,
   render: (r) => renderJunit(r),
 };

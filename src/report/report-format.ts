@@ -17,6 +17,8 @@ export interface ReportFormat<N extends string = string> {
   description: string;
   /** File extension (without the dot) of a report written to a file, e.g. in the workshop's evidence bundle. */
   ext: string;
+  /** The file `lab grade --submissions` writes each student's report in this format to, beside report.json. */
+  batchFile: string;
   /** Whether the workshop's evidence bundle carries it beside each attempt's report.json. */
   inBundle: boolean;
   render(r: GradeResult, opts: RenderOptions): string;

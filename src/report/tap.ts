@@ -56,6 +56,7 @@ export const tapFormat: ReportFormat<'tap'> = {
   name: 'tap',
   description: 'TAP version 13, for TAP readers (prove, node-tap)',
   ext: 'txt',
+  batchFile: 'report.tap',
   inBundle: true,
   render: (r) => renderTap(r),
 };

@@ -39,6 +39,7 @@ export const terminalFormat: ReportFormat<'terminal'> = {
   name: 'terminal',
   description: 'people at a terminal: a summary, each check and its evidence',
   ext: 'txt',
+  batchFile: 'report.txt',
   inBundle: false,
   render: (r, opts) => renderTerminal(r, opts),
 };

@@ -172,5 +172,9 @@ describe('the report format registry (src/report/registry.ts)', () => {
       expect(render(failed, f.name, { color: false, verbose: true })).toBe(f.render(failed, { color: false, verbose: true }));
     }
     expect(render(failed, 'junit')).toContain('<testsuite');
+    // A batch's per-student files: one name each, and the names graders' tools look for.
+    const files = REPORT_FORMATS.map((f) => f.batchFile);
+    expect(new Set(files).size).toBe(files.length);
+    expect(REPORT_FORMATS.find((f) => f.name === 'gradescope')?.batchFile).toBe('results.json');
   });
 });
