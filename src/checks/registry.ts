@@ -1,5 +1,4 @@
-import { NameSchema } from '../schema/defs.js';
-import { def, Raw, ref, Type, type Static } from '../schema/vocabulary.js';
+import { def, Raw, Type, type Static } from '../schema/vocabulary.js';
 import type { CheckKind } from './kind.js';
 import { answerKind } from './answer.js';
 import { captureAnswerKind, captureMatchKind, tcpdumpCommandKind } from './capture-match.js';

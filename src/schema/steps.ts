@@ -10,7 +10,7 @@ import { NameSchema, PortSchema } from './defs.js';
 export const PROBE_KINDS = ['sockets', 'interfaces', 'routes', 'lsof', 'ping', 'traceroute'] as const;
 export type ProbeKind = (typeof PROBE_KINDS)[number];
 
-/** `start`: Start a program in the background and wait until it is ready. It keeps running until a `stop` step or the end of the exercise. */
+/** The value of a `start` step (what its key holds). */
 export const StartStepValue = Type.String({ description: 'Start a program in the background and wait until it is ready. It keeps running until a `stop` step or the end of the exercise.' });
 /** The keys a `start` step may have beside `start`. */
 export const StartStepOptions = Type.Object({
@@ -26,7 +26,7 @@ export const StartStepOptions = Type.Object({
   env: Type.Optional(MapOf(Type.String(), { description: 'Environment variables, merged over the program\'s own `env`.' })),
 });
 
-/** `run`: Run a program to completion (killed after `timeout`). Its output and exit code are kept under `name`. */
+/** The value of a `run` step (what its key holds). */
 export const RunStepValue = Type.String({ description: 'Run a program to completion (killed after `timeout`). Its output and exit code are kept under `name`.' });
 /** The keys a `run` step may have beside `run`. */
 export const RunStepOptions = Type.Object({
@@ -37,7 +37,7 @@ export const RunStepOptions = Type.Object({
   env: Type.Optional(MapOf(Type.String(), { description: 'Environment variables, merged over the program\'s own `env`.' })),
 });
 
-/** `command`: Run a shell command, or a command file the student submits, in a node. Its output and exit code are kept under `name`, like a program's. */
+/** The value of a `command` step (what its key holds). */
 export const CommandStepValue = Type.Object({
   name: ref(NameSchema, { description: 'The name checks use (`output`, `exit`, `error`, `route`, `answer`).' }),
   node: Type.String({ description: 'The node it runs in.' }),
@@ -49,7 +49,7 @@ export const CommandStepValue = Type.Object({
   env: Type.Optional(MapOf(Type.String(), { description: 'Environment variables.' })),
 }, { additionalProperties: false, description: 'Run a shell command, or a command file the student submits, in a node. Its output and exit code are kept under `name`, like a program\'s.', oneOf: [{ required: ['run'] }, { required: ['file'] }] });
 
-/** `capture`: Start a packet capture (tcpdump in the node's observer). It stops at a `stop` step naming it, or when the exercise ends and the node's connections have settled. Saved as `<name>.pcap` in the run's results folder. */
+/** The value of a `capture` step (what its key holds). */
 export const CaptureStepValue = Type.Object({
   name: ref(NameSchema, { description: 'Name the checks and `stop` refer to.' }),
   node: Type.String({ description: 'Node whose network namespace is captured.' }),
@@ -59,7 +59,7 @@ export const CaptureStepValue = Type.Object({
   command: Type.Optional(Type.String({ description: 'A submission file holding a tcpdump command line (the student writes the capture): its options and filter are checked one by one (only options that change what is captured or shown; no shell) and replace `filter`, `interface` and `snaplen`.' })),
 }, { additionalProperties: false, description: 'Start a packet capture (tcpdump in the node\'s observer). It stops at a `stop` step naming it, or when the exercise ends and the node\'s connections have settled. Saved as `<name>.pcap` in the run\'s results folder.' });
 
-/** `probe`: Take a snapshot of a node now: its socket table (default), interfaces, routes, lsof of a port, or a ping/traceroute to another node. Runs in the node's observer. */
+/** The value of a `probe` step (what its key holds). */
 export const ProbeStepValue = Type.Object({
   name: ref(NameSchema, { description: 'Name the checks refer to.' }),
   node: Type.String({ description: 'The node probed (or probing, for ping and traceroute).' }),
@@ -73,7 +73,7 @@ export const ProbeStepValue = Type.Object({
   timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 120, description: 'Seconds the probe may take (default 10; traceroute 30).' })),
 }, { additionalProperties: false, description: 'Take a snapshot of a node now: its socket table (default), interfaces, routes, lsof of a port, or a ping/traceroute to another node. Runs in the node\'s observer.' });
 
-/** `wait`: Wait, bounded by `timeout`, until a condition holds: a socket in a node (`node` with `tcp`/`udp`/`unix` and optional `state`), a background program ended (`exit`), or it printed a line matching `output`. */
+/** The value of a `wait` step (what its key holds). */
 export const WaitStepValue = Type.Object({
   node: Type.Optional(Type.String({ description: 'The node whose socket table is watched.' })),
   tcp: Type.Optional(ref(PortSchema)),
@@ -86,7 +86,7 @@ export const WaitStepValue = Type.Object({
   timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 120, description: 'Seconds to wait (default 10).' })),
 }, { additionalProperties: false, description: 'Wait, bounded by `timeout`, until a condition holds: a socket in a node (`node` with `tcp`/`udp`/`unix` and optional `state`), a background program ended (`exit`), or it printed a line matching `output`.' });
 
-/** `stop`: Stop a background program (a `start` step's name; SIGTERM, then SIGKILL after 2 s) or a capture (by its name). */
+/** The value of a `stop` step (what its key holds). */
 export const StopStepValue = Type.String({ description: 'Stop a background program (a `start` step\'s name; SIGTERM, then SIGKILL after 2 s) or a capture (by its name).' });
 /** The keys a `stop` step may have beside `stop`. */
 export const StopStepOptions = Type.Object({
