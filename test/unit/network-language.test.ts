@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EngineError } from '../../src/errors.js';
 import { loadLab } from '../../src/lab/load.js';
 import { formatIp6, parseCidr6, parseIp6, translate6 } from '../../src/plan/ip6.js';
 import { impairmentCommands, netemFromProbe, parseDuration, parseRate } from '../../src/plan/impair.js';
@@ -128,6 +129,7 @@ describe('impairments as commands', () => {
     expect(netemFromProbe(0, '')).toBe(true);
     expect(netemFromProbe(2, 'Error: Specified qdisc kind is unknown.\n')).toBe(false);
     expect(() => netemFromProbe(2, 'RTNETLINK answers: Operation not permitted')).toThrow(/could not tell/);
+    expect(() => netemFromProbe(2, 'RTNETLINK answers: Operation not permitted')).toThrow(EngineError);
   });
 });
 
