@@ -22,7 +22,7 @@ let withTable;
 try {
   const mod = await import(helper.href);
   text = mod.labSchemaJson();
-  withTable = mod.withCheckKindsTable;
+  withTable = mod.withGeneratedTables;
 } finally {
   rmSync(helper, { force: true });
 }

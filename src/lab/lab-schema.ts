@@ -5,7 +5,7 @@
  */
 import { CHECK_KINDS, CheckSchema } from '../checks/registry.js';
 import { Cidr4Schema, Cidr6Schema, DnsLabelSchema, DurationSchema, ImpairmentSchema, InterfaceSchema, Ipv4Schema, Ipv6Schema, NameSchema, NetworkSchema, NodeListSchema, NodeSchema, PortSchema, RouteSchema } from '../schema/defs.js';
-import { StepSchema } from '../schema/steps.js';
+import { probeKindsTable, StepSchema } from '../schema/steps.js';
 import { Enum, MapOf, ref, Type } from '../schema/vocabulary.js';
 
 /** A program: a TypeScript source of the lab folder, run with Node in a node. */
@@ -81,10 +81,18 @@ export function checkKindsTable(): string {
   return [CHECK_TABLE_START, '| kind | reads | what it checks |', '| --- | --- | --- |', ...rows, CHECK_TABLE_END].join('\n');
 }
 
-/** `doc` with its check-kind table (between the markers) replaced by the registry's. */
-export function withCheckKindsTable(doc: string): string {
-  const start = doc.indexOf(CHECK_TABLE_START);
-  const end = doc.indexOf(CHECK_TABLE_END);
-  if (start < 0 || end < start) throw new Error('docs/lab-format.md has no check-kind table markers');
-  return doc.slice(0, start) + checkKindsTable() + doc.slice(end + CHECK_TABLE_END.length);
+const PROBE_TABLE_START = '<!-- probe kinds: generated from src/schema/steps.ts by scripts/gen-schema.mjs -->';
+const PROBE_TABLE_END = '<!-- end of probe kinds -->';
+
+function replaceBetween(doc: string, start: string, end: string, body: string): string {
+  const i = doc.indexOf(start);
+  const j = doc.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`docs/lab-format.md has no markers ${start} ... ${end}`);
+  return doc.slice(0, i) + body + doc.slice(j + end.length);
+}
+
+/** `doc` (docs/lab-format.md) with its generated tables (check kinds, probe kinds) replaced by the registries'. */
+export function withGeneratedTables(doc: string): string {
+  const checks = replaceBetween(doc, CHECK_TABLE_START, CHECK_TABLE_END, checkKindsTable());
+  return replaceBetween(checks, PROBE_TABLE_START, PROBE_TABLE_END, [PROBE_TABLE_START, probeKindsTable(), PROBE_TABLE_END].join('\n'));
 }

@@ -6,9 +6,26 @@
 import { def, Enum, MapOf, Raw, ref, Type, type Static, type TObject, type TSchema } from './vocabulary.js';
 import { NameSchema, PortSchema } from './defs.js';
 
-/** What a probe step can take a snapshot of (`probe.kind`). */
-export const PROBE_KINDS = ['sockets', 'interfaces', 'routes', 'lsof', 'ping', 'traceroute'] as const;
-export type ProbeKind = (typeof PROBE_KINDS)[number];
+/**
+ * What a probe step can take a snapshot of (`probe.kind`), what runs in the node's observer for it (the step
+ * runner's probe(), src/exercise/) and the options it takes: the schema's enum and description and the table
+ * in docs/lab-format.md come from this list. The first is the default.
+ */
+export const PROBE_KIND_INFO = [
+  { name: 'sockets', runs: '`ss -tanp`, `ss -uanp`, `ss -xanp`', options: '' },
+  { name: 'interfaces', runs: '`ip -d addr`', options: '' },
+  { name: 'routes', runs: '`ip route`, `ip -6 route`', options: '' },
+  { name: 'lsof', runs: '`lsof -nP -i`', options: '`port`' },
+  { name: 'ping', runs: '`ping -c <count> -s <size> -W 1`', options: '`target`, `network`, `family`, `count` (3), `size` (56)' },
+  { name: 'traceroute', runs: '`traceroute -I -n -N 1 -q 2 -w 1` (ICMP echo probes, one hop at a time)', options: '`target`, `network`, `family`' },
+] as const;
+export const PROBE_KINDS = PROBE_KIND_INFO.map((k) => k.name);
+export type ProbeKind = (typeof PROBE_KIND_INFO)[number]['name'];
+
+/** The table of probe kinds in docs/lab-format.md. */
+export function probeKindsTable(): string {
+  return ['| kind | what runs (in the observer) | options |', '|---|---|---|', ...PROBE_KIND_INFO.map((k) => `| \`${k.name}\` | ${k.runs} | ${k.options} |`)].join('\n');
+}
 
 /** The value of a `start` step (what its key holds). */
 export const StartStepValue = Type.String({ description: 'Start a program in the background and wait until it is ready. It keeps running until a `stop` step or the end of the exercise.' });
@@ -63,7 +80,7 @@ export const CaptureStepValue = Type.Object({
 export const ProbeStepValue = Type.Object({
   name: ref(NameSchema, { description: 'Name the checks refer to.' }),
   node: Type.String({ description: 'The node probed (or probing, for ping and traceroute).' }),
-  kind: Type.Optional(Enum(PROBE_KINDS, { description: 'sockets: `ss -tuxanp` (default); interfaces: `ip -d addr`; routes: `ip route` (and `ip -6 route`); lsof: `lsof -nP -i`; ping: `ping -c <count> -s <size> <target>`; traceroute: `traceroute -n <target>`.' })),
+  kind: Type.Optional(Enum(PROBE_KINDS, { description: PROBE_KIND_INFO.map((k, i) => `${k.name}: ${k.runs.replace(/ \(.*\)$/, '')}${i === 0 ? ' (default)' : ''}`).join('; ') + '.' })),
   port: Type.Optional(ref(PortSchema, { description: 'lsof: only sockets on this port (`lsof -i :<port>`).' })),
   target: Type.Optional(Type.String({ description: 'ping/traceroute: the node to reach.' })),
   network: Type.Optional(Type.String({ description: 'ping/traceroute: use the target\'s address on this network (default: its first network).' })),

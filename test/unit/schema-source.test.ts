@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHECK_KINDS } from '../../src/checks/registry.js';
-import { labSchemaJson, withCheckKindsTable } from '../../src/lab/lab-schema.js';
+import { labSchemaJson, withGeneratedTables } from '../../src/lab/lab-schema.js';
 import { STEP_KINDS } from '../../src/schema/steps.js';
 import { ROOT } from '../helpers/cli.js';
 
@@ -11,9 +11,9 @@ describe('the lab format has one source (src/lab/lab-schema.ts)', () => {
     expect(readFileSync(join(ROOT, 'schema', 'lab.schema.json'), 'utf8')).toBe(labSchemaJson());
   });
 
-  it("docs/lab-format.md's table of check kinds is the registry's (run `node scripts/gen-schema.mjs` after adding a kind)", () => {
+  it("docs/lab-format.md's tables of check kinds and probe kinds are the registries' (run `node scripts/gen-schema.mjs` after adding a kind)", () => {
     const doc = readFileSync(join(ROOT, 'docs', 'lab-format.md'), 'utf8');
-    expect(withCheckKindsTable(doc)).toBe(doc);
+    expect(withGeneratedTables(doc)).toBe(doc);
     // Each kind also has its own section, with an example.
     for (const k of CHECK_KINDS) expect(doc.split('\n').some((l) => l.startsWith('#### ') && l.includes(`\`${k.name}\``)), k.name).toBe(true);
   });
