@@ -31,7 +31,7 @@ import { parse, writeOutput } from './args.js';
 import { engine, image, progress } from './engine.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { enginesCommand } from '../engines/engines-command.js';
-import { enginePool, holderOf, placeInstance, takeEnginesFlag } from '../engines/use.js';
+import { enginePool, holderOf, placeInstance, poolOrphans, removeStaleLocks, sweepPool, takeEnginesFlag } from '../engines/use.js';
 import { gradeBatchOverPool } from '../engines/pool-batch.js';
 
 /** What a command gets besides its arguments: the signal that stops it (see src/cli/signals.ts). */
@@ -283,6 +283,7 @@ async function down(args: string[]): Promise<number> {
   const what = values.all ? 'every toplab lab' : `${labName} (instance ${instance})`;
   const pool = enginePool();
   let r = { containers: 0, networks: 0 };
+  let unreachable = 0;
   if (pool) {
     // Every engine that holds any of it; an engine that does not answer keeps its part, and says so.
     const found = await pool.locate(labName, instance);
@@ -290,7 +291,11 @@ async function down(args: string[]): Promise<number> {
     const each = await Promise.all(found.holders.map(async (e) => ({ engine: e.spec.name, ...(await removeInstance(e.runtime, labName, instance)) })));
     for (const x of each) r = { containers: r.containers + x.containers, networks: r.networks + x.networks };
     if (each.length > 0) process.stdout.write(each.map((x) => `engine ${x.engine}: ${x.containers} container(s), ${x.networks} network(s)`).join('\n') + '\n');
-    for (const h of found.unreachable) process.stderr.write(`warning: ${h.error ?? `engine ${h.name} unreachable`}: anything of ${what} there is left; run this again when it answers\n`);
+    // As on the local engine: creation locks left by commands that are gone go too, on every engine that answers.
+    await Promise.all(pool.engines.filter((e) => !e.runtime.lost).map((e) => removeStaleLocks(e.runtime, labName, instance)));
+    // An engine that did not answer may hold some of it: said, and the exit code says the work is not complete.
+    for (const h of found.unreachable) process.stderr.write(`error: ${h.error ?? `engine ${h.name} unreachable`}: anything of ${what} there is left; run this again when it answers\n`);
+    unreachable = found.unreachable.length;
   } else {
     const runtime = await engine();
     if (labName !== undefined && instance !== undefined) await refuseWhileBeingCreated(runtime, labName, instance);
@@ -310,9 +315,10 @@ async function down(args: string[]): Promise<number> {
       }
     }
   }
-  if (r.containers === 0 && r.networks === 0) process.stdout.write(`${what}: nothing to remove\n`);
-  else process.stdout.write(`removed ${what}: ${r.containers} container(s), ${r.networks} network(s) in ${((Date.now() - started) / 1000).toFixed(2)}s\n`);
-  return 0;
+  const where = unreachable > 0 ? ' on the engines that answer' : '';
+  if (r.containers === 0 && r.networks === 0) process.stdout.write(`${what}: nothing to remove${where}\n`);
+  else process.stdout.write(`removed ${what}${where}: ${r.containers} container(s), ${r.networks} network(s) in ${((Date.now() - started) / 1000).toFixed(2)}s\n`);
+  return unreachable > 0 ? 4 : 0;
 }
 
 /**
@@ -337,6 +343,17 @@ function labFileOf(ref: string): string | undefined {
 
 /** `lab prune` and `lab down --orphans`: removes what crashed or killed commands left, never a live owner's lab. */
 async function removeOrphans(): Promise<number> {
+  const pool = enginePool();
+  if (pool) {
+    // Every engine that answers; one that does not is named, and the exit code says its orphans are left.
+    pool.loseDown(await pool.probe());
+    const r = await sweepPool(pool, { all: true });
+    if (r.removed.length === 0) process.stdout.write(`no orphans${r.unreachable.length + r.failed.length > 0 ? ' on the engines that answer' : ''}: nothing to remove\n`);
+    for (const o of r.removed) process.stdout.write(`removed ${o.lab} (instance ${o.instance}) on engine ${o.engine}: ${o.reason}\n`);
+    for (const u of r.unreachable) process.stderr.write(`error: ${u}: its orphans are left; run this again when it answers\n`);
+    for (const f of r.failed) process.stderr.write(`error: engine ${f.engine}: ${f.error}\n`);
+    return r.unreachable.length + r.failed.length > 0 ? 4 : 0;
+  }
   const runtime = await engine({ sweep: false });
   const gone = await sweep(runtime, { all: true });
   if (gone.length === 0) process.stdout.write('no orphans: nothing to remove\n');
@@ -428,8 +445,20 @@ async function status(args: string[]): Promise<number> {
     const health = await pool.probe();
     pool.loseDown(health);
     unreachable = health.filter((h) => !h.up).map((h) => ({ engine: h.name, error: h.error ?? `engine ${h.name} unreachable` }));
-    const per = await Promise.all(pool.engines.filter((e) => !e.runtime.lost).map(async (e) => (await instanceStatuses(e.runtime, lab, instance)).map((st) => ({ ...st, engine: e.spec.name }))));
-    list = per.flat();
+    // The sweep every command does first, on each engine that answers (as `engine()` does on the local one).
+    for (const o of (await sweepPool(pool)).removed) progress(`removed an orphaned instance ${o.lab}/${o.instance} on engine ${o.engine} (${o.reason})`);
+    const live = pool.engines.filter((e) => !e.runtime.lost);
+    const [per, orphans] = await Promise.all([
+      Promise.all(live.map(async (e) => (await instanceStatuses(e.runtime, lab, instance)).map((st) => ({ ...st, engine: e.spec.name })))),
+      poolOrphans(pool),
+    ]);
+    list = [];
+    // Orphans marked per engine, as on the local engine: each engine's own list, so one on e2 never marks e1's.
+    for (const [i, e] of live.entries()) {
+      const mine = per[i] ?? [];
+      markOrphans(mine, (orphans.get(e.spec.name) ?? []).filter((o) => (lab === undefined || o.lab === lab) && (instance === undefined || o.instance === instance)));
+      list.push(...mine.map((st) => ({ ...st, engine: e.spec.name })));
+    }
   } else {
     const runtime = await engine();
     // Both read the engine after the sweep: asked together, one round trip instead of two.
@@ -474,7 +503,7 @@ async function exec(args: string[]): Promise<number> {
   const instance = instanceOf(values.instance);
   const upHint = `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first`;
   const pool = enginePool();
-  const runtime: Runtime = pool ? await holderOf(pool, lab.def.name, instance, upHint) : await engine();
+  const runtime: Runtime = pool ? await holderOf(pool, lab.def.name, instance, upHint, progress) : await engine();
   const state = await instanceState(runtime, lab, instance);
   if (!state.complete) throw new UsageError(`${lab.def.name} (instance ${instance}) is not up`, { hint: upHint });
   const running = attach(runtime, lab, instance, state, labImageTag());

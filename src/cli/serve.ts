@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { enginesFilePath, loadEnginesFile } from '../engines/engines-file.js';
 import { parse } from './args.js';
 
 type ServerModule = typeof import('../server/serve.js');
@@ -49,12 +50,11 @@ export async function serve(args: string[]): Promise<number> {
     'serve',
   );
   if (positionals.length > 0) throw new UsageError(`lab serve takes no lab name (workshops name their labs): ${positionals.join(' ')}`);
-  // Said rather than ignored: a class sized for a pool would otherwise land on this one engine.
-  if (process.env.TOPLAB_ENGINES) {
-    throw new UsageError(`lab serve does not place workshops on an engine pool yet (--engines / TOPLAB_ENGINES=${process.env.TOPLAB_ENGINES}): every instance would run on the local engine`, {
-      hint: 'unset TOPLAB_ENGINES (or drop --engines) to serve from this engine, and size --max-instances for it; docs/workshop.md, "Not done yet"',
-    });
-  }
+  // With an engines file, instances are placed on its engines (docs/scale.md); its problems are reported here,
+  // with their positions (exit code 3), before anything starts.
+  const enginesFile = enginesFilePath();
+  const pool = enginesFile !== undefined ? loadEnginesFile(enginesFile) : undefined;
+  const capacity = pool?.engines.reduce((n, e) => n + e.capacity, 0);
   const port = wholeNumber('port', values.port ?? process.env.TOPLAB_PORT, 8080, 0, 65535);
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(values.host);
   const origins = [...(values.origin ?? []), ...(process.env.TOPLAB_ORIGINS ?? '').split(',')].flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
@@ -74,8 +74,11 @@ export async function serve(args: string[]): Promise<number> {
     dataDir: dataDirOf(values.data),
     warm: wholeNumber('warm', values.warm, 2, 0, 100),
     idleMinutes: minutes('idle', values.idle, 30),
-    maxInstances: wholeNumber('max-instances', values['max-instances'], 40, 1, 500),
-    parallel: wholeNumber('parallel', values.parallel, 2, 1, 16),
+    // With a pool, the engines' capacities bound it (the sum of them by default); --max-instances caps it further.
+    maxInstances: wholeNumber('max-instances', values['max-instances'], capacity ?? 40, 1, capacity !== undefined ? Math.max(capacity, 500) : 500),
+    ...(enginesFile !== undefined ? { enginesFile } : {}),
+    // Creations at once: two per engine of a pool by default (each engine does its own share of the work).
+    parallel: wholeNumber('parallel', values.parallel, pool ? Math.min(16, 2 * pool.engines.length) : 2, 1, 16),
     origins,
     ...(values['public-url'] ?? process.env.TOPLAB_PUBLIC_URL ? { publicUrl: values['public-url'] ?? process.env.TOPLAB_PUBLIC_URL } : {}),
     removeOnExit: values['remove-on-exit'] ?? process.env.TOPLAB_REMOVE_ON_EXIT === '1',
