@@ -184,11 +184,14 @@ lab, edits its files, opens terminals in its nodes and presses Check (the same c
 The admin token is printed once on first start (only its hash is stored); TOPLAB_ADMIN_TOKEN sets it.
 `,
   workshop: `Usage: lab workshop create <lab>[,<lab>...] [--capacity 30] [--ends +3h|ISO] [--warm 2] [--roster FILE] [--title T]
+                           [--progression ordered|free]
        lab workshop list
-       lab workshop export <id|code> [--format csv|bundle|json|junit|gradescope|classroom|tap] [-o FILE]
+       lab workshop export <id|code> [--format csv|bundle|json|junit|gradescope|classroom|tap] [--lab LAB] [-o FILE]
        lab workshop end <id|code>
 
 Works on the workshop server's database (--data DIR, else TOPLAB_DATA, else ./toplab-data), running or not.
-The roster file has one name a line (a CSV's first column).
+The roster file has one name a line (a CSV's first column). Several labs are done in the order given: with
+--progression ordered (the default) a student opens the next lab once they have passed the furthest one they
+reached; with free, any lab at any time. --lab exports one lab's grades only.
 `,
 };
