@@ -1,5 +1,5 @@
-import type { Observations } from '../exercise/observations.js';
-import { floodNotes } from '../exercise/sandbox.js';
+import type { Observations, ProgramObservation } from '../exercise/observations.js';
+import { formatBytes } from '../util/bytes.js';
 import { CHECK_KINDS, type ResolvedCheck } from './registry.js';
 import type { CheckKind } from './kind.js';
 import type { CheckResult, Verdict } from './types.js';
@@ -46,4 +46,14 @@ export function evaluateChecks(checks: ResolvedCheck[], obs: Observations): Chec
       evidence: (verdict.evidence ?? []).slice(0, MAX_EVIDENCE).map((e) => (e.length > 240 ? e.slice(0, 240) + '…' : e)),
     };
   });
+}
+
+/** "client wrote 1.0 GiB of output; 1.0 MiB kept" for each program whose output went past what is kept. */
+export function floodNotes(programs: Record<string, ProgramObservation>): string[] {
+  return Object.entries(programs)
+    .filter(([, p]) => p.droppedBytes > 0)
+    .map(([name, p]) => {
+      const kept = Buffer.byteLength(p.stdout) + Buffer.byteLength(p.stderr);
+      return `${name} wrote ${formatBytes(kept + p.droppedBytes)} of output; ${formatBytes(kept)} kept`;
+    });
 }

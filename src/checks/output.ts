@@ -159,4 +159,4 @@ export const errorKind = defineCheckKind({
   },
 });
 export type ErrnoName = ErrorCheck['errno'];
-export type OutputStream = NonNullable<OutputCheck['stream']>;
+export type { OutputStream } from './observed.js';

@@ -8,7 +8,7 @@ import type { Observations } from '../exercise/observations.js';
 import { answerValue } from './answer.js';
 import { captureOf, isVerdict, nodeAddresses, programOf, show } from './observed.js';
 import type { Verdict } from './types.js';
-import { normaliseAddress } from '../observe/sockets.js';
+import { normaliseAddress } from '../util/address.js';
 import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
 import { NodeListSchema, PortSchema } from '../schema/defs.js';
 import { defineCheckKind } from './kind.js';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { errorMessage, UsageError } from '../errors.js';
-import { labImageTag } from '../runtime/docker/image.js';
+import { labImageTag } from '../runtime/lab-image.js';
 import type { EngineHealth } from './pool.js';
 import { enginePool } from './use.js';
 

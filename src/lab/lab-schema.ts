@@ -6,7 +6,7 @@
 import { CHECK_KINDS, CheckSchema } from '../checks/registry.js';
 import { Cidr4Schema, Cidr6Schema, DnsLabelSchema, DurationSchema, ImpairmentSchema, InterfaceSchema, Ipv4Schema, Ipv6Schema, NameSchema, NetworkSchema, NodeListSchema, NodeSchema, PortSchema, RouteSchema } from '../schema/defs.js';
 import { probeKindsTable, StepSchema } from '../schema/steps.js';
-import { Enum, MapOf, ref, Type } from '../schema/vocabulary.js';
+import { Enum, MapOf, ref, Type, type Static } from '../schema/vocabulary.js';
 
 /** A program: a TypeScript source of the lab folder, run with Node in a node. */
 export const ProgramSchema = Type.Object({
@@ -96,3 +96,6 @@ export function withGeneratedTables(doc: string): string {
   const checks = replaceBetween(doc, CHECK_TABLE_START, CHECK_TABLE_END, checkKindsTable());
   return replaceBetween(checks, PROBE_TABLE_START, PROBE_TABLE_END, [PROBE_TABLE_START, probeKindsTable(), PROBE_TABLE_END].join('\n'));
 }
+
+/** A lab file as written, once valid against schema/lab.schema.json. */
+export type LabFile = Static<typeof LabSchema>;

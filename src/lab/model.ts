@@ -4,7 +4,7 @@
  */
 import type { Static } from '../schema/vocabulary.js';
 import type { ImpairmentSchema, InterfaceSchema, NetworkSchema, NodeSchema, RouteSchema } from '../schema/defs.js';
-import type { LabSchema, ProgramSchema } from './lab-schema.js';
+import type { ProgramSchema } from './lab-schema.js';
 import type { ResolvedLab } from './resolve.js';
 
 export type { CheckDef, CheckKindName } from '../checks/registry.js';
@@ -25,8 +25,8 @@ export type { TopTalkerCheck } from '../checks/top-talker.js';
 export type { UdpCheck } from '../checks/udp.js';
 export type { WindowCheck } from '../checks/window.js';
 
-/** A lab file as written, once valid against schema/lab.schema.json. */
-export type LabFile = Static<typeof LabSchema>;
+export type { LabFile } from './lab-schema.js';
+import type { LabFile } from './lab-schema.js';
 /** A valid lab file with the loader's one default applied: `programs` is `{}` when the file has none. */
 export type LabDefinition = Omit<LabFile, 'programs'> & { programs: Record<string, ProgramDef> };
 export type NetworkDef = Static<typeof NetworkSchema>;

@@ -8,7 +8,7 @@ import { resolveCheck, type ResolvedCheck } from '../checks/registry.js';
 
 export type { ResolvedCheck } from '../checks/registry.js';
 import { tagStep, type CaptureStep, type CommandStep, type ProbeKind, type ProbeStep, type StartStep, type StepDef, type WaitStep } from '../schema/steps.js';
-import type { LabDefinition } from './model.js';
+import type { LabFile } from './lab-schema.js';
 
 export const DEFAULTS = {
   /** Share of the maximum score needed to pass. */
@@ -31,7 +31,7 @@ export const DEFAULTS = {
   stopSignal: 'TERM' as 'TERM' | 'INT' | 'KILL',
   /** IP version of a probe's target. */
   family: 4 as 4 | 6,
-  /** Bytes tcpdump keeps of each packet (the observer's DEFAULT_SNAPLEN). */
+  /** Bytes tcpdump keeps of each packet (DEFAULT_SNAPLEN of src/exercise/capture.ts). */
   snaplen: 65535,
 } as const;
 
@@ -106,7 +106,7 @@ export function resolveStep(raw: StepDef, index: number): ResolvedStep {
 }
 
 /** Applies the lab format's defaults and names each step's and check's kind. `def` must be schema-valid. */
-export function resolveLab(def: LabDefinition): ResolvedLab {
+export function resolveLab(def: Pick<LabFile, 'passMark' | 'exercise' | 'checks'>): ResolvedLab {
   const checks = def.checks.map(resolveCheck);
   return {
     passMark: def.passMark ?? DEFAULTS.passMark,

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SNAPLEN } from '../../src/exercise/observer.js';
+import { DEFAULT_SNAPLEN } from '../../src/exercise/capture.js';
 import { labSchemaJson } from '../../src/lab/lab-schema.js';
 import { loadLab } from '../../src/lab/load.js';
 import { DEFAULTS, resolveStep } from '../../src/lab/resolve.js';
