@@ -151,8 +151,8 @@ export async function checkFiles(opts: InstanceOptions & { files: Record<string,
     return errorResult({
       lab: lab.def.name,
       instance: opts.instance,
-      maxScore: lab.def.checks.reduce((s, c) => s + c.points, 0),
-      passMark: lab.def.passMark ?? 1,
+      maxScore: lab.maxScore,
+      passMark: lab.passMark,
       startedAt,
       message: errorMessage(e) + (e instanceof ToplabError && e.hint ? ` (${e.hint})` : ''),
     });

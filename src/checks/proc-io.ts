@@ -5,11 +5,12 @@
  * a file sent with read() + write() shows in both, once per copy.
  */
 import type { Observations } from '../exercise/observations.js';
-import type { ProcIoCheck } from '../lab/model.js';
 import { answerValue } from './answer.js';
 import { joinDigitGroups, normalizeTyped } from '../util/typed-text.js';
 import { isVerdict, programOf, show } from './observed.js';
 import type { Verdict } from './types.js';
+import { Enum, Type, type Static } from '../schema/vocabulary.js';
+import { defineCheckKind } from './kind.js';
 
 export type ProcIo = Record<string, number>;
 
@@ -72,3 +73,27 @@ export function checkProcIo(spec: ProcIoCheck, obs: Observations): Verdict {
     ? { passed: true, message: `${show(answer, 30)} is within ${Math.round(tolerance * 100)}% of what was measured (${shown}).`, evidence }
     : { passed: false, message: `${show(answer, 30)} is not within ±${Math.round(tolerance * 100)}% of what this run measured (${spec.counters.join(' and ')} in /proc/<pid>/io).`, evidence: answered };
 }
+
+/** The fields of a `proc-io` check (its schema fragment, in schema/lab.schema.json under checks[].proc-io). */
+export const ProcIoCheckSchema = Type.Object({
+  file: Type.String({ description: 'An answer file listed under `submission.files`.' }),
+  key: Type.String({ description: 'The answer\'s key.' }),
+  before: Type.String({ description: 'A command step (or program run) whose stdout is /proc/<pid>/io, taken before.' }),
+  after: Type.String({ description: 'The same, taken after.' }),
+  counters: Type.Array(Enum(['rchar', 'wchar', 'syscr', 'syscw', 'read_bytes', 'write_bytes']), { minItems: 1, description: 'Counters whose growth is summed.' }),
+  per: Type.Optional(Type.Integer({ minimum: 1, description: 'The answer is a number of copies: the sum divided by this many bytes (the file\'s size), rounded.' })),
+  tolerance: Type.Optional(Type.Number({ minimum: 0, maximum: 0.9, description: 'For an answer in bytes: the share it may be off by (default 0.1).' })),
+}, { additionalProperties: false, description: 'An answer about the bytes a process moved between the kernel and its user space, against the growth of /proc/<pid>/io counters between two command steps that printed them (rchar: read into the process; wchar: written out of it).' });
+export type ProcIoCheck = Static<typeof ProcIoCheckSchema>;
+export const procIoKind = defineCheckKind({
+  name: 'proc-io',
+  schema: ProcIoCheckSchema,
+  reads: ['files', 'programs'],
+  evaluate: checkProcIo,
+  lint(spec, ctx) {
+    const io = spec;
+    ctx.submitted(['file'], io.file);
+    ctx.ref(['before'], io.before, ctx.outputs, 'program run or command');
+    ctx.ref(['after'], io.after, ctx.outputs, 'program run or command');
+  },
+});

@@ -10,11 +10,13 @@ import { formatPacket } from '../observe/pcap.js';
 import { addressBytes } from '../util/address.js';
 import { normalizeTyped, typedInteger } from '../util/typed-text.js';
 import type { Observations } from '../exercise/observations.js';
-import type { SockaddrCheck, SockaddrField } from '../lab/model.js';
 import { answerValue } from './answer.js';
 import { captureOf, isVerdict, nodeAddresses, programOf, show } from './observed.js';
 import { tcpPackets } from './tcp.js';
 import type { Verdict } from './types.js';
+import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
+import { PortSchema } from '../schema/defs.js';
+import { defineCheckKind } from './kind.js';
 
 /** What the kernel gave the accepting socket, as the checks compare it. */
 export interface KernelPeer {
@@ -155,3 +157,33 @@ export function checkSockaddr(spec: SockaddrCheck, obs: Observations): Verdict {
   const v = compareField(spec.field, answer, o.peer);
   return { ...v, evidence: [...(v.evidence ?? []), ...o.evidence] };
 }
+
+/** The fields of a `sockaddr` check (its schema fragment, in schema/lab.schema.json under checks[].sockaddr). */
+export const SockaddrCheckSchema = Type.Object({
+  report: Type.String({ description: 'The program run or command whose stdout holds the report.' }),
+  key: Type.Optional(Type.String({ description: 'The key of the report\'s line (default: the field\'s name).' })),
+  field: Enum(['family', 'address', 'port', 'port-bytes', 'port-host', 'address-bytes'], { description: 'What is compared: family (AF_INET / AF_INET6), address (as the kernel gives it), port (a number), port-bytes (sin_port\'s two bytes, network order), port-host (those bytes read in host order, without ntohs), address-bytes (sin_addr\'s 4 or sin6_addr\'s 16 bytes).' }),
+  capture: Type.String({ description: 'A capture step\'s name: the client\'s SYN gives its address and port.' }),
+  probe: Type.String({ description: 'A sockets probe of `server` taken while the connection was open: the accepted socket\'s family.' }),
+  client: Type.String({ description: 'The client\'s node.' }),
+  server: Type.String({ description: 'The server\'s node.' }),
+  port: ref(PortSchema, { description: 'The server\'s port.' }),
+  family: Type.Optional(Enum([4, 6], { description: 'The IP version the client used on the wire (default: either).' })),
+}, { additionalProperties: false, description: 'A program\'s report of the peer address of a connection it accepted (lines `field: value` on its stdout) against what this run saw: the client\'s SYN in a capture and the accepted socket in a socket table read while it was open. Family and address are those getpeername() gives the accepting socket (an IPv4 client of a dual-stack listener is AF_INET6, ::ffff:a.b.c.d); bytes are written in hex, network byte order.' });
+export type SockaddrCheck = Static<typeof SockaddrCheckSchema>;
+export const sockaddrKind = defineCheckKind({
+  name: 'sockaddr',
+  schema: SockaddrCheckSchema,
+  reads: ['programs', 'captures', 'probes'],
+  evaluate: checkSockaddr,
+  lint(spec, ctx) {
+    const a = spec;
+    ctx.ref(['report'], a.report, ctx.outputs, 'program run or command');
+    ctx.ref(['capture'], a.capture, ctx.captures, 'capture');
+    ctx.node(['client'], a.client);
+    ctx.node(['server'], a.server);
+    if (!ctx.names.probes.has(a.probe)) ctx.problem(['probe'], `unknown sockets probe \`${a.probe}\`${ctx.suggest(a.probe, ctx.probesOf(['sockets']))}`);
+    else ctx.probeOn(['probe'], a.probe, a.server, ['sockets'], 'sockets');
+  },
+});
+export type SockaddrField = SockaddrCheck['field'];

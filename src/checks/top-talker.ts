@@ -5,12 +5,14 @@
  * those bytes over the capture's span, first packet to last.
  */
 import type { Observations } from '../exercise/observations.js';
-import type { TopTalkerCheck } from '../lab/model.js';
 import { answerValue } from './answer.js';
 import { joinDigitGroups, normalizeTyped } from '../util/typed-text.js';
 import { captureOf, isVerdict, nodeAddresses, programOf, show } from './observed.js';
 import type { Verdict } from './types.js';
 import { normaliseAddress } from '../util/address.js';
+import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
+import { NodeListSchema, PortSchema } from '../schema/defs.js';
+import { defineCheckKind } from './kind.js';
 
 export interface Talker {
   node: string;
@@ -95,3 +97,29 @@ export function checkTopTalker(spec: TopTalkerCheck, obs: Observations): Verdict
   const bitsBytes = Math.abs(off / 8 - 1) <= 0.15 ? ' That is about 8 times too much: bits (iftop\'s b) written as bytes (B)?' : Math.abs(off * 8 - 1) <= 0.15 ? ' That is about 8 times too little: bytes written as bits?' : '';
   return { passed: false, message: `${show(answer, 30)} (${fmt(rate)}) is not ${top.node}'s rate while you measured, ${fmt(top.rate)} (±${Math.round(tolerance * 100)}%).${bitsBytes}`, evidence };
 }
+
+/** The fields of a `top-talker` check (its schema fragment, in schema/lab.schema.json under checks[].top-talker). */
+export const TopTalkerCheckSchema = Type.Object({
+  from: Type.String({ description: 'The program run or command whose stdout holds the answer.' }),
+  key: Type.String({ description: 'The answer\'s key.' }),
+  measure: Enum(['host', 'rate'], { description: 'host: the top talker, by node name or address; rate: its rate with a unit (7.2Mb, 7.2 Mbit/s, 900 KB/s; b is bits, B bytes).' }),
+  capture: Type.String({ description: 'The lab\'s capture taken while the student measured.' }),
+  server: Type.String({ description: 'The server node.' }),
+  port: ref(PortSchema, { description: 'The server\'s port.' }),
+  clients: ref(NodeListSchema, { description: 'The client nodes to compare.' }),
+  tolerance: Type.Optional(Type.Number({ minimum: 0.01, maximum: 0.9, description: 'Share a rate may be off by (default 0.35).' })),
+}, { additionalProperties: false, description: 'Which client moved the most bytes to `server` on `port` while the capture ran, and how fast (IP bytes over the capture\'s span), against a `key: value` line a program or command printed (iftop, ss -ti, /proc/net/dev).' });
+export type TopTalkerCheck = Static<typeof TopTalkerCheckSchema>;
+export const topTalkerKind = defineCheckKind({
+  name: 'top-talker',
+  schema: TopTalkerCheckSchema,
+  reads: ['programs', 'captures'],
+  evaluate: checkTopTalker,
+  lint(spec, ctx) {
+    const t = spec;
+    ctx.ref(['from'], t.from, ctx.outputs, 'program run or command');
+    ctx.ref(['capture'], t.capture, ctx.captures, 'capture');
+    ctx.node(['server'], t.server);
+    t.clients.forEach((n, j) => ctx.node(['clients', j], n));
+  },
+});

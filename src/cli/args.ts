@@ -1,7 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { errorMessage, UsageError } from '../errors.js';
+import { writeUserFile } from '../util/user-files.js';
 
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, command: string) {
   try {
@@ -12,7 +11,5 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: s
 }
 
 export function writeOutput(file: string, text: string): void {
-  const path = resolve(file);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
+  writeUserFile(file, text, 'the report');
 }

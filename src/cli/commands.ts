@@ -597,7 +597,7 @@ async function check(args: string[], ctx: CommandContext): Promise<number> {
     result = await checkWork(target, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder, command: 'check', ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (e) {
     if ((e instanceof UsageError || e instanceof LabValidationError) && !ctx.signal?.aborted) throw e;
-    result = errorResult({ lab: lab.def.name, instance, ...(target.kind !== 'reference' ? { submission: target.dir } : {}), maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
+    result = errorResult({ lab: lab.def.name, instance, ...(target.kind !== 'reference' ? { submission: target.dir } : {}), maxScore: lab.maxScore, passMark: lab.passMark, startedAt, message: describeError(e) });
   }
   return report(result, format, values.output, values.verbose ?? false, ladderStyle);
 }
@@ -614,9 +614,6 @@ export function ladderOptionsOf(values: { ladder?: boolean; 'ladder-format'?: st
   return { ladder, style: v };
 }
 
-function maxScoreOf(lab: Lab): number {
-  return lab.def.checks.reduce((s, c) => s + c.points, 0);
-}
 
 function describeError(e: unknown): string {
   return errorMessage(e) + (e instanceof ToplabError && e.hint ? ` (${e.hint})` : '');
@@ -643,7 +640,7 @@ async function grade(args: string[], ctx: CommandContext): Promise<number> {
   } catch (e) {
     if ((e instanceof UsageError || e instanceof LabValidationError) && !ctx.signal?.aborted) throw e;
     // The tool failed, not the student: report `error`, and still write the report file.
-    result = errorResult({ lab: lab.def.name, submission: values.submission, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
+    result = errorResult({ lab: lab.def.name, submission: values.submission, maxScore: lab.maxScore, passMark: lab.passMark, startedAt, message: describeError(e) });
   }
   return report(result, format, values.output, values.verbose ?? false, ladderStyle);
 }

@@ -6,6 +6,7 @@ import type { Lab } from '../lab/model.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { abortReason, errorMessage } from '../errors.js';
 import { render, type Format } from '../report/formats.js';
+import { REPORT_FORMATS } from '../report/registry.js';
 import { renderJson } from '../report/json.js';
 import { errorResult, type GradeResult } from '../report/result.js';
 import { mapLimit } from '../util/retry.js';
@@ -58,7 +59,8 @@ export interface BatchResult {
 }
 
 /** Each student's report file in a format: named as its consumer reads it (Gradescope reads results.json). */
-export const REPORT_FILE: Record<Format, string> = { terminal: 'report.txt', json: 'report.json', junit: 'report.xml', gradescope: 'results.json', classroom: 'report.classroom.json', tap: 'report.tap' };
+/** The file each student's report in a format goes to (the format's `batchFile`: src/report/registry.ts). */
+export const REPORT_FILE = Object.fromEntries(REPORT_FORMATS.map((f) => [f.name, f.batchFile])) as Record<Format, string>;
 
 /** summary.csv: one row per submission; cells through csvRow (quoted, spreadsheet formulas defused). */
 export function summaryCsv(rows: SummaryRow[]): string {
@@ -102,7 +104,7 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
   mkdirSync(opts.outDir, { recursive: true });
   // Every grade in progress listens on the batch's signal: a class graded many at a time is not a leak.
   if (opts.signal) setMaxListeners(Math.max(10, 4 * opts.parallel + 10), opts.signal);
-  const maxScore = lab.def.checks.reduce((s, c) => s + c.points, 0);
+  const maxScore = lab.maxScore;
   let done = 0;
   const removals: Promise<void>[] = [];
   const grade = async (student: string, i: number, runtime: Runtime, image: string): Promise<GradeResult> => {
@@ -123,7 +125,7 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
       return { ...r, submission: student };
     } catch (e) {
       // An interrupted class run stops; the students it had not finished get no report.
-      return errorResult({ lab: lab.def.name, submission: student, maxScore, passMark: lab.def.passMark ?? 1, startedAt, message: errorMessage(e) });
+      return errorResult({ lab: lab.def.name, submission: student, maxScore, passMark: lab.passMark, startedAt, message: errorMessage(e) });
     }
   };
   const finish = (i: number, r: GradeResult): void => {
@@ -147,7 +149,7 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
   await Promise.all(removals);
   const results = ran.results.map((r, i) => {
     if (r !== undefined) return r;
-    const e = errorResult({ lab: lab.def.name, submission: students[i] ?? '', maxScore, passMark: lab.def.passMark ?? 1, startedAt: new Date(), message: 'not graded: no engine was left to grade it' });
+    const e = errorResult({ lab: lab.def.name, submission: students[i] ?? '', maxScore, passMark: lab.passMark, startedAt: new Date(), message: 'not graded: no engine was left to grade it' });
     mkdirSync(join(opts.outDir, students[i] ?? ''), { recursive: true });
     finish(i, e);
     return e;

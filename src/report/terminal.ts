@@ -1,3 +1,4 @@
+import type { ReportFormat } from './report-format.js';
 import type { GradeResult } from './result.js';
 
 export interface TerminalOptions {
@@ -34,3 +35,12 @@ export function renderTerminal(r: GradeResult, opts: TerminalOptions): string {
 function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(2);
 }
+
+export const terminalFormat: ReportFormat<'terminal'> = {
+  name: 'terminal',
+  description: 'people at a terminal: a summary, each check and its evidence',
+  ext: 'txt',
+  batchFile: 'report.txt',
+  inBundle: false,
+  render: (r, opts) => renderTerminal(r, opts),
+};

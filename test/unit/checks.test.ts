@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluateChecks } from '../../src/checks/evaluate.js';
+import { resolveCheck, type CheckDef } from '../../src/checks/registry.js';
 import { checkAnswer } from '../../src/checks/answer.js';
 import { checkHandshake } from '../../src/checks/handshake.js';
 import { checkIcmp } from '../../src/checks/icmp.js';
@@ -290,13 +291,11 @@ describe('evaluateChecks', () => {
   it('fills in points, adds the hint to a failure, and caps evidence', () => {
     const obs = base();
     obs.programs.client = program({ stdout: 'hello\n', exitCode: 0 });
-    const results = evaluateChecks(
-      [
-        { id: 'a', points: 2, output: { program: 'client', equals: 'hello' } },
-        { id: 'b', points: 3, title: 'B', hint: 'print bye', output: { program: 'client', equals: 'bye' } },
-      ],
-      obs,
-    );
+    const checks: CheckDef[] = [
+      { id: 'a', points: 2, output: { program: 'client', equals: 'hello' } },
+      { id: 'b', points: 3, title: 'B', hint: 'print bye', output: { program: 'client', equals: 'bye' } },
+    ];
+    const results = evaluateChecks(checks.map(resolveCheck), obs);
     expect(results.map((r) => [r.id, r.status, r.points, r.maxPoints])).toEqual([
       ['a', 'passed', 2, 2],
       ['b', 'failed', 0, 3],
@@ -311,11 +310,13 @@ describe('evaluateChecks', () => {
     const obs = emptyObservations({ server: ['10.156.153.10'], client: ['10.156.153.20'] });
     obs.captures.wire = { node: 'server', packets: decodePcap(readFileSync(join(ROOT, 'test/fixtures/incidents/tcp-eof-lost-fin-any-sll2.pcap'))), dropped: 3 };
     obs.programs.client = program({ stdout: 'x\n', exitCode: 0 });
-    const checks = [
-      { id: 'close', points: 1, teardown: { capture: 'wire', initiator: 'client', port: 9000 } },
-      { id: 'out', points: 1, output: { program: 'client', equals: 'y' } },
-      { id: 'hs', points: 1, handshake: { capture: 'wire', client: 'client', server: 'server', port: 9000 } },
-    ];
+    const checks = (
+      [
+        { id: 'close', points: 1, teardown: { capture: 'wire', initiator: 'client', port: 9000 } },
+        { id: 'out', points: 1, output: { program: 'client', equals: 'y' } },
+        { id: 'hs', points: 1, handshake: { capture: 'wire', client: 'client', server: 'server', port: 9000 } },
+      ] satisfies CheckDef[]
+    ).map(resolveCheck);
     const [close, out, hs] = evaluateChecks(checks, obs);
     expect(close?.status).toBe('failed');
     expect(close?.message).toMatch(/^the other side closed first: the first FIN came from 10\.156\.153\.10 \(server\).*Note: the capture `wire` lost 3 packet\(s\) in the kernel/);

@@ -33,6 +33,15 @@ describe('the lab command without an engine', { timeout: 60_000 }, () => {
     expect(r.stdout).toMatch(/^  server\s+container tl-tcp-handshake-x1-server\n\s+lan\s+10\.\d+\.\d+\.10$/m);
   });
 
+  it('calls a subnet pool too small for the lab a usage error with a hint, not a bug in toplab', async () => {
+    const r = await lab(['up', 'traceroute', '--dry-run', '--instance', 'x1', '--subnet-pool', '10.200.0.0/24'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error: no free /24 left in the subnet pool 10.200.0.0/24');
+    expect(r.stderr).toMatch(/hint: give a larger pool with --subnet-pool/);
+    expect(r.stderr).toContain('the lab traceroute has 3 networks');
+    expect(r.stderr).not.toContain('bug in toplab');
+  });
+
   it('answers usage errors with exit code 2 and a hint', async () => {
     const unknown = await lab(['frobnicate']);
     expect(unknown.code).toBe(2);

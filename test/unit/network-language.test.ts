@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EngineError } from '../../src/errors.js';
 import { loadLab } from '../../src/lab/load.js';
 import { formatIp6, parseCidr6, parseIp6, translate6 } from '../../src/util/address.js';
 import { impairmentCommands, netemFromProbe } from '../../src/plan/impair.js';
@@ -133,6 +134,7 @@ describe('impairments as commands', () => {
     expect(netemFromProbe(0, '')).toBe(true);
     expect(netemFromProbe(2, 'Error: Specified qdisc kind is unknown.\n')).toBe(false);
     expect(() => netemFromProbe(2, 'RTNETLINK answers: Operation not permitted')).toThrow(/could not tell/);
+    expect(() => netemFromProbe(2, 'RTNETLINK answers: Operation not permitted')).toThrow(EngineError);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadLab } from '../../src/lab/load.js';
-import { allocateSubnet, planLab, translate } from '../../src/plan/plan.js';
+import { UsageError } from '../../src/errors.js';
+import { allocateSubnet, allocateSubnet6, planLab, translate } from '../../src/plan/plan.js';
 import { overlaps } from '../../src/util/address.js';
 
 const lab = loadLab('tcp-handshake');
@@ -54,5 +55,20 @@ describe('allocateSubnet and translate', () => {
     const got = allocateSubnet('10.0.0.0/24', ['10.128.0.0/23'], pool, 'k', 0);
     expect(['10.128.2.0/24', '10.128.3.0/24']).toContain(got);
     expect(() => allocateSubnet('10.0.0.0/24', ['10.128.0.0/22'], pool, 'k', 0)).toThrow(/no free \/24 left in the subnet pool 10.128.0.0\/22/);
+  });
+
+  it('calls a pool too small for the lab a usage error (exit 2) with a hint to give a larger one, not an internal error', () => {
+    const full = (() => {
+      try {
+        allocateSubnet('10.0.0.0/24', ['10.128.0.0/22'], '10.128.0.0/22', 'k', 0);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(full).toBeInstanceOf(UsageError);
+    expect((full as UsageError).exitCode).toBe(2);
+    expect((full as UsageError).hint).toMatch(/larger pool with --subnet-pool/);
+    expect(() => allocateSubnet('10.0.0.0/16', [], '10.128.0.0/24', 'k', 0)).toThrow(UsageError);
+    expect(() => allocateSubnet6('fd00::/64', ['fd70::/16'], 'fd70:b1ab:c0de::/48', 'k', 0)).toThrow(UsageError);
   });
 });

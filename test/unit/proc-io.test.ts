@@ -13,7 +13,7 @@ function obs(answers: string, after = AFTER): Observations {
   const cmd = (stdout: string) => ({ node: 'server', kind: 'command' as const, stdout, stderr: '', timedOut: false, running: false, droppedBytes: 0, exitCode: 0 });
   return { ...emptyObservations(), programs: { before: cmd(BEFORE), after: cmd(after) }, files: { 'answers.txt': answers } };
 }
-const spec = (key: string, counters: string[], per?: number): ProcIoCheck => ({ file: 'answers.txt', key, before: 'before', after: 'after', counters, ...(per ? { per } : {}) });
+const spec = (key: string, counters: ProcIoCheck['counters'], per?: number): ProcIoCheck => ({ file: 'answers.txt', key, before: 'before', after: 'after', counters, ...(per ? { per } : {}) });
 
 describe('/proc/<pid>/io', () => {
   it('reads the counters', () => {

@@ -159,3 +159,22 @@ describe('class summary', () => {
     expect(csv.split('\n')[2]).toMatch(/^"bob, jr",0,4,error,,\d+\.\d,no Docker engine/);
   });
 });
+
+describe('the report format registry (src/report/registry.ts)', () => {
+  it('lists each format once, with a description and an extension, and renders through the module that declares it', async () => {
+    const { REPORT_FORMATS } = await import('../../src/report/registry.js');
+    const names = REPORT_FORMATS.map((f) => f.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names[0]).toBe('terminal');
+    for (const f of REPORT_FORMATS) {
+      expect(f.description.length, f.name).toBeGreaterThan(10);
+      expect(f.ext, f.name).toMatch(/^[a-z]+$/);
+      expect(render(failed, f.name, { color: false, verbose: true })).toBe(f.render(failed, { color: false, verbose: true }));
+    }
+    expect(render(failed, 'junit')).toContain('<testsuite');
+    // A batch's per-student files: one name each, and the names graders' tools look for.
+    const files = REPORT_FORMATS.map((f) => f.batchFile);
+    expect(new Set(files).size).toBe(files.length);
+    expect(REPORT_FORMATS.find((f) => f.name === 'gradescope')?.batchFile).toBe('results.json');
+  });
+});
