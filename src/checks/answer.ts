@@ -5,14 +5,10 @@ import { isVerdict, probeOf, show } from './observed.js';
 import { tracerouteOf } from './route.js';
 import { hopCount } from '../observe/traceroute.js';
 import type { Verdict } from './types.js';
+import { joinDigitGroups, normalizeTyped } from '../util/typed-text.js';
 
-/**
- * Text as typed with any input method, in one form: NFKC turns full-width letters, digits and punctuation
- * (`：`, `９７２`, `＝`) and the ideographic space into their ASCII forms; a BOM and zero-width characters go.
- */
-export function normalizeAnswer(text: string): string {
-  return text.normalize('NFKC').replace(/[\ufeff\u200b-\u200d\u2060]/g, '');
-}
+/** Text as typed with any input method, in one form: see normalizeTyped (src/util/typed-text.ts). */
+export const normalizeAnswer = normalizeTyped;
 
 /**
  * The value of `key: value` / `key = value` (first match, case-insensitive key), or the whole text trimmed;
@@ -74,7 +70,8 @@ function observed(spec: AnswerCheck['expect'], obs: Observations): { value: stri
 function same(answer: string, value: string | number, command: boolean): boolean {
   const a = normalizeAnswer(answer).trim();
   if (typeof value === 'number' || /^-?\d+(\.\d+)?$/.test(String(value))) {
-    const n = Number(a.replace(/[^\d.-]+$/, ''));
+    // Digit groups (`1,500`) are one number; a unit or word after it (`1500 bytes`) is left out.
+    const n = Number(joinDigitGroups(a).replace(/[^\d.-]+$/, ''));
     return a !== '' && Number.isFinite(n) && n === Number(value);
   }
   const v = normalizeAnswer(String(value)).trim().toLowerCase();

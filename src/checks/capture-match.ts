@@ -9,6 +9,7 @@ import type { CaptureAnswerCheck, CaptureMatchCheck, TcpdumpCommandCheck, TcpFla
 import { formatPacket } from '../observe/pcap.js';
 import type { Packet } from '../observe/types.js';
 import { answerValue } from './answer.js';
+import { typedInteger } from '../util/typed-text.js';
 import { captureOf, isVerdict, nodeAddresses, nodeOf, show } from './observed.js';
 import { dedupe, flagString, tcpPackets, type TcpPacket } from './tcp.js';
 import type { Verdict } from './types.js';
@@ -90,12 +91,12 @@ function observedValue(spec: CaptureAnswerCheck, obs: Observations): { value: st
 export function checkCaptureAnswer(spec: CaptureAnswerCheck, obs: Observations): Verdict {
   const text = obs.files[spec.file];
   if (text === undefined) return { passed: false, message: `the answer file ${spec.file} is missing from the submission.` };
-  const answer = answerValue(text.normalize('NFKC'), spec.key);
+  const answer = answerValue(text, spec.key);
   if (answer === undefined || answer === '') return { passed: false, message: `${spec.file} has no line \`${spec.key}: <value>\`.` };
   const o = observedValue(spec, obs);
   if (isVerdict(o)) return o;
   const answered = `${spec.file} (${spec.key}): ${show(answer, 40)}`;
-  const same = typeof o.value === 'number' ? /^\d+$/.test(answer.trim()) && Number(answer) === o.value : answer.trim().toLowerCase() === String(o.value).toLowerCase();
+  const same = typeof o.value === 'number' ? typedInteger(answer) === o.value : answer.trim().toLowerCase() === String(o.value).toLowerCase();
   // What the capture shows goes with a right answer only: on a wrong one it would be the answer itself (the rule of
   // every answer check).
   return same

@@ -7,6 +7,7 @@
 import type { Observations } from '../exercise/observations.js';
 import type { ProcIoCheck } from '../lab/model.js';
 import { answerValue } from './answer.js';
+import { joinDigitGroups, normalizeTyped } from '../util/typed-text.js';
 import { isVerdict, programOf, show } from './observed.js';
 import type { Verdict } from './types.js';
 
@@ -23,7 +24,7 @@ const UNITS: Record<string, number> = { '': 1, b: 1, byte: 1, bytes: 1, k: 1e3, 
 
 /** "4194304", "4 MiB", "4.2 MB", "4,194,304 bytes" → bytes; undefined otherwise. */
 export function parseBytes(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.normalize('NFKC').trim().replace(/,/g, ''));
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(joinDigitGroups(normalizeTyped(text).trim()));
   const unit = m ? UNITS[(m[2] ?? '').toLowerCase()] : undefined;
   return m && unit !== undefined ? Number(m[1]) * unit : undefined;
 }
@@ -40,7 +41,7 @@ function snapshot(obs: Observations, name: string): ProcIo | Verdict {
 export function checkProcIo(spec: ProcIoCheck, obs: Observations): Verdict {
   const text = obs.files[spec.file];
   if (text === undefined) return { passed: false, message: `the answer file ${spec.file} is missing from the submission.` };
-  const answer = answerValue(text.normalize('NFKC'), spec.key);
+  const answer = answerValue(text, spec.key);
   if (answer === undefined || answer === '') return { passed: false, message: `${spec.file} has no line \`${spec.key}: <value>\`.` };
   const before = snapshot(obs, spec.before);
   if (isVerdict(before)) return before;

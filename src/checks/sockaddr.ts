@@ -8,6 +8,7 @@
 import { endianness } from 'node:os';
 import { formatPacket } from '../observe/pcap.js';
 import { addressBytes } from '../util/address.js';
+import { normalizeTyped, typedInteger } from '../util/typed-text.js';
 import type { Observations } from '../exercise/observations.js';
 import type { SockaddrCheck, SockaddrField } from '../lab/model.js';
 import { answerValue } from './answer.js';
@@ -55,7 +56,7 @@ const FAMILY_NAMES: Record<4 | 6, string[]> = { 4: ['af_inet', 'ipv4', 'inet', '
 
 /** Compares one reported field with the kernel's value: a verdict. */
 export function compareField(field: SockaddrField, answer: string, peer: KernelPeer): Verdict {
-  const a = answer.normalize('NFKC').trim();
+  const a = normalizeTyped(answer).trim();
   const evidence = (expected: string): string[] => [`reported ${field}: ${show(a, 60)}`, `kernel: ${expected}`];
   switch (field) {
     case 'family': {
@@ -84,7 +85,7 @@ export function compareField(field: SockaddrField, answer: string, peer: KernelP
       };
     }
     case 'port': {
-      const n = /^\d+$/.test(a) ? Number(a) : NaN;
+      const n = typedInteger(a) ?? NaN;
       if (n === peer.port) return { passed: true, message: `the port is ${peer.port}.`, evidence: evidence(String(peer.port)) };
       return {
         passed: false,
@@ -105,7 +106,7 @@ export function compareField(field: SockaddrField, answer: string, peer: KernelP
       };
     }
     case 'port-host': {
-      const n = /^\d+$/.test(a) ? Number(a) : NaN;
+      const n = typedInteger(a) ?? NaN;
       if (n === peer.portHostOrder) return { passed: true, message: `read without ntohs, ${peer.family === 6 ? 'sin6_port' : 'sin_port'} is ${peer.portHostOrder} on this host.`, evidence: evidence(String(peer.portHostOrder)) };
       return { passed: false, message: `${show(a, 20)} is not what sin_port (${hex(peer.portBytes)}) reads as in this host's byte order without ntohs: ${peer.portHostOrder}.`, evidence: evidence(String(peer.portHostOrder)) };
     }
@@ -147,7 +148,7 @@ export function checkSockaddr(spec: SockaddrCheck, obs: Observations): Verdict {
   const p = programOf(obs, spec.report);
   if (isVerdict(p)) return p;
   const key = spec.key ?? spec.field;
-  const answer = answerValue(p.stdout.normalize('NFKC'), key);
+  const answer = answerValue(p.stdout, key);
   if (answer === undefined || answer === '') return { passed: false, message: `${spec.report} printed no line \`${key}: <value>\`.` };
   const o = observedPeer(spec, obs);
   if (isVerdict(o)) return o;

@@ -7,6 +7,7 @@
 import type { Observations } from '../exercise/observations.js';
 import type { TopTalkerCheck } from '../lab/model.js';
 import { answerValue } from './answer.js';
+import { joinDigitGroups, normalizeTyped } from '../util/typed-text.js';
 import { captureOf, isVerdict, nodeAddresses, programOf, show } from './observed.js';
 import type { Verdict } from './types.js';
 import { normaliseAddress } from '../util/address.js';
@@ -42,7 +43,7 @@ const PREFIX: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, ki: 1024
  * Undefined without a unit, or when it is not a rate.
  */
 export function parseRate(text: string): number | undefined {
-  const t = text.normalize('NFKC').trim().replace(/,/g, '');
+  const t = joinDigitGroups(normalizeTyped(text).trim());
   const m = /^(\d+(?:\.\d+)?)\s*([kKmMgG]i?)?(bits?|bps|b|Bps|B|bytes?)(?:\s*(?:\/\s*s(?:ec)?|ps))?$/.exec(t);
   if (!m) return undefined;
   const n = Number(m[1]);
@@ -61,7 +62,7 @@ function fmt(bytesPerSecond: number): string {
 export function checkTopTalker(spec: TopTalkerCheck, obs: Observations): Verdict {
   const p = programOf(obs, spec.from);
   if (isVerdict(p)) return p;
-  const answer = answerValue(p.stdout.normalize('NFKC'), spec.key);
+  const answer = answerValue(p.stdout, spec.key);
   if (answer === undefined || answer === '') return { passed: false, message: `${spec.from} printed no line \`${spec.key}: <value>\`.` };
   const list = talkers(obs, spec.capture, spec.server, spec.port, spec.clients);
   if (isVerdict(list)) return list;

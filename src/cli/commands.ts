@@ -1,5 +1,4 @@
 import { readdirSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 
@@ -14,7 +13,7 @@ import { instanceDefinition } from '../plan/instance-definition.js';
 import { renderGraph, withReadmeGraph } from '../lab/graph.js';
 import { removeOldLabImages, type LabImageBuilder } from '../docker.js';
 import { labImageTag } from '../runtime/lab-image.js';
-import { removeInstance } from '../deploy/down.js';
+import { listInstance, removeInstance } from '../deploy/down.js';
 import { attach, instanceState } from '../deploy/running-lab.js';
 import { bringUp, checkInstance, compileAll, gradeInstanceName, gradeSubmission } from '../grade/session.js';
 import { listOrphans, sweep, type Orphan } from '../deploy/sweep.js';
@@ -23,7 +22,7 @@ import { ensureObserver } from '../deploy/observer.js';
 import { PROGRAM_USER } from '../deploy/node-layout.js';
 import { FORMATS, isFormat, render, type Format } from '../report/formats.js';
 import { errorResult, exitCodeFor, type GradeResult } from '../report/result.js';
-import { gradeBatch } from '../grade/batch.js';
+import { defaultBatchParallel, gradeBatch } from '../grade/batch.js';
 import { selftestCases } from '../grade/selftest.js';
 import { renderTerminal, useColor } from '../report/terminal.js';
 import { renderLadders, unicodeTerminal, type LadderStyle } from '../report/ladder.js';
@@ -31,6 +30,8 @@ import { parse, writeOutput } from './args.js';
 import { engine, image, progress } from './engine.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { enginesCommand } from '../engines/engines-command.js';
+import { checkWork } from '../app/check.js';
+import { checkTarget, initWorkspace, WORKSPACE_FILE } from '../app/workspace.js';
 import { enginePool, holderOf, placeInstance, poolOrphans, removeStaleLocks, sweepPool, takeEnginesFlag } from '../engines/use.js';
 import { gradeBatchOverPool } from '../engines/pool-batch.js';
 
@@ -173,6 +174,8 @@ export async function runCommand(command: string, rawArgs: string[], ctx: Comman
       return status(args);
     case 'exec':
       return exec(args);
+    case 'init':
+      return init(args);
     case 'check':
       return check(args, ctx);
     case 'grade':
@@ -298,11 +301,14 @@ async function down(args: string[]): Promise<number> {
     unreachable = found.unreachable.length;
   } else {
     const runtime = await engine();
-    if (labName !== undefined && instance !== undefined) await refuseWhileBeingCreated(runtime, labName, instance);
-    r = await removeInstance(runtime, labName, instance);
-    // A creation lock left by a command that is gone goes too; one whose owner still runs stays (it is creating).
-    const staleLocks = (await runtime.listContainers(lockFilter(labName, instance))).filter((l) => !lockIsLive(l.labels, new Date()));
-    await runtime.removeContainers(staleLocks.map((l) => l.id));
+    // The lock check and the instance's lists are asked together; nothing is removed unless the check passes.
+    const [, listed] = await Promise.all([labName !== undefined && instance !== undefined ? refuseWhileBeingCreated(runtime, labName, instance) : undefined, listInstance(runtime, labName, instance)]);
+    // A creation lock left by a command that is gone goes too, alongside; one whose owner still runs stays (it is creating).
+    const removeStaleLocks = async (): Promise<void> => {
+      const staleLocks = (await runtime.listContainers(lockFilter(labName, instance))).filter((l) => !lockIsLive(l.labels, new Date()));
+      await runtime.removeContainers(staleLocks.map((l) => l.id));
+    };
+    [r] = await Promise.all([removeInstance(runtime, labName, instance, listed), removeStaleLocks()]);
     if (r.containers === 0 && r.networks === 0 && !values.all) {
       // Made from this lab file under a name it no longer has (the file's `name:` was edited since `up`)?
       const file = labFileOf(positionals[0] ?? '');
@@ -563,23 +569,35 @@ const REPORT_OPTIONS = {
   'ladder-format': { type: 'string' },
 } as const;
 
+/** `lab init <lab> [DIR]`: a workspace of the student's own (src/app/workspace.ts). */
+function init(args: string[]): number {
+  const { positionals } = parse(args, {}, 'init');
+  const lab = oneLab(positionals, 'init');
+  const r = initWorkspace(lab, positionals[1] ?? lab.def.name);
+  process.stdout.write(`${r.dir}: ${r.files.filter((f) => f !== WORKSPACE_FILE).join(', ')}\nedit your files there; \`lab check\` in that folder grades them (\`lab up ${lab.def.name}\` first to explore)\n`);
+  return 0;
+}
+
 async function check(args: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(args, { instance: { type: 'string' }, ...REPORT_OPTIONS }, 'check');
+  const { values, positionals } = parse(args, { instance: { type: 'string' }, submission: { type: 'string' }, ...REPORT_OPTIONS }, 'check');
   const format = formatOf(values.format);
   const { ladder, style: ladderStyle } = ladderOptionsOf(values);
-  const lab = oneLab(positionals, 'check');
+  // A workspace (lab init) or --submission: the student's files; else the lab's reference, and the report says so.
+  const target = checkTarget(positionals[0], values.submission !== undefined ? { submission: values.submission } : {});
+  const lab = target.lab;
+  if (target.kind === 'reference') progress(`grading the lab's own reference files in ${lab.dir}, not yours: \`lab init ${lab.def.name}\` makes a workspace of your own`);
+  else progress(`grading your files in ${target.dir}`);
   const instance = instanceOf(values.instance);
   usePool(values['subnet-pool']);
   const startedAt = new Date();
-  const artifactsDir = resultsDir(values.results, lab.def.name, instance);
+  const artifactsDir = resultsDir(values.results ?? (target.kind === 'workspace' ? join(target.dir, 'results') : undefined), lab.def.name, instance);
   let result: GradeResult;
   try {
-    const compiled = await compileAll(lab);
     const { runtime, tag } = await engineFor(lab.def.name, instance);
-    result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder, command: 'check', ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    result = await checkWork(target, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder, command: 'check', ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (e) {
     if ((e instanceof UsageError || e instanceof LabValidationError) && !ctx.signal?.aborted) throw e;
-    result = errorResult({ lab: lab.def.name, instance, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
+    result = errorResult({ lab: lab.def.name, instance, ...(target.kind !== 'reference' ? { submission: target.dir } : {}), maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
   }
   return report(result, format, values.output, values.verbose ?? false, ladderStyle);
 }
@@ -632,7 +650,7 @@ async function grade(args: string[], ctx: CommandContext): Promise<number> {
 
 async function gradeMany(lab: Lab, submissions: string, parallelArg: string | undefined, format: Format, out: string | undefined, ctx: CommandContext): Promise<number> {
   if (!existsSync(submissions) || !statSync(submissions).isDirectory()) throw new UsageError(`no folder ${submissions}`, { hint: 'give a folder with one subfolder per student' });
-  const parallel = parallelArg === undefined ? Math.max(1, availableParallelism()) : Number(parallelArg);
+  const parallel = parallelArg === undefined ? defaultBatchParallel() : Number(parallelArg);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${parallelArg ?? ''}'`);
   const pool = enginePool();
   if (pool) {

@@ -10,7 +10,8 @@ For students
   list                          the labs in labs/, with their titles
   up <lab>                      bring a lab up (builds the lab image on first use) and start its servers
   exec <lab> <node> -- <cmd>    run a command in a node, e.g. lab exec tcp-handshake server -- netstat -tlnp
-  check <lab>                   run the exercise on the running lab and grade it (--ladder: draw the exchange)
+  init <lab> [dir]              a workspace of your own: the lab's starter files and READMEs, in dir (./<lab>)
+  check [<lab>]                 in a workspace: grade your files on the running lab (--ladder: draw the exchange)
   ladder <capture.pcap>         draw a capture's exchange: segments, seq/ack, each side's TCP state
   status                        running labs, their nodes and addresses
   down <lab> | --all            remove a lab's containers and networks
@@ -101,13 +102,28 @@ node's observer, which shares the node's network and processes.
   echo hello | lab exec tcp-handshake client -- nc -N server 9000
   lab exec tcp-handshake --privileged server -- tcpdump -i any -nn -c 5 tcp port 9000
 `,
-  check: `Usage: lab check <lab> [--instance <name>] [--format <f>] [--output <file>] [--verbose]
+  init: `Usage: lab init <lab> [<dir>]
 
-Runs the exercise on the lab (bringing it up first if needed) with the programs as they are now in the
-lab folder: captures packets, runs the client, reads socket tables and grades every check.
+Makes a workspace of your own for a lab in <dir> (default ./<lab>): the lab's starter files (the programs,
+command and answer files you write), its README.md and README.zh.md, and .toplab.json naming the lab.
+Nothing is overwritten: when <dir> already holds one of these files, nothing is written. Then edit your
+files there and run \`lab check\` in that folder (or below it).
+
+  lab init tcp-handshake && cd tcp-handshake && lab check
+`,
+  check: `Usage: lab check [<lab>] [--submission <dir>] [--instance <name>] [--format <f>] [--output <file>] [--verbose]
+
+Runs the exercise on the lab (bringing it up first if needed) and grades every check: captures packets,
+runs the programs, reads socket tables. What it grades:
+  - in a workspace made by \`lab init\` (this folder or one above it): your files there, for its lab;
+  - with --submission <dir>: the files in <dir>;
+  - otherwise the lab's own reference files in labs/<lab>/, and the report says so ("reference": true).
+Your files are taken as \`lab grade\` takes them: one you lack is graded as missing, never replaced by the
+lab's. Unlike \`lab grade\`, the check runs on your running lab (\`lab up\`), which stays up.
 Exit code 0 when every check passes, 1 when one fails, 4 when the tool could not run (a report with
 status "error" is still written).
 
+  --submission <dir>  grade the files in <dir> (a workspace, or any folder of a student's files)
   --format <f>        terminal (default), json, junit, gradescope, classroom or tap
   --output <file>     write the report in --format to a file (the terminal shows the summary)
   --results <dir>     where captures and program output go (default: results/)
@@ -127,7 +143,7 @@ the lab's reference; other files are not used. A submission that does not compil
 listens, never ends, floods its output or exhausts its limits is graded 'failed', in bounded time.
 
 With --submissions, every subfolder of <dir> is one student's submission; they are graded --parallel at a
-time (default: the number of CPUs), each in its own instance. Each student's report goes to
+time (default: 4 per CPU, 4 to 16, fewer when memory is short), each in its own instance. Each student's report goes to
 <out>/<student>/report.json (and, with --format, results.json for gradescope or report.<ext>), the class
 summary to <out>/summary.csv and summary.json (student, score, status, failed checks). <out> is --output, or results/<lab>/batch-<time>.
 

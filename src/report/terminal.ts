@@ -14,6 +14,7 @@ export function renderTerminal(r: GradeResult, opts: TerminalOptions): string {
   const c = (code: string, s: string): string => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const lines: string[] = [];
   lines.push(c('1', `${r.lab}${r.instance !== 'default' ? ` (${r.instance})` : ''}${r.submission ? ` — ${r.submission}` : ''}`));
+  if (r.reference) lines.push(c('33', `graded the lab's own reference files, not yours: \`lab init ${r.lab}\` makes a workspace of your own, and \`lab check\` in it grades your files`));
   if (r.message) lines.push(c('33', r.message));
   for (const s of r.steps.filter((s) => s.status === 'failed')) lines.push(c('33', `  step ${s.index + 1} (${s.description}) failed: ${s.message ?? ''}`.replace(/\n/g, '\n    ')));
   const width = Math.max(...r.checks.map((x) => x.id.length), 4);

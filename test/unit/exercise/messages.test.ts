@@ -7,7 +7,7 @@ import { checkError, checkExit, checkOutput } from '../../../src/checks/output.j
 import { checkTeardown } from '../../../src/checks/teardown.js';
 import { emptyObservations, type Observations, type ProgramObservation } from '../../../src/exercise/observations.js';
 import { launchThen, runToken, waitForOutput } from '../../../src/exercise/programs.js';
-import { startAndWait } from '../../../src/exercise/run.js';
+import { startAndWait } from '../../../src/exercise/start.js';
 import { decodePcap } from '../../../src/observe/pcap.js';
 import { ROOT } from '../../helpers/cli.js';
 import { localLab } from '../../helpers/local-runtime.js';

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { waitForExitScript, waitForOutputScript } from '../../../src/exercise/programs.js';
 import { parseSocketTables, socketsAwk, waitInNodeScript } from '../../../src/exercise/readiness.js';
 import { ROOT } from '../../helpers/cli.js';
+import { pollLoop } from '../../../src/util/shell.js';
 
 // The awk programs run here with this machine's awk (mawk, as in the lab image) over real /proc/net tables
 // taken in a lab node (test/fixtures/sockets): LISTEN on 9000 (0x2328) and 9100..9600, UDP bound on 9002,
@@ -105,5 +106,26 @@ describe('waiting for a run in the node', () => {
     writeFileSync(join(runDir, 'client', 'earlier', 'exit'), '0\n');
     expect(sh(waitForOutputScript(spec, '^hello$', 0.2))).toBe('@@waiting\n');
     expect(sh(waitForExitScript(spec, 0.2))).toBe('@@running\n');
+  });
+});
+
+describe('a wait in the node ends on the clock as well as on its count of rounds', () => {
+  // Each round here takes 0.2 s more than the 50 ms the count assumes (a loaded node): counted alone, a
+  // 0.5 s wait (10 rounds) would last 2.5 s. Bounded by /proc/uptime, it stops after the first rounds past 0.5 s.
+  it('stops a slow 0.5 s wait well before its 10 rounds', () => {
+    const script = [...pollLoop(0.5, ['n=$((n + 1))', 'sleep 0.2'], { clock: true }), 'echo $n'].join('\n');
+    const rounds = Number(execFileSync('sh', ['-c', `n=0\n${script}`], { encoding: 'utf8' }).trim());
+    expect(rounds).toBeGreaterThanOrEqual(1);
+    expect(rounds).toBeLessThan(10);
+  });
+
+  it("keeps the count alone unless asked (a grace before SIGKILL, tcpdump's flush)", () => {
+    const script = [...pollLoop(0.2, ['n=$((n + 1))', 'sleep 0.1']), 'echo $n'].join('\n');
+    expect(Number(execFileSync('sh', ['-c', `n=0\n${script}`], { encoding: 'utf8' }).trim())).toBe(4);
+  });
+
+  it('still ends by its count when the clock cannot be read', () => {
+    const script = [...pollLoop(0.2, ['n=$((n + 1))'], { clock: true }), 'echo $n'].join('\n').replaceAll('/proc/uptime', '/nonexistent/uptime');
+    expect(Number(execFileSync('sh', ['-c', `n=0\n${script}`], { encoding: 'utf8' }).trim())).toBe(4);
   });
 });

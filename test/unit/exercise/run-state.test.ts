@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { launchAndWait, signalAndWait, launchThen, processState, runToken, waitForExit, type LaunchSpec } from '../../../src/exercise/programs.js';
-import { startAndWait } from '../../../src/exercise/run.js';
+import { startAndWait } from '../../../src/exercise/start.js';
 import { localLab } from '../../helpers/local-runtime.js';
 
 // The in-node pieces (the wrapper every program runs in, the waits, the reads) run here for real with sh, on
