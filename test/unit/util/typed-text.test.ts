@@ -3,15 +3,15 @@
 // /proc/<pid>/io answers, rates, a program's reported fields, and the tcpdump command file. An integer may
 // be written with digit groups (1,500); a malformed group (1,5) is not taken for a number.
 import { describe, expect, it } from 'vitest';
-import { checkAnswer } from '../../src/checks/answer.js';
-import { checkCaptureAnswer, checkTcpdumpCommand } from '../../src/checks/capture-match.js';
-import { parseBytes } from '../../src/checks/proc-io.js';
-import { parseRate } from '../../src/checks/top-talker.js';
-import { compareField } from '../../src/checks/sockaddr.js';
-import { emptyObservations, type Observations } from '../../src/exercise/observations.js';
-import { parseTcpdumpCommand } from '../../src/exercise/tcpdump-command.js';
-import { joinDigitGroups, normalizeTyped, typedInteger } from '../../src/util/typed-text.js';
-import { withCapture } from '../helpers/observations.js';
+import { checkAnswer } from '../../../src/checks/answer.js';
+import { checkCaptureAnswer, checkTcpdumpCommand } from '../../../src/checks/capture-match.js';
+import { parseBytes } from '../../../src/checks/proc-io.js';
+import { parseRate } from '../../../src/checks/top-talker.js';
+import { compareField } from '../../../src/checks/sockaddr.js';
+import { emptyObservations, type Observations } from '../../../src/exercise/observations.js';
+import { parseTcpdumpCommand } from '../../../src/exercise/tcpdump-command.js';
+import { joinDigitGroups, normalizeTyped, typedInteger } from '../../../src/util/typed-text.js';
+import { withCapture } from '../../helpers/observations.js';
 
 describe('normalizeTyped', () => {
   it('reads a Chinese input method\'s punctuation as ASCII', () => {

@@ -2,10 +2,10 @@
 // when not told, and which exercise steps may run at the same moment.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stepGroups } from '../../src/exercise/run.js';
-import { defaultBatchParallel } from '../../src/grade/batch.js';
-import { loadLab } from '../../src/lab/load.js';
-import type { StepDef } from '../../src/lab/model.js';
+import { stepGroups } from '../../../src/exercise/run.js';
+import { defaultBatchParallel } from '../../../src/grade/batch.js';
+import { loadLab } from '../../../src/lab/load.js';
+import type { StepDef } from '../../../src/lab/model.js';
 
 const GiB = 1024 ** 3;
 
@@ -27,7 +27,7 @@ describe('stepGroups', () => {
   const indices = (steps: StepDef[]): number[][] => stepGroups(steps).map((g) => g.map(([i]) => i));
 
   it("takes tcp-handshake's two socket probes at the same moment, every other step alone and in order", () => {
-    const lab = loadLab(join(import.meta.dirname, '../../labs/tcp-handshake'));
+    const lab = loadLab(join(import.meta.dirname, '../../../labs/tcp-handshake'));
     const steps = lab.def.exercise;
     expect(steps.map((s) => Object.keys(s)[0])).toEqual(['start', 'capture', 'start', 'wait', 'probe', 'probe', 'stop']);
     expect(indices(steps)).toEqual([[0], [1], [2], [3], [4, 5], [6]]);

@@ -1,9 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadLab } from '../../src/lab/load.js';
-import { labsDir } from '../../src/paths.js';
-import { labReadmeCommands } from '../helpers/readme-steps.js';
+import { loadLab } from '../../../src/lab/load.js';
+import { labsDir } from '../../../src/paths.js';
+import { labReadmeCommands } from '../../helpers/readme-steps.js';
 
 // What a lab README tells a student to type must be typeable: both languages give the same commands, and
 // each names this lab and one of its nodes. test/docker/readme-steps.test.ts runs them in a running lab.

@@ -6,11 +6,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkTarget, findWorkspace, initWorkspace, WORKSPACE_FILE } from '../../src/app/workspace.js';
-import { UsageError } from '../../src/errors.js';
-import { loadLab } from '../../src/lab/load.js';
-import { summarize } from '../../src/report/result.js';
-import { renderTerminal } from '../../src/report/terminal.js';
+import { checkTarget, findWorkspace, initWorkspace, WORKSPACE_FILE } from '../../../src/app/workspace.js';
+import { UsageError } from '../../../src/errors.js';
+import { loadLab } from '../../../src/lab/load.js';
+import { summarize } from '../../../src/report/result.js';
+import { renderTerminal } from '../../../src/report/terminal.js';
 
 const work = mkdtempSync(join(tmpdir(), 'toplab-workspace-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

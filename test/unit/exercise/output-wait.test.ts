@@ -7,8 +7,8 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunningLab } from '../../src/deploy/running-lab.js';
-import { outputMatches, waitForOutput, waitForOutputScript, type LaunchSpec } from '../../src/exercise/programs.js';
+import type { RunningLab } from '../../../src/deploy/running-lab.js';
+import { outputMatches, waitForOutput, waitForOutputScript, type LaunchSpec } from '../../../src/exercise/programs.js';
 
 const work = mkdtempSync(join(tmpdir(), 'toplab-output-wait-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
