@@ -1,6 +1,6 @@
 // Writes schema/lab.schema.json from the lab format's one source, LabSchema in src/lab/lab-schema.ts (TypeBox),
 // and the table of check kinds in docs/lab-format.md from the check registry (src/checks/registry.ts).
-// Run after changing the format: `node scripts/gen-schema.mjs` (test/unit/schema-source.test.ts fails until then).
+// Run after changing the format: `node scripts/gen-schema.mjs` (test/unit/lab/schema-source.test.ts fails until then).
 // `--check` only says whether the committed file is current (exit 1 when it is not).
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';

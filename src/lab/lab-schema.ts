@@ -1,6 +1,6 @@
 /**
  * The lab format, written once: schema/lab.schema.json is generated from LabSchema (scripts/gen-schema.mjs,
- * checked by test/unit/schema-source.test.ts) and the model's types (src/lab/model.ts) are its static types.
+ * checked by test/unit/lab/schema-source.test.ts) and the model's types (src/lab/model.ts) are its static types.
  * The check kinds come from src/checks/registry.ts and the step kinds from src/schema/steps.ts.
  */
 import { CHECK_KINDS, CheckSchema } from '../checks/registry.js';

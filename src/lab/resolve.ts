@@ -2,7 +2,7 @@
  * resolveLab: a valid lab file's defaults and names applied once, so that nothing downstream re-reads the
  * raw YAML shape (`'start' in step`, `passMark ?? 1`, `timeout ?? 20`). Every default the lab format
  * documents (schema/lab.schema.json's "default ..." phrases) is a constant of DEFAULTS; a unit test
- * (test/unit/resolve.test.ts) holds the two together.
+ * (test/unit/lab/resolve.test.ts) holds the two together.
  */
 import { resolveCheck, type ResolvedCheck } from '../checks/registry.js';
 
