@@ -27,7 +27,6 @@ export function semanticProblems(def: LabDefinition, labDir: string): SemanticPr
   const { v4, v6 } = networkProblems(def, out);
   nodeProblems(def, v4, v6, out);
   const nodes = Object.keys(def.nodes);
-  const programs = Object.keys(def.programs ?? {});
   for (const [name, p] of Object.entries(def.programs ?? {})) {
     if (!nodes.includes(p.node)) out.push({ path: ['programs', name, 'node'], message: `unknown node \`${p.node}\`${suggest(p.node, nodes)}` });
     const src = resolve(labDir, p.source);

@@ -32,12 +32,14 @@ export function parseIpRoute(text: string): RouteEntry[] {
       const k = words[i];
       const v = words[i + 1];
       if (v === undefined) break;
-      if (k === 'via') (r.via = v), i++;
-      else if (k === 'dev') (r.dev = v), i++;
-      else if (k === 'src') (r.src = v), i++;
-      else if (k === 'metric') (r.metric = Number(v)), i++;
-      else if (k === 'proto') (r.proto = v), i++;
-      else if (k === 'scope') (r.scope = v), i++;
+      if (k === 'via') r.via = v;
+      else if (k === 'dev') r.dev = v;
+      else if (k === 'src') r.src = v;
+      else if (k === 'metric') r.metric = Number(v);
+      else if (k === 'proto') r.proto = v;
+      else if (k === 'scope') r.scope = v;
+      else continue;
+      i++;
       if (r.via?.includes(':') && family === 4) r.family = 6;
     }
     if (r.via !== undefined && r.via.includes(':')) r.family = 6;

@@ -4,6 +4,7 @@ import type { GradeResult } from './result.js';
 function esc(s: string): string {
   // XML 1.0 allows neither most control characters nor unpaired surrogates; program output may hold them.
   return s
+    // eslint-disable-next-line no-control-regex -- these control characters are exactly what XML 1.0 forbids
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
     .replace(/&/g, '&amp;')

@@ -1,7 +1,7 @@
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
-import { fastify, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { fastify, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { fastifyCookie } from '@fastify/cookie';
 import { fastifyWebsocket } from '@fastify/websocket';
 import type { WebSocket } from 'ws';

@@ -1,7 +1,7 @@
 // The addresses a lab's README quotes are real on the default instance: in `ip addr` and netstat of its
 // nodes. When the declared subnet is in use, the default instance takes a pool subnet, `lab up` says so,
 // and `lab graph --instance default` draws the addresses the nodes really have.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -48,7 +48,10 @@ function start(args: string[], env: Record<string, string> = {}): Running {
   child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr?.on('data', (c: Buffer) => {
     stderr += c.toString();
-    for (const w of [...watchers]) if (w.re.test(stderr)) (watchers.splice(watchers.indexOf(w), 1), w.resolve());
+    for (const w of [...watchers]) if (w.re.test(stderr)) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve();
+      }
   });
   const killer = setTimeout(() => child.kill('SIGKILL'), 150_000);
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebSocket } from 'ws';
 import { lab, ROOT } from '../helpers/cli.js';
 import { Client, openSocket, type OpenSocket, removeWorkshopResources, startServer, until, workshopContainers, type ServerProcess } from '../helpers/workshop-server.js';
 

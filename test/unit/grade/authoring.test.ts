@@ -256,7 +256,7 @@ describe('lab ladder', () => {
     const plain = await runLab(['ladder', file, '--list'], { env: { LANG: 'C', LC_ALL: '', LC_CTYPE: '' } });
     expect(plain.stdout).toMatch(/^tcp +10\.77\.251\.20:20101 <-> 10\.77\.251\.10:9000 +10 packet\(s\)\n$/);
     const reused = await runLab(['ladder', 'test/fixtures/pcap/tcp-port-reuse-time-wait.pcap', '--list']);
-    expect(reused.stdout.split('\n')[1]).toMatch(/8 packet\(s\)  \(connection 2 on this four-tuple\)$/);
+    expect(reused.stdout.split('\n')[1]).toMatch(/8 packet\(s\) {2}\(connection 2 on this four-tuple\)$/);
     // A file that is not a capture is the user's input: a usage error naming the file.
     writeFileSync(join(tmp, 'notes.pcap'), 'not a capture at all\n');
     const notPcap = await runLab(['ladder', join(tmp, 'notes.pcap')]);
