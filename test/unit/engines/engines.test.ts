@@ -94,6 +94,7 @@ describe('engines file', () => {
     expect(problems('engine:\n  - { name: a, address: "unix:///x", capacity: 1 }\n')).toEqual([
       '1:1 : unknown key `engine` at the top of the engines file; did you mean `engines`?',
     ]);
+    expect(problems('hosts: 1\n')).toEqual(['1:1 : the engines file needs `engines`', '1:1 : unknown key `hosts` at the top of the engines file']);
   });
 
   it('says what an address, a name and a host key look like, not the schema\'s regular expression', () => {
