@@ -103,6 +103,14 @@ export class RequestError extends Error {
   }
 }
 
+/**
+ * What a student whose lab is not `ready` can do, by state: press Start after `stopped` or `failed` (only
+ * then is there a Start button), else wait (`queued`, `starting`, `resetting`, `checking` end by themselves).
+ */
+export function notReadyAdvice(state: StudentRow['state']): string {
+  return state === 'stopped' || state === 'failed' ? 'press Start first' : 'wait until it is ready';
+}
+
 export function attemptSummary(a: AttemptRow): AttemptSummary {
   return { id: a.id, lab: a.lab, status: a.status, score: a.score, maxScore: a.max_score, startedAt: a.started_at, finishedAt: a.finished_at };
 }
@@ -595,7 +603,7 @@ export class Orchestrator extends EventEmitter {
   /** Starts a Check: the attempt's id at once; the result comes as an event and in the attempt. */
   check(s: StudentRow, actor: string): number {
     if (s.state === 'checking' || this.busy.has(s.id)) throw new RequestError(409, 'check-running', 'a check is already running: wait for its result');
-    if (s.state !== 'ready') throw new RequestError(409, 'not-ready', `your lab is not ready (${s.state}); ${s.state === 'stopped' || s.state === 'failed' ? 'press Start first' : 'wait until it is'}`);
+    if (s.state !== 'ready') throw new RequestError(409, 'not-ready', `your lab is not ready (${s.state}); ${notReadyAdvice(s.state)}`);
     const files = this.filesOf(s);
     const attemptId = this.store.addAttempt(s.id, s.lab, files);
     this.busy.add(s.id);
