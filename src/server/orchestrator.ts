@@ -536,7 +536,14 @@ export class Orchestrator extends EventEmitter {
         if (engine !== null && !this.opts.engines.isUp(engine)) return;
         this.backoffUntil = Date.now() + 5000;
         for (const s of this.store.students(w.id).filter((x) => x.state === 'queued')) {
-          this.store.updateStudent(s.id, { message: `an instance could not be started (${errorMessage(e)}); trying again in a few seconds` });
+          // A student whose engine was lost keeps being told so (and that their files are kept) while no other
+          // engine has room: "an instance could not be started" alone reads as if their lab simply failed.
+          const lost = this.movedFrom.get(s.id);
+          const message =
+            lost !== undefined
+              ? `${lost}: your lab there is lost and no fresh one could be started yet (${errorMessage(e)}); trying again in a few seconds (your files are kept)`
+              : `an instance could not be started (${errorMessage(e)}); trying again in a few seconds`;
+          this.store.updateStudent(s.id, { message });
           this.changed(s.id);
         }
       })
