@@ -1,23 +1,17 @@
 /**
- * Probes: what the run reads from a node's observer (sockets, interfaces, routes, lsof, ping, traceroute),
+ * Probes: what the run reads from a node's observer (each kind one module of probe-kinds/),
  * which nodes need an observer or a socket baseline, and the settling of connections before captures stop.
  */
 import { errorMessage, rethrowEngineError, StepError } from '../errors.js';
 import type { ProbeKind } from '../lab/model.js';
 import { resolveProbe, type ResolvedCheck, type ResolvedProbe, type ResolvedStep } from '../lab/resolve.js';
-import { parseIpAddr } from '../observe/interfaces.js';
-import { parseLsof } from '../observe/lsof.js';
-import { parsePing } from '../observe/ping.js';
-import { parseIpRoute } from '../observe/routes.js';
 import { parseSs } from '../observe/sockets.js';
-import { parseTraceroute } from '../observe/traceroute.js';
 import { retryUntil } from '../util/retry.js';
 import type { RunningLab } from '../deploy/running-lab.js';
 import { observe } from '../deploy/observer.js';
-import { shellQuote } from '../util/shell.js';
 import type { ProbeObservation } from './observations.js';
-import { parseSocketsProbe, SOCKETS_PROBE } from './socket-scope.js';
 import { ms } from './step-text.js';
+import { probeKind } from './probe-kinds/registry.js';
 
 /** The nodes whose observer a run will use: captures, privileged commands, probes and end-of-run probes. */
 export function observerNodes(steps: readonly ResolvedStep[], checks: readonly ResolvedCheck[]): string[] {
@@ -80,38 +74,11 @@ export async function probe(running: RunningLab, p: ResolvedProbe): Promise<Prob
   const base: ProbeObservation = { node: p.node, kind, raw: '' };
   try {
     const timeoutMs = ms(p.timeoutS);
-    let cmd: string;
-    switch (kind) {
-      case 'sockets':
-        cmd = SOCKETS_PROBE;
-        break;
-      case 'interfaces':
-        cmd = 'ip -d addr';
-        break;
-      case 'routes':
-        cmd = 'ip route; ip -6 route';
-        break;
-      case 'lsof':
-        cmd = `lsof -nP -i${p.port !== undefined ? ` :${p.port}` : ''}; true`;
-        break;
-      case 'ping':
-        cmd = `ping ${p.family === 6 ? '-6 ' : ''}-c ${p.count} -s ${p.size} -i 0.2 -W 1 ${shellQuote(targetAddress(running, p))}; true`;
-        break;
-      case 'traceroute':
-        // ICMP echo probes (the destination answers echo without the rate limit it puts on port-unreachable),
-        // one hop at a time, two per hop: routers rate-limit time-exceeded too.
-        cmd = `traceroute ${p.family === 6 ? '-6 ' : ''}-I -n -N 1 -q 2 -w 1 -m 16 ${shellQuote(targetAddress(running, p))}; true`;
-        break;
-    }
-    const r = await observe(running, p.node, ['sh', '-c', cmd], timeoutMs);
+    const module = probeKind(kind);
+    const r = await observe(running, p.node, ['sh', '-c', module.command(p, () => targetAddress(running, p))], timeoutMs);
     const raw = r.stdout + (r.stderr.trim() ? r.stderr : '');
     base.raw = raw;
-    if (kind === 'sockets') base.sockets = parseSocketsProbe(r.stdout);
-    else if (kind === 'interfaces') base.interfaces = parseIpAddr(r.stdout);
-    else if (kind === 'routes') base.routes = parseIpRoute(r.stdout);
-    else if (kind === 'lsof') base.lsof = parseLsof(r.stdout);
-    else if (kind === 'ping') base.ping = parsePing(raw);
-    else base.traceroute = parseTraceroute(r.stdout);
+    Object.assign(base, module.parse(r.stdout, raw));
     return base;
   } catch (e) {
     rethrowEngineError(e);

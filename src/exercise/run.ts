@@ -17,6 +17,7 @@ import { describeStep } from './step-text.js';
 import { endProbe, endProbes, observerNodes, probe, settle, socketProbeNodes } from './probes.js';
 import { finishCapture, runCommandStep, runStep, type Background, type ExerciseOptions } from './steps.js';
 import { said } from './start.js';
+import { probeKind } from './probe-kinds/registry.js';
 
 export type { ExerciseOptions };
 
@@ -169,12 +170,10 @@ function unlessEngine(e: unknown): undefined {
   return undefined;
 }
 
-const READS: ReadonlySet<string> = new Set(['sockets', 'interfaces', 'routes', 'lsof']);
-
 /** The steps in order, consecutive table-reading probes grouped together; every other step alone. */
 export function stepGroups(steps: readonly ResolvedStep[]): ResolvedStep[][] {
   const groups: ResolvedStep[][] = [];
-  const reads = (s: ResolvedStep): boolean => s.kind === 'probe' && READS.has(s.probe);
+  const reads = (s: ResolvedStep): boolean => s.kind === 'probe' && probeKind(s.probe).readsOnly;
   for (const step of steps) {
     const last = groups.at(-1);
     const prev = last?.at(-1);
