@@ -1,9 +1,12 @@
 import { readdirSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { quote as shellQuote } from 'shell-quote';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 
-import { errorMessage, formatProblem, InterruptedError, LabValidationError, ToplabError, UsageError } from '../errors.js';
+import { errorMessage, formatProblem, LabValidationError, ToplabError, UsageError } from '../errors.js';
+import { listLabs, validateLabs } from '../app/labs.js';
+import { suggestion } from '../lab/suggest.js';
 import { loadLab } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
 import { labsDir } from '../paths.js';
@@ -21,17 +24,17 @@ import { listOrphans, sweep, type Orphan } from '../deploy/sweep.js';
 import { lockFilter, lockIsLive, refuseWhileBeingCreated } from '../deploy/lock.js';
 import { ensureObserver } from '../exercise/observer.js';
 import { PROGRAM_USER } from '../exercise/programs.js';
-import { FORMATS, isFormat, render, type Format } from '../report/formats.js';
+import { render, type Format } from '../report/formats.js';
 import { errorResult, exitCodeFor, type GradeResult } from '../report/result.js';
 import { gradeBatch } from '../grade/batch.js';
-import { selftestCases } from '../grade/selftest.js';
 import { renderTerminal, useColor } from '../report/terminal.js';
 import { renderLadders, unicodeTerminal, type LadderStyle } from '../report/ladder.js';
-import { parse, writeOutput } from './args.js';
+import { writeOutput } from './args.js';
+import type { Invocation } from './program.js';
 import { engine, image, progress } from './engine.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { enginesCommand } from '../engines/engines-command.js';
-import { enginePool, holderOf, placeInstance, takeEnginesFlag } from '../engines/use.js';
+import { enginePool, holderOf, placeInstance } from '../engines/use.js';
 import { gradeBatchOverPool } from '../engines/pool-batch.js';
 
 /** What a command gets besides its arguments: the signal that stops it (see src/cli/signals.ts). */
@@ -43,8 +46,8 @@ export interface CommandContext {
  * The engine for an instance to bring up or check, and the lab image tag there: with an engines file, the engine
  * that holds the instance or a new placement; without one, the local engine.
  */
-async function engineFor(lab: string, instance: string): Promise<{ runtime: Runtime; tag: string }> {
-  const pool = enginePool();
+async function engineFor(lab: string, instance: string, enginesFile: string | undefined): Promise<{ runtime: Runtime; tag: string }> {
+  const pool = enginePool(enginesFile);
   if (pool) return placeInstance(pool, lab, instance, progress);
   const runtime = await engine();
   return { runtime, tag: await image(runtime) };
@@ -56,18 +59,67 @@ function instanceOf(v: string | undefined): string {
   return instance;
 }
 
-/** The subnet pools for this run: --subnet-pool wins over TOPLAB_SUBNET_POOL, which wins over the default. */
-function usePool(flag: string | undefined): { pool: string; pool6: string } {
-  // Deploy reads the pool from the environment, so `check` and `grade` honour it the same way.
-  if (flag !== undefined) process.env.TOPLAB_SUBNET_POOL = flag;
-  return subnetPools();
+/** The subnet pools for this run: --subnet-pool (or TOPLAB_SUBNET_POOL, its default), else the default pool. */
+function poolsOf(flag: string | undefined): { pool: string; pool6: string } {
+  return subnetPools(flag === undefined ? process.env : { ...process.env, TOPLAB_SUBNET_POOL: flag });
 }
 
-async function graph(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { format: { type: 'string', default: 'mermaid' }, 'write-readme': { type: 'boolean' }, instance: { type: 'string' } }, 'graph');
-  if (values.format !== 'mermaid' && values.format !== 'dot') throw new UsageError(`unknown format '${values.format}': use mermaid or dot`);
-  const lab = oneLab(positionals, 'graph');
-  if (values['write-readme']) {
+/** The options of each command, as declared in src/cli/program.ts (camelCase, defaults applied). */
+interface Common {
+  engines?: string;
+}
+interface ListOptions extends Common {
+  json?: boolean;
+  names?: boolean;
+}
+interface GraphOptions extends Common {
+  format: 'mermaid' | 'dot';
+  instance?: string;
+  writeReadme?: boolean;
+}
+interface UpOptions extends Common {
+  instance: string;
+  dryRun?: boolean;
+  subnetPool?: string;
+}
+interface DownOptions extends Common {
+  instance: string;
+  all?: boolean;
+  orphans?: boolean;
+}
+interface StatusOptions extends Common {
+  instance?: string;
+  format: 'terminal' | 'json';
+  json?: boolean;
+}
+interface ExecOptions extends Common {
+  instance: string;
+  privileged?: boolean;
+  user?: string;
+  tty: boolean;
+}
+interface ReportOptions extends Common {
+  format: Format;
+  output?: string;
+  results?: string;
+  verbose?: boolean;
+  subnetPool?: string;
+  ladder?: boolean;
+  ladderFormat?: LadderStyle;
+}
+interface CheckOptions extends ReportOptions {
+  instance: string;
+}
+interface GradeOptions extends ReportOptions {
+  submission?: string;
+  submissions?: string;
+  parallel?: string;
+  instance?: string;
+}
+
+async function graph(ref: string, values: GraphOptions): Promise<number> {
+  const lab = loadLab(ref);
+  if (values.writeReadme) {
     const file = join(lab.dir, 'README.md');
     const before = existsSync(file) ? readFileSync(file, 'utf8') : `# ${lab.def.title}\n`;
     const after = withReadmeGraph(before, lab.def);
@@ -78,7 +130,9 @@ async function graph(args: string[]): Promise<number> {
   if (values.instance !== undefined) {
     // A running instance's own subnets and addresses: what `ip addr` and netstat show in its nodes.
     const instance = instanceOf(values.instance);
-    const runtime = await engine();
+    const pool = enginePool(values.engines);
+    const hint = `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first`;
+    const runtime: Runtime = pool ? await holderOf(pool, lab.def.name, instance, hint) : await engine();
     const state = await instanceState(runtime, lab, instance);
     if (!state.complete) throw new UsageError(`${lab.def.name} (instance ${instance}) is not up`, { hint: `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first, or leave out --instance for the addresses as written in lab.yaml` });
     process.stdout.write(renderGraph(instanceDefinition(lab.def, attach(runtime, lab, instance, state, labImageTag()).plan), values.format));
@@ -88,20 +142,9 @@ async function graph(args: string[]): Promise<number> {
   return 0;
 }
 
-function oneLab(positionals: string[], command: string): Lab {
-  const ref = positionals[0];
-  if (ref === undefined) throw new UsageError(`which lab? e.g. lab ${command} tcp-handshake`, { hint: 'run `lab list` to see the labs' });
-  return loadLab(ref);
-}
-
 function describeNodes(plan: LabPlan): string {
   const lines = plan.nodes.map((n) => `  ${n.name.padEnd(12)} ${n.interfaces.map((i) => `${i.network} ${i.address}`).join(', ').padEnd(28)} ${n.container}`);
   return lines.join('\n') + '\n';
-}
-
-function formatOf(value: string): Format {
-  if (!isFormat(value)) throw new UsageError(`unknown format '${value}': use ${FORMATS.join(', ')}`);
-  return value;
 }
 
 /**
@@ -152,112 +195,101 @@ export function pruneRuns(labDir: string, keep: number): number {
   return old.length;
 }
 
-export async function runCommand(command: string, rawArgs: string[], ctx: CommandContext = {}): Promise<number> {
-  const args = takeEnginesFlag(rawArgs);
-  switch (command) {
-    case 'engines':
-      return enginesCommand(args);
+/** Runs a parsed command line (src/cli/program.ts); returns the exit code. */
+export async function runCommand(inv: Invocation, ctx: CommandContext = {}): Promise<number> {
+  const { args } = inv;
+  const o: unknown = inv.options;
+  switch (inv.command) {
+    case 'engines list':
+    case 'engines drain':
+    case 'engines undrain':
+      return enginesCommand(inv.command.slice('engines '.length), args.name as string | undefined, o as { format: string; engines?: string });
     case 'list':
-      return list();
+      return list(o as ListOptions);
     case 'validate':
-      return validate(args);
+      return validate(args.labs as string[]);
     case 'graph':
-      return await graph(args);
+      return await graph(args.lab as string, o as GraphOptions);
     case 'up':
-      return up(args, ctx);
+      return up(args.lab as string, o as UpOptions, ctx);
     case 'down':
-      return down(args);
+      return down(args.lab as string | undefined, o as DownOptions);
     case 'prune':
-      return prune(args);
+      return removeOrphans();
     case 'status':
-      return status(args);
+      return status(args.lab as string | undefined, o as StatusOptions);
     case 'exec':
-      return exec(args);
+      return exec(args.lab as string, args.node as string, args.command as string[], o as ExecOptions);
     case 'check':
-      return check(args, ctx);
+      return check(args.lab as string, o as CheckOptions, ctx);
     case 'grade':
-      return grade(args, ctx);
-    case 'image':
-      return imageCommand(args);
+      return grade(args.lab as string, o as GradeOptions, ctx);
+    case 'image build':
+      return imageBuild(o as { builder: LabImageBuilder; force?: boolean });
+    case 'image prune':
+      return imagePrune();
     case 'serve':
-      return (await import('./serve.js')).serve(args);
-    case 'workshop':
-      return (await import('./workshop.js')).workshop(args);
+      return (await import('./serve.js')).serve(o as import('./serve.js').ServeOptions);
+    case 'workshop create':
+    case 'workshop list':
+    case 'workshop export':
+    case 'workshop end':
+      return (await import('./workshop.js')).workshop(inv.command.slice('workshop '.length), (args.labs ?? args.workshop) as string | undefined, o as import('./workshop.js').WorkshopOptions);
     case 'selftest':
-      return (await import('./selftest.js')).selftestCommand(args, ctx);
+      return (await import('./selftest.js')).selftestCommand(args.labs as string[], o as import('./selftest.js').SelftestOptions, ctx);
     case 'new':
-      return (await import('./new-lab.js')).newLabCommand(args);
+      return (await import('./new-lab.js')).newLabCommand(args.name as string, o as { title?: string; dir?: string });
     case 'ladder':
-      return (await import('./ladder.js')).ladderCommand(args);
+      return (await import('./ladder.js')).ladderCommand(args.capture as string, args.endpoints as string[], o as import('./ladder.js').LadderOptions);
+    case 'completion':
+      process.stdout.write((await import('./completion.js')).completionScript(args.shell as string));
+      return 0;
     default:
-      throw new UsageError(`unknown command '${command}'`, { hint: 'run `lab help` for the commands' });
+      throw new UsageError(`unknown command '${inv.command}'`, { hint: 'run `lab help` for the commands' });
   }
 }
 
-function list(): number {
-  const dir = labsDir();
-  const names = existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(join(dir, d, 'lab.yaml'))).sort() : [];
-  if (names.length === 0) {
-    process.stdout.write(`no labs in ${dir}\n`);
-    return 0;
+function list(o: ListOptions): number {
+  const labs = listLabs();
+  if (o.json) process.stdout.write(JSON.stringify(labs.map((l) => ({ name: l.name, title: l.title ?? null, file: l.file, valid: l.valid })), null, 2) + '\n');
+  else if (o.names) process.stdout.write(labs.map((l) => `${l.name}\n`).join(''));
+  else if (labs.length === 0) process.stdout.write(`no labs in ${labsDir()}\n`);
+  else {
+    const width = Math.max(...labs.map((l) => l.name.length));
+    for (const l of labs) process.stdout.write(`${l.name.padEnd(width)}  ${l.valid ? (l.title ?? '') : `(invalid: run \`lab validate ${l.name}\`)`}\n`);
   }
-  const width = Math.max(...names.map((n) => n.length));
-  let bad = 0;
-  for (const n of names) {
-    try {
-      const lab = loadLab(join(dir, n, 'lab.yaml'));
-      process.stdout.write(`${n.padEnd(width)}  ${lab.def.title}\n`);
-    } catch (e) {
-      bad++;
-      process.stdout.write(`${n.padEnd(width)}  (invalid: run \`lab validate ${n}\`)\n`);
-      if (!(e instanceof LabValidationError)) throw e;
-    }
-  }
-  return bad > 0 ? 3 : 0;
+  return labs.some((l) => !l.valid) ? 3 : 0;
 }
 
-function validate(args: string[]): number {
-  const { positionals } = parse(args, {}, 'validate');
-  if (positionals.length === 0) throw new UsageError('which lab? e.g. lab validate tcp-handshake or lab validate path/to/lab.yaml');
-  let failed = 0;
-  for (const ref of positionals) {
-    try {
-      const lab = loadLab(ref);
-      // Each mistake's expect.yaml too: what `lab selftest` would only find after grading.
-      const bad = selftestCases(lab).filter((c) => c.problem !== undefined);
-      if (bad.length > 0) {
-        failed++;
-        for (const c of bad) process.stderr.write(`${join(lab.dir, 'mistakes', c.name)}: ${c.problem ?? ''}\n`);
-        process.stderr.write(`${ref}: ${bad.length} problem${bad.length === 1 ? '' : 's'} in its mistakes\n`);
-        continue;
-      }
-      process.stdout.write(`${lab.file}: ok\n`);
-    } catch (e) {
-      if (!(e instanceof LabValidationError)) throw e;
-      failed++;
+function validate(refs: string[]): number {
+  const results = validateLabs(refs);
+  for (const r of results) {
+    if (r.problems.length > 0) {
       // One problem a line, starting with file:line:col, as editors and CI annotators read them.
-      for (const p of e.problems) process.stderr.write(formatProblem(p) + '\n');
-      process.stderr.write(`${ref}: ${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}\n`);
-    }
+      for (const p of r.problems) process.stderr.write(formatProblem(p) + '\n');
+      process.stderr.write(`${r.ref}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}\n`);
+    } else if (r.mistakeProblems.length > 0) {
+      for (const m of r.mistakeProblems) process.stderr.write(`${m.dir}: ${m.problem}\n`);
+      process.stderr.write(`${r.ref}: ${r.mistakeProblems.length} problem${r.mistakeProblems.length === 1 ? '' : 's'} in its mistakes\n`);
+    } else process.stdout.write(`${r.file ?? r.ref}: ok\n`);
   }
-  return failed > 0 ? 3 : 0;
+  return results.some((r) => r.problems.length > 0 || r.mistakeProblems.length > 0) ? 3 : 0;
 }
 
-async function up(args: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(args, { instance: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'subnet-pool': { type: 'string' } }, 'up');
-  const lab = oneLab(positionals, 'up');
+async function up(ref: string, values: UpOptions, ctx: CommandContext): Promise<number> {
+  const lab = loadLab(ref);
   const instance = instanceOf(values.instance);
-  const pools = usePool(values['subnet-pool']);
-  if (values['dry-run']) {
+  const pools = poolsOf(values.subnetPool);
+  if (values.dryRun) {
     process.stdout.write(describePlan(planLab(lab, { instance, image: labImageTag(), ...pools })));
     return 0;
   }
   const compiled = await compileAll(lab);
   for (const [name, msg] of Object.entries(compiled.unavailable)) progress(`${name}: ${msg}`);
   const started = Date.now();
-  const { runtime, tag } = await engineFor(lab.def.name, instance);
+  const { runtime, tag } = await engineFor(lab.def.name, instance, values.engines);
   progress(`bringing up ${lab.def.name} (instance ${instance})`);
-  const outcome = await bringUp(lab, compiled, { runtime, image: tag, instance, onProgress: progress, command: 'up', ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  const outcome = await bringUp(lab, compiled, { runtime, image: tag, instance, subnetPools: pools, onProgress: progress, command: 'up', ...(ctx.signal ? { signal: ctx.signal } : {}) });
   if (outcome.alreadyUp) {
     process.stdout.write(`${lab.def.name} is already up (instance ${instance}); nothing changed.\n`);
   } else {
@@ -273,15 +305,15 @@ async function up(args: string[], ctx: CommandContext): Promise<number> {
   return 0;
 }
 
-async function down(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { instance: { type: 'string' }, all: { type: 'boolean' }, orphans: { type: 'boolean' } }, 'down');
+async function down(ref: string | undefined, values: DownOptions): Promise<number> {
   if (values.orphans) return removeOrphans();
-  if (!values.all && positionals.length === 0) throw new UsageError('which lab? e.g. lab down tcp-handshake, or lab down --orphans (what crashed commands left), or lab down --all');
+  if ((values.all || values.orphans) && ref !== undefined) throw new UsageError(`--all removes every lab: leave out '${ref}', or leave out --all`);
+  if (!values.all && ref === undefined) throw new UsageError('which lab? e.g. lab down tcp-handshake, or lab down --orphans (what crashed commands left), or lab down --all');
   const started = Date.now();
-  const labName = values.all ? undefined : labNameOf(positionals[0] ?? '');
+  const labName = values.all ? undefined : labNameOf(ref ?? '');
   const instance = values.all ? undefined : instanceOf(values.instance);
   const what = values.all ? 'every toplab lab' : `${labName} (instance ${instance})`;
-  const pool = enginePool();
+  const pool = enginePool(values.engines);
   let r = { containers: 0, networks: 0 };
   if (pool) {
     // Every engine that holds any of it; an engine that does not answer keeps its part, and says so.
@@ -300,7 +332,7 @@ async function down(args: string[]): Promise<number> {
     await runtime.removeContainers(staleLocks.map((l) => l.id));
     if (r.containers === 0 && r.networks === 0 && !values.all) {
       // Made from this lab file under a name it no longer has (the file's `name:` was edited since `up`)?
-      const file = labFileOf(positionals[0] ?? '');
+      const file = labFileOf(ref ?? '');
       const other = file === undefined ? [] : (await runtime.listContainers([`${LABEL.managed}=true`, `${LABEL.labFile}=${file}`, `${LABEL.instance}=${instance ?? ''}`])).map((c) => c.labels[LABEL.lab]);
       const names = [...new Set(other.filter((x): x is string => x !== undefined && x !== labName))];
       if (names.length > 0) {
@@ -342,11 +374,6 @@ async function removeOrphans(): Promise<number> {
   if (gone.length === 0) process.stdout.write('no orphans: nothing to remove\n');
   for (const o of gone) process.stdout.write(`removed ${o.lab} (instance ${o.instance}): ${o.reason}\n`);
   return 0;
-}
-
-async function prune(args: string[]): Promise<number> {
-  parse(args, {}, 'prune');
-  return removeOrphans();
 }
 
 interface InstanceStatus {
@@ -416,12 +443,11 @@ function markOrphans(list: InstanceStatus[], orphans: Orphan[]): void {
   }
 }
 
-async function status(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { instance: { type: 'string' }, format: { type: 'string', default: 'terminal' } }, 'status');
-  if (values.format !== 'terminal' && values.format !== 'json') throw new UsageError(`unknown format '${values.format}': use terminal or json`);
-  const lab = positionals[0] === undefined ? undefined : labNameOf(positionals[0]);
+async function status(ref: string | undefined, values: StatusOptions): Promise<number> {
+  const json = values.json === true || values.format === 'json';
+  const lab = ref === undefined ? undefined : labNameOf(ref);
   const instance = values.instance === undefined ? undefined : instanceOf(values.instance);
-  const pool = enginePool();
+  const pool = enginePool(values.engines);
   let list: InstanceStatus[];
   let unreachable: { engine: string; error: string }[] = [];
   if (pool) {
@@ -437,7 +463,7 @@ async function status(args: string[]): Promise<number> {
     list = statuses;
     markOrphans(list, orphans.filter((o) => (lab === undefined || o.lab === lab) && (instance === undefined || o.instance === instance)));
   }
-  if (values.format === 'json') {
+  if (json) {
     process.stdout.write(JSON.stringify(pool ? { instances: list, unreachable } : list, null, 2) + '\n');
     return unreachable.length > 0 ? 4 : 0;
   }
@@ -462,18 +488,13 @@ async function status(args: string[]): Promise<number> {
   return unreachable.length > 0 ? 4 : 0;
 }
 
-async function exec(args: string[]): Promise<number> {
-  const dash = args.indexOf('--');
-  if (dash < 0) throw new UsageError('put the command after --, e.g. lab exec tcp-handshake server -- netstat -tlnp');
-  const cmd = args.slice(dash + 1);
-  const { values, positionals } = parse(args.slice(0, dash), { instance: { type: 'string' }, privileged: { type: 'boolean' }, user: { type: 'string' }, 'no-tty': { type: 'boolean', short: 'T' } }, 'exec');
-  const [labRef, node] = positionals;
-  if (labRef === undefined || node === undefined || cmd.length === 0) throw new UsageError('usage: lab exec <lab> <node> -- <command> [args...]');
+async function exec(labRef: string, node: string, cmd: string[], values: ExecOptions): Promise<number> {
   const lab = loadLab(labRef);
-  if (!lab.def.nodes[node]) throw new UsageError(`lab ${lab.def.name} has no node '${node}' (nodes: ${Object.keys(lab.def.nodes).join(', ')})`);
+  if (!lab.def.nodes[node]) throw new UsageError(`lab ${lab.def.name} has no node '${node}'${suggestion(node, Object.keys(lab.def.nodes), true)} (nodes: ${Object.keys(lab.def.nodes).join(', ')})`);
+  if (values.privileged && values.user !== undefined) throw new UsageError('--privileged runs as root in the node\'s observer: leave out --user, or leave out --privileged');
   const instance = instanceOf(values.instance);
   const upHint = `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first`;
-  const pool = enginePool();
+  const pool = enginePool(values.engines);
   const runtime: Runtime = pool ? await holderOf(pool, lab.def.name, instance, upHint) : await engine();
   const state = await instanceState(runtime, lab, instance);
   if (!state.complete) throw new UsageError(`${lab.def.name} (instance ${instance}) is not up`, { hint: upHint });
@@ -481,7 +502,7 @@ async function exec(args: string[]): Promise<number> {
   const target = values.privileged ? await ensureObserver(running, node) : (running.containers.get(node) as string);
   // Like `docker exec -it` when used from a terminal (a shell in a node works), like `-i` otherwise: what is
   // piped in goes to the command, and its end is the command's end of input.
-  const tty = values['no-tty'] !== true && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const tty = values.tty && process.stdin.isTTY === true && process.stdout.isTTY === true;
   let stderrTail = '';
   const stderr = new Writable({
     write(chunk: Buffer, _enc, cb): void {
@@ -511,9 +532,14 @@ async function exec(args: string[]): Promise<number> {
   }
   if (code === 126 || code === 127) process.stderr.write(`hint: '${cmd[0]}' could not be run in node ${node}\n`);
   else if (!values.privileged && /Operation not permitted|permission denied|You don't have permission/i.test(stderrTail)) {
-    process.stderr.write(`hint: nodes have no capabilities; tools like tcpdump need --privileged: lab exec ${lab.def.name} --privileged ${node} -- ${cmd.join(' ')}\n`);
+    process.stderr.write(`hint: nodes have no capabilities; tools like tcpdump need --privileged: ${privilegedCommand(lab.def.name, instance, node, cmd)}\n`);
   }
   return code ?? 4;
+}
+
+/** The same `lab exec` with --privileged, as the user can paste it: the instance kept, the command quoted for a shell. */
+export function privilegedCommand(lab: string, instance: string, node: string, cmd: string[]): string {
+  return `lab exec ${lab}${instance !== DEFAULT_INSTANCE ? ` --instance ${instance}` : ''} --privileged ${node} -- ${shellQuote(cmd)}`;
 }
 
 /** Puts the user's terminal in raw mode (keys, Ctrl-C included, go to the command in the node); returns the undo. */
@@ -524,43 +550,31 @@ function rawTerminal(): () => void {
   };
 }
 
-const REPORT_OPTIONS = {
-  format: { type: 'string', default: 'terminal' },
-  output: { type: 'string', short: 'o' },
-  verbose: { type: 'boolean', short: 'v' },
-  results: { type: 'string' },
-  'subnet-pool': { type: 'string' },
-  ladder: { type: 'boolean' },
-  'ladder-format': { type: 'string' },
-} as const;
-
-async function check(args: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(args, { instance: { type: 'string' }, ...REPORT_OPTIONS }, 'check');
-  const format = formatOf(values.format);
+async function check(ref: string, values: CheckOptions, ctx: CommandContext): Promise<number> {
   const { ladder, style: ladderStyle } = ladderOptionsOf(values);
-  const lab = oneLab(positionals, 'check');
+  const lab = loadLab(ref);
   const instance = instanceOf(values.instance);
-  usePool(values['subnet-pool']);
+  const subnetPools = poolsOf(values.subnetPool);
   const startedAt = new Date();
   const artifactsDir = resultsDir(values.results, lab.def.name, instance);
   let result: GradeResult;
   try {
     const compiled = await compileAll(lab);
-    const { runtime, tag } = await engineFor(lab.def.name, instance);
-    result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder, command: 'check', ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const { runtime, tag } = await engineFor(lab.def.name, instance, values.engines);
+    result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, subnetPools, onProgress: progress, ladder, command: 'check', ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (e) {
     if ((e instanceof UsageError || e instanceof LabValidationError) && !ctx.signal?.aborted) throw e;
     result = errorResult({ lab: lab.def.name, instance, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
   }
-  return report(result, format, values.output, values.verbose ?? false, ladderStyle);
+  return report(result, values.format, values.output, values.verbose ?? false, ladderStyle);
 }
 
 /**
  * --ladder and --ladder-format: whether to draw ladders, and how (unicode, ascii or mermaid; by default Unicode,
  * or ASCII outside a UTF-8 locale). A --ladder-format asks for ladders too.
  */
-export function ladderOptionsOf(values: { ladder?: boolean; 'ladder-format'?: string }, env: NodeJS.ProcessEnv = process.env): { ladder: boolean; style: LadderStyle } {
-  const v = values['ladder-format'];
+export function ladderOptionsOf(values: { ladder?: boolean; ladderFormat?: string }, env: NodeJS.ProcessEnv = process.env): { ladder: boolean; style: LadderStyle } {
+  const v = values.ladderFormat;
   const ladder = values.ladder === true || v !== undefined;
   if (v === undefined) return { ladder, style: unicodeTerminal(env) ? 'unicode' : 'ascii' };
   if (v !== 'unicode' && v !== 'ascii' && v !== 'mermaid') throw new UsageError(`unknown ladder format '${v}': use unicode, ascii or mermaid`);
@@ -575,14 +589,15 @@ function describeError(e: unknown): string {
   return errorMessage(e) + (e instanceof ToplabError && e.hint ? ` (${e.hint})` : '');
 }
 
-async function grade(args: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(args, { submission: { type: 'string' }, submissions: { type: 'string' }, parallel: { type: 'string' }, instance: { type: 'string' }, ...REPORT_OPTIONS }, 'grade');
-  const format = formatOf(values.format);
+async function grade(ref: string, values: GradeOptions, ctx: CommandContext): Promise<number> {
+  const format = values.format;
   const { ladder, style: ladderStyle } = ladderOptionsOf(values);
-  const lab = oneLab(positionals, 'grade');
-  usePool(values['subnet-pool']);
+  const lab = loadLab(ref);
+  const subnetPools = poolsOf(values.subnetPool);
+  if (values.submission !== undefined && values.submissions !== undefined) throw new UsageError('give --submission (one student) or --submissions (a class), not both');
+  if (values.submissions === undefined && values.parallel !== undefined) throw new UsageError('--parallel grades a class: it goes with --submissions');
   if (values.submissions !== undefined && ladder) throw new UsageError('--ladder draws one run, not a class', { hint: 'lab grade <lab> --submission <one student\'s folder> --ladder' });
-  if (values.submissions !== undefined) return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results, ctx);
+  if (values.submissions !== undefined) return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results, subnetPools, values.engines, ctx);
   if (!values.submission) throw new UsageError('which submission? lab grade <lab> --submission <folder or file>, or --submissions <folder of student folders>');
   const startedAt = new Date();
   const name = values.submission.replace(/\/+$/, '').split('/').pop() ?? 'submission';
@@ -591,8 +606,8 @@ async function grade(args: string[], ctx: CommandContext): Promise<number> {
   try {
     // --instance names the fresh instance (a test or script can then remove it whatever happens to this process).
     const instance = values.instance !== undefined ? instanceOf(values.instance) : gradeInstanceName();
-    const { runtime, tag } = await engineFor(lab.def.name, instance);
-    result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, onProgress: progress, ladder, command: 'grade', ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const { runtime, tag } = await engineFor(lab.def.name, instance, values.engines);
+    result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, subnetPools, onProgress: progress, ladder, command: 'grade', ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (e) {
     if ((e instanceof UsageError || e instanceof LabValidationError) && !ctx.signal?.aborted) throw e;
     // The tool failed, not the student: report `error`, and still write the report file.
@@ -601,11 +616,11 @@ async function grade(args: string[], ctx: CommandContext): Promise<number> {
   return report(result, format, values.output, values.verbose ?? false, ladderStyle);
 }
 
-async function gradeMany(lab: Lab, submissions: string, parallelArg: string | undefined, format: Format, out: string | undefined, ctx: CommandContext): Promise<number> {
+async function gradeMany(lab: Lab, submissions: string, parallelArg: string | undefined, format: Format, out: string | undefined, subnetPools: { pool: string; pool6: string }, enginesFile: string | undefined, ctx: CommandContext): Promise<number> {
   if (!existsSync(submissions) || !statSync(submissions).isDirectory()) throw new UsageError(`no folder ${submissions}`, { hint: 'give a folder with one subfolder per student' });
   const parallel = parallelArg === undefined ? Math.max(1, availableParallelism()) : Number(parallelArg);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${parallelArg ?? ''}'`);
-  const pool = enginePool();
+  const pool = enginePool(enginesFile);
   if (pool) {
     const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
     return gradeBatchOverPool(lab, pool, { submissions, outDir, format, ...(parallelArg !== undefined ? { perEngine: parallel } : {}), onProgress: progress, ...(ctx.signal ? { signal: ctx.signal } : {}) });
@@ -614,28 +629,23 @@ async function gradeMany(lab: Lab, submissions: string, parallelArg: string | un
   const tag = await image(runtime);
   const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
   progress(`grading ${submissions} with ${parallel} at a time; reports in ${outDir}`);
-  const r = await gradeBatch(lab, { runtime, image: tag, submissions, outDir, parallel, format, onProgress: progress, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  const r = await gradeBatch(lab, { runtime, image: tag, submissions, outDir, parallel, format, subnetPools, onProgress: progress, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   process.stdout.write(r.summaryCsv);
   const errors = r.rows.filter((x) => x.status === 'error').length;
   process.stdout.write(`graded ${r.rows.length} submission(s) in ${(r.durationMs / 1000).toFixed(1)}s: ${r.rows.filter((x) => x.status === 'passed').length} passed, ${r.rows.filter((x) => x.status === 'failed').length} failed, ${errors} could not be graded\nsummary: ${join(outDir, 'summary.csv')} and summary.json\n`);
   return errors > 0 ? 4 : 0;
 }
 
-async function imageCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { builder: { type: 'string', default: 'auto' }, force: { type: 'boolean' } }, 'image');
-  const sub = positionals[0];
+async function imageBuild(values: { builder: LabImageBuilder; force?: boolean }): Promise<number> {
   const runtime = await engine();
-  if (sub === 'build') {
-    if (!['auto', 'offline', 'dockerfile'].includes(values.builder)) throw new UsageError(`unknown builder '${values.builder}': use auto, offline or dockerfile`);
-    const tag = await image(runtime, { builder: values.builder as LabImageBuilder, force: values.force ?? false });
-    process.stdout.write(`${tag}\n`);
-    return 0;
-  }
-  if (sub === 'prune') {
-    const r = await removeOldLabImages(runtime.docker);
-    process.stdout.write(JSON.stringify(r) + '\n');
-    return 0;
-  }
-  throw new UsageError(`usage: lab image build | lab image prune`);
+  const tag = await image(runtime, { builder: values.builder, force: values.force ?? false });
+  process.stdout.write(`${tag}\n`);
+  return 0;
 }
 
+async function imagePrune(): Promise<number> {
+  const runtime = await engine();
+  const r = await removeOldLabImages(runtime.docker);
+  process.stdout.write(JSON.stringify(r) + '\n');
+  return 0;
+}

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { parse } from './args.js';
 
 type ServerModule = typeof import('../server/serve.js');
 
@@ -28,34 +27,33 @@ function wholeNumber(name: string, v: string | undefined, def: number, min: numb
   return n;
 }
 
+/** `lab serve`'s options, as declared in src/cli/program.ts (strings as typed; checked here). */
+export interface ServeOptions {
+  port: string;
+  host: string;
+  data?: string;
+  warm: string;
+  idle: string;
+  origin?: string[];
+  publicUrl?: string;
+  maxInstances: string;
+  parallel: string;
+  secureCookies?: boolean;
+  terminalKeep: string;
+  removeOnExit?: boolean;
+  /** The engines file (--engines or TOPLAB_ENGINES): refused, the server serves from one engine. */
+  engines?: string;
+}
+
 /** `lab serve`: the workshop server (docs/workshop.md). Runs until SIGINT or SIGTERM. */
-export async function serve(args: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    args,
-    {
-      port: { type: 'string' },
-      host: { type: 'string', default: '127.0.0.1' },
-      data: { type: 'string' },
-      warm: { type: 'string' },
-      idle: { type: 'string' },
-      origin: { type: 'string', multiple: true },
-      'public-url': { type: 'string' },
-      'max-instances': { type: 'string' },
-      parallel: { type: 'string' },
-      'secure-cookies': { type: 'boolean' },
-      'terminal-keep': { type: 'string' },
-      'remove-on-exit': { type: 'boolean' },
-    },
-    'serve',
-  );
-  if (positionals.length > 0) throw new UsageError(`lab serve takes no lab name (workshops name their labs): ${positionals.join(' ')}`);
+export async function serve(values: ServeOptions): Promise<number> {
   // Said rather than ignored: a class sized for a pool would otherwise land on this one engine.
-  if (process.env.TOPLAB_ENGINES) {
-    throw new UsageError(`lab serve does not place workshops on an engine pool yet (--engines / TOPLAB_ENGINES=${process.env.TOPLAB_ENGINES}): every instance would run on the local engine`, {
+  if (values.engines) {
+    throw new UsageError(`lab serve does not place workshops on an engine pool yet (--engines / TOPLAB_ENGINES=${values.engines}): every instance would run on the local engine`, {
       hint: 'unset TOPLAB_ENGINES (or drop --engines) to serve from this engine, and size --max-instances for it; docs/workshop.md, "Not done yet"',
     });
   }
-  const port = wholeNumber('port', values.port ?? process.env.TOPLAB_PORT, 8080, 0, 65535);
+  const port = wholeNumber('port', values.port, 8080, 0, 65535);
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(values.host);
   const origins = [...(values.origin ?? []), ...(process.env.TOPLAB_ORIGINS ?? '').split(',')].flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
   for (const o of origins) {
@@ -74,14 +72,14 @@ export async function serve(args: string[]): Promise<number> {
     dataDir: dataDirOf(values.data),
     warm: wholeNumber('warm', values.warm, 2, 0, 100),
     idleMinutes: minutes('idle', values.idle, 30),
-    maxInstances: wholeNumber('max-instances', values['max-instances'], 40, 1, 500),
+    maxInstances: wholeNumber('max-instances', values.maxInstances, 40, 1, 500),
     parallel: wholeNumber('parallel', values.parallel, 2, 1, 16),
     origins,
-    ...(values['public-url'] ?? process.env.TOPLAB_PUBLIC_URL ? { publicUrl: values['public-url'] ?? process.env.TOPLAB_PUBLIC_URL } : {}),
-    removeOnExit: values['remove-on-exit'] ?? process.env.TOPLAB_REMOVE_ON_EXIT === '1',
-    secureCookies: values['secure-cookies'] ?? false,
+    ...(values.publicUrl ? { publicUrl: values.publicUrl } : {}),
+    removeOnExit: values.removeOnExit ?? process.env.TOPLAB_REMOVE_ON_EXIT === '1',
+    secureCookies: values.secureCookies ?? false,
     ...(process.env.TOPLAB_ADMIN_TOKEN ? { adminToken: process.env.TOPLAB_ADMIN_TOKEN } : {}),
-    terminalKeepMs: minutes('terminal-keep', values['terminal-keep'], 5) * 60_000,
+    terminalKeepMs: minutes('terminal-keep', values.terminalKeep, 5) * 60_000,
     version,
     log,
   });

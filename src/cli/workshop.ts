@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../errors.js';
 import { loadLab } from '../lab/load.js';
 import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
-import { parse, writeOutput } from './args.js';
+import { writeOutput } from './args.js';
 import { dataDirOf, loadServer } from './serve.js';
 
 /** An end time from `--ends`: an ISO time, or `+90m` / `+2h` from now. */
@@ -15,14 +15,20 @@ export function endsAtOf(v: string | undefined, nowMs = Date.now()): string {
   return new Date(t).toISOString();
 }
 
-/** `lab workshop create|list|export|end`: the workshop server's database, for scripts. */
-export async function workshop(args: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    args,
-    { data: { type: 'string' }, capacity: { type: 'string' }, ends: { type: 'string' }, roster: { type: 'string' }, title: { type: 'string' }, warm: { type: 'string' }, format: { type: 'string', default: 'csv' }, output: { type: 'string', short: 'o' } },
-    'workshop',
-  );
-  const [sub, ref] = positionals;
+/** `lab workshop …`'s options, as declared in src/cli/program.ts. */
+export interface WorkshopOptions {
+  data?: string;
+  capacity?: string;
+  ends?: string;
+  roster?: string;
+  title?: string;
+  warm?: string;
+  format?: string;
+  output?: string;
+}
+
+/** `lab workshop create|list|export|end`: the workshop server's database, for scripts. `ref`: the labs (create) or the workshop (export, end). */
+export async function workshop(sub: string, ref: string | undefined, values: WorkshopOptions): Promise<number> {
   const server = await loadServer();
   const store = new server.Store(server.openDatabase(dataDirOf(values.data)));
   const find = (): ReturnType<typeof store.workshop> & object => {
@@ -63,7 +69,7 @@ export async function workshop(args: string[]): Promise<number> {
           await pipeline(server.workshopBundle(orch, w, server.exportWorkshop(orch, w, 'csv').body), out);
           return 0;
         }
-        const e = server.exportWorkshop(orch, w, values.format);
+        const e = server.exportWorkshop(orch, w, values.format ?? 'csv');
         if (values.output) writeOutput(values.output, e.body);
         else process.stdout.write(e.body);
         return 0;

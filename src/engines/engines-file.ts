@@ -39,12 +39,6 @@ export function enginesSchema(): object {
   return (schema ??= JSON.parse(readFileSync(join(projectRoot(), 'schema', 'engines.schema.json'), 'utf8')) as object);
 }
 
-/** The engines file to use: `--engines FILE` (given here), else TOPLAB_ENGINES; undefined means the local engine alone. */
-export function enginesFilePath(flag?: string): string | undefined {
-  const f = flag ?? process.env.TOPLAB_ENGINES;
-  return f === undefined || f === '' ? undefined : resolve(f);
-}
-
 /** Loopback addresses: the only ones where a plain (unencrypted, unauthenticated) tcp:// engine is allowed. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
