@@ -459,7 +459,7 @@ export function parseCommandLine(argv: string[], print: (text: string) => void =
   const at = commandWordIndex(argv);
   const word = at < 0 ? undefined : argv[at];
   if (word === undefined && argv.length === 0) {
-    print(program.helpInformation());
+    print(fullHelp(program));
     return { exitCode: 0 };
   }
   if (word !== undefined && !commandNames(program).includes(word)) throw unknownCommand(word, program);
@@ -469,7 +469,7 @@ export function parseCommandLine(argv: string[], print: (text: string) => void =
     if (topic[0] !== undefined && !sub) throw unknownCommand(topic[0], program);
     const nested = sub && topic[1] !== undefined ? sub.commands.find((c) => c.name() === topic[1]) : undefined;
     if (sub && topic[1] !== undefined && !nested) throw usageErrorOf(new CommanderError(2, 'commander.unknownCommand', `unknown command '${topic[1]}'`), sub.name());
-    print((nested ?? sub ?? program).helpInformation());
+    print(fullHelp(nested ?? sub ?? program));
     return { exitCode: 0 };
   }
   // `lab exec LAB NODE -- cmd -h`: what follows `--` is the command's, whatever it looks like.
@@ -548,13 +548,26 @@ export function commandShapes(program: Command = buildProgram()): CommandShape[]
   return out;
 }
 
+/** A command's help as `--help` prints it: helpInformation() and the text added before and after it (examples). */
+function fullHelp(cmd: Command): string {
+  let text = '';
+  const saved = cmd.configureOutput();
+  cmd.configureOutput({ ...saved, writeOut: (s) => void (text += s) });
+  try {
+    cmd.outputHelp();
+  } finally {
+    cmd.configureOutput(saved);
+  }
+  return text;
+}
+
 /** The help of `lab` (key '') and of every command (key: its path, e.g. `image build`), as `--help` prints it. */
 export function helpTexts(program: Command = buildProgram()): Record<string, string> {
-  const out: Record<string, string> = { '': program.helpInformation() };
+  const out: Record<string, string> = { '': fullHelp(program) };
   const walk = (cmd: Command, path: string[]): void => {
     for (const sub of cmd.commands) {
       const p = [...path, sub.name()];
-      out[p.join(' ')] = sub.helpInformation();
+      out[p.join(' ')] = fullHelp(sub);
       walk(sub, p);
     }
   };

@@ -106,7 +106,8 @@ export function loadEnginesFile(path: string): EnginesFile {
 export function parseEnginesText(text: string, file: string): EnginesFile {
   const yaml = yamlModule();
   const lc = new yaml.LineCounter();
-  const doc = yaml.parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  // merge: YAML merge keys (`<<: *defaults`), e.g. one TLS block shared by several engines.
+  const doc = yaml.parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, merge: true });
   const problems: LabProblem[] = doc.errors.map((e) => {
     const pos = lc.linePos(e.pos[0]);
     return { file, line: pos.line, col: pos.col, path: '', message: `YAML: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+$/, '')}` };
