@@ -6,21 +6,21 @@ import { Writable } from 'node:stream';
 
 import { errorMessage, formatProblem, LabValidationError, ToplabError, UsageError } from '../errors.js';
 import { listLabs, validateLabs } from '../app/labs.js';
+import { labStatus } from '../app/status.js';
 import { suggestion } from '../lab/suggest.js';
 import { loadLab } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
 import { labsDir } from '../paths.js';
-import { LABEL, labelFilter } from '../plan/labels.js';
+import { LABEL } from '../plan/labels.js';
 import { INSTANCE_PATTERN, DEFAULT_INSTANCE, planLab, subnetPools, type LabPlan } from '../plan/plan.js';
 import { addressNotes, describePlan } from '../plan/describe.js';
 import { instanceDefinition } from '../plan/instance-definition.js';
 import { renderGraph, withReadmeGraph } from '../lab/graph.js';
-import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { labImageTag, removeOldLabImages, type LabImageBuilder } from '../runtime/docker/image.js';
 import { removeInstance } from '../deploy/down.js';
 import { attach, instanceState } from '../deploy/running-lab.js';
 import { bringUp, checkInstance, compileAll, gradeInstanceName, gradeSubmission } from '../grade/session.js';
-import { listOrphans, sweep, type Orphan } from '../deploy/sweep.js';
+import { sweep } from '../deploy/sweep.js';
 import { lockFilter, lockIsLive, refuseWhileBeingCreated } from '../deploy/lock.js';
 import { ensureObserver } from '../exercise/observer.js';
 import { PROGRAM_USER } from '../exercise/programs.js';
@@ -376,93 +376,12 @@ async function removeOrphans(): Promise<number> {
   return 0;
 }
 
-interface InstanceStatus {
-  lab: string;
-  instance: string;
-  /** Set when a crashed or killed command left it: why, and whether every command's sweep now removes it. */
-  orphan?: { reason: string; expired: boolean };
-  /** With an engines file: the engine that holds it. */
-  engine?: string;
-  networks: { name: string; subnet?: string; subnet6?: string; declaredSubnet?: string; declaredSubnet6?: string; dockerName: string }[];
-  nodes: { name: string; running: boolean; container: string; interfaces: { network: string; address?: string; address6?: string }[] }[];
-}
-
-/** Running instances, read from Docker's labels and the networks' own subnets alone: no state file. */
-async function instanceStatuses(runtime: Runtime, lab: string | undefined, instance: string | undefined): Promise<InstanceStatus[]> {
-  const [containers, networks] = await Promise.all([runtime.listContainers(labelFilter(lab, instance)), runtime.listNetworks(labelFilter(lab, instance))]);
-  const byKey = new Map<string, InstanceStatus>();
-  const get = (labels: Record<string, string>): InstanceStatus | undefined => {
-    const l = labels[LABEL.lab];
-    const i = labels[LABEL.instance];
-    if (l === undefined || i === undefined) return undefined;
-    const key = `${l}\u0000${i}`;
-    let st = byKey.get(key);
-    if (!st) byKey.set(key, (st = { lab: l, instance: i, networks: [], nodes: [] }));
-    return st;
-  };
-  const netName = new Map<string, string>();
-  for (const n of networks) {
-    const st = get(n.labels);
-    const name = n.labels[LABEL.network] ?? n.name;
-    netName.set(n.name, name);
-    st?.networks.push({
-      name,
-      dockerName: n.name,
-      ...(n.subnet !== undefined ? { subnet: n.subnet } : {}),
-      ...(n.subnet6 !== undefined ? { subnet6: n.subnet6 } : {}),
-      ...(n.labels[LABEL.declaredSubnet] !== undefined ? { declaredSubnet: n.labels[LABEL.declaredSubnet] } : {}),
-      ...(n.labels[LABEL.declaredSubnet6] !== undefined ? { declaredSubnet6: n.labels[LABEL.declaredSubnet6] } : {}),
-    });
-  }
-  for (const c of containers.filter((x) => x.labels[LABEL.role] === 'node')) {
-    const st = get(c.labels);
-    st?.nodes.push({
-      name: c.labels[LABEL.node] ?? c.name,
-      running: c.running ?? false,
-      container: c.name,
-      interfaces: Object.entries(c.addresses ?? {}).map(([docker, address]) => ({
-        network: netName.get(docker) ?? docker,
-        ...(address !== '' ? { address } : {}),
-        ...(c.addresses6?.[docker] !== undefined ? { address6: c.addresses6[docker] } : {}),
-      })),
-    });
-  }
-  const list = [...byKey.values()].sort((x, y) => x.lab.localeCompare(y.lab) || x.instance.localeCompare(y.instance));
-  for (const st of list) {
-    st.networks.sort((x, y) => x.name.localeCompare(y.name));
-    st.nodes.sort((x, y) => x.name.localeCompare(y.name));
-  }
-  return list.filter((st) => st.nodes.length > 0 || st.networks.length > 0);
-}
-
-function markOrphans(list: InstanceStatus[], orphans: Orphan[]): void {
-  for (const o of orphans) {
-    const st = list.find((x) => x.lab === o.lab && x.instance === o.instance);
-    if (st) st.orphan = { reason: o.reason, expired: o.expired };
-    else list.push({ lab: o.lab, instance: o.instance, orphan: { reason: o.reason, expired: o.expired }, networks: [], nodes: [] });
-  }
-}
-
 async function status(ref: string | undefined, values: StatusOptions): Promise<number> {
   const json = values.json === true || values.format === 'json';
   const lab = ref === undefined ? undefined : labNameOf(ref);
   const instance = values.instance === undefined ? undefined : instanceOf(values.instance);
   const pool = enginePool(values.engines);
-  let list: InstanceStatus[];
-  let unreachable: { engine: string; error: string }[] = [];
-  if (pool) {
-    const health = await pool.probe();
-    pool.loseDown(health);
-    unreachable = health.filter((h) => !h.up).map((h) => ({ engine: h.name, error: h.error ?? `engine ${h.name} unreachable` }));
-    const per = await Promise.all(pool.engines.filter((e) => !e.runtime.lost).map(async (e) => (await instanceStatuses(e.runtime, lab, instance)).map((st) => ({ ...st, engine: e.spec.name }))));
-    list = per.flat();
-  } else {
-    const runtime = await engine();
-    // Both read the engine after the sweep: asked together, one round trip instead of two.
-    const [statuses, orphans] = await Promise.all([instanceStatuses(runtime, lab, instance), listOrphans(runtime)]);
-    list = statuses;
-    markOrphans(list, orphans.filter((o) => (lab === undefined || o.lab === lab) && (instance === undefined || o.instance === instance)));
-  }
+  const { instances: list, unreachable } = await labStatus(pool ? { pool, lab, instance } : { runtime: await engine(), lab, instance });
   if (json) {
     process.stdout.write(JSON.stringify(pool ? { instances: list, unreachable } : list, null, 2) + '\n');
     return unreachable.length > 0 ? 4 : 0;
