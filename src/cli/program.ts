@@ -413,7 +413,8 @@ function unknownCommand(word: string, program: Command): UsageError {
 function usageErrorOf(e: CommanderError, command: string): UsageError {
   let message = e.message.replace(/^error: /, '');
   const didYouMean = /\n\(Did you mean (.+)\?\)$/.exec(message);
-  if (didYouMean) message = message.slice(0, didYouMean.index) + `; did you mean \`${didYouMean[1] ?? ''}\`?`;
+  const suggested = didYouMean ? `; did you mean \`${didYouMean[1] ?? ''}\`?` : '';
+  if (didYouMean) message = message.slice(0, didYouMean.index);
   const where = command === '' ? 'lab' : `lab ${command}`;
   const help = `see \`${where} --help\``;
   switch (e.code) {
@@ -423,15 +424,15 @@ function usageErrorOf(e: CommanderError, command: string): UsageError {
       return new UsageError(`${where}: ${message}`, { hint: help });
     }
     case 'commander.unknownOption':
-      return new UsageError(`${message} for ${where}`, { hint: help });
+      return new UsageError(`${message} for ${where}${suggested}`, { hint: help });
     case 'commander.excessArguments':
       return new UsageError(`${where}: ${message.replace(/ for '[^']*'/, '')}`, { hint: help });
     case 'commander.unknownCommand': {
       const word = /'([^']+)'/.exec(message)?.[1] ?? '';
-      return new UsageError(`unknown command '${command} ${word}'${/; did you mean/.test(message) ? message.slice(message.indexOf(';')) : ''}`, { hint: help });
+      return new UsageError(`unknown command '${command} ${word}'${suggested}`, { hint: help });
     }
     default:
-      return new UsageError(`${where}: ${message}`, { hint: help });
+      return new UsageError(`${where}: ${message}${suggested}`, { hint: help });
   }
 }
 

@@ -265,6 +265,10 @@ export function translate(address: string, declaredSubnet: string, subnet: strin
   return intToIp((s.start | host) >>> 0);
 }
 
+/** A pool too small for an instance is the user's setting (or a full engine), never a bug: what to do about it. */
+const POOL_HINT = 'give a larger pool (--subnet-pool or TOPLAB_SUBNET_POOL, e.g. 10.128.0.0/9), or remove instances you no longer need (lab status, lab down)';
+const POOL6_HINT = 'give a larger pool (TOPLAB_SUBNET_POOL6, e.g. fd70:b1ab:c0de::/48), or remove instances you no longer need (lab status, lab down)';
+
 /**
  * Picks a block of the declared size from the pool that overlaps nothing in use. The search starts at a
  * position derived from the key, so an instance tends to get the same subnet each time and parallel
@@ -274,7 +278,7 @@ export function allocateSubnet(declared: string, used: string[], pool: string, k
   const d = cidrRange(declared);
   const p = cidrRange(pool);
   if (!d || !p) throw new Error(`bad subnet ${declared} or pool ${pool}`);
-  if (d.prefix < p.prefix) throw new Error(`the pool ${pool} is smaller than the network ${declared}`);
+  if (d.prefix < p.prefix) throw new UsageError(`the subnet pool ${pool} is smaller than the network ${declared}`, { hint: POOL_HINT });
   const size = 2 ** (32 - d.prefix);
   const blocks = 2 ** (d.prefix - p.prefix);
   const startBlock = (hashNumber(key) + attempt * 7919) % blocks;
@@ -283,7 +287,7 @@ export function allocateSubnet(declared: string, used: string[], pool: string, k
     const candidate = `${intToIp(p.start + b * size)}/${d.prefix}`;
     if (!used.some((u) => overlaps(u, candidate))) return candidate;
   }
-  throw new Error(`no free /${d.prefix} left in the subnet pool ${pool}`);
+  throw new UsageError(`no free /${d.prefix} left in the subnet pool ${pool}: it holds ${blocks}, all taken (by this instance's other networks or the engine's)`, { hint: POOL_HINT });
 }
 
 /** The IPv6 counterpart of allocateSubnet: a block of the declared size from the pool, clear of those in use. */
@@ -291,7 +295,7 @@ export function allocateSubnet6(declared: string, used: string[], pool: string, 
   const d = parseCidr6(declared);
   const p = parseCidr6(pool);
   if (!d || !p) throw new Error(`bad IPv6 subnet ${declared} or pool ${pool}`);
-  if (d.prefix < p.prefix) throw new Error(`the IPv6 pool ${pool} is smaller than the network ${declared}`);
+  if (d.prefix < p.prefix) throw new UsageError(`the IPv6 subnet pool ${pool} is smaller than the network ${declared}`, { hint: POOL6_HINT });
   const size = 1n << BigInt(128 - d.prefix);
   const blocks = 1n << BigInt(d.prefix - p.prefix);
   const startBlock = (BigInt(hashNumber(key)) * 65537n + BigInt(attempt) * 7919n) % blocks;
@@ -304,7 +308,7 @@ export function allocateSubnet6(declared: string, used: string[], pool: string, 
     const end = start + size - 1n;
     if (!taken.some((u) => u.start <= end && start <= u.end)) return formatCidr6(start, d.prefix);
   }
-  throw new Error(`no free /${d.prefix} left in the IPv6 subnet pool ${pool}`);
+  throw new UsageError(`no free /${d.prefix} left in the IPv6 subnet pool ${pool}`, { hint: POOL6_HINT });
 }
 
 function hashNumber(s: string): number {
