@@ -6,22 +6,20 @@ import { Writable } from 'node:stream';
 
 import { errorMessage, formatProblem, LabValidationError, ToplabError, UsageError } from '../errors.js';
 import { listLabs, validateLabs } from '../app/labs.js';
+import { downLab } from '../app/down.js';
 import { labStatus } from '../app/status.js';
 import { suggestion } from '../lab/suggest.js';
 import { loadLab } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
 import { labsDir } from '../paths.js';
-import { LABEL } from '../plan/labels.js';
 import { INSTANCE_PATTERN, DEFAULT_INSTANCE, planLab, subnetPools, type LabPlan } from '../plan/plan.js';
 import { addressNotes, describePlan } from '../plan/describe.js';
 import { instanceDefinition } from '../plan/instance-definition.js';
 import { renderGraph, withReadmeGraph } from '../lab/graph.js';
 import { labImageTag, removeOldLabImages, type LabImageBuilder } from '../runtime/docker/image.js';
-import { removeInstance } from '../deploy/down.js';
 import { attach, instanceState } from '../deploy/running-lab.js';
 import { bringUp, checkInstance, compileAll, gradeInstanceName, gradeSubmission } from '../grade/session.js';
 import { sweep } from '../deploy/sweep.js';
-import { lockFilter, lockIsLive, refuseWhileBeingCreated } from '../deploy/lock.js';
 import { ensureObserver } from '../exercise/observer.js';
 import { PROGRAM_USER } from '../exercise/programs.js';
 import { render, type Format } from '../report/formats.js';
@@ -314,34 +312,11 @@ async function down(ref: string | undefined, values: DownOptions): Promise<numbe
   const instance = values.all ? undefined : instanceOf(values.instance);
   const what = values.all ? 'every toplab lab' : `${labName} (instance ${instance})`;
   const pool = enginePool(values.engines);
-  let r = { containers: 0, networks: 0 };
-  if (pool) {
-    // Every engine that holds any of it; an engine that does not answer keeps its part, and says so.
-    const found = await pool.locate(labName, instance);
-    if (labName !== undefined && instance !== undefined) for (const e of found.holders) await refuseWhileBeingCreated(e.runtime, labName, instance);
-    const each = await Promise.all(found.holders.map(async (e) => ({ engine: e.spec.name, ...(await removeInstance(e.runtime, labName, instance)) })));
-    for (const x of each) r = { containers: r.containers + x.containers, networks: r.networks + x.networks };
-    if (each.length > 0) process.stdout.write(each.map((x) => `engine ${x.engine}: ${x.containers} container(s), ${x.networks} network(s)`).join('\n') + '\n');
-    for (const h of found.unreachable) process.stderr.write(`warning: ${h.error ?? `engine ${h.name} unreachable`}: anything of ${what} there is left; run this again when it answers\n`);
-  } else {
-    const runtime = await engine();
-    if (labName !== undefined && instance !== undefined) await refuseWhileBeingCreated(runtime, labName, instance);
-    r = await removeInstance(runtime, labName, instance);
-    // A creation lock left by a command that is gone goes too; one whose owner still runs stays (it is creating).
-    const staleLocks = (await runtime.listContainers(lockFilter(labName, instance))).filter((l) => !lockIsLive(l.labels, new Date()));
-    await runtime.removeContainers(staleLocks.map((l) => l.id));
-    if (r.containers === 0 && r.networks === 0 && !values.all) {
-      // Made from this lab file under a name it no longer has (the file's `name:` was edited since `up`)?
-      const file = labFileOf(ref ?? '');
-      const other = file === undefined ? [] : (await runtime.listContainers([`${LABEL.managed}=true`, `${LABEL.labFile}=${file}`, `${LABEL.instance}=${instance ?? ''}`])).map((c) => c.labels[LABEL.lab]);
-      const names = [...new Set(other.filter((x): x is string => x !== undefined && x !== labName))];
-      if (names.length > 0) {
-        throw new UsageError(`nothing of ${what} runs, but ${names.join(', ')} (instance ${instance}) runs from the same lab file ${file}`, {
-          hint: `its lab file was renamed since \`lab up\`: lab down ${names[0]} --instance ${instance}`,
-        });
-      }
-    }
-  }
+  const target = { lab: labName, instance, labFile: values.all ? undefined : labFileOf(ref ?? '') };
+  const r = await downLab(pool ? { pool, ...target } : { runtime: await engine(), ...target });
+  if (r.perEngine.length > 0) process.stdout.write(r.perEngine.map((x) => `engine ${x.engine}: ${x.containers} container(s), ${x.networks} network(s)`).join('\n') + '\n');
+  // An engine that does not answer keeps its part, and says so.
+  for (const u of r.unreachable) process.stderr.write(`warning: ${u.error}: anything of ${what} there is left; run this again when it answers\n`);
   if (r.containers === 0 && r.networks === 0) process.stdout.write(`${what}: nothing to remove\n`);
   else process.stdout.write(`removed ${what}: ${r.containers} container(s), ${r.networks} network(s) in ${((Date.now() - started) / 1000).toFixed(2)}s\n`);
   return 0;
