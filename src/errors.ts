@@ -106,3 +106,12 @@ export function isGoneError(e: unknown): boolean {
   if (code === 404) return true;
   return code === 409 && /not running|being removed|is paused|is restarting|marked for removal|dead/i.test(errorMessage(e));
 }
+
+/**
+ * For a catch that turns a failure into part of what a run observed (a failed step, a probe's or a capture's
+ * error): the engine's own failures (EngineError: no answer, a lost engine, an instance gone) go on up
+ * instead, since they say nothing about the student's code.
+ */
+export function rethrowEngineError(e: unknown): void {
+  if (e instanceof EngineError) throw e;
+}

@@ -1,6 +1,7 @@
 import { removeInstance } from '../deploy/down.js';
 import { lockFilter, lockIsLive, refuseWhileBeingCreated } from '../deploy/lock.js';
 import type { EnginePool } from '../engines/pool.js';
+import { removeStaleLocks } from '../engines/use.js';
 import { UsageError } from '../errors.js';
 import { LABEL } from '../plan/labels.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -28,6 +29,8 @@ export async function downLab(
     const found = await opts.pool.locate(lab, instance);
     if (lab !== undefined && instance !== undefined) for (const e of found.holders) await refuseWhileBeingCreated(e.runtime, lab, instance);
     const perEngine = await Promise.all(found.holders.map(async (e) => ({ engine: e.spec.name, ...(await removeInstance(e.runtime, lab, instance)) })));
+    // As on the local engine: creation locks left by commands that are gone go too, on every engine that answers.
+    await Promise.all(opts.pool.engines.filter((e) => !e.runtime.lost).map((e) => removeStaleLocks(e.runtime, lab, instance)));
     return {
       containers: perEngine.reduce((n, x) => n + x.containers, 0),
       networks: perEngine.reduce((n, x) => n + x.networks, 0),

@@ -1,5 +1,6 @@
 import { listOrphans, type Orphan } from '../deploy/sweep.js';
 import type { EnginePool } from '../engines/pool.js';
+import { poolOrphans, sweepPool } from '../engines/use.js';
 import { LABEL, labelFilter } from '../plan/labels.js';
 import type { Runtime } from '../runtime/runtime.js';
 
@@ -79,21 +80,35 @@ export interface LabStatus {
 
 /**
  * The running toplab instances, optionally of one lab (by its name) and one instance, read from Docker's labels
- * alone (no state file): on one engine (`runtime`; orphans marked), or on every engine of a pool that answers
- * (`pool`; the others listed as unreachable, and dropped from the pool).
+ * alone (no state file), orphans marked: on one engine (`runtime`), or on every engine of a pool that answers
+ * (`pool`; its orphans whose lease ran out swept first, as every command does; the engines that do not answer
+ * listed as unreachable, and dropped from the pool).
  */
-export async function labStatus(opts: ({ runtime: Runtime; pool?: undefined } | { pool: EnginePool; runtime?: undefined }) & { lab?: string | undefined; instance?: string | undefined }): Promise<LabStatus> {
+export async function labStatus(
+  opts: ({ runtime: Runtime; pool?: undefined } | { pool: EnginePool; runtime?: undefined }) & { lab?: string | undefined; instance?: string | undefined; onProgress?: (line: string) => void },
+): Promise<LabStatus> {
   const { lab, instance } = opts;
+  const mine = (o: Orphan): boolean => (lab === undefined || o.lab === lab) && (instance === undefined || o.instance === instance);
   if (opts.pool) {
     const pool = opts.pool;
     const health = await pool.probe();
     pool.loseDown(health);
     const unreachable = health.filter((h) => !h.up).map((h) => ({ engine: h.name, error: h.error ?? `engine ${h.name} unreachable` }));
-    const per = await Promise.all(pool.engines.filter((e) => !e.runtime.lost).map(async (e) => (await instanceStatuses(e.runtime, lab, instance)).map((st) => ({ ...st, engine: e.spec.name }))));
-    return { instances: per.flat(), unreachable };
+    // The sweep every command does first, on each engine that answers (as the CLI's engine() does on the local one).
+    for (const o of (await sweepPool(pool)).removed) opts.onProgress?.(`removed an orphaned instance ${o.lab}/${o.instance} on engine ${o.engine} (${o.reason})`);
+    const live = pool.engines.filter((e) => !e.runtime.lost);
+    const [per, orphans] = await Promise.all([Promise.all(live.map((e) => instanceStatuses(e.runtime, lab, instance))), poolOrphans(pool)]);
+    const instances: LabInstanceStatus[] = [];
+    // Orphans marked per engine, as on the local engine: each engine's own list, so one on e2 never marks e1's.
+    for (const [i, e] of live.entries()) {
+      const list = per[i] ?? [];
+      markOrphans(list, (orphans.get(e.spec.name) ?? []).filter(mine));
+      instances.push(...list.map((st) => ({ ...st, engine: e.spec.name })));
+    }
+    return { instances, unreachable };
   }
   // Both read the engine: asked together, one round trip instead of two.
   const [list, orphans] = await Promise.all([instanceStatuses(opts.runtime, lab, instance), listOrphans(opts.runtime)]);
-  markOrphans(list, orphans.filter((o) => (lab === undefined || o.lab === lab) && (instance === undefined || o.instance === instance)));
+  markOrphans(list, orphans.filter(mine));
   return { instances: list, unreachable: [] };
 }

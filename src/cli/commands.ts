@@ -32,7 +32,7 @@ import type { Invocation } from './program.js';
 import { engine, image, progress } from './engine.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { enginesCommand } from '../engines/engines-command.js';
-import { enginePool, holderOf, placeInstance } from '../engines/use.js';
+import { enginePool, holderOf, placeInstance, sweepPool } from '../engines/use.js';
 import { gradeBatchOverPool } from '../engines/pool-batch.js';
 
 /** What a command gets besides its arguments: the signal that stops it (see src/cli/signals.ts). */
@@ -130,7 +130,7 @@ async function graph(ref: string, values: GraphOptions): Promise<number> {
     const instance = instanceOf(values.instance);
     const pool = enginePool(values.engines);
     const hint = `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first`;
-    const runtime: Runtime = pool ? await holderOf(pool, lab.def.name, instance, hint) : await engine();
+    const runtime: Runtime = pool ? await holderOf(pool, lab.def.name, instance, hint, progress) : await engine();
     const state = await instanceState(runtime, lab, instance);
     if (!state.complete) throw new UsageError(`${lab.def.name} (instance ${instance}) is not up`, { hint: `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first, or leave out --instance for the addresses as written in lab.yaml` });
     process.stdout.write(renderGraph(instanceDefinition(lab.def, attach(runtime, lab, instance, state, labImageTag()).plan), values.format));
@@ -213,7 +213,7 @@ export async function runCommand(inv: Invocation, ctx: CommandContext = {}): Pro
     case 'down':
       return down(args.lab as string | undefined, o as DownOptions);
     case 'prune':
-      return removeOrphans();
+      return removeOrphans((o as Common).engines);
     case 'status':
       return status(args.lab as string | undefined, o as StatusOptions);
     case 'exec':
@@ -304,7 +304,7 @@ async function up(ref: string, values: UpOptions, ctx: CommandContext): Promise<
 }
 
 async function down(ref: string | undefined, values: DownOptions): Promise<number> {
-  if (values.orphans) return removeOrphans();
+  if (values.orphans) return removeOrphans(values.engines);
   if ((values.all || values.orphans) && ref !== undefined) throw new UsageError(`--all removes every lab: leave out '${ref}', or leave out --all`);
   if (!values.all && ref === undefined) throw new UsageError('which lab? e.g. lab down tcp-handshake, or lab down --orphans (what crashed commands left), or lab down --all');
   const started = Date.now();
@@ -315,11 +315,12 @@ async function down(ref: string | undefined, values: DownOptions): Promise<numbe
   const target = { lab: labName, instance, labFile: values.all ? undefined : labFileOf(ref ?? '') };
   const r = await downLab(pool ? { pool, ...target } : { runtime: await engine(), ...target });
   if (r.perEngine.length > 0) process.stdout.write(r.perEngine.map((x) => `engine ${x.engine}: ${x.containers} container(s), ${x.networks} network(s)`).join('\n') + '\n');
-  // An engine that does not answer keeps its part, and says so.
-  for (const u of r.unreachable) process.stderr.write(`warning: ${u.error}: anything of ${what} there is left; run this again when it answers\n`);
-  if (r.containers === 0 && r.networks === 0) process.stdout.write(`${what}: nothing to remove\n`);
-  else process.stdout.write(`removed ${what}: ${r.containers} container(s), ${r.networks} network(s) in ${((Date.now() - started) / 1000).toFixed(2)}s\n`);
-  return 0;
+  // An engine that did not answer may hold some of it: said, and the exit code says the work is not complete.
+  for (const u of r.unreachable) process.stderr.write(`error: ${u.error}: anything of ${what} there is left; run this again when it answers\n`);
+  const where = r.unreachable.length > 0 ? ' on the engines that answer' : '';
+  if (r.containers === 0 && r.networks === 0) process.stdout.write(`${what}: nothing to remove${where}\n`);
+  else process.stdout.write(`removed ${what}${where}: ${r.containers} container(s), ${r.networks} network(s) in ${((Date.now() - started) / 1000).toFixed(2)}s\n`);
+  return r.unreachable.length > 0 ? 4 : 0;
 }
 
 /**
@@ -343,7 +344,18 @@ function labFileOf(ref: string): string | undefined {
 }
 
 /** `lab prune` and `lab down --orphans`: removes what crashed or killed commands left, never a live owner's lab. */
-async function removeOrphans(): Promise<number> {
+async function removeOrphans(enginesFile: string | undefined): Promise<number> {
+  const pool = enginePool(enginesFile);
+  if (pool) {
+    // Every engine that answers; one that does not is named, and the exit code says its orphans are left.
+    pool.loseDown(await pool.probe());
+    const r = await sweepPool(pool, { all: true });
+    if (r.removed.length === 0) process.stdout.write(`no orphans${r.unreachable.length + r.failed.length > 0 ? ' on the engines that answer' : ''}: nothing to remove\n`);
+    for (const o of r.removed) process.stdout.write(`removed ${o.lab} (instance ${o.instance}) on engine ${o.engine}: ${o.reason}\n`);
+    for (const u of r.unreachable) process.stderr.write(`error: ${u}: its orphans are left; run this again when it answers\n`);
+    for (const f of r.failed) process.stderr.write(`error: engine ${f.engine}: ${f.error}\n`);
+    return r.unreachable.length + r.failed.length > 0 ? 4 : 0;
+  }
   const runtime = await engine({ sweep: false });
   const gone = await sweep(runtime, { all: true });
   if (gone.length === 0) process.stdout.write('no orphans: nothing to remove\n');
@@ -356,7 +368,7 @@ async function status(ref: string | undefined, values: StatusOptions): Promise<n
   const lab = ref === undefined ? undefined : labNameOf(ref);
   const instance = values.instance === undefined ? undefined : instanceOf(values.instance);
   const pool = enginePool(values.engines);
-  const { instances: list, unreachable } = await labStatus(pool ? { pool, lab, instance } : { runtime: await engine(), lab, instance });
+  const { instances: list, unreachable } = await labStatus(pool ? { pool, lab, instance, onProgress: progress } : { runtime: await engine(), lab, instance });
   if (json) {
     process.stdout.write(JSON.stringify(pool ? { instances: list, unreachable } : list, null, 2) + '\n');
     return unreachable.length > 0 ? 4 : 0;
@@ -389,7 +401,7 @@ async function exec(labRef: string, node: string, cmd: string[], values: ExecOpt
   const instance = instanceOf(values.instance);
   const upHint = `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first`;
   const pool = enginePool(values.engines);
-  const runtime: Runtime = pool ? await holderOf(pool, lab.def.name, instance, upHint) : await engine();
+  const runtime: Runtime = pool ? await holderOf(pool, lab.def.name, instance, upHint, progress) : await engine();
   const state = await instanceState(runtime, lab, instance);
   if (!state.complete) throw new UsageError(`${lab.def.name} (instance ${instance}) is not up`, { hint: upHint });
   const running = attach(runtime, lab, instance, state, labImageTag());

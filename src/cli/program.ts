@@ -322,8 +322,8 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
       .option('--idle <minutes>', 'remove an instance after this long without activity, warning first (0: never)', '30')
       .addOption(new Option('--origin <url...>', 'another origin the pages may be served from (repeat, or TOPLAB_ORIGINS=a,b)'))
       .addOption(new Option('--public-url <url>', 'the address students open (join links; default http://host:port)').env('TOPLAB_PUBLIC_URL'))
-      .option('--max-instances <n>', 'instances on the engine at most, all workshops', '40')
-      .option('--parallel <n>', 'instances created at the same time', '2')
+      .option('--max-instances <n>', "instances at most, all workshops (default: 40, or with --engines the sum of the engines' capacities)")
+      .option('--parallel <n>', 'instances created at the same time (default: 2, or with --engines 2 per engine, at most 16)')
       .option('--terminal-keep <minutes>', "minutes a terminal's shell is kept after its page closed", '5')
       .option('--secure-cookies', 'mark cookies Secure (behind a TLS proxy)')
       .addOption(new Option('--remove-on-exit', 'remove every lab instance when stopped (Compose sets it)').env('TOPLAB_REMOVE_ON_EXIT')),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { loadEnginesFile } from '../engines/engines-file.js';
 
 type ServerModule = typeof import('../server/serve.js');
 
@@ -36,23 +37,22 @@ export interface ServeOptions {
   idle: string;
   origin?: string[];
   publicUrl?: string;
-  maxInstances: string;
-  parallel: string;
+  maxInstances?: string;
+  parallel?: string;
   secureCookies?: boolean;
   terminalKeep: string;
   removeOnExit?: boolean;
-  /** The engines file (--engines or TOPLAB_ENGINES): refused, the server serves from one engine. */
+  /** The engines file (--engines or TOPLAB_ENGINES): the server places instances on its engines. */
   engines?: string;
 }
 
 /** `lab serve`: the workshop server (docs/workshop.md). Runs until SIGINT or SIGTERM. */
 export async function serve(values: ServeOptions): Promise<number> {
-  // Said rather than ignored: a class sized for a pool would otherwise land on this one engine.
-  if (values.engines) {
-    throw new UsageError(`lab serve does not place workshops on an engine pool yet (--engines / TOPLAB_ENGINES=${values.engines}): every instance would run on the local engine`, {
-      hint: 'unset TOPLAB_ENGINES (or drop --engines) to serve from this engine, and size --max-instances for it; docs/workshop.md, "Not done yet"',
-    });
-  }
+  // With an engines file, instances are placed on its engines (docs/scale.md); its problems are reported here,
+  // with their positions (exit code 3), before anything starts.
+  const enginesFile = values.engines === undefined || values.engines === '' ? undefined : resolve(values.engines);
+  const pool = enginesFile !== undefined ? loadEnginesFile(enginesFile) : undefined;
+  const capacity = pool?.engines.reduce((n, e) => n + e.capacity, 0);
   const port = wholeNumber('port', values.port, 8080, 0, 65535);
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(values.host);
   const origins = [...(values.origin ?? []), ...(process.env.TOPLAB_ORIGINS ?? '').split(',')].flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
@@ -72,8 +72,11 @@ export async function serve(values: ServeOptions): Promise<number> {
     dataDir: dataDirOf(values.data),
     warm: wholeNumber('warm', values.warm, 2, 0, 100),
     idleMinutes: minutes('idle', values.idle, 30),
-    maxInstances: wholeNumber('max-instances', values.maxInstances, 40, 1, 500),
-    parallel: wholeNumber('parallel', values.parallel, 2, 1, 16),
+    // With a pool, the engines' capacities bound it (the sum of them by default); --max-instances caps it further.
+    maxInstances: wholeNumber('max-instances', values.maxInstances, capacity ?? 40, 1, capacity !== undefined ? Math.max(capacity, 500) : 500),
+    ...(enginesFile !== undefined ? { enginesFile } : {}),
+    // Creations at once: two per engine of a pool by default (each engine does its own share of the work).
+    parallel: wholeNumber('parallel', values.parallel, pool ? Math.min(16, 2 * pool.engines.length) : 2, 1, 16),
     origins,
     ...(values.publicUrl ? { publicUrl: values.publicUrl } : {}),
     removeOnExit: values.removeOnExit ?? process.env.TOPLAB_REMOVE_ON_EXIT === '1',

@@ -1,8 +1,9 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../errors.js';
+import { resolve } from 'node:path';
+import { loadEnginesFile } from '../engines/engines-file.js';
 import { loadLab } from '../lab/load.js';
-import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { writeOutput } from './args.js';
 import { dataDirOf, loadServer } from './serve.js';
 
@@ -25,6 +26,8 @@ export interface WorkshopOptions {
   warm?: string;
   format?: string;
   output?: string;
+  /** The engines file (--engines or TOPLAB_ENGINES): `end` removes the workshop's containers on its engines. */
+  engines?: string;
 }
 
 /** `lab workshop create|list|export|end`: the workshop server's database, for scripts. `ref`: the labs (create) or the workshop (export, end). */
@@ -61,7 +64,7 @@ export async function workshop(sub: string, ref: string | undefined, values: Wor
       }
       case 'export': {
         const w = find();
-        const orch = new server.Orchestrator({ store, runtime: await DockerRuntime.connect(), image: '', dataDir: dataDirOf(values.data), warm: 0, idleMinutes: 0, maxInstances: 0, parallel: 1, log: () => undefined, serverId: store.setting('server_id') ?? 'none' });
+        const orch = new server.Orchestrator({ store, engines: await server.openEngines({ image: '', log: () => undefined }), image: '', dataDir: dataDirOf(values.data), warm: 0, idleMinutes: 0, maxInstances: 0, parallel: 1, log: () => undefined, serverId: store.setting('server_id') ?? 'none' });
         if (values.format === 'bundle') {
           // The evidence bundle (.tar.gz): to a file, or to a pipe, never to a terminal.
           if (!values.output && process.stdout.isTTY) throw new UsageError('the evidence bundle is a .tar.gz: give -o FILE.tar.gz, or pipe it');
@@ -76,15 +79,27 @@ export async function workshop(sub: string, ref: string | undefined, values: Wor
       }
       case 'end': {
         const w = find();
-        const runtime = await DockerRuntime.connect();
-        const up = await runtime.ping().then(() => true, () => false);
-        const orch = new server.Orchestrator({ store, runtime, image: '', dataDir: dataDirOf(values.data), warm: 0, idleMinutes: 0, maxInstances: 0, parallel: 1, log: () => undefined, serverId: store.setting('server_id') ?? 'none' });
-        if (up) await orch.endWorkshop(w.id, 'cli');
-        else {
-          store.updateWorkshop(w.id, { ended_at: new Date().toISOString() });
-          store.audit('cli', 'end-workshop', w.id);
+        // Every engine of the pool (TOPLAB_ENGINES, --engines) that answers, else the local engine.
+        const enginesFile = values.engines === undefined || values.engines === '' ? undefined : resolve(values.engines);
+        // Checked here first: an engines file's problems are reported with their positions (exit code 3).
+        if (enginesFile !== undefined) loadEnginesFile(enginesFile);
+        const engines = await server.openEngines({ ...(enginesFile !== undefined ? { enginesFile } : {}), log: () => undefined });
+        await engines.start();
+        const up = engines.pooled ? engines.upNames().length > 0 : await engines.runtime(null).ping().then(() => true, () => false);
+        const orch = new server.Orchestrator({ store, engines, image: '', dataDir: dataDirOf(values.data), warm: 0, idleMinutes: 0, maxInstances: 0, parallel: 1, log: () => undefined, serverId: store.setting('server_id') ?? 'none' });
+        try {
+          if (up) await orch.endWorkshop(w.id, 'cli');
+          else {
+            store.updateWorkshop(w.id, { ended_at: new Date().toISOString() });
+            store.audit('cli', 'end-workshop', w.id);
+          }
+        } finally {
+          engines.stop();
         }
-        process.stdout.write(`workshop ${w.code} ended${up ? '; its containers are removed' : ' (no engine answered: a server removes its containers when it starts)'}; files and results are kept\n`);
+        const down = engines.pooled ? engines.names().filter((n) => !engines.isUp(n)) : [];
+        const where = down.length > 0 ? `; engine ${down.join(', ')} did not answer: a server removes its containers there when it answers again` : '';
+        process.stdout.write(`workshop ${w.code} ended${up ? `; its containers are removed${where}` : ' (no engine answered: a server removes its containers when it starts)'}; files and results are kept\n`);
+        if (down.length > 0) return 4;
         return 0;
       }
       default:

@@ -100,12 +100,13 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
   const ownership: Record<string, string> = { ...ownerLabels(owner), [LABEL.purpose]: grading ? 'grading' : 'lab' };
   // A user's lab has no lease: it is handed over when `up` ends, and kept until `lab down`.
   if (!grading) delete ownership[LABEL.leaseUntil];
+  let rules: Promise<void> | undefined;
   try {
     const plan = await createNetworks(lab, { ...opts, ownership });
     for (const node of plan.nodes) Object.assign(node.labels, ownership);
     // The host's filter must let routed lab traffic through (and keep IPv6 in) before any node talks; after
     // the networks, because Docker inserts rules of its own for them.
-    const rules = runtime.ensureHostRules(plan.hostRules, plan.image);
+    rules = runtime.ensureHostRules(plan.hostRules, plan.image);
     rules.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     const containers = new Map<string, string>();
     // Settled, not Promise.all: on a failure the instance is removed only once no creation is still in flight,
@@ -145,6 +146,9 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
     if (!opts.keepLock) await release();
     return { running, alreadyUp: false, ms: Date.now() - started, releaseLock: release };
   } catch (e) {
+    // Rules still being added when a creation failed would be added after the clean-up took them away, and
+    // stay on the host with no lab that needs them: the clean-up waits for them first.
+    await rules?.catch(() => undefined);
     await removeInstance(runtime, lab.def.name, instance).catch(() => undefined);
     await release().catch(() => undefined);
     if (e instanceof ToplabError) throw e;

@@ -44,7 +44,8 @@ export interface EngineHealth {
   ms: number;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/** `p`, or a rejection saying "no answer to WHAT within N s" after `ms`. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer to ${what} within ${(ms / 1000).toFixed(0)}s`)), ms);
@@ -120,6 +121,19 @@ function dockerFor(spec: EngineSpec): { docker: Docker; agent?: HttpAgent } {
   return { docker: new DockerClass({ protocol: 'http', host: a.host, port: a.port, agent }), agent };
 }
 
+/** One engine's client and runtime; nothing is contacted until asked. */
+function connect(spec: EngineSpec): PoolEngine {
+  const { docker, agent } = dockerFor(spec);
+  const runtime = new EngineRuntime(spec.name, new DockerRuntime(docker), () => {
+    // Requests already in flight fail with their sockets; any later one (from work abandoned mid-way)
+    // fails at once instead of opening a connection that would keep the process waiting.
+    const modem = docker.modem as unknown as { dial: (opts: unknown, cb: (err: Error) => void) => void };
+    modem.dial = (_opts, cb) => cb(new Error(`engine ${spec.name} unreachable`));
+    agent?.destroy();
+  });
+  return { spec, docker, runtime };
+}
+
 /** The engines of an engines file, each with its own client. Nothing is contacted until asked. */
 export class EnginePool {
   readonly file: string;
@@ -127,17 +141,22 @@ export class EnginePool {
 
   constructor(file: EnginesFile) {
     this.file = file.file;
-    this.engines = file.engines.map((spec) => {
-      const { docker, agent } = dockerFor(spec);
-      const runtime = new EngineRuntime(spec.name, new DockerRuntime(docker), () => {
-        // Requests already in flight fail with their sockets; any later one (from work abandoned mid-way)
-        // fails at once instead of opening a connection that would keep the process waiting.
-        const modem = docker.modem as unknown as { dial: (opts: unknown, cb: (err: Error) => void) => void };
-        modem.dial = (_opts, cb) => cb(new Error(`engine ${spec.name} unreachable`));
-        agent?.destroy();
-      });
-      return { spec, docker, runtime };
-    });
+    this.engines = file.engines.map((spec) => connect(spec));
+  }
+
+  /**
+   * A fresh client for an engine: the one before is declared lost (its requests fail at once) and replaced.
+   * A command's pool never needs it (a lost engine stays lost for the command); a long-running server does,
+   * to use an engine again once it answers.
+   */
+  renew(name: string, reason = 'its client was replaced'): PoolEngine {
+    const i = this.engines.findIndex((x) => x.spec.name === name);
+    const old = this.engines[i];
+    if (old === undefined) return this.engine(name);
+    old.runtime.lose(reason);
+    const fresh = connect(old.spec);
+    this.engines[i] = fresh;
+    return fresh;
   }
 
   engine(name: string): PoolEngine {
@@ -249,17 +268,22 @@ export class EnginePool {
   }
 }
 
-async function isDraining(docker: Docker): Promise<boolean> {
+export async function isDraining(docker: Docker): Promise<boolean> {
   const vols = await docker.listVolumes({ filters: { label: [`${DRAIN_LABEL}=true`] } });
   return (vols.Volumes ?? []).length > 0;
 }
 
 async function countInstances(docker: Docker): Promise<number> {
-  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL.managed}=true`, `${LABEL.role}=node`] } });
-  return new Set(list.map((c) => `${c.Labels[LABEL.lab] ?? ''}\u0000${c.Labels[LABEL.instance] ?? ''}`)).size;
+  return (await instanceKeys(docker)).size;
 }
 
-async function hasImage(docker: Docker, tag: string): Promise<boolean> {
+/** The lab instances on an engine: `lab/instance` of every toplab node container, running or not. */
+export async function instanceKeys(docker: Docker): Promise<Set<string>> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL.managed}=true`, `${LABEL.role}=node`] } });
+  return new Set(list.map((c) => `${c.Labels[LABEL.lab] ?? ''}/${c.Labels[LABEL.instance] ?? ''}`));
+}
+
+export async function hasImage(docker: Docker, tag: string): Promise<boolean> {
   try {
     await docker.getImage(tag).inspect();
     return true;

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
-import { EngineError, UsageError } from '../errors.js';
+import { EngineError, errorMessage, UsageError } from '../errors.js';
+import { lockFilter, lockIsLive } from '../deploy/lock.js';
+import { listOrphans, sweep, type Orphan, type SweepContext } from '../deploy/sweep.js';
 import { labImageTag } from '../runtime/docker/image.js';
 import type { EngineRuntime } from './engine-runtime.js';
 import { loadEnginesFile } from './engines-file.js';
@@ -19,6 +21,52 @@ export function enginePool(file: string | undefined): EnginePool | undefined {
   return cached.pool;
 }
 
+/**
+ * The sweep of src/deploy/sweep.ts on every engine of the pool that answers (those a probe found down are
+ * skipped): with `all`, every orphan (`lab prune`); else those whose owner is gone and whose lease ran out (what
+ * every command does first, as on the local engine). A failure on one engine does not stop the others: it is in
+ * `failed`. Engines declared lost are in `unreachable`.
+ */
+export async function sweepPool(pool: EnginePool, opts: SweepContext & { all?: boolean } = {}): Promise<{ removed: (Orphan & { engine: string })[]; failed: { engine: string; error: string }[]; unreachable: string[] }> {
+  const removed: (Orphan & { engine: string })[] = [];
+  const failed: { engine: string; error: string }[] = [];
+  const unreachable: string[] = [];
+  await Promise.all(
+    pool.engines.map(async (e) => {
+      if (e.runtime.lost) {
+        unreachable.push(e.runtime.lostReason !== undefined && e.runtime.lostReason.startsWith(`engine ${e.spec.name} `) ? e.runtime.lostReason : e.runtime.lost.message);
+        return;
+      }
+      try {
+        for (const o of await sweep(e.runtime, opts)) removed.push({ ...o, engine: e.spec.name });
+      } catch (err) {
+        failed.push({ engine: e.spec.name, error: errorMessage(err) });
+      }
+    }),
+  );
+  return { removed, failed, unreachable };
+}
+
+/** The orphans on each engine that answers, by engine (for `lab status`). */
+export async function poolOrphans(pool: EnginePool): Promise<Map<string, Orphan[]>> {
+  const out = new Map<string, Orphan[]>();
+  await Promise.all(pool.engines.filter((e) => !e.runtime.lost).map(async (e) => out.set(e.spec.name, await listOrphans(e.runtime))));
+  return out;
+}
+
+/** Creation locks on an engine whose owner is gone (a killed `lab up`): `lab down` removes them with the instance. */
+export async function removeStaleLocks(runtime: EngineRuntime, lab?: string, instance?: string): Promise<number> {
+  const stale = (await runtime.listContainers(lockFilter(lab, instance))).filter((l) => !lockIsLive(l.labels, new Date()));
+  await runtime.removeContainers(stale.map((l) => l.id));
+  return stale.length;
+}
+
+/** The cheap sweep before a command's work on the pool, its removals said as progress; it never stops the command. */
+async function sweepFirst(pool: EnginePool, onProgress?: (line: string) => void): Promise<void> {
+  const r = await sweepPool(pool).catch(() => undefined);
+  for (const o of r?.removed ?? []) onProgress?.(`removed an orphaned instance ${o.lab}/${o.instance} on engine ${o.engine} (${o.reason})`);
+}
+
 function unreachableNote(unreachable: EngineHealth[]): string {
   return unreachable.map((h) => h.error ?? `engine ${h.name} unreachable`).join('; ');
 }
@@ -30,6 +78,7 @@ function unreachableNote(unreachable: EngineHealth[]): string {
 export async function placeInstance(pool: EnginePool, lab: string, instance: string, onProgress?: (line: string) => void): Promise<{ runtime: EngineRuntime; tag: string }> {
   const tag = labImageTag();
   const found = await pool.locate(lab, instance);
+  await sweepFirst(pool, onProgress);
   const holder = found.holders[0];
   if (holder) return { runtime: holder.runtime, tag };
   const health = await pool.probe({ image: tag });
@@ -47,8 +96,9 @@ export async function placeInstance(pool: EnginePool, lab: string, instance: str
 }
 
 /** The engine that holds a running instance; a clear error when none does, naming engines that did not answer. */
-export async function holderOf(pool: EnginePool, lab: string, instance: string, hint: string): Promise<EngineRuntime> {
+export async function holderOf(pool: EnginePool, lab: string, instance: string, hint: string, onProgress?: (line: string) => void): Promise<EngineRuntime> {
   const found = await pool.locate(lab, instance);
+  await sweepFirst(pool, onProgress);
   const holder = found.holders[0];
   if (holder) return holder.runtime;
   if (found.unreachable.length > 0) {

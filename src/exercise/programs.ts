@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ProgramDef } from '../lab/model.js';
 import type { CompiledProgram } from '../programs/compile.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
-import { errorMessage, StepError } from '../errors.js';
+import { errorMessage, rethrowEngineError, StepError } from '../errors.js';
 import { retryUntil } from '../util/retry.js';
 import { pollLoop, shellQuote } from '../util/shell.js';
 
@@ -128,6 +128,7 @@ export async function launchThen(running: RunningLab, spec: LaunchSpec, then: st
       timeoutMs,
     });
   } catch (e) {
+    rethrowEngineError(e);
     throw new StepError(`could not start ${spec.name}: ${errorMessage(e)}`);
   }
   if (r.exitCode === null && !r.timedOut) throw new StepError(`could not start ${spec.name}: the engine ended the exec`);
@@ -193,7 +194,7 @@ export async function signalAndWait(running: RunningLab, spec: Pick<LaunchSpec, 
   const seconds = timeoutMs / 1000;
   const r = await running.runtime
     .exec(spec.container, ['sh', '-c', `${killScript(spec, signal)}\n${waitForExitScript(spec, seconds)}`], { ...(spec.user !== undefined ? { user: spec.user } : {}), timeoutMs: timeoutMs + 15_000 })
-    .catch(() => undefined);
+    .catch(unlessEngine);
   return r?.stdout.toString().includes('@@exited') ?? false;
 }
 
@@ -234,6 +235,12 @@ export function waitForOutputScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | '
   return [...pollLoop(seconds, body), 'echo @@waiting'].join('\n');
 }
 
+/** An exec that failed in the node (it cannot start a process) counts as no answer; the engine's own failure goes on up. */
+function unlessEngine(e: unknown): undefined {
+  rethrowEngineError(e);
+  return undefined;
+}
+
 /** Up to 5 s at a time, so an engine or node that stops answering is noticed between waits. */
 function waitSlice(deadline: number): number {
   return Math.max(0.05, Math.min(5, (deadline - Date.now()) / 1000));
@@ -244,7 +251,7 @@ export async function waitForExit(running: RunningLab, spec: Pick<LaunchSpec, 'c
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const slice = waitSlice(deadline);
-    const r = await running.runtime.exec(spec.container, ['sh', '-c', waitForExitScript(spec, slice)], { timeoutMs: slice * 1000 + 15_000 }).catch(() => undefined);
+    const r = await running.runtime.exec(spec.container, ['sh', '-c', waitForExitScript(spec, slice)], { timeoutMs: slice * 1000 + 15_000 }).catch(unlessEngine);
     if (r?.stdout.toString().includes('@@exited')) return true;
     if (Date.now() >= deadline) return false;
     // An exec that failed at once (a node that cannot start a process) is not retried in a tight loop.
@@ -266,7 +273,7 @@ export async function waitForOutput(running: RunningLab, spec: LaunchSpec, re: R
     let said = '';
     if (inNode) {
       const slice = waitSlice(deadline);
-      const r = await running.runtime.exec(spec.container, ['sh', '-c', waitForOutputScript(spec, re.source, slice)], { timeoutMs: slice * 1000 + 15_000 }).catch(() => undefined);
+      const r = await running.runtime.exec(spec.container, ['sh', '-c', waitForOutputScript(spec, re.source, slice)], { timeoutMs: slice * 1000 + 15_000 }).catch(unlessEngine);
       said = r?.stdout.toString() ?? '';
       if (said.includes('@@unreadable')) inNode = false;
       // grep saw it: decide with the real expression on the output that came with it, without another exec.

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { claimRunFolder } from './artifacts.js';
 import { join, resolve } from 'node:path';
-import { errorMessage, InstanceGoneError, InterruptedError, StepError, throwIfAborted } from '../errors.js';
+import { errorMessage, InstanceGoneError, InterruptedError, rethrowEngineError, StepError, throwIfAborted } from '../errors.js';
 import { LABEL, labelFilter } from '../plan/labels.js';
 import type { CaptureStep, CheckDef, CommandStep, ProbeKind, ProbeStep, StartStep, StepDef, WaitStep } from '../lab/model.js';
 import { runName } from '../lab/exercise-semantics.js';
@@ -15,6 +15,7 @@ import type { SocketEntry } from '../observe/types.js';
 import { parseSocketTables, socketTablesScript, waitInNodeScript, type RunRef } from './readiness.js';
 import { parseTraceroute } from '../observe/traceroute.js';
 import { retryUntil } from '../util/retry.js';
+import { abortableRuntime } from '../runtime/abortable.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { ensureObserver, observe, startCapture, stopCapture, type CaptureHandle } from './observer.js';
 import { parseTcpdumpCommand, TcpdumpCommandError, unknownFilterNames, type TcpdumpCommand } from './tcpdump-command.js';
@@ -134,8 +135,9 @@ export async function startAndWait(running: RunningLab, step: StartStep, spec = 
   const run: RunRef = { dir: runDirOf(spec) };
   const want = { ...(ready.tcp !== undefined ? { tcp: ready.tcp } : {}), ...(ready.udp !== undefined ? { udp: ready.udp } : {}), ...(ready.unix !== undefined ? { unix: ready.unix } : {}) };
   const stdoutRe = ready.stdout !== undefined ? new RegExp(ready.stdout, 'm') : undefined;
-  // Each wait in the node lasts at most this long, so a stuck engine or node is noticed between them.
-  const slice = (): number => Math.max(1, Math.min(5, Math.ceil((deadline - Date.now()) / 1000)));
+  // Each wait in the node lasts at most this long (seconds, up to 5, never past the deadline), so a stuck engine
+  // or node is noticed between them.
+  const slice = (): number => Math.max(0.05, Math.min(5, (deadline - Date.now()) / 1000));
   const verdict = async (tables: string): Promise<string | undefined> => {
     const { sockets, exited } = parseSocketTables(tables);
     const conds: boolean[] = [];
@@ -194,8 +196,10 @@ interface Background {
  */
 export async function runExercise(running: RunningLab, opts: ExerciseOptions = {}): Promise<Observations> {
   const observersStarting: Promise<unknown>[] = [];
+  // The signal also drops the exec under way (a wait may last seconds), whatever runtime the caller deployed with.
+  const guarded = opts.signal !== undefined ? { ...running, runtime: abortableRuntime(running.runtime, opts.signal) } : running;
   try {
-    return await exercise(running, opts, observersStarting);
+    return await exercise(guarded, opts, observersStarting);
   } catch (e) {
     // A run that ends early (interrupted, instance gone) returns only once no observer is still being created:
     // one made after the instance's removal would be left behind.
@@ -245,13 +249,14 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
       await runStep(running, step, { obs, captures, background, opts, filesDir, artifactsDir, baselines });
       record('ok');
     } catch (e) {
-      // An interruption, or an instance that went away, ends the run at once: what it saw is not the student's doing.
+      // An interruption, an instance that went away, or an engine that failed ends the run at once: what it saw
+      // is not the student's doing.
       if (e instanceof InterruptedError) throw e;
       throwIfAborted(opts.signal);
       // Says which nodes went and the likely causes, rather than the engine's words about one container.
       await assertIntact(running);
-      if (e instanceof InstanceGoneError) throw e;
-      // Anything else a step runs into is the step's failure; the engine's own failures surface where they recur.
+      rethrowEngineError(e);
+      // Anything else a step runs into is the step's failure.
       const message = e instanceof StepError ? e.message : `could not complete: ${errorMessage(e)}`;
       record('failed', message);
       const name = runName(step);
@@ -276,7 +281,7 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
     capturesDone,
     ...[...background].map(async ([name, b]) => {
       if (b.stopped) return;
-      const st = await processState(running, b.spec).catch(() => undefined);
+      const st = await processState(running, b.spec).catch(unlessEngine);
       obs.programs[name] = {
         node: b.node,
         kind: 'program',
@@ -479,7 +484,10 @@ async function runToCompletion(running: RunningLab, spec: LaunchSpec, node: stri
     await killProcess(running, spec, 'KILL', observer ?? (await ensureObserver(running, node)));
     await waitForExit(running, spec, 3000);
   }
-  const st = await processState(running, spec).catch((e: unknown) => ({ stdout: '', stderr: '', droppedBytes: 0, error: errorMessage(e) }) as const);
+  const st = await processState(running, spec).catch((e: unknown) => {
+    rethrowEngineError(e);
+    return { stdout: '', stderr: '', droppedBytes: 0, error: errorMessage(e) } as const;
+  });
   // The node measured how long it ran: a busy engine answering polls late does not make a program late.
   const ran = 'durationMs' in st ? st.durationMs : undefined;
   const timedOut = ran !== undefined ? ran >= timeoutMs || !('exitCode' in st) : !finished;
@@ -586,6 +594,7 @@ async function finishCapture(running: RunningLab, c: CaptureHandle, obs: Observa
     }
     obs.captures[c.name] = { node: c.node, packets: decodePcap(data), ...(file ? { file } : {}), ...(dropped > 0 ? { dropped } : {}) };
   } catch (e) {
+    rethrowEngineError(e);
     obs.captures[c.name] = { node: c.node, packets: [], error: errorMessage(e) };
   }
 }
@@ -601,7 +610,7 @@ function targetAddress(running: RunningLab, p: ProbeStep['probe']): string {
   return iface.address;
 }
 
-/** Takes one probe in a node's observer and parses it. Never throws: a failure is kept in `error`. */
+/** Takes one probe in a node's observer and parses it. A failure is kept in `error`; only the engine's own (an EngineError) is thrown. */
 export async function probe(running: RunningLab, p: ProbeStep['probe']): Promise<ProbeObservation> {
   const kind = p.kind ?? 'sockets';
   const base: ProbeObservation = { node: p.node, kind, raw: '' };
@@ -641,8 +650,15 @@ export async function probe(running: RunningLab, p: ProbeStep['probe']): Promise
     else base.traceroute = parseTraceroute(r.stdout);
     return base;
   } catch (e) {
+    rethrowEngineError(e);
     return { ...base, error: `${kind} probe on ${p.node} failed: ${errorMessage(e)}` };
   }
+}
+
+/** For a `.catch` that makes a failed read count as nothing read: the engine's own failure goes on up. */
+function unlessEngine(e: unknown): undefined {
+  rethrowEngineError(e);
+  return undefined;
 }
 
 const TRANSIENT = new Set(['SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSING']);

@@ -15,6 +15,7 @@ import { readdirSync } from 'node:fs';
 import { attemptSummary, RequestError, type Orchestrator, type ServerEvent } from './orchestrator.js';
 import { sha256, type StudentRow, type WorkshopRow } from './store.js';
 import type { Terminals } from './terminals.js';
+import type { EngineView } from './engines.js';
 import { registerPages } from './pages.js';
 import { lastGradedAttempt, studentBundle, workshopBundle } from './bundle.js';
 
@@ -28,6 +29,8 @@ export interface HttpOptions {
   secureCookies: boolean;
   version: string;
   engineUp: () => Promise<boolean>;
+  /** The engines instances are placed on: one (the local engine) without an engines file. */
+  engines?: () => EngineView[];
 }
 
 type Who = { role: 'admin'; actor: string } | { role: 'student'; actor: string; student: StudentRow };
@@ -166,8 +169,11 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
 
   app.get('/healthz', async (_req, reply) => {
     const up = await opts.engineUp();
-    if (!up) return reply.code(503).send({ ok: false, version: opts.version, engine: 'down', message: 'no Docker engine answers: check the socket mount or DOCKER_HOST' });
-    return { ok: true, version: opts.version, engine: 'up' };
+    // With a pool: up while any engine answers; each engine's state is listed (down ones with why).
+    const pool = opts.engines?.().filter((e) => e.name !== null);
+    const engines = pool && pool.length > 0 ? { engines: pool.map((e) => ({ name: e.name, up: e.up, ...(e.message !== null ? { message: e.message } : {}) })) } : {};
+    if (!up) return reply.code(503).send({ ok: false, version: opts.version, engine: 'down', message: pool && pool.length > 0 ? 'no engine of the pool answers' : 'no Docker engine answers: check the socket mount or DOCKER_HOST', ...engines });
+    return { ok: true, version: opts.version, engine: 'up', ...engines };
   });
 
   app.get('/api/join/:code', async (req) => {
@@ -357,6 +363,13 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
   });
 
   // ---- admin -------------------------------------------------------------------------------------
+
+  app.get('/api/engines', async (req) => {
+    admin(req);
+    const views = opts.engines?.() ?? [];
+    const instances = store.instances();
+    return views.map((e) => ({ ...e, instances: instances.filter((i) => i.engine === e.name).length }));
+  });
 
   app.get('/api/labs', async (req) => {
     admin(req);

@@ -83,6 +83,13 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  // 3, not 2: the workshop's ordered lab lists take 2 (a database is brought to each missing step in order).
+  {
+    version: 3,
+    name: 'instances.engine: the engine of the pool that holds each instance',
+    // NULL: the local engine (a server without an engines file), or not placed yet.
+    sql: 'ALTER TABLE instances ADD COLUMN engine TEXT;',
+  },
 ];
 
 /**

@@ -7,7 +7,10 @@ import { loadLab } from '../lab/load.js';
 import { errorMessage } from '../errors.js';
 import { LABEL, WORKSHOP_LABEL, WORKSHOP_SERVER_LABEL } from '../plan/labels.js';
 import { removeInstance } from '../deploy/down.js';
-import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
+import { sweep } from '../deploy/sweep.js';
+import type Docker from 'dockerode';
+import type { Runtime } from '../runtime/runtime.js';
+import type { ServerEngines } from './engines.js';
 import { checkFiles, instanceStatus, prepareObservers, restartPrograms, upInstance, type InstanceStatus } from '../app/instance.js';
 import { editableFiles, starterContent } from '../app/lab-files.js';
 import type { GradeResult } from '../report/result.js';
@@ -15,14 +18,15 @@ import { now, type AttemptRow, type StudentRow, type Store, type WorkshopRow } f
 
 export interface OrchestratorOptions {
   store: Store;
-  runtime: DockerRuntime;
+  /** Where instances go: the local engine, or the engines of a pool (src/server/engines.ts). */
+  engines: ServerEngines;
   image: string;
   dataDir: string;
   /** Warm instances kept per workshop ahead of joins (the workshop's own `warm` wins when set). */
   warm: number;
   /** Minutes without activity before a student's instance is culled; 0 turns culling off. */
   idleMinutes: number;
-  /** Instances on the engine at most, all workshops together. */
+  /** Instances at most, all workshops together (with a pool, also at most the capacities of the engines that are up). */
   maxInstances: number;
   /** Instance creations at the same time. */
   parallel: number;
@@ -51,6 +55,8 @@ export interface StudentView {
   lastActiveAt: string;
   idleCullAt: string | null;
   nodes: { name: string; running: boolean; addresses: { network: string; address?: string; address6?: string }[] }[];
+  /** With an engine pool: the engine that holds the student's instance (its name in the engines file). */
+  engine: string | null;
   attempts: number;
   lastScore: number | null;
   maxScore: number | null;
@@ -190,6 +196,7 @@ export class Orchestrator extends EventEmitter {
       lastActiveAt: s.last_active_at,
       idleCullAt: idleMs > 0 && ACTIVE.includes(s.state) ? new Date(Date.parse(s.last_active_at) + idleMs).toISOString() : null,
       nodes: status?.nodes.map((n) => ({ name: n.name, running: n.running, addresses: n.addresses })) ?? [],
+      engine: s.instance ? (this.store.instance(s.instance)?.engine ?? null) : null,
       attempts: attempts.length,
       lastScore: last?.score ?? null,
       maxScore: last?.max_score ?? null,
@@ -245,6 +252,7 @@ export class Orchestrator extends EventEmitter {
   }
 
   private requeue(s: StudentRow): void {
+    this.movedFrom.delete(s.id);
     this.store.updateStudent(s.id, { state: 'queued', instance: null, progress: 'waiting for an instance', message: null, last_active_at: now(), warned_at: null });
     this.changed(s.id);
   }
@@ -254,12 +262,19 @@ export class Orchestrator extends EventEmitter {
     const name = this.store.assignWarm(s);
     if (name === undefined) return;
     this.opts.log(`${s.name} (${s.id}) got the warm instance ${name}`);
+    const lost = this.movedFrom.get(s.id);
+    if (lost !== undefined) {
+      // Still said once the new instance is there: the student sees why their lab changed under them.
+      this.movedFrom.delete(s.id);
+      const engine = this.store.instance(name)?.engine;
+      this.store.updateStudent(s.id, { message: `${lost}: your lab was moved to a fresh instance${engine ? ` on engine ${engine}` : ''}; your files are kept` });
+    }
     void this.refreshStatus(name, s.lab, s.workshop_id).finally(() => this.changed(s.id));
   }
 
   private async refreshStatus(instance: string, labName: string, workshopId: string): Promise<InstanceStatus | undefined> {
     try {
-      const st = await instanceStatus({ runtime: this.opts.runtime, image: this.opts.image, lab: this.lab(labName), instance, labels: this.labels(workshopId) });
+      const st = await instanceStatus({ runtime: this.runtimeOf(instance), image: this.opts.image, lab: this.lab(labName), instance, labels: this.labels(workshopId) });
       this.statusCache.set(instance, st);
       return st;
     } catch {
@@ -273,6 +288,17 @@ export class Orchestrator extends EventEmitter {
     let st = this.statusCache.get(s.instance);
     if (!st?.nodes.some((n) => n.name === node && n.running)) st = await this.refreshStatus(s.instance, s.lab, s.workshop_id);
     return st?.nodes.find((n) => n.name === node)?.container;
+  }
+
+  /** The client of the engine that holds the student's instance (terminals exec there). */
+  dockerOfStudent(studentId: string): Docker {
+    const s = this.store.student(studentId);
+    return this.opts.engines.docker((s?.instance ? this.store.instance(s.instance)?.engine : null) ?? null);
+  }
+
+  /** The runtime of the engine that holds an instance; on an engine that is down, every call fails at once, naming it. */
+  private runtimeOf(instance: string): Runtime {
+    return this.opts.engines.runtime(this.store.instance(instance)?.engine ?? null);
   }
 
   // ---- the pump: pool, queue, idle, end --------------------------------------------------------------
@@ -306,14 +332,26 @@ export class Orchestrator extends EventEmitter {
     // Which instances were up before the engine is asked: one that comes up while the list is on its way
     // is not in it, and must not be judged on it.
     const before = new Set(this.store.instances().filter((i) => i.state === 'warm' || i.state === 'assigned').map((i) => i.name));
-    const containers = await this.opts.runtime.listContainers([`${LABEL.managed}=true`, `${WORKSHOP_SERVER_LABEL}=${this.opts.serverId}`, `${LABEL.role}=node`]);
     const running = new Map<string, number>();
-    for (const c of containers) {
-      const inst = c.labels[LABEL.instance];
-      if (inst !== undefined && c.running) running.set(inst, (running.get(inst) ?? 0) + 1);
-    }
+    // Each engine that answers is asked; an instance on one that does not is not judged here (the health loop
+    // marks that engine down and moves its students).
+    const listed = new Set<string | null>();
+    await Promise.all(
+      this.opts.engines.upNames().map(async (engine) => {
+        const containers = await this.opts.engines
+          .runtime(engine)
+          .listContainers([`${LABEL.managed}=true`, `${WORKSHOP_SERVER_LABEL}=${this.opts.serverId}`, `${LABEL.role}=node`])
+          .catch((e: unknown) => void this.opts.log(`could not list the instances on ${engine ?? 'the engine'}: ${errorMessage(e)}`));
+        if (!containers) return;
+        for (const c of containers) {
+          const inst = c.labels[LABEL.instance];
+          if (inst !== undefined && c.running) running.set(inst, (running.get(inst) ?? 0) + 1);
+        }
+        listed.add(engine);
+      }),
+    );
     for (const inst of this.store.instances()) {
-      if ((inst.state !== 'warm' && inst.state !== 'assigned') || !before.has(inst.name)) continue;
+      if ((inst.state !== 'warm' && inst.state !== 'assigned') || !before.has(inst.name) || !listed.has(inst.engine)) continue;
       if (inst.student_id !== null && this.busy.has(inst.student_id)) continue;
       // Listed after the instance was read: a row made since then is not judged on an older list.
       if (Date.now() - Date.parse(inst.created_at) < 5000) continue;
@@ -380,7 +418,8 @@ export class Orchestrator extends EventEmitter {
     const holding = instances.filter((i) => i.state === 'assigned').length;
     const warm = Math.min(w.warm, Math.max(0, w.capacity - holding - queued));
     let want = queued + warm - spare;
-    while (want > 0 && this.creating < this.opts.parallel && this.store.instances().length < this.opts.maxInstances) {
+    const most = Math.min(this.opts.maxInstances, this.opts.engines.capacity());
+    while (want > 0 && this.creating < this.opts.parallel && this.store.instances().length < most) {
       want--;
       this.createInstance(w, lab);
     }
@@ -397,16 +436,28 @@ export class Orchestrator extends EventEmitter {
       this.queueProgress(w.id);
     };
     step(`starting your lab: 0 of ${nodes} containers`);
-    const opts = { runtime: this.opts.runtime, image: this.opts.image, lab: this.lab(labName), instance: name, labels: this.labels(w.id), onContainer: (n: number, total: number) => step(`starting your lab: ${n} of ${total} containers`) };
-    // The observers too: a student's first Check then waits for no container.
-    upInstance(opts)
+    // With a pool, placed first (like `lab up`); the engine is recorded before anything is made there.
+    const key = `${labName}/${name}`;
+    let engine: string | null = null;
+    let opts: Parameters<typeof upInstance>[0] | undefined;
+    this.opts.engines
+      .place(key, step)
+      .then((placed) => {
+        engine = placed;
+        this.store.setInstanceEngine(name, placed);
+        if (placed !== null) this.opts.log(`instance ${name} (${labName}) placed on engine ${placed}`);
+        opts = { runtime: this.opts.engines.runtime(placed), image: this.opts.image, lab: this.lab(labName), instance: name, labels: this.labels(w.id), onContainer: (n: number, total: number) => step(`starting your lab: ${n} of ${total} containers`) };
+        return upInstance(opts);
+      })
       .then(async (r) => {
+        const o = opts as Parameters<typeof upInstance>[0];
         step(`starting your lab: ${nodes} of ${nodes} containers, preparing its packet capture`);
-        await prepareObservers(opts);
+        // The observers too: a student's first Check then waits for no container.
+        await prepareObservers(o);
         this.statusCache.set(name, r.status);
         if (this.store.instance(name)?.state !== 'warming') {
           // The workshop ended while it was being made.
-          void removeInstance(this.opts.runtime, labName, name).catch(() => undefined);
+          void removeInstance(o.runtime, labName, name).catch(() => undefined);
           return;
         }
         this.store.setInstance(name, 'warm', null);
@@ -415,6 +466,8 @@ export class Orchestrator extends EventEmitter {
       .catch((e: unknown) => {
         this.opts.log(`could not create instance ${name}: ${errorMessage(e)}`);
         this.store.deleteInstance(name);
+        // Its engine was lost meanwhile: the others take the next one at once, and the students already know.
+        if (engine !== null && !this.opts.engines.isUp(engine)) return;
         this.backoffUntil = Date.now() + 5000;
         for (const s of this.store.students(w.id).filter((x) => x.state === 'queued')) {
           this.store.updateStudent(s.id, { message: `an instance could not be started (${errorMessage(e)}); trying again in a few seconds` });
@@ -422,6 +475,7 @@ export class Orchestrator extends EventEmitter {
         }
       })
       .finally(() => {
+        this.opts.engines.settled(engine, key);
         this.creating--;
         this.building.delete(name);
         this.pump();
@@ -461,10 +515,11 @@ export class Orchestrator extends EventEmitter {
 
   private async removeInstanceNamed(name: string, labName: string): Promise<void> {
     const holder = this.store.instance(name)?.student_id ?? null;
+    const runtime = this.runtimeOf(name);
     this.store.setInstance(name, 'removing', holder);
     // Its terminals end with it.
     if (holder !== null) this.emit('instance-gone', holder);
-    await removeInstance(this.opts.runtime, labName, name).catch((e: unknown) => this.opts.log(`could not remove ${name}: ${errorMessage(e)}`));
+    await removeInstance(runtime, labName, name).catch((e: unknown) => this.opts.log(`could not remove ${name}: ${errorMessage(e)}`));
     this.store.deleteInstance(name);
     this.statusCache.delete(name);
   }
@@ -492,7 +547,7 @@ export class Orchestrator extends EventEmitter {
     const artifactsDir = join(this.opts.dataDir, 'attempts', String(attemptId));
     const instance = s.instance as string;
     checkFiles({
-      runtime: this.opts.runtime,
+      runtime: this.runtimeOf(instance),
       image: this.opts.image,
       lab: this.lab(s.lab),
       instance,
@@ -582,7 +637,7 @@ export class Orchestrator extends EventEmitter {
     this.store.updateStudent(s.id, { state: 'starting', progress: 'restarting your programs', last_active_at: now(), warned_at: null });
     this.changed(s.id);
     restartPrograms({
-      runtime: this.opts.runtime,
+      runtime: this.runtimeOf(s.instance as string),
       image: this.opts.image,
       lab: this.lab(s.lab),
       instance: s.instance as string,
@@ -594,7 +649,8 @@ export class Orchestrator extends EventEmitter {
       .catch((e: unknown) => this.store.updateStudent(s.id, { message: `your programs could not be restarted: ${errorMessage(e)}; try Reset` }))
       .finally(() => {
         this.busy.delete(s.id);
-        this.store.updateStudent(s.id, { state: 'ready', progress: null });
+        // Unless the instance went meanwhile (its engine was lost): then the student is queued for a new one.
+        if (this.store.student(s.id)?.state === 'starting') this.store.updateStudent(s.id, { state: 'ready', progress: null });
         this.changed(s.id);
       });
   }
@@ -622,19 +678,32 @@ export class Orchestrator extends EventEmitter {
     if (after) this.emit('event', { type: 'workshop', workshopId: id, workshop: this.workshopView(after) } satisfies ServerEvent);
   }
 
-  private async removeLabelled(match: (labels: Record<string, string>) => boolean): Promise<number> {
+  /** Removes what this server made and `match` picks, on each engine that answers (or on `engines`). */
+  private async removeLabelled(match: (labels: Record<string, string>) => boolean, engines = this.opts.engines.upNames()): Promise<number> {
     // Only what this server made: other servers (other data directories) share the engine.
     const mine = [`${LABEL.managed}=true`, WORKSHOP_LABEL, `${WORKSHOP_SERVER_LABEL}=${this.opts.serverId}`];
-    const containers = await this.opts.runtime.listContainers(mine);
-    const networks = await this.opts.runtime.listNetworks(mine);
-    const instances = new Map<string, string>();
-    for (const r of [...containers, ...networks]) {
-      const inst = r.labels[LABEL.instance];
-      const lab = r.labels[LABEL.lab];
-      if (inst !== undefined && lab !== undefined && match(r.labels)) instances.set(inst, lab);
-    }
-    await Promise.all([...instances].map(([inst, lab]) => removeInstance(this.opts.runtime, lab, inst).catch(() => undefined)));
-    return instances.size;
+    const counts = await Promise.all(
+      engines.map(async (engine) => {
+        const runtime = this.opts.engines.runtime(engine);
+        try {
+          const [containers, networks] = await Promise.all([runtime.listContainers(mine), runtime.listNetworks(mine)]);
+          const instances = new Map<string, string>();
+          for (const r of [...containers, ...networks]) {
+            const inst = r.labels[LABEL.instance];
+            const lab = r.labels[LABEL.lab];
+            if (inst !== undefined && lab !== undefined && match(r.labels)) instances.set(inst, lab);
+          }
+          await Promise.all([...instances].map(([inst, lab]) => removeInstance(runtime, lab, inst).catch(() => undefined)));
+          return instances.size;
+        } catch (e) {
+          // Only a pool has several engines: there, one that fails must not keep the others from being cleaned.
+          if (!this.opts.engines.pooled) throw e;
+          this.opts.log(`could not clean up on engine ${engine ?? ''}: ${errorMessage(e)}`);
+          return 0;
+        }
+      }),
+    );
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   /** Removes every instance of every workshop (the server is going away with `--remove-on-exit`). */
@@ -655,7 +724,15 @@ export class Orchestrator extends EventEmitter {
     for (const a of this.store.runningAttempts()) {
       this.store.finishAttempt(a.id, 'error', null, null, { message: 'the check was interrupted by a server restart; press Check again' });
     }
+    const lostAt = new Map<string, string>();
     for (const inst of this.store.instances()) {
+      const down = this.opts.engines.downReason(inst.engine);
+      if (down !== undefined) {
+        // Its engine does not answer (or is no longer in the engines file): what is left there goes when it answers.
+        if (inst.student_id !== null) lostAt.set(inst.student_id, down);
+        this.dropInstance(inst.name);
+        continue;
+      }
       const w = this.store.workshop(inst.workshop_id);
       const st = await this.refreshStatus(inst.name, inst.lab, inst.workshop_id);
       if (w && !w.ended_at && (inst.state === 'warm' || inst.state === 'assigned') && st?.complete) {
@@ -664,6 +741,9 @@ export class Orchestrator extends EventEmitter {
       }
       await this.removeInstanceNamed(inst.name, inst.lab);
     }
+    // What a killed command (or an earlier run of this server) left half made, once its owner is gone and its
+    // lease ran out: the sweep every command does first, on each engine that answers.
+    await Promise.all(this.opts.engines.upNames().map((e) => sweep(this.opts.engines.runtime(e)).catch(() => [])));
     const known = new Set(this.store.instances().map((i) => i.name));
     const removed = await this.removeLabelled((labels) => !known.has(labels[LABEL.instance] ?? ''));
     for (const s of this.store.studentsIn(['queued', 'starting', 'ready', 'checking', 'resetting'])) {
@@ -675,7 +755,55 @@ export class Orchestrator extends EventEmitter {
       }
       requeued++;
       this.requeue(s);
+      const why = lostAt.get(s.id);
+      if (why !== undefined) this.tellMoved(s.id, why);
     }
     return { kept, removed, requeued };
+  }
+
+  // ---- engines of a pool --------------------------------------------------------------------------------
+
+  /** Students whose instance went with its engine, and why: said again when they get the next instance. */
+  private readonly movedFrom = new Map<string, string>();
+
+  private tellMoved(studentId: string, reason: string): void {
+    this.movedFrom.set(studentId, reason);
+    this.store.updateStudent(studentId, { message: `${reason}: your lab there is lost; a fresh one is being started on another engine (your files are kept)` });
+    this.changed(studentId);
+  }
+
+  /** Forgets an instance without asking its engine (which does not answer): its terminals end, its row goes. */
+  private dropInstance(name: string): void {
+    const holder = this.store.instance(name)?.student_id ?? null;
+    if (holder !== null) this.emit('instance-gone', holder);
+    this.store.deleteInstance(name);
+    this.statusCache.delete(name);
+  }
+
+  /**
+   * An engine of the pool stopped answering (src/server/engines.ts marks it down). Only its instances are
+   * affected: they are forgotten (what is left there is removed when it answers again), a Check running there
+   * ends as `error` (the engine failed, not the student), and their students are queued for a fresh instance
+   * on the other engines, told which engine failed. Their files live in the server's database: nothing is lost.
+   */
+  engineLost(engine: string, reason: string): void {
+    for (const inst of this.store.instances().filter((i) => i.engine === engine)) {
+      const s = inst.student_id !== null ? this.store.student(inst.student_id) : undefined;
+      this.dropInstance(inst.name);
+      this.store.audit('system', 'engine-lost', inst.student_id, { engine, instance: inst.name });
+      // A reset in progress queues its student itself.
+      if (!s || s.instance !== inst.name || !['ready', 'checking', 'starting'].includes(s.state)) continue;
+      this.requeue(this.store.student(s.id) as StudentRow);
+      this.tellMoved(s.id, reason);
+    }
+    this.pump();
+  }
+
+  /** An engine answers again: what this server left there when it was lost goes, and it takes new instances. */
+  async engineBack(engine: string): Promise<void> {
+    // Judged after the listing, against the rows then: an instance placed there since it came back is kept.
+    const n = await this.removeLabelled((labels) => this.store.instance(labels[LABEL.instance] ?? '') === undefined, [engine]);
+    if (n > 0) this.opts.log(`removed ${n} instance(s) left on engine ${engine} from before it was lost`);
+    this.pump();
   }
 }

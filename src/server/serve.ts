@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { errorMessage } from '../errors.js';
 import { resolve } from 'node:path';
 import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
-import { ensureLabImage } from '../runtime/docker/image.js';
+import { ensureLabImage, labImageTag } from '../runtime/docker/image.js';
+import { loadEnginesFile } from '../engines/engines-file.js';
+import { EnginePool } from '../engines/pool.js';
+import { ServerEngines } from './engines.js';
 import { buildApp, exportWorkshop } from './http.js';
 import { Orchestrator } from './orchestrator.js';
 import { now, openDatabase, sha256, Store } from './store.js';
@@ -11,6 +15,15 @@ export { MIGRATIONS, migrate } from './migrations.js';
 export { openDatabase, Store } from './store.js';
 export { exportWorkshop };
 export { workshopBundle } from './bundle.js';
+
+/**
+ * The engines a server (or `lab workshop end`) uses: every engine of the engines file `enginesFile`, checked
+ * once and then watched (`start`), or else the local engine (DOCKER_HOST or the socket) exactly as without a pool.
+ */
+export async function openEngines(o: { enginesFile?: string; image?: string; log: (line: string) => void }): Promise<ServerEngines> {
+  if (o.enginesFile !== undefined) return new ServerEngines({ pool: new EnginePool(loadEnginesFile(o.enginesFile)), image: o.image ?? labImageTag(), log: o.log });
+  return new ServerEngines({ local: await DockerRuntime.connect(), image: o.image ?? labImageTag(), log: o.log });
+}
 
 export interface ServeOptions {
   port: number;
@@ -30,6 +43,8 @@ export interface ServeOptions {
   adminToken?: string;
   /** How long a terminal's shell is kept after its last socket closed. */
   terminalKeepMs: number;
+  /** An engines file (docs/scale.md): instances are placed on its engines; without one, the local engine. */
+  enginesFile?: string;
   /** On close, remove every lab instance (Compose's `down`); students get fresh ones at the next start. */
   removeOnExit?: boolean;
   version: string;
@@ -60,13 +75,28 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   }
   let serverId = store.setting('server_id');
   if (!serverId) store.setSetting('server_id', (serverId = randomBytes(8).toString('hex')));
-  const runtime = await DockerRuntime.connect();
-  await runtime.ping();
-  const image = (await ensureLabImage(runtime.docker, { onProgress: (l) => o.log(l) })).tag;
-  const orchestrator = new Orchestrator({ store, runtime, image, dataDir, warm: o.warm, idleMinutes: o.idleMinutes, maxInstances: o.maxInstances, parallel: o.parallel, log: o.log, serverId });
+  let engines: ServerEngines;
+  let image: string;
+  if (o.enginesFile !== undefined) {
+    // The image reaches each engine with its first instance there (copied from one that has it, or built).
+    image = labImageTag();
+    engines = await openEngines({ enginesFile: o.enginesFile, image, log: o.log });
+    await engines.start();
+    const up = engines.upNames();
+    o.log(`engine pool ${o.enginesFile}: ${up.length} of ${engines.names().length} engine(s) answer (${up.join(', ') || 'none'}); room for ${engines.capacity()} instance(s)`);
+  } else {
+    const runtime = await DockerRuntime.connect();
+    await runtime.ping();
+    image = (await ensureLabImage(runtime.docker, { onProgress: (l) => o.log(l) })).tag;
+    engines = new ServerEngines({ local: runtime, image, log: o.log });
+  }
+  const orchestrator = new Orchestrator({ store, engines, image, dataDir, warm: o.warm, idleMinutes: o.idleMinutes, maxInstances: o.maxInstances, parallel: o.parallel, log: o.log, serverId });
+  // Before reconciling: the health loop already runs, and an engine lost meanwhile must move its students.
+  engines.on('down', (name: string, reason: string) => orchestrator.engineLost(name, reason));
+  engines.on('up', (name: string) => void orchestrator.engineBack(name).catch((e: unknown) => o.log(`engine ${name}: ${errorMessage(e)}`)));
   const r = await orchestrator.reconcile();
-  o.log(`reconciled with the engine: ${r.kept} instance(s) kept, ${r.removed} removed, ${r.requeued} student(s) queued for a new one`);
-  const terminals = new Terminals(runtime.docker, o.terminalKeepMs);
+  o.log(`reconciled with the engine${engines.pooled ? 's' : ''}: ${r.kept} instance(s) kept, ${r.removed} removed, ${r.requeued} student(s) queued for a new one`);
+  const terminals = new Terminals((studentId) => orchestrator.dockerOfStudent(studentId), o.terminalKeepMs);
   orchestrator.on('instance-gone', (studentId: string) => terminals.endStudent(studentId));
   let port = o.port;
   const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host === '0.0.0.0' || o.host === '::' ? 'localhost' : o.host;
@@ -79,7 +109,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     publicUrl,
     secureCookies: o.secureCookies,
     version: o.version,
-    engineUp: () => runtime.ping().then(() => true, () => false),
+    engineUp: async () => (engines.pooled ? engines.upNames().length > 0 : engines.runtime(null).ping().then(() => true, () => false)),
+    engines: () => engines.views(),
   });
   await app.listen({ port: o.port, host: o.host });
   const addr = app.server.address();
@@ -91,6 +122,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     removeOnExit: o.removeOnExit ?? false,
     async close() {
       orchestrator.stop();
+      engines.stop();
       terminals.endAll();
       await app.close();
       if (o.removeOnExit) {

@@ -41,6 +41,8 @@ export interface InstanceRow {
   student_id: string | null;
   state: InstanceState;
   created_at: string;
+  /** The engine of the pool that holds it (its name in the engines file); null on the local engine, or before placement. */
+  engine: string | null;
 }
 
 export interface AttemptRow {
@@ -203,6 +205,11 @@ export class Store {
 
   setInstance(name: string, state: InstanceState, studentId: string | null): void {
     this.db.prepare('UPDATE instances SET state = ?, student_id = ? WHERE name = ?').run(state, studentId, name);
+  }
+
+  /** Records where an instance was placed. */
+  setInstanceEngine(name: string, engine: string | null): void {
+    this.db.prepare('UPDATE instances SET engine = ? WHERE name = ?').run(engine, name);
   }
 
   deleteInstance(name: string): void {

@@ -148,8 +148,9 @@ export class Terminals {
   private readonly open = new Map<string, Terminal>();
   private readonly opening = new Map<string, Promise<Terminal>>();
 
+  /** `docker`: the client of the engine that holds the student's instance (with a pool, one of several). */
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: (studentId: string) => Docker,
     private readonly keepMs: number,
   ) {}
 
@@ -166,7 +167,7 @@ export class Terminals {
       }
       let p = this.opening.get(key);
       if (!p) {
-        p = openTerminal({ docker: this.docker, container, size: opts.size }).then((exec) => {
+        p = openTerminal({ docker: this.docker(studentId), container, size: opts.size }).then((exec) => {
           const term = new Terminal(key, exec, this.keepMs, () => {
             if (this.open.get(key) === term) this.open.delete(key);
           });

@@ -94,7 +94,7 @@ describe('argv → command and options (no process spawned)', () => {
     [['up', 'tcp-handshake', '--engines=pool.yaml'], { command: 'up', args: { lab: 'tcp-handshake' }, options: { instance: 'default', engines: 'pool.yaml' } }],
     [
       ['serve', '--port', '0', '--origin', 'https://a.example', '--origin', 'https://b.example', '--remove-on-exit'],
-      { command: 'serve', args: {}, options: { port: '0', host: '127.0.0.1', warm: '2', idle: '30', maxInstances: '40', parallel: '2', terminalKeep: '5', origin: ['https://a.example', 'https://b.example'], removeOnExit: true } },
+      { command: 'serve', args: {}, options: { port: '0', host: '127.0.0.1', warm: '2', idle: '30', terminalKeep: '5', origin: ['https://a.example', 'https://b.example'], removeOnExit: true } },
     ],
     [
       ['workshop', 'create', 'tcp-handshake,udp-echo', '--capacity', '2', '--data', 'd'],

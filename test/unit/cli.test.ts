@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { lab } from '../helpers/cli.js';
 
 // These run the built CLI (npm test builds it first) and need no Docker engine.
@@ -61,12 +64,22 @@ describe('the lab command without an engine', { timeout: 60_000 }, () => {
     expect(bad.stderr).toMatch(/^error: unknown option '--jsno' for lab list; did you mean `--json`\?\nhint: see `lab list --help`\n$/);
   });
 
-  it('refuses to serve a workshop from an engines file it would not use', async () => {
-    for (const [args, env] of [[['serve', '--engines', 'engines.yaml'], {}], [['serve'], { TOPLAB_ENGINES: 'engines.yaml' }]] as const) {
+  it('serves a workshop from an engines file, checked before anything starts', async () => {
+    // The file is read first: a missing one is a usage error, a wrong one every problem at its position.
+    for (const [args, env] of [[['serve', '--engines', 'no-such-engines.yaml'], {}], [['serve'], { TOPLAB_ENGINES: 'no-such-engines.yaml' }]] as const) {
       const r = await lab([...args], { env: { ...env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/does not place workshops on an engine pool yet/);
-      expect(r.stderr).toMatch(/unset TOPLAB_ENGINES/);
+      expect(r.stderr).toMatch(/no engines file at .*no-such-engines\.yaml/);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'toplab-serve-engines-'));
+    try {
+      const file = join(dir, 'engines.yaml');
+      writeFileSync(file, 'engines:\n  - name: e1\n    address: tcp://lab2.example.edu:2375\n    capacity: 4\n');
+      const r = await lab(['serve', '--engines', file, '--data', join(dir, 'data')], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(new RegExp(`${file.replace(/\./g, '\\.')}:3:\\d+.*plain tcp:// to lab2\\.example\\.edu`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineRuntime } from '../../src/engines/engine-runtime.js';
 import { EngineError } from '../../src/errors.js';
 import { EnginesFileError, isLoopbackHost, parseAddress, parseEnginesText } from '../../src/engines/engines-file.js';
@@ -174,6 +174,22 @@ describe('ssh host keys', () => {
   });
 });
 
+describe('a long-running server renewing an engine of its pool', () => {
+  it('replaces a lost engine\'s client: the old one fails at once, naming the engine; the new one is not lost', async () => {
+    const pool = new EnginePool(parseEnginesText('engines:\n  - { name: e2, address: "tcp://127.0.0.1:1", capacity: 1 }\n', join(tmpdir(), 'engines.yaml')));
+    const old = pool.engine('e2');
+    const fresh = pool.renew('e2', '3 pings in a row unanswered');
+    expect(fresh).not.toBe(old);
+    expect(pool.engine('e2')).toBe(fresh);
+    expect(pool.engines).toEqual([fresh]);
+    expect(old.runtime.lost?.message).toBe('engine e2 unreachable: 3 pings in a row unanswered');
+    await expect(old.runtime.listContainers([])).rejects.toThrow('engine e2 unreachable: 3 pings in a row unanswered');
+    expect(fresh.runtime.lost).toBeUndefined();
+    // The new client really connects (and here is refused): not the old one's "unreachable" at once.
+    await expect(fresh.runtime.ping()).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
 describe('placement', () => {
   const c = (name: string, instances: number, capacity: number, more: Partial<PlacementCandidate> = {}): PlacementCandidate => ({ name, up: true, draining: false, capacity, instances, hasImage: true, ...more });
 
@@ -270,4 +286,30 @@ describe('batch grading over a pool, with fake engines', () => {
     expect(Object.values(report.placements)).toEqual(['a', 'a', 'a', 'a', 'a', 'a']);
     expect(doneOrder.sort()).toEqual(students);
   }, 30_000);
+});
+
+// The built CLI against an engines file whose only engine refuses connections (nothing listens on port 1):
+// no Docker needed. An unreachable engine is never "nothing there".
+describe('commands that clean or list over a pool with an engine that does not answer', { timeout: 60_000 }, () => {
+  let dir = '';
+  let file = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'toplab-pool-down-'));
+    file = join(dir, 'engines.yaml');
+    writeFileSync(file, 'engines:\n  - name: gone\n    address: tcp://127.0.0.1:1\n    capacity: 2\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lab down --all, lab down LAB and lab prune name the engine and exit 4, not 0', async () => {
+    const { lab } = await import('../helpers/cli.js');
+    for (const args of [['down', '--all'], ['down', 'tcp-handshake', '--instance', 'someone'], ['prune'], ['down', '--orphans']]) {
+      const r = await lab(args, { env: { TOPLAB_ENGINES: file } });
+      expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(4);
+      expect(r.stderr).toMatch(/engine gone \(tcp:\/\/127\.0\.0\.1:1\) unreachable: .*ECONNREFUSED/);
+      expect(r.stdout).not.toMatch(/^(every toplab lab|tcp-handshake \(instance someone\)): nothing to remove$/m);
+    }
+    const st = await lab(['status'], { env: { TOPLAB_ENGINES: file } });
+    expect(st.code).toBe(4);
+    expect(st.stdout).toMatch(/^engine gone unreachable: its instances are not shown/m);
+  });
 });

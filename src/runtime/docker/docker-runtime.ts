@@ -247,13 +247,19 @@ export class DockerRuntime implements Runtime {
     if (timedOut) {
       (stream as unknown as { destroy: () => void }).destroy();
     } else {
-      for (let i = 0; i < 50; i++) {
+      // The engine records the exit a moment after the streams close; on a loaded engine that moment can pass
+      // half a second. Asked until it is recorded, for at most 5 s (and never past the exec's own limit): a
+      // null exit code reads as "the engine ended the exec", which a caller may take for the program's doing.
+      const asked = Date.now();
+      const patience = Math.min(5000, Math.max(500, limit - (asked - started)));
+      for (let pause = 10; ; pause = Math.min(100, pause * 2)) {
         const info = await timed(what, () => exec.inspect()).catch(goneOr(containerId));
         if (!info.Running) {
           exitCode = info.ExitCode;
           break;
         }
-        await new Promise((r) => setTimeout(r, 10));
+        if (Date.now() - asked >= patience) break;
+        await new Promise((r) => setTimeout(r, pause));
       }
     }
     return {

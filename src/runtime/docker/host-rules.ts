@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { EngineError, errorMessage } from '../../errors.js';
 import { LABEL } from '../../plan/labels.js';
+import { demuxedText } from './demux.js';
 import type { HostRulesNeeded } from '../../plan/plan.js';
 
 /**
@@ -154,7 +155,7 @@ export async function runHostHelper(docker: Docker, image: string, script: strin
     await container.start();
     const result = (await container.wait()) as { StatusCode: number };
     const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as Buffer;
-    const text = demux(logs);
+    const text = await demuxedText(docker.modem, logs);
     if (result.StatusCode !== 0) throw new EngineError(`could not set the host's packet filter for lab bridges (exit ${result.StatusCode}): ${text.trim()}`);
     return text;
   } catch (e) {
@@ -163,16 +164,4 @@ export async function runHostHelper(docker: Docker, image: string, script: strin
   } finally {
     await container.remove({ force: true }).catch(() => undefined);
   }
-}
-
-/** Docker's multiplexed log stream (8-byte frame headers) to text. */
-function demux(buf: Buffer): string {
-  let out = '';
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const len = buf.readUInt32BE(i + 4);
-    out += buf.subarray(i + 8, i + 8 + len).toString('utf8');
-    i += 8 + len;
-  }
-  return i === 0 && buf.length > 0 ? buf.toString('utf8') : out;
 }

@@ -1,11 +1,12 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE_LABEL } from '../../../src/engines/engine-runtime.js';
-import { LABEL } from '../../../src/plan/labels.js';
+import { LABEL, ownerLabels } from '../../../src/plan/labels.js';
 import { labImageTag } from '../../../src/runtime/docker/image.js';
 import { loadDockerode } from '../../../src/runtime/docker/load-dockerode.js';
 import { lab, ROOT, uniqueInstance } from '../../helpers/cli.js';
@@ -164,6 +165,36 @@ describe('an engine pool of three Docker engines over TLS', () => {
     }
   });
 
+  it('marks and sweeps orphans on the engines of the pool, as on the local engine', async () => {
+    const e1 = t.engines[0];
+    if (!e1) throw new Error('no engine e1');
+    // Two grading instances left on e1 by a grader that is gone (a pid that has ended, on this host): one whose
+    // lease still runs (an orphan `lab status` marks and `lab prune` removes), one whose lease ran out (every
+    // command's sweep removes it).
+    const dead = spawnSync('true').pid ?? 999_999;
+    const make = async (instance: string, leaseSeconds: number): Promise<void> => {
+      const labels = {
+        [LABEL.managed]: 'true', [LABEL.lab]: LAB_NAME, [LABEL.instance]: instance, [LABEL.node]: 'server', [LABEL.role]: 'node', [LABEL.purpose]: 'grading',
+        ...ownerLabels({ command: 'grade', host: hostname(), pid: dead, started: new Date(Date.now() - 60_000), leaseSeconds }),
+      };
+      await e1.docker.createContainer({ name: `tl-${LAB_NAME}-${instance}-server`, Image: labImageTag(), Cmd: ['sleep', '1'], Labels: labels });
+    };
+    await make(`${prefix}-orphan`, 3600);
+    await make(`${prefix}-expired`, 1);
+    const st = await lab(['status', '--format', 'json'], { env: env() });
+    expect(st.code, st.stderr).toBe(0);
+    expect(st.stderr).toMatch(new RegExp(`removed an orphaned instance ${LAB_NAME}/${prefix}-expired on engine e1 \\(grading instance; its owner .* is gone`));
+    const json = JSON.parse(st.stdout) as { instances: { instance: string; engine: string; orphan?: { reason: string; expired: boolean } }[] };
+    const orphan = json.instances.find((x) => x.instance === `${prefix}-orphan`);
+    expect(orphan).toMatchObject({ engine: 'e1', orphan: { expired: false } });
+    expect(orphan?.orphan?.reason).toMatch(/^grading instance; its owner \(pid \d+/);
+    expect(json.instances.some((x) => x.instance === `${prefix}-expired`)).toBe(false);
+    const pr = await lab(['prune'], { env: env() });
+    expect(pr.code, pr.stderr).toBe(0);
+    expect(pr.stdout).toContain(`removed ${LAB_NAME} (instance ${prefix}-orphan) on engine e1: grading instance`);
+    expect(await instancesOn(e1.docker)).toEqual([]);
+  });
+
   it('copies the lab image to an engine that lacks it, from another engine, with progress', async () => {
     const e3 = t.engines[2];
     if (!e3) throw new Error('no engine e3');
@@ -252,6 +283,13 @@ describe('an engine pool of three Docker engines over TLS', () => {
       const en = await lab(['engines'], { env: { TOPLAB_ENGINES: poolFile } });
       expect(en.code).toBe(4);
       expect(en.stdout).toMatch(/^e2 .* unreachable /m);
+      // down --all while e2 is paused: the others are cleared, e2 is named, and the exit code says it is not done.
+      const up = await lab(['up', LAB, '--instance', `${prefix}-while-e2-down`], { env: { TOPLAB_ENGINES: poolFile }, timeoutMs: 180_000 });
+      expect(up.code, up.stderr).toBe(0);
+      const partial = await lab(['down', '--all'], { env: { TOPLAB_ENGINES: poolFile } });
+      expect(partial.code).toBe(4);
+      expect(partial.stderr).toMatch(/^error: engine e2 .*unreachable.*: anything of every toplab lab there is left; run this again when it answers$/m);
+      for (const e of [t.engines[0], t.engines[2]]) if (e) expect(await instancesOn(e.docker)).toEqual([]);
       // Back again: the grading instances the lost engine kept are found and removed by down --all.
       await shared.getContainer(e2.container).unpause();
       paused = false;

@@ -209,10 +209,11 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
                   </button>
                 </th>
                 <td>
-                  <span class={`badge ${s.state === 'ready' ? 'pass' : s.state === 'failed' ? 'fail' : s.state === 'checking' || s.state === 'starting' || s.state === 'queued' ? 'warn' : 'none'}`}>
+                  <span class={`badge ${s.state === 'ready' ? 'pass' : s.state === 'failed' ? 'fail' : s.state === 'checking' || s.state === 'starting' || s.state === 'queued' ? 'warn' : 'none'}`} title={s.message ?? ''}>
                     {s.state}
                     {s.queuePosition !== null ? ` #${s.queuePosition}` : ''}
                   </span>
+                  {s.engine ? <span class="muted small"> on {s.engine}</span> : null}
                 </td>
                 {checks.map((c) => {
                   const v = cell(s, c.id);

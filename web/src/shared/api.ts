@@ -42,6 +42,8 @@ export interface Student {
   lastActiveAt: string;
   idleCullAt: string | null;
   nodes: NodeInfo[];
+  /** With an engine pool: the engine that holds the instance. */
+  engine: string | null;
   attempts: number;
   lastScore: number | null;
   maxScore: number | null;

@@ -163,7 +163,13 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
       )}
       {(student.state === 'queued' || student.state === 'starting' || student.state === 'resetting') && (
         <div class="banner" role="status" data-testid="progress-banner">
+          {student.message && <>{student.message} · </>}
           {waitLine(student, t)}
+        </div>
+      )}
+      {(student.state === 'ready' || student.state === 'checking') && student.message && (
+        <div class="banner" role="status" data-testid="instance-message">
+          {student.message}
         </div>
       )}
       {(student.state === 'failed' || student.state === 'stopped') && (
