@@ -1,12 +1,19 @@
 import { errorMessage, formatProblem, LabValidationError, ToplabError } from '../errors.js';
-import { parseCommandLine } from './program.js';
 import { exitWhenFlushed, quietBrokenPipes, runInterruptible } from './signals.js';
+import { versionLine } from './version.js';
 
 /** Commands that create things: they own them until they hand them over, and answer signals by removing them. */
 const CREATING = new Set(['up', 'check', 'grade', 'selftest']);
 
 /** The one place errors become exit codes and messages. */
 async function main(argv: string[]): Promise<number> {
+  // `lab --version` alone answers before the parser and its declarations load (start-up time, issue 14);
+  // program.ts declares the same flag, with the same line, for the help and every other place it may appear.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(versionLine() + '\n');
+    return 0;
+  }
+  const { parseCommandLine } = await import('./program.js');
   const parsed = parseCommandLine(argv);
   if (!('command' in parsed)) return parsed.exitCode;
   // The commands are loaded only now (their own chunk in dist/), so `--version` and help load none of them.

@@ -1,16 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { closest } from '../lab/suggest.js';
 import { REPORT_FORMATS } from '../report/registry.js';
-
-/** package.json's version, put in by the build (scripts/build.mjs); read from package.json when run from source (tests). */
-declare const TOPLAB_VERSION: string | undefined;
-
-function version(): string {
-  if (typeof TOPLAB_VERSION === 'string') return TOPLAB_VERSION;
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
+import { versionLine } from './version.js';
 
 /**
  * A parsed command line: which command (`up`, `image build`, `workshop export`...), its named arguments and
@@ -61,7 +53,7 @@ function examples(cmd: Command, lines: string[]): Command {
 export function buildProgram(onCommand: (inv: Invocation) => void = () => undefined): Command {
   const program = new Command('lab')
     .description('toplab — network labs in Docker containers, graded from real packets')
-    .version(`toplab ${version()}`, '-V, --version', "print toplab's version")
+    .version(versionLine(), '-V, --version', "print toplab's version")
     .helpOption('-h, --help', 'show this help (lab <command> --help: the help of a command)')
     .addHelpCommand(new Command('help').argument('[command]', 'the command').description('help for a command: lab help <command>').helpGroup(SHELL))
     .addOption(new Option('--engines <file>', 'spread instances over the Docker engines of an engines.yaml; without one, the local engine alone (docs/scale.md)').env('TOPLAB_ENGINES'))
