@@ -9,17 +9,22 @@
 // comparison. The server's RSS is sampled from /proc all along. Everything is removed at the end (the
 // workshop is ended, the server stopped, the temp dir deleted), also on failure.
 //
-// Options: --students N (default 30)  --warm W (default 5)  --checks C (default 5)  --parallel P (default 2)
+// The machine's load average is printed at the start and the end, and the time each instance took to warm
+// (from the server's log) with the burst's throughput, so runs on a busy machine can be compared by ratios:
+// a queued join's wait is about its place in the queue × the instance time ÷ the instances made at once.
+//
+// Options: --students N (default 30)  --warm W (default 5)  --checks C (default 5; 0 skips Check and the CLI)
+//          --parallel P (the server's --parallel; default: the server's own)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: opt } = parseArgs({ options: { students: { type: 'string', default: '30' }, warm: { type: 'string', default: '5' }, checks: { type: 'string', default: '5' }, parallel: { type: 'string', default: '2' } } });
+const { values: opt } = parseArgs({ options: { students: { type: 'string', default: '30' }, warm: { type: 'string', default: '5' }, checks: { type: 'string', default: '5' }, parallel: { type: 'string' } } });
 const N = Math.min(60, Number(opt.students));
 const W = Number(opt.warm);
 const C = Math.min(N, Number(opt.checks));
@@ -32,7 +37,9 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 
-const child = spawn(process.execPath, ['bin/lab.js', 'serve', '--port', '0', '--data', data, '--warm', String(W), '--idle', '0', '--parallel', opt.parallel], { cwd: ROOT, env: { ...process.env, TOPLAB_ADMIN_TOKEN: token } });
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadAtStart = load();
+const child = spawn(process.execPath, ['bin/lab.js', 'serve', '--port', '0', '--data', data, '--warm', String(W), '--idle', '0', ...(opt.parallel ? ['--parallel', opt.parallel] : [])], { cwd: ROOT, env: { ...process.env, TOPLAB_ADMIN_TOKEN: token } });
 let out = '';
 child.stdout.on('data', (c) => (out += c));
 child.stderr.on('data', (c) => (out += c));
@@ -83,7 +90,8 @@ async function main() {
   const poolStart = Date.now();
   while ((await api('GET', `/api/workshops/${wid}`)).body.counts.warmInstances < W) await sleep(200);
   const poolMs = Date.now() - poolStart;
-  say(`${W} warm instances in ${(poolMs / 1000).toFixed(1)} s; ${N} students join now`);
+  say(`${W} warm instances in ${(poolMs / 1000).toFixed(1)} s; ${N} students join now (load average ${load()})`);
+  const burstStart = Date.now();
   let prompts = 0;
   const rssIdle = rssSamples.at(-1);
   const joins = await Promise.all(
@@ -107,9 +115,11 @@ async function main() {
     }),
   );
   const rssAfterJoins = rssSamples.at(-1);
+  const burstMs = Date.now() - burstStart;
+  const loadAfterJoins = load();
   const ref = { 'server.ts': readFileSync(join(ROOT, 'labs/tcp-handshake/server.ts'), 'utf8'), 'client.ts': readFileSync(join(ROOT, 'labs/tcp-handshake/client.ts'), 'utf8') };
   const checkMs = [];
-  for (const s of joins.slice(0, C)) {
+  for (const s of C > 0 ? joins.slice(0, C) : []) {
     for (const [name, content] of Object.entries(ref)) await api('PUT', `/api/students/${s.sid}/files/${name}`, { content }, s.cookie);
     const t0 = Date.now();
     const c = await api('POST', `/api/students/${s.sid}/check`, undefined, s.cookie);
@@ -127,7 +137,7 @@ async function main() {
   // The CLI on the same lab, same machine, same moment (its own instance, brought up first, not timed).
   const inst = `benchws-${process.pid}`;
   const cliMs = [];
-  try {
+  if (C > 0) try {
     spawnSync(process.execPath, ['bin/lab.js', 'up', 'tcp-handshake', '--instance', inst], { cwd: ROOT });
     for (let k = 0; k < C; k++) {
       const t0 = Date.now();
@@ -144,10 +154,20 @@ async function main() {
   const coldJ = joins.filter((j) => !j.warm).map((j) => j.ms);
   const all = joins.map((j) => j.ms);
   const f = (ms) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`);
+  // The server logs "instance NAME (LAB) is warm in 2.3s" for each instance it made.
+  const warmLines = [...out.matchAll(/is warm in ([\d.]+)s(?: \(containers ([\d.]+)s, observers ([\d.]+)s)?/g)];
+  const instanceMs = warmLines.map((m) => Number(m[1]) * 1000);
+  const containersMs = warmLines.filter((m) => m[2] !== undefined).map((m) => Number(m[2]) * 1000);
+  const observersMs = warmLines.filter((m) => m[3] !== undefined).map((m) => Number(m[3]) * 1000);
+  const parallel = Number(/--parallel (\d+)/.exec(child.spawnargs.join(' '))?.[1] ?? 0) || null;
+  const queued = coldLength(joins);
   const report = {
     students: N,
     warm: W,
-    parallel: Number(opt.parallel),
+    parallel: parallel ?? 'server default',
+    loadAverage: { start: loadAtStart, afterJoins: loadAfterJoins, end: load() },
+    instanceWarm: { n: instanceMs.length, p50: pct(instanceMs, 50), p95: pct(instanceMs, 95), containersP50: pct(containersMs, 50), observersP50: pct(observersMs, 50) },
+    burst: { ms: burstMs, queuedPerSecond: queued > 0 ? Number((queued / (burstMs / 1000)).toFixed(2)) : null },
     poolReadyMs: poolMs,
     joinToPrompt: { p50: pct(all, 50), p95: pct(all, 95), max: Math.max(...all) },
     warmJoinToPrompt: warmJ.length ? { n: warmJ.length, p50: pct(warmJ, 50), p95: pct(warmJ, 95) } : null,
@@ -166,6 +186,13 @@ async function main() {
   console.log(`| \`lab check\` from the CLI, same lab (p50 / p95) | ${f(report.cliCheck.p50)} / ${f(report.cliCheck.p95)} |`);
   console.log(`| server RSS: pool ready / after ${N} joins / max | ${report.rssMB.idle} / ${report.rssMB.afterJoins} / ${report.rssMB.max} MB |`);
   console.log(`| students lost / not ready | ${report.lost.studentsMissing} / ${report.lost.notReady} |`);
+  console.log(`| instance made (warm) in, ${instanceMs.length} instances (p50 / p95; p50 of its containers / observers) | ${f(report.instanceWarm.p50)} / ${f(report.instanceWarm.p95)}; ${f(report.instanceWarm.containersP50)} / ${f(report.instanceWarm.observersP50)} |`);
+  console.log(`| burst: all ${N} prompts in / queued students served per second | ${f(burstMs)} / ${report.burst.queuedPerSecond ?? '–'} |`);
+  console.log(`| load average (1/5/15 min) at start / after joins / end | ${report.loadAverage.start} / ${report.loadAverage.afterJoins} / ${report.loadAverage.end} |`);
+}
+
+function coldLength(joins) {
+  return joins.filter((j) => !j.warm).length;
 }
 
 try {

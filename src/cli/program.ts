@@ -329,13 +329,15 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
     workshop
       .command('create')
       .argument('<labs>', 'the lab, or labs separated by commas')
-      .description('Creates a workshop and prints its join code. The roster file has one name a line (a CSV\'s first column).')
+      .description("Creates a workshop and prints its join code. Several labs (tcp-handshake,udp-echo) are done in the order given. The roster file has one name a line (a CSV's first column).")
       .addOption(dataOption())
       .option('--capacity <n>', 'places', '30')
       .option('--ends <time>', 'when it ends: an ISO time, or +90m / +2h from now', '+3h')
       .option('--warm <n>', 'instances kept up ahead of joins', '2')
       .option('--roster <file>', 'the names allowed to join, one a line')
-      .option('--title <text>', "the workshop's title (default: the first lab's)"),
+      .option('--title <text>', "the workshop's title (default: the first lab's)")
+      // Checked by the command, whose message says what each choice means.
+      .option('--progression <p>', 'with several labs, done in the order given: ordered (the default; a student opens the next lab once they have passed the furthest one reached) or free (any lab at any time)'),
   );
   leaf(workshop.command('list').description('Lists the workshops: id, code, open or ended, students, ends, labs, title.').addOption(dataOption()));
   leaf(
@@ -345,6 +347,7 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
       .description("Exports a workshop's results, or its evidence bundle (a .tar.gz of every attempt).")
       .addOption(dataOption())
       .addOption(new Option('--format <f>', 'csv, bundle, or a report format').choices(['csv', 'bundle', ...FORMAT_NAMES]).default('csv'))
+      .option('--lab <lab>', "only this lab's grades (a workshop of several labs)")
       .option('-o, --output <file>', 'write it to a file'),
   );
   leaf(

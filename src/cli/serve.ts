@@ -88,7 +88,12 @@ export async function serve(values: ServeOptions): Promise<number> {
   });
   process.stdout.write(`listening on ${server.url}\n`);
   if (server.newAdminToken) process.stdout.write(`admin token (shown once; only its hash is stored): ${server.newAdminToken}\n`);
-  if (!loopback) log(`warning: listening on ${values.host} without TLS: cookies and the admin token cross the network in clear text; put a TLS proxy in front and pass --secure-cookies and --public-url`);
+  // Under Compose the server listens on 8080 inside its container; people open the published address.
+  log(`open ${server.publicUrl}/admin (instructor, with the admin token); students open ${server.publicUrl}/join/<event code>`);
+  const publicHost = new URL(server.publicUrl).hostname;
+  const publicLoopback = ['localhost', '127.0.0.1', '[::1]'].includes(publicHost);
+  if (!loopback && !publicLoopback) log(`warning: listening on ${values.host} without TLS: cookies and the admin token cross the network in clear text; put a TLS proxy in front and pass --secure-cookies and --public-url`);
+  if (!loopback && publicLoopback) log(`note: listening on ${values.host} (inside a container, or for a proxy); students are given ${server.publicUrl}, on this machine only: to serve a room, put a TLS proxy in front and pass --public-url https://… and --secure-cookies`);
   await new Promise<void>((done) => {
     const stop = (): void => {
       log(server.removeOnExit ? 'stopping: removing the lab instances (files and results are kept)' : 'stopping (instances, files and results are kept for the next start)');

@@ -24,6 +24,8 @@ export interface WorkshopOptions {
   roster?: string;
   title?: string;
   warm?: string;
+  progression?: string;
+  lab?: string;
   format?: string;
   output?: string;
   /** The engines file (--engines or TOPLAB_ENGINES): `end` removes the workshop's containers on its engines. */
@@ -50,10 +52,12 @@ export async function workshop(sub: string, ref: string | undefined, values: Wor
         if (!Number.isInteger(capacity) || capacity < 1 || capacity > 500) throw new UsageError(`--capacity must be a whole number from 1 to 500`);
         const warm = values.warm === undefined ? 2 : Number(values.warm);
         if (!Number.isInteger(warm) || warm < 0 || warm > 100) throw new UsageError(`--warm must be a whole number from 0 to 100`);
+        const progression = values.progression ?? 'ordered';
+        if (progression !== 'ordered' && progression !== 'free') throw new UsageError(`--progression must be ordered (the next lab opens once the last reached is passed) or free, not '${progression}'`);
         const roster = values.roster ? readFileSync(values.roster, 'utf8').split(/\r?\n/).map((l) => l.split(',')[0]?.trim() ?? '').filter(Boolean) : null;
-        const w = store.createWorkshop({ title: values.title ?? loaded[0]?.def.title ?? labs.join(', '), labs: loaded.map((l) => l.def.name), capacity, warm, endsAt: endsAtOf(values.ends), roster: roster && roster.length > 0 ? roster : null });
-        store.audit('cli', 'create-workshop', w.id, { labs, capacity });
-        process.stdout.write(`workshop ${w.id}: code ${w.code}, ${labs.join(', ')}, ${capacity} places, ends ${w.ends_at}\nstudents join at <server address>/join/${w.code}\n`);
+        const w = store.createWorkshop({ title: values.title ?? loaded[0]?.def.title ?? labs.join(', '), labs: loaded.map((l) => l.def.name), capacity, warm, endsAt: endsAtOf(values.ends), roster: roster && roster.length > 0 ? roster : null, progression });
+        store.audit('cli', 'create-workshop', w.id, { labs, capacity, progression });
+        process.stdout.write(`workshop ${w.id}: code ${w.code}, ${labs.join(labs.length > 1 ? ` → ` : '')}${labs.length > 1 ? ` (${progression})` : ''}, ${capacity} places, ends ${w.ends_at}\nstudents join at <server address>/join/${w.code}\n`);
         return 0;
       }
       case 'list': {
@@ -72,7 +76,8 @@ export async function workshop(sub: string, ref: string | undefined, values: Wor
           await pipeline(server.workshopBundle(orch, w, server.exportWorkshop(orch, w, 'csv').body), out);
           return 0;
         }
-        const e = server.exportWorkshop(orch, w, values.format ?? 'csv');
+        if (values.lab !== undefined && !(JSON.parse(w.labs) as string[]).includes(values.lab)) throw new UsageError(`--lab ${values.lab} is not one of this workshop's labs (${(JSON.parse(w.labs) as string[]).join(', ')})`);
+        const e = server.exportWorkshop(orch, w, values.format ?? 'csv', values.lab);
         if (values.output) writeOutput(values.output, e.body);
         else process.stdout.write(e.body);
         return 0;

@@ -63,7 +63,9 @@ const WRAPPER = [
   'alive() { s=$(cut -d")" -f2 /proc/$1/stat 2>/dev/null | cut -c2); [ -n "$s" ] && [ "$s" != Z ]; }',
   // Processes an earlier run of this name started, wherever they went: a child started in a session of its
   // own (Node's `detached: true`, setsid, a daemon) leaves the run's session, but keeps its environment.
-  'marked() { for q in /proc/[0-9]*; do tr "\\0" "\\n" 2>/dev/null <"$q/environ" | grep -qxF "TOPLAB_RUN_BASE=$base" && echo "${q#/proc/}"; done; }',
+  // One grep over every environment (NUL-separated entries), not two processes per process: a node under a fork
+  // bomb, or a host full of processes, would take seconds to walk.
+  'marked() { grep -lzxF "TOPLAB_RUN_BASE=$base" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3; }',
   'if [ "$fresh" != 1 ]; then',
   '  for f in "$base"/*/pid; do [ -e "$f" ] && [ ! -e "${f%/pid}/exit" ] && k=$(cat "$f") && { kill -KILL -$k 2>/dev/null; kill -KILL $k 2>/dev/null; }; done',
   '  for k in $(marked); do kill -KILL $k 2>/dev/null; done',

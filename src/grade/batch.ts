@@ -8,6 +8,7 @@ import { renderJson } from '../report/json.js';
 import { errorResult, type GradeResult } from '../report/result.js';
 import { mapLimit } from '../util/retry.js';
 import { gradeSubmission } from './session.js';
+import { csvRow } from '../report/csv.js';
 
 /**
  * Runs the grading of every student somewhere and returns the results in order (undefined: could not be graded).
@@ -59,13 +60,10 @@ export interface BatchResult {
 /** Each student's report file in a format: named as its consumer reads it (Gradescope reads results.json). */
 export const REPORT_FILE: Record<Format, string> = { terminal: 'report.txt', json: 'report.json', junit: 'report.xml', gradescope: 'results.json', classroom: 'report.classroom.json', tap: 'report.tap' };
 
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
+/** summary.csv: one row per submission; cells through csvRow (quoted, spreadsheet formulas defused). */
 export function summaryCsv(rows: SummaryRow[]): string {
   const lines = ['student,score,max_score,status,failed_checks,seconds,message'];
-  for (const r of rows) lines.push([r.student, String(r.score), String(r.maxScore), r.status, r.failedChecks.join(' '), (r.durationMs / 1000).toFixed(1), r.message ?? ''].map(csvField).join(','));
+  for (const r of rows) lines.push(csvRow([r.student, r.score, r.maxScore, r.status, r.failedChecks.join(' '), (r.durationMs / 1000).toFixed(1), r.message ?? '']));
   return lines.join('\n') + '\n';
 }
 

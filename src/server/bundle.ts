@@ -8,6 +8,7 @@ import { FORMATS, render, type Format } from '../report/formats.js';
 import type { GradeResult } from '../report/result.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { AttemptRow, StudentRow, WorkshopRow } from './store.js';
+import { labsOf } from './progression.js';
 
 /** The report formats written beside each attempt's `report.json` (all but the terminal's). */
 const BUNDLE_FORMATS: { format: Format; ext: string }[] = FORMATS.filter((f) => f !== 'terminal' && f !== 'json').map((f) => ({
@@ -21,9 +22,9 @@ export function studentFolder(s: Pick<StudentRow, 'id' | 'name'>): string {
   return `${safe}-${s.id.slice(0, 8)}`;
 }
 
-/** A student's last finished attempt that has a result with checks (an `error` without one is skipped). */
-export function lastGradedAttempt(orch: Orchestrator, s: StudentRow): { attempt: AttemptRow; result: GradeResult } | undefined {
-  const a = orch.store.attempts(s.id).find((x) => x.status !== 'running' && x.result !== null && x.result.includes('"checks"'));
+/** A student's last finished attempt on a lab (default: the one they are on) that has a result with checks (an `error` without one is skipped). */
+export function lastGradedAttempt(orch: Orchestrator, s: StudentRow, lab = s.lab): { attempt: AttemptRow; result: GradeResult } | undefined {
+  const a = orch.store.attemptsOn(s.id, lab).find((x) => x.status !== 'running' && x.result !== null && x.result.includes('"checks"'));
   return a?.result ? { attempt: a, result: JSON.parse(a.result) as GradeResult } : undefined;
 }
 
@@ -39,13 +40,24 @@ async function addFile(p: Pack, name: string, path: string, size: number): Promi
 }
 
 /**
- * Writes one student's evidence under `prefix`: their saved files (`files/`), and for their last graded attempt
+ * Writes one student's evidence under `prefix` (in a workshop of several labs, under `prefix<lab>/` for each lab
+ * they have been on: the one they are on, or one with saved files or attempts): their saved files (`files/`),
+ * and for their last graded attempt
  * `attempt-<id>/report.json`, the report in every other format (`report.junit.xml`, `report.gradescope.json`,
  * …), the files that attempt graded (`submitted/`) and its artifacts (pcaps, program output: `artifacts/`).
  */
 async function addStudent(orch: Orchestrator, p: Pack, s: StudentRow, prefix: string): Promise<void> {
-  for (const [name, content] of Object.entries(orch.filesOf(s))) await addText(p, `${prefix}files/${name}`, content);
-  const last = lastGradedAttempt(orch, s);
+  const w = orch.store.workshop(s.workshop_id);
+  const labs = w ? labsOf(w) : [s.lab];
+  if (labs.length <= 1) return addStudentLab(orch, p, s, s.lab, prefix);
+  for (const lab of labs) {
+    if (lab === s.lab || orch.store.attemptsOn(s.id, lab).length > 0 || orch.store.files(s.id, lab).length > 0) await addStudentLab(orch, p, s, lab, `${prefix}${lab}/`);
+  }
+}
+
+async function addStudentLab(orch: Orchestrator, p: Pack, s: StudentRow, lab: string, prefix: string): Promise<void> {
+  for (const [name, content] of Object.entries(orch.filesOf(s, lab))) await addText(p, `${prefix}files/${name}`, content);
+  const last = lastGradedAttempt(orch, s, lab);
   if (!last) return;
   const dir = `${prefix}attempt-${last.attempt.id}/`;
   const result = { ...last.result, submission: s.name, artifactsDir: undefined };

@@ -18,6 +18,9 @@ import type { Terminals } from './terminals.js';
 import type { EngineView } from './engines.js';
 import { registerPages } from './pages.js';
 import { lastGradedAttempt, studentBundle, workshopBundle } from './bundle.js';
+import { isProgression, labsOf, PROGRESSIONS } from './progression.js';
+import { csvRow } from '../report/csv.js';
+import type { Lab } from '../lab/model.js';
 
 export interface HttpOptions {
   orchestrator: Orchestrator;
@@ -233,20 +236,15 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
 
   app.get('/api/students/:sid', async (req) => orch.studentView(target(req).s));
 
-  app.get('/api/students/:sid/lab', async (req) => {
-    const { s } = target(req);
-    const lab = orch.lab(s.lab);
-    const read = (f: string): string | null => (existsSync(join(lab.dir, f)) ? readFileSync(join(lab.dir, f), 'utf8') : null);
-    return {
-      name: lab.def.name,
-      title: lab.def.title,
-      summary: lab.def.summary ?? null,
-      readme: { en: read('README.md'), zh: read('README.zh.md') },
-      graph: renderGraph(lab.def, 'mermaid'),
-      files: editableFiles(lab),
-      nodes: Object.keys(lab.def.nodes),
-      checks: lab.def.checks.map((c) => ({ id: c.id, title: c.title, points: c.points })),
-    };
+  app.get('/api/students/:sid/lab', async (req) => labInfo(orch.lab(target(req).s.lab)));
+
+  // Another of the workshop's labs: a student where progression allows, the instructor anywhere.
+  app.post('/api/students/:sid/lab', async (req, reply) => {
+    const { w, s } = target(req);
+    const lab = (req.body as { lab?: unknown } | undefined)?.lab;
+    if (typeof lab !== 'string') throw fail(400, 'bad-request', 'send {"lab": "<one of the workshop\'s labs>"}');
+    orch.moveTo(s, lab, w.actor, w.role === 'admin');
+    return reply.code(202).send(orch.studentView(store.student(s.id) as StudentRow));
   });
 
   const fileInfos = (s: StudentRow): { name: string; size: number; updatedAt: string | null; modified: boolean; content: string }[] => {
@@ -303,7 +301,11 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     return reply.code(202).send({ attemptId });
   });
 
-  app.get('/api/students/:sid/attempts', async (req) => store.attempts(target(req).s.id).map(attemptSummary));
+  app.get('/api/students/:sid/attempts', async (req) => {
+    const { s } = target(req);
+    const lab = (req.query as { lab?: string }).lab;
+    return (lab === undefined ? store.attempts(s.id) : store.attemptsOn(s.id, lab)).map(attemptSummary);
+  });
 
   const attemptOf = (req: FastifyRequest): { s: StudentRow; a: NonNullable<ReturnType<typeof store.attempt>> } => {
     const { s } = target(req);
@@ -386,11 +388,28 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
       });
   });
 
+  app.get('/api/labs/:name', async (req) => {
+    admin(req);
+    const name = (req.params as { name: string }).name;
+    let lab: Lab;
+    try {
+      // A lab of the labs folder by its name, never a path.
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || !existsSync(join(labsDir(), name, 'lab.yaml'))) throw new Error('no such lab');
+      lab = orch.lab(name);
+    } catch {
+      throw fail(404, 'not-found', `no lab '${name}': GET /api/labs lists them`);
+    }
+    return labInfo(lab);
+  });
+
   app.post('/api/workshops', async (req, reply) => {
     admin(req);
-    const b = (req.body ?? {}) as { labs?: unknown; title?: unknown; capacity?: unknown; endsAt?: unknown; roster?: unknown; warm?: unknown };
+    const b = (req.body ?? {}) as { labs?: unknown; title?: unknown; capacity?: unknown; endsAt?: unknown; roster?: unknown; warm?: unknown; progression?: unknown };
     const labs = Array.isArray(b.labs) ? b.labs.filter((x): x is string => typeof x === 'string') : [];
     if (labs.length === 0) throw fail(400, 'bad-request', 'give at least one lab: {"labs": ["tcp-handshake"]}');
+    if (new Set(labs).size !== labs.length) throw fail(400, 'bad-request', `a lab appears twice in the list (${labs.join(', ')}): name each lab once`);
+    if (b.progression !== undefined && !isProgression(b.progression)) throw fail(400, 'bad-request', `progression must be one of ${PROGRESSIONS.join(', ')}`);
+    const progression = isProgression(b.progression) ? b.progression : 'ordered';
     for (const l of labs) {
       try {
         orch.lab(l);
@@ -406,8 +425,8 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     if (Number.isNaN(Date.parse(endsAt)) || Date.parse(endsAt) <= Date.now()) throw fail(400, 'bad-request', 'endsAt must be a time in the future (ISO 8601)');
     const roster = Array.isArray(b.roster) ? [...new Set(b.roster.filter((x): x is string => typeof x === 'string').map((x) => x.trim()).filter(Boolean))] : null;
     const title = typeof b.title === 'string' && b.title.trim() ? b.title.trim().slice(0, 200) : orch.lab(labs[0] as string).def.title;
-    const w = store.createWorkshop({ title, labs, capacity, warm, endsAt: new Date(endsAt).toISOString(), roster: roster && roster.length > 0 ? roster : null });
-    store.audit('admin', 'create-workshop', w.id, { labs, capacity, warm, endsAt });
+    const w = store.createWorkshop({ title, labs, capacity, warm, endsAt: new Date(endsAt).toISOString(), roster: roster && roster.length > 0 ? roster : null, progression });
+    store.audit('admin', 'create-workshop', w.id, { labs, capacity, warm, endsAt, progression });
     orch.pump();
     return reply.code(201).send(view(w));
   });
@@ -425,11 +444,16 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
   app.patch('/api/workshops/:wid', async (req) => {
     admin(req);
     const w = workshopOf(req);
-    const b = (req.body ?? {}) as { endsAt?: unknown; capacity?: unknown };
+    const b = (req.body ?? {}) as { endsAt?: unknown; capacity?: unknown; progression?: unknown };
     if (w.ended_at) throw fail(409, 'workshop-ended', 'this workshop has ended; create a new one');
+    if (b.progression !== undefined && !isProgression(b.progression)) throw fail(400, 'bad-request', `progression must be one of ${PROGRESSIONS.join(', ')}`);
     if (b.endsAt !== undefined && (Number.isNaN(Date.parse(String(b.endsAt))) || Date.parse(String(b.endsAt)) <= Date.now())) throw fail(400, 'bad-request', 'endsAt must be a time in the future');
     if (b.capacity !== undefined && (!Number.isInteger(Number(b.capacity)) || Number(b.capacity) < 1)) throw fail(400, 'bad-request', 'capacity must be a whole number from 1');
-    store.updateWorkshop(w.id, { ...(b.endsAt !== undefined ? { ends_at: new Date(String(b.endsAt)).toISOString() } : {}), ...(b.capacity !== undefined ? { capacity: Number(b.capacity) } : {}) });
+    store.updateWorkshop(w.id, {
+      ...(b.endsAt !== undefined ? { ends_at: new Date(String(b.endsAt)).toISOString() } : {}),
+      ...(b.capacity !== undefined ? { capacity: Number(b.capacity) } : {}),
+      ...(isProgression(b.progression) ? { progression: b.progression } : {}),
+    });
     store.audit('admin', 'update-workshop', w.id, b);
     const after = store.workshop(w.id) as WorkshopRow;
     orch.emit('event', { type: 'workshop', workshopId: w.id, workshop: orch.workshopView(after) } satisfies ServerEvent);
@@ -453,7 +477,8 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
   app.get('/api/workshops/:wid/export', async (req, reply) => {
     admin(req);
     const w = workshopOf(req);
-    const format = (req.query as { format?: string }).format ?? 'csv';
+    const { format = 'csv', lab } = req.query as { format?: string; lab?: string };
+    if (lab !== undefined && !labsOf(w).includes(lab)) throw fail(400, 'unknown-lab', `'${lab}' is not one of this workshop's labs (${labsOf(w).join(', ')})`);
     if (format === 'bundle') {
       const csv = exportWorkshop(orch, w, 'csv').body;
       store.audit('admin', 'export', w.id, { format });
@@ -461,10 +486,10 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
       reply.header('content-disposition', `attachment; filename="${w.code}-evidence.tar.gz"`);
       return reply.send(workshopBundle(orch, w, csv));
     }
-    const e = exportWorkshop(orch, w, format);
-    store.audit('admin', 'export', w.id, { format });
+    const e = exportWorkshop(orch, w, format, lab);
+    store.audit('admin', 'export', w.id, { format, ...(lab !== undefined ? { lab } : {}) });
     reply.header('content-type', e.type);
-    reply.header('content-disposition', `attachment; filename="${w.code}-${format}.${e.ext}"`);
+    reply.header('content-disposition', `attachment; filename="${w.code}-${lab !== undefined ? `${lab}-` : ''}${format}.${e.ext}"`);
     return reply.send(e.body);
   });
 
@@ -518,30 +543,57 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
   return app;
 }
 
-/** A workshop's grades: CSV (one row per student, one column per check) or a `lab check` report format. */
-export function exportWorkshop(orch: Orchestrator, w: WorkshopRow, format: string): { body: string; type: string; ext: string } {
+/** What the pages show of a lab (LabInfo in docs/workshop.md). */
+function labInfo(lab: Lab): Record<string, unknown> {
+  const read = (f: string): string | null => (existsSync(join(lab.dir, f)) ? readFileSync(join(lab.dir, f), 'utf8') : null);
+  return {
+    name: lab.def.name,
+    title: lab.def.title,
+    summary: lab.def.summary ?? null,
+    readme: { en: read('README.md'), zh: read('README.zh.md') },
+    graph: renderGraph(lab.def, 'mermaid'),
+    files: editableFiles(lab),
+    nodes: Object.keys(lab.def.nodes),
+    checks: lab.def.checks.map((c) => ({ id: c.id, title: c.title, points: c.points })),
+  };
+}
+
+/**
+ * A workshop's grades, for one lab (`lab`) or all of them: CSV or a `lab check` report format.
+ *
+ * CSV: a header, then one row per student and lab the student has been on (in a one-lab workshop, one row per
+ * student, whether they checked or not): name, state (the student's now, on the lab they are on), lab,
+ * attempts, score, max_score, status of the last graded attempt on that lab, and one column per check: the check id in a one-lab export, `<lab>:<check>` when several labs share the file. Cells go
+ * through csvRow (RFC 4180 quoting, spreadsheet formulas defused).
+ *
+ * Report formats: the last graded attempt of each student on each lab, a JSON array for json/gradescope, the
+ * reports one after another otherwise.
+ */
+export function exportWorkshop(orch: Orchestrator, w: WorkshopRow, format: string, onlyLab?: string): { body: string; type: string; ext: string } {
   const store = orch.store;
   const students = store.students(w.id);
-  const lastResult = (s: StudentRow): GradeResult | undefined => lastGradedAttempt(orch, s)?.result;
+  const labs = onlyLab !== undefined ? [onlyLab] : labsOf(w);
+  const several = labs.length > 1;
+  // A student's rows: every lab they have been on (attempts, or the lab they are on), or their only lab.
+  const rowsOf = (s: StudentRow): string[] => (several ? labs.filter((l) => l === s.lab || store.attemptsOn(s.id, l).length > 0) : labs);
   if (format === 'csv') {
-    const labs = JSON.parse(w.labs) as string[];
-    const checks = labs.flatMap((l) => orch.lab(l).def.checks.map((c) => c.id));
-    const q = (v: string | number | null | undefined): string => {
-      const s = v === null || v === undefined ? '' : String(v);
-      return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""').replace(/^([=+\-@])/, "'$1")}"` : s;
-    };
-    const lines = [['name', 'state', 'lab', 'attempts', 'score', 'max_score', 'status', ...checks].join(',')];
+    const checks = labs.flatMap((l) => orch.lab(l).def.checks.map((c) => ({ lab: l, id: c.id })));
+    const lines = [csvRow(['name', 'state', 'lab', 'attempts', 'score', 'max_score', 'status', ...checks.map((c) => (several ? `${c.lab}:${c.id}` : c.id))])];
     for (const s of students) {
-      const r = lastResult(s);
-      lines.push([s.name, s.state, s.lab, store.attempts(s.id).length, r?.score, r?.maxScore, r?.status, ...checks.map((id) => r?.checks.find((c) => c.id === id)?.status ?? '')].map(q).join(','));
+      for (const l of rowsOf(s)) {
+        const r = lastGradedAttempt(orch, s, l)?.result;
+        lines.push(csvRow([s.name, s.state, l, store.attemptsOn(s.id, l).length, r?.score, r?.maxScore, r?.status, ...checks.map((c) => (c.lab === l ? (r?.checks.find((x) => x.id === c.id)?.status ?? '') : ''))]));
+      }
     }
     return { body: lines.join('\n') + '\n', type: 'text/csv; charset=utf-8', ext: 'csv' };
   }
   if (!isFormat(format) || format === 'terminal') throw new RequestError(400, 'bad-format', `unknown format '${format}': use csv, bundle (the evidence .tar.gz) or ${FORMATS.filter((f) => f !== 'terminal').join(', ')}`);
-  const results = students.flatMap((s) => {
-    const r = lastResult(s);
-    return r ? [{ ...r, submission: s.name, artifactsDir: undefined }] : [];
-  });
+  const results = students.flatMap((s) =>
+    rowsOf(s).flatMap((l) => {
+      const r = lastGradedAttempt(orch, s, l)?.result;
+      return r ? [{ ...r, submission: s.name, artifactsDir: undefined }] : [];
+    }),
+  );
   if (format === 'json' || format === 'gradescope') {
     return { body: '[' + results.map((r) => render(r, format).trim()).join(',\n') + ']\n', type: 'application/json', ext: 'json' };
   }

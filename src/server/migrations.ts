@@ -83,6 +83,15 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'ordered lab lists: how students move between a workshop\'s labs; attempts by lab',
+    sql: `
+      ALTER TABLE workshops ADD COLUMN progression TEXT NOT NULL DEFAULT 'ordered' CHECK (progression IN ('ordered', 'free'));
+      ALTER TABLE students ADD COLUMN reached INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX attempts_student_lab ON attempts (student_id, lab, id);
+    `,
+  },
   // 3, not 2: the workshop's ordered lab lists take 2 (a database is brought to each missing step in order).
   {
     version: 3,

@@ -15,6 +15,7 @@ import { checkFiles, instanceStatus, prepareObservers, restartPrograms, upInstan
 import { editableFiles, starterContent } from '../app/lab-files.js';
 import type { GradeResult } from '../report/result.js';
 import { now, type AttemptRow, type StudentRow, type Store, type WorkshopRow } from './store.js';
+import { labsOf, moveProblem, standings, type LabStanding } from './progression.js';
 
 export interface OrchestratorOptions {
   store: Store;
@@ -62,6 +63,8 @@ export interface StudentView {
   maxScore: number | null;
   lastStatus: 'passed' | 'failed' | 'error' | null;
   failing: string[];
+  /** Every lab of the workshop in order, as this student stands on it (attempts and results per lab). */
+  labs: LabStanding[];
 }
 
 export interface AttemptSummary {
@@ -79,6 +82,7 @@ export interface WorkshopView {
   code: string;
   title: string;
   labs: string[];
+  progression: WorkshopRow['progression'];
   capacity: number;
   warm: number;
   endsAt: string;
@@ -114,12 +118,22 @@ export class Orchestrator extends EventEmitter {
   private readonly statusCache = new Map<string, InstanceStatus>();
   private creating = 0;
   /** Instances being created, oldest first: their workshop and how far along they are (for queued students). */
-  private readonly building = new Map<string, { workshopId: string; line: string }>();
+  private readonly building = new Map<string, { workshopId: string; lab: string; line: string }>();
   private timer: NodeJS.Timeout | undefined;
   private pumping = false;
   private pumpAgain = false;
   private backoffUntil = 0;
   private readonly busy = new Set<string>();
+  /** Instance creations under way (removeAll waits for them). */
+  private readonly creations = new Set<Promise<unknown>>();
+  /** Instances whose observer sidecars are still being made ahead of the first Check. */
+  private readonly observing = new Map<string, Promise<void>>();
+
+  /** Runs `fn` once the instance's observers made ahead (if any) are there: two makers would race for one name. */
+  private afterObservers<T>(instance: string, fn: () => Promise<T>): Promise<T> {
+    const pending = this.observing.get(instance);
+    return pending ? pending.then(fn) : fn();
+  }
   private stopped = false;
 
   constructor(readonly opts: OrchestratorOptions) {
@@ -161,7 +175,8 @@ export class Orchestrator extends EventEmitter {
       id: w.id,
       code: w.code,
       title: w.title,
-      labs: JSON.parse(w.labs) as string[],
+      labs: labsOf(w),
+      progression: w.progression,
       capacity: w.capacity,
       warm: w.warm,
       endsAt: w.ends_at,
@@ -178,9 +193,9 @@ export class Orchestrator extends EventEmitter {
   }
 
   studentView(s: StudentRow): StudentView {
-    const attempts = this.store.attempts(s.id);
-    const last = attempts.find((a) => a.status !== 'running');
-    const result = last?.result ? (JSON.parse(last.result) as GradeResult) : undefined;
+    const w = this.store.workshop(s.workshop_id);
+    const labs = w ? standings(w, s, (lab) => this.store.attemptsOn(s.id, lab)) : [];
+    const here = labs.find((l) => l.current);
     const status = s.instance ? this.statusCache.get(s.instance) : undefined;
     const idleMs = this.opts.idleMinutes * 60_000;
     return {
@@ -197,11 +212,12 @@ export class Orchestrator extends EventEmitter {
       idleCullAt: idleMs > 0 && ACTIVE.includes(s.state) ? new Date(Date.parse(s.last_active_at) + idleMs).toISOString() : null,
       nodes: status?.nodes.map((n) => ({ name: n.name, running: n.running, addresses: n.addresses })) ?? [],
       engine: s.instance ? (this.store.instance(s.instance)?.engine ?? null) : null,
-      attempts: attempts.length,
-      lastScore: last?.score ?? null,
-      maxScore: last?.max_score ?? null,
-      lastStatus: last && last.status !== 'running' ? last.status : null,
-      failing: result?.checks.filter((c) => c.status !== 'passed').map((c) => c.id) ?? [],
+      attempts: here?.attempts ?? 0,
+      lastScore: here?.lastScore ?? null,
+      maxScore: here?.maxScore ?? null,
+      lastStatus: here?.lastStatus ?? null,
+      failing: here?.failing ?? [],
+      labs,
     };
   }
 
@@ -216,10 +232,10 @@ export class Orchestrator extends EventEmitter {
 
   // ---- files --------------------------------------------------------------------------------------
 
-  /** The student's files for their lab: what they saved, else the starter. */
-  filesOf(s: StudentRow): Record<string, string> {
-    const lab = this.lab(s.lab);
-    const saved = new Map(this.store.files(s.id, s.lab).map((f) => [f.name, f.content]));
+  /** The student's files for a lab (default: the one they are on): what they saved, else the starter. */
+  filesOf(s: StudentRow, labName = s.lab): Record<string, string> {
+    const lab = this.lab(labName);
+    const saved = new Map(this.store.files(s.id, labName).map((f) => [f.name, f.content]));
     return Object.fromEntries(editableFiles(lab).map((n) => [n, saved.get(n) ?? starterContent(lab, n)]));
   }
 
@@ -238,8 +254,7 @@ export class Orchestrator extends EventEmitter {
     if (!s) {
       const count = this.store.students(w.id).length;
       if (count >= w.capacity) throw new RequestError(409, 'workshop-full', `the workshop is full (${count} of ${w.capacity} places): ask your instructor to raise its capacity`);
-      const labs = JSON.parse(w.labs) as string[];
-      s = this.store.addStudent(w.id, name, labs[0] ?? '');
+      s = this.store.addStudent(w.id, name, labsOf(w)[0] ?? '');
       this.store.audit(`student:${s.id}`, 'join', s.id, { name, workshop: w.id });
     } else {
       this.store.audit(`student:${s.id}`, 'rejoin', s.id, { name });
@@ -389,16 +404,21 @@ export class Orchestrator extends EventEmitter {
   }
 
   /**
-   * Tells each queued student what they wait for: the n-th in the queue gets the n-th instance being created
-   * for their workshop (warm ones are handed out first), so it sees that one's progress ("starting your lab:
-   * 2 of 4 containers"); those beyond wait in the queue.
+   * Tells each queued student what they wait for: the n-th in the queue for a lab gets the n-th instance of
+   * that lab being created for their workshop (warm ones are handed out first), so it sees that one's progress
+   * ("starting your lab: 2 of 4 containers"); those beyond wait in the queue.
    */
   private queueProgress(workshopId: string): void {
-    const queued = this.store.students(workshopId).filter((x) => x.state === 'queued');
-    const coming = [...this.building.values()].filter((b) => b.workshopId === workshopId);
-    for (const s of queued) {
-      const pos = this.store.queuePosition(s) ?? queued.indexOf(s) + 1;
-      const line = coming[pos - 1]?.line ?? (coming.length > 0 ? `waiting for an instance: ${pos} in the queue, ${coming.length} being started` : `waiting for an instance: ${pos} in the queue`);
+    const queued = this.store
+      .students(workshopId)
+      .filter((x) => x.state === 'queued')
+      .map((x, i) => ({ s: x, pos: this.store.queuePosition(x) ?? i + 1 }))
+      .sort((a, b) => a.pos - b.pos);
+    for (const { s, pos } of queued) {
+      // In a workshop of several labs, a student waits for an instance of the lab they are on.
+      const ahead = queued.filter((x) => x.s.lab === s.lab && x.pos < pos).length;
+      const coming = [...this.building.values()].filter((b) => b.workshopId === workshopId && b.lab === s.lab);
+      const line = coming[ahead]?.line ?? (coming.length > 0 ? `waiting for an instance: ${pos} in the queue, ${coming.length} being started` : `waiting for an instance: ${pos} in the queue`);
       if (s.progress !== line) {
         this.store.updateStudent(s.id, { progress: line });
         this.changed(s.id);
@@ -406,21 +426,46 @@ export class Orchestrator extends EventEmitter {
     }
   }
 
-  /** Starts instance creations: one per queued student without one coming, plus the warm pool, within the limits. */
+  /**
+   * Starts instance creations within the limits, most needed first: one per queued student without one coming
+   * (in queue order, each of the lab that student is on), then warm spares: of the first lab for joins still to
+   * come, and of the next lab for students who have passed theirs (they are likely to move on soon).
+   */
   private fill(w: WorkshopRow): void {
     if (Date.now() < this.backoffUntil) return;
-    const lab = (JSON.parse(w.labs) as string[])[0];
-    if (lab === undefined) return;
+    const labs = labsOf(w);
+    const first = labs[0];
+    if (first === undefined) return;
     const students = this.store.students(w.id);
     const instances = this.store.instances(w.id);
-    const queued = students.filter((s) => s.state === 'queued').length;
-    const spare = instances.filter((i) => i.state === 'warming' || i.state === 'warm').length;
+    const queued = students.filter((s) => s.state === 'queued');
     const holding = instances.filter((i) => i.state === 'assigned').length;
-    const warm = Math.min(w.warm, Math.max(0, w.capacity - holding - queued));
-    let want = queued + warm - spare;
     const most = Math.min(this.opts.maxInstances, this.opts.engines.capacity());
-    while (want > 0 && this.creating < this.opts.parallel && this.store.instances().length < most) {
-      want--;
+    let room = Math.max(0, w.capacity - holding - queued.length);
+    const wanted: string[] = queued.map((s) => s.lab);
+    const firstWarm = Math.min(w.warm, room);
+    room -= firstWarm;
+    for (let k = 0; k < firstWarm; k++) wanted.push(first);
+    const movers = new Map<string, number>();
+    for (const s of students) {
+      const next = labs[labs.indexOf(s.lab) + 1];
+      if (next !== undefined && ACTIVE.includes(s.state) && this.store.attemptsOn(s.id, s.lab).some((a) => a.status === 'passed')) movers.set(next, (movers.get(next) ?? 0) + 1);
+    }
+    for (const [lab, n] of movers) {
+      const k = Math.min(n, w.warm, room);
+      room -= k;
+      for (let i = 0; i < k; i++) wanted.push(lab);
+    }
+    // Spares already warm or warming cover the first wants of their lab.
+    const spare = new Map<string, number>();
+    for (const i of instances) if (i.state === 'warming' || i.state === 'warm') spare.set(i.lab, (spare.get(i.lab) ?? 0) + 1);
+    for (const lab of wanted) {
+      const covered = spare.get(lab) ?? 0;
+      if (covered > 0) {
+        spare.set(lab, covered - 1);
+        continue;
+      }
+      if (this.creating >= this.opts.parallel || this.store.instances().length >= most) break;
       this.createInstance(w, lab);
     }
   }
@@ -432,15 +477,16 @@ export class Orchestrator extends EventEmitter {
     const started = Date.now();
     const nodes = Object.keys(this.lab(labName).def.nodes).length;
     const step = (line: string): void => {
-      this.building.set(name, { workshopId: w.id, line });
+      this.building.set(name, { workshopId: w.id, lab: labName, line });
       this.queueProgress(w.id);
     };
     step(`starting your lab: 0 of ${nodes} containers`);
+    const sec = (ms: number): string => (ms / 1000).toFixed(1);
     // With a pool, placed first (like `lab up`); the engine is recorded before anything is made there.
     const key = `${labName}/${name}`;
     let engine: string | null = null;
     let opts: Parameters<typeof upInstance>[0] | undefined;
-    this.opts.engines
+    const creation = this.opts.engines
       .place(key, step)
       .then((placed) => {
         engine = placed;
@@ -451,17 +497,29 @@ export class Orchestrator extends EventEmitter {
       })
       .then(async (r) => {
         const o = opts as Parameters<typeof upInstance>[0];
-        step(`starting your lab: ${nodes} of ${nodes} containers, preparing its packet capture`);
-        // The observers too: a student's first Check then waits for no container.
-        await prepareObservers(o);
+        const up = Date.now();
         this.statusCache.set(name, r.status);
         if (this.store.instance(name)?.state !== 'warming') {
           // The workshop ended while it was being made.
           void removeInstance(o.runtime, labName, name).catch(() => undefined);
           return;
         }
+        // Usable now: a student's terminals need only the nodes. The observer sidecars (captures, socket
+        // tables) come next, before the creation slot is given back; a Check or a restart waits for them
+        // (afterObservers), so a student's first Check waits for no container.
+        const observing = prepareObservers(o).then(
+          () => this.opts.log(`instance ${name} (${labName}) is warm in ${sec(Date.now() - started)}s (containers ${sec(up - started)}s, observers ${sec(Date.now() - up)}s; ${this.creating} being made)`),
+          (e: unknown) => this.opts.log(`instance ${name}: its observers could not be prepared ahead (${errorMessage(e)}); a Check makes them`),
+        );
+        this.observing.set(name, observing);
+        void observing.finally(() => {
+          if (this.observing.get(name) === observing) this.observing.delete(name);
+        });
         this.store.setInstance(name, 'warm', null);
-        this.opts.log(`instance ${name} (${labName}) is warm in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        // Straight to the first in the queue for this lab: no wait for the next round of upkeep.
+        const next = this.store.students(w.id).find((x) => x.state === 'queued' && x.lab === labName);
+        if (next) this.assignIfWarm(next);
+        await observing;
       })
       .catch((e: unknown) => {
         this.opts.log(`could not create instance ${name}: ${errorMessage(e)}`);
@@ -478,8 +536,10 @@ export class Orchestrator extends EventEmitter {
         this.opts.engines.settled(engine, key);
         this.creating--;
         this.building.delete(name);
+        this.creations.delete(creation);
         this.pump();
       });
+    this.creations.add(creation);
   }
 
   private idle(w: WorkshopRow): void {
@@ -519,6 +579,8 @@ export class Orchestrator extends EventEmitter {
     this.store.setInstance(name, 'removing', holder);
     // Its terminals end with it.
     if (holder !== null) this.emit('instance-gone', holder);
+    // An observer still being made would outlive a removal that ran first.
+    await this.observing.get(name);
     await removeInstance(runtime, labName, name).catch((e: unknown) => this.opts.log(`could not remove ${name}: ${errorMessage(e)}`));
     this.store.deleteInstance(name);
     this.statusCache.delete(name);
@@ -546,7 +608,7 @@ export class Orchestrator extends EventEmitter {
     // beside one that already exists, where artifacts() does not look.
     const artifactsDir = join(this.opts.dataDir, 'attempts', String(attemptId));
     const instance = s.instance as string;
-    checkFiles({
+    this.afterObservers(instance, () => checkFiles({
       runtime: this.runtimeOf(instance),
       image: this.opts.image,
       lab: this.lab(s.lab),
@@ -559,7 +621,7 @@ export class Orchestrator extends EventEmitter {
         this.store.updateStudent(s.id, { progress: line });
         this.progress(s, line, attemptId);
       },
-    })
+    }))
       .then((result) => this.finishCheck(s, attemptId, result))
       .catch((e: unknown) => this.finishCheck(s, attemptId, undefined, errorMessage(e)))
       .finally(() => {
@@ -614,6 +676,40 @@ export class Orchestrator extends EventEmitter {
     })();
   }
 
+  /**
+   * Moves the student to another of the workshop's labs (docs/workshop.md, "Labs in order"): their instance of
+   * the old lab goes, one of the new lab comes (a warm one when there is one); the files and attempts of every
+   * lab are kept. A student may move only where progression allows (`403 lab-locked`); the instructor anywhere.
+   */
+  moveTo(s: StudentRow, lab: string, actor: string, byInstructor: boolean): void {
+    const w = this.store.workshop(s.workshop_id);
+    if (!w || w.ended_at !== null || s.state === 'removed') throw new RequestError(410, 'workshop-ended', 'this workshop has ended; your files and results are kept');
+    const problem = moveProblem(w, s, lab, byInstructor, (l) => this.store.attemptsOn(s.id, l));
+    if (problem) throw new RequestError(problem.status, problem.code, problem.message);
+    if (lab === s.lab) {
+      this.touch(s.id);
+      return;
+    }
+    if (s.state === 'checking') throw new RequestError(409, 'check-running', 'a check is running: wait for its result, then change the lab');
+    this.guard(s, 'change the lab');
+    this.busy.add(s.id);
+    const old = { lab: s.lab, instance: s.instance };
+    const reached = Math.max(s.reached, labsOf(w).indexOf(lab));
+    this.store.audit(actor, 'move-lab', s.id, { from: old.lab, to: lab, instance: old.instance });
+    this.store.updateStudent(s.id, { lab, reached, state: 'resetting', progress: `moving to ${lab}: removing your instance of ${old.lab} (your files are kept)`, message: null, last_active_at: now(), warned_at: null });
+    this.changed(s.id);
+    void (async () => {
+      try {
+        if (old.instance) await this.removeInstanceNamed(old.instance, old.lab);
+      } finally {
+        this.busy.delete(s.id);
+        this.requeue(this.store.student(s.id) as StudentRow);
+        this.assignIfWarm(this.store.student(s.id) as StudentRow);
+        this.pump();
+      }
+    })();
+  }
+
   /** Brings an instance back after an idle cull or a failure. */
   startAgain(s: StudentRow, actor: string): void {
     this.guard(s, 'start');
@@ -636,7 +732,7 @@ export class Orchestrator extends EventEmitter {
     this.store.audit(actor, 'restart-programs', s.id);
     this.store.updateStudent(s.id, { state: 'starting', progress: 'restarting your programs', last_active_at: now(), warned_at: null });
     this.changed(s.id);
-    restartPrograms({
+    this.afterObservers(s.instance as string, () => restartPrograms({
       runtime: this.runtimeOf(s.instance as string),
       image: this.opts.image,
       lab: this.lab(s.lab),
@@ -644,7 +740,7 @@ export class Orchestrator extends EventEmitter {
       labels: this.labels(s.workshop_id),
       files: this.filesOf(s),
       onProgress: (line) => this.progress(s, line),
-    })
+    }))
       .then((r) => this.store.updateStudent(s.id, { message: r.failures.length > 0 ? r.failures.join('\n') : null }))
       .catch((e: unknown) => this.store.updateStudent(s.id, { message: `your programs could not be restarted: ${errorMessage(e)}; try Reset` }))
       .finally(() => {
@@ -708,6 +804,8 @@ export class Orchestrator extends EventEmitter {
 
   /** Removes every instance of every workshop (the server is going away with `--remove-on-exit`). */
   async removeAll(): Promise<number> {
+    // Creations under way finish first: a container made after the removal would be left behind.
+    await Promise.allSettled([...this.creations]);
     const list = this.store.instances();
     await Promise.all(list.map((i) => this.removeInstanceNamed(i.name, i.lab)));
     return list.length + (await this.removeLabelled(() => true));

@@ -53,6 +53,8 @@ export interface ServeOptions {
 
 export interface RunningServer {
   url: string;
+  /** The address students and the instructor open (--public-url / TOPLAB_PUBLIC_URL, else `url`). */
+  publicUrl: string;
   /** The admin token when it was generated now (printed once), else undefined. */
   newAdminToken: string | undefined;
   removeOnExit: boolean;
@@ -118,6 +120,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   orchestrator.start();
   return {
     url: `http://${hostForUrl}:${port}`,
+    publicUrl: publicUrl(),
     newAdminToken,
     removeOnExit: o.removeOnExit ?? false,
     async close() {

@@ -7,6 +7,7 @@ import { migrate } from './migrations.js';
 
 export type StudentState = 'queued' | 'starting' | 'ready' | 'checking' | 'resetting' | 'stopped' | 'failed' | 'removed';
 export type InstanceState = 'warming' | 'warm' | 'assigned' | 'removing';
+export type Progression = 'ordered' | 'free';
 
 export interface WorkshopRow {
   id: string;
@@ -18,6 +19,8 @@ export interface WorkshopRow {
   ends_at: string;
   created_at: string;
   ended_at: string | null;
+  /** How students move between the labs: `ordered` (the next opens when the furthest reached is passed) or `free`. */
+  progression: Progression;
 }
 
 export interface StudentRow {
@@ -32,6 +35,8 @@ export interface StudentRow {
   joined_at: string;
   last_active_at: string;
   warned_at: string | null;
+  /** The furthest lab (index into the workshop's labs) the student has been on. */
+  reached: number;
 }
 
 export interface InstanceRow {
@@ -117,12 +122,12 @@ export class Store {
     return rows.map((r) => ({ at: r.at, actor: r.actor, action: r.action, subject: r.subject, detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown) }));
   }
 
-  createWorkshop(w: { title: string; labs: string[]; capacity: number; warm: number; endsAt: string; roster: string[] | null }): WorkshopRow {
+  createWorkshop(w: { title: string; labs: string[]; capacity: number; warm: number; endsAt: string; roster: string[] | null; progression?: Progression }): WorkshopRow {
     const id = newId();
     let code = newCode();
     while (this.workshopByCode(code)) code = newCode();
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO workshops (id, code, title, labs, capacity, warm, ends_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(id, code, w.title, JSON.stringify(w.labs), w.capacity, w.warm, w.endsAt, now());
+      this.db.prepare('INSERT INTO workshops (id, code, title, labs, capacity, warm, ends_at, created_at, progression) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(id, code, w.title, JSON.stringify(w.labs), w.capacity, w.warm, w.endsAt, now(), w.progression ?? 'ordered');
       for (const name of new Set(w.roster ?? [])) this.db.prepare('INSERT INTO roster (workshop_id, name) VALUES (?, ?)').run(id, name);
     })();
     return this.workshop(id) as WorkshopRow;
@@ -149,7 +154,7 @@ export class Store {
     return names.length > 0 ? names : null;
   }
 
-  updateWorkshop(id: string, patch: { ends_at?: string; capacity?: number; ended_at?: string }): void {
+  updateWorkshop(id: string, patch: { ends_at?: string; capacity?: number; ended_at?: string; progression?: Progression }): void {
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) this.db.prepare(`UPDATE workshops SET ${k} = ? WHERE id = ?`).run(v, id);
   }
 
@@ -176,7 +181,7 @@ export class Store {
     return this.student(id) as StudentRow;
   }
 
-  updateStudent(id: string, patch: Partial<Pick<StudentRow, 'state' | 'instance' | 'progress' | 'message' | 'last_active_at' | 'warned_at' | 'lab'>>): void {
+  updateStudent(id: string, patch: Partial<Pick<StudentRow, 'state' | 'instance' | 'progress' | 'message' | 'last_active_at' | 'warned_at' | 'lab' | 'reached'>>): void {
     const keys = Object.keys(patch) as (keyof typeof patch)[];
     if (keys.length === 0) return;
     this.db.prepare(`UPDATE students SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => patch[k] ?? null), id);
@@ -269,6 +274,11 @@ export class Store {
 
   attempts(studentId: string): AttemptRow[] {
     return this.db.prepare('SELECT * FROM attempts WHERE student_id = ? ORDER BY id DESC').all(studentId) as AttemptRow[];
+  }
+
+  /** The student's attempts on one lab, newest first. */
+  attemptsOn(studentId: string, lab: string): AttemptRow[] {
+    return this.db.prepare('SELECT * FROM attempts WHERE student_id = ? AND lab = ? ORDER BY id DESC').all(studentId, lab) as AttemptRow[];
   }
 
   attempt(studentId: string, id: number): AttemptRow | undefined {

@@ -34,7 +34,7 @@ describe('docker-compose.yml at the repo root', () => {
   };
 
   afterAll(() => {
-    run(['down', '-v', '--timeout', '60']);
+    run(['down', '-v', '--rmi', 'local', '--timeout', '60']);
   });
 
   it('builds with no registry, answers its health check, keeps data across down/up, and down leaves no lab container', async () => {
@@ -69,7 +69,7 @@ describe('docker-compose.yml at the repo root', () => {
     expect(list.body.map((x) => x.id)).toContain(w.body.id);
     expect((await s.req<{ content: string }>('GET', `/api/students/${j.body.student.id}/files/server.ts`)).body.content).toBe('// kept\n');
     await admin.req('POST', `/api/workshops/${w.body.id}/end`);
-    expect(run(['down', '-v', '--timeout', '60']).status).toBe(0);
+    expect(run(['down', '-v', '--rmi', 'local', '--timeout', '60']).status).toBe(0);
     expect(workshopContainers(w.body.id)).toEqual([]);
   });
 });

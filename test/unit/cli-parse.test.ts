@@ -101,6 +101,7 @@ describe('argv → command and options (no process spawned)', () => {
       { command: 'workshop create', args: { labs: 'tcp-handshake,udp-echo' }, options: { data: 'd', capacity: '2', ends: '+3h', warm: '2' } },
     ],
     [['workshop', 'export', 'ABC123', '--format', 'junit', '-o', 'x.xml'], { command: 'workshop export', args: { workshop: 'ABC123' }, options: { format: 'junit', output: 'x.xml' } }],
+    [['workshop', 'export', 'ABC123', '--lab', 'udp-echo'], { command: 'workshop export', args: { workshop: 'ABC123' }, options: { format: 'csv', lab: 'udp-echo' } }],
     [['completion', 'bash'], { command: 'completion', args: { shell: 'bash' }, options: {} }],
   ];
   for (const [argv, expected] of table) {

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, subscribe, urls, type LabInfo, type Student, type Workshop } from '../shared/api.js';
+import { api, subscribe, urls, type LabInfo, type LabStanding, type Student, type Workshop } from '../shared/api.js';
+import { tablistKeys } from '../shared/tabs.js';
 import { StudentDetail } from './student-detail.js';
 
 type CheckCell = 'pass' | 'fail' | 'none';
@@ -9,14 +10,20 @@ const CELL: Record<CheckCell, { symbol: string; text: string }> = {
   none: { symbol: '·', text: 'not checked yet' },
 };
 
-/** A check's state for a student, from the last attempt: failing ids are listed; the rest passed. */
-function cell(s: Student, check: string): CheckCell {
-  if (s.lastStatus === null) return 'none';
-  if (s.lastStatus === 'error') return 'none';
-  return s.failing.includes(check) ? 'fail' : 'pass';
+/** A student on one lab of the workshop: their attempts and last result there. */
+function on(s: Student, lab: string): Pick<LabStanding, 'attempts' | 'lastScore' | 'maxScore' | 'lastStatus' | 'failing'> {
+  return s.labs?.find((l) => l.name === lab) ?? (s.lab === lab ? s : { attempts: 0, lastScore: null, maxScore: null, lastStatus: null, failing: [] });
 }
 
-type SortKey = 'name' | 'state' | 'score' | 'attempts' | 'active' | `check:${string}`;
+/** A check's state for a student on a lab, from their last attempt there: failing ids are listed; the rest passed. */
+function cell(s: Student, lab: string, check: string): CheckCell {
+  const st = on(s, lab);
+  if (st.lastStatus === null) return 'none';
+  if (st.lastStatus === 'error') return 'none';
+  return st.failing.includes(check) ? 'fail' : 'pass';
+}
+
+type SortKey = 'name' | 'state' | 'lab' | 'score' | 'attempts' | 'active' | `check:${string}`;
 
 function ago(iso: string, now: number): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
@@ -25,9 +32,14 @@ function ago(iso: string, now: number): string {
 
 const FORMATS = ['csv', 'json', 'junit', 'gradescope', 'classroom', 'tap'];
 
-/** One workshop: the join code (big), exports, and the live class table with per-check columns. */
+/**
+ * One workshop: the join code (big), exports, and the live class table with per-check columns. A workshop of
+ * several labs has a tab per lab: the table shows every student's results on that lab, and where each is now.
+ */
 export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop) => void }) {
   const w = props.workshop;
+  const several = w.labs.length > 1;
+  const [viewLab, setViewLab] = useState<string>(w.labs[0] ?? '');
   const [students, setStudents] = useState<Student[]>([]);
   const [lab, setLab] = useState<LabInfo | undefined>();
   const [online, setOnline] = useState(true);
@@ -56,24 +68,25 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
     return () => clearInterval(i);
   }, []);
 
-  // The check columns come from the lab (any student's id gives it to the admin).
-  const firstSid = students[0]?.id;
+  // The check columns come from the lab shown.
   useEffect(() => {
-    if (lab || firstSid === undefined) return;
-    api.lab(firstSid).then(setLab, (e: unknown) => setError(String(e)));
-  }, [firstSid]);
-  const checks = lab?.checks ?? [];
+    if (!viewLab) return;
+    setStuckOn('');
+    api.labInfo(viewLab).then(setLab, (e: unknown) => setError(String(e)));
+  }, [viewLab]);
+  const checks = lab?.name === viewLab ? lab.checks : [];
 
   const rows = useMemo(() => {
     const f = filterText.trim().toLowerCase();
-    const list = students.filter((s) => (!f || s.name.toLowerCase().includes(f)) && (!stuckOn || cell(s, stuckOn) === 'fail'));
+    const list = students.filter((s) => (!f || s.name.toLowerCase().includes(f)) && (!stuckOn || cell(s, viewLab, stuckOn) === 'fail'));
     const key = (s: Student): string | number => {
       if (sort.key === 'name') return s.name.toLowerCase();
       if (sort.key === 'state') return s.state;
-      if (sort.key === 'score') return s.lastScore ?? -1;
-      if (sort.key === 'attempts') return s.attempts;
+      if (sort.key === 'lab') return w.labs.indexOf(s.lab);
+      if (sort.key === 'score') return on(s, viewLab).lastScore ?? -1;
+      if (sort.key === 'attempts') return on(s, viewLab).attempts;
       if (sort.key === 'active') return Date.parse(s.lastActiveAt);
-      const c = cell(s, sort.key.slice(6));
+      const c = cell(s, viewLab, sort.key.slice(6));
       return c === 'fail' ? 0 : c === 'none' ? 1 : 2;
     };
     return [...list].sort((a, b) => {
@@ -81,14 +94,14 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
       const y = key(b);
       return (x < y ? -1 : x > y ? 1 : 0) * sort.dir;
     });
-  }, [students, sort, filterText, stuckOn]);
+  }, [students, sort, filterText, stuckOn, viewLab]);
 
   const counts = useMemo(
     () =>
       Object.fromEntries(
-        checks.map((c) => [c.id, { pass: students.filter((s) => cell(s, c.id) === 'pass').length, fail: students.filter((s) => cell(s, c.id) === 'fail').length }]),
+        checks.map((c) => [c.id, { pass: students.filter((s) => cell(s, viewLab, c.id) === 'pass').length, fail: students.filter((s) => cell(s, viewLab, c.id) === 'fail').length }]),
       ),
-    [students, checks],
+    [students, checks, viewLab],
   );
 
   const th = (key: SortKey, label: string, title?: string) => (
@@ -133,7 +146,8 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
             {w.joinUrl}
           </a>
           <div class="muted small">
-            {w.title} · {w.labs.join(', ')} · ends {new Date(w.endsAt).toLocaleString()}
+            {w.title} · {w.labs.join(several ? ' → ' : ', ')}
+            {several ? ` (${w.progression === 'free' ? 'any order' : 'in order'})` : ''} · ends {new Date(w.endsAt).toLocaleString()}
             {w.endedAt !== null ? ' · ENDED' : ''} · {students.length}/{w.capacity} joined, {students.filter((s) => s.state === 'ready' || s.state === 'checking').length} ready,{' '}
             {students.filter((s) => s.state === 'queued').length} queued
           </div>
@@ -146,12 +160,17 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
             End workshop
           </button>
           <span class="exports">
-            Export:{' '}
+            Export{several ? ` ${viewLab}` : ''}:{' '}
             {FORMATS.map((f) => (
-              <a key={f} href={api.exportUrl(w.id, f)} download>
+              <a key={f} href={api.exportUrl(w.id, f, several ? viewLab : undefined)} download data-format={f}>
                 {f}
               </a>
             ))}{' '}
+            {several && (
+              <a href={api.exportUrl(w.id, 'csv')} download data-testid="export-all-csv">
+                csv (all labs)
+              </a>
+            )}{' '}
             <a class="button" href={api.exportUrl(w.id, 'bundle')} download data-testid="export-bundle" title="Every student's files, last report in every format, pcaps and program output, and the CSV (.tar.gz)">
               Evidence bundle (.tar.gz)
             </a>
@@ -187,13 +206,36 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
           {rows.length} of {students.length} student(s)
         </span>
       </div>
-      <div class="table-wrap panel">
-        <table class="class" data-testid="class-table">
-          <caption class="sr-only">Students of {w.title}: one column per check</caption>
+      {several && (
+        <div class="tabs lab-tabs" role="tablist" aria-label="Labs of this workshop" onKeyDown={tablistKeys}>
+          {w.labs.map((l, i) => (
+            <button
+              type="button"
+              role="tab"
+              key={l}
+              id={`lab-tab-${l}`}
+              aria-selected={l === viewLab}
+              aria-controls={l === viewLab ? 'class-pane' : undefined}
+              tabIndex={l === viewLab ? 0 : -1}
+              onClick={() => setViewLab(l)}
+              data-lab={l}
+            >
+              {i + 1}. {l} <span class="muted small">({students.filter((s) => s.lab === l).length} on it)</span>
+            </button>
+          ))}
+        </div>
+      )}
+      <div class="table-wrap panel" {...(several ? { role: 'tabpanel', id: 'class-pane', 'aria-labelledby': `lab-tab-${viewLab}` } : {})}>
+        <table class="class" data-testid="class-table" data-lab={viewLab}>
+          <caption class="sr-only">
+            Students of {w.title}
+            {several ? `, on ${viewLab}` : ''}: one column per check
+          </caption>
           <thead>
             <tr>
               {th('name', 'Student')}
               {th('state', 'Instance')}
+              {several && th('lab', 'On lab')}
               {checks.map((c) => th(`check:${c.id}`, c.id, `${c.title} (${c.points} pt)`))}
               {th('score', 'Score')}
               {th('attempts', 'Attempts')}
@@ -215,8 +257,13 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
                   </span>
                   {s.engine ? <span class="muted small"> on {s.engine}</span> : null}
                 </td>
+                {several && (
+                  <td data-testid="on-lab">
+                    {w.labs.indexOf(s.lab) + 1}. {s.lab}
+                  </td>
+                )}
                 {checks.map((c) => {
-                  const v = cell(s, c.id);
+                  const v = cell(s, viewLab, c.id);
                   return (
                     <td key={c.id} class={`cell ${v}`} data-check={c.id} data-cell={v}>
                       <span aria-hidden="true">{CELL[v].symbol}</span>
@@ -225,10 +272,10 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
                   );
                 })}
                 <td class="num" data-testid="score">
-                  {s.lastScore !== null ? `${s.lastScore}/${s.maxScore}` : '–'}
-                  {s.lastStatus === 'error' ? ' (error)' : ''}
+                  {on(s, viewLab).lastScore !== null ? `${on(s, viewLab).lastScore}/${on(s, viewLab).maxScore}` : '–'}
+                  {on(s, viewLab).lastStatus === 'error' ? ' (error)' : ''}
                 </td>
-                <td class="num">{s.attempts}</td>
+                <td class="num">{on(s, viewLab).attempts}</td>
                 <td>{ago(s.lastActiveAt, now)}</td>
               </tr>
             ))}
@@ -238,6 +285,7 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
               <tr>
                 <th scope="row">Passed / failed</th>
                 <td />
+                {several && <td />}
                 {checks.map((c) => (
                   <td key={c.id} class="counts" data-count={c.id}>
                     <span class="pass-n">{counts[c.id]?.pass ?? 0}</span> / <span class="fail-n">{counts[c.id]?.fail ?? 0}</span>
@@ -249,7 +297,7 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
           )}
         </table>
       </div>
-      {openStudent && <StudentDetail key={openStudent.id} student={openStudent} lab={lab} onClose={() => setOpen(undefined)} />}
+      {openStudent && <StudentDetail key={openStudent.id} student={openStudent} labs={w.labs} lab={lab?.name === openStudent.lab ? lab : undefined} onClose={() => setOpen(undefined)} />}
     </div>
   );
 }

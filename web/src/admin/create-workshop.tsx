@@ -1,15 +1,18 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type Workshop } from '../shared/api.js';
+import { api, type Progression, type Workshop } from '../shared/api.js';
 
 function localInput(d: Date): string {
   const p = (n: number): string => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
-/** Create a workshop: lab, title, capacity, end time, optional roster (one name a line). */
+/** Create a workshop: its labs in order (the first, then any more), title, capacity, end time, optional roster (one name a line). */
 export function CreateWorkshop(props: { onCreated: (w: Workshop) => void; onCancel: () => void }) {
   const [labs, setLabs] = useState<{ name: string; title: string }[]>([]);
   const [lab, setLab] = useState('');
+  const [more, setMore] = useState<string[]>([]);
+  const [adding, setAdding] = useState('');
+  const [progression, setProgression] = useState<Progression>('ordered');
   const [title, setTitle] = useState('');
   const [capacity, setCapacity] = useState(30);
   const [ends, setEnds] = useState(localInput(new Date(Date.now() + 3 * 3600_000)));
@@ -39,7 +42,8 @@ export function CreateWorkshop(props: { onCreated: (w: Workshop) => void; onCanc
         .map((s) => s.trim())
         .filter((s) => s !== '');
       const w = await api.createWorkshop({
-        labs: [lab],
+        labs: [lab, ...more],
+        ...(more.length > 0 ? { progression } : {}),
         capacity,
         endsAt: new Date(ends).toISOString(),
         ...(title.trim() ? { title: title.trim() } : {}),
@@ -57,8 +61,18 @@ export function CreateWorkshop(props: { onCreated: (w: Workshop) => void; onCanc
       <h2 id="create-title">New workshop</h2>
       <form onSubmit={(e) => void submit(e)} class="create-form">
         <div class="field">
-          <label for="ws-lab">Lab</label>
-          <select id="ws-lab" ref={first} value={lab} onChange={(e) => setLab((e.target as HTMLSelectElement).value)} required>
+          <label for="ws-lab">{more.length > 0 ? 'First lab' : 'Lab'}</label>
+          <select
+            id="ws-lab"
+            ref={first}
+            value={lab}
+            onChange={(e) => {
+              const v = (e.target as HTMLSelectElement).value;
+              setLab(v);
+              setMore((l) => l.filter((x) => x !== v));
+            }}
+            required
+          >
             {labs.map((l) => (
               <option key={l.name} value={l.name}>
                 {l.name} — {l.title}
@@ -66,6 +80,53 @@ export function CreateWorkshop(props: { onCreated: (w: Workshop) => void; onCanc
             ))}
           </select>
         </div>
+        <fieldset class="field more-labs">
+          <legend>Then these labs, in order (optional)</legend>
+          {more.length > 0 && (
+            <ol data-testid="more-labs">
+              {more.map((m, i) => (
+                <li key={m}>
+                  {m}{' '}
+                  <button type="button" class="linklike" onClick={() => setMore((l) => l.filter((x) => x !== m))} aria-label={`Remove ${m} (lab ${i + 2})`}>
+                    remove
+                  </button>
+                </li>
+              ))}
+            </ol>
+          )}
+          <label for="ws-more" class="sr-only">
+            Lab to add
+          </label>
+          <select id="ws-more" value={adding} onChange={(e) => setAdding((e.target as HTMLSelectElement).value)}>
+            <option value="">choose a lab…</option>
+            {labs
+              .filter((l) => l.name !== lab && !more.includes(l.name))
+              .map((l) => (
+                <option key={l.name} value={l.name}>
+                  {l.name} — {l.title}
+                </option>
+              ))}
+          </select>{' '}
+          <button
+            type="button"
+            disabled={!adding}
+            onClick={() => {
+              setMore((l) => [...l, adding]);
+              setAdding('');
+            }}
+          >
+            Add lab
+          </button>
+          {more.length > 0 && (
+            <div class="field">
+              <label for="ws-progression">Students move</label>
+              <select id="ws-progression" value={progression} onChange={(e) => setProgression((e.target as HTMLSelectElement).value as Progression)}>
+                <option value="ordered">in order: the next lab opens once the last one reached has passed</option>
+                <option value="free">freely: any lab at any time</option>
+              </select>
+            </div>
+          )}
+        </fieldset>
         <div class="field">
           <label for="ws-title">Title (optional)</label>
           <input id="ws-title" value={title} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} placeholder="Network programming, week 4" />

@@ -2,11 +2,12 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, urls, type Attempt, type AttemptSummary, type FileBody, type LabInfo, type Student } from '../shared/api.js';
 import { AttemptView } from '../shared/attempt-view.js';
 import { importRetrying } from '../shared/lazy.js';
+import { tablistKeys } from '../shared/tabs.js';
 
 const LABELS = { pass: 'PASS', fail: 'FAIL', skipped: 'SKIPPED', total: 'Total', evidence: 'Evidence', pcap: 'Capture (.pcap)', error: 'ERROR' };
 
 /** One student: their files, attempts with full results and pcaps, a read-only view of a terminal, reset. */
-export function StudentDetail(props: { student: Student; lab: LabInfo | undefined; onClose: () => void }) {
+export function StudentDetail(props: { student: Student; labs: string[]; lab: LabInfo | undefined; onClose: () => void }) {
   const s = props.student;
   const [tab, setTab] = useState<'files' | 'attempts' | 'terminal'>('attempts');
   const [files, setFiles] = useState<FileBody[]>([]);
@@ -24,7 +25,7 @@ export function StudentDetail(props: { student: Student; lab: LabInfo | undefine
       .files(s.id)
       .then((list) => Promise.all(list.map((f) => api.file(s.id, f.name))))
       .then(setFiles, (e: unknown) => setError(String(e)));
-  }, [s.id, s.lastActiveAt]);
+  }, [s.id, s.lastActiveAt, s.lab]);
 
   useEffect(() => {
     api.attempts(s.id).then(
@@ -55,6 +56,17 @@ export function StudentDetail(props: { student: Student; lab: LabInfo | undefine
     };
   }, [tab, node, s.id]);
 
+  const [moveTarget, setMoveTarget] = useState('');
+  const move = async (): Promise<void> => {
+    if (!moveTarget || !confirm(`Move ${s.name} to ${moveTarget}? Their instance of ${s.lab} is replaced; the files of every lab are kept.`)) return;
+    try {
+      await api.moveLab(s.id, moveTarget);
+      setMoveTarget('');
+    } catch (e) {
+      setError(String(e));
+    }
+  };
+
   const reset = async (): Promise<void> => {
     if (!confirm(`Recreate ${s.name}'s lab instance? Their files are kept.`)) return;
     try {
@@ -71,6 +83,24 @@ export function StudentDetail(props: { student: Student; lab: LabInfo | undefine
           {s.name} <span class="muted small">{s.state}</span>
         </h2>
         <span class="spacer" />
+        {props.labs.length > 1 && (
+          <span class="move-lab">
+            <label for="move-lab">On {s.lab}; move to</label>{' '}
+            <select id="move-lab" value={moveTarget} onChange={(e) => setMoveTarget((e.target as HTMLSelectElement).value)}>
+              <option value="">another lab…</option>
+              {props.labs
+                .filter((l) => l !== s.lab)
+                .map((l) => (
+                  <option key={l} value={l}>
+                    {props.labs.indexOf(l) + 1}. {l}
+                  </option>
+                ))}
+            </select>{' '}
+            <button type="button" disabled={!moveTarget} onClick={() => void move()}>
+              Move
+            </button>
+          </span>
+        )}
         <button type="button" class="danger" onClick={() => void reset()}>
           Reset instance
         </button>
@@ -84,14 +114,14 @@ export function StudentDetail(props: { student: Student; lab: LabInfo | undefine
           {error}
         </p>
       )}
-      <div class="tabs" role="tablist" aria-label="Student details">
+      <div class="tabs" role="tablist" aria-label="Student details" onKeyDown={tablistKeys}>
         {(['attempts', 'files', 'terminal'] as const).map((x) => (
-          <button type="button" role="tab" key={x} aria-selected={tab === x} onClick={() => setTab(x)}>
+          <button type="button" role="tab" key={x} id={`detail-tab-${x}`} aria-selected={tab === x} aria-controls={tab === x ? `detail-pane-${x}` : undefined} tabIndex={tab === x ? 0 : -1} onClick={() => setTab(x)}>
             {x === 'attempts' ? `Attempts (${attempts.length})` : x === 'files' ? 'Files' : 'Terminal (read-only)'}
           </button>
         ))}
       </div>
-      <div role="tabpanel" class="detail-body">
+      <div role="tabpanel" class="detail-body" id={`detail-pane-${tab}`} aria-labelledby={`detail-tab-${tab}`}>
         {tab === 'attempts' && (
           <div class="attempts-split">
             <ul class="attempts">
@@ -100,6 +130,7 @@ export function StudentDetail(props: { student: Student; lab: LabInfo | undefine
                   <button type="button" class={`linklike ${attempt?.id === a.id ? 'current' : ''}`} onClick={() => void api.attempt(s.id, a.id).then(setAttempt)}>
                     #{a.id} {new Date(a.startedAt).toLocaleTimeString()}
                   </button>{' '}
+                  {props.labs.length > 1 && <span class="muted small">{a.lab} </span>}
                   <span class={`badge ${a.status === 'passed' ? 'pass' : a.status === 'failed' ? 'fail' : 'warn'}`}>{a.status === 'running' ? '…' : `${a.score ?? 0}/${a.maxScore ?? '?'}`}</span>
                 </li>
               ))}

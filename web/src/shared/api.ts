@@ -4,12 +4,28 @@
  */
 export type StudentState = 'queued' | 'starting' | 'ready' | 'checking' | 'resetting' | 'stopped' | 'failed' | 'removed';
 export type AttemptStatus = 'running' | 'passed' | 'failed' | 'error';
+export type Progression = 'ordered' | 'free';
+
+/** One of the workshop's labs as a student stands on it. */
+export interface LabStanding {
+  name: string;
+  current: boolean;
+  open: boolean;
+  passed: boolean;
+  attempts: number;
+  lastScore: number | null;
+  maxScore: number | null;
+  lastStatus: 'passed' | 'failed' | 'error' | null;
+  failing: string[];
+}
 
 export interface Workshop {
   id: string;
   code: string;
   title: string;
   labs: string[];
+  /** How students move between the labs: `ordered` (the next opens once the furthest reached passed) or `free`. */
+  progression: Progression;
   capacity: number;
   warm: number;
   endsAt: string;
@@ -49,6 +65,8 @@ export interface Student {
   maxScore: number | null;
   lastStatus: 'passed' | 'failed' | 'error' | null;
   failing: string[];
+  /** Every lab of the workshop in order; attempts… above are those of the current lab (`lab`). */
+  labs: LabStanding[];
 }
 export interface FileInfo {
   name: string;
@@ -168,7 +186,9 @@ export const api = {
   saveFile: (sid: string, name: string, content: string) => request<FileInfo>('PUT', `${s(sid)}/files/${enc(name)}`, { content }),
   resetFile: (sid: string, name: string) => request<FileBody>('DELETE', `${s(sid)}/files/${enc(name)}`),
   check: (sid: string) => request<{ attemptId: number }>('POST', `${s(sid)}/check`),
-  attempts: (sid: string) => request<AttemptSummary[]>('GET', `${s(sid)}/attempts`),
+  attempts: (sid: string, lab?: string) => request<AttemptSummary[]>('GET', `${s(sid)}/attempts${lab !== undefined ? `?lab=${enc(lab)}` : ''}`),
+  moveLab: (sid: string, lab: string) => request<Student>('POST', `${s(sid)}/lab`, { lab }),
+  labInfo: (name: string) => request<LabInfo>('GET', `/api/labs/${enc(name)}`),
   attempt: (sid: string, aid: number) => request<Attempt>('GET', `${s(sid)}/attempts/${aid}`),
   restart: (sid: string) => request<object>('POST', `${s(sid)}/restart`),
   reset: (sid: string) => request<object>('POST', `${s(sid)}/reset`),
@@ -178,12 +198,12 @@ export const api = {
   adminLogout: () => request<void>('POST', '/api/admin/logout'),
   labs: () => request<{ name: string; title: string }[]>('GET', '/api/labs'),
   workshops: () => request<Workshop[]>('GET', '/api/workshops'),
-  createWorkshop: (body: { labs: string[]; title?: string; capacity?: number; endsAt?: string; roster?: string[]; warm?: number }) =>
+  createWorkshop: (body: { labs: string[]; title?: string; capacity?: number; endsAt?: string; roster?: string[]; warm?: number; progression?: Progression }) =>
     request<Workshop>('POST', '/api/workshops', body),
   patchWorkshop: (wid: string, body: { endsAt?: string; capacity?: number }) => request<Workshop>('PATCH', `/api/workshops/${enc(wid)}`, body),
   endWorkshop: (wid: string) => request<Workshop>('POST', `/api/workshops/${enc(wid)}/end`),
   students: (wid: string) => request<Student[]>('GET', `/api/workshops/${enc(wid)}/students`),
-  exportUrl: (wid: string, format: string) => `/api/workshops/${enc(wid)}/export?format=${enc(format)}`,
+  exportUrl: (wid: string, format: string, lab?: string) => `/api/workshops/${enc(wid)}/export?format=${enc(format)}${lab !== undefined ? `&lab=${enc(lab)}` : ''}`,
 };
 
 function wsUrl(path: string): string {

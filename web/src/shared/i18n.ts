@@ -54,6 +54,10 @@ const en = {
   downloadMineTitle: 'Your files, your last check report and its captures (.tar.gz)',
   start: 'Start my lab again',
   offline: 'Connection to the server lost: reconnecting…',
+  labs: 'Labs',
+  nextLab: 'Next lab',
+  labPassed: 'passed',
+  labLocked: 'Opens once you have passed {lab}',
 };
 export type MessageKey = keyof typeof en;
 
@@ -110,6 +114,10 @@ const zh: Record<MessageKey, string> = {
   downloadMineTitle: '你的文件、最近一次检查报告及其抓包文件 (.tar.gz)',
   start: '重新启动我的实验环境',
   offline: '与服务器的连接已断开：正在重新连接…',
+  labs: '实验列表',
+  nextLab: '下一个实验',
+  labPassed: '已通过',
+  labLocked: '通过 {lab} 后开放',
 };
 
 const tables: Record<Lang, Record<MessageKey, string>> = { en, zh };

@@ -42,7 +42,19 @@ export class TerminalView {
     });
     this.term.loadAddon(this.fit);
     this.term.open(host);
-    this.term.textarea?.setAttribute('aria-label', opts.label);
+    this.term.textarea?.setAttribute('aria-label', `${opts.label} (Escape then Tab leaves the terminal)`);
+    // Tab belongs to the shell (completion), so the keyboard would be trapped here (WCAG 2.1.2): Escape then
+    // Tab (or Shift+Tab) within a second moves the focus on instead, as in the editor (CodeMirror's rule).
+    let leaveUntil = 0;
+    this.term.attachCustomKeyEventHandler((e) => {
+      if (e.type !== 'keydown') return true;
+      if (e.key === 'Escape') leaveUntil = Date.now() + 1000;
+      else if (e.key === 'Tab' && Date.now() < leaveUntil) {
+        leaveUntil = 0;
+        return false; // xterm leaves it alone: the browser moves the focus
+      } else if (e.key !== 'Shift') leaveUntil = 0;
+      return true;
+    });
     this.term.onData((d) => this.send(new TextEncoder().encode(d)));
     this.term.onBinary((d) => this.send(Uint8Array.from(d, (c) => c.charCodeAt(0))));
     this.term.onResize(({ cols, rows }) => this.control(terminalProtocol.resize(cols, rows)));

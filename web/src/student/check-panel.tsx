@@ -7,6 +7,8 @@ import type { T } from './workspace.js';
 export function CheckPanel(props: {
   t: T;
   sid: string;
+  /** The lab the student is on: its attempts only. */
+  lab: string;
   student: Student;
   progress: { attemptId: number | null; lines: string[] };
   attemptsVersion: number;
@@ -22,7 +24,7 @@ export function CheckPanel(props: {
 
   const load = async (focusResult = false): Promise<void> => {
     try {
-      const list = await api.attempts(sid);
+      const list = await api.attempts(sid, props.lab);
       setAttempts(list);
       const target = running !== undefined ? list.find((a) => a.id === running) : list[0];
       if (target && target.status !== 'running') {

@@ -2,6 +2,7 @@ import type { RefObject } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../shared/api.js';
 import { createEditor, type CodeEditor } from '../shared/editor.js';
+import { tablistKeys } from '../shared/tabs.js';
 import type { T } from './workspace.js';
 
 export interface EditorPanelHandle {
@@ -131,20 +132,10 @@ export function EditorPanel(props: { t: T; sid: string; files: string[]; handle:
   const label = (s: SaveState | undefined): string =>
     s === 'saving' ? t('saving') : s === 'failed' ? t('saveFailed') : s === 'unsaved' ? t('unsaved') : s === 'loading' ? '…' : t('saved');
 
-  const onTabKey = (e: KeyboardEvent): void => {
-    const i = files.indexOf(active);
-    const next = e.key === 'ArrowRight' ? files[(i + 1) % files.length] : e.key === 'ArrowLeft' ? files[(i - 1 + files.length) % files.length] : undefined;
-    if (next !== undefined) {
-      e.preventDefault();
-      setActive(next);
-      document.getElementById(`file-tab-${next}`)?.focus();
-    }
-  };
-
   return (
     <div class="editor-panel">
       <div class="tabs">
-        <div class="tablist" role="tablist" aria-label={t('files')}>
+        <div class="tablist" role="tablist" aria-label={t('files')} onKeyDown={tablistKeys}>
         {files.map((f) => (
           <button
             type="button"
@@ -155,7 +146,6 @@ export function EditorPanel(props: { t: T; sid: string; files: string[]; handle:
             aria-controls={`file-pane-${f}`}
             tabIndex={f === active ? 0 : -1}
             onClick={() => setActive(f)}
-            onKeyDown={onTabKey}
           >
             {f}
             {(states[f] === 'unsaved' || states[f] === 'saving') && <span aria-hidden="true"> •</span>}

@@ -1,10 +1,25 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { urls } from '../shared/api.js';
 import { TerminalView, type TerminalState } from '../shared/terminal.js';
+import { tablistKeys } from '../shared/tabs.js';
 import type { T } from './workspace.js';
 
-/** A terminal per node in tabs; a node's tab is opened from the topology, the address table or the menu. */
-export function TerminalPanel(props: { t: T; sid: string; nodes: string[]; open: string[]; active: string | undefined; onOpen: (node: string) => void; ready: boolean }) {
+/**
+ * A terminal per node in tabs; a node's tab is opened from the topology, the address table or the menu, which
+ * also moves the keyboard into that terminal (`focusRequest` counts those openings). Choosing a tab (click,
+ * arrow keys) leaves the focus on the tab, as the WAI-ARIA tabs pattern has it.
+ */
+export function TerminalPanel(props: {
+  t: T;
+  sid: string;
+  nodes: string[];
+  open: string[];
+  active: string | undefined;
+  onOpen: (node: string) => void;
+  onSelect: (node: string) => void;
+  focusRequest: number;
+  ready: boolean;
+}) {
   const { t, sid, open, active } = props;
   const views = useRef(new Map<string, TerminalView>());
   const hosts = useRef(new Map<string, HTMLDivElement>());
@@ -28,13 +43,13 @@ export function TerminalPanel(props: { t: T; sid: string; nodes: string[]; open:
   useEffect(() => {
     if (active === undefined) return;
     const v = views.current.get(active);
-    if (v) {
-      requestAnimationFrame(() => {
-        v.refit();
-        v.focus();
-      });
-    }
+    if (v) requestAnimationFrame(() => v.refit());
   }, [active, states[active ?? '']]);
+
+  useEffect(() => {
+    if (props.focusRequest === 0 || active === undefined) return;
+    requestAnimationFrame(() => views.current.get(active)?.focus());
+  }, [props.focusRequest, props.ready]);
 
   useEffect(
     () => () => {
@@ -50,7 +65,7 @@ export function TerminalPanel(props: { t: T; sid: string; nodes: string[]; open:
   return (
     <div class="term-panel">
       <div class="tabs">
-        <div class="tablist" role="tablist" aria-label={t('terminals')}>
+        <div class="tablist" role="tablist" aria-label={t('terminals')} onKeyDown={tablistKeys}>
         {open.map((n) => (
           <button
             type="button"
@@ -60,7 +75,7 @@ export function TerminalPanel(props: { t: T; sid: string; nodes: string[]; open:
             aria-selected={n === active}
             aria-controls={`term-pane-${n}`}
             tabIndex={n === active ? 0 : -1}
-            onClick={() => props.onOpen(n)}
+            onClick={() => props.onSelect(n)}
             data-node={n}
           >
             {n}

@@ -4,6 +4,7 @@ import type { Lang, MessageKey } from '../shared/i18n.js';
 import { CheckPanel } from './check-panel.js';
 import { EditorPanel, type EditorPanelHandle } from './editor-panel.js';
 import { ExercisePanel } from './exercise-panel.js';
+import { LabSteps } from './lab-steps.js';
 import { TerminalPanel } from './terminal-panel.js';
 
 export type T = (k: MessageKey) => string;
@@ -44,9 +45,14 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
   const editorRef = useRef<EditorPanelHandle>(null);
   const sid = student.id;
 
+  // The lab the student is on: again when they move to another of the workshop's labs.
   useEffect(() => {
+    setLab(undefined);
+    setOpenNodes([]);
+    setActiveNode(undefined);
+    setProgress({ attemptId: null, lines: [] });
     api.lab(sid).then(setLab, (e: unknown) => setLabError(e instanceof Error ? e.message : String(e)));
-  }, [sid]);
+  }, [sid, student.lab]);
 
   useEffect(
     () =>
@@ -81,9 +87,12 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
     }
   }, [lab]);
 
+  const [focusRequest, setFocusRequest] = useState(0);
+  // From the topology, the address table or the menu: open the node's terminal and type into it.
   const openTerminal = useCallback((node: string) => {
     setOpenNodes((o) => (o.includes(node) ? o : [...o, node]));
     setActiveNode(node);
+    setFocusRequest((n) => n + 1);
   }, []);
 
   const endsIn = remaining(workshop.endsAt, now);
@@ -96,6 +105,15 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
     try {
       setStudent(await api.stillHere(sid));
       setIdleWarning(null);
+    } catch (e) {
+      setNotice(e instanceof Error ? e.message : String(e));
+    }
+  };
+  const moveTo = async (labName: string): Promise<void> => {
+    try {
+      await editorRef.current?.flush();
+      setStudent(await api.moveLab(sid, labName));
+      setNotice('');
     } catch (e) {
       setNotice(e instanceof Error ? e.message : String(e));
     }
@@ -148,6 +166,7 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
           {t('leave')}
         </button>
       </header>
+      <LabSteps t={t} student={student} onMove={(l) => void moveTo(l)} />
       {!online && (
         <div class="banner" role="status">
           {t('offline')}
@@ -195,10 +214,12 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
           {lab && <ExercisePanel t={t} lang={lang} lab={lab} nodes={nodeAddresses} onNode={openTerminal} />}
         </section>
         <section class="middle panel" aria-label={t('files')}>
-          {lab && <EditorPanel handle={editorRef} t={t} sid={sid} files={lab.files} />}
+          {lab && <EditorPanel key={lab.name} handle={editorRef} t={t} sid={sid} files={lab.files} />}
         </section>
         <section class="right panel" aria-label={t('check')}>
           <CheckPanel
+            key={student.lab}
+            lab={student.lab}
             t={t}
             sid={sid}
             student={student}
@@ -212,7 +233,7 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
         </section>
         <section class="terms panel" aria-label={t('terminals')}>
           {lab && (
-            <TerminalPanel t={t} sid={sid} nodes={lab.nodes} open={openNodes} active={activeNode} onOpen={openTerminal} ready={student.state !== 'queued' && student.state !== 'starting'} />
+            <TerminalPanel key={lab.name} t={t} sid={sid} nodes={lab.nodes} open={openNodes} active={activeNode} onOpen={openTerminal} onSelect={setActiveNode} focusRequest={focusRequest} ready={student.state !== 'queued' && student.state !== 'starting'} />
           )}
         </section>
       </main>
