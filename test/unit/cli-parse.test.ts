@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { privilegedCommand } from '../../src/cli/commands.js';
 import { completionScript } from '../../src/cli/completion.js';
 import { commandShapes, helpTexts, parseCommandLine, type Invocation } from '../../src/cli/program.js';
@@ -262,7 +262,11 @@ describe('YAML merge keys in the other files toplab reads', () => {
 });
 
 describe('lab completion', () => {
-  const work = mkdtempSync(join(tmpdir(), 'toplab-completion-'));
+  // Made in beforeAll, not when the file is collected: a run filtered to other tests would leave it behind.
+  let work = '';
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'toplab-completion-'));
+  });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   /** What bash completes for `line` (the words typed so far, the last one being completed), with `lab` on PATH. */
