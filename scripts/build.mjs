@@ -1,6 +1,6 @@
 // Bundles the CLI into dist/cli.js (ESM, Node 20). Runtime dependencies stay external.
 import { build } from 'esbuild';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 // The chunks of an earlier build (their names carry a content hash) go first.
@@ -23,6 +23,11 @@ await build({
   define: { TOPLAB_VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 });
+
+// The sh scripts toplab runs in nodes and on engine hosts (src/sh/*.sh): read at run time from dist/sh, beside
+// the bundles (src/sh/scripts.ts finds them there).
+rmSync('dist/sh', { recursive: true, force: true });
+cpSync('src/sh', 'dist/sh', { recursive: true, filter: (f) => !f.endsWith('.ts') });
 
 // The workshop server (`lab serve`, `lab workshop`): its own bundle, loaded only by those commands, so
 // Fastify and SQLite cost the other commands nothing at start-up.

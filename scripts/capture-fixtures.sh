@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # code in single quotes is for node -e or a container's sh, which expand it
 # Regenerates the packet captures (test/fixtures/pcap) and socket tables (test/fixtures/sockets) from real
 # containers on an internal Docker network of our own. No traffic goes to any address but these containers.
 #

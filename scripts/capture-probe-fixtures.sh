@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # code in single quotes is for node -e or a container's sh, which expand it
 # Regenerates the probe fixtures (test/fixtures/probes): real output of ip, ifconfig, lsof, ping and
 # traceroute, and the ICMP captures of a traceroute, from containers of the lab image.
 #
@@ -127,4 +128,5 @@ P 'ip -n r1 route' >"$OUT/router-ip-route.txt"
 P 'ip -n r1 -6 route' >"$OUT/router-ip-6-route.txt"
 P 'ip -n c -d addr' >"$OUT/client-ns-ip-d-addr.txt"
 
+# shellcheck disable=SC2012 # the names are ours; ls only counts them
 log "wrote $(ls "$OUT" | wc -l) files to $OUT"

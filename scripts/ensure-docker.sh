@@ -30,6 +30,7 @@ dockerd_pid() {
   local pids
   pids=$(pidof dockerd 2>/dev/null || pgrep -x dockerd 2>/dev/null || true)
   [ -n "$pids" ] || return 1
+  # shellcheck disable=SC2086 # one pid per word, on purpose
   printf '%s\n' $pids | head -n 1
 }
 

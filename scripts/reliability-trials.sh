@@ -5,9 +5,9 @@
 # Usage: bash scripts/reliability-trials.sh [toplab folder] [label]   (N=8 trials of each command by default)
 set -u
 DIR=${1:-.}; L=${2:-trial}
-cd "$DIR"
+cd "$DIR" || exit 1
 left() {
-  echo $(( $(docker ps -aq --filter label=org.toplab.instance=$1 | wc -l) + $(docker network ls -q --filter label=org.toplab.instance=$1 | wc -l) + $(docker ps -aq --filter name=tl-lock.tcp-handshake.$1 | wc -l) ))
+  echo $(( $(docker ps -aq --filter "label=org.toplab.instance=$1" | wc -l) + $(docker network ls -q --filter "label=org.toplab.instance=$1" | wc -l) + $(docker ps -aq --filter "name=tl-lock.tcp-handshake.$1" | wc -l) ))
 }
 for i in $(seq 1 "${N:-8}"); do
   for cmd in up grade; do

@@ -8,6 +8,7 @@ phase() { printf '\n==> %s\n' "$*"; }
 
 phase "[1/6] Node.js"
 command -v node >/dev/null 2>&1 || { echo "setup: Node.js 20 or newer is needed (node is not on PATH)" >&2; exit 1; }
+# shellcheck disable=SC2016 # JavaScript for node -e: its ${...} is node's
 node -e 'const [maj] = process.versions.node.split(".").map(Number); if (maj < 20) { console.error(`setup: Node.js 20 or newer is needed (this is ${process.version})`); process.exit(1); }'
 echo "Node.js $(node --version), npm $(npm --version)"
 
@@ -16,13 +17,15 @@ bash scripts/ensure-docker.sh
 
 # The engine-pool tests (test/docker/engines) make TLS certificates and an ssh key for their test engines;
 # the report tests read each format with its consumer's own reader (xmllint and the JUnit XSD, prove for TAP);
-# the pcap decoder and the ladder are compared with tshark, the independent reference.
+# the pcap decoder and the ladder are compared with tshark, the independent reference; the lint runs shellcheck.
 missing_tools=()
 command -v openssl >/dev/null 2>&1 || missing_tools+=(openssl)
 command -v ssh-keygen >/dev/null 2>&1 || missing_tools+=(openssh-client)
 command -v xmllint >/dev/null 2>&1 || missing_tools+=(libxml2-utils)
 command -v prove >/dev/null 2>&1 || missing_tools+=(perl)
 { command -v tshark && command -v mergecap; } >/dev/null 2>&1 || missing_tools+=(tshark)
+# `npm run lint` (part of `npm test`) checks every shell script with shellcheck.
+command -v shellcheck >/dev/null 2>&1 || missing_tools+=(shellcheck)
 if [ ${#missing_tools[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
@@ -83,6 +86,6 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'wq
     echo "setup: install Chromium (and a CJK font) with your package manager to run the browser tests" >&2
   fi
 fi
-command -v chromium >/dev/null 2>&1 && chromium --version 2>/dev/null || true
+if command -v chromium >/dev/null 2>&1; then chromium --version 2>/dev/null || true; fi
 
 phase "Done: run 'npm test', or 'lab --help'"

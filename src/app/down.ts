@@ -1,44 +1,24 @@
 import { removeInstance } from '../deploy/down.js';
 import { lockFilter, lockIsLive, refuseWhileBeingCreated } from '../deploy/lock.js';
-import type { EnginePool } from '../engines/pool.js';
-import { removeStaleLocks } from '../engines/use.js';
 import { UsageError } from '../errors.js';
 import { LABEL } from '../plan/labels.js';
 import type { Runtime } from '../runtime/runtime.js';
 
-/** What `lab down` removed: in all, per engine of a pool, and the engines of a pool that did not answer (their part is left). */
+/** What `lab down` removed on one engine. */
 export interface DownReport {
   containers: number;
   networks: number;
-  perEngine: { engine: string; containers: number; networks: number }[];
-  unreachable: { engine: string; error: string }[];
 }
 
 /**
- * Removes an instance of a lab (`lab` and `instance`), or every toplab lab (both undefined), found by toplab's
- * labels alone: on one engine (`runtime`; stale creation locks too), or on every engine of a pool that holds any
- * of it. Refuses (InstanceBusyError) while another command creates the instance. When nothing was found and the
- * lab's file (`labFile`) made an instance under another name (its `name:` was edited since `up`), throws a
- * UsageError naming it.
+ * Removes an instance of a lab (`lab` and `instance`), or every toplab lab (both undefined), from one engine,
+ * found by toplab's labels alone, and creation locks left by commands that are gone. Refuses
+ * (InstanceBusyError) while another command creates the instance. When nothing was found and the lab's file
+ * (`labFile`) made an instance under another name (its `name:` was edited since `up`), throws a UsageError
+ * naming it. (An engine pool: src/cli/commands.ts.)
  */
-export async function downLab(
-  opts: ({ runtime: Runtime; pool?: undefined } | { pool: EnginePool; runtime?: undefined }) & { lab?: string | undefined; instance?: string | undefined; labFile?: string | undefined },
-): Promise<DownReport> {
-  const { lab, instance } = opts;
-  if (opts.pool) {
-    const found = await opts.pool.locate(lab, instance);
-    if (lab !== undefined && instance !== undefined) for (const e of found.holders) await refuseWhileBeingCreated(e.runtime, lab, instance);
-    const perEngine = await Promise.all(found.holders.map(async (e) => ({ engine: e.spec.name, ...(await removeInstance(e.runtime, lab, instance)) })));
-    // As on the local engine: creation locks left by commands that are gone go too, on every engine that answers.
-    await Promise.all(opts.pool.engines.filter((e) => !e.runtime.lost).map((e) => removeStaleLocks(e.runtime, lab, instance)));
-    return {
-      containers: perEngine.reduce((n, x) => n + x.containers, 0),
-      networks: perEngine.reduce((n, x) => n + x.networks, 0),
-      perEngine,
-      unreachable: found.unreachable.map((h) => ({ engine: h.name, error: h.error ?? `engine ${h.name} unreachable` })),
-    };
-  }
-  const runtime = opts.runtime;
+export async function downLab(opts: { runtime: Runtime; lab?: string | undefined; instance?: string | undefined; labFile?: string | undefined }): Promise<DownReport> {
+  const { lab, instance, runtime } = opts;
   if (lab !== undefined && instance !== undefined) await refuseWhileBeingCreated(runtime, lab, instance);
   const r = await removeInstance(runtime, lab, instance);
   // A creation lock left by a command that is gone goes too; one whose owner still runs stays (it is creating).
@@ -54,5 +34,5 @@ export async function downLab(
       });
     }
   }
-  return { ...r, perEngine: [], unreachable: [] };
+  return { containers: r.containers, networks: r.networks };
 }

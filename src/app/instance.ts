@@ -7,7 +7,7 @@ import { attach, instanceState, type RunningLab } from '../deploy/running-lab.js
 import { errorMessage, ToplabError } from '../errors.js';
 import { installPrograms } from '../exercise/programs.js';
 import { observerNodes } from '../exercise/run.js';
-import { ensureObserver } from '../exercise/observer.js';
+import { ensureObserver } from '../deploy/observer.js';
 import { checkInstance, compileAll, overlaySubmission, startSetupSteps } from '../grade/session.js';
 import type { Lab } from '../lab/model.js';
 import { LABEL } from '../plan/labels.js';

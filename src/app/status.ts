@@ -1,6 +1,4 @@
 import { listOrphans, type Orphan } from '../deploy/sweep.js';
-import type { EnginePool } from '../engines/pool.js';
-import { poolOrphans, sweepPool } from '../engines/use.js';
 import { LABEL, labelFilter } from '../plan/labels.js';
 import type { Runtime } from '../runtime/runtime.js';
 
@@ -17,7 +15,7 @@ export interface LabInstanceStatus {
 }
 
 /** Running instances, read from Docker's labels and the networks' own subnets alone: no state file. */
-async function instanceStatuses(runtime: Runtime, lab: string | undefined, instance: string | undefined): Promise<LabInstanceStatus[]> {
+export async function instanceStatuses(runtime: Runtime, lab: string | undefined, instance: string | undefined): Promise<LabInstanceStatus[]> {
   const [containers, networks] = await Promise.all([runtime.listContainers(labelFilter(lab, instance)), runtime.listNetworks(labelFilter(lab, instance))]);
   const byKey = new Map<string, LabInstanceStatus>();
   const get = (labels: Record<string, string>): LabInstanceStatus | undefined => {
@@ -64,7 +62,7 @@ async function instanceStatuses(runtime: Runtime, lab: string | undefined, insta
   return list.filter((st) => st.nodes.length > 0 || st.networks.length > 0);
 }
 
-function markOrphans(list: LabInstanceStatus[], orphans: Orphan[]): void {
+export function markOrphans(list: LabInstanceStatus[], orphans: Orphan[]): void {
   for (const o of orphans) {
     const st = list.find((x) => x.lab === o.lab && x.instance === o.instance);
     if (st) st.orphan = { reason: o.reason, expired: o.expired };
@@ -72,43 +70,20 @@ function markOrphans(list: LabInstanceStatus[], orphans: Orphan[]): void {
   }
 }
 
-/** What `lab status` shows: the running instances (orphans marked), and the engines of a pool that did not answer. */
-export interface LabStatus {
-  instances: LabInstanceStatus[];
-  unreachable: { engine: string; error: string }[];
-}
-
 /**
- * The running toplab instances, optionally of one lab (by its name) and one instance, read from Docker's labels
- * alone (no state file), orphans marked: on one engine (`runtime`), or on every engine of a pool that answers
- * (`pool`; its orphans whose lease ran out swept first, as every command does; the engines that do not answer
- * listed as unreachable, and dropped from the pool).
+ * The running toplab instances on one engine, optionally of one lab (by its name) and one instance, read from
+ * Docker's labels alone (no state file), orphans marked. (An engine pool's status: src/cli/commands.ts, which
+ * asks each engine of the pool this.)
  */
-export async function labStatus(
-  opts: ({ runtime: Runtime; pool?: undefined } | { pool: EnginePool; runtime?: undefined }) & { lab?: string | undefined; instance?: string | undefined; onProgress?: (line: string) => void },
-): Promise<LabStatus> {
+export async function labStatus(opts: { runtime: Runtime; lab?: string | undefined; instance?: string | undefined }): Promise<LabInstanceStatus[]> {
   const { lab, instance } = opts;
-  const mine = (o: Orphan): boolean => (lab === undefined || o.lab === lab) && (instance === undefined || o.instance === instance);
-  if (opts.pool) {
-    const pool = opts.pool;
-    const health = await pool.probe();
-    pool.loseDown(health);
-    const unreachable = health.filter((h) => !h.up).map((h) => ({ engine: h.name, error: h.error ?? `engine ${h.name} unreachable` }));
-    // The sweep every command does first, on each engine that answers (as the CLI's engine() does on the local one).
-    for (const o of (await sweepPool(pool)).removed) opts.onProgress?.(`removed an orphaned instance ${o.lab}/${o.instance} on engine ${o.engine} (${o.reason})`);
-    const live = pool.engines.filter((e) => !e.runtime.lost);
-    const [per, orphans] = await Promise.all([Promise.all(live.map((e) => instanceStatuses(e.runtime, lab, instance))), poolOrphans(pool)]);
-    const instances: LabInstanceStatus[] = [];
-    // Orphans marked per engine, as on the local engine: each engine's own list, so one on e2 never marks e1's.
-    for (const [i, e] of live.entries()) {
-      const list = per[i] ?? [];
-      markOrphans(list, (orphans.get(e.spec.name) ?? []).filter(mine));
-      instances.push(...list.map((st) => ({ ...st, engine: e.spec.name })));
-    }
-    return { instances, unreachable };
-  }
   // Both read the engine: asked together, one round trip instead of two.
   const [list, orphans] = await Promise.all([instanceStatuses(opts.runtime, lab, instance), listOrphans(opts.runtime)]);
-  markOrphans(list, orphans.filter(mine));
-  return { instances: list, unreachable: [] };
+  markOrphans(list, orphans.filter((o) => orphanOf(o, lab, instance)));
+  return list;
+}
+
+/** The orphan belongs to the lab and instance asked for (undefined: any). */
+export function orphanOf(o: Orphan, lab: string | undefined, instance: string | undefined): boolean {
+  return (lab === undefined || o.lab === lab) && (instance === undefined || o.instance === instance);
 }

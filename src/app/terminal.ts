@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { PROGRAM_USER } from '../exercise/programs.js';
+import { PROGRAM_USER } from '../deploy/node-layout.js';
 
 export interface TerminalOptions {
   docker: Docker;

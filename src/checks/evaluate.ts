@@ -1,5 +1,5 @@
 import type { CheckDef } from '../lab/model.js';
-import type { Observations } from '../exercise/observations.js';
+import type { Observations, ProgramObservation } from '../exercise/observations.js';
 import { checkAnswer } from './answer.js';
 import { checkHandshake } from './handshake.js';
 import { checkIcmp } from './icmp.js';
@@ -12,7 +12,7 @@ import { checkSockaddr } from './sockaddr.js';
 import { checkTopTalker } from './top-talker.js';
 import { checkSocket } from './socket.js';
 import { checkTcpData } from './tcp-data.js';
-import { floodNotes } from '../exercise/sandbox.js';
+import { formatBytes } from '../util/bytes.js';
 import { checkTeardown } from './teardown.js';
 import { checkUdp } from './udp.js';
 import { checkWindow } from './window.js';
@@ -80,4 +80,14 @@ export function evaluateChecks(checks: CheckDef[], obs: Observations): CheckResu
       evidence: (verdict.evidence ?? []).slice(0, MAX_EVIDENCE).map((e) => (e.length > 240 ? e.slice(0, 240) + '…' : e)),
     };
   });
+}
+
+/** "client wrote 1.0 GiB of output; 1.0 MiB kept" for each program whose output went past what is kept. */
+export function floodNotes(programs: Record<string, ProgramObservation>): string[] {
+  return Object.entries(programs)
+    .filter(([, p]) => p.droppedBytes > 0)
+    .map(([name, p]) => {
+      const kept = Buffer.byteLength(p.stdout) + Buffer.byteLength(p.stderr);
+      return `${name} wrote ${formatBytes(kept + p.droppedBytes)} of output; ${formatBytes(kept)} kept`;
+    });
 }

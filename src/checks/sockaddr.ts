@@ -7,7 +7,7 @@
  */
 import { endianness } from 'node:os';
 import { formatPacket } from '../observe/pcap.js';
-import { parseIpv6 } from '../observe/sockets.js';
+import { addressBytes } from '../util/address.js';
 import type { Observations } from '../exercise/observations.js';
 import type { SockaddrCheck, SockaddrField } from '../lab/model.js';
 import { answerValue } from './answer.js';
@@ -27,23 +27,6 @@ export interface KernelPeer {
   portBytes: [number, number];
   /** The two bytes of `sin_port` read as an unsigned 16-bit integer in this host's byte order (no ntohs). */
   portHostOrder: number;
-}
-
-function ipv4Bytes(text: string): number[] | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (!m) return undefined;
-  const b = m.slice(1, 5).map(Number);
-  return b.every((x) => x <= 255) ? b : undefined;
-}
-
-/** An address's bytes: 4 for dotted IPv4, 16 for IPv6 text (mapped forms included). */
-export function addressBytes(text: string): number[] | undefined {
-  const a = text.trim().replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  if (a.includes(':')) {
-    const b = parseIpv6(a);
-    return b ? [...b] : undefined;
-  }
-  return ipv4Bytes(a);
 }
 
 /** "a8 ca", "a8:ca", "0xa8 0xca", "A8CA", "[0xa8, 0xca]" → [0xa8, 0xca]; undefined if not hex bytes. */

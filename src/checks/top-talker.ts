@@ -9,7 +9,7 @@ import type { TopTalkerCheck } from '../lab/model.js';
 import { answerValue } from './answer.js';
 import { captureOf, isVerdict, nodeAddresses, programOf, show } from './observed.js';
 import type { Verdict } from './types.js';
-import { normaliseAddress } from '../observe/sockets.js';
+import { normaliseAddress } from '../util/address.js';
 
 export interface Talker {
   node: string;

@@ -6,8 +6,9 @@ import { Writable } from 'node:stream';
 
 import { errorMessage, formatProblem, LabValidationError, ToplabError, UsageError } from '../errors.js';
 import { listLabs, validateLabs } from '../app/labs.js';
-import { downLab } from '../app/down.js';
-import { labStatus } from '../app/status.js';
+import { downLab, type DownReport } from '../app/down.js';
+import { instanceStatuses, labStatus, markOrphans, orphanOf, type LabInstanceStatus } from '../app/status.js';
+import type { EnginePool } from '../engines/pool.js';
 import { suggestion } from '../lab/suggest.js';
 import { loadLab } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
@@ -16,12 +17,13 @@ import { INSTANCE_PATTERN, DEFAULT_INSTANCE, planLab, subnetPools, type LabPlan 
 import { addressNotes, describePlan } from '../plan/describe.js';
 import { instanceDefinition } from '../plan/instance-definition.js';
 import { renderGraph, withReadmeGraph } from '../lab/graph.js';
-import { labImageTag, removeOldLabImages, type LabImageBuilder } from '../runtime/docker/image.js';
+import { removeOldLabImages, type LabImageBuilder } from '../docker.js';
+import { labImageTag } from '../runtime/lab-image.js';
 import { attach, instanceState } from '../deploy/running-lab.js';
 import { bringUp, checkInstance, compileAll, gradeInstanceName, gradeSubmission } from '../grade/session.js';
 import { sweep } from '../deploy/sweep.js';
-import { ensureObserver } from '../exercise/observer.js';
-import { PROGRAM_USER } from '../exercise/programs.js';
+import { ensureObserver } from '../deploy/observer.js';
+import { PROGRAM_USER } from '../deploy/node-layout.js';
 import { render, type Format } from '../report/formats.js';
 import { errorResult, exitCodeFor, type GradeResult } from '../report/result.js';
 import { gradeBatch } from '../grade/batch.js';
@@ -32,7 +34,7 @@ import type { Invocation } from './program.js';
 import { engine, image, progress } from './engine.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { enginesCommand } from '../engines/engines-command.js';
-import { enginePool, holderOf, placeInstance, sweepPool } from '../engines/use.js';
+import { enginePool, holderOf, placeInstance, poolOrphans, removeStaleLocks, sweepPool } from '../engines/use.js';
 import { gradeBatchOverPool } from '../engines/pool-batch.js';
 
 /** What a command gets besides its arguments: the signal that stops it (see src/cli/signals.ts). */
@@ -312,15 +314,26 @@ async function down(ref: string | undefined, values: DownOptions): Promise<numbe
   const instance = values.all ? undefined : instanceOf(values.instance);
   const what = values.all ? 'every toplab lab' : `${labName} (instance ${instance})`;
   const pool = enginePool(values.engines);
-  const target = { lab: labName, instance, labFile: values.all ? undefined : labFileOf(ref ?? '') };
-  const r = await downLab(pool ? { pool, ...target } : { runtime: await engine(), ...target });
-  if (r.perEngine.length > 0) process.stdout.write(r.perEngine.map((x) => `engine ${x.engine}: ${x.containers} container(s), ${x.networks} network(s)`).join('\n') + '\n');
+  let r: DownReport;
+  let unreachable: { engine: string; error: string }[] = [];
+  if (pool) {
+    // Every engine that holds any of it; an engine that does not answer keeps its part, and says so.
+    const found = await pool.locate(labName, instance);
+    const each = await Promise.all(found.holders.map(async (e) => ({ engine: e.spec.name, ...(await downLab({ runtime: e.runtime, lab: labName, instance })) })));
+    r = { containers: each.reduce((n, x) => n + x.containers, 0), networks: each.reduce((n, x) => n + x.networks, 0) };
+    if (each.length > 0) process.stdout.write(each.map((x) => `engine ${x.engine}: ${x.containers} container(s), ${x.networks} network(s)`).join('\n') + '\n');
+    // As on the local engine: creation locks left by commands that are gone go too, on every engine that answers.
+    await Promise.all(pool.engines.filter((e) => !e.runtime.lost).map((e) => removeStaleLocks(e.runtime, labName, instance)));
+    unreachable = found.unreachable.map((h) => ({ engine: h.name, error: h.error ?? `engine ${h.name} unreachable` }));
+  } else {
+    r = await downLab({ runtime: await engine(), lab: labName, instance, labFile: values.all ? undefined : labFileOf(ref ?? '') });
+  }
   // An engine that did not answer may hold some of it: said, and the exit code says the work is not complete.
-  for (const u of r.unreachable) process.stderr.write(`error: ${u.error}: anything of ${what} there is left; run this again when it answers\n`);
-  const where = r.unreachable.length > 0 ? ' on the engines that answer' : '';
+  for (const u of unreachable) process.stderr.write(`error: ${u.error}: anything of ${what} there is left; run this again when it answers\n`);
+  const where = unreachable.length > 0 ? ' on the engines that answer' : '';
   if (r.containers === 0 && r.networks === 0) process.stdout.write(`${what}: nothing to remove${where}\n`);
   else process.stdout.write(`removed ${what}${where}: ${r.containers} container(s), ${r.networks} network(s) in ${((Date.now() - started) / 1000).toFixed(2)}s\n`);
-  return r.unreachable.length > 0 ? 4 : 0;
+  return unreachable.length > 0 ? 4 : 0;
 }
 
 /**
@@ -363,12 +376,30 @@ async function removeOrphans(enginesFile: string | undefined): Promise<number> {
   return 0;
 }
 
+/** `lab status` over an engine pool: each engine that answers (swept first, as every command does), and those that do not. */
+async function poolStatus(pool: EnginePool, lab: string | undefined, instance: string | undefined): Promise<{ instances: LabInstanceStatus[]; unreachable: { engine: string; error: string }[] }> {
+  const health = await pool.probe();
+  pool.loseDown(health);
+  const unreachable = health.filter((h) => !h.up).map((h) => ({ engine: h.name, error: h.error ?? `engine ${h.name} unreachable` }));
+  for (const o of (await sweepPool(pool)).removed) progress(`removed an orphaned instance ${o.lab}/${o.instance} on engine ${o.engine} (${o.reason})`);
+  const live = pool.engines.filter((e) => !e.runtime.lost);
+  const [per, orphans] = await Promise.all([Promise.all(live.map((e) => instanceStatuses(e.runtime, lab, instance))), poolOrphans(pool)]);
+  const instances: LabInstanceStatus[] = [];
+  // Orphans marked per engine, as on the local engine: each engine's own list, so one on e2 never marks e1's.
+  for (const [i, e] of live.entries()) {
+    const list = per[i] ?? [];
+    markOrphans(list, (orphans.get(e.spec.name) ?? []).filter((o) => orphanOf(o, lab, instance)));
+    instances.push(...list.map((st) => ({ ...st, engine: e.spec.name })));
+  }
+  return { instances, unreachable };
+}
+
 async function status(ref: string | undefined, values: StatusOptions): Promise<number> {
   const json = values.json === true || values.format === 'json';
   const lab = ref === undefined ? undefined : labNameOf(ref);
   const instance = values.instance === undefined ? undefined : instanceOf(values.instance);
   const pool = enginePool(values.engines);
-  const { instances: list, unreachable } = await labStatus(pool ? { pool, lab, instance, onProgress: progress } : { runtime: await engine(), lab, instance });
+  const { instances: list, unreachable } = pool ? await poolStatus(pool, lab, instance) : { instances: await labStatus({ runtime: await engine(), lab, instance }), unreachable: [] };
   if (json) {
     process.stdout.write(JSON.stringify(pool ? { instances: list, unreachable } : list, null, 2) + '\n');
     return unreachable.length > 0 ? 4 : 0;

@@ -1,7 +1,7 @@
 import { EngineError } from '../errors.js';
 import { sweep } from '../deploy/sweep.js';
-import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
-import { ensureLabImage, LabImageError, type LabImageBuilder } from '../runtime/docker/image.js';
+import { connectDocker, ensureLabImage, type DockerRuntime, type LabImageBuilder } from '../docker.js';
+import { LabImageError } from '../runtime/lab-image.js';
 
 /** Progress lines for the user, on stderr, so stdout stays the command's result. */
 export const progress = (line: string): void => {
@@ -13,7 +13,7 @@ export const progress = (line: string): void => {
  * every command does first: orphans whose owner is gone and whose lease has run out are removed.
  */
 export async function engine(opts: { sweep?: boolean } = {}): Promise<DockerRuntime> {
-  const runtime = await DockerRuntime.connect();
+  const runtime = await connectDocker();
   await runtime.ping();
   if (opts.sweep !== false) {
     const gone = await sweep(runtime).catch((e: unknown) => {

@@ -1,5 +1,5 @@
 import { EngineError } from '../errors.js';
-import { observe } from '../exercise/observer.js';
+import { observe } from './observer.js';
 import { NETEM_PROBE, netemFromProbe, type KernelTc } from '../plan/impair.js';
 import { needsNetemProbe, needsNetworkSetup, nodeNetworkCommands, parseIpAddr } from '../plan/network-commands.js';
 import type { NodePlan } from '../plan/plan.js';

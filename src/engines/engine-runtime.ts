@@ -1,7 +1,6 @@
 import { EngineError } from '../errors.js';
-import type { HostRulesNeeded } from '../plan/plan.js';
-import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
-import type { AttachedExecOptions, ContainerSpec, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime/runtime.js';
+import type { DockerRuntime } from '../docker.js';
+import type { AttachedExecOptions, ContainerSpec, ExecOptions, ExecResult, HostRulesNeeded, NetworkSpec, ResourceSummary, Runtime } from '../runtime/runtime.js';
 
 const CONNECTION_FAILURE = /socket hang up|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|connection lost|Not connected|handshake|authentication methods failed/i;
 

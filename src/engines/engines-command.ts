@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { labImageTag } from '../runtime/docker/image.js';
+import { labImageTag } from '../runtime/lab-image.js';
 import type { EngineHealth } from './pool.js';
 import { enginePool } from './use.js';
 

@@ -3,7 +3,7 @@ import { errorMessage, UsageError } from '../errors.js';
 import { gradeBatch } from '../grade/batch.js';
 import type { Lab } from '../lab/model.js';
 import type { Format } from '../report/formats.js';
-import { labImageTag } from '../runtime/docker/image.js';
+import { labImageTag } from '../runtime/lab-image.js';
 import type { GradeResult } from '../report/result.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { EnginePool, PoolEngine } from './pool.js';

@@ -5,9 +5,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type Docker from 'dockerode';
 import { EngineError, errorMessage, UsageError } from '../errors.js';
 import { LABEL, labelFilter } from '../plan/labels.js';
-import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
-import { ensureLabImage } from '../runtime/docker/image.js';
-import { loadDockerode } from '../runtime/docker/load-dockerode.js';
+import { dockerClientClass, dockerRuntime, ensureLabImage } from '../docker.js';
 import { EngineRuntime } from './engine-runtime.js';
 import { parseAddress, type EngineSpec, type EnginesFile } from './engines-file.js';
 import { chooseEngine, type PlacementCandidate } from './placement.js';
@@ -101,7 +99,7 @@ export function quietSshUrlWarning(): void {
 }
 
 function dockerFor(spec: EngineSpec): { docker: Docker; agent?: HttpAgent } {
-  const DockerClass = loadDockerode() as unknown as new (opts?: Record<string, unknown>) => Docker;
+  const DockerClass = dockerClientClass();
   const a = parseAddress(spec.address);
   if (a.scheme === 'unix') return { docker: new DockerClass({ socketPath: a.path }) };
   if (a.scheme === 'ssh') {
@@ -124,7 +122,7 @@ function dockerFor(spec: EngineSpec): { docker: Docker; agent?: HttpAgent } {
 /** One engine's client and runtime; nothing is contacted until asked. */
 function connect(spec: EngineSpec): PoolEngine {
   const { docker, agent } = dockerFor(spec);
-  const runtime = new EngineRuntime(spec.name, new DockerRuntime(docker), () => {
+  const runtime = new EngineRuntime(spec.name, dockerRuntime(docker), () => {
     // Requests already in flight fail with their sockets; any later one (from work abandoned mid-way)
     // fails at once instead of opening a connection that would keep the process waiting.
     const modem = docker.modem as unknown as { dial: (opts: unknown, cb: (err: Error) => void) => void };

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { EngineError, errorMessage, UsageError } from '../errors.js';
 import { lockFilter, lockIsLive } from '../deploy/lock.js';
 import { listOrphans, sweep, type Orphan, type SweepContext } from '../deploy/sweep.js';
-import { labImageTag } from '../runtime/docker/image.js';
+import { labImageTag } from '../runtime/lab-image.js';
 import type { EngineRuntime } from './engine-runtime.js';
 import { loadEnginesFile } from './engines-file.js';
 import { EnginePool, type EngineHealth } from './pool.js';

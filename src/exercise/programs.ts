@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { ProgramDef } from '../lab/model.js';
 import type { CompiledProgram } from '../programs/compile.js';
+import { PROGRAM_USER, programFile, programFiles } from '../deploy/node-layout.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { errorMessage, rethrowEngineError, StepError } from '../errors.js';
 import { retryUntil } from '../util/retry.js';
+import { script as shScript } from '../sh/scripts.js';
 import { pollLoop, shellQuote } from '../util/shell.js';
 
-/** Programs run as this unprivileged user (created in the lab image), never as root. */
-export const PROGRAM_USER = '1000:1000';
-export const PROGRAMS_DIR = '/opt/toplab/programs';
 /** Files of the lab folder that commands run (command files): copied here in the node. */
 export const FILES_DIR = '/opt/toplab/files';
 /** Per-run state inside a node: pid, stdout, stderr, exit. A tmpfs, capped in size. */
@@ -17,18 +16,6 @@ export const RUN_DIR = '/run/toplab';
 export const OBSERVER_RUN_DIR = '/tmp/toplab-run';
 /** Bytes of each output stream kept; the rest is counted, not kept. */
 export const MAX_OUTPUT_BYTES = 1024 * 1024;
-
-export function programFile(name: string): string {
-  return `${PROGRAMS_DIR}/${name}.mjs`;
-}
-
-export function programFiles(programs: CompiledProgram[]): { path: string; content?: string; mode?: number }[] {
-  return [
-    { path: 'toplab/' },
-    { path: 'toplab/programs/' },
-    ...programs.map((p) => ({ path: `toplab/programs/${p.name}.mjs`, content: p.code, mode: 0o644 })),
-  ];
-}
 
 /** Installs compiled programs into their nodes (replacing earlier versions). */
 export async function installPrograms(running: RunningLab, programs: CompiledProgram[]): Promise<void> {
@@ -41,54 +28,6 @@ export async function installPrograms(running: RunningLab, programs: CompiledPro
   await Promise.all([...byNode].map(([node, list]) => running.runtime.copyFiles(containerOf(running, node), '/opt', programFiles(list))));
 }
 
-/**
- * The wrapper every program and command runs in. It starts the process in its own session (so the whole
- * group can be killed), gives it stdin from a file, and passes stdout and stderr through a capper into files:
- * at most MAX bytes of each are kept, `wc -c` counts the rest, and the process is never blocked or killed for
- * printing too much. The capper copies the first 64 KiB byte by byte (so a line shows at once: readiness can
- * wait for it), the rest of the kept part in 64 KiB blocks (a 1 GB flood passes in a few seconds).
- * The exit code is written only once the outputs are complete, and atomically (a rename).
- *
- * Each run has a directory of its own, named by its token (`<base>/<token>`): nothing a reader finds there
- * can be an earlier run's, and an earlier run's wrapper, finishing late, cannot write into it. Before it
- * starts, a run ends the earlier runs under the same name that still run (a program started again: the
- * server of the previous `lab check`), and every process they started, found by the TOPLAB_RUN_BASE each
- * run's processes inherit (a detached child of last check's server would still hold its port), and waits,
- * at most 2 s, until they are gone (so their sockets are closed), then removes their directories.
- */
-const WRAPPER = [
-  'base="$1"; max="$2"; tok="$3"; fresh="$4"; shift 4',
-  'd="$base/$tok"',
-  // A process that still runs (a zombie has ended: its parent went before it could reap it).
-  'alive() { s=$(cut -d")" -f2 /proc/$1/stat 2>/dev/null | cut -c2); [ -n "$s" ] && [ "$s" != Z ]; }',
-  // Processes an earlier run of this name started, wherever they went: a child started in a session of its
-  // own (Node's `detached: true`, setsid, a daemon) leaves the run's session, but keeps its environment.
-  // One grep over every environment (NUL-separated entries), not two processes per process: a node under a fork
-  // bomb, or a host full of processes, would take seconds to walk.
-  'marked() { grep -lzxF "TOPLAB_RUN_BASE=$base" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3; }',
-  'if [ "$fresh" != 1 ]; then',
-  '  for f in "$base"/*/pid; do [ -e "$f" ] && [ ! -e "${f%/pid}/exit" ] && k=$(cat "$f") && { kill -KILL -$k 2>/dev/null; kill -KILL $k 2>/dev/null; }; done',
-  '  for k in $(marked); do kill -KILL $k 2>/dev/null; done',
-  ...pollLoop(2, ['left=0', 'for f in "$base"/*/pid; do [ -e "$f" ] && [ ! -e "${f%/pid}/exit" ] && alive "$(cat "$f")" && left=1; done', 'for k in $(marked); do alive $k && left=1; done', '[ $left = 0 ] && break']).map((l) => `  ${l}`),
-  'fi',
-  'rm -rf "$base"; mkdir -p "$d" || exit 90',
-  'cd /home/student 2>/dev/null || cd /',
-  'printf "%s" "${TOPLAB_STDIN-}" >"$d/stdin"; unset TOPLAB_STDIN',
-  'mkfifo "$d/o" "$d/e" || exit 91',
-  'cap() { dd bs=1 count=65536 of="$1" 2>/dev/null; dd bs=65536 count=$(( (max - 65536) / 65536 )) iflag=fullblock of="$1" oflag=append conv=notrunc 2>/dev/null; wc -c >"$1.dropped"; }',
-  'cap "$d/stdout" <"$d/o" &',
-  'cap "$d/stderr" <"$d/e" &',
-  'date +%s%N >"$d/start"',
-  'TOPLAB_RUN_BASE="$base" setsid "$@" <"$d/stdin" >"$d/o" 2>"$d/e" &',
-  'p=$!; echo $p >"$d/pid"',
-  'wait $p; code=$?',
-  'date +%s%N >"$d/end"',
-  // What the run left behind in its session goes with it; then the output files are complete.
-  'kill -KILL -$p 2>/dev/null',
-  'wait',
-  'echo $code >"$d/exit.tmp" && mv "$d/exit.tmp" "$d/exit"',
-].join('\n');
-
 export interface LaunchSpec {
   /** The name its observations are kept under (a directory under the run dir). */
   name: string;
@@ -98,7 +37,7 @@ export interface LaunchSpec {
   argv: string[];
   /** Unset: root (observers). */
   user?: string;
-  /** Names this run and its directory (see WRAPPER). From runToken(). */
+  /** Names this run and its directory (see src/sh/run-wrapper.sh). From runToken(). */
   token: string;
   /** Nothing has run under this name in this node before (a new instance): no earlier run to end first. */
   fresh?: boolean;
@@ -124,7 +63,8 @@ export async function launchThen(running: RunningLab, spec: LaunchSpec, then: st
   const script = `w="$1"; shift\nsh -c "$w" toplab-run "$@" </dev/null >/dev/null 2>&1 &\n${then}`;
   let r;
   try {
-    r = await running.runtime.exec(spec.container, ['sh', '-c', script, 'toplab-launch', WRAPPER, `${spec.runDir}/${spec.name}`, String(MAX_OUTPUT_BYTES), spec.token, spec.fresh === true ? '1' : '0', ...spec.argv], {
+    // The wrapper (src/sh/run-wrapper.sh) goes in as an argument: the node needs no file of toplab's.
+    r = await running.runtime.exec(spec.container, ['sh', '-c', script, 'toplab-launch', shScript('run-wrapper'), `${spec.runDir}/${spec.name}`, String(MAX_OUTPUT_BYTES), spec.token, spec.fresh === true ? '1' : '0', ...spec.argv], {
       ...(spec.user !== undefined ? { user: spec.user } : {}),
       env: { ...spec.env, ...(spec.stdin !== undefined ? { TOPLAB_STDIN: spec.stdin } : {}) },
       timeoutMs,

@@ -17,7 +17,9 @@ import { parseTraceroute } from '../observe/traceroute.js';
 import { retryUntil } from '../util/retry.js';
 import { abortableRuntime } from '../runtime/abortable.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
-import { ensureObserver, observe, startCapture, stopCapture, type CaptureHandle } from './observer.js';
+import { PROGRAM_USER } from '../deploy/node-layout.js';
+import { ensureObserver, observe } from '../deploy/observer.js';
+import { startCapture, stopCapture, type CaptureHandle } from './capture.js';
 import { parseTcpdumpCommand, TcpdumpCommandError, unknownFilterNames, type TcpdumpCommand } from './tcpdump-command.js';
 import { shellQuote } from '../util/shell.js';
 import { readSandbox, sandboxNotes, type SandboxState } from './sandbox.js';
@@ -28,7 +30,6 @@ import {
   launchAndWait,
   launchThen,
   OBSERVER_RUN_DIR,
-  PROGRAM_USER,
   processState,
   programLaunch,
   RUN_DIR,

@@ -1,4 +1,4 @@
-import { describeImpairment } from '../plan/impair.js';
+import { describeImpairment } from './impairment.js';
 import { interfaceOf } from './interfaces.js';
 import type { LabDefinition } from './model.js';
 

@@ -1,9 +1,8 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { ImpairmentDef, LabDefinition } from './model.js';
-import { intToIp, ipToInt, maskBits as maskOf, overlaps, parseCidr } from '../plan/ip.js';
-import { formatCidr6, formatIp6, overlaps6, parseCidr6, parseIp6, type Cidr6 } from '../plan/ip6.js';
-import { parseDuration, parseRate } from '../plan/impair.js';
+import { formatCidr6, formatIp6, intToIp, ipToInt, maskBits as maskOf, overlaps, overlaps6, parseCidr, parseCidr6, parseIp6, type Cidr6 } from '../util/address.js';
+import { parseDuration, parseRate } from './impairment.js';
 import { forwards, interfaceOf } from './interfaces.js';
 import { suggestion } from './suggest.js';
 import { exerciseProblems } from './exercise-semantics.js';

@@ -8,6 +8,7 @@
  * `malformed`, so one odd packet never hides the rest of a capture.
  */
 import { ToplabError } from '../errors.js';
+import { formatIpv4, formatIpv6 } from '../util/address.js';
 import type { IcmpHeader, IpHeader, Packet, TcpFlags, TcpHeader } from './types.js';
 
 /** The capture file is not one we can read: not pcap/pcapng, damaged, or of an unsupported link type. */
@@ -576,35 +577,6 @@ function quotedPacket(q: Buffer, version: 4 | 6): IcmpHeader['original'] {
     original.dstPort = q.readUInt16BE(at + 2);
   }
   return original;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Addresses.
-
-export function formatIpv4(b: Uint8Array, at = 0): string {
-  return `${b[at] ?? 0}.${b[at + 1] ?? 0}.${b[at + 2] ?? 0}.${b[at + 3] ?? 0}`;
-}
-
-/**
- * RFC 5952 text for 16 bytes at `at`: lower case, no leading zeros, the longest run (two or more) of zero
- * groups as "::", the first one on a tie; IPv4-mapped addresses as ::ffff:a.b.c.d.
- */
-export function formatIpv6(b: Uint8Array, at = 0): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push(((b[at + 2 * i] ?? 0) << 8) | (b[at + 2 * i + 1] ?? 0));
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return `::ffff:${formatIpv4(b, at + 12)}`;
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------

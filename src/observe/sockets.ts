@@ -13,7 +13,7 @@
  *   left out.
  */
 import type { SocketEntry, SocketProto } from './types.js';
-import { formatIpv6 } from './pcap.js';
+import { formatIpv6, normaliseAddress } from '../util/address.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // States
@@ -63,67 +63,7 @@ const PROC_TCP_STATES: Record<number, string> = {
 };
 
 // ---------------------------------------------------------------------------------------------------------
-// Addresses
-
-/** Parses IPv6 text (with "::" and an optional trailing dotted quad) into 16 bytes, or undefined. */
-export function parseIpv6(text: string): Uint8Array | undefined {
-  let s = text.toLowerCase();
-  const zone = s.indexOf('%');
-  if (zone >= 0) s = s.slice(0, zone);
-  const groups: number[] = [];
-  const dotted = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (dotted) {
-    const q = dotted.slice(1).map(Number);
-    if (q.some((n) => n > 255)) return undefined;
-    s = s.slice(0, dotted.index) + `${(((q[0] ?? 0) << 8) | (q[1] ?? 0)).toString(16)}:${(((q[2] ?? 0) << 8) | (q[3] ?? 0)).toString(16)}`;
-  }
-  const halves = s.split('::');
-  if (halves.length > 2) return undefined;
-  const parse = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    for (const g of part.split(':')) {
-      if (!/^[0-9a-f]{1,4}$/.test(g)) return undefined;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  const head = parse(halves[0] ?? '');
-  const tail = halves.length === 2 ? parse(halves[1] ?? '') : [];
-  if (!head || !tail) return undefined;
-  if (halves.length === 2) {
-    if (head.length + tail.length > 7) return undefined;
-    groups.push(...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail);
-  } else {
-    if (head.length !== 8) return undefined;
-    groups.push(...head);
-  }
-  const bytes = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    bytes[2 * i] = g >> 8;
-    bytes[2 * i + 1] = g & 0xff;
-  });
-  return bytes;
-}
-
-const IPV4_MAPPED = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
-
-/** Canonical text for an address printed by a tool: no brackets or zone, RFC 5952, mapped IPv4 unwrapped. */
-export function normaliseAddress(text: string): string {
-  let a = text.trim();
-  if (a.startsWith('[') && a.endsWith(']')) a = a.slice(1, -1);
-  if (a === '*') return '::';
-  if (!a.includes(':')) return a;
-  const bytes = parseIpv6(a);
-  if (!bytes) return a.toLowerCase();
-  const canonical = formatIpv6(bytes);
-  return IPV4_MAPPED.exec(canonical)?.[1] ?? canonical;
-}
-
-/** True for addresses that mean "every local address": 0.0.0.0, ::, *. */
-export function isWildcardAddress(address: string): boolean {
-  return address === '0.0.0.0' || address === '::' || address === '*';
-}
+// Endpoints (addresses themselves: src/util/address.ts)
 
 interface Endpoint {
   address: string;

@@ -1,4 +1,4 @@
-import { describeImpairment } from './impair.js';
+import { describeImpairment } from '../lab/impairment.js';
 import type { LabPlan } from './plan.js';
 
 /** The plan in words, as `lab up --dry-run` prints it. Pure. */

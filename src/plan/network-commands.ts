@@ -1,6 +1,6 @@
 import { impairmentCommands, type KernelTc } from './impair.js';
 import type { NodePlan } from './plan.js';
-import { formatIp6, parseIp6 } from './ip6.js';
+import { formatIp6, parseIp6 } from '../util/address.js';
 
 /** Address (canonical text) → interface name, from `ip -o addr show`. Pure. */
 export function parseIpAddr(output: string): Map<string, string> {

@@ -2,8 +2,8 @@ import { UsageError } from '../errors.js';
 import { forwards, interfaceOf, nodeSysctls } from '../lab/interfaces.js';
 import type { ImpairmentDef, Lab } from '../lab/model.js';
 import { baseLabels, LABEL } from './labels.js';
-import { cidrRange, intToIp, ipToInt, maskBits, overlaps, parseCidr } from './ip.js';
-import { formatCidr6, formatIp6, inCidr6, parseCidr6, translate6 } from './ip6.js';
+import type { HostRulesNeeded } from '../runtime/runtime.js';
+import { cidrRange, formatCidr6, formatIp6, inCidr, inCidr6, intToIp, ipToInt, maskBits, overlaps, parseCidr, parseCidr6, translate6 } from '../util/address.js';
 
 export const DEFAULT_INSTANCE = 'default';
 /** Instance subnets come from here: a private range that Docker's default address pools (172.17-31/16, 192.168/16) do not use. */
@@ -59,14 +59,6 @@ export interface NodePlan {
   router: boolean;
   description?: string;
   labels: Record<string, string>;
-}
-
-/** Changes to the engine host's packet filter a plan needs (see src/runtime/docker/host-rules.ts). */
-export interface HostRulesNeeded {
-  /** A node forwards IPv4 between lab networks: Docker's isolation rules must let bridged frames on lab bridges through. */
-  bridgedForwarding: boolean;
-  /** A network has IPv6: the host must not route or answer IPv6 for lab bridges (Docker does not isolate IPv6). */
-  ipv6Isolation: boolean;
 }
 
 export interface LabPlan {
@@ -171,7 +163,7 @@ export function planLab(lab: Lab, opts: PlanOptions): LabPlan {
     });
     const mine = interfaces.map((i) => netOf(i.network));
     const hop4 = (a: string): string => {
-      const net = mine.find((x) => inCidr4(a, x.declaredSubnet));
+      const net = mine.find((x) => inCidr(a, x.declaredSubnet));
       return net ? translate(a, net.declaredSubnet, net.subnet) : a;
     };
     const hop6 = (a: string): string => {
@@ -247,13 +239,6 @@ function subnet6Within(inner: string, outer: string): boolean {
   const a = parseCidr6(inner);
   const b = parseCidr6(outer);
   return a !== undefined && b !== undefined && a.start >= b.start && a.end <= b.end;
-}
-
-function inCidr4(address: string, cidr: string): boolean {
-  const c = cidrRange(cidr);
-  if (!c || !/^\d+\.\d+\.\d+\.\d+$/.test(address)) return false;
-  const a = ipToInt(address);
-  return a >= c.start && a <= c.end;
 }
 
 /** Keeps the host part of an address while moving it from the declared subnet to the instance's. */

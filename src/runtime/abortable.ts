@@ -1,6 +1,5 @@
 import { throwIfAborted } from '../errors.js';
-import type { HostRulesNeeded } from '../plan/plan.js';
-import type { AttachedExecOptions, ContainerSpec, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from './runtime.js';
+import type { AttachedExecOptions, HostRulesNeeded, ContainerSpec, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from './runtime.js';
 
 /**
  * A runtime that stops doing work once `signal` is aborted: nothing new is created or run (the call throws the

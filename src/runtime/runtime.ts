@@ -1,4 +1,10 @@
-import type { HostRulesNeeded } from '../plan/plan.js';
+/** Changes to the engine host's packet filter a lab needs (see src/runtime/docker/host-rules.ts). */
+export interface HostRulesNeeded {
+  /** A node forwards IPv4 between lab networks: Docker's isolation rules must let bridged frames on lab bridges through. */
+  bridgedForwarding: boolean;
+  /** A network has IPv6: the host must not route or answer IPv6 for lab bridges (Docker does not isolate IPv6). */
+  ipv6Isolation: boolean;
+}
 
 /** Options of Runtime.exec. */
 export interface ExecOptions {

@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import { EngineError, errorMessage } from '../errors.js';
 import { chooseEngine, type PlacementCandidate } from '../engines/placement.js';
 import { describeEngineFailure, hasImage, instanceKeys, isDraining, withTimeout, type EngineHealth, type EnginePool } from '../engines/pool.js';
-import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
+import type { DockerRuntime } from '../docker.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 /** The server's health loop: each engine pinged every second, each ping given 3 s. */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { errorMessage } from '../errors.js';
 import { resolve } from 'node:path';
-import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
-import { ensureLabImage, labImageTag } from '../runtime/docker/image.js';
+import { connectDocker, ensureLabImage } from '../docker.js';
+import { labImageTag } from '../runtime/lab-image.js';
 import { loadEnginesFile } from '../engines/engines-file.js';
 import { EnginePool } from '../engines/pool.js';
 import { ServerEngines } from './engines.js';
@@ -22,7 +22,7 @@ export { workshopBundle } from './bundle.js';
  */
 export async function openEngines(o: { enginesFile?: string; image?: string; log: (line: string) => void }): Promise<ServerEngines> {
   if (o.enginesFile !== undefined) return new ServerEngines({ pool: new EnginePool(loadEnginesFile(o.enginesFile)), image: o.image ?? labImageTag(), log: o.log });
-  return new ServerEngines({ local: await DockerRuntime.connect(), image: o.image ?? labImageTag(), log: o.log });
+  return new ServerEngines({ local: await connectDocker(), image: o.image ?? labImageTag(), log: o.log });
 }
 
 export interface ServeOptions {
@@ -87,7 +87,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const up = engines.upNames();
     o.log(`engine pool ${o.enginesFile}: ${up.length} of ${engines.names().length} engine(s) answer (${up.join(', ') || 'none'}); room for ${engines.capacity()} instance(s)`);
   } else {
-    const runtime = await DockerRuntime.connect();
+    const runtime = await connectDocker();
     await runtime.ping();
     image = (await ensureLabImage(runtime.docker, { onProgress: (l) => o.log(l) })).tag;
     engines = new ServerEngines({ local: runtime, image, log: o.log });

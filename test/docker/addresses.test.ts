@@ -5,7 +5,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { overlaps } from '../../src/plan/ip.js';
+import { overlaps } from '../../src/util/address.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { lab } from '../helpers/cli.js';
 

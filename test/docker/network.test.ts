@@ -6,7 +6,7 @@ import { removeInstance } from '../../src/deploy/down.js';
 import { labelFilter } from '../../src/plan/labels.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { listHostRules } from '../../src/runtime/docker/host-rules.js';
-import { labImageTag } from '../../src/runtime/docker/image.js';
+import { labImageTag } from '../../src/runtime/lab-image.js';
 import { lab, ROOT, uniqueInstance } from '../helpers/cli.js';
 
 const runtime = await DockerRuntime.connect();

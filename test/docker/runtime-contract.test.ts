@@ -2,7 +2,7 @@
 // (test/unit/memory-runtime.test.ts): where the fake and Docker part, this is where it shows.
 import { afterAll, beforeAll, describe } from 'vitest';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
-import { labImageTag } from '../../src/runtime/docker/image.js';
+import { labImageTag } from '../../src/runtime/lab-image.js';
 import { overlaps4 } from '../fakes/memory-runtime.js';
 import { runtimeContract, type ContractSetup } from '../fakes/runtime-contract.js';
 

@@ -4,8 +4,7 @@
 // names are unique, a network with containers on it cannot be removed, subnets may not overlap, removal is
 // idempotent, an exec in a container that is gone throws InstanceGoneError, an exec's output is capped.
 import { EngineError, InstanceGoneError, abortReason, throwIfAborted } from '../../src/errors.js';
-import type { HostRulesNeeded } from '../../src/plan/plan.js';
-import type { AttachedExecOptions, ContainerSpec, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../../src/runtime/runtime.js';
+import type { AttachedExecOptions, ContainerSpec, ExecOptions, ExecResult, HostRulesNeeded, NetworkSpec, ResourceSummary, Runtime } from '../../src/runtime/runtime.js';
 
 export type Method = keyof Runtime;
 

@@ -301,7 +301,7 @@ export async function startTestEngines(count: number, labImage: string): Promise
           ...['ca.pem', 'server-cert.pem', 'server-key.pem'].map((f) => ({ path: `certs/${f}`, content: readFileSync(join(certDir, f)), mode: 0o600 })),
           { path: 'root/.ssh/authorized_keys', content: readFileSync(`${sshKey}.pub`), mode: 0o600 },
         ];
-        await c.putArchive(makeTar(files), { path: '/' });
+        await c.putArchive(await makeTar(files), { path: '/' });
         await c.start();
         const info = await c.inspect();
         const port = Number(info.NetworkSettings.Ports['2376/tcp']?.[0]?.HostPort);

@@ -19,9 +19,8 @@ describe('labStatus and downLab', () => {
     await deploy(basic, { runtime: engine, instance: 'a', image: IMAGE, programs: [] });
     await deploy(basic, { runtime: engine, instance: 'b', image: IMAGE, programs: [] });
     const all = await labStatus({ runtime: engine });
-    expect(all.unreachable).toEqual([]);
-    expect(all.instances.map((i) => `${i.lab}/${i.instance}`)).toEqual(['tcp-handshake-basic/a', 'tcp-handshake-basic/b']);
-    const a = (await labStatus({ runtime: engine, lab: 'tcp-handshake-basic', instance: 'a' })).instances;
+    expect(all.map((i) => `${i.lab}/${i.instance}`)).toEqual(['tcp-handshake-basic/a', 'tcp-handshake-basic/b']);
+    const a = await labStatus({ runtime: engine, lab: 'tcp-handshake-basic', instance: 'a' });
     expect(a).toHaveLength(1);
     expect(a[0]?.networks.map((n) => n.name)).toEqual(['lan']);
     expect(a[0]?.nodes.map((n) => [n.name, n.running, n.interfaces.map((i) => i.network)])).toEqual([
@@ -36,9 +35,9 @@ describe('labStatus and downLab', () => {
     await deploy(basic, { runtime: engine, instance: 'a', image: IMAGE, programs: [] });
     await deploy(basic, { runtime: engine, instance: 'b', image: IMAGE, programs: [] });
     const r = await downLab({ runtime: engine, lab: 'tcp-handshake-basic', instance: 'a' });
-    expect(r).toEqual({ containers: 2, networks: 1, perEngine: [], unreachable: [] });
-    expect((await labStatus({ runtime: engine })).instances.map((i) => i.instance)).toEqual(['b']);
-    expect(await downLab({ runtime: engine, lab: 'tcp-handshake-basic', instance: 'a' })).toEqual({ containers: 0, networks: 0, perEngine: [], unreachable: [] });
+    expect(r).toEqual({ containers: 2, networks: 1 });
+    expect((await labStatus({ runtime: engine })).map((i) => i.instance)).toEqual(['b']);
+    expect(await downLab({ runtime: engine, lab: 'tcp-handshake-basic', instance: 'a' })).toEqual({ containers: 0, networks: 0 });
   });
 
   it('names the instance its lab file made under an earlier name, when nothing runs under the name given', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { captureBufferKiB, DEFAULT_SNAPLEN, droppedByKernel } from '../../src/exercise/observer.js';
+import { captureBufferKiB, DEFAULT_SNAPLEN, droppedByKernel } from '../../src/exercise/capture.js';
 
 describe('capture settings', () => {
   it('reads tcpdump’s closing count of packets the kernel dropped', () => {

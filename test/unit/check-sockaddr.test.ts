@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addressBytes, checkSockaddr, compareField, hexBytes, kernelPeer } from '../../src/checks/sockaddr.js';
+import { checkSockaddr, compareField, hexBytes, kernelPeer } from '../../src/checks/sockaddr.js';
+import { addressBytes } from '../../src/util/address.js';
 import { emptyObservations, type Observations } from '../../src/exercise/observations.js';
 import type { SockaddrCheck } from '../../src/lab/model.js';
 import { parseSs } from '../../src/observe/sockets.js';

@@ -145,16 +145,16 @@ describe('the host helper container\'s output (runHostHelper)', () => {
   it('gives stdout and stderr in the order they came, and removes the helper', async () => {
     const logs = Buffer.concat([frame(1, '-A DOCKER-USER -j ACCEPT\n'), frame(2, 'iptables: note\n'), frame(1, '-A TOPLAB-ISOLATION -j DROP\n')]);
     const { docker, removed } = helperDocker(0, logs);
-    await expect(runHostHelper(docker, 'img', 'iptables -S')).resolves.toBe('-A DOCKER-USER -j ACCEPT\niptables: note\n-A TOPLAB-ISOLATION -j DROP\n');
+    await expect(runHostHelper(docker, 'img', ['list'])).resolves.toBe('-A DOCKER-USER -j ACCEPT\niptables: note\n-A TOPLAB-ISOLATION -j DROP\n');
     expect(removed).toEqual(['helper1']);
   });
 
   it('a failing script: an EngineError with its exit code and what it printed; the helper is removed all the same', async () => {
     const { docker, removed } = helperDocker(4, frame(2, "iptables v1.8.9 (nf_tables): can't initialize iptables table `filter'\n"));
-    await expect(runHostHelper(docker, 'img', 'iptables -S')).rejects.toThrow(
+    await expect(runHostHelper(docker, 'img', ['list'])).rejects.toThrow(
       "could not set the host's packet filter for lab bridges (exit 4): iptables v1.8.9 (nf_tables): can't initialize iptables table `filter'",
     );
-    await expect(runHostHelper(docker, 'img', 'x').catch((e: unknown) => e)).resolves.toBeInstanceOf(EngineError);
+    await expect(runHostHelper(docker, 'img', ['list']).catch((e: unknown) => e)).resolves.toBeInstanceOf(EngineError);
     expect(removed).toEqual(['helper1', 'helper1']);
   });
 });

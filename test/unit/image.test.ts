@@ -2,16 +2,8 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  LAB_IMAGE_FILES,
-  LAB_IMAGE_REPO,
-  debootstrapArgs,
-  imageDefinitionHash,
-  importChanges,
-  labImageDir,
-  labImageTag,
-  readLabPackages,
-} from '../../src/runtime/docker/image.js';
+import { LAB_IMAGE_FILES, LAB_IMAGE_REPO, imageDefinitionHash, labImageDir, labImageTag, readLabPackages } from '../../src/runtime/lab-image.js';
+import { debootstrapArgs, importChanges } from '../../src/runtime/docker/image-offline.js';
 
 describe('lab image tag', () => {
   let copy: string;

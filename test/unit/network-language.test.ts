@@ -1,12 +1,16 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLab } from '../../src/lab/load.js';
-import { formatIp6, parseCidr6, parseIp6, translate6 } from '../../src/plan/ip6.js';
-import { impairmentCommands, netemFromProbe, parseDuration, parseRate } from '../../src/plan/impair.js';
+import { formatIp6, parseCidr6, parseIp6, translate6 } from '../../src/util/address.js';
+import { impairmentCommands, netemFromProbe } from '../../src/plan/impair.js';
+import { parseDuration, parseRate } from '../../src/lab/impairment.js';
 import { nodeNetworkCommands, parseIpAddr } from '../../src/plan/network-commands.js';
 import { allocateSubnet6, planLab, subnetPools, translateDestination } from '../../src/plan/plan.js';
 import { describePlan } from '../../src/plan/describe.js';
-import { addRulesScript, hostRules, removeRulesScript } from '../../src/runtime/docker/host-rules.js';
+import { addRulesArgs, hostRules, removeRulesArgs } from '../../src/runtime/docker/host-rules.js';
 import { ROOT } from '../helpers/cli.js';
 
 const routed = loadLab(join(ROOT, 'test/fixtures/labs/routed'));
@@ -15,7 +19,8 @@ const impaired = loadLab(join(ROOT, 'test/fixtures/labs/impaired'));
 describe('IPv6 addresses', () => {
   it('parses and prints addresses canonically', () => {
     expect(formatIp6(parseIp6('fd00:0:0:1:0:0:0:10')!)).toBe('fd00:0:0:1::10');
-    expect(formatIp6(parseIp6('::ffff:10.0.0.1')!)).toBe('::ffff:a00:1');
+    // An IPv4-mapped address in RFC 5952 §5's mixed form, as the pcap decoder and tools print it.
+    expect(formatIp6(parseIp6('::ffff:10.0.0.1')!)).toBe('::ffff:10.0.0.1');
     expect(formatIp6(parseIp6('::')!)).toBe('::');
     expect(formatIp6(parseIp6('1:0:0:2:0:0:0:3')!)).toBe('1:0:0:2::3');
     for (const bad of ['1::2::3', 'gg::1', '1:2:3:4:5:6:7:8:9', '', ':::']) expect(parseIp6(bad), bad).toBeUndefined();
@@ -161,28 +166,55 @@ describe('node network commands', () => {
 });
 
 describe('host rules for lab bridges', () => {
+  /**
+   * Runs src/sh/host-rules.sh with stand-ins for iptables-nft and ip6tables-nft that log each call: DOCKER-USER
+   * exists, no rule is there yet (`-C` and `-D` fail), and every other call succeeds.
+   */
+  function hostRulesCalls(args: string[]): string[] {
+    const bin = mkdtempSync(join(tmpdir(), 'toplab-host-rules-'));
+    try {
+      const log = join(bin, 'calls');
+      for (const tool of ['iptables-nft', 'ip6tables-nft']) {
+        writeFileSync(
+          join(bin, tool),
+          `#!/bin/sh\necho "${tool} $*" >>${log}\ncase "$*" in *" -C "*|*" -D "*[!0-9]) exit 1 ;; *" -D "*) exit 0 ;; "-w -S "*) echo "-N x" ;; esac\nexit 0\n`,
+          { mode: 0o755 },
+        );
+      }
+      execFileSync('sh', ['-c', readFileSync(join(ROOT, 'src/sh/host-rules.sh'), 'utf8'), 'host-rules', ...args], { env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
+      return readFileSync(log, 'utf8').trim().split('\n');
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  }
+
   it('adds only what a plan needs, each rule checked before it is inserted', () => {
     expect(hostRules({ bridgedForwarding: false, ipv6Isolation: false })).toEqual([]);
-    const script = addRulesScript({ bridgedForwarding: true, ipv6Isolation: false });
-    expect(script).toContain('$ip -C DOCKER-USER -m physdev --physdev-is-bridged -i tl-+ -o tl-+ -m comment --comment toplab -j ACCEPT 2>/dev/null || $ip -I DOCKER-USER 1 -m physdev');
-    expect(script).not.toContain('$ip6 ');
+    const accept = '-m physdev --physdev-is-bridged -i tl-+ -o tl-+ -m comment --comment toplab -j ACCEPT';
+    const calls = hostRulesCalls(addRulesArgs({ bridgedForwarding: true, ipv6Isolation: false }));
+    expect(calls).toContain(`iptables-nft -w -C DOCKER-USER ${accept}`);
+    expect(calls).toContain(`iptables-nft -w -I DOCKER-USER 1 ${accept}`);
+    expect(calls.some((c) => c.startsWith('ip6tables'))).toBe(false);
     // The same accept on top of Docker's isolation chain (Docker briefly unhooks DOCKER-USER when it creates
-    // a network), moved back to the top when it is not, with lower copies deleted.
-    expect(script).toContain("$ip -S DOCKER-ISOLATION-STAGE-1 | sed -n 2p | grep -q");
-    expect(script).toContain('|| $ip -I DOCKER-ISOLATION-STAGE-1 1 -m physdev --physdev-is-bridged -i tl-+ -o tl-+ -m comment --comment toplab -j ACCEPT');
-    expect(script).toMatch(/do \$ip -D DOCKER-ISOLATION-STAGE-1 \$n; done/);
-    const v6 = addRulesScript({ bridgedForwarding: false, ipv6Isolation: true });
-    expect(v6).toContain('$ip6 -N TOPLAB-ISOLATION');
-    expect(v6).toContain('$ip6 -C FORWARD -m comment --comment toplab -j TOPLAB-ISOLATION');
+    // a network), moved back to the top when it is not, with lower copies looked for to be deleted.
+    expect(calls).toContain('iptables-nft -w -S DOCKER-ISOLATION-STAGE-1');
+    expect(calls).toContain(`iptables-nft -w -I DOCKER-ISOLATION-STAGE-1 1 ${accept}`);
+    expect(calls).toContain('iptables-nft -w -L DOCKER-ISOLATION-STAGE-1 -n --line-numbers');
+    const v6 = hostRulesCalls(addRulesArgs({ bridgedForwarding: false, ipv6Isolation: true }));
+    expect(v6).toContain('ip6tables-nft -w -S TOPLAB-ISOLATION');
+    expect(v6).toContain('ip6tables-nft -w -C FORWARD -m comment --comment toplab -j TOPLAB-ISOLATION');
+    expect(v6).toContain('ip6tables-nft -w -I FORWARD 1 -m comment --comment toplab -j TOPLAB-ISOLATION');
+    expect(v6).toContain('ip6tables-nft -w -A TOPLAB-ISOLATION -i tl-+ -m comment --comment toplab -j DROP');
     // Every rule names lab bridges or our own chain: nothing else on the host is touched.
     for (const r of hostRules({ bridgedForwarding: true, ipv6Isolation: true })) expect(r.spec.join(' ')).toMatch(/tl-\+|TOPLAB-ISOLATION|physdev-is-bridged/);
   });
 
   it('removes exactly what it adds, in reverse order', () => {
-    const script = removeRulesScript({ bridgedForwarding: true, ipv6Isolation: true });
-    const lines = script.split('\n').filter((l) => l.startsWith('while'));
-    expect(lines).toHaveLength(hostRules({ bridgedForwarding: true, ipv6Isolation: true }).length);
-    expect(lines[0]).toContain('INPUT');
-    expect(script).toContain('-X TOPLAB-ISOLATION');
+    const needs = { bridgedForwarding: true, ipv6Isolation: true };
+    const calls = hostRulesCalls(removeRulesArgs(needs));
+    const deletes = calls.filter((c) => / -D /.test(c));
+    expect(deletes).toEqual(hostRules(needs).reverse().map((r) => `${r.table === 'ip' ? 'iptables' : 'ip6tables'}-nft -w -D ${r.chain} ${r.spec.join(' ')}`));
+    expect(deletes[0]).toContain('INPUT');
+    expect(calls).toContain('ip6tables-nft -w -X TOPLAB-ISOLATION');
   });
 });

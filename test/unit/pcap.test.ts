@@ -4,7 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeCapture, decodePcap, formatIpv6, formatPacket, PcapError } from '../../src/observe/pcap.js';
+import { decodeCapture, decodePcap, formatPacket, PcapError } from '../../src/observe/pcap.js';
+import { formatIpv6 } from '../../src/util/address.js';
 import type { Packet } from '../../src/observe/types.js';
 import { ToplabError } from '../../src/errors.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadLab } from '../../src/lab/load.js';
 import { UsageError } from '../../src/errors.js';
 import { allocateSubnet, planLab, translate } from '../../src/plan/plan.js';
-import { overlaps } from '../../src/plan/ip.js';
+import { overlaps } from '../../src/util/address.js';
 
 const lab = loadLab('tcp-handshake');
 

@@ -261,7 +261,7 @@ describe('sandbox notes', () => {
   });
 
   it('an output flood: how much was written and how much kept', async () => {
-    const { floodNotes } = await import('../../src/exercise/sandbox.js');
+    const { floodNotes } = await import('../../src/checks/evaluate.js');
     const kept = 'x'.repeat(1024 * 1024);
     expect(floodNotes({ client: { node: 'client', kind: 'program', stdout: kept, stderr: '', timedOut: false, running: false, droppedBytes: 1024 ** 3 } })).toEqual(['client wrote 1.0 GiB of output; 1.0 MiB kept']);
   });

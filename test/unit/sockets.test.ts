@@ -3,16 +3,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   findSockets,
-  isWildcardAddress,
-  normaliseAddress,
   normaliseSocketState,
-  parseIpv6,
   parseNetstat,
   parseProcNet,
   parseProcNetUnix,
   parseSs,
 } from '../../src/observe/sockets.js';
 import type { SocketEntry } from '../../src/observe/types.js';
+import { isWildcardAddress, normaliseAddress, parseIpv6Bytes } from '../../src/util/address.js';
 
 // Socket tables taken at one moment by scripts/capture-fixtures.sh (see test/fixtures/README.md for what
 // was held open). Every expected value below was read off those files.
@@ -406,9 +404,9 @@ describe('addresses and states', () => {
     ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
   ])('normaliseAddress(%s) is %s', (text, want) => expect(normaliseAddress(text)).toBe(want));
 
-  it('parseIpv6 rejects what is not an address', () => {
-    for (const bad of ['1::2::3', '12345::', 'g::1', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '::1.2.3.256']) expect(parseIpv6(bad)).toBeUndefined();
-    expect([...(parseIpv6('::ffff:1.2.3.4') ?? [])].slice(10)).toEqual([255, 255, 1, 2, 3, 4]);
+  it('parseIpv6Bytes rejects what is not an address', () => {
+    for (const bad of ['1::2::3', '12345::', 'g::1', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '::1.2.3.256']) expect(parseIpv6Bytes(bad)).toBeUndefined();
+    expect([...(parseIpv6Bytes('::ffff:1.2.3.4') ?? [])].slice(10)).toEqual([255, 255, 1, 2, 3, 4]);
   });
 
   it('knows the wildcards', () => {

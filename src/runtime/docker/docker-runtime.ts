@@ -1,12 +1,11 @@
 import type Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import { EngineError, errorMessage, InstanceGoneError, isGoneError, throwIfAborted, abortReason } from '../../errors.js';
-import type { AttachedExecOptions, ContainerSpec, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
+import type { AttachedExecOptions, ContainerSpec, HostRulesNeeded, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
 import { loadDockerode } from './load-dockerode.js';
 import { makeTar } from './tar.js';
 import { ensureHostRules, removeHostRules } from './host-rules.js';
-import { labImageTag } from './image.js';
-import type { HostRulesNeeded } from '../../plan/plan.js';
+import { labImageTag } from '../lab-image.js';
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 
@@ -318,7 +317,7 @@ export class DockerRuntime implements Runtime {
    * endpoint (the fallback, for a container without tar) mounts the container's file system each time: ~200 ms.
    */
   async copyFiles(containerId: string, dir: string, entries: { path: string; content?: Buffer | string; mode?: number }[]): Promise<void> {
-    const tar = makeTar(entries);
+    const tar = await makeTar(entries);
     const r = await this.exec(containerId, ['tar', '-x', '--no-same-owner', '-C', dir], { stdin: tar, timeoutMs: 30_000 }).catch((e: unknown) => {
       if (e instanceof InstanceGoneError) throw e;
       return undefined;

@@ -1,8 +1,9 @@
 import type Docker from 'dockerode';
 import { EngineError, errorMessage } from '../../errors.js';
-import { LABEL } from '../../plan/labels.js';
+import { script } from '../../sh/scripts.js';
+import { LABEL } from '../labels.js';
 import { demuxedText } from './demux.js';
-import type { HostRulesNeeded } from '../../plan/plan.js';
+import type { HostRulesNeeded } from '../runtime.js';
 
 /**
  * Rules in the engine host's packet filter, for lab bridges only (their names all start with `tl-`).
@@ -15,7 +16,8 @@ import type { HostRulesNeeded } from '../../plan/plan.js';
  *   forwards IPv6. So the host drops IPv6 it would route to or from a lab bridge, and IPv6 (and IPv4)
  *   addressed to itself arriving on one.
  *
- * Every rule carries the comment `toplab`; nothing else is touched, and adding twice changes nothing.
+ * Every rule carries the comment `toplab`; nothing else is touched, and adding twice changes nothing. The
+ * shell that applies them is src/sh/host-rules.sh (its RULE_COMMENT and ISOLATION_CHAIN are these).
  */
 export const RULE_COMMENT = 'toplab';
 export const ISOLATION_CHAIN = 'TOPLAB-ISOLATION';
@@ -57,52 +59,22 @@ export function hostRules(needs: HostRulesNeeded): Rule[] {
   return rules;
 }
 
-function q(args: string[]): string {
-  return args.map((a) => (/^[A-Za-z0-9_+\-./:]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
 /**
- * A POSIX shell script that adds the rules idempotently (check, then insert), with the iptables flavour
- * (nft or legacy) that holds Docker's own chains on this host. Pure.
+ * A rule as src/sh/host-rules.sh takes it, one word list: `TABLE CHAIN POSITION|- top|- SPEC...`. Pure.
+ * The spec's words hold no spaces or glob characters (the script splits the list with globbing off).
  */
-export function addRulesScript(needs: HostRulesNeeded): string {
-  const rules = hostRules(needs);
-  const lines = [
-    'set -e',
-    // Docker's chains live in one flavour of iptables; use that one.
-    'if iptables-nft -w -S DOCKER-USER >/dev/null 2>&1; then V=nft; elif iptables-legacy -w -S DOCKER-USER >/dev/null 2>&1; then V=legacy; else echo "no DOCKER-USER chain: is Docker managing iptables on this host?" >&2; exit 3; fi',
-    'ip="iptables-$V -w"; ip6="ip6tables-$V -w"',
-  ];
-  if (rules.some((r) => r.chain === ISOLATION_CHAIN)) lines.push(`$ip6 -S ${ISOLATION_CHAIN} >/dev/null 2>&1 || $ip6 -N ${ISOLATION_CHAIN}`);
-  for (const r of rules) {
-    const tool = r.table === 'ip' ? '$ip' : '$ip6';
-    const add = r.position !== undefined ? `-I ${r.chain} ${r.position}` : `-A ${r.chain}`;
-    if (r.onTop) {
-      // Insert on top unless it is there already, then delete any copy further down (highest number first).
-      lines.push(`${tool} -S ${r.chain} | sed -n 2p | grep -q -e '--comment "\\?${RULE_COMMENT}"\\? ' || ${tool} -I ${r.chain} 1 ${q(r.spec)}`);
-      lines.push(`for n in $(${tool} -L ${r.chain} -n --line-numbers | awk '$1 ~ /^[0-9]+$/ && $1 != 1 && /\\/\\* ${RULE_COMMENT} \\*\\// {print $1}' | sort -rn); do ${tool} -D ${r.chain} $n; done`);
-    } else {
-      lines.push(`${tool} -C ${r.chain} ${q(r.spec)} 2>/dev/null || ${tool} ${add} ${q(r.spec)}`);
-    }
-  }
-  lines.push('echo ok');
-  return lines.join('\n');
+export function ruleWords(r: Rule): string {
+  return [r.table, r.chain, r.position ?? '-', r.onTop ? 'top' : '-', ...r.spec].join(' ');
 }
 
-/** The script that takes away exactly what addRulesScript adds (every copy of each rule), and the chain. */
-export function removeRulesScript(needs: HostRulesNeeded): string {
-  const rules = hostRules(needs).reverse();
-  const lines = [
-    'if iptables-nft -w -S DOCKER-USER >/dev/null 2>&1; then V=nft; else V=legacy; fi',
-    'ip="iptables-$V -w"; ip6="ip6tables-$V -w"',
-  ];
-  for (const r of rules) {
-    const tool = r.table === 'ip' ? '$ip' : '$ip6';
-    lines.push(`while ${tool} -D ${r.chain} ${q(r.spec)} 2>/dev/null; do :; done`);
-  }
-  if (needs.ipv6Isolation) lines.push(`$ip6 -X ${ISOLATION_CHAIN} 2>/dev/null || true`);
-  lines.push('echo ok');
-  return lines.join('\n');
+/** The arguments of host-rules.sh that add the rules a lab needs (idempotently), in order. Pure. */
+export function addRulesArgs(needs: HostRulesNeeded): string[] {
+  return ['add', ...hostRules(needs).map(ruleWords)];
+}
+
+/** The arguments that take away exactly what addRulesArgs adds (every copy of each rule, last first), and the chain. */
+export function removeRulesArgs(needs: HostRulesNeeded): string[] {
+  return ['remove', ...hostRules(needs).reverse().map(ruleWords)];
 }
 
 const done = new Map<string, Promise<void>>();
@@ -111,11 +83,11 @@ const done = new Map<string, Promise<void>>();
 export function ensureHostRules(docker: Docker, needs: HostRulesNeeded, image: string): Promise<void> {
   if (!needs.bridgedForwarding && !needs.ipv6Isolation) return Promise.resolve();
   // Rules that must stay on top are checked every time: Docker inserts its own above them.
-  if (needs.bridgedForwarding) return runHostHelper(docker, image, addRulesScript(needs)).then(() => undefined);
+  if (needs.bridgedForwarding) return runHostHelper(docker, image, addRulesArgs(needs)).then(() => undefined);
   const key = JSON.stringify(needs);
   let p = done.get(key);
   if (!p) {
-    p = runHostHelper(docker, image, addRulesScript(needs)).then(() => undefined);
+    p = runHostHelper(docker, image, addRulesArgs(needs)).then(() => undefined);
     done.set(key, p);
     p.catch(() => done.delete(key));
   }
@@ -124,30 +96,26 @@ export function ensureHostRules(docker: Docker, needs: HostRulesNeeded, image: s
 
 export async function removeHostRules(docker: Docker, needs: HostRulesNeeded, image: string): Promise<void> {
   done.clear();
-  await runHostHelper(docker, image, removeRulesScript(needs));
+  await runHostHelper(docker, image, removeRulesArgs(needs));
 }
 
 /** Lists the toplab rules now in the host's filter (iptables -S lines carrying our comment). */
 export async function listHostRules(docker: Docker, image: string): Promise<string[]> {
-  const out = await runHostHelper(
-    docker,
-    image,
-    'if iptables-nft -w -S DOCKER-USER >/dev/null 2>&1; then V=nft; else V=legacy; fi; { iptables-$V -w -S; ip6tables-$V -w -S; } 2>/dev/null | grep -e \'"toplab"\' -e "toplab " || true',
-  );
+  const out = await runHostHelper(docker, image, ['list']);
   return out.split('\n').filter((l) => l.trim() !== '');
 }
 
 /**
- * Runs a script in a short-lived container on the host's network namespace with NET_ADMIN: it works the
- * same on a local and a remote engine, and needs no root on the machine running toplab.
+ * Runs src/sh/host-rules.sh with `args` in a short-lived container on the host's network namespace with
+ * NET_ADMIN: it works the same on a local and a remote engine, and needs no root on the machine running toplab.
  */
-export async function runHostHelper(docker: Docker, image: string, script: string): Promise<string> {
+export async function runHostHelper(docker: Docker, image: string, args: string[]): Promise<string> {
   const container = await docker.createContainer({
     name: `tl-host-helper-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     Image: image,
     // One helper at a time per engine host: two labs coming up together would otherwise both find a rule
     // missing and both add it. The lock file lives in the host's /run (a tmpfs, gone at reboot).
-    Cmd: ['flock', `${HOST_LOCK_DIR}/lock`, 'sh', '-c', script],
+    Cmd: ['flock', `${HOST_LOCK_DIR}/lock`, 'sh', '-c', script('host-rules'), 'host-rules', ...args],
     Labels: { [LABEL.managed]: 'true', [LABEL.role]: 'helper' },
     HostConfig: { NetworkMode: 'host', CapDrop: ['ALL'], CapAdd: ['NET_ADMIN', 'NET_RAW'], SecurityOpt: ['no-new-privileges'], Binds: [`${HOST_LOCK_DIR}:${HOST_LOCK_DIR}`] },
   });

@@ -1,36 +1,34 @@
-/** A minimal ustar writer: enough to hand a few files to the engine's archive endpoint. */
+import { pack } from 'tar-stream';
+
+/** A file or folder to hand to a container's tar or the engine's archive endpoint. */
 export interface TarEntry {
+  /** Relative to where the archive is unpacked; a folder's path ends in `/`. */
   path: string;
-  /** Absent for a directory. */
+  /** Absent for a folder. */
   content?: Buffer | string;
+  /** Default 0644 for a file, 0755 for a folder. */
   mode?: number;
 }
 
-export function makeTar(entries: TarEntry[]): Buffer {
-  const blocks: Buffer[] = [];
+/** A tar archive (ustar, by tar-stream) of the entries, owned by uid/gid 0, dated now. */
+export async function makeTar(entries: TarEntry[]): Promise<Buffer> {
+  const p = pack();
+  const chunks: Buffer[] = [];
+  p.on('data', (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    p.on('end', resolve);
+    p.on('error', reject);
+  });
+  const mtime = new Date();
   for (const e of entries) {
     const isDir = e.content === undefined;
-    const body = typeof e.content === 'string' ? Buffer.from(e.content) : (e.content ?? Buffer.alloc(0));
-    if (Buffer.byteLength(e.path) > 100) throw new Error(`tar: path too long: ${e.path}`);
-    const h = Buffer.alloc(512, 0);
-    h.write(e.path, 0, 100, 'utf8');
-    h.write(octal(e.mode ?? (isDir ? 0o755 : 0o644), 8), 100);
-    h.write(octal(0, 8), 108);
-    h.write(octal(0, 8), 116);
-    h.write(octal(body.length, 12), 124);
-    h.write(octal(Math.floor(Date.now() / 1000), 12), 136);
-    h.fill(' ', 148, 156);
-    h.write(isDir ? '5' : '0', 156);
-    h.write('ustar\u000000', 257, 'binary');
-    let sum = 0;
-    for (const byte of h) sum += byte;
-    h.write(octal(sum, 7) + ' ', 148, 'binary');
-    blocks.push(h, body, Buffer.alloc((512 - (body.length % 512)) % 512, 0));
+    const header = { name: e.path, mode: e.mode ?? (isDir ? 0o755 : 0o644), uid: 0, gid: 0, mtime, type: isDir ? ('directory' as const) : ('file' as const) };
+    const body = e.content ?? '';
+    await new Promise<void>((resolve, reject) => p.entry(header, body, (err) => (err ? reject(err) : resolve())));
   }
-  blocks.push(Buffer.alloc(1024, 0));
-  return Buffer.concat(blocks);
-}
-
-function octal(n: number, width: number): string {
-  return n.toString(8).padStart(width - 1, '0') + '\0';
+  p.finalize();
+  await done;
+  return Buffer.concat(chunks);
 }

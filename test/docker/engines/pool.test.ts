@@ -7,7 +7,7 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE_LABEL } from '../../../src/engines/engine-runtime.js';
 import { LABEL, ownerLabels } from '../../../src/plan/labels.js';
-import { labImageTag } from '../../../src/runtime/docker/image.js';
+import { labImageTag } from '../../../src/runtime/lab-image.js';
 import { loadDockerode } from '../../../src/runtime/docker/load-dockerode.js';
 import { lab, ROOT, uniqueInstance } from '../../helpers/cli.js';
 import { startTestEngines, type TestEngines } from '../../helpers/engines.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL } from '../../../src/plan/labels.js';
-import { labImageTag } from '../../../src/runtime/docker/image.js';
+import { labImageTag } from '../../../src/runtime/lab-image.js';
 import { loadDockerode } from '../../../src/runtime/docker/load-dockerode.js';
 import { ROOT } from '../../helpers/cli.js';
 import { startTestEngines, type TestEngines } from '../../helpers/engines.js';

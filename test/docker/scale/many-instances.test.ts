@@ -1,13 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeInstance } from '../../../src/deploy/down.js';
-import { cidrRange, overlaps } from '../../../src/plan/ip.js';
+import { cidrRange, overlaps } from '../../../src/util/address.js';
 import { LABEL, labelFilter } from '../../../src/plan/labels.js';
 import { DockerRuntime } from '../../../src/runtime/docker/docker-runtime.js';
 import { lab, uniqueInstance } from '../../helpers/cli.js';
 import { compileAll } from '../../../src/grade/session.js';
 import { deploy } from '../../../src/deploy/up.js';
 import { loadLab } from '../../../src/lab/load.js';
-import { labImageTag } from '../../../src/runtime/docker/image.js';
+import { labImageTag } from '../../../src/runtime/lab-image.js';
 
 const runtime = await DockerRuntime.connect();
 const COUNT = Number(process.env.TOPLAB_TEST_INSTANCES ?? 50);
