@@ -22,8 +22,15 @@ const LAYERS = [
 
 const folder = (names) => `^src/(${names.join('|')})(/|$)`;
 
+/**
+ * The one crossing allowed upwards: the lab format (src/lab) is composed from the check kinds' declarations
+ * (src/checks/registry.ts: each kind is one module with its schema fragment and its evaluation), so a new kind
+ * is one file and one registry line. The check modules' own imports still obey their layer.
+ */
+const ALLOWED_UP = { lab: ['checks'] };
+
 const layerRules = LAYERS.slice(0, -1).map((layer, i) => {
-  const above = LAYERS.slice(i + 1).flat();
+  const above = LAYERS.slice(i + 1).flat().filter((f) => !(ALLOWED_UP[layer[0]] ?? []).includes(f));
   return { name: `layer-${layer[0]}`, comment: `${layer.join(', ')} may not import a higher layer (${above.join(', ')})`, severity: 'error', from: { path: folder(layer) }, to: { path: folder(above) } };
 });
 
@@ -36,9 +43,7 @@ module.exports = {
       name: 'no-circular',
       comment: 'a cycle between files: one of them must give up its import (move what both need lower)',
       severity: 'error',
-      // TEMPORARY: src/lab/semantics.ts <-> src/lab/exercise-semantics.ts is being taken apart with the lab
-      // schema's rewrite (issue 11, item 1); remove this pathNot when it is gone.
-      from: { pathNot: '^src/lab/(semantics|exercise-semantics)\\.ts$' },
+      from: {},
       to: { circular: true },
     },
     ...layerRules,

@@ -11,7 +11,8 @@
 // org.toplab.bench.run=<run>. It never touches anything else on the engine.
 //
 // Options: --rounds N (2-node figures, default 5)  --rounds20 N (20-node, default 3)  --grades N (default 3)
-//          --instances N (default 20)  --only up2,up20,grade,many  --trace (keep engine-call traces of
+//          --instances N (default 20)  --batch N (class size, default 100)
+//          --only start,up2,up20,grade,wrong,batch,many  --trace (keep engine-call traces of
 //          every toplab run in bench/results/traces/)  --write-docs (put the table in docs/benchmarks.md)
 //          --out FILE (default bench/results/latest.json)
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string', default: '5' },
     rounds20: { type: 'string', default: '3' },
     grades: { type: 'string', default: '3' },
+    batch: { type: 'string', default: '100' },
     instances: { type: 'string', default: '20' },
     only: { type: 'string' },
     starts: { type: 'string', default: '15' },
@@ -40,9 +42,10 @@ const { values: opt } = parseArgs({
 const ROUNDS = Number(opt.rounds);
 const ROUNDS20 = Number(opt.rounds20);
 const GRADES = Number(opt.grades);
+const BATCH = Number(opt.batch);
 const INSTANCES = Number(opt.instances);
 const STARTS = Number(opt.starts);
-const ONLY = new Set((opt.only ?? 'start,up2,up20,grade,many').split(','));
+const ONLY = new Set((opt.only ?? 'start,up2,up20,grade,wrong,batch,many').split(','));
 
 const RUN = Date.now().toString(36).slice(-5) + Math.random().toString(36).slice(2, 4);
 const INSTANCE_PREFIX = `bench-${RUN}`;
@@ -165,11 +168,11 @@ function figure(key, label, toplab, compose, target) {
     ...(Number.isFinite(ratio) ? { ratio: Math.round(ratio * 100) / 100 } : {}),
     ...(target !== undefined ? { target, met: ratio <= target } : {}),
   };
-  log(`  ${label}: toplab ${secs(t)}${compose ? `, compose ${secs(c)}, ratio ${ratio.toFixed(2)}` : ''}`);
+  log(`  ${label}: toplab ${secs(t)}${compose ? `, baseline ${secs(c)}, ratio ${ratio.toFixed(2)}` : ''}`);
 }
 
 function table() {
-  const rows = [['figure', 'toplab', 'compose', 'ratio', 'target', '']];
+  const rows = [['figure', 'toplab', 'baseline', 'ratio', 'target', '']];
   const st = results.start;
   if (st) {
     const met = (ms) => (ms <= 150 ? 'met' : 'MISSED');
@@ -186,6 +189,14 @@ function table() {
       f.target !== undefined ? `≤ ${f.target}×` : '',
       f.target !== undefined ? (f.met ? 'met' : 'MISSED') : '',
     ]);
+  }
+  const b = results.batch;
+  if (b) {
+    rows.push([`batch: ${b.students} ${LAB2} submissions, default options (wall)`, secs(b.wallMs), '', '', '≤ 120 s', b.wallMs <= 120_000 ? 'met' : 'MISSED']);
+    rows.push(['batch: submissions per minute', `${b.perMinute}/min`, '', '', '', '']);
+    rows.push(['batch: per submission, p50 / p95', `${secs(b.p50Ms)} / ${secs(b.p95Ms)}`, '', '', '', '']);
+    rows.push(['batch: verdicts as each graded alone', `${b.identical}/${b.students}`, '', '', 'all', b.identical === b.students ? 'met' : 'MISSED']);
+    rows.push(['batch: containers / networks left behind', `${b.leftContainers} / ${b.leftNetworks}`, '', '', 'none', b.leftContainers + b.leftNetworks === 0 ? 'met' : 'MISSED']);
   }
   const m = results.many;
   if (m) {
@@ -353,6 +364,142 @@ async function many(n, pool, image) {
 // ---------------------------------------------------------------------------------------------
 
 // ---------------------------------------------------------------------------------------------
+// Wrong submissions and a whole class: bench/batch/<lab>.json and its variant folders
+
+const BATCH_ROOT = join(ROOT, 'bench', 'batch');
+const readMix = () => JSON.parse(readFileSync(join(BATCH_ROOT, `${LAB2}.json`), 'utf8'));
+
+/** `passed`, or the status and the failed checks in the lab's order: what must be the same alone and in a batch. */
+const verdictOf = (status, failed) => (status === 'passed' ? 'passed' : `${status}: ${failed.join(' ')}`);
+const expectedVerdict = (e) => (e === 'passed' ? 'passed' : `failed: ${e.join(' ')}`);
+
+/** One `lab grade --submission DIR` as typed: its time and its verdict. */
+async function gradeOnce(dir) {
+  const r = await labCli(['grade', LAB2, '--submission', dir, '--format', 'json', '--results', join(WORK, 'results')]);
+  let verdict = `unreadable (exit ${r.code}): ${tail(r.stderr, 2)}`;
+  try {
+    const j = JSON.parse(r.stdout);
+    verdict = verdictOf(j.status, j.checks.filter((c) => c.status === 'failed').map((c) => c.id));
+  } catch {
+    // the verdict stays unreadable
+  }
+  return { ms: r.ms, verdict };
+}
+
+/**
+ * Wrong submissions against a right one, alternated per round (the first a warm-up): a server that never
+ * listens and a client that never sends (so never prints, and never exits on its own), graded alone.
+ */
+async function wrongRuns(n) {
+  const mix = readMix();
+  const kinds = ['reference', 'never-listens', 'silent-client'];
+  const ms = Object.fromEntries(kinds.map((k) => [k, []]));
+  for (let i = 0; i <= n; i++) {
+    const line = [];
+    for (const k of kinds) {
+      const g = await gradeOnce(join(BATCH_ROOT, LAB2, k));
+      if (g.verdict !== expectedVerdict(mix.expect[k])) results.notes.push(`${k} graded alone gave "${g.verdict}", expected "${expectedVerdict(mix.expect[k])}"`);
+      if (i > 0) ms[k].push(g.ms);
+      line.push(`${k} ${secs(g.ms)}`);
+    }
+    log(`  ${i === 0 ? 'warm-up' : `round ${i}/${n}`}: ${line.join(', ')}`);
+  }
+  figure('wrongServer', `${LAB2}: grade of a server that never listens, vs the reference's grade`, ms['never-listens'], ms.reference, 1.5);
+  figure('wrongClient', `${LAB2}: grade of a client that never sends, vs the reference's grade`, ms['silent-client'], ms.reference, 1.5);
+}
+
+/** The class: `n` students, the mix's variants in proportion, in an order fixed by a seeded shuffle. */
+function classOrder(mix, n) {
+  const total = Object.values(mix).reduce((a, b) => a + b, 0);
+  const list = [];
+  for (const [v, count] of Object.entries(mix)) if (v !== 'reference') for (let k = 0; k < Math.round((count * n) / total); k++) list.push(v);
+  while (list.length < n) list.push('reference');
+  let seed = 14;
+  for (let i = list.length - 1; i > 0; i--) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    const j = seed % (i + 1);
+    [list[i], list[j]] = [list[j], list[i]];
+  }
+  return list.slice(0, n);
+}
+
+const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+
+/**
+ * `lab grade tcp-handshake --submissions CLASS` with default options, as an instructor types it: wall time,
+ * per-submission times, each verdict against the same variant graded alone, and what is left on the engine.
+ */
+async function batchRun(n) {
+  const mix = readMix();
+  log(`  each variant graded alone first (${Object.keys(mix.mix).length} grades)`);
+  const alone = {};
+  for (const v of Object.keys(mix.mix)) {
+    const g = await gradeOnce(join(BATCH_ROOT, LAB2, v));
+    alone[v] = g.verdict;
+    if (g.verdict !== expectedVerdict(mix.expect[v])) results.notes.push(`${v} graded alone gave "${g.verdict}", expected "${expectedVerdict(mix.expect[v])}"`);
+    log(`    ${v}: ${secs(g.ms)}, ${g.verdict}`);
+  }
+  const order = classOrder(mix.mix, n);
+  const dir = join(WORK, 'class');
+  const students = order.map((v, i) => ({ name: `s${String(i).padStart(3, '0')}`, variant: v }));
+  for (const s of students) cpSync(join(BATCH_ROOT, LAB2, s.variant), join(dir, s.name), { recursive: true });
+  const out = join(WORK, 'class-graded');
+  const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
+  log(`  lab grade ${LAB2} --submissions <${n} students> (default options)`);
+  const r = await labCli(['grade', LAB2, '--submissions', dir, '--format', 'json', '--output', out], 3_600_000);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  const rows = new Map(summary.students.map((s) => [s.student, s]));
+  const mismatches = [];
+  const instances = [];
+  for (const s of students) {
+    const row = rows.get(s.name);
+    const got = row ? verdictOf(row.status, row.failedChecks) : 'missing';
+    if (got !== alone[s.variant]) mismatches.push(`${s.name} (${s.variant}): "${got}" in the batch, "${alone[s.variant]}" alone`);
+    try {
+      instances.push(JSON.parse(readFileSync(join(out, s.name, 'report.json'), 'utf8')).instance);
+    } catch {
+      // no report: counted as a mismatch above
+    }
+  }
+  let leftContainers = 0;
+  let leftNetworks = 0;
+  for (const inst of instances.filter(Boolean)) {
+    const labels = ['org.toplab.managed=true', `org.toplab.lab=${LAB2}`, `org.toplab.instance=${inst}`];
+    const c = (await containersWith(labels)).length;
+    const nets = (await docker.listNetworks({ filters: { label: labels } })).length;
+    if (c + nets > 0) {
+      leftContainers += c;
+      leftNetworks += nets;
+      await timed('node', ['bin/lab.js', 'down', LAB2, '--instance', inst], { cwd: ROOT });
+    }
+  }
+  const times = summary.students.map((s) => s.durationMs);
+  const byVariant = {};
+  for (const s of students) (byVariant[s.variant] ??= []).push(rows.get(s.name)?.durationMs ?? NaN);
+  results.batch = {
+    students: n,
+    exit: r.code,
+    wallMs: round1(r.ms),
+    perMinute: Math.round((n / (r.ms / 60_000)) * 10) / 10,
+    p50Ms: round1(percentile(times, 50)),
+    p95Ms: round1(percentile(times, 95)),
+    medianMsByVariant: Object.fromEntries(Object.entries(byVariant).map(([v, xs]) => [v, round1(median(xs))])),
+    mix: Object.fromEntries(Object.keys(mix.mix).map((v) => [v, order.filter((x) => x === v).length])),
+    identical: n - mismatches.length,
+    mismatches,
+    leftContainers,
+    leftNetworks,
+    loadAverageBefore: loadBefore,
+    loadAverageAfter: loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+  for (const m of mismatches.slice(0, 5)) results.notes.push(`batch verdict differs: ${m}`);
+  log(`  ${n} graded in ${secs(r.ms)} (exit ${r.code}): ${results.batch.perMinute}/min, p50 ${secs(results.batch.p50Ms)}, p95 ${secs(results.batch.p95Ms)}, ${results.batch.identical}/${n} verdicts as alone, left behind ${leftContainers} containers and ${leftNetworks} networks`);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Command start: `lab --version` and `lab status`, as typed (the `lab` on PATH that scripts/setup.sh links)
 
 /** The `lab` that PATH finds when it is this clone's bin/lab.js; otherwise undefined. */
@@ -445,7 +592,15 @@ async function main() {
   if (ONLY.has('grade')) {
     log(`lab grade of a correct ${LAB2} submission (fresh instance, compile, run, capture, check, down): ${GRADES} runs after a warm-up`);
     const g = await gradeRuns(GRADES);
-    figure('grade', `${LAB2}: full lab grade vs compose up -d`, g, s2.composeUp, 3.0);
+    figure('grade', `${LAB2}: full lab grade vs compose up -d`, g, s2.composeUp, 1.5);
+  }
+  if (ONLY.has('wrong')) {
+    log(`wrong submissions vs a right one, graded alone: ${GRADES} rounds after a warm-up`);
+    await wrongRuns(GRADES);
+  }
+  if (ONLY.has('batch')) {
+    log(`a class of ${BATCH} ${LAB2} submissions (bench/batch/${LAB2}.json), graded with default options`);
+    await batchRun(BATCH);
   }
   if (ONLY.has('many')) await many(INSTANCES, pool, image);
 

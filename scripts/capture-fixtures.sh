@@ -12,7 +12,7 @@
 #
 # Ports, addresses and payloads are fixed so the captures are easy to read (client ports sit below the
 # ephemeral range 32768-60999, where Docker's embedded DNS picks its own listening ports at random); sequence numbers, timestamps,
-# pids and inodes change on every run, so test/unit/{pcap,sockets}.test.ts must be updated after a re-run.
+# pids and inodes change on every run, so test/unit/observe/{pcap,sockets}.test.ts must be updated after a re-run.
 set -euo pipefail
 
 IMAGE=${1:-toplab/dev:0}

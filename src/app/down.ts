@@ -1,4 +1,4 @@
-import { removeInstance } from '../deploy/down.js';
+import { listInstance, removeInstance } from '../deploy/down.js';
 import { lockFilter, lockIsLive, refuseWhileBeingCreated } from '../deploy/lock.js';
 import { UsageError } from '../errors.js';
 import { LABEL } from '../plan/labels.js';
@@ -19,11 +19,14 @@ export interface DownReport {
  */
 export async function downLab(opts: { runtime: Runtime; lab?: string | undefined; instance?: string | undefined; labFile?: string | undefined }): Promise<DownReport> {
   const { lab, instance, runtime } = opts;
-  if (lab !== undefined && instance !== undefined) await refuseWhileBeingCreated(runtime, lab, instance);
-  const r = await removeInstance(runtime, lab, instance);
-  // A creation lock left by a command that is gone goes too; one whose owner still runs stays (it is creating).
-  const staleLocks = (await runtime.listContainers(lockFilter(lab, instance))).filter((l) => !lockIsLive(l.labels, new Date()));
-  await runtime.removeContainers(staleLocks.map((l) => l.id));
+  // The lock check and the instance's lists are asked together; nothing is removed unless the check passes.
+  const [, listed] = await Promise.all([lab !== undefined && instance !== undefined ? refuseWhileBeingCreated(runtime, lab, instance) : undefined, listInstance(runtime, lab, instance)]);
+  // A creation lock left by a command that is gone goes too, alongside; one whose owner still runs stays (it is creating).
+  const removeStaleLocks = async (): Promise<void> => {
+    const staleLocks = (await runtime.listContainers(lockFilter(lab, instance))).filter((l) => !lockIsLive(l.labels, new Date()));
+    await runtime.removeContainers(staleLocks.map((l) => l.id));
+  };
+  const [r] = await Promise.all([removeInstance(runtime, lab, instance, listed), removeStaleLocks()]);
   if (r.containers === 0 && r.networks === 0 && lab !== undefined && opts.labFile !== undefined) {
     // Made from this lab file under a name it no longer has (the file's `name:` was edited since `up`)?
     const other = (await runtime.listContainers([`${LABEL.managed}=true`, `${LABEL.labFile}=${opts.labFile}`, `${LABEL.instance}=${instance ?? ''}`])).map((c) => c.labels[LABEL.lab]);

@@ -6,7 +6,7 @@ import { removeInstance, type DownResult } from '../deploy/down.js';
 import { attach, instanceState, type RunningLab } from '../deploy/running-lab.js';
 import { errorMessage, ToplabError } from '../errors.js';
 import { installPrograms } from '../exercise/programs.js';
-import { observerNodes } from '../exercise/run.js';
+import { observerNodes } from '../exercise/probes.js';
 import { ensureObserver } from '../deploy/observer.js';
 import { checkInstance, compileAll, overlaySubmission, startSetupSteps } from '../grade/session.js';
 import type { Lab } from '../lab/model.js';
@@ -112,7 +112,7 @@ function overlayFiles(lab: Lab, files: Record<string, string>): { dir: string; c
 }
 
 /**
- * Installs the programs compiled from `files` and runs the lab's setup steps (its leading `start` steps),
+ * Installs the programs compiled from `files` and runs the lab's setup steps (`setupSteps`),
  * stopping earlier runs first. Returns the setup steps that failed, with their reasons (compile errors too).
  */
 export async function restartPrograms(opts: InstanceOptions & { files: Record<string, string> }): Promise<{ failures: string[] }> {
@@ -151,8 +151,8 @@ export async function checkFiles(opts: InstanceOptions & { files: Record<string,
     return errorResult({
       lab: lab.def.name,
       instance: opts.instance,
-      maxScore: lab.def.checks.reduce((s, c) => s + c.points, 0),
-      passMark: lab.def.passMark ?? 1,
+      maxScore: lab.maxScore,
+      passMark: lab.passMark,
       startedAt,
       message: errorMessage(e) + (e instanceof ToplabError && e.hint ? ` (${e.hint})` : ''),
     });

@@ -1,18 +1,16 @@
 import type { Observations } from '../exercise/observations.js';
-import type { AnswerCheck } from '../lab/model.js';
 import { findInterface } from './interface.js';
 import { isVerdict, probeOf, show } from './observed.js';
 import { tracerouteOf } from './route.js';
 import { hopCount } from '../observe/traceroute.js';
 import type { Verdict } from './types.js';
+import { joinDigitGroups, normalizeTyped } from '../util/typed-text.js';
+import { Enum, ExactlyOne, Raw, Type, ref, type Static } from '../schema/vocabulary.js';
+import { PortSchema } from '../schema/defs.js';
+import { defineCheckKind } from './kind.js';
 
-/**
- * Text as typed with any input method, in one form: NFKC turns full-width letters, digits and punctuation
- * (`：`, `９７２`, `＝`) and the ideographic space into their ASCII forms; a BOM and zero-width characters go.
- */
-export function normalizeAnswer(text: string): string {
-  return text.normalize('NFKC').replace(/[\ufeff\u200b-\u200d\u2060]/g, '');
-}
+/** Text as typed with any input method, in one form: see normalizeTyped (src/util/typed-text.ts). */
+export const normalizeAnswer = normalizeTyped;
 
 /**
  * The value of `key: value` / `key = value` (first match, case-insensitive key), or the whole text trimmed;
@@ -74,7 +72,8 @@ function observed(spec: AnswerCheck['expect'], obs: Observations): { value: stri
 function same(answer: string, value: string | number, command: boolean): boolean {
   const a = normalizeAnswer(answer).trim();
   if (typeof value === 'number' || /^-?\d+(\.\d+)?$/.test(String(value))) {
-    const n = Number(a.replace(/[^\d.-]+$/, ''));
+    // Digit groups (`1,500`) are one number; a unit or word after it (`1500 bytes`) is left out.
+    const n = Number(joinDigitGroups(a).replace(/[^\d.-]+$/, ''));
     return a !== '' && Number.isFinite(n) && n === Number(value);
   }
   const v = normalizeAnswer(String(value)).trim().toLowerCase();
@@ -111,3 +110,67 @@ export function checkAnswer(spec: AnswerCheck, obs: Observations): Verdict {
     ? { passed: true, message: `${show(answer, 40)} is right: it is ${o.what}.`, evidence: [read, `observed: ${o.value}`] }
     : { passed: false, message: `${show(answer, 40)} is not ${o.what} in this run. Look again${'hops' in spec.expect ? ' at the traceroute' : 'pid' in spec.expect || 'command' in spec.expect ? ' with lsof -i or netstat -p' : 'mtu' in spec.expect ? ' at ip addr / ifconfig' : ''}.`, evidence: [read] };
 }
+
+/** The fields of a `answer` check (its schema fragment, in schema/lab.schema.json under checks[].answer). */
+export const AnswerCheckSchema = Type.Object({
+  file: Type.Optional(Type.String({ description: 'An answer file in the lab folder, listed under `submission.files`.' })),
+  from: Type.Optional(Type.String({ description: 'Instead of a file: a command step whose stdout is the answer.' })),
+  key: Type.Optional(Type.String({ description: 'The answer is the value on the line `key: value` (or `key = value`); default the whole text, trimmed.' })),
+  expect: ExactlyOne({
+    hops: Type.String({ description: 'The number of hops in a traceroute (a traceroute probe\'s name, or a command step that ran traceroute).' }),
+    pid: Type.Object({
+      node: Type.String(),
+      tcp: Type.Optional(ref(PortSchema)),
+      udp: Type.Optional(ref(PortSchema)),
+      probe: Type.Optional(Type.String()),
+    }, { additionalProperties: false, description: 'The PID of the process holding a port in a node (from a sockets or lsof probe; default a socket table read at the end).' }),
+    command: Type.Object({
+      node: Type.String(),
+      tcp: Type.Optional(ref(PortSchema)),
+      udp: Type.Optional(ref(PortSchema)),
+      probe: Type.Optional(Type.String()),
+    }, { additionalProperties: false, description: 'The command name of the process holding a port (e.g. `node`, `nc`).' }),
+    mtu: Type.Object({
+      node: Type.String(),
+      network: Type.Optional(Type.String()),
+      interface: Type.Optional(Type.String()),
+      probe: Type.Optional(Type.String()),
+    }, { additionalProperties: false, description: 'The MTU of a node\'s interface on a network (from an interfaces probe; default one read at the end).' }),
+    address: Type.Object({
+      node: Type.String(),
+      network: Type.Optional(Type.String()),
+      family: Type.Optional(Enum([4, 6], { description: 'IP version: 4 (default) or 6.' })),
+    }, { additionalProperties: false, description: 'A node\'s address on a network, as this instance really has it.' }),
+    value: Raw<string | number>({ type: ['string', 'number'], description: 'A fixed value.' }),
+  }, { additionalProperties: false, description: 'The observed value an answer is compared with: exactly one of hops, pid, command, mtu, address, value.' }),
+}, { additionalProperties: false, description: 'A student\'s answer (from a submitted file, or a command\'s output) compared with a value observed in this run.' });
+export type AnswerCheck = Static<typeof AnswerCheckSchema>;
+export const answerKind = defineCheckKind({
+  name: 'answer',
+  schema: AnswerCheckSchema,
+  reads: ['files', 'programs', 'probes', 'end-of-run sockets', 'addresses'],
+  evaluate: checkAnswer,
+  lint(spec, ctx) {
+    const a = spec;
+    if ((a.file === undefined) === (a.from === undefined)) ctx.problem([], 'say where the answer is: `file: <answer file>` or `from: <command>`');
+    if (a.file !== undefined) ctx.submitted(['file'], a.file);
+    ctx.ref(['from'], a.from, ctx.outputs, 'program run or command');
+    const e = a.expect;
+    if ('hops' in e) ctx.ref(['expect', 'hops'], e.hops, [...ctx.probesOf(['traceroute']), ...ctx.outputs.filter((o) => ctx.names.outputs.get(o)?.kind === 'command')], 'traceroute probe or command');
+    if ('pid' in e) ctx.portRef(['expect', 'pid'], e.pid);
+    if ('command' in e) ctx.portRef(['expect', 'command'], e.command);
+    if ('mtu' in e) {
+      ctx.node(['expect', 'mtu', 'node'], e.mtu.node);
+      if ((e.mtu.network === undefined) === (e.mtu.interface === undefined)) ctx.problem(['expect', 'mtu'], 'say which interface: `network: <name>` or `interface: <name>`');
+      ctx.networkOf(['expect', 'mtu', 'network'], e.mtu.node, e.mtu.network);
+      ctx.probeOn(['expect', 'mtu', 'probe'], e.mtu.probe, e.mtu.node, ['interfaces'], 'interfaces');
+    }
+    if ('address' in e) {
+      ctx.node(['expect', 'address', 'node'], e.address.node);
+      ctx.networkOf(['expect', 'address', 'network'], e.address.node, e.address.network);
+    }
+  
+  },
+});
+/** The observed value an answer is compared with. */
+export type ObservedValue = AnswerCheck['expect'];

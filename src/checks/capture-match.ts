@@ -5,13 +5,16 @@
  */
 import { parseTcpdumpCommand, TcpdumpCommandError } from '../exercise/tcpdump-command.js';
 import type { Observations } from '../exercise/observations.js';
-import type { CaptureAnswerCheck, CaptureMatchCheck, TcpdumpCommandCheck, TcpFlagName } from '../lab/model.js';
 import { formatPacket } from '../observe/pcap.js';
 import type { Packet } from '../observe/types.js';
 import { answerValue } from './answer.js';
+import { typedInteger } from '../util/typed-text.js';
 import { captureOf, isVerdict, nodeAddresses, nodeOf, show } from './observed.js';
 import { dedupe, flagString, tcpPackets, type TcpPacket } from './tcp.js';
 import type { Verdict } from './types.js';
+import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
+import { PortSchema } from '../schema/defs.js';
+import { defineCheckKind } from './kind.js';
 
 /** The rule: a TCP segment between `client` and `server` on `port`, with any of `flags` set (any segment if none). */
 function askedFor(spec: { client: string; server: string; port: number; flags?: TcpFlagName[] }, obs: Observations): (p: Packet) => boolean {
@@ -90,12 +93,12 @@ function observedValue(spec: CaptureAnswerCheck, obs: Observations): { value: st
 export function checkCaptureAnswer(spec: CaptureAnswerCheck, obs: Observations): Verdict {
   const text = obs.files[spec.file];
   if (text === undefined) return { passed: false, message: `the answer file ${spec.file} is missing from the submission.` };
-  const answer = answerValue(text.normalize('NFKC'), spec.key);
+  const answer = answerValue(text, spec.key);
   if (answer === undefined || answer === '') return { passed: false, message: `${spec.file} has no line \`${spec.key}: <value>\`.` };
   const o = observedValue(spec, obs);
   if (isVerdict(o)) return o;
   const answered = `${spec.file} (${spec.key}): ${show(answer, 40)}`;
-  const same = typeof o.value === 'number' ? /^\d+$/.test(answer.trim()) && Number(answer) === o.value : answer.trim().toLowerCase() === String(o.value).toLowerCase();
+  const same = typeof o.value === 'number' ? typedInteger(answer) === o.value : answer.trim().toLowerCase() === String(o.value).toLowerCase();
   // What the capture shows goes with a right answer only: on a wrong one it would be the answer itself (the rule of
   // every answer check).
   return same
@@ -122,3 +125,73 @@ export function checkTcpdumpCommand(spec: TcpdumpCommandCheck, obs: Observations
   const what = [spec.numeric ? 'numeric addresses and ports (-n)' : '', spec.absoluteSeq ? 'absolute sequence numbers (-S)' : ''].filter(Boolean).join(' and ');
   return { passed: true, message: `the command prints ${what || 'what was asked'}.`, evidence };
 }
+
+/** The fields of a `capture-match` check (its schema fragment, in schema/lab.schema.json under checks[].capture-match). */
+export const CaptureMatchCheckSchema = Type.Object({
+  capture: Type.String({ description: 'The student\'s capture step\'s name.' }),
+  reference: Type.String({ description: 'The lab\'s own capture of the same traffic.' }),
+  client: Type.String({ description: 'The client node.' }),
+  server: Type.String({ description: 'The server node.' }),
+  port: ref(PortSchema, { description: 'The server\'s port.' }),
+  flags: Type.Optional(Type.Array(Enum(['SYN', 'FIN', 'RST', 'ACK', 'PSH']), { description: 'Only segments with any of these flags set (default: every segment between them).' })),
+  expect: Enum(['all', 'only'], { description: 'all: every asked-for packet of `reference` is in `capture`; only: `capture` holds nothing else, and is not empty.' }),
+}, { additionalProperties: false, description: 'Did a capture the student wrote (a capture step with `command`) catch exactly the packets asked for: the TCP segments between `client` and `server` on `port` (with any of `flags` set)? The lab\'s own capture `reference` of the same run says which there were.' });
+export type CaptureMatchCheck = Static<typeof CaptureMatchCheckSchema>;
+export const captureMatchKind = defineCheckKind({
+  name: 'capture-match',
+  schema: CaptureMatchCheckSchema,
+  reads: ['captures'],
+  evaluate: checkCaptureMatch,
+  lint(spec, ctx) {
+    const m = spec;
+    ctx.ref(['capture'], m.capture, ctx.captures, 'capture');
+    ctx.ref(['reference'], m.reference, ctx.captures, 'capture');
+    ctx.node(['client'], m.client);
+    ctx.node(['server'], m.server);
+  },
+});
+
+/** The fields of a `capture-answer` check (its schema fragment, in schema/lab.schema.json under checks[].capture-answer). */
+export const CaptureAnswerCheckSchema = Type.Object({
+  file: Type.String({ description: 'An answer file listed under `submission.files`.' }),
+  key: Type.String({ description: 'The answer\'s key.' }),
+  capture: Type.String({ description: 'A capture step\'s name.' }),
+  value: Enum(['packets', 'mss', 'first-fin'], { description: 'packets: how many packets the capture holds; mss: the MSS option of client\'s SYN; first-fin: the node that sent the first FIN (client or server).' }),
+  client: Type.Optional(Type.String({ description: 'The client node (mss, first-fin).' })),
+  server: Type.Optional(Type.String({ description: 'The server node (mss, first-fin).' })),
+  port: Type.Optional(ref(PortSchema, { description: 'The server\'s port (mss, first-fin).' })),
+}, { additionalProperties: false, description: 'An answer file\'s `key: value` line against a value read from a capture of this run (answers typed with a Chinese input method read the same).' });
+export type CaptureAnswerCheck = Static<typeof CaptureAnswerCheckSchema>;
+export const captureAnswerKind = defineCheckKind({
+  name: 'capture-answer',
+  schema: CaptureAnswerCheckSchema,
+  reads: ['files', 'captures'],
+  evaluate: checkCaptureAnswer,
+  lint(spec, ctx) {
+    const a = spec;
+    ctx.submitted(['file'], a.file);
+    ctx.ref(['capture'], a.capture, ctx.captures, 'capture');
+    ctx.node(['client'], a.client);
+    ctx.node(['server'], a.server);
+    if (a.value !== 'packets' && (a.client === undefined || a.server === undefined || a.port === undefined)) ctx.problem([], `\`value: ${a.value}\` needs \`client\`, \`server\` and \`port\`: the connection to read it from`);
+  },
+});
+
+/** The fields of a `tcpdump-command` check (its schema fragment, in schema/lab.schema.json under checks[].tcpdump-command). */
+export const TcpdumpCommandCheckSchema = Type.Object({
+  file: Type.String({ description: 'The command file, listed under `submission.files`.' }),
+  numeric: Type.Optional(Type.Boolean({ description: 'true: -n or -nn (no host or port name lookups).' })),
+  absoluteSeq: Type.Optional(Type.Boolean({ description: 'true: -S (absolute sequence numbers).' })),
+}, { additionalProperties: false, description: 'Options of a student\'s tcpdump command line (a submission file): it must be one the lab would run, with these options.' });
+export type TcpdumpCommandCheck = Static<typeof TcpdumpCommandCheckSchema>;
+export const tcpdumpCommandKind = defineCheckKind({
+  name: 'tcpdump-command',
+  schema: TcpdumpCommandCheckSchema,
+  reads: ['files'],
+  evaluate: checkTcpdumpCommand,
+  lint(spec, ctx) {
+    ctx.submitted(['file'], spec.file);
+    if (!spec.numeric && !spec.absoluteSeq) ctx.problem([], 'say what to check: `numeric: true` or `absoluteSeq: true`');
+  },
+});
+export type TcpFlagName = NonNullable<CaptureMatchCheck['flags']>[number];

@@ -1,66 +1,32 @@
-import type { CheckDef } from '../lab/model.js';
 import type { Observations, ProgramObservation } from '../exercise/observations.js';
-import { checkAnswer } from './answer.js';
-import { checkHandshake } from './handshake.js';
-import { checkIcmp } from './icmp.js';
-import { checkInterface } from './interface.js';
-import { checkError, checkExit, checkOutput } from './output.js';
-import { checkRoute } from './route.js';
-import { checkCaptureAnswer, checkCaptureMatch, checkTcpdumpCommand } from './capture-match.js';
-import { checkProcIo } from './proc-io.js';
-import { checkSockaddr } from './sockaddr.js';
-import { checkTopTalker } from './top-talker.js';
-import { checkSocket } from './socket.js';
-import { checkTcpData } from './tcp-data.js';
 import { formatBytes } from '../util/bytes.js';
-import { checkTeardown } from './teardown.js';
-import { checkUdp } from './udp.js';
-import { checkWindow } from './window.js';
+import { CHECK_KINDS, type ResolvedCheck } from './registry.js';
+import type { CheckKind } from './kind.js';
 import type { CheckResult, Verdict } from './types.js';
 
-function verdictFor(check: CheckDef, obs: Observations): { kind: string; verdict: Verdict } {
-  if ('handshake' in check) return { kind: 'handshake', verdict: checkHandshake(check.handshake, obs) };
-  if ('teardown' in check) return { kind: 'teardown', verdict: checkTeardown(check.teardown, obs) };
-  if ('tcp-data' in check) return { kind: 'tcp-data', verdict: checkTcpData(check['tcp-data'], obs) };
-  if ('udp' in check) return { kind: 'udp', verdict: checkUdp(check.udp, obs) };
-  if ('icmp' in check) return { kind: 'icmp', verdict: checkIcmp(check.icmp, obs) };
-  if ('route' in check) return { kind: 'route', verdict: checkRoute(check.route, obs) };
-  if ('socket' in check) return { kind: 'socket', verdict: checkSocket(check.socket, obs) };
-  if ('output' in check) return { kind: 'output', verdict: checkOutput(check.output, obs) };
-  if ('exit' in check) return { kind: 'exit', verdict: checkExit(check.exit, obs) };
-  if ('error' in check) return { kind: 'error', verdict: checkError(check.error, obs) };
-  if ('interface' in check) return { kind: 'interface', verdict: checkInterface(check.interface, obs) };
-  if ('window' in check) return { kind: 'window', verdict: checkWindow(check.window, obs) };
-  if ('answer' in check) return { kind: 'answer', verdict: checkAnswer(check.answer, obs) };
-  if ('sockaddr' in check) return { kind: 'sockaddr', verdict: checkSockaddr(check.sockaddr, obs) };
-  if ('capture-match' in check) return { kind: 'capture-match', verdict: checkCaptureMatch(check['capture-match'], obs) };
-  if ('capture-answer' in check) return { kind: 'capture-answer', verdict: checkCaptureAnswer(check['capture-answer'], obs) };
-  if ('proc-io' in check) return { kind: 'proc-io', verdict: checkProcIo(check['proc-io'], obs) };
-  if ('top-talker' in check) return { kind: 'top-talker', verdict: checkTopTalker(check['top-talker'], obs) };
-  if ('tcpdump-command' in check) return { kind: 'tcpdump-command', verdict: checkTcpdumpCommand(check['tcpdump-command'], obs) };
-  throw new Error(`check ${(check as CheckDef).id} has no known kind`);
+const BY_NAME = new Map<string, CheckKind>(CHECK_KINDS.map((k) => [k.name, k as CheckKind]));
+
+function verdictFor(check: ResolvedCheck, obs: Observations): Verdict {
+  const kind = BY_NAME.get(check.kind);
+  if (!kind) throw new Error(`check ${check.id} has no known kind`);
+  return kind.evaluate(check.spec, obs);
 }
 
 const MAX_EVIDENCE = 6;
 
 /** The capture a check reads, when tcpdump reported dropping packets of it. */
-function lostPackets(check: CheckDef, obs: Observations): { capture: string; dropped: number } | undefined {
-  for (const [key, value] of Object.entries(check)) {
-    if (key === 'id' || key === 'points' || key === 'title' || key === 'hint' || typeof value !== 'object' || value === null) continue;
-    const name = (value as { capture?: unknown }).capture;
-    const dropped = typeof name === 'string' ? obs.captures[name]?.dropped : undefined;
-    if (typeof name === 'string' && dropped) return { capture: name, dropped };
-  }
-  return undefined;
+function lostPackets(check: ResolvedCheck, obs: Observations): { capture: string; dropped: number } | undefined {
+  const name = (check.spec as { capture?: unknown }).capture;
+  const dropped = typeof name === 'string' ? obs.captures[name]?.dropped : undefined;
+  return typeof name === 'string' && dropped ? { capture: name, dropped } : undefined;
 }
 
 /** Evaluates every check; pure. A check function that throws is a bug in toplab, reported as that check's failure with the reason. */
-export function evaluateChecks(checks: CheckDef[], obs: Observations): CheckResult[] {
+export function evaluateChecks(checks: ResolvedCheck[], obs: Observations): CheckResult[] {
   return checks.map((check) => {
-    let kind = 'unknown';
     let verdict: Verdict;
     try {
-      ({ kind, verdict } = verdictFor(check, obs));
+      verdict = verdictFor(check, obs);
     } catch (e) {
       verdict = { passed: false, message: `toplab could not evaluate this check: ${e instanceof Error ? e.message : String(e)}` };
     }
@@ -71,8 +37,8 @@ export function evaluateChecks(checks: CheckDef[], obs: Observations): CheckResu
     if (lost) message += ` Note: the capture \`${lost.capture}\` lost ${lost.dropped} packet(s) in the kernel (tcpdump could not keep up: the machine was busy), so this failure may not be yours; run the check again.`;
     return {
       id: check.id,
-      kind,
-      title: check.title ?? check.id,
+      kind: check.kind,
+      title: check.title,
       status: verdict.passed ? 'passed' : 'failed',
       points: verdict.passed ? check.points : 0,
       maxPoints: check.points,

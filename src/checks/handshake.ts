@@ -1,9 +1,11 @@
 import { formatPacket } from '../observe/pcap.js';
 import type { Observations } from '../exercise/observations.js';
-import type { HandshakeCheck } from '../lab/model.js';
 import { captureOf, isVerdict, nodeAddresses } from './observed.js';
 import { connectionOf, dedupe, plus, tcpPackets, type TcpPacket } from './tcp.js';
 import type { Verdict } from './types.js';
+import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
+import { PortSchema } from '../schema/defs.js';
+import { defineCheckKind } from './kind.js';
 
 /** SYN from the client, SYN-ACK from the server acknowledging ISN+1, ACK from the client acknowledging the server's ISN+1. */
 export function checkHandshake(spec: HandshakeCheck, obs: Observations): Verdict {
@@ -62,3 +64,24 @@ function oneHandshake(syn: TcpPacket, packets: TcpPacket[], spec: HandshakeCheck
   }
   return { passed: true, message: `SYN, SYN-ACK, ACK in order: client ISN ${syn.tcp.seq}, server ISN ${synAck.tcp.seq}.`, evidence: [formatPacket(syn), formatPacket(synAck), formatPacket(ack)] };
 }
+
+/** The fields of a `handshake` check (its schema fragment, in schema/lab.schema.json under checks[].handshake). */
+export const HandshakeCheckSchema = Type.Object({
+  capture: Type.String({ description: 'A capture step\'s name.' }),
+  client: Type.String({ description: 'Client node.' }),
+  server: Type.String({ description: 'Server node.' }),
+  port: ref(PortSchema, { description: 'The server\'s port.' }),
+  family: Type.Optional(Enum([4, 6], { description: 'IP version: 4 (default) or 6.' })),
+}, { additionalProperties: false, description: 'SYN, SYN-ACK, ACK between client and server, in order, with correct seq/ack numbers.' });
+export type HandshakeCheck = Static<typeof HandshakeCheckSchema>;
+export const handshakeKind = defineCheckKind({
+  name: 'handshake',
+  schema: HandshakeCheckSchema,
+  reads: ['captures'],
+  evaluate: checkHandshake,
+  lint(spec, ctx) {
+    ctx.ref(['capture'], spec.capture, ctx.captures, 'capture');
+    ctx.node(['client'], spec.client);
+    ctx.node(['server'], spec.server);
+  },
+});

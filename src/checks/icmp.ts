@@ -1,9 +1,11 @@
 import { formatPacket } from '../observe/pcap.js';
 import type { Observations } from '../exercise/observations.js';
-import type { IcmpCheck } from '../lab/model.js';
 import type { Packet } from '../observe/types.js';
 import { captureOf, isVerdict, nodeAddresses, who } from './observed.js';
 import type { Verdict } from './types.js';
+import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
+import { NodeListSchema } from '../schema/defs.js';
+import { defineCheckKind } from './kind.js';
 
 type IcmpPacket = Packet & { ip: NonNullable<Packet['ip']>; icmp: NonNullable<Packet['icmp']> };
 
@@ -89,3 +91,40 @@ function timeExceeded(t: NonNullable<IcmpCheck['timeExceeded']>, family: 4 | 6, 
   }
   return { passed: true, message: `time-exceeded (type ${TYPE}) came back to ${t.to} from ${t.from.join(', ')}.`, evidence };
 }
+
+/** The fields of a `icmp` check (its schema fragment, in schema/lab.schema.json under checks[].icmp). */
+export const IcmpCheckSchema = Type.Object({
+  capture: Type.String({ description: 'A capture step\'s name.' }),
+  family: Type.Optional(Enum([4, 6], { description: 'IP version: 4 (default) or 6.' })),
+  echo: Type.Optional(Type.Object({
+    from: Type.String(),
+    to: Type.String(),
+    count: Type.Optional(Type.Integer({ minimum: 1, description: 'Exactly this many requests.' })),
+    minCount: Type.Optional(Type.Integer({ minimum: 1, description: 'At least this many answered requests (default 1).' })),
+    size: Type.Optional(Type.Integer({ minimum: 0, description: 'Payload bytes after the 8-byte ICMP header (what `ping -s` sets).' })),
+  }, { additionalProperties: false, description: 'Echo requests from `from` to `to`, each answered by a reply with the same identifier and sequence number.' })),
+  timeExceeded: Type.Optional(Type.Object({
+    from: ref(NodeListSchema),
+    to: Type.String(),
+  }, { additionalProperties: false, description: 'Time-exceeded messages sent by each of `from` (routers) to `to`.' })),
+}, { additionalProperties: false, description: 'ICMP seen in a capture: echo request/reply pairs (type 8/0; ICMPv6 128/129) with matching identifier and sequence, or time-exceeded (type 11; ICMPv6 3) from routers.', oneOf: [{ required: ['echo'] }, { required: ['timeExceeded'] }] });
+export type IcmpCheck = Static<typeof IcmpCheckSchema>;
+export const icmpKind = defineCheckKind({
+  name: 'icmp',
+  schema: IcmpCheckSchema,
+  reads: ['captures'],
+  evaluate: checkIcmp,
+  lint(spec, ctx) {
+    const m = spec;
+    ctx.ref(['capture'], m.capture, ctx.captures, 'capture');
+    if (m.echo) {
+      ctx.node(['echo', 'from'], m.echo.from);
+      ctx.node(['echo', 'to'], m.echo.to);
+      if (m.echo.count !== undefined && m.echo.minCount !== undefined) ctx.problem(['echo'], 'give `count` or `minCount`, not both');
+    }
+    if (m.timeExceeded) {
+      m.timeExceeded.from.forEach((n, j) => ctx.node(['timeExceeded', 'from', j], n));
+      ctx.node(['timeExceeded', 'to'], m.timeExceeded.to);
+    }
+  },
+});

@@ -1,6 +1,6 @@
 import type { CaptureObservation, Observations, ProbeObservation, ProgramObservation } from '../exercise/observations.js';
 import { endProbeName } from '../exercise/observations.js';
-import type { OutputStream, ProbeKind } from '../lab/model.js';
+import type { ProbeKind } from '../schema/steps.js';
 import type { Verdict } from './types.js';
 export { relevantLines } from '../exercise/output-lines.js';
 
@@ -72,3 +72,5 @@ export function isVerdict(x: object): x is Verdict {
   return 'passed' in x && 'message' in x;
 }
 
+/** Which of a program's streams an output check reads. */
+export type OutputStream = 'stdout' | 'stderr' | 'both';

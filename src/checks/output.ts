@@ -1,7 +1,8 @@
 import type { Observations } from '../exercise/observations.js';
-import type { ErrnoName, ErrorCheck, ExitCheck, OutputCheck } from '../lab/model.js';
 import { isVerdict, outputText, programOf, relevantLines, show } from './observed.js';
 import type { Verdict } from './types.js';
+import { Enum, Type, type Static } from '../schema/vocabulary.js';
+import { defineCheckKind } from './kind.js';
 
 /** Evidence lines: what a program's stderr says went wrong (see relevantLines). */
 function stderrEvidence(program: string, stderr: string): string[] {
@@ -98,3 +99,64 @@ export function checkError(spec: ErrorCheck, obs: Observations): Verdict {
   if (p.exitCode === 0) return { passed: false, message: `${spec.program} exited with code 0 and reported no error; it should fail with ${spec.errno} (${e.texts[0] ?? ''}) here.`, evidence };
   return { passed: false, message: `${spec.program}'s output does not name the error ${spec.errno} (${e.texts[0] ?? ''}): print the error's code or message so the user can tell what went wrong.`, evidence };
 }
+
+/** The fields of a `output` check (its schema fragment, in schema/lab.schema.json under checks[].output). */
+export const OutputCheckSchema = Type.Object({
+  program: Type.String({ description: 'A program\'s name, the `name` of a start/run step, or a command step\'s name.' }),
+  stream: Type.Optional(Enum(['stdout', 'stderr', 'both'], { description: 'Default stdout.' })),
+  equals: Type.Optional(Type.String()),
+  contains: Type.Optional(Type.String()),
+  matches: Type.Optional(Type.String({ description: 'A JavaScript regular expression (flag m: ^ and $ match at line ends).' })),
+  not: Type.Optional(Type.Boolean({ description: 'Pass when it does NOT equal/contain/match.' })),
+}, { additionalProperties: false, description: 'What a program or command printed: exactly one of equals (trailing newline ignored), contains, matches.' });
+export type OutputCheck = Static<typeof OutputCheckSchema>;
+export const outputKind = defineCheckKind({
+  name: 'output',
+  schema: OutputCheckSchema,
+  reads: ['programs'],
+  evaluate: checkOutput,
+  lint(spec, ctx) {
+    const o = spec;
+    ctx.ref(['program'], o.program, ctx.outputs, 'program run or command');
+    const n = [o.equals, o.contains, o.matches].filter((x) => x !== undefined).length;
+    if (n !== 1) ctx.problem([], 'give exactly one of `equals`, `contains` or `matches`');
+    ctx.regex(['matches'], o.matches);
+  },
+});
+
+/** The fields of a `exit` check (its schema fragment, in schema/lab.schema.json under checks[].exit). */
+export const ExitCheckSchema = Type.Object({
+  program: Type.String({ description: 'A program\'s name, the `name` of a start/run step, or a command step\'s name.' }),
+  code: Type.Optional(Type.Integer()),
+  nonzero: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false, description: 'A program\'s or command\'s exit code: `code` exactly, or `nonzero: true`.' });
+export type ExitCheck = Static<typeof ExitCheckSchema>;
+export const exitKind = defineCheckKind({
+  name: 'exit',
+  schema: ExitCheckSchema,
+  reads: ['programs'],
+  evaluate: checkExit,
+  lint(spec, ctx) {
+    ctx.ref(['program'], spec.program, ctx.outputs, 'program run or command');
+    if ((spec.code === undefined) === (spec.nonzero === undefined)) ctx.problem([], 'give `code: <n>` or `nonzero: true`');
+  },
+});
+
+/** The fields of a `error` check (its schema fragment, in schema/lab.schema.json under checks[].error). */
+export const ErrorCheckSchema = Type.Object({
+  program: Type.String({ description: 'A program\'s name, the `name` of a start/run step, or a command step\'s name.' }),
+  errno: Enum(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EACCES', 'EPERM', 'EADDRINUSE', 'EADDRNOTAVAIL', 'EMSGSIZE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTCONN', 'EINVAL']),
+  stream: Type.Optional(Enum(['stdout', 'stderr', 'both'], { description: 'Default both.' })),
+}, { additionalProperties: false, description: 'The program failed with this errno, as its output shows: the name (ECONNREFUSED) or its text (Connection refused).' });
+export type ErrorCheck = Static<typeof ErrorCheckSchema>;
+export const errorKind = defineCheckKind({
+  name: 'error',
+  schema: ErrorCheckSchema,
+  reads: ['programs'],
+  evaluate: checkError,
+  lint(spec, ctx) {
+    ctx.ref(['program'], spec.program, ctx.outputs, 'program run or command');
+  },
+});
+export type ErrnoName = ErrorCheck['errno'];
+export type { OutputStream } from './observed.js';

@@ -5,10 +5,12 @@
  * a file sent with read() + write() shows in both, once per copy.
  */
 import type { Observations } from '../exercise/observations.js';
-import type { ProcIoCheck } from '../lab/model.js';
 import { answerValue } from './answer.js';
+import { joinDigitGroups, normalizeTyped } from '../util/typed-text.js';
 import { isVerdict, programOf, show } from './observed.js';
 import type { Verdict } from './types.js';
+import { Enum, Type, type Static } from '../schema/vocabulary.js';
+import { defineCheckKind } from './kind.js';
 
 export type ProcIo = Record<string, number>;
 
@@ -23,7 +25,7 @@ const UNITS: Record<string, number> = { '': 1, b: 1, byte: 1, bytes: 1, k: 1e3, 
 
 /** "4194304", "4 MiB", "4.2 MB", "4,194,304 bytes" → bytes; undefined otherwise. */
 export function parseBytes(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.normalize('NFKC').trim().replace(/,/g, ''));
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(joinDigitGroups(normalizeTyped(text).trim()));
   const unit = m ? UNITS[(m[2] ?? '').toLowerCase()] : undefined;
   return m && unit !== undefined ? Number(m[1]) * unit : undefined;
 }
@@ -40,7 +42,7 @@ function snapshot(obs: Observations, name: string): ProcIo | Verdict {
 export function checkProcIo(spec: ProcIoCheck, obs: Observations): Verdict {
   const text = obs.files[spec.file];
   if (text === undefined) return { passed: false, message: `the answer file ${spec.file} is missing from the submission.` };
-  const answer = answerValue(text.normalize('NFKC'), spec.key);
+  const answer = answerValue(text, spec.key);
   if (answer === undefined || answer === '') return { passed: false, message: `${spec.file} has no line \`${spec.key}: <value>\`.` };
   const before = snapshot(obs, spec.before);
   if (isVerdict(before)) return before;
@@ -71,3 +73,27 @@ export function checkProcIo(spec: ProcIoCheck, obs: Observations): Verdict {
     ? { passed: true, message: `${show(answer, 30)} is within ${Math.round(tolerance * 100)}% of what was measured (${shown}).`, evidence }
     : { passed: false, message: `${show(answer, 30)} is not within ±${Math.round(tolerance * 100)}% of what this run measured (${spec.counters.join(' and ')} in /proc/<pid>/io).`, evidence: answered };
 }
+
+/** The fields of a `proc-io` check (its schema fragment, in schema/lab.schema.json under checks[].proc-io). */
+export const ProcIoCheckSchema = Type.Object({
+  file: Type.String({ description: 'An answer file listed under `submission.files`.' }),
+  key: Type.String({ description: 'The answer\'s key.' }),
+  before: Type.String({ description: 'A command step (or program run) whose stdout is /proc/<pid>/io, taken before.' }),
+  after: Type.String({ description: 'The same, taken after.' }),
+  counters: Type.Array(Enum(['rchar', 'wchar', 'syscr', 'syscw', 'read_bytes', 'write_bytes']), { minItems: 1, description: 'Counters whose growth is summed.' }),
+  per: Type.Optional(Type.Integer({ minimum: 1, description: 'The answer is a number of copies: the sum divided by this many bytes (the file\'s size), rounded.' })),
+  tolerance: Type.Optional(Type.Number({ minimum: 0, maximum: 0.9, description: 'For an answer in bytes: the share it may be off by (default 0.1).' })),
+}, { additionalProperties: false, description: 'An answer about the bytes a process moved between the kernel and its user space, against the growth of /proc/<pid>/io counters between two command steps that printed them (rchar: read into the process; wchar: written out of it).' });
+export type ProcIoCheck = Static<typeof ProcIoCheckSchema>;
+export const procIoKind = defineCheckKind({
+  name: 'proc-io',
+  schema: ProcIoCheckSchema,
+  reads: ['files', 'programs'],
+  evaluate: checkProcIo,
+  lint(spec, ctx) {
+    const io = spec;
+    ctx.submitted(['file'], io.file);
+    ctx.ref(['before'], io.before, ctx.outputs, 'program run or command');
+    ctx.ref(['after'], io.after, ctx.outputs, 'program run or command');
+  },
+});

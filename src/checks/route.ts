@@ -1,8 +1,10 @@
 import type { Observations } from '../exercise/observations.js';
-import type { RouteCheck } from '../lab/model.js';
 import { parseTraceroute, type TracerouteResult } from '../observe/traceroute.js';
 import { nodeAddresses, nodeOf, relevantLines } from './observed.js';
 import type { Verdict } from './types.js';
+import { Type, ref, type Static } from '../schema/vocabulary.js';
+import { NodeListSchema } from '../schema/defs.js';
+import { defineCheckKind } from './kind.js';
 
 /** A traceroute from a probe, or parsed from a command's output. */
 export function tracerouteOf(obs: Observations, name: string): TracerouteResult | Verdict {
@@ -40,3 +42,21 @@ export function checkRoute(spec: RouteCheck, obs: Observations): Verdict {
   if (hops.length > spec.hops.length) return { passed: false, message: `the traceroute took ${hops.length} hops; expected ${spec.hops.length} (${spec.hops.join(', ')}).`, evidence };
   return { passed: true, message: `the route goes ${spec.hops.join(' → ')}.`, evidence };
 }
+
+/** The fields of a `route` check (its schema fragment, in schema/lab.schema.json under checks[].route). */
+export const RouteCheckSchema = Type.Object({
+  traceroute: Type.String({ description: 'A traceroute probe\'s name, or a command step that ran traceroute.' }),
+  hops: ref(NodeListSchema),
+}, { additionalProperties: false, description: 'The hops of a traceroute are, in order, addresses of the given nodes (routers, then the destination).' });
+export type RouteCheck = Static<typeof RouteCheckSchema>;
+export const routeKind = defineCheckKind({
+  name: 'route',
+  schema: RouteCheckSchema,
+  reads: ['probes', 'programs'],
+  evaluate: checkRoute,
+  lint(spec, ctx) {
+    const known = [...ctx.probesOf(['traceroute']), ...ctx.outputs.filter((o) => ctx.names.outputs.get(o)?.kind === 'command')];
+    ctx.ref(['traceroute'], spec.traceroute, known, 'traceroute probe or command');
+    spec.hops.forEach((n, j) => ctx.node(['hops', j], n));
+  },
+});

@@ -8,12 +8,15 @@
 import { endianness } from 'node:os';
 import { formatPacket } from '../observe/pcap.js';
 import { addressBytes } from '../util/address.js';
+import { normalizeTyped, typedInteger } from '../util/typed-text.js';
 import type { Observations } from '../exercise/observations.js';
-import type { SockaddrCheck, SockaddrField } from '../lab/model.js';
 import { answerValue } from './answer.js';
 import { captureOf, isVerdict, nodeAddresses, programOf, show } from './observed.js';
 import { tcpPackets } from './tcp.js';
 import type { Verdict } from './types.js';
+import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
+import { PortSchema } from '../schema/defs.js';
+import { defineCheckKind } from './kind.js';
 
 /** What the kernel gave the accepting socket, as the checks compare it. */
 export interface KernelPeer {
@@ -55,7 +58,7 @@ const FAMILY_NAMES: Record<4 | 6, string[]> = { 4: ['af_inet', 'ipv4', 'inet', '
 
 /** Compares one reported field with the kernel's value: a verdict. */
 export function compareField(field: SockaddrField, answer: string, peer: KernelPeer): Verdict {
-  const a = answer.normalize('NFKC').trim();
+  const a = normalizeTyped(answer).trim();
   const evidence = (expected: string): string[] => [`reported ${field}: ${show(a, 60)}`, `kernel: ${expected}`];
   switch (field) {
     case 'family': {
@@ -84,7 +87,7 @@ export function compareField(field: SockaddrField, answer: string, peer: KernelP
       };
     }
     case 'port': {
-      const n = /^\d+$/.test(a) ? Number(a) : NaN;
+      const n = typedInteger(a) ?? NaN;
       if (n === peer.port) return { passed: true, message: `the port is ${peer.port}.`, evidence: evidence(String(peer.port)) };
       return {
         passed: false,
@@ -105,7 +108,7 @@ export function compareField(field: SockaddrField, answer: string, peer: KernelP
       };
     }
     case 'port-host': {
-      const n = /^\d+$/.test(a) ? Number(a) : NaN;
+      const n = typedInteger(a) ?? NaN;
       if (n === peer.portHostOrder) return { passed: true, message: `read without ntohs, ${peer.family === 6 ? 'sin6_port' : 'sin_port'} is ${peer.portHostOrder} on this host.`, evidence: evidence(String(peer.portHostOrder)) };
       return { passed: false, message: `${show(a, 20)} is not what sin_port (${hex(peer.portBytes)}) reads as in this host's byte order without ntohs: ${peer.portHostOrder}.`, evidence: evidence(String(peer.portHostOrder)) };
     }
@@ -147,10 +150,40 @@ export function checkSockaddr(spec: SockaddrCheck, obs: Observations): Verdict {
   const p = programOf(obs, spec.report);
   if (isVerdict(p)) return p;
   const key = spec.key ?? spec.field;
-  const answer = answerValue(p.stdout.normalize('NFKC'), key);
+  const answer = answerValue(p.stdout, key);
   if (answer === undefined || answer === '') return { passed: false, message: `${spec.report} printed no line \`${key}: <value>\`.` };
   const o = observedPeer(spec, obs);
   if (isVerdict(o)) return o;
   const v = compareField(spec.field, answer, o.peer);
   return { ...v, evidence: [...(v.evidence ?? []), ...o.evidence] };
 }
+
+/** The fields of a `sockaddr` check (its schema fragment, in schema/lab.schema.json under checks[].sockaddr). */
+export const SockaddrCheckSchema = Type.Object({
+  report: Type.String({ description: 'The program run or command whose stdout holds the report.' }),
+  key: Type.Optional(Type.String({ description: 'The key of the report\'s line (default: the field\'s name).' })),
+  field: Enum(['family', 'address', 'port', 'port-bytes', 'port-host', 'address-bytes'], { description: 'What is compared: family (AF_INET / AF_INET6), address (as the kernel gives it), port (a number), port-bytes (sin_port\'s two bytes, network order), port-host (those bytes read in host order, without ntohs), address-bytes (sin_addr\'s 4 or sin6_addr\'s 16 bytes).' }),
+  capture: Type.String({ description: 'A capture step\'s name: the client\'s SYN gives its address and port.' }),
+  probe: Type.String({ description: 'A sockets probe of `server` taken while the connection was open: the accepted socket\'s family.' }),
+  client: Type.String({ description: 'The client\'s node.' }),
+  server: Type.String({ description: 'The server\'s node.' }),
+  port: ref(PortSchema, { description: 'The server\'s port.' }),
+  family: Type.Optional(Enum([4, 6], { description: 'The IP version the client used on the wire (default: either).' })),
+}, { additionalProperties: false, description: 'A program\'s report of the peer address of a connection it accepted (lines `field: value` on its stdout) against what this run saw: the client\'s SYN in a capture and the accepted socket in a socket table read while it was open. Family and address are those getpeername() gives the accepting socket (an IPv4 client of a dual-stack listener is AF_INET6, ::ffff:a.b.c.d); bytes are written in hex, network byte order.' });
+export type SockaddrCheck = Static<typeof SockaddrCheckSchema>;
+export const sockaddrKind = defineCheckKind({
+  name: 'sockaddr',
+  schema: SockaddrCheckSchema,
+  reads: ['programs', 'captures', 'probes'],
+  evaluate: checkSockaddr,
+  lint(spec, ctx) {
+    const a = spec;
+    ctx.ref(['report'], a.report, ctx.outputs, 'program run or command');
+    ctx.ref(['capture'], a.capture, ctx.captures, 'capture');
+    ctx.node(['client'], a.client);
+    ctx.node(['server'], a.server);
+    if (!ctx.names.probes.has(a.probe)) ctx.problem(['probe'], `unknown sockets probe \`${a.probe}\`${ctx.suggest(a.probe, ctx.probesOf(['sockets']))}`);
+    else ctx.probeOn(['probe'], a.probe, a.server, ['sockets'], 'sockets');
+  },
+});
+export type SockaddrField = SockaddrCheck['field'];

@@ -1,9 +1,11 @@
 import type { Observations } from '../exercise/observations.js';
-import type { SocketCheck } from '../lab/model.js';
 import { normaliseSocketState } from '../observe/sockets.js';
 import type { SocketEntry } from '../observe/types.js';
 import { isVerdict, nodeAddresses, probeOf } from './observed.js';
 import type { Verdict } from './types.js';
+import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
+import { PortSchema } from '../schema/defs.js';
+import { defineCheckKind } from './kind.js';
 
 export function normaliseState(s: string): string {
   return normaliseSocketState(s).replace(/^SYN_RCVD$/, 'SYN_RECV');
@@ -105,3 +107,37 @@ function checkQueues(spec: SocketCheck, found: SocketEntry[], what: string): Ver
       : 'not enough bytes were waiting unacknowledged in its send buffer';
   return { passed: false, message: `${what}, but ${why} when the table was read (wanted ${wanted} bytes).`, evidence: found.slice(0, 4).map(queues) };
 }
+
+/** The fields of a `socket` check (its schema fragment, in schema/lab.schema.json under checks[].socket). */
+export const SocketCheckSchema = Type.Object({
+  node: Type.String(),
+  tcp: Type.Optional(ref(PortSchema)),
+  udp: Type.Optional(ref(PortSchema)),
+  unix: Type.Optional(Type.String({ pattern: '^/', description: 'A unix socket bound to this path.' })),
+  state: Type.Optional(Type.String({ description: 'LISTEN, ESTABLISHED, TIME_WAIT, CLOSE_WAIT, UNCONN ... (default LISTEN; UNCONN for udp).' })),
+  family: Type.Optional(Enum([4, 6], { description: 'IP version: 4 (default) or 6.' })),
+  peer: Type.Optional(Type.String({ description: 'The connection\'s other end is this node.' })),
+  program: Type.Optional(Type.String({ description: 'The socket belongs to this program (a background program\'s name): its process holds it.' })),
+  absent: Type.Optional(Type.Boolean({ description: 'Pass when there is NO such socket (e.g. nothing left listening).' })),
+  probe: Type.Optional(Type.String({ description: 'A sockets probe\'s name (default: the table read at the end of the exercise).' })),
+  minRecvQ: Type.Optional(Type.Integer({ minimum: 0, description: 'Recv-Q at least this many bytes: received and acknowledged, not yet read by the program (a listening socket: connections waiting for accept()).' })),
+  minSendQ: Type.Optional(Type.Integer({ minimum: 0, description: 'Send-Q at least this many bytes: written by the program, not yet acknowledged by the peer.' })),
+}, { additionalProperties: false, description: 'A socket in a node\'s socket table (read at the end of the exercise, or by a named `sockets` probe): by TCP/UDP port or unix path, in a state, optionally owned by a program.' });
+export type SocketCheck = Static<typeof SocketCheckSchema>;
+export const socketKind = defineCheckKind({
+  name: 'socket',
+  schema: SocketCheckSchema,
+  reads: ['end-of-run sockets', 'probes'],
+  evaluate: checkSocket,
+  lint(spec, ctx) {
+    const s = spec;
+    ctx.node(['node'], s.node);
+    if ([s.tcp, s.udp, s.unix].filter((x) => x !== undefined).length !== 1) ctx.problem([], 'say which socket: `tcp: <port>`, `udp: <port>` or `unix: <path>`');
+    ctx.probeOn(['probe'], s.probe, s.node, ['sockets'], 'sockets');
+    ctx.node(['peer'], s.peer);
+    if (s.program !== undefined) {
+      const o = ctx.names.outputs.get(s.program);
+      if (!o || o.kind !== 'start') ctx.problem(['program'], `\`${s.program}\` is not a program started in the background${ctx.suggest(s.program, [...ctx.names.outputs].filter(([, v]) => v.kind === 'start').map(([k]) => k))}`);
+    }
+  },
+});

@@ -1,9 +1,11 @@
 import { formatPacket } from '../observe/pcap.js';
 import type { Observations } from '../exercise/observations.js';
-import type { ByteExpectation, TcpDataCheck } from '../lab/model.js';
 import { captureOf, isVerdict, nodeAddresses, show } from './observed.js';
 import { connections, dedupe, streamBytes, tcpPackets } from './tcp.js';
 import type { Verdict } from './types.js';
+import { Type, ref, type Static } from '../schema/vocabulary.js';
+import { PortSchema } from '../schema/defs.js';
+import { defineCheckKind } from './kind.js';
 
 function judge(direction: string, bytes: Buffer, want: ByteExpectation): string | undefined {
   const text = bytes.toString('utf8');
@@ -70,3 +72,39 @@ export function checkTcpData(spec: TcpDataCheck, obs: Observations): Verdict {
   if (problems.length > 0) return { passed: false, message: problems.join('; ') + '.', evidence };
   return { passed: true, message: `the bytes on the wire are right: ${allUp.length} to the server, ${allDown.length} back${spec.echo ? ', an exact echo' : ''}.`, evidence };
 }
+
+/** The fields of a `tcp-data` check (its schema fragment, in schema/lab.schema.json under checks[].tcp-data). */
+export const TcpDataCheckSchema = Type.Object({
+  capture: Type.String({ description: 'A capture step\'s name.' }),
+  client: Type.String(),
+  server: Type.String(),
+  port: ref(PortSchema),
+  toServer: Type.Optional(Type.Object({
+    bytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Exactly this many bytes.' })),
+    minBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'At least this many bytes.' })),
+    equals: Type.Optional(Type.String({ description: 'Exactly this text.' })),
+    contains: Type.Optional(Type.String({ description: 'This text somewhere.' })),
+  }, { additionalProperties: false, minProperties: 1, description: 'What the bytes in one direction must be (bytes reassembled by sequence number; segment boundaries do not matter).' })),
+  toClient: Type.Optional(Type.Object({
+    bytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Exactly this many bytes.' })),
+    minBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'At least this many bytes.' })),
+    equals: Type.Optional(Type.String({ description: 'Exactly this text.' })),
+    contains: Type.Optional(Type.String({ description: 'This text somewhere.' })),
+  }, { additionalProperties: false, minProperties: 1, description: 'What the bytes in one direction must be (bytes reassembled by sequence number; segment boundaries do not matter).' })),
+  echo: Type.Optional(Type.Boolean({ description: 'The server sent back exactly the bytes it received, on each connection.' })),
+}, { additionalProperties: false, description: 'The bytes carried in each direction of the TCP connections between client and server (retransmissions counted once).' });
+export type TcpDataCheck = Static<typeof TcpDataCheckSchema>;
+export const tcpDataKind = defineCheckKind({
+  name: 'tcp-data',
+  schema: TcpDataCheckSchema,
+  reads: ['captures'],
+  evaluate: checkTcpData,
+  lint(spec, ctx) {
+    const t = spec;
+    ctx.ref(['capture'], t.capture, ctx.captures, 'capture');
+    ctx.node(['client'], t.client);
+    ctx.node(['server'], t.server);
+    if (!t.toServer && !t.toClient && !t.echo) ctx.problem([], 'say what to check: `toServer`, `toClient` or `echo: true`');
+  },
+});
+export type ByteExpectation = NonNullable<TcpDataCheck['toServer']>;

@@ -1,9 +1,11 @@
 import { formatPacket } from '../observe/pcap.js';
 import type { Observations } from '../exercise/observations.js';
-import type { TeardownCheck } from '../lab/model.js';
 import { captureOf, isVerdict, nodeAddresses, who } from './observed.js';
 import { connections, dedupe, plus, tcpPackets, type TcpPacket } from './tcp.js';
 import type { Verdict } from './types.js';
+import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
+import { PortSchema } from '../schema/defs.js';
+import { defineCheckKind } from './kind.js';
 
 /**
  * How the first connection (on `port`, involving `initiator` when given) ended: who sent the first FIN, whether
@@ -75,3 +77,25 @@ export function checkTeardown(spec: TeardownCheck, obs: Observations): Verdict {
     evidence: [formatPacket(firstFin), ...new Set([ack1, peerFin, ack2].map(formatPacket))],
   };
 }
+
+/** The fields of a `teardown` check (its schema fragment, in schema/lab.schema.json under checks[].teardown). */
+export const TeardownCheckSchema = Type.Object({
+  capture: Type.String({ description: 'A capture step\'s name.' }),
+  initiator: Type.Optional(Type.String({ description: 'Node expected to send the first FIN.' })),
+  port: Type.Optional(ref(PortSchema)),
+  halfClose: Type.Optional(Type.Boolean({ description: 'true: after the initiator\'s FIN the other side still sent data, then its own FIN (a half-close). false: it must not.' })),
+  reset: Type.Optional(Enum(['forbidden', 'allowed', 'required'], { description: 'A RST on the connection: forbidden (default: both FINs must be acknowledged), allowed (after the first FIN), or required (the connection must be reset).' })),
+}, { additionalProperties: false, description: 'How the (first) connection closed: who sent the first FIN, a half-close, a reset.' });
+export type TeardownCheck = Static<typeof TeardownCheckSchema>;
+export const teardownKind = defineCheckKind({
+  name: 'teardown',
+  schema: TeardownCheckSchema,
+  reads: ['captures'],
+  evaluate: checkTeardown,
+  lint(spec, ctx) {
+    ctx.ref(['capture'], spec.capture, ctx.captures, 'capture');
+    ctx.node(['initiator'], spec.initiator);
+    if (spec.halfClose !== undefined && spec.initiator === undefined) ctx.problem([], '`halfClose` needs `initiator`: the side that half-closes');
+    if (spec.reset === 'required' && spec.halfClose === true) ctx.problem([], 'a reset connection cannot also be required to half-close cleanly');
+  },
+});

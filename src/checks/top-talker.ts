@@ -5,11 +5,14 @@
  * those bytes over the capture's span, first packet to last.
  */
 import type { Observations } from '../exercise/observations.js';
-import type { TopTalkerCheck } from '../lab/model.js';
 import { answerValue } from './answer.js';
+import { joinDigitGroups, normalizeTyped } from '../util/typed-text.js';
 import { captureOf, isVerdict, nodeAddresses, programOf, show } from './observed.js';
 import type { Verdict } from './types.js';
 import { normaliseAddress } from '../util/address.js';
+import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
+import { NodeListSchema, PortSchema } from '../schema/defs.js';
+import { defineCheckKind } from './kind.js';
 
 export interface Talker {
   node: string;
@@ -42,7 +45,7 @@ const PREFIX: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, ki: 1024
  * Undefined without a unit, or when it is not a rate.
  */
 export function parseRate(text: string): number | undefined {
-  const t = text.normalize('NFKC').trim().replace(/,/g, '');
+  const t = joinDigitGroups(normalizeTyped(text).trim());
   const m = /^(\d+(?:\.\d+)?)\s*([kKmMgG]i?)?(bits?|bps|b|Bps|B|bytes?)(?:\s*(?:\/\s*s(?:ec)?|ps))?$/.exec(t);
   if (!m) return undefined;
   const n = Number(m[1]);
@@ -61,7 +64,7 @@ function fmt(bytesPerSecond: number): string {
 export function checkTopTalker(spec: TopTalkerCheck, obs: Observations): Verdict {
   const p = programOf(obs, spec.from);
   if (isVerdict(p)) return p;
-  const answer = answerValue(p.stdout.normalize('NFKC'), spec.key);
+  const answer = answerValue(p.stdout, spec.key);
   if (answer === undefined || answer === '') return { passed: false, message: `${spec.from} printed no line \`${spec.key}: <value>\`.` };
   const list = talkers(obs, spec.capture, spec.server, spec.port, spec.clients);
   if (isVerdict(list)) return list;
@@ -94,3 +97,29 @@ export function checkTopTalker(spec: TopTalkerCheck, obs: Observations): Verdict
   const bitsBytes = Math.abs(off / 8 - 1) <= 0.15 ? ' That is about 8 times too much: bits (iftop\'s b) written as bytes (B)?' : Math.abs(off * 8 - 1) <= 0.15 ? ' That is about 8 times too little: bytes written as bits?' : '';
   return { passed: false, message: `${show(answer, 30)} (${fmt(rate)}) is not ${top.node}'s rate while you measured, ${fmt(top.rate)} (±${Math.round(tolerance * 100)}%).${bitsBytes}`, evidence };
 }
+
+/** The fields of a `top-talker` check (its schema fragment, in schema/lab.schema.json under checks[].top-talker). */
+export const TopTalkerCheckSchema = Type.Object({
+  from: Type.String({ description: 'The program run or command whose stdout holds the answer.' }),
+  key: Type.String({ description: 'The answer\'s key.' }),
+  measure: Enum(['host', 'rate'], { description: 'host: the top talker, by node name or address; rate: its rate with a unit (7.2Mb, 7.2 Mbit/s, 900 KB/s; b is bits, B bytes).' }),
+  capture: Type.String({ description: 'The lab\'s capture taken while the student measured.' }),
+  server: Type.String({ description: 'The server node.' }),
+  port: ref(PortSchema, { description: 'The server\'s port.' }),
+  clients: ref(NodeListSchema, { description: 'The client nodes to compare.' }),
+  tolerance: Type.Optional(Type.Number({ minimum: 0.01, maximum: 0.9, description: 'Share a rate may be off by (default 0.35).' })),
+}, { additionalProperties: false, description: 'Which client moved the most bytes to `server` on `port` while the capture ran, and how fast (IP bytes over the capture\'s span), against a `key: value` line a program or command printed (iftop, ss -ti, /proc/net/dev).' });
+export type TopTalkerCheck = Static<typeof TopTalkerCheckSchema>;
+export const topTalkerKind = defineCheckKind({
+  name: 'top-talker',
+  schema: TopTalkerCheckSchema,
+  reads: ['programs', 'captures'],
+  evaluate: checkTopTalker,
+  lint(spec, ctx) {
+    const t = spec;
+    ctx.ref(['from'], t.from, ctx.outputs, 'program run or command');
+    ctx.ref(['capture'], t.capture, ctx.captures, 'capture');
+    ctx.node(['server'], t.server);
+    t.clients.forEach((n, j) => ctx.node(['clients', j], n));
+  },
+});

@@ -1,4 +1,3 @@
-import type { CheckDef } from '../lab/model.js';
 import type { Observations } from '../exercise/observations.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'skipped';
@@ -25,4 +24,3 @@ export interface Verdict {
 
 export type CheckFn<K> = (spec: K, obs: Observations) => Verdict;
 
-export type CheckKind = Exclude<keyof CheckDef, 'id' | 'points' | 'title'>;

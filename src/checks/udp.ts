@@ -1,9 +1,11 @@
 import { formatPacket } from '../observe/pcap.js';
 import type { Observations } from '../exercise/observations.js';
-import type { UdpCheck } from '../lab/model.js';
 import type { Packet } from '../observe/types.js';
 import { captureOf, isVerdict, nodeAddresses, show } from './observed.js';
 import type { Verdict } from './types.js';
+import { Type, ref, type Static } from '../schema/vocabulary.js';
+import { PortSchema } from '../schema/defs.js';
+import { defineCheckKind } from './kind.js';
 
 type UdpPacket = Packet & { ip: NonNullable<Packet['ip']>; udp: NonNullable<Packet['udp']> };
 
@@ -140,3 +142,32 @@ function fragmentsOf(packets: Packet[], datagrams: UdpPacket[]): { count: number
     return { count: offsets.size, packets: same };
   });
 }
+
+/** The fields of a `udp` check (its schema fragment, in schema/lab.schema.json under checks[].udp). */
+export const UdpCheckSchema = Type.Object({
+  capture: Type.String({ description: 'A capture step\'s name.' }),
+  from: Type.String({ description: 'Sending node.' }),
+  to: Type.String({ description: 'Receiving node.' }),
+  port: ref(PortSchema, { description: 'The receiver\'s port.' }),
+  count: Type.Optional(Type.Integer({ minimum: 0, description: 'Exactly this many datagrams.' })),
+  minCount: Type.Optional(Type.Integer({ minimum: 0, description: 'At least this many datagrams.' })),
+  payloads: Type.Optional(Type.Array(Type.String(), { description: 'The payloads, in order, one per datagram (so boundaries count).' })),
+  echo: Type.Optional(Type.Boolean({ description: 'Every datagram was answered by one with the same payload, sent back to the sender\'s own address and port.' })),
+  noTcp: Type.Optional(Type.Boolean({ description: 'No TCP packet between the two nodes (no handshake).' })),
+  fragmented: Type.Optional(Type.Boolean({ description: 'true: at least one datagram crossed in two or more IP fragments (it was bigger than the link\'s MTU); false: none was fragmented.' })),
+}, { additionalProperties: false, description: 'UDP datagrams from one node to another\'s port: how many, their payloads (boundaries kept), and the replies.' });
+export type UdpCheck = Static<typeof UdpCheckSchema>;
+export const udpKind = defineCheckKind({
+  name: 'udp',
+  schema: UdpCheckSchema,
+  reads: ['captures'],
+  evaluate: checkUdp,
+  lint(spec, ctx) {
+    const u = spec;
+    ctx.ref(['capture'], u.capture, ctx.captures, 'capture');
+    ctx.node(['from'], u.from);
+    ctx.node(['to'], u.to);
+    if (u.count !== undefined && u.minCount !== undefined) ctx.problem([], 'give `count` or `minCount`, not both');
+    if (u.count !== undefined && u.payloads !== undefined && u.payloads.length !== u.count) ctx.problem(['count'], `\`count\` is ${u.count} but ${u.payloads.length} payloads are listed`);
+  },
+});

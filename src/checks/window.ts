@@ -1,9 +1,11 @@
 import { formatPacket } from '../observe/pcap.js';
 import type { Observations } from '../exercise/observations.js';
-import type { WindowCheck } from '../lab/model.js';
 import { captureOf, isVerdict, nodeAddresses } from './observed.js';
 import { dedupe, tcpPackets } from './tcp.js';
 import type { Verdict } from './types.js';
+import { Type, ref, type Static } from '../schema/vocabulary.js';
+import { PortSchema } from '../schema/defs.js';
+import { defineCheckKind } from './kind.js';
 
 /** A zero-window advertisement from `from`: its receive buffer was full, so the sender had to stop. */
 export function checkWindow(spec: WindowCheck, obs: Observations): Verdict {
@@ -21,3 +23,21 @@ export function checkWindow(spec: WindowCheck, obs: Observations): Verdict {
     evidence: [formatPacket(smallest)],
   };
 }
+
+/** The fields of a `window` check (its schema fragment, in schema/lab.schema.json under checks[].window). */
+export const WindowCheckSchema = Type.Object({
+  capture: Type.String({ description: 'A capture step\'s name.' }),
+  from: Type.String({ description: 'The node that advertised the zero window.' }),
+  port: Type.Optional(ref(PortSchema)),
+}, { additionalProperties: false, description: 'A zero-window advertisement: a TCP segment (not a RST) with window 0 sent by `from` (the receiver whose buffer is full).' });
+export type WindowCheck = Static<typeof WindowCheckSchema>;
+export const windowKind = defineCheckKind({
+  name: 'window',
+  schema: WindowCheckSchema,
+  reads: ['captures'],
+  evaluate: checkWindow,
+  lint(spec, ctx) {
+    ctx.ref(['capture'], spec.capture, ctx.captures, 'capture');
+    ctx.node(['from'], spec.from);
+  },
+});

@@ -1,8 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { writeUserFile } from '../util/user-files.js';
 
 export function writeOutput(file: string, text: string): void {
-  const path = resolve(file);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
+  writeUserFile(file, text, 'the report');
 }

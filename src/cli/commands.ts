@@ -1,6 +1,5 @@
 import { readdirSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { quote as shellQuote } from 'shell-quote';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 
@@ -26,7 +25,7 @@ import { ensureObserver } from '../deploy/observer.js';
 import { PROGRAM_USER } from '../deploy/node-layout.js';
 import { render, type Format } from '../report/formats.js';
 import { errorResult, exitCodeFor, type GradeResult } from '../report/result.js';
-import { gradeBatch } from '../grade/batch.js';
+import { defaultBatchParallel, gradeBatch } from '../grade/batch.js';
 import { renderTerminal, useColor } from '../report/terminal.js';
 import { renderLadders, unicodeTerminal, type LadderStyle } from '../report/ladder.js';
 import { writeOutput } from './args.js';
@@ -34,6 +33,8 @@ import type { Invocation } from './program.js';
 import { engine, image, progress } from './engine.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { enginesCommand } from '../engines/engines-command.js';
+import { checkWork } from '../app/check.js';
+import { checkTarget, initWorkspace, WORKSPACE_FILE } from '../app/workspace.js';
 import { enginePool, holderOf, placeInstance, poolOrphans, removeStaleLocks, sweepPool } from '../engines/use.js';
 import { gradeBatchOverPool } from '../engines/pool-batch.js';
 
@@ -109,6 +110,7 @@ interface ReportOptions extends Common {
 }
 interface CheckOptions extends ReportOptions {
   instance: string;
+  submission?: string;
 }
 interface GradeOptions extends ReportOptions {
   submission?: string;
@@ -220,8 +222,10 @@ export async function runCommand(inv: Invocation, ctx: CommandContext = {}): Pro
       return status(args.lab as string | undefined, o as StatusOptions);
     case 'exec':
       return exec(args.lab as string, args.node as string, args.command as string[], o as ExecOptions);
+    case 'init':
+      return init(args.lab as string, args.dir as string | undefined);
     case 'check':
-      return check(args.lab as string, o as CheckOptions, ctx);
+      return check(args.lab as string | undefined, o as CheckOptions, ctx);
     case 'grade':
       return grade(args.lab as string, o as GradeOptions, ctx);
     case 'image build':
@@ -487,21 +491,32 @@ function rawTerminal(): () => void {
   };
 }
 
-async function check(ref: string, values: CheckOptions, ctx: CommandContext): Promise<number> {
-  const { ladder, style: ladderStyle } = ladderOptionsOf(values);
+/** `lab init <lab> [dir]`: a workspace of the student's own (src/app/workspace.ts). */
+function init(ref: string, dir: string | undefined): number {
   const lab = loadLab(ref);
+  const r = initWorkspace(lab, dir ?? lab.def.name);
+  process.stdout.write(`${r.dir}: ${r.files.filter((f) => f !== WORKSPACE_FILE).join(', ')}\nedit your files there; \`lab check\` in that folder grades them (\`lab up ${lab.def.name}\` first to explore)\n`);
+  return 0;
+}
+
+async function check(ref: string | undefined, values: CheckOptions, ctx: CommandContext): Promise<number> {
+  const { ladder, style: ladderStyle } = ladderOptionsOf(values);
+  // A workspace (lab init) or --submission: the student's files; else the lab's reference, and the report says so.
+  const target = checkTarget(ref, values.submission !== undefined ? { submission: values.submission } : {});
+  const lab = target.lab;
+  if (target.kind === 'reference') progress(`grading the lab's own reference files in ${lab.dir}, not yours: \`lab init ${lab.def.name}\` makes a workspace of your own`);
+  else progress(`grading your files in ${target.dir}`);
   const instance = instanceOf(values.instance);
   const subnetPools = poolsOf(values.subnetPool);
   const startedAt = new Date();
-  const artifactsDir = resultsDir(values.results, lab.def.name, instance);
+  const artifactsDir = resultsDir(values.results ?? (target.kind === 'workspace' ? join(target.dir, 'results') : undefined), lab.def.name, instance);
   let result: GradeResult;
   try {
-    const compiled = await compileAll(lab);
     const { runtime, tag } = await engineFor(lab.def.name, instance, values.engines);
-    result = await checkInstance(lab, compiled, { runtime, image: tag, instance, artifactsDir, subnetPools, onProgress: progress, ladder, command: 'check', ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    result = await checkWork(target, { runtime, image: tag, instance, artifactsDir, subnetPools, onProgress: progress, ladder, command: 'check', ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (e) {
     if ((e instanceof UsageError || e instanceof LabValidationError) && !ctx.signal?.aborted) throw e;
-    result = errorResult({ lab: lab.def.name, instance, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
+    result = errorResult({ lab: lab.def.name, instance, ...(target.kind !== 'reference' ? { submission: target.dir } : {}), maxScore: lab.maxScore, passMark: lab.passMark, startedAt, message: describeError(e) });
   }
   return report(result, values.format, values.output, values.verbose ?? false, ladderStyle);
 }
@@ -518,9 +533,6 @@ export function ladderOptionsOf(values: { ladder?: boolean; ladderFormat?: strin
   return { ladder, style: v };
 }
 
-function maxScoreOf(lab: Lab): number {
-  return lab.def.checks.reduce((s, c) => s + c.points, 0);
-}
 
 function describeError(e: unknown): string {
   return errorMessage(e) + (e instanceof ToplabError && e.hint ? ` (${e.hint})` : '');
@@ -548,14 +560,14 @@ async function grade(ref: string, values: GradeOptions, ctx: CommandContext): Pr
   } catch (e) {
     if ((e instanceof UsageError || e instanceof LabValidationError) && !ctx.signal?.aborted) throw e;
     // The tool failed, not the student: report `error`, and still write the report file.
-    result = errorResult({ lab: lab.def.name, submission: values.submission, maxScore: maxScoreOf(lab), passMark: lab.def.passMark ?? 1, startedAt, message: describeError(e) });
+    result = errorResult({ lab: lab.def.name, submission: values.submission, maxScore: lab.maxScore, passMark: lab.passMark, startedAt, message: describeError(e) });
   }
   return report(result, format, values.output, values.verbose ?? false, ladderStyle);
 }
 
 async function gradeMany(lab: Lab, submissions: string, parallelArg: string | undefined, format: Format, out: string | undefined, subnetPools: { pool: string; pool6: string }, enginesFile: string | undefined, ctx: CommandContext): Promise<number> {
   if (!existsSync(submissions) || !statSync(submissions).isDirectory()) throw new UsageError(`no folder ${submissions}`, { hint: 'give a folder with one subfolder per student' });
-  const parallel = parallelArg === undefined ? Math.max(1, availableParallelism()) : Number(parallelArg);
+  const parallel = parallelArg === undefined ? defaultBatchParallel() : Number(parallelArg);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${parallelArg ?? ''}'`);
   const pool = enginePool(enginesFile);
   if (pool) {

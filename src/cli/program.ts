@@ -1,5 +1,6 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../errors.js';
+import { defaultBatchParallel } from '../grade/batch.js';
 import { closest } from '../lab/suggest.js';
 import { REPORT_FORMATS } from '../report/registry.js';
 import { versionLine } from './version.js';
@@ -29,11 +30,11 @@ const FORMAT_NAMES = REPORT_FORMATS.map((f) => f.name);
 const instanceOption = (what = 'work on a separate copy of the lab, with its own subnets'): Option => new Option('--instance <name>', what).default('default');
 
 /** The report options `check` and `grade` share. */
-function reportOptions(cmd: Command): Command {
+function reportOptions(cmd: Command, resultsDefault = 'results/'): Command {
   return cmd
     .addOption(new Option('--format <f>', 'how to write the report (the formats are below)').choices(FORMAT_NAMES).default('terminal'))
     .option('-o, --output <file>', 'write the report in --format to a file (the terminal shows the summary)')
-    .option('--results <dir>', 'where captures and program output go (default: results/)')
+    .option('--results <dir>', `where captures and program output go (default: ${resultsDefault})`)
     .option('-v, --verbose', 'show the evidence of every check')
     .addOption(new Option('--subnet-pool <cidr>', 'take instance subnets from this IPv4 range (default 10.128.0.0/9)').env('TOPLAB_SUBNET_POOL'))
     .option('--ladder', "draw each capture's exchanges as a ladder: one arrow per segment with flags, seq/ack, length and each side's TCP state; the JSON report gets a \"ladder\" section")
@@ -134,17 +135,40 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
   );
   leaf(
     examples(
+      program
+        .command('init')
+        .argument('<lab>', 'the lab')
+        .argument('[dir]', 'the folder to make it in (default: ./<lab>)')
+        .summary("a workspace of your own: the lab's starter files and READMEs, in dir (./<lab>)")
+        .description(
+          "Makes a workspace of your own for a lab in <dir> (default ./<lab>): the lab's starter files (the programs, command and answer files you write), its README.md and README.zh.md, and .toplab.json naming the lab. Nothing is overwritten: when <dir> already holds one of these files, nothing is written. Then edit your files there and run `lab check` in that folder (or below it).",
+        ),
+      ['lab init tcp-handshake && cd tcp-handshake && lab check', 'lab init udp-echo ~/work/udp'],
+    ),
+  );
+  leaf(
+    examples(
       reportOptions(
         program
           .command('check')
-          .argument('<lab>', 'the lab')
-          .summary('run the exercise on the running lab and grade it (--ladder: draw the exchange)')
+          .argument('[lab]', "the lab (default: the workspace's)")
+          .summary('in a workspace: grade your files on the running lab (--ladder: draw the exchange)')
           .description(
-            'Runs the exercise on the lab (bringing it up first if needed) with the programs as they are now in the lab folder: captures packets, runs the client, reads socket tables and grades every check. Exit code 0 when every check passes, 1 when one fails, 4 when the tool could not run (a report with status "error" is still written).',
+            [
+              'Runs the exercise on the lab (bringing it up first if needed) and grades every check: captures packets, runs the programs, reads socket tables. What it grades:',
+              "- in a workspace made by `lab init` (this folder or one above it): your files there, for its lab; captures and program output go to the workspace's results/;",
+              '- with --submission <dir>: the files in <dir>;',
+              '- otherwise the lab\'s own reference files in labs/<lab>/, and the report says so ("reference": true).',
+              "Your files are taken as `lab grade` takes them: one you lack is graded as missing, never replaced by the lab's. Unlike `lab grade`, the check runs on your running lab (`lab up`), which stays up.",
+              '',
+              'Exit code 0 when every check passes, 1 when one fails, 4 when the tool could not run (a report with status "error" is still written).',
+            ].join('\n'),
           )
+          .option('--submission <dir>', "grade the files in <dir> (a workspace, or any folder of a student's files)")
           .addOption(instanceOption()),
+        "results/; in a workspace, the workspace's results/",
       ),
-      ['lab check tcp-handshake', 'lab check tcp-handshake --ladder', 'lab check tcp-handshake --format junit -o report.xml'],
+      ['lab check                                     # in a workspace', 'lab check tcp-handshake --ladder', 'lab check tcp-handshake --submission alice/ --format junit -o report.xml'],
     ),
   );
   leaf(
@@ -214,7 +238,7 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
           )
           .option('--submission <path>', "one student's folder or file")
           .option('--submissions <dir>', "a folder of students' folders")
-          .option('--parallel <n>', 'with --submissions: submissions graded at once (default: the number of CPUs)')
+          .option('--parallel <n>', `with --submissions: submissions graded at once (default: 4 per CPU, 4 to 16, fewer when free memory is short: ${defaultBatchParallel()} here now)`)
           .option('--instance <name>', 'the name of the fresh instance (default: grade-<random>); still removed afterwards'),
       ),
       ['lab grade tcp-handshake --submission alice/', 'lab grade tcp-handshake --submissions class/ --format gradescope --output out/'],

@@ -1,4 +1,5 @@
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import { readUserFile } from '../util/user-files.js';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../errors.js';
 import { resolve } from 'node:path';
@@ -54,7 +55,7 @@ export async function workshop(sub: string, ref: string | undefined, values: Wor
         if (!Number.isInteger(warm) || warm < 0 || warm > 100) throw new UsageError(`--warm must be a whole number from 0 to 100`);
         const progression = values.progression ?? 'ordered';
         if (progression !== 'ordered' && progression !== 'free') throw new UsageError(`--progression must be ordered (the next lab opens once the last reached is passed) or free, not '${progression}'`);
-        const roster = values.roster ? readFileSync(values.roster, 'utf8').split(/\r?\n/).map((l) => l.split(',')[0]?.trim() ?? '').filter(Boolean) : null;
+        const roster = values.roster ? readUserFile(values.roster, 'the roster').toString('utf8').split(/\r?\n/).map((l) => l.split(',')[0]?.trim() ?? '').filter(Boolean) : null;
         const w = store.createWorkshop({ title: values.title ?? loaded[0]?.def.title ?? labs.join(', '), labs: loaded.map((l) => l.def.name), capacity, warm, endsAt: endsAtOf(values.ends), roster: roster && roster.length > 0 ? roster : null, progression });
         store.audit('cli', 'create-workshop', w.id, { labs, capacity, progression });
         process.stdout.write(`workshop ${w.id}: code ${w.code}, ${labs.join(labs.length > 1 ? ` → ` : '')}${labs.length > 1 ? ` (${progression})` : ''}, ${capacity} places, ends ${w.ends_at}\nstudents join at <server address>/join/${w.code}\n`);

@@ -6,13 +6,28 @@ export interface DownResult {
   networks: number;
 }
 
-/** Removes everything labelled for one instance (or all of a lab, or every toplab lab): containers first, then networks. */
-export async function removeInstance(runtime: Runtime, lab?: string, instance?: string): Promise<DownResult> {
+/** What removeInstance removes, listed ahead (one round trip for both lists): see `listed`. */
+export interface InstanceListing {
+  containers: { id: string }[];
+  networks: { id: string; labels: Record<string, string> }[];
+}
+
+/** Lists the containers and networks labelled for one instance (or a lab, or every toplab lab), asked together. */
+export async function listInstance(runtime: Runtime, lab?: string, instance?: string): Promise<InstanceListing> {
   const filter = labelFilter(lab, instance);
-  const containers = await runtime.listContainers(filter);
+  const [containers, networks] = await Promise.all([runtime.listContainers(filter), runtime.listNetworks(filter)]);
+  return { containers, networks };
+}
+
+/**
+ * Removes everything labelled for one instance (or all of a lab, or every toplab lab): containers first, then
+ * networks. `listed`: what listInstance found just before (by a caller that asked for it alongside other
+ * questions, so removal starts one round trip sooner); by default it is listed here.
+ */
+export async function removeInstance(runtime: Runtime, lab?: string, instance?: string, listed?: InstanceListing): Promise<DownResult> {
+  const { containers, networks } = listed ?? (await listInstance(runtime, lab, instance));
   // Force-removal kills at once: no 10-second stop timeout.
   await runtime.removeContainers(containers.map((c) => c.id));
-  const networks = await runtime.listNetworks(filter);
   await runtime.removeNetworks(networks.map((n) => n.id));
   // The host rules for routers and IPv6 go with the last lab that needed them: the engine is left as found.
   if (networks.some((n) => n.labels[LABEL.hostRules] === 'true')) {

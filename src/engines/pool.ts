@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readUserFile } from '../util/user-files.js';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type Docker from 'dockerode';
@@ -104,13 +104,13 @@ function dockerFor(spec: EngineSpec): { docker: Docker; agent?: HttpAgent } {
   if (a.scheme === 'unix') return { docker: new DockerClass({ socketPath: a.path }) };
   if (a.scheme === 'ssh') {
     quietSshUrlWarning();
-    const sshOptions: Record<string, unknown> = spec.ssh?.key !== undefined ? { privateKey: readFileSync(spec.ssh.key) } : { agent: process.env.SSH_AUTH_SOCK };
+    const sshOptions: Record<string, unknown> = spec.ssh?.key !== undefined ? { privateKey: readUserFile(spec.ssh.key, `engine ${spec.name}'s ssh key`) } : { agent: process.env.SSH_AUTH_SOCK };
     const hostKey = spec.ssh?.hostKey;
     if (hostKey !== undefined) sshOptions.hostVerifier = (key: Buffer): boolean => sshFingerprint(key) === hostKey;
     return { docker: new DockerClass({ protocol: 'ssh', host: a.host, port: a.port, username: a.user, sshOptions }) };
   }
   if (spec.tls) {
-    const tls = { ca: readFileSync(spec.tls.ca), cert: readFileSync(spec.tls.cert), key: readFileSync(spec.tls.key) };
+    const tls = { ca: readUserFile(spec.tls.ca, `engine ${spec.name}'s TLS CA`), cert: readUserFile(spec.tls.cert, `engine ${spec.name}'s TLS certificate`), key: readUserFile(spec.tls.key, `engine ${spec.name}'s TLS key`) };
     // Our own agent: when the engine is lost, its sockets are destroyed and no request waits on it.
     const agent = new HttpsAgent({ keepAlive: true, ...tls });
     return { docker: new DockerClass({ protocol: 'https', host: a.host, port: a.port, ...tls, agent }), agent };

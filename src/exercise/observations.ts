@@ -1,4 +1,4 @@
-import type { ProbeKind } from '../lab/model.js';
+import type { ProbeKind } from '../schema/steps.js';
 import type { InterfaceInfo } from '../observe/interfaces.js';
 import type { LsofEntry } from '../observe/lsof.js';
 import type { PingResult } from '../observe/ping.js';

@@ -7,6 +7,7 @@ import { errorMessage, rethrowEngineError, StepError } from '../errors.js';
 import { retryUntil } from '../util/retry.js';
 import { script as shScript } from '../sh/scripts.js';
 import { pollLoop, shellQuote } from '../util/shell.js';
+import { normalizeTyped } from '../util/typed-text.js';
 
 /** Files of the lab folder that commands run (command files): copied here in the node. */
 export const FILES_DIR = '/opt/toplab/files';
@@ -153,28 +154,40 @@ export async function killStudentProcesses(running: RunningLab, observer: string
 
 /**
  * Shell that waits in the node, at most `seconds`, for this run to end (the exit file in its own directory), and
- * says `@@exited` or `@@running`. Counted rounds of 50 ms: it ends even where nothing can be started.
+ * says `@@exited` or `@@running`. Counted rounds of 50 ms: it ends even where nothing can be started. `clock`:
+ * also by the clock (see pollLoop), for a caller that looks again until its own deadline.
  */
-export function waitForExitScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>, seconds: number): string {
-  return [...pollLoop(seconds, [`[ -e ${runDirOf(spec)}/exit ] && { echo @@exited; exit 0; }`]), 'echo @@running'].join('\n');
+export function waitForExitScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>, seconds: number, clock = false): string {
+  return [...pollLoop(seconds, [`[ -e ${runDirOf(spec)}/exit ] && { echo @@exited; exit 0; }`], { clock }), 'echo @@running'].join('\n');
 }
 
 /**
  * Shell that waits in the node, at most `seconds`, until the run's stdout has a line matching `pattern` as an
- * extended regular expression (`@@matched`, then the output), the run has ended (`@@exited`), or the time is
- * up (`@@waiting`).
- * grep's ERE is close to, not the same as, a JavaScript regular expression: a match only ends the wait, the
- * caller decides with the real one; a pattern grep cannot read ends it at once (`@@unreadable`).
+ * extended regular expression (`@@matched`, then the output), has grown beyond `seenBytes` bytes (`@@grew <size>`),
+ * the run has ended (`@@exited`), or the time is up (`@@waiting`).
+ * grep's ERE is close to, not the same as, a JavaScript regular expression, and it reads the raw bytes where the
+ * caller reads typed text (`outputMatches`): a match only ends the wait, the caller decides with the real one,
+ * and so it does on each new output; a pattern grep cannot read ends it at once (`@@unreadable`).
  */
-export function waitForOutputScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>, pattern: string, seconds: number): string {
+export function waitForOutputScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>, pattern: string, seconds: number, seenBytes?: number): string {
   const d = runDirOf(spec);
   const body = [
     `grep -qE -- ${shellQuote(pattern)} ${d}/stdout 2>/dev/null; r=$?`,
     `[ $r -eq 0 ] && { echo @@matched; head -c ${MAX_OUTPUT_BYTES} ${d}/stdout; exit 0; }`,
     `[ $r -eq 2 ] && [ -e ${d}/stdout ] && { echo @@unreadable; exit 0; }`,
+    ...(seenBytes !== undefined ? [`n=$(wc -c 2>/dev/null < ${d}/stdout || echo 0); [ "$n" -gt ${Math.floor(seenBytes)} ] && { echo "@@grew $n"; exit 0; }`] : []),
     `[ -e ${d}/exit ] && { echo @@exited; exit 0; }`,
   ];
-  return [...pollLoop(seconds, body), 'echo @@waiting'].join('\n');
+  return [...pollLoop(seconds, body, { clock: true }), 'echo @@waiting'].join('\n');
+}
+
+/**
+ * Whether a program's output has a line matching `re`, read as written or as typed text (normalizeTyped): a
+ * program that prints `address-bytes：…` with a full-width colon matches `^address-bytes\s*[:=]`, as the checks
+ * that read its answers take it. Waits for output use this and nothing else.
+ */
+export function outputMatches(re: RegExp, text: string): boolean {
+  return re.test(text) || re.test(normalizeTyped(text));
 }
 
 /** An exec that failed in the node (it cannot start a process) counts as no answer; the engine's own failure goes on up. */
@@ -193,7 +206,7 @@ export async function waitForExit(running: RunningLab, spec: Pick<LaunchSpec, 'c
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const slice = waitSlice(deadline);
-    const r = await running.runtime.exec(spec.container, ['sh', '-c', waitForExitScript(spec, slice)], { timeoutMs: slice * 1000 + 15_000 }).catch(unlessEngine);
+    const r = await running.runtime.exec(spec.container, ['sh', '-c', waitForExitScript(spec, slice, true)], { timeoutMs: slice * 1000 + 15_000 }).catch(unlessEngine);
     if (r?.stdout.toString().includes('@@exited')) return true;
     if (Date.now() >= deadline) return false;
     // An exec that failed at once (a node that cannot start a process) is not retried in a tight loop.
@@ -207,31 +220,41 @@ export async function waitForExit(running: RunningLab, spec: Pick<LaunchSpec, 'c
  */
 export type OutputWait = { outcome: 'matched' } | { outcome: 'exited'; state: ProcessState } | { outcome: 'timeout'; state: ProcessState };
 
-/** Waits, bounded, until a running process has printed a line matching `re`, or has ended without it. */
+/**
+ * Waits, bounded, until a running process has printed a line matching `re` (see outputMatches), or has ended
+ * without it. The node wakes this up on grep's match and on any new output, so output grep cannot match (typed
+ * text, a pattern grep reads otherwise) is judged when it comes, not at the time limit.
+ */
 export async function waitForOutput(running: RunningLab, spec: LaunchSpec, re: RegExp, timeoutMs: number): Promise<OutputWait> {
   const deadline = Date.now() + timeoutMs;
   let inNode = true;
+  let seen = 0;
   for (;;) {
     let said = '';
     if (inNode) {
       const slice = waitSlice(deadline);
-      const r = await running.runtime.exec(spec.container, ['sh', '-c', waitForOutputScript(spec, re.source, slice)], { timeoutMs: slice * 1000 + 15_000 }).catch(unlessEngine);
+      const r = await running.runtime.exec(spec.container, ['sh', '-c', waitForOutputScript(spec, re.source, slice, seen)], { timeoutMs: slice * 1000 + 15_000 }).catch(unlessEngine);
       said = r?.stdout.toString() ?? '';
       if (said.includes('@@unreadable')) inNode = false;
       // grep saw it: decide with the real expression on the output that came with it, without another exec.
       if (said.startsWith('@@matched\n')) {
-        if (re.test(said.slice('@@matched\n'.length))) return { outcome: 'matched' };
+        if (outputMatches(re, said.slice('@@matched\n'.length))) return { outcome: 'matched' };
         inNode = false; // grep and JavaScript read this pattern differently: poll from here
       }
+      const grew = /^@@grew (\d+)/.exec(said);
+      if (grew) seen = Number(grew[1]);
     } else {
       await new Promise((res) => setTimeout(res, 150));
     }
     const st = await processState(running, spec, 256 * 1024);
-    if (re.test(st.stdout)) return { outcome: 'matched' };
+    if (outputMatches(re, st.stdout)) return { outcome: 'matched' };
     // It has ended without printing it: it never will.
     if (st.exitCode !== undefined) return { outcome: 'exited', state: st };
     if (Date.now() >= deadline) return { outcome: 'timeout', state: st };
-    if (!said && inNode) await new Promise((res) => setTimeout(res, 200));
+    // New output that does not match yet: the next wait starts after it (a program that prints without end is
+    // read at most every ~150 ms, like a poll).
+    if (said.startsWith('@@grew')) await new Promise((res) => setTimeout(res, 150));
+    else if (!said && inNode) await new Promise((res) => setTimeout(res, 200));
   }
 }
 
@@ -239,7 +262,7 @@ export async function waitForOutput(running: RunningLab, spec: LaunchSpec, re: R
 export async function launchAndWait(running: RunningLab, spec: LaunchSpec, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   const slice = waitSlice(deadline);
-  const out = await launchThen(running, spec, waitForExitScript(spec, slice), slice * 1000 + 15_000);
+  const out = await launchThen(running, spec, waitForExitScript(spec, slice, true), slice * 1000 + 15_000);
   if (out.includes('@@exited')) return true;
   return Date.now() < deadline ? waitForExit(running, spec, deadline - Date.now()) : false;
 }

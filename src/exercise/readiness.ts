@@ -74,7 +74,7 @@ export function waitInNodeScript(want: SocketWait, run: RunRef, seconds: number)
   const loop = pollLoop(seconds, [
     `[ -e ${run.dir}/exit ] && break`,
     `awk -v u=${shellQuote(want.unix ?? '')} ${shellQuote(awk)} ${tables} 2>/dev/null && break`,
-  ]);
+  ], { clock: true });
   return [...loop, socketTablesScript(run)].join('\n');
 }
 

@@ -5,6 +5,7 @@
  * the result is an argument vector that the capture step hands to tcpdump itself, each word quoted.
  */
 import { parse } from 'shell-quote';
+import { normalizeTyped } from '../util/typed-text.js';
 
 export interface TcpdumpCommand {
   /** The options to pass on, in order, each word separate (`-i`, `any`, `-n`, `-S` ...), without -w. */
@@ -63,8 +64,8 @@ function allowed(): string {
 
 /** Reads a tcpdump command line. Throws TcpdumpCommandError, saying what to change, when it may not run. */
 export function parseTcpdumpCommand(text: string): TcpdumpCommand {
-  const line = text
-    .normalize('NFKC')
+  // As typed with any input method: “tcp port 9000” (a Chinese input method's quotes) reads as "tcp port 9000".
+  const line = normalizeTyped(text)
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'))

@@ -9,7 +9,9 @@ import { track } from '../deploy/owned.js';
 import { instanceState, type RunningLab } from '../deploy/running-lab.js';
 import { InterruptedError, StepError, throwIfAborted, UsageError } from '../errors.js';
 import { installPrograms } from '../exercise/programs.js';
-import { describeStep, runExercise, setupSteps, startAndWait } from '../exercise/run.js';
+import { runExercise, runSetupCommand } from '../exercise/run.js';
+import { startAndWait } from '../exercise/start.js';
+import { describeStep, setupSteps } from '../exercise/step-text.js';
 import type { Lab } from '../lab/model.js';
 import { compileProgram, CompileError, type CompiledProgram } from '../programs/compile.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -71,8 +73,8 @@ export interface UpOutcome {
 }
 
 /**
- * Runs the lab's setup steps (its leading `start` steps) on a running instance with these compiled programs,
- * each until ready. Returns the reasons of the steps that failed (a program that did not compile, or a step
+ * Runs the lab's setup steps (`setupSteps`: its leading `start` steps and its own commands among them) on a
+ * running instance with these compiled programs, each start until ready. Returns the reasons of the steps that failed (a program that did not compile, or a step
  * error); any other error is thrown. `fresh`: nothing has run in the instance yet (no earlier run to end).
  */
 export async function startSetupSteps(
@@ -85,13 +87,14 @@ export async function startSetupSteps(
   for (const step of setupSteps(lab.def.exercise)) {
     throwIfAborted(opts.signal);
     opts.onProgress?.(describeStep(step));
-    const unavailable = compiled.unavailable[step.start];
+    const unavailable = 'start' in step ? compiled.unavailable[step.start] : undefined;
     if (unavailable) {
       failures.push(unavailable);
       continue;
     }
     try {
-      await startAndWait(running, step, undefined, opts.fresh === true);
+      if ('start' in step) await startAndWait(running, step, undefined, opts.fresh === true);
+      else await runSetupCommand(running, step);
     } catch (e) {
       if (!(e instanceof StepError)) throw e;
       failures.push(e.message);
@@ -100,7 +103,7 @@ export async function startSetupSteps(
   return failures;
 }
 
-/** Deploys the instance if needed and runs the setup steps (the leading `start` steps). */
+/** Deploys the instance if needed and runs the setup steps (see `setupSteps`). */
 export async function bringUp(lab: Lab, compiled: Compiled, opts: SessionOptions): Promise<UpOutcome> {
   // The creation lock is held through the setup steps: until they are done, the instance is not up, and a
   // command that finds it so (this one interrupted or killed) rebuilds it.
@@ -163,10 +166,10 @@ export async function checkInstance(lab: Lab, compiled: Compiled, opts: CheckOpt
     lab: lab.def.name,
     instance: opts.instance,
     ...(opts.submission ? { submission: opts.submission } : {}),
-    passMark: lab.def.passMark ?? 1,
+    passMark: lab.passMark,
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
-    checks: evaluateChecks(lab.def.checks, obs),
+    checks: evaluateChecks(lab.checks, obs),
     steps: obs.steps,
     ...(compileErrors.length > 0 ? { message: compileErrors.join('\n') } : {}),
     ...(obs.artifactsDir ? { artifactsDir: obs.artifactsDir } : {}),
@@ -314,8 +317,19 @@ export function gradeInstanceName(): string {
   return `grade-${randomBytes(3).toString('hex')}`;
 }
 
+export interface GradeOptions extends Omit<CheckOptions, 'instance'> {
+  instance?: string;
+  /**
+   * Takes the removal of the instance instead of waiting for it: the grade resolves as soon as its result is
+   * known, and the caller awaits the promise (which never rejects) before it reports that nothing is left. A
+   * batch starts the next student meanwhile. The instance stays among those an interruption removes until
+   * the removal is done.
+   */
+  removal?: (done: Promise<void>) => void;
+}
+
 /** Grades a submission in a fresh instance that is removed afterwards, whatever happens. */
-export async function gradeSubmission(lab: Lab, submission: string, opts: Omit<CheckOptions, 'instance'> & { instance?: string }): Promise<GradeResult> {
+export async function gradeSubmission(lab: Lab, submission: string, opts: GradeOptions): Promise<GradeResult> {
   if (interrupted) throw new InterruptedError('interrupted before grading began');
   const instance = opts.instance ?? gradeInstanceName();
   throwIfAborted(opts.signal);
@@ -351,9 +365,14 @@ export async function gradeSubmission(lab: Lab, submission: string, opts: Omit<C
     throw interrupted && !(e instanceof InterruptedError) ? new InterruptedError('interrupted while grading', { cause: e }) : e;
   } finally {
     overlay.cleanup();
-    await removeInstance(opts.runtime, lab.def.name, instance).catch(() => undefined);
-    untrack();
-    active.delete(instance);
-    settle();
+    const removed = removeInstance(opts.runtime, lab.def.name, instance)
+      .catch(() => undefined)
+      .then(() => {
+        untrack();
+        active.delete(instance);
+        settle();
+      });
+    if (opts.removal) opts.removal(removed);
+    else await removed;
   }
 }

@@ -5,6 +5,7 @@ import { compileValidator, prebuiltValidator, type Validate } from './schema-val
 import { LabValidationError, UsageError, type LabProblem } from '../errors.js';
 import { labsDir, projectRoot } from '../paths.js';
 import type { Lab, LabDefinition } from './model.js';
+import { resolveLab } from './resolve.js';
 import { semanticProblems } from './semantics.js';
 import { suggestion } from './suggest.js';
 import { yamlModule, yamlPosition } from './yaml-source.js';
@@ -62,7 +63,7 @@ export function loadLab(ref: string): Lab {
   const text = size > MAX_LAB_FILE_BYTES ? 'x'.repeat(MAX_LAB_FILE_BYTES + 1) : readFileSync(file, 'utf8');
   const shown = relative(process.cwd(), file);
   const def = parseLabText(text, file, shown.startsWith('..') || isAbsolute(shown) ? file : shown, size);
-  return { def, dir: dirname(file), file };
+  return { def, dir: dirname(file), file, ...resolveLab(def) };
 }
 
 /** Parses and validates lab text; `file` locates program sources, `shownAs` is the name problems carry. */

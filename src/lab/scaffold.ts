@@ -208,8 +208,8 @@ What happens on the wire when a TCP client talks to a server: the handshake, the
 
 ## What to build
 
-Start from \`starter/\` and fill in the \`TODO\`s. Try it with \`lab check ${name}\`; see the exchange with
-\`lab check ${name} --ladder\`.
+Start from \`starter/\` and fill in the \`TODO\`s: \`lab init ${name}\` copies it to a workspace of your own
+(\`./${name}\`); run \`lab check\` there (\`lab check --ladder\` draws the exchange).
 
 Your submission is a folder holding \`server.ts\` and \`client.ts\`, under exactly these names (a missing or
 misnamed file is graded as missing, never replaced by the lab's own).
@@ -250,7 +250,7 @@ TCP 客户端与服务器通信时线路上发生了什么：三次握手、数�
 
 ## 要做什么
 
-从 \`starter/\` 开始，补全 \`TODO\`。用 \`lab check ${name}\` 检查；用 \`lab check ${name} --ladder\` 查看报文交换过程。
+从 \`starter/\` 开始，补全 \`TODO\`：\`lab init ${name}\` 把它复制到你自己的工作区（\`./${name}\`）；在那里运行 \`lab check\` 检查，\`lab check --ladder\` 查看报文交换过程。
 
 提交的是一个包含 \`server.ts\` 和 \`client.ts\` 的文件夹，文件名必须完全一致（缺少或写错名字的文件按缺失评分，不会用实验自带的版本代替）。
 

@@ -4,15 +4,11 @@ import type { ImpairmentDef, LabDefinition } from './model.js';
 import { formatCidr6, formatIp6, intToIp, ipToInt, maskBits as maskOf, overlaps, overlaps6, parseCidr, parseCidr6, parseIp6, type Cidr6 } from '../util/address.js';
 import { parseDuration, parseRate } from './impairment.js';
 import { forwards, interfaceOf } from './interfaces.js';
-import { suggestion } from './suggest.js';
+import type { SemanticProblem } from './semantic-problem.js';
+import { suggestion as suggest } from './suggest.js';
 import { exerciseProblems } from './exercise-semantics.js';
 
-export interface SemanticProblem {
-  path: (string | number)[];
-  message: string;
-  /** The problem is about this key of the map at `path`: point at the key. */
-  key?: string;
-}
+export type { SemanticProblem } from './semantic-problem.js';
 
 interface Net4 {
   base: number;
@@ -52,10 +48,6 @@ export function semanticProblems(def: LabDefinition, labDir: string): SemanticPr
 
 
 
-/** ", did you mean `x`?" when a known name is close; otherwise the known names. */
-export function suggest(value: string, names: string[]): string {
-  return suggestion(value, names);
-}
 
 function networkProblems(def: LabDefinition, out: SemanticProblem[]): { v4: Map<string, Net4>; v6: Map<string, Net6> } {
   const v4 = new Map<string, Net4>();

@@ -1,3 +1,4 @@
+import { EngineError } from '../errors.js';
 import type { ImpairmentDef } from '../lab/model.js';
 import { parseRate } from '../lab/impairment.js';
 
@@ -62,5 +63,8 @@ export const NETEM_PROBE = ['sh', '-c', 'tc qdisc add dev lo root handle 1: nete
 export function netemFromProbe(exitCode: number | null, output: string): boolean {
   if (exitCode === 0) return true;
   if (/qdisc kind is unknown|unknown qdisc|No such file or directory/i.test(output)) return false;
-  throw new Error(`could not tell whether the kernel has netem: ${output.trim()}`);
+  // The engine's host, not toplab: say so (exit 4 as an engine error) rather than call it a bug.
+  throw new EngineError(`could not tell whether the engine's kernel has netem (tc said: ${output.trim()})`, {
+    hint: 'the node could not add a qdisc on its loopback; check that the engine allows NET_ADMIN in containers and that `tc` works there',
+  });
 }

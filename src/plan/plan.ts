@@ -90,6 +90,11 @@ export interface PlanOptions {
   preferDeclared?: boolean;
 }
 
+/** What to do when a pool cannot hold an instance: each lab network takes a block of its own size from it. */
+const POOL_HINT =
+  'give a larger pool with --subnet-pool or TOPLAB_SUBNET_POOL (e.g. 10.128.0.0/9): each network of the lab takes a block of its declared size from it, and the networks of other instances on the engine take theirs (`lab status` lists them)';
+const POOL6_HINT = 'give a larger IPv6 pool with TOPLAB_SUBNET_POOL6 (e.g. fd70:b1ab:c0de::/48): each dual-stack network of the lab takes a block of its declared size from it';
+
 export const INSTANCE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
 /** The pools named by TOPLAB_SUBNET_POOL and TOPLAB_SUBNET_POOL6, or the defaults. */
@@ -117,13 +122,23 @@ export function planLab(lab: Lab, opts: PlanOptions): LabPlan {
     const c = parseCidr6(cidr);
     return c !== undefined && !inUse.map(parseCidr6).some((u) => u !== undefined && u.start <= c.end && c.start <= u.end);
   };
+  // Which lab asked for how much makes a pool's hint actionable: the pool must hold every network of it.
+  const forLab = <T>(allocate: () => T): T => {
+    try {
+      return allocate();
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      const count = Object.keys(def.networks).length;
+      throw new UsageError(e.message, { hint: `${e.hint ?? ''}; the lab ${def.name} has ${count} network${count === 1 ? '' : 's'}`, cause: e });
+    }
+  };
   for (const [name, n] of Object.entries(def.networks)) {
     const key = `${def.name}/${instance}/${name}`;
-    const subnet = opts.fixedSubnets?.[name] ?? (declaredFirst && free(n.subnet, used) ? n.subnet : allocateSubnet(n.subnet, used, opts.pool ?? DEFAULT_SUBNET_POOL, key, opts.attempt ?? 0));
+    const subnet = opts.fixedSubnets?.[name] ?? (declaredFirst && free(n.subnet, used) ? n.subnet : forLab(() => allocateSubnet(n.subnet, used, opts.pool ?? DEFAULT_SUBNET_POOL, key, opts.attempt ?? 0)));
     used.push(subnet);
     let subnet6: string | undefined;
     if (n.subnet6 !== undefined) {
-      subnet6 = opts.fixedSubnets6?.[name] ?? (declaredFirst && free6(n.subnet6, used6) ? n.subnet6 : allocateSubnet6(n.subnet6, used6, opts.pool6 ?? DEFAULT_SUBNET_POOL6, key, opts.attempt ?? 0));
+      subnet6 = opts.fixedSubnets6?.[name] ?? (declaredFirst && free6(n.subnet6, used6) ? n.subnet6 : forLab(() => allocateSubnet6(n.subnet6 ?? '', used6, opts.pool6 ?? DEFAULT_SUBNET_POOL6, key, opts.attempt ?? 0)));
       used6.push(subnet6);
     }
     networks.push({
@@ -250,10 +265,6 @@ export function translate(address: string, declaredSubnet: string, subnet: strin
   return intToIp((s.start | host) >>> 0);
 }
 
-/** A pool too small for an instance is the user's setting (or a full engine), never a bug: what to do about it. */
-const POOL_HINT = 'give a larger pool (--subnet-pool or TOPLAB_SUBNET_POOL, e.g. 10.128.0.0/9), or remove instances you no longer need (lab status, lab down)';
-const POOL6_HINT = 'give a larger pool (TOPLAB_SUBNET_POOL6, e.g. fd70:b1ab:c0de::/48), or remove instances you no longer need (lab status, lab down)';
-
 /**
  * Picks a block of the declared size from the pool that overlaps nothing in use. The search starts at a
  * position derived from the key, so an instance tends to get the same subnet each time and parallel
@@ -262,8 +273,9 @@ const POOL6_HINT = 'give a larger pool (TOPLAB_SUBNET_POOL6, e.g. fd70:b1ab:c0de
 export function allocateSubnet(declared: string, used: string[], pool: string, key: string, attempt: number): string {
   const d = cidrRange(declared);
   const p = cidrRange(pool);
-  if (!d || !p) throw new Error(`bad subnet ${declared} or pool ${pool}`);
-  if (d.prefix < p.prefix) throw new UsageError(`the subnet pool ${pool} is smaller than the network ${declared}`, { hint: POOL_HINT });
+  if (!p) throw new UsageError(`the subnet pool \`${pool}\` is not an IPv4 subnet`, { hint: POOL_HINT });
+  if (!d) throw new Error(`bad subnet ${declared}`);
+  if (d.prefix < p.prefix) throw new UsageError(`the subnet pool ${pool} is smaller than the lab's network ${declared}`, { hint: POOL_HINT });
   const size = 2 ** (32 - d.prefix);
   const blocks = 2 ** (d.prefix - p.prefix);
   const startBlock = (hashNumber(key) + attempt * 7919) % blocks;
@@ -272,15 +284,16 @@ export function allocateSubnet(declared: string, used: string[], pool: string, k
     const candidate = `${intToIp(p.start + b * size)}/${d.prefix}`;
     if (!used.some((u) => overlaps(u, candidate))) return candidate;
   }
-  throw new UsageError(`no free /${d.prefix} left in the subnet pool ${pool}: it holds ${blocks}, all taken (by this instance's other networks or the engine's)`, { hint: POOL_HINT });
+  throw new UsageError(`no free /${d.prefix} left in the subnet pool ${pool}`, { hint: POOL_HINT });
 }
 
 /** The IPv6 counterpart of allocateSubnet: a block of the declared size from the pool, clear of those in use. */
 export function allocateSubnet6(declared: string, used: string[], pool: string, key: string, attempt: number): string {
   const d = parseCidr6(declared);
   const p = parseCidr6(pool);
-  if (!d || !p) throw new Error(`bad IPv6 subnet ${declared} or pool ${pool}`);
-  if (d.prefix < p.prefix) throw new UsageError(`the IPv6 subnet pool ${pool} is smaller than the network ${declared}`, { hint: POOL6_HINT });
+  if (!p) throw new UsageError(`the IPv6 subnet pool \`${pool}\` is not an IPv6 subnet`, { hint: POOL6_HINT });
+  if (!d) throw new Error(`bad IPv6 subnet ${declared}`);
+  if (d.prefix < p.prefix) throw new UsageError(`the IPv6 subnet pool ${pool} is smaller than the lab's network ${declared}`, { hint: POOL6_HINT });
   const size = 1n << BigInt(128 - d.prefix);
   const blocks = 1n << BigInt(d.prefix - p.prefix);
   const startBlock = (BigInt(hashNumber(key)) * 65537n + BigInt(attempt) * 7919n) % blocks;

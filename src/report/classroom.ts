@@ -1,3 +1,4 @@
+import type { ReportFormat } from './report-format.js';
 import type { GradeResult } from './result.js';
 
 /**
@@ -42,3 +43,12 @@ export function toClassroom(r: GradeResult): ClassroomResult {
 export function renderClassroom(r: GradeResult): string {
   return JSON.stringify(toClassroom(r)) + '\n';
 }
+
+export const classroomFormat: ReportFormat<'classroom'> = {
+  name: 'classroom',
+  description: "GitHub Classroom's autograding result JSON",
+  ext: 'json',
+  batchFile: 'report.classroom.json',
+  inBundle: true,
+  render: (r) => renderClassroom(r),
+};

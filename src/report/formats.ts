@@ -1,32 +1,25 @@
-import { renderClassroom } from './classroom.js';
-import { renderGradescope } from './gradescope.js';
-import { renderJson } from './json.js';
-import { renderJunit } from './junit.js';
+import { REPORT_FORMATS } from './registry.js';
+import type { RenderOptions, ReportFormat } from './report-format.js';
 import type { GradeResult } from './result.js';
-import { renderTap } from './tap.js';
-import { renderTerminal } from './terminal.js';
 
-export const FORMATS = ['terminal', 'json', 'junit', 'gradescope', 'classroom', 'tap'] as const;
-export type Format = (typeof FORMATS)[number];
+export type { ReportFormat } from './report-format.js';
+
+/** The names of the formats, from the registry (src/report/registry.ts). */
+export type Format = (typeof REPORT_FORMATS)[number]['name'];
+export const FORMATS: readonly Format[] = REPORT_FORMATS.map((f) => f.name);
 
 export function isFormat(s: string): s is Format {
   return (FORMATS as readonly string[]).includes(s);
 }
 
+/** The registry's entry for a format. */
+export function reportFormat(name: Format): ReportFormat<Format> {
+  const f = REPORT_FORMATS.find((x) => x.name === name);
+  if (!f) throw new Error(`no report format '${name}' in src/report/registry.ts`);
+  return f;
+}
+
 /** Renders a result in a format; `color` and `verbose` only matter to the terminal format. */
-export function render(r: GradeResult, format: Format, opts: { color: boolean; verbose: boolean } = { color: false, verbose: true }): string {
-  switch (format) {
-    case 'terminal':
-      return renderTerminal(r, opts);
-    case 'json':
-      return renderJson(r);
-    case 'junit':
-      return renderJunit(r);
-    case 'gradescope':
-      return renderGradescope(r);
-    case 'classroom':
-      return renderClassroom(r);
-    case 'tap':
-      return renderTap(r);
-  }
+export function render(r: GradeResult, format: Format, opts: RenderOptions = { color: false, verbose: true }): string {
+  return reportFormat(format).render(r, opts);
 }

@@ -1,3 +1,4 @@
+import type { ReportFormat } from './report-format.js';
 import type { GradeResult } from './result.js';
 
 /**
@@ -53,3 +54,12 @@ export function toGradescope(r: GradeResult): GradescopeResults {
 export function renderGradescope(r: GradeResult): string {
   return JSON.stringify(toGradescope(r), null, 2) + '\n';
 }
+
+export const gradescopeFormat: ReportFormat<'gradescope'> = {
+  name: 'gradescope',
+  description: "Gradescope's results.json",
+  ext: 'json',
+  batchFile: 'results.json',
+  inBundle: true,
+  render: (r) => renderGradescope(r),
+};

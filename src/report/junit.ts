@@ -1,3 +1,4 @@
+import type { ReportFormat } from './report-format.js';
 import type { GradeResult } from './result.js';
 
 function esc(s: string): string {
@@ -62,3 +63,12 @@ export function renderJunit(r: GradeResult): string {
     '',
   ].join('\n');
 }
+
+export const junitFormat: ReportFormat<'junit'> = {
+  name: 'junit',
+  description: 'JUnit XML, as CI servers (Jenkins, GitLab) read it',
+  ext: 'xml',
+  batchFile: 'report.xml',
+  inBundle: true,
+  render: (r) => renderJunit(r),
+};

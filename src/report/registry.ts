@@ -1,25 +1,12 @@
-import { renderClassroom } from './classroom.js';
-import { renderGradescope } from './gradescope.js';
-import { renderJson } from './json.js';
-import { renderJunit } from './junit.js';
-import type { GradeResult } from './result.js';
-import { renderTap } from './tap.js';
-import { renderTerminal } from './terminal.js';
+import { classroomFormat } from './classroom.js';
+import { gradescopeFormat } from './gradescope.js';
+import { jsonFormat } from './json.js';
+import { junitFormat } from './junit.js';
+import { tapFormat } from './tap.js';
+import { terminalFormat } from './terminal.js';
 
-/** How a report format renders a result; `color` and `verbose` matter to the terminal format only. */
-export interface ReportFormat {
-  name: string;
-  /** One line for `lab check --help` and the docs. */
-  description: string;
-  render(r: GradeResult, opts: { color: boolean; verbose: boolean }): string;
-}
-
-/** The report formats of `lab check|grade --format`, in the order help lists them. */
-export const REPORT_FORMATS: readonly ReportFormat[] = [
-  { name: 'terminal', description: 'a summary for people, in colour on a terminal', render: (r, o) => renderTerminal(r, o) },
-  { name: 'json', description: "toplab's own report (every check with its evidence)", render: (r) => renderJson(r) },
-  { name: 'junit', description: 'JUnit XML, for CI test reports', render: (r) => renderJunit(r) },
-  { name: 'gradescope', description: "Gradescope's results.json", render: (r) => renderGradescope(r) },
-  { name: 'classroom', description: 'GitHub Classroom autograding output', render: (r) => renderClassroom(r) },
-  { name: 'tap', description: 'TAP version 14', render: (r) => renderTap(r) },
-];
+/**
+ * Every report format, in the order help text lists them (the first is the default). Adding a format is one
+ * module exporting a ReportFormat (see src/report/report-format.ts) and one line here.
+ */
+export const REPORT_FORMATS = [terminalFormat, jsonFormat, junitFormat, gradescopeFormat, classroomFormat, tapFormat] as const;

@@ -26,6 +26,11 @@ export interface GradeResult {
   artifacts?: string[];
   /** For a graded submission: which files were the student's, which the lab's, which were missing. */
   files?: { submission: string[]; lab: string[]; missing: string[]; ignored: string[] };
+  /**
+   * `lab check` outside a workspace: the lab's own reference programs and files were graded, not a student's
+   * (`lab init <lab>` makes a workspace whose files `lab check` grades).
+   */
+  reference?: boolean;
   /** With --ladder: each capture's exchanges between the lab's nodes, segment by segment (src/observe/ladder.ts). */
   ladder?: CaptureLadder[];
 }

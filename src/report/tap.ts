@@ -1,3 +1,4 @@
+import type { ReportFormat } from './report-format.js';
 import type { GradeResult } from './result.js';
 
 /** A YAML scalar that is safe on one line: a JSON string is a YAML double-quoted scalar. */
@@ -50,3 +51,12 @@ export function renderTap(r: GradeResult): string {
   lines.push(`1..${n}`, ...points);
   return lines.join('\n') + '\n';
 }
+
+export const tapFormat: ReportFormat<'tap'> = {
+  name: 'tap',
+  description: 'TAP version 13, for TAP readers (prove, node-tap)',
+  ext: 'txt',
+  batchFile: 'report.tap',
+  inBundle: true,
+  render: (r) => renderTap(r),
+};

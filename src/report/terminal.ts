@@ -1,3 +1,4 @@
+import type { ReportFormat } from './report-format.js';
 import type { GradeResult } from './result.js';
 
 export interface TerminalOptions {
@@ -14,6 +15,7 @@ export function renderTerminal(r: GradeResult, opts: TerminalOptions): string {
   const c = (code: string, s: string): string => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const lines: string[] = [];
   lines.push(c('1', `${r.lab}${r.instance !== 'default' ? ` (${r.instance})` : ''}${r.submission ? ` — ${r.submission}` : ''}`));
+  if (r.reference) lines.push(c('33', `graded the lab's own reference files, not yours: \`lab init ${r.lab}\` makes a workspace of your own, and \`lab check\` in it grades your files`));
   if (r.message) lines.push(c('33', r.message));
   for (const s of r.steps.filter((s) => s.status === 'failed')) lines.push(c('33', `  step ${s.index + 1} (${s.description}) failed: ${s.message ?? ''}`.replace(/\n/g, '\n    ')));
   const width = Math.max(...r.checks.map((x) => x.id.length), 4);
@@ -33,3 +35,12 @@ export function renderTerminal(r: GradeResult, opts: TerminalOptions): string {
 function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(2);
 }
+
+export const terminalFormat: ReportFormat<'terminal'> = {
+  name: 'terminal',
+  description: 'people at a terminal: a summary, each check and its evidence',
+  ext: 'txt',
+  batchFile: 'report.txt',
+  inBundle: false,
+  render: (r, opts) => renderTerminal(r, opts),
+};

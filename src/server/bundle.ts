@@ -4,17 +4,15 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack as tarPack, type Pack } from 'tar-stream';
-import { FORMATS, render, type Format } from '../report/formats.js';
+import { render, type Format } from '../report/formats.js';
+import { REPORT_FORMATS } from '../report/registry.js';
 import type { GradeResult } from '../report/result.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { AttemptRow, StudentRow, WorkshopRow } from './store.js';
 import { labsOf } from './progression.js';
 
 /** The report formats written beside each attempt's `report.json` (all but the terminal's). */
-const BUNDLE_FORMATS: { format: Format; ext: string }[] = FORMATS.filter((f) => f !== 'terminal' && f !== 'json').map((f) => ({
-  format: f,
-  ext: f === 'junit' ? 'xml' : f === 'gradescope' || f === 'classroom' ? 'json' : 'txt',
-}));
+const BUNDLE_FORMATS: { format: Format; ext: string }[] = REPORT_FORMATS.filter((f) => f.inBundle).map((f) => ({ format: f.name, ext: f.ext }));
 
 /** A folder name for a student: their name made safe for every file system, and their id (names can repeat across case or accents). */
 export function studentFolder(s: Pick<StudentRow, 'id' | 'name'>): string {

@@ -7,9 +7,18 @@ export function shellQuote(s: string): string {
 
 /**
  * Shell lines that run `body` every 50 ms, at most `seconds` long, then go on after the loop. `body` leaves
- * early with `break` or `exit`. Counted rounds rather than a clock: in a container whose process table is
- * full not even `sleep` or `date` can start, and the loop still ends.
+ * early with `break` or `exit`. Counted rounds: in a container whose process table is full not even `sleep`
+ * or `date` can start, and the loop still ends. On a loaded node a round takes longer than 50 ms, so a wait
+ * counted in rounds lasts longer than `seconds` (the 20 s readiness wait of a server that never listens
+ * lasted up to 31 s). `clock`: also end once `seconds` have passed on the clock, read from /proc/uptime with
+ * the shell's own `read` (no process to start). Only for waits whose caller looks again until its own
+ * deadline (readiness, a program's end or output): a wait whose end decides what happens next (a SIGTERM's
+ * grace before SIGKILL, an earlier run's processes gone, tcpdump's start and flush) keeps the longer bound.
+ * Uses the variables tl_u, tl_x, tl_t and tl_end.
  */
-export function pollLoop(seconds: number, body: string[]): string[] {
-  return ['i=0', `while [ $i -lt ${Math.max(1, Math.round(seconds * 20))} ]; do`, ...body.map((l) => `  ${l}`), '  sleep 0.05; i=$((i + 1))', 'done'];
+export function pollLoop(seconds: number, body: string[], opts: { clock?: boolean } = {}): string[] {
+  const rounds = ['i=0', `while [ $i -lt ${Math.max(1, Math.round(seconds * 20))} ]; do`, ...body.map((l) => `  ${l}`), '  sleep 0.05; i=$((i + 1))'];
+  if (opts.clock !== true) return [...rounds, 'done'];
+  const now = 'read tl_u tl_x </proc/uptime 2>/dev/null || tl_u=0.00; tl_t=$(( ${tl_u%.*} * 100 + 1${tl_u#*.} - 100 ))';
+  return [now, `tl_end=$(( tl_t + ${Math.max(1, Math.round(seconds * 100))} ))`, ...rounds, `  ${now}`, '  [ $tl_t -ge $tl_end ] && break', 'done'];
 }

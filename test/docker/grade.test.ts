@@ -34,7 +34,7 @@ function statuses(r: JsonReport): Record<string, string> {
 
 // The step runner's part of these verdicts (readiness timeouts, a program that ends before it is ready, a run
 // killed at its timeout, a program that did not compile) and the clean-up whatever the verdict are also
-// unit-tested on the in-memory engine: test/unit/step-runner.test.ts and test/unit/grade-cleanup.test.ts.
+// unit-tested on the in-memory engine: test/unit/exercise/step-runner.test.ts and test/unit/grade/grade-cleanup.test.ts.
 // Here: the real programs, compiled and run in real containers.
 describe('lab grade on a real engine', () => {
   it('fails a server that never listens on listen and handshake', async () => {

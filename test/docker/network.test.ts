@@ -64,8 +64,8 @@ describe('routers, dual stack and isolation on a real engine', () => {
     expect((await sh(client, `ping -c 1 -W 2 ${server.v4}`)).out).toMatch(/ttl=63/);
   });
 
-  // How the helper's output is read (docker-modem's demultiplexer) is also unit-tested: test/unit/exec-stream.test.ts;
-  // when deploy adds and takes away the rules: test/unit/deploy-rollback.test.ts. Here: the host's real filter.
+  // How the helper's output is read (docker-modem's demultiplexer) is also unit-tested: test/unit/runtime/docker/exec-stream.test.ts;
+  // when deploy adds and takes away the rules: test/unit/deploy/deploy-rollback.test.ts. Here: the host's real filter.
   it('keeps the host rules to lab bridges, each added once', async () => {
     const rules = await listHostRules(runtime.docker, labImageTag());
     expect(rules.filter((r) => r.includes('DOCKER-USER') && r.includes('physdev-is-bridged'))).toHaveLength(1);

@@ -93,8 +93,8 @@ function tempLeftBy(pid: number): string[] {
 const EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 // The clean-up logic behind these (deploy's rollback, the step runner's and grading's handling of an interruption)
-// is also unit-tested without an engine: test/unit/deploy-rollback.test.ts, test/unit/step-runner.test.ts,
-// test/unit/grade-cleanup.test.ts and test/unit/interrupt.test.ts. Here: real processes, signals and containers.
+// is also unit-tested without an engine: test/unit/deploy/deploy-rollback.test.ts, test/unit/exercise/step-runner.test.ts,
+// test/unit/grade/grade-cleanup.test.ts and test/unit/grade/interrupt.test.ts. Here: real processes, signals and containers.
 describe('signals: each command removes what it created and exits 128+n', () => {
   const upPoints: [NodeJS.Signals, RegExp, string][] = [
     ['SIGINT', /bringing up/, 'while the containers are being created'],
@@ -291,7 +291,7 @@ describe('two commands, one instance', () => {
     await removeInstance(runtime, LAB, instance);
   });
 
-  // Logic also unit-tested: test/unit/step-runner.test.ts ('an instance removed during the run').
+  // Logic also unit-tested: test/unit/exercise/step-runner.test.ts ('an instance removed during the run').
   it('containers removed mid-grade by another command: error "went away", never failed', async () => {
     const instance = uniqueInstance('rel-gone');
     made.push({ lab: LAB, instance });
@@ -307,8 +307,8 @@ describe('two commands, one instance', () => {
   });
 });
 
-// Logic also unit-tested: an engine error mid-run is the run's error (test/unit/step-runner.test.ts), and the
-// request timeout itself (test/unit/reliability.test.ts). Here: the whole CLI against a socket that never answers.
+// Logic also unit-tested: an engine error mid-run is the run's error (test/unit/exercise/step-runner.test.ts), and the
+// request timeout itself (test/unit/runtime/reliability.test.ts). Here: the whole CLI against a socket that never answers.
 describe('an engine that accepts and never answers', () => {
   let server: Server | undefined;
   const sockets: Socket[] = [];

@@ -1,5 +1,5 @@
 // DockerRuntime on a real engine against the cases the in-memory engine of the unit tests also passes
-// (test/unit/memory-runtime.test.ts): where the fake and Docker part, this is where it shows.
+// (test/unit/runtime/memory-runtime.test.ts): where the fake and Docker part, this is where it shows.
 import { afterAll, beforeAll, describe } from 'vitest';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { labImageTag } from '../../src/runtime/lab-image.js';

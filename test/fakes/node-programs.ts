@@ -2,7 +2,7 @@
 // readiness.ts, observer.ts, sandbox.ts, socket-scope.ts) as a node running the lab's programs would: each
 // run is started by the wrapper, prints, listens, ends (or is killed), and every wait, read and probe sees
 // that. Programs behave as declared, by run name; nothing runs for real. For the step runner and grading
-// tests: the shell itself is tested for real with sh in test/unit/run-state.test.ts and readiness.test.ts.
+// tests: the shell itself is tested for real with sh in test/unit/exercise/run-state.test.ts and readiness.test.ts.
 import type { ExecCall, ExecReply, ExecRule, MemoryContainer, MemoryRuntime } from './memory-runtime.js';
 
 /** What one program (or command step) does when it runs, by its run name. */

@@ -1,5 +1,5 @@
 // What callers rely on from any Runtime, as test cases run against both the in-memory engine
-// (test/unit/memory-runtime.test.ts) and DockerRuntime on a real engine (test/docker/runtime-contract.test.ts):
+// (test/unit/runtime/memory-runtime.test.ts) and DockerRuntime on a real engine (test/docker/runtime-contract.test.ts):
 // the fake is only worth its tests while it answers as Docker does. The cases run in order, each on what the
 // ones before it made.
 import { expect, it } from 'vitest';

@@ -1,0 +1,258 @@
+/** Each exercise step but `start`'s wait: how it runs on the instance and what it records in the observations. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { errorMessage, rethrowEngineError, StepError } from '../errors.js';
+import type { CommandStep, StepDef, WaitStep } from '../lab/model.js';
+import { decodePcap } from '../observe/pcap.js';
+import { retryUntil } from '../util/retry.js';
+import { containerOf, type RunningLab } from '../deploy/running-lab.js';
+import { ensureObserver } from '../deploy/observer.js';
+import { PROGRAM_USER } from '../deploy/node-layout.js';
+import { startCapture, stopCapture, type CaptureHandle } from './capture.js';
+import { parseTcpdumpCommand, TcpdumpCommandError, unknownFilterNames, type TcpdumpCommand } from './tcpdump-command.js';
+import type { Observations, ProgramObservation } from './observations.js';
+import {
+  FILES_DIR,
+  killProcess,
+  launchAndWait,
+  OBSERVER_RUN_DIR,
+  processState,
+  programLaunch,
+  RUN_DIR,
+  runToken,
+  signalAndWait,
+  waitForExit,
+  waitForOutput,
+  type LaunchSpec,
+} from './programs.js';
+import { scopeSockets } from './socket-scope.js';
+import { describeWait, seconds } from './step-text.js';
+import { procSockets, said, socketMatches, startAndWait, startLaunch } from './start.js';
+import { probe } from './probes.js';
+
+export interface ExerciseOptions {
+  /**
+   * Folder for pcaps and program outputs of this run; nothing is written when absent. Each run gets a folder
+   * of its own: when this one exists already, the run writes to `<it>-2` (see claimRunFolder), and says where
+   * in `Observations.artifactsDir`.
+   */
+  artifactsDir?: string;
+  onStep?: (line: string) => void;
+  /** Programs that could not be compiled: their steps fail with this message instead of running. */
+  unavailable?: Record<string, string>;
+  /** The folder the lab's files are read from (a submission laid over the lab); default the lab folder. */
+  filesDir?: string;
+  /** The instance was just created: no program has run in it yet, so none needs stopping before a start. */
+  fresh?: boolean;
+  /** Stops the run between steps and drops the running one: the run rejects with an InterruptedError. */
+  signal?: AbortSignal;
+}
+
+/** A program a `start` step left running, and what it had done when a `stop` step ended it. */
+export interface Background {
+  spec: LaunchSpec;
+  node: string;
+  started: number;
+  stopped?: ProgramObservation;
+}
+
+/** What the steps of one run share: the observations so far, the captures and programs still running. */
+export interface StepContext {
+  obs: Observations;
+  captures: Map<string, CaptureHandle>;
+  background: Map<string, Background>;
+  opts: ExerciseOptions;
+  filesDir: string;
+  artifactsDir: string | undefined;
+  /** Node → its TCP connections before the run (4-tuple → state): see socket-scope.ts. */
+  baselines: Map<string, Map<string, string>>;
+}
+
+export async function runStep(running: RunningLab, step: StepDef, ctx: StepContext): Promise<void> {
+  const def = running.lab.def;
+  const { obs } = ctx;
+  if ('start' in step) {
+    const unavailable = ctx.opts.unavailable?.[step.start];
+    if (unavailable) throw new StepError(unavailable);
+    const spec = startLaunch(running, step);
+    const fresh = ctx.opts.fresh === true && !ctx.background.has(spec.name);
+    ctx.background.set(spec.name, { spec, node: def.programs[step.start]?.node ?? '', started: Date.now() });
+    await startAndWait(running, step, spec, fresh);
+  } else if ('run' in step) {
+    const unavailable = ctx.opts.unavailable?.[step.run];
+    if (unavailable) throw new StepError(unavailable);
+    const spec = programLaunch(running, step.run, {
+      ...(step.name ? { name: step.name } : {}),
+      ...(step.args ? { args: step.args } : {}),
+      ...(step.env ? { env: step.env } : {}),
+      ...(step.stdin !== undefined ? { stdin: step.stdin } : {}),
+    });
+    await runToCompletion(running, spec, def.programs[step.run]?.node ?? '', 'program', seconds(step.timeout, 10), obs);
+  } else if ('command' in step) {
+    await runCommandStep(running, step, ctx);
+  } else if ('capture' in step) {
+    const { command, ...capture } = step.capture;
+    ctx.captures.set(step.capture.name, await startCapture(running, { ...capture, ...(command !== undefined ? { command: studentCapture(ctx.filesDir, command, running.plan.nodes.map((n) => n.name)) } : {}) }));
+  } else if ('probe' in step) {
+    const p = await probe(running, step.probe);
+    obs.probes[step.probe.name] = p;
+    if (p.error) throw new StepError(p.error);
+  } else if ('wait' in step) {
+    await waitStep(running, step.wait, ctx);
+  } else if ('stop' in step) {
+    const cap = ctx.captures.get(step.stop);
+    if (cap) {
+      ctx.captures.delete(step.stop);
+      await finishCapture(running, cap, obs, ctx.artifactsDir);
+      const err = obs.captures[cap.name]?.error;
+      if (err) throw new StepError(err);
+      return;
+    }
+    const b = ctx.background.get(step.stop);
+    if (!b) throw new StepError(`${step.stop} is not running`);
+    const signal = step.signal ?? 'TERM';
+    let ended = await signalAndWait(running, b.spec, signal, 2000);
+    if (!ended && signal !== 'KILL') {
+      await killProcess(running, b.spec, 'KILL', await ensureObserver(running, b.node));
+      ended = await waitForExit(running, b.spec, 2000);
+    }
+    const st = await processState(running, b.spec);
+    b.stopped = {
+      node: b.node,
+      kind: 'program',
+      stdout: st.stdout,
+      stderr: st.stderr,
+      timedOut: false,
+      running: !ended,
+      droppedBytes: st.droppedBytes,
+      durationMs: Date.now() - b.started,
+      ...(st.pid !== undefined ? { pid: st.pid } : {}),
+      ...(st.exitCode !== undefined ? { exitCode: st.exitCode } : {}),
+    };
+    obs.programs[step.stop] = b.stopped;
+    if (!ended) throw new StepError(`${step.stop} did not end after SIGKILL`);
+  }
+}
+
+/** Launches a process, waits for it (bounded), kills it at the timeout, and records what it did. */
+async function runToCompletion(running: RunningLab, spec: LaunchSpec, node: string, kind: 'program' | 'command', timeoutMs: number, obs: Observations, observer?: string): Promise<void> {
+  const started = Date.now();
+  const finished = await launchAndWait(running, spec, timeoutMs);
+  if (!finished) {
+    await killProcess(running, spec, 'KILL', observer ?? (await ensureObserver(running, node)));
+    await waitForExit(running, spec, 3000);
+  }
+  const st = await processState(running, spec).catch((e: unknown) => {
+    rethrowEngineError(e);
+    return { stdout: '', stderr: '', droppedBytes: 0, error: errorMessage(e) } as const;
+  });
+  // The node measured how long it ran: a busy engine answering polls late does not make a program late.
+  const ran = 'durationMs' in st ? st.durationMs : undefined;
+  const timedOut = ran !== undefined ? ran >= timeoutMs || !('exitCode' in st) : !finished;
+  obs.programs[spec.name] = {
+    node,
+    kind,
+    stdout: st.stdout,
+    stderr: st.stderr,
+    timedOut,
+    running: false,
+    droppedBytes: st.droppedBytes,
+    durationMs: ran ?? Date.now() - started,
+    ...('pid' in st && st.pid !== undefined ? { pid: st.pid } : {}),
+    ...('exitCode' in st && st.exitCode !== undefined && !timedOut ? { exitCode: st.exitCode } : {}),
+  };
+  if (timedOut) throw new StepError(`${spec.name} did not finish within ${timeoutMs / 1000}s and was stopped`);
+}
+
+export async function runCommandStep(running: RunningLab, step: CommandStep, ctx: StepContext): Promise<void> {
+  const c = step.command;
+  const privileged = c.privileged === true;
+  const container = privileged ? await ensureObserver(running, c.node) : containerOf(running, c.node);
+  let argv: string[];
+  if (c.file !== undefined) {
+    let content: Buffer;
+    try {
+      content = readFileSync(resolve(ctx.filesDir, c.file));
+    } catch {
+      throw new StepError(`the command file ${c.file} is missing from the submission`);
+    }
+    const base = privileged ? '/tmp/toplab-files' : FILES_DIR;
+    await running.runtime.copyFiles(container, '/', [
+      ...(privileged ? [{ path: 'tmp/toplab-files/' }] : [{ path: 'opt/toplab/' }, { path: 'opt/toplab/files/' }]),
+      { path: `${base.slice(1)}/${c.file}`, content: content.subarray(0, 256 * 1024), mode: 0o755 },
+    ]);
+    argv = ['sh', `${base}/${c.file}`];
+  } else {
+    argv = ['sh', '-c', c.run ?? 'true'];
+  }
+  const spec: LaunchSpec = {
+    name: c.name,
+    container,
+    runDir: privileged ? OBSERVER_RUN_DIR : RUN_DIR,
+    argv,
+    ...(privileged ? {} : { user: PROGRAM_USER }),
+    token: runToken(),
+    env: { HOME: privileged ? '/root' : '/home/student', TOPLAB_LAB: running.plan.lab, TOPLAB_INSTANCE: running.plan.instance, ...(c.env ?? {}) },
+    ...(c.stdin !== undefined ? { stdin: c.stdin } : {}),
+  };
+  await runToCompletion(running, spec, c.node, 'command', seconds(c.timeout, 10), ctx.obs, privileged ? container : undefined);
+}
+
+async function waitStep(running: RunningLab, w: WaitStep['wait'], ctx: StepContext): Promise<void> {
+  const timeoutMs = seconds(w.timeout, 10);
+  if (w.exit !== undefined || w.output !== undefined) {
+    const name = (w.exit ?? w.output) as string;
+    const b = ctx.background.get(name);
+    if (!b) throw new StepError(`${name} is not running: it was not started, or its start failed`);
+    if (w.exit !== undefined) {
+      if (!(await waitForExit(running, b.spec, timeoutMs))) throw new StepError(`${name} was still running after ${timeoutMs / 1000}s`);
+      return;
+    }
+    const re = new RegExp(w.matches ?? '', 'm');
+    const r = await waitForOutput(running, b.spec, re, timeoutMs);
+    if (r.outcome === 'matched') return;
+    const what = `a line matching /${w.matches ?? ''}/`;
+    // It ended: say so (and what it said), rather than that the time ran out.
+    if (r.outcome === 'exited') throw new StepError(`${name} exited with code ${r.state.exitCode ?? '?'} without printing ${what}${said(r.state)}`);
+    throw new StepError(`${name} printed nothing matching /${w.matches ?? ''}/ within ${timeoutMs / 1000}s (it was still running)${said(r.state)}`);
+  }
+  const node = w.node ?? '';
+  const container = containerOf(running, node);
+  const baseline = ctx.baselines.get(node);
+  const ok = await retryUntil(async () => (scopeSockets((await procSockets(running, container)).sockets, baseline, new Set()).sockets.some((s) => socketMatches(s, w)) ? true : undefined), { timeoutMs, maxIntervalMs: 200 });
+  if (!ok) throw new StepError(`no ${describeWait(w).replace(/^for /, '')} after ${timeoutMs / 1000}s`);
+}
+
+/** A submitted tcpdump command line, checked; a StepError saying what to change when it may not run. */
+function studentCapture(filesDir: string, file: string, nodes: string[]): TcpdumpCommand {
+  let text: string;
+  try {
+    text = readFileSync(resolve(filesDir, file), 'utf8').slice(0, 4096);
+  } catch {
+    throw new StepError(`the command file ${file} is missing from the submission`);
+  }
+  try {
+    const command = parseTcpdumpCommand(text);
+    const strangers = unknownFilterNames(command.filter, nodes);
+    if (strangers.length > 0) throw new TcpdumpCommandError(`the filter names ${strangers.map((s) => `\`${s}\``).join(', ')}, which this lab does not know as a node or a filter word; tcpdump would ask a DNS server outside the lab. Use the lab's node names (${nodes.join(', ')}) or addresses.`);
+    return command;
+  } catch (e) {
+    if (e instanceof TcpdumpCommandError) throw new StepError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+export async function finishCapture(running: RunningLab, c: CaptureHandle, obs: Observations, artifactsDir: string | undefined): Promise<void> {
+  try {
+    const { data, dropped } = await stopCapture(running, c);
+    let file: string | undefined;
+    if (artifactsDir) {
+      file = join(artifactsDir, `${c.name}.pcap`);
+      writeFileSync(file, data);
+    }
+    obs.captures[c.name] = { node: c.node, packets: decodePcap(data), ...(file ? { file } : {}), ...(dropped > 0 ? { dropped } : {}) };
+  } catch (e) {
+    rethrowEngineError(e);
+    obs.captures[c.name] = { node: c.node, packets: [], error: errorMessage(e) };
+  }
+}

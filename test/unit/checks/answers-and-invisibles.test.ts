@@ -1,0 +1,61 @@
+// Texts a student compares by eye: a difference that does not print (a BOM, a zero-width space, a no-break
+// space) is written visibly; answers typed with a Chinese input method (full-width colon and digits, an
+// ideographic space) are read as what they mean; a wrong answer is never told the right one.
+import { describe, expect, it } from 'vitest';
+import { answerValue, checkAnswer, normalizeAnswer } from '../../../src/checks/answer.js';
+import { show, visible } from '../../../src/checks/observed.js';
+import { checkOutput } from '../../../src/checks/output.js';
+import { checkUdp } from '../../../src/checks/udp.js';
+import { emptyObservations, type Observations } from '../../../src/exercise/observations.js';
+import { withCapture } from '../../helpers/observations.js';
+
+function printed(stdout: string): Observations {
+  return { ...emptyObservations(), programs: { client: { node: 'client', kind: 'program', stdout, stderr: '', exitCode: 0, timedOut: false, running: false, droppedBytes: 0 } } };
+}
+
+describe('invisible differences are shown', () => {
+  it.each([
+    ['a BOM', '\ufeffhello\n', '"\\ufeffhello"'],
+    ['a zero-width space', 'hel\u200blo\n', '"hel\\u200blo"'],
+    ['a no-break space', 'hello\u00a0\n', '"hello\\u00a0"'],
+    ['an ideographic space', '\u3000hello\n', '"\\u3000hello"'],
+    ['a line separator', 'hel\u2028lo\n', '"hel\\u2028lo"'],
+  ])('%s', (_, stdout, shown) => {
+    const v = checkOutput({ program: 'client', equals: 'hello' }, printed(stdout));
+    expect(v.passed).toBe(false);
+    expect(v.message).toBe(`client should print exactly "hello" on stdout, but printed ${shown}.`);
+  });
+
+  it('leaves visible text alone: plain spaces, Chinese, emoji', () => {
+    expect(visible('a b 你好 ☃')).toBe('"a b 你好 ☃"');
+    expect(show('\u{10ffff}x')).toBe('"\\u{10ffff}x"');
+  });
+
+  it('in UDP payloads too', () => {
+    const obs = withCapture('udp-echo.pcap');
+    const v = checkUdp({ capture: 'wire', from: 'client', to: 'server', port: 9002, payloads: ['datagram 1\u200b\n', 'datagram 2\n'] }, obs);
+    expect(v.message).toContain('the payloads were ["datagram 1\\n", "datagram 2\\n"], expected ["datagram 1\\u200b\\n", "datagram 2\\n"]');
+  });
+});
+
+describe('answers typed with a Chinese input method', () => {
+  it('are normalised (NFKC) before they are read and compared', () => {
+    expect(normalizeAnswer('ｍｔｕ：１５００')).toBe('mtu:1500');
+    expect(answerValue('hops：３\n', 'hops')).toBe('3');
+    expect(answerValue('mtu\u3000＝\u3000１４００\n', 'mtu')).toBe('1400');
+    expect(answerValue('\ufeff９７２', undefined)).toBe('972');
+  });
+
+  const obs: Observations = { ...emptyObservations(), files: { 'answers.txt': 'size：９７２\ncommand：ｎｃ\u3000-l\nwrong：９７１\n' } };
+  it('a full-width answer is right when its value is', () => {
+    expect(checkAnswer({ file: 'answers.txt', key: 'size', expect: { value: 972 } }, obs)).toMatchObject({ passed: true });
+    expect(checkAnswer({ file: 'answers.txt', key: 'command', expect: { value: 'nc -l' } }, obs)).toMatchObject({ passed: true });
+  });
+
+  it('a wrong answer is not told the right one', () => {
+    const v = checkAnswer({ file: 'answers.txt', key: 'wrong', expect: { value: 972 } }, obs);
+    expect(v.passed).toBe(false);
+    expect(v.message).toBe('"971" is not the expected answer in this run. Look again.');
+    expect(JSON.stringify(v)).not.toContain('972');
+  });
+});

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LabValidationError, formatProblem } from '../../../src/errors.js';
+import { loadLab, parseLabText } from '../../../src/lab/load.js';
+import { labsDir } from '../../../src/paths.js';
+
+function problemsOf(text: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'toplab-test-'));
+  cpSync(join(labsDir(), 'tcp-handshake'), dir, { recursive: true });
+  const file = join(dir, 'lab.yaml');
+  writeFileSync(file, text);
+  try {
+    parseLabText(text, file);
+  } catch (e) {
+    if (!(e instanceof LabValidationError)) throw e;
+    return e.problems.map((p) => formatProblem({ ...p, file: 'lab.yaml' }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return [];
+}
+
+const good = `name: t
+title: T
+networks:
+  lan: { subnet: 10.0.1.0/24 }
+nodes:
+  server: { interfaces: { lan: 10.0.1.10 } }
+  client: { interfaces: { lan: 10.0.1.20 } }
+programs:
+  server: { node: server, source: server.ts }
+exercise:
+  - start: server
+    ready: { tcp: 9000 }
+checks:
+  - { id: listen, points: 1, socket: { node: server, tcp: 9000, state: LISTEN } }
+`;
+
+describe('loading lab files', () => {
+  it('loads the tcp-handshake lab', () => {
+    const lab = loadLab('tcp-handshake');
+    expect(lab.def.name).toBe('tcp-handshake');
+    expect(Object.keys(lab.def.nodes)).toEqual(['server', 'client']);
+    expect(lab.def.checks.map((c) => c.id)).toEqual(['listen', 'handshake', 'established-server', 'established-client', 'echo', 'close']);
+  });
+
+  it('accepts a minimal valid lab', () => {
+    expect(problemsOf(good)).toEqual([]);
+  });
+
+  it('points at an unknown key with its line and column', () => {
+    expect(problemsOf(good.replace('  server: { interfaces: { lan: 10.0.1.10 } }', '  server: { interfaces: { lan: 10.0.1.10 }, colour: red }'))).toEqual([
+      'lab.yaml:6:45: nodes.server: unknown key `colour` in node `server`',
+    ]);
+  });
+
+  it('reports every problem at once, each where it is', () => {
+    const text = good.replace('lan: 10.0.1.20', 'lan: 10.0.2.20').replace('node: server, source', 'node: sever, source');
+    expect(problemsOf(text)).toEqual([
+      'lab.yaml:7:32: nodes.client.interfaces.lan: 10.0.2.20 is outside lan\'s subnet 10.0.1.0/24',
+      'lab.yaml:9:19: programs.server.node: unknown node `sever`; did you mean `server`?',
+    ]);
+  });
+
+  it('says plainly when the file is empty, a list, or not YAML', () => {
+    expect(problemsOf('')).toEqual(['lab.yaml:1:1: (top level): the file is empty; a lab file is a map with name, title, networks, nodes, exercise and checks']);
+    expect(problemsOf('- a\n- b\n')[0]).toContain('must be a map of keys');
+    expect(problemsOf('name: [unclosed\n')[0]).toMatch(/^lab\.yaml:\d+:\d+: \(top level\): YAML syntax: /);
+  });
+});

@@ -1,0 +1,68 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SNAPLEN } from '../../../src/exercise/capture.js';
+import { labSchemaJson } from '../../../src/lab/lab-schema.js';
+import { loadLab } from '../../../src/lab/load.js';
+import { DEFAULTS, resolveStep } from '../../../src/lab/resolve.js';
+import { labsDir } from '../../../src/paths.js';
+
+type Node = { description?: string; properties?: Record<string, Node>; allOf?: { then: { properties: Record<string, Node> } }[] };
+const schema = JSON.parse(labSchemaJson()) as { properties: Record<string, Node>; $defs: Record<string, Node> };
+const step = schema.$defs.step!;
+const stepOptions = (key: string): Record<string, Node> => step.allOf?.find((a) => JSON.stringify(a).includes(`"required":["${key}"]`))?.then.properties ?? {};
+const described = (n: Node | undefined): string => n?.description ?? '';
+
+/**
+ * Every default the lab format documents, next to the constant resolveLab applies. The hand-written model once
+ * said the readiness timeout was 10 s while the schema, the docs and the step runner used 20 s: a default
+ * written in two places drifts, so the schema's sentence and the code's constant are held together here.
+ */
+const DOCUMENTED: [where: string, text: string, pattern: RegExp, value: unknown][] = [
+  ['passMark', described(schema.properties.passMark), /\(default (\S+)\)/, DEFAULTS.passMark],
+  ['start.ready.timeout', described(stepOptions('start').ready?.properties?.timeout), /\(default (\d+)\)/, DEFAULTS.readyTimeoutS],
+  ['run.timeout', described(stepOptions('run').timeout), /\(default (\d+)\)/, DEFAULTS.runTimeoutS],
+  ['command.timeout', described(step.properties?.command?.properties?.timeout), /\(default (\d+)\)/, DEFAULTS.commandTimeoutS],
+  ['command.privileged', described(step.properties?.command?.properties?.privileged), /\(default (\w+)\)/, DEFAULTS.commandPrivileged],
+  ['wait.timeout', described(step.properties?.wait?.properties?.timeout), /\(default (\d+)\)/, DEFAULTS.waitTimeoutS],
+  ['probe.timeout', described(step.properties?.probe?.properties?.timeout), /\(default (\d+);/, DEFAULTS.probeTimeoutS],
+  ['probe.timeout (traceroute)', described(step.properties?.probe?.properties?.timeout), /traceroute (\d+)\)/, DEFAULTS.tracerouteTimeoutS],
+  ['probe.kind', described(step.properties?.probe?.properties?.kind), /(\w+): [^;]*\(default\)/, DEFAULTS.probeKind],
+  ['probe.count', described(step.properties?.probe?.properties?.count), /\(default (\d+)\)/, DEFAULTS.pingCount],
+  ['probe.size', described(step.properties?.probe?.properties?.size), /\(default (\d+)\)/, DEFAULTS.pingSize],
+  ['probe.family', described(step.properties?.probe?.properties?.family), /(\d) \(default\)/, DEFAULTS.family],
+  ['capture.snaplen', described(step.properties?.capture?.properties?.snaplen), /\(default (\d+)/, DEFAULTS.snaplen],
+  ['stop.signal', described(stepOptions('stop').signal), /\(default (\w+)\)/, DEFAULTS.stopSignal],
+];
+
+describe('resolveLab applies each documented default once', () => {
+  for (const [where, text, pattern, value] of DOCUMENTED) {
+    it(`${where}: the schema's "default" is the one applied`, () => {
+      const m = pattern.exec(text);
+      expect(m, `${where}: no default in "${text}"`).not.toBeNull();
+      expect(m?.[1]).toBe(String(value));
+    });
+  }
+
+  it("the capture's default snapshot length is the one the observer gives tcpdump", () => {
+    expect(DEFAULT_SNAPLEN).toBe(DEFAULTS.snaplen);
+  });
+
+  it('names each step kind and fills in the defaults', () => {
+    expect(resolveStep({ start: 'server', ready: { tcp: 9000 } }, 0)).toEqual({ kind: 'start', index: 0, program: 'server', name: 'server', ready: { tcp: 9000 }, readyTimeoutS: 20 });
+    expect(resolveStep({ run: 'client', name: 'c2', timeout: 5 }, 1)).toEqual({ kind: 'run', index: 1, program: 'client', name: 'c2', timeoutS: 5 });
+    expect(resolveStep({ command: { name: 'x', node: 'n', run: 'true' } }, 2)).toEqual({ kind: 'command', index: 2, name: 'x', node: 'n', run: 'true', privileged: false, timeoutS: 10 });
+    expect(resolveStep({ probe: { name: 't', node: 'c', kind: 'traceroute', target: 's' } }, 3)).toMatchObject({ kind: 'probe', probe: 'traceroute', timeoutS: 30, family: 4 });
+    expect(resolveStep({ probe: { name: 'p', node: 'c' } }, 4)).toMatchObject({ kind: 'probe', probe: 'sockets', timeoutS: 10 });
+    expect(resolveStep({ stop: 'server' }, 5)).toEqual({ kind: 'stop', index: 5, target: 'server', signal: 'TERM' });
+  });
+
+  it('resolves every lab of labs/: a kind on every step and check, the pass mark and the maximum score', () => {
+    for (const name of readdirSync(labsDir())) {
+      const lab = loadLab(name);
+      expect(lab.steps.map((s) => s.kind), name).toEqual(lab.def.exercise.map((s) => Object.keys(s).find((k) => ['start', 'run', 'command', 'capture', 'probe', 'wait', 'stop'].includes(k))));
+      expect(lab.checks.every((c) => c.kind in (lab.def.checks.find((d) => d.id === c.id) ?? {})), name).toBe(true);
+      expect(lab.passMark, name).toBe(lab.def.passMark ?? 1);
+      expect(lab.maxScore, name).toBe(lab.def.checks.reduce((s, c) => s + c.points, 0));
+    }
+  });
+});
