@@ -39,12 +39,6 @@ export function enginesSchema(): object {
   return (schema ??= JSON.parse(readFileSync(join(projectRoot(), 'schema', 'engines.schema.json'), 'utf8')) as object);
 }
 
-/** The engines file to use: `--engines FILE` (given here), else TOPLAB_ENGINES; undefined means the local engine alone. */
-export function enginesFilePath(flag?: string): string | undefined {
-  const f = flag ?? process.env.TOPLAB_ENGINES;
-  return f === undefined || f === '' ? undefined : resolve(f);
-}
-
 /** Loopback addresses: the only ones where a plain (unencrypted, unauthenticated) tcp:// engine is allowed. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
@@ -112,7 +106,8 @@ export function loadEnginesFile(path: string): EnginesFile {
 export function parseEnginesText(text: string, file: string): EnginesFile {
   const yaml = yamlModule();
   const lc = new yaml.LineCounter();
-  const doc = yaml.parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  // merge: YAML merge keys (`<<: *defaults`), e.g. one TLS block shared by several engines.
+  const doc = yaml.parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, merge: true });
   const problems: LabProblem[] = doc.errors.map((e) => {
     const pos = lc.linePos(e.pos[0]);
     return { file, line: pos.line, col: pos.col, path: '', message: `YAML: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+$/, '')}` };

@@ -30,6 +30,8 @@ export interface SessionOptions {
   signal?: AbortSignal;
   /** The command named in the ownership labels of what is created (`up`, `check`, `grade`; default `library`). */
   command?: string;
+  /** The IPv4 and IPv6 ranges a new instance's subnets come from (default: TOPLAB_SUBNET_POOL(6), else toplab's defaults). */
+  subnetPools?: { pool: string; pool6: string };
 }
 
 export interface Compiled {

@@ -13,7 +13,7 @@ import { describeEngineFailure, EnginePool, sshFingerprint } from '../../../src/
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve as urlResolve } from 'node:url';
-import { holderOf, placeInstance, takeEnginesFlag } from '../../../src/engines/use.js';
+import { holderOf, placeInstance } from '../../../src/engines/use.js';
 import { vi } from 'vitest';
 import type { GradeResult } from '../../../src/report/result.js';
 import type { DockerRuntime } from '../../../src/runtime/docker/docker-runtime.js';
@@ -238,19 +238,6 @@ describe('placement', () => {
 });
 
 describe('the CLI pieces', () => {
-  it('takes --engines out of the arguments, but not after --', () => {
-    const before = process.env.TOPLAB_ENGINES;
-    try {
-      expect(takeEnginesFlag(['tcp-handshake', '--engines', 'pool.yaml', '--instance', 'x'])).toEqual(['tcp-handshake', '--instance', 'x']);
-      expect(process.env.TOPLAB_ENGINES).toBe('pool.yaml');
-      expect(takeEnginesFlag(['lab', 'node', '--', 'echo', '--engines', 'y'])).toEqual(['lab', 'node', '--', 'echo', '--engines', 'y']);
-      expect(() => takeEnginesFlag(['--engines'])).toThrow(/--engines needs a file/);
-    } finally {
-      if (before === undefined) delete process.env.TOPLAB_ENGINES;
-      else process.env.TOPLAB_ENGINES = before;
-    }
-  });
-
   it('renders lab engines as a table, with why an engine is unreachable', () => {
     const h = (name: string, more: Partial<EngineHealth>): EngineHealth => ({ name, address: `tcp://h-${name}:2376`, capacity: 4, labels: {}, up: true, draining: false, instances: 1, hasImage: true, ms: 1, version: '20.10.24', ...more });
     const text = renderEngines([h('e1', {}), h('e2', { up: false, error: 'engine e2 (tcp://h-e2:2376) unreachable: connect ECONNREFUSED' }), h('e3', { draining: true, labels: { room: 'b' } })], 'toplab/lab:abc');
