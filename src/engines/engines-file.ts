@@ -126,7 +126,9 @@ export function parseEnginesText(text: string, file: string): EnginesFile {
   if (!validator(data)) {
     for (const p of explainSchemaErrors(validator.errors ?? [], enginesSchema())) {
       // The schema explainer speaks of lab files; at the top level, this is the engines file.
-      const message = p.path.length === 0 ? p.message.replace(/ in the lab$/, ' at the top of the engines file') : p.message;
+      // The explainer names the top level "the lab": "unknown key `x` in the lab" (maybe followed by "; did you
+      // mean `engines`?") and "the lab needs `engines`". Here the top level is the engines file.
+      const message = p.path.length === 0 ? p.message.replace(/ in the lab(?=;|$)/, ' at the top of the engines file').replace(/^the lab\b/, 'the engines file') : p.message;
       problems.push({ file, ...yamlPosition(doc, lc, p.path, p.key), path: p.path.join('.'), message });
     }
     throw new EnginesFileError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)));

@@ -83,16 +83,16 @@ export async function startSetupSteps(
   opts: { fresh?: boolean; signal?: AbortSignal; onProgress?: (line: string) => void } = {},
 ): Promise<string[]> {
   const failures: string[] = [];
-  for (const step of setupSteps(lab.def.exercise)) {
+  for (const step of setupSteps(lab.steps)) {
     throwIfAborted(opts.signal);
     opts.onProgress?.(describeStep(step));
-    const unavailable = 'start' in step ? compiled.unavailable[step.start] : undefined;
+    const unavailable = step.kind === 'start' ? compiled.unavailable[step.program] : undefined;
     if (unavailable) {
       failures.push(unavailable);
       continue;
     }
     try {
-      if ('start' in step) await startAndWait(running, step, undefined, opts.fresh === true);
+      if (step.kind === 'start') await startAndWait(running, step, undefined, opts.fresh === true);
       else await runSetupCommand(running, step);
     } catch (e) {
       if (!(e instanceof StepError)) throw e;
