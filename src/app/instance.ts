@@ -82,7 +82,7 @@ export async function upInstance(opts: InstanceOptions): Promise<{ alreadyUp: bo
  */
 export async function prepareObservers(opts: InstanceOptions): Promise<number> {
   const r = await running(opts);
-  const nodes = observerNodes(opts.lab.def.exercise, opts.lab.def.checks);
+  const nodes = observerNodes(opts.lab.steps, opts.lab.checks);
   await Promise.all(nodes.map((n) => ensureObserver(r, n)));
   return nodes.length;
 }

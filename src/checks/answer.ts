@@ -13,16 +13,35 @@ import { defineCheckKind } from './kind.js';
 export const normalizeAnswer = normalizeTyped;
 
 /**
- * The value of `key: value` / `key = value` (first match, case-insensitive key), or the whole text trimmed;
- * read after normalizeAnswer, so `mtu：１５００` is `1500`.
+ * The value of `key: value` / `key = value` (case-insensitive key), or the whole text trimmed; read after
+ * normalizeAnswer, so `mtu：１５００` is `1500`. A value in one pair of quotes is read without them (`"1500"`,
+ * `“client2”` as a Chinese input method types it, `'server'`). The first line of the key with a value counts:
+ * a starter's blank `key:` line left above the student's own answer does not hide it. `''` when the key's
+ * lines have no value; undefined when there is no such line.
  */
 export function answerValue(text: string, key: string | undefined): string | undefined {
   const t = normalizeAnswer(text);
-  if (key === undefined) return t.trim();
+  if (key === undefined) return unquoted(t.trim());
   const k = normalizeAnswer(key);
   // [ \t], not \s: an empty answer must not take the next line as its value.
-  const re = new RegExp(`^[ \\t]*${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[ \\t]*[:=][ \\t]*(.*?)[ \\t]*$`, 'im');
-  return re.exec(t)?.[1];
+  const re = new RegExp(`^[ \\t]*${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[ \\t]*[:=][ \\t]*(.*?)[ \\t]*$`, 'gim');
+  const values = [...t.matchAll(re)].map((m) => unquoted(m[1] ?? ''));
+  return values.find((v) => v !== '') ?? values[0];
+}
+
+/** `"x"`, `'x'` → `x` (one enclosing pair, after normalizeAnswer turned typographic quotes into these). */
+function unquoted(value: string): string {
+  const m = /^(["'])([^"']*)\1$/.exec(value);
+  return m ? (m[2] ?? '').trim() : value;
+}
+
+/**
+ * A check's message for a `key: value` answer answerValue found no value for: no such line (undefined), or the
+ * line with nothing after its colon (''). `source` is a file (it "has"), or with `printed` a program run.
+ */
+export function unanswered(source: string, key: string, answer: undefined | '', printed = false): string {
+  if (answer === undefined) return `${source} ${printed ? 'printed' : 'has'} no line \`${key}: <value>\`.`;
+  return printed ? `${source} printed \`${key}:\` with no value after it.` : `${source} has \`${key}:\` with no value after it: write your answer there.`;
 }
 
 /** The observed value, and how to name it in a message. */
@@ -100,7 +119,7 @@ export function checkAnswer(spec: AnswerCheck, obs: Observations): Verdict {
   }
   const answer = answerValue(text, spec.key);
   if (answer === undefined || answer === '') {
-    return { passed: false, message: spec.key !== undefined ? `${source} has no line \`${spec.key}: <value>\`.` : `${source} is empty: write your answer in it.` };
+    return { passed: false, message: spec.key !== undefined ? unanswered(source, spec.key, answer, spec.file === undefined) : `${source} is empty: write your answer in it.` };
   }
   const o = observed(spec.expect, obs);
   if ('passed' in o) return o;

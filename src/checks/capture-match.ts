@@ -7,7 +7,7 @@ import { parseTcpdumpCommand, TcpdumpCommandError } from '../exercise/tcpdump-co
 import type { Observations } from '../exercise/observations.js';
 import { formatPacket } from '../observe/pcap.js';
 import type { Packet } from '../observe/types.js';
-import { answerValue } from './answer.js';
+import { answerValue, unanswered } from './answer.js';
 import { typedInteger } from '../util/typed-text.js';
 import { captureOf, isVerdict, nodeAddresses, nodeOf, show } from './observed.js';
 import { dedupe, flagString, tcpPackets, type TcpPacket } from './tcp.js';
@@ -94,7 +94,7 @@ export function checkCaptureAnswer(spec: CaptureAnswerCheck, obs: Observations):
   const text = obs.files[spec.file];
   if (text === undefined) return { passed: false, message: `the answer file ${spec.file} is missing from the submission.` };
   const answer = answerValue(text, spec.key);
-  if (answer === undefined || answer === '') return { passed: false, message: `${spec.file} has no line \`${spec.key}: <value>\`.` };
+  if (answer === undefined || answer === '') return { passed: false, message: unanswered(spec.file, spec.key, answer) };
   const o = observedValue(spec, obs);
   if (isVerdict(o)) return o;
   const answered = `${spec.file} (${spec.key}): ${show(answer, 40)}`;

@@ -5,7 +5,7 @@
  * a file sent with read() + write() shows in both, once per copy.
  */
 import type { Observations } from '../exercise/observations.js';
-import { answerValue } from './answer.js';
+import { answerValue, unanswered } from './answer.js';
 import { joinDigitGroups, normalizeTyped } from '../util/typed-text.js';
 import { isVerdict, programOf, show } from './observed.js';
 import type { Verdict } from './types.js';
@@ -43,7 +43,7 @@ export function checkProcIo(spec: ProcIoCheck, obs: Observations): Verdict {
   const text = obs.files[spec.file];
   if (text === undefined) return { passed: false, message: `the answer file ${spec.file} is missing from the submission.` };
   const answer = answerValue(text, spec.key);
-  if (answer === undefined || answer === '') return { passed: false, message: `${spec.file} has no line \`${spec.key}: <value>\`.` };
+  if (answer === undefined || answer === '') return { passed: false, message: unanswered(spec.file, spec.key, answer) };
   const before = snapshot(obs, spec.before);
   if (isVerdict(before)) return before;
   const after = snapshot(obs, spec.after);

@@ -10,7 +10,7 @@ import { formatPacket } from '../observe/pcap.js';
 import { addressBytes } from '../util/address.js';
 import { normalizeTyped, typedInteger } from '../util/typed-text.js';
 import type { Observations } from '../exercise/observations.js';
-import { answerValue } from './answer.js';
+import { answerValue, unanswered } from './answer.js';
 import { captureOf, isVerdict, nodeAddresses, programOf, show } from './observed.js';
 import { tcpPackets } from './tcp.js';
 import type { Verdict } from './types.js';
@@ -151,7 +151,7 @@ export function checkSockaddr(spec: SockaddrCheck, obs: Observations): Verdict {
   if (isVerdict(p)) return p;
   const key = spec.key ?? spec.field;
   const answer = answerValue(p.stdout, key);
-  if (answer === undefined || answer === '') return { passed: false, message: `${spec.report} printed no line \`${key}: <value>\`.` };
+  if (answer === undefined || answer === '') return { passed: false, message: unanswered(spec.report, key, answer, true) };
   const o = observedPeer(spec, obs);
   if (isVerdict(o)) return o;
   const v = compareField(spec.field, answer, o.peer);

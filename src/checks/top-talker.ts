@@ -5,7 +5,7 @@
  * those bytes over the capture's span, first packet to last.
  */
 import type { Observations } from '../exercise/observations.js';
-import { answerValue } from './answer.js';
+import { answerValue, unanswered } from './answer.js';
 import { joinDigitGroups, normalizeTyped } from '../util/typed-text.js';
 import { captureOf, isVerdict, nodeAddresses, programOf, show } from './observed.js';
 import type { Verdict } from './types.js';
@@ -65,7 +65,7 @@ export function checkTopTalker(spec: TopTalkerCheck, obs: Observations): Verdict
   const p = programOf(obs, spec.from);
   if (isVerdict(p)) return p;
   const answer = answerValue(p.stdout, spec.key);
-  if (answer === undefined || answer === '') return { passed: false, message: `${spec.from} printed no line \`${spec.key}: <value>\`.` };
+  if (answer === undefined || answer === '') return { passed: false, message: unanswered(spec.from, spec.key, answer, true) };
   const list = talkers(obs, spec.capture, spec.server, spec.port, spec.clients);
   if (isVerdict(list)) return list;
   const [top, second] = list;

@@ -4,29 +4,6 @@ import { buildLadder, conversationLadder, conversations, endpointText, type Ladd
 import { decodeCapture, PcapError, type DecodedCapture } from '../observe/pcap.js';
 import { renderLadderMermaid, renderLadderText, unicodeTerminal } from '../report/ladder.js';
 import { useColor } from '../report/terminal.js';
-import { parse } from './args.js';
-
-export const LADDER_HELP = `Usage: lab ladder <capture.pcap> [--between <endpoint> <endpoint>] [--protocol tcp|udp|icmp]
-                  [--format terminal|ascii|mermaid|json] [--all | --list]
-
-Draws an exchange of a capture (pcap or pcapng, e.g. one \`lab check\` kept under results/) as a ladder: one
-arrow per segment with its flags, seq/ack relative to each side's ISN and absolute, its length, and each
-side's TCP state after it (RFC 9293: CLOSED, LISTEN, SYN-SENT, SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1, ...).
-UDP datagrams and ICMP echoes are plain arrows. Without --between, the capture's first exchange.
-\`lab check <lab> --ladder\` draws the ladders of a lab's own captures.
-
-  --between <a> <b>   the two endpoints: 10.0.1.20:40312, 10.0.1.10 (any port) or [fd00::10]:9000
-  --protocol <p>      only an exchange of this protocol
-  --format <f>        terminal (default: Unicode, plain ASCII outside a UTF-8 locale), ascii, mermaid
-                      (a sequenceDiagram for a README) or json
-  --all               every exchange of the capture, one after the other
-  --list              list the exchanges (protocol, endpoints, packets) and stop
-
-Colour only on a terminal, never with NO_COLOR set.
-
-  lab ladder results/tcp-handshake/default-*/wire.pcap
-  lab ladder wire.pcap --between 10.0.1.20 10.0.1.10:9000 --format mermaid
-`;
 
 /** Parses `10.0.1.20:40312`, `10.0.1.20`, `[fd00::10]:9000` or `fd00::10`. */
 export function parseEndpoint(text: string): LadderEndpoint {
@@ -38,13 +15,17 @@ export function parseEndpoint(text: string): LadderEndpoint {
   throw new UsageError(`'${text}' is not an endpoint: write 10.0.1.20:40312, 10.0.1.10 or [fd00::10]:9000`);
 }
 
-export async function ladderCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    args,
-    { between: { type: 'boolean' }, protocol: { type: 'string' }, format: { type: 'string', default: 'terminal' }, all: { type: 'boolean' }, list: { type: 'boolean' } },
-    'ladder',
-  );
-  const [file, ...rest] = positionals;
+/** `lab ladder`'s options, as declared in src/cli/program.ts. */
+export interface LadderOptions {
+  between?: boolean;
+  protocol?: 'tcp' | 'udp' | 'icmp';
+  format: 'terminal' | 'ascii' | 'mermaid' | 'json';
+  all?: boolean;
+  list?: boolean;
+}
+
+/** `lab ladder <capture> [--between a b]`: draws a capture's exchange. */
+export async function ladderCommand(file: string, rest: string[], values: LadderOptions): Promise<number> {
   if (file === undefined) throw new UsageError('which capture? e.g. lab ladder results/tcp-handshake/<run>/wire.pcap');
   const format = values.format;
   if (!['terminal', 'ascii', 'mermaid', 'json'].includes(format)) throw new UsageError(`unknown format '${format}': use terminal, ascii, mermaid or json`);

@@ -1,34 +1,25 @@
 import { errorMessage, formatProblem, LabValidationError, ToplabError } from '../errors.js';
 import { exitWhenFlushed, quietBrokenPipes, runInterruptible } from './signals.js';
-
-/** package.json's version, put in by the build (scripts/build.mjs). */
-declare const TOPLAB_VERSION: string;
+import { versionLine } from './version.js';
 
 /** Commands that create things: they own them until they hand them over, and answer signals by removing them. */
 const CREATING = new Set(['up', 'check', 'grade', 'selftest']);
 
 /** The one place errors become exit codes and messages. */
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === '--version' || command === '-V') {
-    process.stdout.write(`toplab ${TOPLAB_VERSION}\n`);
+  // `lab --version` alone answers before the parser and its declarations load (start-up time, issue 14);
+  // program.ts declares the same flag, with the same line, for the help and every other place it may appear.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(versionLine() + '\n');
     return 0;
   }
-  // The commands and the help are loaded only now (their own chunks in dist/), so `--version` loads neither.
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    const { HELP, COMMAND_HELP } = await import('./help.js');
-    const topic = rest[0];
-    process.stdout.write(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : HELP);
-    return 0;
-  }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    const { HELP, COMMAND_HELP } = await import('./help.js');
-    process.stdout.write(COMMAND_HELP[command] ?? HELP);
-    return 0;
-  }
+  const { parseCommandLine } = await import('./program.js');
+  const parsed = parseCommandLine(argv);
+  if (!('command' in parsed)) return parsed.exitCode;
+  // The commands are loaded only now (their own chunk in dist/), so `--version` and help load none of them.
   const { runCommand } = await import('./commands.js');
-  if (CREATING.has(command)) return runInterruptible((signal) => runCommand(command, rest, { signal }));
-  return runCommand(command, rest);
+  if (CREATING.has(parsed.command)) return runInterruptible((signal) => runCommand(parsed, { signal }));
+  return runCommand(parsed);
 }
 
 quietBrokenPipes();

@@ -4,28 +4,10 @@ import { LabValidationError, UsageError } from '../errors.js';
 import { loadLab } from '../lab/load.js';
 import { LAB_NAME_PATTERN, scaffoldLab } from '../lab/scaffold.js';
 import { labsDir, projectRoot } from '../paths.js';
-import { parse } from './args.js';
-
-export const NEW_LAB_HELP = `Usage: lab new <name> [--title <text>] [--dir <folder>]
-
-Starts a lab: <folder>/<name>/ (default folder: labs/) with lab.yaml (its schema line first), a reference
-server.ts and client.ts, starter/ for students, README.md and README.zh.md, and one mistake
-(mistakes/listens-on-localhost/) with the checks it fails in its expect.yaml. As made, it validates and
-passes \`lab selftest\`: a TCP echo graded on the listening socket, the handshake, the echo and the close.
-Then make it yours, and run \`lab selftest <name>\` before publishing it.
-
-  --title <text>      the lab's title (default: from the name)
-  --dir <folder>      where to make it (default: labs/, or TOPLAB_LABS_DIR)
-
-  lab new dns-lookup --title "Asking a DNS server"
-`;
 
 /** `lab new`: writes a new lab's files, refusing to touch a folder that exists. */
-export async function newLabCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { title: { type: 'string' }, dir: { type: 'string' } }, 'new');
-  const [name, ...extra] = positionals;
+export async function newLabCommand(name: string, values: { title?: string; dir?: string }): Promise<number> {
   if (name === undefined || name === '') throw new UsageError('which name? e.g. lab new my-lab');
-  if (extra.length > 0) throw new UsageError(`one lab at a time (unexpected '${extra[0] ?? ''}')`);
   if (!LAB_NAME_PATTERN.test(name)) scaffoldLab(name, { schemaPath: '' }); // throws the UsageError that says why
   const dir = resolve(values.dir ?? labsDir(), name);
   if (existsSync(dir)) throw new UsageError(`${dir} already exists`, { hint: 'choose another name, or remove that folder first' });

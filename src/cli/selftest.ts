@@ -8,42 +8,21 @@ import type { Lab } from '../lab/model.js';
 import { labsDir } from '../paths.js';
 import { INSTANCE_PATTERN } from '../plan/plan.js';
 import { useColor } from '../report/terminal.js';
-import { parse, writeOutput } from './args.js';
+import { writeOutput } from './args.js';
 import { engine, image, progress } from './engine.js';
 
-export const SELFTEST_HELP = `Usage: lab selftest [<lab>...] [--case <name>] [--parallel N] [--format terminal|json] [--output <file>]
-
-What a lab's author runs before publishing it. The reference must score full marks, and every mistake
-(labs/<lab>/mistakes/<m>/) must fail exactly the checks its expect.yaml declares, every other check passing:
-
-  # labs/<lab>/mistakes/<m>/expect.yaml
-  why: "the server listens on 127.0.0.1 only"
-  fails: [handshake, echo]
-
-Each case is graded like \`lab grade\`, in its own fresh instance that is removed afterwards. Prints one line
-per case; exits 0 when every case behaves as declared, 1 on any mismatch, 4 when a case could not be graded.
-Without a lab, every lab in labs/.
-
-  --case <name>       only this case: reference, or a mistake's folder name
-  --parallel N        cases graded at once (default: the number of CPUs)
-  --format <f>        terminal (default) or json
-  --output <file>     also write the JSON report to a file
-  --results <dir>     keep each case's captures and program output under <dir>/<lab>/<case>/
-  --instance <name>   the instance's name, for a run of one case (it is still removed afterwards)
-
-  lab selftest tcp-handshake
-  lab selftest                                  # every lab
-  lab selftest path/to/my-lab --case reference
-`;
+/** `lab selftest`'s options, as declared in src/cli/program.ts. */
+export interface SelftestOptions {
+  case?: string;
+  parallel?: string;
+  format: 'terminal' | 'json';
+  output?: string;
+  results?: string;
+  instance?: string;
+}
 
 /** `lab selftest`: grades each lab's reference and mistakes and compares them with their declarations. */
-export async function selftestCommand(args: string[], ctx: { signal?: AbortSignal } = {}): Promise<number> {
-  const { values, positionals } = parse(
-    args,
-    { case: { type: 'string' }, parallel: { type: 'string' }, format: { type: 'string', default: 'terminal' }, output: { type: 'string', short: 'o' }, results: { type: 'string' }, instance: { type: 'string' } },
-    'selftest',
-  );
-  if (values.format !== 'terminal' && values.format !== 'json') throw new UsageError(`unknown format '${values.format}': use terminal or json`);
+export async function selftestCommand(positionals: string[], values: SelftestOptions, ctx: { signal?: AbortSignal } = {}): Promise<number> {
   const parallel = values.parallel === undefined ? Math.max(1, availableParallelism()) : Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${values.parallel ?? ''}'`);
   if (values.instance !== undefined && !INSTANCE_PATTERN.test(values.instance)) throw new UsageError(`'${values.instance}' is not a valid instance name: use lower-case letters, digits and hyphens (at most 32)`);

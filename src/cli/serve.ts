@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { enginesFilePath, loadEnginesFile } from '../engines/engines-file.js';
-import { parse } from './args.js';
+import { loadEnginesFile } from '../engines/engines-file.js';
 
 type ServerModule = typeof import('../server/serve.js');
 
@@ -29,33 +28,32 @@ function wholeNumber(name: string, v: string | undefined, def: number, min: numb
   return n;
 }
 
+/** `lab serve`'s options, as declared in src/cli/program.ts (strings as typed; checked here). */
+export interface ServeOptions {
+  port: string;
+  host: string;
+  data?: string;
+  warm: string;
+  idle: string;
+  origin?: string[];
+  publicUrl?: string;
+  maxInstances?: string;
+  parallel?: string;
+  secureCookies?: boolean;
+  terminalKeep: string;
+  removeOnExit?: boolean;
+  /** The engines file (--engines or TOPLAB_ENGINES): the server places instances on its engines. */
+  engines?: string;
+}
+
 /** `lab serve`: the workshop server (docs/workshop.md). Runs until SIGINT or SIGTERM. */
-export async function serve(args: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    args,
-    {
-      port: { type: 'string' },
-      host: { type: 'string', default: '127.0.0.1' },
-      data: { type: 'string' },
-      warm: { type: 'string' },
-      idle: { type: 'string' },
-      origin: { type: 'string', multiple: true },
-      'public-url': { type: 'string' },
-      'max-instances': { type: 'string' },
-      parallel: { type: 'string' },
-      'secure-cookies': { type: 'boolean' },
-      'terminal-keep': { type: 'string' },
-      'remove-on-exit': { type: 'boolean' },
-    },
-    'serve',
-  );
-  if (positionals.length > 0) throw new UsageError(`lab serve takes no lab name (workshops name their labs): ${positionals.join(' ')}`);
+export async function serve(values: ServeOptions): Promise<number> {
   // With an engines file, instances are placed on its engines (docs/scale.md); its problems are reported here,
   // with their positions (exit code 3), before anything starts.
-  const enginesFile = enginesFilePath();
+  const enginesFile = values.engines === undefined || values.engines === '' ? undefined : resolve(values.engines);
   const pool = enginesFile !== undefined ? loadEnginesFile(enginesFile) : undefined;
   const capacity = pool?.engines.reduce((n, e) => n + e.capacity, 0);
-  const port = wholeNumber('port', values.port ?? process.env.TOPLAB_PORT, 8080, 0, 65535);
+  const port = wholeNumber('port', values.port, 8080, 0, 65535);
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(values.host);
   const origins = [...(values.origin ?? []), ...(process.env.TOPLAB_ORIGINS ?? '').split(',')].flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
   for (const o of origins) {
@@ -75,16 +73,16 @@ export async function serve(args: string[]): Promise<number> {
     warm: wholeNumber('warm', values.warm, 2, 0, 100),
     idleMinutes: minutes('idle', values.idle, 30),
     // With a pool, the engines' capacities bound it (the sum of them by default); --max-instances caps it further.
-    maxInstances: wholeNumber('max-instances', values['max-instances'], capacity ?? 40, 1, capacity !== undefined ? Math.max(capacity, 500) : 500),
+    maxInstances: wholeNumber('max-instances', values.maxInstances, capacity ?? 40, 1, capacity !== undefined ? Math.max(capacity, 500) : 500),
     ...(enginesFile !== undefined ? { enginesFile } : {}),
     // Creations at once: two per engine of a pool by default (each engine does its own share of the work).
     parallel: wholeNumber('parallel', values.parallel, pool ? Math.min(16, 2 * pool.engines.length) : 2, 1, 16),
     origins,
-    ...(values['public-url'] ?? process.env.TOPLAB_PUBLIC_URL ? { publicUrl: values['public-url'] ?? process.env.TOPLAB_PUBLIC_URL } : {}),
-    removeOnExit: values['remove-on-exit'] ?? process.env.TOPLAB_REMOVE_ON_EXIT === '1',
-    secureCookies: values['secure-cookies'] ?? false,
+    ...(values.publicUrl ? { publicUrl: values.publicUrl } : {}),
+    removeOnExit: values.removeOnExit ?? process.env.TOPLAB_REMOVE_ON_EXIT === '1',
+    secureCookies: values.secureCookies ?? false,
     ...(process.env.TOPLAB_ADMIN_TOKEN ? { adminToken: process.env.TOPLAB_ADMIN_TOKEN } : {}),
-    terminalKeepMs: minutes('terminal-keep', values['terminal-keep'], 5) * 60_000,
+    terminalKeepMs: minutes('terminal-keep', values.terminalKeep, 5) * 60_000,
     version,
     log,
   });

@@ -2,9 +2,10 @@ import { createWriteStream } from 'node:fs';
 import { readUserFile } from '../util/user-files.js';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../errors.js';
-import { enginesFilePath, loadEnginesFile } from '../engines/engines-file.js';
+import { resolve } from 'node:path';
+import { loadEnginesFile } from '../engines/engines-file.js';
 import { loadLab } from '../lab/load.js';
-import { parse, writeOutput } from './args.js';
+import { writeOutput } from './args.js';
 import { dataDirOf, loadServer } from './serve.js';
 
 /** An end time from `--ends`: an ISO time, or `+90m` / `+2h` from now. */
@@ -16,14 +17,24 @@ export function endsAtOf(v: string | undefined, nowMs = Date.now()): string {
   return new Date(t).toISOString();
 }
 
-/** `lab workshop create|list|export|end`: the workshop server's database, for scripts. */
-export async function workshop(args: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    args,
-    { data: { type: 'string' }, capacity: { type: 'string' }, ends: { type: 'string' }, roster: { type: 'string' }, title: { type: 'string' }, warm: { type: 'string' }, progression: { type: 'string' }, lab: { type: 'string' }, format: { type: 'string', default: 'csv' }, output: { type: 'string', short: 'o' } },
-    'workshop',
-  );
-  const [sub, ref] = positionals;
+/** `lab workshop …`'s options, as declared in src/cli/program.ts. */
+export interface WorkshopOptions {
+  data?: string;
+  capacity?: string;
+  ends?: string;
+  roster?: string;
+  title?: string;
+  warm?: string;
+  progression?: string;
+  lab?: string;
+  format?: string;
+  output?: string;
+  /** The engines file (--engines or TOPLAB_ENGINES): `end` removes the workshop's containers on its engines. */
+  engines?: string;
+}
+
+/** `lab workshop create|list|export|end`: the workshop server's database, for scripts. `ref`: the labs (create) or the workshop (export, end). */
+export async function workshop(sub: string, ref: string | undefined, values: WorkshopOptions): Promise<number> {
   const server = await loadServer();
   const store = new server.Store(server.openDatabase(dataDirOf(values.data)));
   const find = (): ReturnType<typeof store.workshop> & object => {
@@ -67,7 +78,7 @@ export async function workshop(args: string[]): Promise<number> {
           return 0;
         }
         if (values.lab !== undefined && !(JSON.parse(w.labs) as string[]).includes(values.lab)) throw new UsageError(`--lab ${values.lab} is not one of this workshop's labs (${(JSON.parse(w.labs) as string[]).join(', ')})`);
-        const e = server.exportWorkshop(orch, w, values.format, values.lab);
+        const e = server.exportWorkshop(orch, w, values.format ?? 'csv', values.lab);
         if (values.output) writeOutput(values.output, e.body);
         else process.stdout.write(e.body);
         return 0;
@@ -75,7 +86,7 @@ export async function workshop(args: string[]): Promise<number> {
       case 'end': {
         const w = find();
         // Every engine of the pool (TOPLAB_ENGINES, --engines) that answers, else the local engine.
-        const enginesFile = enginesFilePath();
+        const enginesFile = values.engines === undefined || values.engines === '' ? undefined : resolve(values.engines);
         // Checked here first: an engines file's problems are reported with their positions (exit code 3).
         if (enginesFile !== undefined) loadEnginesFile(enginesFile);
         const engines = await server.openEngines({ ...(enginesFile !== undefined ? { enginesFile } : {}), log: () => undefined });

@@ -1,5 +1,6 @@
 import { LABEL, labelFilter } from '../plan/labels.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { runLockFilter } from './run-lock.js';
 
 export interface DownResult {
   containers: number;
@@ -25,9 +26,13 @@ export async function listInstance(runtime: Runtime, lab?: string, instance?: st
  * questions, so removal starts one round trip sooner); by default it is listed here.
  */
 export async function removeInstance(runtime: Runtime, lab?: string, instance?: string, listed?: InstanceListing): Promise<DownResult> {
-  const { containers, networks } = listed ?? (await listInstance(runtime, lab, instance));
+  const [{ containers, networks }, runLocks] = await Promise.all([
+    listed ?? listInstance(runtime, lab, instance),
+    // A run lock goes with its instance (one left by a killed `lab check` would otherwise stay until the next).
+    lab !== undefined && instance !== undefined ? runtime.listContainers(runLockFilter(lab, instance)) : Promise.resolve([]),
+  ]);
   // Force-removal kills at once: no 10-second stop timeout.
-  await runtime.removeContainers(containers.map((c) => c.id));
+  await runtime.removeContainers([...containers, ...runLocks].map((c) => c.id));
   await runtime.removeNetworks(networks.map((n) => n.id));
   // The host rules for routers and IPv6 go with the last lab that needed them: the engine is left as found.
   if (networks.some((n) => n.labels[LABEL.hostRules] === 'true')) {

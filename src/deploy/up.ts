@@ -34,6 +34,8 @@ export interface UpOptions {
   purpose?: 'lab' | 'grading';
   /** Keep the creation lock after the deploy (the caller still has setup to do): release it with `releaseLock`. */
   keepLock?: boolean;
+  /** The IPv4 and IPv6 ranges the instance's subnets come from (default: TOPLAB_SUBNET_POOL(6), else toplab's defaults). */
+  subnetPools?: { pool: string; pool6: string };
 }
 
 export interface UpResult {
@@ -163,7 +165,7 @@ function isComplete(lab: Lab, state: { containers: { labels: Record<string, stri
 
 /** Plans against the engine's used subnets and creates the networks; retries when another instance wins a race for a subnet. */
 async function createNetworks(lab: Lab, opts: UpOptions & { ownership: Record<string, string> }): Promise<LabPlan> {
-  const pools = subnetPools();
+  const pools = opts.subnetPools ?? subnetPools();
   for (let attempt = 0; ; attempt++) {
     const plan = planLab(lab, { instance: opts.instance, image: opts.image, usedSubnets: await opts.runtime.usedSubnets(), attempt, ...pools });
     const rules = plan.hostRules.bridgedForwarding || plan.hostRules.ipv6Isolation;

@@ -1,10 +1,7 @@
-import { parseArgs } from 'node:util';
-import { errorMessage, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { labImageTag } from '../runtime/lab-image.js';
 import type { EngineHealth } from './pool.js';
 import { enginePool } from './use.js';
-
-const USAGE = 'usage: lab engines [--format json] | lab engines drain NAME | lab engines undrain NAME';
 
 /** The table `lab engines` prints: one line per engine. Pure. */
 export function renderEngines(list: EngineHealth[], image: string): string {
@@ -26,28 +23,21 @@ export function renderEngines(list: EngineHealth[], image: string): string {
   return out.join('\n') + '\n';
 }
 
-/** `lab engines`: every engine's health, version, image and load; `drain`/`undrain` stop or resume new placements. */
-export async function enginesCommand(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { format: { type: 'string', default: 'terminal' } }, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError(errorMessage(e), { hint: USAGE });
-  }
-  const { values, positionals } = parsed;
-  const pool = enginePool();
+/**
+ * `lab engines list|drain|undrain`: every engine's health, version, image and load; `drain`/`undrain` stop or
+ * resume new placements. `opts.engines` is the engines file (--engines, or TOPLAB_ENGINES).
+ */
+export async function enginesCommand(sub: string, name: string | undefined, opts: { format?: string; engines?: string }): Promise<number> {
+  const pool = enginePool(opts.engines);
   if (!pool) throw new UsageError('no engines file: give --engines FILE or set TOPLAB_ENGINES (see docs/scale.md)', { hint: 'without one, toplab uses the local engine alone' });
-  const [sub, name] = positionals;
   if (sub === 'drain' || sub === 'undrain') {
     if (name === undefined) throw new UsageError(`which engine? lab engines ${sub} NAME`, { hint: `engines: ${pool.engines.map((e) => e.spec.name).join(', ')}` });
     await pool.setDraining(name, sub === 'drain');
     process.stdout.write(sub === 'drain' ? `engine ${name} is draining: its instances stay, new ones go elsewhere\n` : `engine ${name} takes new instances again\n`);
     return 0;
   }
-  if (sub !== undefined && sub !== 'list') throw new UsageError(`unknown engines command '${sub}'`, { hint: USAGE });
-  if (values.format !== 'terminal' && values.format !== 'json') throw new UsageError(`unknown format '${values.format}': use terminal or json`);
   const image = labImageTag();
   const list = await pool.probe({ image, version: true });
-  process.stdout.write(values.format === 'json' ? JSON.stringify(list, null, 2) + '\n' : renderEngines(list, image));
+  process.stdout.write(opts.format === 'json' ? JSON.stringify(list, null, 2) + '\n' : renderEngines(list, image));
   return list.some((h) => !h.up) ? 4 : 0;
 }

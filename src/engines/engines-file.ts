@@ -39,12 +39,6 @@ export function enginesSchema(): object {
   return (schema ??= JSON.parse(readFileSync(join(projectRoot(), 'schema', 'engines.schema.json'), 'utf8')) as object);
 }
 
-/** The engines file to use: `--engines FILE` (given here), else TOPLAB_ENGINES; undefined means the local engine alone. */
-export function enginesFilePath(flag?: string): string | undefined {
-  const f = flag ?? process.env.TOPLAB_ENGINES;
-  return f === undefined || f === '' ? undefined : resolve(f);
-}
-
 /** Loopback addresses: the only ones where a plain (unencrypted, unauthenticated) tcp:// engine is allowed. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
@@ -112,7 +106,8 @@ export function loadEnginesFile(path: string): EnginesFile {
 export function parseEnginesText(text: string, file: string): EnginesFile {
   const yaml = yamlModule();
   const lc = new yaml.LineCounter();
-  const doc = yaml.parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  // merge: YAML merge keys (`<<: *defaults`), e.g. one TLS block shared by several engines.
+  const doc = yaml.parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, merge: true });
   const problems: LabProblem[] = doc.errors.map((e) => {
     const pos = lc.linePos(e.pos[0]);
     return { file, line: pos.line, col: pos.col, path: '', message: `YAML: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+$/, '')}` };
@@ -126,7 +121,9 @@ export function parseEnginesText(text: string, file: string): EnginesFile {
   if (!validator(data)) {
     for (const p of explainSchemaErrors(validator.errors ?? [], enginesSchema())) {
       // The schema explainer speaks of lab files; at the top level, this is the engines file.
-      const message = p.path.length === 0 ? p.message.replace(/ in the lab$/, ' at the top of the engines file') : p.message;
+      // The explainer names the top level "the lab": "unknown key `x` in the lab" (maybe followed by "; did you
+      // mean `engines`?") and "the lab needs `engines`". Here the top level is the engines file.
+      const message = p.path.length === 0 ? p.message.replace(/ in the lab(?=;|$)/, ' at the top of the engines file').replace(/^the lab\b/, 'the engines file') : p.message;
       problems.push({ file, ...yamlPosition(doc, lc, p.path, p.key), path: p.path.join('.'), message });
     }
     throw new EnginesFileError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)));

@@ -1,45 +1,24 @@
+import { resolve } from 'node:path';
 import { EngineError, errorMessage, UsageError } from '../errors.js';
 import { lockFilter, lockIsLive } from '../deploy/lock.js';
 import { listOrphans, sweep, type Orphan, type SweepContext } from '../deploy/sweep.js';
 import { labImageTag } from '../runtime/lab-image.js';
 import type { EngineRuntime } from './engine-runtime.js';
-import { enginesFilePath, loadEnginesFile } from './engines-file.js';
+import { loadEnginesFile } from './engines-file.js';
 import { EnginePool, type EngineHealth } from './pool.js';
 
 let cached: { path: string; pool: EnginePool } | undefined;
 
 /**
- * The engine pool of `--engines FILE` or TOPLAB_ENGINES, or undefined when neither is set: then toplab uses
- * the local engine (DOCKER_HOST or /var/run/docker.sock) exactly as without a pool.
+ * The engine pool of an engines file (`--engines FILE`, whose default is TOPLAB_ENGINES: the CLI passes
+ * either), or undefined when none is given: then toplab uses the local engine (DOCKER_HOST or
+ * /var/run/docker.sock) exactly as without a pool.
  */
-export function enginePool(): EnginePool | undefined {
-  const path = enginesFilePath();
+export function enginePool(file: string | undefined): EnginePool | undefined {
+  const path = file === undefined || file === '' ? undefined : resolve(file);
   if (path === undefined) return undefined;
   if (cached?.path !== path) cached = { path, pool: new EnginePool(loadEnginesFile(path)) };
   return cached.pool;
-}
-
-/** Takes `--engines FILE` (or `--engines=FILE`) out of a command's arguments, into TOPLAB_ENGINES. */
-export function takeEnginesFlag(args: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (a === '--') {
-      out.push(...args.slice(i));
-      break;
-    }
-    if (a === '--engines') {
-      const v = args[i + 1];
-      if (v === undefined || v.startsWith('-')) throw new UsageError('--engines needs a file, e.g. --engines engines.yaml');
-      process.env.TOPLAB_ENGINES = v;
-      i++;
-    } else if (a.startsWith('--engines=')) {
-      process.env.TOPLAB_ENGINES = a.slice('--engines='.length);
-    } else {
-      out.push(a);
-    }
-  }
-  return out;
 }
 
 /**

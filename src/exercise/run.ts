@@ -4,20 +4,20 @@ import { claimRunFolder } from './artifacts.js';
 import { join, resolve } from 'node:path';
 import { errorMessage, InstanceGoneError, InterruptedError, rethrowEngineError, StepError, throwIfAborted } from '../errors.js';
 import { LABEL, labelFilter } from '../plan/labels.js';
-import { runName } from '../lab/exercise-semantics.js';
 import { abortableRuntime } from '../runtime/abortable.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
 import { ensureObserver } from '../deploy/observer.js';
 import type { CaptureHandle } from './capture.js';
 import { readSandbox, sandboxNotes, type SandboxState } from './sandbox.js';
 import { endProbeName, type Observations, type StepRecord } from './observations.js';
-import type { CommandStep, StepDef } from '../lab/model.js';
+import type { ResolvedStep, StepOfKind } from '../lab/resolve.js';
 import { processState } from './programs.js';
 import { BASELINE_SCRIPT, openedInCaptures, parseBaseline, scopeSockets } from './socket-scope.js';
 import { describeStep } from './step-text.js';
-import { endProbes, observerNodes, probe, settle, socketProbeNodes } from './probes.js';
+import { endProbe, endProbes, observerNodes, probe, settle, socketProbeNodes } from './probes.js';
 import { finishCapture, runCommandStep, runStep, type Background, type ExerciseOptions } from './steps.js';
 import { said } from './start.js';
+import { probeKind } from './probe-kinds/registry.js';
 
 export type { ExerciseOptions };
 
@@ -41,7 +41,7 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
 }
 
 async function exercise(running: RunningLab, opts: ExerciseOptions, observersStarting: Promise<unknown>[]): Promise<Observations> {
-  const def = running.lab.def;
+  const { def, steps, checks } = running.lab;
   const obs = initialObservations(running);
   const filesDir = opts.filesDir ?? running.lab.dir;
   const artifactsDir = opts.artifactsDir !== undefined ? claimRunFolder(opts.artifactsDir) : undefined;
@@ -59,17 +59,18 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
   const sandboxBefore = opts.fresh === true ? new Map<string, SandboxState | undefined>() : new Map(await Promise.all([...running.containers].map(async ([node, id]) => [node, await readSandbox(running, id)] as const)));
   // Observers take as long to start as a node (~1 s here): start those the run will need now, alongside the
   // first steps, instead of when a capture or probe step gets to them. A failure shows again at that step.
-  for (const node of observerNodes(def.exercise, def.checks)) observersStarting.push(ensureObserver(running, node).catch(() => undefined));
+  for (const node of observerNodes(steps, checks)) observersStarting.push(ensureObserver(running, node).catch(() => undefined));
   // What the socket tables hold before the run: what is still there at a probe was left by an earlier run.
   // A new instance has had no earlier run.
   const baselines = new Map<string, Map<string, string>>();
   await Promise.all(
-    (opts.fresh === true ? [] : socketProbeNodes(def.exercise, def.checks)).map(async (node) => {
+    (opts.fresh === true ? [] : socketProbeNodes(steps, checks)).map(async (node) => {
       const r = await running.runtime.exec(containerOf(running, node), ['sh', '-c', BASELINE_SCRIPT], { timeoutMs: 15_000 }).catch(() => undefined);
       if (r && !r.timedOut && r.exitCode === 0) baselines.set(node, parseBaseline(r.stdout.toString('utf8')));
     }),
   );
-  const runOne = async (index: number, step: StepDef): Promise<StepRecord> => {
+  const runOne = async (step: ResolvedStep): Promise<StepRecord> => {
+    const { index } = step;
     const started = Date.now();
     const description = describeStep(step);
     opts.onStep?.(description);
@@ -87,29 +88,30 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
       rethrowEngineError(e);
       // Anything else a step runs into is the step's failure.
       const message = e instanceof StepError ? e.message : `could not complete: ${errorMessage(e)}`;
-      const name = runName(step);
-      const program = 'start' in step ? step.start : 'run' in step ? step.run : undefined;
-      if (name !== undefined && !obs.programs[name]) {
-        const node = 'command' in step ? step.command.node : (def.programs[program ?? '']?.node ?? '');
-        obs.programs[name] = { node, kind: 'command' in step ? 'command' : 'program', stdout: '', stderr: '', timedOut: false, running: false, droppedBytes: 0, error: message };
+      if (step.kind === 'start' || step.kind === 'run') {
+        if (!obs.programs[step.name]) obs.programs[step.name] = failedRun(def.programs[step.program]?.node ?? '', 'program', message);
+      } else if (step.kind === 'command') {
+        if (!obs.programs[step.name]) obs.programs[step.name] = failedRun(step.node, 'command', message);
+      } else if (step.kind === 'capture') {
+        obs.captures[step.name] = { node: step.node, packets: [], error: message };
+      } else if (step.kind === 'probe') {
+        obs.probes[step.name] = { node: step.node, kind: step.probe, raw: '', error: message };
       }
-      if ('capture' in step) obs.captures[step.capture.name] = { node: step.capture.node, packets: [], error: message };
-      if ('probe' in step) obs.probes[step.probe.name] = { node: step.probe.node, kind: step.probe.kind ?? 'sockets', raw: '', error: message };
       return record('failed', message);
     }
   };
   // Consecutive probes that only read a table (sockets, interfaces, routes, lsof) are taken at the same
   // moment, each in its node's observer: one round trip to the engine instead of one per probe.
-  for (const group of stepGroups(def.exercise)) {
+  for (const group of stepGroups(steps)) {
     throwIfAborted(opts.signal);
-    obs.steps.push(...(await Promise.all(group.map(([index, step]) => runOne(index, step)))));
+    obs.steps.push(...(await Promise.all(group.map(runOne))));
   }
   throwIfAborted(opts.signal);
   // End-of-exercise probes for checks that name none, taken as the steps end (as before), while the captured
   // nodes' connections settle: both only read, and neither waits for the other.
   const nodesCaptured = new Set([...captures.values()].map((c) => c.node));
   await Promise.all([
-    ...endProbes(def.checks).map(async ([kind, node]) => (obs.probes[endProbeName(node, kind)] = await probe(running, { name: endProbeName(node, kind), node, kind }))),
+    ...endProbes(checks).map(async ([kind, node]) => (obs.probes[endProbeName(node, kind)] = await probe(running, endProbe(endProbeName(node, kind), node, kind)))),
     ...[...nodesCaptured].map((node) => settle(running, node).catch(() => undefined)),
   ]);
   // Once the connections have settled: the captures, and (at the same time, from the nodes rather than the
@@ -168,19 +170,22 @@ function unlessEngine(e: unknown): undefined {
   return undefined;
 }
 
-const READS: ReadonlySet<string> = new Set(['sockets', 'interfaces', 'routes', 'lsof']);
-
-/** The steps in order, as [index, step], consecutive table-reading probes grouped together; every other step alone. */
-export function stepGroups(steps: StepDef[]): [number, StepDef][][] {
-  const groups: [number, StepDef][][] = [];
-  const reads = (s: StepDef): boolean => 'probe' in s && READS.has(s.probe.kind ?? 'sockets');
-  steps.forEach((step, index) => {
+/** The steps in order, consecutive table-reading probes grouped together; every other step alone. */
+export function stepGroups(steps: readonly ResolvedStep[]): ResolvedStep[][] {
+  const groups: ResolvedStep[][] = [];
+  const reads = (s: ResolvedStep): boolean => s.kind === 'probe' && probeKind(s.probe).readsOnly;
+  for (const step of steps) {
     const last = groups.at(-1);
-    const prev = last?.at(-1)?.[1];
-    if (last && prev && reads(prev) && reads(step)) last.push([index, step]);
-    else groups.push([[index, step]]);
-  });
+    const prev = last?.at(-1);
+    if (last && prev && reads(prev) && reads(step)) last.push(step);
+    else groups.push([step]);
+  }
   return groups;
+}
+
+/** What a run or command that failed before it could record itself leaves: no output, and the step's reason. */
+function failedRun(node: string, kind: 'program' | 'command', message: string): Observations['programs'][string] {
+  return { node, kind, stdout: '', stderr: '', timedOut: false, running: false, droppedBytes: 0, error: message };
 }
 
 /**
@@ -205,11 +210,11 @@ export async function assertIntact(running: RunningLab): Promise<void> {
 }
 
 /** Runs one of the lab's own `command` steps outside a graded run (a setup step); throws StepError when it fails. */
-export async function runSetupCommand(running: RunningLab, step: CommandStep): Promise<void> {
+export async function runSetupCommand(running: RunningLab, step: StepOfKind<'command'>): Promise<void> {
   const obs = initialObservations(running);
   await runCommandStep(running, step, { obs, captures: new Map(), background: new Map(), opts: {}, filesDir: running.lab.dir, artifactsDir: undefined, baselines: new Map() });
-  const r = obs.programs[step.command.name];
-  if (r && r.exitCode !== 0) throw new StepError(`${step.command.name} exited with code ${r.exitCode ?? '?'}${said(r)}`);
+  const r = obs.programs[step.name];
+  if (r && r.exitCode !== 0) throw new StepError(`${step.name} exited with code ${r.exitCode ?? '?'}${said(r)}`);
 }
 
 function initialObservations(running: RunningLab): Observations {

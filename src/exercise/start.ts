@@ -1,13 +1,13 @@
 /** A `start` step: launch a program in its node and wait, in the node, until it is ready (or has exited). */
 import { join } from 'node:path';
 import { StepError } from '../errors.js';
-import type { StartStep } from '../lab/model.js';
+import { defaultSocketState, type StepOfKind } from '../lab/resolve.js';
 import type { SocketEntry } from '../observe/types.js';
 import { parseSocketTables, socketTablesScript, waitInNodeScript, type RunRef } from './readiness.js';
 import type { RunningLab } from '../deploy/running-lab.js';
 import { launchThen, outputMatches, processState, programLaunch, runDirOf, type LaunchSpec, type ProcessState } from './programs.js';
 import { relevantLines } from './output-lines.js';
-import { defaultState, seconds } from './step-text.js';
+import { ms } from './step-text.js';
 
 /**
  * A node's socket tables from /proc (no tools or privileges needed) in one exec; with a run, also its exit code
@@ -20,28 +20,28 @@ export async function procSockets(running: RunningLab, container: string, run?: 
 }
 
 export function socketMatches(s: { proto: string; localPort?: number; path?: string; state: string; unixType?: string }, want: { tcp?: number; udp?: number; unix?: string; state?: string }): boolean {
-  const state = (want.state ?? defaultState(want)).toUpperCase().replace(/-/g, '_').replace(/^ESTAB$/, 'ESTABLISHED');
+  const state = (want.state ?? defaultSocketState(want)).toUpperCase().replace(/-/g, '_').replace(/^ESTAB$/, 'ESTABLISHED');
   if (want.tcp !== undefined) return s.proto === 'tcp' && s.localPort === want.tcp && s.state === state;
   if (want.udp !== undefined) return s.proto === 'udp' && s.localPort === want.udp && (s.state === state || (state === 'UNCONN' && s.state === 'CLOSE'));
   if (want.unix !== undefined) return s.proto === 'unix' && s.path === want.unix && (s.state === state || (state === 'ESTABLISHED' && s.state === 'CONNECTED'));
   return false;
 }
 
-export function startLaunch(running: RunningLab, step: StartStep): LaunchSpec {
-  return programLaunch(running, step.start, { ...(step.name ? { name: step.name } : {}), ...(step.args ? { args: step.args } : {}), ...(step.env ? { env: step.env } : {}) });
+export function startLaunch(running: RunningLab, step: StepOfKind<'start'>): LaunchSpec {
+  return programLaunch(running, step.program, { name: step.name, ...(step.args ? { args: step.args } : {}), ...(step.env ? { env: step.env } : {}) });
 }
 
 /**
  * Starts a program and waits until it is ready; throws StepError naming what it waited for. `fresh`: the
  * node has never run this program (a new instance), so there is no earlier run to stop first.
  */
-export async function startAndWait(running: RunningLab, step: StartStep, spec = startLaunch(running, step), fresh = false): Promise<void> {
-  const node = running.lab.def.programs[step.start]?.node ?? '';
+export async function startAndWait(running: RunningLab, step: StepOfKind<'start'>, spec = startLaunch(running, step), fresh = false): Promise<void> {
+  const node = running.lab.def.programs[step.program]?.node ?? '';
   // The wrapper ends an earlier run of the same name (and waits until it is gone) before it starts this one.
   if (fresh) spec.fresh = true;
   const ready = step.ready ?? {};
-  // Readiness returns as soon as it holds; the default leaves room for Node to start on a loaded machine.
-  const timeoutMs = seconds(ready.timeout, 20);
+  // Readiness returns as soon as it holds; the default (DEFAULTS.readyTimeoutS) leaves room for Node to start on a loaded machine.
+  const timeoutMs = ms(step.readyTimeoutS);
   const deadline = Date.now() + timeoutMs;
   const run: RunRef = { dir: runDirOf(spec) };
   const want = { ...(ready.tcp !== undefined ? { tcp: ready.tcp } : {}), ...(ready.udp !== undefined ? { udp: ready.udp } : {}), ...(ready.unix !== undefined ? { unix: ready.unix } : {}) };

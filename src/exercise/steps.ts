@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { errorMessage, rethrowEngineError, StepError } from '../errors.js';
-import type { CommandStep, StepDef, WaitStep } from '../lab/model.js';
+import type { ResolvedStep, StepOfKind } from '../lab/resolve.js';
 import { decodePcap } from '../observe/pcap.js';
 import { retryUntil } from '../util/retry.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
@@ -26,7 +26,7 @@ import {
   type LaunchSpec,
 } from './programs.js';
 import { scopeSockets } from './socket-scope.js';
-import { describeWait, seconds } from './step-text.js';
+import { describeWait, ms } from './step-text.js';
 import { procSockets, said, socketMatches, startAndWait, startLaunch } from './start.js';
 import { probe } from './probes.js';
 
@@ -68,70 +68,88 @@ export interface StepContext {
   baselines: Map<string, Map<string, string>>;
 }
 
-export async function runStep(running: RunningLab, step: StepDef, ctx: StepContext): Promise<void> {
+export async function runStep(running: RunningLab, step: ResolvedStep, ctx: StepContext): Promise<void> {
   const def = running.lab.def;
   const { obs } = ctx;
-  if ('start' in step) {
-    const unavailable = ctx.opts.unavailable?.[step.start];
-    if (unavailable) throw new StepError(unavailable);
-    const spec = startLaunch(running, step);
-    const fresh = ctx.opts.fresh === true && !ctx.background.has(spec.name);
-    ctx.background.set(spec.name, { spec, node: def.programs[step.start]?.node ?? '', started: Date.now() });
-    await startAndWait(running, step, spec, fresh);
-  } else if ('run' in step) {
-    const unavailable = ctx.opts.unavailable?.[step.run];
-    if (unavailable) throw new StepError(unavailable);
-    const spec = programLaunch(running, step.run, {
-      ...(step.name ? { name: step.name } : {}),
-      ...(step.args ? { args: step.args } : {}),
-      ...(step.env ? { env: step.env } : {}),
-      ...(step.stdin !== undefined ? { stdin: step.stdin } : {}),
-    });
-    await runToCompletion(running, spec, def.programs[step.run]?.node ?? '', 'program', seconds(step.timeout, 10), obs);
-  } else if ('command' in step) {
-    await runCommandStep(running, step, ctx);
-  } else if ('capture' in step) {
-    const { command, ...capture } = step.capture;
-    ctx.captures.set(step.capture.name, await startCapture(running, { ...capture, ...(command !== undefined ? { command: studentCapture(ctx.filesDir, command, running.plan.nodes.map((n) => n.name)) } : {}) }));
-  } else if ('probe' in step) {
-    const p = await probe(running, step.probe);
-    obs.probes[step.probe.name] = p;
-    if (p.error) throw new StepError(p.error);
-  } else if ('wait' in step) {
-    await waitStep(running, step.wait, ctx);
-  } else if ('stop' in step) {
-    const cap = ctx.captures.get(step.stop);
-    if (cap) {
-      ctx.captures.delete(step.stop);
-      await finishCapture(running, cap, obs, ctx.artifactsDir);
-      const err = obs.captures[cap.name]?.error;
-      if (err) throw new StepError(err);
+  switch (step.kind) {
+    case 'start': {
+      const unavailable = ctx.opts.unavailable?.[step.program];
+      if (unavailable) throw new StepError(unavailable);
+      const spec = startLaunch(running, step);
+      const fresh = ctx.opts.fresh === true && !ctx.background.has(spec.name);
+      ctx.background.set(spec.name, { spec, node: def.programs[step.program]?.node ?? '', started: Date.now() });
+      await startAndWait(running, step, spec, fresh);
       return;
     }
-    const b = ctx.background.get(step.stop);
-    if (!b) throw new StepError(`${step.stop} is not running`);
-    const signal = step.signal ?? 'TERM';
-    let ended = await signalAndWait(running, b.spec, signal, 2000);
-    if (!ended && signal !== 'KILL') {
-      await killProcess(running, b.spec, 'KILL', await ensureObserver(running, b.node));
-      ended = await waitForExit(running, b.spec, 2000);
+    case 'run': {
+      const unavailable = ctx.opts.unavailable?.[step.program];
+      if (unavailable) throw new StepError(unavailable);
+      const spec = programLaunch(running, step.program, {
+        name: step.name,
+        ...(step.args ? { args: step.args } : {}),
+        ...(step.env ? { env: step.env } : {}),
+        ...(step.stdin !== undefined ? { stdin: step.stdin } : {}),
+      });
+      await runToCompletion(running, spec, def.programs[step.program]?.node ?? '', 'program', ms(step.timeoutS), obs);
+      return;
     }
-    const st = await processState(running, b.spec);
-    b.stopped = {
-      node: b.node,
-      kind: 'program',
-      stdout: st.stdout,
-      stderr: st.stderr,
-      timedOut: false,
-      running: !ended,
-      droppedBytes: st.droppedBytes,
-      durationMs: Date.now() - b.started,
-      ...(st.pid !== undefined ? { pid: st.pid } : {}),
-      ...(st.exitCode !== undefined ? { exitCode: st.exitCode } : {}),
-    };
-    obs.programs[step.stop] = b.stopped;
-    if (!ended) throw new StepError(`${step.stop} did not end after SIGKILL`);
+    case 'command':
+      await runCommandStep(running, step, ctx);
+      return;
+    case 'capture': {
+      const { kind: _kind, index: _index, command, ...capture } = step;
+      ctx.captures.set(step.name, await startCapture(running, { ...capture, ...(command !== undefined ? { command: studentCapture(ctx.filesDir, command, running.plan.nodes.map((n) => n.name)) } : {}) }));
+      return;
+    }
+    case 'probe': {
+      const p = await probe(running, step);
+      obs.probes[step.name] = p;
+      if (p.error) throw new StepError(p.error);
+      return;
+    }
+    case 'wait':
+      await waitStep(running, step, ctx);
+      return;
+    case 'stop':
+      await stopStep(running, step, ctx);
+      return;
   }
+}
+
+/** A `stop` step: ends a capture, or a background program (its signal, then SIGKILL after 2 s). */
+async function stopStep(running: RunningLab, step: StepOfKind<'stop'>, ctx: StepContext): Promise<void> {
+  const { obs } = ctx;
+  const cap = ctx.captures.get(step.target);
+  if (cap) {
+    ctx.captures.delete(step.target);
+    await finishCapture(running, cap, obs, ctx.artifactsDir);
+    const err = obs.captures[cap.name]?.error;
+    if (err) throw new StepError(err);
+    return;
+  }
+  const b = ctx.background.get(step.target);
+  if (!b) throw new StepError(`${step.target} is not running`);
+  const signal = step.signal;
+  let ended = await signalAndWait(running, b.spec, signal, 2000);
+  if (!ended && signal !== 'KILL') {
+    await killProcess(running, b.spec, 'KILL', await ensureObserver(running, b.node));
+    ended = await waitForExit(running, b.spec, 2000);
+  }
+  const st = await processState(running, b.spec);
+  b.stopped = {
+    node: b.node,
+    kind: 'program',
+    stdout: st.stdout,
+    stderr: st.stderr,
+    timedOut: false,
+    running: !ended,
+    droppedBytes: st.droppedBytes,
+    durationMs: Date.now() - b.started,
+    ...(st.pid !== undefined ? { pid: st.pid } : {}),
+    ...(st.exitCode !== undefined ? { exitCode: st.exitCode } : {}),
+  };
+  obs.programs[step.target] = b.stopped;
+  if (!ended) throw new StepError(`${step.target} did not end after SIGKILL`);
 }
 
 /** Launches a process, waits for it (bounded), kills it at the timeout, and records what it did. */
@@ -164,9 +182,8 @@ async function runToCompletion(running: RunningLab, spec: LaunchSpec, node: stri
   if (timedOut) throw new StepError(`${spec.name} did not finish within ${timeoutMs / 1000}s and was stopped`);
 }
 
-export async function runCommandStep(running: RunningLab, step: CommandStep, ctx: StepContext): Promise<void> {
-  const c = step.command;
-  const privileged = c.privileged === true;
+export async function runCommandStep(running: RunningLab, c: StepOfKind<'command'>, ctx: StepContext): Promise<void> {
+  const privileged = c.privileged;
   const container = privileged ? await ensureObserver(running, c.node) : containerOf(running, c.node);
   let argv: string[];
   if (c.file !== undefined) {
@@ -195,11 +212,11 @@ export async function runCommandStep(running: RunningLab, step: CommandStep, ctx
     env: { HOME: privileged ? '/root' : '/home/student', TOPLAB_LAB: running.plan.lab, TOPLAB_INSTANCE: running.plan.instance, ...(c.env ?? {}) },
     ...(c.stdin !== undefined ? { stdin: c.stdin } : {}),
   };
-  await runToCompletion(running, spec, c.node, 'command', seconds(c.timeout, 10), ctx.obs, privileged ? container : undefined);
+  await runToCompletion(running, spec, c.node, 'command', ms(c.timeoutS), ctx.obs, privileged ? container : undefined);
 }
 
-async function waitStep(running: RunningLab, w: WaitStep['wait'], ctx: StepContext): Promise<void> {
-  const timeoutMs = seconds(w.timeout, 10);
+async function waitStep(running: RunningLab, w: StepOfKind<'wait'>, ctx: StepContext): Promise<void> {
+  const timeoutMs = ms(w.timeoutS);
   if (w.exit !== undefined || w.output !== undefined) {
     const name = (w.exit ?? w.output) as string;
     const b = ctx.background.get(name);

@@ -38,6 +38,8 @@ export interface BatchOptions {
   onProgress?: (line: string) => void;
   /** Stops the batch: no student is started after it, the ones in progress end as `error` (interrupted; not graded). */
   signal?: AbortSignal;
+  /** The ranges the instances' subnets come from (see SessionOptions). */
+  subnetPools?: { pool: string; pool6: string };
 }
 
 export interface SummaryRow {
@@ -115,6 +117,7 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
       if (opts.signal?.aborted) throw new Error(`${errorMessage(abortReason(opts.signal))}: the batch stopped before this submission`);
       const r = await gradeSubmission(lab, join(dir, student), {
         ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.subnetPools ? { subnetPools: opts.subnetPools } : {}),
         runtime,
         image,
         instance: `g${i}-${Math.random().toString(36).slice(2, 7)}`,

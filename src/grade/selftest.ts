@@ -62,7 +62,7 @@ export function readExpect(file: string): { fails: string[]; why?: string } {
   try {
     // yaml is loaded here, on first use, so that commands that never read an expect.yaml do not pay for it.
     const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
-    doc = yaml.parse(readFileSync(file, 'utf8'));
+    doc = yaml.parse(readFileSync(file, 'utf8'), { merge: true });
   } catch (e) {
     throw new LabValidationError([{ file, path: '', message: `not valid YAML: ${(errorMessage(e).split('\n')[0] ?? '').replace(/:$/, '')}` }]);
   }

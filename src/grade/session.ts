@@ -3,7 +3,8 @@ import { cpSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { evaluateChecks } from '../checks/evaluate.js';
-import { deploy } from '../deploy/up.js';
+import { currentOwner, deploy } from '../deploy/up.js';
+import { acquireRunLock } from '../deploy/run-lock.js';
 import { removeInstance } from '../deploy/down.js';
 import { track } from '../deploy/owned.js';
 import { instanceState, type RunningLab } from '../deploy/running-lab.js';
@@ -30,6 +31,8 @@ export interface SessionOptions {
   signal?: AbortSignal;
   /** The command named in the ownership labels of what is created (`up`, `check`, `grade`; default `library`). */
   command?: string;
+  /** The IPv4 and IPv6 ranges a new instance's subnets come from (default: TOPLAB_SUBNET_POOL(6), else toplab's defaults). */
+  subnetPools?: { pool: string; pool6: string };
 }
 
 export interface Compiled {
@@ -82,16 +85,16 @@ export async function startSetupSteps(
   opts: { fresh?: boolean; signal?: AbortSignal; onProgress?: (line: string) => void } = {},
 ): Promise<string[]> {
   const failures: string[] = [];
-  for (const step of setupSteps(lab.def.exercise)) {
+  for (const step of setupSteps(lab.steps)) {
     throwIfAborted(opts.signal);
     opts.onProgress?.(describeStep(step));
-    const unavailable = 'start' in step ? compiled.unavailable[step.start] : undefined;
+    const unavailable = step.kind === 'start' ? compiled.unavailable[step.program] : undefined;
     if (unavailable) {
       failures.push(unavailable);
       continue;
     }
     try {
-      if ('start' in step) await startAndWait(running, step, undefined, opts.fresh === true);
+      if (step.kind === 'start') await startAndWait(running, step, undefined, opts.fresh === true);
       else await runSetupCommand(running, step);
     } catch (e) {
       if (!(e instanceof StepError)) throw e;
@@ -137,6 +140,21 @@ export interface CheckOptions extends SessionOptions {
 
 /** Runs the exercise on an instance (deploying it first when needed) with the given programs, and grades it. */
 export async function checkInstance(lab: Lab, compiled: Compiled, opts: CheckOptions): Promise<GradeResult> {
+  // One run at a time on an instance: two at once would stop, restart and probe each other's programs, and
+  // their verdicts would be about each other rather than the student's code. A grading instance is fresh and
+  // its name is this run's own: nothing else runs there.
+  const lock = opts.purpose === 'grading' ? undefined : await acquireRunLock(opts.runtime, lab.def.name, opts.instance, opts.image, currentOwner(opts.command ?? 'check'), {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onProgress ? { onWait: opts.onProgress } : {}),
+  });
+  try {
+    return await checkLocked(lab, compiled, opts);
+  } finally {
+    await lock?.release().catch(() => undefined);
+  }
+}
+
+async function checkLocked(lab: Lab, compiled: Compiled, opts: CheckOptions): Promise<GradeResult> {
   const startedAt = new Date();
   const { running, alreadyUp } = await deploy(lab, { ...opts, programs: compiled.programs, command: opts.command ?? 'check' });
   let obs;

@@ -5,6 +5,7 @@ import { maybeTagStep } from '../schema/steps.js';
 import { CHECK_KINDS } from '../checks/registry.js';
 import type { CheckKind, ExerciseNames, LintContext } from '../checks/kind.js';
 import type { SemanticProblem } from './semantic-problem.js';
+import { DEFAULTS } from './resolve.js';
 import { suggestion as suggest } from './suggest.js';
 
 /** Names the exercise defines, in the order steps define them; checks resolve their references against these. */
@@ -101,7 +102,7 @@ export function exerciseProblems(def: LabDefinition, labDir: string): SemanticPr
       }
     } else if (t.kind === 'probe') {
       const p = t.step.probe;
-      const kind = p.kind ?? 'sockets';
+      const kind = p.kind ?? DEFAULTS.probeKind;
       node(at('probe', 'node'), p.node);
       if (names.probes.has(p.name)) problem(at('probe', 'name'), `a probe named \`${p.name}\` is already taken at step ${(names.probes.get(p.name)?.step ?? 0) + 1}`);
       names.probes.set(p.name, { step: i, node: p.node, kind });

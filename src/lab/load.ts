@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { explainSchemaErrors } from './schema-errors.js';
 import { compileValidator, prebuiltValidator, type Validate } from './schema-validator.js';
@@ -7,6 +7,7 @@ import { labsDir, projectRoot } from '../paths.js';
 import type { Lab, LabDefinition } from './model.js';
 import { resolveLab } from './resolve.js';
 import { semanticProblems } from './semantics.js';
+import { suggestion } from './suggest.js';
 import { yamlModule, yamlPosition } from './yaml-source.js';
 
 const MAX_LAB_FILE_BYTES = 256 * 1024;
@@ -35,9 +36,23 @@ export function resolveLabFile(ref: string): string {
   const candidates = [ref, join(ref, 'lab.yaml'), join(labsDir(), ref, 'lab.yaml')];
   for (const c of candidates) {
     const p = isAbsolute(c) ? c : resolve(c);
-    if (existsSync(p) && statSync(p).isFile()) return p;
+    if (existsSync(p) && statSync(p).isFile() && /\.ya?ml$/i.test(p)) return p;
   }
-  throw new UsageError(`no lab named '${ref}'`, { hint: 'run `lab list` to see the labs, or give the path of a lab.yaml' });
+  // A lab's program or README given instead of its lab file: say so rather than read it as YAML.
+  const p = resolve(ref);
+  if (existsSync(p) && statSync(p).isFile()) {
+    throw new UsageError(`${ref} is not a lab file: a lab file is YAML (lab.yaml, or a name ending in .yaml or .yml)`, { hint: `give the lab's folder (${dirname(ref) === '' ? '.' : dirname(ref)}) or its lab.yaml` });
+  }
+  throw new UsageError(`no lab named '${ref}'${suggestion(ref, labNamesIn(labsDir()), true)}`, { hint: 'run `lab list` to see the labs, or give the path of a lab.yaml' });
+}
+
+/** The lab folders of `dir` (those holding a lab.yaml): what a mistyped lab name is compared with. */
+function labNamesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((d) => existsSync(join(dir, d, 'lab.yaml')));
+  } catch {
+    return [];
+  }
 }
 
 /** Reads, parses and validates a lab file; throws LabValidationError listing every problem found. */
@@ -60,7 +75,8 @@ export function parseLabText(text: string, file: string, shownAs = file, sizeOnD
   }
   const yaml = yamlModule();
   const lineCounter = new yaml.LineCounter();
-  const doc = yaml.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // merge: YAML 1.1 merge keys (`<<: *defaults`), which lab authors use to share a node's or program's settings.
+  const doc = yaml.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const problems: LabProblem[] = [];
   for (const e of doc.errors) {
     const pos = lineCounter.linePos(e.pos[0]);

@@ -31,6 +31,9 @@ export const DEFAULTS = {
   stopSignal: 'TERM' as 'TERM' | 'INT' | 'KILL',
   /** IP version of a probe's target. */
   family: 4 as 4 | 6,
+  /** The socket state a wait (or a readiness condition) looks for: LISTEN for tcp and unix, UNCONN for udp. */
+  socketState: 'LISTEN',
+  udpSocketState: 'UNCONN',
   /** Bytes tcpdump keeps of each packet (DEFAULT_SNAPLEN of src/exercise/capture.ts). */
   snaplen: 65535,
 } as const;
@@ -54,6 +57,29 @@ export type ResolvedStep =
   | ({ kind: 'wait'; index: number } & Omit<WaitStep['wait'], 'timeout'> & { timeoutS: number })
   | { kind: 'stop'; index: number; target: string; signal: 'TERM' | 'INT' | 'KILL' };
 export type StepKindName = ResolvedStep['kind'];
+/** The resolved step of one kind: `StepOfKind<'start'>`. */
+export type StepOfKind<K extends StepKindName> = Extract<ResolvedStep, { kind: K }>;
+/** What a probe takes, its defaults applied: a probe step's fields, or an end-of-run probe's. */
+export type ResolvedProbe = Omit<StepOfKind<'probe'>, 'kind' | 'index'>;
+
+/** The state a socket condition means when it names none: LISTEN for tcp and unix, UNCONN for udp. */
+export function defaultSocketState(w: { udp?: number }): string {
+  return w.udp !== undefined ? DEFAULTS.udpSocketState : DEFAULTS.socketState;
+}
+
+/** A probe's defaults applied: its kind, IP family, ping count and size, and timeout (seconds). */
+export function resolveProbe(raw: ProbeStep['probe']): ResolvedProbe {
+  const { kind, timeout, family, count, size, ...p } = raw;
+  const probe = kind ?? DEFAULTS.probeKind;
+  return {
+    ...p,
+    probe,
+    family: family ?? DEFAULTS.family,
+    count: count ?? DEFAULTS.pingCount,
+    size: size ?? DEFAULTS.pingSize,
+    timeoutS: timeout ?? (probe === 'traceroute' ? DEFAULTS.tracerouteTimeoutS : DEFAULTS.probeTimeoutS),
+  };
+}
 
 export interface ResolvedLab {
   passMark: number;
@@ -82,23 +108,13 @@ export function resolveStep(raw: StepDef, index: number): ResolvedStep {
     }
     case 'capture':
       return { kind: 'capture', index, ...t.step.capture };
-    case 'probe': {
-      const { kind, timeout, family, count, size, ...p } = t.step.probe;
-      const probe = kind ?? DEFAULTS.probeKind;
-      return {
-        kind: 'probe',
-        index,
-        ...p,
-        probe,
-        family: family ?? DEFAULTS.family,
-        count: count ?? DEFAULTS.pingCount,
-        size: size ?? DEFAULTS.pingSize,
-        timeoutS: timeout ?? (probe === 'traceroute' ? DEFAULTS.tracerouteTimeoutS : DEFAULTS.probeTimeoutS),
-      };
-    }
+    case 'probe':
+      return { kind: 'probe', index, ...resolveProbe(t.step.probe) };
     case 'wait': {
-      const { timeout, ...w } = t.step.wait;
-      return { kind: 'wait', index, ...w, timeoutS: timeout ?? DEFAULTS.waitTimeoutS };
+      const { timeout, state, ...w } = t.step.wait;
+      // A wait for a socket looks for a state; one for a program's exit or output has none.
+      const socket = w.tcp !== undefined || w.udp !== undefined || w.unix !== undefined;
+      return { kind: 'wait', index, ...w, ...opt('state', state ?? (socket ? defaultSocketState(w) : undefined)), timeoutS: timeout ?? DEFAULTS.waitTimeoutS };
     }
     case 'stop':
       return { kind: 'stop', index, target: t.step.stop, signal: t.step.signal ?? DEFAULTS.stopSignal };

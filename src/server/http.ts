@@ -12,7 +12,7 @@ import { FORMATS, isFormat, render } from '../report/formats.js';
 import type { GradeResult } from '../report/result.js';
 import { loadLab } from '../lab/load.js';
 import { readdirSync } from 'node:fs';
-import { attemptSummary, RequestError, type Orchestrator, type ServerEvent } from './orchestrator.js';
+import { attemptSummary, notReadyAdvice, RequestError, type Orchestrator, type ServerEvent } from './orchestrator.js';
 import { sha256, type StudentRow, type WorkshopRow } from './store.js';
 import type { Terminals } from './terminals.js';
 import type { EngineView } from './engines.js';
@@ -526,7 +526,7 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     void (async () => {
       const container = await orch.containerOf(s, node);
       if (!container) {
-        socket.send(JSON.stringify({ type: 'error', message: `your lab is not running (${s.state}): press Start or wait until it is ready` }));
+        socket.send(JSON.stringify({ type: 'error', message: `your lab is not running (${s.state}): ${notReadyAdvice(s.state)}` }));
         socket.close(1011, 'not running');
         return;
       }

@@ -103,6 +103,14 @@ export class RequestError extends Error {
   }
 }
 
+/**
+ * What a student whose lab is not `ready` can do, by state: press Start after `stopped` or `failed` (only
+ * then is there a Start button), else wait (`queued`, `starting`, `resetting`, `checking` end by themselves).
+ */
+export function notReadyAdvice(state: StudentRow['state']): string {
+  return state === 'stopped' || state === 'failed' ? 'press Start first' : 'wait until it is ready';
+}
+
 export function attemptSummary(a: AttemptRow): AttemptSummary {
   return { id: a.id, lab: a.lab, status: a.status, score: a.score, maxScore: a.max_score, startedAt: a.started_at, finishedAt: a.finished_at };
 }
@@ -528,7 +536,14 @@ export class Orchestrator extends EventEmitter {
         if (engine !== null && !this.opts.engines.isUp(engine)) return;
         this.backoffUntil = Date.now() + 5000;
         for (const s of this.store.students(w.id).filter((x) => x.state === 'queued')) {
-          this.store.updateStudent(s.id, { message: `an instance could not be started (${errorMessage(e)}); trying again in a few seconds` });
+          // A student whose engine was lost keeps being told so (and that their files are kept) while no other
+          // engine has room: "an instance could not be started" alone reads as if their lab simply failed.
+          const lost = this.movedFrom.get(s.id);
+          const message =
+            lost !== undefined
+              ? `${lost}: your lab there is lost and no fresh one could be started yet (${errorMessage(e)}); trying again in a few seconds (your files are kept)`
+              : `an instance could not be started (${errorMessage(e)}); trying again in a few seconds`;
+          this.store.updateStudent(s.id, { message });
           this.changed(s.id);
         }
       })
@@ -595,7 +610,7 @@ export class Orchestrator extends EventEmitter {
   /** Starts a Check: the attempt's id at once; the result comes as an event and in the attempt. */
   check(s: StudentRow, actor: string): number {
     if (s.state === 'checking' || this.busy.has(s.id)) throw new RequestError(409, 'check-running', 'a check is already running: wait for its result');
-    if (s.state !== 'ready') throw new RequestError(409, 'not-ready', `your lab is not ready (${s.state}); ${s.state === 'stopped' || s.state === 'failed' ? 'press Start first' : 'wait until it is'}`);
+    if (s.state !== 'ready') throw new RequestError(409, 'not-ready', `your lab is not ready (${s.state}); ${notReadyAdvice(s.state)}`);
     const files = this.filesOf(s);
     const attemptId = this.store.addAttempt(s.id, s.lab, files);
     this.busy.add(s.id);

@@ -147,6 +147,8 @@ class Terminal {
 export class Terminals {
   private readonly open = new Map<string, Terminal>();
   private readonly opening = new Map<string, Promise<Terminal>>();
+  /** Read-only sockets (an instructor's watch) waiting for the student to open that node's terminal. */
+  private readonly waiting = new Map<string, Set<WebSocket>>();
 
   /** `docker`: the client of the engine that holds the student's instance (with a pool, one of several). */
   constructor(
@@ -161,8 +163,16 @@ export class Terminals {
     if (t && t.ended) t = undefined;
     if (!t) {
       if (opts.readOnly) {
-        ws.send(JSON.stringify({ type: 'error', message: 'the student has no terminal open in this node' }));
-        ws.close(1000);
+        // Kept open, not closed: a watcher that reconnected on every close would loop (and write the audit
+        // log each time). It is attached when the student opens this terminal.
+        ws.send(JSON.stringify({ type: 'error', message: 'the student has no terminal open in this node yet: it shows here when they open one' }));
+        const set = this.waiting.get(key) ?? new Set<WebSocket>();
+        set.add(ws);
+        this.waiting.set(key, set);
+        ws.on('close', () => {
+          set.delete(ws);
+          if (set.size === 0 && this.waiting.get(key) === set) this.waiting.delete(key);
+        });
         return;
       }
       let p = this.opening.get(key);
@@ -180,6 +190,11 @@ export class Terminals {
       t = await p;
     }
     t.attach(ws, opts.readOnly);
+    if (!opts.readOnly) {
+      const watchers = this.waiting.get(key);
+      this.waiting.delete(key);
+      for (const w of watchers ?? []) if (w.readyState === w.OPEN) t.attach(w, true);
+    }
   }
 
   /** Ends the student's terminals (an instance reset or removed). */
@@ -189,6 +204,8 @@ export class Terminals {
 
   endAll(): void {
     for (const t of this.open.values()) t.end();
+    for (const set of this.waiting.values()) for (const w of set) w.close(1001, 'terminal closed');
+    this.waiting.clear();
   }
 
   count(): number {

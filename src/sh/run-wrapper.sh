@@ -25,13 +25,16 @@ alive() { s=$(cut -d")" -f2 "/proc/$1/stat" 2>/dev/null | cut -c2); [ -n "$s" ] 
 marked() { grep -lzxF "TOPLAB_RUN_BASE=$base" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3; }
 if [ "$fresh" != 1 ]; then
   for f in "$base"/*/pid; do [ -e "$f" ] && [ ! -e "${f%/pid}/exit" ] && k=$(cat "$f") && { kill -KILL "-$k" 2>/dev/null; kill -KILL "$k" 2>/dev/null; }; done
-  for k in $(marked); do kill -KILL "$k" 2>/dev/null; done
+  # Remembered: a process that is exiting has lost its environment before its sockets are closed, so the
+  # wait below asks after these, not only after what still shows the mark.
+  killed=$(marked)
+  for k in $killed; do kill -KILL "$k" 2>/dev/null; done
   # Counted rounds of 50 ms, not a clock: in a node whose process table is full not even `date` can start.
   i=0
   while [ $i -lt 40 ]; do
     left=0
     for f in "$base"/*/pid; do [ -e "$f" ] && [ ! -e "${f%/pid}/exit" ] && alive "$(cat "$f")" && left=1; done
-    for k in $(marked); do alive "$k" && left=1; done
+    for k in $killed $(marked); do alive "$k" && left=1; done
     [ $left = 0 ] && break
     sleep 0.05; i=$((i + 1))
   done

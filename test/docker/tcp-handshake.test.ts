@@ -49,6 +49,20 @@ describe('tcp-handshake on a real engine', () => {
     expect(failing.stderr).toContain('err\n');
   });
 
+  it('gives everything after -- to the command, its options included (df -h is df\'s -h, not toplab\'s help)', async () => {
+    const df = await lab(['exec', 'tcp-handshake', '--instance', instance, 'server', '--', 'df', '-h', '/']);
+    expect(df.stderr).toBe('');
+    expect(df.code).toBe(0);
+    expect(df.stdout).toMatch(/^Filesystem\s+Size\s+Used\s+Avail/);
+    expect(df.stdout).not.toMatch(/Usage: lab/);
+  });
+
+  it('says a tool needs --privileged, in a command that keeps the instance', async () => {
+    const r = await lab(['exec', 'tcp-handshake', '--instance', instance, 'server', '--', 'tcpdump', '-i', 'any', '-c', '1', 'tcp port 9000']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`hint: nodes have no capabilities; tools like tcpdump need --privileged: lab exec tcp-handshake --instance ${instance} --privileged server -- tcpdump -i any -c 1 'tcp port 9000'`);
+  });
+
   it('gives the command what is piped in, and a terminal when run from one', async () => {
     // The example of `lab exec --help`: the echo server answers through the lab network.
     const piped = await lab(['exec', 'tcp-handshake', '--instance', instance, 'client', '--', 'nc', '-N', 'server', '9000'], { input: 'hello over the lab\n' });

@@ -46,6 +46,26 @@ describe('answers typed with a Chinese input method', () => {
     expect(answerValue('\ufeff９７２', undefined)).toBe('972');
   });
 
+  it('a value in quotes is read without them: the curly quotes of a Chinese input method, or plain ones', () => {
+    expect(answerValue('first-fin： “client2”\n', 'first-fin')).toBe('client2');
+    expect(answerValue('mss: "1360"\n', 'mss')).toBe('1360');
+    expect(answerValue("who = 'server'\n", 'who')).toBe('server');
+    expect(answerValue('“９７２”', undefined)).toBe('972');
+    // Only one enclosing pair: quotes inside a value stay.
+    expect(answerValue('cmd: "a" or "b"\n', 'cmd')).toBe('"a" or "b"');
+    const quoted: Observations = { ...emptyObservations(), files: { 'answers.txt': 'size：“９７２”\n' } };
+    expect(checkAnswer({ file: 'answers.txt', key: 'size', expect: { value: 972 } }, quoted)).toMatchObject({ passed: true });
+  });
+
+  it('a starter\'s blank line is not the answer: a later line with a value is, and an empty one says so', () => {
+    expect(answerValue('mss:\nfirst-fin:\n\nmss: 1360\n', 'mss')).toBe('1360');
+    expect(answerValue('mss:\n', 'mss')).toBe('');
+    expect(answerValue('first-fin: x\n', 'mss')).toBeUndefined();
+    const blank: Observations = { ...emptyObservations(), files: { 'answers.txt': 'size:\n' } };
+    expect(checkAnswer({ file: 'answers.txt', key: 'size', expect: { value: 972 } }, blank).message).toBe('answers.txt has `size:` with no value after it: write your answer there.');
+    expect(checkAnswer({ file: 'answers.txt', key: 'other', expect: { value: 972 } }, blank).message).toBe('answers.txt has no line `other: <value>`.');
+  });
+
   const obs: Observations = { ...emptyObservations(), files: { 'answers.txt': 'size：９７２\ncommand：ｎｃ\u3000-l\nwrong：９７１\n' } };
   it('a full-width answer is right when its value is', () => {
     expect(checkAnswer({ file: 'answers.txt', key: 'size', expect: { value: 972 } }, obs)).toMatchObject({ passed: true });

@@ -71,6 +71,13 @@ describe('sockaddr values', () => {
     expect(compareField('port-bytes', 'ｃａ　５２', p).passed).toBe(true);
     expect(compareField('family', 'ＡＦ＿ＩＮＥＴ６', p).passed).toBe(true);
   });
+
+  it('reads a printed value in quotes, curly or plain, and says when a line has no value', () => {
+    const obs = observations([syn('10.77.251.20', '10.77.251.10', 20002, 9100)], 'port-bytes：“4e　22”\naddress: "::ffff:10.77.251.20"\nport:\n');
+    expect(checkSockaddr(spec('port-bytes', 9100, 4), obs)).toMatchObject({ passed: true });
+    expect(checkSockaddr(spec('address', 9100, 4), obs)).toMatchObject({ passed: true });
+    expect(checkSockaddr(spec('port', 9100, 4), obs).message).toBe('server printed `port:` with no value after it.');
+  });
 });
 
 describe('sockaddr check on the real socket table', () => {

@@ -41,6 +41,7 @@ describe('proc-io check', () => {
 
   it('counts copies: the growth of rchar + wchar over the file\'s size, rounded', () => {
     expect(checkProcIo(spec('copies', ['rchar', 'wchar'], 4194304), obs('copies: 2\n')).passed).toBe(true);
+    expect(checkProcIo(spec('copies', ['rchar', 'wchar'], 4194304), obs('copies: “２”\n')).passed).toBe(true);
     const v = checkProcIo(spec('copies', ['rchar', 'wchar'], 4194304), obs('copies: 0\n'));
     expect(v.passed).toBe(false);
     expect(v.message).toMatch(/count how many times each byte crossed between the kernel and user space/);
@@ -50,5 +51,7 @@ describe('proc-io check', () => {
   it('says so when a reading is missing', () => {
     expect(checkProcIo(spec('copies', ['rchar'], 4194304), obs('copies: 2\n', 'cat: /proc//io: No such file')).message).toMatch(/^after printed no \/proc\/<pid>\/io counters/);
     expect(checkProcIo(spec('copies', ['rchar'], 4194304), obs('')).message).toBe('answers.txt has no line `copies: <value>`.');
+    // The starter's blank line: the line is there, its value is not.
+    expect(checkProcIo(spec('copies', ['rchar'], 4194304), obs('copies:\n')).message).toBe('answers.txt has `copies:` with no value after it: write your answer there.');
   });
 });

@@ -55,6 +55,25 @@ describe('the lab command without an engine', { timeout: 60_000 }, () => {
     expect(badFlag.stderr).toMatch(/--colour/);
   });
 
+  it('says a subnet pool too small for the lab is the user\'s to change (exit 2), not a bug', async () => {
+    const r = await lab(['up', 'traceroute', '--dry-run', '--instance', 'cli-pool', '--subnet-pool', '10.200.0.0/24'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no free \/24 left in the subnet pool 10\.200\.0\.0\/24/);
+    expect(r.stderr).toMatch(/hint: give a larger pool with --subnet-pool/);
+    expect(r.stderr).toMatch(/the lab traceroute has 3 networks/);
+    expect(r.stderr).not.toMatch(/bug in toplab/);
+  });
+
+  it('lab list --json lists the labs as data; an unknown option is refused, not ignored', async () => {
+    const r = await lab(['list', '--json']);
+    expect(r.code).toBe(0);
+    const labs = JSON.parse(r.stdout) as { name: string; title: string | null; valid: boolean }[];
+    expect(labs).toContainEqual(expect.objectContaining({ name: 'tcp-handshake', title: 'The TCP three-way handshake', valid: true }));
+    const bad = await lab(['list', '--jsno']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: unknown option '--jsno' for lab list; did you mean `--json`\?\nhint: see `lab list --help`\n$/);
+  });
+
   it('serves a workshop from an engines file, checked before anything starts', async () => {
     // The file is read first: a missing one is a usage error, a wrong one every problem at its position.
     for (const [args, env] of [[['serve', '--engines', 'no-such-engines.yaml'], {}], [['serve'], { TOPLAB_ENGINES: 'no-such-engines.yaml' }]] as const) {

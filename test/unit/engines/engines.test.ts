@@ -13,7 +13,7 @@ import { describeEngineFailure, EnginePool, sshFingerprint } from '../../../src/
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve as urlResolve } from 'node:url';
-import { holderOf, placeInstance, takeEnginesFlag } from '../../../src/engines/use.js';
+import { holderOf, placeInstance } from '../../../src/engines/use.js';
 import { vi } from 'vitest';
 import type { GradeResult } from '../../../src/report/result.js';
 import type { DockerRuntime } from '../../../src/runtime/docker/docker-runtime.js';
@@ -91,6 +91,29 @@ describe('engines file', () => {
       "2:25 engines.0.address: 'ssh://u@10.0.0.2:99999' needs a port from 1 to 65535, e.g. ssh://user@host:22",
     ]);
     expect(problems('engines:\n  - { name: a, address: "unix:///x", capacity: 1 }\nextra: 1\n')).toEqual(['3:1 : unknown key `extra` at the top of the engines file']);
+    expect(problems('engine:\n  - { name: a, address: "unix:///x", capacity: 1 }\n')).toEqual([
+      '1:1 : unknown key `engine` at the top of the engines file; did you mean `engines`?',
+    ]);
+    expect(problems('hosts: 1\n')).toEqual(['1:1 : the engines file needs `engines`', '1:1 : unknown key `hosts` at the top of the engines file']);
+  });
+
+  it('says what an address, a name and a host key look like, not the schema\'s regular expression', () => {
+    expect(
+      problems(
+        [
+          'engines:',
+          '  - { name: e2, address: "tcp://lab2.example.edu", capacity: 1, tls: { ca: ca.pem, cert: cert.pem, key: key.pem } }',
+          '  - { name: e3, address: "ssh://lab3.example.edu", capacity: 1 }',
+          '  - { name: "Lab 4", address: "unix:///x", capacity: 1 }',
+          '  - { name: e5, address: "ssh://u@h", capacity: 1, ssh: { hostKey: "d5:29:9a" } }',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      '2:26 engines.0.address: "tcp://lab2.example.edu" is not an engine address: unix:///var/run/docker.sock, tcp://HOST:PORT with its port (like tcp://lab2.example.edu:2376) or ssh://USER@HOST[:PORT] with a user (like ssh://toplab@lab3.example.edu)',
+      '3:26 engines.1.address: "ssh://lab3.example.edu" is not an engine address: unix:///var/run/docker.sock, tcp://HOST:PORT with its port (like tcp://lab2.example.edu:2376) or ssh://USER@HOST[:PORT] with a user (like ssh://toplab@lab3.example.edu)',
+      '4:13 engines.2.name: "Lab 4" is not a name of lower-case letters, digits and hyphens, starting with a letter, at most 32 characters (like e2 or lab-2)',
+      '5:68 engines.3.ssh.hostKey: "d5:29:9a" is not a host key fingerprint as `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints it: SHA256: and 43 characters',
+    ]);
   });
 });
 
@@ -215,19 +238,6 @@ describe('placement', () => {
 });
 
 describe('the CLI pieces', () => {
-  it('takes --engines out of the arguments, but not after --', () => {
-    const before = process.env.TOPLAB_ENGINES;
-    try {
-      expect(takeEnginesFlag(['tcp-handshake', '--engines', 'pool.yaml', '--instance', 'x'])).toEqual(['tcp-handshake', '--instance', 'x']);
-      expect(process.env.TOPLAB_ENGINES).toBe('pool.yaml');
-      expect(takeEnginesFlag(['lab', 'node', '--', 'echo', '--engines', 'y'])).toEqual(['lab', 'node', '--', 'echo', '--engines', 'y']);
-      expect(() => takeEnginesFlag(['--engines'])).toThrow(/--engines needs a file/);
-    } finally {
-      if (before === undefined) delete process.env.TOPLAB_ENGINES;
-      else process.env.TOPLAB_ENGINES = before;
-    }
-  });
-
   it('renders lab engines as a table, with why an engine is unreachable', () => {
     const h = (name: string, more: Partial<EngineHealth>): EngineHealth => ({ name, address: `tcp://h-${name}:2376`, capacity: 4, labels: {}, up: true, draining: false, instances: 1, hasImage: true, ms: 1, version: '20.10.24', ...more });
     const text = renderEngines([h('e1', {}), h('e2', { up: false, error: 'engine e2 (tcp://h-e2:2376) unreachable: connect ECONNREFUSED' }), h('e3', { draining: true, labels: { room: 'b' } })], 'toplab/lab:abc');

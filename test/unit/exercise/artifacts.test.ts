@@ -14,7 +14,7 @@ describe('each run has its own artifacts folder', () => {
     // Two grades of .../a/submission and .../b/submission in the same second ask for the same name.
     const wanted = join(work, 'results', 'udp-echo', 'grade-submission-2026-11-29_23-00-00');
     const running = localLab();
-    running.lab.def = { ...running.lab.def, exercise: [], checks: [] };
+    running.lab = { ...running.lab, def: { ...running.lab.def, exercise: [], checks: [] }, steps: [], checks: [] };
     const [a, b] = await Promise.all([runExercise(running, { artifactsDir: wanted }), runExercise(running, { artifactsDir: wanted })]);
     expect(a.artifactsDir).toBeDefined();
     expect(b.artifactsDir).toBeDefined();

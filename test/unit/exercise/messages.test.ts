@@ -8,6 +8,7 @@ import { checkTeardown } from '../../../src/checks/teardown.js';
 import { emptyObservations, type Observations, type ProgramObservation } from '../../../src/exercise/observations.js';
 import { launchThen, runToken, waitForOutput } from '../../../src/exercise/programs.js';
 import { startAndWait } from '../../../src/exercise/start.js';
+import { resolveStep, type StepOfKind } from '../../../src/lab/resolve.js';
 import { decodePcap } from '../../../src/observe/pcap.js';
 import { ROOT } from '../../helpers/cli.js';
 import { localLab } from '../../helpers/local-runtime.js';
@@ -77,7 +78,7 @@ describe('a wait for output that ends because the program ended', () => {
     const running = localLab();
     const fixture = join(ROOT, 'test/fixtures/outputs/node-econnrefused.stderr');
     const spec = { name: 'client', container: 'local', runDir: work, argv: ['sh', '-c', `cat '${fixture}' >&2; exit 1`], token: runToken(), env: {} };
-    const started = startAndWait(running, { start: 'client', ready: { tcp: 1, timeout: 10 } }, spec);
+    const started = startAndWait(running, resolveStep({ start: 'client', ready: { tcp: 1, timeout: 10 } }, 0) as StepOfKind<'start'>, spec);
     await expect(started).rejects.toThrow(/^client exited with code 1 before it was ready \(a TCP socket listening on port 1 in node \); it printed:\n {4}Error: connect ECONNREFUSED 127\.0\.0\.1:9000\n {4}code: 'ECONNREFUSED',$/);
   }, 30_000);
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { launchAndWait, signalAndWait, launchThen, processState, runToken, waitForExit, type LaunchSpec } from '../../../src/exercise/programs.js';
 import { startAndWait } from '../../../src/exercise/start.js';
+import { resolveStep, type StepOfKind } from '../../../src/lab/resolve.js';
 import { localLab } from '../../helpers/local-runtime.js';
 
 // The in-node pieces (the wrapper every program runs in, the waits, the reads) run here for real with sh, on
@@ -70,7 +71,7 @@ describe('a run never sees an earlier run of the same name', () => {
     const earlierPid = (await processState(running, earlier)).pid ?? 0;
     expect(earlierPid).toBeGreaterThan(0);
     const next = spec(['sleep', '30'], 'slow-date', earlier.runDir);
-    const started = startAndWait(running, { start: 'server', ready: { tcp: 1, timeout: 2 } }, next);
+    const started = startAndWait(running, resolveStep({ start: 'server', ready: { tcp: 1, timeout: 2 } }, 0) as StepOfKind<'start'>, next);
     await expect(started).rejects.toThrow(/was not ready after 2s/);
     const st = await processState(running, next);
     expect(st.exitCode).toBeUndefined();

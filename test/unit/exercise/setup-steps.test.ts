@@ -2,11 +2,10 @@
 // own commands among them (copies writes its file and starts its server; socket-addresses starts its server and
 // a client that holds a connection, after a capture that `lab up` skips); never a student's command file.
 import { describe, expect, it } from 'vitest';
-import { runName } from '../../../src/lab/exercise-semantics.js';
 import { loadLab } from '../../../src/lab/load.js';
 import { setupSteps } from '../../../src/exercise/step-text.js';
 
-const names = (lab: string): (string | undefined)[] => setupSteps(loadLab(lab).def.exercise).map((s) => runName(s));
+const names = (lab: string): (string | undefined)[] => setupSteps(loadLab(lab).steps).map((s) => s.name);
 
 describe('lab up runs', () => {
   it.each([

@@ -13,6 +13,7 @@ import { runExercise } from '../../../src/exercise/run.js';
 import { describeStep } from '../../../src/exercise/step-text.js';
 import { loadLab } from '../../../src/lab/load.js';
 import type { Lab } from '../../../src/lab/model.js';
+import { resolveLab } from '../../../src/lab/resolve.js';
 import { MemoryRuntime, type ExecRule } from '../../fakes/memory-runtime.js';
 import { NodePrograms, SETTLED, type ProgramBehaviour } from '../../fakes/node-programs.js';
 
@@ -69,7 +70,7 @@ async function up(behaviours: Record<string, ProgramBehaviour>, first: ExecRule[
   return { engine, programs, running };
 }
 
-const descriptions = lab.def.exercise.map((s) => describeStep(s));
+const descriptions = lab.steps.map((s) => describeStep(s));
 
 describe('the step runner (runExercise)', () => {
   it('runs the steps in order, each once, and records what every program did', async () => {
@@ -140,8 +141,9 @@ describe('the step runner (runExercise)', () => {
   });
 
   it('a stop step ends a background program with SIGTERM, and with SIGKILL when it ignores that', async () => {
-    const stopping = lab.def.exercise.filter((s) => !('wait' in s));
-    const stopLab: Lab = { ...lab, def: { ...lab.def, exercise: [...stopping, { stop: 'server' }] } };
+    // The lab's file without its wait, and a stop at the end: resolved again, as loadLab would.
+    const def = { ...lab.def, exercise: [...lab.def.exercise.filter((s) => !('wait' in s)), { stop: 'server' }] };
+    const stopLab: Lab = { ...lab, ...resolveLab(def), def };
     for (const [behaviour, signals, exitCode] of [
       [{ runsMs: Infinity, listens: { tcp: 9000 } }, ['TERM'], 143],
       [{ runsMs: Infinity, listens: { tcp: 9000 }, ignoresTerm: true }, ['TERM', 'KILL'], 137],

@@ -213,9 +213,9 @@ describe('lab ladder', () => {
     const utf8 = { LANG: 'en_US.UTF-8' };
     expect(ladderOptionsOf({}, utf8)).toEqual({ ladder: false, style: 'unicode' });
     expect(ladderOptionsOf({ ladder: true }, { LANG: 'C' })).toEqual({ ladder: true, style: 'ascii' });
-    expect(ladderOptionsOf({ 'ladder-format': 'mermaid' }, utf8)).toEqual({ ladder: true, style: 'mermaid' });
-    expect(ladderOptionsOf({ 'ladder-format': 'ascii' }, utf8)).toEqual({ ladder: true, style: 'ascii' });
-    expect(() => ladderOptionsOf({ 'ladder-format': 'svg' })).toThrow(/unknown ladder format 'svg'/);
+    expect(ladderOptionsOf({ ladderFormat: 'mermaid' }, utf8)).toEqual({ ladder: true, style: 'mermaid' });
+    expect(ladderOptionsOf({ ladderFormat: 'ascii' }, utf8)).toEqual({ ladder: true, style: 'ascii' });
+    expect(() => ladderOptionsOf({ ladderFormat: 'svg' })).toThrow(/unknown ladder format 'svg'/);
   });
 
   it('reads endpoints as users write them', () => {

@@ -6,6 +6,7 @@ import { stepGroups } from '../../../src/exercise/run.js';
 import { defaultBatchParallel } from '../../../src/grade/batch.js';
 import { loadLab } from '../../../src/lab/load.js';
 import type { StepDef } from '../../../src/lab/model.js';
+import { resolveStep } from '../../../src/lab/resolve.js';
 
 const GiB = 1024 ** 3;
 
@@ -24,7 +25,7 @@ describe('defaultBatchParallel', () => {
 });
 
 describe('stepGroups', () => {
-  const indices = (steps: StepDef[]): number[][] => stepGroups(steps).map((g) => g.map(([i]) => i));
+  const indices = (steps: StepDef[]): number[][] => stepGroups(steps.map(resolveStep)).map((g) => g.map((s) => s.index));
 
   it("takes tcp-handshake's two socket probes at the same moment, every other step alone and in order", () => {
     const lab = loadLab(join(import.meta.dirname, '../../../labs/tcp-handshake'));

@@ -31,6 +31,8 @@ const DOCUMENTED: [where: string, text: string, pattern: RegExp, value: unknown]
   ['probe.size', described(step.properties?.probe?.properties?.size), /\(default (\d+)\)/, DEFAULTS.pingSize],
   ['probe.family', described(step.properties?.probe?.properties?.family), /(\d) \(default\)/, DEFAULTS.family],
   ['capture.snaplen', described(step.properties?.capture?.properties?.snaplen), /\(default (\d+)/, DEFAULTS.snaplen],
+  ['wait.state (tcp, unix)', described(step.properties?.wait?.properties?.state), /\(default (\w+) for tcp and unix/, DEFAULTS.socketState],
+  ['wait.state (udp)', described(step.properties?.wait?.properties?.state), /, (\w+) for udp\)/, DEFAULTS.udpSocketState],
   ['stop.signal', described(stepOptions('stop').signal), /\(default (\w+)\)/, DEFAULTS.stopSignal],
 ];
 
@@ -53,6 +55,9 @@ describe('resolveLab applies each documented default once', () => {
     expect(resolveStep({ command: { name: 'x', node: 'n', run: 'true' } }, 2)).toEqual({ kind: 'command', index: 2, name: 'x', node: 'n', run: 'true', privileged: false, timeoutS: 10 });
     expect(resolveStep({ probe: { name: 't', node: 'c', kind: 'traceroute', target: 's' } }, 3)).toMatchObject({ kind: 'probe', probe: 'traceroute', timeoutS: 30, family: 4 });
     expect(resolveStep({ probe: { name: 'p', node: 'c' } }, 4)).toMatchObject({ kind: 'probe', probe: 'sockets', timeoutS: 10 });
+    expect(resolveStep({ wait: { node: 's', udp: 53 } }, 6)).toEqual({ kind: 'wait', index: 6, node: 's', udp: 53, state: 'UNCONN', timeoutS: 10 });
+    expect(resolveStep({ wait: { node: 's', tcp: 80 } }, 7)).toMatchObject({ state: 'LISTEN' });
+    expect(resolveStep({ wait: { output: 'server', matches: 'x', timeout: 2 } }, 8)).toEqual({ kind: 'wait', index: 8, output: 'server', matches: 'x', timeoutS: 2 });
     expect(resolveStep({ stop: 'server' }, 5)).toEqual({ kind: 'stop', index: 5, target: 'server', signal: 'TERM' });
   });
 

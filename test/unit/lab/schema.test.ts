@@ -114,7 +114,7 @@ describe('graphs', () => {
   it('draws networks, nodes, addresses, routers and routes as Mermaid', () => {
     const m = renderGraph(routed, 'mermaid');
     expect(m.split('\n')[0]).toBe('flowchart LR');
-    expect(m).toContain('net_left{{"left<br/>10.0.1.0/24<br/>fd00:0:0:1::/64"}}');
+    expect(m).toContain('net_left{{"left<br/>the client\'s side<br/>10.0.1.0/24<br/>fd00:0:0:1::/64"}}');
     expect(m).toContain('node_router(("router<br/>(forwards packets)"))');
     expect(m).toContain('node_client ---|"10.0.1.20<br/>fd00:0:0:1::20"| net_left');
     expect(m).toContain('10.0.1.0/24 via 10.0.2.2');
@@ -124,7 +124,30 @@ describe('graphs', () => {
     expect(renderGraph(impaired, 'mermaid')).toContain('node_lossy ---|"10.0.5.10<br/>loss 30%"| net_lan');
     const d = renderGraph(impaired, 'dot');
     expect(d).toMatch(/^graph "impaired" \{/);
-    expect(d).toContain('"node:slow" -- "net:lan" [label="10.0.5.20\\nrate 1mbit"];');
+    expect(d).toContain('"net:lan" -- "node:slow" [label="10.0.5.20\\nrate 1mbit"];');
+  });
+
+  it('shows what nodes and networks stand for (their description)', () => {
+    const client = routed.nodes.client as NodeDef;
+    const described = { ...routed, nodes: { ...routed.nodes, client: { ...client, description: "the student's machine" } } };
+    const m = renderGraph(described, 'mermaid');
+    expect(m).toContain('node_client["client<br/>the student\'s machine<br/>gw 10.0.1.2<br/>gw fd00:0:0:1::2"]');
+    expect(m).toContain('net_left{{"left<br/>the client\'s side<br/>10.0.1.0/24<br/>fd00:0:0:1::/64"}}');
+    expect(renderGraph(described, 'dot')).toContain('label="client\\nthe student\'s machine\\ngw 10.0.1.2');
+  });
+
+  it('draws a routed lab as a path from the client to the server, not a zigzag', () => {
+    // Left to right, each link from what comes before it: client, left, router, right, server.
+    const links = renderGraph(routed, 'mermaid')
+      .split('\n')
+      .filter((l) => l.includes('---|'))
+      .map((l) => l.trim().replace(/\s*---\|.*\|\s*/, ' -> '));
+    expect(links).toEqual(['node_client -> net_left', 'net_left -> node_router', 'node_router -> net_right', 'net_right -> node_server']);
+    const dotLinks = renderGraph(routed, 'dot')
+      .split('\n')
+      .filter((l) => l.includes(' -- '))
+      .map((l) => l.trim().replace(/ \[.*$/, ''));
+    expect(dotLinks).toEqual(['"node:client" -- "net:left"', '"net:left" -- "node:router"', '"node:router" -- "net:right"', '"net:right" -- "node:server"']);
   });
 
   it('replaces only its own block in a README', () => {

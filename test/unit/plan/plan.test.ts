@@ -55,6 +55,9 @@ describe('allocateSubnet and translate', () => {
     const got = allocateSubnet('10.0.0.0/24', ['10.128.0.0/23'], pool, 'k', 0);
     expect(['10.128.2.0/24', '10.128.3.0/24']).toContain(got);
     expect(() => allocateSubnet('10.0.0.0/24', ['10.128.0.0/22'], pool, 'k', 0)).toThrow(/no free \/24 left in the subnet pool 10.128.0.0\/22/);
+    // The user's pool (or a full engine), not a bug in toplab: a usage error with what to do.
+    expect(() => allocateSubnet('10.0.0.0/24', ['10.128.0.0/22'], pool, 'k', 0)).toThrow(UsageError);
+    expect(() => allocateSubnet('10.0.0.0/16', [], pool, 'k', 0)).toThrow(UsageError);
   });
 
   it('calls a pool too small for the lab a usage error (exit 2) with a hint to give a larger one, not an internal error', () => {

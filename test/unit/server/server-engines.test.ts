@@ -45,8 +45,8 @@ describe('the workshop server health loop (nextWatch)', () => {
   });
 });
 
-/** Two engines, e1 up and e2 down (as the health loop left them): no Docker. */
-function fakeEngines(): ServerEngines {
+/** Two engines, e1 up and e2 down (as the health loop left them): no Docker. `placeError`: why placement fails. */
+function fakeEngines(placeError = 'no placement in a unit test'): ServerEngines {
   const down = new Set<string>(['e2']);
   const fail = (name: string): Runtime =>
     new Proxy({} as Runtime, { get: () => () => Promise.reject(new EngineError(`engine ${name} unreachable`)) });
@@ -61,7 +61,7 @@ function fakeEngines(): ServerEngines {
     docker: () => {
       throw new Error('no docker in a unit test');
     },
-    place: () => Promise.reject(new EngineError('no placement in a unit test')),
+    place: () => Promise.reject(new EngineError(placeError)),
     settled: () => undefined,
   } as unknown as ServerEngines;
 }
@@ -120,6 +120,42 @@ describe('a workshop server losing an engine of its pool', () => {
       await new Promise((r) => setTimeout(r, 100));
     } finally {
       db.close();
+    }
+  });
+});
+
+describe('a workshop server that lost an engine and has no room elsewhere', () => {
+  it('keeps telling the moved student that their engine was lost and their files are kept, with why no fresh lab started yet', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toplab-engines-unit-'));
+    const db = openDatabase(dir);
+    try {
+      const store = new Store(db);
+      const full = 'no engine can take a new instance: e1 full (2/2), e2 unreachable';
+      // Not started: upkeep runs only when the test pumps it.
+      const orch = new Orchestrator({ store, engines: fakeEngines(full), image: 'toplab/lab:x', dataDir: dir, warm: 0, idleMinutes: 0, maxInstances: 10, parallel: 1, log: () => undefined, serverId: 's1' });
+      const w = store.createWorkshop({ title: 't', labs: ['tcp-handshake'], capacity: 10, warm: 0, endsAt: new Date(Date.now() + 3_600_000).toISOString(), roster: null });
+      const bob = store.addStudent(w.id, 'Bob', 'tcp-handshake');
+      const cy = store.addStudent(w.id, 'Cy', 'tcp-handshake');
+      store.addInstance('i-bob', w.id, 'tcp-handshake');
+      store.setInstanceEngine('i-bob', 'e2');
+      store.setInstance('i-bob', 'assigned', bob.id);
+      store.updateStudent(bob.id, { state: 'ready', instance: 'i-bob' });
+      store.updateStudent(cy.id, { state: 'queued' });
+
+      orch.engineLost('e2', 'engine e2 unreachable: 3 pings in a row unanswered (no answer to a ping within 3s)');
+      orch.pump();
+      for (let i = 0; i < 50 && store.student(cy.id)?.message == null; i++) await new Promise((r) => setTimeout(r, 20));
+      orch.stop();
+
+      expect(store.student(bob.id)).toMatchObject({
+        state: 'queued',
+        message: `engine e2 unreachable: 3 pings in a row unanswered (no answer to a ping within 3s): your lab there is lost and no fresh one could be started yet (${full}); trying again in a few seconds (your files are kept)`,
+      });
+      // A student who lost nothing is told only why no instance could be started.
+      expect(store.student(cy.id)?.message).toBe(`an instance could not be started (${full}); trying again in a few seconds`);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -13,7 +13,8 @@ export function StudentDetail(props: { student: Student; labs: string[]; lab: La
   const [files, setFiles] = useState<FileBody[]>([]);
   const [attempts, setAttempts] = useState<AttemptSummary[]>([]);
   const [attempt, setAttempt] = useState<Attempt | undefined>();
-  const [node, setNode] = useState(s.nodes[0]?.name ?? props.lab?.nodes[0] ?? '');
+  // The node whose terminal the student's page opens first (the lab's first node), not the first by name.
+  const [node, setNode] = useState(props.lab?.nodes[0] ?? s.nodes[0]?.name ?? '');
   const [error, setError] = useState('');
   const termHost = useRef<HTMLDivElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);

@@ -19,6 +19,8 @@ export class TerminalView {
   private pending = 0;
   private paused = false;
   private retry = 0;
+  /** The last refusal the server sent (shown once until something else is shown). */
+  private lastError: string | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
   private readonly resizeObserver: ResizeObserver;
@@ -106,12 +108,18 @@ export class TerminalView {
       if (typeof ev.data === 'string') {
         const msg = terminalProtocol.parseControl(ev.data);
         // The server replays its recent output on every (re)connect: start from a clean screen.
-        if (msg?.type === 'replay') this.term.reset();
+        if (msg?.type === 'replay') {
+          this.term.reset();
+          this.lastError = undefined;
+        }
         if (msg?.type === 'exit') this.term.write(`\r\n\x1b[2m[the shell ended (exit ${msg.code}); a new one starts]\x1b[0m\r\n`);
-        if (msg?.type === 'error') this.term.write(`\r\n\x1b[31m${msg.message}\x1b[0m\r\n`);
+        // Each reconnect while the instance is not ready brings the same refusal: say it once, not once a try.
+        if (msg?.type === 'error' && msg.message !== this.lastError) this.term.write(`\r\n\x1b[31m${msg.message}\x1b[0m\r\n`);
+        if (msg?.type === 'error') this.lastError = msg.message;
         return;
       }
       const data = new Uint8Array(ev.data);
+      this.lastError = undefined;
       this.pending += data.length;
       if (!this.paused && this.pending > TerminalView.HIGH) {
         this.paused = true;

@@ -7,7 +7,7 @@ export interface InstanceNode {
 const mermaidId = (name: string): string => name.replace(/-/g, '_');
 
 /**
- * The `lab graph` text with each link label (`node_x ---|"10.0.1.10"| net_y`) replaced by the addresses the
+ * The `lab graph` text with each link label (`node_x ---|"10.0.1.10"| net_y`, or the other way round) replaced by the addresses the
  * node really has on that network in this instance; links it cannot match keep their label.
  */
 export function withInstanceAddresses(graph: string, nodes: readonly InstanceNode[]): string {
@@ -32,9 +32,10 @@ export function withInstanceAddresses(graph: string, nodes: readonly InstanceNod
       return b >= 0 && b <= 32 ? `${[24, 16, 8, 0].map((sh) => (base >>> sh) & 255).join('.')}/${b}` : m;
     })}"}}`;
   });
-  return withSubnets.replace(/^(\s*)(node_\w+) ---\|"([^"]*)"\| (net_\w+)$/gm, (line, indent: string, node: string, _label: string, net: string) => {
+  // A link is drawn either way round (`node_x ---|…| net_y`, or `net_y ---|…| node_x` past the first node).
+  return withSubnets.replace(/^(\s*)((?:node|net)_\w+) ---\|"([^"]*)"\| ((?:node|net)_\w+)$/gm, (line, indent: string, a: string, _label: string, b: string) => {
+    const [node, net] = a.startsWith('node_') ? [a, b] : [b, a];
     const text = actual.get(`${node} ${net}`);
-    return text === undefined ? line : `${indent}${node} ---|"${text}"| ${net}`;
+    return text === undefined ? line : `${indent}${a} ---|"${text}"| ${b}`;
   });
 }
-

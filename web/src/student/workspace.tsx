@@ -132,6 +132,8 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
 
   const nodeAddresses = useMemo(() => student.nodes, [student.nodes]);
   const busy = student.state !== 'ready';
+  // The workshop ended: containers are gone for good (files and results stay readable), so nothing may start again.
+  const ended = student.state === 'removed';
 
   return (
     <div class="page">
@@ -144,7 +146,7 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
           {student.state === 'queued' && student.queuePosition !== null ? ` #${student.queuePosition}` : ''}
         </span>
         <span class="spacer" />
-        {endsIn !== undefined && (
+        {endsIn !== undefined && !ended && (
           <span class="countdown" aria-live="off">
             {t('endsIn')} {clock(endsIn)}
           </span>
@@ -152,7 +154,7 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
         <button type="button" onClick={() => void act('restart')} disabled={busy}>
           {t('restartPrograms')}
         </button>
-        <button type="button" onClick={() => void act('reset')} disabled={student.state === 'checking' || student.state === 'resetting'}>
+        <button type="button" onClick={() => void act('reset')} disabled={ended || student.state === 'checking' || student.state === 'resetting'}>
           {t('resetInstance')}
         </button>
         <button type="button" onClick={props.onToggleLang} title={t('languageLabel')} lang={lang === 'en' ? 'zh' : 'en'}>
@@ -167,6 +169,11 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
         </button>
       </header>
       <LabSteps t={t} student={student} onMove={(l) => void moveTo(l)} />
+      {ended && (
+        <div class="banner" role="status" data-testid="ended-banner">
+          {t('workshopEnded')}
+        </div>
+      )}
       {!online && (
         <div class="banner" role="status">
           {t('offline')}
@@ -232,7 +239,7 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
           />
         </section>
         <section class="terms panel" aria-label={t('terminals')}>
-          {lab && (
+          {lab && !ended && (
             <TerminalPanel key={lab.name} t={t} sid={sid} nodes={lab.nodes} open={openNodes} active={activeNode} onOpen={openTerminal} onSelect={setActiveNode} focusRequest={focusRequest} ready={student.state !== 'queued' && student.state !== 'starting'} />
           )}
         </section>

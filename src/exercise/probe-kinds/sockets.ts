@@ -1,0 +1,10 @@
+import { parseSocketsProbe, SOCKETS_PROBE } from '../socket-scope.js';
+import { defineProbeKind } from './kind.js';
+
+/** The node's socket tables (`ss -tanp`, `-uanp`, `-xanp`): scoped to this run afterwards (socket-scope.ts). */
+export const socketsProbe = defineProbeKind({
+  name: 'sockets',
+  readsOnly: true,
+  command: () => SOCKETS_PROBE,
+  parse: (stdout) => ({ sockets: parseSocketsProbe(stdout) }),
+});
