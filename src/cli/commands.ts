@@ -19,7 +19,7 @@ import { renderGraph, withReadmeGraph } from '../lab/graph.js';
 import { removeOldLabImages, type LabImageBuilder } from '../docker.js';
 import { labImageTag } from '../runtime/lab-image.js';
 import { attach, instanceState } from '../deploy/running-lab.js';
-import { bringUp, checkInstance, compileAll, gradeInstanceName, gradeSubmission } from '../grade/session.js';
+import { bringUp, compileAll, gradeInstanceName, gradeSubmission } from '../grade/session.js';
 import { sweep } from '../deploy/sweep.js';
 import { ensureObserver } from '../deploy/observer.js';
 import { PROGRAM_USER } from '../deploy/node-layout.js';

@@ -1,5 +1,4 @@
 /** A `start` step: launch a program in its node and wait, in the node, until it is ready (or has exited). */
-import { join } from 'node:path';
 import { StepError } from '../errors.js';
 import { defaultSocketState, type StepOfKind } from '../lab/resolve.js';
 import type { SocketEntry } from '../observe/types.js';

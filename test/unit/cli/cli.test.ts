@@ -29,8 +29,8 @@ describe('the lab command without an engine', { timeout: 60_000 }, () => {
   it('prints the plan of a dry run without an engine', async () => {
     const r = await lab(['up', 'tcp-handshake', '--dry-run', '--instance', 'x1'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^  lan\s+10\.\d+\.\d+\.0\/24\s+\(declared 10\.0\.1\.0\/24\)\s+docker network tl-tcp-handshake-x1-lan/m);
-    expect(r.stdout).toMatch(/^  server\s+container tl-tcp-handshake-x1-server\n\s+lan\s+10\.\d+\.\d+\.10$/m);
+    expect(r.stdout).toMatch(/^ {2}lan\s+10\.\d+\.\d+\.0\/24\s+\(declared 10\.0\.1\.0\/24\)\s+docker network tl-tcp-handshake-x1-lan/m);
+    expect(r.stdout).toMatch(/^ {2}server\s+container tl-tcp-handshake-x1-server\n\s+lan\s+10\.\d+\.\d+\.10$/m);
   });
 
   it('calls a subnet pool too small for the lab a usage error with a hint, not a bug in toplab', async () => {
