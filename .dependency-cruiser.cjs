@@ -30,12 +30,24 @@ const folder = (names) => `^src/(${names.join('|')})(/|$)`;
 const ALLOWED_UP = { lab: ['checks'] };
 
 const layerRules = LAYERS.slice(0, -1).map((layer, i) => {
-  const above = LAYERS.slice(i + 1).flat().filter((f) => !(ALLOWED_UP[layer[0]] ?? []).includes(f));
-  return { name: `layer-${layer[0]}`, comment: `${layer.join(', ')} may not import a higher layer (${above.join(', ')})`, severity: 'error', from: { path: folder(layer) }, to: { path: folder(above) } };
+  const above = LAYERS.slice(i + 1)
+    .flat()
+    .filter((f) => !(ALLOWED_UP[layer[0]] ?? []).includes(f));
+  return {
+    name: `layer-${layer[0]}`,
+    comment: `${layer.join(', ')} may not import a higher layer (${above.join(', ')})`,
+    severity: 'error',
+    from: { path: folder(layer) },
+    to: { path: folder(above) },
+  };
 });
 
 /** Modules that talk to the world: files, sockets, processes, the engine, the database. */
-const IO = ['^node:(fs|fs/promises|net|dgram|http|https|http2|tls|child_process|worker_threads)$', '^(fs|net|dgram|http|https|tls|child_process)$', 'node_modules/(dockerode|docker-modem|better-sqlite3|tar-stream|tar-fs)/'];
+const IO = [
+  '^node:(fs|fs/promises|net|dgram|http|https|http2|tls|child_process|worker_threads)$',
+  '^(fs|net|dgram|http|https|tls|child_process)$',
+  'node_modules/(dockerode|docker-modem|better-sqlite3|tar-stream|tar-fs)/',
+];
 
 module.exports = {
   forbidden: [

@@ -24,7 +24,14 @@ import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: opt } = parseArgs({ options: { students: { type: 'string', default: '30' }, warm: { type: 'string', default: '5' }, checks: { type: 'string', default: '5' }, parallel: { type: 'string' } } });
+const { values: opt } = parseArgs({
+  options: {
+    students: { type: 'string', default: '30' },
+    warm: { type: 'string', default: '5' },
+    checks: { type: 'string', default: '5' },
+    parallel: { type: 'string' },
+  },
+});
 const N = Math.min(60, Number(opt.students));
 const W = Number(opt.warm);
 const C = Math.min(N, Number(opt.checks));
@@ -37,9 +44,28 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 const loadAtStart = load();
-const child = spawn(process.execPath, ['bin/lab.js', 'serve', '--port', '0', '--data', data, '--warm', String(W), '--idle', '0', ...(opt.parallel ? ['--parallel', opt.parallel] : [])], { cwd: ROOT, env: { ...process.env, TOPLAB_ADMIN_TOKEN: token } });
+const child = spawn(
+  process.execPath,
+  [
+    'bin/lab.js',
+    'serve',
+    '--port',
+    '0',
+    '--data',
+    data,
+    '--warm',
+    String(W),
+    '--idle',
+    '0',
+    ...(opt.parallel ? ['--parallel', opt.parallel] : []),
+  ],
+  { cwd: ROOT, env: { ...process.env, TOPLAB_ADMIN_TOKEN: token } },
+);
 let out = '';
 child.stdout.on('data', (c) => (out += c));
 child.stderr.on('data', (c) => (out += c));
@@ -56,9 +82,21 @@ const sampler = setInterval(() => {
 let url = '';
 let wid = '';
 const api = async (method, path, body, cookie) => {
-  const r = await fetch(url + path, { method, headers: { ...(cookie ? { cookie } : { authorization: `Bearer ${token}` }), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(120_000) });
+  const r = await fetch(url + path, {
+    method,
+    headers: { ...(cookie ? { cookie } : { authorization: `Bearer ${token}` }), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(120_000),
+  });
   const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null, cookie: r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') };
+  return {
+    status: r.status,
+    body: text ? JSON.parse(text) : null,
+    cookie: r.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; '),
+  };
 };
 
 function prompt(sid, cookie) {
@@ -117,7 +155,10 @@ async function main() {
   const rssAfterJoins = rssSamples.at(-1);
   const burstMs = Date.now() - burstStart;
   const loadAfterJoins = load();
-  const ref = { 'server.ts': readFileSync(join(ROOT, 'labs/tcp-handshake/server.ts'), 'utf8'), 'client.ts': readFileSync(join(ROOT, 'labs/tcp-handshake/client.ts'), 'utf8') };
+  const ref = {
+    'server.ts': readFileSync(join(ROOT, 'labs/tcp-handshake/server.ts'), 'utf8'),
+    'client.ts': readFileSync(join(ROOT, 'labs/tcp-handshake/client.ts'), 'utf8'),
+  };
   const checkMs = [];
   for (const s of C > 0 ? joins.slice(0, C) : []) {
     for (const [name, content] of Object.entries(ref)) await api('PUT', `/api/students/${s.sid}/files/${name}`, { content }, s.cookie);
@@ -137,18 +178,23 @@ async function main() {
   // The CLI on the same lab, same machine, same moment (its own instance, brought up first, not timed).
   const inst = `benchws-${process.pid}`;
   const cliMs = [];
-  if (C > 0) try {
-    spawnSync(process.execPath, ['bin/lab.js', 'up', 'tcp-handshake', '--instance', inst], { cwd: ROOT });
-    for (let k = 0; k < C; k++) {
-      const t0 = Date.now();
-      const r = spawnSync(process.execPath, ['bin/lab.js', 'check', 'tcp-handshake', '--instance', inst, '--results', join(data, 'cli')], { cwd: ROOT });
-      if (r.status !== 0) throw new Error(`lab check: ${r.stdout}${r.stderr}`);
-      cliMs.push(Date.now() - t0);
-      say(`lab check ${cliMs.length}/${C}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (C > 0)
+    try {
+      spawnSync(process.execPath, ['bin/lab.js', 'up', 'tcp-handshake', '--instance', inst], { cwd: ROOT });
+      for (let k = 0; k < C; k++) {
+        const t0 = Date.now();
+        const r = spawnSync(
+          process.execPath,
+          ['bin/lab.js', 'check', 'tcp-handshake', '--instance', inst, '--results', join(data, 'cli')],
+          { cwd: ROOT },
+        );
+        if (r.status !== 0) throw new Error(`lab check: ${r.stdout}${r.stderr}`);
+        cliMs.push(Date.now() - t0);
+        say(`lab check ${cliMs.length}/${C}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      }
+    } finally {
+      spawnSync(process.execPath, ['bin/lab.js', 'down', 'tcp-handshake', '--instance', inst], { cwd: ROOT });
     }
-  } finally {
-    spawnSync(process.execPath, ['bin/lab.js', 'down', 'tcp-handshake', '--instance', inst], { cwd: ROOT });
-  }
   const students = (await api('GET', `/api/workshops/${wid}/students`)).body;
   const warmJ = joins.filter((j) => j.warm).map((j) => j.ms);
   const coldJ = joins.filter((j) => !j.warm).map((j) => j.ms);
@@ -166,12 +212,20 @@ async function main() {
     warm: W,
     parallel: parallel ?? 'server default',
     loadAverage: { start: loadAtStart, afterJoins: loadAfterJoins, end: load() },
-    instanceWarm: { n: instanceMs.length, p50: pct(instanceMs, 50), p95: pct(instanceMs, 95), containersP50: pct(containersMs, 50), observersP50: pct(observersMs, 50) },
+    instanceWarm: {
+      n: instanceMs.length,
+      p50: pct(instanceMs, 50),
+      p95: pct(instanceMs, 95),
+      containersP50: pct(containersMs, 50),
+      observersP50: pct(observersMs, 50),
+    },
     burst: { ms: burstMs, queuedPerSecond: queued > 0 ? Number((queued / (burstMs / 1000)).toFixed(2)) : null },
     poolReadyMs: poolMs,
     joinToPrompt: { p50: pct(all, 50), p95: pct(all, 95), max: Math.max(...all) },
     warmJoinToPrompt: warmJ.length ? { n: warmJ.length, p50: pct(warmJ, 50), p95: pct(warmJ, 95) } : null,
-    queuedJoinToPrompt: coldJ.length ? { n: coldJ.length, p50: pct(coldJ, 50), p95: pct(coldJ, 95), longestQueue: Math.max(...joins.map((j) => j.maxQueue)) } : null,
+    queuedJoinToPrompt: coldJ.length
+      ? { n: coldJ.length, p50: pct(coldJ, 50), p95: pct(coldJ, 95), longestQueue: Math.max(...joins.map((j) => j.maxQueue)) }
+      : null,
     checkToResult: { n: checkMs.length, p50: pct(checkMs, 50), p95: pct(checkMs, 95) },
     cliCheck: { n: cliMs.length, p50: pct(cliMs, 50), p95: pct(cliMs, 95) },
     rssMB: { idle: Math.round(rssIdle / 1024), afterJoins: Math.round(rssAfterJoins / 1024), max: Math.round(rssMax / 1024) },
@@ -179,16 +233,32 @@ async function main() {
   };
   console.log(JSON.stringify(report, null, 2));
   console.log(`\n| figure | value |\n|---|---|`);
-  console.log(`| join→prompt, all ${N} (p50 / p95 / max) | ${f(report.joinToPrompt.p50)} / ${f(report.joinToPrompt.p95)} / ${f(report.joinToPrompt.max)} |`);
-  if (report.warmJoinToPrompt) console.log(`| join→prompt, the ${warmJ.length} with a warm instance (p50 / p95) | ${f(report.warmJoinToPrompt.p50)} / ${f(report.warmJoinToPrompt.p95)} |`);
-  if (report.queuedJoinToPrompt) console.log(`| join→prompt, the ${coldJ.length} queued (p50 / p95) | ${f(report.queuedJoinToPrompt.p50)} / ${f(report.queuedJoinToPrompt.p95)} |`);
+  console.log(
+    `| join→prompt, all ${N} (p50 / p95 / max) | ${f(report.joinToPrompt.p50)} / ${f(report.joinToPrompt.p95)} / ${f(report.joinToPrompt.max)} |`,
+  );
+  if (report.warmJoinToPrompt)
+    console.log(
+      `| join→prompt, the ${warmJ.length} with a warm instance (p50 / p95) | ${f(report.warmJoinToPrompt.p50)} / ${f(report.warmJoinToPrompt.p95)} |`,
+    );
+  if (report.queuedJoinToPrompt)
+    console.log(
+      `| join→prompt, the ${coldJ.length} queued (p50 / p95) | ${f(report.queuedJoinToPrompt.p50)} / ${f(report.queuedJoinToPrompt.p95)} |`,
+    );
   console.log(`| Check→result, reference, ${C} in a row (p50 / p95) | ${f(report.checkToResult.p50)} / ${f(report.checkToResult.p95)} |`);
   console.log(`| \`lab check\` from the CLI, same lab (p50 / p95) | ${f(report.cliCheck.p50)} / ${f(report.cliCheck.p95)} |`);
-  console.log(`| server RSS: pool ready / after ${N} joins / max | ${report.rssMB.idle} / ${report.rssMB.afterJoins} / ${report.rssMB.max} MB |`);
+  console.log(
+    `| server RSS: pool ready / after ${N} joins / max | ${report.rssMB.idle} / ${report.rssMB.afterJoins} / ${report.rssMB.max} MB |`,
+  );
   console.log(`| students lost / not ready | ${report.lost.studentsMissing} / ${report.lost.notReady} |`);
-  console.log(`| instance made (warm) in, ${instanceMs.length} instances (p50 / p95; p50 of its containers / observers) | ${f(report.instanceWarm.p50)} / ${f(report.instanceWarm.p95)}; ${f(report.instanceWarm.containersP50)} / ${f(report.instanceWarm.observersP50)} |`);
-  console.log(`| burst: all ${N} prompts in / queued students served per second | ${f(burstMs)} / ${report.burst.queuedPerSecond ?? '–'} |`);
-  console.log(`| load average (1/5/15 min) at start / after joins / end | ${report.loadAverage.start} / ${report.loadAverage.afterJoins} / ${report.loadAverage.end} |`);
+  console.log(
+    `| instance made (warm) in, ${instanceMs.length} instances (p50 / p95; p50 of its containers / observers) | ${f(report.instanceWarm.p50)} / ${f(report.instanceWarm.p95)}; ${f(report.instanceWarm.containersP50)} / ${f(report.instanceWarm.observersP50)} |`,
+  );
+  console.log(
+    `| burst: all ${N} prompts in / queued students served per second | ${f(burstMs)} / ${report.burst.queuedPerSecond ?? '–'} |`,
+  );
+  console.log(
+    `| load average (1/5/15 min) at start / after joins / end | ${report.loadAverage.start} / ${report.loadAverage.afterJoins} / ${report.loadAverage.end} |`,
+  );
 }
 
 function coldLength(joins) {

@@ -71,10 +71,15 @@ function cleanup() {
       ...[...openInstances].map(([instance, ref]) => timed('node', ['bin/lab.js', 'down', ref, '--instance', instance], { cwd: ROOT })),
       ...[...openProjects].map(([project, file]) => timed('docker-compose', ['-p', project, '-f', file, 'down', '-t', '0'], { cwd: WORK })),
     ]);
-    const left = await sweep(RUN, INSTANCE_PREFIX).catch((e) => (log(`clean-up sweep failed: ${e.message}`), { containers: 0, networks: 0, stuck: [] }));
-    if (left.containers + left.networks > 0) log(`clean-up: removed ${left.containers} container(s) and ${left.networks} network(s) left behind`);
+    const left = await sweep(RUN, INSTANCE_PREFIX).catch(
+      (e) => (log(`clean-up sweep failed: ${e.message}`), { containers: 0, networks: 0, stuck: [] }),
+    );
+    if (left.containers + left.networks > 0)
+      log(`clean-up: removed ${left.containers} container(s) and ${left.networks} network(s) left behind`);
     for (const n of left.stuck) {
-      log(`clean-up: the engine refuses to remove network ${n} ("active endpoints" with no container: an Engine 20.10 bug under load); it is internal and labelled org.toplab.bench.run=${RUN}; \`docker network rm ${n}\` after the engine restarts`);
+      log(
+        `clean-up: the engine refuses to remove network ${n} ("active endpoints" with no container: an Engine 20.10 bug under load); it is internal and labelled org.toplab.bench.run=${RUN}; \`docker network rm ${n}\` after the engine restarts`,
+      );
     }
     rmSync(WORK, { recursive: true, force: true });
   })();
@@ -192,11 +197,32 @@ function table() {
   }
   const b = results.batch;
   if (b) {
-    rows.push([`batch: ${b.students} ${LAB2} submissions, default options (wall)`, secs(b.wallMs), '', '', '≤ 120 s', b.wallMs <= 120_000 ? 'met' : 'MISSED']);
+    rows.push([
+      `batch: ${b.students} ${LAB2} submissions, default options (wall)`,
+      secs(b.wallMs),
+      '',
+      '',
+      '≤ 120 s',
+      b.wallMs <= 120_000 ? 'met' : 'MISSED',
+    ]);
     rows.push(['batch: submissions per minute', `${b.perMinute}/min`, '', '', '', '']);
     rows.push(['batch: per submission, p50 / p95', `${secs(b.p50Ms)} / ${secs(b.p95Ms)}`, '', '', '', '']);
-    rows.push(['batch: verdicts as each graded alone', `${b.identical}/${b.students}`, '', '', 'all', b.identical === b.students ? 'met' : 'MISSED']);
-    rows.push(['batch: containers / networks left behind', `${b.leftContainers} / ${b.leftNetworks}`, '', '', 'none', b.leftContainers + b.leftNetworks === 0 ? 'met' : 'MISSED']);
+    rows.push([
+      'batch: verdicts as each graded alone',
+      `${b.identical}/${b.students}`,
+      '',
+      '',
+      'all',
+      b.identical === b.students ? 'met' : 'MISSED',
+    ]);
+    rows.push([
+      'batch: containers / networks left behind',
+      `${b.leftContainers} / ${b.leftNetworks}`,
+      '',
+      '',
+      'none',
+      b.leftContainers + b.leftNetworks === 0 ? 'met' : 'MISSED',
+    ]);
   }
   const m = results.many;
   if (m) {
@@ -208,7 +234,14 @@ function table() {
       'no failures',
       m.toplab.failures === 0 ? 'met' : `MISSED (${m.toplab.failures} failed)`,
     ]);
-    rows.push([`${m.instances} × ${LAB2} down at once (wall)`, secs(m.toplab.downMs), m.compose ? secs(m.compose.downMs) : '', m.compose ? `${(m.toplab.downMs / m.compose.downMs).toFixed(2)}×` : '', '', '']);
+    rows.push([
+      `${m.instances} × ${LAB2} down at once (wall)`,
+      secs(m.toplab.downMs),
+      m.compose ? secs(m.compose.downMs) : '',
+      m.compose ? `${(m.toplab.downMs / m.compose.downMs).toFixed(2)}×` : '',
+      '',
+      '',
+    ]);
     rows.push([
       'memory per instance (median)',
       `${m.toplab.memoryPerInstanceMiB.median.toFixed(1)} MiB`,
@@ -233,10 +266,16 @@ async function ensureCompose() {
     if (!debian || process.getuid?.() !== 0) {
       throw new Error('docker-compose (Compose v1) is not installed: on Debian, as root, `apt-get install -y docker-compose`');
     }
-    log('installing Docker Compose v1 (Debian\'s docker-compose) for the baseline …');
-    await must('apt-get', ['install', '-y', '--no-install-recommends', 'docker-compose'], { timeoutMs: 600_000, env: { DEBIAN_FRONTEND: 'noninteractive' } }).catch(async () => {
+    log("installing Docker Compose v1 (Debian's docker-compose) for the baseline …");
+    await must('apt-get', ['install', '-y', '--no-install-recommends', 'docker-compose'], {
+      timeoutMs: 600_000,
+      env: { DEBIAN_FRONTEND: 'noninteractive' },
+    }).catch(async () => {
       await must('apt-get', ['update'], { timeoutMs: 600_000 });
-      return must('apt-get', ['install', '-y', '--no-install-recommends', 'docker-compose'], { timeoutMs: 600_000, env: { DEBIAN_FRONTEND: 'noninteractive' } });
+      return must('apt-get', ['install', '-y', '--no-install-recommends', 'docker-compose'], {
+        timeoutMs: 600_000,
+        env: { DEBIAN_FRONTEND: 'noninteractive' },
+      });
     });
     v = await timed('docker-compose', ['version', '--short']);
   }
@@ -272,7 +311,9 @@ async function upDown(ref, labFile, rounds, pool, image, tag) {
     const file = writeComposeFile({ dir: WORK, project, lab, image, runId: RUN, pool });
     const cup = await composeUp(project, file);
     const cdown = await composeDown(project, file);
-    log(`  ${warm ? 'warm-up' : `round ${r}/${rounds}`}: lab up ${secs(up)}, lab down ${secs(down)}, compose up -d ${secs(cup)}, compose down ${secs(cdown)}`);
+    log(
+      `  ${warm ? 'warm-up' : `round ${r}/${rounds}`}: lab up ${secs(up)}, lab down ${secs(down)}, compose up -d ${secs(cup)}, compose down ${secs(cdown)}`,
+    );
     if (warm) continue;
     samples.labUp.push(up);
     samples.labDown.push(down);
@@ -296,7 +337,8 @@ async function gradeRuns(n) {
       // the status stays 'unreadable'
     }
     log(`  ${i === 0 ? 'warm-up' : `grade ${i}/${n}`}: ${secs(r.ms)}, exit ${r.code}, ${status}`);
-    if (r.code !== 0 || status !== 'passed') results.notes.push(`lab grade of the reference solution gave exit ${r.code}, status ${status}: ${tail(r.stderr, 4)}`);
+    if (r.code !== 0 || status !== 'passed')
+      results.notes.push(`lab grade of the reference solution gave exit ${r.code}, status ${status}: ${tail(r.stderr, 4)}`);
     if (i > 0) out.push(r.ms);
   }
   return out;
@@ -334,13 +376,24 @@ async function many(n, pool, image) {
   // Every node of every instance must be running, not just the CLI happy.
   const running = await containersWith(['org.toplab.managed=true', `org.toplab.lab=${LAB2}`, 'org.toplab.role=node']);
   const runningNodes = running.filter((c) => names.includes(c.Labels['org.toplab.instance']) && c.State === 'running').length;
-  const memory = await memoryOf(['org.toplab.managed=true', `org.toplab.lab=${LAB2}`], (l) => (names.includes(l['org.toplab.instance']) ? l['org.toplab.instance'] : undefined));
+  const memory = await memoryOf(['org.toplab.managed=true', `org.toplab.lab=${LAB2}`], (l) =>
+    names.includes(l['org.toplab.instance']) ? l['org.toplab.instance'] : undefined,
+  );
   const t1 = process.hrtime.bigint();
   const downs = await Promise.all(names.map((i) => labCli(['down', LAB2, '--instance', i], 900_000)));
   const downMs = Number(process.hrtime.bigint() - t1) / 1e6;
   downs.forEach((r, k) => r.code === 0 && openInstances.delete(names[k]));
-  const toplab = { upMs: round1(upMs), downMs: round1(downMs), failures: failed.length + downs.filter((r) => r.code !== 0).length, runningNodes, expectedNodes: n * 2, memoryPerInstanceMiB: memory };
-  log(`  toplab: up ${secs(upMs)} (${failed.length} failed, ${runningNodes}/${n * 2} nodes running), down ${secs(downMs)}, memory per instance ${memory.median.toFixed(1)} MiB (max ${memory.max.toFixed(1)})`);
+  const toplab = {
+    upMs: round1(upMs),
+    downMs: round1(downMs),
+    failures: failed.length + downs.filter((r) => r.code !== 0).length,
+    runningNodes,
+    expectedNodes: n * 2,
+    memoryPerInstanceMiB: memory,
+  };
+  log(
+    `  toplab: up ${secs(upMs)} (${failed.length} failed, ${runningNodes}/${n * 2} nodes running), down ${secs(downMs)}, memory per instance ${memory.median.toFixed(1)} MiB (max ${memory.max.toFixed(1)})`,
+  );
 
   // The same with Compose, for scale: 20 projects at once.
   const lab = readLab(LAB2_FILE);
@@ -349,14 +402,28 @@ async function many(n, pool, image) {
     return { project, file: writeComposeFile({ dir: WORK, project, lab, image, runId: RUN, pool }) };
   });
   const t2 = process.hrtime.bigint();
-  const cups = await Promise.all(projects.map(({ project, file }) => (openProjects.set(project, file), timed('docker-compose', ['-p', project, '-f', file, 'up', '-d'], { cwd: WORK, timeoutMs: 900_000 }))));
+  const cups = await Promise.all(
+    projects.map(
+      ({ project, file }) => (
+        openProjects.set(project, file),
+        timed('docker-compose', ['-p', project, '-f', file, 'up', '-d'], { cwd: WORK, timeoutMs: 900_000 })
+      ),
+    ),
+  );
   const cupMs = Number(process.hrtime.bigint() - t2) / 1e6;
   const cmem = await memoryOf([`org.toplab.bench.run=${RUN}`], (l) => l['com.docker.compose.project']);
   const t3 = process.hrtime.bigint();
-  const cdowns = await Promise.all(projects.map(({ project, file }) => timed('docker-compose', ['-p', project, '-f', file, 'down'], { cwd: WORK, timeoutMs: 900_000 })));
+  const cdowns = await Promise.all(
+    projects.map(({ project, file }) => timed('docker-compose', ['-p', project, '-f', file, 'down'], { cwd: WORK, timeoutMs: 900_000 })),
+  );
   const cdownMs = Number(process.hrtime.bigint() - t3) / 1e6;
   cdowns.forEach((r, k) => r.code === 0 && openProjects.delete(projects[k].project));
-  const compose = { upMs: round1(cupMs), downMs: round1(cdownMs), failures: cups.filter((r) => r.code !== 0).length + cdowns.filter((r) => r.code !== 0).length, memoryPerInstanceMiB: cmem };
+  const compose = {
+    upMs: round1(cupMs),
+    downMs: round1(cdownMs),
+    failures: cups.filter((r) => r.code !== 0).length + cdowns.filter((r) => r.code !== 0).length,
+    memoryPerInstanceMiB: cmem,
+  };
   log(`  compose: up ${secs(cupMs)} (${compose.failures} failed), down ${secs(cdownMs)}, memory per project ${cmem.median.toFixed(1)} MiB`);
   results.many = { instances: n, toplab, compose };
 }
@@ -379,7 +446,10 @@ async function gradeOnce(dir) {
   let verdict = `unreadable (exit ${r.code}): ${tail(r.stderr, 2)}`;
   try {
     const j = JSON.parse(r.stdout);
-    verdict = verdictOf(j.status, j.checks.filter((c) => c.status === 'failed').map((c) => c.id));
+    verdict = verdictOf(
+      j.status,
+      j.checks.filter((c) => c.status === 'failed').map((c) => c.id),
+    );
   } catch {
     // the verdict stays unreadable
   }
@@ -398,7 +468,8 @@ async function wrongRuns(n) {
     const line = [];
     for (const k of kinds) {
       const g = await gradeOnce(join(BATCH_ROOT, LAB2, k));
-      if (g.verdict !== expectedVerdict(mix.expect[k])) results.notes.push(`${k} graded alone gave "${g.verdict}", expected "${expectedVerdict(mix.expect[k])}"`);
+      if (g.verdict !== expectedVerdict(mix.expect[k]))
+        results.notes.push(`${k} graded alone gave "${g.verdict}", expected "${expectedVerdict(mix.expect[k])}"`);
       if (i > 0) ms[k].push(g.ms);
       line.push(`${k} ${secs(g.ms)}`);
     }
@@ -412,7 +483,8 @@ async function wrongRuns(n) {
 function classOrder(mix, n) {
   const total = Object.values(mix).reduce((a, b) => a + b, 0);
   const list = [];
-  for (const [v, count] of Object.entries(mix)) if (v !== 'reference') for (let k = 0; k < Math.round((count * n) / total); k++) list.push(v);
+  for (const [v, count] of Object.entries(mix))
+    if (v !== 'reference') for (let k = 0; k < Math.round((count * n) / total); k++) list.push(v);
   while (list.length < n) list.push('reference');
   let seed = 14;
   for (let i = list.length - 1; i > 0; i--) {
@@ -439,7 +511,8 @@ async function batchRun(n) {
   for (const v of Object.keys(mix.mix)) {
     const g = await gradeOnce(join(BATCH_ROOT, LAB2, v));
     alone[v] = g.verdict;
-    if (g.verdict !== expectedVerdict(mix.expect[v])) results.notes.push(`${v} graded alone gave "${g.verdict}", expected "${expectedVerdict(mix.expect[v])}"`);
+    if (g.verdict !== expectedVerdict(mix.expect[v]))
+      results.notes.push(`${v} graded alone gave "${g.verdict}", expected "${expectedVerdict(mix.expect[v])}"`);
     log(`    ${v}: ${secs(g.ms)}, ${g.verdict}`);
   }
   const order = classOrder(mix.mix, n);
@@ -496,7 +569,9 @@ async function batchRun(n) {
     loadAverageAfter: loadavg().map((x) => Math.round(x * 100) / 100),
   };
   for (const m of mismatches.slice(0, 5)) results.notes.push(`batch verdict differs: ${m}`);
-  log(`  ${n} graded in ${secs(r.ms)} (exit ${r.code}): ${results.batch.perMinute}/min, p50 ${secs(results.batch.p50Ms)}, p95 ${secs(results.batch.p95Ms)}, ${results.batch.identical}/${n} verdicts as alone, left behind ${leftContainers} containers and ${leftNetworks} networks`);
+  log(
+    `  ${n} graded in ${secs(r.ms)} (exit ${r.code}): ${results.batch.perMinute}/min, p50 ${secs(results.batch.p50Ms)}, p95 ${secs(results.batch.p95Ms)}, ${results.batch.identical}/${n} verdicts as alone, left behind ${leftContainers} containers and ${leftNetworks} networks`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -519,14 +594,16 @@ function labOnPath() {
 async function commandStart(n) {
   const lab = labOnPath();
   const cmd = lab ? ['lab'] : ['node', 'bin/lab.js'];
-  if (!lab) results.notes.push('`lab` on PATH is not this clone (run `bash scripts/setup.sh`): command start measured as `node bin/lab.js`');
+  if (!lab)
+    results.notes.push('`lab` on PATH is not this clone (run `bash scripts/setup.sh`): command start measured as `node bin/lab.js`');
   const runs = { version: [], status: [], node: [] };
   let shown = 0;
   for (let i = 0; i <= n; i++) {
     const v = await timed(cmd[0], [...cmd.slice(1), '--version'], { cwd: ROOT });
     const st = await timed(cmd[0], [...cmd.slice(1), 'status'], { cwd: ROOT });
     const bare = await timed('node', ['-e', '0'], { cwd: ROOT });
-    if (v.code !== 0 || st.code !== 0) throw new Error(`\`${cmd.join(' ')} --version\` or \`status\` failed: ${tail(v.stderr + st.stderr, 3)}`);
+    if (v.code !== 0 || st.code !== 0)
+      throw new Error(`\`${cmd.join(' ')} --version\` or \`status\` failed: ${tail(v.stderr + st.stderr, 3)}`);
     if (i === 0) continue;
     runs.version.push(v.ms);
     runs.status.push(st.ms);
@@ -542,7 +619,9 @@ async function commandStart(n) {
     statusInstancesShown: shown,
     samplesMs: { version: runs.version.map(round1), status: runs.status.map(round1), node: runs.node.map(round1) },
   };
-  log(`  ${cmd.join(' ')} --version ${results.start.versionMs} ms, status ${results.start.statusMs} ms (${shown} instances on the engine), node -e 0 ${results.start.nodeMs} ms`);
+  log(
+    `  ${cmd.join(' ')} --version ${results.start.versionMs} ms, status ${results.start.statusMs} ms (${shown} instances on the engine), node -e 0 ${results.start.nodeMs} ms`,
+  );
 }
 
 async function main() {
@@ -550,9 +629,12 @@ async function main() {
   try {
     await docker.ping();
   } catch (e) {
-    throw new Error(`no Docker engine answers (${e.message}): on Debian as root, \`bash scripts/ensure-docker.sh\` installs and starts one`);
+    throw new Error(
+      `no Docker engine answers (${e.message}): on Debian as root, \`bash scripts/ensure-docker.sh\` installs and starts one`,
+    );
   }
-  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('toplab is not built: run `npm run bench` (it builds first) or `npm run build`');
+  if (!existsSync(join(ROOT, 'dist', 'cli.js')))
+    throw new Error('toplab is not built: run `npm run bench` (it builds first) or `npm run build`');
   const composeVersion = await ensureCompose();
   log(`baseline: docker-compose ${composeVersion}`);
   log('lab image: `lab image build` (builds it once when missing; not timed)');
@@ -608,7 +690,9 @@ async function main() {
   results.durationS = Math.round((Date.now() - started) / 1000);
   const text = table();
   process.stdout.write(`\n${text}\n\n`);
-  process.stdout.write(`compared against ${results.compose}; ${results.machine.cpu}, ${results.machine.memoryGiB} GiB, ${results.machine.engine}; load average ${results.loadAverageAtStart.join(' ')} → ${results.loadAverageAtEnd.join(' ')}; ${results.durationS} s\n`);
+  process.stdout.write(
+    `compared against ${results.compose}; ${results.machine.cpu}, ${results.machine.memoryGiB} GiB, ${results.machine.engine}; load average ${results.loadAverageAtStart.join(' ')} → ${results.loadAverageAtEnd.join(' ')}; ${results.durationS} s\n`,
+  );
   for (const n of results.notes) process.stdout.write(`note: ${n}\n`);
   results.table = text;
   mkdirSync(dirname(opt.out), { recursive: true });

@@ -31,7 +31,9 @@ const docFile = new URL('../docs/lab-format.md', import.meta.url);
 const doc = readFileSync(docFile, 'utf8');
 if (process.argv.includes('--check')) {
   if (readFileSync(file, 'utf8') !== text || withTable(doc) !== doc) {
-    process.stderr.write('schema/lab.schema.json or the check-kind table of docs/lab-format.md is not what src/lab/lab-schema.ts generates: run node scripts/gen-schema.mjs\n');
+    process.stderr.write(
+      'schema/lab.schema.json or the check-kind table of docs/lab-format.md is not what src/lab/lab-schema.ts generates: run node scripts/gen-schema.mjs\n',
+    );
     process.exit(1);
   }
 } else {

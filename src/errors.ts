@@ -38,7 +38,8 @@ export class LabValidationError extends ToplabError {
   readonly problems: LabProblem[];
   constructor(problems: LabProblem[]) {
     super(
-      `${problems.length} problem${problems.length === 1 ? '' : 's'} in the lab:\n` + problems.map((p) => '  ' + formatProblem(p)).join('\n'),
+      `${problems.length} problem${problems.length === 1 ? '' : 's'} in the lab:\n` +
+        problems.map((p) => '  ' + formatProblem(p)).join('\n'),
     );
     this.problems = problems;
   }

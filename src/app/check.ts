@@ -8,7 +8,10 @@ import type { CheckTarget } from './workspace.js';
  * is graded as absent, never replaced by the lab's reference); the reference is graded as it is, and the result
  * says so (`reference: true`).
  */
-export async function checkWork(target: CheckTarget, opts: Omit<CheckOptions, 'submission' | 'filesDir' | 'files' | 'problems'>): Promise<GradeResult> {
+export async function checkWork(
+  target: CheckTarget,
+  opts: Omit<CheckOptions, 'submission' | 'filesDir' | 'files' | 'problems'>,
+): Promise<GradeResult> {
   if (target.kind === 'reference') {
     const compiled = await compileAll(target.lab);
     return { ...(await checkInstance(target.lab, compiled, opts)), reference: true };
@@ -16,7 +19,13 @@ export async function checkWork(target: CheckTarget, opts: Omit<CheckOptions, 's
   const overlay = overlaySubmission(target.lab, target.dir);
   try {
     const compiled = await compileAll(target.lab, overlay.dir, overlay.problems);
-    return await checkInstance(target.lab, compiled, { ...opts, submission: target.dir, filesDir: overlay.dir, files: overlay.files, problems: overlay.problems });
+    return await checkInstance(target.lab, compiled, {
+      ...opts,
+      submission: target.dir,
+      filesDir: overlay.dir,
+      files: overlay.files,
+      problems: overlay.problems,
+    });
   } finally {
     overlay.cleanup();
   }

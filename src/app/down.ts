@@ -17,10 +17,18 @@ export interface DownReport {
  * (`labFile`) made an instance under another name (its `name:` was edited since `up`), throws a UsageError
  * naming it. (An engine pool: src/cli/commands.ts.)
  */
-export async function downLab(opts: { runtime: Runtime; lab?: string | undefined; instance?: string | undefined; labFile?: string | undefined }): Promise<DownReport> {
+export async function downLab(opts: {
+  runtime: Runtime;
+  lab?: string | undefined;
+  instance?: string | undefined;
+  labFile?: string | undefined;
+}): Promise<DownReport> {
   const { lab, instance, runtime } = opts;
   // The lock check and the instance's lists are asked together; nothing is removed unless the check passes.
-  const [, listed] = await Promise.all([lab !== undefined && instance !== undefined ? refuseWhileBeingCreated(runtime, lab, instance) : undefined, listInstance(runtime, lab, instance)]);
+  const [, listed] = await Promise.all([
+    lab !== undefined && instance !== undefined ? refuseWhileBeingCreated(runtime, lab, instance) : undefined,
+    listInstance(runtime, lab, instance),
+  ]);
   // A creation lock left by a command that is gone goes too, alongside; one whose owner still runs stays (it is creating).
   const removeStaleLocks = async (): Promise<void> => {
     const staleLocks = (await runtime.listContainers(lockFilter(lab, instance))).filter((l) => !lockIsLive(l.labels, new Date()));
@@ -29,12 +37,17 @@ export async function downLab(opts: { runtime: Runtime; lab?: string | undefined
   const [r] = await Promise.all([removeInstance(runtime, lab, instance, listed), removeStaleLocks()]);
   if (r.containers === 0 && r.networks === 0 && lab !== undefined && opts.labFile !== undefined) {
     // Made from this lab file under a name it no longer has (the file's `name:` was edited since `up`)?
-    const other = (await runtime.listContainers([`${LABEL.managed}=true`, `${LABEL.labFile}=${opts.labFile}`, `${LABEL.instance}=${instance ?? ''}`])).map((c) => c.labels[LABEL.lab]);
+    const other = (
+      await runtime.listContainers([`${LABEL.managed}=true`, `${LABEL.labFile}=${opts.labFile}`, `${LABEL.instance}=${instance ?? ''}`])
+    ).map((c) => c.labels[LABEL.lab]);
     const names = [...new Set(other.filter((x): x is string => x !== undefined && x !== lab))];
     if (names.length > 0) {
-      throw new UsageError(`nothing of ${lab} (instance ${instance ?? ''}) runs, but ${names.join(', ')} (instance ${instance ?? ''}) runs from the same lab file ${opts.labFile}`, {
-        hint: `its lab file was renamed since \`lab up\`: lab down ${names[0] ?? ''} --instance ${instance ?? ''}`,
-      });
+      throw new UsageError(
+        `nothing of ${lab} (instance ${instance ?? ''}) runs, but ${names.join(', ')} (instance ${instance ?? ''}) runs from the same lab file ${opts.labFile}`,
+        {
+          hint: `its lab file was renamed since \`lab up\`: lab down ${names[0] ?? ''} --instance ${instance ?? ''}`,
+        },
+      );
     }
   }
   return { containers: r.containers, networks: r.networks };

@@ -72,7 +72,14 @@ export async function instanceStatus(opts: InstanceOptions): Promise<InstanceSta
  * with `restartPrograms` or a check). Returns its status; `alreadyUp` when it was complete already.
  */
 export async function upInstance(opts: InstanceOptions): Promise<{ alreadyUp: boolean; ms: number; status: InstanceStatus }> {
-  const r = await deploy(opts.lab, { runtime: runtimeOf(opts), image: opts.image, instance: opts.instance, programs: [], ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.onContainer ? { onContainer: opts.onContainer } : {}) });
+  const r = await deploy(opts.lab, {
+    runtime: runtimeOf(opts),
+    image: opts.image,
+    instance: opts.instance,
+    programs: [],
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.onContainer ? { onContainer: opts.onContainer } : {}),
+  });
   return { alreadyUp: r.alreadyUp, ms: r.ms, status: await instanceStatus(opts) };
 }
 
@@ -95,7 +102,8 @@ export function downInstance(opts: Pick<InstanceOptions, 'runtime' | 'lab' | 'in
 async function running(opts: InstanceOptions): Promise<RunningLab> {
   const runtime = runtimeOf(opts);
   const state = await instanceState(runtime, opts.lab, opts.instance);
-  if (!state.complete) throw new ToplabError(`the instance ${opts.lab.def.name}/${opts.instance} is not up`, { hint: 'start it again (reset)' });
+  if (!state.complete)
+    throw new ToplabError(`the instance ${opts.lab.def.name}/${opts.instance} is not up`, { hint: 'start it again (reset)' });
   return attach(runtime, opts.lab, opts.instance, state, opts.image);
 }
 
@@ -131,7 +139,9 @@ export async function restartPrograms(opts: InstanceOptions & { files: Record<st
  * `lab check` on this instance with `files` laid over the lab: the same code path (`checkInstance`), the
  * same result. A failure of the tool (engine, instance gone) is a result with status `error`, never `failed`.
  */
-export async function checkFiles(opts: InstanceOptions & { files: Record<string, string>; artifactsDir?: string; submission?: string }): Promise<GradeResult> {
+export async function checkFiles(
+  opts: InstanceOptions & { files: Record<string, string>; artifactsDir?: string; submission?: string },
+): Promise<GradeResult> {
   const startedAt = new Date();
   const lab = opts.lab;
   let overlay: { dir: string; cleanup: () => void } | undefined;

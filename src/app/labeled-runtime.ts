@@ -7,7 +7,8 @@ import type { ContainerSpec, NetworkSpec, Runtime } from '../runtime/runtime.js'
 export function withLabels<R extends Runtime>(runtime: R, labels: Record<string, string>): R {
   return new Proxy(runtime, {
     get(target, key, receiver): unknown {
-      if (key === 'createContainer') return (spec: ContainerSpec) => target.createContainer({ ...spec, labels: { ...spec.labels, ...labels } });
+      if (key === 'createContainer')
+        return (spec: ContainerSpec) => target.createContainer({ ...spec, labels: { ...spec.labels, ...labels } });
       if (key === 'createNetwork') return (spec: NetworkSpec) => target.createNetwork({ ...spec, labels: { ...spec.labels, ...labels } });
       const v: unknown = Reflect.get(target, key, receiver);
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;

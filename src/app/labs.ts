@@ -15,7 +15,11 @@ export interface LabEntry {
 
 /** The names of the labs in `dir` (the folders holding a lab.yaml), sorted. Reads no lab file. */
 export function labNames(dir: string = labsDir()): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(join(dir, d, 'lab.yaml'))).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((d) => existsSync(join(dir, d, 'lab.yaml')))
+        .sort()
+    : [];
 }
 
 /**
@@ -53,7 +57,9 @@ export function validateLabs(refs: string[]): LabValidation[] {
   return refs.map((ref) => {
     try {
       const lab = loadLab(ref);
-      const mistakeProblems = selftestCases(lab).flatMap((c) => (c.problem === undefined ? [] : [{ dir: join(lab.dir, 'mistakes', c.name), problem: c.problem }]));
+      const mistakeProblems = selftestCases(lab).flatMap((c) =>
+        c.problem === undefined ? [] : [{ dir: join(lab.dir, 'mistakes', c.name), problem: c.problem }],
+      );
       return { ref, file: lab.file, problems: [], mistakeProblems };
     } catch (e) {
       if (!(e instanceof LabValidationError)) throw e;

@@ -15,8 +15,15 @@ export interface LabInstanceStatus {
 }
 
 /** Running instances, read from Docker's labels and the networks' own subnets alone: no state file. */
-export async function instanceStatuses(runtime: Runtime, lab: string | undefined, instance: string | undefined): Promise<LabInstanceStatus[]> {
-  const [containers, networks] = await Promise.all([runtime.listContainers(labelFilter(lab, instance)), runtime.listNetworks(labelFilter(lab, instance))]);
+export async function instanceStatuses(
+  runtime: Runtime,
+  lab: string | undefined,
+  instance: string | undefined,
+): Promise<LabInstanceStatus[]> {
+  const [containers, networks] = await Promise.all([
+    runtime.listContainers(labelFilter(lab, instance)),
+    runtime.listNetworks(labelFilter(lab, instance)),
+  ]);
   const byKey = new Map<string, LabInstanceStatus>();
   const get = (labels: Record<string, string>): LabInstanceStatus | undefined => {
     const l = labels[LABEL.lab];
@@ -75,11 +82,18 @@ export function markOrphans(list: LabInstanceStatus[], orphans: Orphan[]): void 
  * Docker's labels alone (no state file), orphans marked. (An engine pool's status: src/cli/commands.ts, which
  * asks each engine of the pool this.)
  */
-export async function labStatus(opts: { runtime: Runtime; lab?: string | undefined; instance?: string | undefined }): Promise<LabInstanceStatus[]> {
+export async function labStatus(opts: {
+  runtime: Runtime;
+  lab?: string | undefined;
+  instance?: string | undefined;
+}): Promise<LabInstanceStatus[]> {
   const { lab, instance } = opts;
   // Both read the engine: asked together, one round trip instead of two.
   const [list, orphans] = await Promise.all([instanceStatuses(opts.runtime, lab, instance), listOrphans(opts.runtime)]);
-  markOrphans(list, orphans.filter((o) => orphanOf(o, lab, instance)));
+  markOrphans(
+    list,
+    orphans.filter((o) => orphanOf(o, lab, instance)),
+  );
   return list;
 }
 

@@ -68,7 +68,10 @@ export async function openTerminal(opts: TerminalOptions): Promise<TerminalExec>
     // A program in the shell that ignores SIGHUP would outlive the stream: end the shell's process group.
     if (opts.cmd !== undefined) return;
     void container
-      .exec({ Cmd: ['sh', '-c', `p=$(cat ${pidFile} 2>/dev/null) && kill -KILL -- -$p $p 2>/dev/null; rm -f ${pidFile}; true`], User: opts.user ?? PROGRAM_USER })
+      .exec({
+        Cmd: ['sh', '-c', `p=$(cat ${pidFile} 2>/dev/null) && kill -KILL -- -$p $p 2>/dev/null; rm -f ${pidFile}; true`],
+        User: opts.user ?? PROGRAM_USER,
+      })
       .then((kill) => kill.start({ Detach: true }))
       .catch(() => undefined);
   };

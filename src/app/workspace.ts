@@ -42,7 +42,9 @@ export function initWorkspace(lab: Lab, dir: string): InitResult {
   const taken = [...files.keys()].filter((f) => existsSync(join(target, f)));
   if (taken.length > 0) {
     throw new UsageError(`${dir} already holds ${taken.join(', ')}: nothing was written`, {
-      hint: existsSync(join(target, WORKSPACE_FILE)) ? `it is a workspace already: run \`lab check\` in it` : `choose another folder: lab init ${lab.def.name} <folder>`,
+      hint: existsSync(join(target, WORKSPACE_FILE))
+        ? `it is a workspace already: run \`lab check\` in it`
+        : `choose another folder: lab init ${lab.def.name} <folder>`,
     });
   }
   mkdirSync(target, { recursive: true });
@@ -60,9 +62,12 @@ export function findWorkspace(from: string): { dir: string; marker: WorkspaceMar
       try {
         marker = JSON.parse(readFileSync(file, 'utf8')) as WorkspaceMarker;
       } catch {
-        throw new UsageError(`${file} is not a workspace file toplab can read`, { hint: 'remove it, or make the workspace again with `lab init <lab> <folder>`' });
+        throw new UsageError(`${file} is not a workspace file toplab can read`, {
+          hint: 'remove it, or make the workspace again with `lab init <lab> <folder>`',
+        });
       }
-      if (typeof marker.lab !== 'string' || marker.lab === '') throw new UsageError(`${file} names no lab`, { hint: 'make the workspace again with `lab init <lab> <folder>`' });
+      if (typeof marker.lab !== 'string' || marker.lab === '')
+        throw new UsageError(`${file} names no lab`, { hint: 'make the workspace again with `lab init <lab> <folder>`' });
       return { dir, marker };
     }
     const parent = dirname(dir);
@@ -93,10 +98,14 @@ export function checkTarget(labRef: string | undefined, opts: { submission?: str
   const cwd = opts.cwd ?? process.cwd();
   if (opts.submission !== undefined) {
     const dir = resolve(cwd, opts.submission);
-    if (!existsSync(dir)) throw new UsageError(`no submission at ${opts.submission}`, { hint: "give a folder holding the student's files (`lab init <lab>` makes one)" });
+    if (!existsSync(dir))
+      throw new UsageError(`no submission at ${opts.submission}`, {
+        hint: "give a folder holding the student's files (`lab init <lab>` makes one)",
+      });
     const ws = statSync(dir).isDirectory() ? findWorkspace(dir) : undefined;
     const lab = labRef !== undefined ? loadLab(labRef) : ws ? workspaceLab(ws.marker) : undefined;
-    if (!lab) throw new UsageError('which lab? e.g. lab check tcp-handshake --submission my-folder', { hint: 'run `lab list` to see the labs' });
+    if (!lab)
+      throw new UsageError('which lab? e.g. lab check tcp-handshake --submission my-folder', { hint: 'run `lab list` to see the labs' });
     return { kind: 'submission', lab, dir };
   }
   const ws = findWorkspace(cwd);
@@ -112,7 +121,10 @@ export function checkTarget(labRef: string | undefined, opts: { submission?: str
     }
     return { kind: 'workspace', lab, dir: ws.dir };
   }
-  if (labRef === undefined) throw new UsageError('which lab? e.g. lab check tcp-handshake', { hint: 'run it inside a workspace made by `lab init <lab>`, or name the lab; `lab list` shows them' });
+  if (labRef === undefined)
+    throw new UsageError('which lab? e.g. lab check tcp-handshake', {
+      hint: 'run it inside a workspace made by `lab init <lab>`, or name the lab; `lab list` shows them',
+    });
   const lab = loadLab(labRef);
   return { kind: 'reference', lab, dir: lab.dir };
 }

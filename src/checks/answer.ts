@@ -41,7 +41,9 @@ function unquoted(value: string): string {
  */
 export function unanswered(source: string, key: string, answer: undefined | '', printed = false): string {
   if (answer === undefined) return `${source} ${printed ? 'printed' : 'has'} no line \`${key}: <value>\`.`;
-  return printed ? `${source} printed \`${key}:\` with no value after it.` : `${source} has \`${key}:\` with no value after it: write your answer there.`;
+  return printed
+    ? `${source} printed \`${key}:\` with no value after it.`
+    : `${source} has \`${key}:\` with no value after it: write your answer there.`;
 }
 
 /** The observed value, and how to name it in a message. */
@@ -78,14 +80,24 @@ function observed(spec: AnswerCheck['expect'], obs: Observations): { value: stri
   if (probe.error) return { passed: false, message: `could not see who holds ${proto} port ${port} in ${ref.node}: ${probe.error}` };
   let holder: { pid: number; command: string } | undefined;
   if (probe.lsof) {
-    const e = probe.lsof.find((x) => x.proto === proto && x.localPort === port && (proto === 'udp' || x.state === 'LISTEN')) ?? probe.lsof.find((x) => x.proto === proto && x.localPort === port);
+    const e =
+      probe.lsof.find((x) => x.proto === proto && x.localPort === port && (proto === 'udp' || x.state === 'LISTEN')) ??
+      probe.lsof.find((x) => x.proto === proto && x.localPort === port);
     if (e) holder = { pid: e.pid, command: e.command };
   } else {
-    const e = (probe.sockets ?? []).find((x) => x.proto === proto && x.localPort === port && x.pid !== undefined && (proto === 'udp' || x.state === 'LISTEN'));
+    const e = (probe.sockets ?? []).find(
+      (x) => x.proto === proto && x.localPort === port && x.pid !== undefined && (proto === 'udp' || x.state === 'LISTEN'),
+    );
     if (e?.pid !== undefined) holder = { pid: e.pid, command: e.program ?? '' };
   }
-  if (!holder) return { passed: false, message: `no process holds ${proto} port ${port} in ${ref.node}, so there is nothing to compare the answer with.` };
-  return 'pid' in spec ? { value: holder.pid, what: `the PID holding ${proto} port ${port}` } : { value: holder.command, what: `the command holding ${proto} port ${port}` };
+  if (!holder)
+    return {
+      passed: false,
+      message: `no process holds ${proto} port ${port} in ${ref.node}, so there is nothing to compare the answer with.`,
+    };
+  return 'pid' in spec
+    ? { value: holder.pid, what: `the PID holding ${proto} port ${port}` }
+    : { value: holder.command, what: `the command holding ${proto} port ${port}` };
 }
 
 function same(answer: string, value: string | number, command: boolean): boolean {
@@ -119,7 +131,13 @@ export function checkAnswer(spec: AnswerCheck, obs: Observations): Verdict {
   }
   const answer = answerValue(text, spec.key);
   if (answer === undefined || answer === '') {
-    return { passed: false, message: spec.key !== undefined ? unanswered(source, spec.key, answer, spec.file === undefined) : `${source} is empty: write your answer in it.` };
+    return {
+      passed: false,
+      message:
+        spec.key !== undefined
+          ? unanswered(source, spec.key, answer, spec.file === undefined)
+          : `${source} is empty: write your answer in it.`,
+    };
   }
   const o = observed(spec.expect, obs);
   if ('passed' in o) return o;
@@ -127,42 +145,81 @@ export function checkAnswer(spec: AnswerCheck, obs: Observations): Verdict {
   // The right answer is shown only to one who has it: a failure never gives it away.
   return same(answer, o.value, 'command' in spec.expect)
     ? { passed: true, message: `${show(answer, 40)} is right: it is ${o.what}.`, evidence: [read, `observed: ${o.value}`] }
-    : { passed: false, message: `${show(answer, 40)} is not ${o.what} in this run. Look again${'hops' in spec.expect ? ' at the traceroute' : 'pid' in spec.expect || 'command' in spec.expect ? ' with lsof -i or netstat -p' : 'mtu' in spec.expect ? ' at ip addr / ifconfig' : ''}.`, evidence: [read] };
+    : {
+        passed: false,
+        message: `${show(answer, 40)} is not ${o.what} in this run. Look again${'hops' in spec.expect ? ' at the traceroute' : 'pid' in spec.expect || 'command' in spec.expect ? ' with lsof -i or netstat -p' : 'mtu' in spec.expect ? ' at ip addr / ifconfig' : ''}.`,
+        evidence: [read],
+      };
 }
 
 /** The fields of a `answer` check (its schema fragment, in schema/lab.schema.json under checks[].answer). */
-export const AnswerCheckSchema = Type.Object({
-  file: Type.Optional(Type.String({ description: 'An answer file in the lab folder, listed under `submission.files`.' })),
-  from: Type.Optional(Type.String({ description: 'Instead of a file: a command step whose stdout is the answer.' })),
-  key: Type.Optional(Type.String({ description: 'The answer is the value on the line `key: value` (or `key = value`); default the whole text, trimmed.' })),
-  expect: ExactlyOne({
-    hops: Type.String({ description: 'The number of hops in a traceroute (a traceroute probe\'s name, or a command step that ran traceroute).' }),
-    pid: Type.Object({
-      node: Type.String(),
-      tcp: Type.Optional(ref(PortSchema)),
-      udp: Type.Optional(ref(PortSchema)),
-      probe: Type.Optional(Type.String()),
-    }, { additionalProperties: false, description: 'The PID of the process holding a port in a node (from a sockets or lsof probe; default a socket table read at the end).' }),
-    command: Type.Object({
-      node: Type.String(),
-      tcp: Type.Optional(ref(PortSchema)),
-      udp: Type.Optional(ref(PortSchema)),
-      probe: Type.Optional(Type.String()),
-    }, { additionalProperties: false, description: 'The command name of the process holding a port (e.g. `node`, `nc`).' }),
-    mtu: Type.Object({
-      node: Type.String(),
-      network: Type.Optional(Type.String()),
-      interface: Type.Optional(Type.String()),
-      probe: Type.Optional(Type.String()),
-    }, { additionalProperties: false, description: 'The MTU of a node\'s interface on a network (from an interfaces probe; default one read at the end).' }),
-    address: Type.Object({
-      node: Type.String(),
-      network: Type.Optional(Type.String()),
-      family: Type.Optional(Enum([4, 6], { description: 'IP version: 4 (default) or 6.' })),
-    }, { additionalProperties: false, description: 'A node\'s address on a network, as this instance really has it.' }),
-    value: Raw<string | number>({ type: ['string', 'number'], description: 'A fixed value.' }),
-  }, { additionalProperties: false, description: 'The observed value an answer is compared with: exactly one of hops, pid, command, mtu, address, value.' }),
-}, { additionalProperties: false, description: 'A student\'s answer (from a submitted file, or a command\'s output) compared with a value observed in this run.' });
+export const AnswerCheckSchema = Type.Object(
+  {
+    file: Type.Optional(Type.String({ description: 'An answer file in the lab folder, listed under `submission.files`.' })),
+    from: Type.Optional(Type.String({ description: 'Instead of a file: a command step whose stdout is the answer.' })),
+    key: Type.Optional(
+      Type.String({ description: 'The answer is the value on the line `key: value` (or `key = value`); default the whole text, trimmed.' }),
+    ),
+    expect: ExactlyOne(
+      {
+        hops: Type.String({
+          description: "The number of hops in a traceroute (a traceroute probe's name, or a command step that ran traceroute).",
+        }),
+        pid: Type.Object(
+          {
+            node: Type.String(),
+            tcp: Type.Optional(ref(PortSchema)),
+            udp: Type.Optional(ref(PortSchema)),
+            probe: Type.Optional(Type.String()),
+          },
+          {
+            additionalProperties: false,
+            description:
+              'The PID of the process holding a port in a node (from a sockets or lsof probe; default a socket table read at the end).',
+          },
+        ),
+        command: Type.Object(
+          {
+            node: Type.String(),
+            tcp: Type.Optional(ref(PortSchema)),
+            udp: Type.Optional(ref(PortSchema)),
+            probe: Type.Optional(Type.String()),
+          },
+          { additionalProperties: false, description: 'The command name of the process holding a port (e.g. `node`, `nc`).' },
+        ),
+        mtu: Type.Object(
+          {
+            node: Type.String(),
+            network: Type.Optional(Type.String()),
+            interface: Type.Optional(Type.String()),
+            probe: Type.Optional(Type.String()),
+          },
+          {
+            additionalProperties: false,
+            description: "The MTU of a node's interface on a network (from an interfaces probe; default one read at the end).",
+          },
+        ),
+        address: Type.Object(
+          {
+            node: Type.String(),
+            network: Type.Optional(Type.String()),
+            family: Type.Optional(Enum([4, 6], { description: 'IP version: 4 (default) or 6.' })),
+          },
+          { additionalProperties: false, description: "A node's address on a network, as this instance really has it." },
+        ),
+        value: Raw<string | number>({ type: ['string', 'number'], description: 'A fixed value.' }),
+      },
+      {
+        additionalProperties: false,
+        description: 'The observed value an answer is compared with: exactly one of hops, pid, command, mtu, address, value.',
+      },
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: "A student's answer (from a submitted file, or a command's output) compared with a value observed in this run.",
+  },
+);
 export type AnswerCheck = Static<typeof AnswerCheckSchema>;
 export const answerKind = defineCheckKind({
   name: 'answer',
@@ -171,16 +228,24 @@ export const answerKind = defineCheckKind({
   evaluate: checkAnswer,
   lint(spec, ctx) {
     const a = spec;
-    if ((a.file === undefined) === (a.from === undefined)) ctx.problem([], 'say where the answer is: `file: <answer file>` or `from: <command>`');
+    if ((a.file === undefined) === (a.from === undefined))
+      ctx.problem([], 'say where the answer is: `file: <answer file>` or `from: <command>`');
     if (a.file !== undefined) ctx.submitted(['file'], a.file);
     ctx.ref(['from'], a.from, ctx.outputs, 'program run or command');
     const e = a.expect;
-    if ('hops' in e) ctx.ref(['expect', 'hops'], e.hops, [...ctx.probesOf(['traceroute']), ...ctx.outputs.filter((o) => ctx.names.outputs.get(o)?.kind === 'command')], 'traceroute probe or command');
+    if ('hops' in e)
+      ctx.ref(
+        ['expect', 'hops'],
+        e.hops,
+        [...ctx.probesOf(['traceroute']), ...ctx.outputs.filter((o) => ctx.names.outputs.get(o)?.kind === 'command')],
+        'traceroute probe or command',
+      );
     if ('pid' in e) ctx.portRef(['expect', 'pid'], e.pid);
     if ('command' in e) ctx.portRef(['expect', 'command'], e.command);
     if ('mtu' in e) {
       ctx.node(['expect', 'mtu', 'node'], e.mtu.node);
-      if ((e.mtu.network === undefined) === (e.mtu.interface === undefined)) ctx.problem(['expect', 'mtu'], 'say which interface: `network: <name>` or `interface: <name>`');
+      if ((e.mtu.network === undefined) === (e.mtu.interface === undefined))
+        ctx.problem(['expect', 'mtu'], 'say which interface: `network: <name>` or `interface: <name>`');
       ctx.networkOf(['expect', 'mtu', 'network'], e.mtu.node, e.mtu.network);
       ctx.probeOn(['expect', 'mtu', 'probe'], e.mtu.probe, e.mtu.node, ['interfaces'], 'interfaces');
     }
@@ -188,7 +253,6 @@ export const answerKind = defineCheckKind({
       ctx.node(['expect', 'address', 'node'], e.address.node);
       ctx.networkOf(['expect', 'address', 'network'], e.address.node, e.address.network);
     }
-  
   },
 });
 /** The observed value an answer is compared with. */

@@ -34,7 +34,8 @@ export function evaluateChecks(checks: ResolvedCheck[], obs: Observations): Chec
     const lost = verdict.passed ? undefined : lostPackets(check, obs);
     // What the limits stopped is said whatever the verdict: a pass under a full disk or a flood is still worth knowing.
     for (const note of [...(obs.sandbox ?? []), ...floodNotes(obs.programs)]) message += ` Note: ${note}.`;
-    if (lost) message += ` Note: the capture \`${lost.capture}\` lost ${lost.dropped} packet(s) in the kernel (tcpdump could not keep up: the machine was busy), so this failure may not be yours; run the check again.`;
+    if (lost)
+      message += ` Note: the capture \`${lost.capture}\` lost ${lost.dropped} packet(s) in the kernel (tcpdump could not keep up: the machine was busy), so this failure may not be yours; run the check again.`;
     return {
       id: check.id,
       kind: check.kind,

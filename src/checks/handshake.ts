@@ -15,7 +15,10 @@ export function checkHandshake(spec: HandshakeCheck, obs: Observations): Verdict
   const serverIps = nodeAddresses(obs, spec.server);
   const packets = dedupe(tcpPackets(cap.packets)).filter((p) => spec.family === undefined || p.ip.version === spec.family);
   const v = spec.family === 6 ? ' over IPv6' : spec.family === 4 ? ' over IPv4' : '';
-  const syns = packets.filter((p) => p.tcp.flags.syn && !p.tcp.flags.ack && clientIps.includes(p.ip.src) && serverIps.includes(p.ip.dst) && p.tcp.dstPort === spec.port);
+  const syns = packets.filter(
+    (p) =>
+      p.tcp.flags.syn && !p.tcp.flags.ack && clientIps.includes(p.ip.src) && serverIps.includes(p.ip.dst) && p.tcp.dstPort === spec.port,
+  );
   if (syns.length === 0) {
     const elsewhere = packets.find((p) => p.tcp.flags.syn && !p.tcp.flags.ack && clientIps.includes(p.ip.src));
     return {
@@ -45,16 +48,42 @@ function oneHandshake(syn: TcpPacket, packets: TcpPacket[], spec: HandshakeCheck
   const after = connectionOf(packets, syn).filter((p) => p.index > syn.index);
   const replies = after.filter((p) => p.ip.src === syn.ip.dst);
   const first = replies[0];
-  if (!first) return { passed: false, message: `the SYN to ${spec.server} port ${spec.port} got no answer: no SYN-ACK and no RST came back.`, evidence: [formatPacket(syn)] };
+  if (!first)
+    return {
+      passed: false,
+      message: `the SYN to ${spec.server} port ${spec.port} got no answer: no SYN-ACK and no RST came back.`,
+      evidence: [formatPacket(syn)],
+    };
   if (first.tcp.flags.rst) {
-    return { passed: false, message: `no SYN-ACK: the server answered the SYN with RST — is it listening on port ${spec.port}?`, evidence: [formatPacket(syn), formatPacket(first)] };
+    return {
+      passed: false,
+      message: `no SYN-ACK: the server answered the SYN with RST — is it listening on port ${spec.port}?`,
+      evidence: [formatPacket(syn), formatPacket(first)],
+    };
   }
   const synAck = replies.find((p) => p.tcp.flags.syn && p.tcp.flags.ack);
-  if (!synAck) return { passed: false, message: `the server never sent a SYN-ACK for the client's SYN.`, evidence: [formatPacket(syn), formatPacket(first)] };
+  if (!synAck)
+    return {
+      passed: false,
+      message: `the server never sent a SYN-ACK for the client's SYN.`,
+      evidence: [formatPacket(syn), formatPacket(first)],
+    };
   if (synAck.tcp.ack !== plus(syn.tcp.seq, 1)) {
-    return { passed: false, message: `the SYN-ACK acknowledges ${synAck.tcp.ack}, not the client's ISN+1 (${plus(syn.tcp.seq, 1)}).`, evidence: [formatPacket(syn), formatPacket(synAck)] };
+    return {
+      passed: false,
+      message: `the SYN-ACK acknowledges ${synAck.tcp.ack}, not the client's ISN+1 (${plus(syn.tcp.seq, 1)}).`,
+      evidence: [formatPacket(syn), formatPacket(synAck)],
+    };
   }
-  const ack = after.find((p) => p.index > synAck.index && p.ip.src === syn.ip.src && p.tcp.flags.ack && !p.tcp.flags.syn && !p.tcp.flags.rst && p.tcp.ack === plus(synAck.tcp.seq, 1));
+  const ack = after.find(
+    (p) =>
+      p.index > synAck.index &&
+      p.ip.src === syn.ip.src &&
+      p.tcp.flags.ack &&
+      !p.tcp.flags.syn &&
+      !p.tcp.flags.rst &&
+      p.tcp.ack === plus(synAck.tcp.seq, 1),
+  );
   if (!ack) {
     return {
       passed: false,
@@ -62,17 +91,24 @@ function oneHandshake(syn: TcpPacket, packets: TcpPacket[], spec: HandshakeCheck
       evidence: [formatPacket(syn), formatPacket(synAck)],
     };
   }
-  return { passed: true, message: `SYN, SYN-ACK, ACK in order: client ISN ${syn.tcp.seq}, server ISN ${synAck.tcp.seq}.`, evidence: [formatPacket(syn), formatPacket(synAck), formatPacket(ack)] };
+  return {
+    passed: true,
+    message: `SYN, SYN-ACK, ACK in order: client ISN ${syn.tcp.seq}, server ISN ${synAck.tcp.seq}.`,
+    evidence: [formatPacket(syn), formatPacket(synAck), formatPacket(ack)],
+  };
 }
 
 /** The fields of a `handshake` check (its schema fragment, in schema/lab.schema.json under checks[].handshake). */
-export const HandshakeCheckSchema = Type.Object({
-  capture: Type.String({ description: 'A capture step\'s name.' }),
-  client: Type.String({ description: 'Client node.' }),
-  server: Type.String({ description: 'Server node.' }),
-  port: ref(PortSchema, { description: 'The server\'s port.' }),
-  family: Type.Optional(Enum([4, 6], { description: 'IP version: 4 (default) or 6.' })),
-}, { additionalProperties: false, description: 'SYN, SYN-ACK, ACK between client and server, in order, with correct seq/ack numbers.' });
+export const HandshakeCheckSchema = Type.Object(
+  {
+    capture: Type.String({ description: "A capture step's name." }),
+    client: Type.String({ description: 'Client node.' }),
+    server: Type.String({ description: 'Server node.' }),
+    port: ref(PortSchema, { description: "The server's port." }),
+    family: Type.Optional(Enum([4, 6], { description: 'IP version: 4 (default) or 6.' })),
+  },
+  { additionalProperties: false, description: 'SYN, SYN-ACK, ACK between client and server, in order, with correct seq/ack numbers.' },
+);
 export type HandshakeCheck = Static<typeof HandshakeCheckSchema>;
 export const handshakeKind = defineCheckKind({
   name: 'handshake',

@@ -24,7 +24,9 @@ export function checkIcmp(spec: IcmpCheck, obs: Observations): Verdict {
   const cap = captureOf(obs, spec.capture);
   if (isVerdict(cap)) return cap;
   const all = icmpPackets(cap.packets, spec.family);
-  return spec.echo ? echo(spec.echo, spec.family ?? 4, all, obs) : timeExceeded(spec.timeExceeded ?? { from: [], to: '' }, spec.family ?? 4, all, obs);
+  return spec.echo
+    ? echo(spec.echo, spec.family ?? 4, all, obs)
+    : timeExceeded(spec.timeExceeded ?? { from: [], to: '' }, spec.family ?? 4, all, obs);
 }
 
 function echo(e: NonNullable<IcmpCheck['echo']>, family: 4 | 6, all: IcmpPacket[], obs: Observations): Verdict {
@@ -48,7 +50,17 @@ function echo(e: NonNullable<IcmpCheck['echo']>, family: 4 | 6, all: IcmpPacket[
     };
   }
   const problems: string[] = [];
-  const answered = requests.filter((q) => all.some((r) => r.index > q.index && r.icmp.type === REP && r.ip.src === q.ip.dst && r.ip.dst === q.ip.src && r.icmp.id === q.icmp.id && r.icmp.seq === q.icmp.seq));
+  const answered = requests.filter((q) =>
+    all.some(
+      (r) =>
+        r.index > q.index &&
+        r.icmp.type === REP &&
+        r.ip.src === q.ip.dst &&
+        r.ip.dst === q.ip.src &&
+        r.icmp.id === q.icmp.id &&
+        r.icmp.seq === q.icmp.seq,
+    ),
+  );
   const unanswered = requests.filter((q) => !answered.includes(q));
   if (e.count !== undefined && requests.length !== e.count) problems.push(`${requests.length} echo request(s), expected ${e.count}`);
   const min = e.minCount ?? (e.count === undefined ? 1 : e.count);
@@ -64,16 +76,25 @@ function echo(e: NonNullable<IcmpCheck['echo']>, family: 4 | 6, all: IcmpPacket[
       : other
         ? `; instead ${who(obs, other.ip.src)} sent ${v}type ${other.icmp.type} code ${other.icmp.code}`
         : `; nothing came back to ${e.from} after it`;
-    problems.push(`the request with id ${q.icmp.id ?? '?'} seq ${q.icmp.seq ?? '?'} got no echo reply (type ${REP}) with the same id and seq${nearest}`);
-    nearestEvidence.push(formatPacket(q), ...(reply ?? other ? [formatPacket((reply ?? other) as IcmpPacket)] : []));
+    problems.push(
+      `the request with id ${q.icmp.id ?? '?'} seq ${q.icmp.seq ?? '?'} got no echo reply (type ${REP}) with the same id and seq${nearest}`,
+    );
+    nearestEvidence.push(formatPacket(q), ...((reply ?? other) ? [formatPacket((reply ?? other) as IcmpPacket)] : []));
   }
   if (e.size !== undefined) {
     const wrong = requests.find((q) => q.icmp.payloadLength !== e.size);
     if (wrong) problems.push(`the requests carry ${wrong.icmp.payloadLength} bytes of data, expected ${e.size} (ping -s ${e.size})`);
   }
-  const evidence = [...requests.slice(0, 2), ...all.filter((r) => r.icmp.type === REP && from.includes(r.ip.dst)).slice(0, 2)].sort((a, b) => a.index - b.index).map(formatPacket);
-  if (problems.length > 0) return { passed: false, message: problems.join('; ') + '.', evidence: [...new Set([...nearestEvidence, ...evidence])] };
-  return { passed: true, message: `${requests.length} ${v}echo request(s) (type ${REQ}) from ${e.from}, each answered by a reply (type ${REP}) with the same id and seq${e.size !== undefined ? `, ${e.size} bytes of data each` : ''}.`, evidence };
+  const evidence = [...requests.slice(0, 2), ...all.filter((r) => r.icmp.type === REP && from.includes(r.ip.dst)).slice(0, 2)]
+    .sort((a, b) => a.index - b.index)
+    .map(formatPacket);
+  if (problems.length > 0)
+    return { passed: false, message: problems.join('; ') + '.', evidence: [...new Set([...nearestEvidence, ...evidence])] };
+  return {
+    passed: true,
+    message: `${requests.length} ${v}echo request(s) (type ${REQ}) from ${e.from}, each answered by a reply (type ${REP}) with the same id and seq${e.size !== undefined ? `, ${e.size} bytes of data each` : ''}.`,
+    evidence,
+  };
 }
 
 function timeExceeded(t: NonNullable<IcmpCheck['timeExceeded']>, family: 4 | 6, all: IcmpPacket[], obs: Observations): Verdict {
@@ -93,21 +114,44 @@ function timeExceeded(t: NonNullable<IcmpCheck['timeExceeded']>, family: 4 | 6, 
 }
 
 /** The fields of a `icmp` check (its schema fragment, in schema/lab.schema.json under checks[].icmp). */
-export const IcmpCheckSchema = Type.Object({
-  capture: Type.String({ description: 'A capture step\'s name.' }),
-  family: Type.Optional(Enum([4, 6], { description: 'IP version: 4 (default) or 6.' })),
-  echo: Type.Optional(Type.Object({
-    from: Type.String(),
-    to: Type.String(),
-    count: Type.Optional(Type.Integer({ minimum: 1, description: 'Exactly this many requests.' })),
-    minCount: Type.Optional(Type.Integer({ minimum: 1, description: 'At least this many answered requests (default 1).' })),
-    size: Type.Optional(Type.Integer({ minimum: 0, description: 'Payload bytes after the 8-byte ICMP header (what `ping -s` sets).' })),
-  }, { additionalProperties: false, description: 'Echo requests from `from` to `to`, each answered by a reply with the same identifier and sequence number.' })),
-  timeExceeded: Type.Optional(Type.Object({
-    from: ref(NodeListSchema),
-    to: Type.String(),
-  }, { additionalProperties: false, description: 'Time-exceeded messages sent by each of `from` (routers) to `to`.' })),
-}, { additionalProperties: false, description: 'ICMP seen in a capture: echo request/reply pairs (type 8/0; ICMPv6 128/129) with matching identifier and sequence, or time-exceeded (type 11; ICMPv6 3) from routers.', oneOf: [{ required: ['echo'] }, { required: ['timeExceeded'] }] });
+export const IcmpCheckSchema = Type.Object(
+  {
+    capture: Type.String({ description: "A capture step's name." }),
+    family: Type.Optional(Enum([4, 6], { description: 'IP version: 4 (default) or 6.' })),
+    echo: Type.Optional(
+      Type.Object(
+        {
+          from: Type.String(),
+          to: Type.String(),
+          count: Type.Optional(Type.Integer({ minimum: 1, description: 'Exactly this many requests.' })),
+          minCount: Type.Optional(Type.Integer({ minimum: 1, description: 'At least this many answered requests (default 1).' })),
+          size: Type.Optional(
+            Type.Integer({ minimum: 0, description: 'Payload bytes after the 8-byte ICMP header (what `ping -s` sets).' }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'Echo requests from `from` to `to`, each answered by a reply with the same identifier and sequence number.',
+        },
+      ),
+    ),
+    timeExceeded: Type.Optional(
+      Type.Object(
+        {
+          from: ref(NodeListSchema),
+          to: Type.String(),
+        },
+        { additionalProperties: false, description: 'Time-exceeded messages sent by each of `from` (routers) to `to`.' },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'ICMP seen in a capture: echo request/reply pairs (type 8/0; ICMPv6 128/129) with matching identifier and sequence, or time-exceeded (type 11; ICMPv6 3) from routers.',
+    oneOf: [{ required: ['echo'] }, { required: ['timeExceeded'] }],
+  },
+);
 export type IcmpCheck = Static<typeof IcmpCheckSchema>;
 export const icmpKind = defineCheckKind({
   name: 'icmp',

@@ -6,8 +6,16 @@ import { Type, type Static } from '../schema/vocabulary.js';
 import { defineCheckKind } from './kind.js';
 
 /** The interface of a node on a network (the one with the node's address there) or by name. */
-export function findInterface(obs: Observations, list: InterfaceInfo[], sel: { node: string; network?: string; interface?: string }): InterfaceInfo | string {
-  if (sel.interface !== undefined) return list.find((i) => i.name === sel.interface) ?? `${sel.node} has no interface ${sel.interface} (it has ${list.map((i) => i.name).join(', ')})`;
+export function findInterface(
+  obs: Observations,
+  list: InterfaceInfo[],
+  sel: { node: string; network?: string; interface?: string },
+): InterfaceInfo | string {
+  if (sel.interface !== undefined)
+    return (
+      list.find((i) => i.name === sel.interface) ??
+      `${sel.node} has no interface ${sel.interface} (it has ${list.map((i) => i.name).join(', ')})`
+    );
   const addr = obs.networks[sel.node]?.[sel.network ?? ''];
   if (addr === undefined) return `${sel.node} has no address on ${sel.network ?? '?'}`;
   return interfaceWithAddress(list, addr) ?? `no interface of ${sel.node} has its ${sel.network ?? ''} address ${addr}`;
@@ -32,19 +40,32 @@ export function checkInterface(spec: InterfaceCheck, obs: Observations): Verdict
   const missing = (spec.flags ?? []).filter((f) => !found.flags.includes(f.toUpperCase()));
   if (missing.length > 0) problems.push(`it lacks the flag(s) ${missing.join(', ')}`);
   if (problems.length > 0) return { passed: false, message: `${spec.node}'s ${found.name}: ${problems.join('; ')}.`, evidence };
-  return { passed: true, message: `${spec.node}'s ${found.name} is as expected${spec.mtu !== undefined ? ` (MTU ${found.mtu})` : ''}.`, evidence };
+  return {
+    passed: true,
+    message: `${spec.node}'s ${found.name} is as expected${spec.mtu !== undefined ? ` (MTU ${found.mtu})` : ''}.`,
+    evidence,
+  };
 }
 
 /** The fields of a `interface` check (its schema fragment, in schema/lab.schema.json under checks[].interface). */
-export const InterfaceCheckSchema = Type.Object({
-  node: Type.String(),
-  network: Type.Optional(Type.String({ description: 'The interface that carries the node\'s address on this network.' })),
-  interface: Type.Optional(Type.String({ description: 'An interface name, e.g. lo or eth0.' })),
-  mtu: Type.Optional(Type.Integer({ minimum: 68 })),
-  address: Type.Optional(Type.String({ description: 'An address the interface has; a declared address is translated to this instance\'s.' })),
-  flags: Type.Optional(Type.Array(Type.String(), { description: 'Flags it must have, e.g. [UP, RUNNING].' })),
-  probe: Type.Optional(Type.String()),
-}, { additionalProperties: false, description: 'A node\'s interface (on a network, or by name): its MTU, addresses, flags (from an interfaces probe; default one read at the end).' });
+export const InterfaceCheckSchema = Type.Object(
+  {
+    node: Type.String(),
+    network: Type.Optional(Type.String({ description: "The interface that carries the node's address on this network." })),
+    interface: Type.Optional(Type.String({ description: 'An interface name, e.g. lo or eth0.' })),
+    mtu: Type.Optional(Type.Integer({ minimum: 68 })),
+    address: Type.Optional(
+      Type.String({ description: "An address the interface has; a declared address is translated to this instance's." }),
+    ),
+    flags: Type.Optional(Type.Array(Type.String(), { description: 'Flags it must have, e.g. [UP, RUNNING].' })),
+    probe: Type.Optional(Type.String()),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "A node's interface (on a network, or by name): its MTU, addresses, flags (from an interfaces probe; default one read at the end).",
+  },
+);
 export type InterfaceCheck = Static<typeof InterfaceCheckSchema>;
 export const interfaceKind = defineCheckKind({
   name: 'interface',
@@ -54,9 +75,11 @@ export const interfaceKind = defineCheckKind({
   lint(spec, ctx) {
     const f = spec;
     ctx.node(['node'], f.node);
-    if ((f.network === undefined) === (f.interface === undefined)) ctx.problem([], 'say which interface: `network: <name>` (the one on that network) or `interface: <name>`');
+    if ((f.network === undefined) === (f.interface === undefined))
+      ctx.problem([], 'say which interface: `network: <name>` (the one on that network) or `interface: <name>`');
     ctx.networkOf(['network'], f.node, f.network);
     ctx.probeOn(['probe'], f.probe, f.node, ['interfaces'], 'interfaces');
-    if (f.mtu === undefined && f.address === undefined && f.flags === undefined) ctx.problem([], 'say what to check: `mtu`, `address` or `flags`');
+    if (f.mtu === undefined && f.address === undefined && f.flags === undefined)
+      ctx.problem([], 'say what to check: `mtu`, `address` or `flags`');
   },
 });

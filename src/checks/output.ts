@@ -32,12 +32,17 @@ export function checkOutput(spec: OutputCheck, obs: Observations): Verdict {
     holds = re.test(text);
     what = `something matching /${re.source}/`;
   }
-  if (holds !== neg) return { passed: true, message: `${spec.program} printed ${neg ? 'nothing like ' : ''}${what} on ${where}.`, evidence };
+  if (holds !== neg)
+    return { passed: true, message: `${spec.program} printed ${neg ? 'nothing like ' : ''}${what} on ${where}.`, evidence };
   if (neg) return { passed: false, message: `${spec.program} should not print ${what} on ${where}, but did.`, evidence };
   // What went wrong, in the program's own words, when they are not already what was shown.
   if (stream === 'stdout') evidence.push(...stderrEvidence(spec.program, p.stderr));
   const got = text.replace(/\r?\n$/, '');
-  return { passed: false, message: `${spec.program} should print ${what} on ${where}, but printed ${got === '' ? 'nothing' : show(got, 80)}.`, evidence };
+  return {
+    passed: false,
+    message: `${spec.program} should print ${what} on ${where}, but printed ${got === '' ? 'nothing' : show(got, 80)}.`,
+    evidence,
+  };
 }
 
 export function checkExit(spec: ExitCheck, obs: Observations): Verdict {
@@ -45,13 +50,16 @@ export function checkExit(spec: ExitCheck, obs: Observations): Verdict {
   if (isVerdict(p)) return p;
   const want = spec.nonzero ? 'a non-zero code' : `code ${spec.code ?? 0}`;
   if (p.timedOut) return { passed: false, message: `${spec.program} did not finish in time, so it has no exit code (expected ${want}).` };
-  if (p.exitCode === undefined) return { passed: false, message: `${spec.program} was still running at the end of the exercise (expected it to exit with ${want}).` };
+  if (p.exitCode === undefined)
+    return { passed: false, message: `${spec.program} was still running at the end of the exercise (expected it to exit with ${want}).` };
   const evidence = [`exit code ${p.exitCode}`, ...stderrEvidence(spec.program, p.stderr)];
   const ok = spec.nonzero ? p.exitCode !== 0 : p.exitCode === spec.code;
   if (ok) return { passed: true, message: `${spec.program} exited with code ${p.exitCode}.`, evidence };
   return {
     passed: false,
-    message: spec.nonzero ? `${spec.program} exited with code 0, but it should fail (exit with a non-zero code) here.` : `${spec.program} exited with code ${p.exitCode}, expected ${spec.code}.`,
+    message: spec.nonzero
+      ? `${spec.program} exited with code 0, but it should fail (exit with a non-zero code) here.`
+      : `${spec.program} exited with code ${p.exitCode}, expected ${spec.code}.`,
     evidence,
   };
 }
@@ -78,7 +86,10 @@ export const ERRNO: Record<ErrnoName, { code: number; texts: string[] }> = {
 export function errnosIn(text: string): ErrnoName[] {
   const found: { name: ErrnoName; at: number }[] = [];
   for (const [name, e] of Object.entries(ERRNO) as [ErrnoName, (typeof ERRNO)[ErrnoName]][]) {
-    const positions = [new RegExp(`\\b${name}\\b`).exec(text)?.index, ...e.texts.map((t) => text.toLowerCase().indexOf(t.toLowerCase()))].filter((i): i is number => i !== undefined && i >= 0);
+    const positions = [
+      new RegExp(`\\b${name}\\b`).exec(text)?.index,
+      ...e.texts.map((t) => text.toLowerCase().indexOf(t.toLowerCase())),
+    ].filter((i): i is number => i !== undefined && i >= 0);
     if (positions.length > 0) found.push({ name, at: Math.min(...positions) });
   }
   return found.sort((a, b) => a.at - b.at).map((f) => f.name);
@@ -90,25 +101,51 @@ export function checkError(spec: ErrorCheck, obs: Observations): Verdict {
   const text = outputText(p, spec.stream ?? 'both');
   const found = errnosIn(text);
   const e = ERRNO[spec.errno];
-  const line = text.split('\n').find((l) => new RegExp(`\\b${spec.errno}\\b`).test(l) || e.texts.some((t) => l.toLowerCase().includes(t.toLowerCase())));
-  if (line !== undefined) return { passed: true, message: `${spec.program} reported ${spec.errno} (${e.texts[0] ?? ''}).`, evidence: [line.trim().slice(0, 200)] };
+  const line = text
+    .split('\n')
+    .find((l) => new RegExp(`\\b${spec.errno}\\b`).test(l) || e.texts.some((t) => l.toLowerCase().includes(t.toLowerCase())));
+  if (line !== undefined)
+    return {
+      passed: true,
+      message: `${spec.program} reported ${spec.errno} (${e.texts[0] ?? ''}).`,
+      evidence: [line.trim().slice(0, 200)],
+    };
   const evidence = relevantLines(text).map((l) => `${spec.program} printed: ${show(l, 200)}`);
   if (found.length > 0) {
-    return { passed: false, message: `${spec.program} failed with ${found.join(', ')}, not ${spec.errno} (${e.texts[0] ?? ''}).`, evidence };
+    return {
+      passed: false,
+      message: `${spec.program} failed with ${found.join(', ')}, not ${spec.errno} (${e.texts[0] ?? ''}).`,
+      evidence,
+    };
   }
-  if (p.exitCode === 0) return { passed: false, message: `${spec.program} exited with code 0 and reported no error; it should fail with ${spec.errno} (${e.texts[0] ?? ''}) here.`, evidence };
-  return { passed: false, message: `${spec.program}'s output does not name the error ${spec.errno} (${e.texts[0] ?? ''}): print the error's code or message so the user can tell what went wrong.`, evidence };
+  if (p.exitCode === 0)
+    return {
+      passed: false,
+      message: `${spec.program} exited with code 0 and reported no error; it should fail with ${spec.errno} (${e.texts[0] ?? ''}) here.`,
+      evidence,
+    };
+  return {
+    passed: false,
+    message: `${spec.program}'s output does not name the error ${spec.errno} (${e.texts[0] ?? ''}): print the error's code or message so the user can tell what went wrong.`,
+    evidence,
+  };
 }
 
 /** The fields of a `output` check (its schema fragment, in schema/lab.schema.json under checks[].output). */
-export const OutputCheckSchema = Type.Object({
-  program: Type.String({ description: 'A program\'s name, the `name` of a start/run step, or a command step\'s name.' }),
-  stream: Type.Optional(Enum(['stdout', 'stderr', 'both'], { description: 'Default stdout.' })),
-  equals: Type.Optional(Type.String()),
-  contains: Type.Optional(Type.String()),
-  matches: Type.Optional(Type.String({ description: 'A JavaScript regular expression (flag m: ^ and $ match at line ends).' })),
-  not: Type.Optional(Type.Boolean({ description: 'Pass when it does NOT equal/contain/match.' })),
-}, { additionalProperties: false, description: 'What a program or command printed: exactly one of equals (trailing newline ignored), contains, matches.' });
+export const OutputCheckSchema = Type.Object(
+  {
+    program: Type.String({ description: "A program's name, the `name` of a start/run step, or a command step's name." }),
+    stream: Type.Optional(Enum(['stdout', 'stderr', 'both'], { description: 'Default stdout.' })),
+    equals: Type.Optional(Type.String()),
+    contains: Type.Optional(Type.String()),
+    matches: Type.Optional(Type.String({ description: 'A JavaScript regular expression (flag m: ^ and $ match at line ends).' })),
+    not: Type.Optional(Type.Boolean({ description: 'Pass when it does NOT equal/contain/match.' })),
+  },
+  {
+    additionalProperties: false,
+    description: 'What a program or command printed: exactly one of equals (trailing newline ignored), contains, matches.',
+  },
+);
 export type OutputCheck = Static<typeof OutputCheckSchema>;
 export const outputKind = defineCheckKind({
   name: 'output',
@@ -125,11 +162,14 @@ export const outputKind = defineCheckKind({
 });
 
 /** The fields of a `exit` check (its schema fragment, in schema/lab.schema.json under checks[].exit). */
-export const ExitCheckSchema = Type.Object({
-  program: Type.String({ description: 'A program\'s name, the `name` of a start/run step, or a command step\'s name.' }),
-  code: Type.Optional(Type.Integer()),
-  nonzero: Type.Optional(Type.Boolean()),
-}, { additionalProperties: false, description: 'A program\'s or command\'s exit code: `code` exactly, or `nonzero: true`.' });
+export const ExitCheckSchema = Type.Object(
+  {
+    program: Type.String({ description: "A program's name, the `name` of a start/run step, or a command step's name." }),
+    code: Type.Optional(Type.Integer()),
+    nonzero: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, description: "A program's or command's exit code: `code` exactly, or `nonzero: true`." },
+);
 export type ExitCheck = Static<typeof ExitCheckSchema>;
 export const exitKind = defineCheckKind({
   name: 'exit',
@@ -143,11 +183,32 @@ export const exitKind = defineCheckKind({
 });
 
 /** The fields of a `error` check (its schema fragment, in schema/lab.schema.json under checks[].error). */
-export const ErrorCheckSchema = Type.Object({
-  program: Type.String({ description: 'A program\'s name, the `name` of a start/run step, or a command step\'s name.' }),
-  errno: Enum(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EACCES', 'EPERM', 'EADDRINUSE', 'EADDRNOTAVAIL', 'EMSGSIZE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTCONN', 'EINVAL']),
-  stream: Type.Optional(Enum(['stdout', 'stderr', 'both'], { description: 'Default both.' })),
-}, { additionalProperties: false, description: 'The program failed with this errno, as its output shows: the name (ECONNREFUSED) or its text (Connection refused).' });
+export const ErrorCheckSchema = Type.Object(
+  {
+    program: Type.String({ description: "A program's name, the `name` of a start/run step, or a command step's name." }),
+    errno: Enum([
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ENOENT',
+      'EACCES',
+      'EPERM',
+      'EADDRINUSE',
+      'EADDRNOTAVAIL',
+      'EMSGSIZE',
+      'ETIMEDOUT',
+      'EHOSTUNREACH',
+      'ENETUNREACH',
+      'EPIPE',
+      'ENOTCONN',
+      'EINVAL',
+    ]),
+    stream: Type.Optional(Enum(['stdout', 'stderr', 'both'], { description: 'Default both.' })),
+  },
+  {
+    additionalProperties: false,
+    description: 'The program failed with this errno, as its output shows: the name (ECONNREFUSED) or its text (Connection refused).',
+  },
+);
 export type ErrorCheck = Static<typeof ErrorCheckSchema>;
 export const errorKind = defineCheckKind({
   name: 'error',

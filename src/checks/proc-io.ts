@@ -21,7 +21,20 @@ export function parseProcIo(text: string): ProcIo | undefined {
   return 'rchar' in out ? out : undefined;
 }
 
-const UNITS: Record<string, number> = { '': 1, b: 1, byte: 1, bytes: 1, k: 1e3, kb: 1e3, ki: 1024, kib: 1024, m: 1e6, mb: 1e6, mi: 1024 ** 2, mib: 1024 ** 2 };
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  byte: 1,
+  bytes: 1,
+  k: 1e3,
+  kb: 1e3,
+  ki: 1024,
+  kib: 1024,
+  m: 1e6,
+  mb: 1e6,
+  mi: 1024 ** 2,
+  mib: 1024 ** 2,
+};
 
 /** "4194304", "4 MiB", "4.2 MB", "4,194,304 bytes" → bytes; undefined otherwise. */
 export function parseBytes(text: string): number | undefined {
@@ -34,7 +47,11 @@ function snapshot(obs: Observations, name: string): ProcIo | Verdict {
   const p = programOf(obs, name);
   if (isVerdict(p)) return p;
   const io = parseProcIo(p.stdout);
-  if (!io) return { passed: false, message: `${name} printed no /proc/<pid>/io counters${p.stderr.trim() ? `: ${show(p.stderr.trim(), 120)}` : ''}. Was the process still running?` };
+  if (!io)
+    return {
+      passed: false,
+      message: `${name} printed no /proc/<pid>/io counters${p.stderr.trim() ? `: ${show(p.stderr.trim(), 120)}` : ''}. Was the process still running?`,
+    };
   return io;
 }
 
@@ -58,7 +75,12 @@ export function checkProcIo(spec: ProcIoCheck, obs: Observations): Verdict {
   if (spec.per !== undefined) {
     const copies = Math.round(total / spec.per);
     const n = /^\d+$/.test(answer.trim()) ? Number(answer) : NaN;
-    if (n === copies) return { passed: true, message: `${copies} is right: ${shown} for a ${spec.per}-byte file, each byte crossed ${copies} time(s).`, evidence };
+    if (n === copies)
+      return {
+        passed: true,
+        message: `${copies} is right: ${shown} for a ${spec.per}-byte file, each byte crossed ${copies} time(s).`,
+        evidence,
+      };
     return {
       passed: false,
       message: `${show(answer, 20)} is not what this run measured for a ${spec.per}-byte file: count how many times each byte crossed between the kernel and user space (${spec.counters.join(' and ')} in /proc/<pid>/io).`,
@@ -66,24 +88,46 @@ export function checkProcIo(spec: ProcIoCheck, obs: Observations): Verdict {
     };
   }
   const bytes = parseBytes(answer);
-  if (bytes === undefined) return { passed: false, message: `${show(answer, 30)} is not a number of bytes (e.g. 4194304, or 4 MiB).`, evidence: answered };
+  if (bytes === undefined)
+    return { passed: false, message: `${show(answer, 30)} is not a number of bytes (e.g. 4194304, or 4 MiB).`, evidence: answered };
   const tolerance = spec.tolerance ?? 0.1;
   const ok = total === 0 ? bytes === 0 : Math.abs(bytes / total - 1) <= tolerance;
   return ok
     ? { passed: true, message: `${show(answer, 30)} is within ${Math.round(tolerance * 100)}% of what was measured (${shown}).`, evidence }
-    : { passed: false, message: `${show(answer, 30)} is not within ±${Math.round(tolerance * 100)}% of what this run measured (${spec.counters.join(' and ')} in /proc/<pid>/io).`, evidence: answered };
+    : {
+        passed: false,
+        message: `${show(answer, 30)} is not within ±${Math.round(tolerance * 100)}% of what this run measured (${spec.counters.join(' and ')} in /proc/<pid>/io).`,
+        evidence: answered,
+      };
 }
 
 /** The fields of a `proc-io` check (its schema fragment, in schema/lab.schema.json under checks[].proc-io). */
-export const ProcIoCheckSchema = Type.Object({
-  file: Type.String({ description: 'An answer file listed under `submission.files`.' }),
-  key: Type.String({ description: 'The answer\'s key.' }),
-  before: Type.String({ description: 'A command step (or program run) whose stdout is /proc/<pid>/io, taken before.' }),
-  after: Type.String({ description: 'The same, taken after.' }),
-  counters: Type.Array(Enum(['rchar', 'wchar', 'syscr', 'syscw', 'read_bytes', 'write_bytes']), { minItems: 1, description: 'Counters whose growth is summed.' }),
-  per: Type.Optional(Type.Integer({ minimum: 1, description: 'The answer is a number of copies: the sum divided by this many bytes (the file\'s size), rounded.' })),
-  tolerance: Type.Optional(Type.Number({ minimum: 0, maximum: 0.9, description: 'For an answer in bytes: the share it may be off by (default 0.1).' })),
-}, { additionalProperties: false, description: 'An answer about the bytes a process moved between the kernel and its user space, against the growth of /proc/<pid>/io counters between two command steps that printed them (rchar: read into the process; wchar: written out of it).' });
+export const ProcIoCheckSchema = Type.Object(
+  {
+    file: Type.String({ description: 'An answer file listed under `submission.files`.' }),
+    key: Type.String({ description: "The answer's key." }),
+    before: Type.String({ description: 'A command step (or program run) whose stdout is /proc/<pid>/io, taken before.' }),
+    after: Type.String({ description: 'The same, taken after.' }),
+    counters: Type.Array(Enum(['rchar', 'wchar', 'syscr', 'syscw', 'read_bytes', 'write_bytes']), {
+      minItems: 1,
+      description: 'Counters whose growth is summed.',
+    }),
+    per: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: "The answer is a number of copies: the sum divided by this many bytes (the file's size), rounded.",
+      }),
+    ),
+    tolerance: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 0.9, description: 'For an answer in bytes: the share it may be off by (default 0.1).' }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'An answer about the bytes a process moved between the kernel and its user space, against the growth of /proc/<pid>/io counters between two command steps that printed them (rchar: read into the process; wchar: written out of it).',
+  },
+);
 export type ProcIoCheck = Static<typeof ProcIoCheckSchema>;
 export const procIoKind = defineCheckKind({
   name: 'proc-io',

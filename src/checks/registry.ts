@@ -51,7 +51,7 @@ export type CheckKindName = (typeof CHECK_KINDS)[number]['name'];
 export const CheckBaseSchema = Type.Object({
   id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'Stable id used in reports.' }),
   points: Type.Number({ minimum: 0, description: 'Points for passing.' }),
-  title: Type.Optional(Type.String({ description: 'What the check means, in a student\'s words.' })),
+  title: Type.Optional(Type.String({ description: "What the check means, in a student's words." })),
   hint: Type.Optional(Type.String({ description: 'Added to the message when the check fails: what to look at.' })),
 });
 
@@ -72,7 +72,6 @@ export const CheckSchema = def(
   }),
 );
 
-
 type Kinded<C> = C extends unknown ? { [K in CheckKindName]: K extends keyof C ? { kind: K; spec: C[K] } : never }[CheckKindName] : never;
 /** A check with its kind named, its spec under `spec`, and its title defaulted to its id. */
 export type ResolvedCheck = { id: string; points: number; title: string; hint?: string } & Kinded<CheckDef>;
@@ -82,6 +81,12 @@ export function resolveCheck(check: CheckDef): ResolvedCheck {
   const kind = CHECK_KINDS.map((k) => k.name).find((k) => k in check);
   if (kind === undefined) throw new Error(`check ${check.id} has no known kind`);
   const spec = (check as Record<string, unknown>)[kind];
-  return { id: check.id, points: check.points, title: check.title ?? check.id, ...(check.hint !== undefined ? { hint: check.hint } : {}), kind, spec } as ResolvedCheck;
+  return {
+    id: check.id,
+    points: check.points,
+    title: check.title ?? check.id,
+    ...(check.hint !== undefined ? { hint: check.hint } : {}),
+    kind,
+    spec,
+  } as ResolvedCheck;
 }
-

@@ -12,9 +12,13 @@ export const RetransmissionCheckSchema = Type.Object(
   {
     capture: Type.String({ description: "A capture step's name." }),
     from: Type.String({ description: 'The node whose TCP segments are looked at (the sender of the data, or of the SYN).' }),
-    port: Type.Optional(ref(PortSchema, { description: 'Only connections with this port at either end (default: every TCP connection of `from`).' })),
+    port: Type.Optional(
+      ref(PortSchema, { description: 'Only connections with this port at either end (default: every TCP connection of `from`).' }),
+    ),
     expect: Type.Optional(
-      Enum(['some', 'none'], { description: 'some (default): at least one segment was sent again, e.g. over a lossy link; none: no segment was.' }),
+      Enum(['some', 'none'], {
+        description: 'some (default): at least one segment was sent again, e.g. over a lossy link; none: no segment was.',
+      }),
     ),
   },
   {
@@ -36,9 +40,13 @@ export function checkRetransmission(spec: RetransmissionCheck, obs: Observations
   const mine = nodeAddresses(obs, spec.from);
   const onPort = spec.port === undefined ? '' : ` on port ${spec.port}`;
   const convs = conversations(cap.packets).filter(
-    (c) => c.protocol === 'tcp' && (mine.includes(c.a.address) || mine.includes(c.b.address)) && (spec.port === undefined || c.a.port === spec.port || c.b.port === spec.port),
+    (c) =>
+      c.protocol === 'tcp' &&
+      (mine.includes(c.a.address) || mine.includes(c.b.address)) &&
+      (spec.port === undefined || c.a.port === spec.port || c.b.port === spec.port),
   );
-  if (convs.length === 0) return { passed: false, message: `the capture \`${spec.capture}\` holds no TCP connection of ${spec.from}${onPort}.` };
+  if (convs.length === 0)
+    return { passed: false, message: `the capture \`${spec.capture}\` holds no TCP connection of ${spec.from}${onPort}.` };
   const again: number[] = [];
   let sent = 0;
   for (const c of convs) {
@@ -56,12 +64,23 @@ export function checkRetransmission(spec: RetransmissionCheck, obs: Observations
   const want = spec.expect ?? 'some';
   if (want === 'some') {
     return again.length > 0
-      ? { passed: true, message: `${spec.from} sent ${again.length} segment(s) again${onPort}: TCP noticed they were lost and retransmitted them.`, evidence }
-      : { passed: false, message: `${spec.from} retransmitted nothing${onPort} (${sent} segment(s) sent, each once): no loss was seen, so TCP had nothing to recover.` };
+      ? {
+          passed: true,
+          message: `${spec.from} sent ${again.length} segment(s) again${onPort}: TCP noticed they were lost and retransmitted them.`,
+          evidence,
+        }
+      : {
+          passed: false,
+          message: `${spec.from} retransmitted nothing${onPort} (${sent} segment(s) sent, each once): no loss was seen, so TCP had nothing to recover.`,
+        };
   }
   return again.length === 0
     ? { passed: true, message: `${spec.from} sent each of its ${sent} segment(s)${onPort} once: nothing had to be retransmitted.` }
-    : { passed: false, message: `${spec.from} had to send ${again.length} segment(s) again${onPort}: they were lost or not acknowledged in time.`, evidence };
+    : {
+        passed: false,
+        message: `${spec.from} had to send ${again.length} segment(s) again${onPort}: they were lost or not acknowledged in time.`,
+        evidence,
+      };
 }
 
 export const retransmissionKind = defineCheckKind({

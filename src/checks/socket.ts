@@ -12,8 +12,14 @@ export function normaliseState(s: string): string {
 }
 
 export function describeSocket(s: SocketEntry): string {
-  const local = s.proto === 'unix' ? (s.path ?? s.localAddress) : `${s.localAddress.includes(':') ? `[${s.localAddress}]` : s.localAddress}${s.localPort !== undefined ? ':' + s.localPort : ''}`;
-  const peer = s.proto !== 'unix' && s.peerAddress && s.peerAddress !== '*' && !/^(0\.0\.0\.0|::)$/.test(s.peerAddress) ? ` -> ${s.peerAddress}${s.peerPort ? ':' + s.peerPort : ''}` : '';
+  const local =
+    s.proto === 'unix'
+      ? (s.path ?? s.localAddress)
+      : `${s.localAddress.includes(':') ? `[${s.localAddress}]` : s.localAddress}${s.localPort !== undefined ? ':' + s.localPort : ''}`;
+  const peer =
+    s.proto !== 'unix' && s.peerAddress && s.peerAddress !== '*' && !/^(0\.0\.0\.0|::)$/.test(s.peerAddress)
+      ? ` -> ${s.peerAddress}${s.peerPort ? ':' + s.peerPort : ''}`
+      : '';
   const owner = s.program ? ` (${s.program}${s.pid !== undefined ? ' pid ' + s.pid : ''})` : '';
   return `${s.proto}${s.unixType ? '/' + s.unixType : ''} ${s.state} ${local}${peer}${owner}`;
 }
@@ -51,7 +57,10 @@ function judgeSocket(spec: SocketCheck, obs: Observations, sockets: SocketEntry[
   const want = normaliseState(spec.state ?? (proto === 'udp' ? 'UNCONN' : 'LISTEN'));
   const what = proto === 'unix' ? `unix socket on ${spec.unix}` : `${proto.toUpperCase()} socket on port ${port}`;
   const candidates = sockets.filter(
-    (s) => s.proto === proto && (proto === 'unix' ? s.path === spec.unix : s.localPort === port || (want !== 'LISTEN' && s.peerPort === port)) && (spec.family === undefined || s.family === spec.family),
+    (s) =>
+      s.proto === proto &&
+      (proto === 'unix' ? s.path === spec.unix : s.localPort === port || (want !== 'LISTEN' && s.peerPort === port)) &&
+      (spec.family === undefined || s.family === spec.family),
   );
   const inState = candidates.filter((s) => stateMatches(s, want));
   const peerIps = spec.peer !== undefined ? nodeAddresses(obs, spec.peer) : undefined;
@@ -68,7 +77,11 @@ function judgeSocket(spec: SocketCheck, obs: Observations, sockets: SocketEntry[
     return checkQueues(spec, owned, `${spec.node} has a ${what} in ${want}${spec.peer ? ` with ${spec.peer}` : ''}`);
   }
   if (owned.length > 0) {
-    return { passed: true, message: `${spec.node} has a ${what} in ${want}${spec.peer ? ` with ${spec.peer}` : ''}${spec.program ? `, held by ${spec.program}` : ''}.`, evidence: evidence(owned) };
+    return {
+      passed: true,
+      message: `${spec.node} has a ${what} in ${want}${spec.peer ? ` with ${spec.peer}` : ''}${spec.program ? `, held by ${spec.program}` : ''}.`,
+      evidence: evidence(owned),
+    };
   }
   if (withPeer.length > 0 && spec.program !== undefined) {
     return {
@@ -77,20 +90,41 @@ function judgeSocket(spec: SocketCheck, obs: Observations, sockets: SocketEntry[
       evidence: evidence(withPeer),
     };
   }
-  if (inState.length > 0 && spec.peer !== undefined) return { passed: false, message: `${spec.node} has a ${what} in ${want}, but not with ${spec.peer}.`, evidence: evidence(inState) };
+  if (inState.length > 0 && spec.peer !== undefined)
+    return { passed: false, message: `${spec.node} has a ${what} in ${want}, but not with ${spec.peer}.`, evidence: evidence(inState) };
   if (candidates.length > 0) {
-    return { passed: false, message: `${spec.node} has a ${what}, but in ${[...new Set(candidates.map((s) => normaliseState(s.state)))].join(', ')}, not ${want}.`, evidence: evidence(candidates) };
+    return {
+      passed: false,
+      message: `${spec.node} has a ${what}, but in ${[...new Set(candidates.map((s) => normaliseState(s.state)))].join(', ')}, not ${want}.`,
+      evidence: evidence(candidates),
+    };
   }
-  const hint = want === 'LISTEN' ? ': nothing is listening there. Does the server call listen() on that ' + (proto === 'unix' ? 'path' : 'port') + '?' : want === 'ESTABLISHED' ? ': no connection was open when the table was read.' : '.';
+  const hint =
+    want === 'LISTEN'
+      ? ': nothing is listening there. Does the server call listen() on that ' + (proto === 'unix' ? 'path' : 'port') + '?'
+      : want === 'ESTABLISHED'
+        ? ': no connection was open when the table was read.'
+        : '.';
   // What is there nearest to it: the port over the other IP version, or in the other protocol.
   const near =
     proto === 'unix'
       ? []
-      : sockets.filter((s) => s.proto !== 'unix' && (s.localPort === port || (want !== 'LISTEN' && s.peerPort === port)) && (s.proto !== proto || (spec.family !== undefined && s.family !== spec.family)));
+      : sockets.filter(
+          (s) =>
+            s.proto !== 'unix' &&
+            (s.localPort === port || (want !== 'LISTEN' && s.peerPort === port)) &&
+            (s.proto !== proto || (spec.family !== undefined && s.family !== spec.family)),
+        );
   const nearest = near[0];
-  const seen = nearest ? ` There is a ${nearest.proto.toUpperCase()}${nearest.family ? ` IPv${nearest.family}` : ''} socket on port ${port} in ${normaliseState(nearest.state)}${nearest.proto === proto ? `, over IPv${nearest.family ?? '?'} rather than IPv${spec.family ?? '?'}` : `: ${proto.toUpperCase()} was expected`}.` : '';
+  const seen = nearest
+    ? ` There is a ${nearest.proto.toUpperCase()}${nearest.family ? ` IPv${nearest.family}` : ''} socket on port ${port} in ${normaliseState(nearest.state)}${nearest.proto === proto ? `, over IPv${nearest.family ?? '?'} rather than IPv${spec.family ?? '?'}` : `: ${proto.toUpperCase()} was expected`}.`
+    : '';
   const others = sockets.filter((s) => s.proto === proto && (proto === 'unix' ? s.path !== undefined : true)).slice(0, 4);
-  return { passed: false, message: `no ${what} in ${want} in ${spec.node}${hint}${seen}`, evidence: [...near.slice(0, 2), ...others].slice(0, 4).map(describeSocket) };
+  return {
+    passed: false,
+    message: `no ${what} in ${want} in ${spec.node}${hint}${seen}`,
+    evidence: [...near.slice(0, 2), ...others].slice(0, 4).map(describeSocket),
+  };
 }
 
 /** minRecvQ / minSendQ: bytes waiting in the socket's receive buffer (unread) or send buffer (unacknowledged). */
@@ -99,30 +133,61 @@ function checkQueues(spec: SocketCheck, found: SocketEntry[], what: string): Ver
   const minSend = spec.minSendQ ?? 0;
   const queues = (s: SocketEntry): string => `${describeSocket(s)} Recv-Q ${s.recvQ} Send-Q ${s.sendQ}`;
   const ok = found.filter((s) => s.recvQ >= minRecv && s.sendQ >= minSend);
-  const wanted = [spec.minRecvQ !== undefined ? `Recv-Q at least ${minRecv}` : '', spec.minSendQ !== undefined ? `Send-Q at least ${minSend}` : ''].filter((x) => x !== '').join(' and ');
+  const wanted = [
+    spec.minRecvQ !== undefined ? `Recv-Q at least ${minRecv}` : '',
+    spec.minSendQ !== undefined ? `Send-Q at least ${minSend}` : '',
+  ]
+    .filter((x) => x !== '')
+    .join(' and ');
   if (ok.length > 0) return { passed: true, message: `${what}, with ${wanted} bytes.`, evidence: ok.slice(0, 4).map(queues) };
   const why =
     spec.minRecvQ !== undefined && found.every((s) => s.recvQ < minRecv)
       ? 'not enough bytes were waiting unread in its receive buffer'
       : 'not enough bytes were waiting unacknowledged in its send buffer';
-  return { passed: false, message: `${what}, but ${why} when the table was read (wanted ${wanted} bytes).`, evidence: found.slice(0, 4).map(queues) };
+  return {
+    passed: false,
+    message: `${what}, but ${why} when the table was read (wanted ${wanted} bytes).`,
+    evidence: found.slice(0, 4).map(queues),
+  };
 }
 
 /** The fields of a `socket` check (its schema fragment, in schema/lab.schema.json under checks[].socket). */
-export const SocketCheckSchema = Type.Object({
-  node: Type.String(),
-  tcp: Type.Optional(ref(PortSchema)),
-  udp: Type.Optional(ref(PortSchema)),
-  unix: Type.Optional(Type.String({ pattern: '^/', description: 'A unix socket bound to this path.' })),
-  state: Type.Optional(Type.String({ description: 'LISTEN, ESTABLISHED, TIME_WAIT, CLOSE_WAIT, UNCONN ... (default LISTEN; UNCONN for udp).' })),
-  family: Type.Optional(Enum([4, 6], { description: 'IP version: 4 (default) or 6.' })),
-  peer: Type.Optional(Type.String({ description: 'The connection\'s other end is this node.' })),
-  program: Type.Optional(Type.String({ description: 'The socket belongs to this program (a background program\'s name): its process holds it.' })),
-  absent: Type.Optional(Type.Boolean({ description: 'Pass when there is NO such socket (e.g. nothing left listening).' })),
-  probe: Type.Optional(Type.String({ description: 'A sockets probe\'s name (default: the table read at the end of the exercise).' })),
-  minRecvQ: Type.Optional(Type.Integer({ minimum: 0, description: 'Recv-Q at least this many bytes: received and acknowledged, not yet read by the program (a listening socket: connections waiting for accept()).' })),
-  minSendQ: Type.Optional(Type.Integer({ minimum: 0, description: 'Send-Q at least this many bytes: written by the program, not yet acknowledged by the peer.' })),
-}, { additionalProperties: false, description: 'A socket in a node\'s socket table (read at the end of the exercise, or by a named `sockets` probe): by TCP/UDP port or unix path, in a state, optionally owned by a program.' });
+export const SocketCheckSchema = Type.Object(
+  {
+    node: Type.String(),
+    tcp: Type.Optional(ref(PortSchema)),
+    udp: Type.Optional(ref(PortSchema)),
+    unix: Type.Optional(Type.String({ pattern: '^/', description: 'A unix socket bound to this path.' })),
+    state: Type.Optional(
+      Type.String({ description: 'LISTEN, ESTABLISHED, TIME_WAIT, CLOSE_WAIT, UNCONN ... (default LISTEN; UNCONN for udp).' }),
+    ),
+    family: Type.Optional(Enum([4, 6], { description: 'IP version: 4 (default) or 6.' })),
+    peer: Type.Optional(Type.String({ description: "The connection's other end is this node." })),
+    program: Type.Optional(
+      Type.String({ description: "The socket belongs to this program (a background program's name): its process holds it." }),
+    ),
+    absent: Type.Optional(Type.Boolean({ description: 'Pass when there is NO such socket (e.g. nothing left listening).' })),
+    probe: Type.Optional(Type.String({ description: "A sockets probe's name (default: the table read at the end of the exercise)." })),
+    minRecvQ: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'Recv-Q at least this many bytes: received and acknowledged, not yet read by the program (a listening socket: connections waiting for accept()).',
+      }),
+    ),
+    minSendQ: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'Send-Q at least this many bytes: written by the program, not yet acknowledged by the peer.',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "A socket in a node's socket table (read at the end of the exercise, or by a named `sockets` probe): by TCP/UDP port or unix path, in a state, optionally owned by a program.",
+  },
+);
 export type SocketCheck = Static<typeof SocketCheckSchema>;
 export const socketKind = defineCheckKind({
   name: 'socket',
@@ -132,12 +197,20 @@ export const socketKind = defineCheckKind({
   lint(spec, ctx) {
     const s = spec;
     ctx.node(['node'], s.node);
-    if ([s.tcp, s.udp, s.unix].filter((x) => x !== undefined).length !== 1) ctx.problem([], 'say which socket: `tcp: <port>`, `udp: <port>` or `unix: <path>`');
+    if ([s.tcp, s.udp, s.unix].filter((x) => x !== undefined).length !== 1)
+      ctx.problem([], 'say which socket: `tcp: <port>`, `udp: <port>` or `unix: <path>`');
     ctx.probeOn(['probe'], s.probe, s.node, ['sockets'], 'sockets');
     ctx.node(['peer'], s.peer);
     if (s.program !== undefined) {
       const o = ctx.names.outputs.get(s.program);
-      if (!o || o.kind !== 'start') ctx.problem(['program'], `\`${s.program}\` is not a program started in the background${ctx.suggest(s.program, [...ctx.names.outputs].filter(([, v]) => v.kind === 'start').map(([k]) => k))}`);
+      if (!o || o.kind !== 'start')
+        ctx.problem(
+          ['program'],
+          `\`${s.program}\` is not a program started in the background${ctx.suggest(
+            s.program,
+            [...ctx.names.outputs].filter(([, v]) => v.kind === 'start').map(([k]) => k),
+          )}`,
+        );
     }
   },
 });

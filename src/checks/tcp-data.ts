@@ -10,9 +10,11 @@ import { defineCheckKind } from './kind.js';
 function judge(direction: string, bytes: Buffer, want: ByteExpectation): string | undefined {
   const text = bytes.toString('utf8');
   if (want.bytes !== undefined && bytes.length !== want.bytes) return `${direction}: ${bytes.length} bytes, expected exactly ${want.bytes}`;
-  if (want.minBytes !== undefined && bytes.length < want.minBytes) return `${direction}: only ${bytes.length} bytes, expected at least ${want.minBytes}`;
+  if (want.minBytes !== undefined && bytes.length < want.minBytes)
+    return `${direction}: only ${bytes.length} bytes, expected at least ${want.minBytes}`;
   if (want.equals !== undefined && text !== want.equals) return `${direction}: ${show(text, 60)}, expected ${show(want.equals, 60)}`;
-  if (want.contains !== undefined && !text.includes(want.contains)) return `${direction}: ${show(text, 60)} does not contain ${show(want.contains, 60)}`;
+  if (want.contains !== undefined && !text.includes(want.contains))
+    return `${direction}: ${show(text, 60)} does not contain ${show(want.contains, 60)}`;
   return undefined;
 }
 
@@ -22,7 +24,13 @@ export function checkTcpData(spec: TcpDataCheck, obs: Observations): Verdict {
   if (isVerdict(cap)) return cap;
   const c = nodeAddresses(obs, spec.client);
   const s = nodeAddresses(obs, spec.server);
-  const conns = connections(dedupe(tcpPackets(cap.packets)).filter((p) => (c.includes(p.ip.src) && s.includes(p.ip.dst) && p.tcp.dstPort === spec.port) || (s.includes(p.ip.src) && c.includes(p.ip.dst) && p.tcp.srcPort === spec.port)));
+  const conns = connections(
+    dedupe(tcpPackets(cap.packets)).filter(
+      (p) =>
+        (c.includes(p.ip.src) && s.includes(p.ip.dst) && p.tcp.dstPort === spec.port) ||
+        (s.includes(p.ip.src) && c.includes(p.ip.dst) && p.tcp.srcPort === spec.port),
+    ),
+  );
   if (conns.length === 0) {
     // Where the client connected instead, if anywhere.
     const elsewhere = dedupe(tcpPackets(cap.packets)).find((p) => p.tcp.flags.syn && !p.tcp.flags.ack && c.includes(p.ip.src));
@@ -33,7 +41,11 @@ export function checkTcpData(spec: TcpDataCheck, obs: Observations): Verdict {
     };
   }
   // Every attempt refused (a SYN answered with RST, no SYN-ACK): no connection, so no bytes could be compared.
-  const refused = conns.map((conn) => ({ syn: conn.find((p) => p.tcp.flags.syn && !p.tcp.flags.ack), rst: conn.find((p) => p.tcp.flags.rst), opened: conn.some((p) => p.tcp.flags.syn && p.tcp.flags.ack) }));
+  const refused = conns.map((conn) => ({
+    syn: conn.find((p) => p.tcp.flags.syn && !p.tcp.flags.ack),
+    rst: conn.find((p) => p.tcp.flags.rst),
+    opened: conn.some((p) => p.tcp.flags.syn && p.tcp.flags.ack),
+  }));
   if (refused.every((r) => r.syn && r.rst && !r.opened)) {
     const first = refused[0];
     return {
@@ -48,14 +60,20 @@ export function checkTcpData(spec: TcpDataCheck, obs: Observations): Verdict {
   conns.forEach((conn, i) => {
     const first = conn[0];
     if (!first) return;
-    const clientSide = c.includes(first.ip.src) && first.tcp.dstPort === spec.port ? { ip: first.ip.src, port: first.tcp.srcPort } : { ip: first.ip.dst, port: first.tcp.dstPort };
-    const serverSide = clientSide.ip === first.ip.src ? { ip: first.ip.dst, port: first.tcp.dstPort } : { ip: first.ip.src, port: first.tcp.srcPort };
+    const clientSide =
+      c.includes(first.ip.src) && first.tcp.dstPort === spec.port
+        ? { ip: first.ip.src, port: first.tcp.srcPort }
+        : { ip: first.ip.dst, port: first.tcp.dstPort };
+    const serverSide =
+      clientSide.ip === first.ip.src ? { ip: first.ip.dst, port: first.tcp.dstPort } : { ip: first.ip.src, port: first.tcp.srcPort };
     const toServer = streamBytes(conn, clientSide.ip, clientSide.port);
     const toClient = streamBytes(conn, serverSide.ip, serverSide.port);
     up.push(toServer);
     down.push(toClient);
     if (spec.echo && !toServer.equals(toClient)) {
-      problems.push(`connection ${i + 1}: the server sent back ${toClient.length} bytes (${show(toClient.toString('utf8'), 40)}) for the ${toServer.length} it received (${show(toServer.toString('utf8'), 40)}), not the same bytes`);
+      problems.push(
+        `connection ${i + 1}: the server sent back ${toClient.length} bytes (${show(toClient.toString('utf8'), 40)}) for the ${toServer.length} it received (${show(toServer.toString('utf8'), 40)}), not the same bytes`,
+      );
     }
   });
   const allUp = Buffer.concat(up);
@@ -68,31 +86,63 @@ export function checkTcpData(spec: TcpDataCheck, obs: Observations): Verdict {
     const p = judge('server to client', allDown, spec.toClient);
     if (p) problems.push(p);
   }
-  const evidence = [`client to server: ${allUp.length} bytes ${show(allUp.toString('utf8'), 60)}`, `server to client: ${allDown.length} bytes ${show(allDown.toString('utf8'), 60)}`, `${conns.length} connection(s)`];
+  const evidence = [
+    `client to server: ${allUp.length} bytes ${show(allUp.toString('utf8'), 60)}`,
+    `server to client: ${allDown.length} bytes ${show(allDown.toString('utf8'), 60)}`,
+    `${conns.length} connection(s)`,
+  ];
   if (problems.length > 0) return { passed: false, message: problems.join('; ') + '.', evidence };
-  return { passed: true, message: `the bytes on the wire are right: ${allUp.length} to the server, ${allDown.length} back${spec.echo ? ', an exact echo' : ''}.`, evidence };
+  return {
+    passed: true,
+    message: `the bytes on the wire are right: ${allUp.length} to the server, ${allDown.length} back${spec.echo ? ', an exact echo' : ''}.`,
+    evidence,
+  };
 }
 
 /** The fields of a `tcp-data` check (its schema fragment, in schema/lab.schema.json under checks[].tcp-data). */
-export const TcpDataCheckSchema = Type.Object({
-  capture: Type.String({ description: 'A capture step\'s name.' }),
-  client: Type.String(),
-  server: Type.String(),
-  port: ref(PortSchema),
-  toServer: Type.Optional(Type.Object({
-    bytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Exactly this many bytes.' })),
-    minBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'At least this many bytes.' })),
-    equals: Type.Optional(Type.String({ description: 'Exactly this text.' })),
-    contains: Type.Optional(Type.String({ description: 'This text somewhere.' })),
-  }, { additionalProperties: false, minProperties: 1, description: 'What the bytes in one direction must be (bytes reassembled by sequence number; segment boundaries do not matter).' })),
-  toClient: Type.Optional(Type.Object({
-    bytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Exactly this many bytes.' })),
-    minBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'At least this many bytes.' })),
-    equals: Type.Optional(Type.String({ description: 'Exactly this text.' })),
-    contains: Type.Optional(Type.String({ description: 'This text somewhere.' })),
-  }, { additionalProperties: false, minProperties: 1, description: 'What the bytes in one direction must be (bytes reassembled by sequence number; segment boundaries do not matter).' })),
-  echo: Type.Optional(Type.Boolean({ description: 'The server sent back exactly the bytes it received, on each connection.' })),
-}, { additionalProperties: false, description: 'The bytes carried in each direction of the TCP connections between client and server (retransmissions counted once).' });
+export const TcpDataCheckSchema = Type.Object(
+  {
+    capture: Type.String({ description: "A capture step's name." }),
+    client: Type.String(),
+    server: Type.String(),
+    port: ref(PortSchema),
+    toServer: Type.Optional(
+      Type.Object(
+        {
+          bytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Exactly this many bytes.' })),
+          minBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'At least this many bytes.' })),
+          equals: Type.Optional(Type.String({ description: 'Exactly this text.' })),
+          contains: Type.Optional(Type.String({ description: 'This text somewhere.' })),
+        },
+        {
+          additionalProperties: false,
+          minProperties: 1,
+          description: 'What the bytes in one direction must be (bytes reassembled by sequence number; segment boundaries do not matter).',
+        },
+      ),
+    ),
+    toClient: Type.Optional(
+      Type.Object(
+        {
+          bytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Exactly this many bytes.' })),
+          minBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'At least this many bytes.' })),
+          equals: Type.Optional(Type.String({ description: 'Exactly this text.' })),
+          contains: Type.Optional(Type.String({ description: 'This text somewhere.' })),
+        },
+        {
+          additionalProperties: false,
+          minProperties: 1,
+          description: 'What the bytes in one direction must be (bytes reassembled by sequence number; segment boundaries do not matter).',
+        },
+      ),
+    ),
+    echo: Type.Optional(Type.Boolean({ description: 'The server sent back exactly the bytes it received, on each connection.' })),
+  },
+  {
+    additionalProperties: false,
+    description: 'The bytes carried in each direction of the TCP connections between client and server (retransmissions counted once).',
+  },
+);
 export type TcpDataCheck = Static<typeof TcpDataCheckSchema>;
 export const tcpDataKind = defineCheckKind({
   name: 'tcp-data',

@@ -47,7 +47,9 @@ export function streamBytes(conn: TcpPacket[], fromIp: string, fromPort: number)
   const data = segs.filter((p) => p.tcp.payload.length > 0);
   if (data.length === 0) return Buffer.alloc(0);
   const isn = syn ? plus(syn.tcp.seq, 1) : Math.min(...data.map((p) => p.tcp.seq));
-  const parts: { off: number; bytes: Buffer }[] = data.map((p) => ({ off: (p.tcp.seq - isn + 2 ** 32) % 2 ** 32, bytes: p.tcp.payload })).filter((s) => s.off < 2 ** 31);
+  const parts: { off: number; bytes: Buffer }[] = data
+    .map((p) => ({ off: (p.tcp.seq - isn + 2 ** 32) % 2 ** 32, bytes: p.tcp.payload }))
+    .filter((s) => s.off < 2 ** 31);
   parts.sort((x, y) => x.off - y.off);
   const chunks: Buffer[] = [];
   let next = 0;

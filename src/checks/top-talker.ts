@@ -28,10 +28,13 @@ export function talkers(obs: Observations, capture: string, server: string, port
   const servers = nodeAddresses(obs, server);
   const times = cap.packets.map((p) => p.time);
   const span = times.length > 1 ? Math.max(...times) - Math.min(...times) : 0;
-  if (span <= 0) return { passed: false, message: `the capture \`${capture}\` is too short to measure a rate (${cap.packets.length} packet(s)).` };
+  if (span <= 0)
+    return { passed: false, message: `the capture \`${capture}\` is too short to measure a rate (${cap.packets.length} packet(s)).` };
   const out = clients.map((node) => {
     const mine = nodeAddresses(obs, node);
-    const bytes = cap.packets.filter((p) => p.ip && p.tcp && mine.includes(p.ip.src) && servers.includes(p.ip.dst) && p.tcp.dstPort === port).reduce((n, p) => n + (p.ip?.totalLength ?? 0), 0);
+    const bytes = cap.packets
+      .filter((p) => p.ip && p.tcp && mine.includes(p.ip.src) && servers.includes(p.ip.dst) && p.tcp.dstPort === port)
+      .reduce((n, p) => n + (p.ip?.totalLength ?? 0), 0);
     return { node, bytes, rate: bytes / span };
   });
   return out.sort((a, b) => b.bytes - a.bytes);
@@ -57,7 +60,9 @@ export function parseRate(text: string): number | undefined {
 }
 
 function fmt(bytesPerSecond: number): string {
-  return bytesPerSecond >= 1e6 ? `${(bytesPerSecond / 1e6).toFixed(2)} MB/s (${((bytesPerSecond * 8) / 1e6).toFixed(2)} Mbit/s)` : `${(bytesPerSecond / 1e3).toFixed(1)} KB/s (${((bytesPerSecond * 8) / 1e3).toFixed(0)} kbit/s)`;
+  return bytesPerSecond >= 1e6
+    ? `${(bytesPerSecond / 1e6).toFixed(2)} MB/s (${((bytesPerSecond * 8) / 1e6).toFixed(2)} Mbit/s)`
+    : `${(bytesPerSecond / 1e3).toFixed(1)} KB/s (${((bytesPerSecond * 8) / 1e3).toFixed(0)} kbit/s)`;
 }
 
 /** A student's top talker (node name or address) or its rate against the capture's measurement. */
@@ -69,17 +74,27 @@ export function checkTopTalker(spec: TopTalkerCheck, obs: Observations): Verdict
   const list = talkers(obs, spec.capture, spec.server, spec.port, spec.clients);
   if (isVerdict(list)) return list;
   const [top, second] = list;
-  if (!top || top.bytes === 0) return { passed: false, message: `no client sent anything to ${spec.server} port ${spec.port} in the capture \`${spec.capture}\`.` };
-  const evidence = [`${spec.from} (${spec.key}): ${show(answer, 40)}`, ...list.map((t) => `measured: ${t.node} sent ${t.bytes} bytes, ${fmt(t.rate)}`)];
+  if (!top || top.bytes === 0)
+    return { passed: false, message: `no client sent anything to ${spec.server} port ${spec.port} in the capture \`${spec.capture}\`.` };
+  const evidence = [
+    `${spec.from} (${spec.key}): ${show(answer, 40)}`,
+    ...list.map((t) => `measured: ${t.node} sent ${t.bytes} bytes, ${fmt(t.rate)}`),
+  ];
   if (spec.measure === 'host') {
     // A tie (or close to one) has no single answer: that is the lab's traffic, not the student's doing.
-    if (second && second.bytes > top.bytes * 0.8) return { passed: false, message: `toplab could not tell one top talker apart: ${top.node} and ${second.node} sent about as much. Run the check again.`, evidence };
+    if (second && second.bytes > top.bytes * 0.8)
+      return {
+        passed: false,
+        message: `toplab could not tell one top talker apart: ${top.node} and ${second.node} sent about as much. Run the check again.`,
+        evidence,
+      };
     // A name, or an address in any form a tool prints it: [::ffff:10.0.14.21], with or without its port.
     const a = answer.trim().toLowerCase();
     const address = normaliseAddress(a.replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1').replace(/^(\[.*\]):\d+$/, '$1'));
     const is = (node: string): boolean => a === node.toLowerCase() || nodeAddresses(obs, node).includes(address);
     const named = is(top.node);
-    if (named) return { passed: true, message: `${top.node} moved the most: ${top.bytes} bytes while you measured, ${fmt(top.rate)}.`, evidence };
+    if (named)
+      return { passed: true, message: `${top.node} moved the most: ${top.bytes} bytes while you measured, ${fmt(top.rate)}.`, evidence };
     const other = list.find((t) => is(t.node));
     return {
       passed: false,
@@ -90,25 +105,54 @@ export function checkTopTalker(spec: TopTalkerCheck, obs: Observations): Verdict
     };
   }
   const rate = parseRate(answer);
-  if (rate === undefined) return { passed: false, message: `${show(answer, 30)} is not a rate with its unit: write e.g. \`7.2 Mbit/s\`, \`7.2Mb\` (iftop: bits), \`900 KB/s\` (bytes).`, evidence };
+  if (rate === undefined)
+    return {
+      passed: false,
+      message: `${show(answer, 30)} is not a rate with its unit: write e.g. \`7.2 Mbit/s\`, \`7.2Mb\` (iftop: bits), \`900 KB/s\` (bytes).`,
+      evidence,
+    };
   const tolerance = spec.tolerance ?? 0.35;
   const off = rate / top.rate;
-  if (Math.abs(off - 1) <= tolerance) return { passed: true, message: `${show(answer, 30)} is within ${Math.round(tolerance * 100)}% of ${top.node}'s rate, ${fmt(top.rate)}.`, evidence };
-  const bitsBytes = Math.abs(off / 8 - 1) <= 0.15 ? ' That is about 8 times too much: bits (iftop\'s b) written as bytes (B)?' : Math.abs(off * 8 - 1) <= 0.15 ? ' That is about 8 times too little: bytes written as bits?' : '';
-  return { passed: false, message: `${show(answer, 30)} (${fmt(rate)}) is not ${top.node}'s rate while you measured, ${fmt(top.rate)} (±${Math.round(tolerance * 100)}%).${bitsBytes}`, evidence };
+  if (Math.abs(off - 1) <= tolerance)
+    return {
+      passed: true,
+      message: `${show(answer, 30)} is within ${Math.round(tolerance * 100)}% of ${top.node}'s rate, ${fmt(top.rate)}.`,
+      evidence,
+    };
+  const bitsBytes =
+    Math.abs(off / 8 - 1) <= 0.15
+      ? " That is about 8 times too much: bits (iftop's b) written as bytes (B)?"
+      : Math.abs(off * 8 - 1) <= 0.15
+        ? ' That is about 8 times too little: bytes written as bits?'
+        : '';
+  return {
+    passed: false,
+    message: `${show(answer, 30)} (${fmt(rate)}) is not ${top.node}'s rate while you measured, ${fmt(top.rate)} (±${Math.round(tolerance * 100)}%).${bitsBytes}`,
+    evidence,
+  };
 }
 
 /** The fields of a `top-talker` check (its schema fragment, in schema/lab.schema.json under checks[].top-talker). */
-export const TopTalkerCheckSchema = Type.Object({
-  from: Type.String({ description: 'The program run or command whose stdout holds the answer.' }),
-  key: Type.String({ description: 'The answer\'s key.' }),
-  measure: Enum(['host', 'rate'], { description: 'host: the top talker, by node name or address; rate: its rate with a unit (7.2Mb, 7.2 Mbit/s, 900 KB/s; b is bits, B bytes).' }),
-  capture: Type.String({ description: 'The lab\'s capture taken while the student measured.' }),
-  server: Type.String({ description: 'The server node.' }),
-  port: ref(PortSchema, { description: 'The server\'s port.' }),
-  clients: ref(NodeListSchema, { description: 'The client nodes to compare.' }),
-  tolerance: Type.Optional(Type.Number({ minimum: 0.01, maximum: 0.9, description: 'Share a rate may be off by (default 0.35).' })),
-}, { additionalProperties: false, description: 'Which client moved the most bytes to `server` on `port` while the capture ran, and how fast (IP bytes over the capture\'s span), against a `key: value` line a program or command printed (iftop, ss -ti, /proc/net/dev).' });
+export const TopTalkerCheckSchema = Type.Object(
+  {
+    from: Type.String({ description: 'The program run or command whose stdout holds the answer.' }),
+    key: Type.String({ description: "The answer's key." }),
+    measure: Enum(['host', 'rate'], {
+      description:
+        'host: the top talker, by node name or address; rate: its rate with a unit (7.2Mb, 7.2 Mbit/s, 900 KB/s; b is bits, B bytes).',
+    }),
+    capture: Type.String({ description: "The lab's capture taken while the student measured." }),
+    server: Type.String({ description: 'The server node.' }),
+    port: ref(PortSchema, { description: "The server's port." }),
+    clients: ref(NodeListSchema, { description: 'The client nodes to compare.' }),
+    tolerance: Type.Optional(Type.Number({ minimum: 0.01, maximum: 0.9, description: 'Share a rate may be off by (default 0.35).' })),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "Which client moved the most bytes to `server` on `port` while the capture ran, and how fast (IP bytes over the capture's span), against a `key: value` line a program or command printed (iftop, ss -ti, /proc/net/dev).",
+  },
+);
 export type TopTalkerCheck = Static<typeof TopTalkerCheckSchema>;
 export const topTalkerKind = defineCheckKind({
   name: 'top-talker',

@@ -23,4 +23,3 @@ export interface Verdict {
 }
 
 export type CheckFn<K> = (spec: K, obs: Observations) => Verdict;
-

@@ -43,12 +43,22 @@ export function checkUdp(spec: UdpCheck, obs: Observations): Verdict {
       evidence: all.slice(0, 2).map(formatPacket),
     };
   }
-  if (spec.count !== undefined && sent.length !== spec.count) problems.push(`${sent.length} datagram(s) from ${spec.from} to ${spec.to}, expected ${spec.count}${spec.count > sent.length ? ' (were messages joined into one datagram?)' : ''}`);
-  if (spec.minCount !== undefined && sent.length < spec.minCount) problems.push(`only ${sent.length} datagram(s) from ${spec.from} to ${spec.to}, expected at least ${spec.minCount}`);
+  if (spec.count !== undefined && sent.length !== spec.count)
+    problems.push(
+      `${sent.length} datagram(s) from ${spec.from} to ${spec.to}, expected ${spec.count}${spec.count > sent.length ? ' (were messages joined into one datagram?)' : ''}`,
+    );
+  if (spec.minCount !== undefined && sent.length < spec.minCount)
+    problems.push(`only ${sent.length} datagram(s) from ${spec.from} to ${spec.to}, expected at least ${spec.minCount}`);
   if (spec.payloads !== undefined) {
     const got = sent.map(payloadOf);
     const same = got.length === spec.payloads.length && got.every((g, i) => g === spec.payloads?.[i]);
-    if (!same) problems.push(`the payloads were [${got.slice(0, 6).map((g) => show(g, 40)).join(', ')}], expected [${spec.payloads.map((g) => show(g, 40)).join(', ')}]: one message per datagram`);
+    if (!same)
+      problems.push(
+        `the payloads were [${got
+          .slice(0, 6)
+          .map((g) => show(g, 40))
+          .join(', ')}], expected [${spec.payloads.map((g) => show(g, 40)).join(', ')}]: one message per datagram`,
+      );
   }
   if (spec.echo) {
     const problem = echoProblem(spec, sent, all, to);
@@ -58,7 +68,9 @@ export function checkUdp(spec: UdpCheck, obs: Observations): Verdict {
     }
   }
   if (spec.noTcp) {
-    const tcp = cap.packets.find((p) => p.tcp && p.ip && ((from.includes(p.ip.src) && to.includes(p.ip.dst)) || (to.includes(p.ip.src) && from.includes(p.ip.dst))));
+    const tcp = cap.packets.find(
+      (p) => p.tcp && p.ip && ((from.includes(p.ip.src) && to.includes(p.ip.dst)) || (to.includes(p.ip.src) && from.includes(p.ip.dst))),
+    );
     if (tcp) {
       problems.push('there is TCP traffic between them (a handshake): this should be UDP only');
       evidence.push(formatPacket(tcp));
@@ -69,18 +81,31 @@ export function checkUdp(spec: UdpCheck, obs: Observations): Verdict {
     const pieces = fragmentsOf(cap.packets, sent);
     const biggest = Math.max(0, ...pieces.map((f) => f.count));
     if (spec.fragmented && biggest < 2) {
-      problems.push(`no datagram from ${spec.from} to ${spec.to} port ${spec.port} was split into IP fragments (the largest IP packet was ${Math.max(0, ...sent.map((p) => p.ip.totalLength))} bytes): was it bigger than the link's MTU?`);
+      problems.push(
+        `no datagram from ${spec.from} to ${spec.to} port ${spec.port} was split into IP fragments (the largest IP packet was ${Math.max(0, ...sent.map((p) => p.ip.totalLength))} bytes): was it bigger than the link's MTU?`,
+      );
     } else if (!spec.fragmented && biggest >= 2) {
       problems.push(`a datagram from ${spec.from} to ${spec.to} crossed in ${biggest} IP fragments; it should fit the link's MTU`);
     }
     const first = pieces.find((f) => f.count >= 2);
     if (first) {
-      evidence.push(...first.packets.slice(0, 4).map((p) => `${p.ip?.src} > ${p.ip?.dst} IP id ${p.ip?.id ?? '?'} fragment offset ${p.ip?.fragmentOffset ?? 0}${p.ip?.moreFragments ? ' +more' : ''} (${p.ip?.totalLength} bytes)`));
+      evidence.push(
+        ...first.packets
+          .slice(0, 4)
+          .map(
+            (p) =>
+              `${p.ip?.src} > ${p.ip?.dst} IP id ${p.ip?.id ?? '?'} fragment offset ${p.ip?.fragmentOffset ?? 0}${p.ip?.moreFragments ? ' +more' : ''} (${p.ip?.totalLength} bytes)`,
+          ),
+      );
       fragmentNote = `, one in ${first.count} IP fragments`;
     }
   }
   if (problems.length > 0) return { passed: false, message: problems.join('; ') + '.', evidence: [...new Set(evidence)] };
-  return { passed: true, message: `${sent.length} datagram(s) from ${spec.from} to ${spec.to} port ${spec.port}${spec.echo ? ', each echoed back to its sender' : ''}${fragmentNote}.`, evidence };
+  return {
+    passed: true,
+    message: `${sent.length} datagram(s) from ${spec.from} to ${spec.to} port ${spec.port}${spec.echo ? ', each echoed back to its sender' : ''}${fragmentNote}.`,
+    evidence,
+  };
 }
 
 /**
@@ -88,9 +113,15 @@ export function checkUdp(spec: UdpCheck, obs: Observations): Verdict {
  * nearest to its echo: the reply the server sent it in turn (each reply answers one datagram, in order), with
  * its bytes; a reply from another port of the server; or nothing at all.
  */
-function echoProblem(spec: UdpCheck, sent: UdpPacket[], all: UdpPacket[], to: string[]): { message: string; evidence: string[] } | undefined {
+function echoProblem(
+  spec: UdpCheck,
+  sent: UdpPacket[],
+  all: UdpPacket[],
+  to: string[],
+): { message: string; evidence: string[] } | undefined {
   const payloadOf = (p: UdpPacket): string => p.udp.payload.toString('utf8');
-  const bytes = (p: UdpPacket): string => `${show(payloadOf(p), 30)} (${p.udp.payload.length} byte${p.udp.payload.length === 1 ? '' : 's'})`;
+  const bytes = (p: UdpPacket): string =>
+    `${show(payloadOf(p), 30)} (${p.udp.payload.length} byte${p.udp.payload.length === 1 ? '' : 's'})`;
   const line = (p: UdpPacket): string => `${formatPacket(p)} ${show(payloadOf(p), 40)}`;
   const used = new Set<UdpPacket>();
   for (const d of sent) {
@@ -121,7 +152,10 @@ function echoProblem(spec: UdpCheck, sent: UdpPacket[], all: UdpPacket[], to: st
         evidence: [line(d), line(other)],
       };
     }
-    return { message: `the datagram ${show(payloadOf(d), 30)} got no echo from ${spec.to}: no datagram came back to ${spec.from} after it`, evidence: [line(d)] };
+    return {
+      message: `the datagram ${show(payloadOf(d), 30)} got no echo from ${spec.to}: no datagram came back to ${spec.from} after it`,
+      evidence: [line(d)],
+    };
   }
   return undefined;
 }
@@ -135,7 +169,13 @@ function fragmentsOf(packets: Packet[], datagrams: UdpPacket[]): { count: number
   return datagrams.map((d) => {
     if (!d.ip.moreFragments) return { count: 1, packets: [d] };
     const same = packets.filter(
-      (p) => p.ip !== undefined && p.ip.src === d.ip.src && p.ip.dst === d.ip.dst && p.ip.id === d.ip.id && p.ip.protocol === 17 && (p.index === d.index || (p.ip.fragmentOffset ?? 0) > 0),
+      (p) =>
+        p.ip !== undefined &&
+        p.ip.src === d.ip.src &&
+        p.ip.dst === d.ip.dst &&
+        p.ip.id === d.ip.id &&
+        p.ip.protocol === 17 &&
+        (p.index === d.index || (p.ip.fragmentOffset ?? 0) > 0),
     );
     // A capture on `any` may see a fragment twice (in on one interface, out on another): count offsets once.
     const offsets = new Set(same.map((p) => p.ip?.fragmentOffset ?? 0));
@@ -144,18 +184,33 @@ function fragmentsOf(packets: Packet[], datagrams: UdpPacket[]): { count: number
 }
 
 /** The fields of a `udp` check (its schema fragment, in schema/lab.schema.json under checks[].udp). */
-export const UdpCheckSchema = Type.Object({
-  capture: Type.String({ description: 'A capture step\'s name.' }),
-  from: Type.String({ description: 'Sending node.' }),
-  to: Type.String({ description: 'Receiving node.' }),
-  port: ref(PortSchema, { description: 'The receiver\'s port.' }),
-  count: Type.Optional(Type.Integer({ minimum: 0, description: 'Exactly this many datagrams.' })),
-  minCount: Type.Optional(Type.Integer({ minimum: 0, description: 'At least this many datagrams.' })),
-  payloads: Type.Optional(Type.Array(Type.String(), { description: 'The payloads, in order, one per datagram (so boundaries count).' })),
-  echo: Type.Optional(Type.Boolean({ description: 'Every datagram was answered by one with the same payload, sent back to the sender\'s own address and port.' })),
-  noTcp: Type.Optional(Type.Boolean({ description: 'No TCP packet between the two nodes (no handshake).' })),
-  fragmented: Type.Optional(Type.Boolean({ description: 'true: at least one datagram crossed in two or more IP fragments (it was bigger than the link\'s MTU); false: none was fragmented.' })),
-}, { additionalProperties: false, description: 'UDP datagrams from one node to another\'s port: how many, their payloads (boundaries kept), and the replies.' });
+export const UdpCheckSchema = Type.Object(
+  {
+    capture: Type.String({ description: "A capture step's name." }),
+    from: Type.String({ description: 'Sending node.' }),
+    to: Type.String({ description: 'Receiving node.' }),
+    port: ref(PortSchema, { description: "The receiver's port." }),
+    count: Type.Optional(Type.Integer({ minimum: 0, description: 'Exactly this many datagrams.' })),
+    minCount: Type.Optional(Type.Integer({ minimum: 0, description: 'At least this many datagrams.' })),
+    payloads: Type.Optional(Type.Array(Type.String(), { description: 'The payloads, in order, one per datagram (so boundaries count).' })),
+    echo: Type.Optional(
+      Type.Boolean({
+        description: "Every datagram was answered by one with the same payload, sent back to the sender's own address and port.",
+      }),
+    ),
+    noTcp: Type.Optional(Type.Boolean({ description: 'No TCP packet between the two nodes (no handshake).' })),
+    fragmented: Type.Optional(
+      Type.Boolean({
+        description:
+          "true: at least one datagram crossed in two or more IP fragments (it was bigger than the link's MTU); false: none was fragmented.",
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: "UDP datagrams from one node to another's port: how many, their payloads (boundaries kept), and the replies.",
+  },
+);
 export type UdpCheck = Static<typeof UdpCheckSchema>;
 export const udpKind = defineCheckKind({
   name: 'udp',
@@ -168,6 +223,7 @@ export const udpKind = defineCheckKind({
     ctx.node(['from'], u.from);
     ctx.node(['to'], u.to);
     if (u.count !== undefined && u.minCount !== undefined) ctx.problem([], 'give `count` or `minCount`, not both');
-    if (u.count !== undefined && u.payloads !== undefined && u.payloads.length !== u.count) ctx.problem(['count'], `\`count\` is ${u.count} but ${u.payloads.length} payloads are listed`);
+    if (u.count !== undefined && u.payloads !== undefined && u.payloads.length !== u.count)
+      ctx.problem(['count'], `\`count\` is ${u.count} but ${u.payloads.length} payloads are listed`);
   },
 });

@@ -56,7 +56,8 @@ async function engineFor(lab: string, instance: string, enginesFile: string | un
 
 function instanceOf(v: string | undefined): string {
   const instance = v ?? DEFAULT_INSTANCE;
-  if (!INSTANCE_PATTERN.test(instance)) throw new UsageError(`'${instance}' is not a valid instance name: use lower-case letters, digits and hyphens (at most 32)`);
+  if (!INSTANCE_PATTERN.test(instance))
+    throw new UsageError(`'${instance}' is not a valid instance name: use lower-case letters, digits and hyphens (at most 32)`);
   return instance;
 }
 
@@ -136,8 +137,13 @@ async function graph(ref: string, values: GraphOptions): Promise<number> {
     const hint = `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first`;
     const runtime: Runtime = pool ? await holderOf(pool, lab.def.name, instance, hint, progress) : await engine();
     const state = await instanceState(runtime, lab, instance);
-    if (!state.complete) throw new UsageError(`${lab.def.name} (instance ${instance}) is not up`, { hint: `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first, or leave out --instance for the addresses as written in lab.yaml` });
-    process.stdout.write(renderGraph(instanceDefinition(lab.def, attach(runtime, lab, instance, state, labImageTag()).plan), values.format));
+    if (!state.complete)
+      throw new UsageError(`${lab.def.name} (instance ${instance}) is not up`, {
+        hint: `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first, or leave out --instance for the addresses as written in lab.yaml`,
+      });
+    process.stdout.write(
+      renderGraph(instanceDefinition(lab.def, attach(runtime, lab, instance, state, labImageTag()).plan), values.format),
+    );
     return 0;
   }
   process.stdout.write(renderGraph(lab.def, values.format));
@@ -145,7 +151,13 @@ async function graph(ref: string, values: GraphOptions): Promise<number> {
 }
 
 function describeNodes(plan: LabPlan): string {
-  const lines = plan.nodes.map((n) => `  ${n.name.padEnd(12)} ${n.interfaces.map((i) => `${i.network} ${i.address}`).join(', ').padEnd(28)} ${n.container}`);
+  const lines = plan.nodes.map(
+    (n) =>
+      `  ${n.name.padEnd(12)} ${n.interfaces
+        .map((i) => `${i.network} ${i.address}`)
+        .join(', ')
+        .padEnd(28)} ${n.container}`,
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -161,7 +173,8 @@ function report(result: GradeResult, format: Format, output: string | undefined,
     process.stdout.write(render(result, format, { color: format === 'terminal' && useColor(process.stdout), verbose }));
   }
   // --ladder: the JSON report carries the ladders; the terminal shows them after the checks.
-  if (result.ladder && (output || format === 'terminal')) process.stdout.write('\n' + renderLadders(result.ladder, { style: ladderStyle ?? 'unicode', color: useColor(process.stdout) }));
+  if (result.ladder && (output || format === 'terminal'))
+    process.stdout.write('\n' + renderLadders(result.ladder, { style: ladderStyle ?? 'unicode', color: useColor(process.stdout) }));
   return exitCodeFor(result);
 }
 
@@ -205,7 +218,11 @@ export async function runCommand(inv: Invocation, ctx: CommandContext = {}): Pro
     case 'engines list':
     case 'engines drain':
     case 'engines undrain':
-      return enginesCommand(inv.command.slice('engines '.length), args.name as string | undefined, o as { format: string; engines?: string });
+      return enginesCommand(
+        inv.command.slice('engines '.length),
+        args.name as string | undefined,
+        o as { format: string; engines?: string },
+      );
     case 'list':
       return list(o as ListOptions);
     case 'validate':
@@ -238,13 +255,21 @@ export async function runCommand(inv: Invocation, ctx: CommandContext = {}): Pro
     case 'workshop list':
     case 'workshop export':
     case 'workshop end':
-      return (await import('./workshop.js')).workshop(inv.command.slice('workshop '.length), (args.labs ?? args.workshop) as string | undefined, o as import('./workshop.js').WorkshopOptions);
+      return (await import('./workshop.js')).workshop(
+        inv.command.slice('workshop '.length),
+        (args.labs ?? args.workshop) as string | undefined,
+        o as import('./workshop.js').WorkshopOptions,
+      );
     case 'selftest':
       return (await import('./selftest.js')).selftestCommand(args.labs as string[], o as import('./selftest.js').SelftestOptions, ctx);
     case 'new':
       return (await import('./new-lab.js')).newLabCommand(args.name as string, o as { title?: string; dir?: string });
     case 'ladder':
-      return (await import('./ladder.js')).ladderCommand(args.capture as string, args.endpoints as string[], o as import('./ladder.js').LadderOptions);
+      return (await import('./ladder.js')).ladderCommand(
+        args.capture as string,
+        args.endpoints as string[],
+        o as import('./ladder.js').LadderOptions,
+      );
     case 'completion':
       process.stdout.write((await import('./completion.js')).completionScript(args.shell as string));
       return 0;
@@ -255,12 +280,20 @@ export async function runCommand(inv: Invocation, ctx: CommandContext = {}): Pro
 
 function list(o: ListOptions): number {
   const labs = listLabs();
-  if (o.json) process.stdout.write(JSON.stringify(labs.map((l) => ({ name: l.name, title: l.title ?? null, file: l.file, valid: l.valid })), null, 2) + '\n');
+  if (o.json)
+    process.stdout.write(
+      JSON.stringify(
+        labs.map((l) => ({ name: l.name, title: l.title ?? null, file: l.file, valid: l.valid })),
+        null,
+        2,
+      ) + '\n',
+    );
   else if (o.names) process.stdout.write(labs.map((l) => `${l.name}\n`).join(''));
   else if (labs.length === 0) process.stdout.write(`no labs in ${labsDir()}\n`);
   else {
     const width = Math.max(...labs.map((l) => l.name.length));
-    for (const l of labs) process.stdout.write(`${l.name.padEnd(width)}  ${l.valid ? (l.title ?? '') : `(invalid: run \`lab validate ${l.name}\`)`}\n`);
+    for (const l of labs)
+      process.stdout.write(`${l.name.padEnd(width)}  ${l.valid ? (l.title ?? '') : `(invalid: run \`lab validate ${l.name}\`)`}\n`);
   }
   return labs.some((l) => !l.valid) ? 3 : 0;
 }
@@ -293,7 +326,15 @@ async function up(ref: string, values: UpOptions, ctx: CommandContext): Promise<
   const started = Date.now();
   const { runtime, tag } = await engineFor(lab.def.name, instance, values.engines);
   progress(`bringing up ${lab.def.name} (instance ${instance})`);
-  const outcome = await bringUp(lab, compiled, { runtime, image: tag, instance, subnetPools: pools, onProgress: progress, command: 'up', ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  const outcome = await bringUp(lab, compiled, {
+    runtime,
+    image: tag,
+    instance,
+    subnetPools: pools,
+    onProgress: progress,
+    command: 'up',
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
   if (outcome.alreadyUp) {
     process.stdout.write(`${lab.def.name} is already up (instance ${instance}); nothing changed.\n`);
   } else {
@@ -311,8 +352,10 @@ async function up(ref: string, values: UpOptions, ctx: CommandContext): Promise<
 
 async function down(ref: string | undefined, values: DownOptions): Promise<number> {
   if (values.orphans) return removeOrphans(values.engines);
-  if ((values.all || values.orphans) && ref !== undefined) throw new UsageError(`--all removes every lab: leave out '${ref}', or leave out --all`);
-  if (!values.all && ref === undefined) throw new UsageError('which lab? e.g. lab down tcp-handshake, or lab down --orphans (what crashed commands left), or lab down --all');
+  if ((values.all || values.orphans) && ref !== undefined)
+    throw new UsageError(`--all removes every lab: leave out '${ref}', or leave out --all`);
+  if (!values.all && ref === undefined)
+    throw new UsageError('which lab? e.g. lab down tcp-handshake, or lab down --orphans (what crashed commands left), or lab down --all');
   const started = Date.now();
   const labName = values.all ? undefined : labNameOf(ref ?? '');
   const instance = values.all ? undefined : instanceOf(values.instance);
@@ -323,9 +366,12 @@ async function down(ref: string | undefined, values: DownOptions): Promise<numbe
   if (pool) {
     // Every engine that holds any of it; an engine that does not answer keeps its part, and says so.
     const found = await pool.locate(labName, instance);
-    const each = await Promise.all(found.holders.map(async (e) => ({ engine: e.spec.name, ...(await downLab({ runtime: e.runtime, lab: labName, instance })) })));
+    const each = await Promise.all(
+      found.holders.map(async (e) => ({ engine: e.spec.name, ...(await downLab({ runtime: e.runtime, lab: labName, instance })) })),
+    );
     r = { containers: each.reduce((n, x) => n + x.containers, 0), networks: each.reduce((n, x) => n + x.networks, 0) };
-    if (each.length > 0) process.stdout.write(each.map((x) => `engine ${x.engine}: ${x.containers} container(s), ${x.networks} network(s)`).join('\n') + '\n');
+    if (each.length > 0)
+      process.stdout.write(each.map((x) => `engine ${x.engine}: ${x.containers} container(s), ${x.networks} network(s)`).join('\n') + '\n');
     // As on the local engine: creation locks left by commands that are gone go too, on every engine that answers.
     await Promise.all(pool.engines.filter((e) => !e.runtime.lost).map((e) => removeStaleLocks(e.runtime, labName, instance)));
     unreachable = found.unreachable.map((h) => ({ engine: h.name, error: h.error ?? `engine ${h.name} unreachable` }));
@@ -333,10 +379,14 @@ async function down(ref: string | undefined, values: DownOptions): Promise<numbe
     r = await downLab({ runtime: await engine(), lab: labName, instance, labFile: values.all ? undefined : labFileOf(ref ?? '') });
   }
   // An engine that did not answer may hold some of it: said, and the exit code says the work is not complete.
-  for (const u of unreachable) process.stderr.write(`error: ${u.error}: anything of ${what} there is left; run this again when it answers\n`);
+  for (const u of unreachable)
+    process.stderr.write(`error: ${u.error}: anything of ${what} there is left; run this again when it answers\n`);
   const where = unreachable.length > 0 ? ' on the engines that answer' : '';
   if (r.containers === 0 && r.networks === 0) process.stdout.write(`${what}: nothing to remove${where}\n`);
-  else process.stdout.write(`removed ${what}${where}: ${r.containers} container(s), ${r.networks} network(s) in ${((Date.now() - started) / 1000).toFixed(2)}s\n`);
+  else
+    process.stdout.write(
+      `removed ${what}${where}: ${r.containers} container(s), ${r.networks} network(s) in ${((Date.now() - started) / 1000).toFixed(2)}s\n`,
+    );
   return unreachable.length > 0 ? 4 : 0;
 }
 
@@ -348,7 +398,13 @@ function labNameOf(ref: string): string {
   try {
     return loadLab(ref).def.name;
   } catch {
-    return ref.replace(/\/+$/, '').split('/').filter((seg) => seg !== 'lab.yaml' && seg !== '').pop() ?? ref;
+    return (
+      ref
+        .replace(/\/+$/, '')
+        .split('/')
+        .filter((seg) => seg !== 'lab.yaml' && seg !== '')
+        .pop() ?? ref
+    );
   }
 }
 
@@ -367,7 +423,10 @@ async function removeOrphans(enginesFile: string | undefined): Promise<number> {
     // Every engine that answers; one that does not is named, and the exit code says its orphans are left.
     pool.loseDown(await pool.probe());
     const r = await sweepPool(pool, { all: true });
-    if (r.removed.length === 0) process.stdout.write(`no orphans${r.unreachable.length + r.failed.length > 0 ? ' on the engines that answer' : ''}: nothing to remove\n`);
+    if (r.removed.length === 0)
+      process.stdout.write(
+        `no orphans${r.unreachable.length + r.failed.length > 0 ? ' on the engines that answer' : ''}: nothing to remove\n`,
+      );
     for (const o of r.removed) process.stdout.write(`removed ${o.lab} (instance ${o.instance}) on engine ${o.engine}: ${o.reason}\n`);
     for (const u of r.unreachable) process.stderr.write(`error: ${u}: its orphans are left; run this again when it answers\n`);
     for (const f of r.failed) process.stderr.write(`error: engine ${f.engine}: ${f.error}\n`);
@@ -381,18 +440,26 @@ async function removeOrphans(enginesFile: string | undefined): Promise<number> {
 }
 
 /** `lab status` over an engine pool: each engine that answers (swept first, as every command does), and those that do not. */
-async function poolStatus(pool: EnginePool, lab: string | undefined, instance: string | undefined): Promise<{ instances: LabInstanceStatus[]; unreachable: { engine: string; error: string }[] }> {
+async function poolStatus(
+  pool: EnginePool,
+  lab: string | undefined,
+  instance: string | undefined,
+): Promise<{ instances: LabInstanceStatus[]; unreachable: { engine: string; error: string }[] }> {
   const health = await pool.probe();
   pool.loseDown(health);
   const unreachable = health.filter((h) => !h.up).map((h) => ({ engine: h.name, error: h.error ?? `engine ${h.name} unreachable` }));
-  for (const o of (await sweepPool(pool)).removed) progress(`removed an orphaned instance ${o.lab}/${o.instance} on engine ${o.engine} (${o.reason})`);
+  for (const o of (await sweepPool(pool)).removed)
+    progress(`removed an orphaned instance ${o.lab}/${o.instance} on engine ${o.engine} (${o.reason})`);
   const live = pool.engines.filter((e) => !e.runtime.lost);
   const [per, orphans] = await Promise.all([Promise.all(live.map((e) => instanceStatuses(e.runtime, lab, instance))), poolOrphans(pool)]);
   const instances: LabInstanceStatus[] = [];
   // Orphans marked per engine, as on the local engine: each engine's own list, so one on e2 never marks e1's.
   for (const [i, e] of live.entries()) {
     const list = per[i] ?? [];
-    markOrphans(list, (orphans.get(e.spec.name) ?? []).filter((o) => orphanOf(o, lab, instance)));
+    markOrphans(
+      list,
+      (orphans.get(e.spec.name) ?? []).filter((o) => orphanOf(o, lab, instance)),
+    );
     instances.push(...list.map((st) => ({ ...st, engine: e.spec.name })));
   }
   return { instances, unreachable };
@@ -403,7 +470,9 @@ async function status(ref: string | undefined, values: StatusOptions): Promise<n
   const lab = ref === undefined ? undefined : labNameOf(ref);
   const instance = values.instance === undefined ? undefined : instanceOf(values.instance);
   const pool = enginePool(values.engines);
-  const { instances: list, unreachable } = pool ? await poolStatus(pool, lab, instance) : { instances: await labStatus({ runtime: await engine(), lab, instance }), unreachable: [] };
+  const { instances: list, unreachable } = pool
+    ? await poolStatus(pool, lab, instance)
+    : { instances: await labStatus({ runtime: await engine(), lab, instance }), unreachable: [] };
   if (json) {
     process.stdout.write(JSON.stringify(pool ? { instances: list, unreachable } : list, null, 2) + '\n');
     return unreachable.length > 0 ? 4 : 0;
@@ -415,7 +484,9 @@ async function status(ref: string | undefined, values: StatusOptions): Promise<n
     return unreachable.length > 0 ? 4 : 0;
   }
   for (const st of list) {
-    process.stdout.write(`${st.lab} (instance ${st.instance})${st.engine !== undefined ? ` on engine ${st.engine}` : ''}${st.orphan ? `  ORPHAN: ${st.orphan.reason}; \`lab prune\` removes it` : ''}\n`);
+    process.stdout.write(
+      `${st.lab} (instance ${st.instance})${st.engine !== undefined ? ` on engine ${st.engine}` : ''}${st.orphan ? `  ORPHAN: ${st.orphan.reason}; \`lab prune\` removes it` : ''}\n`,
+    );
     for (const n of st.networks) {
       const subnets = [n.subnet, n.subnet6].filter((x) => x !== undefined).join(' ');
       const declared = [n.declaredSubnet, n.declaredSubnet6].filter((x) => x !== undefined).join(' ');
@@ -431,8 +502,12 @@ async function status(ref: string | undefined, values: StatusOptions): Promise<n
 
 async function exec(labRef: string, node: string, cmd: string[], values: ExecOptions): Promise<number> {
   const lab = loadLab(labRef);
-  if (!lab.def.nodes[node]) throw new UsageError(`lab ${lab.def.name} has no node '${node}'${suggestion(node, Object.keys(lab.def.nodes), true)} (nodes: ${Object.keys(lab.def.nodes).join(', ')})`);
-  if (values.privileged && values.user !== undefined) throw new UsageError('--privileged runs as root in the node\'s observer: leave out --user, or leave out --privileged');
+  if (!lab.def.nodes[node])
+    throw new UsageError(
+      `lab ${lab.def.name} has no node '${node}'${suggestion(node, Object.keys(lab.def.nodes), true)} (nodes: ${Object.keys(lab.def.nodes).join(', ')})`,
+    );
+  if (values.privileged && values.user !== undefined)
+    throw new UsageError("--privileged runs as root in the node's observer: leave out --user, or leave out --privileged");
   const instance = instanceOf(values.instance);
   const upHint = `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first`;
   const pool = enginePool(values.engines);
@@ -473,7 +548,9 @@ async function exec(labRef: string, node: string, cmd: string[], values: ExecOpt
   }
   if (code === 126 || code === 127) process.stderr.write(`hint: '${cmd[0]}' could not be run in node ${node}\n`);
   else if (!values.privileged && /Operation not permitted|permission denied|You don't have permission/i.test(stderrTail)) {
-    process.stderr.write(`hint: nodes have no capabilities; tools like tcpdump need --privileged: ${privilegedCommand(lab.def.name, instance, node, cmd)}\n`);
+    process.stderr.write(
+      `hint: nodes have no capabilities; tools like tcpdump need --privileged: ${privilegedCommand(lab.def.name, instance, node, cmd)}\n`,
+    );
   }
   return code ?? 4;
 }
@@ -495,7 +572,9 @@ function rawTerminal(): () => void {
 function init(ref: string, dir: string | undefined): number {
   const lab = loadLab(ref);
   const r = initWorkspace(lab, dir ?? lab.def.name);
-  process.stdout.write(`${r.dir}: ${r.files.filter((f) => f !== WORKSPACE_FILE).join(', ')}\nedit your files there; \`lab check\` in that folder grades them (\`lab up ${lab.def.name}\` first to explore)\n`);
+  process.stdout.write(
+    `${r.dir}: ${r.files.filter((f) => f !== WORKSPACE_FILE).join(', ')}\nedit your files there; \`lab check\` in that folder grades them (\`lab up ${lab.def.name}\` first to explore)\n`,
+  );
   return 0;
 }
 
@@ -504,19 +583,42 @@ async function check(ref: string | undefined, values: CheckOptions, ctx: Command
   // A workspace (lab init) or --submission: the student's files; else the lab's reference, and the report says so.
   const target = checkTarget(ref, values.submission !== undefined ? { submission: values.submission } : {});
   const lab = target.lab;
-  if (target.kind === 'reference') progress(`grading the lab's own reference files in ${lab.dir}, not yours: \`lab init ${lab.def.name}\` makes a workspace of your own`);
+  if (target.kind === 'reference')
+    progress(`grading the lab's own reference files in ${lab.dir}, not yours: \`lab init ${lab.def.name}\` makes a workspace of your own`);
   else progress(`grading your files in ${target.dir}`);
   const instance = instanceOf(values.instance);
   const subnetPools = poolsOf(values.subnetPool);
   const startedAt = new Date();
-  const artifactsDir = resultsDir(values.results ?? (target.kind === 'workspace' ? join(target.dir, 'results') : undefined), lab.def.name, instance);
+  const artifactsDir = resultsDir(
+    values.results ?? (target.kind === 'workspace' ? join(target.dir, 'results') : undefined),
+    lab.def.name,
+    instance,
+  );
   let result: GradeResult;
   try {
     const { runtime, tag } = await engineFor(lab.def.name, instance, values.engines);
-    result = await checkWork(target, { runtime, image: tag, instance, artifactsDir, subnetPools, onProgress: progress, ladder, command: 'check', ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    result = await checkWork(target, {
+      runtime,
+      image: tag,
+      instance,
+      artifactsDir,
+      subnetPools,
+      onProgress: progress,
+      ladder,
+      command: 'check',
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
   } catch (e) {
     if ((e instanceof UsageError || e instanceof LabValidationError) && !ctx.signal?.aborted) throw e;
-    result = errorResult({ lab: lab.def.name, instance, ...(target.kind !== 'reference' ? { submission: target.dir } : {}), maxScore: lab.maxScore, passMark: lab.passMark, startedAt, message: describeError(e) });
+    result = errorResult({
+      lab: lab.def.name,
+      instance,
+      ...(target.kind !== 'reference' ? { submission: target.dir } : {}),
+      maxScore: lab.maxScore,
+      passMark: lab.passMark,
+      startedAt,
+      message: describeError(e),
+    });
   }
   return report(result, values.format, values.output, values.verbose ?? false, ladderStyle);
 }
@@ -525,14 +627,17 @@ async function check(ref: string | undefined, values: CheckOptions, ctx: Command
  * --ladder and --ladder-format: whether to draw ladders, and how (unicode, ascii or mermaid; by default Unicode,
  * or ASCII outside a UTF-8 locale). A --ladder-format asks for ladders too.
  */
-export function ladderOptionsOf(values: { ladder?: boolean; ladderFormat?: string }, env: NodeJS.ProcessEnv = process.env): { ladder: boolean; style: LadderStyle } {
+export function ladderOptionsOf(
+  values: { ladder?: boolean; ladderFormat?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): { ladder: boolean; style: LadderStyle } {
   const v = values.ladderFormat;
   const ladder = values.ladder === true || v !== undefined;
   if (v === undefined) return { ladder, style: unicodeTerminal(env) ? 'unicode' : 'ascii' };
-  if (v !== 'unicode' && v !== 'ascii' && v !== 'mermaid') throw new UsageError(`unknown ladder format '${v}': use unicode, ascii or mermaid`);
+  if (v !== 'unicode' && v !== 'ascii' && v !== 'mermaid')
+    throw new UsageError(`unknown ladder format '${v}': use unicode, ascii or mermaid`);
   return { ladder, style: v };
 }
-
 
 function describeError(e: unknown): string {
   return errorMessage(e) + (e instanceof ToplabError && e.hint ? ` (${e.hint})` : '');
@@ -543,11 +648,16 @@ async function grade(ref: string, values: GradeOptions, ctx: CommandContext): Pr
   const { ladder, style: ladderStyle } = ladderOptionsOf(values);
   const lab = loadLab(ref);
   const subnetPools = poolsOf(values.subnetPool);
-  if (values.submission !== undefined && values.submissions !== undefined) throw new UsageError('give --submission (one student) or --submissions (a class), not both');
-  if (values.submissions === undefined && values.parallel !== undefined) throw new UsageError('--parallel grades a class: it goes with --submissions');
-  if (values.submissions !== undefined && ladder) throw new UsageError('--ladder draws one run, not a class', { hint: 'lab grade <lab> --submission <one student\'s folder> --ladder' });
-  if (values.submissions !== undefined) return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results, subnetPools, values.engines, ctx);
-  if (!values.submission) throw new UsageError('which submission? lab grade <lab> --submission <folder or file>, or --submissions <folder of student folders>');
+  if (values.submission !== undefined && values.submissions !== undefined)
+    throw new UsageError('give --submission (one student) or --submissions (a class), not both');
+  if (values.submissions === undefined && values.parallel !== undefined)
+    throw new UsageError('--parallel grades a class: it goes with --submissions');
+  if (values.submissions !== undefined && ladder)
+    throw new UsageError('--ladder draws one run, not a class', { hint: "lab grade <lab> --submission <one student's folder> --ladder" });
+  if (values.submissions !== undefined)
+    return gradeMany(lab, values.submissions, values.parallel, format, values.output ?? values.results, subnetPools, values.engines, ctx);
+  if (!values.submission)
+    throw new UsageError('which submission? lab grade <lab> --submission <folder or file>, or --submissions <folder of student folders>');
   const startedAt = new Date();
   const name = values.submission.replace(/\/+$/, '').split('/').pop() ?? 'submission';
   const artifactsDir = resultsDir(values.results, lab.def.name, `grade-${name}`);
@@ -556,32 +666,79 @@ async function grade(ref: string, values: GradeOptions, ctx: CommandContext): Pr
     // --instance names the fresh instance (a test or script can then remove it whatever happens to this process).
     const instance = values.instance !== undefined ? instanceOf(values.instance) : gradeInstanceName();
     const { runtime, tag } = await engineFor(lab.def.name, instance, values.engines);
-    result = await gradeSubmission(lab, values.submission, { runtime, image: tag, instance, artifactsDir, subnetPools, onProgress: progress, ladder, command: 'grade', ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    result = await gradeSubmission(lab, values.submission, {
+      runtime,
+      image: tag,
+      instance,
+      artifactsDir,
+      subnetPools,
+      onProgress: progress,
+      ladder,
+      command: 'grade',
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
   } catch (e) {
     if ((e instanceof UsageError || e instanceof LabValidationError) && !ctx.signal?.aborted) throw e;
     // The tool failed, not the student: report `error`, and still write the report file.
-    result = errorResult({ lab: lab.def.name, submission: values.submission, maxScore: lab.maxScore, passMark: lab.passMark, startedAt, message: describeError(e) });
+    result = errorResult({
+      lab: lab.def.name,
+      submission: values.submission,
+      maxScore: lab.maxScore,
+      passMark: lab.passMark,
+      startedAt,
+      message: describeError(e),
+    });
   }
   return report(result, format, values.output, values.verbose ?? false, ladderStyle);
 }
 
-async function gradeMany(lab: Lab, submissions: string, parallelArg: string | undefined, format: Format, out: string | undefined, subnetPools: { pool: string; pool6: string }, enginesFile: string | undefined, ctx: CommandContext): Promise<number> {
-  if (!existsSync(submissions) || !statSync(submissions).isDirectory()) throw new UsageError(`no folder ${submissions}`, { hint: 'give a folder with one subfolder per student' });
+async function gradeMany(
+  lab: Lab,
+  submissions: string,
+  parallelArg: string | undefined,
+  format: Format,
+  out: string | undefined,
+  subnetPools: { pool: string; pool6: string },
+  enginesFile: string | undefined,
+  ctx: CommandContext,
+): Promise<number> {
+  if (!existsSync(submissions) || !statSync(submissions).isDirectory())
+    throw new UsageError(`no folder ${submissions}`, { hint: 'give a folder with one subfolder per student' });
   const parallel = parallelArg === undefined ? defaultBatchParallel() : Number(parallelArg);
-  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${parallelArg ?? ''}'`);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64)
+    throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${parallelArg ?? ''}'`);
   const pool = enginePool(enginesFile);
   if (pool) {
     const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
-    return gradeBatchOverPool(lab, pool, { submissions, outDir, format, ...(parallelArg !== undefined ? { perEngine: parallel } : {}), onProgress: progress, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    return gradeBatchOverPool(lab, pool, {
+      submissions,
+      outDir,
+      format,
+      ...(parallelArg !== undefined ? { perEngine: parallel } : {}),
+      onProgress: progress,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
   }
   const runtime = await engine();
   const tag = await image(runtime);
   const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
   progress(`grading ${submissions} with ${parallel} at a time; reports in ${outDir}`);
-  const r = await gradeBatch(lab, { runtime, image: tag, submissions, outDir, parallel, format, subnetPools, onProgress: progress, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  const r = await gradeBatch(lab, {
+    runtime,
+    image: tag,
+    submissions,
+    outDir,
+    parallel,
+    format,
+    subnetPools,
+    onProgress: progress,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
   process.stdout.write(r.summaryCsv);
   const errors = r.rows.filter((x) => x.status === 'error').length;
-  process.stdout.write(`graded ${r.rows.length} submission(s) in ${(r.durationMs / 1000).toFixed(1)}s: ${r.rows.filter((x) => x.status === 'passed').length} passed, ${r.rows.filter((x) => x.status === 'failed').length} failed, ${errors} could not be graded\nsummary: ${join(outDir, 'summary.csv')} and summary.json\n`);
+  process.stdout.write(
+    `graded ${r.rows.length} submission(s) in ${(r.durationMs / 1000).toFixed(1)}s: ${r.rows.filter((x) => x.status === 'passed').length} passed, ${r.rows.filter((x) => x.status === 'failed').length} failed, ${errors} could not be graded\nsummary: ${join(outDir, 'summary.csv')} and summary.json\n`,
+  );
   return errors > 0 ? 4 : 0;
 }
 

@@ -36,4 +36,3 @@ export async function image(runtime: DockerRuntime, opts: { builder?: LabImageBu
     throw e;
   }
 }
-

@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { buildLadder, conversationLadder, conversations, endpointText, type Ladder, type LadderEndpoint, type LadderProtocol } from '../observe/ladder.js';
+import {
+  buildLadder,
+  conversationLadder,
+  conversations,
+  endpointText,
+  type Ladder,
+  type LadderEndpoint,
+  type LadderProtocol,
+} from '../observe/ladder.js';
 import { decodeCapture, PcapError, type DecodedCapture } from '../observe/pcap.js';
 import { renderLadderMermaid, renderLadderText, unicodeTerminal } from '../report/ladder.js';
 import { useColor } from '../report/terminal.js';
@@ -28,11 +36,16 @@ export interface LadderOptions {
 export async function ladderCommand(file: string, rest: string[], values: LadderOptions): Promise<number> {
   if (file === undefined) throw new UsageError('which capture? e.g. lab ladder results/tcp-handshake/<run>/wire.pcap');
   const format = values.format;
-  if (!['terminal', 'ascii', 'mermaid', 'json'].includes(format)) throw new UsageError(`unknown format '${format}': use terminal, ascii, mermaid or json`);
+  if (!['terminal', 'ascii', 'mermaid', 'json'].includes(format))
+    throw new UsageError(`unknown format '${format}': use terminal, ascii, mermaid or json`);
   const protocol = values.protocol;
-  if (protocol !== undefined && protocol !== 'tcp' && protocol !== 'udp' && protocol !== 'icmp') throw new UsageError(`unknown protocol '${protocol}': use tcp, udp or icmp`);
+  if (protocol !== undefined && protocol !== 'tcp' && protocol !== 'udp' && protocol !== 'icmp')
+    throw new UsageError(`unknown protocol '${protocol}': use tcp, udp or icmp`);
   if (values.between && rest.length !== 2) throw new UsageError('--between takes two endpoints, e.g. --between 10.0.1.20 10.0.1.10:9000');
-  if (!values.between && rest.length > 0) throw new UsageError(`one capture at a time (unexpected '${rest[0] ?? ''}')`, { hint: 'to choose the exchange: --between <endpoint> <endpoint>' });
+  if (!values.between && rest.length > 0)
+    throw new UsageError(`one capture at a time (unexpected '${rest[0] ?? ''}')`, {
+      hint: 'to choose the exchange: --between <endpoint> <endpoint>',
+    });
   let buf: Buffer;
   try {
     buf = readFileSync(file);
@@ -50,7 +63,9 @@ export async function ladderCommand(file: string, rest: string[], values: Ladder
   const packets = decoded.packets;
   // A file cut short (tcpdump killed mid-write, a copy still in progress) is drawn up to its last whole packet, and says so.
   if (decoded.truncatedAt !== undefined) {
-    process.stderr.write(`note: ${file} ends in the middle of a packet (at byte ${decoded.truncatedAt} of ${buf.length}): that packet and any after it are not drawn\n`);
+    process.stderr.write(
+      `note: ${file} ends in the middle of a packet (at byte ${decoded.truncatedAt} of ${buf.length}): that packet and any after it are not drawn\n`,
+    );
   }
   const convs = conversations(packets).filter((c) => protocol === undefined || c.protocol === protocol);
   if (values.list) {
@@ -58,7 +73,9 @@ export async function ladderCommand(file: string, rest: string[], values: Ladder
     for (const c of convs) {
       // A four-tuple reopened by a new connection: say which one this is (see them all with --all).
       const again = /#(\d+)$/.exec(c.key)?.[1];
-      process.stdout.write(`${c.protocol.padEnd(5)} ${endpointText(c.a)} ${between} ${endpointText(c.b)}  ${c.packets} packet(s)${again ? `  (connection ${again} on this four-tuple)` : ''}\n`);
+      process.stdout.write(
+        `${c.protocol.padEnd(5)} ${endpointText(c.a)} ${between} ${endpointText(c.b)}  ${c.packets} packet(s)${again ? `  (connection ${again} on this four-tuple)` : ''}\n`,
+      );
     }
     if (convs.length === 0) process.stdout.write('no TCP, UDP or ICMP echo exchange in this capture\n');
     return 0;
@@ -68,19 +85,25 @@ export async function ladderCommand(file: string, rest: string[], values: Ladder
   let ladders: Ladder[];
   if (values.between) {
     const one = buildLadder(packets, parseEndpoint(rest[0] ?? ''), parseEndpoint(rest[1] ?? ''), opts);
-    if (!one) throw new UsageError(`no exchange between ${rest[0] ?? ''} and ${rest[1] ?? ''} in ${file}`, { hint: `see them with: lab ladder ${file} --list` });
+    if (!one)
+      throw new UsageError(`no exchange between ${rest[0] ?? ''} and ${rest[1] ?? ''} in ${file}`, {
+        hint: `see them with: lab ladder ${file} --list`,
+      });
     ladders = [one];
   } else {
     const picked = values.all ? convs : convs.slice(0, 1);
     ladders = picked.map((c) => conversationLadder(packets, c));
-    if (ladders.length === 0) throw new UsageError(`no TCP, UDP or ICMP echo exchange in ${file}${protocol ? ` (protocol ${protocol})` : ''}`);
+    if (ladders.length === 0)
+      throw new UsageError(`no TCP, UDP or ICMP echo exchange in ${file}${protocol ? ` (protocol ${protocol})` : ''}`);
   }
   if (format === 'json') {
     process.stdout.write(JSON.stringify(values.all || !values.between ? ladders : ladders[0], null, 2) + '\n');
     return 0;
   }
   const text = ladders.map((l) =>
-    format === 'mermaid' ? renderLadderMermaid(l) : renderLadderText(l, { ascii: format === 'ascii' || !unicodeTerminal(), color: useColor(process.stdout) }),
+    format === 'mermaid'
+      ? renderLadderMermaid(l)
+      : renderLadderText(l, { ascii: format === 'ascii' || !unicodeTerminal(), color: useColor(process.stdout) }),
   );
   process.stdout.write(text.join('\n'));
   return 0;

@@ -40,4 +40,3 @@ main(process.argv.slice(2)).then(
     exitWhenFlushed(e instanceof ToplabError ? e.exitCode : 4);
   },
 );
-

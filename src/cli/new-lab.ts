@@ -24,14 +24,19 @@ export async function newLabCommand(name: string, values: { title?: string; dir?
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     // The name is checked above; what is left to make an invalid lab is what the user gave (--title).
-    if (e instanceof LabValidationError) throw new UsageError(`that would make an invalid lab, so nothing was written: ${e.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { hint: 'give --title some text' });
+    if (e instanceof LabValidationError)
+      throw new UsageError(
+        `that would make an invalid lab, so nothing was written: ${e.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+        { hint: 'give --title some text' },
+      );
     throw e;
   }
   const rel = relative(process.cwd(), dir);
   const shown = rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
   process.stdout.write(
-    `made ${shown}/\n${Object.keys(files).map((f) => `  ${f}\n`).join('')}` +
-      `next: lab validate ${shown}; lab check ${shown} --ladder; edit it; lab selftest ${shown}\n`,
+    `made ${shown}/\n${Object.keys(files)
+      .map((f) => `  ${f}\n`)
+      .join('')}` + `next: lab validate ${shown}; lab check ${shown} --ladder; edit it; lab selftest ${shown}\n`,
   );
   return 0;
 }

@@ -27,7 +27,8 @@ const SHELL = 'Shell:';
 
 const FORMAT_NAMES = REPORT_FORMATS.map((f) => f.name);
 
-const instanceOption = (what = 'work on a separate copy of the lab, with its own subnets'): Option => new Option('--instance <name>', what).default('default');
+const instanceOption = (what = 'work on a separate copy of the lab, with its own subnets'): Option =>
+  new Option('--instance <name>', what).default('default');
 
 /** The report options `check` and `grade` share. */
 function reportOptions(cmd: Command, resultsDefault = 'results/'): Command {
@@ -36,10 +37,23 @@ function reportOptions(cmd: Command, resultsDefault = 'results/'): Command {
     .option('-o, --output <file>', 'write the report in --format to a file (the terminal shows the summary)')
     .option('--results <dir>', `where captures and program output go (default: ${resultsDefault})`)
     .option('-v, --verbose', 'show the evidence of every check')
-    .addOption(new Option('--subnet-pool <cidr>', 'take instance subnets from this IPv4 range (default 10.128.0.0/9)').env('TOPLAB_SUBNET_POOL'))
-    .option('--ladder', "draw each capture's exchanges as a ladder: one arrow per segment with flags, seq/ack, length and each side's TCP state; the JSON report gets a \"ladder\" section")
-    .addOption(new Option('--ladder-format <f>', 'unicode (default in a UTF-8 locale), ascii or mermaid (a sequenceDiagram); implies --ladder').choices(['unicode', 'ascii', 'mermaid']))
-    .addHelpText('after', `\nReport formats (--format):\n${REPORT_FORMATS.map((f) => `  ${f.name.padEnd(12)} ${f.description}`).join('\n')}`);
+    .addOption(
+      new Option('--subnet-pool <cidr>', 'take instance subnets from this IPv4 range (default 10.128.0.0/9)').env('TOPLAB_SUBNET_POOL'),
+    )
+    .option(
+      '--ladder',
+      'draw each capture\'s exchanges as a ladder: one arrow per segment with flags, seq/ack, length and each side\'s TCP state; the JSON report gets a "ladder" section',
+    )
+    .addOption(
+      new Option(
+        '--ladder-format <f>',
+        'unicode (default in a UTF-8 locale), ascii or mermaid (a sequenceDiagram); implies --ladder',
+      ).choices(['unicode', 'ascii', 'mermaid']),
+    )
+    .addHelpText(
+      'after',
+      `\nReport formats (--format):\n${REPORT_FORMATS.map((f) => `  ${f.name.padEnd(12)} ${f.description}`).join('\n')}`,
+    );
 }
 
 function examples(cmd: Command, lines: string[]): Command {
@@ -56,15 +70,28 @@ export function buildProgram(onCommand: (inv: Invocation) => void = () => undefi
     .description('toplab — network labs in Docker containers, graded from real packets')
     .version(versionLine(), '-V, --version', "print toplab's version")
     .helpOption('-h, --help', 'show this help (lab <command> --help: the help of a command)')
-    .addHelpCommand(new Command('help').argument('[command]', 'the command').description('help for a command: lab help <command>').helpGroup(SHELL))
-    .addOption(new Option('--engines <file>', 'spread instances over the Docker engines of an engines.yaml; without one, the local engine alone (docs/scale.md)').env('TOPLAB_ENGINES'))
+    .addHelpCommand(
+      new Command('help').argument('[command]', 'the command').description('help for a command: lab help <command>').helpGroup(SHELL),
+    )
+    .addOption(
+      new Option(
+        '--engines <file>',
+        'spread instances over the Docker engines of an engines.yaml; without one, the local engine alone (docs/scale.md)',
+      ).env('TOPLAB_ENGINES'),
+    )
     // Wrapped to the terminal, or to 100 columns in a pipe or a file.
     .configureHelp({
       showGlobalOptions: true,
       sortSubcommands: false,
       helpWidth: Math.min(process.stdout.columns || 100, 120),
       // `up <lab>` rather than `up [options] <lab>`: every command has options; the list stays narrow.
-      subcommandTerm: (cmd) => [cmd.name(), ...cmd.registeredArguments.map((a) => (a.required ? `<${a.name()}${a.variadic ? '...' : ''}>` : `[${a.name()}${a.variadic ? '...' : ''}]`))].join(' '),
+      subcommandTerm: (cmd) =>
+        [
+          cmd.name(),
+          ...cmd.registeredArguments.map((a) =>
+            a.required ? `<${a.name()}${a.variadic ? '...' : ''}>` : `[${a.name()}${a.variadic ? '...' : ''}]`,
+          ),
+        ].join(' '),
     })
     .addHelpText(
       'after',
@@ -106,7 +133,12 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
         )
         .addOption(instanceOption())
         .option('--dry-run', 'print the plan (networks, subnets, containers, addresses, routes); touch nothing')
-        .addOption(new Option('--subnet-pool <cidr>', 'take instance subnets from this IPv4 range (default 10.128.0.0/9); IPv6 ones come from TOPLAB_SUBNET_POOL6, else fd70:b1ab:c0de::/48').env('TOPLAB_SUBNET_POOL')),
+        .addOption(
+          new Option(
+            '--subnet-pool <cidr>',
+            'take instance subnets from this IPv4 range (default 10.128.0.0/9); IPv6 ones come from TOPLAB_SUBNET_POOL6, else fd70:b1ab:c0de::/48',
+          ).env('TOPLAB_SUBNET_POOL'),
+        ),
       ['lab up tcp-handshake', 'lab up tcp-handshake --instance second', 'lab up traceroute --dry-run'],
     ),
   );
@@ -123,7 +155,7 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
         )
         .addOption(instanceOption())
         .option('--privileged', "run as root in the node's observer, with the capabilities tcpdump and iptables need")
-        .option('--user <name>', "run as this user of the node (default: student; not with --privileged)")
+        .option('--user <name>', 'run as this user of the node (default: student; not with --privileged)')
         .option('-T, --no-tty', 'no terminal even when run from one (output stays plain, stderr separate)'),
       [
         'lab exec tcp-handshake server -- netstat -tlnp',
@@ -168,7 +200,11 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
           .addOption(instanceOption()),
         "results/; in a workspace, the workspace's results/",
       ),
-      ['lab check                                     # in a workspace', 'lab check tcp-handshake --ladder', 'lab check tcp-handshake --submission alice/ --format junit -o report.xml'],
+      [
+        'lab check                                     # in a workspace',
+        'lab check tcp-handshake --ladder',
+        'lab check tcp-handshake --submission alice/ --format junit -o report.xml',
+      ],
     ),
   );
   leaf(
@@ -183,7 +219,14 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
         )
         .option('--between', 'draw the exchange between the two endpoints given: 10.0.1.20:40312, 10.0.1.10 (any port) or [fd00::10]:9000')
         .addOption(new Option('--protocol <p>', 'only an exchange of this protocol').choices(['tcp', 'udp', 'icmp']))
-        .addOption(new Option('--format <f>', 'terminal (Unicode, plain ASCII outside a UTF-8 locale), ascii, mermaid (a sequenceDiagram for a README) or json').choices(['terminal', 'ascii', 'mermaid', 'json']).default('terminal'))
+        .addOption(
+          new Option(
+            '--format <f>',
+            'terminal (Unicode, plain ASCII outside a UTF-8 locale), ascii, mermaid (a sequenceDiagram for a README) or json',
+          )
+            .choices(['terminal', 'ascii', 'mermaid', 'json'])
+            .default('terminal'),
+        )
         .option('--all', 'every exchange of the capture, one after the other')
         .option('--list', 'list the exchanges (protocol, endpoints, packets) and stop'),
       ['lab ladder results/tcp-handshake/default-*/wire.pcap', 'lab ladder wire.pcap --between 10.0.1.20 10.0.1.10:9000 --format mermaid'],
@@ -194,7 +237,9 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
       .command('status')
       .argument('[lab]', 'only this lab')
       .summary('running labs, their nodes and addresses')
-      .description("Lists running toplab labs: each instance's networks with their real and declared subnets, and its nodes with their real addresses, read from Docker's labels (no state file). Orphans (left by crashed or killed commands) are marked.")
+      .description(
+        "Lists running toplab labs: each instance's networks with their real and declared subnets, and its nodes with their real addresses, read from Docker's labels (no state file). Orphans (left by crashed or killed commands) are marked.",
+      )
       .option('--instance <name>', 'only this instance')
       .addOption(new Option('--format <f>', 'terminal or json').choices(['terminal', 'json']).default('terminal'))
       .option('--json', 'the same as --format json'),
@@ -238,7 +283,10 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
           )
           .option('--submission <path>', "one student's folder or file")
           .option('--submissions <dir>', "a folder of students' folders")
-          .option('--parallel <n>', `with --submissions: submissions graded at once (default: 4 per CPU, 4 to 16, fewer when free memory is short: ${defaultBatchParallel()} here now)`)
+          .option(
+            '--parallel <n>',
+            `with --submissions: submissions graded at once (default: 4 per CPU, 4 to 16, fewer when free memory is short: ${defaultBatchParallel()} here now)`,
+          )
           .option('--instance <name>', 'the name of the fresh instance (default: grade-<random>); still removed afterwards'),
       ),
       ['lab grade tcp-handshake --submission alice/', 'lab grade tcp-handshake --submissions class/ --format gradescope --output out/'],
@@ -249,7 +297,9 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
       .command('validate')
       .argument('<labs...>', 'lab names, folders or lab.yaml files')
       .summary('check lab files without touching Docker')
-      .description("Checks lab files against the schema and their references, and each mistake's expect.yaml (the checks it declares it fails), without touching Docker. Every problem is reported as file:line:col: path: message."),
+      .description(
+        "Checks lab files against the schema and their references, and each mistake's expect.yaml (the checks it declares it fails), without touching Docker. Every problem is reported as file:line:col: path: message.",
+      ),
   );
   leaf(
     examples(
@@ -258,7 +308,7 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
         .argument('<name>', "the lab's name: lower-case letters, digits and hyphens")
         .summary('start a new lab: lab.yaml, reference, starter, READMEs, a mistake')
         .description(
-          "Starts a lab: <folder>/<name>/ (default folder: labs/) with lab.yaml (its schema line first), a reference server.ts and client.ts, starter/ for students, README.md and README.zh.md, and one mistake (mistakes/listens-on-localhost/) with the checks it fails in its expect.yaml. As made, it validates and passes `lab selftest`: a TCP echo graded on the listening socket, the handshake, the echo and the close. Then make it yours, and run `lab selftest <name>` before publishing it.",
+          'Starts a lab: <folder>/<name>/ (default folder: labs/) with lab.yaml (its schema line first), a reference server.ts and client.ts, starter/ for students, README.md and README.zh.md, and one mistake (mistakes/listens-on-localhost/) with the checks it fails in its expect.yaml. As made, it validates and passes `lab selftest`: a TCP echo graded on the listening socket, the handshake, the echo and the close. Then make it yours, and run `lab selftest <name>` before publishing it.',
         )
         .option('--title <text>', "the lab's title (default: from the name)")
         .option('--dir <folder>', 'where to make it (default: labs/, or TOPLAB_LABS_DIR)'),
@@ -280,7 +330,11 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
         .option('-o, --output <file>', 'also write the JSON report to a file')
         .option('--results <dir>', "keep each case's captures and program output under <dir>/<lab>/<case>/")
         .option('--instance <name>', "the instance's name, for a run of one case (it is still removed afterwards)"),
-      ['lab selftest tcp-handshake', 'lab selftest                                  # every lab', 'lab selftest path/to/my-lab --case reference'],
+      [
+        'lab selftest tcp-handshake',
+        'lab selftest                                  # every lab',
+        'lab selftest path/to/my-lab --case reference',
+      ],
     ),
   );
   leaf(
@@ -298,11 +352,16 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
       ['lab graph traceroute', 'lab graph tcp-handshake --format dot | dot -Tsvg > lab.svg', 'lab graph tcp-handshake --instance default'],
     ),
   );
-  const image = program.command('image').summary('build the lab image, or remove lab images of older definitions').description('The lab image every node runs.');
+  const image = program
+    .command('image')
+    .summary('build the lab image, or remove lab images of older definitions')
+    .description('The lab image every node runs.');
   leaf(
     image
       .command('build')
-      .description('Builds the lab image if missing. offline: debootstrap + docker import (no registry needed; needs root and debootstrap); dockerfile: docker build from a Debian base image (needs a registry).')
+      .description(
+        'Builds the lab image if missing. offline: debootstrap + docker import (no registry needed; needs root and debootstrap); dockerfile: docker build from a Debian base image (needs a registry).',
+      )
       .addOption(new Option('--builder <b>', 'how to build it').choices(['auto', 'offline', 'dockerfile']).default('auto'))
       .option('--force', 'build it again even when it exists'),
   );
@@ -319,17 +378,24 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
   leaf(
     engines
       .command('list', { isDefault: true })
-      .description("Lists each engine: whether it answers, its Docker version, whether it holds the lab image, and its lab instances against its capacity. Exit code 4 when an engine does not answer.")
+      .description(
+        'Lists each engine: whether it answers, its Docker version, whether it holds the lab image, and its lab instances against its capacity. Exit code 4 when an engine does not answer.',
+      )
       .addOption(new Option('--format <f>', 'terminal or json').choices(['terminal', 'json']).default('terminal')),
   );
-  leaf(engines.command('drain').argument('<name>', 'the engine').description('The engine keeps its instances but gets no new ones (every toplab using it sees this).'));
+  leaf(
+    engines
+      .command('drain')
+      .argument('<name>', 'the engine')
+      .description('The engine keeps its instances but gets no new ones (every toplab using it sees this).'),
+  );
   leaf(engines.command('undrain').argument('<name>', 'the engine').description('The engine takes new instances again.'));
   leaf(
     program
       .command('serve')
       .summary('the workshop server: a lab instance per student, in the browser')
       .description(
-        "The workshop server (docs/workshop.md): students join with an event code, each gets an instance of the lab, edits its files, opens terminals in its nodes and presses Check (the same checks as lab check). Runs until SIGINT or SIGTERM. The admin token is printed once on first start (only its hash is stored); TOPLAB_ADMIN_TOKEN sets it.",
+        'The workshop server (docs/workshop.md): students join with an event code, each gets an instance of the lab, edits its files, opens terminals in its nodes and presses Check (the same checks as lab check). Runs until SIGINT or SIGTERM. The admin token is printed once on first start (only its hash is stored); TOPLAB_ADMIN_TOKEN sets it.',
       )
       .addOption(new Option('--port <n>', 'port (0: any free one)').env('TOPLAB_PORT').default('8080'))
       .option('--host <addr>', 'address to listen on (anything but loopback has no TLS: put a proxy in front)', '127.0.0.1')
@@ -337,7 +403,9 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
       .option('--warm <n>', 'instances kept up ahead of joins, per workshop', '2')
       .option('--idle <minutes>', 'remove an instance after this long without activity, warning first (0: never)', '30')
       .addOption(new Option('--origin <url...>', 'another origin the pages may be served from (repeat, or TOPLAB_ORIGINS=a,b)'))
-      .addOption(new Option('--public-url <url>', 'the address students open (join links; default http://host:port)').env('TOPLAB_PUBLIC_URL'))
+      .addOption(
+        new Option('--public-url <url>', 'the address students open (join links; default http://host:port)').env('TOPLAB_PUBLIC_URL'),
+      )
       .option('--max-instances <n>', "instances at most, all workshops (default: 40, or with --engines the sum of the engines' capacities)")
       .option('--parallel <n>', 'instances created at the same time (default: 2, or with --engines 2 per engine, at most 16)')
       .option('--terminal-keep <minutes>', "minutes a terminal's shell is kept after its page closed", '5')
@@ -353,7 +421,9 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
     workshop
       .command('create')
       .argument('<labs>', 'the lab, or labs separated by commas')
-      .description("Creates a workshop and prints its join code. Several labs (tcp-handshake,udp-echo) are done in the order given. The roster file has one name a line (a CSV's first column).")
+      .description(
+        "Creates a workshop and prints its join code. Several labs (tcp-handshake,udp-echo) are done in the order given. The roster file has one name a line (a CSV's first column).",
+      )
       .addOption(dataOption())
       .option('--capacity <n>', 'places', '30')
       .option('--ends <time>', 'when it ends: an ISO time, or +90m / +2h from now', '+3h')
@@ -361,9 +431,17 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
       .option('--roster <file>', 'the names allowed to join, one a line')
       .option('--title <text>', "the workshop's title (default: the first lab's)")
       // Checked by the command, whose message says what each choice means.
-      .option('--progression <p>', 'with several labs, done in the order given: ordered (the default; a student opens the next lab once they have passed the furthest one reached) or free (any lab at any time)'),
+      .option(
+        '--progression <p>',
+        'with several labs, done in the order given: ordered (the default; a student opens the next lab once they have passed the furthest one reached) or free (any lab at any time)',
+      ),
   );
-  leaf(workshop.command('list').description('Lists the workshops: id, code, open or ended, students, ends, labs, title.').addOption(dataOption()));
+  leaf(
+    workshop
+      .command('list')
+      .description('Lists the workshops: id, code, open or ended, students, ends, labs, title.')
+      .addOption(dataOption()),
+  );
   leaf(
     workshop
       .command('export')
@@ -389,8 +467,14 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
         .command('completion')
         .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
         .summary('print a shell completion script: commands, options and lab names')
-        .description('Prints a completion script for the shell, generated from the commands as declared here. Lab names are completed from `lab list --names`.'),
-      ['source <(lab completion bash)        # in ~/.bashrc', 'source <(lab completion zsh)         # in ~/.zshrc', 'lab completion fish > ~/.config/fish/completions/lab.fish'],
+        .description(
+          'Prints a completion script for the shell, generated from the commands as declared here. Lab names are completed from `lab list --names`.',
+        ),
+      [
+        'source <(lab completion bash)        # in ~/.bashrc',
+        'source <(lab completion zsh)         # in ~/.zshrc',
+        'lab completion fish > ~/.config/fish/completions/lab.fish',
+      ],
     ),
   );
   return program;
@@ -425,7 +509,9 @@ function execOperands(args: string[]): number {
 
 function unknownCommand(word: string, program: Command): UsageError {
   const best = closest(word, commandNames(program));
-  return new UsageError(`unknown command '${word}'${best ? `; did you mean \`lab ${best}\`?` : ''}`, { hint: 'run `lab help` for the commands' });
+  return new UsageError(`unknown command '${word}'${best ? `; did you mean \`lab ${best}\`?` : ''}`, {
+    hint: 'run `lab help` for the commands',
+  });
 }
 
 /** Our message for what commander refused, with the command's help as the hint. */
@@ -439,7 +525,8 @@ function usageErrorOf(e: CommanderError, command: string): UsageError {
   switch (e.code) {
     case 'commander.missingArgument': {
       const arg = /'([^']+)'/.exec(message)?.[1] ?? '';
-      if (arg === 'lab' || arg === 'labs') return new UsageError(`which lab? e.g. ${where} tcp-handshake`, { hint: 'run `lab list` to see the labs' });
+      if (arg === 'lab' || arg === 'labs')
+        return new UsageError(`which lab? e.g. ${where} tcp-handshake`, { hint: 'run `lab list` to see the labs' });
       return new UsageError(`${where}: ${message}`, { hint: help });
     }
     case 'commander.unknownOption':
@@ -461,7 +548,10 @@ function usageErrorOf(e: CommanderError, command: string): UsageError {
  * an unknown command or option (with "did you mean"), a missing argument, `lab foo --help` for a command that
  * does not exist. Everything after `--` belongs to `lab exec`'s command and is never parsed as options.
  */
-export function parseCommandLine(argv: string[], print: (text: string) => void = (t) => void process.stdout.write(t)): Invocation | Printed {
+export function parseCommandLine(
+  argv: string[],
+  print: (text: string) => void = (t) => void process.stdout.write(t),
+): Invocation | Printed {
   let parsed: Invocation | undefined;
   let current = '';
   const program = buildProgram((inv) => (parsed = inv));
@@ -488,14 +578,18 @@ export function parseCommandLine(argv: string[], print: (text: string) => void =
     const sub = topic[0] === undefined ? undefined : program.commands.find((c) => c.name() === topic[0]);
     if (topic[0] !== undefined && !sub) throw unknownCommand(topic[0], program);
     const nested = sub && topic[1] !== undefined ? sub.commands.find((c) => c.name() === topic[1]) : undefined;
-    if (sub && topic[1] !== undefined && !nested) throw usageErrorOf(new CommanderError(2, 'commander.unknownCommand', `unknown command '${topic[1]}'`), sub.name());
+    if (sub && topic[1] !== undefined && !nested)
+      throw usageErrorOf(new CommanderError(2, 'commander.unknownCommand', `unknown command '${topic[1]}'`), sub.name());
     print(fullHelp(nested ?? sub ?? program));
     return { exitCode: 0 };
   }
   // `lab exec LAB NODE -- cmd -h`: what follows `--` is the command's, whatever it looks like.
   const dash = argv.indexOf('--');
   const isExec = word === 'exec';
-  if (isExec && dash < 0 && execOperands(argv.slice(at + 1)) > 2) throw new UsageError('put the command after --, e.g. lab exec tcp-handshake server -- netstat -tlnp', { hint: 'everything after -- is the command, its options included' });
+  if (isExec && dash < 0 && execOperands(argv.slice(at + 1)) > 2)
+    throw new UsageError('put the command after --, e.g. lab exec tcp-handshake server -- netstat -tlnp', {
+      hint: 'everything after -- is the command, its options included',
+    });
   const own = isExec && dash >= 0 ? argv.slice(0, dash) : argv;
   try {
     program.parse(own, { from: 'user' });
@@ -505,7 +599,9 @@ export function parseCommandLine(argv: string[], print: (text: string) => void =
     if (e.code === 'commander.help') {
       // A command of subcommands given none (`lab image`).
       const sub = program.commands.find((c) => c.name() === current);
-      throw new UsageError(`which ${current} command? ${(sub?.commands ?? []).map((c) => `lab ${current} ${c.name()}`).join(', ')}`, { hint: `see \`lab ${current} --help\`` });
+      throw new UsageError(`which ${current} command? ${(sub?.commands ?? []).map((c) => `lab ${current} ${c.name()}`).join(', ')}`, {
+        hint: `see \`lab ${current} --help\``,
+      });
     }
     throw usageErrorOf(e, current);
   }
@@ -513,7 +609,10 @@ export function parseCommandLine(argv: string[], print: (text: string) => void =
   const inv: Invocation = parsed;
   if (isExec) {
     const command = dash >= 0 ? argv.slice(dash + 1) : [];
-    if (command.length === 0) throw new UsageError('put the command after --, e.g. lab exec tcp-handshake server -- netstat -tlnp', { hint: 'see `lab exec --help`' });
+    if (command.length === 0)
+      throw new UsageError('put the command after --, e.g. lab exec tcp-handshake server -- netstat -tlnp', {
+        hint: 'see `lab exec --help`',
+      });
     inv.args.command = command;
   }
   return inv;
@@ -560,7 +659,13 @@ export function commandShapes(program: Command = buildProgram()): CommandShape[]
       const p = [...path, sub.name()];
       const first = sub.registeredArguments[0];
       const takesLab = first?.name() === 'lab' ? 'one' : first?.name() === 'labs' ? (first.variadic ? 'many' : 'one') : false;
-      out.push({ path: p, summary: sub.summary() || sub.description().split('\n')[0] || '', options: [...sub.options.map(optionShape), ...globals, help], takesLab, subcommands: sub.commands.map((c) => c.name()) });
+      out.push({
+        path: p,
+        summary: sub.summary() || sub.description().split('\n')[0] || '',
+        options: [...sub.options.map(optionShape), ...globals, help],
+        takesLab,
+        subcommands: sub.commands.map((c) => c.name()),
+      });
       walk(sub, p);
     }
   };

@@ -24,8 +24,10 @@ export interface SelftestOptions {
 /** `lab selftest`: grades each lab's reference and mistakes and compares them with their declarations. */
 export async function selftestCommand(positionals: string[], values: SelftestOptions, ctx: { signal?: AbortSignal } = {}): Promise<number> {
   const parallel = values.parallel === undefined ? Math.max(1, availableParallelism()) : Number(values.parallel);
-  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${values.parallel ?? ''}'`);
-  if (values.instance !== undefined && !INSTANCE_PATTERN.test(values.instance)) throw new UsageError(`'${values.instance}' is not a valid instance name: use lower-case letters, digits and hyphens (at most 32)`);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64)
+    throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${values.parallel ?? ''}'`);
+  if (values.instance !== undefined && !INSTANCE_PATTERN.test(values.instance))
+    throw new UsageError(`'${values.instance}' is not a valid instance name: use lower-case letters, digits and hyphens (at most 32)`);
 
   const labs: Lab[] = (positionals.length > 0 ? positionals : allLabs()).map((ref) => loadLab(ref));
   if (labs.length === 0) throw new UsageError(`no labs in ${labsDir()}`);
@@ -33,7 +35,8 @@ export async function selftestCommand(positionals: string[], values: SelftestOpt
     let cases = selftestCases(lab);
     if (values.case !== undefined) {
       const only = cases.filter((c) => c.name === values.case);
-      if (only.length === 0) throw new UsageError(`${lab.def.name} has no case '${values.case}' (cases: ${cases.map((c) => c.name).join(', ')})`);
+      if (only.length === 0)
+        throw new UsageError(`${lab.def.name} has no case '${values.case}' (cases: ${cases.map((c) => c.name).join(', ')})`);
       cases = only;
     }
     return { lab, cases };
@@ -60,7 +63,9 @@ export async function selftestCommand(positionals: string[], values: SelftestOpt
     for (const { lab, cases } of planned) {
       const uncovered = uncoveredChecks(lab, cases);
       if (uncovered.length > 0) {
-        process.stderr.write(`note: ${lab.def.name}: no mistake fails ${uncovered.join(', ')}: nothing shows ${uncovered.length === 1 ? 'this check' : 'these checks'} can fail (add a mistake under mistakes/ that does)\n`);
+        process.stderr.write(
+          `note: ${lab.def.name}: no mistake fails ${uncovered.join(', ')}: nothing shows ${uncovered.length === 1 ? 'this check' : 'these checks'} can fail (add a mistake under mistakes/ that does)\n`,
+        );
       }
     }
   }
@@ -71,5 +76,10 @@ export async function selftestCommand(positionals: string[], values: SelftestOpt
 
 function allLabs(): string[] {
   const dir = labsDir();
-  return existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(join(dir, d, 'lab.yaml'))).sort().map((d) => join(dir, d)) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((d) => existsSync(join(dir, d, 'lab.yaml')))
+        .sort()
+        .map((d) => join(dir, d))
+    : [];
 }

@@ -24,7 +24,8 @@ function minutes(name: string, v: string | undefined, def: number): number {
 function wholeNumber(name: string, v: string | undefined, def: number, min: number, max: number): number {
   if (v === undefined) return def;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not '${v}'`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not '${v}'`);
   return n;
 }
 
@@ -55,7 +56,10 @@ export async function serve(values: ServeOptions): Promise<number> {
   const capacity = pool?.engines.reduce((n, e) => n + e.capacity, 0);
   const port = wholeNumber('port', values.port, 8080, 0, 65535);
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(values.host);
-  const origins = [...(values.origin ?? []), ...(process.env.TOPLAB_ORIGINS ?? '').split(',')].flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+  const origins = [...(values.origin ?? []), ...(process.env.TOPLAB_ORIGINS ?? '').split(',')]
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
   for (const o of origins) {
     try {
       new URL(o);
@@ -73,7 +77,13 @@ export async function serve(values: ServeOptions): Promise<number> {
     warm: wholeNumber('warm', values.warm, 2, 0, 100),
     idleMinutes: minutes('idle', values.idle, 30),
     // With a pool, the engines' capacities bound it (the sum of them by default); --max-instances caps it further.
-    maxInstances: wholeNumber('max-instances', values.maxInstances, capacity ?? 40, 1, capacity !== undefined ? Math.max(capacity, 500) : 500),
+    maxInstances: wholeNumber(
+      'max-instances',
+      values.maxInstances,
+      capacity ?? 40,
+      1,
+      capacity !== undefined ? Math.max(capacity, 500) : 500,
+    ),
     ...(enginesFile !== undefined ? { enginesFile } : {}),
     // Creations at once: two per engine of a pool by default (each engine does its own share of the work).
     parallel: wholeNumber('parallel', values.parallel, pool ? Math.min(16, 2 * pool.engines.length) : 2, 1, 16),
@@ -92,11 +102,21 @@ export async function serve(values: ServeOptions): Promise<number> {
   log(`open ${server.publicUrl}/admin (instructor, with the admin token); students open ${server.publicUrl}/join/<event code>`);
   const publicHost = new URL(server.publicUrl).hostname;
   const publicLoopback = ['localhost', '127.0.0.1', '[::1]'].includes(publicHost);
-  if (!loopback && !publicLoopback) log(`warning: listening on ${values.host} without TLS: cookies and the admin token cross the network in clear text; put a TLS proxy in front and pass --secure-cookies and --public-url`);
-  if (!loopback && publicLoopback) log(`note: listening on ${values.host} (inside a container, or for a proxy); students are given ${server.publicUrl}, on this machine only: to serve a room, put a TLS proxy in front and pass --public-url https://… and --secure-cookies`);
+  if (!loopback && !publicLoopback)
+    log(
+      `warning: listening on ${values.host} without TLS: cookies and the admin token cross the network in clear text; put a TLS proxy in front and pass --secure-cookies and --public-url`,
+    );
+  if (!loopback && publicLoopback)
+    log(
+      `note: listening on ${values.host} (inside a container, or for a proxy); students are given ${server.publicUrl}, on this machine only: to serve a room, put a TLS proxy in front and pass --public-url https://… and --secure-cookies`,
+    );
   await new Promise<void>((done) => {
     const stop = (): void => {
-      log(server.removeOnExit ? 'stopping: removing the lab instances (files and results are kept)' : 'stopping (instances, files and results are kept for the next start)');
+      log(
+        server.removeOnExit
+          ? 'stopping: removing the lab instances (files and results are kept)'
+          : 'stopping (instances, files and results are kept for the next start)',
+      );
       server.close().finally(done);
     };
     process.once('SIGINT', stop);

@@ -41,7 +41,10 @@ export async function runInterruptible(work: (signal: AbortSignal) => Promise<nu
   if (outcome === undefined) {
     // Wait for the command's own clean-up, bounded: an engine that hangs must not keep the user waiting forever.
     let timer: NodeJS.Timeout | undefined;
-    outcome = await Promise.race([settled, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), opts.graceMs ?? 30_000)))]);
+    outcome = await Promise.race([
+      settled,
+      new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), opts.graceMs ?? 30_000))),
+    ]);
     clearTimeout(timer);
   }
   if (received !== undefined) {

@@ -5,6 +5,9 @@ declare const TOPLAB_VERSION: string | undefined;
 
 /** What `lab --version` prints (without the newline): `toplab <package.json's version>`. */
 export function versionLine(): string {
-  const v = typeof TOPLAB_VERSION === 'string' ? TOPLAB_VERSION : (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const v =
+    typeof TOPLAB_VERSION === 'string'
+      ? TOPLAB_VERSION
+      : (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   return `toplab ${v}`;
 }

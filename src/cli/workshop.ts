@@ -38,46 +38,89 @@ export async function workshop(sub: string, ref: string | undefined, values: Wor
   const server = await loadServer();
   const store = new server.Store(server.openDatabase(dataDirOf(values.data)));
   const find = (): ReturnType<typeof store.workshop> & object => {
-    if (ref === undefined) throw new UsageError(`which workshop? lab workshop ${sub ?? ''} <id or code>`, { hint: 'run `lab workshop list`' });
+    if (ref === undefined)
+      throw new UsageError(`which workshop? lab workshop ${sub ?? ''} <id or code>`, { hint: 'run `lab workshop list`' });
     const w = store.workshop(ref) ?? store.workshopByCode(ref);
-    if (!w) throw new UsageError(`no workshop '${ref}' in ${dataDirOf(values.data)}`, { hint: 'run `lab workshop list` (and --data if the server uses another folder)' });
+    if (!w)
+      throw new UsageError(`no workshop '${ref}' in ${dataDirOf(values.data)}`, {
+        hint: 'run `lab workshop list` (and --data if the server uses another folder)',
+      });
     return w;
   };
   try {
     switch (sub) {
       case 'create': {
         if (ref === undefined) throw new UsageError('which lab? lab workshop create tcp-handshake [--capacity 30] [--ends +2h]');
-        const labs = ref.split(',').map((l) => l.trim()).filter(Boolean);
+        const labs = ref
+          .split(',')
+          .map((l) => l.trim())
+          .filter(Boolean);
         const loaded = labs.map((l) => loadLab(l));
         const capacity = values.capacity === undefined ? 30 : Number(values.capacity);
-        if (!Number.isInteger(capacity) || capacity < 1 || capacity > 500) throw new UsageError(`--capacity must be a whole number from 1 to 500`);
+        if (!Number.isInteger(capacity) || capacity < 1 || capacity > 500)
+          throw new UsageError(`--capacity must be a whole number from 1 to 500`);
         const warm = values.warm === undefined ? 2 : Number(values.warm);
         if (!Number.isInteger(warm) || warm < 0 || warm > 100) throw new UsageError(`--warm must be a whole number from 0 to 100`);
         const progression = values.progression ?? 'ordered';
-        if (progression !== 'ordered' && progression !== 'free') throw new UsageError(`--progression must be ordered (the next lab opens once the last reached is passed) or free, not '${progression}'`);
-        const roster = values.roster ? readUserFile(values.roster, 'the roster').toString('utf8').split(/\r?\n/).map((l) => l.split(',')[0]?.trim() ?? '').filter(Boolean) : null;
-        const w = store.createWorkshop({ title: values.title ?? loaded[0]?.def.title ?? labs.join(', '), labs: loaded.map((l) => l.def.name), capacity, warm, endsAt: endsAtOf(values.ends), roster: roster && roster.length > 0 ? roster : null, progression });
+        if (progression !== 'ordered' && progression !== 'free')
+          throw new UsageError(
+            `--progression must be ordered (the next lab opens once the last reached is passed) or free, not '${progression}'`,
+          );
+        const roster = values.roster
+          ? readUserFile(values.roster, 'the roster')
+              .toString('utf8')
+              .split(/\r?\n/)
+              .map((l) => l.split(',')[0]?.trim() ?? '')
+              .filter(Boolean)
+          : null;
+        const w = store.createWorkshop({
+          title: values.title ?? loaded[0]?.def.title ?? labs.join(', '),
+          labs: loaded.map((l) => l.def.name),
+          capacity,
+          warm,
+          endsAt: endsAtOf(values.ends),
+          roster: roster && roster.length > 0 ? roster : null,
+          progression,
+        });
         store.audit('cli', 'create-workshop', w.id, { labs, capacity, progression });
-        process.stdout.write(`workshop ${w.id}: code ${w.code}, ${labs.join(labs.length > 1 ? ` → ` : '')}${labs.length > 1 ? ` (${progression})` : ''}, ${capacity} places, ends ${w.ends_at}\nstudents join at <server address>/join/${w.code}\n`);
+        process.stdout.write(
+          `workshop ${w.id}: code ${w.code}, ${labs.join(labs.length > 1 ? ` → ` : '')}${labs.length > 1 ? ` (${progression})` : ''}, ${capacity} places, ends ${w.ends_at}\nstudents join at <server address>/join/${w.code}\n`,
+        );
         return 0;
       }
       case 'list': {
         const rows = store.workshops();
         if (rows.length === 0) process.stdout.write('no workshops\n');
-        for (const w of rows) process.stdout.write(`${w.id}  ${w.code}  ${(w.ended_at ? 'ended' : 'open').padEnd(5)}  ${String(store.students(w.id).length).padStart(3)}/${w.capacity}  ends ${w.ends_at}  ${(JSON.parse(w.labs) as string[]).join(',')}  ${w.title}\n`);
+        for (const w of rows)
+          process.stdout.write(
+            `${w.id}  ${w.code}  ${(w.ended_at ? 'ended' : 'open').padEnd(5)}  ${String(store.students(w.id).length).padStart(3)}/${w.capacity}  ends ${w.ends_at}  ${(JSON.parse(w.labs) as string[]).join(',')}  ${w.title}\n`,
+          );
         return 0;
       }
       case 'export': {
         const w = find();
-        const orch = new server.Orchestrator({ store, engines: await server.openEngines({ image: '', log: () => undefined }), image: '', dataDir: dataDirOf(values.data), warm: 0, idleMinutes: 0, maxInstances: 0, parallel: 1, log: () => undefined, serverId: store.setting('server_id') ?? 'none' });
+        const orch = new server.Orchestrator({
+          store,
+          engines: await server.openEngines({ image: '', log: () => undefined }),
+          image: '',
+          dataDir: dataDirOf(values.data),
+          warm: 0,
+          idleMinutes: 0,
+          maxInstances: 0,
+          parallel: 1,
+          log: () => undefined,
+          serverId: store.setting('server_id') ?? 'none',
+        });
         if (values.format === 'bundle') {
           // The evidence bundle (.tar.gz): to a file, or to a pipe, never to a terminal.
-          if (!values.output && process.stdout.isTTY) throw new UsageError('the evidence bundle is a .tar.gz: give -o FILE.tar.gz, or pipe it');
+          if (!values.output && process.stdout.isTTY)
+            throw new UsageError('the evidence bundle is a .tar.gz: give -o FILE.tar.gz, or pipe it');
           const out = values.output ? createWriteStream(values.output) : process.stdout;
           await pipeline(server.workshopBundle(orch, w, server.exportWorkshop(orch, w, 'csv').body), out);
           return 0;
         }
-        if (values.lab !== undefined && !(JSON.parse(w.labs) as string[]).includes(values.lab)) throw new UsageError(`--lab ${values.lab} is not one of this workshop's labs (${(JSON.parse(w.labs) as string[]).join(', ')})`);
+        if (values.lab !== undefined && !(JSON.parse(w.labs) as string[]).includes(values.lab))
+          throw new UsageError(`--lab ${values.lab} is not one of this workshop's labs (${(JSON.parse(w.labs) as string[]).join(', ')})`);
         const e = server.exportWorkshop(orch, w, values.format ?? 'csv', values.lab);
         if (values.output) writeOutput(values.output, e.body);
         else process.stdout.write(e.body);
@@ -91,8 +134,27 @@ export async function workshop(sub: string, ref: string | undefined, values: Wor
         if (enginesFile !== undefined) loadEnginesFile(enginesFile);
         const engines = await server.openEngines({ ...(enginesFile !== undefined ? { enginesFile } : {}), log: () => undefined });
         await engines.start();
-        const up = engines.pooled ? engines.upNames().length > 0 : await engines.runtime(null).ping().then(() => true, () => false);
-        const orch = new server.Orchestrator({ store, engines, image: '', dataDir: dataDirOf(values.data), warm: 0, idleMinutes: 0, maxInstances: 0, parallel: 1, log: () => undefined, serverId: store.setting('server_id') ?? 'none' });
+        const up = engines.pooled
+          ? engines.upNames().length > 0
+          : await engines
+              .runtime(null)
+              .ping()
+              .then(
+                () => true,
+                () => false,
+              );
+        const orch = new server.Orchestrator({
+          store,
+          engines,
+          image: '',
+          dataDir: dataDirOf(values.data),
+          warm: 0,
+          idleMinutes: 0,
+          maxInstances: 0,
+          parallel: 1,
+          log: () => undefined,
+          serverId: store.setting('server_id') ?? 'none',
+        });
         try {
           if (up) await orch.endWorkshop(w.id, 'cli');
           else {
@@ -103,8 +165,11 @@ export async function workshop(sub: string, ref: string | undefined, values: Wor
           engines.stop();
         }
         const down = engines.pooled ? engines.names().filter((n) => !engines.isUp(n)) : [];
-        const where = down.length > 0 ? `; engine ${down.join(', ')} did not answer: a server removes its containers there when it answers again` : '';
-        process.stdout.write(`workshop ${w.code} ended${up ? `; its containers are removed${where}` : ' (no engine answered: a server removes its containers when it starts)'}; files and results are kept\n`);
+        const where =
+          down.length > 0 ? `; engine ${down.join(', ')} did not answer: a server removes its containers there when it answers again` : '';
+        process.stdout.write(
+          `workshop ${w.code} ended${up ? `; its containers are removed${where}` : ' (no engine answered: a server removes its containers when it starts)'}; files and results are kept\n`,
+        );
         if (down.length > 0) return 4;
         return 0;
       }

@@ -9,7 +9,12 @@ export function lockName(lab: string, instance: string): string {
 }
 
 export function lockFilter(lab?: string, instance?: string): string[] {
-  return [`${LABEL.managed}=true`, `${LABEL.role}=lock`, ...(lab !== undefined ? [`${LABEL.lockLab}=${lab}`] : []), ...(instance !== undefined ? [`${LABEL.lockInstance}=${instance}`] : [])];
+  return [
+    `${LABEL.managed}=true`,
+    `${LABEL.role}=lock`,
+    ...(lab !== undefined ? [`${LABEL.lockLab}=${lab}`] : []),
+    ...(instance !== undefined ? [`${LABEL.lockInstance}=${instance}`] : []),
+  ];
 }
 
 /** "pid 123 on host h, `lab up`, since 10:04:05": who holds something, for messages. */
@@ -33,9 +38,21 @@ export interface CreationLock {
  * the holder, and it touches nothing. A lock whose owner is gone (its process ended on this host, or its lease
  * ran out) is taken over.
  */
-export async function acquireCreationLock(runtime: Runtime, lab: string, instance: string, image: string, owner: Owner): Promise<CreationLock> {
+export async function acquireCreationLock(
+  runtime: Runtime,
+  lab: string,
+  instance: string,
+  image: string,
+  owner: Owner,
+): Promise<CreationLock> {
   const name = lockName(lab, instance);
-  const labels = { [LABEL.managed]: 'true', [LABEL.role]: 'lock', [LABEL.lockLab]: lab, [LABEL.lockInstance]: instance, ...ownerLabels(owner) };
+  const labels = {
+    [LABEL.managed]: 'true',
+    [LABEL.role]: 'lock',
+    [LABEL.lockLab]: lab,
+    [LABEL.lockInstance]: instance,
+    ...ownerLabels(owner),
+  };
   let tookOver: string | undefined;
   let holder = '';
   for (let attempt = 0; attempt < 12; attempt++) {
@@ -57,7 +74,9 @@ export async function acquireCreationLock(runtime: Runtime, lab: string, instanc
     tookOver = describeOwner(held.labels);
     await runtime.removeContainers([held.id]);
   }
-  throw new InstanceBusyError(`instance ${instance} of ${lab} is being created by another command${holder}`, { hint: 'wait until it has finished, then run this command again' });
+  throw new InstanceBusyError(`instance ${instance} of ${lab} is being created by another command${holder}`, {
+    hint: 'wait until it has finished, then run this command again',
+  });
 }
 
 /** A lock still holds while its owner runs (on this host), or, when that cannot be known, until its lease ends. */

@@ -19,12 +19,16 @@ export async function setupNodeNetworks(running: RunningLab, onProgress?: (line:
       const tc: KernelTc = needsNetemProbe(node) ? await kernelOf(node) : { netem: false };
       const addr = await observe(running, node.name, ['ip', '-o', 'addr', 'show']);
       const { commands, problems } = nodeNetworkCommands(node, parseIpAddr(addr.stdout), tc);
-      if (problems.length > 0) throw new EngineError(problems.join('; '), { hint: 'take the impairment out of the lab file, or run the lab on a machine whose kernel has it' });
+      if (problems.length > 0)
+        throw new EngineError(problems.join('; '), {
+          hint: 'take the impairment out of the lab file, or run the lab on a machine whose kernel has it',
+        });
       for (const cmd of commands) {
         const r = await observe(running, node.name, cmd);
         if (r.exitCode !== 0) throw new EngineError(`\`${cmd.join(' ')}\` failed in node ${node.name}: ${(r.stderr || r.stdout).trim()}`);
       }
-      if (commands.length > 0) onProgress?.(`node ${node.name}: ${commands.length} network setting${commands.length === 1 ? '' : 's'} applied`);
+      if (commands.length > 0)
+        onProgress?.(`node ${node.name}: ${commands.length} network setting${commands.length === 1 ? '' : 's'} applied`);
     }),
   );
 }

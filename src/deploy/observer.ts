@@ -56,7 +56,12 @@ async function findOrCreateObserver(running: RunningLab, node: string): Promise<
 }
 
 /** Runs a command in a node's observer, as root with the observer's capabilities. */
-export async function observe(running: RunningLab, node: string, cmd: string[], timeoutMs = 10_000): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+export async function observe(
+  running: RunningLab,
+  node: string,
+  cmd: string[],
+  timeoutMs = 10_000,
+): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
   const id = await ensureObserver(running, node);
   const r = await running.runtime.exec(id, cmd, { timeoutMs });
   if (r.timedOut) throw new StepError(`\`${cmd.join(' ')}\` in node ${node} did not finish within ${timeoutMs / 1000}s`);

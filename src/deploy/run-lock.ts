@@ -12,7 +12,12 @@ export function runLockName(lab: string, instance: string): string {
 }
 
 export function runLockFilter(lab?: string, instance?: string): string[] {
-  return [`${LABEL.managed}=true`, `${LABEL.role}=run-lock`, ...(lab !== undefined ? [`${LABEL.lockLab}=${lab}`] : []), ...(instance !== undefined ? [`${LABEL.lockInstance}=${instance}`] : [])];
+  return [
+    `${LABEL.managed}=true`,
+    `${LABEL.role}=run-lock`,
+    ...(lab !== undefined ? [`${LABEL.lockLab}=${lab}`] : []),
+    ...(instance !== undefined ? [`${LABEL.lockInstance}=${instance}`] : []),
+  ];
 }
 
 export interface RunLockOptions {
@@ -39,9 +44,22 @@ export interface RunLock {
  * naming the holder. A lock whose holder is gone (its process ended on this host, or its lease, `owner`'s
  * leaseSeconds, ran out) is taken over. An abort of `signal` while waiting rejects with its reason.
  */
-export async function acquireRunLock(runtime: Runtime, lab: string, instance: string, image: string, owner: Owner, opts: RunLockOptions = {}): Promise<RunLock> {
+export async function acquireRunLock(
+  runtime: Runtime,
+  lab: string,
+  instance: string,
+  image: string,
+  owner: Owner,
+  opts: RunLockOptions = {},
+): Promise<RunLock> {
   const name = runLockName(lab, instance);
-  const labels = { [LABEL.managed]: 'true', [LABEL.role]: 'run-lock', [LABEL.lockLab]: lab, [LABEL.lockInstance]: instance, ...ownerLabels(owner) };
+  const labels = {
+    [LABEL.managed]: 'true',
+    [LABEL.role]: 'run-lock',
+    [LABEL.lockLab]: lab,
+    [LABEL.lockInstance]: instance,
+    ...ownerLabels(owner),
+  };
   const deadline = Date.now() + (opts.waitMs ?? 5 * 60_000);
   const pollMs = opts.pollMs ?? 500;
   let tookOver: string | undefined;

@@ -35,7 +35,13 @@ export function findOrphans(containers: ResourceSummary[], networks: ResourceSum
   const here = ctx.host ?? hostname();
   const isAlive = ctx.isAlive ?? processAlive;
   const out = new Map<string, Orphan>();
-  const consider = (labels: Record<string, string>, kind: Orphan['kind'], lab: string | undefined, instance: string | undefined, lockId?: string): void => {
+  const consider = (
+    labels: Record<string, string>,
+    kind: Orphan['kind'],
+    lab: string | undefined,
+    instance: string | undefined,
+    lockId?: string,
+  ): void => {
     if (lab === undefined || instance === undefined || labels[LABEL.ownerPid] === undefined) return;
     const owner = ownerState(labels, here, isAlive);
     if (owner === 'alive') return;
@@ -48,7 +54,15 @@ export function findOrphans(containers: ResourceSummary[], networks: ResourceSum
       (kind === 'grading' ? 'grading instance' : 'left half made') +
       (owner === 'gone' ? `; its owner (${who}) is gone` : `; owner ${who}`) +
       (expired ? `; lease ended ${labels[LABEL.leaseUntil] ?? ''}` : `; lease ends ${labels[LABEL.leaseUntil] ?? ''}`);
-    out.set(key, { lab, instance, kind, owner, expired, reason, ...(lockId !== undefined ? { lockId } : out.get(key)?.lockId !== undefined ? { lockId: out.get(key)?.lockId } : {}) });
+    out.set(key, {
+      lab,
+      instance,
+      kind,
+      owner,
+      expired,
+      reason,
+      ...(lockId !== undefined ? { lockId } : out.get(key)?.lockId !== undefined ? { lockId: out.get(key)?.lockId } : {}),
+    });
   };
   for (const r of [...containers, ...networks]) {
     if (r.labels[LABEL.managed] !== 'true') continue;
@@ -60,7 +74,10 @@ export function findOrphans(containers: ResourceSummary[], networks: ResourceSum
 
 /** Every orphan on the engine now. */
 export async function listOrphans(runtime: Runtime, ctx: SweepContext = {}): Promise<Orphan[]> {
-  const [containers, networks] = await Promise.all([runtime.listContainers([`${LABEL.managed}=true`]), runtime.listNetworks([`${LABEL.managed}=true`])]);
+  const [containers, networks] = await Promise.all([
+    runtime.listContainers([`${LABEL.managed}=true`]),
+    runtime.listNetworks([`${LABEL.managed}=true`]),
+  ]);
   return findOrphans(containers, networks, ctx);
 }
 

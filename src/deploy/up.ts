@@ -71,7 +71,8 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
       hint: `give this copy its own \`name:\` in its lab file, or use another instance (--instance NAME), or run \`lab down ${from}\` first`,
     });
   }
-  if (state.complete) return { running: attach(runtime, lab, instance, state, opts.image), alreadyUp: true, ms: Date.now() - started, releaseLock: noLock };
+  if (state.complete)
+    return { running: attach(runtime, lab, instance, state, opts.image), alreadyUp: true, ms: Date.now() - started, releaseLock: noLock };
   const owner = currentOwner(opts.command ?? 'library');
   // One creator at a time: a second command gets a clear message and touches nothing of the first one's.
   const lock = await acquireCreationLock(runtime, lab.def.name, instance, opts.image, owner);
@@ -88,7 +89,9 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
       return { running: attach(runtime, lab, instance, again, opts.image), alreadyUp: true, ms: Date.now() - started, releaseLock: noLock };
     }
     if (lock.tookOver !== undefined || state.containers.length > 0 || state.networks.length > 0) {
-      opts.onProgress?.(`removing a half-made instance ${lab.def.name}/${instance}${lock.tookOver !== undefined ? ` left by a command that is gone (${lock.tookOver})` : ' left from an earlier run'}`);
+      opts.onProgress?.(
+        `removing a half-made instance ${lab.def.name}/${instance}${lock.tookOver !== undefined ? ` left by a command that is gone (${lock.tookOver})` : ' left from an earlier run'}`,
+      );
       await removeInstance(runtime, lab.def.name, instance);
     }
   } catch (e) {
@@ -120,7 +123,12 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
           labels: node.labels,
           networks: node.interfaces.map((i) => {
             const net = plan.networks.find((n) => n.name === i.network);
-            return { name: net?.dockerName ?? i.network, address: i.address, ...(i.address6 !== undefined ? { address6: i.address6 } : {}), aliases: [node.name] };
+            return {
+              name: net?.dockerName ?? i.network,
+              address: i.address,
+              ...(i.address6 !== undefined ? { address6: i.address6 } : {}),
+              aliases: [node.name],
+            };
           }),
           sysctls: node.sysctls,
           // Nodes behind routers resolve by name too (Docker's DNS only knows shared networks).
@@ -155,7 +163,10 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
   }
 }
 
-function isComplete(lab: Lab, state: { containers: { labels: Record<string, string>; running?: boolean }[]; networks: { labels: Record<string, string> }[] }): boolean {
+function isComplete(
+  lab: Lab,
+  state: { containers: { labels: Record<string, string>; running?: boolean }[]; networks: { labels: Record<string, string> }[] },
+): boolean {
   const nodes = state.containers.filter((c) => c.labels[LABEL.role] === 'node');
   return (
     Object.keys(lab.def.nodes).every((n) => nodes.some((c) => c.labels[LABEL.node] === n && c.running === true)) &&
@@ -167,7 +178,13 @@ function isComplete(lab: Lab, state: { containers: { labels: Record<string, stri
 async function createNetworks(lab: Lab, opts: UpOptions & { ownership: Record<string, string> }): Promise<LabPlan> {
   const pools = opts.subnetPools ?? subnetPools();
   for (let attempt = 0; ; attempt++) {
-    const plan = planLab(lab, { instance: opts.instance, image: opts.image, usedSubnets: await opts.runtime.usedSubnets(), attempt, ...pools });
+    const plan = planLab(lab, {
+      instance: opts.instance,
+      image: opts.image,
+      usedSubnets: await opts.runtime.usedSubnets(),
+      attempt,
+      ...pools,
+    });
     const rules = plan.hostRules.bridgedForwarding || plan.hostRules.ipv6Isolation;
     const results = await Promise.allSettled(
       plan.networks.map((n) =>

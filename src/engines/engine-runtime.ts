@@ -1,8 +1,18 @@
 import { EngineError } from '../errors.js';
 import type { DockerRuntime } from '../docker.js';
-import type { AttachedExecOptions, ContainerSpec, ExecOptions, ExecResult, HostRulesNeeded, NetworkSpec, ResourceSummary, Runtime } from '../runtime/runtime.js';
+import type {
+  AttachedExecOptions,
+  ContainerSpec,
+  ExecOptions,
+  ExecResult,
+  HostRulesNeeded,
+  NetworkSpec,
+  ResourceSummary,
+  Runtime,
+} from '../runtime/runtime.js';
 
-const CONNECTION_FAILURE = /socket hang up|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|connection lost|Not connected|handshake|authentication methods failed/i;
+const CONNECTION_FAILURE =
+  /socket hang up|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|connection lost|Not connected|handshake|authentication methods failed/i;
 
 /** The label that records which engine of the pool holds a resource (its name in the engines file). */
 export const ENGINE_LABEL = 'org.toplab.engine';

@@ -12,11 +12,17 @@ export function renderEngines(list: EngineHealth[], image: string): string {
     h.version ?? '-',
     h.up ? (h.hasImage ? 'yes' : 'no') : '-',
     h.up ? `${h.instances}/${h.capacity}` : `?/${h.capacity}`,
-    Object.entries(h.labels).map(([k, v]) => `${k}=${v}`).join(',') || '-',
+    Object.entries(h.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',') || '-',
   ]);
   const head = ['ENGINE', 'ADDRESS', 'STATE', 'VERSION', 'IMAGE', 'INSTANCES', 'LABELS'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   const out = [line(head), ...rows.map(line)];
   for (const h of list) if (!h.up && h.error) out.push(`  ${h.error}`);
   out.push(`(IMAGE: whether the engine holds ${image})`);
@@ -29,11 +35,21 @@ export function renderEngines(list: EngineHealth[], image: string): string {
  */
 export async function enginesCommand(sub: string, name: string | undefined, opts: { format?: string; engines?: string }): Promise<number> {
   const pool = enginePool(opts.engines);
-  if (!pool) throw new UsageError('no engines file: give --engines FILE or set TOPLAB_ENGINES (see docs/scale.md)', { hint: 'without one, toplab uses the local engine alone' });
+  if (!pool)
+    throw new UsageError('no engines file: give --engines FILE or set TOPLAB_ENGINES (see docs/scale.md)', {
+      hint: 'without one, toplab uses the local engine alone',
+    });
   if (sub === 'drain' || sub === 'undrain') {
-    if (name === undefined) throw new UsageError(`which engine? lab engines ${sub} NAME`, { hint: `engines: ${pool.engines.map((e) => e.spec.name).join(', ')}` });
+    if (name === undefined)
+      throw new UsageError(`which engine? lab engines ${sub} NAME`, {
+        hint: `engines: ${pool.engines.map((e) => e.spec.name).join(', ')}`,
+      });
     await pool.setDraining(name, sub === 'drain');
-    process.stdout.write(sub === 'drain' ? `engine ${name} is draining: its instances stay, new ones go elsewhere\n` : `engine ${name} takes new instances again\n`);
+    process.stdout.write(
+      sub === 'drain'
+        ? `engine ${name} is draining: its instances stay, new ones go elsewhere\n`
+        : `engine ${name} takes new instances again\n`,
+    );
     return 0;
   }
   const image = labImageTag();

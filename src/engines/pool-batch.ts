@@ -67,7 +67,9 @@ export async function gradeOverPool(
     }
   }
   for (const u of usable) report.engines.push({ name: u.engine.spec.name, slots: u.slots, graded: 0 });
-  say(`grading ${students.length} submission(s) over ${usable.length} engine(s): ${usable.map((u) => `${u.engine.spec.name} ×${u.slots}`).join(', ') || 'none'}`);
+  say(
+    `grading ${students.length} submission(s) over ${usable.length} engine(s): ${usable.map((u) => `${u.engine.spec.name} ×${u.slots}`).join(', ') || 'none'}`,
+  );
 
   const results: (GradeResult | undefined)[] = new Array<GradeResult | undefined>(students.length).fill(undefined);
   const queue = students.map((_, i) => i);
@@ -87,7 +89,10 @@ export async function gradeOverPool(
   const ping = (engine: PoolEngine): Promise<boolean> => {
     const name = engine.spec.name;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer to a ping within ${WATCH_TIMEOUT_MS / 1000}s`)), WATCH_TIMEOUT_MS)));
+    const timeout = new Promise<never>(
+      (_, reject) =>
+        (timer = setTimeout(() => reject(new Error(`no answer to a ping within ${WATCH_TIMEOUT_MS / 1000}s`)), WATCH_TIMEOUT_MS)),
+    );
     return Promise.race([engine.docker.ping(), timeout])
       .then(() => {
         misses.set(name, 0);
@@ -190,7 +195,14 @@ export async function gradeOverPool(
 export async function gradeBatchOverPool(
   lab: Lab,
   pool: EnginePool,
-  opts: { submissions: string; outDir: string; format: Format; perEngine?: number; onProgress: (line: string) => void; signal?: AbortSignal },
+  opts: {
+    submissions: string;
+    outDir: string;
+    format: Format;
+    perEngine?: number;
+    onProgress: (line: string) => void;
+    signal?: AbortSignal;
+  },
 ): Promise<number> {
   const tag = labImageTag();
   const first = pool.engines[0];
@@ -207,13 +219,17 @@ export async function gradeBatchOverPool(
     onProgress: opts.onProgress,
     ...(opts.signal ? { signal: opts.signal } : {}),
     runner: async (students, gradeOne, done) => {
-      const x = await gradeOverPool(pool, tag, students, gradeOne, done, { ...(opts.perEngine !== undefined ? { perEngine: opts.perEngine } : {}), onProgress: opts.onProgress });
+      const x = await gradeOverPool(pool, tag, students, gradeOne, done, {
+        ...(opts.perEngine !== undefined ? { perEngine: opts.perEngine } : {}),
+        onProgress: opts.onProgress,
+      });
       report = x.report;
       return { results: x.results, summary: { engines: x.report } };
     },
   });
   for (const l of report?.lost ?? []) process.stderr.write(`engine ${l.engine} was lost: ${l.reason}\n`);
-  if (report && report.requeued.length > 0) process.stderr.write(`re-graded on other engines: ${report.requeued.map((q) => `${q.student} (from ${q.from})`).join(', ')}\n`);
+  if (report && report.requeued.length > 0)
+    process.stderr.write(`re-graded on other engines: ${report.requeued.map((q) => `${q.student} (from ${q.from})`).join(', ')}\n`);
   process.stdout.write(r.summaryCsv);
   const count = (status: string): number => r.rows.filter((x) => x.status === status).length;
   process.stdout.write(

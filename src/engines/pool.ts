@@ -104,13 +104,20 @@ function dockerFor(spec: EngineSpec): { docker: Docker; agent?: HttpAgent } {
   if (a.scheme === 'unix') return { docker: new DockerClass({ socketPath: a.path }) };
   if (a.scheme === 'ssh') {
     quietSshUrlWarning();
-    const sshOptions: Record<string, unknown> = spec.ssh?.key !== undefined ? { privateKey: readUserFile(spec.ssh.key, `engine ${spec.name}'s ssh key`) } : { agent: process.env.SSH_AUTH_SOCK };
+    const sshOptions: Record<string, unknown> =
+      spec.ssh?.key !== undefined
+        ? { privateKey: readUserFile(spec.ssh.key, `engine ${spec.name}'s ssh key`) }
+        : { agent: process.env.SSH_AUTH_SOCK };
     const hostKey = spec.ssh?.hostKey;
     if (hostKey !== undefined) sshOptions.hostVerifier = (key: Buffer): boolean => sshFingerprint(key) === hostKey;
     return { docker: new DockerClass({ protocol: 'ssh', host: a.host, port: a.port, username: a.user, sshOptions }) };
   }
   if (spec.tls) {
-    const tls = { ca: readUserFile(spec.tls.ca, `engine ${spec.name}'s TLS CA`), cert: readUserFile(spec.tls.cert, `engine ${spec.name}'s TLS certificate`), key: readUserFile(spec.tls.key, `engine ${spec.name}'s TLS key`) };
+    const tls = {
+      ca: readUserFile(spec.tls.ca, `engine ${spec.name}'s TLS CA`),
+      cert: readUserFile(spec.tls.cert, `engine ${spec.name}'s TLS certificate`),
+      key: readUserFile(spec.tls.key, `engine ${spec.name}'s TLS key`),
+    };
     // Our own agent: when the engine is lost, its sockets are destroyed and no request waits on it.
     const agent = new HttpsAgent({ keepAlive: true, ...tls });
     return { docker: new DockerClass({ protocol: 'https', host: a.host, port: a.port, ...tls, agent }), agent };
@@ -159,7 +166,10 @@ export class EnginePool {
 
   engine(name: string): PoolEngine {
     const e = this.engines.find((x) => x.spec.name === name);
-    if (!e) throw new UsageError(`no engine named '${name}' in ${this.file}`, { hint: `engines: ${this.engines.map((x) => x.spec.name).join(', ')}` });
+    if (!e)
+      throw new UsageError(`no engine named '${name}' in ${this.file}`, {
+        hint: `engines: ${this.engines.map((x) => x.spec.name).join(', ')}`,
+      });
     return e;
   }
 
@@ -171,7 +181,16 @@ export class EnginePool {
   async probeOne(e: PoolEngine, opts: { image?: string; version?: boolean; timeoutMs?: number } = {}): Promise<EngineHealth> {
     const started = Date.now();
     const base = { name: e.spec.name, address: e.spec.address, capacity: e.spec.capacity, labels: e.spec.labels };
-    if (e.runtime.lost) return { ...base, up: false, error: e.runtime.lostReason ?? e.runtime.lost.message, draining: false, instances: 0, hasImage: false, ms: 0 };
+    if (e.runtime.lost)
+      return {
+        ...base,
+        up: false,
+        error: e.runtime.lostReason ?? e.runtime.lost.message,
+        draining: false,
+        instances: 0,
+        hasImage: false,
+        ms: 0,
+      };
     const timeout = opts.timeoutMs ?? PROBE_TIMEOUT_MS;
     try {
       await withTimeout(e.docker.ping(), timeout, 'a ping');
@@ -185,7 +204,15 @@ export class EnginePool {
         timeout * 2,
         'the state queries',
       );
-      return { ...base, up: true, ...(version !== undefined ? { version } : {}), draining, instances, hasImage: imagePresent, ms: Date.now() - started };
+      return {
+        ...base,
+        up: true,
+        ...(version !== undefined ? { version } : {}),
+        draining,
+        instances,
+        hasImage: imagePresent,
+        ms: Date.now() - started,
+      };
     } catch (err) {
       const error = describeEngineFailure(e.spec, err);
       // Lost for this pool: the request still waiting on it (a paused engine never answers) is ended, and so
@@ -211,7 +238,10 @@ export class EnginePool {
     await Promise.all(
       this.engines.map(async (e) => {
         if (e.runtime.lost) return;
-        const [c, n] = await Promise.all([e.runtime.listContainers(labelFilter(lab, instance)), e.runtime.listNetworks(labelFilter(lab, instance))]);
+        const [c, n] = await Promise.all([
+          e.runtime.listContainers(labelFilter(lab, instance)),
+          e.runtime.listNetworks(labelFilter(lab, instance)),
+        ]);
         if (c.length > 0 || n.length > 0) holders.push(e);
       }),
     );
@@ -224,13 +254,25 @@ export class EnginePool {
    * copied from an engine that has it, or built there by the offline builder when none has.
    * `reserved` counts instances this process has placed but not yet created, per engine.
    */
-  async place(tag: string, opts: { onProgress?: (line: string) => void; reserved?: Map<string, number>; health?: EngineHealth[] } = {}): Promise<PoolEngine> {
+  async place(
+    tag: string,
+    opts: { onProgress?: (line: string) => void; reserved?: Map<string, number>; health?: EngineHealth[] } = {},
+  ): Promise<PoolEngine> {
     const health = opts.health ?? (await this.probe({ image: tag }));
     this.loseDown(health);
-    const candidates: PlacementCandidate[] = health.map((h) => ({ name: h.name, up: h.up, draining: h.draining, capacity: h.capacity, instances: h.instances + (opts.reserved?.get(h.name) ?? 0), hasImage: h.hasImage }));
+    const candidates: PlacementCandidate[] = health.map((h) => ({
+      name: h.name,
+      up: h.up,
+      draining: h.draining,
+      capacity: h.capacity,
+      instances: h.instances + (opts.reserved?.get(h.name) ?? 0),
+      hasImage: h.hasImage,
+    }));
     const choice = chooseEngine(candidates);
     if (choice.engine === undefined) {
-      throw new EngineError(choice.reason, { hint: `\`lab engines\` shows each engine; add capacity or engines to ${this.file}, or \`lab engines undrain NAME\`` });
+      throw new EngineError(choice.reason, {
+        hint: `\`lab engines\` shows each engine; add capacity or engines to ${this.file}, or \`lab engines undrain NAME\``,
+      });
     }
     const engine = this.engine(choice.engine);
     if (!health.find((h) => h.name === choice.engine)?.hasImage) await this.ensureImage(engine, tag, health, opts.onProgress);
@@ -243,7 +285,11 @@ export class EnginePool {
     const source = health.find((h) => h.up && h.hasImage && h.name !== engine.spec.name);
     if (source) {
       onProgress?.(`engine ${engine.spec.name} lacks ${tag}: copying it from ${source.name}`);
-      await transferImage(this.engine(source.name).docker, engine.docker, tag, { fromName: source.name, toName: engine.spec.name, ...(onProgress ? { onProgress } : {}) });
+      await transferImage(this.engine(source.name).docker, engine.docker, tag, {
+        fromName: source.name,
+        toName: engine.spec.name,
+        ...(onProgress ? { onProgress } : {}),
+      });
       return;
     }
     onProgress?.(`no engine has ${tag}: building it on ${engine.spec.name}`);
@@ -255,9 +301,17 @@ export class EnginePool {
     const e = this.engine(name);
     try {
       if (draining) {
-        await withTimeout(e.docker.createVolume({ Name: DRAIN_VOLUME, Labels: { [DRAIN_LABEL]: 'true' } }), PROBE_TIMEOUT_MS * 2, 'creating the drain mark');
+        await withTimeout(
+          e.docker.createVolume({ Name: DRAIN_VOLUME, Labels: { [DRAIN_LABEL]: 'true' } }),
+          PROBE_TIMEOUT_MS * 2,
+          'creating the drain mark',
+        );
       } else {
-        const vols = await withTimeout(e.docker.listVolumes({ filters: { label: [`${DRAIN_LABEL}=true`] } }), PROBE_TIMEOUT_MS * 2, 'listing volumes');
+        const vols = await withTimeout(
+          e.docker.listVolumes({ filters: { label: [`${DRAIN_LABEL}=true`] } }),
+          PROBE_TIMEOUT_MS * 2,
+          'listing volumes',
+        );
         for (const v of vols.Volumes ?? []) await e.docker.getVolume(v.Name).remove();
       }
     } catch (err) {

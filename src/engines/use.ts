@@ -27,14 +27,21 @@ export function enginePool(file: string | undefined): EnginePool | undefined {
  * every command does first, as on the local engine). A failure on one engine does not stop the others: it is in
  * `failed`. Engines declared lost are in `unreachable`.
  */
-export async function sweepPool(pool: EnginePool, opts: SweepContext & { all?: boolean } = {}): Promise<{ removed: (Orphan & { engine: string })[]; failed: { engine: string; error: string }[]; unreachable: string[] }> {
+export async function sweepPool(
+  pool: EnginePool,
+  opts: SweepContext & { all?: boolean } = {},
+): Promise<{ removed: (Orphan & { engine: string })[]; failed: { engine: string; error: string }[]; unreachable: string[] }> {
   const removed: (Orphan & { engine: string })[] = [];
   const failed: { engine: string; error: string }[] = [];
   const unreachable: string[] = [];
   await Promise.all(
     pool.engines.map(async (e) => {
       if (e.runtime.lost) {
-        unreachable.push(e.runtime.lostReason !== undefined && e.runtime.lostReason.startsWith(`engine ${e.spec.name} `) ? e.runtime.lostReason : e.runtime.lost.message);
+        unreachable.push(
+          e.runtime.lostReason !== undefined && e.runtime.lostReason.startsWith(`engine ${e.spec.name} `)
+            ? e.runtime.lostReason
+            : e.runtime.lost.message,
+        );
         return;
       }
       try {
@@ -75,7 +82,12 @@ function unreachableNote(unreachable: EngineHealth[]): string {
  * The engine for an instance about to be brought up or checked: the engine that already holds it, else a new
  * placement (with the lab image made present there). Returns its runtime and the lab image tag.
  */
-export async function placeInstance(pool: EnginePool, lab: string, instance: string, onProgress?: (line: string) => void): Promise<{ runtime: EngineRuntime; tag: string }> {
+export async function placeInstance(
+  pool: EnginePool,
+  lab: string,
+  instance: string,
+  onProgress?: (line: string) => void,
+): Promise<{ runtime: EngineRuntime; tag: string }> {
   const tag = labImageTag();
   const found = await pool.locate(lab, instance);
   await sweepFirst(pool, onProgress);
@@ -96,15 +108,24 @@ export async function placeInstance(pool: EnginePool, lab: string, instance: str
 }
 
 /** The engine that holds a running instance; a clear error when none does, naming engines that did not answer. */
-export async function holderOf(pool: EnginePool, lab: string, instance: string, hint: string, onProgress?: (line: string) => void): Promise<EngineRuntime> {
+export async function holderOf(
+  pool: EnginePool,
+  lab: string,
+  instance: string,
+  hint: string,
+  onProgress?: (line: string) => void,
+): Promise<EngineRuntime> {
   const found = await pool.locate(lab, instance);
   await sweepFirst(pool, onProgress);
   const holder = found.holders[0];
   if (holder) return holder.runtime;
   if (found.unreachable.length > 0) {
-    throw new EngineError(`${lab} (instance ${instance}) is on no engine that answers; it may be on one that does not: ${unreachableNote(found.unreachable)}`, {
-      hint: `wait until ${found.unreachable.map((h) => h.name).join(', ')} answers (\`lab engines\`), or \`lab up ${lab} --instance ${instance}\` places a fresh instance on an engine that answers`,
-    });
+    throw new EngineError(
+      `${lab} (instance ${instance}) is on no engine that answers; it may be on one that does not: ${unreachableNote(found.unreachable)}`,
+      {
+        hint: `wait until ${found.unreachable.map((h) => h.name).join(', ')} answers (\`lab engines\`), or \`lab up ${lab} --instance ${instance}\` places a fresh instance on an engine that answers`,
+      },
+    );
   }
   throw new UsageError(`${lab} (instance ${instance}) is not up on any engine of ${pool.file}`, { hint });
 }

@@ -28,12 +28,24 @@ export function captureBufferKiB(snaplen: number): number {
 }
 
 /** Starts tcpdump in the node's observer and waits until it reports that it is listening. */
-export async function startCapture(running: RunningLab, spec: { name: string; node: string; filter?: string; interface?: string; snaplen?: number; command?: TcpdumpCommand }): Promise<CaptureHandle> {
+export async function startCapture(
+  running: RunningLab,
+  spec: { name: string; node: string; filter?: string; interface?: string; snaplen?: number; command?: TcpdumpCommand },
+): Promise<CaptureHandle> {
   const id = await ensureObserver(running, spec.node);
   const base = `/tmp/capture-${spec.name}`;
   const user = spec.command;
   const snaplen = user?.snaplen ?? spec.snaplen ?? DEFAULT_SNAPLEN;
-  const own = ['-U', '--immediate-mode', '-Z', 'root', ...(user?.snaplen === undefined ? ['-s', String(snaplen)] : []), ...(user?.bufferKiB === undefined ? ['-B', String(captureBufferKiB(snaplen))] : []), '-w', `${base}.pcap`];
+  const own = [
+    '-U',
+    '--immediate-mode',
+    '-Z',
+    'root',
+    ...(user?.snaplen === undefined ? ['-s', String(snaplen)] : []),
+    ...(user?.bufferKiB === undefined ? ['-B', String(captureBufferKiB(snaplen))] : []),
+    '-w',
+    `${base}.pcap`,
+  ];
   // A student's command line (already checked option by option): its options, ours, then its filter words.
   const argv = user
     ? ['tcpdump', ...user.options, ...own, ...(user.filter.length > 0 ? ['--', ...user.filter] : [])]
@@ -58,7 +70,10 @@ export async function stopCapture(running: RunningLab, handle: CaptureHandle): P
   const base = handle.file.replace(/\.pcap$/, '');
   // One exec: SIGINT, wait (at most 5 s) for tcpdump to write its last packets and its counts, then the counts
   // and the file's bytes after a marker.
-  const r = await running.runtime.exec(id, ['sh', '-c', script('capture-stop'), 'capture-stop', base], { timeoutMs: 30_000, maxBytes: 256 * 1024 * 1024 });
+  const r = await running.runtime.exec(id, ['sh', '-c', script('capture-stop'), 'capture-stop', base], {
+    timeoutMs: 30_000,
+    maxBytes: 256 * 1024 * 1024,
+  });
   const at = r.stdout.indexOf(`${PCAP_MARK}\n`);
   if (at < 0) throw new StepError(`capture ${handle.name} in node ${handle.node} wrote no file`);
   return { data: r.stdout.subarray(at + PCAP_MARK.length + 1), dropped: droppedByKernel(r.stdout.subarray(0, at).toString('utf8')) };
@@ -66,4 +81,3 @@ export async function stopCapture(running: RunningLab, handle: CaptureHandle): P
 
 /** The line before the pcap's bytes, as src/sh/capture-stop.sh prints it. */
 const PCAP_MARK = '@@toplab-pcap@@';
-

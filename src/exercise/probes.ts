@@ -29,7 +29,8 @@ export function socketProbeNodes(steps: readonly ResolvedStep[], checks: readonl
   for (const step of steps) {
     if (step.kind === 'probe' && step.probe === 'sockets') nodes.add(step.node);
     // A wait for a connection's state (not a listener) could otherwise be met by an earlier run's connection.
-    if (step.kind === 'wait' && step.tcp !== undefined && step.node !== undefined && (step.state ?? '').toUpperCase() !== 'LISTEN') nodes.add(step.node);
+    if (step.kind === 'wait' && step.tcp !== undefined && step.node !== undefined && (step.state ?? '').toUpperCase() !== 'LISTEN')
+      nodes.add(step.node);
   }
   for (const [kind, node] of endProbes(checks)) if (kind === 'sockets') nodes.add(node);
   return [...nodes];

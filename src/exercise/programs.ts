@@ -65,11 +65,26 @@ export async function launchThen(running: RunningLab, spec: LaunchSpec, then: st
   let r;
   try {
     // The wrapper (src/sh/run-wrapper.sh) goes in as an argument: the node needs no file of toplab's.
-    r = await running.runtime.exec(spec.container, ['sh', '-c', script, 'toplab-launch', shScript('run-wrapper'), `${spec.runDir}/${spec.name}`, String(MAX_OUTPUT_BYTES), spec.token, spec.fresh === true ? '1' : '0', ...spec.argv], {
-      ...(spec.user !== undefined ? { user: spec.user } : {}),
-      env: { ...spec.env, ...(spec.stdin !== undefined ? { TOPLAB_STDIN: spec.stdin } : {}) },
-      timeoutMs,
-    });
+    r = await running.runtime.exec(
+      spec.container,
+      [
+        'sh',
+        '-c',
+        script,
+        'toplab-launch',
+        shScript('run-wrapper'),
+        `${spec.runDir}/${spec.name}`,
+        String(MAX_OUTPUT_BYTES),
+        spec.token,
+        spec.fresh === true ? '1' : '0',
+        ...spec.argv,
+      ],
+      {
+        ...(spec.user !== undefined ? { user: spec.user } : {}),
+        env: { ...spec.env, ...(spec.stdin !== undefined ? { TOPLAB_STDIN: spec.stdin } : {}) },
+        timeoutMs,
+      },
+    );
   } catch (e) {
     rethrowEngineError(e);
     throw new StepError(`could not start ${spec.name}: ${errorMessage(e)}`);
@@ -92,16 +107,23 @@ export interface ProcessState {
 const SEP = '@@toplab@@';
 
 /** Reads what a launched process has done so far, in one exec. Before the run has begun: nothing yet. */
-export async function processState(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user' | 'token'>, maxBytes = MAX_OUTPUT_BYTES): Promise<ProcessState> {
+export async function processState(
+  running: RunningLab,
+  spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user' | 'token'>,
+  maxBytes = MAX_OUTPUT_BYTES,
+): Promise<ProcessState> {
   const d = runDirOf(spec);
   const parts = ['pid', 'exit', 'stdout.dropped', 'stderr.dropped', 'start', 'end'].map((f) => `cat ${d}/${f} 2>/dev/null; echo ${SEP}`);
   const script = `[ -d ${d} ] || exit 3; ${parts.join('; ')}; head -c ${maxBytes} ${d}/stdout 2>/dev/null; echo ${SEP}; head -c ${maxBytes} ${d}/stderr 2>/dev/null`;
   const r = await running.runtime.exec(spec.container, ['sh', '-c', script], { maxBytes: 2 * maxBytes + 4096, timeoutMs: 30_000 });
   if (r.timedOut || r.exitCode === null) throw new StepError(`could not read the state of ${spec.name}`);
   if (r.exitCode === 3) return { stdout: '', stderr: '', droppedBytes: 0 };
-  const [pid = '', exit = '', dOut = '', dErr = '', start = '', end = '', stdout = '', stderr = ''] = r.stdout.toString('utf8').split(`${SEP}\n`);
+  const [pid = '', exit = '', dOut = '', dErr = '', start = '', end = '', stdout = '', stderr = ''] = r.stdout
+    .toString('utf8')
+    .split(`${SEP}\n`);
   const state: ProcessState = { stdout, stderr: stderr, droppedBytes: (Number(dOut.trim()) || 0) + (Number(dErr.trim()) || 0) };
-  if (/^\d+$/.test(start.trim()) && /^\d+$/.test(end.trim())) state.durationMs = Number((BigInt(end.trim()) - BigInt(start.trim())) / 1_000_000n);
+  if (/^\d+$/.test(start.trim()) && /^\d+$/.test(end.trim()))
+    state.durationMs = Number((BigInt(end.trim()) - BigInt(start.trim())) / 1_000_000n);
   if (/^\d+$/.test(pid.trim())) state.pid = Number(pid.trim());
   if (/^-?\d+$/.test(exit.trim())) state.exitCode = Number(exit.trim());
   return state;
@@ -118,10 +140,18 @@ function killScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>, signal:
  * run a command any more (a fork bomb filled its process table), its observer (same processes, its own
  * limits) kills every process of the student user instead.
  */
-export async function killProcess(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user' | 'token'>, signal: 'TERM' | 'INT' | 'KILL' = 'KILL', observer?: string): Promise<void> {
+export async function killProcess(
+  running: RunningLab,
+  spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user' | 'token'>,
+  signal: 'TERM' | 'INT' | 'KILL' = 'KILL',
+  observer?: string,
+): Promise<void> {
   const script = killScript(spec, signal);
   try {
-    const r = await running.runtime.exec(spec.container, ['sh', '-c', script], { ...(spec.user !== undefined ? { user: spec.user } : {}), timeoutMs: 5000 });
+    const r = await running.runtime.exec(spec.container, ['sh', '-c', script], {
+      ...(spec.user !== undefined ? { user: spec.user } : {}),
+      timeoutMs: 5000,
+    });
     if (r.exitCode === 0) return;
   } catch {
     // fall through to the observer
@@ -133,10 +163,18 @@ export async function killProcess(running: RunningLab, spec: Pick<LaunchSpec, 'c
  * Signals a launched process (as killProcess does, from the node) and waits in the same exec, at most
  * `timeoutMs`, for it to end; returns whether it did.
  */
-export async function signalAndWait(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user' | 'token'>, signal: 'TERM' | 'INT' | 'KILL', timeoutMs: number): Promise<boolean> {
+export async function signalAndWait(
+  running: RunningLab,
+  spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'user' | 'token'>,
+  signal: 'TERM' | 'INT' | 'KILL',
+  timeoutMs: number,
+): Promise<boolean> {
   const seconds = timeoutMs / 1000;
   const r = await running.runtime
-    .exec(spec.container, ['sh', '-c', `${killScript(spec, signal)}\n${waitForExitScript(spec, seconds)}`], { ...(spec.user !== undefined ? { user: spec.user } : {}), timeoutMs: timeoutMs + 15_000 })
+    .exec(spec.container, ['sh', '-c', `${killScript(spec, signal)}\n${waitForExitScript(spec, seconds)}`], {
+      ...(spec.user !== undefined ? { user: spec.user } : {}),
+      timeoutMs: timeoutMs + 15_000,
+    })
     .catch(unlessEngine);
   return r?.stdout.toString().includes('@@exited') ?? false;
 }
@@ -145,7 +183,11 @@ export async function signalAndWait(running: RunningLab, spec: Pick<LaunchSpec, 
 export async function killStudentProcesses(running: RunningLab, observer: string): Promise<void> {
   await retryUntil(
     async () => {
-      const r = await running.runtime.exec(observer, ['sh', '-c', 'pkill -KILL -U 1000; sleep 0.05; pgrep -U 1000 >/dev/null && echo left || echo none'], { timeoutMs: 5000 });
+      const r = await running.runtime.exec(
+        observer,
+        ['sh', '-c', 'pkill -KILL -U 1000; sleep 0.05; pgrep -U 1000 >/dev/null && echo left || echo none'],
+        { timeoutMs: 5000 },
+      );
       return r.stdout.toString().includes('none') ? true : undefined;
     },
     { timeoutMs: 5000 },
@@ -169,13 +211,20 @@ export function waitForExitScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'to
  * caller reads typed text (`outputMatches`): a match only ends the wait, the caller decides with the real one,
  * and so it does on each new output; a pattern grep cannot read ends it at once (`@@unreadable`).
  */
-export function waitForOutputScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>, pattern: string, seconds: number, seenBytes?: number): string {
+export function waitForOutputScript(
+  spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>,
+  pattern: string,
+  seconds: number,
+  seenBytes?: number,
+): string {
   const d = runDirOf(spec);
   const body = [
     `grep -qE -- ${shellQuote(pattern)} ${d}/stdout 2>/dev/null; r=$?`,
     `[ $r -eq 0 ] && { echo @@matched; head -c ${MAX_OUTPUT_BYTES} ${d}/stdout; exit 0; }`,
     `[ $r -eq 2 ] && [ -e ${d}/stdout ] && { echo @@unreadable; exit 0; }`,
-    ...(seenBytes !== undefined ? [`n=$(wc -c 2>/dev/null < ${d}/stdout || echo 0); [ "$n" -gt ${Math.floor(seenBytes)} ] && { echo "@@grew $n"; exit 0; }`] : []),
+    ...(seenBytes !== undefined
+      ? [`n=$(wc -c 2>/dev/null < ${d}/stdout || echo 0); [ "$n" -gt ${Math.floor(seenBytes)} ] && { echo "@@grew $n"; exit 0; }`]
+      : []),
     `[ -e ${d}/exit ] && { echo @@exited; exit 0; }`,
   ];
   return [...pollLoop(seconds, body, { clock: true }), 'echo @@waiting'].join('\n');
@@ -202,11 +251,17 @@ function waitSlice(deadline: number): number {
 }
 
 /** Waits, bounded, until a launched process has ended; returns whether it did. The waiting happens in the node. */
-export async function waitForExit(running: RunningLab, spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'token'>, timeoutMs: number): Promise<boolean> {
+export async function waitForExit(
+  running: RunningLab,
+  spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'token'>,
+  timeoutMs: number,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const slice = waitSlice(deadline);
-    const r = await running.runtime.exec(spec.container, ['sh', '-c', waitForExitScript(spec, slice, true)], { timeoutMs: slice * 1000 + 15_000 }).catch(unlessEngine);
+    const r = await running.runtime
+      .exec(spec.container, ['sh', '-c', waitForExitScript(spec, slice, true)], { timeoutMs: slice * 1000 + 15_000 })
+      .catch(unlessEngine);
     if (r?.stdout.toString().includes('@@exited')) return true;
     if (Date.now() >= deadline) return false;
     // An exec that failed at once (a node that cannot start a process) is not retried in a tight loop.
@@ -233,7 +288,9 @@ export async function waitForOutput(running: RunningLab, spec: LaunchSpec, re: R
     let said = '';
     if (inNode) {
       const slice = waitSlice(deadline);
-      const r = await running.runtime.exec(spec.container, ['sh', '-c', waitForOutputScript(spec, re.source, slice, seen)], { timeoutMs: slice * 1000 + 15_000 }).catch(unlessEngine);
+      const r = await running.runtime
+        .exec(spec.container, ['sh', '-c', waitForOutputScript(spec, re.source, slice, seen)], { timeoutMs: slice * 1000 + 15_000 })
+        .catch(unlessEngine);
       said = r?.stdout.toString() ?? '';
       if (said.includes('@@unreadable')) inNode = false;
       // grep saw it: decide with the real expression on the output that came with it, without another exec.
@@ -268,11 +325,22 @@ export async function launchAndWait(running: RunningLab, spec: LaunchSpec, timeo
 }
 
 export function programEnv(running: RunningLab, def: ProgramDef, override?: Record<string, string>): Record<string, string> {
-  return { HOME: '/home/student', NODE_NO_WARNINGS: '1', TOPLAB_LAB: running.plan.lab, TOPLAB_INSTANCE: running.plan.instance, ...(def.env ?? {}), ...(override ?? {}) };
+  return {
+    HOME: '/home/student',
+    NODE_NO_WARNINGS: '1',
+    TOPLAB_LAB: running.plan.lab,
+    TOPLAB_INSTANCE: running.plan.instance,
+    ...(def.env ?? {}),
+    ...(override ?? {}),
+  };
 }
 
 /** How a lab program runs: as `student` in its node, with node. */
-export function programLaunch(running: RunningLab, program: string, opts: { name?: string; args?: string[]; env?: Record<string, string>; stdin?: string } = {}): LaunchSpec {
+export function programLaunch(
+  running: RunningLab,
+  program: string,
+  opts: { name?: string; args?: string[]; env?: Record<string, string>; stdin?: string } = {},
+): LaunchSpec {
   const def = running.lab.def.programs[program];
   if (!def) throw new StepError(`unknown program ${program}`);
   return {

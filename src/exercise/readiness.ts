@@ -71,16 +71,23 @@ export function waitInNodeScript(want: SocketWait, run: RunRef, seconds: number)
   const awk = socketsAwk(want);
   if (!awk) return socketTablesScript(run);
   const tables = TABLES.map((f) => `/proc/net/${f}`).join(' ');
-  const loop = pollLoop(seconds, [
-    `[ -e ${run.dir}/exit ] && break`,
-    `awk -v u=${shellQuote(want.unix ?? '')} ${shellQuote(awk)} ${tables} 2>/dev/null && break`,
-  ], { clock: true });
+  const loop = pollLoop(
+    seconds,
+    [`[ -e ${run.dir}/exit ] && break`, `awk -v u=${shellQuote(want.unix ?? '')} ${shellQuote(awk)} ${tables} 2>/dev/null && break`],
+    { clock: true },
+  );
   return [...loop, socketTablesScript(run)].join('\n');
 }
 
 /** Reads what socketTablesScript printed. */
 export function parseSocketTables(stdout: string): { sockets: SocketEntry[]; exited?: string } {
   const [tcp = '', tcp6 = '', udp = '', udp6 = '', unix = '', exit = ''] = stdout.split(`${SEP}\n`);
-  const sockets = [...parseProcNet(tcp, 'tcp', 4), ...parseProcNet(tcp6, 'tcp', 6), ...parseProcNet(udp, 'udp', 4), ...parseProcNet(udp6, 'udp', 6), ...parseProcNetUnix(unix)].filter((s) => !isEngineDns(s));
+  const sockets = [
+    ...parseProcNet(tcp, 'tcp', 4),
+    ...parseProcNet(tcp6, 'tcp', 6),
+    ...parseProcNet(udp, 'udp', 4),
+    ...parseProcNet(udp6, 'udp', 6),
+    ...parseProcNetUnix(unix),
+  ].filter((s) => !isEngineDns(s));
   return exit.trim() !== '' ? { sockets, exited: exit.trim() } : { sockets };
 }

@@ -56,7 +56,10 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
   const captures = new Map<string, CaptureHandle>();
   const background = new Map<string, Background>();
   // A lab that was up before: what its limits had already counted is not this run's.
-  const sandboxBefore = opts.fresh === true ? new Map<string, SandboxState | undefined>() : new Map(await Promise.all([...running.containers].map(async ([node, id]) => [node, await readSandbox(running, id)] as const)));
+  const sandboxBefore =
+    opts.fresh === true
+      ? new Map<string, SandboxState | undefined>()
+      : new Map(await Promise.all([...running.containers].map(async ([node, id]) => [node, await readSandbox(running, id)] as const)));
   // Observers take as long to start as a node (~1 s here): start those the run will need now, alongside the
   // first steps, instead of when a capture or probe step gets to them. A failure shows again at that step.
   for (const node of observerNodes(steps, checks)) observersStarting.push(ensureObserver(running, node).catch(() => undefined));
@@ -65,7 +68,9 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
   const baselines = new Map<string, Map<string, string>>();
   await Promise.all(
     (opts.fresh === true ? [] : socketProbeNodes(steps, checks)).map(async (node) => {
-      const r = await running.runtime.exec(containerOf(running, node), ['sh', '-c', BASELINE_SCRIPT], { timeoutMs: 15_000 }).catch(() => undefined);
+      const r = await running.runtime
+        .exec(containerOf(running, node), ['sh', '-c', BASELINE_SCRIPT], { timeoutMs: 15_000 })
+        .catch(() => undefined);
       if (r && !r.timedOut && r.exitCode === 0) baselines.set(node, parseBaseline(r.stdout.toString('utf8')));
     }),
   );
@@ -74,7 +79,13 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
     const started = Date.now();
     const description = describeStep(step);
     opts.onStep?.(description);
-    const record = (status: StepRecord['status'], message?: string): StepRecord => ({ index, description, status, durationMs: Date.now() - started, ...(message ? { message } : {}) });
+    const record = (status: StepRecord['status'], message?: string): StepRecord => ({
+      index,
+      description,
+      status,
+      durationMs: Date.now() - started,
+      ...(message ? { message } : {}),
+    });
     try {
       await runStep(running, step, { obs, captures, background, opts, filesDir, artifactsDir, baselines });
       return record('ok');
@@ -111,7 +122,9 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
   // nodes' connections settle: both only read, and neither waits for the other.
   const nodesCaptured = new Set([...captures.values()].map((c) => c.node));
   await Promise.all([
-    ...endProbes(checks).map(async ([kind, node]) => (obs.probes[endProbeName(node, kind)] = await probe(running, endProbe(endProbeName(node, kind), node, kind)))),
+    ...endProbes(checks).map(
+      async ([kind, node]) => (obs.probes[endProbeName(node, kind)] = await probe(running, endProbe(endProbeName(node, kind), node, kind))),
+    ),
     ...[...nodesCaptured].map((node) => settle(running, node).catch(() => undefined)),
   ]);
   // Once the connections have settled: the captures, and (at the same time, from the nodes rather than the
@@ -212,7 +225,15 @@ export async function assertIntact(running: RunningLab): Promise<void> {
 /** Runs one of the lab's own `command` steps outside a graded run (a setup step); throws StepError when it fails. */
 export async function runSetupCommand(running: RunningLab, step: StepOfKind<'command'>): Promise<void> {
   const obs = initialObservations(running);
-  await runCommandStep(running, step, { obs, captures: new Map(), background: new Map(), opts: {}, filesDir: running.lab.dir, artifactsDir: undefined, baselines: new Map() });
+  await runCommandStep(running, step, {
+    obs,
+    captures: new Map(),
+    background: new Map(),
+    opts: {},
+    filesDir: running.lab.dir,
+    artifactsDir: undefined,
+    baselines: new Map(),
+  });
   const r = obs.programs[step.name];
   if (r && r.exitCode !== 0) throw new StepError(`${step.name} exited with code ${r.exitCode ?? '?'}${said(r)}`);
 }

@@ -35,17 +35,28 @@ export function sandboxNotes(node: string, now: SandboxState, before?: SandboxSt
   const notes: string[] = [];
   const oom = now.oomKills - (before?.oomKills ?? 0);
   const refused = now.pidsRefused - (before?.pidsRefused ?? 0);
-  if (oom > 0) notes.push(`in node ${node} the kernel's out-of-memory killer ended ${oom === 1 ? 'a process' : `${oom} processes`} (the node's memory limit was reached)`);
-  if (refused > 0) notes.push(`in node ${node} ${refused} fork${refused === 1 ? ' was' : 's were'} refused at the limit of ${now.pidsMax ?? '?'} processes (a fork bomb?)`);
+  if (oom > 0)
+    notes.push(
+      `in node ${node} the kernel's out-of-memory killer ended ${oom === 1 ? 'a process' : `${oom} processes`} (the node's memory limit was reached)`,
+    );
+  if (refused > 0)
+    notes.push(
+      `in node ${node} ${refused} fork${refused === 1 ? ' was' : 's were'} refused at the limit of ${now.pidsMax ?? '?'} processes (a fork bomb?)`,
+    );
   for (const f of now.full) {
-    if (!before?.full.some((b) => b.path === f.path)) notes.push(`in node ${node} ${f.path} is full (its quota is ${formatBytes(f.sizeKiB * 1024)}): writes there failed with "No space left on device"`);
+    if (!before?.full.some((b) => b.path === f.path))
+      notes.push(
+        `in node ${node} ${f.path} is full (its quota is ${formatBytes(f.sizeKiB * 1024)}): writes there failed with "No space left on device"`,
+      );
   }
   return notes;
 }
 
 /** Reads a node's sandbox state; undefined when it cannot be read (the report then says nothing). */
 export async function readSandbox(running: RunningLab, container: string): Promise<SandboxState | undefined> {
-  const r = await running.runtime.exec(container, ['sh', '-c', script('sandbox-state'), 'sandbox-state', ...NODE_TMPFS.map((t) => t.path)], { timeoutMs: 10_000 }).catch(() => undefined);
+  const r = await running.runtime
+    .exec(container, ['sh', '-c', script('sandbox-state'), 'sandbox-state', ...NODE_TMPFS.map((t) => t.path)], { timeoutMs: 10_000 })
+    .catch(() => undefined);
   if (!r || r.exitCode === null) return undefined;
   return parseSandbox(r.stdout.toString());
 }

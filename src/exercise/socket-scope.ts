@@ -17,7 +17,8 @@ export function isEngineDns(s: Pick<SocketEntry, 'localAddress'>): boolean {
 
 /** A TCP connection's 4-tuple, the same from either end; undefined for listeners and sockets with no peer. */
 export function connectionKey(s: SocketEntry): string | undefined {
-  if (s.proto !== 'tcp' || s.state === 'LISTEN' || s.localPort === undefined || s.peerPort === undefined || s.peerAddress === undefined) return undefined;
+  if (s.proto !== 'tcp' || s.state === 'LISTEN' || s.localPort === undefined || s.peerPort === undefined || s.peerAddress === undefined)
+    return undefined;
   const a = `${s.localAddress}:${s.localPort}`;
   const b = `${s.peerAddress}:${s.peerPort}`;
   return a < b ? `${a}|${b}` : `${b}|${a}`;
@@ -60,7 +61,11 @@ export function openedInCaptures(captures: Packet[][]): Set<string> {
  * it was over then (TIME_WAIT) and is open now (a new connection on the same 4-tuple). Docker's DNS listener
  * is in neither.
  */
-export function scopeSockets(sockets: SocketEntry[], baseline: Map<string, string> | undefined, opened: Set<string>): { sockets: SocketEntry[]; earlier: SocketEntry[] } {
+export function scopeSockets(
+  sockets: SocketEntry[],
+  baseline: Map<string, string> | undefined,
+  opened: Set<string>,
+): { sockets: SocketEntry[]; earlier: SocketEntry[] } {
   const mine: SocketEntry[] = [];
   const earlier: SocketEntry[] = [];
   for (const s of sockets) {

@@ -27,7 +27,12 @@ export function describeStep(step: ResolvedStep): string {
   switch (step.kind) {
     case 'start': {
       const r = step.ready;
-      const conds = [r?.tcp !== undefined ? `tcp ${r.tcp} listening` : '', r?.udp !== undefined ? `udp ${r.udp} bound` : '', r?.unix ? `unix ${r.unix} listening` : '', r?.stdout ? `stdout /${r.stdout}/` : ''].filter(Boolean);
+      const conds = [
+        r?.tcp !== undefined ? `tcp ${r.tcp} listening` : '',
+        r?.udp !== undefined ? `udp ${r.udp} bound` : '',
+        r?.unix ? `unix ${r.unix} listening` : '',
+        r?.stdout ? `stdout /${r.stdout}/` : '',
+      ].filter(Boolean);
       return `start ${step.program}${step.name !== step.program ? ` as ${step.name}` : ''}${conds.length ? ` (ready: ${conds.join(', ')})` : ''}`;
     }
     case 'run':

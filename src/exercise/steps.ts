@@ -98,7 +98,21 @@ export async function runStep(running: RunningLab, step: ResolvedStep, ctx: Step
       return;
     case 'capture': {
       const { kind: _kind, index: _index, command, ...capture } = step;
-      ctx.captures.set(step.name, await startCapture(running, { ...capture, ...(command !== undefined ? { command: studentCapture(ctx.filesDir, command, running.plan.nodes.map((n) => n.name)) } : {}) }));
+      ctx.captures.set(
+        step.name,
+        await startCapture(running, {
+          ...capture,
+          ...(command !== undefined
+            ? {
+                command: studentCapture(
+                  ctx.filesDir,
+                  command,
+                  running.plan.nodes.map((n) => n.name),
+                ),
+              }
+            : {}),
+        }),
+      );
       return;
     }
     case 'probe': {
@@ -153,7 +167,15 @@ async function stopStep(running: RunningLab, step: StepOfKind<'stop'>, ctx: Step
 }
 
 /** Launches a process, waits for it (bounded), kills it at the timeout, and records what it did. */
-async function runToCompletion(running: RunningLab, spec: LaunchSpec, node: string, kind: 'program' | 'command', timeoutMs: number, obs: Observations, observer?: string): Promise<void> {
+async function runToCompletion(
+  running: RunningLab,
+  spec: LaunchSpec,
+  node: string,
+  kind: 'program' | 'command',
+  timeoutMs: number,
+  obs: Observations,
+  observer?: string,
+): Promise<void> {
   const started = Date.now();
   const finished = await launchAndWait(running, spec, timeoutMs);
   if (!finished) {
@@ -209,7 +231,12 @@ export async function runCommandStep(running: RunningLab, c: StepOfKind<'command
     argv,
     ...(privileged ? {} : { user: PROGRAM_USER }),
     token: runToken(),
-    env: { HOME: privileged ? '/root' : '/home/student', TOPLAB_LAB: running.plan.lab, TOPLAB_INSTANCE: running.plan.instance, ...(c.env ?? {}) },
+    env: {
+      HOME: privileged ? '/root' : '/home/student',
+      TOPLAB_LAB: running.plan.lab,
+      TOPLAB_INSTANCE: running.plan.instance,
+      ...(c.env ?? {}),
+    },
     ...(c.stdin !== undefined ? { stdin: c.stdin } : {}),
   };
   await runToCompletion(running, spec, c.node, 'command', ms(c.timeoutS), ctx.obs, privileged ? container : undefined);
@@ -230,13 +257,22 @@ async function waitStep(running: RunningLab, w: StepOfKind<'wait'>, ctx: StepCon
     if (r.outcome === 'matched') return;
     const what = `a line matching /${w.matches ?? ''}/`;
     // It ended: say so (and what it said), rather than that the time ran out.
-    if (r.outcome === 'exited') throw new StepError(`${name} exited with code ${r.state.exitCode ?? '?'} without printing ${what}${said(r.state)}`);
-    throw new StepError(`${name} printed nothing matching /${w.matches ?? ''}/ within ${timeoutMs / 1000}s (it was still running)${said(r.state)}`);
+    if (r.outcome === 'exited')
+      throw new StepError(`${name} exited with code ${r.state.exitCode ?? '?'} without printing ${what}${said(r.state)}`);
+    throw new StepError(
+      `${name} printed nothing matching /${w.matches ?? ''}/ within ${timeoutMs / 1000}s (it was still running)${said(r.state)}`,
+    );
   }
   const node = w.node ?? '';
   const container = containerOf(running, node);
   const baseline = ctx.baselines.get(node);
-  const ok = await retryUntil(async () => (scopeSockets((await procSockets(running, container)).sockets, baseline, new Set()).sockets.some((s) => socketMatches(s, w)) ? true : undefined), { timeoutMs, maxIntervalMs: 200 });
+  const ok = await retryUntil(
+    async () =>
+      scopeSockets((await procSockets(running, container)).sockets, baseline, new Set()).sockets.some((s) => socketMatches(s, w))
+        ? true
+        : undefined,
+    { timeoutMs, maxIntervalMs: 200 },
+  );
   if (!ok) throw new StepError(`no ${describeWait(w).replace(/^for /, '')} after ${timeoutMs / 1000}s`);
 }
 
@@ -251,7 +287,10 @@ function studentCapture(filesDir: string, file: string, nodes: string[]): Tcpdum
   try {
     const command = parseTcpdumpCommand(text);
     const strangers = unknownFilterNames(command.filter, nodes);
-    if (strangers.length > 0) throw new TcpdumpCommandError(`the filter names ${strangers.map((s) => `\`${s}\``).join(', ')}, which this lab does not know as a node or a filter word; tcpdump would ask a DNS server outside the lab. Use the lab's node names (${nodes.join(', ')}) or addresses.`);
+    if (strangers.length > 0)
+      throw new TcpdumpCommandError(
+        `the filter names ${strangers.map((s) => `\`${s}\``).join(', ')}, which this lab does not know as a node or a filter word; tcpdump would ask a DNS server outside the lab. Use the lab's node names (${nodes.join(', ')}) or addresses.`,
+      );
     return command;
   } catch (e) {
     if (e instanceof TcpdumpCommandError) throw new StepError(`${file}: ${e.message}`);
@@ -259,7 +298,12 @@ function studentCapture(filesDir: string, file: string, nodes: string[]): Tcpdum
   }
 }
 
-export async function finishCapture(running: RunningLab, c: CaptureHandle, obs: Observations, artifactsDir: string | undefined): Promise<void> {
+export async function finishCapture(
+  running: RunningLab,
+  c: CaptureHandle,
+  obs: Observations,
+  artifactsDir: string | undefined,
+): Promise<void> {
   try {
     const { data, dropped } = await stopCapture(running, c);
     let file: string | undefined;

@@ -31,7 +31,13 @@ const FLAGS = new Set(['A', 'e', 'K', 'l', 'n', 'N', 'p', 'q', 'S', 't', 'U', 'v
 /** Options that take a value (the rest of the bundle, or the next word). */
 const WITH_VALUE = new Set(['i', 'c', 's', 'B', 'Q', 'w']);
 const LONG_FLAGS = new Set(['--immediate-mode', '--number', '--micro', '--nano', '--dont-verify-checksums']);
-const LONG_WITH_VALUE: Record<string, string> = { '--interface': 'i', '--snapshot-length': 's', '--buffer-size': 'B', '--direction': 'Q', '--time-stamp-precision': '' };
+const LONG_WITH_VALUE: Record<string, string> = {
+  '--interface': 'i',
+  '--snapshot-length': 's',
+  '--buffer-size': 'B',
+  '--direction': 'Q',
+  '--time-stamp-precision': '',
+};
 
 /** Why an option is refused, for the ones students reach for. */
 const REFUSED: Record<string, string> = {
@@ -76,8 +82,11 @@ export function parseTcpdumpCommand(text: string): TcpdumpCommand {
   const words: string[] = [];
   for (const t of tokens) {
     if (typeof t !== 'string') {
-      const what = 'op' in t ? (t.op === 'glob' ? `the pattern ${JSON.stringify((t as { pattern: string }).pattern)}` : `\`${t.op}\``) : 'a comment';
-      throw new TcpdumpCommandError(`only one tcpdump command is run, with no shell: ${what} cannot be used. Quote the filter if it has brackets or ampersands ('tcp[tcpflags] & tcp-syn != 0').`);
+      const what =
+        'op' in t ? (t.op === 'glob' ? `the pattern ${JSON.stringify((t as { pattern: string }).pattern)}` : `\`${t.op}\``) : 'a comment';
+      throw new TcpdumpCommandError(
+        `only one tcpdump command is run, with no shell: ${what} cannot be used. Quote the filter if it has brackets or ampersands ('tcp[tcpflags] & tcp-syn != 0').`,
+      );
     }
     words.push(t);
   }
@@ -90,12 +99,14 @@ export function parseTcpdumpCommand(text: string): TcpdumpCommand {
   const take = (letter: string, value: string | undefined): void => {
     if (value === undefined || value === '') throw new TcpdumpCommandError(`-${letter} needs a value.`);
     const number = (what: string, max: number, min = 1): number => {
-      if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new TcpdumpCommandError(`-${letter} takes ${what} (${min} to ${max}), not ${JSON.stringify(value)}.`);
+      if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+        throw new TcpdumpCommandError(`-${letter} takes ${what} (${min} to ${max}), not ${JSON.stringify(value)}.`);
       return Number(value);
     };
     switch (letter) {
       case 'i':
-        if (!/^[A-Za-z0-9_.:@-]{1,32}$/.test(value)) throw new TcpdumpCommandError(`${JSON.stringify(value)} is not an interface name (e.g. any, eth0).`);
+        if (!/^[A-Za-z0-9_.:@-]{1,32}$/.test(value))
+          throw new TcpdumpCommandError(`${JSON.stringify(value)} is not an interface name (e.g. any, eth0).`);
         out.interface = value;
         break;
       case 'c':
@@ -105,7 +116,10 @@ export function parseTcpdumpCommand(text: string): TcpdumpCommand {
         // -s 0 is tcpdump's way of saying "the default" (262144).
         const n = number('a snapshot length in bytes (0: the default)', 262_144, 0);
         if (n === 0) return;
-        if (n < 64) throw new TcpdumpCommandError(`-s ${n} keeps too little of each packet to decode its TCP header; use 96 or more, or leave -s out.`);
+        if (n < 64)
+          throw new TcpdumpCommandError(
+            `-s ${n} keeps too little of each packet to decode its TCP header; use 96 or more, or leave -s out.`,
+          );
         out.snaplen = n;
         break;
       }
@@ -113,7 +127,8 @@ export function parseTcpdumpCommand(text: string): TcpdumpCommand {
         out.bufferKiB = number('a buffer size in KiB', 65_536);
         break;
       case 'Q':
-        if (!['in', 'out', 'inout'].includes(value)) throw new TcpdumpCommandError(`-Q takes in, out or inout, not ${JSON.stringify(value)}.`);
+        if (!['in', 'out', 'inout'].includes(value))
+          throw new TcpdumpCommandError(`-Q takes in, out or inout, not ${JSON.stringify(value)}.`);
         break;
       case 'w':
         out.writeFile = value;
@@ -162,7 +177,9 @@ export function parseTcpdumpCommand(text: string): TcpdumpCommand {
         continue;
       }
       const why = REFUSED[c];
-      throw new TcpdumpCommandError(why ? `-${c} ${why}: it cannot be used here.` : `toplab does not run tcpdump with -${c}. It runs: ${allowed()}.`);
+      throw new TcpdumpCommandError(
+        why ? `-${c} ${why}: it cannot be used here.` : `toplab does not run tcpdump with -${c}. It runs: ${allowed()}.`,
+      );
     }
   }
   return out;

@@ -67,7 +67,10 @@ export const REPORT_FILE = Object.fromEntries(REPORT_FORMATS.map((f) => [f.name,
 /** summary.csv: one row per submission; cells through csvRow (quoted, spreadsheet formulas defused). */
 export function summaryCsv(rows: SummaryRow[]): string {
   const lines = ['student,score,max_score,status,failed_checks,seconds,message'];
-  for (const r of rows) lines.push(csvRow([r.student, r.score, r.maxScore, r.status, r.failedChecks.join(' '), (r.durationMs / 1000).toFixed(1), r.message ?? '']));
+  for (const r of rows)
+    lines.push(
+      csvRow([r.student, r.score, r.maxScore, r.status, r.failedChecks.join(' '), (r.durationMs / 1000).toFixed(1), r.message ?? '']),
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -81,7 +84,15 @@ export function summaryRow(student: string, r: GradeResult): SummaryRow {
     durationMs: r.durationMs,
     // Why the tool could not run, or why the submission could not be exercised as given (compile errors, a
     // missing file): one line, so a spreadsheet shows it.
-    ...(r.message ? { message: r.message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ') } : {}),
+    ...(r.message
+      ? {
+          message: r.message
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean)
+            .join(' '),
+        }
+      : {}),
   };
 }
 
@@ -102,7 +113,9 @@ export function defaultBatchParallel(cpus = availableParallelism(), freeBytes = 
 export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchResult> {
   const started = Date.now();
   const dir = resolve(opts.submissions);
-  const students = readdirSync(dir).filter((d) => !d.startsWith('.') && statSync(join(dir, d)).isDirectory()).sort();
+  const students = readdirSync(dir)
+    .filter((d) => !d.startsWith('.') && statSync(join(dir, d)).isDirectory())
+    .sort();
   mkdirSync(opts.outDir, { recursive: true });
   // Every grade in progress listens on the batch's signal: a class graded many at a time is not a leak.
   if (opts.signal) setMaxListeners(Math.max(10, 4 * opts.parallel + 10), opts.signal);
@@ -137,7 +150,9 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
     writeFileSync(join(studentDir, 'report.json'), renderJson(r));
     if (opts.format && opts.format !== 'json') writeFileSync(join(studentDir, REPORT_FILE[opts.format]), render(r, opts.format));
     done++;
-    opts.onProgress?.(`[${done}/${students.length}] ${student}: ${r.status} ${r.score}/${r.maxScore} (${(r.durationMs / 1000).toFixed(1)}s)`);
+    opts.onProgress?.(
+      `[${done}/${students.length}] ${student}: ${r.status} ${r.score}/${r.maxScore} (${(r.durationMs / 1000).toFixed(1)}s)`,
+    );
   };
   const ran = opts.runner
     ? await opts.runner(students, grade, finish)
@@ -152,14 +167,33 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
   await Promise.all(removals);
   const results = ran.results.map((r, i) => {
     if (r !== undefined) return r;
-    const e = errorResult({ lab: lab.def.name, submission: students[i] ?? '', maxScore, passMark: lab.passMark, startedAt: new Date(), message: 'not graded: no engine was left to grade it' });
+    const e = errorResult({
+      lab: lab.def.name,
+      submission: students[i] ?? '',
+      maxScore,
+      passMark: lab.passMark,
+      startedAt: new Date(),
+      message: 'not graded: no engine was left to grade it',
+    });
     mkdirSync(join(opts.outDir, students[i] ?? ''), { recursive: true });
     finish(i, e);
     return e;
   });
   const rows = results.map((r, i) => summaryRow(students[i] ?? '', r));
   const csv = summaryCsv(rows);
-  const json = JSON.stringify({ lab: lab.def.name, submissions: dir, graded: rows.length, durationMs: Date.now() - started, students: rows, ...(ran.summary ?? {}) }, null, 2) + '\n';
+  const json =
+    JSON.stringify(
+      {
+        lab: lab.def.name,
+        submissions: dir,
+        graded: rows.length,
+        durationMs: Date.now() - started,
+        students: rows,
+        ...(ran.summary ?? {}),
+      },
+      null,
+      2,
+    ) + '\n';
   writeFileSync(join(opts.outDir, 'summary.csv'), csv);
   writeFileSync(join(opts.outDir, 'summary.json'), json);
   return { rows, results, durationMs: Date.now() - started, summaryCsv: csv, summaryJson: json };

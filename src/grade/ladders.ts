@@ -27,7 +27,10 @@ export function laddersOf(obs: Observations, opts: LaddersOptions = {}): { ladde
         const node = nodeOf.get(e.address);
         return node !== undefined ? { ...e, name: node } : e;
       };
-      ladders.push({ capture, ...conversationLadder(cap.packets, { ...c, a: named(c.a), b: named(c.b) }, { maxArrows: opts.maxArrows ?? 60 }) });
+      ladders.push({
+        capture,
+        ...conversationLadder(cap.packets, { ...c, a: named(c.a), b: named(c.b) }, { maxArrows: opts.maxArrows ?? 60 }),
+      });
     }
   }
   return { ladders, leftOut };

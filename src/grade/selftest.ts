@@ -64,11 +64,21 @@ export function readExpect(file: string): { fails: string[]; why?: string } {
     const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
     doc = yaml.parse(readFileSync(file, 'utf8'), { merge: true });
   } catch (e) {
-    throw new LabValidationError([{ file, path: '', message: `not valid YAML: ${(errorMessage(e).split('\n')[0] ?? '').replace(/:$/, '')}` }]);
+    throw new LabValidationError([
+      { file, path: '', message: `not valid YAML: ${(errorMessage(e).split('\n')[0] ?? '').replace(/:$/, '')}` },
+    ]);
   }
   const d = doc as { fails?: unknown; why?: unknown } | null;
-  if (d === null || typeof d !== 'object' || !Array.isArray(d.fails) || !d.fails.every((x) => typeof x === 'string') || d.fails.length === 0) {
-    throw new LabValidationError([{ file, path: 'fails', message: 'needs `fails:`, the list of check ids this mistake fails (at least one)' }]);
+  if (
+    d === null ||
+    typeof d !== 'object' ||
+    !Array.isArray(d.fails) ||
+    !d.fails.every((x) => typeof x === 'string') ||
+    d.fails.length === 0
+  ) {
+    throw new LabValidationError([
+      { file, path: 'fails', message: 'needs `fails:`, the list of check ids this mistake fails (at least one)' },
+    ]);
   }
   return { fails: d.fails as string[], ...(typeof d.why === 'string' ? { why: d.why } : {}) };
 }
@@ -78,7 +88,11 @@ export function selftestCases(lab: Lab): SelftestCase[] {
   const ids = lab.def.checks.map((c) => c.id);
   const cases: SelftestCase[] = [{ lab: lab.def.name, name: 'reference', submission: lab.dir, expectFails: [] }];
   const dir = join(lab.dir, 'mistakes');
-  const mistakes = existsSync(dir) ? readdirSync(dir).filter((m) => !m.startsWith('.') && statSync(join(dir, m)).isDirectory()).sort() : [];
+  const mistakes = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((m) => !m.startsWith('.') && statSync(join(dir, m)).isDirectory())
+        .sort()
+    : [];
   for (const m of mistakes) {
     const folder = join(dir, m);
     const file = join(folder, EXPECT_FILE);
@@ -91,12 +105,16 @@ export function selftestCases(lab: Lab): SelftestCase[] {
       try {
         const e = readExpect(file);
         const unknown = e.fails.filter((id) => !ids.includes(id));
-        if (unknown.length > 0) c.problem = `${relative(lab.dir, file)} names check(s) the lab does not have: ${unknown.join(', ')} (checks: ${ids.join(', ')})`;
+        if (unknown.length > 0)
+          c.problem = `${relative(lab.dir, file)} names check(s) the lab does not have: ${unknown.join(', ')} (checks: ${ids.join(', ')})`;
         // The lab's order, so a declaration in any order compares equal.
         c.expectFails = ids.filter((id) => e.fails.includes(id));
         if (e.why !== undefined) c.why = e.why;
       } catch (err) {
-        c.problem = err instanceof LabValidationError ? err.problems.map((p) => `${relative(lab.dir, p.file)}: ${p.message}`).join('; ') : errorMessage(err);
+        c.problem =
+          err instanceof LabValidationError
+            ? err.problems.map((p) => `${relative(lab.dir, p.file)}: ${p.message}`).join('; ')
+            : errorMessage(err);
       }
     }
     if (own.length === 0) {
@@ -120,16 +138,30 @@ export function uncoveredChecks(lab: Lab, cases: SelftestCase[]): string[] {
 /** Compares one graded case with its declaration. */
 export function judgeCase(c: SelftestCase, result: GradeResult, durationMs: number): SelftestRow {
   const actualFails = result.checks.filter((x) => x.status !== 'passed').map((x) => x.id);
-  const base = { lab: c.lab, case: c.name, expectFails: c.expectFails, actualFails, status: result.status, score: result.score, maxScore: result.maxScore, durationMs, result };
+  const base = {
+    lab: c.lab,
+    case: c.name,
+    expectFails: c.expectFails,
+    actualFails,
+    status: result.status,
+    score: result.score,
+    maxScore: result.maxScore,
+    durationMs,
+    result,
+  };
   let mismatch: string | undefined;
   if (result.status === 'error') mismatch = `could not be graded: ${result.message ?? 'the tool failed'}`;
   else if (c.problem) mismatch = c.problem;
   else if (c.name === 'reference') {
-    if (actualFails.length > 0 || result.score !== result.maxScore || result.status !== 'passed') mismatch = `the reference must score full marks; it failed ${actualFails.join(', ') || 'nothing'} (${result.score}/${result.maxScore})`;
+    if (actualFails.length > 0 || result.score !== result.maxScore || result.status !== 'passed')
+      mismatch = `the reference must score full marks; it failed ${actualFails.join(', ') || 'nothing'} (${result.score}/${result.maxScore})`;
   } else {
     const extra = actualFails.filter((id) => !c.expectFails.includes(id));
     const missing = c.expectFails.filter((id) => !actualFails.includes(id));
-    const parts = [...(extra.length ? [`also failed ${extra.join(', ')}`] : []), ...(missing.length ? [`passed ${missing.join(', ')}, declared to fail`] : [])];
+    const parts = [
+      ...(extra.length ? [`also failed ${extra.join(', ')}`] : []),
+      ...(missing.length ? [`passed ${missing.join(', ')}, declared to fail`] : []),
+    ];
     if (parts.length > 0) mismatch = parts.join('; ');
     else if (result.status !== 'failed') mismatch = `graded ${result.status}, not failed: the failing checks do not cost enough points`;
   }
@@ -156,7 +188,10 @@ export interface SelftestOptions {
 export async function runSelftest(labs: { lab: Lab; cases: SelftestCase[] }[], opts: SelftestOptions): Promise<SelftestReport> {
   const started = Date.now();
   const jobs = labs.flatMap(({ lab, cases }) => cases.map((c) => ({ lab, c })));
-  if (opts.instance !== undefined && jobs.length !== 1) throw new UsageError(`--instance names the instance of one case; this run has ${jobs.length}`, { hint: 'add --case <reference|mistake>' });
+  if (opts.instance !== undefined && jobs.length !== 1)
+    throw new UsageError(`--instance names the instance of one case; this run has ${jobs.length}`, {
+      hint: 'add --case <reference|mistake>',
+    });
   const rows: SelftestRow[] = new Array<SelftestRow>(jobs.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -169,7 +204,14 @@ export async function runSelftest(labs: { lab: Lab; cases: SelftestCase[] }[], o
       let row: SelftestRow;
       if (job.c.empty) {
         // Nothing to grade: the declaration's problem is the mismatch.
-        row = { lab: job.lab.def.name, case: job.c.name, ok: false, expectFails: job.c.expectFails, durationMs: 0, mismatch: job.c.problem ?? 'nothing to grade' };
+        row = {
+          lab: job.lab.def.name,
+          case: job.c.name,
+          ok: false,
+          expectFails: job.c.expectFails,
+          durationMs: 0,
+          mismatch: job.c.problem ?? 'nothing to grade',
+        };
         rows[i] = row;
         opts.onRow?.(row);
         continue;
@@ -186,7 +228,15 @@ export async function runSelftest(labs: { lab: Lab; cases: SelftestCase[] }[], o
         row = judgeCase(job.c, result, Date.now() - t0);
       } catch (e) {
         if (e instanceof LabValidationError || e instanceof InterruptedError) throw e;
-        row = { lab: job.lab.def.name, case: job.c.name, ok: false, expectFails: job.c.expectFails, status: 'error', durationMs: Date.now() - t0, mismatch: `could not be graded: ${errorMessage(e)}` };
+        row = {
+          lab: job.lab.def.name,
+          case: job.c.name,
+          ok: false,
+          expectFails: job.c.expectFails,
+          status: 'error',
+          durationMs: Date.now() - t0,
+          mismatch: `could not be graded: ${errorMessage(e)}`,
+        };
       }
       rows[i] = row;
       opts.onRow?.(row);
@@ -215,7 +265,10 @@ export function renderSelftest(report: SelftestReport, opts: { color: boolean })
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[], paint?: (i: number, s: string) => string): string =>
-    cells.map((s, i) => (paint ? paint(i, s.padEnd(widths[i] ?? 0)) : s.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+    cells
+      .map((s, i) => (paint ? paint(i, s.padEnd(widths[i] ?? 0)) : s.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   const out = [c('1', line(header))];
   for (const [i, row] of body.entries()) out.push(line(row, (col, s) => (col === 2 ? c(report.rows[i]?.ok ? '32' : '31;1', s) : s)));
   const bad = report.rows.filter((r) => !r.ok);
@@ -223,8 +276,14 @@ export function renderSelftest(report: SelftestReport, opts: { color: boolean })
   const labs = new Set(report.rows.map((r) => r.lab)).size;
   out.push(
     report.ok
-      ? c('32;1', `selftest passed: ${report.rows.length} case(s) of ${labs} lab(s) behave as declared (${(report.durationMs / 1000).toFixed(1)}s)`)
-      : c('31;1', `selftest FAILED: ${bad.length} of ${report.rows.length} case(s) differ from their declaration (${(report.durationMs / 1000).toFixed(1)}s)`),
+      ? c(
+          '32;1',
+          `selftest passed: ${report.rows.length} case(s) of ${labs} lab(s) behave as declared (${(report.durationMs / 1000).toFixed(1)}s)`,
+        )
+      : c(
+          '31;1',
+          `selftest FAILED: ${bad.length} of ${report.rows.length} case(s) differ from their declaration (${(report.durationMs / 1000).toFixed(1)}s)`,
+        ),
   );
   return out.join('\n') + '\n';
 }
@@ -236,7 +295,13 @@ export function selftestJson(report: SelftestReport): object {
     durationMs: report.durationMs,
     rows: report.rows.map(({ result, ...r }) => ({
       ...r,
-      ...(result ? { instance: result.instance, checks: result.checks.map((x) => ({ id: x.id, status: x.status, message: x.message, evidence: x.evidence })), ...(result.message ? { message: result.message } : {}) } : {}),
+      ...(result
+        ? {
+            instance: result.instance,
+            checks: result.checks.map((x) => ({ id: x.id, status: x.status, message: x.message, evidence: x.evidence })),
+            ...(result.message ? { message: result.message } : {}),
+          }
+        : {}),
     })),
   };
 }

@@ -108,7 +108,12 @@ export async function startSetupSteps(
 export async function bringUp(lab: Lab, compiled: Compiled, opts: SessionOptions): Promise<UpOutcome> {
   // The creation lock is held through the setup steps: until they are done, the instance is not up, and a
   // command that finds it so (this one interrupted or killed) rebuilds it.
-  const { running, alreadyUp, releaseLock } = await deploy(lab, { ...opts, programs: compiled.programs, command: opts.command ?? 'up', keepLock: true });
+  const { running, alreadyUp, releaseLock } = await deploy(lab, {
+    ...opts,
+    programs: compiled.programs,
+    command: opts.command ?? 'up',
+    keepLock: true,
+  });
   const failures: string[] = [];
   if (alreadyUp) return { running, alreadyUp, failures };
   try {
@@ -143,10 +148,13 @@ export async function checkInstance(lab: Lab, compiled: Compiled, opts: CheckOpt
   // One run at a time on an instance: two at once would stop, restart and probe each other's programs, and
   // their verdicts would be about each other rather than the student's code. A grading instance is fresh and
   // its name is this run's own: nothing else runs there.
-  const lock = opts.purpose === 'grading' ? undefined : await acquireRunLock(opts.runtime, lab.def.name, opts.instance, opts.image, currentOwner(opts.command ?? 'check'), {
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.onProgress ? { onWait: opts.onProgress } : {}),
-  });
+  const lock =
+    opts.purpose === 'grading'
+      ? undefined
+      : await acquireRunLock(opts.runtime, lab.def.name, opts.instance, opts.image, currentOwner(opts.command ?? 'check'), {
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.onProgress ? { onWait: opts.onProgress } : {}),
+        });
   try {
     return await checkLocked(lab, compiled, opts);
   } finally {
@@ -176,7 +184,9 @@ async function checkLocked(lab: Lab, compiled: Compiled, opts: CheckOptions): Pr
     throw e;
   }
   // A missing file that no program needs (an answer file, a command file) is named too.
-  const missing = Object.entries(opts.problems ?? {}).filter(([f]) => !Object.values(lab.def.programs ?? {}).some((p) => p.source === f)).map(([, m]) => m);
+  const missing = Object.entries(opts.problems ?? {})
+    .filter(([f]) => !Object.values(lab.def.programs ?? {}).some((p) => p.source === f))
+    .map(([, m]) => m);
   const compileErrors = [...missing, ...Object.values(compiled.unavailable)];
   const result = summarize({
     lab: lab.def.name,
@@ -245,7 +255,12 @@ export function missingFileMessage(expected: string, present: string[]): string 
   const nested = present.filter((f) => f !== expected && basename(f) === expected);
   const found = [...nested, ...near];
   if (found.length === 0) return `expected ${expected}; the submission has no such file`;
-  const why = nested.length > 0 ? ' (in a subfolder: put it at the top of the submission)' : near.some((f) => basename(f).toLowerCase() === expected.toLowerCase()) ? ' (file names are case-sensitive)' : ` (rename it ${expected})`;
+  const why =
+    nested.length > 0
+      ? ' (in a subfolder: put it at the top of the submission)'
+      : near.some((f) => basename(f).toLowerCase() === expected.toLowerCase())
+        ? ' (file names are case-sensitive)'
+        : ` (rename it ${expected})`;
   return `expected ${expected}; found ${found.join(', ')}${why}`;
 }
 
@@ -319,7 +334,8 @@ export function gradingInterrupted(): boolean {
 export async function removeActiveInstances(waitMs = 20_000): Promise<number> {
   interrupted = true;
   const list = [...active.entries()];
-  const removeAll = (entries: typeof list): Promise<unknown> => Promise.all(entries.map(([instance, a]) => removeInstance(a.runtime, a.lab, instance).catch(() => undefined)));
+  const removeAll = (entries: typeof list): Promise<unknown> =>
+    Promise.all(entries.map(([instance, a]) => removeInstance(a.runtime, a.lab, instance).catch(() => undefined)));
   await removeAll(list);
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([Promise.all(list.map(([, a]) => a.settled)), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
@@ -352,9 +368,12 @@ export async function gradeSubmission(lab: Lab, submission: string, opts: GradeO
   // A grade needs a fresh instance, and removes it afterwards: never one that exists (a user's own lab).
   const existing = await instanceState(opts.runtime, lab, instance);
   if (existing.containers.length > 0 || existing.networks.length > 0 || existing.lock !== undefined) {
-    throw new UsageError(`instance ${instance} of ${lab.def.name} already exists: a grade needs a fresh instance and removes it afterwards`, {
-      hint: 'leave out --instance (a fresh name is chosen), or name one that is not running',
-    });
+    throw new UsageError(
+      `instance ${instance} of ${lab.def.name} already exists: a grade needs a fresh instance and removes it afterwards`,
+      {
+        hint: 'leave out --instance (a fresh name is chosen), or name one that is not running',
+      },
+    );
   }
   const overlay = overlaySubmission(lab, submission);
   const untrack = track(opts.runtime, lab.def.name, instance);

@@ -91,12 +91,18 @@ export function exerciseProblems(def: LabDefinition, labDir: string): SemanticPr
     } else if (t.kind === 'capture') {
       const c = t.step.capture;
       node(at('capture', 'node'), c.node);
-      if (names.captures.has(c.name)) problem(at('capture', 'name'), `a capture named \`${c.name}\` is already started at step ${(names.captures.get(c.name)?.step ?? 0) + 1}`);
+      if (names.captures.has(c.name))
+        problem(
+          at('capture', 'name'),
+          `a capture named \`${c.name}\` is already started at step ${(names.captures.get(c.name)?.step ?? 0) + 1}`,
+        );
       if (names.outputs.has(c.name)) problem(at('capture', 'name'), `the name \`${c.name}\` is already a program's or command's name`);
       names.captures.set(c.name, { step: i, node: c.node });
       if (c.command !== undefined) {
-        for (const k of ['filter', 'interface', 'snaplen'] as const) if (c[k] !== undefined) problem(at('capture', k), `\`${k}\` comes from the command file \`${c.command}\`; leave it out`);
-        if (!(def.submission?.files ?? []).includes(c.command)) problem(at('capture', 'command'), `\`${c.command}\` is not listed under \`submission.files\`, so a student could not submit it`);
+        for (const k of ['filter', 'interface', 'snaplen'] as const)
+          if (c[k] !== undefined) problem(at('capture', k), `\`${k}\` comes from the command file \`${c.command}\`; leave it out`);
+        if (!(def.submission?.files ?? []).includes(c.command))
+          problem(at('capture', 'command'), `\`${c.command}\` is not listed under \`submission.files\`, so a student could not submit it`);
         const bad = labFileProblem(labDir, c.command);
         if (bad) problem(at('capture', 'command'), bad);
       }
@@ -104,7 +110,8 @@ export function exerciseProblems(def: LabDefinition, labDir: string): SemanticPr
       const p = t.step.probe;
       const kind = p.kind ?? DEFAULTS.probeKind;
       node(at('probe', 'node'), p.node);
-      if (names.probes.has(p.name)) problem(at('probe', 'name'), `a probe named \`${p.name}\` is already taken at step ${(names.probes.get(p.name)?.step ?? 0) + 1}`);
+      if (names.probes.has(p.name))
+        problem(at('probe', 'name'), `a probe named \`${p.name}\` is already taken at step ${(names.probes.get(p.name)?.step ?? 0) + 1}`);
       names.probes.set(p.name, { step: i, node: p.node, kind });
       const needsTarget = kind === 'ping' || kind === 'traceroute';
       if (needsTarget && p.target === undefined) problem(at('probe'), `a ${kind} probe needs \`target\`: the node to reach`);
@@ -114,16 +121,24 @@ export function exerciseProblems(def: LabDefinition, labDir: string): SemanticPr
         }
       }
       if (p.port !== undefined && kind !== 'lsof') problem(at('probe', 'port'), '`port` is only for lsof probes');
-      if (kind !== 'ping' && (p.count !== undefined || p.size !== undefined) && needsTarget) problem(at('probe'), '`count` and `size` are only for ping probes');
+      if (kind !== 'ping' && (p.count !== undefined || p.size !== undefined) && needsTarget)
+        problem(at('probe'), '`count` and `size` are only for ping probes');
       node(at('probe', 'target'), p.target);
       if (p.target !== undefined && p.network !== undefined && nodes.includes(p.target) && !networksOf(p.target).includes(p.network)) {
-        problem(at('probe', 'network'), `node \`${p.target}\` is not on network \`${p.network}\`${suggest(p.network, networksOf(p.target))}`);
+        problem(
+          at('probe', 'network'),
+          `node \`${p.target}\` is not on network \`${p.network}\`${suggest(p.network, networksOf(p.target))}`,
+        );
       }
     } else if (t.kind === 'wait') {
       const w = t.step.wait;
       const socket = w.tcp !== undefined || w.udp !== undefined || w.unix !== undefined;
       const kinds = [socket, w.exit !== undefined, w.output !== undefined].filter(Boolean).length;
-      if (kinds !== 1) problem(at('wait'), 'wait for exactly one thing: a socket (`node` with `tcp`, `udp` or `unix`), a program ending (`exit`), or its output (`output` with `matches`)');
+      if (kinds !== 1)
+        problem(
+          at('wait'),
+          'wait for exactly one thing: a socket (`node` with `tcp`, `udp` or `unix`), a program ending (`exit`), or its output (`output` with `matches`)',
+        );
       if (socket) {
         if ([w.tcp, w.udp, w.unix].filter((x) => x !== undefined).length > 1) problem(at('wait'), 'give one of `tcp`, `udp` or `unix`');
         if (w.node === undefined) problem(at('wait'), 'say in which node: `node: <name>`');
@@ -133,7 +148,8 @@ export function exerciseProblems(def: LabDefinition, labDir: string): SemanticPr
       }
       for (const k of ['exit', 'output'] as const) {
         const v = w[k];
-        if (v !== undefined && !started.has(v)) problem(at('wait', k), `\`${v}\` is not a program started (and still running) at an earlier step${suggest(v, [...started])}`);
+        if (v !== undefined && !started.has(v))
+          problem(at('wait', k), `\`${v}\` is not a program started (and still running) at an earlier step${suggest(v, [...started])}`);
       }
       if (w.output !== undefined && w.matches === undefined) problem(at('wait'), 'say what to wait for: `matches: <regular expression>`');
       if (w.matches !== undefined) {
@@ -145,9 +161,13 @@ export function exerciseProblems(def: LabDefinition, labDir: string): SemanticPr
       const isProgram = started.has(t.step.stop);
       const isCapture = names.captures.has(t.step.stop);
       if (!isProgram && !isCapture) {
-        problem(at('stop'), `\`${t.step.stop}\` is neither a running program nor a capture started at an earlier step${suggest(t.step.stop, [...started, ...names.captures.keys()])}`);
+        problem(
+          at('stop'),
+          `\`${t.step.stop}\` is neither a running program nor a capture started at an earlier step${suggest(t.step.stop, [...started, ...names.captures.keys()])}`,
+        );
       }
-      if (isCapture && t.step.signal !== undefined) problem(at('signal'), '`signal` is for programs; a capture is stopped with SIGINT so it flushes');
+      if (isCapture && t.step.signal !== undefined)
+        problem(at('signal'), '`signal` is for programs; a capture is stopped with SIGINT so it flushes');
       started.delete(t.step.stop);
     }
   });
@@ -160,7 +180,9 @@ export function exerciseProblems(def: LabDefinition, labDir: string): SemanticPr
   });
   // What a student submits: the lab folder holds the reference of each (what `lab check` runs).
   (def.submission?.files ?? []).forEach((f, i) => {
-    const bad = existsSync(resolve(labDir, f)) ? labFileProblem(labDir, f) : `\`${f}\` is not in the lab folder: it holds the reference version of every file a student submits (and \`starter/\` the student's starting point)`;
+    const bad = existsSync(resolve(labDir, f))
+      ? labFileProblem(labDir, f)
+      : `\`${f}\` is not in the lab folder: it holds the reference version of every file a student submits (and \`starter/\` the student's starting point)`;
     if (bad) problem(['submission', 'files', i], bad);
   });
   return out;
@@ -195,10 +217,12 @@ function checkProblems(
   };
   const networkOf = (path: (string | number)[], n: string, network: string | undefined): void => {
     const nets = Object.keys(def.nodes[n]?.interfaces ?? {});
-    if (network !== undefined && def.nodes[n] && !nets.includes(network)) problem(path, `node \`${n}\` is not on network \`${network}\`${suggest(network, nets)}`);
+    if (network !== undefined && def.nodes[n] && !nets.includes(network))
+      problem(path, `node \`${n}\` is not on network \`${network}\`${suggest(network, nets)}`);
   };
   const submitted = (path: (string | number)[], file: string): void => {
-    if (!(def.submission?.files ?? []).includes(file)) problem(path, `\`${file}\` is not listed under \`submission.files\`, so a student could not submit it`);
+    if (!(def.submission?.files ?? []).includes(file))
+      problem(path, `\`${file}\` is not listed under \`submission.files\`, so a student could not submit it`);
     const bad = labFileProblem(labDir, file);
     if (bad) problem(path, bad);
   };

@@ -67,7 +67,9 @@ function nodeLabel(def: LabDefinition, name: string): string {
 
 function networkLabel(def: LabDefinition, name: string): string {
   const n = def.networks[name];
-  return [name, n?.description, n?.subnet, n?.subnet6, n?.mtu !== undefined ? `mtu ${n.mtu}` : undefined].filter((x): x is string => x !== undefined).join('\n');
+  return [name, n?.description, n?.subnet, n?.subnet6, n?.mtu !== undefined ? `mtu ${n.mtu}` : undefined]
+    .filter((x): x is string => x !== undefined)
+    .join('\n');
 }
 
 /** The lab's topology as Mermaid (a flowchart) or Graphviz DOT: nodes and networks with their descriptions, addresses, routes, impairments. Pure. */
@@ -99,9 +101,18 @@ function dotText(s: string): string {
 }
 
 function dot(def: LabDefinition): string {
-  const lines = [`graph "${dotText(def.name)}" {`, '  rankdir=LR;', '  node [fontname="Helvetica", fontsize=11];', '  edge [fontname="Helvetica", fontsize=9];'];
-  for (const name of Object.keys(def.networks)) lines.push(`  "net:${name}" [shape=box, style="rounded,filled", fillcolor="#eef3fb", label="${dotText(networkLabel(def, name))}"];`);
-  for (const name of Object.keys(def.nodes)) lines.push(`  "node:${name}" [shape=${def.nodes[name]?.router ? 'doublecircle' : 'ellipse'}, label="${dotText(nodeLabel(def, name))}"];`);
+  const lines = [
+    `graph "${dotText(def.name)}" {`,
+    '  rankdir=LR;',
+    '  node [fontname="Helvetica", fontsize=11];',
+    '  edge [fontname="Helvetica", fontsize=9];',
+  ];
+  for (const name of Object.keys(def.networks))
+    lines.push(`  "net:${name}" [shape=box, style="rounded,filled", fillcolor="#eef3fb", label="${dotText(networkLabel(def, name))}"];`);
+  for (const name of Object.keys(def.nodes))
+    lines.push(
+      `  "node:${name}" [shape=${def.nodes[name]?.router ? 'doublecircle' : 'ellipse'}, label="${dotText(nodeLabel(def, name))}"];`,
+    );
   for (const e of edges(def)) {
     const [a, b] = e.nodeFirst ? [`node:${e.node}`, `net:${e.network}`] : [`net:${e.network}`, `node:${e.node}`];
     lines.push(`  "${a}" -- "${b}" [label="${dotText(e.label)}"];`);

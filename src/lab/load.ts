@@ -28,7 +28,8 @@ export function labSchema(): object {
 
 /** The build's precompiled validator when it matches the schema on disk (see scripts/build.mjs), else compiled now. */
 function schemaValidator(): Validate {
-  return (validator ??= prebuiltValidator(join(projectRoot(), 'dist', 'lab-validator.cjs'), labSchemaText()) ?? compileValidator(labSchema()));
+  return (validator ??=
+    prebuiltValidator(join(projectRoot(), 'dist', 'lab-validator.cjs'), labSchemaText()) ?? compileValidator(labSchema()));
 }
 
 /** Finds a lab by name (a folder under labs/) or by path (a folder or a lab.yaml). */
@@ -41,9 +42,13 @@ export function resolveLabFile(ref: string): string {
   // A lab's program or README given instead of its lab file: say so rather than read it as YAML.
   const p = resolve(ref);
   if (existsSync(p) && statSync(p).isFile()) {
-    throw new UsageError(`${ref} is not a lab file: a lab file is YAML (lab.yaml, or a name ending in .yaml or .yml)`, { hint: `give the lab's folder (${dirname(ref) === '' ? '.' : dirname(ref)}) or its lab.yaml` });
+    throw new UsageError(`${ref} is not a lab file: a lab file is YAML (lab.yaml, or a name ending in .yaml or .yml)`, {
+      hint: `give the lab's folder (${dirname(ref) === '' ? '.' : dirname(ref)}) or its lab.yaml`,
+    });
   }
-  throw new UsageError(`no lab named '${ref}'${suggestion(ref, labNamesIn(labsDir()), true)}`, { hint: 'run `lab list` to see the labs, or give the path of a lab.yaml' });
+  throw new UsageError(`no lab named '${ref}'${suggestion(ref, labNamesIn(labsDir()), true)}`, {
+    hint: 'run `lab list` to see the labs, or give the path of a lab.yaml',
+  });
 }
 
 /** The lab folders of `dir` (those holding a lab.yaml): what a mistyped lab name is compared with. */
@@ -71,7 +76,15 @@ export function parseLabText(text: string, file: string, shownAs = file, sizeOnD
   const name = shownAs;
   const bytes = sizeOnDisk ?? Buffer.byteLength(text);
   if (bytes > MAX_LAB_FILE_BYTES) {
-    throw new LabValidationError([{ file: name, line: 1, col: 1, path: '', message: `the file is ${bytes} bytes; a lab file may be at most ${MAX_LAB_FILE_BYTES} bytes (${MAX_LAB_FILE_BYTES / 1024} KiB)` }]);
+    throw new LabValidationError([
+      {
+        file: name,
+        line: 1,
+        col: 1,
+        path: '',
+        message: `the file is ${bytes} bytes; a lab file may be at most ${MAX_LAB_FILE_BYTES} bytes (${MAX_LAB_FILE_BYTES / 1024} KiB)`,
+      },
+    ]);
   }
   const yaml = yamlModule();
   const lineCounter = new yaml.LineCounter();
@@ -88,14 +101,38 @@ export function parseLabText(text: string, file: string, shownAs = file, sizeOnD
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
     // An alias bomb or a similar abuse of anchors: say so instead of expanding it.
-    throw new LabValidationError([{ file: name, line: 1, col: 1, path: '', message: `YAML: the file could not be read as data (${firstLine(e instanceof Error ? e.message : String(e))})` }]);
+    throw new LabValidationError([
+      {
+        file: name,
+        line: 1,
+        col: 1,
+        path: '',
+        message: `YAML: the file could not be read as data (${firstLine(e instanceof Error ? e.message : String(e))})`,
+      },
+    ]);
   }
   if (data === null || data === undefined) {
-    throw new LabValidationError([{ file: name, line: 1, col: 1, path: '', message: 'the file is empty; a lab file is a map with name, title, networks, nodes, exercise and checks' }]);
+    throw new LabValidationError([
+      {
+        file: name,
+        line: 1,
+        col: 1,
+        path: '',
+        message: 'the file is empty; a lab file is a map with name, title, networks, nodes, exercise and checks',
+      },
+    ]);
   }
   if (typeof data !== 'object' || Array.isArray(data)) {
     const pos = yamlPosition(doc, lineCounter, [], undefined);
-    throw new LabValidationError([{ file: name, line: pos.line ?? 1, col: pos.col ?? 1, path: '', message: `a lab file must be a map of keys (name, title, networks, ...), not ${Array.isArray(data) ? 'a list' : typeof data === 'string' ? 'a line of text' : 'a ' + typeof data}` }]);
+    throw new LabValidationError([
+      {
+        file: name,
+        line: pos.line ?? 1,
+        col: pos.col ?? 1,
+        path: '',
+        message: `a lab file must be a map of keys (name, title, networks, ...), not ${Array.isArray(data) ? 'a list' : typeof data === 'string' ? 'a line of text' : 'a ' + typeof data}`,
+      },
+    ]);
   }
   const validate = schemaValidator();
   if (!validate(data)) {
@@ -147,4 +184,3 @@ function yamlMessage(code: string, message: string, text: string, offset: number
 function firstLine(s: string): string {
   return s.split('\n')[0] ?? s;
 }
-

@@ -7,7 +7,16 @@
 import { resolveCheck, type ResolvedCheck } from '../checks/registry.js';
 
 export type { ResolvedCheck } from '../checks/registry.js';
-import { tagStep, type CaptureStep, type CommandStep, type ProbeKind, type ProbeStep, type StartStep, type StepDef, type WaitStep } from '../schema/steps.js';
+import {
+  tagStep,
+  type CaptureStep,
+  type CommandStep,
+  type ProbeKind,
+  type ProbeStep,
+  type StartStep,
+  type StepDef,
+  type WaitStep,
+} from '../schema/steps.js';
 import type { LabFile } from './lab-schema.js';
 
 export const DEFAULTS = {
@@ -51,9 +60,18 @@ interface Run {
 export type ResolvedStep =
   | (Run & { kind: 'start'; program: string; ready?: Omit<NonNullable<StartStep['ready']>, 'timeout'>; readyTimeoutS: number })
   | (Run & { kind: 'run'; program: string; stdin?: string; timeoutS: number })
-  | ({ kind: 'command'; index: number } & Omit<CommandStep['command'], 'timeout' | 'privileged'> & { privileged: boolean; timeoutS: number })
+  | ({ kind: 'command'; index: number } & Omit<CommandStep['command'], 'timeout' | 'privileged'> & {
+        privileged: boolean;
+        timeoutS: number;
+      })
   | ({ kind: 'capture'; index: number } & CaptureStep['capture'])
-  | ({ kind: 'probe'; index: number } & Omit<ProbeStep['probe'], 'kind' | 'timeout' | 'family' | 'count' | 'size'> & { probe: ProbeKind; family: 4 | 6; count: number; size: number; timeoutS: number })
+  | ({ kind: 'probe'; index: number } & Omit<ProbeStep['probe'], 'kind' | 'timeout' | 'family' | 'count' | 'size'> & {
+        probe: ProbeKind;
+        family: 4 | 6;
+        count: number;
+        size: number;
+        timeoutS: number;
+      })
   | ({ kind: 'wait'; index: number } & Omit<WaitStep['wait'], 'timeout'> & { timeoutS: number })
   | { kind: 'stop'; index: number; target: string; signal: 'TERM' | 'INT' | 'KILL' };
 export type StepKindName = ResolvedStep['kind'];
@@ -96,15 +114,39 @@ export function resolveStep(raw: StepDef, index: number): ResolvedStep {
     case 'start': {
       const step = t.step;
       const { timeout, ...ready } = step.ready ?? {};
-      return { kind: 'start', index, program: step.start, name: step.name ?? step.start, ...opt('args', step.args), ...opt('env', step.env), ...(step.ready ? { ready } : {}), readyTimeoutS: timeout ?? DEFAULTS.readyTimeoutS };
+      return {
+        kind: 'start',
+        index,
+        program: step.start,
+        name: step.name ?? step.start,
+        ...opt('args', step.args),
+        ...opt('env', step.env),
+        ...(step.ready ? { ready } : {}),
+        readyTimeoutS: timeout ?? DEFAULTS.readyTimeoutS,
+      };
     }
     case 'run': {
       const step = t.step;
-      return { kind: 'run', index, program: step.run, name: step.name ?? step.run, ...opt('args', step.args), ...opt('env', step.env), ...opt('stdin', step.stdin), timeoutS: step.timeout ?? DEFAULTS.runTimeoutS };
+      return {
+        kind: 'run',
+        index,
+        program: step.run,
+        name: step.name ?? step.run,
+        ...opt('args', step.args),
+        ...opt('env', step.env),
+        ...opt('stdin', step.stdin),
+        timeoutS: step.timeout ?? DEFAULTS.runTimeoutS,
+      };
     }
     case 'command': {
       const { timeout, privileged, ...c } = t.step.command;
-      return { kind: 'command', index, ...c, privileged: privileged ?? DEFAULTS.commandPrivileged, timeoutS: timeout ?? DEFAULTS.commandTimeoutS };
+      return {
+        kind: 'command',
+        index,
+        ...c,
+        privileged: privileged ?? DEFAULTS.commandPrivileged,
+        timeoutS: timeout ?? DEFAULTS.commandTimeoutS,
+      };
     }
     case 'capture':
       return { kind: 'capture', index, ...t.step.capture };
@@ -114,7 +156,13 @@ export function resolveStep(raw: StepDef, index: number): ResolvedStep {
       const { timeout, state, ...w } = t.step.wait;
       // A wait for a socket looks for a state; one for a program's exit or output has none.
       const socket = w.tcp !== undefined || w.udp !== undefined || w.unix !== undefined;
-      return { kind: 'wait', index, ...w, ...opt('state', state ?? (socket ? defaultSocketState(w) : undefined)), timeoutS: timeout ?? DEFAULTS.waitTimeoutS };
+      return {
+        kind: 'wait',
+        index,
+        ...w,
+        ...opt('state', state ?? (socket ? defaultSocketState(w) : undefined)),
+        timeoutS: timeout ?? DEFAULTS.waitTimeoutS,
+      };
     }
     case 'stop':
       return { kind: 'stop', index, target: t.step.stop, signal: t.step.signal ?? DEFAULTS.stopSignal };

@@ -21,7 +21,10 @@ export interface ScaffoldOptions {
 
 /** The files of a new lab, by path relative to its folder. Throws UsageError for a name that cannot be a lab's. */
 export function scaffoldLab(name: string, opts: ScaffoldOptions): Record<string, string> {
-  if (!LAB_NAME_PATTERN.test(name)) throw new UsageError(`'${name}' cannot name a lab: use lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen (at most 32)`);
+  if (!LAB_NAME_PATTERN.test(name))
+    throw new UsageError(
+      `'${name}' cannot name a lab: use lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen (at most 32)`,
+    );
   const title = opts.title ?? name.charAt(0).toUpperCase() + name.slice(1).replace(/-/g, ' ');
   return {
     'lab.yaml': labYaml(name, title, opts.schemaPath),

@@ -17,23 +17,40 @@ type SchemaNode = Record<string, unknown>;
  * message, not one per kind of step.
  */
 export function explainSchemaErrors(errors: ErrorObject[], root: object): SchemaProblem[] {
-  const kept = reduceAlternatives(errors.map((e) => withRootSchemas(e, root as SchemaNode)), root as SchemaNode).filter(
+  const kept = reduceAlternatives(
+    errors.map((e) => withRootSchemas(e, root as SchemaNode)),
+    root as SchemaNode,
+  ).filter(
     (e) =>
       // A bad map key raises its own error and then `propertyNames`; the first says more.
-      !(e.keyword === 'propertyNames' && errors.some((x) => x !== e && x.propertyName === (e.params as { propertyName?: string }).propertyName)) &&
+      !(
+        e.keyword === 'propertyNames' &&
+        errors.some((x) => x !== e && x.propertyName === (e.params as { propertyName?: string }).propertyName)
+      ) &&
       // A key whose value failed its own schema is also "unevaluated" (a failed subschema evaluates nothing):
       // the error inside the value is the one that helps.
-      !(e.keyword === 'unevaluatedProperties' && errors.some((x) => isUnder(x.instancePath, `${e.instancePath}/${(e.params as { unevaluatedProperty?: string }).unevaluatedProperty ?? ''}`))),
+      !(
+        e.keyword === 'unevaluatedProperties' &&
+        errors.some((x) =>
+          isUnder(x.instancePath, `${e.instancePath}/${(e.params as { unevaluatedProperty?: string }).unevaluatedProperty ?? ''}`),
+        )
+      ),
   );
   const explained = kept.map(explain);
   // "needs `title`" says nothing new next to "unknown key `titel`; did you mean `title`?".
   const meant = new Set(explained.filter((p) => p.meant !== undefined).map((p) => `${p.path.join('/')}|${p.meant}`));
-  const hasUnknownKey = new Set(explained.filter((p) => p.key !== undefined && p.message.startsWith('unknown key')).map((p) => p.path.join('/')));
+  const hasUnknownKey = new Set(
+    explained.filter((p) => p.key !== undefined && p.message.startsWith('unknown key')).map((p) => p.path.join('/')),
+  );
   const out: SchemaProblem[] = [];
   const seen = new Set<string>();
   for (const raw of explained) {
     if (raw.missing !== undefined && meant.has(`${raw.path.join('/')}|${raw.missing}`)) continue;
-    const p: SchemaProblem = { path: raw.path, message: raw.alternatives && hasUnknownKey.has(raw.path.join('/')) ? raw.message.replace(/; unknown key .*$/, '') : raw.message, ...(raw.key !== undefined ? { key: raw.key } : {}) };
+    const p: SchemaProblem = {
+      path: raw.path,
+      message: raw.alternatives && hasUnknownKey.has(raw.path.join('/')) ? raw.message.replace(/; unknown key .*$/, '') : raw.message,
+      ...(raw.key !== undefined ? { key: raw.key } : {}),
+    };
     const id = JSON.stringify([p.path, p.key, p.message]);
     if (seen.has(id)) continue;
     seen.add(id);
@@ -73,7 +90,10 @@ function reduceAlternatives(errors: ErrorObject[], root: SchemaNode): ErrorObjec
       const deep = reachable(branch, root, false);
       const here = reachable(branch, root, true);
       return list.filter(
-        (e) => e !== alt && isUnder(e.instancePath, alt.instancePath) && (e.instancePath === alt.instancePath ? here : deep).has(e.parentSchema as object),
+        (e) =>
+          e !== alt &&
+          isUnder(e.instancePath, alt.instancePath) &&
+          (e.instancePath === alt.instancePath ? here : deep).has(e.parentSchema as object),
       );
     });
     const inAlt = new Set(byBranch.flat());
@@ -88,7 +108,14 @@ function reduceAlternatives(errors: ErrorObject[], root: SchemaNode): ErrorObjec
       list = [...rest, ...best.errs];
     } else {
       // No branch is clearly meant: say what the alternatives are, once.
-      list = [...rest, { ...alt, keyword: 'alternatives', params: { branches: branches.map((b) => resolve(b, root)), errors: scored.flatMap((b) => b.errs) } }];
+      list = [
+        ...rest,
+        {
+          ...alt,
+          keyword: 'alternatives',
+          params: { branches: branches.map((b) => resolve(b, root)), errors: scored.flatMap((b) => b.errs) },
+        },
+      ];
     }
   }
   return list;
@@ -205,7 +232,8 @@ export function describePlace(path: (string | number)[]): string {
   const [a, b, c, d] = path;
   if (path.length === 0) return 'the lab';
   if (a === 'nodes' && typeof b === 'string') {
-    if (c === 'interfaces' && typeof d === 'string') return `${path[4] === 'impair' ? '`impair` of ' : ''}interface \`${d}\` of node \`${b}\``;
+    if (c === 'interfaces' && typeof d === 'string')
+      return `${path[4] === 'impair' ? '`impair` of ' : ''}interface \`${d}\` of node \`${b}\``;
     if (c === 'routes' && typeof d === 'number') return `route ${d + 1} of node \`${b}\``;
     if (c === 'interfaces') return `the interfaces of node \`${b}\``;
     return `node \`${b}\``;
@@ -246,7 +274,12 @@ function explain(e: ErrorObject): Explained {
       const key = String(p.additionalProperty ?? p.unevaluatedProperty);
       const known = knownKeys(e.parentSchema);
       const meant = closest(key, known);
-      return { path, key, ...(meant !== undefined ? { meant } : {}), message: `unknown key \`${key}\` in ${place}${suggestion(key, known, true)}` };
+      return {
+        path,
+        key,
+        ...(meant !== undefined ? { meant } : {}),
+        message: `unknown key \`${key}\` in ${place}${suggestion(key, known, true)}`,
+      };
     }
     case 'required':
       return { path, missing: String(p.missingProperty), message: `${place} needs \`${String(p.missingProperty)}\`` };
@@ -256,7 +289,11 @@ function explain(e: ErrorObject): Explained {
       const allowed = (p.allowedValues as unknown[]).map((v) => (typeof v === 'string' ? `\`${v}\`` : JSON.stringify(v)));
       const values = (p.allowedValues as unknown[]).map(String);
       if (e.propertyName !== undefined) {
-        return { path, key: e.propertyName, message: `\`${e.propertyName}\` is not ${hintOf(e) ?? 'allowed in ' + place}${suggestion(e.propertyName, values, true)}` };
+        return {
+          path,
+          key: e.propertyName,
+          message: `\`${e.propertyName}\` is not ${hintOf(e) ?? 'allowed in ' + place}${suggestion(e.propertyName, values, true)}`,
+        };
       }
       const near = typeof e.data === 'string' ? suggestion(e.data, values, true) : '';
       return { path, message: `${JSON.stringify(e.data)} is not allowed${near || `: use one of ${allowed.join(', ')}`}` };
@@ -275,7 +312,10 @@ function explain(e: ErrorObject): Explained {
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
       const cmp: Record<string, string> = { '>=': 'at least', '<=': 'at most', '>': 'more than', '<': 'less than' };
-      return { path, message: `${String(e.data)} is out of range: it should be ${cmp[String(p.comparison)] ?? String(p.comparison)} ${String(p.limit)}` };
+      return {
+        path,
+        message: `${String(e.data)} is out of range: it should be ${cmp[String(p.comparison)] ?? String(p.comparison)} ${String(p.limit)}`,
+      };
     }
     case 'minLength':
       return { path, message: 'should not be empty' };
@@ -315,7 +355,13 @@ function alternativesMessage(e: ErrorObject, place: string): string {
   const hint = hintOf(e);
   if (hint !== undefined) return `should be ${hint}, not ${actualType(data)}`;
   const branchErrors = (e.params as { errors?: ErrorObject[] }).errors ?? [];
-  const types = [...new Set(branchErrors.filter((x) => x.keyword === 'type' && x.instancePath === e.instancePath).flatMap((x) => String((x.params as { type: unknown }).type).split(',')))];
+  const types = [
+    ...new Set(
+      branchErrors
+        .filter((x) => x.keyword === 'type' && x.instancePath === e.instancePath)
+        .flatMap((x) => String((x.params as { type: unknown }).type).split(',')),
+    ),
+  ];
   if (types.length > 0) return `should be ${typeWords(types)}, not ${actualType(data)}`;
   return `${place} does not match any of the allowed forms`;
 }

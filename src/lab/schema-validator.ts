@@ -44,7 +44,10 @@ export function compileValidator(schema: object): Validate {
 export function standaloneValidatorSource(schemaText: string): string {
   const ajv = newAjv(true);
   const validate = ajv.compile(JSON.parse(schemaText) as object);
-  const standalone = load('ajv/dist/standalone/index.js') as { default?: (a: Ajv2020, v: unknown) => string } & ((a: Ajv2020, v: unknown) => string);
+  const standalone = load('ajv/dist/standalone/index.js') as { default?: (a: Ajv2020, v: unknown) => string } & ((
+    a: Ajv2020,
+    v: unknown,
+  ) => string);
   const standaloneCode = standalone.default ?? standalone;
   return `${standaloneCode(ajv, validate)}\nmodule.exports.schemaHash = ${JSON.stringify(schemaHash(schemaText))};\n`;
 }

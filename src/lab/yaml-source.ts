@@ -11,7 +11,12 @@ export function yamlModule(): typeof import('yaml') {
  * 1-based line and column: the key itself when there is one, else the nearest node that exists along `path`,
  * else the document's start. Used for the `file:line:col` of lab-file and engines-file errors.
  */
-export function yamlPosition(doc: Document, lc: LineCounter, path: (string | number)[], key: string | undefined): { line: number; col: number } {
+export function yamlPosition(
+  doc: Document,
+  lc: LineCounter,
+  path: (string | number)[],
+  key: string | undefined,
+): { line: number; col: number } {
   const { isMap, isNode, isScalar } = yamlModule();
   let target: unknown = path.length === 0 ? doc.contents : doc.getIn(path, true);
   // Point at the offending key itself, not at its parent map.
@@ -19,7 +24,7 @@ export function yamlPosition(doc: Document, lc: LineCounter, path: (string | num
     const pair = target.items.find((it) => isScalar(it.key) && String(it.key.value) === key);
     if (pair && isNode(pair.key)) target = pair.key;
   }
-  for (let p = path; !isNode(target) && p.length > 0; ) {
+  for (let p = path; !isNode(target) && p.length > 0;) {
     p = p.slice(0, -1);
     target = p.length === 0 ? doc.contents : doc.getIn(p, true);
   }

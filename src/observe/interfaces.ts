@@ -21,7 +21,15 @@ export interface InterfaceAddress {
 }
 
 function prefixFromNetmask(mask: string): number {
-  return mask.split('.').reduce((n, part) => n + (Number(part) >>> 0).toString(2).split('').filter((b) => b === '1').length, 0);
+  return mask.split('.').reduce(
+    (n, part) =>
+      n +
+      (Number(part) >>> 0)
+        .toString(2)
+        .split('')
+        .filter((b) => b === '1').length,
+    0,
+  );
 }
 
 /** Parses `ip addr`, `ip -d addr`, `ip link` (any of `ip -o` too). */
@@ -53,9 +61,17 @@ export function parseIpAddr(text: string): InterfaceInfo[] {
     const mac = /link\/ether ([0-9a-f:]{17})/.exec(line)?.[1];
     if (mac) cur.mac = mac;
     const inet = /\binet (\d+\.\d+\.\d+\.\d+)\/(\d+)(?: brd (\S+))?(?: scope (\S+))?/.exec(line);
-    if (inet) cur.addresses.push({ family: 4, address: inet[1] ?? '', prefix: Number(inet[2]), ...(inet[3] ? { broadcast: inet[3] } : {}), ...(inet[4] ? { scope: inet[4] } : {}) });
+    if (inet)
+      cur.addresses.push({
+        family: 4,
+        address: inet[1] ?? '',
+        prefix: Number(inet[2]),
+        ...(inet[3] ? { broadcast: inet[3] } : {}),
+        ...(inet[4] ? { scope: inet[4] } : {}),
+      });
     const inet6 = /\binet6 ([0-9a-f:.]+)\/(\d+)(?: scope (\S+))?/.exec(line);
-    if (inet6) cur.addresses.push({ family: 6, address: inet6[1] ?? '', prefix: Number(inet6[2]), ...(inet6[3] ? { scope: inet6[3] } : {}) });
+    if (inet6)
+      cur.addresses.push({ family: 6, address: inet6[1] ?? '', prefix: Number(inet6[2]), ...(inet6[3] ? { scope: inet6[3] } : {}) });
   }
   return out;
 }
@@ -73,9 +89,16 @@ export function parseIfconfig(text: string): InterfaceInfo[] {
     }
     if (!cur) continue;
     const inet = /^\s+inet (\d+\.\d+\.\d+\.\d+)\s+netmask (\S+)(?:\s+broadcast (\S+))?/.exec(line);
-    if (inet) cur.addresses.push({ family: 4, address: inet[1] ?? '', prefix: prefixFromNetmask(inet[2] ?? ''), ...(inet[3] ? { broadcast: inet[3] } : {}) });
+    if (inet)
+      cur.addresses.push({
+        family: 4,
+        address: inet[1] ?? '',
+        prefix: prefixFromNetmask(inet[2] ?? ''),
+        ...(inet[3] ? { broadcast: inet[3] } : {}),
+      });
     const inet6 = /^\s+inet6 (\S+)\s+prefixlen (\d+)(?:\s+scopeid \S+<(\w+)>)?/.exec(line);
-    if (inet6) cur.addresses.push({ family: 6, address: inet6[1] ?? '', prefix: Number(inet6[2]), ...(inet6[3] ? { scope: inet6[3] } : {}) });
+    if (inet6)
+      cur.addresses.push({ family: 6, address: inet6[1] ?? '', prefix: Number(inet6[2]), ...(inet6[3] ? { scope: inet6[3] } : {}) });
     const mac = /^\s+ether ([0-9a-f:]{17})/.exec(line)?.[1];
     if (mac) cur.mac = mac;
   }

@@ -12,7 +12,18 @@ import type { Packet } from './types.js';
 import { splitTcpConnections } from './tcp-connections.js';
 
 /** RFC 9293 connection states, spelled as the RFC does. */
-export type TcpState = 'CLOSED' | 'LISTEN' | 'SYN-SENT' | 'SYN-RECEIVED' | 'ESTABLISHED' | 'FIN-WAIT-1' | 'FIN-WAIT-2' | 'CLOSE-WAIT' | 'CLOSING' | 'LAST-ACK' | 'TIME-WAIT';
+export type TcpState =
+  | 'CLOSED'
+  | 'LISTEN'
+  | 'SYN-SENT'
+  | 'SYN-RECEIVED'
+  | 'ESTABLISHED'
+  | 'FIN-WAIT-1'
+  | 'FIN-WAIT-2'
+  | 'CLOSE-WAIT'
+  | 'CLOSING'
+  | 'LAST-ACK'
+  | 'TIME-WAIT';
 
 export type LadderProtocol = 'tcp' | 'udp' | 'icmp';
 
@@ -134,8 +145,15 @@ export function conversations(packets: Packet[]): Conversation[] {
  * The ladder of one exchange: the first conversation between `a` and `b` (a port left out matches any), of
  * `protocol` when given. Undefined when the capture holds none. Names given with `a` and `b` stay with them.
  */
-export function buildLadder(packets: Packet[], a: LadderEndpoint, b: LadderEndpoint, opts: LadderOptions & { protocol?: LadderProtocol } = {}): Ladder | undefined {
-  const conv = conversations(packets).find((c) => (opts.protocol === undefined || c.protocol === opts.protocol) && (matches(c.a, a, c.b, b) || matches(c.a, b, c.b, a)));
+export function buildLadder(
+  packets: Packet[],
+  a: LadderEndpoint,
+  b: LadderEndpoint,
+  opts: LadderOptions & { protocol?: LadderProtocol } = {},
+): Ladder | undefined {
+  const conv = conversations(packets).find(
+    (c) => (opts.protocol === undefined || c.protocol === opts.protocol) && (matches(c.a, a, c.b, b) || matches(c.a, b, c.b, a)),
+  );
   if (!conv) return undefined;
   const named = (e: LadderEndpoint): LadderEndpoint => {
     const given = [a, b].find((g) => g.address === e.address && (g.port === undefined || g.port === e.port));
@@ -166,7 +184,10 @@ function matches(x: LadderEndpoint, want: LadderEndpoint, y: LadderEndpoint, oth
 }
 
 /** The conversation key of a packet: the two endpoints, in a fixed order, and the protocol. */
-function keyOf(p: Packet, numbered = true): { key: string; protocol: LadderProtocol; from: LadderEndpoint; to: LadderEndpoint } | undefined {
+function keyOf(
+  p: Packet,
+  numbered = true,
+): { key: string; protocol: LadderProtocol; from: LadderEndpoint; to: LadderEndpoint } | undefined {
   const ip = p.ip;
   if (!ip) return undefined;
   let protocol: LadderProtocol;
@@ -230,15 +251,26 @@ function relatedError(p: Packet, c: Conversation): boolean {
 function undouble(packets: Packet[]): Packet[] {
   const out: Packet[] = [];
   for (const p of packets) {
-    const twin = out.slice(-8).find((q) => p.time - q.time < 0.005 && (q.link.ifindex !== p.link.ifindex || q.link.direction !== p.link.direction) && sameHeaders(p, q));
+    const twin = out
+      .slice(-8)
+      .find(
+        (q) => p.time - q.time < 0.005 && (q.link.ifindex !== p.link.ifindex || q.link.direction !== p.link.direction) && sameHeaders(p, q),
+      );
     if (!twin) out.push(p);
   }
   return out;
 }
 
 function sameHeaders(p: Packet, q: Packet): boolean {
-  if (!p.ip || !q.ip || p.ip.src !== q.ip.src || p.ip.dst !== q.ip.dst || p.ip.id !== q.ip.id || p.ip.protocol !== q.ip.protocol) return false;
-  if (p.tcp && q.tcp) return p.tcp.seq === q.tcp.seq && p.tcp.ack === q.tcp.ack && p.tcp.dataLength === q.tcp.dataLength && flagNames(p.tcp.flags).join() === flagNames(q.tcp.flags).join();
+  if (!p.ip || !q.ip || p.ip.src !== q.ip.src || p.ip.dst !== q.ip.dst || p.ip.id !== q.ip.id || p.ip.protocol !== q.ip.protocol)
+    return false;
+  if (p.tcp && q.tcp)
+    return (
+      p.tcp.seq === q.tcp.seq &&
+      p.tcp.ack === q.tcp.ack &&
+      p.tcp.dataLength === q.tcp.dataLength &&
+      flagNames(p.tcp.flags).join() === flagNames(q.tcp.flags).join()
+    );
   if (p.udp && q.udp) return p.udp.srcPort === q.udp.srcPort && p.udp.dstPort === q.udp.dstPort && p.udp.length === q.udp.length;
   if (p.icmp && q.icmp) return p.icmp.type === q.icmp.type && p.icmp.seq === q.icmp.seq;
   return false;
@@ -283,14 +315,19 @@ function tcpLadder(packets: Packet[], conv: Conversation): Ladder {
   const aIsFrom = first !== undefined && first.ip.src === conv.a.address && first.tcp.srcPort === conv.a.port;
   const a = aIsFrom ? conv.a : conv.b;
   const b = aIsFrom ? conv.b : conv.a;
-  const sideOf = (p: { ip: { src: string }; tcp: { srcPort: number } }): 'a' | 'b' => (p.ip.src === a.address && p.tcp.srcPort === a.port ? 'a' : 'b');
+  const sideOf = (p: { ip: { src: string }; tcp: { srcPort: number } }): 'a' | 'b' =>
+    p.ip.src === a.address && p.tcp.srcPort === a.port ? 'a' : 'b';
 
   let initial: Ladder['initial'];
   if (syn) {
     // Whether anything listened: the first answer to the SYN says (SYN-ACK: LISTEN; RST: CLOSED).
     const answer = segs.find((p) => p.index > syn.index && sideOf(p) === 'b' && (p.tcp.flags.syn || p.tcp.flags.rst));
     // No answer at all (the SYN lost or filtered): that it listened is an assumption.
-    initial = { a: 'CLOSED', b: answer?.tcp.flags.rst && !answer.tcp.flags.syn ? 'CLOSED' : 'LISTEN', ...(answer ? {} : { assumed: true }) };
+    initial = {
+      a: 'CLOSED',
+      b: answer?.tcp.flags.rst && !answer.tcp.flags.syn ? 'CLOSED' : 'LISTEN',
+      ...(answer ? {} : { assumed: true }),
+    };
   } else if (synAck) initial = { a: 'SYN-SENT', b: 'SYN-RECEIVED', assumed: true };
   else initial = { a: 'ESTABLISHED', b: 'ESTABLISHED', assumed: true };
 
@@ -324,10 +361,12 @@ function tcpLadder(packets: Packet[], conv: Conversation): Ladder {
     const retransmission = span > 0 && end <= me.sndMax;
     if (retransmission) notes.push('retransmission');
     else if (span > 0 && seq < me.sndMax) notes.push('retransmission (in part)');
-    if (span === 0 && !f.rst && ack !== undefined && ack === me.lastAck && p.tcp.window === me.lastWindow && peer.sndMax > ack) notes.push('duplicate ACK');
+    if (span === 0 && !f.rst && ack !== undefined && ack === me.lastAck && p.tcp.window === me.lastWindow && peer.sndMax > ack)
+      notes.push('duplicate ACK');
     if (p.tcp.window === 0 && !f.rst) notes.push('zero window');
     // Linux probes with one sequence number below what it has sent: to open a zero window, or to keep alive.
-    if (span === 0 && !f.rst && me.sndMax > 0 && seq === me.sndMax - 1) notes.push(peer.lastWindow === 0 ? 'zero window probe' : 'keep-alive');
+    if (span === 0 && !f.rst && me.sndMax > 0 && seq === me.sndMax - 1)
+      notes.push(peer.lastWindow === 0 ? 'zero window probe' : 'keep-alive');
     me.sndMax = Math.max(me.sndMax, end);
     // What is acknowledged was sent, seen by this capture or not (it may start mid-connection).
     if (ack !== undefined && ack < 2 ** 31) peer.sndMax = Math.max(peer.sndMax, ack);
@@ -367,7 +406,8 @@ function tcpLadder(packets: Packet[], conv: Conversation): Ladder {
 
     // The receiver's side.
     if (f.rst) {
-      if (peer.state !== 'LISTEN' && peer.state !== 'CLOSED') peer.state = peer.state === 'SYN-RECEIVED' && peer.passive ? 'LISTEN' : 'CLOSED';
+      if (peer.state !== 'LISTEN' && peer.state !== 'CLOSED')
+        peer.state = peer.state === 'SYN-RECEIVED' && peer.passive ? 'LISTEN' : 'CLOSED';
     } else {
       if (f.syn && !f.ack) {
         if (peer.state === 'LISTEN') {
@@ -422,7 +462,8 @@ function plainLadder(packets: Packet[], conv: Conversation): Ladder {
   const arrows: LadderArrow[] = [];
   for (const p of packets) {
     if (!p.ip) continue;
-    const from: 'a' | 'b' = p.ip.src === conv.a.address && (conv.protocol === 'icmp' || p.udp?.srcPort === conv.a.port || p.icmp !== undefined) ? 'a' : 'b';
+    const from: 'a' | 'b' =
+      p.ip.src === conv.a.address && (conv.protocol === 'icmp' || p.udp?.srcPort === conv.a.port || p.icmp !== undefined) ? 'a' : 'b';
     let label: string;
     let length: number;
     const notes: string[] = [];
@@ -431,12 +472,15 @@ function plainLadder(packets: Packet[], conv: Conversation): Ladder {
       length = p.udp.payload.length;
       if (p.ip.moreFragments || (p.ip.fragmentOffset ?? 0) > 0) notes.push('fragmented');
     } else if (p.icmp) {
-      label = icmpLabel(p.icmp.version, p.icmp.type, p.icmp.code) + (p.icmp.id !== undefined && isEcho(p.icmp.version, p.icmp.type) ? ` id=${p.icmp.id} seq=${p.icmp.seq ?? 0}` : '');
+      label =
+        icmpLabel(p.icmp.version, p.icmp.type, p.icmp.code) +
+        (p.icmp.id !== undefined && isEcho(p.icmp.version, p.icmp.type) ? ` id=${p.icmp.id} seq=${p.icmp.seq ?? 0}` : '');
       // An error from a router on the way (time exceeded ...): drawn from the far side, saying who sent it.
       if (p.ip.src !== conv.a.address && p.ip.src !== conv.b.address) label += ` from ${p.ip.src}`;
       // On an exchange of its own (the datagram it quotes was not captured): say what it quotes.
       const o = p.icmp.original;
-      if (conv.protocol === 'icmp' && o) label += ` for ${o.protocol === 6 ? 'TCP' : o.protocol === 17 ? 'UDP' : o.protocol === 1 || o.protocol === 58 ? 'ICMP' : `protocol ${o.protocol}`} to ${endpointText({ address: o.dst, ...(o.dstPort !== undefined ? { port: o.dstPort } : {}) })}`;
+      if (conv.protocol === 'icmp' && o)
+        label += ` for ${o.protocol === 6 ? 'TCP' : o.protocol === 17 ? 'UDP' : o.protocol === 1 || o.protocol === 58 ? 'ICMP' : `protocol ${o.protocol}`} to ${endpointText({ address: o.dst, ...(o.dstPort !== undefined ? { port: o.dstPort } : {}) })}`;
       length = p.icmp.payloadLength;
     } else continue;
     arrows.push({ index: p.index, time: round(p.time - t0), from, label, length, notes });
@@ -448,7 +492,12 @@ function icmpLabel(version: 4 | 6, type: number, code: number): string {
   if (version === 4) {
     if (type === 8) return 'ICMP echo request';
     if (type === 0) return 'ICMP echo reply';
-    if (type === 3) return code <= 3 ? `ICMP ${['net', 'host', 'protocol', 'port'][code] ?? ''} unreachable` : code === 4 ? 'ICMP fragmentation needed' : `ICMP destination unreachable (code ${code})`;
+    if (type === 3)
+      return code <= 3
+        ? `ICMP ${['net', 'host', 'protocol', 'port'][code] ?? ''} unreachable`
+        : code === 4
+          ? 'ICMP fragmentation needed'
+          : `ICMP destination unreachable (code ${code})`;
     if (type === 11) return 'ICMP time exceeded';
     return `ICMP type ${type} code ${code}`;
   }
@@ -469,7 +518,11 @@ function shorten(l: Ladder, max: number): Ladder {
   if (l.arrows.length <= max) return l;
   const head = Math.ceil((max * 2) / 3);
   const tail = max - head;
-  return { ...l, arrows: [...l.arrows.slice(0, head), ...l.arrows.slice(l.arrows.length - tail)], omitted: { after: head - 1, count: l.arrows.length - max } };
+  return {
+    ...l,
+    arrows: [...l.arrows.slice(0, head), ...l.arrows.slice(l.arrows.length - tail)],
+    omitted: { after: head - 1, count: l.arrows.length - max },
+  };
 }
 
 /** How an endpoint is written: name, then address and port ([v6]:port). */

@@ -16,7 +16,9 @@ export class PcapError extends ToplabError {
   /** Byte offset in the file where the problem is. */
   readonly offset: number;
   constructor(message: string, offset: number) {
-    super(`${message} (at byte ${offset} of the capture file)`, { hint: 'toplab reads captures written by tcpdump -w (pcap) or dumpcap (pcapng) on an Ethernet interface or -i any' });
+    super(`${message} (at byte ${offset} of the capture file)`, {
+      hint: 'toplab reads captures written by tcpdump -w (pcap) or dumpcap (pcapng) on an Ethernet interface or -i any',
+    });
     this.offset = offset;
   }
 }
@@ -51,7 +53,15 @@ const LINKTYPE_LINUX_SLL = 113;
 const LINKTYPE_IPV4 = 228;
 const LINKTYPE_IPV6 = 229;
 const LINKTYPE_LINUX_SLL2 = 276;
-const SUPPORTED_LINKTYPES = [LINKTYPE_ETHERNET, LINKTYPE_RAW_BSD, LINKTYPE_RAW, LINKTYPE_LINUX_SLL, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL2];
+const SUPPORTED_LINKTYPES = [
+  LINKTYPE_ETHERNET,
+  LINKTYPE_RAW_BSD,
+  LINKTYPE_RAW,
+  LINKTYPE_LINUX_SLL,
+  LINKTYPE_IPV4,
+  LINKTYPE_IPV6,
+  LINKTYPE_LINUX_SLL2,
+];
 
 function checkLinkType(linkType: number, offset: number): void {
   if (!SUPPORTED_LINKTYPES.includes(linkType)) {
@@ -72,12 +82,24 @@ function decodeClassic(buf: Buffer): DecodedCapture {
   let le: boolean;
   let nano: boolean;
   switch (buf.readUInt32LE(0)) {
-    case 0xa1b2c3d4: le = true; nano = false; break;
-    case 0xa1b23c4d: le = true; nano = true; break;
+    case 0xa1b2c3d4:
+      le = true;
+      nano = false;
+      break;
+    case 0xa1b23c4d:
+      le = true;
+      nano = true;
+      break;
     default:
       switch (buf.readUInt32BE(0)) {
-        case 0xa1b2c3d4: le = false; nano = false; break;
-        case 0xa1b23c4d: le = false; nano = true; break;
+        case 0xa1b2c3d4:
+          le = false;
+          nano = false;
+          break;
+        case 0xa1b23c4d:
+          le = false;
+          nano = true;
+          break;
         default:
           throw new PcapError(`not a pcap or pcapng file: magic number 0x${buf.readUInt32BE(0).toString(16).padStart(8, '0')}`, 0);
       }
@@ -102,7 +124,10 @@ function decodeClassic(buf: Buffer): DecodedCapture {
     const caplen = u32(off + 8);
     const origlen = u32(off + 12);
     if (caplen > maxRecord) {
-      throw new PcapError(`record ${packets.length} claims ${caplen} captured bytes, more than the snapshot length ${snaplen}: the file is damaged`, off + 8);
+      throw new PcapError(
+        `record ${packets.length} claims ${caplen} captured bytes, more than the snapshot length ${snaplen}: the file is damaged`,
+        off + 8,
+      );
     }
     if (buf.length - off - 16 < caplen) return { format: 'pcap', linkTypes: [linkType], packets, truncatedAt: off };
     const time = sec + frac / (nano ? 1e9 : 1e6);
@@ -155,13 +180,15 @@ function decodePcapng(buf: Buffer): DecodedCapture {
     const body = off + 8;
     const bodyEnd = off + total - 4;
     const need = (n: number): void => {
-      if (bodyEnd - body < n) throw new PcapError(`pcapng block of type 0x${type.toString(16)} too short for its fields (${bodyEnd - body} bytes)`, off);
+      if (bodyEnd - body < n)
+        throw new PcapError(`pcapng block of type 0x${type.toString(16)} too short for its fields (${bodyEnd - body} bytes)`, off);
     };
     switch (type) {
       case PCAPNG_SHB:
         need(16);
         break;
-      case 1: { // Interface Description
+      case 1: {
+        // Interface Description
         need(8);
         const linkType = u16(body);
         checkLinkType(linkType, body);
@@ -173,21 +200,24 @@ function decodePcapng(buf: Buffer): DecodedCapture {
         linkTypes.push(linkType);
         break;
       }
-      case 6:   // Enhanced Packet
-      case 2: { // Packet (obsolete): 16-bit interface id and drop count instead of a 32-bit id
+      case 6: // Enhanced Packet
+      case 2: {
+        // Packet (obsolete): 16-bit interface id and drop count instead of a 32-bit id
         need(20);
         const ifId = type === 6 ? u32(body) : u16(body);
         const iface = interfaces[ifId];
         if (!iface) throw new PcapError(`packet block names interface ${ifId}, which was never described`, body);
         const caplen = u32(body + 12);
         const origlen = u32(body + 16);
-        if (caplen > bodyEnd - body - 20) throw new PcapError(`packet block claims ${caplen} captured bytes but holds ${bodyEnd - body - 20}`, body + 12);
+        if (caplen > bodyEnd - body - 20)
+          throw new PcapError(`packet block claims ${caplen} captured bytes but holds ${bodyEnd - body - 20}`, body + 12);
         const ticks = (BigInt(u32(body + 4)) << 32n) | BigInt(u32(body + 8));
         const time = Number(ticks / iface.units) + Number(ticks % iface.units) / Number(iface.units);
         packets.push(decodeFrame(buf.subarray(body + 20, body + 20 + caplen), iface.linkType, packets.length, time, origlen));
         break;
       }
-      case 3: { // Simple Packet: no timestamp, interface 0
+      case 3: {
+        // Simple Packet: no timestamp, interface 0
         need(4);
         const iface = interfaces[0];
         if (!iface) throw new PcapError('simple packet block before any interface description', body);
@@ -204,7 +234,13 @@ function decodePcapng(buf: Buffer): DecodedCapture {
   return { format: 'pcapng', linkTypes, packets };
 }
 
-function forEachOption(buf: Buffer, from: number, to: number, u16: (o: number) => number, visit: (code: number, at: number, len: number) => void): void {
+function forEachOption(
+  buf: Buffer,
+  from: number,
+  to: number,
+  u16: (o: number) => number,
+  visit: (code: number, at: number, len: number) => void,
+): void {
   let o = from;
   while (to - o >= 4) {
     const code = u16(o);
@@ -285,7 +321,16 @@ function decodeLink(f: Buffer, linkType: number, p: Packet): number | undefined 
       p.link = { type: 'raw' };
       if (f.length < 1) return short(p, 'IP header', 1, 0);
       const version = f.readUInt8(0) >> 4;
-      const etherType = linkType === LINKTYPE_IPV4 ? ETHERTYPE_IPV4 : linkType === LINKTYPE_IPV6 ? ETHERTYPE_IPV6 : version === 4 ? ETHERTYPE_IPV4 : version === 6 ? ETHERTYPE_IPV6 : undefined;
+      const etherType =
+        linkType === LINKTYPE_IPV4
+          ? ETHERTYPE_IPV4
+          : linkType === LINKTYPE_IPV6
+            ? ETHERTYPE_IPV6
+            : version === 4
+              ? ETHERTYPE_IPV4
+              : version === 6
+                ? ETHERTYPE_IPV6
+                : undefined;
       if (etherType === undefined) {
         p.malformed = `raw IP frame with IP version ${version}`;
         return undefined;
@@ -315,7 +360,13 @@ function sllAddress(f: Buffer, at: number, len: number): string | undefined {
 
 function mac(f: Buffer, at: number, len: number): string {
   const parts: string[] = [];
-  for (let i = 0; i < len; i++) parts.push(f.readUInt8(at + i).toString(16).padStart(2, '0'));
+  for (let i = 0; i < len; i++)
+    parts.push(
+      f
+        .readUInt8(at + i)
+        .toString(16)
+        .padStart(2, '0'),
+    );
   return parts.join(':');
 }
 
@@ -493,7 +544,10 @@ function decodeTcpOptions(s: Buffer, end: number, into: TcpHeader['options']): s
   while (o < end) {
     const kind = s.readUInt8(o);
     if (kind === 0) return undefined; // end of options
-    if (kind === 1) { o += 1; continue; } // no-op
+    if (kind === 1) {
+      o += 1;
+      continue;
+    } // no-op
     if (end - o < 2) return `TCP option ${kind} cut short`;
     const len = s.readUInt8(o + 1);
     if (len < 2 || end - o < len) return `TCP option ${kind} has a bad length ${len}`;
@@ -595,7 +649,9 @@ function describe(p: Packet): string {
   if (!ip) return describeLinkOnly(p);
   const offset = ip.fragmentOffset ?? 0;
   const fragment = ip.moreFragments === true || offset > 0;
-  const fragNote = fragment ? ` (fragment${ip.id !== undefined ? ` id=${ip.id}` : ''} offset=${offset}${ip.moreFragments ? ', more' : ''})` : '';
+  const fragNote = fragment
+    ? ` (fragment${ip.id !== undefined ? ` id=${ip.id}` : ''} offset=${offset}${ip.moreFragments ? ', more' : ''})`
+    : '';
   if (p.tcp) {
     const t = p.tcp;
     const ack = t.flags.ack ? ` ack=${t.ack}` : '';
@@ -629,8 +685,31 @@ function protocolName(n: number): string {
   return n === 6 ? 'TCP' : n === 17 ? 'UDP' : n === 1 ? 'ICMP' : n === 58 ? 'ICMP6' : `protocol ${n}`;
 }
 
-const ICMP4_UNREACHABLE = ['net unreachable', 'host unreachable', 'protocol unreachable', 'port unreachable', 'fragmentation needed', 'source route failed', 'net unknown', 'host unknown', 'source host isolated', 'net prohibited', 'host prohibited', 'net unreachable for TOS', 'host unreachable for TOS', 'communication prohibited'];
-const ICMP6_UNREACHABLE = ['no route', 'communication prohibited', 'beyond scope of source address', 'address unreachable', 'port unreachable', 'source address failed policy', 'reject route'];
+const ICMP4_UNREACHABLE = [
+  'net unreachable',
+  'host unreachable',
+  'protocol unreachable',
+  'port unreachable',
+  'fragmentation needed',
+  'source route failed',
+  'net unknown',
+  'host unknown',
+  'source host isolated',
+  'net prohibited',
+  'host prohibited',
+  'net unreachable for TOS',
+  'host unreachable for TOS',
+  'communication prohibited',
+];
+const ICMP6_UNREACHABLE = [
+  'no route',
+  'communication prohibited',
+  'beyond scope of source address',
+  'address unreachable',
+  'port unreachable',
+  'source address failed policy',
+  'reject route',
+];
 
 function describeIcmp(i: IcmpHeader): string {
   const name = i.version === 4 ? 'ICMP' : 'ICMP6';
@@ -642,7 +721,8 @@ function describeIcmp(i: IcmpHeader): string {
   let what: string | undefined;
   if (i.version === 4 && i.type === 3) what = ICMP4_UNREACHABLE[i.code] ?? `unreachable code ${i.code}`;
   else if (i.version === 6 && i.type === 1) what = ICMP6_UNREACHABLE[i.code] ?? `unreachable code ${i.code}`;
-  else if ((i.version === 4 && i.type === 11) || (i.version === 6 && i.type === 3)) what = i.code === 0 ? 'time exceeded in transit' : 'fragment reassembly time exceeded';
+  else if ((i.version === 4 && i.type === 11) || (i.version === 6 && i.type === 3))
+    what = i.code === 0 ? 'time exceeded in transit' : 'fragment reassembly time exceeded';
   else if (i.version === 6 && i.type === 2) what = 'packet too big';
   else if (i.version === 6 && i.type === 135) what = 'neighbor solicitation';
   else if (i.version === 6 && i.type === 136) what = 'neighbor advertisement';

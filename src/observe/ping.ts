@@ -37,7 +37,13 @@ export function parsePing(text: string): PingResult {
     }
     const reply = /^(\d+) bytes from (?:\S+ \()?([^\s:)]+(?::[^\s)]*[^\s:)])?)\)?: icmp_seq=(\d+) ttl=(\d+) time=([\d.]+) ms/.exec(line);
     if (reply) {
-      r.replies.push({ bytes: Number(reply[1]), from: reply[2] ?? '', seq: Number(reply[3]), ttl: Number(reply[4]), timeMs: Number(reply[5]) });
+      r.replies.push({
+        bytes: Number(reply[1]),
+        from: reply[2] ?? '',
+        seq: Number(reply[3]),
+        ttl: Number(reply[4]),
+        timeMs: Number(reply[5]),
+      });
       continue;
     }
     const stats = /^(\d+) packets transmitted, (\d+) (?:packets )?received(?:, \+(\d+) errors)?(?:, ([\d.]+)% packet loss)?/.exec(line);

@@ -54,7 +54,15 @@ export function parseNetstatRoutes(text: string): RouteEntry[] {
   for (const line of text.split('\n')) {
     const m = /^(\d+\.\d+\.\d+\.\d+)\s+(\d+\.\d+\.\d+\.\d+)\s+(\d+\.\d+\.\d+\.\d+)\s+(\S+)\s+.*?(\S+)\s*$/.exec(line);
     if (!m) continue;
-    const prefix = (m[3] ?? '').split('.').reduce((n, p) => n + (Number(p) >>> 0).toString(2).split('').filter((b) => b === '1').length, 0);
+    const prefix = (m[3] ?? '').split('.').reduce(
+      (n, p) =>
+        n +
+        (Number(p) >>> 0)
+          .toString(2)
+          .split('')
+          .filter((b) => b === '1').length,
+      0,
+    );
     const dest = m[1] === '0.0.0.0' && prefix === 0 ? 'default' : `${m[1]}/${prefix}`;
     const r: RouteEntry = { family: 4, destination: dest, dev: m[5] ?? '' };
     if (m[2] !== '0.0.0.0') r.via = m[2] ?? '';

@@ -99,7 +99,20 @@ function setEndpoints(e: SocketEntry, local: Endpoint, peer: Endpoint | undefine
 // ---------------------------------------------------------------------------------------------------------
 // ss
 
-const SS_STATES = new Set(['ESTAB', 'SYN-SENT', 'SYN-RECV', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT', 'UNCONN', 'CLOSE-WAIT', 'LAST-ACK', 'LISTEN', 'CLOSING', 'UNKNOWN']);
+const SS_STATES = new Set([
+  'ESTAB',
+  'SYN-SENT',
+  'SYN-RECV',
+  'FIN-WAIT-1',
+  'FIN-WAIT-2',
+  'TIME-WAIT',
+  'UNCONN',
+  'CLOSE-WAIT',
+  'LAST-ACK',
+  'LISTEN',
+  'CLOSING',
+  'UNKNOWN',
+]);
 const SS_NETIDS: Record<string, { proto: SocketProto; unixType?: SocketEntry['unixType'] }> = {
   tcp: { proto: 'tcp' },
   udp: { proto: 'udp' },
@@ -108,7 +121,17 @@ const SS_NETIDS: Record<string, { proto: SocketProto; unixType?: SocketEntry['un
   u_seq: { proto: 'unix', unixType: 'seqpacket' },
 };
 // States only TCP has: a table without a Netid column that shows one of them is `ss -t`.
-const TCP_ONLY_STATES = new Set(['LISTEN', 'SYN-SENT', 'SYN-RECV', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT', 'CLOSE-WAIT', 'LAST-ACK', 'CLOSING']);
+const TCP_ONLY_STATES = new Set([
+  'LISTEN',
+  'SYN-SENT',
+  'SYN-RECV',
+  'FIN-WAIT-1',
+  'FIN-WAIT-2',
+  'TIME-WAIT',
+  'CLOSE-WAIT',
+  'LAST-ACK',
+  'CLOSING',
+]);
 
 export interface SsOptions {
   /**
@@ -121,7 +144,10 @@ export interface SsOptions {
 
 /** Parses `ss -tanp`, `ss -uanp`, `ss -xanp`, `ss -an` ... (with -n; with or without -p, -H, -e). */
 export function parseSs(text: string, options: SsOptions = {}): SocketEntry[] {
-  const rows = text.split('\n').map((line) => line.trim().split(/\s+/)).filter((t) => t.length >= 5);
+  const rows = text
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((t) => t.length >= 5);
   let guessed: 'tcp' | 'udp' | undefined = options.proto;
   if (!guessed) {
     const states = rows.filter((t) => SS_STATES.has(t[0] ?? '')).map((t) => t[0] ?? '');
@@ -162,7 +188,14 @@ function ssInet(rest: string[], proto: SocketProto, state: string): SocketEntry 
   const local = splitEndpoint(rest[0] ?? '');
   const peer = splitEndpoint(rest[1] ?? '');
   if (!local || !peer) return undefined;
-  const e: SocketEntry = { proto, family: local.family, state: normaliseSocketState(state), recvQ: 0, sendQ: 0, localAddress: local.address };
+  const e: SocketEntry = {
+    proto,
+    family: local.family,
+    state: normaliseSocketState(state),
+    recvQ: 0,
+    sendQ: 0,
+    localAddress: local.address,
+  };
   setEndpoints(e, local, peer);
   return e;
 }
@@ -188,7 +221,20 @@ const NETSTAT_INET: Record<string, { proto: SocketProto; family: 4 | 6 }> = {
   udp: { proto: 'udp', family: 4 },
   udp6: { proto: 'udp', family: 6 },
 };
-const NETSTAT_STATES = new Set(['ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING', 'UNKNOWN']);
+const NETSTAT_STATES = new Set([
+  'ESTABLISHED',
+  'SYN_SENT',
+  'SYN_RECV',
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+  'TIME_WAIT',
+  'CLOSE',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'LISTEN',
+  'CLOSING',
+  'UNKNOWN',
+]);
 const NETSTAT_UNIX_STATES = new Set(['FREE', 'LISTENING', 'CONNECTING', 'CONNECTED', 'DISCONNECTING', 'UNKNOWN']);
 const NETSTAT_UNIX_TYPES: Record<string, SocketEntry['unixType']> = { STREAM: 'stream', DGRAM: 'dgram', SEQPACKET: 'seqpacket' };
 /** netstat prints "PID/Program name" in a column this wide, then the unix socket's path. */
@@ -217,7 +263,8 @@ export function parseNetstat(text: string): SocketEntry[] {
     }
     const t = tokens(line);
     const first = t[0]?.text ?? '';
-    const entry = first === 'unix' ? netstatUnix(line, t, withPrograms) : NETSTAT_INET[first] ? netstatInet(line, t, withPrograms) : undefined;
+    const entry =
+      first === 'unix' ? netstatUnix(line, t, withPrograms) : NETSTAT_INET[first] ? netstatInet(line, t, withPrograms) : undefined;
     if (entry) out.push(entry);
   }
   return out;
@@ -237,7 +284,14 @@ function netstatInet(line: string, t: Token[], withPrograms: boolean): SocketEnt
     next++;
   }
   if (state === '') return undefined;
-  const e: SocketEntry = { proto: kind.proto, family: kind.family, state: normaliseSocketState(state), recvQ: Number(recvQ), sendQ: Number(sendQ), localAddress: local.address };
+  const e: SocketEntry = {
+    proto: kind.proto,
+    family: kind.family,
+    state: normaliseSocketState(state),
+    recvQ: Number(recvQ),
+    sendQ: Number(sendQ),
+    localAddress: local.address,
+  };
   setEndpoints(e, local, peer);
   const owner = t[next];
   if (withPrograms && owner) setOwner(e, line.slice(owner.at).trim());
@@ -315,7 +369,14 @@ export function parseProcNet(text: string, proto: 'tcp' | 'udp', family: 4 | 6):
     const code = parseInt(st, 16);
     const state = proto === 'udp' ? (code === 1 ? 'ESTABLISHED' : 'UNCONN') : PROC_TCP_STATES[code];
     if (!state) continue;
-    const e: SocketEntry = { proto, family, state, recvQ: parseInt(queues[2] ?? '0', 16), sendQ: parseInt(queues[1] ?? '0', 16), localAddress: local.address };
+    const e: SocketEntry = {
+      proto,
+      family,
+      state,
+      recvQ: parseInt(queues[2] ?? '0', 16),
+      sendQ: parseInt(queues[1] ?? '0', 16),
+      localAddress: local.address,
+    };
     setEndpoints(e, local, peer);
     const inode = t[9] ?? '';
     if (/^\d+$/.test(inode) && Number(inode) > 0) e.inode = Number(inode);
@@ -345,13 +406,17 @@ const SO_ACCEPTCON = 0x10000;
 export function parseProcNetUnix(text: string): SocketEntry[] {
   const out: SocketEntry[] = [];
   for (const line of text.split('\n')) {
-    const m = /^\s*[0-9A-Fa-f]+:\s+([0-9A-Fa-f]+)\s+([0-9A-Fa-f]+)\s+([0-9A-Fa-f]+)\s+([0-9A-Fa-f]+)\s+([0-9A-Fa-f]+)\s+(\d+)(?: (.*))?$/.exec(line);
+    const m =
+      /^\s*[0-9A-Fa-f]+:\s+([0-9A-Fa-f]+)\s+([0-9A-Fa-f]+)\s+([0-9A-Fa-f]+)\s+([0-9A-Fa-f]+)\s+([0-9A-Fa-f]+)\s+(\d+)(?: (.*))?$/.exec(
+        line,
+      );
     if (!m) continue;
     const flags = parseInt(m[3] ?? '0', 16);
     const type = parseInt(m[4] ?? '0', 16);
     const st = parseInt(m[5] ?? '0', 16);
     // St is the socket's SS_* state: 1 unconnected, 2 connecting, 3 connected, 4 disconnecting.
-    const state = flags & SO_ACCEPTCON ? 'LISTEN' : st === 3 ? 'CONNECTED' : st === 2 ? 'CONNECTING' : st === 4 ? 'DISCONNECTING' : 'UNCONN';
+    const state =
+      flags & SO_ACCEPTCON ? 'LISTEN' : st === 3 ? 'CONNECTED' : st === 2 ? 'CONNECTING' : st === 4 ? 'DISCONNECTING' : 'UNCONN';
     const path = (m[7] ?? '').trim();
     const e: SocketEntry = { proto: 'unix', state, recvQ: 0, sendQ: 0, localAddress: path === '' ? '*' : path };
     const unixType = PROC_UNIX_TYPES[type];

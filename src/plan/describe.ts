@@ -3,11 +3,16 @@ import type { LabPlan } from './plan.js';
 
 /** The plan in words, as `lab up --dry-run` prints it. Pure. */
 export function describePlan(plan: LabPlan): string {
-  const lines: string[] = [`plan for ${plan.lab} (instance ${plan.instance}); image ${plan.image}`, 'networks (internal; the host has no address on them):'];
+  const lines: string[] = [
+    `plan for ${plan.lab} (instance ${plan.instance}); image ${plan.image}`,
+    'networks (internal; the host has no address on them):',
+  ];
   for (const n of plan.networks) {
     const v6 = n.subnet6 !== undefined ? `  ${n.subnet6} (declared ${n.declaredSubnet6})` : '';
     const mtu = n.mtu !== undefined ? `, mtu ${n.mtu}` : '';
-    lines.push(`  ${n.name.padEnd(12)} ${n.subnet.padEnd(18)} (declared ${n.declaredSubnet})${v6}  docker network ${n.dockerName}, bridge ${n.bridge}${mtu}`);
+    lines.push(
+      `  ${n.name.padEnd(12)} ${n.subnet.padEnd(18)} (declared ${n.declaredSubnet})${v6}  docker network ${n.dockerName}, bridge ${n.bridge}${mtu}`,
+    );
   }
   lines.push('nodes (no capabilities unless listed; programs run as uid 1000):');
   for (const node of plan.nodes) {
@@ -43,10 +48,22 @@ export function addressNotes(plan: LabPlan): string[] {
     const moved4 = n.subnet !== n.declaredSubnet;
     const moved6 = n.subnet6 !== undefined && n.subnet6 !== n.declaredSubnet6;
     if (!moved4 && !moved6) continue;
-    const example = plan.nodes.flatMap((node) => node.interfaces.filter((i) => i.network === n.name).map((i) => ({ node: node.name, i })))[0];
-    const eg = example ? ` (${example.node} is ${moved4 ? example.i.address : (example.i.address6 ?? '')}, not ${moved4 ? example.i.declared : (example.i.declared6 ?? '')})` : '';
-    const what = [moved4 ? `${n.subnet} instead of ${n.declaredSubnet}` : '', moved6 ? `${n.subnet6 ?? ''} instead of ${n.declaredSubnet6 ?? ''}` : ''].filter(Boolean).join(', ');
-    const why = plan.instance === 'default' ? 'its declared subnet is in use on this engine (another lab is up?)' : `instance ${plan.instance} has subnets of its own`;
+    const example = plan.nodes.flatMap((node) =>
+      node.interfaces.filter((i) => i.network === n.name).map((i) => ({ node: node.name, i })),
+    )[0];
+    const eg = example
+      ? ` (${example.node} is ${moved4 ? example.i.address : (example.i.address6 ?? '')}, not ${moved4 ? example.i.declared : (example.i.declared6 ?? '')})`
+      : '';
+    const what = [
+      moved4 ? `${n.subnet} instead of ${n.declaredSubnet}` : '',
+      moved6 ? `${n.subnet6 ?? ''} instead of ${n.declaredSubnet6 ?? ''}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    const why =
+      plan.instance === 'default'
+        ? 'its declared subnet is in use on this engine (another lab is up?)'
+        : `instance ${plan.instance} has subnets of its own`;
     notes.push(`network ${n.name}: ${what}: ${why}; the addresses differ from the lab's README${eg}`);
   }
   return notes;

@@ -27,7 +27,10 @@ export const IMPAIR_COMMENT = 'toplab-impair';
 export function impairmentCommands(dev: string, imp: ImpairmentDef, kernel: KernelTc, opts: { ipv6?: boolean } = {}): ImpairmentCommands {
   const wantsNetem = imp.delay !== undefined || imp.jitter !== undefined;
   if (wantsNetem && !kernel.netem) {
-    return { commands: [], unsupported: `${NO_NETEM}: delay and jitter cannot be emulated here (loss and rate can); on a stock Debian or Ubuntu kernel they work` };
+    return {
+      commands: [],
+      unsupported: `${NO_NETEM}: delay and jitter cannot be emulated here (loss and rate can); on a stock Debian or Ubuntu kernel they work`,
+    };
   }
   const commands: string[][] = [];
   const netemLoss = imp.loss !== undefined && kernel.netem;
@@ -44,13 +47,46 @@ export function impairmentCommands(dev: string, imp: ImpairmentDef, kernel: Kern
     // Burst: at least one full frame, and about 10 ms at the rate so fast links are not starved.
     const burst = Math.max(1600, Math.ceil(bps / 8 / 100));
     const where = useNetem ? ['parent', '1:1', 'handle', '10:'] : ['root', 'handle', '1:'];
-    commands.push(['tc', 'qdisc', useNetem ? 'add' : 'replace', 'dev', dev, ...where, 'tbf', 'rate', imp.rate, 'burst', String(burst), 'latency', '400ms']);
+    commands.push([
+      'tc',
+      'qdisc',
+      useNetem ? 'add' : 'replace',
+      'dev',
+      dev,
+      ...where,
+      'tbf',
+      'rate',
+      imp.rate,
+      'burst',
+      String(burst),
+      'latency',
+      '400ms',
+    ]);
   }
   if (imp.loss !== undefined && !kernel.netem) {
     const p = (parseFloat(imp.loss) / 100).toFixed(4);
     for (const tool of opts.ipv6 ? ['iptables', 'ip6tables'] : ['iptables']) {
       for (const chain of ['OUTPUT', 'FORWARD']) {
-        commands.push([tool, '-w', '-A', chain, '-o', dev, '-m', 'statistic', '--mode', 'random', '--probability', p, '-m', 'comment', '--comment', IMPAIR_COMMENT, '-j', 'DROP']);
+        commands.push([
+          tool,
+          '-w',
+          '-A',
+          chain,
+          '-o',
+          dev,
+          '-m',
+          'statistic',
+          '--mode',
+          'random',
+          '--probability',
+          p,
+          '-m',
+          'comment',
+          '--comment',
+          IMPAIR_COMMENT,
+          '-j',
+          'DROP',
+        ]);
       }
     }
   }

@@ -21,7 +21,10 @@ export function instanceDefinition(def: LabDefinition, plan: LabPlan): LabDefini
         Object.entries(node.interfaces).map(([network, raw]) => {
           const iface = interfaceOf(raw);
           const p = planned?.interfaces.find((i) => i.network === network);
-          return [network, { ...iface, ipv4: p?.address ?? iface.ipv4, ...(iface.ipv6 !== undefined ? { ipv6: p?.address6 ?? iface.ipv6 } : {}) }];
+          return [
+            network,
+            { ...iface, ipv4: p?.address ?? iface.ipv4, ...(iface.ipv6 !== undefined ? { ipv6: p?.address6 ?? iface.ipv6 } : {}) },
+          ];
         }),
       );
       const moved = {

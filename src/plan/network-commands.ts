@@ -22,7 +22,12 @@ export interface NodeNetworkCommands {
 
 /** Whether a node needs anything done in its namespace after it starts (routes, gateways, impairments). */
 export function needsNetworkSetup(node: NodePlan): boolean {
-  return node.gateway !== undefined || node.gateway6 !== undefined || node.routes.length > 0 || node.interfaces.some((i) => i.impair !== undefined);
+  return (
+    node.gateway !== undefined ||
+    node.gateway6 !== undefined ||
+    node.routes.length > 0 ||
+    node.interfaces.some((i) => i.impair !== undefined)
+  );
 }
 
 /** Whether any impairment of the node needs to know if the kernel has netem. */

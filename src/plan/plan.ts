@@ -3,7 +3,20 @@ import { forwards, interfaceOf, nodeSysctls } from '../lab/interfaces.js';
 import type { ImpairmentDef, Lab } from '../lab/model.js';
 import { baseLabels, LABEL } from './labels.js';
 import type { HostRulesNeeded } from '../runtime/runtime.js';
-import { cidrRange, formatCidr6, formatIp6, inCidr, inCidr6, intToIp, ipToInt, maskBits, overlaps, parseCidr, parseCidr6, translate6 } from '../util/address.js';
+import {
+  cidrRange,
+  formatCidr6,
+  formatIp6,
+  inCidr,
+  inCidr6,
+  intToIp,
+  ipToInt,
+  maskBits,
+  overlaps,
+  parseCidr,
+  parseCidr6,
+  translate6,
+} from '../util/address.js';
 
 export const DEFAULT_INSTANCE = 'default';
 /** Instance subnets come from here: a private range that Docker's default address pools (172.17-31/16, 192.168/16) do not use. */
@@ -93,7 +106,8 @@ export interface PlanOptions {
 /** What to do when a pool cannot hold an instance: each lab network takes a block of its own size from it. */
 const POOL_HINT =
   'give a larger pool with --subnet-pool or TOPLAB_SUBNET_POOL (e.g. 10.128.0.0/9): each network of the lab takes a block of its declared size from it, and the networks of other instances on the engine take theirs (`lab status` lists them)';
-const POOL6_HINT = 'give a larger IPv6 pool with TOPLAB_SUBNET_POOL6 (e.g. fd70:b1ab:c0de::/48): each dual-stack network of the lab takes a block of its declared size from it';
+const POOL6_HINT =
+  'give a larger IPv6 pool with TOPLAB_SUBNET_POOL6 (e.g. fd70:b1ab:c0de::/48): each dual-stack network of the lab takes a block of its declared size from it';
 
 export const INSTANCE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
@@ -102,9 +116,15 @@ export function subnetPools(env: Record<string, string | undefined> = process.en
   const pool = env.TOPLAB_SUBNET_POOL ?? DEFAULT_SUBNET_POOL;
   const pool6 = env.TOPLAB_SUBNET_POOL6 ?? DEFAULT_SUBNET_POOL6;
   const c = cidrRange(pool);
-  if (!c || !parseCidr(pool) || c.prefix > 24) throw new UsageError(`the subnet pool \`${pool}\` is not an IPv4 subnet of /24 or larger`, { hint: 'set TOPLAB_SUBNET_POOL (or --subnet-pool) to a private range such as 10.128.0.0/9' });
+  if (!c || !parseCidr(pool) || c.prefix > 24)
+    throw new UsageError(`the subnet pool \`${pool}\` is not an IPv4 subnet of /24 or larger`, {
+      hint: 'set TOPLAB_SUBNET_POOL (or --subnet-pool) to a private range such as 10.128.0.0/9',
+    });
   const c6 = parseCidr6(pool6);
-  if (!c6 || c6.prefix > 64) throw new UsageError(`the IPv6 subnet pool \`${pool6}\` is not an IPv6 subnet of /64 or larger`, { hint: 'set TOPLAB_SUBNET_POOL6 to a unique local range such as fd70:b1ab:c0de::/48' });
+  if (!c6 || c6.prefix > 64)
+    throw new UsageError(`the IPv6 subnet pool \`${pool6}\` is not an IPv6 subnet of /64 or larger`, {
+      hint: 'set TOPLAB_SUBNET_POOL6 to a unique local range such as fd70:b1ab:c0de::/48',
+    });
   return { pool, pool6 };
 }
 
@@ -129,16 +149,27 @@ export function planLab(lab: Lab, opts: PlanOptions): LabPlan {
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
       const count = Object.keys(def.networks).length;
-      throw new UsageError(e.message, { hint: `${e.hint ?? ''}; the lab ${def.name} has ${count} network${count === 1 ? '' : 's'}`, cause: e });
+      throw new UsageError(e.message, {
+        hint: `${e.hint ?? ''}; the lab ${def.name} has ${count} network${count === 1 ? '' : 's'}`,
+        cause: e,
+      });
     }
   };
   for (const [name, n] of Object.entries(def.networks)) {
     const key = `${def.name}/${instance}/${name}`;
-    const subnet = opts.fixedSubnets?.[name] ?? (declaredFirst && free(n.subnet, used) ? n.subnet : forLab(() => allocateSubnet(n.subnet, used, opts.pool ?? DEFAULT_SUBNET_POOL, key, opts.attempt ?? 0)));
+    const subnet =
+      opts.fixedSubnets?.[name] ??
+      (declaredFirst && free(n.subnet, used)
+        ? n.subnet
+        : forLab(() => allocateSubnet(n.subnet, used, opts.pool ?? DEFAULT_SUBNET_POOL, key, opts.attempt ?? 0)));
     used.push(subnet);
     let subnet6: string | undefined;
     if (n.subnet6 !== undefined) {
-      subnet6 = opts.fixedSubnets6?.[name] ?? (declaredFirst && free6(n.subnet6, used6) ? n.subnet6 : forLab(() => allocateSubnet6(n.subnet6 ?? '', used6, opts.pool6 ?? DEFAULT_SUBNET_POOL6, key, opts.attempt ?? 0)));
+      subnet6 =
+        opts.fixedSubnets6?.[name] ??
+        (declaredFirst && free6(n.subnet6, used6)
+          ? n.subnet6
+          : forLab(() => allocateSubnet6(n.subnet6 ?? '', used6, opts.pool6 ?? DEFAULT_SUBNET_POOL6, key, opts.attempt ?? 0)));
       used6.push(subnet6);
     }
     networks.push({
@@ -208,7 +239,9 @@ export function planLab(lab: Lab, opts: PlanOptions): LabPlan {
         ...baseLabels(def.name, instance),
         [LABEL.role]: 'node',
         [LABEL.node]: name,
-        [LABEL.declaredAddresses]: interfaces.map((i) => `${i.network}=${i.declared}${i.declared6 !== undefined ? '+' + i.declared6 : ''}`).join(','),
+        [LABEL.declaredAddresses]: interfaces
+          .map((i) => `${i.network}=${i.declared}${i.declared6 !== undefined ? '+' + i.declared6 : ''}`)
+          .join(','),
         [LABEL.labFile]: lab.file,
       },
     };
@@ -232,7 +265,9 @@ export function translateDestination(to: string, networks: NetworkPlan[]): strin
       const c = parseCidr6(to);
       return c ? [`${translate6(formatIp6(c.start), inside.declaredSubnet6, inside.subnet6)}/${c.prefix}`] : [to];
     }
-    const covered = networks.filter((n) => n.declaredSubnet6 !== undefined && n.subnet6 !== undefined && subnet6Within(n.declaredSubnet6, to));
+    const covered = networks.filter(
+      (n) => n.declaredSubnet6 !== undefined && n.subnet6 !== undefined && subnet6Within(n.declaredSubnet6, to),
+    );
     return covered.length > 0 ? covered.map((n) => n.subnet6 ?? '') : [to];
   }
   const inside = networks.find((n) => subnetWithin(to, n.declaredSubnet));
@@ -275,7 +310,8 @@ export function allocateSubnet(declared: string, used: string[], pool: string, k
   const p = cidrRange(pool);
   if (!p) throw new UsageError(`the subnet pool \`${pool}\` is not an IPv4 subnet`, { hint: POOL_HINT });
   if (!d) throw new Error(`bad subnet ${declared}`);
-  if (d.prefix < p.prefix) throw new UsageError(`the subnet pool ${pool} is smaller than the lab's network ${declared}`, { hint: POOL_HINT });
+  if (d.prefix < p.prefix)
+    throw new UsageError(`the subnet pool ${pool} is smaller than the lab's network ${declared}`, { hint: POOL_HINT });
   const size = 2 ** (32 - d.prefix);
   const blocks = 2 ** (d.prefix - p.prefix);
   const startBlock = (hashNumber(key) + attempt * 7919) % blocks;
@@ -293,7 +329,8 @@ export function allocateSubnet6(declared: string, used: string[], pool: string, 
   const p = parseCidr6(pool);
   if (!p) throw new UsageError(`the IPv6 subnet pool \`${pool}\` is not an IPv6 subnet`, { hint: POOL6_HINT });
   if (!d) throw new Error(`bad IPv6 subnet ${declared}`);
-  if (d.prefix < p.prefix) throw new UsageError(`the IPv6 subnet pool ${pool} is smaller than the lab's network ${declared}`, { hint: POOL6_HINT });
+  if (d.prefix < p.prefix)
+    throw new UsageError(`the IPv6 subnet pool ${pool} is smaller than the lab's network ${declared}`, { hint: POOL6_HINT });
   const size = 1n << BigInt(128 - d.prefix);
   const blocks = 1n << BigInt(d.prefix - p.prefix);
   const startBlock = (BigInt(hashNumber(key)) * 65537n + BigInt(attempt) * 7919n) % blocks;

@@ -38,7 +38,9 @@ const BUILD_OPTIONS = {
   // No tsconfig.json is read (not the lab's, not the checkout's own up the tree): every program compiles the
   // same way in a checkout (`lab check`) and in a grading folder (`lab grade`).
   tsconfigRaw: {},
-  banner: { js: "import { createRequire as __toplabCreateRequire } from 'node:module'; globalThis.require ??= __toplabCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __toplabCreateRequire } from 'node:module'; globalThis.require ??= __toplabCreateRequire(import.meta.url);",
+  },
 } as const satisfies BuildOptions;
 
 /** Bumped whenever what a program may read changes: part of the compile cache's key. */
@@ -92,13 +94,34 @@ function confine(root: string, opts: CompileOptions): Plugin {
         if (bare) {
           const pkg = packageOf(args.path);
           if (!allowed.has(pkg)) {
-            return { errors: [{ text: `"${args.path}" may not be imported: a lab program may import ${allowedText}${allowed.size ? '' : ' only'}. A lab that needs an npm package lists it under \`modules\` in lab.yaml.` }] };
+            return {
+              errors: [
+                {
+                  text: `"${args.path}" may not be imported: a lab program may import ${allowedText}${allowed.size ? '' : ' only'}. A lab that needs an npm package lists it under \`modules\` in lab.yaml.`,
+                },
+              ],
+            };
           }
-          const r = await build.resolve(args.path, { kind: args.kind, resolveDir: modulesFrom, importer: args.importer, pluginData: { inner: true }, with: args.with });
-          if (r.errors.length > 0) return { errors: r.errors.map((e) => ({ text: `${e.text} (the lab allows it: install it next to the lab with npm install ${pkg})` })) };
+          const r = await build.resolve(args.path, {
+            kind: args.kind,
+            resolveDir: modulesFrom,
+            importer: args.importer,
+            pluginData: { inner: true },
+            with: args.with,
+          });
+          if (r.errors.length > 0)
+            return {
+              errors: r.errors.map((e) => ({ text: `${e.text} (the lab allows it: install it next to the lab with npm install ${pkg})` })),
+            };
           return { path: r.path, external: r.external, namespace: r.namespace, sideEffects: r.sideEffects };
         }
-        const r = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { inner: true }, with: args.with });
+        const r = await build.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: { inner: true },
+          with: args.with,
+        });
         if (r.errors.length > 0 || r.path === '') return undefined; // esbuild's own "Could not resolve" follows
         let real: string;
         try {
@@ -107,7 +130,13 @@ function confine(root: string, opts: CompileOptions): Plugin {
           return undefined;
         }
         if (!within(realRoot, real)) {
-          return { errors: [{ text: `"${args.path}" is outside the program's folder: a lab program may import only its own folder's files and ${allowedText}.` }] };
+          return {
+            errors: [
+              {
+                text: `"${args.path}" is outside the program's folder: a lab program may import only its own folder's files and ${allowedText}.`,
+              },
+            ],
+          };
         }
         return { path: r.path, namespace: r.namespace, sideEffects: r.sideEffects };
       });
@@ -129,7 +158,13 @@ export async function compileProgram(name: string, entry: string, baseDir: strin
   if (stored) return { name, code: stored.code, hash: stored.hash };
   try {
     const { build } = await import('esbuild');
-    const result = await build({ ...BUILD_OPTIONS, entryPoints: [entry], absWorkingDir: baseDir, metafile: true, plugins: [confine(baseDir, opts)] });
+    const result = await build({
+      ...BUILD_OPTIONS,
+      entryPoints: [entry],
+      absWorkingDir: baseDir,
+      metafile: true,
+      plugins: [confine(baseDir, opts)],
+    });
     const code = result.outputFiles[0]?.text ?? '';
     const compiled = { name, code, hash: createHash('sha256').update(code).digest('hex').slice(0, 16) };
     writeCompiled({ entry, source, baseDir, fingerprint }, Object.keys(result.metafile.inputs), compiled);
@@ -137,7 +172,11 @@ export async function compileProgram(name: string, entry: string, baseDir: strin
   } catch (e) {
     const errors = (e as { errors?: Message[] }).errors;
     if (!errors) throw e;
-    throw new CompileError(name, relative(baseDir, entry) || entry, errors.map((m) => formatMessage(m, baseDir)));
+    throw new CompileError(
+      name,
+      relative(baseDir, entry) || entry,
+      errors.map((m) => formatMessage(m, baseDir)),
+    );
   }
 }
 

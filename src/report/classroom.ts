@@ -11,7 +11,17 @@ export interface ClassroomResult {
   version: 1;
   status: 'pass' | 'fail' | 'error';
   max_score: number;
-  tests: { name: string; status: 'pass' | 'fail' | 'error'; score: number; max_score: number; message: string; test_code: string; filename: string; line_no: number; execution_time: string }[];
+  tests: {
+    name: string;
+    status: 'pass' | 'fail' | 'error';
+    score: number;
+    max_score: number;
+    message: string;
+    test_code: string;
+    filename: string;
+    line_no: number;
+    execution_time: string;
+  }[];
 }
 
 /**
@@ -32,9 +42,27 @@ export function toClassroom(r: GradeResult): ClassroomResult {
     line_no: 0,
     execution_time: '0s',
   }));
-  const one = (name: string, status: 'fail' | 'error', message: string): ClassroomResult['tests'][number] => ({ name, status, score: 0, max_score: 0, message, test_code: `lab grade ${r.lab}`, filename: '', line_no: 0, execution_time: `${(r.durationMs / 1000).toFixed(1)}s` });
+  const one = (name: string, status: 'fail' | 'error', message: string): ClassroomResult['tests'][number] => ({
+    name,
+    status,
+    score: 0,
+    max_score: 0,
+    message,
+    test_code: `lab grade ${r.lab}`,
+    filename: '',
+    line_no: 0,
+    execution_time: `${(r.durationMs / 1000).toFixed(1)}s`,
+  });
   if (r.status === 'error') {
-    return { version: 1, status: 'error', max_score: 0, tests: [one('toplab', 'error', `the grader could not run (not the student's fault; not graded): ${r.message ?? ''}`), ...tests.map((t) => ({ ...t, score: 0, max_score: 0 }))] };
+    return {
+      version: 1,
+      status: 'error',
+      max_score: 0,
+      tests: [
+        one('toplab', 'error', `the grader could not run (not the student's fault; not graded): ${r.message ?? ''}`),
+        ...tests.map((t) => ({ ...t, score: 0, max_score: 0 })),
+      ],
+    };
   }
   if (r.message) tests.unshift(one('submission', 'fail', r.message));
   return { version: 1, status: r.status === 'passed' ? 'pass' : 'fail', max_score: r.maxScore, tests };

@@ -15,7 +15,17 @@ export interface GradescopeResults {
   visibility: 'visible';
   stdout_visibility: 'hidden';
   extra_data?: { toplab_status: GradeResult['status'] };
-  tests?: { name: string; name_format: 'text'; score: number; max_score: number; status: 'passed' | 'failed'; output: string; output_format: 'text'; tags: string[]; visibility: 'visible' }[];
+  tests?: {
+    name: string;
+    name_format: 'text';
+    score: number;
+    max_score: number;
+    status: 'passed' | 'failed';
+    output: string;
+    output_format: 'text';
+    tags: string[];
+    visibility: 'visible';
+  }[];
 }
 
 /**
@@ -26,11 +36,22 @@ export interface GradescopeResults {
  * checked offline), and `extra_data.toplab_status` says `error` for scripts that re-run such submissions.
  */
 export function toGradescope(r: GradeResult): GradescopeResults {
-  const base = { execution_time: Math.round(r.durationMs / 1000), output_format: 'text', visibility: 'visible', stdout_visibility: 'hidden' } as const;
+  const base = {
+    execution_time: Math.round(r.durationMs / 1000),
+    output_format: 'text',
+    visibility: 'visible',
+    stdout_visibility: 'hidden',
+  } as const;
   if (r.status === 'error') {
-    return { ...base, output: `The grader could not run (this is not your fault; no score is recorded): ${r.message ?? ''}`, extra_data: { toplab_status: 'error' } };
+    return {
+      ...base,
+      output: `The grader could not run (this is not your fault; no score is recorded): ${r.message ?? ''}`,
+      extra_data: { toplab_status: 'error' },
+    };
   }
-  const failedSteps = r.steps.filter((s) => s.status === 'failed').map((s) => `step ${s.index + 1} (${s.description}) failed: ${s.message ?? ''}`);
+  const failedSteps = r.steps
+    .filter((s) => s.status === 'failed')
+    .map((s) => `step ${s.index + 1} (${s.description}) failed: ${s.message ?? ''}`);
   return {
     ...base,
     score: r.score,

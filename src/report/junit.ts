@@ -3,14 +3,16 @@ import type { GradeResult } from './result.js';
 
 function esc(s: string): string {
   // XML 1.0 allows neither most control characters nor unpaired surrogates; program output may hold them.
-  return s
-    // eslint-disable-next-line no-control-regex -- these control characters are exactly what XML 1.0 forbids
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
-    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+  return (
+    s
+      // eslint-disable-next-line no-control-regex -- these control characters are exactly what XML 1.0 forbids
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+      .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+  );
 }
 
 const secs = (ms: number): string => (ms / 1000).toFixed(3);
@@ -29,21 +31,28 @@ export function renderJunit(r: GradeResult): string {
   let failures = 0;
   let errors = 0;
   let skipped = 0;
-  const testcase = (caseName: string, time: string): string => `    <testcase classname="${esc(r.lab)}" name="${esc(caseName)}" time="${time}">`;
+  const testcase = (caseName: string, time: string): string =>
+    `    <testcase classname="${esc(r.lab)}" name="${esc(caseName)}" time="${time}">`;
   if (r.status === 'error') {
     errors++;
     const msg = `the grader could not run (not the student's fault; not graded): ${r.message ?? 'the tool could not run'}`;
-    cases.push(`${testcase('toplab', secs(r.durationMs))}\n      <error message="${esc(msg.split('\n')[0] ?? '')}" type="toplab.error">${esc(msg)}</error>\n    </testcase>`);
+    cases.push(
+      `${testcase('toplab', secs(r.durationMs))}\n      <error message="${esc(msg.split('\n')[0] ?? '')}" type="toplab.error">${esc(msg)}</error>\n    </testcase>`,
+    );
   } else if (r.message) {
     failures++;
-    cases.push(`${testcase('submission', '0.000')}\n      <failure message="${esc(r.message.split('\n')[0] ?? '')}" type="submission">${esc(r.message)}</failure>\n    </testcase>`);
+    cases.push(
+      `${testcase('submission', '0.000')}\n      <failure message="${esc(r.message.split('\n')[0] ?? '')}" type="submission">${esc(r.message)}</failure>\n    </testcase>`,
+    );
   }
   for (const c of r.checks) {
     const head = testcase(`${c.id}: ${c.title}`, '0.000');
     const out = `\n      <system-out>${esc([`points ${c.points}/${c.maxPoints}`, ...c.evidence].join('\n'))}</system-out>`;
     if (c.status === 'failed') {
       failures++;
-      cases.push(`${head}\n      <failure message="${esc(c.message)}" type="${esc(c.kind)}">${esc([c.message, ...c.evidence].join('\n'))}</failure>${out}\n    </testcase>`);
+      cases.push(
+        `${head}\n      <failure message="${esc(c.message)}" type="${esc(c.kind)}">${esc([c.message, ...c.evidence].join('\n'))}</failure>${out}\n    </testcase>`,
+      );
     } else if (c.status === 'skipped') {
       skipped++;
       cases.push(`${head}\n      <skipped message="${esc(c.message)}"/>${out}\n    </testcase>`);

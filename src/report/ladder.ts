@@ -66,7 +66,15 @@ export function renderLadderText(l: Ladder, opts: LadderTextOptions = {}): strin
   const row = (time: string, aState: string, mid: string, bState: string): string =>
     `${time.padStart(timeW - 1)} ${tcp ? left(aState) + ' ' : ''}${g.line}${mid}${g.line}${tcp ? ' ' + bState : ''}`.trimEnd();
   if (tcp && l.initial) {
-    lines.push(row('', l.initial.a, ' '.repeat(inner), l.initial.b) + (l.initial.assumed ? c('90', `   (assumed: ${l.arrows.some((x) => x.flags?.includes('SYN')) ? 'no answer to the SYN was captured' : 'the capture starts mid-connection'})`) : ''));
+    lines.push(
+      row('', l.initial.a, ' '.repeat(inner), l.initial.b) +
+        (l.initial.assumed
+          ? c(
+              '90',
+              `   (assumed: ${l.arrows.some((x) => x.flags?.includes('SYN')) ? 'no answer to the SYN was captured' : 'the capture starts mid-connection'})`,
+            )
+          : ''),
+    );
   } else lines.push(row('', '', ' '.repeat(inner), ''));
 
   let prev = l.initial ? { a: l.initial.a, b: l.initial.b } : undefined;
@@ -85,11 +93,15 @@ export function renderLadderText(l: Ladder, opts: LadderTextOptions = {}): strin
     const paint = (side: 'a' | 'b', s: string): string => (st && prev && prev[side] !== st[side] ? c('1', s) : s);
     const aState = st ? paint('a', left(st.a)) : '';
     const bState = st ? paint('b', st.b) : '';
-    lines.push(`${pad}${tcp ? aState + ' ' : ''}${g.line}${colour ? c(colour, arrow) : arrow}${g.line}${tcp ? ' ' + bState : ''}`.trimEnd());
+    lines.push(
+      `${pad}${tcp ? aState + ' ' : ''}${g.line}${colour ? c(colour, arrow) : arrow}${g.line}${tcp ? ' ' + bState : ''}`.trimEnd(),
+    );
     prev = st ? { ...st } : prev;
     if (l.omitted && l.omitted.after === i) {
       const msg = ` ${l.omitted.count} more packet(s) not drawn `;
-      lines.push(`${pad}${tcp ? ' '.repeat(sw) + ' ' : ''}${g.dots}${msg.padStart(Math.floor((inner + msg.length) / 2)).padEnd(inner)}${g.dots}`);
+      lines.push(
+        `${pad}${tcp ? ' '.repeat(sw) + ' ' : ''}${g.dots}${msg.padStart(Math.floor((inner + msg.length) / 2)).padEnd(inner)}${g.dots}`,
+      );
     }
   });
   return lines.join('\n') + '\n';
@@ -131,7 +143,7 @@ export type LadderStyle = 'unicode' | 'ascii' | 'mermaid';
 
 /** A run's ladders (the report's `ladder` section), each under a line naming its capture and exchange. */
 export function renderLadders(ladders: CaptureLadder[], opts: { style: LadderStyle; color: boolean }): string {
-  if (ladders.length === 0) return 'ladder: no exchange between two of the lab\'s nodes was captured\n';
+  if (ladders.length === 0) return "ladder: no exchange between two of the lab's nodes was captured\n";
   return ladders
     .map((l) => {
       const title = `ladder: capture ${l.capture}, ${l.protocol.toUpperCase()} ${endpointText(l.a)} ↔ ${endpointText(l.b)} (${l.packets} packet${l.packets === 1 ? '' : 's'})`;

@@ -36,7 +36,17 @@ export interface GradeResult {
 }
 
 /** The result when the tool itself failed: status error, never counted against the student. */
-export function errorResult(base: { lab: string; instance?: string; submission?: string; maxScore: number; passMark: number; startedAt: Date; message: string; checks?: CheckResult[]; steps?: StepRecord[] }): GradeResult {
+export function errorResult(base: {
+  lab: string;
+  instance?: string;
+  submission?: string;
+  maxScore: number;
+  passMark: number;
+  startedAt: Date;
+  message: string;
+  checks?: CheckResult[];
+  steps?: StepRecord[];
+}): GradeResult {
   return {
     lab: base.lab,
     instance: base.instance ?? '',

@@ -24,13 +24,21 @@ function description(s: string): string {
 export function renderTap(r: GradeResult): string {
   const lines = ['TAP version 13', `# ${r.lab}${r.submission ? ` — ${r.submission}` : ''}: ${r.status}, score ${r.score}/${r.maxScore}`];
   if (r.status === 'error') {
-    lines.push(`Bail out! ${description(`the grader could not run (not the student's fault; not graded): ${(r.message ?? 'toplab could not run').split('\n')[0] ?? ''}`)}`);
+    lines.push(
+      `Bail out! ${description(`the grader could not run (not the student's fault; not graded): ${(r.message ?? 'toplab could not run').split('\n')[0] ?? ''}`)}`,
+    );
     return lines.join('\n') + '\n';
   }
   const points: string[] = [];
   if (r.message) {
     points.push(`not ok 1 - ${description(`submission: ${r.message.split('\n')[0] ?? ''}`)}`);
-    const diag = ['  ---', `  message: ${yamlString(r.message)}`, '  severity: fail', ...(r.files?.missing.length ? [`  missing: ${yamlString(r.files.missing.join(', '))}`] : []), '  ...'];
+    const diag = [
+      '  ---',
+      `  message: ${yamlString(r.message)}`,
+      '  severity: fail',
+      ...(r.files?.missing.length ? [`  missing: ${yamlString(r.files.missing.join(', '))}`] : []),
+      '  ...',
+    ];
     points.push(...diag);
   }
   let n = r.message ? 1 : 0;
@@ -43,7 +51,13 @@ export function renderTap(r: GradeResult): string {
     }
     points.push(`${c.status === 'passed' ? 'ok' : 'not ok'} ${n} - ${desc}`);
     if (c.status === 'failed') {
-      points.push('  ---', `  message: ${yamlString(c.message)}`, `  severity: fail`, `  points: ${c.points}`, `  maxPoints: ${c.maxPoints}`);
+      points.push(
+        '  ---',
+        `  message: ${yamlString(c.message)}`,
+        `  severity: fail`,
+        `  points: ${c.points}`,
+        `  maxPoints: ${c.maxPoints}`,
+      );
       if (c.evidence.length) points.push('  evidence:', ...c.evidence.map((e) => `    - ${yamlString(e)}`));
       points.push('  ...');
     }

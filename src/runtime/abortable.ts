@@ -1,5 +1,14 @@
 import { throwIfAborted } from '../errors.js';
-import type { AttachedExecOptions, HostRulesNeeded, ContainerSpec, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from './runtime.js';
+import type {
+  AttachedExecOptions,
+  HostRulesNeeded,
+  ContainerSpec,
+  ExecOptions,
+  ExecResult,
+  NetworkSpec,
+  ResourceSummary,
+  Runtime,
+} from './runtime.js';
 
 /**
  * A runtime that stops doing work once `signal` is aborted: nothing new is created or run (the call throws the

@@ -64,4 +64,3 @@ export function readLabPackages(dir: string = labImageDir()): string[] {
   if (names.length === 0) throw new LabImageError('packages.txt lists no packages');
   return names;
 }
-

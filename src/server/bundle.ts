@@ -12,16 +12,28 @@ import type { AttemptRow, StudentRow, WorkshopRow } from './store.js';
 import { labsOf } from './progression.js';
 
 /** The report formats written beside each attempt's `report.json` (all but the terminal's). */
-const BUNDLE_FORMATS: { format: Format; ext: string }[] = REPORT_FORMATS.filter((f) => f.inBundle).map((f) => ({ format: f.name, ext: f.ext }));
+const BUNDLE_FORMATS: { format: Format; ext: string }[] = REPORT_FORMATS.filter((f) => f.inBundle).map((f) => ({
+  format: f.name,
+  ext: f.ext,
+}));
 
 /** A folder name for a student: their name made safe for every file system, and their id (names can repeat across case or accents). */
 export function studentFolder(s: Pick<StudentRow, 'id' | 'name'>): string {
-  const safe = s.name.normalize('NFKD').replace(/[^\w.-]+/g, '_').replace(/^[._]+|_+$/g, '').slice(0, 40) || 'student';
+  const safe =
+    s.name
+      .normalize('NFKD')
+      .replace(/[^\w.-]+/g, '_')
+      .replace(/^[._]+|_+$/g, '')
+      .slice(0, 40) || 'student';
   return `${safe}-${s.id.slice(0, 8)}`;
 }
 
 /** A student's last finished attempt on a lab (default: the one they are on) that has a result with checks (an `error` without one is skipped). */
-export function lastGradedAttempt(orch: Orchestrator, s: StudentRow, lab = s.lab): { attempt: AttemptRow; result: GradeResult } | undefined {
+export function lastGradedAttempt(
+  orch: Orchestrator,
+  s: StudentRow,
+  lab = s.lab,
+): { attempt: AttemptRow; result: GradeResult } | undefined {
   const a = orch.store.attemptsOn(s.id, lab).find((x) => x.status !== 'running' && x.result !== null && x.result.includes('"checks"'));
   return a?.result ? { attempt: a, result: JSON.parse(a.result) as GradeResult } : undefined;
 }
@@ -49,7 +61,8 @@ async function addStudent(orch: Orchestrator, p: Pack, s: StudentRow, prefix: st
   const labs = w ? labsOf(w) : [s.lab];
   if (labs.length <= 1) return addStudentLab(orch, p, s, s.lab, prefix);
   for (const lab of labs) {
-    if (lab === s.lab || orch.store.attemptsOn(s.id, lab).length > 0 || orch.store.files(s.id, lab).length > 0) await addStudentLab(orch, p, s, lab, `${prefix}${lab}/`);
+    if (lab === s.lab || orch.store.attemptsOn(s.id, lab).length > 0 || orch.store.files(s.id, lab).length > 0)
+      await addStudentLab(orch, p, s, lab, `${prefix}${lab}/`);
   }
 }
 
@@ -61,7 +74,8 @@ async function addStudentLab(orch: Orchestrator, p: Pack, s: StudentRow, lab: st
   const result = { ...last.result, submission: s.name, artifactsDir: undefined };
   await addText(p, `${dir}report.json`, render(result, 'json'));
   for (const f of BUNDLE_FORMATS) await addText(p, `${dir}report.${f.format}.${f.ext}`, render(result, f.format));
-  for (const [name, content] of Object.entries(JSON.parse(last.attempt.files) as Record<string, string>)) await addText(p, `${dir}submitted/${name}`, content);
+  for (const [name, content] of Object.entries(JSON.parse(last.attempt.files) as Record<string, string>))
+    await addText(p, `${dir}submitted/${name}`, content);
   const base = join(orch.opts.dataDir, 'attempts', String(last.attempt.id));
   for (const a of orch.artifacts(last.attempt.id)) await addFile(p, `${dir}artifacts/${a.name}`, join(base, a.name), a.size);
 }
@@ -84,13 +98,19 @@ function gzipped(fill: (p: Pack) => Promise<void>, onError: (e: unknown) => void
  * (see addStudent) for every student.
  */
 export function workshopBundle(orch: Orchestrator, w: WorkshopRow, csv: string): Readable {
-  return gzipped(async (p) => {
-    await addText(p, `${w.code}/grades.csv`, csv);
-    for (const s of orch.store.students(w.id)) await addStudent(orch, p, s, `${w.code}/students/${studentFolder(s)}/`);
-  }, (e) => orch.opts.log(`evidence bundle of ${w.code} failed: ${String(e)}`));
+  return gzipped(
+    async (p) => {
+      await addText(p, `${w.code}/grades.csv`, csv);
+      for (const s of orch.store.students(w.id)) await addStudent(orch, p, s, `${w.code}/students/${studentFolder(s)}/`);
+    },
+    (e) => orch.opts.log(`evidence bundle of ${w.code} failed: ${String(e)}`),
+  );
 }
 
 /** One student's own bundle (their files, last report and its evidence), under `<name>-<id>/`. */
 export function studentBundle(orch: Orchestrator, s: StudentRow): Readable {
-  return gzipped((p) => addStudent(orch, p, s, `${studentFolder(s)}/`), (e) => orch.opts.log(`bundle of ${s.id} failed: ${String(e)}`));
+  return gzipped(
+    (p) => addStudent(orch, p, s, `${studentFolder(s)}/`),
+    (e) => orch.opts.log(`bundle of ${s.id} failed: ${String(e)}`),
+  );
 }

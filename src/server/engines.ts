@@ -2,7 +2,15 @@ import { EventEmitter } from 'node:events';
 import type Docker from 'dockerode';
 import { EngineError, errorMessage } from '../errors.js';
 import { chooseEngine, type PlacementCandidate } from '../engines/placement.js';
-import { describeEngineFailure, hasImage, instanceKeys, isDraining, withTimeout, type EngineHealth, type EnginePool } from '../engines/pool.js';
+import {
+  describeEngineFailure,
+  hasImage,
+  instanceKeys,
+  isDraining,
+  withTimeout,
+  type EngineHealth,
+  type EnginePool,
+} from '../engines/pool.js';
 import type { DockerRuntime } from '../docker.js';
 import type { Runtime } from '../runtime/runtime.js';
 
@@ -89,9 +97,7 @@ export class ServerEngines extends EventEmitter {
   private placing: Promise<unknown> = Promise.resolve();
   private readonly copying = new Map<string, Promise<void>>();
 
-  constructor(
-    private readonly opts: { pool?: EnginePool; local?: DockerRuntime; image: string; log: (line: string) => void },
-  ) {
+  constructor(private readonly opts: { pool?: EnginePool; local?: DockerRuntime; image: string; log: (line: string) => void }) {
     super();
     this.setMaxListeners(0);
     if (!opts.pool && !opts.local) throw new Error('ServerEngines needs a pool or the local engine');
@@ -133,7 +139,8 @@ export class ServerEngines extends EventEmitter {
 
   /** Why an engine is down, naming it ("engine e2 unreachable: …"); undefined when it is up. */
   downReason(engine: string | null): string | undefined {
-    if (engine === null) return this.opts.pool ? 'the instance was made on the local engine, before this server used an engine pool' : undefined;
+    if (engine === null)
+      return this.opts.pool ? 'the instance was made on the local engine, before this server used an engine pool' : undefined;
     const e = this.entries.get(engine);
     if (!e) return `engine ${engine} is not in ${this.opts.pool?.file ?? 'the engines file'}`;
     return e.watch.up ? undefined : `engine ${engine} unreachable: ${e.watch.reason ?? 'no answer'}`;
@@ -289,18 +296,37 @@ export class ServerEngines extends EventEmitter {
           if (!e.watch.up) return { ...base, up: false, error: this.downReason(e.name), draining: false, instances: 0, hasImage: false };
           const docker = pool.engine(e.name).docker;
           try {
-            const [draining, keys, image] = await withTimeout(Promise.all([isDraining(docker), instanceKeys(docker), hasImage(docker, tag)]), HEALTH_TIMEOUT_MS * 2, 'the state queries');
+            const [draining, keys, image] = await withTimeout(
+              Promise.all([isDraining(docker), instanceKeys(docker), hasImage(docker, tag)]),
+              HEALTH_TIMEOUT_MS * 2,
+              'the state queries',
+            );
             e.draining = draining;
             for (const k of this.pending.get(e.name) ?? []) keys.add(k);
             return { ...base, up: true, draining, instances: keys.size, hasImage: image };
           } catch (err) {
-            return { ...base, up: false, error: describeEngineFailure(pool.engine(e.name).spec, err), draining: false, instances: 0, hasImage: false };
+            return {
+              ...base,
+              up: false,
+              error: describeEngineFailure(pool.engine(e.name).spec, err),
+              draining: false,
+              instances: 0,
+              hasImage: false,
+            };
           }
         }),
       );
-      const candidates: PlacementCandidate[] = health.map((h) => ({ name: h.name, up: h.up, draining: h.draining, capacity: h.capacity, instances: h.instances, hasImage: h.hasImage }));
+      const candidates: PlacementCandidate[] = health.map((h) => ({
+        name: h.name,
+        up: h.up,
+        draining: h.draining,
+        capacity: h.capacity,
+        instances: h.instances,
+        hasImage: h.hasImage,
+      }));
       const choice = chooseEngine(candidates);
-      if (choice.engine === undefined) throw new EngineError(choice.reason, { hint: `add capacity or engines to ${pool.file}, or \`lab engines undrain NAME\`` });
+      if (choice.engine === undefined)
+        throw new EngineError(choice.reason, { hint: `add capacity or engines to ${pool.file}, or \`lab engines undrain NAME\`` });
       const name = choice.engine;
       let set = this.pending.get(name);
       if (!set) this.pending.set(name, (set = new Set()));

@@ -58,8 +58,12 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
   app.setErrorHandler((err: unknown, _req, reply) => {
     if (err instanceof RequestError) return reply.code(err.status).send({ error: err.code, message: err.message });
     const e = err as { statusCode?: number; code?: string; message?: string };
-    if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: 'file-too-large', message: `the request is too large: a file may be at most ${MAX_FILE_BYTES / 1024} KiB` });
-    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return reply.code(e.statusCode).send({ error: 'bad-request', message: e.message ?? 'bad request' });
+    if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return reply
+        .code(413)
+        .send({ error: 'file-too-large', message: `the request is too large: a file may be at most ${MAX_FILE_BYTES / 1024} KiB` });
+    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500)
+      return reply.code(e.statusCode).send({ error: 'bad-request', message: e.message ?? 'bad request' });
     orch.opts.log(`error: ${e.message ?? String(err)}`);
     return reply.code(500).send({ error: 'internal', message: 'the server failed; the instructor can look at its log' });
   });
@@ -76,7 +80,10 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req, reply) => {
     const upgrade = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
     if ((upgrade || !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) && !originAllowed(req)) {
-      return reply.code(403).send({ error: 'bad-origin', message: `requests from ${req.headers.origin ?? ''} are not allowed: open the workshop at its own address, or start the server with --origin ${req.headers.origin ?? ''}` });
+      return reply.code(403).send({
+        error: 'bad-origin',
+        message: `requests from ${req.headers.origin ?? ''} are not allowed: open the workshop at its own address, or start the server with --origin ${req.headers.origin ?? ''}`,
+      });
     }
     return undefined;
   });
@@ -106,8 +113,10 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     const cookie = req.cookies[STUDENT_COOKIE];
     if (cookie) {
       const sess = store.session(cookie);
-      if (!sess || sess.role !== 'student' || sess.student_id === null) throw fail(401, 'bad-session', 'your session is not valid: join again with the event code and your name');
-      if (Date.parse(sess.expires_at) <= Date.now()) throw fail(401, 'session-expired', 'your session has expired: join again with the event code and your name');
+      if (!sess || sess.role !== 'student' || sess.student_id === null)
+        throw fail(401, 'bad-session', 'your session is not valid: join again with the event code and your name');
+      if (Date.parse(sess.expires_at) <= Date.now())
+        throw fail(401, 'session-expired', 'your session has expired: join again with the event code and your name');
       const s = store.student(sess.student_id);
       if (!s) throw fail(401, 'bad-session', 'your session is not valid: join again with the event code and your name');
       return { role: 'student', actor: `student:${s.id}`, student: s };
@@ -118,7 +127,7 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
 
   const admin = (req: FastifyRequest): Who => {
     const w = who(req);
-    if (w.role !== 'admin') throw fail(403, 'admin-only', 'this needs the instructor\'s admin token');
+    if (w.role !== 'admin') throw fail(403, 'admin-only', "this needs the instructor's admin token");
     return w;
   };
 
@@ -137,7 +146,12 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
       const ws = store.workshop(s.workshop_id);
       // After the end a student still reads (and downloads) their own files and results; nothing else.
       const reading = req.method === 'GET' && (req.headers.upgrade ?? '').toLowerCase() !== 'websocket';
-      if (ws?.ended_at && !reading) throw fail(403, 'workshop-ended', 'this workshop has ended; your files and results are kept: download them with "Download my files"');
+      if (ws?.ended_at && !reading)
+        throw fail(
+          403,
+          'workshop-ended',
+          'this workshop has ended; your files and results are kept: download them with "Download my files"',
+        );
     }
     return { w, s };
   };
@@ -148,7 +162,10 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     return w;
   };
 
-  const view = (w: WorkshopRow): ReturnType<Orchestrator['workshopView']> & { joinUrl: string } => ({ ...orch.workshopView(w), joinUrl: `${opts.publicUrl()}/join/${w.code}` });
+  const view = (w: WorkshopRow): ReturnType<Orchestrator['workshopView']> & { joinUrl: string } => ({
+    ...orch.workshopView(w),
+    joinUrl: `${opts.publicUrl()}/join/${w.code}`,
+  });
 
   // Credentials and ids are checked before a WebSocket upgrade, so a refusal is a plain HTTP status.
   app.addHook('preValidation', async (req) => {
@@ -156,15 +173,16 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     const url = req.routeOptions.url ?? '';
     if (url === '/api/events') {
       const w = who(req);
-      if (w.role === 'admin' && (req.query as { workshop?: string }).workshop !== undefined) workshopOf({ params: { wid: (req.query as { workshop: string }).workshop } } as unknown as FastifyRequest);
+      if (w.role === 'admin' && (req.query as { workshop?: string }).workshop !== undefined)
+        workshopOf({ params: { wid: (req.query as { workshop: string }).workshop } } as unknown as FastifyRequest);
     } else if (url === '/api/students/:sid/terminals/:node') {
       const { w, s } = target(req);
       const node = (req.params as { node: string }).node;
       if (!Object.hasOwn(orch.lab(s.lab).def.nodes, node)) throw fail(404, 'not-found', `no node '${node}' in this lab`);
-      if (w.role === 'admin' && (req.query as { watch?: string }).watch !== '1') throw fail(403, 'watch-only', 'instructors watch terminals read-only: add ?watch=1');
+      if (w.role === 'admin' && (req.query as { watch?: string }).watch !== '1')
+        throw fail(403, 'watch-only', 'instructors watch terminals read-only: add ?watch=1');
     }
   });
-
 
   await registerPages(app);
 
@@ -174,8 +192,19 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     const up = await opts.engineUp();
     // With a pool: up while any engine answers; each engine's state is listed (down ones with why).
     const pool = opts.engines?.().filter((e) => e.name !== null);
-    const engines = pool && pool.length > 0 ? { engines: pool.map((e) => ({ name: e.name, up: e.up, ...(e.message !== null ? { message: e.message } : {}) })) } : {};
-    if (!up) return reply.code(503).send({ ok: false, version: opts.version, engine: 'down', message: pool && pool.length > 0 ? 'no engine of the pool answers' : 'no Docker engine answers: check the socket mount or DOCKER_HOST', ...engines });
+    const engines =
+      pool && pool.length > 0
+        ? { engines: pool.map((e) => ({ name: e.name, up: e.up, ...(e.message !== null ? { message: e.message } : {}) })) }
+        : {};
+    if (!up)
+      return reply.code(503).send({
+        ok: false,
+        version: opts.version,
+        engine: 'down',
+        message:
+          pool && pool.length > 0 ? 'no engine of the pool answers' : 'no Docker engine answers: check the socket mount or DOCKER_HOST',
+        ...engines,
+      });
     return { ok: true, version: opts.version, engine: 'up', ...engines };
   });
 
@@ -190,7 +219,8 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     const body = (req.body ?? {}) as { code?: unknown; name?: unknown };
     const code = typeof body.code === 'string' ? body.code.trim() : '';
     const name = typeof body.name === 'string' ? body.name.trim().replace(/\s+/g, ' ') : '';
-    if (name.length < 1 || name.length > 64 || !/^[\p{L}\p{N}\p{M}\p{P}\p{Zs}]+$/u.test(name)) throw fail(400, 'bad-name', 'give your name: 1 to 64 letters, digits, spaces or punctuation');
+    if (name.length < 1 || name.length > 64 || !/^[\p{L}\p{N}\p{M}\p{P}\p{Zs}]+$/u.test(name))
+      throw fail(400, 'bad-name', 'give your name: 1 to 64 letters, digits, spaces or punctuation');
     const w = store.workshopByCode(code);
     if (!w) throw fail(404, 'unknown-code', 'no workshop has this code: check it with your instructor');
     const s = orch.join(w, name);
@@ -231,7 +261,10 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     const w = student(req);
     const ws = store.workshop(w.student.workshop_id) as WorkshopRow;
     if (ws.ended_at === null) orch.touch(w.student.id);
-    return { student: orch.studentView(store.student(w.student.id) as StudentRow), workshop: { id: ws.id, title: ws.title, endsAt: ws.ends_at } };
+    return {
+      student: orch.studentView(store.student(w.student.id) as StudentRow),
+      workshop: { id: ws.id, title: ws.title, endsAt: ws.ends_at },
+    };
   });
 
   app.get('/api/students/:sid', async (req) => orch.studentView(target(req).s));
@@ -253,7 +286,13 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     return editableFiles(lab).map((name) => {
       const row = saved.get(name);
       const content = row?.content ?? starterContent(lab, name);
-      return { name, size: Buffer.byteLength(content), updatedAt: row?.updated_at ?? null, modified: row !== undefined && row.content !== starterContent(lab, name), content };
+      return {
+        name,
+        size: Buffer.byteLength(content),
+        updatedAt: row?.updated_at ?? null,
+        modified: row !== undefined && row.content !== starterContent(lab, name),
+        content,
+      };
     });
   };
 
@@ -275,7 +314,12 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     if (problem) throw fail(400, 'bad-file-name', problem);
     const content = (req.body as { content?: unknown } | undefined)?.content;
     if (typeof content !== 'string') throw fail(400, 'bad-request', 'send {"content": "..."}');
-    if (Buffer.byteLength(content) > MAX_FILE_BYTES) throw fail(413, 'file-too-large', `${name} is ${Buffer.byteLength(content)} bytes; a file may be at most ${MAX_FILE_BYTES / 1024} KiB`);
+    if (Buffer.byteLength(content) > MAX_FILE_BYTES)
+      throw fail(
+        413,
+        'file-too-large',
+        `${name} is ${Buffer.byteLength(content)} bytes; a file may be at most ${MAX_FILE_BYTES / 1024} KiB`,
+      );
     store.saveFile(s.id, s.lab, name, content);
     orch.touch(s.id);
     store.audit(w.actor, 'save', s.id, { file: name, bytes: Buffer.byteLength(content) });
@@ -321,7 +365,10 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     return {
       ...attemptSummary(a),
       result: result && 'checks' in result ? { ...result, artifactsDir: undefined } : result,
-      artifacts: orch.artifacts(a.id).map((f) => ({ ...f, url: `/api/students/${s.id}/attempts/${a.id}/artifacts/${f.name.split('/').map(encodeURIComponent).join('/')}` })),
+      artifacts: orch.artifacts(a.id).map((f) => ({
+        ...f,
+        url: `/api/students/${s.id}/attempts/${a.id}/artifacts/${f.name.split('/').map(encodeURIComponent).join('/')}`,
+      })),
     };
   });
 
@@ -404,11 +451,21 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
 
   app.post('/api/workshops', async (req, reply) => {
     admin(req);
-    const b = (req.body ?? {}) as { labs?: unknown; title?: unknown; capacity?: unknown; endsAt?: unknown; roster?: unknown; warm?: unknown; progression?: unknown };
+    const b = (req.body ?? {}) as {
+      labs?: unknown;
+      title?: unknown;
+      capacity?: unknown;
+      endsAt?: unknown;
+      roster?: unknown;
+      warm?: unknown;
+      progression?: unknown;
+    };
     const labs = Array.isArray(b.labs) ? b.labs.filter((x): x is string => typeof x === 'string') : [];
     if (labs.length === 0) throw fail(400, 'bad-request', 'give at least one lab: {"labs": ["tcp-handshake"]}');
-    if (new Set(labs).size !== labs.length) throw fail(400, 'bad-request', `a lab appears twice in the list (${labs.join(', ')}): name each lab once`);
-    if (b.progression !== undefined && !isProgression(b.progression)) throw fail(400, 'bad-request', `progression must be one of ${PROGRESSIONS.join(', ')}`);
+    if (new Set(labs).size !== labs.length)
+      throw fail(400, 'bad-request', `a lab appears twice in the list (${labs.join(', ')}): name each lab once`);
+    if (b.progression !== undefined && !isProgression(b.progression))
+      throw fail(400, 'bad-request', `progression must be one of ${PROGRESSIONS.join(', ')}`);
     const progression = isProgression(b.progression) ? b.progression : 'ordered';
     for (const l of labs) {
       try {
@@ -418,14 +475,33 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
       }
     }
     const capacity = b.capacity === undefined ? 30 : Number(b.capacity);
-    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 500) throw fail(400, 'bad-request', 'capacity must be a whole number from 1 to 500');
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 500)
+      throw fail(400, 'bad-request', 'capacity must be a whole number from 1 to 500');
     const warm = b.warm === undefined ? orch.opts.warm : Number(b.warm);
     if (!Number.isInteger(warm) || warm < 0 || warm > 100) throw fail(400, 'bad-request', 'warm must be a whole number from 0 to 100');
     const endsAt = b.endsAt === undefined ? new Date(Date.now() + 3 * 3600_000).toISOString() : String(b.endsAt);
-    if (Number.isNaN(Date.parse(endsAt)) || Date.parse(endsAt) <= Date.now()) throw fail(400, 'bad-request', 'endsAt must be a time in the future (ISO 8601)');
-    const roster = Array.isArray(b.roster) ? [...new Set(b.roster.filter((x): x is string => typeof x === 'string').map((x) => x.trim()).filter(Boolean))] : null;
+    if (Number.isNaN(Date.parse(endsAt)) || Date.parse(endsAt) <= Date.now())
+      throw fail(400, 'bad-request', 'endsAt must be a time in the future (ISO 8601)');
+    const roster = Array.isArray(b.roster)
+      ? [
+          ...new Set(
+            b.roster
+              .filter((x): x is string => typeof x === 'string')
+              .map((x) => x.trim())
+              .filter(Boolean),
+          ),
+        ]
+      : null;
     const title = typeof b.title === 'string' && b.title.trim() ? b.title.trim().slice(0, 200) : orch.lab(labs[0] as string).def.title;
-    const w = store.createWorkshop({ title, labs, capacity, warm, endsAt: new Date(endsAt).toISOString(), roster: roster && roster.length > 0 ? roster : null, progression });
+    const w = store.createWorkshop({
+      title,
+      labs,
+      capacity,
+      warm,
+      endsAt: new Date(endsAt).toISOString(),
+      roster: roster && roster.length > 0 ? roster : null,
+      progression,
+    });
     store.audit('admin', 'create-workshop', w.id, { labs, capacity, warm, endsAt, progression });
     orch.pump();
     return reply.code(201).send(view(w));
@@ -446,9 +522,12 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     const w = workshopOf(req);
     const b = (req.body ?? {}) as { endsAt?: unknown; capacity?: unknown; progression?: unknown };
     if (w.ended_at) throw fail(409, 'workshop-ended', 'this workshop has ended; create a new one');
-    if (b.progression !== undefined && !isProgression(b.progression)) throw fail(400, 'bad-request', `progression must be one of ${PROGRESSIONS.join(', ')}`);
-    if (b.endsAt !== undefined && (Number.isNaN(Date.parse(String(b.endsAt))) || Date.parse(String(b.endsAt)) <= Date.now())) throw fail(400, 'bad-request', 'endsAt must be a time in the future');
-    if (b.capacity !== undefined && (!Number.isInteger(Number(b.capacity)) || Number(b.capacity) < 1)) throw fail(400, 'bad-request', 'capacity must be a whole number from 1');
+    if (b.progression !== undefined && !isProgression(b.progression))
+      throw fail(400, 'bad-request', `progression must be one of ${PROGRESSIONS.join(', ')}`);
+    if (b.endsAt !== undefined && (Number.isNaN(Date.parse(String(b.endsAt))) || Date.parse(String(b.endsAt)) <= Date.now()))
+      throw fail(400, 'bad-request', 'endsAt must be a time in the future');
+    if (b.capacity !== undefined && (!Number.isInteger(Number(b.capacity)) || Number(b.capacity) < 1))
+      throw fail(400, 'bad-request', 'capacity must be a whole number from 1');
     store.updateWorkshop(w.id, {
       ...(b.endsAt !== undefined ? { ends_at: new Date(String(b.endsAt)).toISOString() } : {}),
       ...(b.capacity !== undefined ? { capacity: Number(b.capacity) } : {}),
@@ -478,7 +557,8 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     admin(req);
     const w = workshopOf(req);
     const { format = 'csv', lab } = req.query as { format?: string; lab?: string };
-    if (lab !== undefined && !labsOf(w).includes(lab)) throw fail(400, 'unknown-lab', `'${lab}' is not one of this workshop's labs (${labsOf(w).join(', ')})`);
+    if (lab !== undefined && !labsOf(w).includes(lab))
+      throw fail(400, 'unknown-lab', `'${lab}' is not one of this workshop's labs (${labsOf(w).join(', ')})`);
     if (format === 'bundle') {
       const csv = exportWorkshop(orch, w, 'csv').body;
       store.audit('admin', 'export', w.id, { format });
@@ -505,7 +585,11 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     const w = who(req);
     const wid = (req.query as { workshop?: string }).workshop;
     const wanted = (e: ServerEvent): boolean => {
-      if (w.role === 'student') return ('studentId' in e ? e.studentId : e.type === 'student' ? e.student.id : '') === w.student.id || (e.type === 'workshop' && e.workshopId === w.student.workshop_id);
+      if (w.role === 'student')
+        return (
+          ('studentId' in e ? e.studentId : e.type === 'student' ? e.student.id : '') === w.student.id ||
+          (e.type === 'workshop' && e.workshopId === w.student.workshop_id)
+        );
       if (wid === undefined) return true;
       return (e.type === 'student' ? e.student.workshopId : e.workshopId) === wid;
     };
@@ -533,9 +617,13 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
       if (readOnly) store.audit(w.actor, 'watch-terminal', s.id, { node });
       else orch.touch(s.id);
       if (!readOnly) socket.on('message', () => orch.touch(s.id));
-      await opts.terminals.attach(s.id, node, container, socket, { readOnly, size: { rows: Number(q.rows) || 24, cols: Number(q.cols) || 80 } });
+      await opts.terminals.attach(s.id, node, container, socket, {
+        readOnly,
+        size: { rows: Number(q.rows) || 24, cols: Number(q.cols) || 80 },
+      });
     })().catch((e: unknown) => {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'error', message: `the terminal could not be opened: ${(e as Error).message}` }));
+      if (socket.readyState === socket.OPEN)
+        socket.send(JSON.stringify({ type: 'error', message: `the terminal could not be opened: ${(e as Error).message}` }));
       socket.close(1011, 'failed');
     });
   });
@@ -569,7 +657,12 @@ function labInfo(lab: Lab): Record<string, unknown> {
  * Report formats: the last graded attempt of each student on each lab, a JSON array for json/gradescope, the
  * reports one after another otherwise.
  */
-export function exportWorkshop(orch: Orchestrator, w: WorkshopRow, format: string, onlyLab?: string): { body: string; type: string; ext: string } {
+export function exportWorkshop(
+  orch: Orchestrator,
+  w: WorkshopRow,
+  format: string,
+  onlyLab?: string,
+): { body: string; type: string; ext: string } {
   const store = orch.store;
   const students = store.students(w.id);
   const labs = onlyLab !== undefined ? [onlyLab] : labsOf(w);
@@ -578,16 +671,43 @@ export function exportWorkshop(orch: Orchestrator, w: WorkshopRow, format: strin
   const rowsOf = (s: StudentRow): string[] => (several ? labs.filter((l) => l === s.lab || store.attemptsOn(s.id, l).length > 0) : labs);
   if (format === 'csv') {
     const checks = labs.flatMap((l) => orch.lab(l).def.checks.map((c) => ({ lab: l, id: c.id })));
-    const lines = [csvRow(['name', 'state', 'lab', 'attempts', 'score', 'max_score', 'status', ...checks.map((c) => (several ? `${c.lab}:${c.id}` : c.id))])];
+    const lines = [
+      csvRow([
+        'name',
+        'state',
+        'lab',
+        'attempts',
+        'score',
+        'max_score',
+        'status',
+        ...checks.map((c) => (several ? `${c.lab}:${c.id}` : c.id)),
+      ]),
+    ];
     for (const s of students) {
       for (const l of rowsOf(s)) {
         const r = lastGradedAttempt(orch, s, l)?.result;
-        lines.push(csvRow([s.name, s.state, l, store.attemptsOn(s.id, l).length, r?.score, r?.maxScore, r?.status, ...checks.map((c) => (c.lab === l ? (r?.checks.find((x) => x.id === c.id)?.status ?? '') : ''))]));
+        lines.push(
+          csvRow([
+            s.name,
+            s.state,
+            l,
+            store.attemptsOn(s.id, l).length,
+            r?.score,
+            r?.maxScore,
+            r?.status,
+            ...checks.map((c) => (c.lab === l ? (r?.checks.find((x) => x.id === c.id)?.status ?? '') : '')),
+          ]),
+        );
       }
     }
     return { body: lines.join('\n') + '\n', type: 'text/csv; charset=utf-8', ext: 'csv' };
   }
-  if (!isFormat(format) || format === 'terminal') throw new RequestError(400, 'bad-format', `unknown format '${format}': use csv, bundle (the evidence .tar.gz) or ${FORMATS.filter((f) => f !== 'terminal').join(', ')}`);
+  if (!isFormat(format) || format === 'terminal')
+    throw new RequestError(
+      400,
+      'bad-format',
+      `unknown format '${format}': use csv, bundle (the evidence .tar.gz) or ${FORMATS.filter((f) => f !== 'terminal').join(', ')}`,
+    );
   const results = students.flatMap((s) =>
     rowsOf(s).flatMap((l) => {
       const r = lastGradedAttempt(orch, s, l)?.result;
@@ -597,5 +717,9 @@ export function exportWorkshop(orch: Orchestrator, w: WorkshopRow, format: strin
   if (format === 'json' || format === 'gradescope') {
     return { body: '[' + results.map((r) => render(r, format).trim()).join(',\n') + ']\n', type: 'application/json', ext: 'json' };
   }
-  return { body: results.map((r) => render(r, format)).join('\n'), type: format === 'junit' ? 'application/xml' : 'text/plain; charset=utf-8', ext: format === 'junit' ? 'xml' : 'txt' };
+  return {
+    body: results.map((r) => render(r, format)).join('\n'),
+    type: format === 'junit' ? 'application/xml' : 'text/plain; charset=utf-8',
+    ext: format === 'junit' ? 'xml' : 'txt',
+  };
 }

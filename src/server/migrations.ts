@@ -85,7 +85,7 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   },
   {
     version: 2,
-    name: 'ordered lab lists: how students move between a workshop\'s labs; attempts by lab',
+    name: "ordered lab lists: how students move between a workshop's labs; attempts by lab",
     sql: `
       ALTER TABLE workshops ADD COLUMN progression TEXT NOT NULL DEFAULT 'ordered' CHECK (progression IN ('ordered', 'free'));
       ALTER TABLE students ADD COLUMN reached INTEGER NOT NULL DEFAULT 0;
@@ -111,13 +111,20 @@ export function migrate(db: Database, migrations = MIGRATIONS): number[] {
   const have = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
   const newest = Math.max(0, ...migrations.map((m) => m.version));
   const newer = [...have].filter((v) => v > newest);
-  if (newer.length > 0) throw new Error(`the database has schema version ${Math.max(...newer)}, newer than this toplab knows (${newest}): use a newer toplab with this data directory`);
+  if (newer.length > 0)
+    throw new Error(
+      `the database has schema version ${Math.max(...newer)}, newer than this toplab knows (${newest}): use a newer toplab with this data directory`,
+    );
   const applied: number[] = [];
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (have.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      );
     })();
     applied.push(m.version);
   }

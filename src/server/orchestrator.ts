@@ -112,7 +112,15 @@ export function notReadyAdvice(state: StudentRow['state']): string {
 }
 
 export function attemptSummary(a: AttemptRow): AttemptSummary {
-  return { id: a.id, lab: a.lab, status: a.status, score: a.score, maxScore: a.max_score, startedAt: a.started_at, finishedAt: a.finished_at };
+  return {
+    id: a.id,
+    lab: a.lab,
+    status: a.status,
+    score: a.score,
+    maxScore: a.max_score,
+    startedAt: a.started_at,
+    finishedAt: a.finished_at,
+  };
 }
 
 const ACTIVE: StudentRow['state'][] = ['ready', 'checking'];
@@ -255,13 +263,24 @@ export class Orchestrator extends EventEmitter {
 
   /** A student joins (or comes back): the same row for the same name; an instance now if one is warm, else queued. */
   join(w: WorkshopRow, name: string): StudentRow {
-    if (w.ended_at !== null || Date.parse(w.ends_at) <= Date.now()) throw new RequestError(410, 'workshop-ended', 'this workshop has ended; ask your instructor for a new code');
+    if (w.ended_at !== null || Date.parse(w.ends_at) <= Date.now())
+      throw new RequestError(410, 'workshop-ended', 'this workshop has ended; ask your instructor for a new code');
     const roster = this.store.roster(w.id);
-    if (roster && !roster.includes(name)) throw new RequestError(403, 'not-on-roster', `'${name}' is not on this workshop's list: pick your name from the list, or ask your instructor`);
+    if (roster && !roster.includes(name))
+      throw new RequestError(
+        403,
+        'not-on-roster',
+        `'${name}' is not on this workshop's list: pick your name from the list, or ask your instructor`,
+      );
     let s = this.store.studentByName(w.id, name);
     if (!s) {
       const count = this.store.students(w.id).length;
-      if (count >= w.capacity) throw new RequestError(409, 'workshop-full', `the workshop is full (${count} of ${w.capacity} places): ask your instructor to raise its capacity`);
+      if (count >= w.capacity)
+        throw new RequestError(
+          409,
+          'workshop-full',
+          `the workshop is full (${count} of ${w.capacity} places): ask your instructor to raise its capacity`,
+        );
       s = this.store.addStudent(w.id, name, labsOf(w)[0] ?? '');
       this.store.audit(`student:${s.id}`, 'join', s.id, { name, workshop: w.id });
     } else {
@@ -276,7 +295,14 @@ export class Orchestrator extends EventEmitter {
 
   private requeue(s: StudentRow): void {
     this.movedFrom.delete(s.id);
-    this.store.updateStudent(s.id, { state: 'queued', instance: null, progress: 'waiting for an instance', message: null, last_active_at: now(), warned_at: null });
+    this.store.updateStudent(s.id, {
+      state: 'queued',
+      instance: null,
+      progress: 'waiting for an instance',
+      message: null,
+      last_active_at: now(),
+      warned_at: null,
+    });
     this.changed(s.id);
   }
 
@@ -290,14 +316,22 @@ export class Orchestrator extends EventEmitter {
       // Still said once the new instance is there: the student sees why their lab changed under them.
       this.movedFrom.delete(s.id);
       const engine = this.store.instance(name)?.engine;
-      this.store.updateStudent(s.id, { message: `${lost}: your lab was moved to a fresh instance${engine ? ` on engine ${engine}` : ''}; your files are kept` });
+      this.store.updateStudent(s.id, {
+        message: `${lost}: your lab was moved to a fresh instance${engine ? ` on engine ${engine}` : ''}; your files are kept`,
+      });
     }
     void this.refreshStatus(name, s.lab, s.workshop_id).finally(() => this.changed(s.id));
   }
 
   private async refreshStatus(instance: string, labName: string, workshopId: string): Promise<InstanceStatus | undefined> {
     try {
-      const st = await instanceStatus({ runtime: this.runtimeOf(instance), image: this.opts.image, lab: this.lab(labName), instance, labels: this.labels(workshopId) });
+      const st = await instanceStatus({
+        runtime: this.runtimeOf(instance),
+        image: this.opts.image,
+        lab: this.lab(labName),
+        instance,
+        labels: this.labels(workshopId),
+      });
       this.statusCache.set(instance, st);
       return st;
     } catch {
@@ -354,7 +388,12 @@ export class Orchestrator extends EventEmitter {
   private async recheckInstances(): Promise<void> {
     // Which instances were up before the engine is asked: one that comes up while the list is on its way
     // is not in it, and must not be judged on it.
-    const before = new Set(this.store.instances().filter((i) => i.state === 'warm' || i.state === 'assigned').map((i) => i.name));
+    const before = new Set(
+      this.store
+        .instances()
+        .filter((i) => i.state === 'warm' || i.state === 'assigned')
+        .map((i) => i.name),
+    );
     const running = new Map<string, number>();
     // Each engine that answers is asked; an instance on one that does not is not judged here (the health loop
     // marks that engine down and moves its students).
@@ -392,7 +431,8 @@ export class Orchestrator extends EventEmitter {
   }
 
   private async pumpOnce(): Promise<void> {
-    if (this.rounds++ % 5 === 4) await this.recheckInstances().catch((e: unknown) => this.opts.log(`could not list instances: ${errorMessage(e)}`));
+    if (this.rounds++ % 5 === 4)
+      await this.recheckInstances().catch((e: unknown) => this.opts.log(`could not list instances: ${errorMessage(e)}`));
     for (const w of this.store.activeWorkshops()) {
       if (Date.parse(w.ends_at) <= Date.now()) {
         await this.endWorkshop(w.id, 'system');
@@ -426,7 +466,11 @@ export class Orchestrator extends EventEmitter {
       // In a workshop of several labs, a student waits for an instance of the lab they are on.
       const ahead = queued.filter((x) => x.s.lab === s.lab && x.pos < pos).length;
       const coming = [...this.building.values()].filter((b) => b.workshopId === workshopId && b.lab === s.lab);
-      const line = coming[ahead]?.line ?? (coming.length > 0 ? `waiting for an instance: ${pos} in the queue, ${coming.length} being started` : `waiting for an instance: ${pos} in the queue`);
+      const line =
+        coming[ahead]?.line ??
+        (coming.length > 0
+          ? `waiting for an instance: ${pos} in the queue, ${coming.length} being started`
+          : `waiting for an instance: ${pos} in the queue`);
       if (s.progress !== line) {
         this.store.updateStudent(s.id, { progress: line });
         this.changed(s.id);
@@ -457,7 +501,8 @@ export class Orchestrator extends EventEmitter {
     const movers = new Map<string, number>();
     for (const s of students) {
       const next = labs[labs.indexOf(s.lab) + 1];
-      if (next !== undefined && ACTIVE.includes(s.state) && this.store.attemptsOn(s.id, s.lab).some((a) => a.status === 'passed')) movers.set(next, (movers.get(next) ?? 0) + 1);
+      if (next !== undefined && ACTIVE.includes(s.state) && this.store.attemptsOn(s.id, s.lab).some((a) => a.status === 'passed'))
+        movers.set(next, (movers.get(next) ?? 0) + 1);
     }
     for (const [lab, n] of movers) {
       const k = Math.min(n, w.warm, room);
@@ -500,7 +545,14 @@ export class Orchestrator extends EventEmitter {
         engine = placed;
         this.store.setInstanceEngine(name, placed);
         if (placed !== null) this.opts.log(`instance ${name} (${labName}) placed on engine ${placed}`);
-        opts = { runtime: this.opts.engines.runtime(placed), image: this.opts.image, lab: this.lab(labName), instance: name, labels: this.labels(w.id), onContainer: (n: number, total: number) => step(`starting your lab: ${n} of ${total} containers`) };
+        opts = {
+          runtime: this.opts.engines.runtime(placed),
+          image: this.opts.image,
+          lab: this.lab(labName),
+          instance: name,
+          labels: this.labels(w.id),
+          onContainer: (n: number, total: number) => step(`starting your lab: ${n} of ${total} containers`),
+        };
         return upInstance(opts);
       })
       .then(async (r) => {
@@ -516,8 +568,12 @@ export class Orchestrator extends EventEmitter {
         // tables) come next, before the creation slot is given back; a Check or a restart waits for them
         // (afterObservers), so a student's first Check waits for no container.
         const observing = prepareObservers(o).then(
-          () => this.opts.log(`instance ${name} (${labName}) is warm in ${sec(Date.now() - started)}s (containers ${sec(up - started)}s, observers ${sec(Date.now() - up)}s; ${this.creating} being made)`),
-          (e: unknown) => this.opts.log(`instance ${name}: its observers could not be prepared ahead (${errorMessage(e)}); a Check makes them`),
+          () =>
+            this.opts.log(
+              `instance ${name} (${labName}) is warm in ${sec(Date.now() - started)}s (containers ${sec(up - started)}s, observers ${sec(Date.now() - up)}s; ${this.creating} being made)`,
+            ),
+          (e: unknown) =>
+            this.opts.log(`instance ${name}: its observers could not be prepared ahead (${errorMessage(e)}); a Check makes them`),
         );
         this.observing.set(name, observing);
         void observing.finally(() => {
@@ -578,10 +634,17 @@ export class Orchestrator extends EventEmitter {
     this.busy.add(s.id);
     try {
       this.store.audit('system', 'idle-cull', s.id, { instance: s.instance, minutes: this.opts.idleMinutes });
-      this.store.updateStudent(s.id, { state: 'resetting', progress: `stopping your lab after ${this.opts.idleMinutes} minutes without activity (your files are kept)` });
+      this.store.updateStudent(s.id, {
+        state: 'resetting',
+        progress: `stopping your lab after ${this.opts.idleMinutes} minutes without activity (your files are kept)`,
+      });
       this.changed(s.id);
       if (s.instance) await this.removeInstanceNamed(s.instance, s.lab);
-      this.store.updateStudent(s.id, { state: 'stopped', progress: null, message: `your lab was stopped after ${this.opts.idleMinutes} minutes without activity; your files are kept: press Start to get it back` });
+      this.store.updateStudent(s.id, {
+        state: 'stopped',
+        progress: null,
+        message: `your lab was stopped after ${this.opts.idleMinutes} minutes without activity; your files are kept: press Start to get it back`,
+      });
       this.changed(s.id);
     } finally {
       this.busy.delete(s.id);
@@ -604,12 +667,14 @@ export class Orchestrator extends EventEmitter {
   // ---- student actions -------------------------------------------------------------------------------
 
   private guard(s: StudentRow, what: string): void {
-    if (this.busy.has(s.id)) throw new RequestError(409, 'busy', `your lab is busy (${s.state}); wait for it to finish, then ${what} again`);
+    if (this.busy.has(s.id))
+      throw new RequestError(409, 'busy', `your lab is busy (${s.state}); wait for it to finish, then ${what} again`);
   }
 
   /** Starts a Check: the attempt's id at once; the result comes as an event and in the attempt. */
   check(s: StudentRow, actor: string): number {
-    if (s.state === 'checking' || this.busy.has(s.id)) throw new RequestError(409, 'check-running', 'a check is already running: wait for its result');
+    if (s.state === 'checking' || this.busy.has(s.id))
+      throw new RequestError(409, 'check-running', 'a check is already running: wait for its result');
     if (s.state !== 'ready') throw new RequestError(409, 'not-ready', `your lab is not ready (${s.state}); ${notReadyAdvice(s.state)}`);
     const files = this.filesOf(s);
     const attemptId = this.store.addAttempt(s.id, s.lab, files);
@@ -618,25 +683,32 @@ export class Orchestrator extends EventEmitter {
     this.store.audit(actor, 'check', s.id, { attempt: attemptId });
     this.changed(s.id);
     const started = this.store.attempt(s.id, attemptId) as AttemptRow;
-    this.emit('event', { type: 'attempt', studentId: s.id, workshopId: s.workshop_id, attempt: attemptSummary(started) } satisfies ServerEvent);
+    this.emit('event', {
+      type: 'attempt',
+      studentId: s.id,
+      workshopId: s.workshop_id,
+      attempt: attemptSummary(started),
+    } satisfies ServerEvent);
     // Not created here: the run claims the folder itself (claimRunFolder), and would write to `<id>-2`
     // beside one that already exists, where artifacts() does not look.
     const artifactsDir = join(this.opts.dataDir, 'attempts', String(attemptId));
     const instance = s.instance as string;
-    this.afterObservers(instance, () => checkFiles({
-      runtime: this.runtimeOf(instance),
-      image: this.opts.image,
-      lab: this.lab(s.lab),
-      instance,
-      labels: this.labels(s.workshop_id),
-      files,
-      submission: s.name,
-      artifactsDir,
-      onProgress: (line) => {
-        this.store.updateStudent(s.id, { progress: line });
-        this.progress(s, line, attemptId);
-      },
-    }))
+    this.afterObservers(instance, () =>
+      checkFiles({
+        runtime: this.runtimeOf(instance),
+        image: this.opts.image,
+        lab: this.lab(s.lab),
+        instance,
+        labels: this.labels(s.workshop_id),
+        files,
+        submission: s.name,
+        artifactsDir,
+        onProgress: (line) => {
+          this.store.updateStudent(s.id, { progress: line });
+          this.progress(s, line, attemptId);
+        },
+      }),
+    )
       .then((result) => this.finishCheck(s, attemptId, result))
       .catch((e: unknown) => this.finishCheck(s, attemptId, undefined, errorMessage(e)))
       .finally(() => {
@@ -652,7 +724,8 @@ export class Orchestrator extends EventEmitter {
     if (result) this.store.finishAttempt(attemptId, result.status, result.score, result.maxScore, result);
     else this.store.finishAttempt(attemptId, 'error', null, null, { message: error });
     const a = this.store.attempt(s.id, attemptId);
-    if (a) this.emit('event', { type: 'attempt', studentId: s.id, workshopId: s.workshop_id, attempt: attemptSummary(a) } satisfies ServerEvent);
+    if (a)
+      this.emit('event', { type: 'attempt', studentId: s.id, workshopId: s.workshop_id, attempt: attemptSummary(a) } satisfies ServerEvent);
   }
 
   artifacts(attemptId: number): { name: string; size: number }[] {
@@ -698,20 +771,30 @@ export class Orchestrator extends EventEmitter {
    */
   moveTo(s: StudentRow, lab: string, actor: string, byInstructor: boolean): void {
     const w = this.store.workshop(s.workshop_id);
-    if (!w || w.ended_at !== null || s.state === 'removed') throw new RequestError(410, 'workshop-ended', 'this workshop has ended; your files and results are kept');
+    if (!w || w.ended_at !== null || s.state === 'removed')
+      throw new RequestError(410, 'workshop-ended', 'this workshop has ended; your files and results are kept');
     const problem = moveProblem(w, s, lab, byInstructor, (l) => this.store.attemptsOn(s.id, l));
     if (problem) throw new RequestError(problem.status, problem.code, problem.message);
     if (lab === s.lab) {
       this.touch(s.id);
       return;
     }
-    if (s.state === 'checking') throw new RequestError(409, 'check-running', 'a check is running: wait for its result, then change the lab');
+    if (s.state === 'checking')
+      throw new RequestError(409, 'check-running', 'a check is running: wait for its result, then change the lab');
     this.guard(s, 'change the lab');
     this.busy.add(s.id);
     const old = { lab: s.lab, instance: s.instance };
     const reached = Math.max(s.reached, labsOf(w).indexOf(lab));
     this.store.audit(actor, 'move-lab', s.id, { from: old.lab, to: lab, instance: old.instance });
-    this.store.updateStudent(s.id, { lab, reached, state: 'resetting', progress: `moving to ${lab}: removing your instance of ${old.lab} (your files are kept)`, message: null, last_active_at: now(), warned_at: null });
+    this.store.updateStudent(s.id, {
+      lab,
+      reached,
+      state: 'resetting',
+      progress: `moving to ${lab}: removing your instance of ${old.lab} (your files are kept)`,
+      message: null,
+      last_active_at: now(),
+      warned_at: null,
+    });
     this.changed(s.id);
     void (async () => {
       try {
@@ -747,17 +830,21 @@ export class Orchestrator extends EventEmitter {
     this.store.audit(actor, 'restart-programs', s.id);
     this.store.updateStudent(s.id, { state: 'starting', progress: 'restarting your programs', last_active_at: now(), warned_at: null });
     this.changed(s.id);
-    this.afterObservers(s.instance as string, () => restartPrograms({
-      runtime: this.runtimeOf(s.instance as string),
-      image: this.opts.image,
-      lab: this.lab(s.lab),
-      instance: s.instance as string,
-      labels: this.labels(s.workshop_id),
-      files: this.filesOf(s),
-      onProgress: (line) => this.progress(s, line),
-    }))
+    this.afterObservers(s.instance as string, () =>
+      restartPrograms({
+        runtime: this.runtimeOf(s.instance as string),
+        image: this.opts.image,
+        lab: this.lab(s.lab),
+        instance: s.instance as string,
+        labels: this.labels(s.workshop_id),
+        files: this.filesOf(s),
+        onProgress: (line) => this.progress(s, line),
+      }),
+    )
       .then((r) => this.store.updateStudent(s.id, { message: r.failures.length > 0 ? r.failures.join('\n') : null }))
-      .catch((e: unknown) => this.store.updateStudent(s.id, { message: `your programs could not be restarted: ${errorMessage(e)}; try Reset` }))
+      .catch((e: unknown) =>
+        this.store.updateStudent(s.id, { message: `your programs could not be restarted: ${errorMessage(e)}; try Reset` }),
+      )
       .finally(() => {
         this.busy.delete(s.id);
         // Unless the instance went meanwhile (its engine was lost): then the student is queued for a new one.
@@ -778,7 +865,11 @@ export class Orchestrator extends EventEmitter {
     }
     for (const s of this.store.students(id)) {
       if (s.state !== 'removed') {
-        this.store.updateStudent(s.id, { state: 'removed', progress: null, message: 'the workshop has ended; your files and results are kept' });
+        this.store.updateStudent(s.id, {
+          state: 'removed',
+          progress: null,
+          message: 'the workshop has ended; your files and results are kept',
+        });
         this.changed(s.id);
       }
     }
@@ -881,7 +972,9 @@ export class Orchestrator extends EventEmitter {
 
   private tellMoved(studentId: string, reason: string): void {
     this.movedFrom.set(studentId, reason);
-    this.store.updateStudent(studentId, { message: `${reason}: your lab there is lost; a fresh one is being started on another engine (your files are kept)` });
+    this.store.updateStudent(studentId, {
+      message: `${reason}: your lab there is lost; a fresh one is being started on another engine (your files are kept)`,
+    });
     this.changed(studentId);
   }
 

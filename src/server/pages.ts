@@ -33,7 +33,8 @@ export async function registerPages(app: FastifyInstance): Promise<void> {
     // npm run build writes .br and .gz copies (scripts/compress-web.mjs): sent when the browser accepts them.
     preCompressed: true,
   });
-  const page = (file: string) => async (_req: unknown, reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile(file, root, { maxAge: 0, immutable: false });
+  const page = (file: string) => async (_req: unknown, reply: FastifyReply) =>
+    reply.header('cache-control', 'no-cache').sendFile(file, root, { maxAge: 0, immutable: false });
   app.get('/', page('index.html'));
   app.get('/join/:code', page('index.html'));
   app.get('/admin', page('admin.html'));

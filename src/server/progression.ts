@@ -46,7 +46,11 @@ export function mayOpen(progression: Progression, reached: number, to: number, p
 }
 
 /** Every lab of the workshop for one student: where they are, what is open, their attempts and last result on each. */
-export function standings(w: Pick<WorkshopRow, 'labs' | 'progression'>, s: Pick<StudentRow, 'lab' | 'reached'>, attemptsOn: (lab: string) => AttemptRow[]): LabStanding[] {
+export function standings(
+  w: Pick<WorkshopRow, 'labs' | 'progression'>,
+  s: Pick<StudentRow, 'lab' | 'reached'>,
+  attemptsOn: (lab: string) => AttemptRow[],
+): LabStanding[] {
   const labs = labsOf(w);
   const rows = labs.map((name) => {
     const attempts = attemptsOn(name);
@@ -68,13 +72,24 @@ export function standings(w: Pick<WorkshopRow, 'labs' | 'progression'>, s: Pick<
 }
 
 /** Why a student may not move to `lab`, or undefined when they may (the instructor always may, within the workshop's labs). */
-export function moveProblem(w: Pick<WorkshopRow, 'labs' | 'progression'>, s: Pick<StudentRow, 'lab' | 'reached'>, lab: string, byInstructor: boolean, attemptsOn: (lab: string) => AttemptRow[]): { status: number; code: string; message: string } | undefined {
+export function moveProblem(
+  w: Pick<WorkshopRow, 'labs' | 'progression'>,
+  s: Pick<StudentRow, 'lab' | 'reached'>,
+  lab: string,
+  byInstructor: boolean,
+  attemptsOn: (lab: string) => AttemptRow[],
+): { status: number; code: string; message: string } | undefined {
   const labs = labsOf(w);
-  if (!labs.includes(lab)) return { status: 400, code: 'unknown-lab', message: `'${lab}' is not one of this workshop's labs (${labs.join(', ')})` };
+  if (!labs.includes(lab))
+    return { status: 400, code: 'unknown-lab', message: `'${lab}' is not one of this workshop's labs (${labs.join(', ')})` };
   if (byInstructor) return undefined;
   const st = standings(w, s, attemptsOn);
   if (st.find((x) => x.name === lab)?.open) return undefined;
   const reached = Math.max(s.reached, labs.indexOf(s.lab));
   const gate = labs[reached] ?? labs[0] ?? '';
-  return { status: 403, code: 'lab-locked', message: `'${lab}' opens once you have passed '${gate}' (labs go in order in this workshop): press Check on '${gate}' until it passes, or ask your instructor to move you` };
+  return {
+    status: 403,
+    code: 'lab-locked',
+    message: `'${lab}' opens once you have passed '${gate}' (labs go in order in this workshop): press Check on '${gate}' until it passes, or ask your instructor to move you`,
+  };
 }

@@ -21,7 +21,8 @@ export { workshopBundle } from './bundle.js';
  * once and then watched (`start`), or else the local engine (DOCKER_HOST or the socket) exactly as without a pool.
  */
 export async function openEngines(o: { enginesFile?: string; image?: string; log: (line: string) => void }): Promise<ServerEngines> {
-  if (o.enginesFile !== undefined) return new ServerEngines({ pool: new EnginePool(loadEnginesFile(o.enginesFile)), image: o.image ?? labImageTag(), log: o.log });
+  if (o.enginesFile !== undefined)
+    return new ServerEngines({ pool: new EnginePool(loadEnginesFile(o.enginesFile)), image: o.image ?? labImageTag(), log: o.log });
   return new ServerEngines({ local: await connectDocker(), image: o.image ?? labImageTag(), log: o.log });
 }
 
@@ -85,25 +86,47 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     engines = await openEngines({ enginesFile: o.enginesFile, image, log: o.log });
     await engines.start();
     const up = engines.upNames();
-    o.log(`engine pool ${o.enginesFile}: ${up.length} of ${engines.names().length} engine(s) answer (${up.join(', ') || 'none'}); room for ${engines.capacity()} instance(s)`);
+    o.log(
+      `engine pool ${o.enginesFile}: ${up.length} of ${engines.names().length} engine(s) answer (${up.join(', ') || 'none'}); room for ${engines.capacity()} instance(s)`,
+    );
   } else {
     const runtime = await connectDocker();
     await runtime.ping();
     image = (await ensureLabImage(runtime.docker, { onProgress: (l) => o.log(l) })).tag;
     engines = new ServerEngines({ local: runtime, image, log: o.log });
   }
-  const orchestrator = new Orchestrator({ store, engines, image, dataDir, warm: o.warm, idleMinutes: o.idleMinutes, maxInstances: o.maxInstances, parallel: o.parallel, log: o.log, serverId });
+  const orchestrator = new Orchestrator({
+    store,
+    engines,
+    image,
+    dataDir,
+    warm: o.warm,
+    idleMinutes: o.idleMinutes,
+    maxInstances: o.maxInstances,
+    parallel: o.parallel,
+    log: o.log,
+    serverId,
+  });
   // Before reconciling: the health loop already runs, and an engine lost meanwhile must move its students.
   engines.on('down', (name: string, reason: string) => orchestrator.engineLost(name, reason));
   engines.on('up', (name: string) => void orchestrator.engineBack(name).catch((e: unknown) => o.log(`engine ${name}: ${errorMessage(e)}`)));
   const r = await orchestrator.reconcile();
-  o.log(`reconciled with the engine${engines.pooled ? 's' : ''}: ${r.kept} instance(s) kept, ${r.removed} removed, ${r.requeued} student(s) queued for a new one`);
+  o.log(
+    `reconciled with the engine${engines.pooled ? 's' : ''}: ${r.kept} instance(s) kept, ${r.removed} removed, ${r.requeued} student(s) queued for a new one`,
+  );
   const terminals = new Terminals((studentId) => orchestrator.dockerOfStudent(studentId), o.terminalKeepMs);
   orchestrator.on('instance-gone', (studentId: string) => terminals.endStudent(studentId));
   let port = o.port;
   const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host === '0.0.0.0' || o.host === '::' ? 'localhost' : o.host;
   const publicUrl = (): string => o.publicUrl?.replace(/\/+$/, '') ?? `http://${hostForUrl}:${port}`;
-  const origins = (): Set<string> => new Set([`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`, new URL(publicUrl()).origin, ...o.origins.map((x) => new URL(x).origin)]);
+  const origins = (): Set<string> =>
+    new Set([
+      `http://localhost:${port}`,
+      `http://127.0.0.1:${port}`,
+      `http://[::1]:${port}`,
+      new URL(publicUrl()).origin,
+      ...o.origins.map((x) => new URL(x).origin),
+    ]);
   const app = await buildApp({
     orchestrator,
     terminals,
@@ -111,7 +134,16 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     publicUrl,
     secureCookies: o.secureCookies,
     version: o.version,
-    engineUp: async () => (engines.pooled ? engines.upNames().length > 0 : engines.runtime(null).ping().then(() => true, () => false)),
+    engineUp: async () =>
+      engines.pooled
+        ? engines.upNames().length > 0
+        : engines
+            .runtime(null)
+            .ping()
+            .then(
+              () => true,
+              () => false,
+            ),
     engines: () => engines.views(),
   });
   await app.listen({ port: o.port, host: o.host });

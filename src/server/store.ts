@@ -104,30 +104,57 @@ export class Store {
   }
 
   setSetting(key: string, value: string): void {
-    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.db
+      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run(key, value);
   }
 
   audit(actor: string, action: string, subject: string | null, detail: unknown = null): void {
-    this.db.prepare('INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)').run(now(), actor, action, subject, detail === null ? null : JSON.stringify(detail));
+    this.db
+      .prepare('INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)')
+      .run(now(), actor, action, subject, detail === null ? null : JSON.stringify(detail));
   }
 
-  auditLog(workshopId: string | undefined, limit = 500): { at: string; actor: string; action: string; subject: string | null; detail: unknown }[] {
+  auditLog(
+    workshopId: string | undefined,
+    limit = 500,
+  ): { at: string; actor: string; action: string; subject: string | null; detail: unknown }[] {
     const rows = (
       workshopId === undefined
         ? this.db.prepare('SELECT * FROM audit ORDER BY id DESC LIMIT ?').all(limit)
         : this.db
-            .prepare("SELECT * FROM audit WHERE subject = ? OR subject IN (SELECT id FROM students WHERE workshop_id = ?) ORDER BY id DESC LIMIT ?")
+            .prepare(
+              'SELECT * FROM audit WHERE subject = ? OR subject IN (SELECT id FROM students WHERE workshop_id = ?) ORDER BY id DESC LIMIT ?',
+            )
             .all(workshopId, workshopId, limit)
     ) as { at: string; actor: string; action: string; subject: string | null; detail: string | null }[];
-    return rows.map((r) => ({ at: r.at, actor: r.actor, action: r.action, subject: r.subject, detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown) }));
+    return rows.map((r) => ({
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      subject: r.subject,
+      detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown),
+    }));
   }
 
-  createWorkshop(w: { title: string; labs: string[]; capacity: number; warm: number; endsAt: string; roster: string[] | null; progression?: Progression }): WorkshopRow {
+  createWorkshop(w: {
+    title: string;
+    labs: string[];
+    capacity: number;
+    warm: number;
+    endsAt: string;
+    roster: string[] | null;
+    progression?: Progression;
+  }): WorkshopRow {
     const id = newId();
     let code = newCode();
     while (this.workshopByCode(code)) code = newCode();
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO workshops (id, code, title, labs, capacity, warm, ends_at, created_at, progression) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(id, code, w.title, JSON.stringify(w.labs), w.capacity, w.warm, w.endsAt, now(), w.progression ?? 'ordered');
+      this.db
+        .prepare(
+          'INSERT INTO workshops (id, code, title, labs, capacity, warm, ends_at, created_at, progression) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(id, code, w.title, JSON.stringify(w.labs), w.capacity, w.warm, w.endsAt, now(), w.progression ?? 'ordered');
       for (const name of new Set(w.roster ?? [])) this.db.prepare('INSERT INTO roster (workshop_id, name) VALUES (?, ?)').run(id, name);
     })();
     return this.workshop(id) as WorkshopRow;
@@ -150,12 +177,15 @@ export class Store {
   }
 
   roster(workshopId: string): string[] | null {
-    const names = (this.db.prepare('SELECT name FROM roster WHERE workshop_id = ? ORDER BY name').all(workshopId) as { name: string }[]).map((r) => r.name);
+    const names = (
+      this.db.prepare('SELECT name FROM roster WHERE workshop_id = ? ORDER BY name').all(workshopId) as { name: string }[]
+    ).map((r) => r.name);
     return names.length > 0 ? names : null;
   }
 
   updateWorkshop(id: string, patch: { ends_at?: string; capacity?: number; ended_at?: string; progression?: Progression }): void {
-    for (const [k, v] of Object.entries(patch)) if (v !== undefined) this.db.prepare(`UPDATE workshops SET ${k} = ? WHERE id = ?`).run(v, id);
+    for (const [k, v] of Object.entries(patch))
+      if (v !== undefined) this.db.prepare(`UPDATE workshops SET ${k} = ? WHERE id = ?`).run(v, id);
   }
 
   student(id: string): StudentRow | undefined {
@@ -171,20 +201,29 @@ export class Store {
   }
 
   studentsIn(states: StudentState[]): StudentRow[] {
-    return this.db.prepare(`SELECT * FROM students WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY joined_at`).all(...states) as StudentRow[];
+    return this.db
+      .prepare(`SELECT * FROM students WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY joined_at`)
+      .all(...states) as StudentRow[];
   }
 
   addStudent(workshopId: string, name: string, lab: string): StudentRow {
     const id = newId();
     const t = now();
-    this.db.prepare("INSERT INTO students (id, workshop_id, name, lab, state, joined_at, last_active_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)").run(id, workshopId, name, lab, t, t);
+    this.db
+      .prepare("INSERT INTO students (id, workshop_id, name, lab, state, joined_at, last_active_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)")
+      .run(id, workshopId, name, lab, t, t);
     return this.student(id) as StudentRow;
   }
 
-  updateStudent(id: string, patch: Partial<Pick<StudentRow, 'state' | 'instance' | 'progress' | 'message' | 'last_active_at' | 'warned_at' | 'lab' | 'reached'>>): void {
+  updateStudent(
+    id: string,
+    patch: Partial<Pick<StudentRow, 'state' | 'instance' | 'progress' | 'message' | 'last_active_at' | 'warned_at' | 'lab' | 'reached'>>,
+  ): void {
     const keys = Object.keys(patch) as (keyof typeof patch)[];
     if (keys.length === 0) return;
-    this.db.prepare(`UPDATE students SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => patch[k] ?? null), id);
+    this.db
+      .prepare(`UPDATE students SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`)
+      .run(...keys.map((k) => patch[k] ?? null), id);
   }
 
   /** 1-based position among the workshop's queued students, by join time. */
@@ -192,12 +231,20 @@ export class Store {
     if (s.state !== 'queued') return null;
     // Ties (two joins in the same millisecond) go by rowid, the order the rows were made: a random id would
     // put them in any order.
-    const r = this.db.prepare("SELECT COUNT(*) AS n FROM students WHERE workshop_id = ? AND state = 'queued' AND (last_active_at < ? OR (last_active_at = ? AND rowid <= (SELECT rowid FROM students WHERE id = ?)))").get(s.workshop_id, s.last_active_at, s.last_active_at, s.id) as { n: number };
+    const r = this.db
+      .prepare(
+        "SELECT COUNT(*) AS n FROM students WHERE workshop_id = ? AND state = 'queued' AND (last_active_at < ? OR (last_active_at = ? AND rowid <= (SELECT rowid FROM students WHERE id = ?)))",
+      )
+      .get(s.workshop_id, s.last_active_at, s.last_active_at, s.id) as { n: number };
     return r.n;
   }
 
   instances(workshopId?: string): InstanceRow[] {
-    return (workshopId === undefined ? this.db.prepare('SELECT * FROM instances').all() : this.db.prepare('SELECT * FROM instances WHERE workshop_id = ?').all(workshopId)) as InstanceRow[];
+    return (
+      workshopId === undefined
+        ? this.db.prepare('SELECT * FROM instances').all()
+        : this.db.prepare('SELECT * FROM instances WHERE workshop_id = ?').all(workshopId)
+    ) as InstanceRow[];
   }
 
   instance(name: string): InstanceRow | undefined {
@@ -205,7 +252,9 @@ export class Store {
   }
 
   addInstance(name: string, workshopId: string, lab: string): void {
-    this.db.prepare("INSERT INTO instances (name, workshop_id, lab, state, created_at) VALUES (?, ?, ?, 'warming', ?)").run(name, workshopId, lab, now());
+    this.db
+      .prepare("INSERT INTO instances (name, workshop_id, lab, state, created_at) VALUES (?, ?, ?, 'warming', ?)")
+      .run(name, workshopId, lab, now());
   }
 
   setInstance(name: string, state: InstanceState, studentId: string | null): void {
@@ -227,22 +276,33 @@ export class Store {
   /** Gives a warm instance of the lab to the student, atomically; the instance's name, or undefined when none is warm. */
   assignWarm(student: StudentRow): string | undefined {
     return this.db.transaction(() => {
-      const inst = this.db.prepare("SELECT name FROM instances WHERE workshop_id = ? AND lab = ? AND state = 'warm' AND student_id IS NULL ORDER BY created_at LIMIT 1").get(student.workshop_id, student.lab) as { name: string } | undefined;
+      const inst = this.db
+        .prepare(
+          "SELECT name FROM instances WHERE workshop_id = ? AND lab = ? AND state = 'warm' AND student_id IS NULL ORDER BY created_at LIMIT 1",
+        )
+        .get(student.workshop_id, student.lab) as { name: string } | undefined;
       if (!inst) return undefined;
       this.db.prepare("UPDATE instances SET state = 'assigned', student_id = ? WHERE name = ?").run(student.id, inst.name);
-      this.db.prepare("UPDATE students SET instance = ?, state = 'ready', progress = NULL, message = NULL, warned_at = NULL, last_active_at = ? WHERE id = ?").run(inst.name, now(), student.id);
+      this.db
+        .prepare(
+          "UPDATE students SET instance = ?, state = 'ready', progress = NULL, message = NULL, warned_at = NULL, last_active_at = ? WHERE id = ?",
+        )
+        .run(inst.name, now(), student.id);
       return inst.name;
     })();
   }
 
   addSession(role: 'student' | 'admin', studentId: string | null, expiresAt: string): string {
     const token = randomBytes(32).toString('base64url');
-    this.db.prepare('INSERT INTO sessions (token_sha256, role, student_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(sha256(token), role, studentId, now(), expiresAt);
+    this.db
+      .prepare('INSERT INTO sessions (token_sha256, role, student_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .run(sha256(token), role, studentId, now(), expiresAt);
     return token;
   }
 
   session(token: string): { role: 'student' | 'admin'; student_id: string | null; expires_at: string } | undefined {
-    return this.db.prepare('SELECT role, student_id, expires_at FROM sessions WHERE token_sha256 = ?').get(sha256(token)) as { role: 'student' | 'admin'; student_id: string | null; expires_at: string } | undefined;
+    return this.db.prepare('SELECT role, student_id, expires_at FROM sessions WHERE token_sha256 = ?').get(sha256(token)) as
+      { role: 'student' | 'admin'; student_id: string | null; expires_at: string } | undefined;
   }
 
   deleteSession(token: string): void {
@@ -255,7 +315,11 @@ export class Store {
 
   saveFile(studentId: string, lab: string, name: string, content: string): string {
     const t = now();
-    this.db.prepare('INSERT INTO files (student_id, lab, name, content, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (student_id, lab, name) DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at').run(studentId, lab, name, content, t);
+    this.db
+      .prepare(
+        'INSERT INTO files (student_id, lab, name, content, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (student_id, lab, name) DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at',
+      )
+      .run(studentId, lab, name, content, t);
     return t;
   }
 
@@ -264,12 +328,16 @@ export class Store {
   }
 
   addAttempt(studentId: string, lab: string, files: Record<string, string>): number {
-    const r = this.db.prepare("INSERT INTO attempts (student_id, lab, status, started_at, files) VALUES (?, ?, 'running', ?, ?)").run(studentId, lab, now(), JSON.stringify(files));
+    const r = this.db
+      .prepare("INSERT INTO attempts (student_id, lab, status, started_at, files) VALUES (?, ?, 'running', ?, ?)")
+      .run(studentId, lab, now(), JSON.stringify(files));
     return Number(r.lastInsertRowid);
   }
 
   finishAttempt(id: number, status: AttemptRow['status'], score: number | null, maxScore: number | null, result: unknown): void {
-    this.db.prepare('UPDATE attempts SET status = ?, score = ?, max_score = ?, finished_at = ?, result = ? WHERE id = ?').run(status, score, maxScore, now(), JSON.stringify(result), id);
+    this.db
+      .prepare('UPDATE attempts SET status = ?, score = ?, max_score = ?, finished_at = ?, result = ? WHERE id = ?')
+      .run(status, score, maxScore, now(), JSON.stringify(result), id);
   }
 
   attempts(studentId: string): AttemptRow[] {

@@ -113,7 +113,8 @@ class Terminal {
       } catch {
         return;
       }
-      if (msg.type === 'resize' && !readOnly && typeof msg.cols === 'number' && typeof msg.rows === 'number') this.exec.resize({ cols: msg.cols, rows: msg.rows });
+      if (msg.type === 'resize' && !readOnly && typeof msg.cols === 'number' && typeof msg.rows === 'number')
+        this.exec.resize({ cols: msg.cols, rows: msg.rows });
       else if (msg.type === 'pause') me.paused = true;
       else if (msg.type === 'resume') me.paused = false;
       this.flow();
@@ -157,7 +158,13 @@ export class Terminals {
   ) {}
 
   /** Attaches a socket to the student's shell in that node, opening one when none is kept. */
-  async attach(studentId: string, node: string, container: string, ws: WebSocket, opts: { readOnly: boolean; size: { rows: number; cols: number } }): Promise<void> {
+  async attach(
+    studentId: string,
+    node: string,
+    container: string,
+    ws: WebSocket,
+    opts: { readOnly: boolean; size: { rows: number; cols: number } },
+  ): Promise<void> {
     const key = `${studentId}/${node}`;
     let t = this.open.get(key);
     if (t && t.ended) t = undefined;
@@ -165,7 +172,9 @@ export class Terminals {
       if (opts.readOnly) {
         // Kept open, not closed: a watcher that reconnected on every close would loop (and write the audit
         // log each time). It is attached when the student opens this terminal.
-        ws.send(JSON.stringify({ type: 'error', message: 'the student has no terminal open in this node yet: it shows here when they open one' }));
+        ws.send(
+          JSON.stringify({ type: 'error', message: 'the student has no terminal open in this node yet: it shows here when they open one' }),
+        );
         const set = this.waiting.get(key) ?? new Set<WebSocket>();
         set.add(ws);
         this.waiting.set(key, set);

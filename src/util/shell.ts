@@ -17,8 +17,20 @@ export function shellQuote(s: string): string {
  * Uses the variables tl_u, tl_x, tl_t and tl_end.
  */
 export function pollLoop(seconds: number, body: string[], opts: { clock?: boolean } = {}): string[] {
-  const rounds = ['i=0', `while [ $i -lt ${Math.max(1, Math.round(seconds * 20))} ]; do`, ...body.map((l) => `  ${l}`), '  sleep 0.05; i=$((i + 1))'];
+  const rounds = [
+    'i=0',
+    `while [ $i -lt ${Math.max(1, Math.round(seconds * 20))} ]; do`,
+    ...body.map((l) => `  ${l}`),
+    '  sleep 0.05; i=$((i + 1))',
+  ];
   if (opts.clock !== true) return [...rounds, 'done'];
   const now = 'read tl_u tl_x </proc/uptime 2>/dev/null || tl_u=0.00; tl_t=$(( ${tl_u%.*} * 100 + 1${tl_u#*.} - 100 ))';
-  return [now, `tl_end=$(( tl_t + ${Math.max(1, Math.round(seconds * 100))} ))`, ...rounds, `  ${now}`, '  [ $tl_t -ge $tl_end ] && break', 'done'];
+  return [
+    now,
+    `tl_end=$(( tl_t + ${Math.max(1, Math.round(seconds * 100))} ))`,
+    ...rounds,
+    `  ${now}`,
+    '  [ $tl_t -ge $tl_end ] && break',
+    'done',
+  ];
 }

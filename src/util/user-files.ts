@@ -8,8 +8,22 @@ const USER_PATH_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM
 function explain(e: unknown, path: string, what: string, verb: 'read' | 'write'): unknown {
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !USER_PATH_CODES.has(code)) return e;
-  const why = code === 'ENOENT' ? 'no such file or folder' : code === 'EISDIR' ? 'it is a folder' : code === 'ENOTDIR' ? 'a part of the path is not a folder' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'the file system is read-only' : errorMessage(e);
-  return new UsageError(`cannot ${verb} ${what} ${path}: ${why}`, { hint: verb === 'read' ? 'check the path' : 'give a path in a folder you can write to', cause: e });
+  const why =
+    code === 'ENOENT'
+      ? 'no such file or folder'
+      : code === 'EISDIR'
+        ? 'it is a folder'
+        : code === 'ENOTDIR'
+          ? 'a part of the path is not a folder'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'permission denied'
+            : code === 'EROFS'
+              ? 'the file system is read-only'
+              : errorMessage(e);
+  return new UsageError(`cannot ${verb} ${what} ${path}: ${why}`, {
+    hint: verb === 'read' ? 'check the path' : 'give a path in a folder you can write to',
+    cause: e,
+  });
 }
 
 /**

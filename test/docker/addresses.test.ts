@@ -65,7 +65,9 @@ describe('the default instance on a real engine', () => {
     expect(upA.stdout).not.toContain('note:');
     // What a student types, and what the README says they will see.
     const netstat = await lab(['exec', a, 'client', '--', 'sh', '-c', `sleep 3 | nc -w 4 ${net}.10 9000 & sleep 1; netstat -tn`]);
-    expect(netstat.stdout).toMatch(new RegExp(`${net.replace(/\./g, '\\.')}\\.20:\\d+ +${net.replace(/\./g, '\\.')}\\.10:9000 +ESTABLISHED`));
+    expect(netstat.stdout).toMatch(
+      new RegExp(`${net.replace(/\./g, '\\.')}\\.20:\\d+ +${net.replace(/\./g, '\\.')}\\.10:9000 +ESTABLISHED`),
+    );
     expect((await lab(['graph', a, '--instance', 'default'])).stdout).toBe((await lab(['graph', a])).stdout);
 
     // A second lab declaring the same subnet: its default instance cannot have it.

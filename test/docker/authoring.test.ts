@@ -29,7 +29,10 @@ it('a lab made by lab new passes lab selftest at once, and leaves nothing behind
   expect(made.code, made.stderr).toBe(0);
   const r = await lab(['selftest', dir, '--format', 'json', '--parallel', '2'], { timeoutMs: 170_000 });
   const report = JSON.parse(r.stdout) as Report;
-  expect(report.rows.map((x) => [x.case, x.ok, x.status, x.actualFails]), `${r.stdout}\n${r.stderr}`).toEqual([
+  expect(
+    report.rows.map((x) => [x.case, x.ok, x.status, x.actualFails]),
+    `${r.stdout}\n${r.stderr}`,
+  ).toEqual([
     ['reference', true, 'passed', []],
     ['listens-on-localhost', true, 'failed', ['handshake', 'echo', 'close']],
   ]);

@@ -61,11 +61,28 @@ describe('lab grade --submissions: 20 submissions, correct, broken and hostile, 
   });
 
   it('grades every submission with the right verdict, in bounded time, leaving nothing behind', async () => {
-    const r = await lab(['grade', 'test/fixtures/labs/tcp-handshake-basic', '--submissions', 'test/fixtures/submissions/batch-tcp-handshake', '--parallel', '4', '--format', 'gradescope', '--output', out], { timeoutMs: 900_000 });
+    const r = await lab(
+      [
+        'grade',
+        'test/fixtures/labs/tcp-handshake-basic',
+        '--submissions',
+        'test/fixtures/submissions/batch-tcp-handshake',
+        '--parallel',
+        '4',
+        '--format',
+        'gradescope',
+        '--output',
+        out,
+      ],
+      { timeoutMs: 900_000 },
+    );
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
-    expect(readFileSync(join(out, 'summary.csv'), 'utf8').split('\n')[0]).toBe('student,score,max_score,status,failed_checks,seconds,message');
-    for (const s of summary.students) reports.set(s.student, JSON.parse(readFileSync(join(out, s.student, 'report.json'), 'utf8')) as Report);
+    expect(readFileSync(join(out, 'summary.csv'), 'utf8').split('\n')[0]).toBe(
+      'student,score,max_score,status,failed_checks,seconds,message',
+    );
+    for (const s of summary.students)
+      reports.set(s.student, JSON.parse(readFileSync(join(out, s.student, 'report.json'), 'utf8')) as Report);
     expect(summary.graded).toBe(20);
     const verdicts = Object.fromEntries(summary.students.map((s) => [s.student, s.status === 'passed' ? 'passed' : s.failedChecks]));
     expect(verdicts).toEqual(EXPECTED);
@@ -88,7 +105,9 @@ describe('lab grade --submissions: 20 submissions, correct, broken and hostile, 
   it('stopped the hostile ones at their limits, and their attempts failed', () => {
     const client = (name: string): Report['checks'][number] | undefined => reports.get(name)?.checks.find((c) => c.id === 'echo');
     for (const name of ['fork-bomb', 'loops']) {
-      expect(reports.get(name)?.steps.find((s) => s.description === 'run client')?.message, name).toMatch(/did not finish within 10s and was stopped|exited/);
+      expect(reports.get(name)?.steps.find((s) => s.description === 'run client')?.message, name).toMatch(
+        /did not finish within 10s and was stopped|exited/,
+      );
     }
     // Each limit is named for what it stopped, not as "nothing is listening there".
     expect(client('fork-bomb')?.message).toMatch(/in node client \d+ forks were refused at the limit of 256 processes \(a fork bomb\?\)/);

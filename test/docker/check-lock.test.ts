@@ -32,13 +32,21 @@ describe('two lab checks at once on one instance', () => {
     const up = await lab(['up', LAB, '--instance', instance], { timeoutMs: 300_000 });
     expect(up.code, up.stderr).toBe(0);
     const runs = await Promise.all(
-      [1, 2].map((i) => lab(['check', LAB, '--instance', instance, '--format', 'json', '--results', join(results, String(i))], { timeoutMs: 600_000 })),
+      [1, 2].map((i) =>
+        lab(['check', LAB, '--instance', instance, '--format', 'json', '--results', join(results, String(i))], { timeoutMs: 600_000 }),
+      ),
     );
     const seen = runs.map((r) => {
       const report = JSON.parse(r.stdout) as Report;
-      return `${report.status} ${report.score}/${report.maxScore} ${report.checks.filter((c) => c.status !== 'passed').map((c) => `${c.id}: ${c.message}`).join('; ')}`;
+      return `${report.status} ${report.score}/${report.maxScore} ${report.checks
+        .filter((c) => c.status !== 'passed')
+        .map((c) => `${c.id}: ${c.message}`)
+        .join('; ')}`;
     });
-    expect(seen.filter((s) => !/^passed (\d+)\/\1 $/.test(s)), seen.join('\n')).toEqual([]);
+    expect(
+      seen.filter((s) => !/^passed (\d+)\/\1 $/.test(s)),
+      seen.join('\n'),
+    ).toEqual([]);
     const waited = runs.filter((r) => r.stderr.includes(`waiting for another check on ${LAB}/${instance} (pid `));
     expect(waited.length, runs.map((r) => r.stderr).join('\n---\n')).toBe(1);
     // Neither left its lock behind.

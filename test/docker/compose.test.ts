@@ -28,7 +28,12 @@ describe('docker-compose.yml at the repo root', () => {
   let port = 0;
   const run = (args: string[]): { status: number | null; out: string } => {
     const [cmd, ...pre] = compose();
-    const r = spawnSync(cmd as string, [...pre, '-p', project, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TOPLAB_PORT: String(port), TOPLAB_ADMIN_TOKEN: token }, timeout: 300_000 });
+    const r = spawnSync(cmd as string, [...pre, '-p', project, ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, TOPLAB_PORT: String(port), TOPLAB_ADMIN_TOKEN: token },
+      timeout: 300_000,
+    });
     process.stderr.write(`[compose ${args.join(' ')}] ${r.status} ${new Date().toISOString()}\n`);
     return { status: r.status, out: r.stdout + r.stderr };
   };
@@ -44,10 +49,14 @@ describe('docker-compose.yml at the repo root', () => {
     expect(up.status, up.out).toBe(0);
     const url = `http://127.0.0.1:${port}`;
     process.stderr.write(`[compose] waiting for ${url}/healthz\n`);
-    await until('health', async () => {
-      const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
-      return r?.status === 200 ? ((await r.json()) as { ok: boolean }) : undefined;
-    }, 90_000);
+    await until(
+      'health',
+      async () => {
+        const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+        return r?.status === 200 ? ((await r.json()) as { ok: boolean }) : undefined;
+      },
+      90_000,
+    );
     process.stderr.write(`[compose] healthy\n`);
     const admin = new Client(url, { authorization: `Bearer ${token}` });
     const w = await admin.req<{ id: string; code: string }>('POST', '/api/workshops', { labs: ['tcp-handshake'], capacity: 2, warm: 1 });
@@ -64,7 +73,12 @@ describe('docker-compose.yml at the repo root', () => {
 
     const again = run(['up', '-d']);
     expect(again.status, again.out).toBe(0);
-    await until('health again', async () => ((await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined))?.status === 200 ? true : undefined), 90_000);
+    await until(
+      'health again',
+      async () =>
+        (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined))?.status === 200 ? true : undefined,
+      90_000,
+    );
     const list = await admin.req<{ id: string }[]>('GET', '/api/workshops');
     expect(list.body.map((x) => x.id)).toContain(w.body.id);
     expect((await s.req<{ content: string }>('GET', `/api/students/${j.body.student.id}/files/server.ts`)).body.content).toBe('// kept\n');

@@ -15,7 +15,14 @@ interface JsonReport {
 }
 
 async function grade(submission: string): Promise<{ code: number | null; report: JsonReport; ms: number }> {
-  const r = await lab(['grade', 'tcp-handshake', '--submission', `test/fixtures/submissions/tcp-handshake/${submission}`, '--format', 'json']);
+  const r = await lab([
+    'grade',
+    'tcp-handshake',
+    '--submission',
+    `test/fixtures/submissions/tcp-handshake/${submission}`,
+    '--format',
+    'json',
+  ]);
   let report: JsonReport;
   try {
     report = JSON.parse(r.stdout) as JsonReport;

@@ -9,7 +9,10 @@ const { docker } = await DockerRuntime.connect();
 describe('the image builders talk to the engine with dockerode and tar-stream', () => {
   it('a tar-stream archive imported with `docker import`, its progress read with followProgress, gives the image id and the files', async () => {
     const tar = await makeTar([{ path: 'etc/' }, { path: 'etc/toplab-layers-test', content: 'imported\n', mode: 0o600 }]);
-    const stream = await docker.importImage(Readable.from([tar]), { changes: ['LABEL org.toplab.test=image-build'], message: 'toplab image-build test' });
+    const stream = await docker.importImage(Readable.from([tar]), {
+      changes: ['LABEL org.toplab.test=image-build'],
+      message: 'toplab image-build test',
+    });
     const messages = await followProgress<{ status?: string; error?: string }>(docker, stream);
     expect(messages.some((m) => m.error !== undefined)).toBe(false);
     const id = messages.map((m) => m.status?.trim() ?? '').find((s) => /^sha256:[0-9a-f]{64}$/.test(s));
@@ -20,7 +23,10 @@ describe('the image builders talk to the engine with dockerode and tar-stream', 
       // The engine read the archive: its one layer is not empty.
       expect(info.Size).toBeGreaterThan(0);
     } finally {
-      await docker.getImage(id ?? '').remove({ force: true }).catch(() => undefined);
+      await docker
+        .getImage(id ?? '')
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   });
 

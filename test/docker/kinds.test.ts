@@ -13,10 +13,30 @@ describe('every check kind on a real engine (test/fixtures/labs/kinds)', () => {
 
   it('passes every check of the reference, each from real packets, tables and outputs', async () => {
     const r = await lab(['check', 'test/fixtures/labs/kinds', '--instance', instance, '--format', 'json'], { timeoutMs: 600_000 });
-    const report = JSON.parse(r.stdout) as { status: string; steps: { description: string; status: string; message?: string }[]; checks: { id: string; kind: string; status: string; message: string }[] };
+    const report = JSON.parse(r.stdout) as {
+      status: string;
+      steps: { description: string; status: string; message?: string }[];
+      checks: { id: string; kind: string; status: string; message: string }[];
+    };
     const failed = report.checks.filter((c) => c.status !== 'passed').map((c) => `${c.id}: ${c.message}`);
     expect(failed, JSON.stringify(report.steps.filter((s) => s.status !== 'ok'))).toEqual([]);
-    expect(new Set(report.checks.map((c) => c.kind))).toEqual(new Set(['handshake', 'teardown', 'tcp-data', 'udp', 'icmp', 'route', 'socket', 'output', 'exit', 'error', 'interface', 'window', 'answer']));
+    expect(new Set(report.checks.map((c) => c.kind))).toEqual(
+      new Set([
+        'handshake',
+        'teardown',
+        'tcp-data',
+        'udp',
+        'icmp',
+        'route',
+        'socket',
+        'output',
+        'exit',
+        'error',
+        'interface',
+        'window',
+        'answer',
+      ]),
+    );
     expect(r.code).toBe(0);
   }, 600_000);
 });

@@ -3,4 +3,5 @@
 // own fresh instance, so a lab's cases run concurrently; each asserts that its instance left nothing behind.
 import { describeLabGrading } from '../helpers/grade-lab.js';
 
-for (const lab of ['tcp-handshake', 'tcp-echo-eof', 'send-buffer', 'udp-echo', 'unix-socket']) describeLabGrading(lab, { concurrent: true });
+for (const lab of ['tcp-handshake', 'tcp-echo-eof', 'send-buffer', 'udp-echo', 'unix-socket'])
+  describeLabGrading(lab, { concurrent: true });

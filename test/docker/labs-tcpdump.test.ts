@@ -30,7 +30,9 @@ async function gradeCommandLine(line: string): Promise<Graded> {
   try {
     writeFileSync(join(dir, 'capture.txt'), line);
     copyFileSync(join(ROOT, 'labs', 'tcpdump', 'answers.txt'), join(dir, 'answers.txt'));
-    const r = await lab(['grade', 'tcpdump', '--submission', dir, '--instance', instance, '--format', 'json', '--results', dir], { timeoutMs: 150_000 });
+    const r = await lab(['grade', 'tcpdump', '--submission', dir, '--instance', instance, '--format', 'json', '--results', dir], {
+      timeoutMs: 150_000,
+    });
     const report = JSON.parse(r.stdout) as { checks: Graded['checks']; steps: Graded['steps'] };
     const failing = report.checks.filter((c) => c.status !== 'passed').map((c) => c.id);
     return { failing, steps: report.steps, checks: report.checks, explain: `${r.stdout}\n${r.stderr}` };

@@ -16,8 +16,23 @@ afterAll(async () => {
   await removeInstance(runtime, 'tcp-handshake', instance).catch(() => undefined);
 });
 
-interface Arrow { from: 'a' | 'b'; label: string; seq?: number; ack?: number; states?: { a: string; b: string } }
-interface Report { status: string; ladder?: { capture: string; protocol: string; a: { name?: string; port?: number }; b: { name?: string; port?: number }; arrows: Arrow[] }[] }
+interface Arrow {
+  from: 'a' | 'b';
+  label: string;
+  seq?: number;
+  ack?: number;
+  states?: { a: string; b: string };
+}
+interface Report {
+  status: string;
+  ladder?: {
+    capture: string;
+    protocol: string;
+    a: { name?: string; port?: number };
+    b: { name?: string; port?: number };
+    arrows: Arrow[];
+  }[];
+}
 
 it('lab check tcp-handshake --ladder: the handshake, the echo and the close, each side in its RFC 9293 state', async () => {
   const r = await lab(['check', 'tcp-handshake', '--instance', instance, '--ladder', '--format', 'json'], { timeoutMs: 170_000 });
@@ -45,7 +60,9 @@ it('lab check tcp-handshake --ladder: the handshake, the echo and the close, eac
   expect(walk.at(-1)).toBe('a ACK TIME-WAIT/CLOSED');
 
   // The terminal draws it after the checks, in ASCII when asked.
-  const text = await lab(['check', 'tcp-handshake', '--instance', instance, '--ladder', '--ladder-format', 'ascii'], { timeoutMs: 170_000 });
+  const text = await lab(['check', 'tcp-handshake', '--instance', instance, '--ladder', '--ladder-format', 'ascii'], {
+    timeoutMs: 170_000,
+  });
   expect(text.code, text.stderr).toBe(0);
   expect(text.stdout).toMatch(/ladder: capture wire, TCP client [\d.]+:\d+ <-> server [\d.]+:9000/);
   expect(text.stdout).toMatch(/SYN-SENT \|-+>\| SYN-RECEIVED/);

@@ -46,7 +46,11 @@ describe('routers, dual stack and isolation on a real engine', () => {
   });
 
   afterAll(async () => {
-    await Promise.all([removeInstance(runtime, 'routed', a), removeInstance(runtime, 'routed', b), removeInstance(runtime, 'tcp-handshake', other)]);
+    await Promise.all([
+      removeInstance(runtime, 'routed', a),
+      removeInstance(runtime, 'routed', b),
+      removeInstance(runtime, 'tcp-handshake', other),
+    ]);
   });
 
   it('carries IPv4 and IPv6 pings and a TCP exchange from one network to the other through the router', async () => {
@@ -123,7 +127,10 @@ describe('link impairments on a real engine', () => {
   it('limits what leaves the slow node to 1 Mbit/s', async () => {
     const plain = await addresses(`tl-impaired-${imp}-plain`);
     const send = (node: string): Promise<{ code: number | null; out: string }> =>
-      sh(`tl-impaired-${imp}-${node}`, `s=$(date +%s%N); head -c 250000 /dev/zero | nc -N -w 10 ${plain.v4} 9100; e=$(date +%s%N); echo ms=$(( (e - s) / 1000000 ))`);
+      sh(
+        `tl-impaired-${imp}-${node}`,
+        `s=$(date +%s%N); head -c 250000 /dev/zero | nc -N -w 10 ${plain.v4} 9100; e=$(date +%s%N); echo ms=$(( (e - s) / 1000000 ))`,
+      );
     const slow = await send('slow');
     const fast = await send('plain');
     const ms = (r: { out: string }): number => Number(/ms=(\d+)/.exec(r.out)?.[1]);

@@ -29,13 +29,29 @@ const SHOWS: Record<string, [string, RegExp][]> = {
   'tcp-handshake': [['netstat -tln', /LISTEN/]],
   'tcp-echo-eof': [['nc -N', /^2 lines, 4 bytes\n$/]],
   'udp-echo': [['ss -uan', /:9000/]],
-  ipv6: [['ss -tln', /LISTEN.*:9000/], ['getent', /fd[0-9a-f:]+\s+STREAM server/]],
-  'netstat-lsof': [['lsof', /nc\s+\d+.*8080 \(LISTEN\)/], ['netstat -tlnp', /:8080.*LISTEN\s+\d+\/nc/]],
-  'top-talker': [['ss -tin', /bytes_received:\d+/], ['/proc/net/dev', /eth0:/], ['iftop', /Total send rate/]],
-  'unix-socket': [['ss -xl', /echo\.sock/], ['netstat -xl', /echo\.sock/]],
+  ipv6: [
+    ['ss -tln', /LISTEN.*:9000/],
+    ['getent', /fd[0-9a-f:]+\s+STREAM server/],
+  ],
+  'netstat-lsof': [
+    ['lsof', /nc\s+\d+.*8080 \(LISTEN\)/],
+    ['netstat -tlnp', /:8080.*LISTEN\s+\d+\/nc/],
+  ],
+  'top-talker': [
+    ['ss -tin', /bytes_received:\d+/],
+    ['/proc/net/dev', /eth0:/],
+    ['iftop', /Total send rate/],
+  ],
+  'unix-socket': [
+    ['ss -xl', /echo\.sock/],
+    ['netstat -xl', /echo\.sock/],
+  ],
   'ping-icmp': [['ping -c 2', /2 received/]],
   traceroute: [['traceroute -n', /^\s*2\s+[\d.]+/m]],
-  tcpdump: [['ip -br addr', /eth\d/], ['client2.mjs', /^hello$/m]],
+  tcpdump: [
+    ['ip -br addr', /eth\d/],
+    ['client2.mjs', /^hello$/m],
+  ],
 };
 
 /**
@@ -65,47 +81,74 @@ function untilListening(args: string[]): Promise<{ code: number | null; stdout: 
 /** The command in our instance; a check keeps its captures in our temporary folder. */
 function withInstance(c: ReadmeCommand, instance: string): string[] {
   const [verb, name, ...rest] = c.argv;
-  return [verb ?? '', name ?? '', '--instance', instance, ...(verb === 'exec' ? ['-T'] : []), ...(verb === 'check' ? ['--results', results] : []), ...rest];
+  return [
+    verb ?? '',
+    name ?? '',
+    '--instance',
+    instance,
+    ...(verb === 'exec' ? ['-T'] : []),
+    ...(verb === 'check' ? ['--results', results] : []),
+    ...rest,
+  ];
 }
 
 describe('lab READMEs: the hands-on commands work right after lab up', () => {
-  it.each(labs)('%s', async (name) => {
-    const instance = uniqueInstance('readme');
-    made.push([name, instance]);
-    const commands = readmeCommands(join(ROOT, 'labs', name, 'README.md'));
-    const lastExec = commands.map((c) => c.argv[0]).lastIndexOf('exec');
-    const seen = new Set<string>();
-    const background: Promise<unknown>[] = [];
-    let up = false;
-    for (const [i, c] of commands.entries()) {
-      const text = c.argv.join(' ');
-      if (seen.has(text) || (c.argv[0] === 'check' && i > lastExec)) continue;
-      seen.add(text);
-      if (c.argv[0] === 'exec' && !up) continue; // prose before the steps
-      // What runs in the node (for exec): the words after `--`.
-      const inNode = c.argv[0] === 'exec' ? c.argv.slice(c.argv.indexOf('--') + 1).join(' ') : '';
-      const endless = inNode.startsWith('tcpdump');
-      if (c.background) {
-        // Running while the next commands run, as `&` does; its end is awaited before the lab goes.
-        const where = `README.md:${c.line}: lab ${text} &`;
-        background.push(lab(withInstance(c, instance), { timeoutMs: 180_000 }).then((r) => expect(r.code, `${where}\nexit ${r.code}\n${r.stdout}\n${r.stderr}`).toBe(0)));
-        continue;
+  it.each(labs)(
+    '%s',
+    async (name) => {
+      const instance = uniqueInstance('readme');
+      made.push([name, instance]);
+      const commands = readmeCommands(join(ROOT, 'labs', name, 'README.md'));
+      const lastExec = commands.map((c) => c.argv[0]).lastIndexOf('exec');
+      const seen = new Set<string>();
+      const background: Promise<unknown>[] = [];
+      let up = false;
+      for (const [i, c] of commands.entries()) {
+        const text = c.argv.join(' ');
+        if (seen.has(text) || (c.argv[0] === 'check' && i > lastExec)) continue;
+        seen.add(text);
+        if (c.argv[0] === 'exec' && !up) continue; // prose before the steps
+        // What runs in the node (for exec): the words after `--`.
+        const inNode = c.argv[0] === 'exec' ? c.argv.slice(c.argv.indexOf('--') + 1).join(' ') : '';
+        const endless = inNode.startsWith('tcpdump');
+        if (c.background) {
+          // Running while the next commands run, as `&` does; its end is awaited before the lab goes.
+          const where = `README.md:${c.line}: lab ${text} &`;
+          background.push(
+            lab(withInstance(c, instance), { timeoutMs: 180_000 }).then((r) =>
+              expect(r.code, `${where}\nexit ${r.code}\n${r.stdout}\n${r.stderr}`).toBe(0),
+            ),
+          );
+          continue;
+        }
+        const r = endless ? await untilListening(withInstance(c, instance)) : await lab(withInstance(c, instance), { timeoutMs: 120_000 });
+        const where = `README.md:${c.line}: lab ${text}\nexit ${r.code}\n${r.stdout}\n${r.stderr}`;
+        if (endless) {
+          expect(r.stderr, where).toMatch(/listening on/);
+        } else {
+          expect(r.code, where).toBe(0);
+        }
+        if (c.argv[0] === 'up') up = true;
+        for (const [needle, shows] of SHOWS[name] ?? []) if (inNode.includes(needle)) expect(r.stdout, where).toMatch(shows);
       }
-      const r = endless ? await untilListening(withInstance(c, instance)) : await lab(withInstance(c, instance), { timeoutMs: 120_000 });
-      const where = `README.md:${c.line}: lab ${text}\nexit ${r.code}\n${r.stdout}\n${r.stderr}`;
-      if (endless) {
-        expect(r.stderr, where).toMatch(/listening on/);
-      } else {
-        expect(r.code, where).toBe(0);
-      }
-      if (c.argv[0] === 'up') up = true;
-      for (const [needle, shows] of SHOWS[name] ?? []) if (inNode.includes(needle)) expect(r.stdout, where).toMatch(shows);
-    }
-    await Promise.all(background);
-    expect(up, 'the README brings the lab up').toBe(true);
-    // What this test expects a command to show is about a command the README has: a README that lost (or never
-    // had) the command a student needs, e.g. to make traffic for a live capture, fails here.
-    for (const [needle] of SHOWS[name] ?? []) expect(commands.some((c) => c.argv[0] === 'exec' && c.argv.slice(c.argv.indexOf('--') + 1).join(' ').includes(needle)), `README.md has a lab exec … ${needle} command`).toBe(true);
-    await removeInstance(runtime, name, instance);
-  }, 400_000);
+      await Promise.all(background);
+      expect(up, 'the README brings the lab up').toBe(true);
+      // What this test expects a command to show is about a command the README has: a README that lost (or never
+      // had) the command a student needs, e.g. to make traffic for a live capture, fails here.
+      for (const [needle] of SHOWS[name] ?? [])
+        expect(
+          commands.some(
+            (c) =>
+              c.argv[0] === 'exec' &&
+              c.argv
+                .slice(c.argv.indexOf('--') + 1)
+                .join(' ')
+                .includes(needle),
+          ),
+          `README.md has a lab exec … ${needle} command`,
+        ).toBe(true);
+      await removeInstance(runtime, name, instance);
+    },
+    400_000,
+  );
 });

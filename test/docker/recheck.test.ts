@@ -33,15 +33,31 @@ describe('lab check run again and again on one instance', () => {
         // A busy client node (two CPU-bound loops of the student's, bounded) widens the moment where a new
         // run's wait can meet the previous run's files: the old wait took the last run's exit marker for this
         // one's (10/10, then 7/10 with "printed nothing") about once in fifteen checks this way.
-        const [client] = await runtime.listContainers([...labelFilter('udp-echo', instance), 'org.toplab.node=client', 'org.toplab.role=node']);
-        await runtime.exec(client?.id ?? '', ['sh', '-c', 'for i in 1 2; do timeout 90 sh -c "while :; do :; done" </dev/null >/dev/null 2>&1 & done'], { user: '1000:1000' });
+        const [client] = await runtime.listContainers([
+          ...labelFilter('udp-echo', instance),
+          'org.toplab.node=client',
+          'org.toplab.role=node',
+        ]);
+        await runtime.exec(
+          client?.id ?? '',
+          ['sh', '-c', 'for i in 1 2; do timeout 90 sh -c "while :; do :; done" </dev/null >/dev/null 2>&1 & done'],
+          { user: '1000:1000' },
+        );
       }
       const r = await lab(['check', 'udp-echo', '--instance', instance, '--format', 'json', '--results', results], { timeoutMs: 180_000 });
       const report = JSON.parse(r.stdout) as Report;
-      seen.push(`run ${i + 1}: ${report.status} ${report.score}/${report.maxScore} ${report.checks.filter((c) => c.status !== 'passed').map((c) => `${c.id}: ${c.message}`).join('; ')}`);
+      seen.push(
+        `run ${i + 1}: ${report.status} ${report.score}/${report.maxScore} ${report.checks
+          .filter((c) => c.status !== 'passed')
+          .map((c) => `${c.id}: ${c.message}`)
+          .join('; ')}`,
+      );
       if (report.artifactsDir) folders.add(report.artifactsDir);
     }
-    expect(seen.filter((s) => !/passed 10\/10 $/.test(s)), seen.join('\n')).toEqual([]);
+    expect(
+      seen.filter((s) => !/passed 10\/10 $/.test(s)),
+      seen.join('\n'),
+    ).toEqual([]);
     expect(folders.size).toBe(10);
   }, 900_000);
 
@@ -58,7 +74,10 @@ describe('lab check run again and again on one instance', () => {
       }
       const [a, b] = await Promise.all(
         ['a', 'b'].map(async (who) => {
-          const r = await lab(['grade', 'udp-echo', '--submission', join(work, who, 'submission'), '--format', 'json', '--results', results], { timeoutMs: 180_000 });
+          const r = await lab(
+            ['grade', 'udp-echo', '--submission', join(work, who, 'submission'), '--format', 'json', '--results', results],
+            { timeoutMs: 180_000 },
+          );
           return JSON.parse(r.stdout) as Report;
         }),
       );

@@ -41,14 +41,19 @@ interface Running {
 }
 
 function start(args: string[], env: Record<string, string> = {}): Running {
-  const child = spawn(process.execPath, ['bin/lab.js', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/lab.js', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const watchers: { re: RegExp; resolve: () => void }[] = [];
   child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr?.on('data', (c: Buffer) => {
     stderr += c.toString();
-    for (const w of [...watchers]) if (w.re.test(stderr)) {
+    for (const w of [...watchers])
+      if (w.re.test(stderr)) {
         watchers.splice(watchers.indexOf(w), 1);
         w.resolve();
       }
@@ -123,7 +128,18 @@ describe('signals: each command removes what it created and exits 128+n', () => 
   it('lab check of an instance that is not up, SIGINT mid-exercise: exit 130, the instance it made is gone', async () => {
     const instance = uniqueInstance('rel-check');
     made.push({ lab: LAB, instance });
-    const r = start(['check', LAB, '--instance', instance, '--results', join(work, 'results'), '--format', 'json', '-o', join(work, `${instance}.json`)]);
+    const r = start([
+      'check',
+      LAB,
+      '--instance',
+      instance,
+      '--results',
+      join(work, 'results'),
+      '--format',
+      'json',
+      '-o',
+      join(work, `${instance}.json`),
+    ]);
     await r.waitFor(/capture wire/);
     r.child.kill('SIGINT');
     const out = await r.done;
@@ -134,7 +150,7 @@ describe('signals: each command removes what it created and exits 128+n', () => 
     expect(report.message).toMatch(/interrupted by SIGINT; not graded/);
   });
 
-  it('lab check of a running lab, SIGINT mid-exercise: exit 130, and the user\'s lab stays up', async () => {
+  it("lab check of a running lab, SIGINT mid-exercise: exit 130, and the user's lab stays up", async () => {
     const instance = uniqueInstance('rel-keep');
     made.push({ lab: LAB, instance });
     expect((await lab(['up', LAB, '--instance', instance])).code).toBe(0);
@@ -158,7 +174,20 @@ describe('signals: each command removes what it created and exits 128+n', () => 
       const instance = uniqueInstance('rel-grade');
       made.push({ lab: LAB, instance });
       const report = join(work, `${instance}.json`);
-      const r = start(['grade', LAB, '--submission', join(SUBMISSIONS, 'ok-reference'), '--instance', instance, '--results', join(work, 'results'), '--format', 'json', '-o', report]);
+      const r = start([
+        'grade',
+        LAB,
+        '--submission',
+        join(SUBMISSIONS, 'ok-reference'),
+        '--instance',
+        instance,
+        '--results',
+        join(work, 'results'),
+        '--format',
+        'json',
+        '-o',
+        report,
+      ]);
       await r.waitFor(at);
       r.child.kill(sig);
       if (twice) setTimeout(() => r.child.kill(sig), 200);
@@ -183,7 +212,9 @@ describe('signals: each command removes what it created and exits 128+n', () => 
     expect(out.code, out.stderr).toBe(130);
     expect(await leftBy(r.pid)).toEqual([]);
     expect(tempLeftBy(r.pid)).toEqual([]);
-    const summary = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8')) as { students: { student: string; status: string; message?: string }[] };
+    const summary = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8')) as {
+      students: { student: string; status: string; message?: string }[];
+    };
     const notGraded = summary.students.filter((s) => s.status === 'error');
     // At most the two in progress and the one just reported were graded after the signal could land.
     expect(notGraded.length).toBeGreaterThanOrEqual(20 - 4);
@@ -196,7 +227,10 @@ describe('a killed command: its instance ends by itself, and the next command sw
     const instance = uniqueInstance('rel-kill');
     made.push({ lab: LAB, instance });
     const lease = { TOPLAB_LEASE_SECONDS: '12' };
-    const r = start(['grade', LAB, '--submission', join(SUBMISSIONS, 'busy-server'), '--instance', instance, '--results', join(work, 'results')], lease);
+    const r = start(
+      ['grade', LAB, '--submission', join(SUBMISSIONS, 'busy-server'), '--instance', instance, '--results', join(work, 'results')],
+      lease,
+    );
     await r.waitFor(/start client/);
     r.child.kill('SIGKILL');
     await r.done;
@@ -244,12 +278,21 @@ describe('a killed command: its instance ends by itself, and the next command sw
     expect(await leftIn(LAB, instance)).toEqual([]);
   });
 
-  it('lab down --orphans removes a killed grader\'s instance at once, and leaves a live lab of another owner alone', async () => {
+  it("lab down --orphans removes a killed grader's instance at once, and leaves a live lab of another owner alone", async () => {
     const live = uniqueInstance('rel-live');
     const orphan = uniqueInstance('rel-orph');
     made.push({ lab: LAB, instance: live }, { lab: LAB, instance: orphan });
     expect((await lab(['up', LAB, '--instance', live])).code).toBe(0);
-    const r = start(['grade', LAB, '--submission', join(SUBMISSIONS, 'ok-reference'), '--instance', orphan, '--results', join(work, 'results')]);
+    const r = start([
+      'grade',
+      LAB,
+      '--submission',
+      join(SUBMISSIONS, 'ok-reference'),
+      '--instance',
+      orphan,
+      '--results',
+      join(work, 'results'),
+    ]);
     await r.waitFor(/start client/);
     r.child.kill('SIGKILL');
     await r.done;
@@ -287,7 +330,16 @@ describe('two commands, one instance', () => {
     const instance = uniqueInstance('rel-busy');
     made.push({ lab: LAB, instance });
     expect((await lab(['up', LAB, '--instance', instance])).code).toBe(0);
-    const g = await lab(['grade', LAB, '--submission', join(SUBMISSIONS, 'ok-reference'), '--instance', instance, '--results', join(work, 'results')]);
+    const g = await lab([
+      'grade',
+      LAB,
+      '--submission',
+      join(SUBMISSIONS, 'ok-reference'),
+      '--instance',
+      instance,
+      '--results',
+      join(work, 'results'),
+    ]);
     expect(g.code).toBe(2);
     expect(g.stderr).toMatch(/already exists: a grade needs a fresh instance/);
     expect(await leftIn(LAB, instance)).toHaveLength(3);
@@ -299,7 +351,20 @@ describe('two commands, one instance', () => {
     const instance = uniqueInstance('rel-gone');
     made.push({ lab: LAB, instance });
     const report = join(work, `${instance}.json`);
-    const r = start(['grade', LAB, '--submission', join(SUBMISSIONS, 'ok-reference'), '--instance', instance, '--results', join(work, 'results'), '--format', 'json', '-o', report]);
+    const r = start([
+      'grade',
+      LAB,
+      '--submission',
+      join(SUBMISSIONS, 'ok-reference'),
+      '--instance',
+      instance,
+      '--results',
+      join(work, 'results'),
+      '--format',
+      'json',
+      '-o',
+      report,
+    ]);
     await r.waitFor(/start client/);
     await removeInstance(runtime, LAB, instance);
     const out = await r.done;
@@ -327,12 +392,17 @@ describe('an engine that accepts and never answers', () => {
     const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
     const env = { DOCKER_HOST: `tcp://127.0.0.1:${port}`, TOPLAB_ENGINE_TIMEOUT: '2' };
     const report = join(work, 'hung.json');
-    const g = await lab(['grade', LAB, '--submission', join(SUBMISSIONS, 'ok-reference'), '--format', 'json', '-o', report], { env, timeoutMs: 30_000 });
+    const g = await lab(['grade', LAB, '--submission', join(SUBMISSIONS, 'ok-reference'), '--format', 'json', '-o', report], {
+      env,
+      timeoutMs: 30_000,
+    });
     expect(g.code).toBe(4);
     expect(g.ms).toBeLessThan(15_000);
     const json = JSON.parse(readFileSync(report, 'utf8')) as { status: string; message: string };
     expect(json.status).toBe('error');
-    expect(json.message).toMatch(new RegExp(`the Docker engine at tcp://127.0.0.1:${port} did not answer within 2s while checking that it answers`));
+    expect(json.message).toMatch(
+      new RegExp(`the Docker engine at tcp://127.0.0.1:${port} did not answer within 2s while checking that it answers`),
+    );
     const u = await lab(['up', LAB, '--instance', uniqueInstance('rel-hung')], { env, timeoutMs: 30_000 });
     expect(u.code).toBe(4);
     expect(u.stderr).toMatch(/did not answer within 2s/);
@@ -345,7 +415,20 @@ describe('the sandbox', () => {
     made.push({ lab: 'tcp-handshake-basic', instance });
     const results = join(work, 'disk');
     const report = join(work, 'disk.json');
-    const r = await lab(['grade', BASIC, '--submission', join(ROOT, 'test/fixtures/submissions/reliability/disk-fill'), '--instance', instance, '--results', results, '--format', 'json', '-o', report]);
+    const r = await lab([
+      'grade',
+      BASIC,
+      '--submission',
+      join(ROOT, 'test/fixtures/submissions/reliability/disk-fill'),
+      '--instance',
+      instance,
+      '--results',
+      results,
+      '--format',
+      'json',
+      '-o',
+      report,
+    ]);
     const json = JSON.parse(readFileSync(report, 'utf8')) as { status: string; checks: { message: string }[]; artifactsDir: string };
     // The program did its job within the quota: the verdict is about its code; the notes say what was stopped.
     expect(r.code, r.stderr).toBe(0);
@@ -373,7 +456,10 @@ describe('the lab named by its file, and a closed stdout', () => {
 
   it('`lab list | head -1` ends quietly', async () => {
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const c = spawn('sh', ['-c', `"${process.execPath}" bin/lab.js list | head -1 >/dev/null`], { cwd: ROOT, env: { ...process.env, TOPLAB_LABS_DIR: join(ROOT, 'labs') } });
+      const c = spawn('sh', ['-c', `"${process.execPath}" bin/lab.js list | head -1 >/dev/null`], {
+        cwd: ROOT,
+        env: { ...process.env, TOPLAB_LABS_DIR: join(ROOT, 'labs') },
+      });
       let stderr = '';
       c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       c.on('close', (code) => resolve({ code, stderr }));

@@ -28,7 +28,10 @@ function submission(name: string, files: Record<string, string>): string {
 }
 
 async function grade(dir: string): Promise<{ code: number | null; report: Report; raw: string }> {
-  const r = await lab(['grade', 'udp-echo', '--submission', dir, '--instance', uniqueInstance('sub'), '--format', 'json', '--results', join(work, 'results')], { timeoutMs: 150_000 });
+  const r = await lab(
+    ['grade', 'udp-echo', '--submission', dir, '--instance', uniqueInstance('sub'), '--format', 'json', '--results', join(work, 'results')],
+    { timeoutMs: 150_000 },
+  );
   try {
     return { code: r.code, report: JSON.parse(r.stdout) as Report, raw: r.stdout };
   } catch {
@@ -38,9 +41,11 @@ async function grade(dir: string): Promise<{ code: number | null; report: Report
 
 const reference = (f: string): string => readFileSync(join(ROOT, 'labs', 'udp-echo', f), 'utf8');
 
-describe.concurrent('lab grade udp-echo: the submission\'s own files or nothing', () => {
+describe.concurrent("lab grade udp-echo: the submission's own files or nothing", () => {
   it('Server.ts and Client.ts (the reference, capitalised) are missing files: failed, never 9/9', async () => {
-    const { code, report } = await grade(submission('capitalised', { 'Server.ts': reference('server.ts'), 'Client.ts': reference('client.ts') }));
+    const { code, report } = await grade(
+      submission('capitalised', { 'Server.ts': reference('server.ts'), 'Client.ts': reference('client.ts') }),
+    );
     expect(report.status).toBe('failed');
     expect(code).toBe(1);
     expect(report.score).toBeLessThan(report.maxScore / 2);
@@ -49,8 +54,10 @@ describe.concurrent('lab grade udp-echo: the submission\'s own files or nothing'
     expect(report.files).toEqual({ submission: [], lab: [], missing: ['server.ts', 'client.ts'], ignored: ['Client.ts', 'Server.ts'] });
   });
 
-  it('the reference under the right names passes, and the report says both files were the student\'s', async () => {
-    const { code, report } = await grade(submission('right', { 'server.ts': reference('server.ts'), 'client.ts': reference('client.ts'), 'notes.md': 'mine' }));
+  it("the reference under the right names passes, and the report says both files were the student's", async () => {
+    const { code, report } = await grade(
+      submission('right', { 'server.ts': reference('server.ts'), 'client.ts': reference('client.ts'), 'notes.md': 'mine' }),
+    );
     expect(report.status).toBe('passed');
     expect(code).toBe(0);
     expect(report.files).toEqual({ submission: ['server.ts', 'client.ts'], lab: [], missing: [], ignored: ['notes.md'] });
@@ -67,7 +74,12 @@ describe.concurrent('lab grade udp-echo: the submission\'s own files or nothing'
     const secret = `grader-secret-${Math.random().toString(36).slice(2)}`;
     const file = join(work, 'secret.txt');
     writeFileSync(file, secret);
-    const { report, raw } = await grade(submission('reads-host', { 'server.ts': `import h from '${file}' with { type: 'text' };\nconsole.log(h);\n` + reference('server.ts'), 'client.ts': reference('client.ts') }));
+    const { report, raw } = await grade(
+      submission('reads-host', {
+        'server.ts': `import h from '${file}' with { type: 'text' };\nconsole.log(h);\n` + reference('server.ts'),
+        'client.ts': reference('client.ts'),
+      }),
+    );
     expect(report.status).toBe('failed');
     expect(report.message).toMatch(/^server\.ts does not compile:\n {2}server\.ts:1:15: ".*secret\.txt" is outside the program's folder/);
     expect(raw).not.toContain(secret);

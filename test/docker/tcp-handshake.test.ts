@@ -43,13 +43,23 @@ describe('tcp-handshake on a real engine', () => {
     const r = await lab(['exec', 'tcp-handshake', '--instance', instance, 'server', '--', 'netstat', '-tlnp']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/:9000\s.*LISTEN\s+\d+\/node/);
-    const failing = await lab(['exec', 'tcp-handshake', '--instance', instance, 'server', '--', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
+    const failing = await lab([
+      'exec',
+      'tcp-handshake',
+      '--instance',
+      instance,
+      'server',
+      '--',
+      'sh',
+      '-c',
+      'echo out; echo err >&2; exit 7',
+    ]);
     expect(failing.code).toBe(7);
     expect(failing.stdout).toBe('out\n');
     expect(failing.stderr).toContain('err\n');
   });
 
-  it('gives everything after -- to the command, its options included (df -h is df\'s -h, not toplab\'s help)', async () => {
+  it("gives everything after -- to the command, its options included (df -h is df's -h, not toplab's help)", async () => {
     const df = await lab(['exec', 'tcp-handshake', '--instance', instance, 'server', '--', 'df', '-h', '/']);
     expect(df.stderr).toBe('');
     expect(df.code).toBe(0);
@@ -58,14 +68,31 @@ describe('tcp-handshake on a real engine', () => {
   });
 
   it('says a tool needs --privileged, in a command that keeps the instance', async () => {
-    const r = await lab(['exec', 'tcp-handshake', '--instance', instance, 'server', '--', 'tcpdump', '-i', 'any', '-c', '1', 'tcp port 9000']);
+    const r = await lab([
+      'exec',
+      'tcp-handshake',
+      '--instance',
+      instance,
+      'server',
+      '--',
+      'tcpdump',
+      '-i',
+      'any',
+      '-c',
+      '1',
+      'tcp port 9000',
+    ]);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(`hint: nodes have no capabilities; tools like tcpdump need --privileged: lab exec tcp-handshake --instance ${instance} --privileged server -- tcpdump -i any -c 1 'tcp port 9000'`);
+    expect(r.stderr).toContain(
+      `hint: nodes have no capabilities; tools like tcpdump need --privileged: lab exec tcp-handshake --instance ${instance} --privileged server -- tcpdump -i any -c 1 'tcp port 9000'`,
+    );
   });
 
   it('gives the command what is piped in, and a terminal when run from one', async () => {
     // The example of `lab exec --help`: the echo server answers through the lab network.
-    const piped = await lab(['exec', 'tcp-handshake', '--instance', instance, 'client', '--', 'nc', '-N', 'server', '9000'], { input: 'hello over the lab\n' });
+    const piped = await lab(['exec', 'tcp-handshake', '--instance', instance, 'client', '--', 'nc', '-N', 'server', '9000'], {
+      input: 'hello over the lab\n',
+    });
     expect(piped.stderr).toBe('');
     expect(piped.stdout).toBe('hello over the lab\n');
     expect(piped.code).toBe(0);
@@ -100,9 +127,21 @@ describe('tcp-handshake on a real engine', () => {
   it('grades a second check on its own run, not on what the first left under the same names', async () => {
     // The first check left its run of the client (/run/toplab/client/<token>: exit code, output) behind. Make
     // it unmistakable: a second check must wait for its own runs, never read these.
-    const [client] = await runtime.listContainers([...labelFilter('tcp-handshake', instance), 'org.toplab.node=client', 'org.toplab.role=node']);
+    const [client] = await runtime.listContainers([
+      ...labelFilter('tcp-handshake', instance),
+      'org.toplab.node=client',
+      'org.toplab.role=node',
+    ]);
     expect(client).toBeDefined();
-    const planted = await runtime.exec(client?.id ?? '', ['sh', '-c', 'for d in /run/toplab/client/*; do test -e $d/exit && printf "stale output\\n" >$d/stdout && echo 42 >$d/exit && echo planted; done'], { user: '1000:1000' });
+    const planted = await runtime.exec(
+      client?.id ?? '',
+      [
+        'sh',
+        '-c',
+        'for d in /run/toplab/client/*; do test -e $d/exit && printf "stale output\\n" >$d/stdout && echo 42 >$d/exit && echo planted; done',
+      ],
+      { user: '1000:1000' },
+    );
     expect(planted.stdout.toString()).toBe('planted\n');
     const dir = mkdtempSync(join(tmpdir(), 'toplab-second-'));
     try {

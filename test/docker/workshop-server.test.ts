@@ -6,7 +6,16 @@ import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lab, ROOT } from '../helpers/cli.js';
-import { Client, openSocket, type OpenSocket, removeWorkshopResources, startServer, until, workshopContainers, type ServerProcess } from '../helpers/workshop-server.js';
+import {
+  Client,
+  openSocket,
+  type OpenSocket,
+  removeWorkshopResources,
+  startServer,
+  until,
+  workshopContainers,
+  type ServerProcess,
+} from '../helpers/workshop-server.js';
 
 const LAB = join(ROOT, 'labs', 'tcp-handshake');
 const reference = { 'server.ts': readFileSync(join(LAB, 'server.ts'), 'utf8'), 'client.ts': readFileSync(join(LAB, 'client.ts'), 'utf8') };
@@ -41,7 +50,10 @@ function ranTo(text: string, typed: string, marker: string): boolean {
 }
 
 /** Downloads a .tar.gz and lists it with the system's tar: its entry names and a reader for each. */
-async function tarGz(url: string, headers: Record<string, string>): Promise<{ type: string | null; names: string[]; bytes: (n: string) => Buffer; read: (n: string) => string }> {
+async function tarGz(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ type: string | null; names: string[]; bytes: (n: string) => Buffer; read: (n: string) => string }> {
   const r = await fetch(url, { headers, signal: AbortSignal.timeout(60_000) });
   if (r.status !== 200) throw new Error(`${url}: ${r.status} ${await r.text()}`);
   const dir = mkdtempSync(join(tmpdir(), 'toplab-bundle-'));
@@ -51,7 +63,8 @@ async function tarGz(url: string, headers: Record<string, string>): Promise<{ ty
     const list = spawnSync('tar', ['-tzf', file], { encoding: 'utf8' });
     if (list.status !== 0) throw new Error(`tar -tzf: ${list.stderr}`);
     const content = new Map<string, Buffer>();
-    for (const n of list.stdout.split('\n').filter(Boolean)) content.set(n, spawnSync('tar', ['-xzOf', file, n], { maxBuffer: 64 * 1024 * 1024 }).stdout);
+    for (const n of list.stdout.split('\n').filter(Boolean))
+      content.set(n, spawnSync('tar', ['-xzOf', file, n], { maxBuffer: 64 * 1024 * 1024 }).stdout);
     const bytes = (n: string): Buffer => {
       const b = content.get(n);
       if (!b) throw new Error(`no ${n} in the bundle: ${[...content.keys()].join(', ')}`);
@@ -97,15 +110,25 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     const h = await new Client(server.url).req('GET', '/healthz');
     expect(h.status).toBe(200);
     expect(h.body).toMatchObject({ ok: true, engine: 'up' });
-    const db = new (createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3'))(join(data, 'toplab.db'), { readonly: true });
+    const db = new (createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3'))(join(data, 'toplab.db'), {
+      readonly: true,
+    });
     const row = db.prepare("SELECT value FROM settings WHERE key = 'admin_token_sha256'").get() as { value: string };
     db.close();
-    expect(row.value).toBe(createHash('sha256').update(server.token ?? '').digest('hex'));
+    expect(row.value).toBe(
+      createHash('sha256')
+        .update(server.token ?? '')
+        .digest('hex'),
+    );
     expect(readFileSync(join(data, 'toplab.db')).includes(Buffer.from(server.token ?? 'x'))).toBe(false);
   });
 
   it('creates a workshop, and two students join and get instances of their own', async () => {
-    const w = await admin.req<{ id: string; code: string; joinUrl: string }>('POST', '/api/workshops', { labs: ['tcp-handshake'], capacity: 4, warm: 1 });
+    const w = await admin.req<{ id: string; code: string; joinUrl: string }>('POST', '/api/workshops', {
+      labs: ['tcp-handshake'],
+      capacity: 4,
+      warm: 1,
+    });
     expect(w.status).toBe(201);
     wid = w.body.id;
     code = w.body.code;
@@ -117,8 +140,16 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     expect(jb.status).toBe(200);
     expect(ja.headers.getSetCookie().join()).toMatch(/HttpOnly/i);
     expect(ja.headers.getSetCookie().join()).toMatch(/SameSite=Strict/i);
-    sa = await until('Ada ready', async () => ((await a.req<Student>('GET', `/api/students/${ja.body.student.id}`)).body.state === 'ready' ? (await a.req<Student>('GET', `/api/students/${ja.body.student.id}`)).body : undefined));
-    sb = await until('Bob ready', async () => ((await b.req<Student>('GET', `/api/students/${jb.body.student.id}`)).body.state === 'ready' ? (await b.req<Student>('GET', `/api/students/${jb.body.student.id}`)).body : undefined));
+    sa = await until('Ada ready', async () =>
+      (await a.req<Student>('GET', `/api/students/${ja.body.student.id}`)).body.state === 'ready'
+        ? (await a.req<Student>('GET', `/api/students/${ja.body.student.id}`)).body
+        : undefined,
+    );
+    sb = await until('Bob ready', async () =>
+      (await b.req<Student>('GET', `/api/students/${jb.body.student.id}`)).body.state === 'ready'
+        ? (await b.req<Student>('GET', `/api/students/${jb.body.student.id}`)).body
+        : undefined,
+    );
     expect(sa.id).not.toBe(sb.id);
     expect(sa.nodes.map((n) => n.name)).toEqual(['client', 'server']);
     // Coming back with the same code and name is the same student.
@@ -128,25 +159,33 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     expect(list.body.map((s) => s.id).sort()).toEqual([sa.id, sb.id].sort());
   });
 
-  it('saves and loads files, only the lab\'s own names and sizes', async () => {
+  it("saves and loads files, only the lab's own names and sizes", async () => {
     const files = await a.req<{ name: string; modified: boolean }[]>('GET', `/api/students/${sa.id}/files`);
     expect(files.body.map((f) => f.name)).toEqual(['client.ts', 'server.ts']);
     expect((await a.req<{ content: string }>('GET', `/api/students/${sa.id}/files/server.ts`)).body.content).toBe(starterServer);
-    for (const [name, content] of Object.entries(reference)) expect((await a.req('PUT', `/api/students/${sa.id}/files/${name}`, { content }, origin())).status).toBe(200);
-    expect((await a.req<{ content: string; modified: boolean }>('GET', `/api/students/${sa.id}/files/server.ts`)).body).toMatchObject({ content: reference['server.ts'], modified: true });
+    for (const [name, content] of Object.entries(reference))
+      expect((await a.req('PUT', `/api/students/${sa.id}/files/${name}`, { content }, origin())).status).toBe(200);
+    expect((await a.req<{ content: string; modified: boolean }>('GET', `/api/students/${sa.id}/files/server.ts`)).body).toMatchObject({
+      content: reference['server.ts'],
+      modified: true,
+    });
     expect((await b.req('PUT', `/api/students/${sb.id}/files/server.ts`, { content: neverListens })).status).toBe(200);
     expect((await a.req('PUT', `/api/students/${sa.id}/files/..%2Fetc%2Fpasswd`, { content: 'x' })).status).toBe(400);
     expect((await a.req('PUT', `/api/students/${sa.id}/files/other.ts`, { content: 'x' })).status).toBe(400);
     expect((await a.req('PUT', `/api/students/${sa.id}/files/lab.yaml`, { content: 'x' })).status).toBe(400);
     expect((await a.req('PUT', `/api/students/${sa.id}/files/server.ts`, { content: 'x'.repeat(300 * 1024) })).status).toBe(413);
     // A reset to the starter, then the reference again.
-    expect((await a.req<{ content: string }>('DELETE', `/api/students/${sa.id}/files/client.ts`)).body.content).toBe(readFileSync(join(LAB, 'starter', 'client.ts'), 'utf8'));
+    expect((await a.req<{ content: string }>('DELETE', `/api/students/${sa.id}/files/client.ts`)).body.content).toBe(
+      readFileSync(join(LAB, 'starter', 'client.ts'), 'utf8'),
+    );
     expect((await a.req('PUT', `/api/students/${sa.id}/files/client.ts`, { content: reference['client.ts'] })).status).toBe(200);
   });
 
   it('opens a terminal in the server node: after a restart of the programs, netstat -tln shows LISTEN on 9000', async () => {
     expect((await a.req('POST', `/api/students/${sa.id}/restart`, undefined, origin())).status).toBe(202);
-    await until('programs restarted', async () => ((await a.req<Student>('GET', `/api/students/${sa.id}`)).body.state === 'ready' ? true : undefined));
+    await until('programs restarted', async () =>
+      (await a.req<Student>('GET', `/api/students/${sa.id}`)).body.state === 'ready' ? true : undefined,
+    );
     const sock = await openSocket(ws(`/api/students/${sa.id}/terminals/server?cols=120&rows=30`), { cookie: a.cookie, ...origin() });
     expect(sock.status).toBeUndefined();
     const t = terminal(sock);
@@ -176,9 +215,17 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     // Paused: at most what was in flight (a few pipe buffers), nowhere near 20 MB.
     expect(t.bytes() - before).toBeLessThan(2 * 1024 * 1024);
     sock?.send(JSON.stringify({ type: 'resume' }));
-    await until('the flood to end', async () => (ranTo(t.text().slice(-4096), 'echo FLOOD2-DONE', 'FLOOD2-DONE') ? true : undefined), 120_000);
+    await until(
+      'the flood to end',
+      async () => (ranTo(t.text().slice(-4096), 'echo FLOOD2-DONE', 'FLOOD2-DONE') ? true : undefined),
+      120_000,
+    );
     t.type('echo typed-after-flood\r');
-    await until('a command after the flood', async () => (ranTo(t.text().slice(-4096), 'echo typed-after-flood', 'typed-after-flood') ? true : undefined), 20_000).catch((e: unknown) => {
+    await until(
+      'a command after the flood',
+      async () => (ranTo(t.text().slice(-4096), 'echo typed-after-flood', 'typed-after-flood') ? true : undefined),
+      20_000,
+    ).catch((e: unknown) => {
       throw new Error(`${String(e)}; the terminal ends: ${JSON.stringify(t.text().slice(-600))}`);
     });
     sock?.close();
@@ -190,11 +237,29 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     expect((await a.req<{ error: string }>('POST', `/api/students/${sa.id}/check`)).body.error).toBe('check-running');
     const cb = await b.req<{ attemptId: number }>('POST', `/api/students/${sb.id}/check`);
     expect(cb.status).toBe(202);
-    const done = async (c: Client, sid: string, id: number): Promise<{ status: string; score: number; result: { checks: { id: string; status: string; message: string }[] }; artifacts: { name: string; url: string }[] }> =>
-      until(`attempt ${id}`, async () => {
-        const r = await c.req<{ status: string; score: number; result: { checks: { id: string; status: string; message: string }[] }; artifacts: { name: string; url: string }[] }>('GET', `/api/students/${sid}/attempts/${id}`);
-        return r.body.status === 'running' ? undefined : r.body;
-      }, 120_000);
+    const done = async (
+      c: Client,
+      sid: string,
+      id: number,
+    ): Promise<{
+      status: string;
+      score: number;
+      result: { checks: { id: string; status: string; message: string }[] };
+      artifacts: { name: string; url: string }[];
+    }> =>
+      until(
+        `attempt ${id}`,
+        async () => {
+          const r = await c.req<{
+            status: string;
+            score: number;
+            result: { checks: { id: string; status: string; message: string }[] };
+            artifacts: { name: string; url: string }[];
+          }>('GET', `/api/students/${sid}/attempts/${id}`);
+          return r.body.status === 'running' ? undefined : r.body;
+        },
+        120_000,
+      );
     const ra = await done(a, sa.id, ca.body.attemptId);
     expect(ra.status).toBe('passed');
     expect(ra.score).toBe(9);
@@ -217,7 +282,7 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     expect(csv.body).toMatch(/\nAda,[a-z]+,tcp-handshake,1,9,9,passed,passed/);
   });
 
-  it('exports the evidence bundle: each student\'s last report in every format, its pcaps and program output, and the CSV', async () => {
+  it("exports the evidence bundle: each student's last report in every format, its pcaps and program output, and the CSV", async () => {
     const t = await tarGz(server.url + `/api/workshops/${wid}/export?format=bundle`, admin.headers);
     expect(t.type).toBe('application/gzip');
     expect(t.names).toContain(`${code}/grades.csv`);
@@ -237,7 +302,9 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     // Program output (the observer's and the programs' logs) is there beside the captures.
     expect(t.names.filter((n) => n.startsWith(`${dirA}artifacts/`) && !n.endsWith('.pcap')).length).toBeGreaterThan(0);
     const attemptB = t.names.find((n) => n.startsWith(`${bob}attempt-`) && n.endsWith('/report.json')) ?? '';
-    expect((JSON.parse(t.read(attemptB)) as { checks: { id: string; status: string }[] }).checks.find((c) => c.id === 'listen')?.status).toBe('failed');
+    expect(
+      (JSON.parse(t.read(attemptB)) as { checks: { id: string; status: string }[] }).checks.find((c) => c.id === 'listen')?.status,
+    ).toBe('failed');
     expect(t.read(`${bob}files/server.ts`)).toBe(neverListens);
     // A student's own bundle holds only their own folder.
     const own = await tarGz(server.url + `/api/students/${sb.id}/bundle`, { cookie: b.cookie });
@@ -245,7 +312,7 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     expect(own.names.every((n) => n.startsWith(`Bob-${sb.id.slice(0, 8)}/`))).toBe(true);
   });
 
-  it('refuses other students\' ids (404), missing or forged credentials (401), wrong roles (403) and foreign origins', async () => {
+  it("refuses other students' ids (404), missing or forged credentials (401), wrong roles (403) and foreign origins", async () => {
     const other = sa.id;
     const paths: [string, string][] = [
       ['GET', `/api/students/${other}`],
@@ -271,7 +338,11 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
       const forged = new Client(server.url);
       forged.cookie = `toplab_session=${randomBytes(32).toString('base64url')}`;
       expect([m, p, (await forged.req(m, p, body)).status]).toEqual([m, p, 401]);
-      expect([m, p, (await new Client(server.url, { authorization: 'Bearer not-the-token-at-all' }).req(m, p, body)).status]).toEqual([m, p, 401]);
+      expect([m, p, (await new Client(server.url, { authorization: 'Bearer not-the-token-at-all' }).req(m, p, body)).status]).toEqual([
+        m,
+        p,
+        401,
+      ]);
     }
     // Bob's own attempt ids under Ada's path, and Ada's attempt under Bob's: 404 both ways.
     expect((await b.req('GET', `/api/students/${sb.id}/attempts/1`)).status).toBe(404);
@@ -279,23 +350,40 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
     const db = new Sqlite(join(data, 'toplab.db'));
     const token = randomBytes(32).toString('base64url');
-    db.prepare("INSERT INTO sessions (token_sha256, role, student_id, created_at, expires_at) VALUES (?, 'student', ?, ?, ?)").run(createHash('sha256').update(token).digest('hex'), sb.id, '2020-01-01T00:00:00Z', '2020-01-02T00:00:00Z');
+    db.prepare("INSERT INTO sessions (token_sha256, role, student_id, created_at, expires_at) VALUES (?, 'student', ?, ?, ?)").run(
+      createHash('sha256').update(token).digest('hex'),
+      sb.id,
+      '2020-01-01T00:00:00Z',
+      '2020-01-02T00:00:00Z',
+    );
     db.close();
     const expired = new Client(server.url);
     expired.cookie = `toplab_session=${token}`;
     expect((await expired.req<{ error: string }>('GET', `/api/students/${sb.id}`)).body).toMatchObject({ error: 'session-expired' });
     expect((await expired.req('GET', `/api/students/${sb.id}`)).status).toBe(401);
     // Students on admin endpoints: 403; admin endpoints without credentials: 401.
-    for (const [m, p] of [['GET', '/api/workshops'], ['POST', '/api/workshops'], ['GET', `/api/workshops/${wid}/students`], ['POST', `/api/workshops/${wid}/end`], ['GET', `/api/workshops/${wid}/export`], ['GET', `/api/workshops/${wid}/export?format=bundle`], ['GET', '/api/audit']] as const) {
+    for (const [m, p] of [
+      ['GET', '/api/workshops'],
+      ['POST', '/api/workshops'],
+      ['GET', `/api/workshops/${wid}/students`],
+      ['POST', `/api/workshops/${wid}/end`],
+      ['GET', `/api/workshops/${wid}/export`],
+      ['GET', `/api/workshops/${wid}/export?format=bundle`],
+      ['GET', '/api/audit'],
+    ] as const) {
       expect([m, p, (await b.req(m, p, m === 'POST' ? {} : undefined)).status]).toEqual([m, p, 403]);
       expect([m, p, (await new Client(server.url).req(m, p, m === 'POST' ? {} : undefined)).status]).toEqual([m, p, 401]);
     }
     // WebSockets: another student's terminal 404, no cookie 401, a foreign Origin 403, admin without watch 403.
     expect((await openSocket(ws(`/api/students/${other}/terminals/server`), { cookie: b.cookie })).status).toBe(404);
     expect((await openSocket(ws(`/api/students/${other}/terminals/server`), {})).status).toBe(401);
-    expect((await openSocket(ws(`/api/students/${other}/terminals/server`), { cookie: a.cookie, origin: 'https://evil.example' })).status).toBe(403);
+    expect(
+      (await openSocket(ws(`/api/students/${other}/terminals/server`), { cookie: a.cookie, origin: 'https://evil.example' })).status,
+    ).toBe(403);
     expect((await openSocket(ws(`/api/students/${other}/terminals/nosuchnode`), { cookie: a.cookie })).status).toBe(404);
-    expect((await openSocket(ws(`/api/students/${other}/terminals/server`), { authorization: `Bearer ${server.token ?? ''}` })).status).toBe(403);
+    expect(
+      (await openSocket(ws(`/api/students/${other}/terminals/server`), { authorization: `Bearer ${server.token ?? ''}` })).status,
+    ).toBe(403);
     expect((await openSocket(ws('/api/events'), { cookie: a.cookie, origin: 'http://evil.example' })).status).toBe(403);
     expect((await openSocket(ws('/api/events'), {})).status).toBe(401);
     // A cross-site POST is refused whatever its credentials.
@@ -308,18 +396,27 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     expect((await browser.req('GET', '/api/workshops')).status).toBe(200);
     expect((await browser.req('PUT', `/api/students/${other}/files/server.ts`, { content: 'x' })).status).toBe(403);
     // The instructor's read-only watch works and is logged.
-    const watch = await openSocket(ws(`/api/students/${other}/terminals/server?watch=1`), { authorization: `Bearer ${server.token ?? ''}` });
+    const watch = await openSocket(ws(`/api/students/${other}/terminals/server?watch=1`), {
+      authorization: `Bearer ${server.token ?? ''}`,
+    });
     expect(watch.ws).toBeDefined();
     watch.ws?.close();
     const audit = await admin.req<{ action: string; subject: string }[]>('GET', `/api/audit?workshop=${wid}`);
     expect(audit.body.some((e) => e.action === 'watch-terminal' && e.subject === other)).toBe(true);
   });
 
-  it('streams a student\'s own events, and the class to the instructor', async () => {
+  it("streams a student's own events, and the class to the instructor", async () => {
     const mine = await openSocket(ws('/api/events'), { cookie: b.cookie });
     const all = await openSocket(ws(`/api/events?workshop=${wid}`), { authorization: `Bearer ${server.token ?? ''}` });
     type Ev = { type: string; student?: { id: string } };
-    const got = { get mine(): Ev[] { return mine.messages.map((m) => JSON.parse(m.data.toString()) as Ev); }, get all(): Ev[] { return all.messages.map((m) => JSON.parse(m.data.toString()) as Ev); } };
+    const got = {
+      get mine(): Ev[] {
+        return mine.messages.map((m) => JSON.parse(m.data.toString()) as Ev);
+      },
+      get all(): Ev[] {
+        return all.messages.map((m) => JSON.parse(m.data.toString()) as Ev);
+      },
+    };
     await a.req('POST', `/api/students/${sa.id}/still-here`);
     await until('first rows', async () => (got.mine.length >= 1 && got.all.length >= 2 ? true : undefined), 10_000);
     expect(got.mine.every((e) => e.student === undefined || e.student.id === sb.id)).toBe(true);
@@ -331,7 +428,11 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
   it('resets an instance and keeps the files', async () => {
     const before = workshopContainers(wid);
     expect((await a.req('POST', `/api/students/${sa.id}/reset`)).status).toBe(202);
-    await until('Ada ready again', async () => ((await a.req<Student>('GET', `/api/students/${sa.id}`)).body.state === 'ready' ? true : undefined), 120_000);
+    await until(
+      'Ada ready again',
+      async () => ((await a.req<Student>('GET', `/api/students/${sa.id}`)).body.state === 'ready' ? true : undefined),
+      120_000,
+    );
     expect((await a.req<{ content: string }>('GET', `/api/students/${sa.id}/files/server.ts`)).body.content).toBe(reference['server.ts']);
     const after = workshopContainers(wid);
     const aContainersBefore = before.filter((n) => !after.includes(n));
@@ -339,18 +440,27 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
   });
 
   it('replaces an instance whose containers were removed behind its back, files kept', async () => {
-    const db = new (createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3'))(join(data, 'toplab.db'), { readonly: true });
-    const instance = (): string | null => (db.prepare('SELECT instance FROM students WHERE id = ?').get(sb.id) as { instance: string | null }).instance;
+    const db = new (createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3'))(join(data, 'toplab.db'), {
+      readonly: true,
+    });
+    const instance = (): string | null =>
+      (db.prepare('SELECT instance FROM students WHERE id = ?').get(sb.id) as { instance: string | null }).instance;
     const before = instance();
     expect(before).toBeTruthy();
-    const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.instance=${before ?? ''}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.instance=${before ?? ''}`], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean);
     expect(ids.length).toBeGreaterThan(0);
     spawnSync('docker', ['rm', '-f', ...ids]);
-    await until('a new instance for Bob', async () => {
-      const s = (await b.req<Student>('GET', `/api/students/${sb.id}`)).body;
-      const now = instance();
-      return s.state === 'ready' && now !== null && now !== before ? true : undefined;
-    }, 90_000);
+    await until(
+      'a new instance for Bob',
+      async () => {
+        const s = (await b.req<Student>('GET', `/api/students/${sb.id}`)).body;
+        const now = instance();
+        return s.state === 'ready' && now !== null && now !== before ? true : undefined;
+      },
+      90_000,
+    );
     db.close();
     expect((await b.req<{ content: string }>('GET', `/api/students/${sb.id}/files/server.ts`)).body.content).toBe(neverListens);
   });
@@ -358,14 +468,20 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
   it('restarts without losing a student, a file, a session or a result', async () => {
     const attemptsBefore = (await a.req<unknown[]>('GET', `/api/students/${sa.id}/attempts`)).body;
     const held = (): string[] => {
-      const db = new (createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3'))(join(data, 'toplab.db'), { readonly: true });
-      const names = (db.prepare('SELECT instance FROM students WHERE workshop_id = ? ORDER BY name').all(wid) as { instance: string | null }[]).map((r) => r.instance ?? '');
+      const db = new (createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3'))(join(data, 'toplab.db'), {
+        readonly: true,
+      });
+      const names = (
+        db.prepare('SELECT instance FROM students WHERE workshop_id = ? ORDER BY name').all(wid) as { instance: string | null }[]
+      ).map((r) => r.instance ?? '');
       db.close();
       return names;
     };
     const instancesBefore = held();
     expect(instancesBefore.every(Boolean)).toBe(true);
-    const containersBefore = workshopContainers(wid).filter((c) => instancesBefore.some((i) => c.includes(`-${i}-`))).sort();
+    const containersBefore = workshopContainers(wid)
+      .filter((c) => instancesBefore.some((i) => c.includes(`-${i}-`)))
+      .sort();
     expect(containersBefore.length).toBeGreaterThanOrEqual(4);
     // Another server on the same engine (another data directory) reconciles only what it made itself.
     const otherData = mkdtempSync(join(tmpdir(), 'toplab-serve-other-'));
@@ -373,7 +489,11 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     await until('the other server reconciled', async () => (/reconciled/.test(other.log()) ? true : undefined), 30_000);
     await other.stop();
     rmSync(otherData, { recursive: true, force: true });
-    expect(workshopContainers(wid).filter((c) => instancesBefore.some((i) => c.includes(`-${i}-`))).sort()).toEqual(containersBefore);
+    expect(
+      workshopContainers(wid)
+        .filter((c) => instancesBefore.some((i) => c.includes(`-${i}-`)))
+        .sort(),
+    ).toEqual(containersBefore);
     await server.stop();
     server = await startServer(['--data', data, '--warm', '1', '--idle', '0']);
     expect(server.token).toBeUndefined();
@@ -387,7 +507,11 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     expect((await a.req<unknown[]>('GET', `/api/students/${sa.id}/attempts`)).body).toEqual(attemptsBefore);
     expect((await admin.req<unknown[]>('GET', `/api/workshops/${wid}/students`)).body).toHaveLength(2);
     expect(held()).toEqual(instancesBefore);
-    expect(workshopContainers(wid).filter((c) => instancesBefore.some((i) => c.includes(`-${i}-`))).sort()).toEqual(containersBefore);
+    expect(
+      workshopContainers(wid)
+        .filter((c) => instancesBefore.some((i) => c.includes(`-${i}-`)))
+        .sort(),
+    ).toEqual(containersBefore);
     expect(server.log()).toMatch(/instance\(s\) kept/);
   });
 
@@ -396,7 +520,9 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     expect(end.status).toBe(200);
     expect(end.body.endedAt).toBeTruthy();
     expect(workshopContainers(wid)).toEqual([]);
-    expect((await admin.req<{ content: string }>('GET', `/api/students/${sa.id}/files/server.ts`)).body.content).toBe(reference['server.ts']);
+    expect((await admin.req<{ content: string }>('GET', `/api/students/${sa.id}/files/server.ts`)).body.content).toBe(
+      reference['server.ts'],
+    );
     expect((await admin.req<{ status: string }[]>('GET', `/api/students/${sa.id}/attempts`)).body[0]?.status).toBeDefined();
     // Afterwards a student reads and downloads their own files and results, and changes nothing.
     expect((await a.req<{ state: string }>('GET', `/api/students/${sa.id}`)).body.state).toBe('removed');
@@ -404,7 +530,9 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     const own = await tarGz(server.url + `/api/students/${sa.id}/bundle`, { cookie: a.cookie });
     expect(own.read(`Ada-${sa.id.slice(0, 8)}/files/server.ts`)).toBe(reference['server.ts']);
     expect(own.names.some((n) => n.endsWith('.pcap'))).toBe(true);
-    expect((await a.req<{ error: string }>('PUT', `/api/students/${sa.id}/files/server.ts`, { content: 'x' })).body.error).toBe('workshop-ended');
+    expect((await a.req<{ error: string }>('PUT', `/api/students/${sa.id}/files/server.ts`, { content: 'x' })).body.error).toBe(
+      'workshop-ended',
+    );
     expect((await a.req('POST', `/api/students/${sa.id}/check`)).status).toBe(403);
     expect((await b.req('GET', `/api/students/${sa.id}/bundle`)).status).toBe(404);
     expect((await new Client(server.url).req('POST', '/api/join', { code, name: 'Late' })).status).toBe(410);
@@ -424,7 +552,9 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     expect((JSON.parse(json.stdout) as { submission: string; score: number }[]).find((r) => r.submission === 'Ada')?.score).toBe(9);
     const ended = await lab(['workshop', 'end', newCode, '--data', data]);
     expect(ended.code, ended.stderr).toBe(0);
-    expect((await admin.req<{ code: string; endedAt: string | null }[]>('GET', '/api/workshops')).body.find((w) => w.code === newCode)?.endedAt).toBeTruthy();
+    expect(
+      (await admin.req<{ code: string; endedAt: string | null }[]>('GET', '/api/workshops')).body.find((w) => w.code === newCode)?.endedAt,
+    ).toBeTruthy();
   });
 });
 
@@ -445,7 +575,9 @@ describe('workshop server idle cull', () => {
 
   it('warns, then removes an idle instance; files stay and Start brings a fresh one', async () => {
     // 0.15 minutes: a warning after 4.5 s, the cull after 9 s of no terminal, save or check.
-    const srv = await startServer(['--data', data, '--warm', '0', '--idle', '0.15'], { TOPLAB_ADMIN_TOKEN: 'a-token-of-the-tests-0123456789' });
+    const srv = await startServer(['--data', data, '--warm', '0', '--idle', '0.15'], {
+      TOPLAB_ADMIN_TOKEN: 'a-token-of-the-tests-0123456789',
+    });
     server = srv;
     const admin = new Client(srv.url, { authorization: 'Bearer a-token-of-the-tests-0123456789' });
     const w = await admin.req<{ id: string; code: string }>('POST', '/api/workshops', { labs: ['tcp-handshake'], capacity: 2, warm: 0 });
@@ -454,20 +586,36 @@ describe('workshop server idle cull', () => {
     const j = await s.req<{ student: Student }>('POST', '/api/join', { code: w.body.code, name: 'Idle' });
     const sid = j.body.student.id;
     expect(j.body.student.state).toBe('queued');
-    await until('ready', async () => ((await s.req<Student>('GET', `/api/students/${sid}`)).body.state === 'ready' ? true : undefined), 60_000);
+    await until(
+      'ready',
+      async () => ((await s.req<Student>('GET', `/api/students/${sid}`)).body.state === 'ready' ? true : undefined),
+      60_000,
+    );
     expect((await s.req('PUT', `/api/students/${sid}/files/server.ts`, { content: reference['server.ts'] })).status).toBe(200);
     const ev = await openSocket(srv.url.replace(/^http/, 'ws') + '/api/events', { cookie: s.cookie });
-    await until('idle warning', async () => (ev.messages.some((m) => (JSON.parse(m.data.toString()) as { type: string }).type === 'idle-warning') ? true : undefined), 30_000);
-    const culled = await until('culled', async () => {
-      const r = await s.req<Student>('GET', `/api/students/${sid}`);
-      return r.body.state === 'stopped' ? r.body : undefined;
-    }, 30_000);
+    await until(
+      'idle warning',
+      async () => (ev.messages.some((m) => (JSON.parse(m.data.toString()) as { type: string }).type === 'idle-warning') ? true : undefined),
+      30_000,
+    );
+    const culled = await until(
+      'culled',
+      async () => {
+        const r = await s.req<Student>('GET', `/api/students/${sid}`);
+        return r.body.state === 'stopped' ? r.body : undefined;
+      },
+      30_000,
+    );
     expect(culled.message).toMatch(/files are kept/);
     await until('containers gone', async () => (workshopContainers(wid).length === 0 ? true : undefined), 20_000);
     expect((await s.req<{ content: string }>('GET', `/api/students/${sid}/files/server.ts`)).body.content).toBe(reference['server.ts']);
     expect((await s.req('POST', `/api/students/${sid}/check`)).status).toBe(409);
     expect((await s.req('POST', `/api/students/${sid}/start`)).status).toBe(202);
-    await until('ready again', async () => ((await s.req<Student>('GET', `/api/students/${sid}`)).body.state === 'ready' ? true : undefined), 60_000);
+    await until(
+      'ready again',
+      async () => ((await s.req<Student>('GET', `/api/students/${sid}`)).body.state === 'ready' ? true : undefined),
+      60_000,
+    );
     expect(workshopContainers(wid).length).toBeGreaterThan(0);
     // While it waited, it was told how far its instance was, container by container; it got the instance as
     // soon as its nodes ran (the observers for Check are made after, and a Check waits for them).

@@ -48,14 +48,19 @@ describe('lab init, then lab check in the workspace', () => {
     expect(r.reference).toBeUndefined();
     expect(r.submission).toBe(ws);
     expect(r.files?.submission).toEqual(['server.ts']);
-    expect(r.checks.filter((c) => c.status !== 'passed').map((c) => c.id), mine.stderr).toEqual(['v4-address', 'v4-address-bytes', 'v6-address', 'v6-address-bytes']);
+    expect(
+      r.checks.filter((c) => c.status !== 'passed').map((c) => c.id),
+      mine.stderr,
+    ).toEqual(['v4-address', 'v4-address-bytes', 'v6-address', 'v6-address-bytes']);
     expect(mine.code).toBe(1);
     // The captures of a workspace's check stay in the workspace.
     expect(r.artifactsDir?.startsWith(join(ws, 'results'))).toBe(true);
 
     const ref = await labIn(work, ['check', 'socket-addresses', '--instance', instance]);
     expect(ref.code, ref.stdout + ref.stderr).toBe(0);
-    expect(ref.stdout).toContain("graded the lab's own reference files, not yours: `lab init socket-addresses` makes a workspace of your own");
+    expect(ref.stdout).toContain(
+      "graded the lab's own reference files, not yours: `lab init socket-addresses` makes a workspace of your own",
+    );
     expect(ref.stderr).toContain("grading the lab's own reference files");
   }, 300_000);
 });

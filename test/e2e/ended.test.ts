@@ -32,12 +32,22 @@ describe('a workshop ends while a student has the page open', () => {
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
-    if (workshop) await fetch(`${server.url}/api/workshops/${workshop.id}/end`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } }).catch(() => undefined);
+    if (workshop)
+      await fetch(`${server.url}/api/workshops/${workshop.id}/end`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      }).catch(() => undefined);
     await server?.stop();
     if (workshop) {
-      const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.workshop=${workshop.id}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.workshop=${workshop.id}`], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean);
       if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
-      const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=org.toplab.workshop=${workshop.id}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=org.toplab.workshop=${workshop.id}`], {
+        encoding: 'utf8',
+      })
+        .split('\n')
+        .filter(Boolean);
       if (nets.length > 0) execFileSync('docker', ['network', 'rm', ...nets], { stdio: 'ignore' });
     }
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -52,7 +62,10 @@ describe('a workshop ends while a student has the page open', () => {
     await p.getByRole('button', { name: 'Join' }).click();
     await expect.poll(() => p.locator('[data-testid=instance-state]').innerText(), { timeout: 150_000 }).toMatch(/ready/);
     await p.locator('.term-host[data-node="server"] .xterm-rows').waitFor({ timeout: 60_000 });
-    const ended = await fetch(`${server.url}/api/workshops/${workshop?.id ?? ''}/end`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    const ended = await fetch(`${server.url}/api/workshops/${workshop?.id ?? ''}/end`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(ended.status).toBe(200);
     await expect.poll(() => p.locator('[data-testid=instance-state]').innerText(), { timeout: 30_000 }).toMatch(/removed/);
     await expect.poll(() => p.locator('[data-testid=ended-banner]').count(), { timeout: 10_000 }).toBe(1);
@@ -65,7 +78,10 @@ describe('a workshop ends while a student has the page open', () => {
     await p.waitForTimeout(8_000);
     expect(consoleErrors.errors.filter((e) => !/ERR_NETWORK_CHANGED/.test(e))).toEqual([]);
     // What stays: the student's own files, downloadable.
-    const bundle = await p.evaluate(async (href) => (await fetch(href)).status, (await p.locator('[data-testid=download-mine]').getAttribute('href')) ?? '');
+    const bundle = await p.evaluate(
+      async (href) => (await fetch(href)).status,
+      (await p.locator('[data-testid=download-mine]').getAttribute('href')) ?? '',
+    );
     expect(bundle).toBe(200);
     await shot(p, 'student-workshop-ended');
     await ctx.close();

@@ -32,12 +32,22 @@ describe('idle countdown', () => {
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
-    if (workshop) await fetch(`${server.url}/api/workshops/${workshop.id}/end`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } }).catch(() => undefined);
+    if (workshop)
+      await fetch(`${server.url}/api/workshops/${workshop.id}/end`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      }).catch(() => undefined);
     await server?.stop();
     if (workshop) {
-      const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.workshop=${workshop.id}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.workshop=${workshop.id}`], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean);
       if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
-      const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=org.toplab.workshop=${workshop.id}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=org.toplab.workshop=${workshop.id}`], {
+        encoding: 'utf8',
+      })
+        .split('\n')
+        .filter(Boolean);
       if (nets.length > 0) execFileSync('docker', ['network', 'rm', ...nets], { stdio: 'ignore' });
     }
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -59,7 +69,9 @@ describe('idle countdown', () => {
     await expect.poll(() => banner.count(), { timeout: 10_000 }).toBe(0);
     expect(await p.locator('[data-testid=instance-state]').innerText()).toMatch(/ready/);
     // The server agrees: the idle timer starts again from now.
-    const cullAt = await p.evaluate(async () => ((await (await fetch('/api/me')).json()) as { student: { idleCullAt: string | null } }).student.idleCullAt);
+    const cullAt = await p.evaluate(
+      async () => ((await (await fetch('/api/me')).json()) as { student: { idleCullAt: string | null } }).student.idleCullAt,
+    );
     expect(Date.parse(cullAt ?? '') - Date.now()).toBeGreaterThan(40_000);
     expect(consoleErrors.errors.filter((e) => !/ERR_NETWORK_CHANGED/.test(e))).toEqual([]);
     await ctx.close();

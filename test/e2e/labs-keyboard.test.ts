@@ -27,10 +27,13 @@ async function ready(p: Page, timeout = 150_000): Promise<void> {
 }
 
 /** What has the keyboard focus: its role (or tag), its accessible name or text, and which tab list holds it. */
-function focused(p: Page): Promise<{ tag: string; role: string | null; text: string; list: string | null; selected: string | null; region: string | null }> {
+function focused(
+  p: Page,
+): Promise<{ tag: string; role: string | null; text: string; list: string | null; selected: string | null; region: string | null }> {
   return p.evaluate(() => {
     const el = document.activeElement as HTMLElement | null;
-    const region = el?.closest('header, nav, section[aria-label], .detail')?.getAttribute('aria-label') ?? (el?.closest('header') ? 'header' : null);
+    const region =
+      el?.closest('header, nav, section[aria-label], .detail')?.getAttribute('aria-label') ?? (el?.closest('header') ? 'header' : null);
     return {
       tag: el?.tagName.toLowerCase() ?? '',
       role: el?.getAttribute('role') ?? null,
@@ -64,7 +67,10 @@ async function driveTabs(p: Page, list: Locator, names: string[]): Promise<void>
     await p.keyboard.press(key);
     const s = await state();
     expect(s.focus, `${key} focuses ${want}`).toMatch(new RegExp(`^${want}`));
-    expect(s.selected.map((x) => x.trim()), `${key} selects ${want}`).toEqual([expect.stringMatching(new RegExp(`^${want}`))]);
+    expect(
+      s.selected.map((x) => x.trim()),
+      `${key} selects ${want}`,
+    ).toEqual([expect.stringMatching(new RegExp(`^${want}`))]);
     expect(s.tabbable.map((x) => x.trim())).toEqual([expect.stringMatching(new RegExp(`^${want}`))]);
     const pane = await list.locator('[role=tab][aria-selected=true]').getAttribute('aria-controls');
     if (pane !== null) expect(await p.locator(`[id="${pane}"]`).isVisible(), `${want}'s panel shows`).toBe(true);
@@ -88,12 +94,22 @@ describe('several labs, and the keyboard, in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
-    if (workshop) await fetch(`${server.url}/api/workshops/${workshop.id}/end`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } }).catch(() => undefined);
+    if (workshop)
+      await fetch(`${server.url}/api/workshops/${workshop.id}/end`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      }).catch(() => undefined);
     await server?.stop();
     if (workshop) {
-      const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.workshop=${workshop.id}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.workshop=${workshop.id}`], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean);
       if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
-      const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=org.toplab.workshop=${workshop.id}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=org.toplab.workshop=${workshop.id}`], {
+        encoding: 'utf8',
+      })
+        .split('\n')
+        .filter(Boolean);
       if (nets.length > 0) execFileSync('docker', ['network', 'rm', ...nets], { stdio: 'ignore' });
     }
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -120,10 +136,14 @@ describe('several labs, and the keyboard, in Chromium', () => {
     await ada.locator('.open-node select').selectOption({ index: 1 });
     await expect.poll(() => ada.getByRole('tablist', { name: 'Terminals' }).getByRole('tab').count()).toBe(2);
     const names = await ada.getByRole('tablist', { name: 'Terminals' }).getByRole('tab').allInnerTexts();
-    await driveTabs(ada, ada.getByRole('tablist', { name: 'Terminals' }), names.map((n) => n.trim()));
+    await driveTabs(
+      ada,
+      ada.getByRole('tablist', { name: 'Terminals' }),
+      names.map((n) => n.trim()),
+    );
   });
 
-  it('the student page\'s focus order follows the layout, one stop per tab list, and nothing traps the keyboard', async () => {
+  it("the student page's focus order follows the layout, one stop per tab list, and nothing traps the keyboard", async () => {
     await ada.locator('header.bar h1').click();
     const seen: Awaited<ReturnType<typeof focused>>[] = [];
     for (let i = 0; i < 60; i++) {
@@ -139,9 +159,15 @@ describe('several labs, and the keyboard, in Chromium', () => {
     const regions = seen.map((f) => f.region ?? 'header');
     const order = ['header', 'Labs', 'Exercise', 'Files', 'Check', 'Terminals'];
     const ranks = regions.map((r) => order.indexOf(r));
-    expect(ranks.every((r) => r >= 0), regions.join(' > ')).toBe(true);
+    expect(
+      ranks.every((r) => r >= 0),
+      regions.join(' > '),
+    ).toBe(true);
     // Never back to an earlier part of the page.
-    expect(ranks.every((r, i) => i === 0 || r >= (ranks[i - 1] as number)), regions.join(' > ')).toBe(true);
+    expect(
+      ranks.every((r, i) => i === 0 || r >= (ranks[i - 1] as number)),
+      regions.join(' > '),
+    ).toBe(true);
     for (const part of order) expect(regions, `${part} is reached by Tab`).toContain(part);
     // Each tab list is one stop: its selected tab.
     for (const list of ['Files', 'Terminals']) {
@@ -157,7 +183,7 @@ describe('several labs, and the keyboard, in Chromium', () => {
     expect(after.tag === 'textarea' && after.text.startsWith('Terminal')).toBe(false);
   });
 
-  it('the instructor\'s lab and detail tabs move with the keyboard; moving Ada to the next lab gives her its instance and files', async () => {
+  it("the instructor's lab and detail tabs move with the keyboard; moving Ada to the next lab gives her its instance and files", async () => {
     const ctx = await newContext(browser, server.url);
     admin = await ctx.newPage();
     consoles.push(watchConsole(admin, 'instructor'));
@@ -184,7 +210,14 @@ describe('several labs, and the keyboard, in Chromium', () => {
     await ready(ada);
     const starter = readFileSync(join(ROOT, 'labs', SECOND, 'starter', 'server.ts'), 'utf8');
     await ada.getByRole('tab', { name: /^server\.ts/ }).click();
-    await expect.poll(() => ada.locator('.editor-host[data-file="server.ts"] .cm-content').innerText(), { timeout: 30_000 }).toContain(starter.split('\n').find((l) => l.trim().length > 20)?.trim() ?? 'x');
+    await expect
+      .poll(() => ada.locator('.editor-host[data-file="server.ts"] .cm-content').innerText(), { timeout: 30_000 })
+      .toContain(
+        starter
+          .split('\n')
+          .find((l) => l.trim().length > 20)
+          ?.trim() ?? 'x',
+      );
     expect(await ada.locator('header.bar h1').innerText()).toMatch(/UDP|udp/);
     // Moved there, the first lab is open to go back to.
     expect(await steps.locator(`button[data-lab="${FIRST}"]`).isDisabled()).toBe(false);

@@ -26,7 +26,12 @@ const DOCS_IMAGES = process.env['TOPLAB_DOCS_IMAGES'] === '1';
  * was down on purpose or while lab containers changed the host's interfaces, and the 404s a foreign student
  * is meant to get.
  */
-const EXPECTED_CONSOLE = [/net::ERR_CONNECTION_REFUSED/, /net::ERR_NETWORK_CHANGED/, /WebSocket connection to .* failed/, /status of 404 \(Not Found\)/];
+const EXPECTED_CONSOLE = [
+  /net::ERR_CONNECTION_REFUSED/,
+  /net::ERR_NETWORK_CHANGED/,
+  /WebSocket connection to .* failed/,
+  /status of 404 \(Not Found\)/,
+];
 
 let server: ServeProcess;
 let dataDir: string;
@@ -101,7 +106,10 @@ async function studentId(p: Page): Promise<string> {
 async function check(p: Page): Promise<void> {
   await p.locator('[data-testid=check]').click();
   await expect.poll(() => p.locator('[data-testid=check]').innerText(), { timeout: 10_000 }).not.toBe('Check');
-  await p.locator('[data-testid=check-progress]').waitFor({ timeout: 10_000 }).catch(() => undefined);
+  await p
+    .locator('[data-testid=check-progress]')
+    .waitFor({ timeout: 10_000 })
+    .catch(() => undefined);
   await expect.poll(() => p.locator('[data-testid=check]').innerText(), { timeout: 240_000, interval: 1000 }).toBe('Check');
   await p.locator('[data-testid=attempt-result]').waitFor();
 }
@@ -118,7 +126,9 @@ describe('workshop pages in Chromium', () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close().catch(() => undefined);
     if (workshopId) {
-      await fetch(`${server.url}/api/workshops/${workshopId}/end`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } }).catch(() => undefined);
+      await fetch(`${server.url}/api/workshops/${workshopId}/end`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } }).catch(
+        () => undefined,
+      );
     }
     await server?.stop();
     if (server) {
@@ -127,9 +137,15 @@ describe('workshop pages in Chromium', () => {
     }
     if (workshopId) {
       // Whatever the server could not remove (it was killed, the end failed): by the workshop's label.
-      const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.workshop=${workshopId}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.workshop=${workshopId}`], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean);
       if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
-      const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=org.toplab.workshop=${workshopId}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=org.toplab.workshop=${workshopId}`], {
+        encoding: 'utf8',
+      })
+        .split('\n')
+        .filter(Boolean);
       if (nets.length > 0) execFileSync('docker', ['network', 'rm', ...nets], { stdio: 'ignore' });
     }
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -161,7 +177,10 @@ describe('workshop pages in Chromium', () => {
     ada.on('response', (r) => {
       const path = new URL(r.url()).pathname;
       if (path.startsWith('/assets/') || path === '/' || path.startsWith('/join/'))
-        void r.body().then((b) => (pageBytes[path] = b.length), () => undefined);
+        void r.body().then(
+          (b) => (pageBytes[path] = b.length),
+          () => undefined,
+        );
     });
     for (const [p, name] of [
       [ada, 'Ada'],
@@ -237,7 +256,9 @@ describe('workshop pages in Chromium', () => {
     await check(ada);
     const total = await ada.locator('[data-testid=total]').innerText();
     expect(total).toMatch(/9\/9/);
-    const statuses = await ada.locator('[data-testid=attempt-result] li.check').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+    const statuses = await ada
+      .locator('[data-testid=attempt-result] li.check')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
     expect(statuses).toHaveLength(6);
     expect(new Set(statuses)).toEqual(new Set(['passed']));
     const pcap = ada.locator('[data-testid=pcap-link]').first();
@@ -292,12 +313,19 @@ describe('workshop pages in Chromium', () => {
     await admin.getByLabel('Stuck on').selectOption('');
     // The student's detail: attempts with the full result.
     await row('Bob').getByRole('button', { name: 'Bob' }).click();
-    await admin.locator('.detail [data-testid=attempt-result] li.check[data-check="listen"][data-status="failed"]').waitFor({ timeout: 15_000 });
+    await admin
+      .locator('.detail [data-testid=attempt-result] li.check[data-check="listen"][data-status="failed"]')
+      .waitFor({ timeout: 15_000 });
   });
 
   it("student B cannot reach student A's files, attempts or terminal by editing URLs", async () => {
     const aid = await studentId(ada);
-    for (const path of [`/api/students/${aid}/files/server.ts`, `/api/students/${aid}/files`, `/api/students/${aid}/attempts`, `/api/students/${aid}`]) {
+    for (const path of [
+      `/api/students/${aid}/files/server.ts`,
+      `/api/students/${aid}/files`,
+      `/api/students/${aid}/attempts`,
+      `/api/students/${aid}`,
+    ]) {
       const res = await bob.goto(path);
       expect(res?.status(), path).toBe(404);
       expect(await bob.content()).not.toContain('createServer');

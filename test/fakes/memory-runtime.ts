@@ -4,7 +4,16 @@
 // names are unique, a network with containers on it cannot be removed, subnets may not overlap, removal is
 // idempotent, an exec in a container that is gone throws InstanceGoneError, an exec's output is capped.
 import { EngineError, InstanceGoneError, abortReason, throwIfAborted } from '../../src/errors.js';
-import type { AttachedExecOptions, ContainerSpec, ExecOptions, ExecResult, HostRulesNeeded, NetworkSpec, ResourceSummary, Runtime } from '../../src/runtime/runtime.js';
+import type {
+  AttachedExecOptions,
+  ContainerSpec,
+  ExecOptions,
+  ExecResult,
+  HostRulesNeeded,
+  NetworkSpec,
+  ResourceSummary,
+  Runtime,
+} from '../../src/runtime/runtime.js';
 
 export type Method = keyof Runtime;
 
@@ -154,13 +163,19 @@ export class MemoryRuntime implements Runtime {
   /** The argv of every exec, in order; with `container`, only those in that container (id or name). */
   execs(container?: string): string[][] {
     return this.calls
-      .filter((c) => c.method === 'exec' && (container === undefined || this.find(c.args[0] as string)?.name === container || c.args[0] === container))
+      .filter(
+        (c) =>
+          c.method === 'exec' && (container === undefined || this.find(c.args[0] as string)?.name === container || c.args[0] === container),
+      )
       .map((c) => c.args[1] as string[]);
   }
 
   /** Containers and networks left, by name, sorted: what a clean-up must leave empty. */
   leftovers(): { containers: string[]; networks: string[] } {
-    return { containers: [...this.containers.values()].map((c) => c.name).sort(), networks: [...this.networks.values()].map((n) => n.name).sort() };
+    return {
+      containers: [...this.containers.values()].map((c) => c.name).sort(),
+      networks: [...this.networks.values()].map((n) => n.name).sort(),
+    };
   }
 
   /** The container of this id or name. */
@@ -190,12 +205,18 @@ export class MemoryRuntime implements Runtime {
 
   async usedSubnets(): Promise<string[]> {
     await this.enter('usedSubnets', []);
-    return [...(this.options.foreignSubnets ?? []), ...[...this.networks.values()].flatMap((n) => (n.subnet6 !== undefined ? [n.subnet, n.subnet6] : [n.subnet]))];
+    return [
+      ...(this.options.foreignSubnets ?? []),
+      ...[...this.networks.values()].flatMap((n) => (n.subnet6 !== undefined ? [n.subnet, n.subnet6] : [n.subnet])),
+    ];
   }
 
   async ensureHostRules(needs: HostRulesNeeded, image: string): Promise<void> {
     await this.enter('ensureHostRules', [needs, image]);
-    this.hostRules = { bridgedForwarding: this.hostRules.bridgedForwarding || needs.bridgedForwarding, ipv6Isolation: this.hostRules.ipv6Isolation || needs.ipv6Isolation };
+    this.hostRules = {
+      bridgedForwarding: this.hostRules.bridgedForwarding || needs.bridgedForwarding,
+      ipv6Isolation: this.hostRules.ipv6Isolation || needs.ipv6Isolation,
+    };
   }
 
   async removeHostRules(): Promise<void> {
@@ -205,11 +226,19 @@ export class MemoryRuntime implements Runtime {
 
   async createNetwork(spec: NetworkSpec): Promise<void> {
     await this.creation('createNetwork', [spec], () => {
-      if ([...this.networks.values()].some((n) => n.name === spec.name)) throw engineError(409, `network with name ${spec.name} already exists`);
+      if ([...this.networks.values()].some((n) => n.name === spec.name))
+        throw engineError(409, `network with name ${spec.name} already exists`);
       const taken = [...(this.options.foreignSubnets ?? []), ...[...this.networks.values()].map((n) => n.subnet)];
       if (taken.some((s) => overlaps4(s, spec.subnet))) throw engineError(403, 'Pool overlaps with other one on this address space');
       const id = this.id('net');
-      this.networks.set(id, { id, name: spec.name, labels: { ...spec.labels }, subnet: spec.subnet, ...(spec.subnet6 !== undefined ? { subnet6: spec.subnet6 } : {}), spec });
+      this.networks.set(id, {
+        id,
+        name: spec.name,
+        labels: { ...spec.labels },
+        subnet: spec.subnet,
+        ...(spec.subnet6 !== undefined ? { subnet6: spec.subnet6 } : {}),
+        spec,
+      });
     });
   }
 
@@ -247,7 +276,16 @@ export class MemoryRuntime implements Runtime {
     await this.enter('createPlaceholder', [name, image, labels]);
     if (this.find(name)) return false;
     const id = this.id('ctr');
-    this.containers.set(id, { id, name, image, labels: { ...labels }, running: false, networks: new Map(), placeholder: true, files: new Map() });
+    this.containers.set(id, {
+      id,
+      name,
+      image,
+      labels: { ...labels },
+      running: false,
+      networks: new Map(),
+      placeholder: true,
+      files: new Map(),
+    });
     return true;
   }
 
@@ -298,7 +336,9 @@ export class MemoryRuntime implements Runtime {
         labels: { ...c.labels },
         running: c.running,
         addresses: Object.fromEntries([...c.networks].map(([n, a]) => [n, a.address])),
-        addresses6: Object.fromEntries([...c.networks].filter(([, a]) => a.address6 !== undefined).map(([n, a]) => [n, a.address6 as string])),
+        addresses6: Object.fromEntries(
+          [...c.networks].filter(([, a]) => a.address6 !== undefined).map(([n, a]) => [n, a.address6 as string]),
+        ),
       }));
   }
 
@@ -306,7 +346,13 @@ export class MemoryRuntime implements Runtime {
     await this.enter('listNetworks', [labelFilters]);
     return [...this.networks.values()]
       .filter((n) => matches(n.labels, labelFilters))
-      .map((n) => ({ id: n.id, name: n.name, labels: { ...n.labels }, subnet: n.subnet, ...(n.subnet6 !== undefined ? { subnet6: n.subnet6 } : {}) }));
+      .map((n) => ({
+        id: n.id,
+        name: n.name,
+        labels: { ...n.labels },
+        subnet: n.subnet,
+        ...(n.subnet6 !== undefined ? { subnet6: n.subnet6 } : {}),
+      }));
   }
 
   async removeContainers(ids: string[]): Promise<void> {
@@ -340,7 +386,9 @@ export class MemoryRuntime implements Runtime {
     await new Promise((r) => setImmediate(r));
     const n = (this.counts.get(method) ?? 0) + 1;
     this.counts.set(method, n);
-    const rule = this.failures.find((f) => f.method === method && (f.call === undefined || f.call === n) && (f.from === undefined || n >= f.from));
+    const rule = this.failures.find(
+      (f) => f.method === method && (f.call === undefined || f.call === n) && (f.from === undefined || n >= f.from),
+    );
     if (!rule) return;
     if (rule.hang) {
       await new Promise<void>((go) => this.hung.push(go));
@@ -371,7 +419,8 @@ export class MemoryRuntime implements Runtime {
   private readonly running = new Map<string, Set<(e: Error) => void>>();
 
   private endExecs(c: MemoryContainer): void {
-    for (const end of this.running.get(c.id) ?? []) end(new InstanceGoneError(`container ${c.id.slice(0, 12)} is gone or stopped (container ${c.id} is not running)`));
+    for (const end of this.running.get(c.id) ?? [])
+      end(new InstanceGoneError(`container ${c.id.slice(0, 12)} is gone or stopped (container ${c.id} is not running)`));
   }
 
   private async whileRunning<T>(container: string, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
@@ -391,7 +440,11 @@ export class MemoryRuntime implements Runtime {
   }
 
   private async answer(call: ExecCall): Promise<ExecReply> {
-    const i = this.rules.findIndex((r) => (r.in === undefined || r.in === call.container.labels['org.toplab.node'] || r.in === call.container.name) && (r.match instanceof RegExp ? r.match.test(call.text) : r.match(call)));
+    const i = this.rules.findIndex(
+      (r) =>
+        (r.in === undefined || r.in === call.container.labels['org.toplab.node'] || r.in === call.container.name) &&
+        (r.match instanceof RegExp ? r.match.test(call.text) : r.match(call)),
+    );
     const rule = this.rules[i];
     if (!rule) {
       this.unmatched.push(call.text);

@@ -102,7 +102,17 @@ export class NodePrograms {
       for (const r of this.runs) if (r.node === node && r.name === name && !this.ended(r)) this.end(r, 'KILL');
     }
     const env = { ...(call.opts.env ?? {}) };
-    this.runs.push({ name, dir: `${base}/${token}`, node, argv, env, behaviour: this.behaviours[name] ?? {}, pid: this.nextPid++, startedAt: Date.now(), signals: [] });
+    this.runs.push({
+      name,
+      dir: `${base}/${token}`,
+      node,
+      argv,
+      env,
+      behaviour: this.behaviours[name] ?? {},
+      pid: this.nextPid++,
+      startedAt: Date.now(),
+      signals: [],
+    });
     const then = script.split('\n').slice(2).join('\n');
     return this.script(call, then);
   }
@@ -132,8 +142,17 @@ export class NodePrograms {
       if (!run) return { exitCode: 3 };
       this.ended(run);
       const started = BigInt(run.startedAt) * 1_000_000n;
-      const fields = [`${run.pid}\n`, run.exitCode !== undefined ? `${run.exitCode}\n` : '', '0\n', '0\n', `${started}\n`, run.endedAt !== undefined ? `${BigInt(run.endedAt) * 1_000_000n}\n` : ''];
-      return { stdout: fields.map((f) => `${f}${SEP}\n`).join('') + (run.behaviour.stdout ?? '') + `${SEP}\n` + (run.behaviour.stderr ?? '') };
+      const fields = [
+        `${run.pid}\n`,
+        run.exitCode !== undefined ? `${run.exitCode}\n` : '',
+        '0\n',
+        '0\n',
+        `${started}\n`,
+        run.endedAt !== undefined ? `${BigInt(run.endedAt) * 1_000_000n}\n` : '',
+      ];
+      return {
+        stdout: fields.map((f) => `${f}${SEP}\n`).join('') + (run.behaviour.stdout ?? '') + `${SEP}\n` + (run.behaviour.stderr ?? ''),
+      };
     }
     // A wait for output (waitForOutputScript).
     const grep = /grep -qE -- '((?:[^']|'\\'')*)' (\S+)\/stdout/.exec(text);
@@ -150,9 +169,18 @@ export class NodePrograms {
       const dir = /cat (\S+)\/exit 2>\/dev\/null; true$/.exec(text)?.[1];
       const run = dir !== undefined ? this.runAt(dir) : undefined;
       const port = /\/:([0-9A-F]{4})\$\//.exec(text)?.[1];
-      if (text.includes('awk')) await this.until(() => (run !== undefined && this.ended(run)) || (port !== undefined && this.listening(node).includes(parseInt(port, 16))), seconds);
+      if (text.includes('awk'))
+        await this.until(
+          () => (run !== undefined && this.ended(run)) || (port !== undefined && this.listening(node).includes(parseInt(port, 16))),
+          seconds,
+        );
       const tcp = ['  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode']
-        .concat(this.listening(node).map((p, i) => `   ${i}: 00000000:${p.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 ${9000 + i} 1 0000000000000000 100 0 0 10 0`))
+        .concat(
+          this.listening(node).map(
+            (p, i) =>
+              `   ${i}: 00000000:${p.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 ${9000 + i} 1 0000000000000000 100 0 0 10 0`,
+          ),
+        )
         .join('\n');
       const exit = run && this.ended(run) ? `${run.exitCode}\n` : '';
       return { stdout: `${tcp}\n@@\n@@\n@@\n@@\n@@\n${exit}` };
@@ -175,14 +203,18 @@ export class NodePrograms {
       return { stdout: 'none\n' };
     }
     if (text.startsWith('ss -tanp; echo @@;')) {
-      const lines = this.listening(node).map((p) => `LISTEN 0      511          0.0.0.0:${p}        0.0.0.0:*    users:(("node",pid=${this.pidOn(node, p)},fd=18))`);
+      const lines = this.listening(node).map(
+        (p) => `LISTEN 0      511          0.0.0.0:${p}        0.0.0.0:*    users:(("node",pid=${this.pidOn(node, p)},fd=18))`,
+      );
       return { stdout: ['State  Recv-Q Send-Q Local Address:Port  Peer Address:PortProcess', ...lines].join('\n') + '\n@@\n@@\n' };
     }
     return { exitCode: 127, stderr: `no simulation for: ${text.slice(0, 120)}\n` };
   }
 
   private listening(node: string): number[] {
-    return this.runs.filter((r) => r.node === node && r.behaviour.listens?.tcp !== undefined && !this.ended(r)).map((r) => r.behaviour.listens?.tcp as number);
+    return this.runs
+      .filter((r) => r.node === node && r.behaviour.listens?.tcp !== undefined && !this.ended(r))
+      .map((r) => r.behaviour.listens?.tcp as number);
   }
 
   private pidOn(node: string, port: number): number {

@@ -19,7 +19,13 @@ export interface ContractSetup {
 
 /** The container spec the cases use: on `network` at `address`, labelled `role`. */
 function node(s: ContractSetup, name: string, network: string, address: string, role: string): ContainerSpec {
-  return { name: `${s.prefix}-${name}`, hostname: name, image: s.image, labels: { [s.label[0]]: s.label[1], 'contract.role': role }, networks: [{ name: network, address, aliases: [name] }] };
+  return {
+    name: `${s.prefix}-${name}`,
+    hostname: name,
+    image: s.image,
+    labels: { [s.label[0]]: s.label[1], 'contract.role': role },
+    networks: [{ name: network, address, aliases: [name] }],
+  };
 }
 
 const hostOf = (subnet: string, n: number): string => subnet.replace(/\.0\/\d+$/, `.${n}`);
@@ -29,12 +35,31 @@ export function runtimeContract(setup: () => ContractSetup): void {
   it('networks: created with their labels and subnet, found by label, a name or an overlapping subnet refused', async () => {
     const s = setup();
     const net = `${s.prefix}-a`;
-    await s.runtime.createNetwork({ name: net, subnet: s.subnets[0], bridge: `${s.prefix.slice(0, 8)}a`, labels: { [s.label[0]]: s.label[1] } });
+    await s.runtime.createNetwork({
+      name: net,
+      subnet: s.subnets[0],
+      bridge: `${s.prefix.slice(0, 8)}a`,
+      labels: { [s.label[0]]: s.label[1] },
+    });
     const listed = await s.runtime.listNetworks([`${s.label[0]}=${s.label[1]}`]);
     expect(listed.map((n) => [n.name, n.subnet, n.labels[s.label[0]]])).toEqual([[net, s.subnets[0], s.label[1]]]);
     expect(await s.runtime.usedSubnets()).toContain(s.subnets[0]);
-    await expect(s.runtime.createNetwork({ name: net, subnet: s.subnets[1], bridge: `${s.prefix.slice(0, 8)}b`, labels: { [s.label[0]]: s.label[1] } })).rejects.toMatchObject({ statusCode: 409 });
-    await expect(s.runtime.createNetwork({ name: `${s.prefix}-c`, subnet: s.subnets[2], bridge: `${s.prefix.slice(0, 8)}c`, labels: { [s.label[0]]: s.label[1] } })).rejects.toThrow(/overlap/i);
+    await expect(
+      s.runtime.createNetwork({
+        name: net,
+        subnet: s.subnets[1],
+        bridge: `${s.prefix.slice(0, 8)}b`,
+        labels: { [s.label[0]]: s.label[1] },
+      }),
+    ).rejects.toMatchObject({ statusCode: 409 });
+    await expect(
+      s.runtime.createNetwork({
+        name: `${s.prefix}-c`,
+        subnet: s.subnets[2],
+        bridge: `${s.prefix.slice(0, 8)}c`,
+        labels: { [s.label[0]]: s.label[1] },
+      }),
+    ).rejects.toThrow(/overlap/i);
     expect((await s.runtime.listNetworks([`${s.label[0]}=${s.label[1]}`])).length).toBe(1);
   });
 
@@ -46,7 +71,9 @@ export function runtimeContract(setup: () => ContractSetup): void {
     const [c] = await s.runtime.listContainers([`${s.label[0]}=${s.label[1]}`, 'contract.role=node']);
     expect([c?.id, c?.name, c?.running, c?.addresses?.[net]]).toEqual([id, `${s.prefix}-one`, true, hostOf(s.subnets[0], 10)]);
     expect(await s.runtime.listContainers([`${s.label[0]}=${s.label[1]}`, 'contract.role=other'])).toEqual([]);
-    await expect(s.runtime.createContainer(node(s, 'one', net, hostOf(s.subnets[0], 11), 'node'))).rejects.toMatchObject({ statusCode: 409 });
+    await expect(s.runtime.createContainer(node(s, 'one', net, hostOf(s.subnets[0], 11), 'node'))).rejects.toMatchObject({
+      statusCode: 409,
+    });
     const [n] = await s.runtime.listNetworks([`${s.label[0]}=${s.label[1]}`]);
     await expect(s.runtime.removeNetworks([n?.id ?? ''])).rejects.toThrow(/active endpoints/);
   });

@@ -16,7 +16,11 @@ export function lab(args: string[], opts: { env?: Record<string, string>; timeou
 }
 
 /** Runs a program from the project folder, with `input` (or nothing) on its stdin. */
-export function run(file: string, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
+export function run(
+  file: string,
+  args: string[],
+  opts: { env?: Record<string, string>; timeoutMs?: number; input?: string } = {},
+): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...opts.env } });

@@ -74,7 +74,10 @@ export interface TestEngines {
 
 function recipeHash(): string {
   // The image's content only: the start script is the container's command, not part of the image.
-  return createHash('sha256').update(`test-engine 1\0${PACKAGES.join(',')}`).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(`test-engine 1\0${PACKAGES.join(',')}`)
+    .digest('hex')
+    .slice(0, 12);
 }
 
 export function testEngineTag(): string {
@@ -116,7 +119,8 @@ async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
         rmSync(path, { force: true });
         continue;
       }
-      if (Date.now() - started > 15 * 60_000) throw new Error(`the test engine image build lock ${path} is held by pid ${owner} for over 15 min`);
+      if (Date.now() - started > 15 * 60_000)
+        throw new Error(`the test engine image build lock ${path} is held by pid ${owner} for over 15 min`);
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
@@ -138,7 +142,9 @@ function runChild(cmd: string, args: string[], stdout?: NodeJS.WritableStream): 
     child.stderr?.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));
     if (stdout && child.stdout) child.stdout.pipe(stdout);
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.slice(0, 3).join(' ')}... failed (${code}): ${err}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.slice(0, 3).join(' ')}... failed (${code}): ${err}`)),
+    );
   });
 }
 
@@ -160,11 +166,18 @@ export async function ensureTestEngineImage(docker: Docker): Promise<string> {
       writeFileSync(join(rootfs, 'etc', 'resolv.conf'), '');
       log(`debootstrap done in ${Math.round((Date.now() - started) / 1000)}s; importing`);
       const tar = spawn('tar', ['--numeric-owner', '-C', rootfs, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const stream = await docker.importImage(tar.stdout as unknown as NodeJS.ReadableStream, {
-        repo: TEST_ENGINE_REPO,
-        tag: recipeHash(),
-        changes: ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `LABEL ${TEST_ENGINE_LABEL}=image`, 'CMD ["/bin/sh"]'],
-      } as unknown as Record<string, unknown>);
+      const stream = await docker.importImage(
+        tar.stdout as unknown as NodeJS.ReadableStream,
+        {
+          repo: TEST_ENGINE_REPO,
+          tag: recipeHash(),
+          changes: [
+            'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+            `LABEL ${TEST_ENGINE_LABEL}=image`,
+            'CMD ["/bin/sh"]',
+          ],
+        } as unknown as Record<string, unknown>,
+      );
       await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (e: Error | null) => (e ? reject(e) : resolve())));
       if (!(await imageExists(docker, tag))) throw new Error(`docker import gave no ${tag}`);
       log(`built ${tag} in ${Math.round((Date.now() - started) / 1000)}s`);
@@ -184,13 +197,68 @@ function openssl(args: string[], cwd: string): void {
 /** A CA, a server certificate for 127.0.0.1/localhost and a client certificate, as Docker's TLS guide makes them. */
 export function makeCertificates(dir: string): void {
   mkdirSync(dir, { recursive: true });
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=toplab test CA'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca-key.pem',
+      '-out',
+      'ca.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=toplab test CA',
+    ],
+    dir,
+  );
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server-key.pem', '-out', 'server.csr', '-subj', '/CN=localhost'], dir);
   writeFileSync(join(dir, 'server-ext.cnf'), 'subjectAltName = IP:127.0.0.1,DNS:localhost\nextendedKeyUsage = serverAuth\n');
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'server-cert.pem', '-days', '2', '-extfile', 'server-ext.cnf'], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-out',
+      'server-cert.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'server-ext.cnf',
+    ],
+    dir,
+  );
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'client.csr', '-subj', '/CN=toplab client'], dir);
   writeFileSync(join(dir, 'client-ext.cnf'), 'extendedKeyUsage = clientAuth\n');
-  openssl(['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'cert.pem', '-days', '2', '-extfile', 'client-ext.cnf'], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'client.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-out',
+      'cert.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'client-ext.cnf',
+    ],
+    dir,
+  );
 }
 
 function pidAlive(pid: number): boolean {
@@ -205,8 +273,17 @@ function pidAlive(pid: number): boolean {
 /** Removes test engines left by test processes that are gone (and, with `run`, every engine of that run). */
 export async function removeTestEngines(docker: Docker, run?: string): Promise<number> {
   const list = await docker.listContainers({ all: true, filters: { label: [TEST_ENGINE_LABEL] } });
-  const doomed = list.filter((c) => (run !== undefined ? c.Labels[TEST_ENGINE_LABEL] === run : !pidAlive(Number(c.Labels[TEST_ENGINE_OWNER_LABEL]))));
-  await Promise.all(doomed.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+  const doomed = list.filter((c) =>
+    run !== undefined ? c.Labels[TEST_ENGINE_LABEL] === run : !pidAlive(Number(c.Labels[TEST_ENGINE_OWNER_LABEL])),
+  );
+  await Promise.all(
+    doomed.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined),
+    ),
+  );
   return doomed.length;
 }
 
@@ -298,7 +375,11 @@ export async function startTestEngines(count: number, labImage: string): Promise
           },
         } as Docker.ContainerCreateOptions);
         const files = [
-          ...['ca.pem', 'server-cert.pem', 'server-key.pem'].map((f) => ({ path: `certs/${f}`, content: readFileSync(join(certDir, f)), mode: 0o600 })),
+          ...['ca.pem', 'server-cert.pem', 'server-key.pem'].map((f) => ({
+            path: `certs/${f}`,
+            content: readFileSync(join(certDir, f)),
+            mode: 0o600,
+          })),
           { path: 'root/.ssh/authorized_keys', content: readFileSync(`${sshKey}.pub`), mode: 0o600 },
         ];
         await c.putArchive(await makeTar(files), { path: '/' });
@@ -326,10 +407,24 @@ export async function startTestEngines(count: number, labImage: string): Promise
     const lines = ['engines:'];
     engines.forEach((e, i) => {
       if (opts.ssh?.includes(e.name)) {
-        lines.push(`  - name: ${e.name}`, `    address: ssh://root@127.0.0.1:${e.sshPort}`, `    capacity: ${opts.capacity?.[i] ?? 4}`, '    ssh:', `      key: ${sshKey}`);
+        lines.push(
+          `  - name: ${e.name}`,
+          `    address: ssh://root@127.0.0.1:${e.sshPort}`,
+          `    capacity: ${opts.capacity?.[i] ?? 4}`,
+          '    ssh:',
+          `      key: ${sshKey}`,
+        );
         return;
       }
-      lines.push(`  - name: ${e.name}`, `    address: ${e.address}`, `    capacity: ${opts.capacity?.[i] ?? 4}`, '    tls:', `      ca: ${join(certDir, 'ca.pem')}`, `      cert: ${join(certDir, 'cert.pem')}`, `      key: ${join(certDir, 'key.pem')}`);
+      lines.push(
+        `  - name: ${e.name}`,
+        `    address: ${e.address}`,
+        `    capacity: ${opts.capacity?.[i] ?? 4}`,
+        '    tls:',
+        `      ca: ${join(certDir, 'ca.pem')}`,
+        `      cert: ${join(certDir, 'cert.pem')}`,
+        `      key: ${join(certDir, 'key.pem')}`,
+      );
     });
     const file = join(mkdtempSync(join(certDir, 'pool-')), 'engines.yaml');
     writeFileSync(file, lines.join('\n') + '\n');

@@ -53,10 +53,17 @@ interface SelftestJsonRow {
  * `lab selftest <lab> --case <name>` as an author runs it, in a fresh instance of a name of ours: asserts the
  * instance left nothing behind, and removes it anyway (by label) if it did.
  */
-export async function selftestCase(labRef: string, labName: string, caseName: string): Promise<{ code: number | null; row: SelftestJsonRow; explain: string }> {
+export async function selftestCase(
+  labRef: string,
+  labName: string,
+  caseName: string,
+): Promise<{ code: number | null; row: SelftestJsonRow; explain: string }> {
   const instance = uniqueInstance('s');
   try {
-    const r = await runCli(['selftest', labRef, '--case', caseName, '--instance', instance, '--parallel', '1', '--format', 'json'], 150_000);
+    const r = await runCli(
+      ['selftest', labRef, '--case', caseName, '--instance', instance, '--parallel', '1', '--format', 'json'],
+      150_000,
+    );
     let parsed: { ok: boolean; rows: SelftestJsonRow[] };
     try {
       parsed = JSON.parse(r.stdout) as { ok: boolean; rows: SelftestJsonRow[] };
@@ -67,7 +74,9 @@ export async function selftestCase(labRef: string, labName: string, caseName: st
     if (row === undefined) throw new Error(`lab selftest ${labRef} --case ${caseName} reported no case:\n${r.stdout}`);
     const explain = [
       `${labName} ${caseName}: ${row.ok ? 'ok' : 'MISMATCH'} ${row.mismatch ?? ''} (status ${row.status ?? '-'}, exit ${r.code}, ${r.ms} ms)${row.message ? ' ' + row.message : ''}`,
-      ...(row.checks ?? []).map((c) => `  ${c.status.padEnd(7)} ${c.id}: ${c.message}${c.evidence.length ? '\n      ' + c.evidence.join('\n      ') : ''}`),
+      ...(row.checks ?? []).map(
+        (c) => `  ${c.status.padEnd(7)} ${c.id}: ${c.message}${c.evidence.length ? '\n      ' + c.evidence.join('\n      ') : ''}`,
+      ),
       r.stderr.trim() ? `  stderr: ${r.stderr.trim().split('\n').slice(-5).join('\n          ')}` : '',
     ].join('\n');
     expect(row.instance ?? instance, explain).toBe(instance);
@@ -85,10 +94,14 @@ export async function selftestCase(labRef: string, labName: string, caseName: st
  * in the lab's order. The cases are read from the lab folder, so a new lab or mistake needs no test edit.
  * \`concurrent\`: the cases run at once, each in its own instance.
  */
-export function describeLabGrading(labRef: string, ...args: [opts?: { concurrent?: boolean }] | [legacy: Record<string, string[]>, opts?: { concurrent?: boolean }]): void {
+export function describeLabGrading(
+  labRef: string,
+  ...args: [opts?: { concurrent?: boolean }] | [legacy: Record<string, string[]>, opts?: { concurrent?: boolean }]
+): void {
   // The older form also listed each mistake's failing checks here: still accepted, and held to its expect.yaml.
-  const legacy = args.length === 2 || (args[0] !== undefined && !('concurrent' in args[0])) ? (args[0] as Record<string, string[]>) : undefined;
-  const opts = (legacy ? args[1] : args[0]) as { concurrent?: boolean } | undefined ?? {};
+  const legacy =
+    args.length === 2 || (args[0] !== undefined && !('concurrent' in args[0])) ? (args[0] as Record<string, string[]>) : undefined;
+  const opts = ((legacy ? args[1] : args[0]) as { concurrent?: boolean } | undefined) ?? {};
   const lab = loadLab(labRef.includes('/') ? labRef : join(ROOT, 'labs', labRef));
   const labName = lab.def.name;
   const cases = selftestCases(lab);
@@ -96,11 +109,13 @@ export function describeLabGrading(labRef: string, ...args: [opts?: { concurrent
     it('declares what each mistake fails', () => {
       for (const c of cases) expect(c.problem, `${labName} ${c.name}`).toBeUndefined();
       expect(cases.length, 'a reference and at least one mistake').toBeGreaterThanOrEqual(2);
-      if (legacy) expect(Object.fromEntries(cases.filter((c) => c.name !== 'reference').map((c) => [c.name, c.expectFails]))).toEqual(legacy);
+      if (legacy)
+        expect(Object.fromEntries(cases.filter((c) => c.name !== 'reference').map((c) => [c.name, c.expectFails]))).toEqual(legacy);
     });
 
     for (const c of cases) {
-      const title = c.name === 'reference' ? 'the reference scores full marks' : `mistakes/${c.name} fails exactly ${c.expectFails.join(', ')}`;
+      const title =
+        c.name === 'reference' ? 'the reference scores full marks' : `mistakes/${c.name} fails exactly ${c.expectFails.join(', ')}`;
       it(title, async () => {
         const { code, row, explain } = await selftestCase(labRef, labName, c.name);
         expect(row.actualFails, explain).toEqual(c.expectFails);

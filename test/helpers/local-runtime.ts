@@ -44,7 +44,15 @@ export function localRuntime(): Runtime {
         child.on('error', reject);
         child.on('close', (code) => {
           clearTimeout(timer);
-          resolve({ exitCode: timedOut ? null : code, stdout: Buffer.concat(out), stderr: Buffer.concat(err), droppedStdout: 0, droppedStderr: 0, timedOut, durationMs: Date.now() - started });
+          resolve({
+            exitCode: timedOut ? null : code,
+            stdout: Buffer.concat(out),
+            stderr: Buffer.concat(err),
+            droppedStdout: 0,
+            droppedStderr: 0,
+            timedOut,
+            durationMs: Date.now() - started,
+          });
         });
       });
     },
@@ -53,5 +61,10 @@ export function localRuntime(): Runtime {
 
 /** A RunningLab over the local runtime, for the pieces of the exercise that only exec (no lab, no plan). */
 export function localLab(): RunningLab {
-  return { lab: { dir: '/', def: { programs: {} }, steps: [], checks: [], passMark: 1, maxScore: 0 }, plan: { lab: 'local', instance: 'local', nodes: [] }, runtime: localRuntime(), containers: new Map() } as unknown as RunningLab;
+  return {
+    lab: { dir: '/', def: { programs: {} }, steps: [], checks: [], passMark: 1, maxScore: 0 },
+    plan: { lab: 'local', instance: 'local', nodes: [] },
+    runtime: localRuntime(),
+    containers: new Map(),
+  } as unknown as RunningLab;
 }

@@ -42,7 +42,8 @@ export function readmeCommands(file: string): ReadmeCommand[] {
       const verb = argv[1];
       if (verb === 'check' && (argv[2] === undefined || argv[2].startsWith('-'))) argv.splice(2, 0, lab);
       // `lab up` alone, in prose, names no command to type.
-      if ((verb === 'up' || verb === 'exec' || verb === 'check') && argv.length > 2) out.push({ argv: argv.slice(1), comment, line: i + 1, background });
+      if ((verb === 'up' || verb === 'exec' || verb === 'check') && argv.length > 2)
+        out.push({ argv: argv.slice(1), comment, line: i + 1, background });
     }
   }
   return out;

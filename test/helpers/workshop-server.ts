@@ -12,7 +12,10 @@ export interface ServerProcess {
 }
 
 export async function startServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['bin/lab.js', 'serve', '--port', '0', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
+  const child = spawn(process.execPath, ['bin/lab.js', 'serve', '--port', '0', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -55,10 +58,20 @@ export class Client {
     readonly headers: Record<string, string> = {},
   ) {}
 
-  async req<T = Record<string, unknown>>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Reply<T>> {
+  async req<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extra: Record<string, string> = {},
+  ): Promise<Reply<T>> {
     const r = await fetch(this.base + path, {
       method,
-      headers: { ...this.headers, ...(this.cookie ? { cookie: this.cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...extra },
+      headers: {
+        ...this.headers,
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...extra,
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(30_000),
     });
@@ -114,14 +127,20 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined>, m
 
 /** Names of containers labelled for a workshop. */
 export function workshopContainers(workshopId: string): string[] {
-  const r = spawnSync('docker', ['ps', '-a', '--filter', `label=org.toplab.workshop=${workshopId}`, '--format', '{{.Names}}'], { encoding: 'utf8' });
+  const r = spawnSync('docker', ['ps', '-a', '--filter', `label=org.toplab.workshop=${workshopId}`, '--format', '{{.Names}}'], {
+    encoding: 'utf8',
+  });
   return r.stdout.split('\n').filter(Boolean);
 }
 
 /** Removes whatever a workshop left on the engine (clean-up after a failed test). */
 export function removeWorkshopResources(workshopId: string): void {
-  const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.workshop=${workshopId}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.workshop=${workshopId}`], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean);
   if (ids.length) spawnSync('docker', ['rm', '-f', ...ids]);
-  const nets = spawnSync('docker', ['network', 'ls', '-q', '--filter', `label=org.toplab.workshop=${workshopId}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  const nets = spawnSync('docker', ['network', 'ls', '-q', '--filter', `label=org.toplab.workshop=${workshopId}`], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean);
   if (nets.length) spawnSync('docker', ['network', 'rm', ...nets]);
 }

@@ -62,7 +62,10 @@ export async function acquireBuildLock(hash: string, out: (line: string) => void
     }
     if (Number.isNaN(owner) || owner <= 0) {
       // Being written right now, or garbage: treat an old unreadable lock as stale.
-      const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(path).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > 60_000) {
         await unlink(path).catch(() => undefined);
         continue;

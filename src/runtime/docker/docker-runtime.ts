@@ -1,7 +1,16 @@
 import type Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import { EngineError, errorMessage, InstanceGoneError, isGoneError, throwIfAborted, abortReason } from '../../errors.js';
-import type { AttachedExecOptions, ContainerSpec, HostRulesNeeded, ExecOptions, ExecResult, NetworkSpec, ResourceSummary, Runtime } from '../runtime.js';
+import type {
+  AttachedExecOptions,
+  ContainerSpec,
+  HostRulesNeeded,
+  ExecOptions,
+  ExecResult,
+  NetworkSpec,
+  ResourceSummary,
+  Runtime,
+} from '../runtime.js';
 import { loadDockerode } from './load-dockerode.js';
 import { makeTar } from './tar.js';
 import { ensureHostRules, removeHostRules } from './host-rules.js';
@@ -85,66 +94,74 @@ export class DockerRuntime implements Runtime {
   }
 
   async removeHostRules(): Promise<void> {
-    await timed('removing the host rules for lab networks', () => removeHostRules(this.docker, { bridgedForwarding: true, ipv6Isolation: true }, labImageTag()), 2 * engineTimeoutMs());
+    await timed(
+      'removing the host rules for lab networks',
+      () => removeHostRules(this.docker, { bridgedForwarding: true, ipv6Isolation: true }, labImageTag()),
+      2 * engineTimeoutMs(),
+    );
   }
 
   async createNetwork(spec: NetworkSpec): Promise<void> {
-    await timed(`creating network ${spec.name}`, () => this.docker.createNetwork({
-      Name: spec.name,
-      Driver: 'bridge',
-      Internal: true,
-      CheckDuplicate: true,
-      EnableIPv6: spec.subnet6 !== undefined,
-      IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet }, ...(spec.subnet6 !== undefined ? [{ Subnet: spec.subnet6 }] : [])] },
-      Options: {
-        'com.docker.network.bridge.name': spec.bridge,
-        // No host address on a lab network: lab programs cannot reach services on the host.
-        'com.docker.network.bridge.inhibit_ipv4': 'true',
-        ...(spec.mtu !== undefined ? { 'com.docker.network.driver.mtu': String(spec.mtu) } : {}),
-      },
-      Labels: spec.labels,
-    }));
+    await timed(`creating network ${spec.name}`, () =>
+      this.docker.createNetwork({
+        Name: spec.name,
+        Driver: 'bridge',
+        Internal: true,
+        CheckDuplicate: true,
+        EnableIPv6: spec.subnet6 !== undefined,
+        IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet }, ...(spec.subnet6 !== undefined ? [{ Subnet: spec.subnet6 }] : [])] },
+        Options: {
+          'com.docker.network.bridge.name': spec.bridge,
+          // No host address on a lab network: lab programs cannot reach services on the host.
+          'com.docker.network.bridge.inhibit_ipv4': 'true',
+          ...(spec.mtu !== undefined ? { 'com.docker.network.driver.mtu': String(spec.mtu) } : {}),
+        },
+        Labels: spec.labels,
+      }),
+    );
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {
     const [first, ...rest] = spec.networks;
     const join = spec.joinNamespacesOf;
-    const container = await timed(`creating container ${spec.name}`, () => this.docker.createContainer({
-      name: spec.name,
-      Hostname: join ? undefined : spec.hostname,
-      Image: spec.image,
-      Labels: spec.labels,
-      // A lease ends the node on the engine's side: nothing in it runs on after its owner is gone.
-      Cmd: ['sleep', spec.leaseSeconds !== undefined ? String(Math.max(1, Math.ceil(spec.leaseSeconds))) : 'infinity'],
-      Env: ['HOME=/home/student', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
-      NetworkDisabled: false,
-      HostConfig: {
-        Init: true,
-        NetworkMode: join ? `container:${join}` : first?.name ?? 'none',
-        PidMode: join ? `container:${join}` : undefined,
-        CapDrop: ['ALL'],
-        CapAdd: spec.capAdd ?? [],
-        ...(spec.sysctls && Object.keys(spec.sysctls).length > 0 ? { Sysctls: spec.sysctls } : {}),
-        ...(spec.extraHosts && spec.extraHosts.length > 0 ? { ExtraHosts: spec.extraHosts } : {}),
-        SecurityOpt: ['no-new-privileges'],
-        PidsLimit: spec.limits?.pids ?? 256,
-        Memory: spec.limits?.memoryBytes ?? 512 * 1024 * 1024,
-        MemorySwap: spec.limits?.memoryBytes ?? 512 * 1024 * 1024,
-        NanoCpus: spec.limits?.nanoCpus ?? 1_000_000_000,
-        // Program outputs live here, capped so a flood cannot fill the host's disk.
-        Tmpfs: join ? undefined : (spec.tmpfs ?? { '/run/toplab': 'rw,nosuid,nodev,size=64m,mode=1777' }),
-        // With size-limited tmpfs for every writable place, nothing else of the node's file system takes writes.
-        ReadonlyRootfs: !join && spec.tmpfs !== undefined,
-        LogConfig: { Type: 'none', Config: {} },
-      },
-      NetworkingConfig:
-        join || !first
-          ? undefined
-          : { EndpointsConfig: { [first.name]: { IPAMConfig: ipam(first), Aliases: first.aliases } } },
-    }));
+    const container = await timed(`creating container ${spec.name}`, () =>
+      this.docker.createContainer({
+        name: spec.name,
+        Hostname: join ? undefined : spec.hostname,
+        Image: spec.image,
+        Labels: spec.labels,
+        // A lease ends the node on the engine's side: nothing in it runs on after its owner is gone.
+        Cmd: ['sleep', spec.leaseSeconds !== undefined ? String(Math.max(1, Math.ceil(spec.leaseSeconds))) : 'infinity'],
+        Env: ['HOME=/home/student', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+        NetworkDisabled: false,
+        HostConfig: {
+          Init: true,
+          NetworkMode: join ? `container:${join}` : (first?.name ?? 'none'),
+          PidMode: join ? `container:${join}` : undefined,
+          CapDrop: ['ALL'],
+          CapAdd: spec.capAdd ?? [],
+          ...(spec.sysctls && Object.keys(spec.sysctls).length > 0 ? { Sysctls: spec.sysctls } : {}),
+          ...(spec.extraHosts && spec.extraHosts.length > 0 ? { ExtraHosts: spec.extraHosts } : {}),
+          SecurityOpt: ['no-new-privileges'],
+          PidsLimit: spec.limits?.pids ?? 256,
+          Memory: spec.limits?.memoryBytes ?? 512 * 1024 * 1024,
+          MemorySwap: spec.limits?.memoryBytes ?? 512 * 1024 * 1024,
+          NanoCpus: spec.limits?.nanoCpus ?? 1_000_000_000,
+          // Program outputs live here, capped so a flood cannot fill the host's disk.
+          Tmpfs: join ? undefined : (spec.tmpfs ?? { '/run/toplab': 'rw,nosuid,nodev,size=64m,mode=1777' }),
+          // With size-limited tmpfs for every writable place, nothing else of the node's file system takes writes.
+          ReadonlyRootfs: !join && spec.tmpfs !== undefined,
+          LogConfig: { Type: 'none', Config: {} },
+        },
+        NetworkingConfig:
+          join || !first ? undefined : { EndpointsConfig: { [first.name]: { IPAMConfig: ipam(first), Aliases: first.aliases } } },
+      }),
+    );
     try {
       for (const n of rest) {
-        await timed(`connecting ${spec.name} to ${n.name}`, () => this.docker.getNetwork(n.name).connect({ Container: container.id, EndpointConfig: { IPAMConfig: ipam(n), Aliases: n.aliases } }));
+        await timed(`connecting ${spec.name} to ${n.name}`, () =>
+          this.docker.getNetwork(n.name).connect({ Container: container.id, EndpointConfig: { IPAMConfig: ipam(n), Aliases: n.aliases } }),
+        );
       }
       await timed(`starting container ${spec.name}`, () => container.start());
       if (spec.files) await this.copyFiles(container.id, spec.files.dir, spec.files.entries);
@@ -159,7 +176,14 @@ export class DockerRuntime implements Runtime {
   async createPlaceholder(name: string, image: string, labels: Record<string, string>): Promise<boolean> {
     try {
       await timed(`creating the lock ${name}`, () =>
-        this.docker.createContainer({ name, Image: image, Labels: labels, Cmd: ['true'], NetworkDisabled: true, HostConfig: { NetworkMode: 'none', LogConfig: { Type: 'none', Config: {} } } }),
+        this.docker.createContainer({
+          name,
+          Image: image,
+          Labels: labels,
+          Cmd: ['true'],
+          NetworkDisabled: true,
+          HostConfig: { NetworkMode: 'none', LogConfig: { Type: 'none', Config: {} } },
+        }),
       );
       return true;
     } catch (e) {
@@ -282,7 +306,10 @@ export class DockerRuntime implements Runtime {
       User: opts.user,
       Env: opts.env ? Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) : undefined,
     });
-    const stream = (await exec.start({ hijack: true, stdin: true, Tty: opts.tty })) as unknown as NodeJS.ReadWriteStream & { end: () => void; destroy: () => void };
+    const stream = (await exec.start({ hijack: true, stdin: true, Tty: opts.tty })) as unknown as NodeJS.ReadWriteStream & {
+      end: () => void;
+      destroy: () => void;
+    };
     const done = new Promise<void>((resolve) => {
       stream.on('end', resolve);
       stream.on('close', resolve);
@@ -318,12 +345,16 @@ export class DockerRuntime implements Runtime {
    */
   async copyFiles(containerId: string, dir: string, entries: { path: string; content?: Buffer | string; mode?: number }[]): Promise<void> {
     const tar = await makeTar(entries);
-    const r = await this.exec(containerId, ['tar', '-x', '--no-same-owner', '-C', dir], { stdin: tar, timeoutMs: 30_000 }).catch((e: unknown) => {
-      if (e instanceof InstanceGoneError) throw e;
-      return undefined;
-    });
+    const r = await this.exec(containerId, ['tar', '-x', '--no-same-owner', '-C', dir], { stdin: tar, timeoutMs: 30_000 }).catch(
+      (e: unknown) => {
+        if (e instanceof InstanceGoneError) throw e;
+        return undefined;
+      },
+    );
     if (r?.exitCode === 0) return;
-    await timed(`copying files into container ${containerId.slice(0, 12)}`, () => this.docker.getContainer(containerId).putArchive(tar, { path: dir })).catch(goneOr(containerId));
+    await timed(`copying files into container ${containerId.slice(0, 12)}`, () =>
+      this.docker.getContainer(containerId).putArchive(tar, { path: dir }),
+    ).catch(goneOr(containerId));
   }
 
   async readFile(containerId: string, path: string, maxBytes = 64 * 1024 * 1024): Promise<Buffer | undefined> {
@@ -354,18 +385,25 @@ export class DockerRuntime implements Runtime {
       const subnets = (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((x): x is string => typeof x === 'string');
       const v4 = subnets.find((x) => !x.includes(':'));
       const v6 = subnets.find((x) => x.includes(':'));
-      return { id: n.Id, name: n.Name, labels: n.Labels ?? {}, ...(v4 !== undefined ? { subnet: v4 } : {}), ...(v6 !== undefined ? { subnet6: v6 } : {}) };
+      return {
+        id: n.Id,
+        name: n.Name,
+        labels: n.Labels ?? {},
+        ...(v4 !== undefined ? { subnet: v4 } : {}),
+        ...(v6 !== undefined ? { subnet6: v6 } : {}),
+      };
     });
   }
 
   async removeContainers(ids: string[]): Promise<void> {
     await Promise.all(
       ids.map((id) =>
-        timed(`removing container ${id.slice(0, 12)}`, () => this.docker.getContainer(id).remove({ force: true, v: true }))
-          .catch((e: { statusCode?: number }) => {
+        timed(`removing container ${id.slice(0, 12)}`, () => this.docker.getContainer(id).remove({ force: true, v: true })).catch(
+          (e: { statusCode?: number }) => {
             // Already gone, or already being removed by a concurrent `down`: the goal is met.
             if (e.statusCode !== 404 && e.statusCode !== 409) throw e;
-          }),
+          },
+        ),
       ),
     );
   }
@@ -373,10 +411,9 @@ export class DockerRuntime implements Runtime {
   async removeNetworks(ids: string[]): Promise<void> {
     await Promise.all(
       ids.map((id) =>
-        timed(`removing network ${id.slice(0, 12)}`, () => this.docker.getNetwork(id).remove())
-          .catch((e: { statusCode?: number }) => {
-            if (e.statusCode !== 404) throw e;
-          }),
+        timed(`removing network ${id.slice(0, 12)}`, () => this.docker.getNetwork(id).remove()).catch((e: { statusCode?: number }) => {
+          if (e.statusCode !== 404) throw e;
+        }),
       ),
     );
   }
@@ -385,7 +422,8 @@ export class DockerRuntime implements Runtime {
 /** An engine 404/409 on a container becomes an InstanceGoneError: the container went away while in use. */
 function goneOr(containerId: string): (e: unknown) => never {
   return (e: unknown) => {
-    if (isGoneError(e)) throw new InstanceGoneError(`container ${containerId.slice(0, 12)} is gone or stopped (${errorMessage(e).trim()})`, { cause: e });
+    if (isGoneError(e))
+      throw new InstanceGoneError(`container ${containerId.slice(0, 12)} is gone or stopped (${errorMessage(e).trim()})`, { cause: e });
     throw e;
   };
 }
@@ -394,7 +432,10 @@ function ipam(n: { address: string; address6?: string }): { IPv4Address: string;
   return n.address6 !== undefined ? { IPv4Address: n.address, IPv6Address: n.address6 } : { IPv4Address: n.address };
 }
 
-function collector(max: number, live?: (chunk: Buffer) => void): { push: (c: Buffer) => void; buffer: () => Buffer; dropped: () => number } {
+function collector(
+  max: number,
+  live?: (chunk: Buffer) => void,
+): { push: (c: Buffer) => void; buffer: () => Buffer; dropped: () => number } {
   const chunks: Buffer[] = [];
   let kept = 0;
   let dropped = 0;

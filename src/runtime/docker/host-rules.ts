@@ -117,14 +117,21 @@ export async function runHostHelper(docker: Docker, image: string, args: string[
     // missing and both add it. The lock file lives in the host's /run (a tmpfs, gone at reboot).
     Cmd: ['flock', `${HOST_LOCK_DIR}/lock`, 'sh', '-c', script('host-rules'), 'host-rules', ...args],
     Labels: { [LABEL.managed]: 'true', [LABEL.role]: 'helper' },
-    HostConfig: { NetworkMode: 'host', CapDrop: ['ALL'], CapAdd: ['NET_ADMIN', 'NET_RAW'], SecurityOpt: ['no-new-privileges'], Binds: [`${HOST_LOCK_DIR}:${HOST_LOCK_DIR}`] },
+    HostConfig: {
+      NetworkMode: 'host',
+      CapDrop: ['ALL'],
+      CapAdd: ['NET_ADMIN', 'NET_RAW'],
+      SecurityOpt: ['no-new-privileges'],
+      Binds: [`${HOST_LOCK_DIR}:${HOST_LOCK_DIR}`],
+    },
   });
   try {
     await container.start();
     const result = (await container.wait()) as { StatusCode: number };
     const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as Buffer;
     const text = await demuxedText(docker.modem, logs);
-    if (result.StatusCode !== 0) throw new EngineError(`could not set the host's packet filter for lab bridges (exit ${result.StatusCode}): ${text.trim()}`);
+    if (result.StatusCode !== 0)
+      throw new EngineError(`could not set the host's packet filter for lab bridges (exit ${result.StatusCode}): ${text.trim()}`);
     return text;
   } catch (e) {
     if (e instanceof EngineError) throw e;

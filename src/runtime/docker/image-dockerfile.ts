@@ -15,7 +15,13 @@ interface BuildMessage {
   errorDetail?: { message?: string };
 }
 
-export async function buildFromDockerfile(docker: Docker, dir: string, hash: string, noCache: boolean, out: (line: string) => void): Promise<void> {
+export async function buildFromDockerfile(
+  docker: Docker,
+  dir: string,
+  hash: string,
+  noCache: boolean,
+  out: (line: string) => void,
+): Promise<void> {
   const reporter = new ProgressReporter(out);
   const tail = new Tail();
   let failure: string | undefined;

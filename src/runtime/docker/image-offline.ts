@@ -26,12 +26,7 @@ export function debootstrapArgs(target: string, dir: string = labImageDir()): st
 
 /** Image config for `docker import` (the Dockerfile builder gets the same through ENV/CMD and build labels). */
 export function importChanges(hash: string): string[] {
-  return [
-    `ENV PATH=${IMAGE_PATH}`,
-    `LABEL ${LABEL.managed}=true`,
-    `LABEL ${LABEL_IMAGE_HASH}=${hash}`,
-    'CMD ["/bin/sh"]',
-  ];
+  return [`ENV PATH=${IMAGE_PATH}`, `LABEL ${LABEL.managed}=true`, `LABEL ${LABEL_IMAGE_HASH}=${hash}`, 'CMD ["/bin/sh"]'];
 }
 
 const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
@@ -65,7 +60,9 @@ export async function buildOffline(docker: Docker, dir: string, hash: string, ou
     );
   }
   if (!isRoot()) {
-    throw new LabImageError('the offline builder needs root (debootstrap and chroot): run it as root, or use --builder dockerfile on a machine with a registry');
+    throw new LabImageError(
+      'the offline builder needs root (debootstrap and chroot): run it as root, or use --builder dockerfile on a machine with a registry',
+    );
   }
   const chroot = findExecutable('chroot') ?? 'chroot';
 
@@ -110,30 +107,41 @@ function runDebootstrap(debootstrap: string, args: string[], reporter: ProgressR
   const counts = { Extracting: 0, Unpacking: 0, Configuring: 0 };
   reporter.phase = 'debootstrap: starting';
   reporter.emit(`debootstrap ${args.join(' ')}`);
-  return runChild(debootstrap, args, 'debootstrap', reporter, { PATH: `${process.env.PATH ?? ''}:${SBIN_DIRS.join(':')}`, LC_ALL: 'C' }, (line) => {
-    // debootstrap's own lines look like "I: Retrieving libc6 2.36-9" / "W: ..." / "E: ...".
-    const m = /^([IWE]): (\S+)(?: (.*))?$/.exec(line);
-    if (!m) return;
-    const [, level, verb = '', rest = ''] = m;
-    if (level === 'E' || level === 'W') {
-      reporter.emit(`debootstrap: ${line}`);
-      return;
-    }
-    if (verb === 'Retrieving' && !/^(Release|Packages|InRelease)\b/.test(rest)) {
-      retrieved++;
-      total = Math.max(total, retrieved);
-      setPhase(reporter, 'debootstrap: retrieving packages', `(${retrieved})`);
-    } else if (verb === 'Extracting' || verb === 'Unpacking' || verb === 'Configuring') {
-      counts[verb]++;
-      setPhase(reporter, `debootstrap: ${verb.toLowerCase()} packages`, total ? `(${Math.min(counts[verb], total)}/${total})` : `(${counts[verb]})`);
-    } else if (verb === 'Validating') {
-      // Follows each "Retrieving": part of the retrieval phase.
-      reporter.maybe(`${reporter.phase} (${retrieved})`);
-    } else if (/^(Retrieving|Checking|Resolving|Found|Installing|Base)$/.test(verb)) {
-      reporter.phase = `debootstrap: ${verb.toLowerCase()} ${rest}`.trim();
-      reporter.maybe(reporter.phase);
-    }
-  });
+  return runChild(
+    debootstrap,
+    args,
+    'debootstrap',
+    reporter,
+    { PATH: `${process.env.PATH ?? ''}:${SBIN_DIRS.join(':')}`, LC_ALL: 'C' },
+    (line) => {
+      // debootstrap's own lines look like "I: Retrieving libc6 2.36-9" / "W: ..." / "E: ...".
+      const m = /^([IWE]): (\S+)(?: (.*))?$/.exec(line);
+      if (!m) return;
+      const [, level, verb = '', rest = ''] = m;
+      if (level === 'E' || level === 'W') {
+        reporter.emit(`debootstrap: ${line}`);
+        return;
+      }
+      if (verb === 'Retrieving' && !/^(Release|Packages|InRelease)\b/.test(rest)) {
+        retrieved++;
+        total = Math.max(total, retrieved);
+        setPhase(reporter, 'debootstrap: retrieving packages', `(${retrieved})`);
+      } else if (verb === 'Extracting' || verb === 'Unpacking' || verb === 'Configuring') {
+        counts[verb]++;
+        setPhase(
+          reporter,
+          `debootstrap: ${verb.toLowerCase()} packages`,
+          total ? `(${Math.min(counts[verb], total)}/${total})` : `(${counts[verb]})`,
+        );
+      } else if (verb === 'Validating') {
+        // Follows each "Retrieving": part of the retrieval phase.
+        reporter.maybe(`${reporter.phase} (${retrieved})`);
+      } else if (/^(Retrieving|Checking|Resolving|Found|Installing|Base)$/.test(verb)) {
+        reporter.phase = `debootstrap: ${verb.toLowerCase()} ${rest}`.trim();
+        reporter.maybe(reporter.phase);
+      }
+    },
+  );
 }
 
 function setPhase(reporter: ProgressReporter, phase: string, count: string): void {
@@ -194,7 +202,10 @@ interface ImportMessage {
 async function importRootfs(docker: Docker, rootfs: string, hash: string, reporter: ProgressReporter): Promise<void> {
   const tail = new Tail(10);
   const tar = spawn('tar', ['--numeric-owner', '-C', rootfs, '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  tar.stderr.on('data', splitLines((l) => tail.push(l)));
+  tar.stderr.on(
+    'data',
+    splitLines((l) => tail.push(l)),
+  );
   const tarDone = new Promise<number | null>((resolve, reject) => {
     tar.on('error', (err) => reject(new LabImageError(`tar could not be started: ${err.message}`)));
     tar.on('close', (code) => resolve(code));
@@ -224,7 +235,11 @@ async function importRootfs(docker: Docker, rootfs: string, hash: string, report
     await docker.getImage(imageId).tag({ repo: LAB_IMAGE_REPO, tag: hash });
   } catch (err) {
     tar.kill();
-    if (imageId) await docker.getImage(imageId).remove().catch(() => undefined);
+    if (imageId)
+      await docker
+        .getImage(imageId)
+        .remove()
+        .catch(() => undefined);
     if (err instanceof LabImageError) throw err;
     throw new LabImageError(`docker import failed: ${errorMessage(err)}`);
   } finally {

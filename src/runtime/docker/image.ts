@@ -37,7 +37,9 @@ async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageIn
     return await docker.getImage(ref).inspect();
   } catch (err) {
     if (statusCode(err) === 404) return undefined;
-    throw new LabImageError(`cannot ask the Docker engine about image ${ref}: ${errorMessage(err)} (is the engine running? try scripts/ensure-docker.sh)`);
+    throw new LabImageError(
+      `cannot ask the Docker engine about image ${ref}: ${errorMessage(err)} (is the engine running? try scripts/ensure-docker.sh)`,
+    );
   }
 }
 
@@ -123,4 +125,3 @@ export async function removeOldLabImages(docker: Docker): Promise<RemoveOldLabIm
   }
   return result;
 }
-

@@ -39,5 +39,13 @@ function defer(require: Loader, path: string, kind: 'function' | 'object'): void
         }
       : new Proxy({}, { get: (_t, key) => (load() as Record<string | symbol, unknown>)[key] });
   // A finished module record, as require() would leave it.
-  require.cache[path] = { id: path, filename: path, loaded: true, exports, children: [], paths: [], path: dirname(path) } as unknown as NodeJS.Module;
+  require.cache[path] = {
+    id: path,
+    filename: path,
+    loaded: true,
+    exports,
+    children: [],
+    paths: [],
+    path: dirname(path),
+  } as unknown as NodeJS.Module;
 }

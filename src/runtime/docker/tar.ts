@@ -24,7 +24,14 @@ export async function makeTar(entries: TarEntry[]): Promise<Buffer> {
   const mtime = new Date();
   for (const e of entries) {
     const isDir = e.content === undefined;
-    const header = { name: e.path, mode: e.mode ?? (isDir ? 0o755 : 0o644), uid: 0, gid: 0, mtime, type: isDir ? ('directory' as const) : ('file' as const) };
+    const header = {
+      name: e.path,
+      mode: e.mode ?? (isDir ? 0o755 : 0o644),
+      uid: 0,
+      gid: 0,
+      mtime,
+      type: isDir ? ('directory' as const) : ('file' as const),
+    };
     const body = e.content ?? '';
     await new Promise<void>((resolve, reject) => p.entry(header, body, (err) => (err ? reject(err) : resolve())));
   }

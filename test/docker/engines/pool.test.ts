@@ -64,12 +64,25 @@ describe('an engine pool of three Docker engines over TLS', () => {
     const wrong = join(t.certDir, 'wrong-engines.yaml');
     writeFileSync(
       wrong,
-      ['engines:', `  - name: badcert`, `    address: ${e.address}`, '    capacity: 1', '    tls:', `      ca: ${join(t.certDir, 'ca.pem')}`, `      cert: ${join(t.wrongCertDir, 'cert.pem')}`, `      key: ${join(t.wrongCertDir, 'key.pem')}`].join('\n') + '\n',
+      [
+        'engines:',
+        `  - name: badcert`,
+        `    address: ${e.address}`,
+        '    capacity: 1',
+        '    tls:',
+        `      ca: ${join(t.certDir, 'ca.pem')}`,
+        `      cert: ${join(t.wrongCertDir, 'cert.pem')}`,
+        `      key: ${join(t.wrongCertDir, 'key.pem')}`,
+      ].join('\n') + '\n',
     );
     const r = await lab(['engines'], { env: { TOPLAB_ENGINES: wrong } });
     expect(r.code).toBe(4);
     expect(r.stdout).toMatch(/badcert .*unreachable/);
-    expect(r.stdout).toMatch(new RegExp(`engine badcert \\(${e.address.replace(/\./g, '\\.')}\\) .*(TLS client certificate|TLS connection).*${join(t.wrongCertDir, 'cert.pem').replace(/\./g, '\\.')}`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `engine badcert \\(${e.address.replace(/\./g, '\\.')}\\) .*(TLS client certificate|TLS connection).*${join(t.wrongCertDir, 'cert.pem').replace(/\./g, '\\.')}`,
+      ),
+    );
     const up = await lab(['up', LAB, '--instance', `${prefix}-bad`], { env: { TOPLAB_ENGINES: wrong } });
     expect(up.code).toBe(4);
     expect(up.stderr).toMatch(/no engine can take a new instance: badcert unreachable/);
@@ -124,7 +137,9 @@ describe('an engine pool of three Docker engines over TLS', () => {
     const onE2 = (await instancesOn(e2.docker))[0]?.split('/')[1];
     expect(onE2).toBeDefined();
     const instance = onE2 ?? '';
-    const ex = await lab(['exec', LAB, '--instance', instance, 'server', '--', 'sh', '-c', 'hostname; netstat -tln | grep -c :9000'], { env: env() });
+    const ex = await lab(['exec', LAB, '--instance', instance, 'server', '--', 'sh', '-c', 'hostname; netstat -tln | grep -c :9000'], {
+      env: env(),
+    });
     expect(ex.code, ex.stderr).toBe(0);
     expect(ex.stdout.split('\n').slice(0, 2)).toEqual(['server', '1']);
     const ck = await lab(['check', LAB, '--instance', instance, '--format', 'json'], { env: env(), timeoutMs: 180_000 });
@@ -174,17 +189,31 @@ describe('an engine pool of three Docker engines over TLS', () => {
     const dead = spawnSync('true').pid ?? 999_999;
     const make = async (instance: string, leaseSeconds: number): Promise<void> => {
       const labels = {
-        [LABEL.managed]: 'true', [LABEL.lab]: LAB_NAME, [LABEL.instance]: instance, [LABEL.node]: 'server', [LABEL.role]: 'node', [LABEL.purpose]: 'grading',
+        [LABEL.managed]: 'true',
+        [LABEL.lab]: LAB_NAME,
+        [LABEL.instance]: instance,
+        [LABEL.node]: 'server',
+        [LABEL.role]: 'node',
+        [LABEL.purpose]: 'grading',
         ...ownerLabels({ command: 'grade', host: hostname(), pid: dead, started: new Date(Date.now() - 60_000), leaseSeconds }),
       };
-      await e1.docker.createContainer({ name: `tl-${LAB_NAME}-${instance}-server`, Image: labImageTag(), Cmd: ['sleep', '1'], Labels: labels });
+      await e1.docker.createContainer({
+        name: `tl-${LAB_NAME}-${instance}-server`,
+        Image: labImageTag(),
+        Cmd: ['sleep', '1'],
+        Labels: labels,
+      });
     };
     await make(`${prefix}-orphan`, 3600);
     await make(`${prefix}-expired`, 1);
     const st = await lab(['status', '--format', 'json'], { env: env() });
     expect(st.code, st.stderr).toBe(0);
-    expect(st.stderr).toMatch(new RegExp(`removed an orphaned instance ${LAB_NAME}/${prefix}-expired on engine e1 \\(grading instance; its owner .* is gone`));
-    const json = JSON.parse(st.stdout) as { instances: { instance: string; engine: string; orphan?: { reason: string; expired: boolean } }[] };
+    expect(st.stderr).toMatch(
+      new RegExp(`removed an orphaned instance ${LAB_NAME}/${prefix}-expired on engine e1 \\(grading instance; its owner .* is gone`),
+    );
+    const json = JSON.parse(st.stdout) as {
+      instances: { instance: string; engine: string; orphan?: { reason: string; expired: boolean } }[];
+    };
     const orphan = json.instances.find((x) => x.instance === `${prefix}-orphan`);
     expect(orphan).toMatchObject({ engine: 'e1', orphan: { expired: false } });
     expect(orphan?.orphan?.reason).toMatch(/^grading instance; its owner \(pid \d+/);
@@ -230,14 +259,18 @@ describe('an engine pool of three Docker engines over TLS', () => {
     };
     const subs = mkdtempSync(join(tmpdir(), 'toplab-pool-subs-'));
     const out = mkdtempSync(join(tmpdir(), 'toplab-pool-out-'));
-    for (const s of Object.keys(expected)) cpSync(join(ROOT, 'test/fixtures/submissions/batch-tcp-handshake', s), join(subs, s), { recursive: true });
+    for (const s of Object.keys(expected))
+      cpSync(join(ROOT, 'test/fixtures/submissions/batch-tcp-handshake', s), join(subs, s), { recursive: true });
     const poolFile = t.writeEnginesFile({ capacity: [2, 2, 2] });
     const e2 = t.engines[1];
     if (!e2) throw new Error('no engine e2');
     let paused = false;
     try {
       const batch = new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['bin/lab.js', 'grade', LAB, '--submissions', subs, '--output', out], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', TOPLAB_ENGINES: poolFile } });
+        const child = spawn(process.execPath, ['bin/lab.js', 'grade', LAB, '--submissions', subs, '--output', out], {
+          cwd: ROOT,
+          env: { ...process.env, NO_COLOR: '1', TOPLAB_ENGINES: poolFile },
+        });
         child.stdin.end();
         let stderr = '';
         child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -288,7 +321,9 @@ describe('an engine pool of three Docker engines over TLS', () => {
       expect(up.code, up.stderr).toBe(0);
       const partial = await lab(['down', '--all'], { env: { TOPLAB_ENGINES: poolFile } });
       expect(partial.code).toBe(4);
-      expect(partial.stderr).toMatch(/^error: engine e2 .*unreachable.*: anything of every toplab lab there is left; run this again when it answers$/m);
+      expect(partial.stderr).toMatch(
+        /^error: engine e2 .*unreachable.*: anything of every toplab lab there is left; run this again when it answers$/m,
+      );
       for (const e of [t.engines[0], t.engines[2]]) if (e) expect(await instancesOn(e.docker)).toEqual([]);
       // Back again: the grading instances the lost engine kept are found and removed by down --all.
       await shared.getContainer(e2.container).unpause();
@@ -298,7 +333,11 @@ describe('an engine pool of three Docker engines over TLS', () => {
       expect(down.code, down.stderr).toBe(0);
       for (const e of t.engines) expect(await instancesOn(e.docker)).toEqual([]);
     } finally {
-      if (paused) await shared.getContainer(e2.container).unpause().catch(() => undefined);
+      if (paused)
+        await shared
+          .getContainer(e2.container)
+          .unpause()
+          .catch(() => undefined);
       rmSync(subs, { recursive: true, force: true });
       rmSync(out, { recursive: true, force: true });
     }

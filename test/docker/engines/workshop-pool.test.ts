@@ -62,7 +62,11 @@ describe('the workshop server on a pool of two engines', () => {
   }, 600_000);
 
   afterAll(async () => {
-    if (paused) await shared.getContainer(t.engines[1]?.container ?? '').unpause().catch(() => undefined);
+    if (paused)
+      await shared
+        .getContainer(t.engines[1]?.container ?? '')
+        .unpause()
+        .catch(() => undefined);
     for (const w of workshops) await admin?.req('POST', `/api/workshops/${w}/end`).catch(() => undefined);
     await server?.stop();
     // The engines go with everything in them.
@@ -87,10 +91,15 @@ describe('the workshop server on a pool of two engines', () => {
       return { c, s: j.body.student };
     };
     const get = async (c: Client, id: string): Promise<Student> => (await c.req<Student>('GET', `/api/students/${id}`)).body;
-    const ready = (c: Client, id: string, what: string): Promise<Student> => until(what, async () => {
-      const s = await get(c, id);
-      return s.state === 'ready' ? s : undefined;
-    }, 240_000);
+    const ready = (c: Client, id: string, what: string): Promise<Student> =>
+      until(
+        what,
+        async () => {
+          const s = await get(c, id);
+          return s.state === 'ready' ? s : undefined;
+        },
+        240_000,
+      );
 
     // Two students: one on each engine (the least loaded first, counting the one being created).
     const ada = await join('Ada');
@@ -108,8 +117,12 @@ describe('the workshop server on a pool of two engines', () => {
     expect(await shared.listContainers({ all: true, filters: { label: [`${LABEL.instance}=${e2Instance}`] } })).toEqual([]);
 
     // The student on e2 saves files and opens a terminal there (the server execs on e2).
-    for (const [name, content] of Object.entries(reference)) expect((await onE2.c.req('PUT', `/api/students/${onE2.s.id}/files/${name}`, { content }, origin())).status).toBe(200);
-    const sock = await openSocket(srv.url.replace(/^http/, 'ws') + `/api/students/${onE2.s.id}/terminals/server`, { cookie: onE2.c.cookie, ...origin() });
+    for (const [name, content] of Object.entries(reference))
+      expect((await onE2.c.req('PUT', `/api/students/${onE2.s.id}/files/${name}`, { content }, origin())).status).toBe(200);
+    const sock = await openSocket(srv.url.replace(/^http/, 'ws') + `/api/students/${onE2.s.id}/terminals/server`, {
+      cookie: onE2.c.cookie,
+      ...origin(),
+    });
     expect(sock.status).toBeUndefined();
     const out = (): string => Buffer.concat(sock.messages.filter((m) => m.binary).map((m) => m.data)).toString();
     await until('a prompt from e2', async () => (out().includes('$ ') ? true : undefined), 30_000);
@@ -121,39 +134,63 @@ describe('the workshop server on a pool of two engines', () => {
     await shared.getContainer(t.engines[1]?.container ?? '').pause();
     paused = true;
     const pausedAt = Date.now();
-    const down = await until('e2 marked down', async () => {
-      const r = await admin.req<EngineRow[]>('GET', '/api/engines');
-      return r.body.find((e) => e.name === 'e2' && !e.up);
-    }, 60_000);
+    const down = await until(
+      'e2 marked down',
+      async () => {
+        const r = await admin.req<EngineRow[]>('GET', '/api/engines');
+        return r.body.find((e) => e.name === 'e2' && !e.up);
+      },
+      60_000,
+    );
     expect(down.message).toMatch(/^engine e2 unreachable: 3 pings in a row unanswered/);
     const downAfter = Date.now() - pausedAt;
     // Its student is told, and gets a fresh instance on e1 (which has room), with the same files.
-    const moved = await until('the student of e2 on e1', async () => {
-      const s = await get(onE2.c, onE2.s.id);
-      return s.state === 'ready' && s.engine === 'e1' ? s : undefined;
-    }, 240_000);
+    const moved = await until(
+      'the student of e2 on e1',
+      async () => {
+        const s = await get(onE2.c, onE2.s.id);
+        return s.state === 'ready' && s.engine === 'e1' ? s : undefined;
+      },
+      240_000,
+    );
     expect(moved.message).toMatch(/^engine e2 unreachable: .*your lab was moved to a fresh instance on engine e1; your files are kept$/);
     // Measured, not asserted (the machine is shared): how long a frozen engine's student waited.
-    process.stderr.write(`[measure] e2 frozen: marked down after ${(downAfter / 1000).toFixed(1)}s, its student ready on e1 after ${((Date.now() - pausedAt) / 1000).toFixed(1)}s\n`);
-    for (const [name, content] of Object.entries(reference)) expect((await onE2.c.req<{ content: string }>('GET', `/api/students/${onE2.s.id}/files/${name}`)).body.content).toBe(content);
+    process.stderr.write(
+      `[measure] e2 frozen: marked down after ${(downAfter / 1000).toFixed(1)}s, its student ready on e1 after ${((Date.now() - pausedAt) / 1000).toFixed(1)}s\n`,
+    );
+    for (const [name, content] of Object.entries(reference))
+      expect((await onE2.c.req<{ content: string }>('GET', `/api/students/${onE2.s.id}/files/${name}`)).body.content).toBe(content);
     // The terminal on the lost instance was ended.
     await expect(closed).resolves.toBeGreaterThan(0);
     // The student on e1 was not touched.
     const still = await get(onE1.c, onE1.s.id);
     expect(still).toMatchObject({ state: 'ready', engine: 'e1', message: null, nodes: firstE1.nodes });
     expect((await instancesOn(engine('e1'))).length).toBe(2);
-    const health = await new Client(srv.url).req<{ ok: boolean; engines: { name: string; up: boolean; message?: string }[] }>('GET', '/healthz');
+    const health = await new Client(srv.url).req<{ ok: boolean; engines: { name: string; up: boolean; message?: string }[] }>(
+      'GET',
+      '/healthz',
+    );
     expect(health.status).toBe(200);
-    expect(health.body.engines).toEqual([{ name: 'e1', up: true }, expect.objectContaining({ name: 'e2', up: false, message: expect.stringMatching(/^engine e2 unreachable/) })]);
+    expect(health.body.engines).toEqual([
+      { name: 'e1', up: true },
+      expect.objectContaining({ name: 'e2', up: false, message: expect.stringMatching(/^engine e2 unreachable/) }),
+    ]);
     expect(srv.log()).toMatch(/engine e2 unreachable: 3 pings in a row unanswered .*its students get fresh instances on the other engines/);
 
     // Check runs on e1 with the files saved before the move.
     const ck = await onE2.c.req<{ attemptId: number }>('POST', `/api/students/${onE2.s.id}/check`, undefined, origin());
     expect(ck.status).toBe(202);
-    const attempt = await until('the check', async () => {
-      const r = await onE2.c.req<{ status: string; result: { checks: { id: string; status: string }[] } }>('GET', `/api/students/${onE2.s.id}/attempts/${ck.body.attemptId}`);
-      return r.body.status === 'running' ? undefined : r.body;
-    }, 240_000);
+    const attempt = await until(
+      'the check',
+      async () => {
+        const r = await onE2.c.req<{ status: string; result: { checks: { id: string; status: string }[] } }>(
+          'GET',
+          `/api/students/${onE2.s.id}/attempts/${ck.body.attemptId}`,
+        );
+        return r.body.status === 'running' ? undefined : r.body;
+      },
+      240_000,
+    );
     expect(attempt.status).toBe('passed');
     expect(attempt.result.checks.length).toBeGreaterThan(3);
     expect(attempt.result.checks.filter((c) => c.status !== 'passed')).toEqual([]);
@@ -161,8 +198,16 @@ describe('the workshop server on a pool of two engines', () => {
     // e2 answers again: what was left there goes, and it takes new students (e1 is full).
     await shared.getContainer(t.engines[1]?.container ?? '').unpause();
     paused = false;
-    await until('e2 up again', async () => ((await admin.req<EngineRow[]>('GET', '/api/engines')).body.find((e) => e.name === 'e2')?.up ? true : undefined), 60_000);
-    await until('the lost instance removed from e2', async () => ((await instancesOn(engine('e2'))).length === 0 ? true : undefined), 60_000);
+    await until(
+      'e2 up again',
+      async () => ((await admin.req<EngineRow[]>('GET', '/api/engines')).body.find((e) => e.name === 'e2')?.up ? true : undefined),
+      60_000,
+    );
+    await until(
+      'the lost instance removed from e2',
+      async () => ((await instancesOn(engine('e2'))).length === 0 ? true : undefined),
+      60_000,
+    );
     const cat = await join('Cat');
     const catReady = await ready(cat.c, cat.s.id, 'Cat ready');
     expect(catReady.engine).toBe('e2');
@@ -184,25 +229,39 @@ describe('the workshop server on a pool of two engines', () => {
     };
     await inE2([reject[0] as string, '-I', ...reject.slice(1)]);
     const refusedAt = Date.now();
-    const waiting = await until('Cat told e2 is lost', async () => {
-      const s = await get(cat.c, cat.s.id);
-      return s.state === 'queued' && s.message !== null ? s : undefined;
-    }, 60_000);
-    expect(waiting.message).toMatch(/^engine e2 unreachable: 3 pings in a row unanswered \(.*(ECONNRESET|ECONNREFUSED|socket hang up).*\): your lab there is lost; a fresh one is being started on another engine \(your files are kept\)$/);
+    const waiting = await until(
+      'Cat told e2 is lost',
+      async () => {
+        const s = await get(cat.c, cat.s.id);
+        return s.state === 'queued' && s.message !== null ? s : undefined;
+      },
+      60_000,
+    );
+    expect(waiting.message).toMatch(
+      /^engine e2 unreachable: 3 pings in a row unanswered \(.*(ECONNRESET|ECONNREFUSED|socket hang up).*\): your lab there is lost; a fresh one is being started on another engine \(your files are kept\)$/,
+    );
     process.stderr.write(`[measure] e2 refusing connections: its student told after ${((Date.now() - refusedAt) / 1000).toFixed(1)}s\n`);
     // e1 is full: nothing is placed for Cat meanwhile.
     await new Promise((r) => setTimeout(r, 3000));
     expect(await get(cat.c, cat.s.id)).toMatchObject({ state: 'queued', engine: null });
     await inE2([reject[0] as string, '-D', ...reject.slice(1)]);
-    const back = await until('Cat on e2 again', async () => {
-      const s = await get(cat.c, cat.s.id);
-      return s.state === 'ready' ? s : undefined;
-    }, 240_000);
-    expect(back).toMatchObject({ engine: 'e2', message: expect.stringMatching(/your lab was moved to a fresh instance on engine e2; your files are kept$/) });
+    const back = await until(
+      'Cat on e2 again',
+      async () => {
+        const s = await get(cat.c, cat.s.id);
+        return s.state === 'ready' ? s : undefined;
+      },
+      240_000,
+    );
+    expect(back).toMatchObject({
+      engine: 'e2',
+      message: expect.stringMatching(/your lab was moved to a fresh instance on engine e2; your files are kept$/),
+    });
     await until('only the fresh instance on e2', async () => ((await instancesOn(engine('e2'))).length === 1 ? true : undefined), 60_000);
 
     // Ending the workshop clears both engines.
     expect((await admin.req('POST', `/api/workshops/${w.body.id}/end`)).status).toBe(200);
-    for (const e of ['e1', 'e2']) await until(`${e} empty`, async () => ((await instancesOn(engine(e))).length === 0 ? true : undefined), 60_000);
+    for (const e of ['e1', 'e2'])
+      await until(`${e} empty`, async () => ((await instancesOn(engine(e))).length === 0 ? true : undefined), 60_000);
   }, 1_200_000);
 });

@@ -34,7 +34,8 @@ interface StatusJson {
 describe(`${COUNT} instances of tcp-handshake on one engine`, () => {
   afterAll(async () => {
     // Whatever happened above, nothing of these instances stays.
-    for (let i = 0; i < instances.length; i += BATCH) await Promise.all(instances.slice(i, i + BATCH).map((inst) => removeInstance(runtime, 'tcp-handshake', inst)));
+    for (let i = 0; i < instances.length; i += BATCH)
+      await Promise.all(instances.slice(i, i + BATCH).map((inst) => removeInstance(runtime, 'tcp-handshake', inst)));
   }, 300_000);
 
   it('come up in parallel batches, each with its own subnet from the pool', async () => {
@@ -51,7 +52,9 @@ describe(`${COUNT} instances of tcp-handshake on one engine`, () => {
     const image = labImageTag();
     process.env.TOPLAB_SUBNET_POOL = POOL;
     try {
-      const outcomes = await inBatches(instances.slice(cli.length), (instance) => deploy(tcp, { runtime, image, instance, programs: compiled.programs }));
+      const outcomes = await inBatches(instances.slice(cli.length), (instance) =>
+        deploy(tcp, { runtime, image, instance, programs: compiled.programs }),
+      );
       for (const o of outcomes) expect(o.alreadyUp).toBe(false);
     } finally {
       delete process.env.TOPLAB_SUBNET_POOL;
@@ -81,7 +84,9 @@ describe(`${COUNT} instances of tcp-handshake on one engine`, () => {
 
   it('pass `lab check` on a sample of them', async () => {
     const sample = [instances[0]!, instances[Math.floor(COUNT / 2)]!, instances[COUNT - 1]!];
-    const results = await Promise.all(sample.map((inst) => lab(['check', 'tcp-handshake', '--instance', inst, '--format', 'json'], { env, timeoutMs: 120_000 })));
+    const results = await Promise.all(
+      sample.map((inst) => lab(['check', 'tcp-handshake', '--instance', inst, '--format', 'json'], { env, timeoutMs: 120_000 })),
+    );
     results.forEach((r, i) => {
       const report = JSON.parse(r.stdout) as { status: string; instance: string };
       expect(report.status, `${sample[i]}: ${r.stdout}${r.stderr}`).toBe('passed');

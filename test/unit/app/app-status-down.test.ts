@@ -45,7 +45,9 @@ describe('labStatus and downLab', () => {
     await deploy(basic, { runtime: engine, instance: 'a', image: IMAGE, programs: [] });
     const renamed = downLab({ runtime: engine, lab: 'renamed-lab', instance: 'a', labFile: basic.file });
     await expect(renamed).rejects.toThrow(UsageError);
-    await expect(downLab({ runtime: engine, lab: 'renamed-lab', instance: 'a', labFile: basic.file })).rejects.toThrow(/tcp-handshake-basic \(instance a\) runs from the same lab file/);
+    await expect(downLab({ runtime: engine, lab: 'renamed-lab', instance: 'a', labFile: basic.file })).rejects.toThrow(
+      /tcp-handshake-basic \(instance a\) runs from the same lab file/,
+    );
     expect(engine.leftovers().containers).toHaveLength(2);
   });
 });

@@ -69,8 +69,18 @@ describe('what lab check grades', () => {
     const t = checkTarget('socket-addresses', { cwd: outside });
     expect(t.kind).toBe('reference');
     expect(() => checkTarget(undefined, { cwd: outside })).toThrow(/which lab\?/);
-    const r = summarize({ lab: 'socket-addresses', instance: 'default', passMark: 1, startedAt: '2026-11-30T00:00:00.000Z', durationMs: 1, checks: [], steps: [] });
-    expect(renderTerminal({ ...r, reference: true }, { color: false, verbose: false })).toContain("graded the lab's own reference files, not yours: `lab init socket-addresses` makes a workspace of your own");
+    const r = summarize({
+      lab: 'socket-addresses',
+      instance: 'default',
+      passMark: 1,
+      startedAt: '2026-11-30T00:00:00.000Z',
+      durationMs: 1,
+      checks: [],
+      steps: [],
+    });
+    expect(renderTerminal({ ...r, reference: true }, { color: false, verbose: false })).toContain(
+      "graded the lab's own reference files, not yours: `lab init socket-addresses` makes a workspace of your own",
+    );
     expect(renderTerminal(r, { color: false, verbose: false })).not.toContain('reference');
   });
 

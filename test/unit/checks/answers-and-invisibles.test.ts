@@ -10,7 +10,12 @@ import { emptyObservations, type Observations } from '../../../src/exercise/obse
 import { withCapture } from '../../helpers/observations.js';
 
 function printed(stdout: string): Observations {
-  return { ...emptyObservations(), programs: { client: { node: 'client', kind: 'program', stdout, stderr: '', exitCode: 0, timedOut: false, running: false, droppedBytes: 0 } } };
+  return {
+    ...emptyObservations(),
+    programs: {
+      client: { node: 'client', kind: 'program', stdout, stderr: '', exitCode: 0, timedOut: false, running: false, droppedBytes: 0 },
+    },
+  };
 }
 
 describe('invisible differences are shown', () => {
@@ -33,7 +38,10 @@ describe('invisible differences are shown', () => {
 
   it('in UDP payloads too', () => {
     const obs = withCapture('udp-echo.pcap');
-    const v = checkUdp({ capture: 'wire', from: 'client', to: 'server', port: 9002, payloads: ['datagram 1\u200b\n', 'datagram 2\n'] }, obs);
+    const v = checkUdp(
+      { capture: 'wire', from: 'client', to: 'server', port: 9002, payloads: ['datagram 1\u200b\n', 'datagram 2\n'] },
+      obs,
+    );
     expect(v.message).toContain('the payloads were ["datagram 1\\n", "datagram 2\\n"], expected ["datagram 1\\u200b\\n", "datagram 2\\n"]');
   });
 });
@@ -57,13 +65,17 @@ describe('answers typed with a Chinese input method', () => {
     expect(checkAnswer({ file: 'answers.txt', key: 'size', expect: { value: 972 } }, quoted)).toMatchObject({ passed: true });
   });
 
-  it('a starter\'s blank line is not the answer: a later line with a value is, and an empty one says so', () => {
+  it("a starter's blank line is not the answer: a later line with a value is, and an empty one says so", () => {
     expect(answerValue('mss:\nfirst-fin:\n\nmss: 1360\n', 'mss')).toBe('1360');
     expect(answerValue('mss:\n', 'mss')).toBe('');
     expect(answerValue('first-fin: x\n', 'mss')).toBeUndefined();
     const blank: Observations = { ...emptyObservations(), files: { 'answers.txt': 'size:\n' } };
-    expect(checkAnswer({ file: 'answers.txt', key: 'size', expect: { value: 972 } }, blank).message).toBe('answers.txt has `size:` with no value after it: write your answer there.');
-    expect(checkAnswer({ file: 'answers.txt', key: 'other', expect: { value: 972 } }, blank).message).toBe('answers.txt has no line `other: <value>`.');
+    expect(checkAnswer({ file: 'answers.txt', key: 'size', expect: { value: 972 } }, blank).message).toBe(
+      'answers.txt has `size:` with no value after it: write your answer there.',
+    );
+    expect(checkAnswer({ file: 'answers.txt', key: 'other', expect: { value: 972 } }, blank).message).toBe(
+      'answers.txt has no line `other: <value>`.',
+    );
   });
 
   const obs: Observations = { ...emptyObservations(), files: { 'answers.txt': 'size：９７２\ncommand：ｎｃ\u3000-l\nwrong：９７１\n' } };

@@ -55,7 +55,9 @@ describe('handshake check on real captures', () => {
 describe('teardown check on real captures', () => {
   it('passes when the client closes first and both FINs are acknowledged', () => {
     const v = checkTeardown({ capture: 'wire', initiator: 'client', port: 9000 }, withCapture('tcp-echo-eth.pcap'));
-    expect(v.message).toBe('10.77.251.20 (client) closed first (FIN); the other side answered with its own FIN, and both were acknowledged.');
+    expect(v.message).toBe(
+      '10.77.251.20 (client) closed first (FIN); the other side answered with its own FIN, and both were acknowledged.',
+    );
     expect(v.passed).toBe(true);
   });
 
@@ -68,7 +70,9 @@ describe('teardown check on real captures', () => {
   it('fails a connection reset instead of closed', () => {
     const v = checkTeardown({ capture: 'wire', initiator: 'client', port: 9600 }, withCapture('tcp-reset-after-data.pcap'));
     expect(v.passed).toBe(false);
-    expect(v.message).toBe('the connection was reset by 10.77.251.10 (server) (RST) instead of being closed with FIN: a socket was closed with unread data, or the program crashed.');
+    expect(v.message).toBe(
+      'the connection was reset by 10.77.251.10 (server) (RST) instead of being closed with FIN: a socket was closed with unread data, or the program crashed.',
+    );
   });
 
   it('fails a connection that never closed', () => {

@@ -42,14 +42,27 @@ describe('retransmission (a check kind added as one module and one registry line
     const clean = checkRetransmission({ capture: 'w', from: 'client', port: 9000 }, withCapture('tcp-echo-eth.pcap'));
     expect(clean.passed).toBe(false);
     expect(clean.message).toMatch(/^client retransmitted nothing on port 9000 \(\d+ segment\(s\) sent, each once\)/);
-    const doubled = (ps: Packet[]): Packet[] => ps.flatMap((p) => [p, { ...p, time: p.time + 0.00002, link: { ...p.link, ifindex: 99, direction: 'out' as const } }]);
-    expect(checkRetransmission({ capture: 'w', from: 'client', expect: 'none' }, withCapture('tcp-echo-eth.pcap', doubled)).passed).toBe(true);
-    expect(checkRetransmission({ capture: 'w', from: 'client', port: 9001 }, withCapture('tcp-echo-eth.pcap')).message).toBe('the capture `w` holds no TCP connection of client on port 9001.');
+    const doubled = (ps: Packet[]): Packet[] =>
+      ps.flatMap((p) => [p, { ...p, time: p.time + 0.00002, link: { ...p.link, ifindex: 99, direction: 'out' as const } }]);
+    expect(checkRetransmission({ capture: 'w', from: 'client', expect: 'none' }, withCapture('tcp-echo-eth.pcap', doubled)).passed).toBe(
+      true,
+    );
+    expect(checkRetransmission({ capture: 'w', from: 'client', port: 9001 }, withCapture('tcp-echo-eth.pcap')).message).toBe(
+      'the capture `w` holds no TCP connection of client on port 9001.',
+    );
   });
 
   it('is a check kind of the lab format: validated, evaluated by kind name', () => {
     const lab = parseLabText(
-      ['name: r', 'title: R', 'networks: { lan: { subnet: 10.0.1.0/24 } }', 'nodes: { a: { interfaces: { lan: 10.0.1.10 } } }', 'exercise: [{ capture: { name: w, node: a } }]', 'checks:', '  - { id: again, points: 1, retransmission: { capture: w, from: a, expect: some } }'].join('\n'),
+      [
+        'name: r',
+        'title: R',
+        'networks: { lan: { subnet: 10.0.1.0/24 } }',
+        'nodes: { a: { interfaces: { lan: 10.0.1.10 } } }',
+        'exercise: [{ capture: { name: w, node: a } }]',
+        'checks:',
+        '  - { id: again, points: 1, retransmission: { capture: w, from: a, expect: some } }',
+      ].join('\n'),
       join(ROOT, 'labs', 'tcp-handshake', 'lab.yaml'),
     );
     const obs = withCapture('tcp-retransmission.pcap');
@@ -57,16 +70,34 @@ describe('retransmission (a check kind added as one module and one registry line
     expect(evaluateChecks(resolveLab(lab).checks, obs)[0]).toMatchObject({ id: 'again', kind: 'retransmission', status: 'passed' });
     expect(() =>
       parseLabText(
-        ['name: r', 'title: R', 'networks: { lan: { subnet: 10.0.1.0/24 } }', 'nodes: { a: { interfaces: { lan: 10.0.1.10 } } }', 'exercise: [{ capture: { name: w, node: a } }]', 'checks:', '  - { id: again, points: 1, retransmission: { capture: w, from: a, expect: many } }'].join('\n'),
+        [
+          'name: r',
+          'title: R',
+          'networks: { lan: { subnet: 10.0.1.0/24 } }',
+          'nodes: { a: { interfaces: { lan: 10.0.1.10 } } }',
+          'exercise: [{ capture: { name: w, node: a } }]',
+          'checks:',
+          '  - { id: again, points: 1, retransmission: { capture: w, from: a, expect: many } }',
+        ].join('\n'),
         join(ROOT, 'labs', 'tcp-handshake', 'lab.yaml'),
       ),
-    ).toThrow("checks.0.retransmission.expect: \"many\" is not allowed: use one of `some`, `none`");
+    ).toThrow('checks.0.retransmission.expect: "many" is not allowed: use one of `some`, `none`');
     // What it reads is checked when the lab loads, like every kind's references.
     expect(() =>
       parseLabText(
-        ['name: r', 'title: R', 'networks: { lan: { subnet: 10.0.1.0/24 } }', 'nodes: { a: { interfaces: { lan: 10.0.1.10 } } }', 'exercise: [{ capture: { name: w, node: a } }]', 'checks:', '  - { id: again, points: 1, retransmission: { capture: wire, from: b } }'].join('\n'),
+        [
+          'name: r',
+          'title: R',
+          'networks: { lan: { subnet: 10.0.1.0/24 } }',
+          'nodes: { a: { interfaces: { lan: 10.0.1.10 } } }',
+          'exercise: [{ capture: { name: w, node: a } }]',
+          'checks:',
+          '  - { id: again, points: 1, retransmission: { capture: wire, from: b } }',
+        ].join('\n'),
         join(ROOT, 'labs', 'tcp-handshake', 'lab.yaml'),
       ),
-    ).toThrow(/checks\.0\.retransmission\.capture: unknown capture `wire` \(known: `w`\)[\s\S]*checks\.0\.retransmission\.from: unknown node `b`/);
+    ).toThrow(
+      /checks\.0\.retransmission\.capture: unknown capture `wire` \(known: `w`\)[\s\S]*checks\.0\.retransmission\.from: unknown node `b`/,
+    );
   });
 });

@@ -29,7 +29,9 @@ describe('socket check on a real ss -tanp table', () => {
     expect(checkSocket({ node: 'server', tcp: 9100, state: 'LISTEN' }, obs).passed).toBe(true);
     const v = checkSocket({ node: 'server', tcp: 9101, state: 'LISTEN' }, obs);
     expect(v.passed).toBe(false);
-    expect(v.message).toBe('no TCP socket on port 9101 in LISTEN in server: nothing is listening there. Does the server call listen() on that port?');
+    expect(v.message).toBe(
+      'no TCP socket on port 9101 in LISTEN in server: nothing is listening there. Does the server call listen() on that port?',
+    );
   });
 
   it('fails a port in another state, showing what it is in', () => {
@@ -50,8 +52,26 @@ describe('output and exit checks', () => {
   const obs: Observations = {
     ...emptyObservations(),
     programs: {
-      client: { node: 'client', kind: 'program', stdout: 'hello\n', stderr: '', exitCode: 0, timedOut: false, running: false, droppedBytes: 0 },
-      broken: { node: 'client', kind: 'program', stdout: '', stderr: 'connect ECONNREFUSED 10.0.1.10:9000\n', exitCode: 1, timedOut: false, running: false, droppedBytes: 0 },
+      client: {
+        node: 'client',
+        kind: 'program',
+        stdout: 'hello\n',
+        stderr: '',
+        exitCode: 0,
+        timedOut: false,
+        running: false,
+        droppedBytes: 0,
+      },
+      broken: {
+        node: 'client',
+        kind: 'program',
+        stdout: '',
+        stderr: 'connect ECONNREFUSED 10.0.1.10:9000\n',
+        exitCode: 1,
+        timedOut: false,
+        running: false,
+        droppedBytes: 0,
+      },
       hung: { node: 'client', kind: 'program', stdout: '', stderr: '', timedOut: true, running: false, droppedBytes: 0 },
     },
   };
@@ -79,7 +99,9 @@ describe('output and exit checks', () => {
   it('checks exit codes, and a program that never finished has none', () => {
     expect(checkExit({ program: 'client', code: 0 }, obs).passed).toBe(true);
     expect(checkExit({ program: 'broken', code: 0 }, obs).message).toBe('broken exited with code 1, expected 0.');
-    expect(checkExit({ program: 'hung', code: 0 }, obs).message).toBe('hung did not finish in time, so it has no exit code (expected code 0).');
+    expect(checkExit({ program: 'hung', code: 0 }, obs).message).toBe(
+      'hung did not finish in time, so it has no exit code (expected code 0).',
+    );
     expect(checkExit({ program: 'absent', code: 0 }, obs).message).toBe('absent did not run: an earlier step failed.');
   });
 });

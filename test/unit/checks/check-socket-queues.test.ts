@@ -23,7 +23,9 @@ describe('socket check: minRecvQ and minSendQ', () => {
     const r = checkSocket({ node: 'server', tcp: 9000, state: 'ESTABLISHED', peer: 'client', minRecvQ: 1, probe: 'held' }, obs);
     expect(r.passed, r.message).toBe(true);
     expect(r.evidence?.[0]).toMatch(/Recv-Q 127056 Send-Q 0/);
-    expect(checkSocket({ node: 'client', tcp: 9000, state: 'ESTABLISHED', peer: 'server', minSendQ: 600000, probe: 'heldc' }, obs).passed).toBe(true);
+    expect(
+      checkSocket({ node: 'client', tcp: 9000, state: 'ESTABLISHED', peer: 'server', minSendQ: 600000, probe: 'heldc' }, obs).passed,
+    ).toBe(true);
   });
   it('fails, saying which buffer was empty', () => {
     const r = checkSocket({ node: 'client', tcp: 9000, state: 'ESTABLISHED', peer: 'server', minRecvQ: 1, probe: 'heldc' }, obs);

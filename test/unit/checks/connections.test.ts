@@ -33,14 +33,19 @@ describe('two connections on one port pair (tcp-port-reuse.pcap)', () => {
     expect(connections([...first, again]).length).toBe(1);
   });
 
-  it('judges the first connection\'s teardown by its own packets, not the second one\'s RST', () => {
+  it("judges the first connection's teardown by its own packets, not the second one's RST", () => {
     const v = checkTeardown({ capture: 'w', port: 9000, initiator: 'client' }, obs);
-    expect(v.message).toMatch(/^10\.77\.252\.20 \(client\) closed first \(FIN\); the other side answered with its own FIN, and both were acknowledged\.$/);
+    expect(v.message).toMatch(
+      /^10\.77\.252\.20 \(client\) closed first \(FIN\); the other side answered with its own FIN, and both were acknowledged\.$/,
+    );
     expect(v.passed).toBe(true);
   });
 
   it('reassembles each connection from its own ISN: both messages, both ways', () => {
-    const v = checkTcpData({ capture: 'w', client: 'client', server: 'server', port: 9000, echo: true, toServer: { equals: 'first\nsecond\n' } }, obs);
+    const v = checkTcpData(
+      { capture: 'w', client: 'client', server: 'server', port: 9000, echo: true, toServer: { equals: 'first\nsecond\n' } },
+      obs,
+    );
     expect(v.evidence).toContain('2 connection(s)');
     expect(v.evidence?.[0]).toBe('client to server: 13 bytes "first\\nsecond\\n"');
     expect(v.passed).toBe(true);
@@ -68,9 +73,15 @@ describe('two connections on one port pair (tcp-port-reuse.pcap)', () => {
 
 describe('a UDP echo with one byte more (udp-echo-extra-byte.pcap)', () => {
   it('says what the reply was, with the packets, not that there was none', () => {
-    const v = checkUdp({ capture: 'w', from: 'client', to: 'server', port: 9002, count: 3, echo: true }, observed('udp-echo-extra-byte.pcap'));
+    const v = checkUdp(
+      { capture: 'w', from: 'client', to: 'server', port: 9002, count: 3, echo: true },
+      observed('udp-echo-extra-byte.pcap'),
+    );
     expect(v.passed).toBe(false);
     expect(v.message).toBe('the reply to "one" (3 bytes) was "one\\n" (4 bytes): an echo sends back exactly the bytes it received.');
-    expect(v.evidence?.slice(0, 2)).toEqual(['10.77.252.20:20202 > 10.77.252.10:9002 UDP len=3 "one"', '10.77.252.10:9002 > 10.77.252.20:20202 UDP len=4 "one\\n"']);
+    expect(v.evidence?.slice(0, 2)).toEqual([
+      '10.77.252.20:20202 > 10.77.252.10:9002 UDP len=3 "one"',
+      '10.77.252.10:9002 > 10.77.252.20:20202 UDP len=4 "one\\n"',
+    ]);
   });
 });

@@ -11,7 +11,8 @@ import { ROOT } from '../../helpers/cli.js';
 
 // A failure names what was seen nearest to what was expected. Fixtures from scripts/capture-fixtures.sh.
 const fixture = (dir: string, name: string): Buffer => readFileSync(join(ROOT, 'test/fixtures', dir, name));
-const base = (): Observations => emptyObservations({ server: ['10.77.251.10', 'fd00:7e57:77::10'], client: ['10.77.251.20', 'fd00:7e57:77::20'] });
+const base = (): Observations =>
+  emptyObservations({ server: ['10.77.251.10', 'fd00:7e57:77::10'], client: ['10.77.251.20', 'fd00:7e57:77::20'] });
 
 describe('what was seen nearest to what was expected', () => {
   it('socket: the port in the other protocol, or over the other IP version', () => {
@@ -20,17 +21,23 @@ describe('what was seen nearest to what was expected', () => {
     const udp = parseSs(fixture('sockets', 'server-ss-uanp.txt').toString(), { proto: 'udp' });
     obs.probes[endProbeName('server')] = { node: 'server', kind: 'sockets', raw: '', sockets: [...tcp, ...udp] };
     const wrongProto = checkSocket({ node: 'server', udp: 9000 }, obs);
-    expect(wrongProto.message).toBe('no UDP socket on port 9000 in UNCONN in server. There is a TCP IPv4 socket on port 9000 in LISTEN: UDP was expected.');
+    expect(wrongProto.message).toBe(
+      'no UDP socket on port 9000 in UNCONN in server. There is a TCP IPv4 socket on port 9000 in LISTEN: UDP was expected.',
+    );
     expect(wrongProto.evidence?.[0]).toBe('tcp LISTEN 0.0.0.0:9000 (node pid 21)');
     const wrongFamily = checkSocket({ node: 'server', udp: 9002, family: 6 }, obs);
-    expect(wrongFamily.message).toBe('no UDP socket on port 9002 in UNCONN in server. There is a UDP IPv4 socket on port 9002 in UNCONN, over IPv4 rather than IPv6.');
+    expect(wrongFamily.message).toBe(
+      'no UDP socket on port 9002 in UNCONN in server. There is a UDP IPv4 socket on port 9002 in UNCONN, over IPv4 rather than IPv6.',
+    );
   });
 
   it('tcp-data: the port the client connected to instead', () => {
     const obs = base();
     obs.captures.w = { node: 'server', packets: decodePcap(fixture('pcap', 'tcp-echo-eth.pcap')) };
     const v = checkTcpData({ capture: 'w', client: 'client', server: 'server', port: 9002, echo: true }, obs);
-    expect(v.message).toBe('no TCP connection from client to server port 9002 in the capture, so no data; client connected to 10.77.251.10 port 9000 instead.');
+    expect(v.message).toBe(
+      'no TCP connection from client to server port 9002 in the capture, so no data; client connected to 10.77.251.10 port 9000 instead.',
+    );
     expect(v.evidence?.[0]).toMatch(/^10\.77\.251\.20:20101 > 10\.77\.251\.10:9000 \[S\]/);
   });
 
@@ -45,6 +52,8 @@ describe('what was seen nearest to what was expected', () => {
     obs.captures.w = { node: 'server', packets };
     const v = checkIcmp({ capture: 'w', echo: { from: 'client', to: 'server', count: 3 } }, obs);
     expect(v.passed).toBe(false);
-    expect(v.message).toMatch(new RegExp(`got no echo reply \\(type 0\\) with the same id and seq; the nearest reply from server has id \\d+ seq ${seq + 100}\\.$`));
+    expect(v.message).toMatch(
+      new RegExp(`got no echo reply \\(type 0\\) with the same id and seq; the nearest reply from server has id \\d+ seq ${seq + 100}\\.$`),
+    );
   });
 });

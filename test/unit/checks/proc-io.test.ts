@@ -10,10 +10,26 @@ const BEFORE = fixture('proc-io/copies-readwrite-before.txt').toString();
 const AFTER = fixture('proc-io/copies-readwrite-after.txt').toString();
 
 function obs(answers: string, after = AFTER): Observations {
-  const cmd = (stdout: string) => ({ node: 'server', kind: 'command' as const, stdout, stderr: '', timedOut: false, running: false, droppedBytes: 0, exitCode: 0 });
+  const cmd = (stdout: string) => ({
+    node: 'server',
+    kind: 'command' as const,
+    stdout,
+    stderr: '',
+    timedOut: false,
+    running: false,
+    droppedBytes: 0,
+    exitCode: 0,
+  });
   return { ...emptyObservations(), programs: { before: cmd(BEFORE), after: cmd(after) }, files: { 'answers.txt': answers } };
 }
-const spec = (key: string, counters: ProcIoCheck['counters'], per?: number): ProcIoCheck => ({ file: 'answers.txt', key, before: 'before', after: 'after', counters, ...(per ? { per } : {}) });
+const spec = (key: string, counters: ProcIoCheck['counters'], per?: number): ProcIoCheck => ({
+  file: 'answers.txt',
+  key,
+  before: 'before',
+  after: 'after',
+  counters,
+  ...(per ? { per } : {}),
+});
 
 describe('/proc/<pid>/io', () => {
   it('reads the counters', () => {
@@ -31,7 +47,7 @@ describe('/proc/<pid>/io', () => {
 });
 
 describe('proc-io check', () => {
-  it('compares a byte answer with a counter\'s growth, within 10%', () => {
+  it("compares a byte answer with a counter's growth, within 10%", () => {
     expect(checkProcIo(spec('read', ['rchar']), obs('read: 4 MiB\n')).passed).toBe(true);
     const v = checkProcIo(spec('read', ['rchar']), obs('read: 8388608\n'));
     expect(v.message).toBe('"8388608" is not within ±10% of what this run measured (rchar in /proc/<pid>/io).');
@@ -39,7 +55,7 @@ describe('proc-io check', () => {
     expect(JSON.stringify(v)).not.toMatch(/4194824/);
   });
 
-  it('counts copies: the growth of rchar + wchar over the file\'s size, rounded', () => {
+  it("counts copies: the growth of rchar + wchar over the file's size, rounded", () => {
     expect(checkProcIo(spec('copies', ['rchar', 'wchar'], 4194304), obs('copies: 2\n')).passed).toBe(true);
     expect(checkProcIo(spec('copies', ['rchar', 'wchar'], 4194304), obs('copies: “２”\n')).passed).toBe(true);
     const v = checkProcIo(spec('copies', ['rchar', 'wchar'], 4194304), obs('copies: 0\n'));
@@ -49,9 +65,13 @@ describe('proc-io check', () => {
   });
 
   it('says so when a reading is missing', () => {
-    expect(checkProcIo(spec('copies', ['rchar'], 4194304), obs('copies: 2\n', 'cat: /proc//io: No such file')).message).toMatch(/^after printed no \/proc\/<pid>\/io counters/);
+    expect(checkProcIo(spec('copies', ['rchar'], 4194304), obs('copies: 2\n', 'cat: /proc//io: No such file')).message).toMatch(
+      /^after printed no \/proc\/<pid>\/io counters/,
+    );
     expect(checkProcIo(spec('copies', ['rchar'], 4194304), obs('')).message).toBe('answers.txt has no line `copies: <value>`.');
     // The starter's blank line: the line is there, its value is not.
-    expect(checkProcIo(spec('copies', ['rchar'], 4194304), obs('copies:\n')).message).toBe('answers.txt has `copies:` with no value after it: write your answer there.');
+    expect(checkProcIo(spec('copies', ['rchar'], 4194304), obs('copies:\n')).message).toBe(
+      'answers.txt has `copies:` with no value after it: write your answer there.',
+    );
   });
 });

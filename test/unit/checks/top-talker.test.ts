@@ -5,7 +5,7 @@ import type { TopTalkerCheck } from '../../../src/lab/model.js';
 import { withCapture } from '../../helpers/observations.js';
 
 describe('rates as people and tools write them', () => {
-  it('reads bits and bytes, decimal and binary prefixes, iftop\'s short forms', () => {
+  it("reads bits and bytes, decimal and binary prefixes, iftop's short forms", () => {
     expect(parseRate('7.2Mb')).toBe(900_000);
     expect(parseRate('7.2 Mbit/s')).toBe(900_000);
     expect(parseRate('7.2Mbps')).toBe(900_000);
@@ -32,10 +32,23 @@ describe('an empty answer line', () => {
 });
 
 describe('top-talker on a real capture (tcp-echo-any-sll: the client sends 6 bytes to port 9000)', () => {
-  const spec = (measure: 'host' | 'rate', key: string): TopTalkerCheck => ({ from: 'find', key, measure, capture: 'wire', server: 'server', port: 9000, clients: ['client'] });
-  const obs = (stdout: string) => ({ ...withCapture('tcp-echo-any-sll.pcap'), programs: { find: { node: 'server', kind: 'command' as const, stdout, stderr: '', timedOut: false, running: false, droppedBytes: 0, exitCode: 0 } } });
+  const spec = (measure: 'host' | 'rate', key: string): TopTalkerCheck => ({
+    from: 'find',
+    key,
+    measure,
+    capture: 'wire',
+    server: 'server',
+    port: 9000,
+    clients: ['client'],
+  });
+  const obs = (stdout: string) => ({
+    ...withCapture('tcp-echo-any-sll.pcap'),
+    programs: {
+      find: { node: 'server', kind: 'command' as const, stdout, stderr: '', timedOut: false, running: false, droppedBytes: 0, exitCode: 0 },
+    },
+  });
 
-  it('measures IP bytes from each client over the capture\'s span', () => {
+  it("measures IP bytes from each client over the capture's span", () => {
     const list = talkers(obs(''), 'wire', 'server', 9000, ['client']);
     expect(Array.isArray(list)).toBe(true);
     const [t] = list as { node: string; bytes: number; rate: number }[];
@@ -51,7 +64,9 @@ describe('top-talker on a real capture (tcp-echo-any-sll: the client sends 6 byt
     expect(checkTopTalker(spec('host', 'top'), obs('top: [::ffff:10.77.251.20]\n')).passed).toBe(true);
     expect(checkTopTalker(spec('host', 'top'), obs('top: [::ffff:10.77.251.20]:20001\n')).passed).toBe(true);
     expect(checkTopTalker(spec('host', 'top'), obs('top: 10.77.251.20:20001\n')).passed).toBe(true);
-    expect(checkTopTalker(spec('host', 'top'), obs('top: server\n')).message).toBe('"server" is none of the clients (client) or their addresses.');
+    expect(checkTopTalker(spec('host', 'top'), obs('top: server\n')).message).toBe(
+      '"server" is none of the clients (client) or their addresses.',
+    );
     expect(checkTopTalker(spec('rate', 'rate'), obs(`rate: ${rate} B/s\n`)).passed).toBe(true);
     expect(checkTopTalker(spec('rate', 'rate'), obs(`rate: ${rate * 8} B/s\n`)).message).toMatch(/about 8 times too much: bits/);
     expect(checkTopTalker(spec('rate', 'rate'), obs(`rate: ${rate}\n`)).message).toMatch(/is not a rate with its unit/);

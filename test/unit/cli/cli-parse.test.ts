@@ -51,14 +51,23 @@ function printed(argv: string[]): { text: string; exitCode: number } {
 }
 
 // Environment variables that are options' defaults: unset so the table does not depend on the machine.
-const CLEAN = { TOPLAB_ENGINES: undefined, TOPLAB_SUBNET_POOL: undefined, TOPLAB_DATA: undefined, TOPLAB_PORT: undefined, TOPLAB_PUBLIC_URL: undefined };
+const CLEAN = {
+  TOPLAB_ENGINES: undefined,
+  TOPLAB_SUBNET_POOL: undefined,
+  TOPLAB_DATA: undefined,
+  TOPLAB_PORT: undefined,
+  TOPLAB_PUBLIC_URL: undefined,
+};
 
 describe('argv → command and options (no process spawned)', () => {
   const table: [string[], { command: string; args: Record<string, unknown>; options: Record<string, unknown> }][] = [
     [['list'], { command: 'list', args: {}, options: {} }],
     [['list', '--json'], { command: 'list', args: {}, options: { json: true } }],
     [['up', 'tcp-handshake'], { command: 'up', args: { lab: 'tcp-handshake' }, options: { instance: 'default' } }],
-    [['up', 'tcp-handshake', '--dry-run', '--instance', 'x1', '--subnet-pool', '10.200.0.0/16'], { command: 'up', args: { lab: 'tcp-handshake' }, options: { instance: 'x1', dryRun: true, subnetPool: '10.200.0.0/16' } }],
+    [
+      ['up', 'tcp-handshake', '--dry-run', '--instance', 'x1', '--subnet-pool', '10.200.0.0/16'],
+      { command: 'up', args: { lab: 'tcp-handshake' }, options: { instance: 'x1', dryRun: true, subnetPool: '10.200.0.0/16' } },
+    ],
     [['up', '--instance=x2', 'tcp-handshake'], { command: 'up', args: { lab: 'tcp-handshake' }, options: { instance: 'x2' } }],
     [
       ['exec', 'tcp-handshake', '--instance', 'x', 'server', '--', 'df', '-h'],
@@ -66,48 +75,114 @@ describe('argv → command and options (no process spawned)', () => {
     ],
     [
       ['exec', 'tcp-handshake', 'client', '-T', '--user', 'root', '--', 'sh', '-c', 'echo --help --instance y'],
-      { command: 'exec', args: { lab: 'tcp-handshake', node: 'client', command: ['sh', '-c', 'echo --help --instance y'] }, options: { instance: 'default', tty: false, user: 'root' } },
+      {
+        command: 'exec',
+        args: { lab: 'tcp-handshake', node: 'client', command: ['sh', '-c', 'echo --help --instance y'] },
+        options: { instance: 'default', tty: false, user: 'root' },
+      },
     ],
-    [['exec', 'l', 'n', '--privileged', '--', '--version'], { command: 'exec', args: { lab: 'l', node: 'n', command: ['--version'] }, options: { instance: 'default', tty: true, privileged: true } }],
+    [
+      ['exec', 'l', 'n', '--privileged', '--', '--version'],
+      {
+        command: 'exec',
+        args: { lab: 'l', node: 'n', command: ['--version'] },
+        options: { instance: 'default', tty: true, privileged: true },
+      },
+    ],
     [['init', 'tcp-handshake'], { command: 'init', args: { lab: 'tcp-handshake', dir: undefined }, options: {} }],
     [['init', 'tcp-handshake', 'ws'], { command: 'init', args: { lab: 'tcp-handshake', dir: 'ws' }, options: {} }],
     [['check'], { command: 'check', args: { lab: undefined }, options: { instance: 'default', format: 'terminal' } }],
-    [['check', '--submission', 'alice'], { command: 'check', args: { lab: undefined }, options: { instance: 'default', format: 'terminal', submission: 'alice' } }],
+    [
+      ['check', '--submission', 'alice'],
+      { command: 'check', args: { lab: undefined }, options: { instance: 'default', format: 'terminal', submission: 'alice' } },
+    ],
     [
       ['check', 'tcp-handshake', '--format', 'json', '-o', 'r.json', '-v', '--ladder-format', 'ascii', '--subnet-pool', '10.9.0.0/16'],
-      { command: 'check', args: { lab: 'tcp-handshake' }, options: { instance: 'default', format: 'json', output: 'r.json', verbose: true, ladderFormat: 'ascii', subnetPool: '10.9.0.0/16' } },
+      {
+        command: 'check',
+        args: { lab: 'tcp-handshake' },
+        options: { instance: 'default', format: 'json', output: 'r.json', verbose: true, ladderFormat: 'ascii', subnetPool: '10.9.0.0/16' },
+      },
     ],
     [
       ['grade', 'udp-echo', '--submissions', 'class', '--parallel', '4', '--format', 'gradescope', '--output', 'out'],
-      { command: 'grade', args: { lab: 'udp-echo' }, options: { submissions: 'class', parallel: '4', format: 'gradescope', output: 'out' } },
+      {
+        command: 'grade',
+        args: { lab: 'udp-echo' },
+        options: { submissions: 'class', parallel: '4', format: 'gradescope', output: 'out' },
+      },
     ],
     [['status'], { command: 'status', args: { lab: undefined }, options: { format: 'terminal' } }],
-    [['status', 'tcp-handshake', '--json'], { command: 'status', args: { lab: 'tcp-handshake' }, options: { format: 'terminal', json: true } }],
+    [
+      ['status', 'tcp-handshake', '--json'],
+      { command: 'status', args: { lab: 'tcp-handshake' }, options: { format: 'terminal', json: true } },
+    ],
     [['down', '--all'], { command: 'down', args: { lab: undefined }, options: { instance: 'default', all: true } }],
     [['down', 'tcp-handshake', '--instance', 'b'], { command: 'down', args: { lab: 'tcp-handshake' }, options: { instance: 'b' } }],
     [['prune'], { command: 'prune', args: {}, options: {} }],
     [['validate', 'a', 'b/lab.yaml'], { command: 'validate', args: { labs: ['a', 'b/lab.yaml'] }, options: {} }],
-    [['graph', 'traceroute', '--format', 'dot', '--instance', 'default'], { command: 'graph', args: { lab: 'traceroute' }, options: { format: 'dot', instance: 'default' } }],
-    [['ladder', 'w.pcap', '--between', '10.0.1.20', '10.0.1.10:9000'], { command: 'ladder', args: { capture: 'w.pcap', endpoints: ['10.0.1.20', '10.0.1.10:9000'] }, options: { between: true, format: 'terminal' } }],
+    [
+      ['graph', 'traceroute', '--format', 'dot', '--instance', 'default'],
+      { command: 'graph', args: { lab: 'traceroute' }, options: { format: 'dot', instance: 'default' } },
+    ],
+    [
+      ['ladder', 'w.pcap', '--between', '10.0.1.20', '10.0.1.10:9000'],
+      {
+        command: 'ladder',
+        args: { capture: 'w.pcap', endpoints: ['10.0.1.20', '10.0.1.10:9000'] },
+        options: { between: true, format: 'terminal' },
+      },
+    ],
     [['selftest'], { command: 'selftest', args: { labs: [] }, options: { format: 'terminal' } }],
     [['new', 'dns', '--title', 'Asking DNS'], { command: 'new', args: { name: 'dns' }, options: { title: 'Asking DNS' } }],
     [['image', 'build', '--builder', 'offline'], { command: 'image build', args: {}, options: { builder: 'offline' } }],
     [['image', 'prune'], { command: 'image prune', args: {}, options: {} }],
     [['engines'], { command: 'engines list', args: {}, options: { format: 'terminal' } }],
     [['engines', '--format', 'json'], { command: 'engines list', args: {}, options: { format: 'json' } }],
-    [['engines', 'drain', 'e2', '--engines', 'pool.yaml'], { command: 'engines drain', args: { name: 'e2' }, options: { engines: 'pool.yaml' } }],
-    [['--engines', 'pool.yaml', 'up', 'tcp-handshake'], { command: 'up', args: { lab: 'tcp-handshake' }, options: { instance: 'default', engines: 'pool.yaml' } }],
-    [['up', 'tcp-handshake', '--engines=pool.yaml'], { command: 'up', args: { lab: 'tcp-handshake' }, options: { instance: 'default', engines: 'pool.yaml' } }],
+    [
+      ['engines', 'drain', 'e2', '--engines', 'pool.yaml'],
+      { command: 'engines drain', args: { name: 'e2' }, options: { engines: 'pool.yaml' } },
+    ],
+    [
+      ['--engines', 'pool.yaml', 'up', 'tcp-handshake'],
+      { command: 'up', args: { lab: 'tcp-handshake' }, options: { instance: 'default', engines: 'pool.yaml' } },
+    ],
+    [
+      ['up', 'tcp-handshake', '--engines=pool.yaml'],
+      { command: 'up', args: { lab: 'tcp-handshake' }, options: { instance: 'default', engines: 'pool.yaml' } },
+    ],
     [
       ['serve', '--port', '0', '--origin', 'https://a.example', '--origin', 'https://b.example', '--remove-on-exit'],
-      { command: 'serve', args: {}, options: { port: '0', host: '127.0.0.1', warm: '2', idle: '30', terminalKeep: '5', origin: ['https://a.example', 'https://b.example'], removeOnExit: true } },
+      {
+        command: 'serve',
+        args: {},
+        options: {
+          port: '0',
+          host: '127.0.0.1',
+          warm: '2',
+          idle: '30',
+          terminalKeep: '5',
+          origin: ['https://a.example', 'https://b.example'],
+          removeOnExit: true,
+        },
+      },
     ],
     [
       ['workshop', 'create', 'tcp-handshake,udp-echo', '--capacity', '2', '--data', 'd'],
-      { command: 'workshop create', args: { labs: 'tcp-handshake,udp-echo' }, options: { data: 'd', capacity: '2', ends: '+3h', warm: '2' } },
+      {
+        command: 'workshop create',
+        args: { labs: 'tcp-handshake,udp-echo' },
+        options: { data: 'd', capacity: '2', ends: '+3h', warm: '2' },
+      },
     ],
-    [['workshop', 'export', 'ABC123', '--format', 'junit', '-o', 'x.xml'], { command: 'workshop export', args: { workshop: 'ABC123' }, options: { format: 'junit', output: 'x.xml' } }],
-    [['workshop', 'export', 'ABC123', '--lab', 'udp-echo'], { command: 'workshop export', args: { workshop: 'ABC123' }, options: { format: 'csv', lab: 'udp-echo' } }],
+    [
+      ['workshop', 'export', 'ABC123', '--format', 'junit', '-o', 'x.xml'],
+      { command: 'workshop export', args: { workshop: 'ABC123' }, options: { format: 'junit', output: 'x.xml' } },
+    ],
+    [
+      ['workshop', 'export', 'ABC123', '--lab', 'udp-echo'],
+      { command: 'workshop export', args: { workshop: 'ABC123' }, options: { format: 'csv', lab: 'udp-echo' } },
+    ],
     [['completion', 'bash'], { command: 'completion', args: { shell: 'bash' }, options: {} }],
   ];
   for (const [argv, expected] of table) {
@@ -122,7 +197,7 @@ describe('argv → command and options (no process spawned)', () => {
     expect(parsed(['check', 'x'], { ...CLEAN, TOPLAB_SUBNET_POOL: '10.7.0.0/16' }).options.subnetPool).toBe('10.7.0.0/16');
   });
 
-  it('never reads --engines or any option after -- (it is the command\'s)', () => {
+  it("never reads --engines or any option after -- (it is the command's)", () => {
     const inv = parsed(['exec', 'l', 'n', '--', 'echo', '--engines', 'y'], CLEAN);
     expect(inv.options.engines).toBeUndefined();
     expect(inv.args.command).toEqual(['echo', '--engines', 'y']);
@@ -131,7 +206,12 @@ describe('argv → command and options (no process spawned)', () => {
 
 describe('what the parser refuses, with our message and a usage hint (exit code 2)', () => {
   it('unknown options, on every command (lab list --bogus is not silently ignored)', () => {
-    for (const argv of [['list', '--bogus'], ['status', '--colour'], ['check', 'tcp-handshake', '--colour'], ['validate', 'x', '--strict']]) {
+    for (const argv of [
+      ['list', '--bogus'],
+      ['status', '--colour'],
+      ['check', 'tcp-handshake', '--colour'],
+      ['validate', 'x', '--strict'],
+    ]) {
       const e = refusal(argv);
       expect(e, argv.join(' ')).toBeInstanceOf(UsageError);
       expect(e?.exitCode).toBe(2);
@@ -152,11 +232,18 @@ describe('what the parser refuses, with our message and a usage hint (exit code 
   });
 
   it('lab foo --help for a command that does not exist is an error, not the general help', () => {
-    for (const argv of [['foo', '--help'], ['foo', '-h'], ['help', 'foo']]) expect(refusal(argv)?.message, argv.join(' ')).toMatch(/^unknown command 'foo'/);
+    for (const argv of [
+      ['foo', '--help'],
+      ['foo', '-h'],
+      ['help', 'foo'],
+    ])
+      expect(refusal(argv)?.message, argv.join(' ')).toMatch(/^unknown command 'foo'/);
   });
 
   it('a value an option does not take, a missing argument, an extra one', () => {
-    expect(refusal(['check', 'x', '--format', 'xml'])?.message).toMatch(/'xml' is invalid.*terminal, json, junit, gradescope, classroom, tap/);
+    expect(refusal(['check', 'x', '--format', 'xml'])?.message).toMatch(
+      /'xml' is invalid.*terminal, json, junit, gradescope, classroom, tap/,
+    );
     expect(refusal(['up'])?.message).toBe('which lab? e.g. lab up tcp-handshake');
     expect(refusal(['init'])?.message).toBe('which lab? e.g. lab init tcp-handshake');
     expect(refusal(['init', 'a', 'b', 'c'])?.message).toMatch(/^lab init: too many arguments/);
@@ -166,7 +253,7 @@ describe('what the parser refuses, with our message and a usage hint (exit code 
     expect(refusal(['completion', 'tcsh'])?.message).toMatch(/'tcsh' is invalid.*bash, zsh, fish/);
   });
 
-  it('lab exec without -- says where the command goes (its -h is never toplab\'s help)', () => {
+  it("lab exec without -- says where the command goes (its -h is never toplab's help)", () => {
     const e = refusal(['exec', 'tcp-handshake', 'server', 'df', '-h']);
     expect(e?.message).toMatch(/^put the command after --/);
     expect(refusal(['exec', 'tcp-handshake', 'server', '--'])?.message).toMatch(/^put the command after --/);
@@ -174,7 +261,7 @@ describe('what the parser refuses, with our message and a usage hint (exit code 
 });
 
 describe('help and version, generated from the declarations', () => {
-  it('lab <command> --help shows that command\'s help', () => {
+  it("lab <command> --help shows that command's help", () => {
     for (const cmd of ['list', 'up', 'exec', 'check', 'grade', 'status', 'down', 'graph', 'validate', 'selftest', 'serve', 'completion']) {
       const h = printed([cmd, '--help']);
       expect(h.exitCode).toBe(0);
@@ -184,7 +271,7 @@ describe('help and version, generated from the declarations', () => {
     expect(printed(['image', 'build', '--help']).text).toMatch(/^Usage: lab image build /);
   });
 
-  it('lists --version and every command in the general help, and prints package.json\'s version', () => {
+  it("lists --version and every command in the general help, and prints package.json's version", () => {
     const h = printed(['--help']).text;
     expect(h).toMatch(/-V, --version/);
     for (const s of commandShapes().filter((x) => x.path.length === 1)) expect(h).toMatch(new RegExp(`^  ${s.path[0] ?? ''}\\b`, 'm'));
@@ -216,7 +303,9 @@ describe('help and version, generated from the declarations', () => {
     expect(help.check).toMatch(/--submission <dir>/);
     expect(help.check).toMatch(/workspace made by `lab init`/);
     expect(help.check?.replace(/\s+/g, ' ')).toMatch(/"reference": true/);
-    expect(help.check?.replace(/\s+/g, ' ')).toMatch(/--results <dir> where captures and program output go \(default: results\/; in a workspace, the workspace's results\/\)/);
+    expect(help.check?.replace(/\s+/g, ' ')).toMatch(
+      /--results <dir> where captures and program output go \(default: results\/; in a workspace, the workspace's results\/\)/,
+    );
     expect(help.init).toMatch(/^Usage: lab init \[options\] <lab> \[dir\]/);
     expect(help.init).toMatch(/Nothing is overwritten/);
   });
@@ -234,14 +323,16 @@ describe('paper cuts', () => {
     expect(privilegedCommand('tcp-handshake', 'second', 'server', ['tcpdump', '-i', 'any', 'tcp port 9000'])).toBe(
       "lab exec tcp-handshake --instance second --privileged server -- tcpdump -i any 'tcp port 9000'",
     );
-    expect(privilegedCommand('tcp-handshake', 'default', 'server', ['ss', '-tlnp'])).toBe('lab exec tcp-handshake --privileged server -- ss -tlnp');
+    expect(privilegedCommand('tcp-handshake', 'default', 'server', ['ss', '-tlnp'])).toBe(
+      'lab exec tcp-handshake --privileged server -- ss -tlnp',
+    );
   });
 
   it('a mistyped lab name gets a "did you mean"', () => {
     expect(() => resolveLabFile('tcp-handshak')).toThrow(/no lab named 'tcp-handshak'; did you mean `tcp-handshake`\?/);
   });
 
-  it('a lab\'s TypeScript file given for its lab file is not parsed as YAML', () => {
+  it("a lab's TypeScript file given for its lab file is not parsed as YAML", () => {
     const e = (() => {
       try {
         resolveLabFile(join(ROOT, 'labs/tcp-handshake/server.ts'));
@@ -308,7 +399,12 @@ describe('lab completion', () => {
     writeFileSync(join(work, 'lab.bash'), completionScript('bash'));
     const words = line.map((w) => `'${w}'`).join(' ');
     const script = `source ${join(work, 'lab.bash')}\nCOMP_WORDS=(${words})\nCOMP_CWORD=${line.length - 1}\n_lab\nprintf '%s\\n' "\${COMPREPLY[@]}"\n`;
-    const r = spawnSync('bash', ['--norc', '--noprofile', '-c', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH: `${work}:${process.env.PATH ?? ''}` }, timeout: 30_000 });
+    const r = spawnSync('bash', ['--norc', '--noprofile', '-c', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${work}:${process.env.PATH ?? ''}` },
+      timeout: 30_000,
+    });
     expect(r.stderr).toBe('');
     return r.stdout.split('\n').filter(Boolean);
   }

@@ -27,14 +27,18 @@ describe('the lab command without an engine', { timeout: 60_000 }, () => {
   });
 
   it('prints the plan of a dry run without an engine', async () => {
-    const r = await lab(['up', 'tcp-handshake', '--dry-run', '--instance', 'x1'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    const r = await lab(['up', 'tcp-handshake', '--dry-run', '--instance', 'x1'], {
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ {2}lan\s+10\.\d+\.\d+\.0\/24\s+\(declared 10\.0\.1\.0\/24\)\s+docker network tl-tcp-handshake-x1-lan/m);
     expect(r.stdout).toMatch(/^ {2}server\s+container tl-tcp-handshake-x1-server\n\s+lan\s+10\.\d+\.\d+\.10$/m);
   });
 
   it('calls a subnet pool too small for the lab a usage error with a hint, not a bug in toplab', async () => {
-    const r = await lab(['up', 'traceroute', '--dry-run', '--instance', 'x1', '--subnet-pool', '10.200.0.0/24'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    const r = await lab(['up', 'traceroute', '--dry-run', '--instance', 'x1', '--subnet-pool', '10.200.0.0/24'], {
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('error: no free /24 left in the subnet pool 10.200.0.0/24');
     expect(r.stderr).toMatch(/hint: give a larger pool with --subnet-pool/);
@@ -55,8 +59,10 @@ describe('the lab command without an engine', { timeout: 60_000 }, () => {
     expect(badFlag.stderr).toMatch(/--colour/);
   });
 
-  it('says a subnet pool too small for the lab is the user\'s to change (exit 2), not a bug', async () => {
-    const r = await lab(['up', 'traceroute', '--dry-run', '--instance', 'cli-pool', '--subnet-pool', '10.200.0.0/24'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+  it("says a subnet pool too small for the lab is the user's to change (exit 2), not a bug", async () => {
+    const r = await lab(['up', 'traceroute', '--dry-run', '--instance', 'cli-pool', '--subnet-pool', '10.200.0.0/24'], {
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no free \/24 left in the subnet pool 10\.200\.0\.0\/24/);
     expect(r.stderr).toMatch(/hint: give a larger pool with --subnet-pool/);
@@ -76,7 +82,10 @@ describe('the lab command without an engine', { timeout: 60_000 }, () => {
 
   it('serves a workshop from an engines file, checked before anything starts', async () => {
     // The file is read first: a missing one is a usage error, a wrong one every problem at its position.
-    for (const [args, env] of [[['serve', '--engines', 'no-such-engines.yaml'], {}], [['serve'], { TOPLAB_ENGINES: 'no-such-engines.yaml' }]] as const) {
+    for (const [args, env] of [
+      [['serve', '--engines', 'no-such-engines.yaml'], {}],
+      [['serve'], { TOPLAB_ENGINES: 'no-such-engines.yaml' }],
+    ] as const) {
       const r = await lab([...args], { env: { ...env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/no engines file at .*no-such-engines\.yaml/);
@@ -85,7 +94,9 @@ describe('the lab command without an engine', { timeout: 60_000 }, () => {
     try {
       const file = join(dir, 'engines.yaml');
       writeFileSync(file, 'engines:\n  - name: e1\n    address: tcp://lab2.example.edu:2375\n    capacity: 4\n');
-      const r = await lab(['serve', '--engines', file, '--data', join(dir, 'data')], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+      const r = await lab(['serve', '--engines', file, '--data', join(dir, 'data')], {
+        env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+      });
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(new RegExp(`${file.replace(/\./g, '\\.')}:3:\\d+.*plain tcp:// to lab2\\.example\\.edu`));
     } finally {

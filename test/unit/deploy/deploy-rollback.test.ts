@@ -19,18 +19,34 @@ const programs = [{ name: 'server', code: 'console.log(1)', hash: 'h1' }];
 async function neighbours(engine: MemoryRuntime): Promise<{ containers: string[]; networks: string[] }> {
   await deploy(basic, { runtime: engine, instance: 'other', image: IMAGE, programs: [] });
   await engine.createNetwork({ name: 'someone-elses', subnet: '192.168.77.0/24', bridge: 'br-x', labels: { 'com.example': 'x' } });
-  await engine.createContainer({ name: 'someone-elses-db', hostname: 'db', image: 'postgres', labels: {}, networks: [{ name: 'someone-elses', address: '192.168.77.5', aliases: [] }] });
+  await engine.createContainer({
+    name: 'someone-elses-db',
+    hostname: 'db',
+    image: 'postgres',
+    labels: {},
+    networks: [{ name: 'someone-elses', address: '192.168.77.5', aliases: [] }],
+  });
   return engine.leftovers();
 }
 
 describe('deploy', () => {
-  it('creates the plan\'s networks and containers, all labelled with the instance and its owner, and releases its lock', async () => {
+  it("creates the plan's networks and containers, all labelled with the instance and its owner, and releases its lock", async () => {
     const engine = new MemoryRuntime({ foreignSubnets: ['172.17.0.0/16'] });
     const up = await deploy(basic, { runtime: engine, instance: 'fk1', image: IMAGE, programs, command: 'check', purpose: 'grading' });
     expect(up.alreadyUp).toBe(false);
-    expect(engine.leftovers()).toEqual({ containers: ['tl-tcp-handshake-basic-fk1-client', 'tl-tcp-handshake-basic-fk1-server'], networks: ['tl-tcp-handshake-basic-fk1-lan'] });
+    expect(engine.leftovers()).toEqual({
+      containers: ['tl-tcp-handshake-basic-fk1-client', 'tl-tcp-handshake-basic-fk1-server'],
+      networks: ['tl-tcp-handshake-basic-fk1-lan'],
+    });
     for (const r of [...engine.containers.values(), ...engine.networks.values()]) {
-      expect(r.labels).toMatchObject({ [LABEL.managed]: 'true', [LABEL.lab]: 'tcp-handshake-basic', [LABEL.instance]: 'fk1', [LABEL.ownerCommand]: 'check', [LABEL.ownerPid]: String(process.pid), [LABEL.purpose]: 'grading' });
+      expect(r.labels).toMatchObject({
+        [LABEL.managed]: 'true',
+        [LABEL.lab]: 'tcp-handshake-basic',
+        [LABEL.instance]: 'fk1',
+        [LABEL.ownerCommand]: 'check',
+        [LABEL.ownerPid]: String(process.pid),
+        [LABEL.purpose]: 'grading',
+      });
       expect(r.labels[LABEL.leaseUntil]).toMatch(/^\d{4}-\d\d-\d\dT/);
     }
     // Addresses as planned, the program only in its own node, the lock made first and gone at the end.
@@ -38,7 +54,9 @@ describe('deploy', () => {
     const net = [...engine.networks.values()][0];
     expect(server?.labels[LABEL.node]).toBe('server');
     expect([...(server?.networks.keys() ?? [])]).toEqual([net?.name]);
-    expect(up.running.plan.nodes.find((n) => n.name === 'server')?.interfaces[0]?.address).toBe(server?.networks.get(net?.name ?? '')?.address);
+    expect(up.running.plan.nodes.find((n) => n.name === 'server')?.interfaces[0]?.address).toBe(
+      server?.networks.get(net?.name ?? '')?.address,
+    );
     expect([...(server?.files.keys() ?? [])]).toEqual(['/opt/toplab/programs/server.mjs']);
     expect(engine.find('tl-tcp-handshake-basic-fk1-client')?.files.size).toBe(0);
     expect(engine.methods().indexOf('createPlaceholder')).toBeLessThan(engine.methods().indexOf('createNetwork'));
@@ -46,7 +64,7 @@ describe('deploy', () => {
     expect([...up.running.containers.keys()].sort()).toEqual(['client', 'server']);
   });
 
-  it('a user\'s lab has no lease; deploying it again finds it up and creates nothing', async () => {
+  it("a user's lab has no lease; deploying it again finds it up and creates nothing", async () => {
     const engine = new MemoryRuntime();
     await deploy(basic, { runtime: engine, instance: 'fk2', image: IMAGE, programs: [] });
     expect(engine.find('tl-tcp-handshake-basic-fk2-server')?.labels[LABEL.leaseUntil]).toBeUndefined();
@@ -69,7 +87,11 @@ describe('deploy', () => {
   });
 
   it('a subnet lost to a race (the engine refuses it as overlapping) is planned again, and what the failed attempt made is removed', async () => {
-    const engine = new MemoryRuntime().fail({ method: 'createNetwork', call: 1, error: engineError(403, 'Pool overlaps with other one on this address space') });
+    const engine = new MemoryRuntime().fail({
+      method: 'createNetwork',
+      call: 1,
+      error: engineError(403, 'Pool overlaps with other one on this address space'),
+    });
     engine.script(...networkSetupRules(engine));
     const up = await deploy(routed, { runtime: engine, instance: 'fk4', image: IMAGE, programs: [] });
     // routed has two networks: the first attempt's other one was made, and is gone before the second attempt.
@@ -80,15 +102,24 @@ describe('deploy', () => {
     expect(up.running.containers.size).toBe(3);
     // The router lab needs the host rules, and the nodes got their routes from their observers.
     expect(engine.hostRules.bridgedForwarding).toBe(true);
-    expect(engine.execs().filter((c) => c.slice(0, 3).join(' ') === 'ip route replace').map((c) => c[3])).toEqual(['default', expect.stringMatching(/^10\.\d+\.\d+\.0\/24$/)]);
+    expect(
+      engine
+        .execs()
+        .filter((c) => c.slice(0, 3).join(' ') === 'ip route replace')
+        .map((c) => c[3]),
+    ).toEqual(['default', expect.stringMatching(/^10\.\d+\.\d+\.0\/24$/)]);
     expect(engine.unmatched).toEqual([]);
   });
 
-  it('createContainer failing on its 2nd call: the instance is removed, exactly what was made, and nobody else\'s', async () => {
+  it("createContainer failing on its 2nd call: the instance is removed, exactly what was made, and nobody else's", async () => {
     const engine = new MemoryRuntime();
     const before = await neighbours(engine);
     const calls = engine.calls.length;
-    engine.fail({ method: 'createContainer', call: engine.callsOf('createContainer').length + 2, error: engineError(500, 'no space left on device') });
+    engine.fail({
+      method: 'createContainer',
+      call: engine.callsOf('createContainer').length + 2,
+      error: engineError(500, 'no space left on device'),
+    });
     const e = await deploy(basic, { runtime: engine, instance: 'fk5', image: IMAGE, programs }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(EngineError);
     expect((e as Error).message).toBe('could not create tcp-handshake-basic/fk5: (HTTP code 500) no space left on device');
@@ -105,11 +136,28 @@ describe('deploy', () => {
     expect(mine.findIndex((c) => c.method === 'removeNetworks')).toBeGreaterThan(mine.findIndex((c) => c.method === 'removeContainers'));
   });
 
-  it('an engine failure on a network, on the host rules, or in a node\'s network setup: nothing of the instance is left', async () => {
+  it("an engine failure on a network, on the host rules, or in a node's network setup: nothing of the instance is left", async () => {
     const cases: [string, (e: MemoryRuntime) => void, string][] = [
-      ['createNetwork', (e) => e.fail({ method: 'createNetwork', call: 2, error: engineError(500, 'bridge busy') }), 'could not create routed/fk6: (HTTP code 500) bridge busy'],
-      ['ensureHostRules', (e) => e.fail({ method: 'ensureHostRules', error: new EngineError('could not set the host\'s packet filter for lab bridges (exit 4): denied') }), "could not set the host's packet filter for lab bridges (exit 4): denied"],
-      ['network setup', (e) => e.script({ match: /^ip route replace default/, reply: { exitCode: 2, stderr: 'RTNETLINK answers: Operation not permitted' } }), ''],
+      [
+        'createNetwork',
+        (e) => e.fail({ method: 'createNetwork', call: 2, error: engineError(500, 'bridge busy') }),
+        'could not create routed/fk6: (HTTP code 500) bridge busy',
+      ],
+      [
+        'ensureHostRules',
+        (e) =>
+          e.fail({
+            method: 'ensureHostRules',
+            error: new EngineError("could not set the host's packet filter for lab bridges (exit 4): denied"),
+          }),
+        "could not set the host's packet filter for lab bridges (exit 4): denied",
+      ],
+      [
+        'network setup',
+        (e) =>
+          e.script({ match: /^ip route replace default/, reply: { exitCode: 2, stderr: 'RTNETLINK answers: Operation not permitted' } }),
+        '',
+      ],
     ];
     for (const [what, inject, message] of cases) {
       const engine = new MemoryRuntime();
@@ -117,7 +165,12 @@ describe('deploy', () => {
       engine.script(...networkSetupRules(engine));
       const e = await deploy(routed, { runtime: engine, instance: 'fk6', image: IMAGE, programs: [] }).catch((x: unknown) => x);
       expect(e, what).toBeInstanceOf(EngineError);
-      expect((e as Error).message, what).toEqual(message || expect.stringMatching(/^`ip route replace default via 10\.\d+\.\d+\.2` failed in node (client|server): RTNETLINK answers: Operation not permitted$/));
+      expect((e as Error).message, what).toEqual(
+        message ||
+          expect.stringMatching(
+            /^`ip route replace default via 10\.\d+\.\d+\.2` failed in node (client|server): RTNETLINK answers: Operation not permitted$/,
+          ),
+      );
       // Observers made for the network setup go too.
       expect(engine.leftovers(), what).toEqual({ containers: [], networks: [] });
       expect(engine.hostRules, what).toEqual({ bridgedForwarding: false, ipv6Isolation: false });
@@ -125,7 +178,9 @@ describe('deploy', () => {
   });
 
   it('a failure while the host rules are still being added: the rules are not left behind once the instance is gone', async () => {
-    const engine = new MemoryRuntime().fail({ method: 'ensureHostRules', hang: true }).fail({ method: 'createContainer', call: 1, error: engineError(500, 'no space left on device') });
+    const engine = new MemoryRuntime()
+      .fail({ method: 'ensureHostRules', hang: true })
+      .fail({ method: 'createContainer', call: 1, error: engineError(500, 'no space left on device') });
     engine.script(...networkSetupRules(engine));
     const up = deploy(routed, { runtime: engine, instance: 'fk9', image: IMAGE, programs: [] });
     up.catch(() => undefined);
@@ -151,7 +206,14 @@ describe('deploy', () => {
   it('interrupted while containers are being created: it waits for them, removes everything, and says interrupted', async () => {
     const engine = new MemoryRuntime({ createMs: 60 });
     const controller = new AbortController();
-    const up = deploy(basic, { runtime: engine, instance: 'fk7', image: IMAGE, programs: [], signal: controller.signal, onContainer: () => controller.abort(new InterruptedError('SIGINT')) });
+    const up = deploy(basic, {
+      runtime: engine,
+      instance: 'fk7',
+      image: IMAGE,
+      programs: [],
+      signal: controller.signal,
+      onContainer: () => controller.abort(new InterruptedError('SIGINT')),
+    });
     await expect(up).rejects.toBeInstanceOf(InterruptedError);
     expect(engine.creating).toBe(0);
     expect(engine.leftovers()).toEqual({ containers: [], networks: [] });

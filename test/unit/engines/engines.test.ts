@@ -33,7 +33,7 @@ function problems(text: string): string[] {
 }
 
 describe('engines file', () => {
-  it('reads unix, tcp with TLS, loopback tcp and ssh engines, with paths from the file\'s folder', () => {
+  it("reads unix, tcp with TLS, loopback tcp and ssh engines, with paths from the file's folder", () => {
     const f = parseEnginesText(
       [
         'engines:',
@@ -90,14 +90,19 @@ describe('engines file', () => {
     expect(problems('engines:\n  - { name: a, address: "ssh://u@10.0.0.2:99999", capacity: 1 }\n')).toEqual([
       "2:25 engines.0.address: 'ssh://u@10.0.0.2:99999' needs a port from 1 to 65535, e.g. ssh://user@host:22",
     ]);
-    expect(problems('engines:\n  - { name: a, address: "unix:///x", capacity: 1 }\nextra: 1\n')).toEqual(['3:1 : unknown key `extra` at the top of the engines file']);
+    expect(problems('engines:\n  - { name: a, address: "unix:///x", capacity: 1 }\nextra: 1\n')).toEqual([
+      '3:1 : unknown key `extra` at the top of the engines file',
+    ]);
     expect(problems('engine:\n  - { name: a, address: "unix:///x", capacity: 1 }\n')).toEqual([
       '1:1 : unknown key `engine` at the top of the engines file; did you mean `engines`?',
     ]);
-    expect(problems('hosts: 1\n')).toEqual(['1:1 : the engines file needs `engines`', '1:1 : unknown key `hosts` at the top of the engines file']);
+    expect(problems('hosts: 1\n')).toEqual([
+      '1:1 : the engines file needs `engines`',
+      '1:1 : unknown key `hosts` at the top of the engines file',
+    ]);
   });
 
-  it('says what an address, a name and a host key look like, not the schema\'s regular expression', () => {
+  it("says what an address, a name and a host key look like, not the schema's regular expression", () => {
     expect(
       problems(
         [
@@ -118,12 +123,17 @@ describe('engines file', () => {
 });
 
 describe('an ssh:// engine', () => {
-  it('does not print Node\'s invalid-URL warning (DEP0170) for docker-modem\'s ssh: URLs, and keeps other warnings', async () => {
+  it("does not print Node's invalid-URL warning (DEP0170) for docker-modem's ssh: URLs, and keeps other warnings", async () => {
     const seen: string[] = [];
     const onWarning = (w: Error): void => void seen.push(w.message);
     process.on('warning', onWarning);
     try {
-      new EnginePool(parseEnginesText('engines:\n  - { name: s, address: "ssh://u@127.0.0.1:2222", capacity: 1, ssh: { key: key.pem } }\n', join(dir, 'engines.yaml')));
+      new EnginePool(
+        parseEnginesText(
+          'engines:\n  - { name: s, address: "ssh://u@127.0.0.1:2222", capacity: 1, ssh: { key: key.pem } }\n',
+          join(dir, 'engines.yaml'),
+        ),
+      );
       // The URL docker-modem resolves for every request to an ssh:// engine (host 127.0.0.1, port 2222).
       urlResolve('ssh:127.0.0.1:2222127.0.0.1', '/v1.41/_ping');
       process.emitWarning('another warning', 'Warning');
@@ -138,10 +148,17 @@ describe('an ssh:// engine', () => {
 describe('placing an instance while an engine does not answer', () => {
   it('tells to wait for the engine or bring up a fresh instance when exec/status cannot find it (not "run lab up first")', async () => {
     const down = { name: 'e1', up: false, error: 'engine e1 (tcp://h:2376) unreachable: no answer to a ping within 3s' } as EngineHealth;
-    const pool = { locate: async () => ({ holders: [], unreachable: [down], health: [down] }), file: 'engines.yaml' } as unknown as EnginePool;
-    const err = await holderOf(pool, 'tcp-handshake', 'alice', 'run `lab up tcp-handshake --instance alice` first').catch((e: unknown) => e);
+    const pool = {
+      locate: async () => ({ holders: [], unreachable: [down], health: [down] }),
+      file: 'engines.yaml',
+    } as unknown as EnginePool;
+    const err = await holderOf(pool, 'tcp-handshake', 'alice', 'run `lab up tcp-handshake --instance alice` first').catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(EngineError);
-    expect((err as EngineError).hint).toBe('wait until e1 answers (`lab engines`), or `lab up tcp-handshake --instance alice` places a fresh instance on an engine that answers');
+    expect((err as EngineError).hint).toBe(
+      'wait until e1 answers (`lab engines`), or `lab up tcp-handshake --instance alice` places a fresh instance on an engine that answers',
+    );
   });
 
   it('warns that a second instance of that name is made when the first may be on the unreachable engine', async () => {
@@ -157,7 +174,9 @@ describe('placing an instance while an engine does not answer', () => {
       const placed = await placeInstance(pool, 'tcp-handshake', 'alice');
       expect(placed.runtime).toBe(e2.runtime);
       const text = write.mock.calls.map((c) => String(c[0])).join('');
-      expect(text).toContain('warning: tcp-handshake (instance alice) was not found on the engines that answer, so a new one is placed on e2; if it was on e1 (unreachable), that one is still there');
+      expect(text).toContain(
+        'warning: tcp-handshake (instance alice) was not found on the engines that answer, so a new one is placed on e2; if it was on e1 (unreachable), that one is still there',
+      );
     } finally {
       write.mockRestore();
     }
@@ -165,7 +184,7 @@ describe('placing an instance while an engine does not answer', () => {
 });
 
 describe('an engine that stops answering in the middle of a command', () => {
-  it('names the engine when the connection fails, and passes the engine\'s own answers unchanged', async () => {
+  it("names the engine when the connection fails, and passes the engine's own answers unchanged", async () => {
     const hangUp = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     const notFound = Object.assign(new Error('(HTTP code 404) no such container'), { statusCode: 404 });
     const inner = { createContainer: () => Promise.reject(hangUp), exec: () => Promise.reject(notFound) } as unknown as DockerRuntime;
@@ -187,19 +206,28 @@ describe('ssh host keys', () => {
     const other = blobOf('other_key');
     const printed = execFileSync('ssh-keygen', ['-lf', join(dir, 'host_key.pub')], { encoding: 'utf8' }).split(' ')[1];
     expect(sshFingerprint(host)).toBe(printed);
-    const file = parseEnginesText(`engines:\n  - { name: s, address: "ssh://u@127.0.0.1:2222", capacity: 1, ssh: { key: key.pem, hostKey: "${printed}" } }\n`, join(dir, 'engines.yaml'));
+    const file = parseEnginesText(
+      `engines:\n  - { name: s, address: "ssh://u@127.0.0.1:2222", capacity: 1, ssh: { key: key.pem, hostKey: "${printed}" } }\n`,
+      join(dir, 'engines.yaml'),
+    );
     const engine = new EnginePool(file).engines[0];
     const verify = (engine?.docker.modem as unknown as { sshOptions: { hostVerifier: (k: Buffer) => boolean } }).sshOptions.hostVerifier;
     expect(verify(host)).toBe(true);
     expect(verify(other)).toBe(false);
-    expect(describeEngineFailure(file.engines[0]!, new Error('Host denied (verification failed)'))).toContain(`presented an SSH host key whose fingerprint is not ssh.hostKey ${printed ?? ''}`);
-    expect(problems('engines:\n  - { name: s, address: "ssh://u@h", capacity: 1, ssh: { hostKey: "MD5:ab" } }\n')[0]).toMatch(/^2:\d+ engines\.0\.ssh\.hostKey: /);
+    expect(describeEngineFailure(file.engines[0]!, new Error('Host denied (verification failed)'))).toContain(
+      `presented an SSH host key whose fingerprint is not ssh.hostKey ${printed ?? ''}`,
+    );
+    expect(problems('engines:\n  - { name: s, address: "ssh://u@h", capacity: 1, ssh: { hostKey: "MD5:ab" } }\n')[0]).toMatch(
+      /^2:\d+ engines\.0\.ssh\.hostKey: /,
+    );
   });
 });
 
 describe('a long-running server renewing an engine of its pool', () => {
-  it('replaces a lost engine\'s client: the old one fails at once, naming the engine; the new one is not lost', async () => {
-    const pool = new EnginePool(parseEnginesText('engines:\n  - { name: e2, address: "tcp://127.0.0.1:1", capacity: 1 }\n', join(tmpdir(), 'engines.yaml')));
+  it("replaces a lost engine's client: the old one fails at once, naming the engine; the new one is not lost", async () => {
+    const pool = new EnginePool(
+      parseEnginesText('engines:\n  - { name: e2, address: "tcp://127.0.0.1:1", capacity: 1 }\n', join(tmpdir(), 'engines.yaml')),
+    );
     const old = pool.engine('e2');
     const fresh = pool.renew('e2', '3 pings in a row unanswered');
     expect(fresh).not.toBe(old);
@@ -214,7 +242,15 @@ describe('a long-running server renewing an engine of its pool', () => {
 });
 
 describe('placement', () => {
-  const c = (name: string, instances: number, capacity: number, more: Partial<PlacementCandidate> = {}): PlacementCandidate => ({ name, up: true, draining: false, capacity, instances, hasImage: true, ...more });
+  const c = (name: string, instances: number, capacity: number, more: Partial<PlacementCandidate> = {}): PlacementCandidate => ({
+    name,
+    up: true,
+    draining: false,
+    capacity,
+    instances,
+    hasImage: true,
+    ...more,
+  });
 
   it('fills engines of capacity 1, 2 and 3 with six instances, least loaded first', () => {
     const pool = [c('e1', 0, 1), c('e2', 0, 2), c('e3', 0, 3)];
@@ -233,14 +269,35 @@ describe('placement', () => {
   it('skips engines that are down or draining, and prefers one with the image over a less loaded one', () => {
     expect(chooseEngine([c('a', 0, 4, { up: false }), c('b', 0, 4, { draining: true }), c('c', 3, 4)])).toEqual({ engine: 'c' });
     expect(chooseEngine([c('a', 0, 4, { hasImage: false }), c('b', 3, 4)])).toEqual({ engine: 'b' });
-    expect(chooseEngine([c('a', 0, 4, { up: false }), c('b', 1, 4, { draining: true })])).toEqual({ reason: 'no engine can take a new instance: a unreachable, b draining' });
+    expect(chooseEngine([c('a', 0, 4, { up: false }), c('b', 1, 4, { draining: true })])).toEqual({
+      reason: 'no engine can take a new instance: a unreachable, b draining',
+    });
   });
 });
 
 describe('the CLI pieces', () => {
   it('renders lab engines as a table, with why an engine is unreachable', () => {
-    const h = (name: string, more: Partial<EngineHealth>): EngineHealth => ({ name, address: `tcp://h-${name}:2376`, capacity: 4, labels: {}, up: true, draining: false, instances: 1, hasImage: true, ms: 1, version: '20.10.24', ...more });
-    const text = renderEngines([h('e1', {}), h('e2', { up: false, error: 'engine e2 (tcp://h-e2:2376) unreachable: connect ECONNREFUSED' }), h('e3', { draining: true, labels: { room: 'b' } })], 'toplab/lab:abc');
+    const h = (name: string, more: Partial<EngineHealth>): EngineHealth => ({
+      name,
+      address: `tcp://h-${name}:2376`,
+      capacity: 4,
+      labels: {},
+      up: true,
+      draining: false,
+      instances: 1,
+      hasImage: true,
+      ms: 1,
+      version: '20.10.24',
+      ...more,
+    });
+    const text = renderEngines(
+      [
+        h('e1', {}),
+        h('e2', { up: false, error: 'engine e2 (tcp://h-e2:2376) unreachable: connect ECONNREFUSED' }),
+        h('e3', { draining: true, labels: { room: 'b' } }),
+      ],
+      'toplab/lab:abc',
+    );
     expect(text.split('\n')).toEqual([
       'ENGINE  ADDRESS          STATE        VERSION   IMAGE  INSTANCES  LABELS',
       'e1      tcp://h-e1:2376  up           20.10.24  yes    1/4        -',
@@ -253,16 +310,32 @@ describe('the CLI pieces', () => {
   });
 
   it('names the engine and the certificate when the engine refuses the client certificate', () => {
-    const spec = { name: 'e2', address: 'tcp://10.0.0.2:2376', capacity: 1, labels: {}, tls: { ca: '/c/ca.pem', cert: '/c/cert.pem', key: '/c/key.pem' } };
-    const err = Object.assign(new Error('write EPROTO 40B7:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca'), { code: 'EPROTO' });
+    const spec = {
+      name: 'e2',
+      address: 'tcp://10.0.0.2:2376',
+      capacity: 1,
+      labels: {},
+      tls: { ca: '/c/ca.pem', cert: '/c/cert.pem', key: '/c/key.pem' },
+    };
+    const err = Object.assign(new Error('write EPROTO 40B7:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca'), {
+      code: 'EPROTO',
+    });
     expect(describeEngineFailure(spec, err)).toBe(
       "engine e2 (tcp://10.0.0.2:2376) refused toplab's TLS client certificate /c/cert.pem: it was not signed by the CA the engine trusts (--tlscacert) (write EPROTO 40B7:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca)",
     );
   });
 
   it('keeps an OpenSSL message that ends in a newline on one line', () => {
-    const spec = { name: 'e2', address: 'tcp://10.0.0.2:2376', capacity: 1, labels: {}, tls: { ca: '/c/ca.pem', cert: '/c/cert.pem', key: '/c/key.pem' } };
-    const err = new Error('80:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:rec_layer_s3.c:1601:SSL alert number 42\n');
+    const spec = {
+      name: 'e2',
+      address: 'tcp://10.0.0.2:2376',
+      capacity: 1,
+      labels: {},
+      tls: { ca: '/c/ca.pem', cert: '/c/cert.pem', key: '/c/key.pem' },
+    };
+    const err = new Error(
+      '80:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:rec_layer_s3.c:1601:SSL alert number 42\n',
+    );
     expect(describeEngineFailure(spec, err)).toMatch(/SSL alert number 42\)$/);
   });
 });
@@ -270,14 +343,29 @@ describe('the CLI pieces', () => {
 describe('batch grading over a pool, with fake engines', () => {
   it('re-queues the submissions of an engine that stops answering, and keeps none of its results', async () => {
     let bAnswers = true;
-    const fakeDocker = (name: string): unknown => ({ ping: () => (name === 'b' && !bAnswers ? new Promise(() => undefined) : Promise.resolve('OK')) });
+    const fakeDocker = (name: string): unknown => ({
+      ping: () => (name === 'b' && !bAnswers ? new Promise(() => undefined) : Promise.resolve('OK')),
+    });
     const engines: PoolEngine[] = ['a', 'b'].map((name) => ({
       spec: { name, address: `tcp://127.0.0.1:1`, capacity: 2, labels: {} },
       docker: fakeDocker(name) as PoolEngine['docker'],
       runtime: new EngineRuntime(name, {} as DockerRuntime),
     }));
     const pool = {
-      probe: () => Promise.resolve(engines.map((e) => ({ name: e.spec.name, address: e.spec.address, capacity: 2, labels: {}, up: true, draining: false, instances: 0, hasImage: true, ms: 1 }))),
+      probe: () =>
+        Promise.resolve(
+          engines.map((e) => ({
+            name: e.spec.name,
+            address: e.spec.address,
+            capacity: 2,
+            labels: {},
+            up: true,
+            draining: false,
+            instances: 0,
+            hasImage: true,
+            ms: 1,
+          })),
+        ),
       loseDown: () => undefined,
       engine: (n: string) => engines.find((e) => e.spec.name === n),
       ensureImage: () => Promise.resolve(),

@@ -21,7 +21,7 @@ describe('each run has its own artifacts folder', () => {
     expect(new Set([a.artifactsDir, b.artifactsDir])).toEqual(new Set([wanted, `${wanted}-2`]));
   });
 
-  it('never hands out a folder that already holds an earlier run\'s files', () => {
+  it("never hands out a folder that already holds an earlier run's files", () => {
     const wanted = join(work, 'again');
     expect(claimRunFolder(wanted)).toBe(wanted);
     writeFileSync(join(wanted, 'wire.pcap'), 'earlier');

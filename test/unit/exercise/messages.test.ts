@@ -31,9 +31,15 @@ describe('what a program said went wrong', () => {
 
   it('shows the ECONNREFUSED line in the output, exit and error checks', () => {
     const obs = withProgram({ stderr: refused, exitCode: 1 });
-    expect(checkExit({ program: 'client', code: 0 }, obs).evidence).toContain('client stderr: "Error: connect ECONNREFUSED 127.0.0.1:9000"');
-    expect(checkOutput({ program: 'client', equals: 'one\ntwo\nthree' }, obs).evidence).toContain('client stderr: "Error: connect ECONNREFUSED 127.0.0.1:9000"');
-    expect(checkError({ program: 'client', errno: 'ECONNRESET' }, obs).evidence).toContain('client printed: "Error: connect ECONNREFUSED 127.0.0.1:9000"');
+    expect(checkExit({ program: 'client', code: 0 }, obs).evidence).toContain(
+      'client stderr: "Error: connect ECONNREFUSED 127.0.0.1:9000"',
+    );
+    expect(checkOutput({ program: 'client', equals: 'one\ntwo\nthree' }, obs).evidence).toContain(
+      'client stderr: "Error: connect ECONNREFUSED 127.0.0.1:9000"',
+    );
+    expect(checkError({ program: 'client', errno: 'ECONNRESET' }, obs).evidence).toContain(
+      'client printed: "Error: connect ECONNREFUSED 127.0.0.1:9000"',
+    );
   });
 });
 
@@ -44,7 +50,9 @@ describe('a SYN refused with RST is not a connection closed', () => {
   it('says there was no connection to close', () => {
     const v = checkTeardown({ capture: 'w', port: 9001 }, obs);
     expect(v.passed).toBe(false);
-    expect(v.message).toBe('there was no connection to close: the SYN to 10.77.251.10 (server) port 9001 was refused with a RST from 10.77.251.10 (server) (nothing was listening there), so the connection was never opened.');
+    expect(v.message).toBe(
+      'there was no connection to close: the SYN to 10.77.251.10 (server) port 9001 was refused with a RST from 10.77.251.10 (server) (nothing was listening there), so the connection was never opened.',
+    );
   });
 
   it('does not take a refused SYN for a reset connection', () => {
@@ -54,7 +62,9 @@ describe('a SYN refused with RST is not a connection closed', () => {
   it('says the side that should close did not (tcp-missing-ack.pcap: no FIN)', () => {
     const missing = emptyObservations({ server: ['10.77.251.10'], client: ['10.77.251.20'] });
     missing.captures.w = { node: 'server', packets: decodePcap(readFileSync(join(ROOT, 'test/fixtures/pcap/tcp-missing-ack.pcap'))) };
-    expect(checkTeardown({ capture: 'w', initiator: 'client' }, missing).message).toBe('no FIN at all: client did not close the connection before the capture ended.');
+    expect(checkTeardown({ capture: 'w', initiator: 'client' }, missing).message).toBe(
+      'no FIN at all: client did not close the connection before the capture ended.',
+    );
   });
 });
 
@@ -64,21 +74,39 @@ describe('a wait for output that ends because the program ended', () => {
 
   it('says it ended, with its exit code and output, not that the time ran out', async () => {
     const running = localLab();
-    const spec = { name: 'server', container: 'local', runDir: work, argv: ['sh', '-c', 'echo starting; echo "Error: listen EADDRINUSE: address already in use :::9000" >&2; exit 1'], token: runToken(), env: {} };
+    const spec = {
+      name: 'server',
+      container: 'local',
+      runDir: work,
+      argv: ['sh', '-c', 'echo starting; echo "Error: listen EADDRINUSE: address already in use :::9000" >&2; exit 1'],
+      token: runToken(),
+      env: {},
+    };
     await launchThen(running, spec, 'true', 10_000);
     const started = Date.now();
     const r = await waitForOutput(running, spec, /^listening/m, 10_000);
     expect(Date.now() - started).toBeLessThan(8000);
     expect(r.outcome).toBe('exited');
     expect(r.outcome === 'exited' ? r.state.exitCode : undefined).toBe(1);
-    expect(r.outcome === 'exited' ? relevantLines(r.state.stderr) : []).toEqual(['Error: listen EADDRINUSE: address already in use :::9000']);
+    expect(r.outcome === 'exited' ? relevantLines(r.state.stderr) : []).toEqual([
+      'Error: listen EADDRINUSE: address already in use :::9000',
+    ]);
   });
 
   it('a start that never became ready shows the error line of the crash, not its last lines', async () => {
     const running = localLab();
     const fixture = join(ROOT, 'test/fixtures/outputs/node-econnrefused.stderr');
-    const spec = { name: 'client', container: 'local', runDir: work, argv: ['sh', '-c', `cat '${fixture}' >&2; exit 1`], token: runToken(), env: {} };
+    const spec = {
+      name: 'client',
+      container: 'local',
+      runDir: work,
+      argv: ['sh', '-c', `cat '${fixture}' >&2; exit 1`],
+      token: runToken(),
+      env: {},
+    };
     const started = startAndWait(running, resolveStep({ start: 'client', ready: { tcp: 1, timeout: 10 } }, 0) as StepOfKind<'start'>, spec);
-    await expect(started).rejects.toThrow(/^client exited with code 1 before it was ready \(a TCP socket listening on port 1 in node \); it printed:\n {4}Error: connect ECONNREFUSED 127\.0\.0\.1:9000\n {4}code: 'ECONNREFUSED',$/);
+    await expect(started).rejects.toThrow(
+      /^client exited with code 1 before it was ready \(a TCP socket listening on port 1 in node \); it printed:\n {4}Error: connect ECONNREFUSED 127\.0\.0\.1:9000\n {4}code: 'ECONNREFUSED',$/,
+    );
   }, 30_000);
 });

@@ -20,7 +20,9 @@ function localLab(): { running: RunningLab; execs: () => number } {
     exec: (_c: string, argv: string[]) =>
       new Promise((resolve) => {
         n++;
-        execFile(argv[0] ?? 'sh', argv.slice(1), { encoding: 'buffer' }, (err, stdout, stderr) => resolve({ exitCode: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr, timedOut: false }));
+        execFile(argv[0] ?? 'sh', argv.slice(1), { encoding: 'buffer' }, (err, stdout, stderr) =>
+          resolve({ exitCode: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr, timedOut: false }),
+        );
       }),
   };
   return { running: { runtime } as unknown as RunningLab, execs: () => n };
@@ -45,7 +47,9 @@ describe('waiting for output', () => {
     const sh = (script: string): Promise<string> => new Promise((r) => execFile('sh', ['-c', script], (_e, out) => r(out)));
     return Promise.all([
       sh(waitForOutputScript(spec, '^address-bytes\\s*[:=]', 0.3)).then((out) => expect(out).toBe('@@waiting\n')),
-      sh(waitForOutputScript(spec, '^address-bytes\\s*[:=]', 5, 0)).then((out) => expect(out).toBe(`@@grew ${Buffer.byteLength('address-bytes：0a000114\n')}\n`)),
+      sh(waitForOutputScript(spec, '^address-bytes\\s*[:=]', 5, 0)).then((out) =>
+        expect(out).toBe(`@@grew ${Buffer.byteLength('address-bytes：0a000114\n')}\n`),
+      ),
       // Nothing printed yet (no stdout file): nothing grew.
       sh(waitForOutputScript({ ...spec, name: 'silent' }, '^x', 0.3, 0)).then((out) => expect(out).toBe('@@waiting\n')),
     ]);

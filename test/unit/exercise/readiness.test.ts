@@ -48,11 +48,13 @@ describe('readiness in the node', () => {
     expect(socketsAwk({})).toBeUndefined();
   });
 
-  it('never takes Docker\'s DNS listener (127.0.0.11) for the program\'s socket', () => {
+  it("never takes Docker's DNS listener (127.0.0.11) for the program's socket", () => {
     // In these tables it listens on TCP 0x9D13 (40211) and is bound on UDP 0xDE87 (56967).
     expect(awkHolds({ tcp: 0x9d13 })).toBe(false);
     expect(awkHolds({ udp: 0xde87 })).toBe(false);
-    const { sockets } = parseSocketTables(execFileSync('sh', ['-c', waitInNodeScript({}, { dir: join(work, 'none') }, 1).replaceAll('/proc/net/', `${net}/`)]).toString());
+    const { sockets } = parseSocketTables(
+      execFileSync('sh', ['-c', waitInNodeScript({}, { dir: join(work, 'none') }, 1).replaceAll('/proc/net/', `${net}/`)]).toString(),
+    );
     expect(sockets.some((s) => s.localAddress === '127.0.0.11')).toBe(false);
     expect(sockets.some((s) => s.localPort === 9000)).toBe(true);
   });
@@ -93,7 +95,7 @@ describe('waiting for a run in the node', () => {
   it('returns the output with the match, says when grep cannot read a pattern, and when the run ended', () => {
     writeFileSync(join(dir, 'stdout'), 'connecting\nhello\n');
     expect(sh(waitForOutputScript(spec, '^hello$', 1))).toBe('@@matched\nconnecting\nhello\n');
-    expect(sh(waitForOutputScript(spec, 'it\'s (', 1))).toBe('@@unreadable\n');
+    expect(sh(waitForOutputScript(spec, "it's (", 1))).toBe('@@unreadable\n');
     writeFileSync(join(dir, 'exit'), '0\n');
     expect(sh(waitForOutputScript(spec, '^bye$', 1))).toBe('@@exited\n');
     expect(sh(waitForExitScript(spec, 1))).toBe('@@exited\n');
@@ -125,7 +127,9 @@ describe('a wait in the node ends on the clock as well as on its count of rounds
   });
 
   it('still ends by its count when the clock cannot be read', () => {
-    const script = [...pollLoop(0.2, ['n=$((n + 1))'], { clock: true }), 'echo $n'].join('\n').replaceAll('/proc/uptime', '/nonexistent/uptime');
+    const script = [...pollLoop(0.2, ['n=$((n + 1))'], { clock: true }), 'echo $n']
+      .join('\n')
+      .replaceAll('/proc/uptime', '/nonexistent/uptime');
     expect(Number(execFileSync('sh', ['-c', `n=0\n${script}`], { encoding: 'utf8' }).trim())).toBe(4);
   });
 });

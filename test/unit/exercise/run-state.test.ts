@@ -2,7 +2,15 @@ import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { launchAndWait, signalAndWait, launchThen, processState, runToken, waitForExit, type LaunchSpec } from '../../../src/exercise/programs.js';
+import {
+  launchAndWait,
+  signalAndWait,
+  launchThen,
+  processState,
+  runToken,
+  waitForExit,
+  type LaunchSpec,
+} from '../../../src/exercise/programs.js';
 import { startAndWait } from '../../../src/exercise/start.js';
 import { resolveStep, type StepOfKind } from '../../../src/lab/resolve.js';
 import { localLab } from '../../helpers/local-runtime.js';
@@ -36,7 +44,14 @@ afterAll(async () => {
 }, 30_000);
 
 function spec(argv: string[], hooksOn: string, runDir = join(work, `runs-${n++}`)): LaunchSpec {
-  const s: LaunchSpec = { name: 'client', container: 'local', runDir, argv, token: runToken(), env: { PATH: `${hooks}:/usr/sbin:/usr/bin:/sbin:/bin`, TOPLAB_HOOKS: hooksOn } };
+  const s: LaunchSpec = {
+    name: 'client',
+    container: 'local',
+    runDir,
+    argv,
+    token: runToken(),
+    env: { PATH: `${hooks}:/usr/sbin:/usr/bin:/sbin:/bin`, TOPLAB_HOOKS: hooksOn },
+  };
   launched.push(s);
   return s;
 }
@@ -51,7 +66,7 @@ function ended(pid: number): boolean {
 }
 
 describe('a run never sees an earlier run of the same name', () => {
-  it('does not take the earlier run\'s exit marker for the new run\'s end (lab check run twice)', async () => {
+  it("does not take the earlier run's exit marker for the new run's end (lab check run twice)", async () => {
     const earlier = spec(['true'], '');
     expect(await launchAndWait(running, earlier, 10_000)).toBe(true);
     // The new run starts while the wait already looks: the earlier exit marker is there when it looks, and the

@@ -15,12 +15,17 @@ const after = readFileSync(join(ROOT, 'test/fixtures/sockets/client-after-run-ss
 
 function probed(sockets = parseSocketsProbe(after), opened = new Set<string>()): Observations {
   const obs = emptyObservations({ server: ['10.77.252.10'], client: ['10.77.252.20'] });
-  obs.probes[endProbeName('client')] = { node: 'client', kind: 'sockets', raw: after, ...scopeSockets(sockets, parseBaseline(before), opened) };
+  obs.probes[endProbeName('client')] = {
+    node: 'client',
+    kind: 'sockets',
+    raw: after,
+    ...scopeSockets(sockets, parseBaseline(before), opened),
+  };
   return obs;
 }
 
 describe('a socket table scoped to this run', () => {
-  it('leaves out Docker\'s DNS listener and sets aside the earlier run\'s TIME_WAIT', () => {
+  it("leaves out Docker's DNS listener and sets aside the earlier run's TIME_WAIT", () => {
     const all = parseSocketsProbe(after);
     expect(all.some((s) => s.localAddress === '127.0.0.11')).toBe(false);
     const { sockets, earlier } = scopeSockets(all, parseBaseline(before), new Set());
@@ -30,7 +35,9 @@ describe('a socket table scoped to this run', () => {
 
   it('keeps a connection this run opened again on the same 4-tuple (its SYN is in the capture)', () => {
     const syn = decodePcap(readFileSync(join(ROOT, 'test/fixtures/pcap/tcp-port-reuse.pcap'))).slice(0, 1);
-    const tw = { ...parseSocketsProbe(after).find((s) => s.localPort === 20203), localPort: 20201 } as ReturnType<typeof parseSocketsProbe>[number];
+    const tw = { ...parseSocketsProbe(after).find((s) => s.localPort === 20203), localPort: 20201 } as ReturnType<
+      typeof parseSocketsProbe
+    >[number];
     const baseline = new Map([['10.77.252.10:9000|10.77.252.20:20201', 'TIME_WAIT']]);
     expect(scopeSockets([tw], baseline, new Set()).earlier).toHaveLength(1);
     expect(scopeSockets([tw], baseline, openedInCaptures([syn])).sockets).toHaveLength(1);
@@ -38,7 +45,7 @@ describe('a socket table scoped to this run', () => {
     expect(scopeSockets([{ ...tw, state: 'ESTABLISHED' }], baseline, new Set()).sockets).toHaveLength(1);
   });
 
-  it('does not cite an earlier run\'s TIME_WAIT for a client that did not connect this time', () => {
+  it("does not cite an earlier run's TIME_WAIT for a client that did not connect this time", () => {
     // The client of this run never sent a SYN: its table has only what the earlier run left.
     const obs = probed(parseSocketsProbe(after).filter((s) => s.localPort !== 20204));
     const v = checkSocket({ node: 'client', tcp: 9000, state: 'ESTABLISHED', peer: 'server' }, obs);
@@ -50,7 +57,7 @@ describe('a socket table scoped to this run', () => {
     expect(v.evidence).toEqual(['earlier run: tcp TIME_WAIT 10.77.252.20:20203 -> 10.77.252.10:9000']);
   });
 
-  it('still sees this run\'s connection, and never takes the DNS listener for the node\'s', () => {
+  it("still sees this run's connection, and never takes the DNS listener for the node's", () => {
     const obs = probed();
     expect(checkSocket({ node: 'client', tcp: 9000, state: 'ESTABLISHED', peer: 'server' }, obs).passed).toBe(true);
     const dnsPort = Number(/127\.0\.0\.11:(\d+)/.exec(after)?.[1]);

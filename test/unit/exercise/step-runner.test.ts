@@ -62,7 +62,11 @@ const WORKING: Record<string, ProgramBehaviour> = {
 };
 
 let n = 0;
-async function up(behaviours: Record<string, ProgramBehaviour>, first: ExecRule[] = [], of: Lab = lab): Promise<{ engine: MemoryRuntime; programs: NodePrograms; running: Awaited<ReturnType<typeof deploy>>['running'] }> {
+async function up(
+  behaviours: Record<string, ProgramBehaviour>,
+  first: ExecRule[] = [],
+  of: Lab = lab,
+): Promise<{ engine: MemoryRuntime; programs: NodePrograms; running: Awaited<ReturnType<typeof deploy>>['running'] }> {
   const engine = new MemoryRuntime();
   const programs = new NodePrograms(engine, behaviours);
   engine.script(...first, ...programs.rules(), SETTLED);
@@ -78,7 +82,9 @@ describe('the step runner (runExercise)', () => {
     const lines: string[] = [];
     const obs = await runExercise(running, { onStep: (l) => lines.push(l), fresh: true });
     expect(lines).toEqual(descriptions);
-    expect(obs.steps.map((s) => [s.index, s.description, s.status, s.message])).toEqual(descriptions.map((d, i) => [i, d, 'ok', undefined]));
+    expect(obs.steps.map((s) => [s.index, s.description, s.status, s.message])).toEqual(
+      descriptions.map((d, i) => [i, d, 'ok', undefined]),
+    );
     expect(programs.runs.map((r) => r.name)).toEqual(['server', 'client', 'look']);
     // Programs run as the student with node, their args and env; the command as the student with sh.
     const client = programs.runsOf('client')[0];
@@ -87,14 +93,23 @@ describe('the step runner (runExercise)', () => {
     expect(programs.runsOf('look')[0]?.argv).toEqual(['sh', '-c', 'echo look']);
     const launches = engine.calls.filter((c) => c.method === 'exec' && (c.args[1] as string[])[3] === 'toplab-launch');
     expect(launches.map((c) => (c.args[2] as { user?: string }).user)).toEqual(['1000:1000', '1000:1000', '1000:1000']);
-    expect(obs.programs.client).toMatchObject({ node: 'client', kind: 'program', stdout: 'hello\n', exitCode: 0, timedOut: false, running: false });
+    expect(obs.programs.client).toMatchObject({
+      node: 'client',
+      kind: 'program',
+      stdout: 'hello\n',
+      exitCode: 0,
+      timedOut: false,
+      running: false,
+    });
     expect(obs.programs.look).toMatchObject({ node: 'client', kind: 'command', stdout: 'look\n', exitCode: 0 });
     // The server still runs at the end: its output so far, no exit code.
     expect(obs.programs.server).toMatchObject({ stdout: 'listening on 9000\n', running: true });
     expect(obs.programs.server?.exitCode).toBeUndefined();
     expect(obs.captures.wire).toEqual({ node: 'server', packets: [] });
     // The check on the server's socket gets an end-of-run probe, taken from the server's observer.
-    expect(obs.probes[endProbeName('server', 'sockets')]?.sockets?.map((s) => [s.proto, s.localPort, s.state])).toEqual([['tcp', 9000, 'LISTEN']]);
+    expect(obs.probes[endProbeName('server', 'sockets')]?.sockets?.map((s) => [s.proto, s.localPort, s.state])).toEqual([
+      ['tcp', 9000, 'LISTEN'],
+    ]);
     expect(engine.leftovers().containers).toEqual(['tl-steps-sr0-client', 'tl-steps-sr0-server', 'tl-steps-sr0-server-observer']);
   });
 
@@ -102,18 +117,28 @@ describe('the step runner (runExercise)', () => {
     const { engine, programs, running } = await up({ ...WORKING, server: { stdout: 'starting\n', runsMs: Infinity } }, [], quick);
     const obs = await runExercise(running, { fresh: true });
     expect(obs.steps.map((s) => s.status)).toEqual(['failed', 'ok', 'ok', 'failed', 'ok', 'ok']);
-    expect(obs.steps[0]?.message).toBe('server was not ready after 0.3s: there was still no TCP socket listening on port 9000 in node server; it printed:\n    starting');
-    expect(obs.steps[3]?.message).toBe('server printed nothing matching /^listening/ within 0.3s (it was still running); it printed:\n    starting');
+    expect(obs.steps[0]?.message).toBe(
+      'server was not ready after 0.3s: there was still no TCP socket listening on port 9000 in node server; it printed:\n    starting',
+    );
+    expect(obs.steps[3]?.message).toBe(
+      'server printed nothing matching /^listening/ within 0.3s (it was still running); it printed:\n    starting',
+    );
     expect(programs.runs.map((r) => r.name)).toEqual(['server', 'client', 'look']);
     expect(obs.programs.client?.stdout).toBe('hello\n');
     // The waits in the node last no longer than the readiness timeout: 6 rounds of 50 ms for 0.3 s.
-    const waits = engine.execs().filter((c) => c.join(' ').includes('/proc/net/tcp /proc/net/tcp6')).map((c) => Number(/while \[ \$i -lt (\d+) \]/.exec(c[2] ?? '')?.[1]));
+    const waits = engine
+      .execs()
+      .filter((c) => c.join(' ').includes('/proc/net/tcp /proc/net/tcp6'))
+      .map((c) => Number(/while \[ \$i -lt (\d+) \]/.exec(c[2] ?? '')?.[1]));
     expect(waits.length).toBeGreaterThan(0);
     for (const rounds of waits) expect(rounds).toBeLessThanOrEqual(6);
   });
 
   it('a program that ends before it is ready: its exit code and the line that says why', async () => {
-    const { running } = await up({ ...WORKING, server: { stderr: 'node:events:497\n      throw er;\nError: listen EADDRINUSE: address already in use :::9000\n', exitCode: 1 } });
+    const { running } = await up({
+      ...WORKING,
+      server: { stderr: 'node:events:497\n      throw er;\nError: listen EADDRINUSE: address already in use :::9000\n', exitCode: 1 },
+    });
     const obs = await runExercise(running, { fresh: true });
     expect(obs.steps[0]?.message).toBe(
       'server exited with code 1 before it was ready (a TCP socket listening on port 9000 in node server); it printed:\n    Error: listen EADDRINUSE: address already in use :::9000',
@@ -132,11 +157,22 @@ describe('the step runner (runExercise)', () => {
     expect(programs.runsOf('look')).toHaveLength(1);
   });
 
-  it('a program that did not compile: its step fails with the compiler\'s message and it is never launched', async () => {
+  it("a program that did not compile: its step fails with the compiler's message and it is never launched", async () => {
     const { programs, running } = await up(WORKING);
-    const obs = await runExercise(running, { fresh: true, unavailable: { client: "client.ts:3:7 - error TS2322: Type 'number' is not assignable to type 'string'." } });
-    expect(obs.steps[2]).toMatchObject({ status: 'failed', message: "client.ts:3:7 - error TS2322: Type 'number' is not assignable to type 'string'." });
-    expect(obs.programs.client).toMatchObject({ node: 'client', kind: 'program', stdout: '', error: "client.ts:3:7 - error TS2322: Type 'number' is not assignable to type 'string'." });
+    const obs = await runExercise(running, {
+      fresh: true,
+      unavailable: { client: "client.ts:3:7 - error TS2322: Type 'number' is not assignable to type 'string'." },
+    });
+    expect(obs.steps[2]).toMatchObject({
+      status: 'failed',
+      message: "client.ts:3:7 - error TS2322: Type 'number' is not assignable to type 'string'.",
+    });
+    expect(obs.programs.client).toMatchObject({
+      node: 'client',
+      kind: 'program',
+      stdout: '',
+      error: "client.ts:3:7 - error TS2322: Type 'number' is not assignable to type 'string'.",
+    });
     expect(programs.runsOf('client')).toEqual([]);
   });
 
@@ -159,7 +195,11 @@ describe('the step runner (runExercise)', () => {
   it('interrupted during a step: the run ends at once with the interruption (an error, not a failed step), and no later step starts', async () => {
     const { engine, programs, running } = await up({ ...WORKING, client: { runsMs: Infinity } });
     const controller = new AbortController();
-    const run = runExercise(running, { fresh: true, signal: controller.signal, onStep: (l) => l.startsWith('run client') && setTimeout(() => controller.abort(new InterruptedError('SIGINT')), 50) });
+    const run = runExercise(running, {
+      fresh: true,
+      signal: controller.signal,
+      onStep: (l) => l.startsWith('run client') && setTimeout(() => controller.abort(new InterruptedError('SIGINT')), 50),
+    });
     await expect(run).rejects.toBeInstanceOf(InterruptedError);
     expect(programs.runs.map((r) => r.name)).toEqual(['server', 'client']);
     // The exec waiting for the client was dropped, not waited out.
@@ -168,17 +208,27 @@ describe('the step runner (runExercise)', () => {
 
   it('an instance removed during the run: InstanceGoneError naming the node, never a failed step', async () => {
     const { engine, running } = await up({ ...WORKING, client: { runsMs: Infinity } });
-    const run = runExercise(running, { fresh: true, onStep: (l) => l.startsWith('run client') && setTimeout(() => engine.stop('tl-steps-sr' + (n - 1) + '-client'), 50) });
+    const run = runExercise(running, {
+      fresh: true,
+      onStep: (l) => l.startsWith('run client') && setTimeout(() => engine.stop('tl-steps-sr' + (n - 1) + '-client'), 50),
+    });
     const e = await run.catch((x: unknown) => x);
     expect(e).toBeInstanceOf(InstanceGoneError);
-    expect((e as Error).message).toBe(`the instance steps/${running.plan.instance} went away during the exercise (node client's container stopped): another command may have removed it (lab down), the engine restarted, or its lease ran out; not graded`);
+    expect((e as Error).message).toBe(
+      `the instance steps/${running.plan.instance} went away during the exercise (node client's container stopped): another command may have removed it (lab down), the engine restarted, or its lease ran out; not graded`,
+    );
   });
 
-  it('an engine that stops answering during a step, a capture or a probe: the run ends with the engine\'s error, never a failed step or an empty observation', async () => {
-    const noAnswer = new EngineError('the Docker engine at memory:// did not answer within 60s while running `sh` in container ctr000000003');
+  it("an engine that stops answering during a step, a capture or a probe: the run ends with the engine's error, never a failed step or an empty observation", async () => {
+    const noAnswer = new EngineError(
+      'the Docker engine at memory:// did not answer within 60s while running `sh` in container ctr000000003',
+    );
     const cases: [string, ExecRule][] = [
-      ['the client\'s launch', { match: (c) => c.cmd[3] === 'toplab-launch' && c.cmd.at(-1) === '10.0.1.10', reply: () => Promise.reject(noAnswer) }],
-      ['the capture\'s stop', { match: /@@toplab-pcap@@/, reply: () => Promise.reject(noAnswer) }],
+      [
+        "the client's launch",
+        { match: (c) => c.cmd[3] === 'toplab-launch' && c.cmd.at(-1) === '10.0.1.10', reply: () => Promise.reject(noAnswer) },
+      ],
+      ["the capture's stop", { match: /@@toplab-pcap@@/, reply: () => Promise.reject(noAnswer) }],
       ['the end-of-run socket probe', { match: /^sh -c ss -tanp; echo @@;/, reply: () => Promise.reject(noAnswer) }],
     ];
     for (const [what, rule] of cases) {

@@ -4,7 +4,7 @@ import { formatTcpdumpCommand, parseTcpdumpCommand, unknownFilterNames } from '.
 import { decodePcap } from '../../../src/observe/pcap.js';
 import { fixture, withCapture } from '../../helpers/observations.js';
 
-describe('a student\'s tcpdump command line', () => {
+describe("a student's tcpdump command line", () => {
   it('splits options and filter the way tcpdump reads them', () => {
     const c = parseTcpdumpCommand("tcpdump -i any -nn -S 'host client2 and tcp[tcpflags] & (tcp-syn|tcp-fin) != 0'\n");
     expect(c.options).toEqual(['-i', 'any', '-n', '-n', '-S']);
@@ -51,10 +51,12 @@ describe('a student\'s tcpdump command line', () => {
     for (const [line, re] of refused) expect(() => parseTcpdumpCommand(line), line).toThrow(re);
   });
 
-  it('finds host names in a filter that are not the lab\'s nodes (tcpdump would ask DNS outside the lab)', () => {
+  it("finds host names in a filter that are not the lab's nodes (tcpdump would ask DNS outside the lab)", () => {
     const nodes = ['server', 'client1', 'client2'];
     expect(unknownFilterNames(['host client2 and tcp port 9000 and tcp[tcpflags] & (tcp-syn|tcp-fin) != 0'], nodes)).toEqual([]);
-    expect(unknownFilterNames(['src', 'client1', 'and', 'dst', 'port', 'http', 'and', 'tcp[13]', '&', '0x12', '!=', '0'], nodes)).toEqual([]);
+    expect(unknownFilterNames(['src', 'client1', 'and', 'dst', 'port', 'http', 'and', 'tcp[13]', '&', '0x12', '!=', '0'], nodes)).toEqual(
+      [],
+    );
     expect(unknownFilterNames(['host 10.0.12.21 or host fd00:0:0:12::21 or net 10.0.0.0/8 or ip proto \\tcp'], nodes)).toEqual([]);
     expect(unknownFilterNames(['host example.com or host client9 and port 9000'], nodes)).toEqual(['example.com', 'client9']);
   });
@@ -71,7 +73,14 @@ describe('checks on a capture the student wrote (real capture: tcp-echo-any-sll)
     const o = withCapture('tcp-echo-any-sll.pcap');
     return { ...o, captures: { ...o.captures, mine: { node: 'server', packets: mine } }, files };
   };
-  const spec = { capture: 'mine', reference: 'wire', client: 'client', server: 'server', port: 9000, flags: ['SYN', 'FIN'] as ('SYN' | 'FIN')[] };
+  const spec = {
+    capture: 'mine',
+    reference: 'wire',
+    client: 'client',
+    server: 'server',
+    port: 9000,
+    flags: ['SYN', 'FIN'] as ('SYN' | 'FIN')[],
+  };
 
   it('passes a capture of exactly the SYN and FIN segments', () => {
     expect(synFin.length).toBe(4);
@@ -81,7 +90,9 @@ describe('checks on a capture the student wrote (real capture: tcp-echo-any-sll)
 
   it('fails a capture that misses some, or holds more, or nothing', () => {
     const v = checkCaptureMatch({ ...spec, expect: 'all' }, obs(synFin.slice(0, 2)));
-    expect(v.message).toBe('your capture misses 2 of the 4 packets asked for (the TCP segments between client and server port 9000 with SYN or FIN set).');
+    expect(v.message).toBe(
+      'your capture misses 2 of the 4 packets asked for (the TCP segments between client and server port 9000 with SYN or FIN set).',
+    );
     expect(checkCaptureMatch({ ...spec, expect: 'only' }, obs(all)).message).toMatch(/^your capture also holds 6 packet\(s\) that are not/);
     expect(checkCaptureMatch({ ...spec, expect: 'only' }, obs([])).passed).toBe(false);
     expect(checkCaptureMatch({ ...spec, expect: 'all' }, obs([])).message).toMatch(/it caught nothing. Which interface/);
@@ -90,19 +101,29 @@ describe('checks on a capture the student wrote (real capture: tcp-echo-any-sll)
   it('reads answers from the capture, full-width digits too', () => {
     const o = obs(synFin, { 'answers.txt': 'packets： ４\nmss: 1460\nfirst-fin: client\n' });
     expect(checkCaptureAnswer({ file: 'answers.txt', key: 'packets', capture: 'mine', value: 'packets' }, o).passed).toBe(true);
-    const mss = checkCaptureAnswer({ file: 'answers.txt', key: 'mss', capture: 'wire', value: 'mss', client: 'client', server: 'server', port: 9000 }, o);
+    const mss = checkCaptureAnswer(
+      { file: 'answers.txt', key: 'mss', capture: 'wire', value: 'mss', client: 'client', server: 'server', port: 9000 },
+      o,
+    );
     expect(mss.evidence?.[1]).toMatch(/^observed: \d+$/);
-    expect(checkCaptureAnswer({ file: 'answers.txt', key: 'first-fin', capture: 'wire', value: 'first-fin', client: 'client', server: 'server', port: 9000 }, o).passed).toBe(true);
+    expect(
+      checkCaptureAnswer(
+        { file: 'answers.txt', key: 'first-fin', capture: 'wire', value: 'first-fin', client: 'client', server: 'server', port: 9000 },
+        o,
+      ).passed,
+    ).toBe(true);
     const wrong = checkCaptureAnswer({ file: 'answers.txt', key: 'packets', capture: 'wire', value: 'packets' }, o);
     expect(wrong.message).toBe('"4" is not the number of packets in the capture `wire` in this run. Read it again from your capture.');
     // A wrong answer is never shown the value the capture holds: that would be the answer.
     expect(JSON.stringify(wrong)).not.toMatch(/\b10\b/);
   });
 
-  it('checks the command line\'s own options', () => {
+  it("checks the command line's own options", () => {
     const files = (line: string) => obs([], { 'capture.txt': line });
     expect(checkTcpdumpCommand({ file: 'capture.txt', numeric: true }, files('tcpdump -i any -nn port 9000')).passed).toBe(true);
-    expect(checkTcpdumpCommand({ file: 'capture.txt', numeric: true }, files('tcpdump -i any port 9000')).message).toMatch(/reverse DNS query for each/);
+    expect(checkTcpdumpCommand({ file: 'capture.txt', numeric: true }, files('tcpdump -i any port 9000')).message).toMatch(
+      /reverse DNS query for each/,
+    );
     expect(checkTcpdumpCommand({ file: 'capture.txt', absoluteSeq: true }, files('tcpdump -n port 9000')).passed).toBe(false);
     expect(checkTcpdumpCommand({ file: 'capture.txt', numeric: true }, files('tcpdump -n port 9000; id')).message).toMatch(/no shell/);
   });

@@ -8,7 +8,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../../src/checks/types.js';
 import { ladderOptionsOf } from '../../../src/cli/commands.js';
 import { parseEndpoint } from '../../../src/cli/ladder.js';
-import { judgeCase, renderSelftest, runSelftest, selftestCases, selftestJson, uncoveredChecks, type SelftestCase } from '../../../src/grade/selftest.js';
+import {
+  judgeCase,
+  renderSelftest,
+  runSelftest,
+  selftestCases,
+  selftestJson,
+  uncoveredChecks,
+  type SelftestCase,
+} from '../../../src/grade/selftest.js';
 import { loadLab } from '../../../src/lab/load.js';
 import { scaffoldLab } from '../../../src/lab/scaffold.js';
 import { errorResult, summarize, type GradeResult } from '../../../src/report/result.js';
@@ -30,10 +38,33 @@ function makeLab(name: string, edit: (files: Record<string, string>) => void = (
   return dir;
 }
 
-const check = (id: string, status: CheckResult['status'], maxPoints = 1): CheckResult => ({ id, kind: 'output', title: id, status, points: status === 'passed' ? maxPoints : 0, maxPoints, message: `${id} ${status}`, evidence: [] });
+const check = (id: string, status: CheckResult['status'], maxPoints = 1): CheckResult => ({
+  id,
+  kind: 'output',
+  title: id,
+  status,
+  points: status === 'passed' ? maxPoints : 0,
+  maxPoints,
+  message: `${id} ${status}`,
+  evidence: [],
+});
 const result = (statuses: Record<string, CheckResult['status']>): GradeResult =>
-  summarize({ lab: 'demo', instance: 'grade-1', passMark: 1, startedAt: '2026-11-29T00:00:00.000Z', durationMs: 1, checks: Object.entries(statuses).map(([id, s]) => check(id, s)), steps: [] });
-const mistake = (expectFails: string[], extra: Partial<SelftestCase> = {}): SelftestCase => ({ lab: 'demo', name: 'm', submission: '/x', expectFails, ...extra });
+  summarize({
+    lab: 'demo',
+    instance: 'grade-1',
+    passMark: 1,
+    startedAt: '2026-11-29T00:00:00.000Z',
+    durationMs: 1,
+    checks: Object.entries(statuses).map(([id, s]) => check(id, s)),
+    steps: [],
+  });
+const mistake = (expectFails: string[], extra: Partial<SelftestCase> = {}): SelftestCase => ({
+  lab: 'demo',
+  name: 'm',
+  submission: '/x',
+  expectFails,
+  ...extra,
+});
 const reference: SelftestCase = { lab: 'demo', name: 'reference', submission: '/x', expectFails: [] };
 
 describe('the cases of a lab (selftestCases)', () => {
@@ -62,11 +93,17 @@ describe('the cases of a lab (selftestCases)', () => {
       f['mistakes/no-files/expect.yaml'] = 'fails: [echo]\n';
     });
     const byName = Object.fromEntries(selftestCases(loadLab(dir)).map((c) => [c.name, c.problem]));
-    expect(byName['listens-on-localhost']).toBe('no mistakes/listens-on-localhost/expect.yaml: declare the checks this mistake fails (fails: [check ids])');
-    expect(byName.typo).toBe('mistakes/typo/expect.yaml names check(s) the lab does not have: handshak (checks: listen, handshake, echo, close)');
+    expect(byName['listens-on-localhost']).toBe(
+      'no mistakes/listens-on-localhost/expect.yaml: declare the checks this mistake fails (fails: [check ids])',
+    );
+    expect(byName.typo).toBe(
+      'mistakes/typo/expect.yaml names check(s) the lab does not have: handshak (checks: listen, handshake, echo, close)',
+    );
     expect(byName.garbled).toMatch(/^mistakes\/garbled\/expect.yaml: not valid YAML: .*line 2, column 1$/);
     expect(byName.empty).toBe('mistakes/empty/expect.yaml: needs `fails:`, the list of check ids this mistake fails (at least one)');
-    expect(byName['no-files']).toBe("mistakes/no-files/ holds none of the lab's files (.ts files): a mistake replaces some of the reference's files");
+    expect(byName['no-files']).toBe(
+      "mistakes/no-files/ holds none of the lab's files (.ts files): a mistake replaces some of the reference's files",
+    );
   });
 
   it('a mistake folder with nothing to grade is a mismatch of the lab, never graded and never a tool failure', async () => {
@@ -75,7 +112,13 @@ describe('the cases of a lab (selftestCases)', () => {
     // No engine is touched: the runtime is never called.
     const report = await runSelftest([{ lab, cases }], { runtime: {} as Runtime, image: 'unused' });
     expect(report.rows.map((r) => [r.case, r.ok, r.status, r.actualFails, r.mismatch])).toEqual([
-      ['nothing', false, undefined, undefined, "mistakes/nothing/ holds none of the lab's files (.ts files): a mistake replaces some of the reference's files"],
+      [
+        'nothing',
+        false,
+        undefined,
+        undefined,
+        "mistakes/nothing/ holds none of the lab's files (.ts files): a mistake replaces some of the reference's files",
+      ],
     ]);
   });
 });
@@ -104,33 +147,60 @@ describe('checks no mistake fails (uncoveredChecks)', () => {
   it('names the checks nothing shows can fail: all of them without mistakes, none when mistakes cover them', () => {
     const lab = loadLab(makeLab('uncovered'));
     expect(uncoveredChecks(lab, selftestCases(lab))).toEqual(['listen']);
-    const bare = loadLab(makeLab('no-mistakes', (f) => {
-      for (const k of Object.keys(f)) if (k.startsWith('mistakes/')) delete f[k];
-    }));
+    const bare = loadLab(
+      makeLab('no-mistakes', (f) => {
+        for (const k of Object.keys(f)) if (k.startsWith('mistakes/')) delete f[k];
+      }),
+    );
     expect(uncoveredChecks(bare, selftestCases(bare))).toEqual(['listen', 'handshake', 'echo', 'close']);
     // A mistake whose expect.yaml is broken covers nothing.
-    const broken = loadLab(makeLab('broken-expect', (f) => (f['mistakes/listens-on-localhost/expect.yaml'] = 'fails: [handshake, nope]\n')));
+    const broken = loadLab(
+      makeLab('broken-expect', (f) => (f['mistakes/listens-on-localhost/expect.yaml'] = 'fails: [handshake, nope]\n')),
+    );
     expect(uncoveredChecks(broken, selftestCases(broken))).toEqual(['listen', 'handshake', 'echo', 'close']);
   });
 });
 
 describe('judging a graded case (judgeCase)', () => {
   it('the reference must score full marks', () => {
-    expect(judgeCase(reference, result({ a: 'passed', b: 'passed' }), 5)).toMatchObject({ ok: true, actualFails: [], status: 'passed', score: 2, maxScore: 2 });
-    expect(judgeCase(reference, result({ a: 'passed', b: 'failed' }), 5)).toMatchObject({ ok: false, mismatch: 'the reference must score full marks; it failed b (1/2)' });
+    expect(judgeCase(reference, result({ a: 'passed', b: 'passed' }), 5)).toMatchObject({
+      ok: true,
+      actualFails: [],
+      status: 'passed',
+      score: 2,
+      maxScore: 2,
+    });
+    expect(judgeCase(reference, result({ a: 'passed', b: 'failed' }), 5)).toMatchObject({
+      ok: false,
+      mismatch: 'the reference must score full marks; it failed b (1/2)',
+    });
   });
 
   it('a mistake must fail exactly what it declares, no more, no less', () => {
     expect(judgeCase(mistake(['b']), result({ a: 'passed', b: 'failed' }), 5)).toMatchObject({ ok: true, actualFails: ['b'] });
     expect(judgeCase(mistake(['b']), result({ a: 'failed', b: 'failed' }), 5)).toMatchObject({ ok: false, mismatch: 'also failed a' });
-    expect(judgeCase(mistake(['a', 'b']), result({ a: 'passed', b: 'failed' }), 5)).toMatchObject({ ok: false, mismatch: 'passed a, declared to fail' });
-    expect(judgeCase(mistake(['b']), result({ a: 'skipped', b: 'passed' }), 5)).toMatchObject({ ok: false, mismatch: 'also failed a; passed b, declared to fail' });
+    expect(judgeCase(mistake(['a', 'b']), result({ a: 'passed', b: 'failed' }), 5)).toMatchObject({
+      ok: false,
+      mismatch: 'passed a, declared to fail',
+    });
+    expect(judgeCase(mistake(['b']), result({ a: 'skipped', b: 'passed' }), 5)).toMatchObject({
+      ok: false,
+      mismatch: 'also failed a; passed b, declared to fail',
+    });
   });
 
   it('a case the tool could not grade, or whose declaration is broken, never counts as behaving', () => {
     const err = errorResult({ lab: 'demo', maxScore: 2, passMark: 1, startedAt: new Date(), message: 'no Docker engine answers' });
-    expect(judgeCase(mistake(['b']), err, 5)).toMatchObject({ ok: false, status: 'error', mismatch: 'could not be graded: no Docker engine answers' });
-    expect(judgeCase(mistake(['b'], { problem: 'no expect.yaml' }), result({ a: 'passed', b: 'failed' }), 5)).toMatchObject({ ok: false, mismatch: 'no expect.yaml', actualFails: ['b'] });
+    expect(judgeCase(mistake(['b']), err, 5)).toMatchObject({
+      ok: false,
+      status: 'error',
+      mismatch: 'could not be graded: no Docker engine answers',
+    });
+    expect(judgeCase(mistake(['b'], { problem: 'no expect.yaml' }), result({ a: 'passed', b: 'failed' }), 5)).toMatchObject({
+      ok: false,
+      mismatch: 'no expect.yaml',
+      actualFails: ['b'],
+    });
   });
 
   it('prints a table, and JSON without the full grading results', () => {
@@ -150,9 +220,21 @@ describe('judging a graded case (judgeCase)', () => {
       '',
     ]);
     expect(text).not.toContain('\x1b[');
-    expect(renderSelftest({ ok: true, rows: rows.slice(0, 1), durationMs: 1300 }, { color: true })).toContain('\x1b[32;1mselftest passed: 1 case(s) of 1 lab(s) behave as declared');
+    expect(renderSelftest({ ok: true, rows: rows.slice(0, 1), durationMs: 1300 }, { color: true })).toContain(
+      '\x1b[32;1mselftest passed: 1 case(s) of 1 lab(s) behave as declared',
+    );
     const json = selftestJson({ ok: false, rows, durationMs: 1300 }) as { rows: Record<string, unknown>[] };
-    expect(json.rows[1]).toMatchObject({ case: 'm', ok: false, expectFails: ['b'], actualFails: ['a', 'b'], instance: 'grade-1', checks: [{ id: 'a', status: 'failed' }, { id: 'b', status: 'failed' }] });
+    expect(json.rows[1]).toMatchObject({
+      case: 'm',
+      ok: false,
+      expectFails: ['b'],
+      actualFails: ['a', 'b'],
+      instance: 'grade-1',
+      checks: [
+        { id: 'a', status: 'failed' },
+        { id: 'b', status: 'failed' },
+      ],
+    });
     expect(json.rows[1]).not.toHaveProperty('result');
   });
 });
@@ -180,8 +262,11 @@ describe('lab new (scaffoldLab)', () => {
 
   it('takes a title, and refuses names that cannot be a lab', () => {
     expect(scaffoldLab('a1', { schemaPath: 'x', title: 'Asking: "DNS"' })['lab.yaml']).toContain('title: "Asking: \\"DNS\\""');
-    expect(loadLab(makeLab('titled', (f) => Object.assign(f, scaffoldLab('titled', { schemaPath: 'x', title: 'Asking: "DNS"' })))).def.title).toBe('Asking: "DNS"');
-    for (const bad of ['My-Lab', '1lab', 'a_b', '', 'x'.repeat(33), 'x--', 'ab-', '../up']) expect(() => scaffoldLab(bad, { schemaPath: 'x' }), bad).toThrow(/cannot name a lab/);
+    expect(
+      loadLab(makeLab('titled', (f) => Object.assign(f, scaffoldLab('titled', { schemaPath: 'x', title: 'Asking: "DNS"' })))).def.title,
+    ).toBe('Asking: "DNS"');
+    for (const bad of ['My-Lab', '1lab', 'a_b', '', 'x'.repeat(33), 'x--', 'ab-', '../up'])
+      expect(() => scaffoldLab(bad, { schemaPath: 'x' }), bad).toThrow(/cannot name a lab/);
     // Every name it accepts is one the schema accepts: the longest, one letter, inner hyphens.
     for (const good of ['x'.repeat(32), 'a', 'a--b']) expect(loadLab(makeLab(good)).def.name).toBe(good);
   });
@@ -232,7 +317,11 @@ describe('lab ladder', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/SYN-SENT \|-+>\| SYN-RECEIVED/);
     const mermaid = await runLab(['ladder', file, '--between', '10.77.251.10:9000', '10.77.251.20', '--format', 'mermaid']);
-    expect(mermaid.stdout.split('\n').slice(0, 3)).toEqual(['sequenceDiagram', '    participant A as 10.77.251.20:20101', '    participant B as 10.77.251.10:9000']);
+    expect(mermaid.stdout.split('\n').slice(0, 3)).toEqual([
+      'sequenceDiagram',
+      '    participant A as 10.77.251.20:20101',
+      '    participant B as 10.77.251.10:9000',
+    ]);
     const json = await runLab(['ladder', 'test/fixtures/pcap/udp-closed-port.pcap', '--all', '--format', 'json']);
     expect((JSON.parse(json.stdout) as { protocol: string }[]).map((l) => l.protocol)).toEqual(['udp']);
     const list = await runLab(['ladder', 'test/fixtures/pcap/icmp-echo-nano.pcap', '--list']);

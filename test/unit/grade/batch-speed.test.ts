@@ -36,7 +36,17 @@ describe('stepGroups', () => {
 
   it('never groups a probe that sends packets (ping, traceroute), nor probes across another step', () => {
     const probe = (name: string, kind?: string): StepDef => ({ probe: { name, node: 'a', ...(kind ? { kind } : {}) } }) as StepDef;
-    const steps: StepDef[] = [probe('s1'), probe('i1', 'interfaces'), probe('p1', 'ping'), probe('r1', 'routes'), probe('l1', 'lsof'), { stop: 'x' } as StepDef, probe('s2'), probe('t1', 'traceroute'), probe('s3')];
+    const steps: StepDef[] = [
+      probe('s1'),
+      probe('i1', 'interfaces'),
+      probe('p1', 'ping'),
+      probe('r1', 'routes'),
+      probe('l1', 'lsof'),
+      { stop: 'x' } as StepDef,
+      probe('s2'),
+      probe('t1', 'traceroute'),
+      probe('s3'),
+    ];
     expect(indices(steps)).toEqual([[0, 1], [2], [3, 4], [5], [6], [7], [8]]);
   });
 });

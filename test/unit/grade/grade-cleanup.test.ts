@@ -92,14 +92,24 @@ describe('grading clean-up (gradeSubmission)', () => {
     const engine = engineFor({ ...WORKING, server: { runsMs: Infinity } });
     const result = await gradeSubmission(lab, submission, { runtime: engine, image: 'toplab/lab:test', instance: instance() });
     expect(result.status).toBe('failed');
-    expect(result.steps[0]).toMatchObject({ status: 'failed', message: 'server was not ready after 1s: there was still no TCP socket listening on port 9000 in node server' });
+    expect(result.steps[0]).toMatchObject({
+      status: 'failed',
+      message: 'server was not ready after 1s: there was still no TCP socket listening on port 9000 in node server',
+    });
     expect(engine.leftovers()).toEqual({ containers: [], networks: [] });
   });
 
-  it('an engine that fails mid-run: the engine\'s error (no grade), and the same clean-up', async () => {
+  it("an engine that fails mid-run: the engine's error (no grade), and the same clean-up", async () => {
     const noAnswer = new EngineError('the Docker engine at memory:// did not answer within 60s while running `sh` in container x');
-    const engine = engineFor(WORKING, [{ match: (c) => c.cmd[3] === 'toplab-launch' && c.cmd.at(-1) === '/opt/toplab/programs/client.mjs', reply: () => Promise.reject(noAnswer) }]);
-    await expect(gradeSubmission(lab, submission, { runtime: engine, image: 'toplab/lab:test', instance: instance() })).rejects.toBe(noAnswer);
+    const engine = engineFor(WORKING, [
+      {
+        match: (c) => c.cmd[3] === 'toplab-launch' && c.cmd.at(-1) === '/opt/toplab/programs/client.mjs',
+        reply: () => Promise.reject(noAnswer),
+      },
+    ]);
+    await expect(gradeSubmission(lab, submission, { runtime: engine, image: 'toplab/lab:test', instance: instance() })).rejects.toBe(
+      noAnswer,
+    );
     expect(engine.leftovers()).toEqual({ containers: [], networks: [] });
     expect(copies()).toEqual([]);
   });
@@ -122,7 +132,12 @@ describe('grading clean-up (gradeSubmission)', () => {
   it('interrupted while the nodes are being created: nothing is left once it has returned', async () => {
     const engine = engineFor(WORKING, [], 40);
     const controller = new AbortController();
-    const grading = gradeSubmission(lab, submission, { runtime: engine, image: 'toplab/lab:test', instance: instance(), signal: controller.signal });
+    const grading = gradeSubmission(lab, submission, {
+      runtime: engine,
+      image: 'toplab/lab:test',
+      instance: instance(),
+      signal: controller.signal,
+    });
     for (let i = 0; i < 400 && engine.creating === 0; i++) await new Promise((r) => setTimeout(r, 5));
     expect(engine.creating).toBeGreaterThan(0);
     controller.abort(new InterruptedError('SIGTERM'));
@@ -137,11 +152,18 @@ describe('lab up (bringUp): the setup steps, and what is left when they do not f
     const engine = engineFor({ server: { stderr: 'Error: listen EACCES\n', exitCode: 1 } });
     const compiled = await compileAll(lab);
     const up = await bringUp(lab, compiled, { runtime: engine, image: 'toplab/lab:test', instance: 'bu1' });
-    expect(up.failures).toEqual(['server exited with code 1 before it was ready (a TCP socket listening on port 9000 in node server); it printed:\n    Error: listen EACCES']);
+    expect(up.failures).toEqual([
+      'server exited with code 1 before it was ready (a TCP socket listening on port 9000 in node server); it printed:\n    Error: listen EACCES',
+    ]);
     expect(engine.leftovers().containers).toEqual(['tl-graded-bu1-client', 'tl-graded-bu1-server']);
     expect(engine.find('tl-graded-bu1-server')?.labels[LABEL.purpose]).toBe('lab');
     // Only the setup steps ran: the client's run is for check and grade.
-    expect(engine.execs().filter((c) => c[3] === 'toplab-launch').map((c) => c.at(-1))).toEqual(['/opt/toplab/programs/server.mjs']);
+    expect(
+      engine
+        .execs()
+        .filter((c) => c[3] === 'toplab-launch')
+        .map((c) => c.at(-1)),
+    ).toEqual(['/opt/toplab/programs/server.mjs']);
   });
 
   it('interrupted during the setup steps: nothing is left, not even the lock, and it says interrupted', async () => {

@@ -37,7 +37,9 @@ describe('an interrupted grading (removeActiveInstances)', () => {
     await expect(grading).rejects.toBeInstanceOf(InterruptedError);
     // No grading starts after an interruption.
     expect(gradingInterrupted()).toBe(true);
-    await expect(gradeSubmission(lab, dir, { runtime: engine, image: 'toplab/lab:test', instance: 'grade-int2' })).rejects.toBeInstanceOf(InterruptedError);
+    await expect(gradeSubmission(lab, dir, { runtime: engine, image: 'toplab/lab:test', instance: 'grade-int2' })).rejects.toBeInstanceOf(
+      InterruptedError,
+    );
     expect(engine.containers.size).toBe(0);
   });
 });

@@ -77,7 +77,9 @@ describe('one exercise run at a time on an instance (checkInstance)', () => {
     const first = log[0]?.[0] === 'A' || log.some((l) => l.startsWith('B waiting')) ? 'A' : 'B';
     const second = first === 'A' ? 'B' : 'A';
     const waited = log.filter((l) => l.startsWith(`${second} waiting`));
-    expect(waited).toEqual([`${second} waiting for another check on locked/i1 (pid ${process.pid}, \`lab check\`, since ${waited[0]?.match(/since (\S+)/)?.[1] ?? '?'} UTC) to finish`]);
+    expect(waited).toEqual([
+      `${second} waiting for another check on locked/i1 (pid ${process.pid}, \`lab check\`, since ${waited[0]?.match(/since (\S+)/)?.[1] ?? '?'} UTC) to finish`,
+    ]);
     const steps = log.filter((l) => !l.includes(' waiting '));
     const firstDone = steps.indexOf(`${first} done`);
     expect(steps.slice(0, firstDone + 1).every((l) => l.startsWith(first))).toBe(true);
@@ -86,7 +88,11 @@ describe('one exercise run at a time on an instance (checkInstance)', () => {
     // On the engine: the lock was made, removed, and only then made again.
     const lockCalls = engine.calls
       .map((c, i) => ({ i, c }))
-      .filter(({ c }) => (c.method === 'createPlaceholder' && c.args[0] === lockName) || (c.method === 'removeContainers' && (c.args[0] as string[]).includes(lockName)));
+      .filter(
+        ({ c }) =>
+          (c.method === 'createPlaceholder' && c.args[0] === lockName) ||
+          (c.method === 'removeContainers' && (c.args[0] as string[]).includes(lockName)),
+      );
     const made = lockCalls.filter(({ c }) => c.method === 'createPlaceholder');
     const removed = lockCalls.filter(({ c }) => c.method === 'removeContainers');
     expect(removed.length).toBe(2);
@@ -104,7 +110,12 @@ describe('one exercise run at a time on an instance (checkInstance)', () => {
     expect(lockHeld(failing)).toBe(false);
 
     const noAnswer = new EngineError('the Docker engine at memory:// did not answer within 60s');
-    const broken = engineFor(WORKING, [{ match: (c) => c.cmd[3] === 'toplab-launch' && c.cmd.at(-1) === '/opt/toplab/programs/client.mjs', reply: () => Promise.reject(noAnswer) }]);
+    const broken = engineFor(WORKING, [
+      {
+        match: (c) => c.cmd[3] === 'toplab-launch' && c.cmd.at(-1) === '/opt/toplab/programs/client.mjs',
+        reply: () => Promise.reject(noAnswer),
+      },
+    ]);
     await expect(checkInstance(lab, compiled, { ...base, runtime: broken })).rejects.toBe(noAnswer);
     expect(lockHeld(broken)).toBe(false);
 
@@ -132,9 +143,15 @@ describe('one exercise run at a time on an instance (checkInstance)', () => {
     // Held by a live process (this one): a bounded wait, then an InstanceBusyError; the holder's lock stays.
     const held = await acquireRunLock(engine, 'locked', 'i1', 'toplab/lab:test', currentOwner('check'));
     const lines: string[] = [];
-    const err = await acquireRunLock(engine, 'locked', 'i1', 'toplab/lab:test', currentOwner('check'), { waitMs: 100, pollMs: 20, onWait: (l) => void lines.push(l) }).catch((e: unknown) => e);
+    const err = await acquireRunLock(engine, 'locked', 'i1', 'toplab/lab:test', currentOwner('check'), {
+      waitMs: 100,
+      pollMs: 20,
+      onWait: (l) => void lines.push(l),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InstanceBusyError);
-    expect((err as Error).message).toMatch(new RegExp(`^another check is still running on instance i1 of locked \\(pid ${process.pid}, \`lab check\``));
+    expect((err as Error).message).toMatch(
+      new RegExp(`^another check is still running on instance i1 of locked \\(pid ${process.pid}, \`lab check\``),
+    );
     expect(lines).toHaveLength(1);
     expect(lockHeld(engine)).toBe(true);
     await held.release();

@@ -59,15 +59,25 @@ describe('the files a submission must hold', () => {
   });
 
   it('a file in a subfolder is named where it is', () => {
-    expect(missingFileMessage('server.ts', ['src/server.ts', 'client.ts'])).toBe('expected server.ts; found src/server.ts (in a subfolder: put it at the top of the submission)');
+    expect(missingFileMessage('server.ts', ['src/server.ts', 'client.ts'])).toBe(
+      'expected server.ts; found src/server.ts (in a subfolder: put it at the top of the submission)',
+    );
   });
 
-  it('a complete submission: its own files, the lab\'s helper programs, nothing of it replaces lab-owned files', () => {
+  it("a complete submission: its own files, the lab's helper programs, nothing of it replaces lab-owned files", () => {
     const unix = loadLab(join(ROOT, 'labs', 'unix-socket'));
-    const o = overlaySubmission(unix, submission({ 'server.ts': '// mine\n', 'client.ts': '// mine too\n', 'stale.ts': '// not mine to replace\n', 'notes.md': 'hi' }));
+    const o = overlaySubmission(
+      unix,
+      submission({ 'server.ts': '// mine\n', 'client.ts': '// mine too\n', 'stale.ts': '// not mine to replace\n', 'notes.md': 'hi' }),
+    );
     try {
       expect(o.problems).toEqual({});
-      expect(o.files).toEqual({ submission: ['server.ts', 'client.ts'], lab: ['stale.ts'], missing: [], ignored: ['notes.md', 'stale.ts'] });
+      expect(o.files).toEqual({
+        submission: ['server.ts', 'client.ts'],
+        lab: ['stale.ts'],
+        missing: [],
+        ignored: ['notes.md', 'stale.ts'],
+      });
       expect(readFileSync(join(o.dir, 'server.ts'), 'utf8')).toBe('// mine\n');
       expect(readFileSync(join(o.dir, 'stale.ts'), 'utf8')).toBe(readFileSync(join(unix.dir, 'stale.ts'), 'utf8'));
       expect(existsSync(join(o.dir, 'mistakes'))).toBe(false);
@@ -81,7 +91,9 @@ describe('the files a submission must hold', () => {
     symlinkSync('/etc/hostname', join(dir, 'server.ts'));
     const o = overlaySubmission(udp, dir);
     try {
-      expect(o.problems['server.ts']).toBe('server.ts is a symbolic link; submit the file itself (a grade reads only the submission\'s own files)');
+      expect(o.problems['server.ts']).toBe(
+        "server.ts is a symbolic link; submit the file itself (a grade reads only the submission's own files)",
+      );
       expect(o.files.missing).toEqual(['server.ts']);
       expect(existsSync(join(o.dir, 'server.ts'))).toBe(false);
     } finally {
@@ -89,7 +101,7 @@ describe('the files a submission must hold', () => {
     }
   });
 
-  it('an answer file the submission lacks is absent, so the answer check fails instead of reading the lab\'s answers', () => {
+  it("an answer file the submission lacks is absent, so the answer check fails instead of reading the lab's answers", () => {
     const ping = loadLab(join(ROOT, 'labs', 'ping-icmp'));
     const o = overlaySubmission(ping, submission({ 'ping.sh': 'ping -c 3 server\n' }));
     try {

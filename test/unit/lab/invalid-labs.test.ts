@@ -18,7 +18,9 @@ function problems(file: string, text?: string): string[] {
   return [];
 }
 
-const cases = readdirSync(CORPUS).filter((d) => statSync(join(CORPUS, d)).isDirectory()).sort();
+const cases = readdirSync(CORPUS)
+  .filter((d) => statSync(join(CORPUS, d)).isDirectory())
+  .sort();
 
 describe('the invalid-lab corpus', () => {
   it('has at least 30 cases, each with its expected errors', () => {
@@ -32,13 +34,17 @@ describe('the invalid-lab corpus', () => {
       const got = problems(file);
       const expectedFile = join(CORPUS, c, 'expected.txt');
       if (process.env.TOPLAB_UPDATE_CORPUS && !existsSync(expectedFile)) writeFileSync(expectedFile, got.join('\n') + '\n');
-      const expected = readFileSync(expectedFile, 'utf8').split('\n').filter((l) => l !== '');
+      const expected = readFileSync(expectedFile, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '');
       expect(got).toEqual(expected);
     });
   }
 
   it('rejects a file over 256 KiB before parsing it', () => {
     const text = 'name: big\n' + '# padding\n'.repeat(30_000);
-    expect(problems(join(CORPUS, 'big', 'lab.yaml'), text)).toEqual(['lab.yaml:1:1: (top level): the file is 300010 bytes; a lab file may be at most 262144 bytes (256 KiB)']);
+    expect(problems(join(CORPUS, 'big', 'lab.yaml'), text)).toEqual([
+      'lab.yaml:1:1: (top level): the file is 300010 bytes; a lab file may be at most 262144 bytes (256 KiB)',
+    ]);
   });
 });

@@ -35,7 +35,9 @@ function withParts(exercise: string, checks: string): string {
 describe('the step and check syntax (docs/lab-format.md)', () => {
   it('accepts a lab using every step kind and every check kind', () => {
     const lab = loadLab(everythingDir);
-    const kinds = new Set(lab.def.exercise.map((s) => Object.keys(s).find((k) => ['start', 'run', 'command', 'capture', 'probe', 'wait', 'stop'].includes(k))));
+    const kinds = new Set(
+      lab.def.exercise.map((s) => Object.keys(s).find((k) => ['start', 'run', 'command', 'capture', 'probe', 'wait', 'stop'].includes(k))),
+    );
     expect([...kinds].sort()).toEqual(['capture', 'command', 'probe', 'run', 'start', 'stop', 'wait']);
     const checkKinds = new Set(lab.def.checks.map((c) => Object.keys(c).find((k) => !['id', 'points', 'title', 'hint'].includes(k))));
     expect([...checkKinds].sort()).toEqual(CHECK_KINDS.map((k) => k.name).sort());
@@ -50,11 +52,27 @@ describe('the step and check syntax (docs/lab-format.md)', () => {
       if (block.startsWith('exercise:') || block.startsWith('submission:')) continue;
       const isStep = /^- (start|run|command|capture|stop|probe|wait)\b/.test(block);
       // Steps are checked inside a valid exercise; checks after the lab's own.
-      const lines = block.split('\n').filter((l) => l.trim() !== '' && !/^\s*#/.test(l)).join('\n');
+      const lines = block
+        .split('\n')
+        .filter((l) => l.trim() !== '' && !/^\s*#/.test(l))
+        .join('\n');
       const text = isStep
-        ? withParts(everything.slice(everything.indexOf('exercise:\n') + 10, everything.indexOf('checks:')).replace(/\n$/, '') + '\n' + lines.replace(/^/gm, '  '), '  - { id: x, points: 1, exit: { program: client, code: 0 } }')
-        : withParts(everything.slice(everything.indexOf('exercise:\n') + 10, everything.indexOf('checks:')).replace(/\n$/, ''), lines.replace(/^/gm, '  '));
-      const problems = problemsOf(text).filter((p) => !/already used|already started|already taken|duplicate check id|is neither a running program|unknown (node|capture|probe|program run)|not on network|is not listed|not a program started/.test(p));
+        ? withParts(
+            everything.slice(everything.indexOf('exercise:\n') + 10, everything.indexOf('checks:')).replace(/\n$/, '') +
+              '\n' +
+              lines.replace(/^/gm, '  '),
+            '  - { id: x, points: 1, exit: { program: client, code: 0 } }',
+          )
+        : withParts(
+            everything.slice(everything.indexOf('exercise:\n') + 10, everything.indexOf('checks:')).replace(/\n$/, ''),
+            lines.replace(/^/gm, '  '),
+          );
+      const problems = problemsOf(text).filter(
+        (p) =>
+          !/already used|already started|already taken|duplicate check id|is neither a running program|unknown (node|capture|probe|program run)|not on network|is not listed|not a program started/.test(
+            p,
+          ),
+      );
       expect(problems, block).toEqual([]);
     }
   });
@@ -65,16 +83,25 @@ describe('the step and check syntax (docs/lab-format.md)', () => {
       'lab.yaml:18:5: exercise.0: step 1 should have exactly one of `start`, `run`, `command`, `capture`, `probe`, `wait`, `stop`',
       'lab.yaml:20:42: checks.0.exit.program: unknown program run or command `client`',
     ]);
-    expect(problemsOf(withParts('  - start: server\n    timeout: 5', '  - { id: x, points: 1, exit: { program: server, code: 0 } }'))).toEqual([
-      'lab.yaml:19:5: exercise.0: unknown key `timeout` in step 1',
-    ]);
-    expect(problemsOf(withParts('  - { start: server, run: client }', '  - { id: x, points: 1, exit: { program: server, code: 0 }, output: { program: server, equals: x } }'))).toEqual([
+    expect(
+      problemsOf(withParts('  - start: server\n    timeout: 5', '  - { id: x, points: 1, exit: { program: server, code: 0 } }')),
+    ).toEqual(['lab.yaml:19:5: exercise.0: unknown key `timeout` in step 1']);
+    expect(
+      problemsOf(
+        withParts(
+          '  - { start: server, run: client }',
+          '  - { id: x, points: 1, exit: { program: server, code: 0 }, output: { program: server, equals: x } }',
+        ),
+      ),
+    ).toEqual([
       'lab.yaml:18:5: exercise.0: step 1 should have exactly one of `start`, `run`, `command`, `capture`, `probe`, `wait`, `stop`; found `start` and `run`',
-      expect.stringMatching(/^lab.yaml:20:5: checks.0: check 1 should have exactly one of `socket`, .*`answer`(, `[a-z-]+`)*; found `output` and `exit`$/),
+      expect.stringMatching(
+        /^lab.yaml:20:5: checks.0: check 1 should have exactly one of `socket`, .*`answer`(, `[a-z-]+`)*; found `output` and `exit`$/,
+      ),
     ]);
-    expect(problemsOf(withParts('  - command: { name: c, node: client }', '  - { id: x, points: 1, exit: { program: c, code: 0 } }'))).toEqual([
-      'lab.yaml:18:14: exercise.0.command: step 1 should have exactly one of `run`, `file`',
-    ]);
+    expect(
+      problemsOf(withParts('  - command: { name: c, node: client }', '  - { id: x, points: 1, exit: { program: c, code: 0 } }')),
+    ).toEqual(['lab.yaml:18:14: exercise.0.command: step 1 should have exactly one of `run`, `file`']);
   });
 
   it('checks references between steps and checks', () => {

@@ -51,21 +51,23 @@ describe('loading lab files', () => {
   });
 
   it('points at an unknown key with its line and column', () => {
-    expect(problemsOf(good.replace('  server: { interfaces: { lan: 10.0.1.10 } }', '  server: { interfaces: { lan: 10.0.1.10 }, colour: red }'))).toEqual([
-      'lab.yaml:6:45: nodes.server: unknown key `colour` in node `server`',
-    ]);
+    expect(
+      problemsOf(good.replace('  server: { interfaces: { lan: 10.0.1.10 } }', '  server: { interfaces: { lan: 10.0.1.10 }, colour: red }')),
+    ).toEqual(['lab.yaml:6:45: nodes.server: unknown key `colour` in node `server`']);
   });
 
   it('reports every problem at once, each where it is', () => {
     const text = good.replace('lan: 10.0.1.20', 'lan: 10.0.2.20').replace('node: server, source', 'node: sever, source');
     expect(problemsOf(text)).toEqual([
-      'lab.yaml:7:32: nodes.client.interfaces.lan: 10.0.2.20 is outside lan\'s subnet 10.0.1.0/24',
+      "lab.yaml:7:32: nodes.client.interfaces.lan: 10.0.2.20 is outside lan's subnet 10.0.1.0/24",
       'lab.yaml:9:19: programs.server.node: unknown node `sever`; did you mean `server`?',
     ]);
   });
 
   it('says plainly when the file is empty, a list, or not YAML', () => {
-    expect(problemsOf('')).toEqual(['lab.yaml:1:1: (top level): the file is empty; a lab file is a map with name, title, networks, nodes, exercise and checks']);
+    expect(problemsOf('')).toEqual([
+      'lab.yaml:1:1: (top level): the file is empty; a lab file is a map with name, title, networks, nodes, exercise and checks',
+    ]);
     expect(problemsOf('- a\n- b\n')[0]).toContain('must be a map of keys');
     expect(problemsOf('name: [unclosed\n')[0]).toMatch(/^lab\.yaml:\d+:\d+: \(top level\): YAML syntax: /);
   });

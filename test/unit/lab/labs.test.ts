@@ -9,12 +9,26 @@ import { loadLab } from '../../../src/lab/load.js';
 import { compileAll, overlaySubmission, submissionFileNames } from '../../../src/grade/session.js';
 import { ROOT } from '../../helpers/cli.js';
 
-const LABS = ['tcp-handshake', 'tcp-echo-eof', 'send-buffer', 'udp-echo', 'unix-socket', 'ping-icmp', 'traceroute', 'netstat-lsof', 'ifconfig-mtu', 'ipv6', 'socket-addresses', 'tcpdump', 'top-talker', 'copies'];
+const LABS = [
+  'tcp-handshake',
+  'tcp-echo-eof',
+  'send-buffer',
+  'udp-echo',
+  'unix-socket',
+  'ping-icmp',
+  'traceroute',
+  'netstat-lsof',
+  'ifconfig-mtu',
+  'ipv6',
+  'socket-addresses',
+  'tcpdump',
+  'top-talker',
+  'copies',
+];
 
 it('covers every lab of the catalogue', () => {
   expect(readdirSync(join(ROOT, 'labs')).sort()).toEqual([...LABS].sort());
 });
-
 
 function files(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => !f.startsWith('.')) : [];
@@ -39,7 +53,8 @@ describe.each(LABS)('lab %s', (name) => {
     for (const readme of ['README.md', 'README.zh.md']) {
       const text = readFileSync(join(dir, readme), 'utf8');
       for (const check of lab.def.checks) expect(text, `${readme} should mention check ${check.id}`).toContain(`\`${check.id}\``);
-      for (const mistake of files(join(dir, 'mistakes'))) expect(text, `${readme} should explain mistake ${mistake}`).toContain(`\`${mistake}\``);
+      for (const mistake of files(join(dir, 'mistakes')))
+        expect(text, `${readme} should explain mistake ${mistake}`).toContain(`\`${mistake}\``);
     }
   });
 
@@ -64,7 +79,10 @@ describe.each(LABS)('lab %s', (name) => {
 
   it('says in both READMEs which files a submission holds, exactly those the lab takes', () => {
     const lab = loadLab(dir);
-    for (const [readme, start, end] of [['README.md', 'Your submission is a folder holding', /;|\.\s/], ['README.zh.md', '提交的是一个包含', /的文件夹/]] as const) {
+    for (const [readme, start, end] of [
+      ['README.md', 'Your submission is a folder holding', /;|\.\s/],
+      ['README.zh.md', '提交的是一个包含', /的文件夹/],
+    ] as const) {
       const text = readFileSync(join(dir, readme), 'utf8').replace(/\n/g, ' ');
       const at = text.indexOf(start);
       expect(at, `${readme} says what a submission holds`).toBeGreaterThanOrEqual(0);
@@ -80,8 +98,15 @@ describe.each(LABS)('lab %s', (name) => {
     for (const m of mistakes) {
       // A grade takes nothing of the reference for a file a student submits: a mistake holds all of them
       // (and its expect.yaml, which a grade does not take).
-      expect(files(join(dir, 'mistakes', m)).filter((f) => f !== EXPECT_FILE).sort(), m).toEqual(submissionFileNames(lab).sort());
-      const differs = submissionFileNames(lab).filter((f) => readFileSync(join(dir, 'mistakes', m, f), 'utf8') !== readFileSync(join(dir, f), 'utf8'));
+      expect(
+        files(join(dir, 'mistakes', m))
+          .filter((f) => f !== EXPECT_FILE)
+          .sort(),
+        m,
+      ).toEqual(submissionFileNames(lab).sort());
+      const differs = submissionFileNames(lab).filter(
+        (f) => readFileSync(join(dir, 'mistakes', m, f), 'utf8') !== readFileSync(join(dir, f), 'utf8'),
+      );
       expect(differs.length, `${m} differs from the reference`).toBeGreaterThan(0);
     }
   });

@@ -9,7 +9,8 @@ import { labsDir } from '../../../src/paths.js';
 type Node = { description?: string; properties?: Record<string, Node>; allOf?: { then: { properties: Record<string, Node> } }[] };
 const schema = JSON.parse(labSchemaJson()) as { properties: Record<string, Node>; $defs: Record<string, Node> };
 const step = schema.$defs.step!;
-const stepOptions = (key: string): Record<string, Node> => step.allOf?.find((a) => JSON.stringify(a).includes(`"required":["${key}"]`))?.then.properties ?? {};
+const stepOptions = (key: string): Record<string, Node> =>
+  step.allOf?.find((a) => JSON.stringify(a).includes(`"required":["${key}"]`))?.then.properties ?? {};
 const described = (n: Node | undefined): string => n?.description ?? '';
 
 /**
@@ -50,22 +51,71 @@ describe('resolveLab applies each documented default once', () => {
   });
 
   it('names each step kind and fills in the defaults', () => {
-    expect(resolveStep({ start: 'server', ready: { tcp: 9000 } }, 0)).toEqual({ kind: 'start', index: 0, program: 'server', name: 'server', ready: { tcp: 9000 }, readyTimeoutS: 20 });
-    expect(resolveStep({ run: 'client', name: 'c2', timeout: 5 }, 1)).toEqual({ kind: 'run', index: 1, program: 'client', name: 'c2', timeoutS: 5 });
-    expect(resolveStep({ command: { name: 'x', node: 'n', run: 'true' } }, 2)).toEqual({ kind: 'command', index: 2, name: 'x', node: 'n', run: 'true', privileged: false, timeoutS: 10 });
-    expect(resolveStep({ probe: { name: 't', node: 'c', kind: 'traceroute', target: 's' } }, 3)).toMatchObject({ kind: 'probe', probe: 'traceroute', timeoutS: 30, family: 4 });
+    expect(resolveStep({ start: 'server', ready: { tcp: 9000 } }, 0)).toEqual({
+      kind: 'start',
+      index: 0,
+      program: 'server',
+      name: 'server',
+      ready: { tcp: 9000 },
+      readyTimeoutS: 20,
+    });
+    expect(resolveStep({ run: 'client', name: 'c2', timeout: 5 }, 1)).toEqual({
+      kind: 'run',
+      index: 1,
+      program: 'client',
+      name: 'c2',
+      timeoutS: 5,
+    });
+    expect(resolveStep({ command: { name: 'x', node: 'n', run: 'true' } }, 2)).toEqual({
+      kind: 'command',
+      index: 2,
+      name: 'x',
+      node: 'n',
+      run: 'true',
+      privileged: false,
+      timeoutS: 10,
+    });
+    expect(resolveStep({ probe: { name: 't', node: 'c', kind: 'traceroute', target: 's' } }, 3)).toMatchObject({
+      kind: 'probe',
+      probe: 'traceroute',
+      timeoutS: 30,
+      family: 4,
+    });
     expect(resolveStep({ probe: { name: 'p', node: 'c' } }, 4)).toMatchObject({ kind: 'probe', probe: 'sockets', timeoutS: 10 });
-    expect(resolveStep({ wait: { node: 's', udp: 53 } }, 6)).toEqual({ kind: 'wait', index: 6, node: 's', udp: 53, state: 'UNCONN', timeoutS: 10 });
+    expect(resolveStep({ wait: { node: 's', udp: 53 } }, 6)).toEqual({
+      kind: 'wait',
+      index: 6,
+      node: 's',
+      udp: 53,
+      state: 'UNCONN',
+      timeoutS: 10,
+    });
     expect(resolveStep({ wait: { node: 's', tcp: 80 } }, 7)).toMatchObject({ state: 'LISTEN' });
-    expect(resolveStep({ wait: { output: 'server', matches: 'x', timeout: 2 } }, 8)).toEqual({ kind: 'wait', index: 8, output: 'server', matches: 'x', timeoutS: 2 });
+    expect(resolveStep({ wait: { output: 'server', matches: 'x', timeout: 2 } }, 8)).toEqual({
+      kind: 'wait',
+      index: 8,
+      output: 'server',
+      matches: 'x',
+      timeoutS: 2,
+    });
     expect(resolveStep({ stop: 'server' }, 5)).toEqual({ kind: 'stop', index: 5, target: 'server', signal: 'TERM' });
   });
 
   it('resolves every lab of labs/: a kind on every step and check, the pass mark and the maximum score', () => {
     for (const name of readdirSync(labsDir())) {
       const lab = loadLab(name);
-      expect(lab.steps.map((s) => s.kind), name).toEqual(lab.def.exercise.map((s) => Object.keys(s).find((k) => ['start', 'run', 'command', 'capture', 'probe', 'wait', 'stop'].includes(k))));
-      expect(lab.checks.every((c) => c.kind in (lab.def.checks.find((d) => d.id === c.id) ?? {})), name).toBe(true);
+      expect(
+        lab.steps.map((s) => s.kind),
+        name,
+      ).toEqual(
+        lab.def.exercise.map((s) =>
+          Object.keys(s).find((k) => ['start', 'run', 'command', 'capture', 'probe', 'wait', 'stop'].includes(k)),
+        ),
+      );
+      expect(
+        lab.checks.every((c) => c.kind in (lab.def.checks.find((d) => d.id === c.id) ?? {})),
+        name,
+      ).toBe(true);
       expect(lab.passMark, name).toBe(lab.def.passMark ?? 1);
       expect(lab.maxScore, name).toBe(lab.def.checks.reduce((s, c) => s + c.points, 0));
     }

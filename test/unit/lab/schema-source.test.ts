@@ -15,11 +15,17 @@ describe('the lab format has one source (src/lab/lab-schema.ts)', () => {
     const doc = readFileSync(join(ROOT, 'docs', 'lab-format.md'), 'utf8');
     expect(withGeneratedTables(doc)).toBe(doc);
     // Each kind also has its own section, with an example.
-    for (const k of CHECK_KINDS) expect(doc.split('\n').some((l) => l.startsWith('#### ') && l.includes(`\`${k.name}\``)), k.name).toBe(true);
+    for (const k of CHECK_KINDS)
+      expect(
+        doc.split('\n').some((l) => l.startsWith('#### ') && l.includes(`\`${k.name}\``)),
+        k.name,
+      ).toBe(true);
   });
 
   it('publishes every check kind of the registry and every step kind, each with a description', () => {
-    const schema = JSON.parse(labSchemaJson()) as { $defs: Record<string, { properties: Record<string, { description?: string }>; oneOf: { required: string[] }[] }> };
+    const schema = JSON.parse(labSchemaJson()) as {
+      $defs: Record<string, { properties: Record<string, { description?: string }>; oneOf: { required: string[] }[] }>;
+    };
     const check = schema.$defs.check!;
     expect(check.oneOf.map((o) => o.required[0])).toEqual(CHECK_KINDS.map((k) => k.name));
     for (const k of CHECK_KINDS) expect(check.properties[k.name]?.description, k.name).toMatch(/\w{3,}/);

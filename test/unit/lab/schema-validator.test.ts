@@ -17,7 +17,9 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function explained(validate: Validate, data: unknown): string[] {
   if (validate(data)) return [];
-  return explainSchemaErrors(validate.errors ?? [], labSchema()).map((p) => `${p.path.join('.')}${p.key ? `[${p.key}]` : ''}: ${p.message}`);
+  return explainSchemaErrors(validate.errors ?? [], labSchema()).map(
+    (p) => `${p.path.join('.')}${p.key ? `[${p.key}]` : ''}: ${p.message}`,
+  );
 }
 
 describe('the precompiled lab validator', () => {

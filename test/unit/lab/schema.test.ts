@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderGraph, README_GRAPH_START, withReadmeGraph } from '../../../src/lab/graph.js';
 import { labSchema, loadLab } from '../../../src/lab/load.js';
-import type { Capability, ImpairmentDef, InterfaceDef, LabDefinition, NetworkDef, NodeDef, ProgramDef, RouteDef } from '../../../src/lab/model.js';
+import type {
+  Capability,
+  ImpairmentDef,
+  InterfaceDef,
+  LabDefinition,
+  NetworkDef,
+  NodeDef,
+  ProgramDef,
+  RouteDef,
+} from '../../../src/lab/model.js';
 import { labsDir } from '../../../src/paths.js';
 import { ROOT } from '../../helpers/cli.js';
 
@@ -20,15 +29,38 @@ type ExtraRequired<T, K extends readonly PropertyKey[]> = Exclude<K[number], Req
 function shape<T>() {
   return <const A extends readonly (keyof T)[], const R extends readonly (keyof T)[]>(
     all: A & ([Missing<T, A>] extends [never] ? unknown : { missingKeys: Missing<T, A> }),
-    required: R & ([MissingRequired<T, R>] extends [never] ? unknown : { missingRequired: MissingRequired<T, R> }) & ([ExtraRequired<T, R>] extends [never] ? unknown : { notRequired: ExtraRequired<T, R> }),
+    required: R &
+      ([MissingRequired<T, R>] extends [never] ? unknown : { missingRequired: MissingRequired<T, R> }) &
+      ([ExtraRequired<T, R>] extends [never] ? unknown : { notRequired: ExtraRequired<T, R> }),
   ) => ({ all: [...all].map(String).sort(), required: [...required].map(String).sort() });
 }
 
 // `programs` is optional in the file and filled in by the loader (the model's one default).
 const MODEL = {
-  lab: shape<LabDefinition>()(['name', 'title', 'summary', 'difficulty', 'seed', 'minutes', 'passMark', 'networks', 'nodes', 'programs', 'exercise', 'checks', 'submission', 'modules'], ['name', 'title', 'networks', 'nodes', 'programs', 'exercise', 'checks']),
+  lab: shape<LabDefinition>()(
+    [
+      'name',
+      'title',
+      'summary',
+      'difficulty',
+      'seed',
+      'minutes',
+      'passMark',
+      'networks',
+      'nodes',
+      'programs',
+      'exercise',
+      'checks',
+      'submission',
+      'modules',
+    ],
+    ['name', 'title', 'networks', 'nodes', 'programs', 'exercise', 'checks'],
+  ),
   network: shape<NetworkDef>()(['subnet', 'subnet6', 'mtu', 'description'], ['subnet']),
-  node: shape<NodeDef>()(['interfaces', 'gateway', 'gateway6', 'routes', 'router', 'sysctls', 'capabilities', 'description'], ['interfaces']),
+  node: shape<NodeDef>()(
+    ['interfaces', 'gateway', 'gateway6', 'routes', 'router', 'sysctls', 'capabilities', 'description'],
+    ['interfaces'],
+  ),
   interface: shape<InterfaceDef>()(['ipv4', 'ipv6', 'impair'], ['ipv4']),
   impairment: shape<ImpairmentDef>()(['delay', 'jitter', 'loss', 'rate'], []),
   route: shape<RouteDef>()(['to', 'via'], ['to', 'via']),
@@ -40,7 +72,16 @@ const CAPABILITIES = ['NET_ADMIN', 'NET_RAW', 'NET_BIND_SERVICE', 'NET_BROADCAST
 // Every member of the Capability union is listed (compile-time).
 const allCapabilities: [Exclude<Capability, (typeof CAPABILITIES)[number]>] extends [never] ? true : never = true;
 
-type Schema = { properties?: Record<string, Schema>; required?: string[]; $defs?: Record<string, Schema>; additionalProperties?: Schema | boolean; items?: Schema; description?: string; $ref?: string; enum?: unknown[] };
+type Schema = {
+  properties?: Record<string, Schema>;
+  required?: string[];
+  $defs?: Record<string, Schema>;
+  additionalProperties?: Schema | boolean;
+  items?: Schema;
+  description?: string;
+  $ref?: string;
+  enum?: unknown[];
+};
 const schema = labSchema() as Schema;
 const defs = schema.$defs ?? {};
 const programSchema = (schema.properties?.programs?.additionalProperties ?? {}) as Schema;
@@ -96,7 +137,7 @@ describe('labs in the repository', () => {
     }
   });
 
-  it('each README embeds the lab\'s current Mermaid graph (`lab graph <lab> --write-readme` updates it)', () => {
+  it("each README embeds the lab's current Mermaid graph (`lab graph <lab> --write-readme` updates it)", () => {
     for (const l of labs) {
       const file = join(labsDir(), l, 'README.md');
       expect(existsSync(file), `${l} has no README.md`).toBe(true);
@@ -147,7 +188,12 @@ describe('graphs', () => {
       .split('\n')
       .filter((l) => l.includes(' -- '))
       .map((l) => l.trim().replace(/ \[.*$/, ''));
-    expect(dotLinks).toEqual(['"node:client" -- "net:left"', '"net:left" -- "node:router"', '"node:router" -- "net:right"', '"net:right" -- "node:server"']);
+    expect(dotLinks).toEqual([
+      '"node:client" -- "net:left"',
+      '"net:left" -- "node:router"',
+      '"node:router" -- "net:right"',
+      '"net:right" -- "node:server"',
+    ]);
   });
 
   it('replaces only its own block in a README', () => {

@@ -47,7 +47,16 @@ describe('TCP ladders', () => {
     ]);
     // Relative numbers, as Wireshark shows them; absolute ones as on the wire (tcpdump -S).
     expect(l.arrows.map((x) => [x.seq, x.ack, x.length])).toEqual([
-      [0, undefined, 0], [0, 1, 0], [1, 1, 0], [1, 1, 13], [1, 14, 0], [1, 14, 13], [14, 14, 0], [14, 14, 0], [14, 15, 0], [15, 15, 0],
+      [0, undefined, 0],
+      [0, 1, 0],
+      [1, 1, 0],
+      [1, 1, 13],
+      [1, 14, 0],
+      [1, 14, 13],
+      [14, 14, 0],
+      [14, 14, 0],
+      [14, 15, 0],
+      [15, 15, 0],
     ]);
     expect(l.isn).toEqual({ a: 458592105, b: 1580848366 });
     expect(l.arrows[1]).toMatchObject({ seqAbsolute: 1580848366, ackAbsolute: 458592106 });
@@ -77,7 +86,16 @@ describe('TCP ladders', () => {
     for (const l of [first, second]) {
       expect(l?.initial).toEqual({ a: 'CLOSED', b: 'LISTEN' });
       expect(l && walk(l)).toEqual(closedByServer);
-      expect(l?.arrows.map((x) => [x.seq, x.ack, x.length])).toEqual([[0, undefined, 0], [0, 1, 0], [1, 1, 0], [1, 1, 4], [1, 5, 0], [5, 1, 0], [1, 6, 0], [6, 2, 0]]);
+      expect(l?.arrows.map((x) => [x.seq, x.ack, x.length])).toEqual([
+        [0, undefined, 0],
+        [0, 1, 0],
+        [1, 1, 0],
+        [1, 1, 4],
+        [1, 5, 0],
+        [5, 1, 0],
+        [1, 6, 0],
+        [6, 2, 0],
+      ]);
       expect(l?.arrows.flatMap((x) => x.notes)).toEqual([]);
     }
     expect(first?.isn).toEqual({ a: 1116315797, b: 511721429 });
@@ -97,11 +115,17 @@ describe('TCP ladders', () => {
     const twice = once.flatMap((p) => [p, { ...p, time: p.time + 0.00002, link: { ...p.link, ifindex: 99, direction: 'out' as const } }]);
     const c = conversations(twice)[0];
     expect(c?.packets).toBe(once.length);
-    expect(c && buildLadder(twice, c.a, c.b)?.arrows.map((x) => x.notes)).toEqual(ladderOf('tcp-retransmission.pcap').arrows.map((x) => x.notes));
+    expect(c && buildLadder(twice, c.a, c.b)?.arrows.map((x) => x.notes)).toEqual(
+      ladderOf('tcp-retransmission.pcap').arrows.map((x) => x.notes),
+    );
   });
 
   it('keeps the client on the left and the names given, whichever endpoint is asked first', () => {
-    const l = buildLadder(packets('tcp-echo-eth.pcap'), { address: SERVER, port: 9000, name: 'server' }, { address: CLIENT, name: 'client' });
+    const l = buildLadder(
+      packets('tcp-echo-eth.pcap'),
+      { address: SERVER, port: 9000, name: 'server' },
+      { address: CLIENT, name: 'client' },
+    );
     expect(l?.a).toEqual({ address: CLIENT, port: 20101, name: 'client' });
     expect(l?.b).toEqual({ address: SERVER, port: 9000, name: 'server' });
     expect(buildLadder(packets('tcp-echo-eth.pcap'), { address: SERVER, port: 9001 }, { address: CLIENT })).toBeUndefined();
@@ -157,7 +181,10 @@ describe('TCP ladders', () => {
   it('a data segment lost and sent again (tcp-retransmission)', () => {
     const l = ladderOf('tcp-retransmission.pcap');
     const data = l.arrows.filter((x) => x.from === 'a' && x.length === 10);
-    expect(data.map((x) => [x.seq, x.notes])).toEqual([[1, []], [1, ['retransmission']]]);
+    expect(data.map((x) => [x.seq, x.notes])).toEqual([
+      [1, []],
+      [1, ['retransmission']],
+    ]);
     expect((data[1]?.time ?? 0) - (data[0]?.time ?? 0)).toBeGreaterThan(0.15);
     expect(walk(l).at(-1)).toBe('a ACK: TIME-WAIT/CLOSED');
     expect(l.arrows.filter((x) => x.notes.length > 0)).toHaveLength(1);
@@ -165,7 +192,12 @@ describe('TCP ladders', () => {
 
   it('a handshake whose last ACK never comes: SYN-ACK retransmitted, the server stays SYN-RECEIVED (tcp-missing-ack)', () => {
     const l = ladderOf('tcp-missing-ack.pcap');
-    expect(walk(l)).toEqual(['a SYN: SYN-SENT/SYN-RECEIVED', 'b SYN, ACK: ESTABLISHED/SYN-RECEIVED', 'b SYN, ACK: ESTABLISHED/SYN-RECEIVED', 'b SYN, ACK: ESTABLISHED/SYN-RECEIVED']);
+    expect(walk(l)).toEqual([
+      'a SYN: SYN-SENT/SYN-RECEIVED',
+      'b SYN, ACK: ESTABLISHED/SYN-RECEIVED',
+      'b SYN, ACK: ESTABLISHED/SYN-RECEIVED',
+      'b SYN, ACK: ESTABLISHED/SYN-RECEIVED',
+    ]);
     expect(l.arrows.map((x) => x.notes)).toEqual([[], [], ['retransmission'], ['retransmission']]);
   });
 
@@ -174,7 +206,7 @@ describe('TCP ladders', () => {
     const buf = readFileSync(join(ROOT, 'test/fixtures/pcap/tcp-retransmission.pcap'));
     const parts = [Buffer.from(buf.subarray(0, 24))];
     parts[0]?.writeUInt32LE(60, 16);
-    for (let o = 24; o + 16 <= buf.length; ) {
+    for (let o = 24; o + 16 <= buf.length;) {
       const caplen = buf.readUInt32LE(o + 8);
       const head = Buffer.from(buf.subarray(o, o + 16));
       head.writeUInt32LE(Math.min(caplen, 60), 8);
@@ -251,9 +283,17 @@ describe('UDP and ICMP ladders: plain arrows', () => {
   it('two ping sessions between the same hosts are two exchanges, each drawn on its own', async () => {
     const { conversationLadder } = await import('../../../src/observe/ladder.js');
     const first = packets('icmp-echo-nano.pcap');
-    const second = first.map((p) => ({ ...p, index: p.index + first.length, time: p.time + 5, ...(p.icmp ? { icmp: { ...p.icmp, id: 4242 } } : {}) }));
+    const second = first.map((p) => ({
+      ...p,
+      index: p.index + first.length,
+      time: p.time + 5,
+      ...(p.icmp ? { icmp: { ...p.icmp, id: 4242 } } : {}),
+    }));
     const convs = conversations([...first, ...second]);
-    expect(convs.map((c) => [c.protocol, c.packets])).toEqual([['icmp', 6], ['icmp', 6]]);
+    expect(convs.map((c) => [c.protocol, c.packets])).toEqual([
+      ['icmp', 6],
+      ['icmp', 6],
+    ]);
     const ids = convs.map((c) => conversationLadder([...first, ...second], c).arrows.map((x) => x.label.match(/id=(\d+)/)?.[1]));
     expect(new Set(ids[0]).size).toBe(1);
     expect(ids[1]).toEqual(Array(6).fill('4242'));
@@ -264,11 +304,19 @@ describe('UDP and ICMP ladders: plain arrows', () => {
     const l = ladderOf('icmp-echo-nano.pcap');
     expect(l.protocol).toBe('icmp');
     expect(l.arrows.map((x) => `${x.from} ${x.label.replace(/id=\d+ /, '')} ${x.length}`)).toEqual([
-      'a ICMP echo request seq=1 100', 'b ICMP echo reply seq=1 100',
-      'a ICMP echo request seq=2 100', 'b ICMP echo reply seq=2 100',
-      'a ICMP echo request seq=3 100', 'b ICMP echo reply seq=3 100',
+      'a ICMP echo request seq=1 100',
+      'b ICMP echo reply seq=1 100',
+      'a ICMP echo request seq=2 100',
+      'b ICMP echo reply seq=2 100',
+      'a ICMP echo request seq=3 100',
+      'b ICMP echo reply seq=3 100',
     ]);
-    expect(ladderOf('icmpv6-echo.pcap').arrows.map((x) => x.label.replace(/ id=.*/, ''))).toEqual(['ICMPv6 echo request', 'ICMPv6 echo reply', 'ICMPv6 echo request', 'ICMPv6 echo reply']);
+    expect(ladderOf('icmpv6-echo.pcap').arrows.map((x) => x.label.replace(/ id=.*/, ''))).toEqual([
+      'ICMPv6 echo request',
+      'ICMPv6 echo reply',
+      'ICMPv6 echo request',
+      'ICMPv6 echo reply',
+    ]);
   });
 });
 
@@ -308,7 +356,11 @@ describe('rendering', () => {
       '    Note left of A: CLOSED',
       '    Note right of B: LISTEN',
     ]);
-    expect(m.slice(5, 8)).toEqual(['    A->>B: SYN seq=0 len=0 (seq 458592105)', '    Note left of A: SYN-SENT', '    Note right of B: SYN-RECEIVED']);
+    expect(m.slice(5, 8)).toEqual([
+      '    A->>B: SYN seq=0 len=0 (seq 458592105)',
+      '    Note left of A: SYN-SENT',
+      '    Note right of B: SYN-RECEIVED',
+    ]);
     expect(m).toContain('    B->>A: FIN, ACK seq=14 ack=15 len=0 (seq 1580848380 ack 458592120)');
     expect(m.filter((x) => x.includes('Note')).length).toBe(2 + 2 + 1 + 1 + 2 + 2 + 1);
     expect(renderLadderMermaid(ladderOf('tcp-closed-port.pcap'))).toContain('B-xA: RST, ACK seq=0 ack=1 len=0 win=0');
@@ -322,18 +374,24 @@ describe("a run's ladders for lab check --ladder (renderLadders)", () => {
     const named = buildLadder(packets('tcp-echo-eth.pcap'), { address: CLIENT, name: 'client' }, { address: SERVER, name: 'server' });
     if (!named) throw new Error('no ladder');
     const ladders = [{ capture: 'wire', ...named }];
-    expect(renderLadders(ladders, { style: 'unicode', color: false }).split('\n')[0]).toBe(`ladder: capture wire, TCP client ${CLIENT}:20101 ↔ server ${SERVER}:9000 (10 packets)`);
+    expect(renderLadders(ladders, { style: 'unicode', color: false }).split('\n')[0]).toBe(
+      `ladder: capture wire, TCP client ${CLIENT}:20101 ↔ server ${SERVER}:9000 (10 packets)`,
+    );
     const ascii = renderLadders(ladders, { style: 'ascii', color: false });
     expect(ascii.split('\n')[0]).toBe(`ladder: capture wire, TCP client ${CLIENT}:20101 <-> server ${SERVER}:9000 (10 packets)`);
     expect(ascii).toMatch(/^[\x20-\x7e\n]*$/);
     const mermaid = renderLadders(ladders, { style: 'mermaid', color: false }).split('\n');
-    expect(mermaid.slice(0, 3)).toEqual([`%% ladder: capture wire, TCP client ${CLIENT}:20101 ↔ server ${SERVER}:9000 (10 packets)`, 'sequenceDiagram', `    participant A as client ${CLIENT}:20101`]);
+    expect(mermaid.slice(0, 3)).toEqual([
+      `%% ladder: capture wire, TCP client ${CLIENT}:20101 ↔ server ${SERVER}:9000 (10 packets)`,
+      'sequenceDiagram',
+      `    participant A as client ${CLIENT}:20101`,
+    ]);
     expect(renderLadders([], { style: 'unicode', color: false })).toBe("ladder: no exchange between two of the lab's nodes was captured\n");
   });
 });
 
 describe('the JSON report', () => {
-  it("its ladder section follows schema/result.schema.json, and the schema refuses what it does not describe", async () => {
+  it('its ladder section follows schema/result.schema.json, and the schema refuses what it does not describe', async () => {
     const { Ajv2020 } = await import('ajv/dist/2020.js');
     const addFormatsModule = await import('ajv-formats');
     const schema = JSON.parse(readFileSync(join(ROOT, 'schema/result.schema.json'), 'utf8')) as object;
@@ -341,12 +399,31 @@ describe('the JSON report', () => {
     const addFormats = (addFormatsModule as unknown as { default: (a: InstanceType<typeof Ajv2020>) => void }).default;
     addFormats(ajv);
     const validate = ajv.compile(schema);
-    const base = { lab: 'tcp-handshake', instance: 'default', status: 'passed', score: 1, maxScore: 1, passMark: 1, startedAt: '2026-11-29T00:00:00.000Z', durationMs: 5, checks: [], steps: [] };
-    const ladder = ['tcp-echo-eth.pcap', 'tcp-closed-port.pcap', 'udp-closed-port.pcap', 'icmp-echo-nano.pcap'].map((f) => ({ capture: 'wire', ...ladderOf(f) }));
+    const base = {
+      lab: 'tcp-handshake',
+      instance: 'default',
+      status: 'passed',
+      score: 1,
+      maxScore: 1,
+      passMark: 1,
+      startedAt: '2026-11-29T00:00:00.000Z',
+      durationMs: 5,
+      checks: [],
+      steps: [],
+    };
+    const ladder = ['tcp-echo-eth.pcap', 'tcp-closed-port.pcap', 'udp-closed-port.pcap', 'icmp-echo-nano.pcap'].map((f) => ({
+      capture: 'wire',
+      ...ladderOf(f),
+    }));
     ladder.push({ capture: 'wire', ...ladderOf('tcp-simultaneous-close.pcap', { maxArrows: 9 }) });
     const doc = JSON.parse(JSON.stringify({ ...base, ladder })) as object;
     expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
-    const bad = JSON.parse(JSON.stringify({ ...base, ladder: [{ ...ladder[0], arrows: [{ ...ladder[0]?.arrows[0], states: { a: 'SYN_SENT', b: 'LISTEN' } }] }] })) as object;
+    const bad = JSON.parse(
+      JSON.stringify({
+        ...base,
+        ladder: [{ ...ladder[0], arrows: [{ ...ladder[0]?.arrows[0], states: { a: 'SYN_SENT', b: 'LISTEN' } }] }],
+      }),
+    ) as object;
     expect(validate(bad)).toBe(false);
   });
 });
@@ -357,10 +434,19 @@ describe('the ladder in labs/tcp-handshake/README.md', () => {
     const l = buildLadder(p, { address: '10.0.1.20', name: 'client' }, { address: '10.0.1.10', port: 9000, name: 'server' });
     if (!l) throw new Error('no ladder');
     const drawn = renderLadderText(l);
-    for (const readme of ['README.md', 'README.zh.md']) expect(readFileSync(join(ROOT, 'labs/tcp-handshake', readme), 'utf8'), readme).toContain('```\n' + drawn + '```\n');
+    for (const readme of ['README.md', 'README.zh.md'])
+      expect(readFileSync(join(ROOT, 'labs/tcp-handshake', readme), 'utf8'), readme).toContain('```\n' + drawn + '```\n');
     expect(walk(l).map((s) => s.split(': ')[1])).toEqual([
-      'SYN-SENT/SYN-RECEIVED', 'ESTABLISHED/SYN-RECEIVED', 'ESTABLISHED/ESTABLISHED', 'ESTABLISHED/ESTABLISHED', 'ESTABLISHED/ESTABLISHED',
-      'ESTABLISHED/ESTABLISHED', 'ESTABLISHED/ESTABLISHED', 'FIN-WAIT-1/CLOSE-WAIT', 'TIME-WAIT/LAST-ACK', 'TIME-WAIT/CLOSED',
+      'SYN-SENT/SYN-RECEIVED',
+      'ESTABLISHED/SYN-RECEIVED',
+      'ESTABLISHED/ESTABLISHED',
+      'ESTABLISHED/ESTABLISHED',
+      'ESTABLISHED/ESTABLISHED',
+      'ESTABLISHED/ESTABLISHED',
+      'ESTABLISHED/ESTABLISHED',
+      'FIN-WAIT-1/CLOSE-WAIT',
+      'TIME-WAIT/LAST-ACK',
+      'TIME-WAIT/CLOSED',
     ]);
   });
 });
@@ -387,40 +473,75 @@ describe('the ladders of a run (laddersOf)', () => {
 // flags retransmissions; the ladder must agree. The captures are merged and read by one tshark run (it takes a
 // second or two to start); each has a 4-tuple of its own, so their analyses do not mix.
 const TSHARK = ['tshark', 'mergecap'].every((t) => spawnSync(t, ['--version'], { encoding: 'utf8' }).status === 0);
-const TCP_FILES = ['tcp-echo-eth.pcap', 'tcp-closed-port.pcap', 'tcp-reset-after-data.pcap', 'tcp-missing-ack.pcap', 'tcp-simultaneous-close.pcap', 'tcp-retransmission.pcap', 'ipv6-tcp-echo-eth.pcap', 'tcp-handshake-reference.pcap'];
+const TCP_FILES = [
+  'tcp-echo-eth.pcap',
+  'tcp-closed-port.pcap',
+  'tcp-reset-after-data.pcap',
+  'tcp-missing-ack.pcap',
+  'tcp-simultaneous-close.pcap',
+  'tcp-retransmission.pcap',
+  'ipv6-tcp-echo-eth.pcap',
+  'tcp-handshake-reference.pcap',
+];
 
-describe.skipIf(!TSHARK)(`agrees with tshark's TCP analysis${TSHARK ? '' : ' (skipped: tshark or mergecap is not on PATH; apt-get install tshark)'}`, () => {
-  const rows = new Map<string, string[][]>();
-  beforeAll(() => {
-    const dir = mkdtempSync(join(tmpdir(), 'toplab-ladder-'));
-    try {
-      const merged = join(dir, 'all.pcapng');
-      execFileSync('mergecap', ['-I', 'none', '-a', '-F', 'pcapng', '-w', merged, ...TCP_FILES.map((f) => join(ROOT, 'test/fixtures/pcap', f))]);
-      const fields = ['frame.interface_id', 'tcp.seq', 'tcp.ack', 'tcp.flags.ack', 'tcp.len', 'tcp.analysis.retransmission', 'tcp.analysis.fast_retransmission', 'tcp.analysis.spurious_retransmission'];
-      const out = execFileSync('tshark', ['-r', merged, '-T', 'fields', '-E', 'separator=\t', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
-      for (const line of out.split('\n').filter((l) => l !== '')) {
-        const cells = line.split('\t');
-        const file = TCP_FILES[Number(cells[0])] ?? '';
-        rows.set(file, [...(rows.get(file) ?? []), cells.slice(1)]);
+describe.skipIf(!TSHARK)(
+  `agrees with tshark's TCP analysis${TSHARK ? '' : ' (skipped: tshark or mergecap is not on PATH; apt-get install tshark)'}`,
+  () => {
+    const rows = new Map<string, string[][]>();
+    beforeAll(() => {
+      const dir = mkdtempSync(join(tmpdir(), 'toplab-ladder-'));
+      try {
+        const merged = join(dir, 'all.pcapng');
+        execFileSync('mergecap', [
+          '-I',
+          'none',
+          '-a',
+          '-F',
+          'pcapng',
+          '-w',
+          merged,
+          ...TCP_FILES.map((f) => join(ROOT, 'test/fixtures/pcap', f)),
+        ]);
+        const fields = [
+          'frame.interface_id',
+          'tcp.seq',
+          'tcp.ack',
+          'tcp.flags.ack',
+          'tcp.len',
+          'tcp.analysis.retransmission',
+          'tcp.analysis.fast_retransmission',
+          'tcp.analysis.spurious_retransmission',
+        ];
+        const out = execFileSync('tshark', ['-r', merged, '-T', 'fields', '-E', 'separator=\t', ...fields.flatMap((f) => ['-e', f])], {
+          encoding: 'utf8',
+        });
+        for (const line of out.split('\n').filter((l) => l !== '')) {
+          const cells = line.split('\t');
+          const file = TCP_FILES[Number(cells[0])] ?? '';
+          rows.set(file, [...(rows.get(file) ?? []), cells.slice(1)]);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+    }, 60_000);
 
-  it.each(TCP_FILES)('%s: relative seq/ack, lengths and retransmissions', (file) => {
-    const l = ladderOf(file);
-    const theirs = rows.get(file) ?? [];
-    expect(l.arrows).toHaveLength(theirs.length);
-    l.arrows.forEach((x, i) => {
-      const [seq, ack, ackFlag, len, retr, fast, spurious] = theirs[i] ?? [];
-      const sideHasSyn = (x.from === 'a' ? l.isn?.a : l.isn?.b) !== undefined;
-      // Wireshark counts a side whose SYN it never saw from 1; we count from its first segment (0).
-      if (sideHasSyn) expect(x.seq, `${file} #${i} seq`).toBe(Number(seq));
-      if (ackFlag === '1' || ackFlag === 'True') expect(x.ack, `${file} #${i} ack`).toBe(Number(ack));
-      expect(x.length, `${file} #${i} len`).toBe(Number(len));
-      const tsharkSaysRetransmission = [retr, fast, spurious].some((v) => v !== undefined && v !== '');
-      expect(x.notes.some((n) => n.startsWith('retransmission')), `${file} #${i} retransmission`).toBe(tsharkSaysRetransmission);
+    it.each(TCP_FILES)('%s: relative seq/ack, lengths and retransmissions', (file) => {
+      const l = ladderOf(file);
+      const theirs = rows.get(file) ?? [];
+      expect(l.arrows).toHaveLength(theirs.length);
+      l.arrows.forEach((x, i) => {
+        const [seq, ack, ackFlag, len, retr, fast, spurious] = theirs[i] ?? [];
+        const sideHasSyn = (x.from === 'a' ? l.isn?.a : l.isn?.b) !== undefined;
+        // Wireshark counts a side whose SYN it never saw from 1; we count from its first segment (0).
+        if (sideHasSyn) expect(x.seq, `${file} #${i} seq`).toBe(Number(seq));
+        if (ackFlag === '1' || ackFlag === 'True') expect(x.ack, `${file} #${i} ack`).toBe(Number(ack));
+        expect(x.length, `${file} #${i} len`).toBe(Number(len));
+        const tsharkSaysRetransmission = [retr, fast, spurious].some((v) => v !== undefined && v !== '');
+        expect(
+          x.notes.some((n) => n.startsWith('retransmission')),
+          `${file} #${i} retransmission`,
+        ).toBe(tsharkSaysRetransmission);
+      });
     });
-  });
-});
+  },
+);

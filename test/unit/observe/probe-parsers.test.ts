@@ -14,17 +14,43 @@ describe('lsof', () => {
   it('reads listening and connected TCP sockets and UDP sockets with their owners', () => {
     const all = parseLsof(fixture('server-lsof-i.txt'));
     expect(all).toHaveLength(4);
-    expect(all[0]).toEqual({ command: 'nc', pid: all[0]?.pid, user: 'root', fd: '3u', type: 'IPv4', proto: 'tcp', localAddress: '*', localPort: 9000, state: 'LISTEN' });
-    expect(all[1]).toMatchObject({ command: 'nc', localAddress: '10.77.250.10', localPort: 9000, peerAddress: '10.77.250.20', state: 'ESTABLISHED' });
+    expect(all[0]).toEqual({
+      command: 'nc',
+      pid: all[0]?.pid,
+      user: 'root',
+      fd: '3u',
+      type: 'IPv4',
+      proto: 'tcp',
+      localAddress: '*',
+      localPort: 9000,
+      state: 'LISTEN',
+    });
+    expect(all[1]).toMatchObject({
+      command: 'nc',
+      localAddress: '10.77.250.10',
+      localPort: 9000,
+      peerAddress: '10.77.250.20',
+      state: 'ESTABLISHED',
+    });
     expect(all[1]?.peerPort).toBeGreaterThan(1024);
-    expect(all[2]).toMatchObject({ command: 'node', user: 'student', type: 'IPv6', proto: 'tcp', localAddress: '*', localPort: 9001, state: 'LISTEN' });
+    expect(all[2]).toMatchObject({
+      command: 'node',
+      user: 'student',
+      type: 'IPv6',
+      proto: 'tcp',
+      localAddress: '*',
+      localPort: 9001,
+      state: 'LISTEN',
+    });
     expect(all[3]).toMatchObject({ command: 'node', proto: 'udp', localPort: 7000 });
     expect(all[3]?.state).toBeUndefined();
     expect(all[2]?.pid).toBe(all[3]?.pid);
   });
 
   it('reads the one-port forms and an empty answer', () => {
-    expect(parseLsof(fixture('server-lsof-i-9001-listen.txt')).map((e) => [e.command, e.localPort, e.state])).toEqual([['node', 9001, 'LISTEN']]);
+    expect(parseLsof(fixture('server-lsof-i-9001-listen.txt')).map((e) => [e.command, e.localPort, e.state])).toEqual([
+      ['node', 9001, 'LISTEN'],
+    ]);
     expect(parseLsof(fixture('server-lsof-udp-7000.txt')).map((e) => [e.proto, e.localPort])).toEqual([['udp', 7000]]);
     expect(parseLsof(fixture('server-lsof-i-none.txt'))).toEqual([]);
   });
@@ -43,17 +69,34 @@ describe('ip addr and ifconfig', () => {
   });
 
   it('reads ip -d addr, ip link and a router with IPv6 addresses the same way', () => {
-    expect(parseIpAddr(fixture('client-ip-d-addr.txt')).map((i) => [i.name, i.mtu, i.addresses.length])).toEqual([['lo', 65536, 1], ['eth0', 1400, 1]]);
-    expect(parseIpAddr(fixture('client-ip-link.txt')).map((i) => [i.name, i.mtu, i.addresses.length])).toEqual([['lo', 65536, 0], ['eth0', 1400, 0]]);
+    expect(parseIpAddr(fixture('client-ip-d-addr.txt')).map((i) => [i.name, i.mtu, i.addresses.length])).toEqual([
+      ['lo', 65536, 1],
+      ['eth0', 1400, 1],
+    ]);
+    expect(parseIpAddr(fixture('client-ip-link.txt')).map((i) => [i.name, i.mtu, i.addresses.length])).toEqual([
+      ['lo', 65536, 0],
+      ['eth0', 1400, 0],
+    ]);
     const router = parseIpAddr(fixture('router-ip-addr.txt'));
-    expect(router.map((i) => [i.name, i.mtu])).toEqual([['lo', 65536], ['r2-r1', 1500], ['r2-s', 1400]]);
-    expect(router[2]?.addresses.map((a) => `${a.address}/${a.prefix}`)).toEqual(['10.77.3.3/24', 'fd00:77:3::3/64', `${router[2]?.addresses[2]?.address}/64`]);
+    expect(router.map((i) => [i.name, i.mtu])).toEqual([
+      ['lo', 65536],
+      ['r2-r1', 1500],
+      ['r2-s', 1400],
+    ]);
+    expect(router[2]?.addresses.map((a) => `${a.address}/${a.prefix}`)).toEqual([
+      '10.77.3.3/24',
+      'fd00:77:3::3/64',
+      `${router[2]?.addresses[2]?.address}/64`,
+    ]);
     expect(interfaceWithAddress(router, 'fd00:77:2::3')?.name).toBe('r2-r1');
   });
 
   it('reads ifconfig with the same results as ip addr', () => {
     const viaIfconfig = parseIfconfig(fixture('client-ifconfig.txt'));
-    expect(viaIfconfig.map((i) => [i.name, i.mtu])).toEqual([['eth0', 1400], ['lo', 65536]]);
+    expect(viaIfconfig.map((i) => [i.name, i.mtu])).toEqual([
+      ['eth0', 1400],
+      ['lo', 65536],
+    ]);
     expect(viaIfconfig[0]?.flags).toEqual(['UP', 'BROADCAST', 'RUNNING', 'MULTICAST']);
     expect(viaIfconfig[0]?.addresses).toEqual([{ family: 4, address: '10.77.250.20', prefix: 24, broadcast: '10.77.250.255' }]);
     expect(viaIfconfig[0]?.mac).toBe('02:42:0a:4d:fa:14');
@@ -72,9 +115,20 @@ describe('routes', () => {
       { family: 4, destination: 'default', via: '10.77.250.1', dev: 'eth0' },
       { family: 4, destination: '10.77.250.0/24', dev: 'eth0', proto: 'kernel', scope: 'link', src: '10.77.250.20' },
     ]);
-    expect(parseIpRoute(fixture('router-ip-route.txt')).find((r) => r.destination === '10.77.3.0/24')).toEqual({ family: 4, destination: '10.77.3.0/24', via: '10.77.2.3', dev: 'r1-r2' });
+    expect(parseIpRoute(fixture('router-ip-route.txt')).find((r) => r.destination === '10.77.3.0/24')).toEqual({
+      family: 4,
+      destination: '10.77.3.0/24',
+      via: '10.77.2.3',
+      dev: 'r1-r2',
+    });
     const v6 = parseIpRoute(fixture('router-ip-6-route.txt'));
-    expect(v6.find((r) => r.via !== undefined)).toEqual({ family: 6, destination: 'fd00:77:3::/64', via: 'fd00:77:2::3', dev: 'r1-r2', metric: 1024 });
+    expect(v6.find((r) => r.via !== undefined)).toEqual({
+      family: 6,
+      destination: 'fd00:77:3::/64',
+      via: 'fd00:77:2::3',
+      dev: 'r1-r2',
+      metric: 1024,
+    });
   });
 
   it('reads netstat -rn', () => {
@@ -88,8 +142,21 @@ describe('routes', () => {
 describe('ping', () => {
   it('reads size, replies and statistics', () => {
     const r = parsePing(fixture('client-ping-4-s200.txt'));
-    expect(r).toMatchObject({ target: '10.77.250.10', address: '10.77.250.10', size: 200, packetSize: 228, transmitted: 4, received: 4, lossPercent: 0 });
-    expect(r.replies.map((x) => [x.bytes, x.seq, x.ttl])).toEqual([[208, 1, 64], [208, 2, 64], [208, 3, 64], [208, 4, 64]]);
+    expect(r).toMatchObject({
+      target: '10.77.250.10',
+      address: '10.77.250.10',
+      size: 200,
+      packetSize: 228,
+      transmitted: 4,
+      received: 4,
+      lossPercent: 0,
+    });
+    expect(r.replies.map((x) => [x.bytes, x.seq, x.ttl])).toEqual([
+      [208, 1, 64],
+      [208, 2, 64],
+      [208, 3, 64],
+      [208, 4, 64],
+    ]);
     expect(r.rtt?.min).toBeGreaterThan(0);
     expect(parsePing(fixture('client-ping-3.txt'))).toMatchObject({ target: 'server', address: '10.77.250.10', size: 56 });
     expect(parsePing(fixture('ping-routed.txt')).replies.every((x) => x.ttl === 62)).toBe(true);
@@ -109,7 +176,10 @@ describe('traceroute', () => {
   it('reads the hops of a routed path, with and without -n, UDP and ICMP', () => {
     for (const f of ['traceroute-3hops.txt', 'traceroute-3hops-icmp.txt', 'traceroute-3hops-names.txt']) {
       const r = parseTraceroute(fixture(f));
-      expect(r.hops.map((h) => h.addresses), f).toEqual([['10.77.1.2'], ['10.77.2.3'], ['10.77.3.10']]);
+      expect(
+        r.hops.map((h) => h.addresses),
+        f,
+      ).toEqual([['10.77.1.2'], ['10.77.2.3'], ['10.77.3.10']]);
       expect(hopCount(r)).toBe(3);
       expect(r).toMatchObject({ address: '10.77.3.10', maxHops: 30 });
     }
@@ -117,12 +187,21 @@ describe('traceroute', () => {
   });
 
   it('reads IPv6, one hop, and silent hops', () => {
-    expect(parseTraceroute(fixture('traceroute6-3hops.txt')).hops.map((h) => h.addresses[0])).toEqual(['fd00:77:1::2', 'fd00:77:2::3', 'fd00:77:3::10']);
+    expect(parseTraceroute(fixture('traceroute6-3hops.txt')).hops.map((h) => h.addresses[0])).toEqual([
+      'fd00:77:1::2',
+      'fd00:77:2::3',
+      'fd00:77:3::10',
+    ]);
     const one = parseTraceroute(fixture('client-traceroute-1hop.txt'));
     expect(one).toMatchObject({ target: 'server', address: '10.77.250.10' });
     expect(hopCount(one)).toBe(1);
     const lost = parseTraceroute(fixture('traceroute-unreachable.txt'));
-    expect(lost.hops.map((h) => [h.ttl, h.addresses.length, h.timeouts])).toEqual([[1, 0, 1], [2, 0, 1], [3, 0, 1], [4, 0, 1]]);
+    expect(lost.hops.map((h) => [h.ttl, h.addresses.length, h.timeouts])).toEqual([
+      [1, 0, 1],
+      [2, 0, 1],
+      [3, 0, 1],
+      [4, 0, 1],
+    ]);
     // Rate-limited port-unreachable answers: hops 3-18 silent, the destination at 19.
     // The destination's port-unreachable answers are rate-limited: one probe per hop loses some.
     const seq = parseTraceroute(fixture('traceroute-3hops-sequential.txt'));

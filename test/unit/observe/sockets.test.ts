@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  findSockets,
-  normaliseSocketState,
-  parseNetstat,
-  parseProcNet,
-  parseProcNetUnix,
-  parseSs,
-} from '../../../src/observe/sockets.js';
+import { findSockets, normaliseSocketState, parseNetstat, parseProcNet, parseProcNetUnix, parseSs } from '../../../src/observe/sockets.js';
 import type { SocketEntry } from '../../../src/observe/types.js';
 import { isWildcardAddress, normaliseAddress, parseIpv6Bytes } from '../../../src/util/address.js';
 
@@ -24,7 +17,15 @@ const CLI6 = 'fd00:7e57:77::20';
 
 type Endpoint = [address: string, port?: number];
 
-function inet(proto: 'tcp' | 'udp', family: 4 | 6, state: string, queues: [number, number], local: Endpoint, peer: Endpoint, more: Partial<SocketEntry> = {}): SocketEntry {
+function inet(
+  proto: 'tcp' | 'udp',
+  family: 4 | 6,
+  state: string,
+  queues: [number, number],
+  local: Endpoint,
+  peer: Endpoint,
+  more: Partial<SocketEntry> = {},
+): SocketEntry {
   const e: SocketEntry = { proto, family, state, recvQ: queues[0], sendQ: queues[1], localAddress: local[0] };
   if (local[1] !== undefined) e.localPort = local[1];
   e.peerAddress = peer[0];
@@ -34,7 +35,8 @@ function inet(proto: 'tcp' | 'udp', family: 4 | 6, state: string, queues: [numbe
 
 /** Order does not matter to anyone reading a socket table. */
 function sorted(entries: SocketEntry[]): SocketEntry[] {
-  const key = (e: SocketEntry): string => JSON.stringify([e.proto, e.family, e.localAddress, e.localPort, e.peerAddress, e.peerPort, e.state, e.inode]);
+  const key = (e: SocketEntry): string =>
+    JSON.stringify([e.proto, e.family, e.localAddress, e.localPort, e.peerAddress, e.peerPort, e.state, e.inode]);
   return [...entries].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
@@ -84,10 +86,23 @@ const SERVER_TCP: TcpRow[] = [
 ];
 
 const asSs = (rows: TcpRow[], withPids: boolean): SocketEntry[] =>
-  rows.map((r) => inet('tcp', r.family, r.state, [r.recvQ, r.ssSendQ], r.local, r.peer, withPids && r.pid !== undefined ? { pid: r.pid, program: 'node' } : {}));
+  rows.map((r) =>
+    inet(
+      'tcp',
+      r.family,
+      r.state,
+      [r.recvQ, r.ssSendQ],
+      r.local,
+      r.peer,
+      withPids && r.pid !== undefined ? { pid: r.pid, program: 'node' } : {},
+    ),
+  );
 const asNetstat = (rows: TcpRow[], withPids: boolean): SocketEntry[] =>
-  rows.map((r) => inet('tcp', r.family, r.state, [r.recvQ, 0], r.local, r.peer, withPids && r.pid !== undefined ? { pid: r.pid, program: 'node' } : {}));
-const asProc = (rows: TcpRow[]): SocketEntry[] => rows.map((r) => inet('tcp', r.family, r.state, [r.recvQ, 0], r.local, r.peer, r.inode !== undefined ? { inode: r.inode } : {}));
+  rows.map((r) =>
+    inet('tcp', r.family, r.state, [r.recvQ, 0], r.local, r.peer, withPids && r.pid !== undefined ? { pid: r.pid, program: 'node' } : {}),
+  );
+const asProc = (rows: TcpRow[]): SocketEntry[] =>
+  rows.map((r) => inet('tcp', r.family, r.state, [r.recvQ, 0], r.local, r.peer, r.inode !== undefined ? { inode: r.inode } : {}));
 
 describe('server TCP table: ss', () => {
   it('ss -tanp: states, queues, v4/v6/dual-stack/mapped addresses, pids and programs', () => {
@@ -104,7 +119,19 @@ describe('server TCP table: ss', () => {
     const line = 'ESTAB      0      0      [::ffff:10.77.251.10]:9100  [::ffff:10.77.251.20]:20002 users:(("node",pid=21,fd=26))';
     expect(read('server-ss-tanp.txt')).toContain(line);
     expect(parseSs(line)).toEqual([
-      { proto: 'tcp', family: 6, state: 'ESTABLISHED', recvQ: 0, sendQ: 0, localAddress: SRV4, localPort: 9100, peerAddress: CLI4, peerPort: 20002, pid: 21, program: 'node' },
+      {
+        proto: 'tcp',
+        family: 6,
+        state: 'ESTABLISHED',
+        recvQ: 0,
+        sendQ: 0,
+        localAddress: SRV4,
+        localPort: 9100,
+        peerAddress: CLI4,
+        peerPort: 20002,
+        pid: 21,
+        program: 'node',
+      },
     ]);
   });
 });
@@ -126,7 +153,14 @@ describe('server TCP table: netstat', () => {
 
   it('netstat -tlnp: only the listeners', () => {
     const got = parseNetstat(read('server-netstat-tlnp.txt'));
-    expect(sorted(got)).toEqual(sorted(asNetstat(SERVER_TCP.filter((r) => r.state === 'LISTEN'), true)));
+    expect(sorted(got)).toEqual(
+      sorted(
+        asNetstat(
+          SERVER_TCP.filter((r) => r.state === 'LISTEN'),
+          true,
+        ),
+      ),
+    );
     expect(got).toHaveLength(8);
   });
 });
@@ -141,10 +175,22 @@ describe('server TCP table: /proc/net/tcp and tcp6', () => {
   });
 
   it('reads one line exactly as printed', () => {
-    const line = '   7: 0AFB4D0A:2454 14FB4D0A:4E24 01 00000000:00000BB8 00:00000000 00000000     0        0 141648 1 00000000076818f0 20 4 32 10 -1';
+    const line =
+      '   7: 0AFB4D0A:2454 14FB4D0A:4E24 01 00000000:00000BB8 00:00000000 00000000     0        0 141648 1 00000000076818f0 20 4 32 10 -1';
     expect(read('server-proc-net-tcp.txt')).toContain(line);
     expect(parseProcNet(line, 'tcp', 4)).toEqual([
-      { proto: 'tcp', family: 4, state: 'ESTABLISHED', recvQ: 3000, sendQ: 0, localAddress: SRV4, localPort: 9300, peerAddress: CLI4, peerPort: 20004, inode: 141648 },
+      {
+        proto: 'tcp',
+        family: 4,
+        state: 'ESTABLISHED',
+        recvQ: 3000,
+        sendQ: 0,
+        localAddress: SRV4,
+        localPort: 9300,
+        peerAddress: CLI4,
+        peerPort: 20004,
+        inode: 141648,
+      },
     ]);
   });
 });
@@ -154,15 +200,16 @@ describe('the same moment through three tools', () => {
     const view = (entries: SocketEntry[]): SocketEntry[] => sorted(without(entries, 'sendQ', 'pid', 'program', 'inode'));
     const ss = view(parseSs(read('server-ss-tan.txt')));
     const netstat = view(parseNetstat(read('server-netstat-tan.txt')));
-    const proc = view([...parseProcNet(read('server-proc-net-tcp.txt'), 'tcp', 4), ...parseProcNet(read('server-proc-net-tcp6.txt'), 'tcp', 6)]);
+    const proc = view([
+      ...parseProcNet(read('server-proc-net-tcp.txt'), 'tcp', 4),
+      ...parseProcNet(read('server-proc-net-tcp6.txt'), 'tcp', 6),
+    ]);
     expect(netstat).toEqual(ss);
     expect(proc).toEqual(ss);
   });
 
   it('the pids ss and netstat name are the processes that own those ports (ps at the same moment)', () => {
-    const ps = new Map(
-      [...read('server-ps.txt').matchAll(/^\s*(\d+) \S+\s+(.*)$/gm)].map((m) => [Number(m[1]), (m[2] ?? '').trim()]),
-    );
+    const ps = new Map([...read('server-ps.txt').matchAll(/^\s*(\d+) \S+\s+(.*)$/gm)].map((m) => [Number(m[1]), (m[2] ?? '').trim()]));
     const owners = [
       ...parseSs(read('server-ss-tanp.txt')),
       ...parseSs(read('server-ss-uanp.txt')),
@@ -176,7 +223,16 @@ describe('the same moment through three tools', () => {
     expect(named).toHaveLength(2 * 18);
     for (const e of named) {
       const args = ps.get(e.pid ?? -1) ?? '';
-      const expected = e.proto === 'tcp' ? 'peer.cjs tcp-servers' : e.proto === 'unix' ? (e.path ? 'peer.cjs unix-server' : 'peer.cjs unix-hold') : e.program === 'nc' ? 'nc -u -l 9004' : 'peer.cjs udp-servers';
+      const expected =
+        e.proto === 'tcp'
+          ? 'peer.cjs tcp-servers'
+          : e.proto === 'unix'
+            ? e.path
+              ? 'peer.cjs unix-server'
+              : 'peer.cjs unix-hold'
+            : e.program === 'nc'
+              ? 'nc -u -l 9004'
+              : 'peer.cjs udp-servers';
       expect(args, `${e.proto} ${e.localAddress}:${e.localPort ?? ''} pid ${e.pid}`).toContain(expected);
     }
   });
@@ -190,9 +246,18 @@ const NC = 634; // nc -u -l 9004
 describe('server UDP table', () => {
   const expected = (withPids: boolean, inodes: boolean): SocketEntry[] => [
     inet('udp', 4, 'UNCONN', [0, 0], ['127.0.0.11', 56967], ANY4, inodes ? { inode: 130174 } : {}),
-    inet('udp', 4, 'UNCONN', [0, 0], ['0.0.0.0', 9002], ANY4, { ...(withPids ? { pid: NODE_UDP, program: 'node' } : {}), ...(inodes ? { inode: 131788 } : {}) }),
-    inet('udp', 4, 'ESTABLISHED', [0, 0], [SRV4, 9004], [CLI4, 20004], { ...(withPids ? { pid: NC, program: 'nc' } : {}), ...(inodes ? { inode: 140754 } : {}) }),
-    inet('udp', 6, 'UNCONN', [0, 0], ['::', 9003], ANY6, { ...(withPids ? { pid: NODE_UDP, program: 'node' } : {}), ...(inodes ? { inode: 131789 } : {}) }),
+    inet('udp', 4, 'UNCONN', [0, 0], ['0.0.0.0', 9002], ANY4, {
+      ...(withPids ? { pid: NODE_UDP, program: 'node' } : {}),
+      ...(inodes ? { inode: 131788 } : {}),
+    }),
+    inet('udp', 4, 'ESTABLISHED', [0, 0], [SRV4, 9004], [CLI4, 20004], {
+      ...(withPids ? { pid: NC, program: 'nc' } : {}),
+      ...(inodes ? { inode: 140754 } : {}),
+    }),
+    inet('udp', 6, 'UNCONN', [0, 0], ['::', 9003], ANY6, {
+      ...(withPids ? { pid: NODE_UDP, program: 'node' } : {}),
+      ...(inodes ? { inode: 131789 } : {}),
+    }),
   ];
 
   it('ss -uanp: bound (UNCONN) and connected (ESTAB) sockets, taken as UDP from the UNCONN rows', () => {
@@ -216,9 +281,38 @@ const UNIX_CLIENT = 642; // node /fx/peer.cjs unix-hold /tmp/echo.sock
 const SOCK = '/tmp/echo.sock';
 
 describe('server unix sockets', () => {
-  const listening = (more: Partial<SocketEntry>): SocketEntry => ({ proto: 'unix', state: 'LISTEN', recvQ: 0, sendQ: 0, localAddress: SOCK, path: SOCK, unixType: 'stream', inode: 130674, ...more });
-  const accepted = (more: Partial<SocketEntry>): SocketEntry => ({ proto: 'unix', state: 'CONNECTED', recvQ: 0, sendQ: 0, localAddress: SOCK, path: SOCK, unixType: 'stream', inode: 142169, ...more });
-  const client = (more: Partial<SocketEntry>): SocketEntry => ({ proto: 'unix', state: 'CONNECTED', recvQ: 0, sendQ: 0, localAddress: '*', unixType: 'stream', inode: 142168, ...more });
+  const listening = (more: Partial<SocketEntry>): SocketEntry => ({
+    proto: 'unix',
+    state: 'LISTEN',
+    recvQ: 0,
+    sendQ: 0,
+    localAddress: SOCK,
+    path: SOCK,
+    unixType: 'stream',
+    inode: 130674,
+    ...more,
+  });
+  const accepted = (more: Partial<SocketEntry>): SocketEntry => ({
+    proto: 'unix',
+    state: 'CONNECTED',
+    recvQ: 0,
+    sendQ: 0,
+    localAddress: SOCK,
+    path: SOCK,
+    unixType: 'stream',
+    inode: 142169,
+    ...more,
+  });
+  const client = (more: Partial<SocketEntry>): SocketEntry => ({
+    proto: 'unix',
+    state: 'CONNECTED',
+    recvQ: 0,
+    sendQ: 0,
+    localAddress: '*',
+    unixType: 'stream',
+    inode: 142168,
+    ...more,
+  });
 
   it('ss -xlp: the listening socket on its path, with its backlog', () => {
     expect(parseSs(read('server-ss-xlp.txt'))).toEqual([listening({ sendQ: 511, pid: UNIX_SERVER, program: 'node' })]);
@@ -306,7 +400,8 @@ describe('other shapes of output', () => {
   });
 
   it('ss -tanpe: extra columns after the process; the inode is kept (printed by ss in toplab/dev:0)', () => {
-    const text = 'LISTEN 0      511                *:9000             *:*    users:(("node",pid=13,fd=18)) ino:101959 sk:45 cgroup:unreachable:1bb v6only:0 <->';
+    const text =
+      'LISTEN 0      511                *:9000             *:*    users:(("node",pid=13,fd=18)) ino:101959 sk:45 cgroup:unreachable:1bb v6only:0 <->';
     expect(parseSs(text)).toEqual([inet('tcp', 6, 'LISTEN', [0, 511], ['::', 9000], ANY6, { pid: 13, program: 'node', inode: 101959 })]);
   });
 
@@ -341,11 +436,34 @@ describe('other shapes of output', () => {
       'unix  2      [ ACC ]     SEQPACKET  LISTENING     12348    -                    @abstract',
     ].join('\n');
     expect(parseNetstat(unix)).toEqual([
-      { proto: 'unix', state: 'UNCONN', recvQ: 0, sendQ: 0, localAddress: '/run/notify', path: '/run/notify', unixType: 'dgram', inode: 12347, pid: 1, program: 'my prog' },
-      { proto: 'unix', state: 'LISTEN', recvQ: 0, sendQ: 0, localAddress: '@abstract', path: '@abstract', unixType: 'seqpacket', inode: 12348 },
+      {
+        proto: 'unix',
+        state: 'UNCONN',
+        recvQ: 0,
+        sendQ: 0,
+        localAddress: '/run/notify',
+        path: '/run/notify',
+        unixType: 'dgram',
+        inode: 12347,
+        pid: 1,
+        program: 'my prog',
+      },
+      {
+        proto: 'unix',
+        state: 'LISTEN',
+        recvQ: 0,
+        sendQ: 0,
+        localAddress: '@abstract',
+        path: '@abstract',
+        unixType: 'seqpacket',
+        inode: 12348,
+      },
     ]);
-    const noPids = 'Proto RefCnt Flags       Type       State         I-Node   Path\nunix  2      [ ACC ]     STREAM     LISTENING     33894    /tmp/echo.sock';
-    expect(parseNetstat(noPids)).toEqual([{ proto: 'unix', state: 'LISTEN', recvQ: 0, sendQ: 0, localAddress: SOCK, path: SOCK, unixType: 'stream', inode: 33894 }]);
+    const noPids =
+      'Proto RefCnt Flags       Type       State         I-Node   Path\nunix  2      [ ACC ]     STREAM     LISTENING     33894    /tmp/echo.sock';
+    expect(parseNetstat(noPids)).toEqual([
+      { proto: 'unix', state: 'LISTEN', recvQ: 0, sendQ: 0, localAddress: SOCK, path: SOCK, unixType: 'stream', inode: 33894 },
+    ]);
   });
 
   it('empty or foreign text gives no entries', () => {
@@ -360,11 +478,7 @@ describe('other shapes of output', () => {
 });
 
 describe('findSockets', () => {
-  const server = [
-    ...parseSs(read('server-ss-tanp.txt')),
-    ...parseSs(read('server-ss-uanp.txt')),
-    ...parseSs(read('server-ss-xanp.txt')),
-  ];
+  const server = [...parseSs(read('server-ss-tanp.txt')), ...parseSs(read('server-ss-uanp.txt')), ...parseSs(read('server-ss-xanp.txt'))];
 
   it('finds the listeners on a port, in both families', () => {
     expect(findSockets(server, { proto: 'tcp', state: 'LISTEN', port: 9000 }).map((e) => [e.family, e.localAddress])).toEqual([
@@ -375,7 +489,8 @@ describe('findSockets', () => {
   });
 
   it('accepts any spelling of a state', () => {
-    for (const s of ['ESTAB', 'established', 'ESTABLISHED']) expect(findSockets(server, { proto: 'tcp', state: s, port: 9000 })).toHaveLength(2);
+    for (const s of ['ESTAB', 'established', 'ESTABLISHED'])
+      expect(findSockets(server, { proto: 'tcp', state: s, port: 9000 })).toHaveLength(2);
     expect(findSockets(server, { state: 'time-wait' }).map((e) => e.peerPort)).toEqual([20003]);
     expect(findSockets(server, { state: 'SYN-RECV' }).map((e) => e.peerPort)).toEqual([20109]);
     expect(findSockets(server, { proto: 'udp', state: 'ESTAB' }).map((e) => e.program)).toEqual(['nc']);
@@ -405,7 +520,8 @@ describe('addresses and states', () => {
   ])('normaliseAddress(%s) is %s', (text, want) => expect(normaliseAddress(text)).toBe(want));
 
   it('parseIpv6Bytes rejects what is not an address', () => {
-    for (const bad of ['1::2::3', '12345::', 'g::1', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '::1.2.3.256']) expect(parseIpv6Bytes(bad)).toBeUndefined();
+    for (const bad of ['1::2::3', '12345::', 'g::1', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '::1.2.3.256'])
+      expect(parseIpv6Bytes(bad)).toBeUndefined();
     expect([...(parseIpv6Bytes('::ffff:1.2.3.4') ?? [])].slice(10)).toEqual([255, 255, 1, 2, 3, 4]);
   });
 

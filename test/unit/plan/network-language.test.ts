@@ -55,7 +55,11 @@ describe('plans with routers, IPv6 and routes', () => {
       { to: left.subnet, via: right.subnet.replace(/0\/24$/, '2'), family: 4 },
       { to: left.subnet6, via: right.subnet6!.replace(/::\/64$/, '::2'), family: 6 },
     ]);
-    expect(node('client').interfaces[0]).toMatchObject({ declared: '10.0.1.20', declared6: 'fd00:0:0:1::20', address6: left.subnet6!.replace(/::\/64$/, '::20') });
+    expect(node('client').interfaces[0]).toMatchObject({
+      declared: '10.0.1.20',
+      declared6: 'fd00:0:0:1::20',
+      address6: left.subnet6!.replace(/::\/64$/, '::20'),
+    });
   });
 
   it('turns forwarding on for routers only, and asks for the host rules it needs', () => {
@@ -103,7 +107,9 @@ describe('impairments as commands', () => {
 
   it('limits the rate with tbf at the root when there is no netem', () => {
     expect(impairmentCommands('eth1', { rate: '1mbit' }, { netem: false })).toEqual({
-      commands: [['tc', 'qdisc', 'replace', 'dev', 'eth1', 'root', 'handle', '1:', 'tbf', 'rate', '1mbit', 'burst', '1600', 'latency', '400ms']],
+      commands: [
+        ['tc', 'qdisc', 'replace', 'dev', 'eth1', 'root', 'handle', '1:', 'tbf', 'rate', '1mbit', 'burst', '1600', 'latency', '400ms'],
+      ],
     });
     expect(impairmentCommands('eth0', { rate: '100mbit' }, { netem: false }).commands[0]).toContain('125000');
   });
@@ -112,7 +118,26 @@ describe('impairments as commands', () => {
     const r = impairmentCommands('eth0', { loss: '30%' }, { netem: false }, { ipv6: true });
     expect(r.commands).toEqual(
       ['iptables', 'ip6tables'].flatMap((tool) =>
-        ['OUTPUT', 'FORWARD'].map((chain) => [tool, '-w', '-A', chain, '-o', 'eth0', '-m', 'statistic', '--mode', 'random', '--probability', '0.3000', '-m', 'comment', '--comment', 'toplab-impair', '-j', 'DROP']),
+        ['OUTPUT', 'FORWARD'].map((chain) => [
+          tool,
+          '-w',
+          '-A',
+          chain,
+          '-o',
+          'eth0',
+          '-m',
+          'statistic',
+          '--mode',
+          'random',
+          '--probability',
+          '0.3000',
+          '-m',
+          'comment',
+          '--comment',
+          'toplab-impair',
+          '-j',
+          'DROP',
+        ]),
       ),
     );
   });
@@ -156,7 +181,9 @@ describe('node network commands', () => {
     const plan = planLab(impaired, { instance: 'x', image: 'i' });
     const lossy = plan.nodes.find((n) => n.name === 'lossy')!;
     const devices = new Map([[lossy.interfaces[0]!.address, 'eth3']]);
-    const r = nodeNetworkCommands({ ...lossy, gateway: '10.9.9.2', routes: [{ to: 'fd00::/64', via: 'fd01::1', family: 6 }] }, devices, { netem: false });
+    const r = nodeNetworkCommands({ ...lossy, gateway: '10.9.9.2', routes: [{ to: 'fd00::/64', via: 'fd01::1', family: 6 }] }, devices, {
+      netem: false,
+    });
     expect(r.problems).toEqual([]);
     expect(r.commands.slice(0, 2)).toEqual([
       ['ip', 'route', 'replace', 'default', 'via', '10.9.9.2'],
@@ -183,7 +210,9 @@ describe('host rules for lab bridges', () => {
           { mode: 0o755 },
         );
       }
-      execFileSync('sh', ['-c', readFileSync(join(ROOT, 'src/sh/host-rules.sh'), 'utf8'), 'host-rules', ...args], { env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
+      execFileSync('sh', ['-c', readFileSync(join(ROOT, 'src/sh/host-rules.sh'), 'utf8'), 'host-rules', ...args], {
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` },
+      });
       return readFileSync(log, 'utf8').trim().split('\n');
     } finally {
       rmSync(bin, { recursive: true, force: true });
@@ -208,14 +237,19 @@ describe('host rules for lab bridges', () => {
     expect(v6).toContain('ip6tables-nft -w -I FORWARD 1 -m comment --comment toplab -j TOPLAB-ISOLATION');
     expect(v6).toContain('ip6tables-nft -w -A TOPLAB-ISOLATION -i tl-+ -m comment --comment toplab -j DROP');
     // Every rule names lab bridges or our own chain: nothing else on the host is touched.
-    for (const r of hostRules({ bridgedForwarding: true, ipv6Isolation: true })) expect(r.spec.join(' ')).toMatch(/tl-\+|TOPLAB-ISOLATION|physdev-is-bridged/);
+    for (const r of hostRules({ bridgedForwarding: true, ipv6Isolation: true }))
+      expect(r.spec.join(' ')).toMatch(/tl-\+|TOPLAB-ISOLATION|physdev-is-bridged/);
   });
 
   it('removes exactly what it adds, in reverse order', () => {
     const needs = { bridgedForwarding: true, ipv6Isolation: true };
     const calls = hostRulesCalls(removeRulesArgs(needs));
     const deletes = calls.filter((c) => / -D /.test(c));
-    expect(deletes).toEqual(hostRules(needs).reverse().map((r) => `${r.table === 'ip' ? 'iptables' : 'ip6tables'}-nft -w -D ${r.chain} ${r.spec.join(' ')}`));
+    expect(deletes).toEqual(
+      hostRules(needs)
+        .reverse()
+        .map((r) => `${r.table === 'ip' ? 'iptables' : 'ip6tables'}-nft -w -D ${r.chain} ${r.spec.join(' ')}`),
+    );
     expect(deletes[0]).toContain('INPUT');
     expect(calls).toContain('ip6tables-nft -w -X TOPLAB-ISOLATION');
   });

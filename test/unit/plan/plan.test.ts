@@ -15,7 +15,12 @@ describe('planLab', () => {
     expect(net.bridge).toMatch(/^tl-[0-9a-f]{10}$/);
     expect(net.bridge.length).toBeLessThanOrEqual(15);
     expect(net.subnet).toMatch(/^10\.(1[2-9][0-9]|2[0-5][0-9])\.\d+\.0\/24$/);
-    expect(net.labels).toMatchObject({ 'org.toplab.managed': 'true', 'org.toplab.lab': 'tcp-handshake', 'org.toplab.instance': 'alice', 'org.toplab.declared-subnet': '10.0.1.0/24' });
+    expect(net.labels).toMatchObject({
+      'org.toplab.managed': 'true',
+      'org.toplab.lab': 'tcp-handshake',
+      'org.toplab.instance': 'alice',
+      'org.toplab.declared-subnet': '10.0.1.0/24',
+    });
     const server = plan.nodes.find((n) => n.name === 'server')!;
     expect(server.container).toBe('tl-tcp-handshake-alice-server');
     // The host part of the declared address is kept.
@@ -54,7 +59,9 @@ describe('allocateSubnet and translate', () => {
     const pool = '10.128.0.0/22';
     const got = allocateSubnet('10.0.0.0/24', ['10.128.0.0/23'], pool, 'k', 0);
     expect(['10.128.2.0/24', '10.128.3.0/24']).toContain(got);
-    expect(() => allocateSubnet('10.0.0.0/24', ['10.128.0.0/22'], pool, 'k', 0)).toThrow(/no free \/24 left in the subnet pool 10.128.0.0\/22/);
+    expect(() => allocateSubnet('10.0.0.0/24', ['10.128.0.0/22'], pool, 'k', 0)).toThrow(
+      /no free \/24 left in the subnet pool 10.128.0.0\/22/,
+    );
     // The user's pool (or a full engine), not a bug in toplab: a usage error with what to do.
     expect(() => allocateSubnet('10.0.0.0/24', ['10.128.0.0/22'], pool, 'k', 0)).toThrow(UsageError);
     expect(() => allocateSubnet('10.0.0.0/16', [], pool, 'k', 0)).toThrow(UsageError);

@@ -51,10 +51,17 @@ describe('what a program may import', () => {
   });
 
   it('refuses a relative path out of the folder, and a symbolic link that leads out of it', async () => {
-    const dir = folder('rel', { 'server.ts': "import x from '../../../package.json' with { type: 'json' };\nconsole.log(x);\n", 'client.ts': "import x from './link.txt' with { type: 'text' };\nconsole.log(x);\n" });
+    const dir = folder('rel', {
+      'server.ts': "import x from '../../../package.json' with { type: 'json' };\nconsole.log(x);\n",
+      'client.ts': "import x from './link.txt' with { type: 'text' };\nconsole.log(x);\n",
+    });
     symlinkSync('/etc/hostname', join(dir, 'link.txt'));
-    expect((await compileError(compileProgram('server', join(dir, 'server.ts'), dir))).message).toContain('is outside the program\'s folder');
-    expect((await compileError(compileProgram('client', join(dir, 'client.ts'), dir))).message).toContain('"./link.txt" is outside the program\'s folder');
+    expect((await compileError(compileProgram('server', join(dir, 'server.ts'), dir))).message).toContain(
+      "is outside the program's folder",
+    );
+    expect((await compileError(compileProgram('client', join(dir, 'client.ts'), dir))).message).toContain(
+      '"./link.txt" is outside the program\'s folder',
+    );
   });
 
   it('refuses an npm package the lab does not list, though toplab has it installed, and says what is allowed', async () => {
@@ -67,7 +74,10 @@ describe('what a program may import', () => {
   it('lets a program import what the lab lists, resolved from the lab folder, and it runs as an ES module', async () => {
     const lab = folder('npm-ok', {});
     const sub = mkdtempSync(join(work, 'sub-'));
-    writeFileSync(join(sub, 'server.ts'), "import YAML from 'yaml';\nimport { createServer } from 'node:net';\nimport dgram from 'dgram';\nawait Promise.resolve();\nconsole.log(YAML.stringify({ ok: typeof createServer === 'function' && typeof dgram.createSocket === 'function' }).trim());\n");
+    writeFileSync(
+      join(sub, 'server.ts'),
+      "import YAML from 'yaml';\nimport { createServer } from 'node:net';\nimport dgram from 'dgram';\nawait Promise.resolve();\nconsole.log(YAML.stringify({ ok: typeof createServer === 'function' && typeof dgram.createSocket === 'function' }).trim());\n",
+    );
     const c = await compileProgram('server', join(sub, 'server.ts'), sub, { modules: ['yaml'], modulesFrom: lab });
     const file = join(work, 'server.mjs');
     writeFileSync(file, c.code);
@@ -76,7 +86,7 @@ describe('what a program may import', () => {
 });
 
 describe('compile errors and module format', () => {
-  it('names the submission\'s own file and line, never the grader\'s path', async () => {
+  it("names the submission's own file and line, never the grader's path", async () => {
     const lab = loadLab(join(ROOT, 'labs', 'udp-echo'));
     const sub = mkdtempSync(join(work, 'broken-'));
     writeFileSync(join(sub, 'server.ts'), 'const a = 1;\n\n\n\n\nlet = ;\n');
@@ -92,22 +102,36 @@ describe('compile errors and module format', () => {
     }
   });
 
-  it('names a file of an allowed package from node_modules/, not by the grader\'s path', () => {
-    const at = (file: string): string => formatMessage({ id: '', pluginName: '', text: 'oops', location: { file, namespace: 'file', line: 2, column: 0, length: 1, lineText: '', suggestion: '' }, notes: [], detail: undefined }, '/tmp/toplab-submission-x');
+  it("names a file of an allowed package from node_modules/, not by the grader's path", () => {
+    const at = (file: string): string =>
+      formatMessage(
+        {
+          id: '',
+          pluginName: '',
+          text: 'oops',
+          location: { file, namespace: 'file', line: 2, column: 0, length: 1, lineText: '', suggestion: '' },
+          notes: [],
+          detail: undefined,
+        },
+        '/tmp/toplab-submission-x',
+      );
     expect(at('../../work/checkout/node_modules/yaml/dist/index.js')).toBe('node_modules/yaml/dist/index.js:2:1: oops');
     expect(at('server.ts')).toBe('server.ts:2:1: oops');
     expect(at('/tmp/toplab-submission-x/lib/util.ts')).toBe('lib/util.ts:2:1: oops');
   });
 
-  it('reads no tsconfig.json (a checkout\'s own would change what lab check compiles)', async () => {
-    const dir = folder('tsconfig', { 'tsconfig.json': '{"compilerOptions":{"useDefineForClassFields":false}}', 'main.ts': 'class A { x = 1 }\nconsole.log(new A());\n' });
+  it("reads no tsconfig.json (a checkout's own would change what lab check compiles)", async () => {
+    const dir = folder('tsconfig', {
+      'tsconfig.json': '{"compilerOptions":{"useDefineForClassFields":false}}',
+      'main.ts': 'class A { x = 1 }\nconsole.log(new A());\n',
+    });
     const c = await compileProgram('main', join(dir, 'main.ts'), dir);
     expect(c.code).toMatch(/class \{\n\s+x = 1;/);
     expect(c.code).not.toContain('this.x = 1');
   });
 
   it('compiles top-level await (the lab READMEs use it)', async () => {
-    const dir = folder('tla', { 'client.ts': "const v = await Promise.resolve(42);\nconsole.log(v);\n" });
+    const dir = folder('tla', { 'client.ts': 'const v = await Promise.resolve(42);\nconsole.log(v);\n' });
     const c = await compileProgram('client', join(dir, 'client.ts'), dir);
     const file = join(work, 'tla.mjs');
     writeFileSync(file, c.code);
@@ -122,9 +146,11 @@ describe('lab check and lab grade resolve imports the same way', () => {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(join(dir, '..'), { recursive: true });
     execFileSync('cp', ['-r', join(ROOT, 'labs', 'udp-echo'), dir]);
-    const server = "import YAML from 'yaml';\nimport dgram from 'node:dgram';\nconsole.log(YAML.stringify({ port: 9000 }).trim(), typeof dgram.createSocket);\n";
+    const server =
+      "import YAML from 'yaml';\nimport dgram from 'node:dgram';\nconsole.log(YAML.stringify({ port: 9000 }).trim(), typeof dgram.createSocket);\n";
     writeFileSync(join(dir, 'server.ts'), server);
-    if (modules.length > 0) writeFileSync(join(dir, 'lab.yaml'), readFileSync(join(dir, 'lab.yaml'), 'utf8') + `modules: [${modules.join(', ')}]\n`);
+    if (modules.length > 0)
+      writeFileSync(join(dir, 'lab.yaml'), readFileSync(join(dir, 'lab.yaml'), 'utf8') + `modules: [${modules.join(', ')}]\n`);
     const submission = mkdtempSync(join(work, 'yaml-sub-'));
     writeFileSync(join(submission, 'server.ts'), server);
     writeFileSync(join(submission, 'client.ts'), readFileSync(join(ROOT, 'labs', 'udp-echo', 'client.ts')));

@@ -14,15 +14,13 @@ function cells(line: string): string[] {
       if (ch === '"' && line[i + 1] === '"') {
         cur += '"';
         i++;
-      }
-      else if (ch === '"') quoted = false;
+      } else if (ch === '"') quoted = false;
       else cur += ch;
     } else if (ch === '"') quoted = true;
     else if (ch === ',') {
       out.push(cur);
       cur = '';
-    }
-    else cur += ch;
+    } else cur += ch;
   }
   out.push(cur);
   return out;
@@ -30,7 +28,7 @@ function cells(line: string): string[] {
 
 describe('CSV fields', () => {
   it('defuses every text that a spreadsheet would run as a formula (OWASP CSV injection)', () => {
-    for (const evil of ['=HYPERLINK("http://x","y")', '+1+2', '-2+3', '@SUM(A1)', '\t=1', '\r=1', '=cmd|\' /C calc\'!A0']) {
+    for (const evil of ['=HYPERLINK("http://x","y")', '+1+2', '-2+3', '@SUM(A1)', '\t=1', '\r=1', "=cmd|' /C calc'!A0"]) {
       const f = csvField(evil);
       expect(f.startsWith('"\''), f).toBe(true);
       expect(cells(f)[0]).toBe(`'${evil}`);
@@ -54,8 +52,18 @@ describe('CSV fields', () => {
 describe('lab grade summary.csv', () => {
   it('defuses a submission folder name and a message that begin like formulas', () => {
     const result: GradeResult = {
-      lab: 'l', instance: 'i', submission: '=evil', status: 'error', score: 0, maxScore: 4, passMark: 1, checks: [], steps: [],
-      startedAt: '2026-01-01T00:00:00Z', durationMs: 1000, message: '@SUM(1)',
+      lab: 'l',
+      instance: 'i',
+      submission: '=evil',
+      status: 'error',
+      score: 0,
+      maxScore: 4,
+      passMark: 1,
+      checks: [],
+      steps: [],
+      startedAt: '2026-01-01T00:00:00Z',
+      durationMs: 1000,
+      message: '@SUM(1)',
     } as unknown as GradeResult;
     const row = summaryCsv([summaryRow('=HYPERLINK("http://x")', result)]).split('\n')[1] as string;
     const c = cells(row);

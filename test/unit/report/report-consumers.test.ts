@@ -18,12 +18,38 @@ const work = mkdtempSync(join(tmpdir(), 'toplab-consumers-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const CONSUMERS = join(ROOT, 'test', 'fixtures', 'consumers');
 
-const base = { lab: 'udp-echo', instance: 'grade-x1', submission: 'alice', passMark: 1, startedAt: '2026-11-25T17:00:00.000Z', durationMs: 4321, steps: [] };
+const base = {
+  lab: 'udp-echo',
+  instance: 'grade-x1',
+  submission: 'alice',
+  passMark: 1,
+  startedAt: '2026-11-25T17:00:00.000Z',
+  durationMs: 4321,
+  steps: [],
+};
 const graded = summarize({
   ...base,
   checks: [
-    { id: 'bound', kind: 'socket', title: 'The server is bound', status: 'passed', points: 1, maxPoints: 1, message: 'server has a UDP socket on port 9000.', evidence: ['udp UNCONN 0.0.0.0:9000'] },
-    { id: 'replies', kind: 'udp', title: 'Each datagram echoed # to its sender', status: 'failed', points: 0, maxPoints: 3, message: 'the reply to "one" was "one\\n" (4 bytes)', evidence: ['10.0.1.10:9000 > 10.0.1.20:40000 udp 4'] },
+    {
+      id: 'bound',
+      kind: 'socket',
+      title: 'The server is bound',
+      status: 'passed',
+      points: 1,
+      maxPoints: 1,
+      message: 'server has a UDP socket on port 9000.',
+      evidence: ['udp UNCONN 0.0.0.0:9000'],
+    },
+    {
+      id: 'replies',
+      kind: 'udp',
+      title: 'Each datagram echoed # to its sender',
+      status: 'failed',
+      points: 0,
+      maxPoints: 3,
+      message: 'the reply to "one" was "one\\n" (4 bytes)',
+      evidence: ['10.0.1.10:9000 > 10.0.1.20:40000 udp 4'],
+    },
     { id: 'skipped-one', kind: 'output', title: 'Prints', status: 'skipped', points: 0, maxPoints: 0, message: 'not run', evidence: [] },
   ],
 });
@@ -32,8 +58,19 @@ const noCompile = summarize({
   checks: graded.checks.map((c) => ({ ...c, status: c.status === 'skipped' ? 'skipped' : ('failed' as const), points: 0 })),
   message: 'server.ts does not compile:\n  server.ts:6:7: Unexpected ";"',
 });
-const missing: GradeResult = { ...noCompile, message: 'expected server.ts; found Server.ts (file names are case-sensitive)', files: { submission: ['client.ts'], lab: [], missing: ['server.ts'], ignored: ['Server.ts'] } };
-const toolError = errorResult({ lab: 'udp-echo', submission: 'bob', maxScore: 4, passMark: 1, startedAt: new Date('2026-11-25T17:00:00Z'), message: 'interrupted; not graded' });
+const missing: GradeResult = {
+  ...noCompile,
+  message: 'expected server.ts; found Server.ts (file names are case-sensitive)',
+  files: { submission: ['client.ts'], lab: [], missing: ['server.ts'], ignored: ['Server.ts'] },
+};
+const toolError = errorResult({
+  lab: 'udp-echo',
+  submission: 'bob',
+  maxScore: 4,
+  passMark: 1,
+  startedAt: new Date('2026-11-25T17:00:00Z'),
+  message: 'interrupted; not graded',
+});
 const passed = summarize({ ...base, checks: [graded.checks[0]!] });
 const ALL = { graded, noCompile, missing, toolError, passed };
 
@@ -43,7 +80,7 @@ function file(name: string, text: string): string {
   return f;
 }
 
-describe('JUnit: valid against the Jenkins xUnit plugin\'s junit-10.xsd (xmllint)', () => {
+describe("JUnit: valid against the Jenkins xUnit plugin's junit-10.xsd (xmllint)", () => {
   it.each(Object.entries(ALL))('%s', (name, r) => {
     const f = file(`${name}.xml`, render(r, 'junit'));
     const v = spawnSync('xmllint', ['--noout', '--schema', join(CONSUMERS, 'jenkins-junit-10.xsd'), f], { encoding: 'utf8' });
@@ -52,16 +89,23 @@ describe('JUnit: valid against the Jenkins xUnit plugin\'s junit-10.xsd (xmllint
     expect(v.status).toBe(0);
   });
 
-  it('a submission that does not compile is a failed testcase `submission` with the compiler\'s message', () => {
+  it("a submission that does not compile is a failed testcase `submission` with the compiler's message", () => {
     const xml = render(noCompile, 'junit');
-    expect(xml).toMatch(/<testcase classname="udp-echo" name="submission" time="0.000">\n\s+<failure message="server.ts does not compile:" type="submission">server.ts does not compile:\n {2}server.ts:6:7: Unexpected &quot;;&quot;<\/failure>/);
+    expect(xml).toMatch(
+      /<testcase classname="udp-echo" name="submission" time="0.000">\n\s+<failure message="server.ts does not compile:" type="submission">server.ts does not compile:\n {2}server.ts:6:7: Unexpected &quot;;&quot;<\/failure>/,
+    );
     expect(xml).toMatch(/<testsuites [^>]*failures="3" errors="0"/);
   });
 
   it('a tool error is an error, not a failure', () => {
     const xml = render(toolError, 'junit');
     expect(xml).toMatch(/<testsuites [^>]*tests="1" failures="0" errors="1"/);
-    expect(xml).toContain('<error message="the grader could not run (not the student&apos;s fault; not graded): interrupted; not graded"'.replace('&apos;', "'"));
+    expect(xml).toContain(
+      '<error message="the grader could not run (not the student&apos;s fault; not graded): interrupted; not graded"'.replace(
+        '&apos;',
+        "'",
+      ),
+    );
   });
 });
 
@@ -72,7 +116,7 @@ function tapParse(text: string): Promise<FinalResults> {
   });
 }
 
-describe('TAP: read by node-tap\'s parser and by prove', () => {
+describe("TAP: read by node-tap's parser and by prove", () => {
   it('a graded run: the plan, the counts and the failure', async () => {
     const r = await tapParse(render(graded, 'tap'));
     expect([r.ok, r.count, r.pass, r.fail, r.skip, r.bailout]).toEqual([false, 3, 2, 1, 1, false]);
@@ -80,12 +124,14 @@ describe('TAP: read by node-tap\'s parser and by prove', () => {
     expect((await tapParse(render(passed, 'tap'))).ok).toBe(true);
   });
 
-  it('a submission that does not compile: test point 1 fails with the compiler\'s message', async () => {
+  it("a submission that does not compile: test point 1 fails with the compiler's message", async () => {
     const r = await tapParse(render(noCompile, 'tap'));
     expect(r.ok).toBe(false);
     expect(r.failures[0]?.name).toBe('submission: server.ts does not compile:');
     expect(r.failures[0]?.diag).toMatchObject({ message: 'server.ts does not compile:\n  server.ts:6:7: Unexpected ";"' });
-    expect((await tapParse(render(missing, 'tap'))).failures[0]?.name).toBe('submission: expected server.ts; found Server.ts (file names are case-sensitive)');
+    expect((await tapParse(render(missing, 'tap'))).failures[0]?.name).toBe(
+      'submission: expected server.ts; found Server.ts (file names are case-sensitive)',
+    );
   });
 
   it('a tool error is a bailout: never a pass, never a failed test', async () => {
@@ -146,7 +192,14 @@ describe('Gradescope results.json', () => {
 
 /** What autograding-grading-reporter does with one runner's result: base64 → JSON → points and outcome. */
 function classroomReporter(env: Record<string, string>, runners: string[]): { points?: string; failed?: string; tests: string[] } {
-  const results = runners.map((runner) => JSON.parse(Buffer.from(env[`${runner.toUpperCase()}_RESULTS`] ?? '', 'base64').toString('utf-8')) as { status: string; max_score: number; tests: { name: string; status: string; score: number }[] });
+  const results = runners.map(
+    (runner) =>
+      JSON.parse(Buffer.from(env[`${runner.toUpperCase()}_RESULTS`] ?? '', 'base64').toString('utf-8')) as {
+        status: string;
+        max_score: number;
+        tests: { name: string; status: string; score: number }[];
+      },
+  );
   let total = 0;
   let max = 0;
   for (const r of results) {
@@ -154,15 +207,29 @@ function classroomReporter(env: Record<string, string>, runners: string[]): { po
     max += r.max_score;
     for (const t of r.tests) total += t.score;
   }
-  const failed = results.some((r) => r.status === 'fail') ? 'Some tests failed.' : results.some((r) => r.status === 'error') ? 'Some tests errored.' : undefined;
-  return { ...(max ? { points: `Points ${total}/${max}` } : {}), ...(failed ? { failed } : {}), tests: results.flatMap((r) => r.tests.map((t) => `${t.status} ${t.name}`)) };
+  const failed = results.some((r) => r.status === 'fail')
+    ? 'Some tests failed.'
+    : results.some((r) => r.status === 'error')
+      ? 'Some tests errored.'
+      : undefined;
+  return {
+    ...(max ? { points: `Points ${total}/${max}` } : {}),
+    ...(failed ? { failed } : {}),
+    tests: results.flatMap((r) => r.tests.map((t) => `${t.status} ${t.name}`)),
+  };
 }
 
 describe('GitHub Classroom: decoded from base64 as the grading reporter does', () => {
-  const encoded = (r: GradeResult): Record<string, string> => ({ TOPLAB_RESULTS: execFileSync('base64', ['-w0'], { input: render(r, 'classroom') }).toString() });
+  const encoded = (r: GradeResult): Record<string, string> => ({
+    TOPLAB_RESULTS: execFileSync('base64', ['-w0'], { input: render(r, 'classroom') }).toString(),
+  });
 
   it('a graded run: its points, and the workflow fails for a failed check', () => {
-    expect(classroomReporter(encoded(graded), ['toplab'])).toEqual({ points: 'Points 1/4', failed: 'Some tests failed.', tests: ['pass bound: The server is bound', 'fail replies: Each datagram echoed # to its sender', 'fail skipped-one: Prints'] });
+    expect(classroomReporter(encoded(graded), ['toplab'])).toEqual({
+      points: 'Points 1/4',
+      failed: 'Some tests failed.',
+      tests: ['pass bound: The server is bound', 'fail replies: Each datagram echoed # to its sender', 'fail skipped-one: Prints'],
+    });
     expect(classroomReporter(encoded(passed), ['toplab'])).toEqual({ points: 'Points 1/1', tests: ['pass bound: The server is bound'] });
   });
 

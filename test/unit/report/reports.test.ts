@@ -20,7 +20,16 @@ const failed: GradeResult = summarize({
   startedAt: '2026-11-25T17:00:00.000Z',
   durationMs: 4321,
   checks: [
-    { id: 'listen', kind: 'socket', title: 'The server listens', status: 'passed', points: 1, maxPoints: 1, message: 'server has a TCP socket on port 9000 in LISTEN.', evidence: ['tcp LISTEN 0.0.0.0:9000 (node pid 21)'] },
+    {
+      id: 'listen',
+      kind: 'socket',
+      title: 'The server listens',
+      status: 'passed',
+      points: 1,
+      maxPoints: 1,
+      message: 'server has a TCP socket on port 9000 in LISTEN.',
+      evidence: ['tcp LISTEN 0.0.0.0:9000 (node pid 21)'],
+    },
     {
       id: 'handshake',
       kind: 'handshake',
@@ -34,7 +43,14 @@ const failed: GradeResult = summarize({
   ],
   steps: [{ index: 0, description: 'start server', status: 'failed', message: 'exited with code 1', durationMs: 10 }],
 });
-const errored = errorResult({ lab: 'tcp-handshake', submission: 'bob', maxScore: 4, passMark: 1, startedAt: new Date('2026-11-25T17:00:00Z'), message: 'no Docker engine answers at unix:///var/run/docker.sock' });
+const errored = errorResult({
+  lab: 'tcp-handshake',
+  submission: 'bob',
+  maxScore: 4,
+  passMark: 1,
+  startedAt: new Date('2026-11-25T17:00:00Z'),
+  message: 'no Docker engine answers at unix:///var/run/docker.sock',
+});
 const passed: GradeResult = summarize({ ...failed, checks: [failed.checks[0] ?? failed.checks[1]!] });
 
 describe('the result model', () => {
@@ -50,7 +66,8 @@ describe('the result model', () => {
     const addFormats = (addFormatsModule as unknown as { default: (a: Ajv2020) => void }).default ?? addFormatsModule;
     addFormats(ajv);
     const validate = ajv.compile(schema);
-    for (const r of [failed, errored, passed, { ...passed, reference: true }]) expect(validate(JSON.parse(render(r, 'json'))), JSON.stringify(validate.errors)).toBe(true);
+    for (const r of [failed, errored, passed, { ...passed, reference: true }])
+      expect(validate(JSON.parse(render(r, 'json'))), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ ...failed, status: 'weird' })).toBe(false);
   });
 });
@@ -60,9 +77,30 @@ describe('JUnit XML', () => {
   it('is well-formed: one testsuite per lab, one testcase per check, failure for failed, times in seconds', () => {
     const xml = render(failed, 'junit');
     expect(XMLValidator.validate(xml)).toBe(true);
-    const doc = parser.parse(xml) as { testsuites: { tests: string; failures: string; testsuite: { name: string; tests: string; failures: string; errors: string; time: string; timestamp: string; testcase: { name: string; classname: string; time: string; failure?: { message: string; type: string; '#text': string } }[] } } };
+    const doc = parser.parse(xml) as {
+      testsuites: {
+        tests: string;
+        failures: string;
+        testsuite: {
+          name: string;
+          tests: string;
+          failures: string;
+          errors: string;
+          time: string;
+          timestamp: string;
+          testcase: { name: string; classname: string; time: string; failure?: { message: string; type: string; '#text': string } }[];
+        };
+      };
+    };
     const suite = doc.testsuites.testsuite;
-    expect(suite).toMatchObject({ name: 'tcp-handshake (alice)', tests: '2', failures: '1', errors: '0', time: '4.321', timestamp: '2026-11-25T17:00:00.000' });
+    expect(suite).toMatchObject({
+      name: 'tcp-handshake (alice)',
+      tests: '2',
+      failures: '1',
+      errors: '0',
+      time: '4.321',
+      timestamp: '2026-11-25T17:00:00.000',
+    });
     expect(suite.testcase.map((c) => c.name)).toEqual(['listen: The server listens', 'handshake: SYN, SYN-ACK, ACK <in order> & "right"']);
     expect(suite.testcase[0]?.failure).toBeUndefined();
     expect(suite.testcase[1]?.failure?.message).toMatch(/answered the SYN with RST/);
@@ -73,7 +111,9 @@ describe('JUnit XML', () => {
   it('reports a tool failure as an error, not a failure', () => {
     const xml = render(errored, 'junit');
     expect(XMLValidator.validate(xml)).toBe(true);
-    const doc = parser.parse(xml) as { testsuites: { testsuite: { errors: string; failures: string; testcase: { error?: { message: string } } } } };
+    const doc = parser.parse(xml) as {
+      testsuites: { testsuite: { errors: string; failures: string; testcase: { error?: { message: string } } } };
+    };
     expect(doc.testsuites.testsuite).toMatchObject({ errors: '1', failures: '0' });
     expect(doc.testsuites.testsuite.testcase.error?.message).toMatch(/no Docker engine/);
   });

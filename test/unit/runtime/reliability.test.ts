@@ -41,8 +41,12 @@ describe('exit codes and errors', () => {
 
   it('engine 404, and 409 for a container that is not running or being removed, mean gone; other 409s do not', () => {
     expect(isGoneError({ statusCode: 404, message: 'no such container' })).toBe(true);
-    expect(isGoneError(Object.assign(new Error('(HTTP code 409) container stopped/paused - Container abc is not running'), { statusCode: 409 }))).toBe(true);
-    expect(isGoneError(Object.assign(new Error('(HTTP code 409) removal of container abc is already in progress'), { statusCode: 409 }))).toBe(false);
+    expect(
+      isGoneError(Object.assign(new Error('(HTTP code 409) container stopped/paused - Container abc is not running'), { statusCode: 409 })),
+    ).toBe(true);
+    expect(
+      isGoneError(Object.assign(new Error('(HTTP code 409) removal of container abc is already in progress'), { statusCode: 409 })),
+    ).toBe(false);
     expect(isGoneError(Object.assign(new Error('Conflict. The container name "/x" is already in use'), { statusCode: 409 }))).toBe(false);
     expect(isGoneError(new Error('boom'))).toBe(false);
   });
@@ -75,12 +79,21 @@ describe('lab down while another command creates the instance', () => {
   const runtimeListing = (locks: ResourceSummary[], seen: string[][]): Runtime =>
     ({ listContainers: async (filter: string[]) => (seen.push(filter), locks) }) as unknown as Runtime;
   const lockOf = (pid: number, started: Date): ResourceSummary =>
-    resource({ [LABEL.managed]: 'true', [LABEL.role]: 'lock', ...ownerLabels({ command: 'up', host: hostname(), pid, started, leaseSeconds: 900 }) }, 'tl-lock.l.i');
+    resource(
+      {
+        [LABEL.managed]: 'true',
+        [LABEL.role]: 'lock',
+        ...ownerLabels({ command: 'up', host: hostname(), pid, started, leaseSeconds: 900 }),
+      },
+      'tl-lock.l.i',
+    );
 
-  it('is refused, naming the creator, while the lock\'s owner runs; touches nothing', async () => {
+  it("is refused, naming the creator, while the lock's owner runs; touches nothing", async () => {
     const seen: string[][] = [];
     const live = runtimeListing([lockOf(process.pid, new Date())], seen);
-    await expect(refuseWhileBeingCreated(live, 'udp-echo', 'x')).rejects.toThrow(new RegExp(`instance x of udp-echo is being created by another command \\(pid ${process.pid}, \`lab up\``));
+    await expect(refuseWhileBeingCreated(live, 'udp-echo', 'x')).rejects.toThrow(
+      new RegExp(`instance x of udp-echo is being created by another command \\(pid ${process.pid}, \`lab up\``),
+    );
     expect(seen[0]).toContain(`${LABEL.role}=lock`);
   });
 
@@ -102,8 +115,14 @@ describe('findOrphans', () => {
   });
   const ctx = { now: NOW, host: 'h1', isAlive: alive };
 
-  it('never a live owner\'s instance, a user\'s lab, or anything without ownership labels', () => {
-    const userLab: Record<string, string> = { [LABEL.managed]: 'true', [LABEL.lab]: 'tcp-handshake', [LABEL.instance]: 'default', [LABEL.purpose]: 'lab', ...owner(101, 'h1', 600, 60) };
+  it("never a live owner's instance, a user's lab, or anything without ownership labels", () => {
+    const userLab: Record<string, string> = {
+      [LABEL.managed]: 'true',
+      [LABEL.lab]: 'tcp-handshake',
+      [LABEL.instance]: 'default',
+      [LABEL.purpose]: 'lab',
+      ...owner(101, 'h1', 600, 60),
+    };
     delete userLab[LABEL.leaseUntil];
     const old = { [LABEL.managed]: 'true', [LABEL.lab]: 'tcp-handshake', [LABEL.instance]: 'old' };
     const liveLate = grading(100, 'h1', 600, 'live');
@@ -115,7 +134,9 @@ describe('findOrphans', () => {
     expect(fresh).toMatchObject({ instance: 'g1', kind: 'grading', owner: 'gone', expired: false });
     const [late] = findOrphans([], [resource(grading(101, 'h1', 5, 'g2'))], ctx);
     expect(late).toMatchObject({ instance: 'g2', owner: 'gone', expired: true });
-    expect(late?.reason).toMatch(/its owner \(pid 101 on host h1, `lab grade`, since 11:55:00 UTC\) is gone; lease ended 2026-11-29T11:56:00.000Z/);
+    expect(late?.reason).toMatch(
+      /its owner \(pid 101 on host h1, `lab grade`, since 11:55:00 UTC\) is gone; lease ended 2026-11-29T11:56:00.000Z/,
+    );
   });
 
   it('on another host: an orphan only once the lease has run out', () => {
@@ -124,16 +145,32 @@ describe('findOrphans', () => {
   });
 
   it('a creation lock left by a dead `up` makes its instance an orphan, with the lock to remove', () => {
-    const lock = { [LABEL.managed]: 'true', [LABEL.role]: 'lock', [LABEL.lockLab]: 'tcp-handshake', [LABEL.lockInstance]: 'default', ...owner(101, 'h1', 20, 60) };
-    const node = { [LABEL.managed]: 'true', [LABEL.lab]: 'tcp-handshake', [LABEL.instance]: 'default', [LABEL.purpose]: 'lab', [LABEL.ownerPid]: '101', [LABEL.ownerHost]: 'h1' };
-    expect(findOrphans([resource(node, 'n'), resource(lock, 'lockid')], [], ctx)).toMatchObject([{ instance: 'default', kind: 'creating', lockId: 'lockid', expired: true }]);
+    const lock = {
+      [LABEL.managed]: 'true',
+      [LABEL.role]: 'lock',
+      [LABEL.lockLab]: 'tcp-handshake',
+      [LABEL.lockInstance]: 'default',
+      ...owner(101, 'h1', 20, 60),
+    };
+    const node = {
+      [LABEL.managed]: 'true',
+      [LABEL.lab]: 'tcp-handshake',
+      [LABEL.instance]: 'default',
+      [LABEL.purpose]: 'lab',
+      [LABEL.ownerPid]: '101',
+      [LABEL.ownerHost]: 'h1',
+    };
+    expect(findOrphans([resource(node, 'n'), resource(lock, 'lockid')], [], ctx)).toMatchObject([
+      { instance: 'default', kind: 'creating', lockId: 'lockid', expired: true },
+    ]);
   });
 });
 
 describe('temp folders and results', () => {
   it('the sweep removes submission copies of graders that are gone, and no other folder', () => {
     const dir = join(work, 'tmp');
-    for (const d of ['toplab-submission-100-aaa', 'toplab-submission-101-bbb', 'toplab-test-x', 'other']) mkdirSync(join(dir, d), { recursive: true });
+    for (const d of ['toplab-submission-100-aaa', 'toplab-submission-101-bbb', 'toplab-test-x', 'other'])
+      mkdirSync(join(dir, d), { recursive: true });
     expect(sweepTempFolders(alive, dir)).toBe(1);
     expect(readdirSync(dir).sort()).toEqual(['other', 'toplab-submission-100-aaa', 'toplab-test-x']);
   });
@@ -185,7 +222,9 @@ describe('cancellation and timeouts', () => {
     const running = rt.exec('c', ['sleep', '9']);
     controller.abort(new InterruptedError('SIGINT'));
     await expect(running).rejects.toThrow('interrupted by SIGINT; not graded');
-    await expect(rt.createContainer({ name: 'c', hostname: 'c', image: 'i', labels: {}, networks: [] })).rejects.toBeInstanceOf(InterruptedError);
+    await expect(rt.createContainer({ name: 'c', hostname: 'c', image: 'i', labels: {}, networks: [] })).rejects.toBeInstanceOf(
+      InterruptedError,
+    );
     await rt.listContainers([]);
     await rt.removeContainers(['id']);
     expect(log).toEqual(['createNetwork', 'list', 'removeContainers']);
@@ -248,7 +287,15 @@ describe('sandbox notes', () => {
   it('reads OOM kills, refused forks and full tmpfs', async () => {
     const { parseSandbox, sandboxNotes } = await import('../../../src/exercise/sandbox.js');
     const st = parseSandbox(after);
-    expect(st).toEqual({ oomKills: 1, pidsRefused: 1254, pidsMax: 256, full: [{ path: '/run/toplab', sizeKiB: 65536 }, { path: '/tmp', sizeKiB: 65536 }] });
+    expect(st).toEqual({
+      oomKills: 1,
+      pidsRefused: 1254,
+      pidsMax: 256,
+      full: [
+        { path: '/run/toplab', sizeKiB: 65536 },
+        { path: '/tmp', sizeKiB: 65536 },
+      ],
+    });
     expect(sandboxNotes('client', st)).toEqual([
       "in node client the kernel's out-of-memory killer ended a process (the node's memory limit was reached)",
       'in node client 1254 forks were refused at the limit of 256 processes (a fork bomb?)',
@@ -263,6 +310,10 @@ describe('sandbox notes', () => {
   it('an output flood: how much was written and how much kept', async () => {
     const { floodNotes } = await import('../../../src/checks/evaluate.js');
     const kept = 'x'.repeat(1024 * 1024);
-    expect(floodNotes({ client: { node: 'client', kind: 'program', stdout: kept, stderr: '', timedOut: false, running: false, droppedBytes: 1024 ** 3 } })).toEqual(['client wrote 1.0 GiB of output; 1.0 MiB kept']);
+    expect(
+      floodNotes({
+        client: { node: 'client', kind: 'program', stdout: kept, stderr: '', timedOut: false, running: false, droppedBytes: 1024 ** 3 },
+      }),
+    ).toEqual(['client wrote 1.0 GiB of output; 1.0 MiB kept']);
   });
 });

@@ -6,6 +6,7 @@ describe('what a student whose lab is not ready is told to do', () => {
     expect(notReadyAdvice('stopped')).toBe('press Start first');
     expect(notReadyAdvice('failed')).toBe('press Start first');
     // A queued student (e.g. after their engine was lost and no other engine has room) has no Start button.
-    for (const state of ['queued', 'starting', 'resetting', 'checking'] as const) expect(notReadyAdvice(state)).toBe('wait until it is ready');
+    for (const state of ['queued', 'starting', 'resetting', 'checking'] as const)
+      expect(notReadyAdvice(state)).toBe('wait until it is ready');
   });
 });

@@ -78,13 +78,34 @@ describe('a workshop server losing an engine of its pool', () => {
     const db = openDatabase(dir);
     try {
       const store = new Store(db);
-      const orch = new Orchestrator({ store, engines: fakeEngines(), image: 'toplab/lab:x', dataDir: dir, warm: 0, idleMinutes: 0, maxInstances: 10, parallel: 1, log: () => undefined, serverId: 's1' });
+      const orch = new Orchestrator({
+        store,
+        engines: fakeEngines(),
+        image: 'toplab/lab:x',
+        dataDir: dir,
+        warm: 0,
+        idleMinutes: 0,
+        maxInstances: 10,
+        parallel: 1,
+        log: () => undefined,
+        serverId: 's1',
+      });
       // Stopped: no upkeep round runs behind the test's back.
       orch.stop();
-      const w = store.createWorkshop({ title: 't', labs: ['tcp-handshake'], capacity: 10, warm: 0, endsAt: new Date(Date.now() + 3_600_000).toISOString(), roster: null });
+      const w = store.createWorkshop({
+        title: 't',
+        labs: ['tcp-handshake'],
+        capacity: 10,
+        warm: 0,
+        endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+        roster: null,
+      });
       const ada = store.addStudent(w.id, 'Ada', 'tcp-handshake');
       const bob = store.addStudent(w.id, 'Bob', 'tcp-handshake');
-      for (const [inst, s, engine] of [['i-ada', ada, 'e1'], ['i-bob', bob, 'e2']] as const) {
+      for (const [inst, s, engine] of [
+        ['i-ada', ada, 'e1'],
+        ['i-bob', bob, 'e2'],
+      ] as const) {
         store.addInstance(inst, w.id, 'tcp-handshake');
         store.setInstanceEngine(inst, engine);
         store.setInstance(inst, 'assigned', s.id);
@@ -100,7 +121,12 @@ describe('a workshop server losing an engine of its pool', () => {
       orch.engineLost('e2', 'engine e2 unreachable: 3 pings in a row unanswered (no answer to a ping within 3s)');
 
       const b = store.student(bob.id);
-      expect(b).toMatchObject({ state: 'queued', instance: null, message: 'engine e2 unreachable: 3 pings in a row unanswered (no answer to a ping within 3s): your lab there is lost; a fresh one is being started on another engine (your files are kept)' });
+      expect(b).toMatchObject({
+        state: 'queued',
+        instance: null,
+        message:
+          'engine e2 unreachable: 3 pings in a row unanswered (no answer to a ping within 3s): your lab there is lost; a fresh one is being started on another engine (your files are kept)',
+      });
       expect(orch.studentView(b as NonNullable<typeof b>)).toMatchObject({ state: 'queued', engine: null });
       expect(gone).toEqual([bob.id]);
       // Ada, on e1, is not touched; e2's rows (Bob's and the warm one) are gone.
@@ -114,7 +140,12 @@ describe('a workshop server losing an engine of its pool', () => {
       store.setInstance('i-new', 'warm', null);
       orch.join(store.workshop(w.id) as NonNullable<ReturnType<Store['workshop']>>, 'Bob');
       const after = store.student(bob.id);
-      expect(after).toMatchObject({ state: 'ready', instance: 'i-new', message: 'engine e2 unreachable: 3 pings in a row unanswered (no answer to a ping within 3s): your lab was moved to a fresh instance on engine e1; your files are kept' });
+      expect(after).toMatchObject({
+        state: 'ready',
+        instance: 'i-new',
+        message:
+          'engine e2 unreachable: 3 pings in a row unanswered (no answer to a ping within 3s): your lab was moved to a fresh instance on engine e1; your files are kept',
+      });
       expect(orch.studentView(after as NonNullable<typeof after>).engine).toBe('e1');
       // The status read that follows an assignment (it fails on the fake engine) settles before the database closes.
       await new Promise((r) => setTimeout(r, 100));
@@ -132,8 +163,26 @@ describe('a workshop server that lost an engine and has no room elsewhere', () =
       const store = new Store(db);
       const full = 'no engine can take a new instance: e1 full (2/2), e2 unreachable';
       // Not started: upkeep runs only when the test pumps it.
-      const orch = new Orchestrator({ store, engines: fakeEngines(full), image: 'toplab/lab:x', dataDir: dir, warm: 0, idleMinutes: 0, maxInstances: 10, parallel: 1, log: () => undefined, serverId: 's1' });
-      const w = store.createWorkshop({ title: 't', labs: ['tcp-handshake'], capacity: 10, warm: 0, endsAt: new Date(Date.now() + 3_600_000).toISOString(), roster: null });
+      const orch = new Orchestrator({
+        store,
+        engines: fakeEngines(full),
+        image: 'toplab/lab:x',
+        dataDir: dir,
+        warm: 0,
+        idleMinutes: 0,
+        maxInstances: 10,
+        parallel: 1,
+        log: () => undefined,
+        serverId: 's1',
+      });
+      const w = store.createWorkshop({
+        title: 't',
+        labs: ['tcp-handshake'],
+        capacity: 10,
+        warm: 0,
+        endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+        roster: null,
+      });
       const bob = store.addStudent(w.id, 'Bob', 'tcp-handshake');
       const cy = store.addStudent(w.id, 'Cy', 'tcp-handshake');
       store.addInstance('i-bob', w.id, 'tcp-handshake');
@@ -165,13 +214,20 @@ function fakeDocker(instances: string[], image = true): unknown {
   return {
     ping: () => Promise.resolve('OK'),
     listVolumes: () => Promise.resolve({ Volumes: [] }),
-    listContainers: () => Promise.resolve(instances.map((k) => ({ Labels: { 'org.toplab.lab': k.split('/')[0], 'org.toplab.instance': k.split('/')[1] } }))),
-    getImage: () => ({ inspect: () => (image ? Promise.resolve({}) : Promise.reject(Object.assign(new Error('no such image'), { statusCode: 404 }))) }),
+    listContainers: () =>
+      Promise.resolve(instances.map((k) => ({ Labels: { 'org.toplab.lab': k.split('/')[0], 'org.toplab.instance': k.split('/')[1] } }))),
+    getImage: () => ({
+      inspect: () => (image ? Promise.resolve({}) : Promise.reject(Object.assign(new Error('no such image'), { statusCode: 404 }))),
+    }),
   };
 }
 
 function fakePool(engines: { name: string; capacity: number; instances: string[] }[]): EnginePool {
-  const list = engines.map((e) => ({ spec: { name: e.name, address: `tcp://127.0.0.1:${2376}`, capacity: e.capacity, labels: {} }, docker: fakeDocker(e.instances), runtime: {} }));
+  const list = engines.map((e) => ({
+    spec: { name: e.name, address: `tcp://127.0.0.1:${2376}`, capacity: e.capacity, labels: {} },
+    docker: fakeDocker(e.instances),
+    runtime: {},
+  }));
   return {
     file: 'engines.yaml',
     engines: list,
@@ -183,7 +239,14 @@ function fakePool(engines: { name: string; capacity: number; instances: string[]
 
 describe('placement by the workshop server (ServerEngines.place)', () => {
   it('never gives the same last place twice, counting instances still being created', async () => {
-    const engines = new ServerEngines({ pool: fakePool([{ name: 'e1', capacity: 1, instances: [] }, { name: 'e2', capacity: 2, instances: ['other/x'] }]), image: 'toplab/lab:x', log: () => undefined });
+    const engines = new ServerEngines({
+      pool: fakePool([
+        { name: 'e1', capacity: 1, instances: [] },
+        { name: 'e2', capacity: 2, instances: ['other/x'] },
+      ]),
+      image: 'toplab/lab:x',
+      log: () => undefined,
+    });
     // Three at once: e1 (0/1) and e2 (1/2) have one place each.
     const placed = await Promise.allSettled([engines.place('lab/a'), engines.place('lab/b'), engines.place('lab/c')]);
     const ok = placed.filter((p): p is PromiseFulfilledResult<string | null> => p.status === 'fulfilled').map((p) => p.value);
@@ -197,7 +260,10 @@ describe('placement by the workshop server (ServerEngines.place)', () => {
   });
 
   it('places nothing on an engine that is down, and counts only the others in the capacity', async () => {
-    const pool = fakePool([{ name: 'e1', capacity: 2, instances: [] }, { name: 'e2', capacity: 2, instances: [] }]);
+    const pool = fakePool([
+      { name: 'e1', capacity: 2, instances: [] },
+      { name: 'e2', capacity: 2, instances: [] },
+    ]);
     const e2 = pool.engine('e2') as unknown as { docker: { ping: () => Promise<unknown> } };
     e2.docker.ping = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:2376'));
     const engines = new ServerEngines({ pool, image: 'toplab/lab:x', log: () => undefined });

@@ -62,7 +62,9 @@ describe('Terminals: an instructor watching a node where the student has no term
     const watcher = new FakeSocket();
     await terminals.attach('s1', 'server', 'c-server', sock(watcher), { readOnly: true, size });
     // Told why the screen is empty, and left open: a closed watch made the page reconnect (and audit) ~3 times a second.
-    expect(watcher.controls()).toEqual([{ type: 'error', message: 'the student has no terminal open in this node yet: it shows here when they open one' }]);
+    expect(watcher.controls()).toEqual([
+      { type: 'error', message: 'the student has no terminal open in this node yet: it shows here when they open one' },
+    ]);
     expect(watcher.closedWith).toBeUndefined();
     expect(engine.execs).toBe(0); // a watch never opens a shell of its own
 

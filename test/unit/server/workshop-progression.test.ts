@@ -7,11 +7,27 @@ import { mayOpen, moveProblem, standings } from '../../../src/server/progression
 const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
 
 const attempt = (lab: string, status: AttemptRow['status'], score: number | null = null, failing: string[] = []): AttemptRow => ({
-  id: 1, student_id: 's', lab, status, score, max_score: 4, started_at: 'x', finished_at: 'x', files: '{}',
-  result: status === 'running' ? null : JSON.stringify({ checks: [{ id: 'a', status: failing.includes('a') ? 'failed' : 'passed' }, { id: 'b', status: failing.includes('b') ? 'failed' : 'passed' }] }),
+  id: 1,
+  student_id: 's',
+  lab,
+  status,
+  score,
+  max_score: 4,
+  started_at: 'x',
+  finished_at: 'x',
+  files: '{}',
+  result:
+    status === 'running'
+      ? null
+      : JSON.stringify({
+          checks: [
+            { id: 'a', status: failing.includes('a') ? 'failed' : 'passed' },
+            { id: 'b', status: failing.includes('b') ? 'failed' : 'passed' },
+          ],
+        }),
 });
 
-describe('moving between a workshop\'s labs', () => {
+describe("moving between a workshop's labs", () => {
   const labs = JSON.stringify(['one', 'two', 'three']);
 
   it('in order: back to any lab reached, forward one lab once the furthest reached passed', () => {
@@ -26,8 +42,11 @@ describe('moving between a workshop\'s labs', () => {
     expect(mayOpen('free', 0, 2, passed([]))).toBe(true);
   });
 
-  it('shows each lab\'s attempts, last score and failing checks, and which labs are open', () => {
-    const byLab: Record<string, AttemptRow[]> = { one: [attempt('one', 'failed', 1, ['b']), attempt('one', 'passed', 4)], two: [attempt('two', 'running')] };
+  it("shows each lab's attempts, last score and failing checks, and which labs are open", () => {
+    const byLab: Record<string, AttemptRow[]> = {
+      one: [attempt('one', 'failed', 1, ['b']), attempt('one', 'passed', 4)],
+      two: [attempt('two', 'running')],
+    };
     const st = standings({ labs, progression: 'ordered' }, { lab: 'two', reached: 1 }, (l) => byLab[l] ?? []);
     expect(st.map((x) => [x.name, x.current, x.open, x.passed, x.attempts])).toEqual([
       ['one', false, true, true, 2],
@@ -46,17 +65,31 @@ describe('moving between a workshop\'s labs', () => {
     expect(p?.message).toMatch(/passed 'one'.*ask your instructor/);
     expect(moveProblem({ labs, progression: 'ordered' }, { lab: 'one', reached: 0 }, 'three', true, none)).toBeUndefined();
     expect(moveProblem({ labs, progression: 'free' }, { lab: 'one', reached: 0 }, 'three', false, none)).toBeUndefined();
-    expect(moveProblem({ labs, progression: 'free' }, { lab: 'one', reached: 0 }, 'tcp-handshake', true, none)).toMatchObject({ status: 400, code: 'unknown-lab' });
-    expect(moveProblem({ labs, progression: 'ordered' }, { lab: 'one', reached: 0 }, 'two', false, (l) => (l === 'one' ? [attempt('one', 'passed', 4)] : []))).toBeUndefined();
+    expect(moveProblem({ labs, progression: 'free' }, { lab: 'one', reached: 0 }, 'tcp-handshake', true, none)).toMatchObject({
+      status: 400,
+      code: 'unknown-lab',
+    });
+    expect(
+      moveProblem({ labs, progression: 'ordered' }, { lab: 'one', reached: 0 }, 'two', false, (l) =>
+        l === 'one' ? [attempt('one', 'passed', 4)] : [],
+      ),
+    ).toBeUndefined();
   });
 });
 
 describe('migration 2 (ordered lab lists)', () => {
-  it('keeps a version-1 database\'s workshops and students: ordered, reached 0; attempts are found per lab', () => {
+  it("keeps a version-1 database's workshops and students: ordered, reached 0; attempts are found per lab", () => {
     const db = new Sqlite(':memory:');
-    migrate(db, MIGRATIONS.filter((m) => m.version === 1));
-    db.prepare("INSERT INTO workshops (id, code, title, labs, capacity, warm, ends_at, created_at) VALUES ('w', 'CODE23', 't', '[\"one\",\"two\"]', 5, 0, 'x', 'x')").run();
-    db.prepare("INSERT INTO students (id, workshop_id, name, lab, state, joined_at, last_active_at) VALUES ('s', 'w', 'Ada', 'one', 'queued', 'x', 'x')").run();
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.version === 1),
+    );
+    db.prepare(
+      "INSERT INTO workshops (id, code, title, labs, capacity, warm, ends_at, created_at) VALUES ('w', 'CODE23', 't', '[\"one\",\"two\"]', 5, 0, 'x', 'x')",
+    ).run();
+    db.prepare(
+      "INSERT INTO students (id, workshop_id, name, lab, state, joined_at, last_active_at) VALUES ('s', 'w', 'Ada', 'one', 'queued', 'x', 'x')",
+    ).run();
     expect(migrate(db)).toEqual(MIGRATIONS.filter((m) => m.version > 1).map((m) => m.version));
     const store = new Store(db);
     expect(store.workshop('w')?.progression).toBe('ordered');

@@ -25,8 +25,11 @@ describe('workshop database migrations', () => {
     expect(migrate(db)).toEqual([]);
     const rows = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
     expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-    for (const t of ['workshops', 'students', 'instances', 'sessions', 'files', 'attempts', 'audit', 'roster', 'settings']) expect(tables).toContain(t);
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
+      (r) => r.name,
+    );
+    for (const t of ['workshops', 'students', 'instances', 'sessions', 'files', 'attempts', 'audit', 'roster', 'settings'])
+      expect(tables).toContain(t);
   });
 
   it('applies only the new step to a database at an older version', () => {
@@ -34,8 +37,12 @@ describe('workshop database migrations', () => {
     migrate(db);
     const next = [...MIGRATIONS, { version: 1000, name: 'a later column', sql: 'ALTER TABLE students ADD COLUMN note TEXT' }];
     expect(migrate(db, next)).toEqual([1000]);
-    db.prepare("INSERT INTO workshops (id, code, title, labs, capacity, warm, ends_at, created_at) VALUES ('w', 'C', 't', '[]', 1, 0, 'x', 'x')").run();
-    db.prepare("INSERT INTO students (id, workshop_id, name, lab, state, joined_at, last_active_at, note) VALUES ('s', 'w', 'n', 'l', 'queued', 'x', 'x', 'hello')").run();
+    db.prepare(
+      "INSERT INTO workshops (id, code, title, labs, capacity, warm, ends_at, created_at) VALUES ('w', 'C', 't', '[]', 1, 0, 'x', 'x')",
+    ).run();
+    db.prepare(
+      "INSERT INTO students (id, workshop_id, name, lab, state, joined_at, last_active_at, note) VALUES ('s', 'w', 'n', 'l', 'queued', 'x', 'x', 'hello')",
+    ).run();
     expect((db.prepare('SELECT note FROM students').get() as { note: string }).note).toBe('hello');
   });
 
@@ -58,7 +65,14 @@ describe('workshop database migrations', () => {
     const dir = mkdtempSync(join(tmpdir(), 'toplab-store-'));
     dirs.push(dir);
     const s1 = new Store(openDatabase(dir));
-    const w = s1.createWorkshop({ title: 't', labs: ['tcp-handshake'], capacity: 3, warm: 1, endsAt: new Date(Date.now() + 3600_000).toISOString(), roster: ['Ada', 'Bob', 'Ada'] });
+    const w = s1.createWorkshop({
+      title: 't',
+      labs: ['tcp-handshake'],
+      capacity: 3,
+      warm: 1,
+      endsAt: new Date(Date.now() + 3600_000).toISOString(),
+      roster: ['Ada', 'Bob', 'Ada'],
+    });
     s1.db.close();
     const s2 = new Store(openDatabase(dir));
     expect(s2.workshopByCode(w.code.toLowerCase())?.id).toBe(w.id);
@@ -121,8 +135,8 @@ describe('workshop store', () => {
   });
 });
 
-describe('a student\'s editable files', () => {
-  it('are the starter\'s programs and the lab\'s submission files', () => {
+describe("a student's editable files", () => {
+  it("are the starter's programs and the lab's submission files", () => {
     expect(editableFiles(loadLab('tcp-handshake'))).toEqual(['client.ts', 'server.ts']);
     expect(editableFiles(loadLab('ping-icmp'))).toEqual(['answers.txt', 'ping.sh']);
     expect(editableFiles(loadLab('send-buffer'))).toEqual(['client.ts']);
@@ -131,7 +145,8 @@ describe('a student\'s editable files', () => {
   it('start from the starter, and any other name is refused', () => {
     const lab = loadLab('tcp-handshake');
     expect(starterContent(lab, 'server.ts')).not.toBe('');
-    for (const bad of ['../server.ts', 'lab.yaml', 'starter/server.ts', '/etc/passwd', 'README.md', '']) expect(fileNameProblem(lab, bad)).toMatch(/not one of this lab's files/);
+    for (const bad of ['../server.ts', 'lab.yaml', 'starter/server.ts', '/etc/passwd', 'README.md', ''])
+      expect(fileNameProblem(lab, bad)).toMatch(/not one of this lab's files/);
     expect(fileNameProblem(lab, 'server.ts')).toBeUndefined();
   });
 });

@@ -61,7 +61,8 @@ describe('IPv6', () => {
   it('reads :: and an embedded dotted quad; rejects what is not an address', () => {
     expect(parseIp6('::ffff:10.0.1.1')).toBe(0xffff0a000101n);
     expect(parseIp6('fd00::1')).toBe((0xfd00n << 112n) | 1n);
-    for (const bad of ['1::2::3', '12345::', 'g::1', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '::1.2.3.256', 'fe80::1%eth0', '']) expect(parseIp6(bad)).toBeUndefined();
+    for (const bad of ['1::2::3', '12345::', 'g::1', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '::1.2.3.256', 'fe80::1%eth0', ''])
+      expect(parseIp6(bad)).toBeUndefined();
     // A zone is part of what tools print for link-local addresses: the bytes are read, the zone dropped.
     expect(parseIpv6Bytes('fe80::1%eth0')?.slice(0, 2)).toEqual([0xfe, 0x80]);
   });

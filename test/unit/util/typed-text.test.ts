@@ -14,7 +14,7 @@ import { joinDigitGroups, normalizeTyped, typedInteger } from '../../../src/util
 import { withCapture } from '../../helpers/observations.js';
 
 describe('normalizeTyped', () => {
-  it('reads a Chinese input method\'s punctuation as ASCII', () => {
+  it("reads a Chinese input method's punctuation as ASCII", () => {
     expect(normalizeTyped('“tcp port 9000”')).toBe('"tcp port 9000"');
     expect(normalizeTyped('‘host server’')).toBe("'host server'");
     expect(normalizeTyped('ｍｔｕ：１，５００。')).toBe('mtu:1,500.');
@@ -63,15 +63,24 @@ describe('every answer reader takes the same answers', () => {
   });
 
   it('a reported port', () => {
-    const peer = { family: 4 as const, address: '10.0.1.20', port: 51234, portHostOrder: 8904, portBytes: [0xc8, 0x22] as [number, number], addressBytes: [10, 0, 1, 20] };
+    const peer = {
+      family: 4 as const,
+      address: '10.0.1.20',
+      port: 51234,
+      portHostOrder: 8904,
+      portBytes: [0xc8, 0x22] as [number, number],
+      addressBytes: [10, 0, 1, 20],
+    };
     expect(compareField('port', '５１，２３４', peer).passed).toBe(true);
     expect(compareField('port', '51234', peer).passed).toBe(true);
   });
 
-  it('the tcpdump command file, with a Chinese input method\'s quotes', () => {
+  it("the tcpdump command file, with a Chinese input method's quotes", () => {
     const c = parseTcpdumpCommand('tcpdump -i any -nn “tcp port 9000 and host client2”\n');
     expect(c.filter).toEqual(['tcp port 9000 and host client2']);
-    expect(parseTcpdumpCommand("tcpdump -nn ‘tcp[tcpflags] & tcp-fin != 0’").filter).toEqual(['tcp[tcpflags] & tcp-fin != 0']);
-    expect(checkTcpdumpCommand({ file: 'capture.txt', numeric: true }, files({ 'capture.txt': 'tcpdump －i any －nn “port 9000”' })).passed).toBe(true);
+    expect(parseTcpdumpCommand('tcpdump -nn ‘tcp[tcpflags] & tcp-fin != 0’').filter).toEqual(['tcp[tcpflags] & tcp-fin != 0']);
+    expect(
+      checkTcpdumpCommand({ file: 'capture.txt', numeric: true }, files({ 'capture.txt': 'tcpdump －i any －nn “port 9000”' })).passed,
+    ).toBe(true);
   });
 });

@@ -22,6 +22,8 @@ describe('files whose paths the user gave', () => {
     expect(() => readUserFile(dir, 'the roster')).toThrow('it is a folder');
     writeFileSync(join(dir, 'file'), 'x');
     // A path through a regular file: ENOTDIR (or EEXIST from mkdir), whichever the kernel reports first, is the user's.
-    expect(() => writeUserFile(join(dir, 'file', 'sub', 'out.json'), '{}', 'the report')).toThrow(/cannot write the report .*file\/sub\/out\.json/);
+    expect(() => writeUserFile(join(dir, 'file', 'sub', 'out.json'), '{}', 'the report')).toThrow(
+      /cannot write the report .*file\/sub\/out\.json/,
+    );
   });
 });

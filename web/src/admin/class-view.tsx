@@ -12,7 +12,10 @@ const CELL: Record<CheckCell, { symbol: string; text: string }> = {
 
 /** A student on one lab of the workshop: their attempts and last result there. */
 function on(s: Student, lab: string): Pick<LabStanding, 'attempts' | 'lastScore' | 'maxScore' | 'lastStatus' | 'failing'> {
-  return s.labs?.find((l) => l.name === lab) ?? (s.lab === lab ? s : { attempts: 0, lastScore: null, maxScore: null, lastStatus: null, failing: [] });
+  return (
+    s.labs?.find((l) => l.name === lab) ??
+    (s.lab === lab ? s : { attempts: 0, lastScore: null, maxScore: null, lastStatus: null, failing: [] })
+  );
 }
 
 /** A check's state for a student on a lab, from their last attempt there: failing ids are listed; the rest passed. */
@@ -56,7 +59,9 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
       urls.events(w.id),
       (e) => {
         if (e.type === 'student' && e.student.workshopId === w.id)
-          setStudents((l) => (l.some((s) => s.id === e.student.id) ? l.map((s) => (s.id === e.student.id ? e.student : s)) : [...l, e.student]));
+          setStudents((l) =>
+            l.some((s) => s.id === e.student.id) ? l.map((s) => (s.id === e.student.id ? e.student : s)) : [...l, e.student],
+          );
         else if (e.type === 'workshop' && e.workshop.id === w.id) props.onWorkshop(e.workshop);
       },
       setOnline,
@@ -99,7 +104,13 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
   const counts = useMemo(
     () =>
       Object.fromEntries(
-        checks.map((c) => [c.id, { pass: students.filter((s) => cell(s, viewLab, c.id) === 'pass').length, fail: students.filter((s) => cell(s, viewLab, c.id) === 'fail').length }]),
+        checks.map((c) => [
+          c.id,
+          {
+            pass: students.filter((s) => cell(s, viewLab, c.id) === 'pass').length,
+            fail: students.filter((s) => cell(s, viewLab, c.id) === 'fail').length,
+          },
+        ]),
       ),
     [students, checks, viewLab],
   );
@@ -123,7 +134,9 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
   };
   const extend = async (): Promise<void> => {
     try {
-      props.onWorkshop(await api.patchWorkshop(w.id, { endsAt: new Date(Math.max(Date.parse(w.endsAt), Date.now()) + 30 * 60_000).toISOString() }));
+      props.onWorkshop(
+        await api.patchWorkshop(w.id, { endsAt: new Date(Math.max(Date.parse(w.endsAt), Date.now()) + 30 * 60_000).toISOString() }),
+      );
     } catch (e) {
       setError(String(e));
     }
@@ -148,7 +161,8 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
           <div class="muted small">
             {w.title} · {w.labs.join(several ? ' → ' : ', ')}
             {several ? ` (${w.progression === 'free' ? 'any order' : 'in order'})` : ''} · ends {new Date(w.endsAt).toLocaleString()}
-            {w.endedAt !== null ? ' · ENDED' : ''} · {students.length}/{w.capacity} joined, {students.filter((s) => s.state === 'ready' || s.state === 'checking').length} ready,{' '}
+            {w.endedAt !== null ? ' · ENDED' : ''} · {students.length}/{w.capacity} joined,{' '}
+            {students.filter((s) => s.state === 'ready' || s.state === 'checking').length} ready,{' '}
             {students.filter((s) => s.state === 'queued').length} queued
           </div>
         </div>
@@ -171,7 +185,13 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
                 csv (all labs)
               </a>
             )}{' '}
-            <a class="button" href={api.exportUrl(w.id, 'bundle')} download data-testid="export-bundle" title="Every student's files, last report in every format, pcaps and program output, and the CSV (.tar.gz)">
+            <a
+              class="button"
+              href={api.exportUrl(w.id, 'bundle')}
+              download
+              data-testid="export-bundle"
+              title="Every student's files, last report in every format, pcaps and program output, and the CSV (.tar.gz)"
+            >
               Evidence bundle (.tar.gz)
             </a>
           </span>
@@ -251,7 +271,10 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
                   </button>
                 </th>
                 <td>
-                  <span class={`badge ${s.state === 'ready' ? 'pass' : s.state === 'failed' ? 'fail' : s.state === 'checking' || s.state === 'starting' || s.state === 'queued' ? 'warn' : 'none'}`} title={s.message ?? ''}>
+                  <span
+                    class={`badge ${s.state === 'ready' ? 'pass' : s.state === 'failed' ? 'fail' : s.state === 'checking' || s.state === 'starting' || s.state === 'queued' ? 'warn' : 'none'}`}
+                    title={s.message ?? ''}
+                  >
                     {s.state}
                     {s.queuePosition !== null ? ` #${s.queuePosition}` : ''}
                   </span>
@@ -297,7 +320,15 @@ export function ClassView(props: { workshop: Workshop; onWorkshop: (w: Workshop)
           )}
         </table>
       </div>
-      {openStudent && <StudentDetail key={openStudent.id} student={openStudent} labs={w.labs} lab={lab?.name === openStudent.lab ? lab : undefined} onClose={() => setOpen(undefined)} />}
+      {openStudent && (
+        <StudentDetail
+          key={openStudent.id}
+          student={openStudent}
+          labs={w.labs}
+          lab={lab?.name === openStudent.lab ? lab : undefined}
+          onClose={() => setOpen(undefined)}
+        />
+      )}
     </div>
   );
 }

@@ -87,7 +87,12 @@ export function CreateWorkshop(props: { onCreated: (w: Workshop) => void; onCanc
               {more.map((m, i) => (
                 <li key={m}>
                   {m}{' '}
-                  <button type="button" class="linklike" onClick={() => setMore((l) => l.filter((x) => x !== m))} aria-label={`Remove ${m} (lab ${i + 2})`}>
+                  <button
+                    type="button"
+                    class="linklike"
+                    onClick={() => setMore((l) => l.filter((x) => x !== m))}
+                    aria-label={`Remove ${m} (lab ${i + 2})`}
+                  >
                     remove
                   </button>
                 </li>
@@ -120,7 +125,11 @@ export function CreateWorkshop(props: { onCreated: (w: Workshop) => void; onCanc
           {more.length > 0 && (
             <div class="field">
               <label for="ws-progression">Students move</label>
-              <select id="ws-progression" value={progression} onChange={(e) => setProgression((e.target as HTMLSelectElement).value as Progression)}>
+              <select
+                id="ws-progression"
+                value={progression}
+                onChange={(e) => setProgression((e.target as HTMLSelectElement).value as Progression)}
+              >
                 <option value="ordered">in order: the next lab opens once the last one reached has passed</option>
                 <option value="free">freely: any lab at any time</option>
               </select>
@@ -129,16 +138,35 @@ export function CreateWorkshop(props: { onCreated: (w: Workshop) => void; onCanc
         </fieldset>
         <div class="field">
           <label for="ws-title">Title (optional)</label>
-          <input id="ws-title" value={title} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} placeholder="Network programming, week 4" />
+          <input
+            id="ws-title"
+            value={title}
+            onInput={(e) => setTitle((e.target as HTMLInputElement).value)}
+            placeholder="Network programming, week 4"
+          />
         </div>
         <div class="row">
           <div class="field">
             <label for="ws-capacity">Capacity</label>
-            <input id="ws-capacity" type="number" min={1} max={500} value={capacity} onInput={(e) => setCapacity(Number((e.target as HTMLInputElement).value))} required />
+            <input
+              id="ws-capacity"
+              type="number"
+              min={1}
+              max={500}
+              value={capacity}
+              onInput={(e) => setCapacity(Number((e.target as HTMLInputElement).value))}
+              required
+            />
           </div>
           <div class="field">
             <label for="ws-ends">Ends at</label>
-            <input id="ws-ends" type="datetime-local" value={ends} onInput={(e) => setEnds((e.target as HTMLInputElement).value)} required />
+            <input
+              id="ws-ends"
+              type="datetime-local"
+              value={ends}
+              onInput={(e) => setEnds((e.target as HTMLInputElement).value)}
+              required
+            />
           </div>
         </div>
         <div class="field">

@@ -28,7 +28,14 @@ function Login(props: { onDone: () => void; error?: string }) {
         <input type="text" name="username" autocomplete="username" value="instructor" hidden readOnly />
         <div class="field">
           <label for="admin-token">Admin token</label>
-          <input id="admin-token" type="password" autocomplete="current-password" value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} required />
+          <input
+            id="admin-token"
+            type="password"
+            autocomplete="current-password"
+            value={token}
+            onInput={(e) => setToken((e.target as HTMLInputElement).value)}
+            required
+          />
         </div>
         {error && (
           <p class="error-text" role="alert">
@@ -61,8 +68,7 @@ function Dashboard() {
       if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
         localStorage.removeItem(SIGNED_IN);
         setAuth('no');
-      }
-      else setError(e instanceof Error ? e.message : String(e));
+      } else setError(e instanceof Error ? e.message : String(e));
     }
   };
   useEffect(() => {
@@ -143,7 +149,11 @@ function Dashboard() {
                 }}
               />
             ) : current ? (
-              <ClassView key={current.id} workshop={current} onWorkshop={(w) => setWorkshops((l) => l.map((x) => (x.id === w.id ? w : x)))} />
+              <ClassView
+                key={current.id}
+                workshop={current}
+                onWorkshop={(w) => setWorkshops((l) => l.map((x) => (x.id === w.id ? w : x)))}
+              />
             ) : (
               <p class="muted">Create a workshop to start.</p>
             )}

@@ -4,7 +4,15 @@ import { AttemptView } from '../shared/attempt-view.js';
 import { importRetrying } from '../shared/lazy.js';
 import { tablistKeys } from '../shared/tabs.js';
 
-const LABELS = { pass: 'PASS', fail: 'FAIL', skipped: 'SKIPPED', total: 'Total', evidence: 'Evidence', pcap: 'Capture (.pcap)', error: 'ERROR' };
+const LABELS = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  skipped: 'SKIPPED',
+  total: 'Total',
+  evidence: 'Evidence',
+  pcap: 'Capture (.pcap)',
+  error: 'ERROR',
+};
 
 /** One student: their files, attempts with full results and pcaps, a read-only view of a terminal, reset. */
 export function StudentDetail(props: { student: Student; labs: string[]; lab: LabInfo | undefined; onClose: () => void }) {
@@ -47,7 +55,11 @@ export function StudentDetail(props: { student: Student; labs: string[]; lab: La
     let live = true;
     importRetrying(() => import('../shared/terminal.js')).then(
       ({ TerminalView }) => {
-        if (live) v = new TerminalView(host, () => urls.terminal(s.id, node, true), { readOnly: true, label: `Read-only terminal of ${s.name} in ${node}` });
+        if (live)
+          v = new TerminalView(host, () => urls.terminal(s.id, node, true), {
+            readOnly: true,
+            label: `Read-only terminal of ${s.name} in ${node}`,
+          });
       },
       (e: unknown) => setError(String(e)),
     );
@@ -59,7 +71,11 @@ export function StudentDetail(props: { student: Student; labs: string[]; lab: La
 
   const [moveTarget, setMoveTarget] = useState('');
   const move = async (): Promise<void> => {
-    if (!moveTarget || !confirm(`Move ${s.name} to ${moveTarget}? Their instance of ${s.lab} is replaced; the files of every lab are kept.`)) return;
+    if (
+      !moveTarget ||
+      !confirm(`Move ${s.name} to ${moveTarget}? Their instance of ${s.lab} is replaced; the files of every lab are kept.`)
+    )
+      return;
     try {
       await api.moveLab(s.id, moveTarget);
       setMoveTarget('');
@@ -117,7 +133,16 @@ export function StudentDetail(props: { student: Student; labs: string[]; lab: La
       )}
       <div class="tabs" role="tablist" aria-label="Student details" onKeyDown={tablistKeys}>
         {(['attempts', 'files', 'terminal'] as const).map((x) => (
-          <button type="button" role="tab" key={x} id={`detail-tab-${x}`} aria-selected={tab === x} aria-controls={tab === x ? `detail-pane-${x}` : undefined} tabIndex={tab === x ? 0 : -1} onClick={() => setTab(x)}>
+          <button
+            type="button"
+            role="tab"
+            key={x}
+            id={`detail-tab-${x}`}
+            aria-selected={tab === x}
+            aria-controls={tab === x ? `detail-pane-${x}` : undefined}
+            tabIndex={tab === x ? 0 : -1}
+            onClick={() => setTab(x)}
+          >
             {x === 'attempts' ? `Attempts (${attempts.length})` : x === 'files' ? 'Files' : 'Terminal (read-only)'}
           </button>
         ))}
@@ -128,11 +153,17 @@ export function StudentDetail(props: { student: Student; labs: string[]; lab: La
             <ul class="attempts">
               {attempts.map((a) => (
                 <li key={a.id}>
-                  <button type="button" class={`linklike ${attempt?.id === a.id ? 'current' : ''}`} onClick={() => void api.attempt(s.id, a.id).then(setAttempt)}>
+                  <button
+                    type="button"
+                    class={`linklike ${attempt?.id === a.id ? 'current' : ''}`}
+                    onClick={() => void api.attempt(s.id, a.id).then(setAttempt)}
+                  >
                     #{a.id} {new Date(a.startedAt).toLocaleTimeString()}
                   </button>{' '}
                   {props.labs.length > 1 && <span class="muted small">{a.lab} </span>}
-                  <span class={`badge ${a.status === 'passed' ? 'pass' : a.status === 'failed' ? 'fail' : 'warn'}`}>{a.status === 'running' ? '…' : `${a.score ?? 0}/${a.maxScore ?? '?'}`}</span>
+                  <span class={`badge ${a.status === 'passed' ? 'pass' : a.status === 'failed' ? 'fail' : 'warn'}`}>
+                    {a.status === 'running' ? '…' : `${a.score ?? 0}/${a.maxScore ?? '?'}`}
+                  </span>
                 </li>
               ))}
             </ul>
@@ -143,7 +174,10 @@ export function StudentDetail(props: { student: Student; labs: string[]; lab: La
           files.map((f) => (
             <details key={f.name} open>
               <summary>
-                <code>{f.name}</code> <span class="muted small">{f.modified ? `changed ${f.updatedAt ? new Date(f.updatedAt).toLocaleTimeString() : ''}` : 'starter'}</span>
+                <code>{f.name}</code>{' '}
+                <span class="muted small">
+                  {f.modified ? `changed ${f.updatedAt ? new Date(f.updatedAt).toLocaleTimeString() : ''}` : 'starter'}
+                </span>
               </summary>
               <pre class="file">{f.content}</pre>
             </details>

@@ -152,7 +152,8 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     } catch {
-      if (i + 1 >= tries) throw new ApiError(0, 'offline', 'The server does not answer. Check your connection; the page retries by itself.');
+      if (i + 1 >= tries)
+        throw new ApiError(0, 'offline', 'The server does not answer. Check your connection; the page retries by itself.');
       await new Promise((r) => setTimeout(r, 500 * 2 ** i));
     }
   }
@@ -175,7 +176,8 @@ const enc = encodeURIComponent;
 const s = (sid: string): string => `/api/students/${enc(sid)}`;
 
 export const api = {
-  joinInfo: (code: string) => request<{ title: string; labs: string[]; endsAt: string; roster: string[] | null }>('GET', `/api/join/${enc(code)}`),
+  joinInfo: (code: string) =>
+    request<{ title: string; labs: string[]; endsAt: string; roster: string[] | null }>('GET', `/api/join/${enc(code)}`),
   join: (code: string, name: string) => request<{ student: Student; workshop: WorkshopBrief }>('POST', '/api/join', { code, name }),
   logout: () => request<void>('POST', '/api/logout'),
   me: () => request<{ student: Student; workshop: WorkshopBrief }>('GET', '/api/me'),
@@ -186,7 +188,8 @@ export const api = {
   saveFile: (sid: string, name: string, content: string) => request<FileInfo>('PUT', `${s(sid)}/files/${enc(name)}`, { content }),
   resetFile: (sid: string, name: string) => request<FileBody>('DELETE', `${s(sid)}/files/${enc(name)}`),
   check: (sid: string) => request<{ attemptId: number }>('POST', `${s(sid)}/check`),
-  attempts: (sid: string, lab?: string) => request<AttemptSummary[]>('GET', `${s(sid)}/attempts${lab !== undefined ? `?lab=${enc(lab)}` : ''}`),
+  attempts: (sid: string, lab?: string) =>
+    request<AttemptSummary[]>('GET', `${s(sid)}/attempts${lab !== undefined ? `?lab=${enc(lab)}` : ''}`),
   moveLab: (sid: string, lab: string) => request<Student>('POST', `${s(sid)}/lab`, { lab }),
   labInfo: (name: string) => request<LabInfo>('GET', `/api/labs/${enc(name)}`),
   attempt: (sid: string, aid: number) => request<Attempt>('GET', `${s(sid)}/attempts/${aid}`),
@@ -198,12 +201,21 @@ export const api = {
   adminLogout: () => request<void>('POST', '/api/admin/logout'),
   labs: () => request<{ name: string; title: string }[]>('GET', '/api/labs'),
   workshops: () => request<Workshop[]>('GET', '/api/workshops'),
-  createWorkshop: (body: { labs: string[]; title?: string; capacity?: number; endsAt?: string; roster?: string[]; warm?: number; progression?: Progression }) =>
-    request<Workshop>('POST', '/api/workshops', body),
-  patchWorkshop: (wid: string, body: { endsAt?: string; capacity?: number }) => request<Workshop>('PATCH', `/api/workshops/${enc(wid)}`, body),
+  createWorkshop: (body: {
+    labs: string[];
+    title?: string;
+    capacity?: number;
+    endsAt?: string;
+    roster?: string[];
+    warm?: number;
+    progression?: Progression;
+  }) => request<Workshop>('POST', '/api/workshops', body),
+  patchWorkshop: (wid: string, body: { endsAt?: string; capacity?: number }) =>
+    request<Workshop>('PATCH', `/api/workshops/${enc(wid)}`, body),
   endWorkshop: (wid: string) => request<Workshop>('POST', `/api/workshops/${enc(wid)}/end`),
   students: (wid: string) => request<Student[]>('GET', `/api/workshops/${enc(wid)}/students`),
-  exportUrl: (wid: string, format: string, lab?: string) => `/api/workshops/${enc(wid)}/export?format=${enc(format)}${lab !== undefined ? `&lab=${enc(lab)}` : ''}`,
+  exportUrl: (wid: string, format: string, lab?: string) =>
+    `/api/workshops/${enc(wid)}/export?format=${enc(format)}${lab !== undefined ? `&lab=${enc(lab)}` : ''}`,
 };
 
 function wsUrl(path: string): string {
@@ -221,7 +233,10 @@ export const terminalProtocol = {
   pause: (): string => JSON.stringify({ type: 'pause' }),
   resume: (): string => JSON.stringify({ type: 'resume' }),
   input: (bytes: Uint8Array): Uint8Array => bytes,
-  parseControl(text: string): { type: 'replay'; bytes: number } | { type: 'live' } | { type: 'exit'; code: number } | { type: 'error'; message: string } | undefined {
+  parseControl(
+    text: string,
+  ):
+    { type: 'replay'; bytes: number } | { type: 'live' } | { type: 'exit'; code: number } | { type: 'error'; message: string } | undefined {
     try {
       const m = JSON.parse(text) as { type?: string };
       return typeof m.type === 'string' ? (m as ReturnType<typeof terminalProtocol.parseControl>) : undefined;

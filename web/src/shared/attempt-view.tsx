@@ -3,7 +3,10 @@ import type { Attempt, CheckResult } from './api.js';
 const SYMBOL: Record<CheckResult['status'], string> = { passed: '✔', failed: '✘', skipped: '–' };
 
 /** One attempt's full result: each check with PASS/FAIL, points, message and evidence; the total; the pcaps. */
-export function AttemptView(props: { attempt: Attempt; labels: { pass: string; fail: string; skipped: string; total: string; evidence: string; pcap: string; error: string } }) {
+export function AttemptView(props: {
+  attempt: Attempt;
+  labels: { pass: string; fail: string; skipped: string; total: string; evidence: string; pcap: string; error: string };
+}) {
   const { attempt: a, labels } = props;
   const r = a.result;
   const pcaps = a.artifacts.filter((f) => f.name.endsWith('.pcap'));
@@ -24,7 +27,8 @@ export function AttemptView(props: { attempt: Attempt; labels: { pass: string; f
           <li key={c.id} class={`check ${c.status}`} data-check={c.id} data-status={c.status}>
             <div class="check-head">
               <span class={`badge ${c.status === 'passed' ? 'pass' : c.status === 'failed' ? 'fail' : 'none'}`}>
-                <span aria-hidden="true">{SYMBOL[c.status]}</span> {c.status === 'passed' ? labels.pass : c.status === 'failed' ? labels.fail : labels.skipped}
+                <span aria-hidden="true">{SYMBOL[c.status]}</span>{' '}
+                {c.status === 'passed' ? labels.pass : c.status === 'failed' ? labels.fail : labels.skipped}
               </span>
               <code>{c.id}</code>
               <span class="points">

@@ -8,8 +8,19 @@ export interface CodeEditor {
   destroy(): void;
 }
 
-export async function createEditor(host: HTMLElement, opts: { text: string; fileName: string; readOnly?: boolean; onChange?: (text: string) => void }): Promise<CodeEditor> {
-  const [{ basicSetup }, { EditorView, keymap }, { EditorState }, { javascript }, { indentWithTab }, { HighlightStyle, syntaxHighlighting }, { tags: t }] = await Promise.all([
+export async function createEditor(
+  host: HTMLElement,
+  opts: { text: string; fileName: string; readOnly?: boolean; onChange?: (text: string) => void },
+): Promise<CodeEditor> {
+  const [
+    { basicSetup },
+    { EditorView, keymap },
+    { EditorState },
+    { javascript },
+    { indentWithTab },
+    { HighlightStyle, syntaxHighlighting },
+    { tags: t },
+  ] = await Promise.all([
     importRetrying(() => import('codemirror')),
     importRetrying(() => import('@codemirror/view')),
     importRetrying(() => import('@codemirror/state')),

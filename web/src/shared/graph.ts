@@ -5,10 +5,10 @@
  */
 import { importRetrying } from './lazy.js';
 
-let mermaidPromise: Promise<typeof import('mermaid')['default']> | undefined;
+let mermaidPromise: Promise<(typeof import('mermaid'))['default']> | undefined;
 let counter = 0;
 
-function loadMermaid(): Promise<typeof import('mermaid')['default']> {
+function loadMermaid(): Promise<(typeof import('mermaid'))['default']> {
   mermaidPromise ??= importRetrying(() => import('mermaid')).then((m) => {
     m.default.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral', flowchart: { htmlLabels: false } });
     return m.default;
@@ -16,7 +16,12 @@ function loadMermaid(): Promise<typeof import('mermaid')['default']> {
   return mermaidPromise;
 }
 
-export async function drawTopology(host: HTMLElement, text: string, nodes: readonly string[], onNode: (name: string) => void): Promise<void> {
+export async function drawTopology(
+  host: HTMLElement,
+  text: string,
+  nodes: readonly string[],
+  onNode: (name: string) => void,
+): Promise<void> {
   let svg = '';
   for (let attempt = 0; ; attempt++) {
     try {

@@ -10,14 +10,25 @@
 export function tablistKeys(e: KeyboardEvent): void {
   if (e.altKey || e.ctrlKey || e.metaKey) return;
   const list = e.currentTarget as HTMLElement;
-  const tabs = [...list.querySelectorAll<HTMLElement>('[role="tab"]')].filter((t) => !t.hasAttribute('disabled') && t.getAttribute('aria-disabled') !== 'true');
+  const tabs = [...list.querySelectorAll<HTMLElement>('[role="tab"]')].filter(
+    (t) => !t.hasAttribute('disabled') && t.getAttribute('aria-disabled') !== 'true',
+  );
   const from = (e.target as HTMLElement).closest<HTMLElement>('[role="tab"]');
   const i = from ? tabs.indexOf(from) : -1;
   if (i < 0 || tabs.length === 0) return;
   const vertical = list.getAttribute('aria-orientation') === 'vertical';
   const prev = vertical ? 'ArrowUp' : 'ArrowLeft';
   const next = vertical ? 'ArrowDown' : 'ArrowRight';
-  const to = e.key === next ? (i + 1) % tabs.length : e.key === prev ? (i - 1 + tabs.length) % tabs.length : e.key === 'Home' ? 0 : e.key === 'End' ? tabs.length - 1 : -1;
+  const to =
+    e.key === next
+      ? (i + 1) % tabs.length
+      : e.key === prev
+        ? (i - 1 + tabs.length) % tabs.length
+        : e.key === 'Home'
+          ? 0
+          : e.key === 'End'
+            ? tabs.length - 1
+            : -1;
   if (to < 0) return;
   e.preventDefault();
   const tab = tabs[to] as HTMLElement;

@@ -19,8 +19,7 @@ export function withInstanceAddresses(graph: string, nodes: readonly InstanceNod
     }
   // A network's IPv4 subnet: the same prefix length, around an address a node really has on it.
   const subnet = new Map<string, string>();
-  for (const n of nodes)
-    for (const a of n.addresses) if (a.address !== undefined) subnet.set(`net_${mermaidId(a.network)}`, a.address);
+  for (const n of nodes) for (const a of n.addresses) if (a.address !== undefined) subnet.set(`net_${mermaidId(a.network)}`, a.address);
   const withSubnets = graph.replace(/^(\s*)(net_\w+)\{\{"(.*)"\}\}$/gm, (line, indent: string, net: string, label: string) => {
     const addr = subnet.get(net);
     if (addr === undefined) return line;
@@ -33,9 +32,12 @@ export function withInstanceAddresses(graph: string, nodes: readonly InstanceNod
     })}"}}`;
   });
   // A link is drawn either way round (`node_x ---|…| net_y`, or `net_y ---|…| node_x` past the first node).
-  return withSubnets.replace(/^(\s*)((?:node|net)_\w+) ---\|"([^"]*)"\| ((?:node|net)_\w+)$/gm, (line, indent: string, a: string, _label: string, b: string) => {
-    const [node, net] = a.startsWith('node_') ? [a, b] : [b, a];
-    const text = actual.get(`${node} ${net}`);
-    return text === undefined ? line : `${indent}${a} ---|"${text}"| ${b}`;
-  });
+  return withSubnets.replace(
+    /^(\s*)((?:node|net)_\w+) ---\|"([^"]*)"\| ((?:node|net)_\w+)$/gm,
+    (line, indent: string, a: string, _label: string, b: string) => {
+      const [node, net] = a.startsWith('node_') ? [a, b] : [b, a];
+      const text = actual.get(`${node} ${net}`);
+      return text === undefined ? line : `${indent}${a} ---|"${text}"| ${b}`;
+    },
+  );
 }

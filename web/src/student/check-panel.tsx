@@ -62,12 +62,26 @@ export function CheckPanel(props: {
   };
 
   const checking = running !== undefined || student.state === 'checking';
-  const labels = { pass: t('pass'), fail: t('fail'), skipped: t('skipped'), total: t('total'), evidence: t('evidence'), pcap: t('pcap'), error: t('error') };
+  const labels = {
+    pass: t('pass'),
+    fail: t('fail'),
+    skipped: t('skipped'),
+    total: t('total'),
+    evidence: t('evidence'),
+    pcap: t('pcap'),
+    error: t('error'),
+  };
 
   return (
     <div class="check-panel">
       <div class="check-bar">
-        <button type="button" class="primary big" onClick={() => void check()} disabled={checking || student.state !== 'ready'} data-testid="check">
+        <button
+          type="button"
+          class="primary big"
+          onClick={() => void check()}
+          disabled={checking || student.state !== 'ready'}
+          data-testid="check"
+        >
           {checking ? t('checking') : t('check')}
         </button>
         {student.lastScore !== null && (
@@ -107,7 +121,9 @@ export function CheckPanel(props: {
               >
                 #{a.id} {new Date(a.startedAt).toLocaleTimeString()}
               </button>{' '}
-              <span class={`badge ${a.status === 'passed' ? 'pass' : a.status === 'failed' ? 'fail' : a.status === 'running' ? 'none' : 'warn'}`}>
+              <span
+                class={`badge ${a.status === 'passed' ? 'pass' : a.status === 'failed' ? 'fail' : a.status === 'running' ? 'none' : 'warn'}`}
+              >
                 {a.status === 'running' ? '…' : `${a.score ?? 0}/${a.maxScore ?? '?'}`}
               </span>
             </li>

@@ -136,22 +136,22 @@ export function EditorPanel(props: { t: T; sid: string; files: string[]; handle:
     <div class="editor-panel">
       <div class="tabs">
         <div class="tablist" role="tablist" aria-label={t('files')} onKeyDown={tablistKeys}>
-        {files.map((f) => (
-          <button
-            type="button"
-            role="tab"
-            id={`file-tab-${f}`}
-            key={f}
-            aria-selected={f === active}
-            aria-controls={`file-pane-${f}`}
-            tabIndex={f === active ? 0 : -1}
-            onClick={() => setActive(f)}
-          >
-            {f}
-            {(states[f] === 'unsaved' || states[f] === 'saving') && <span aria-hidden="true"> •</span>}
-            {states[f] === 'failed' && <span aria-hidden="true"> !</span>}
-          </button>
-        ))}
+          {files.map((f) => (
+            <button
+              type="button"
+              role="tab"
+              id={`file-tab-${f}`}
+              key={f}
+              aria-selected={f === active}
+              aria-controls={`file-pane-${f}`}
+              tabIndex={f === active ? 0 : -1}
+              onClick={() => setActive(f)}
+            >
+              {f}
+              {(states[f] === 'unsaved' || states[f] === 'saving') && <span aria-hidden="true"> •</span>}
+              {states[f] === 'failed' && <span aria-hidden="true"> !</span>}
+            </button>
+          ))}
         </div>
         <span class="spacer" />
         <span class={`save-state ${states[active] ?? ''}`} role="status" data-testid="save-state" data-state={states[active] ?? ''}>

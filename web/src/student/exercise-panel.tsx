@@ -21,7 +21,9 @@ export function ExercisePanel(props: { t: T; lang: Lang; lab: LabInfo; nodes: No
   useEffect(() => {
     const host = graphRef.current;
     if (!host || !graph) return;
-    drawTopology(host, graph, lab.nodes, (n) => onNode.current(n)).catch((e: unknown) => setGraphError(e instanceof Error ? e.message : String(e)));
+    drawTopology(host, graph, lab.nodes, (n) => onNode.current(n)).catch((e: unknown) =>
+      setGraphError(e instanceof Error ? e.message : String(e)),
+    );
   }, [graph, lab.nodes]);
 
   return (

@@ -93,7 +93,15 @@ export function JoinForm(props: {
                 ))}
               </select>
             ) : (
-              <input id="join-name" ref={nameRef} value={name} maxLength={64} autocomplete="name" onInput={(e) => setName((e.target as HTMLInputElement).value)} required />
+              <input
+                id="join-name"
+                ref={nameRef}
+                value={name}
+                maxLength={64}
+                autocomplete="name"
+                onInput={(e) => setName((e.target as HTMLInputElement).value)}
+                required
+              />
             )}
           </div>
           {error && (

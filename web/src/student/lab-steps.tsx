@@ -31,8 +31,18 @@ export function LabSteps(props: { t: T; student: Student; onMove: (lab: string) 
               }}
             >
               <span class="n">{i + 1}.</span> {l.name}
-              {l.passed ? <span class="mark"> ✔<span class="sr-only"> {t('labPassed')}</span></span> : null}
-              {l.lastScore !== null ? <span class="muted small"> {l.lastScore}/{l.maxScore}</span> : null}
+              {l.passed ? (
+                <span class="mark">
+                  {' '}
+                  ✔<span class="sr-only"> {t('labPassed')}</span>
+                </span>
+              ) : null}
+              {l.lastScore !== null ? (
+                <span class="muted small">
+                  {' '}
+                  {l.lastScore}/{l.maxScore}
+                </span>
+              ) : null}
               {!l.open ? <span class="sr-only"> ({t('labLocked').replace('{lab}', gate(i))})</span> : null}
             </button>
           </li>

@@ -38,7 +38,12 @@ function App() {
       });
   }, []);
   const toggle = (): void => setLang(lang === 'en' ? 'zh' : 'en');
-  if (view.kind === 'loading') return <p class="muted" style="padding:16px">…</p>;
+  if (view.kind === 'loading')
+    return (
+      <p class="muted" style="padding:16px">
+        …
+      </p>
+    );
   if (view.kind === 'join')
     return (
       <JoinForm

@@ -60,28 +60,29 @@ export function TerminalPanel(props: {
   );
 
   const closed = props.nodes.filter((n) => !open.includes(n));
-  const stateText = (s: TerminalState | undefined): string => (s === 'reconnecting' ? t('reconnecting') : s === 'connecting' ? t('connecting') : '');
+  const stateText = (s: TerminalState | undefined): string =>
+    s === 'reconnecting' ? t('reconnecting') : s === 'connecting' ? t('connecting') : '';
 
   return (
     <div class="term-panel">
       <div class="tabs">
         <div class="tablist" role="tablist" aria-label={t('terminals')} onKeyDown={tablistKeys}>
-        {open.map((n) => (
-          <button
-            type="button"
-            role="tab"
-            key={n}
-            id={`term-tab-${n}`}
-            aria-selected={n === active}
-            aria-controls={`term-pane-${n}`}
-            tabIndex={n === active ? 0 : -1}
-            onClick={() => props.onSelect(n)}
-            data-node={n}
-          >
-            {n}
-            {states[n] === 'reconnecting' && <span aria-hidden="true"> ⟳</span>}
-          </button>
-        ))}
+          {open.map((n) => (
+            <button
+              type="button"
+              role="tab"
+              key={n}
+              id={`term-tab-${n}`}
+              aria-selected={n === active}
+              aria-controls={`term-pane-${n}`}
+              tabIndex={n === active ? 0 : -1}
+              onClick={() => props.onSelect(n)}
+              data-node={n}
+            >
+              {n}
+              {states[n] === 'reconnecting' && <span aria-hidden="true"> ⟳</span>}
+            </button>
+          ))}
         </div>
         {closed.length > 0 && (
           <label class="open-node">

@@ -24,11 +24,25 @@ function clock(ms: number): string {
 }
 
 const STATE_CLASS: Record<Student['state'], string> = {
-  queued: 'warn', starting: 'warn', ready: 'pass', checking: 'warn', resetting: 'warn', stopped: 'none', failed: 'fail', removed: 'none',
+  queued: 'warn',
+  starting: 'warn',
+  ready: 'pass',
+  checking: 'warn',
+  resetting: 'warn',
+  stopped: 'none',
+  failed: 'fail',
+  removed: 'none',
 };
 
 /** The student's workspace: exercise and topology, editor, check results, terminals; live over /api/events. */
-export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; initialStudent: Student; workshop: WorkshopBrief; onLeave: () => void }) {
+export function Workspace(props: {
+  t: T;
+  lang: Lang;
+  onToggleLang: () => void;
+  initialStudent: Student;
+  workshop: WorkshopBrief;
+  onLeave: () => void;
+}) {
   const { t, lang } = props;
   const [student, setStudent] = useState<Student>(props.initialStudent);
   const [workshop, setWorkshop] = useState<WorkshopBrief>(props.workshop);
@@ -61,7 +75,11 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
         (e) => {
           if (e.type === 'student' && e.student.id === sid) setStudent(e.student);
           else if (e.type === 'progress' && e.studentId === sid)
-            setProgress((p) => (p.attemptId === e.attemptId ? { attemptId: p.attemptId, lines: [...p.lines, e.line].slice(-50) } : { attemptId: e.attemptId, lines: [e.line] }));
+            setProgress((p) =>
+              p.attemptId === e.attemptId
+                ? { attemptId: p.attemptId, lines: [...p.lines, e.line].slice(-50) }
+                : { attemptId: e.attemptId, lines: [e.line] },
+            );
           else if (e.type === 'attempt' && e.studentId === sid) setAttemptsVersion((v) => v + 1);
           else if (e.type === 'idle-warning' && e.studentId === sid) setIdleWarning(e.cullAt);
           else if (e.type === 'workshop') setWorkshop({ id: e.workshop.id, title: e.workshop.title, endsAt: e.workshop.endsAt });
@@ -99,7 +117,8 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
   const idleAt = idleWarning ?? student.idleCullAt;
   const idleIn = remaining(idleAt, now);
   // The server warns a minute ahead (or at half the limit when it is short); the page also counts down.
-  const showIdle = idleIn !== undefined && (idleWarning !== null || idleIn <= 60_000) && student.state !== 'stopped' && student.state !== 'removed';
+  const showIdle =
+    idleIn !== undefined && (idleWarning !== null || idleIn <= 60_000) && student.state !== 'stopped' && student.state !== 'removed';
 
   const stillHere = async (): Promise<void> => {
     try {
@@ -154,13 +173,23 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
         <button type="button" onClick={() => void act('restart')} disabled={busy}>
           {t('restartPrograms')}
         </button>
-        <button type="button" onClick={() => void act('reset')} disabled={ended || student.state === 'checking' || student.state === 'resetting'}>
+        <button
+          type="button"
+          onClick={() => void act('reset')}
+          disabled={ended || student.state === 'checking' || student.state === 'resetting'}
+        >
           {t('resetInstance')}
         </button>
         <button type="button" onClick={props.onToggleLang} title={t('languageLabel')} lang={lang === 'en' ? 'zh' : 'en'}>
           {t('language')}
         </button>
-        <a class="button" href={`/api/students/${encodeURIComponent(student.id)}/bundle`} download title={t('downloadMineTitle')} data-testid="download-mine">
+        <a
+          class="button"
+          href={`/api/students/${encodeURIComponent(student.id)}/bundle`}
+          download
+          title={t('downloadMineTitle')}
+          data-testid="download-mine"
+        >
           {t('downloadMine')}
         </a>
         <span class="who">{student.name}</span>
@@ -240,7 +269,18 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
         </section>
         <section class="terms panel" aria-label={t('terminals')}>
           {lab && !ended && (
-            <TerminalPanel key={lab.name} t={t} sid={sid} nodes={lab.nodes} open={openNodes} active={activeNode} onOpen={openTerminal} onSelect={setActiveNode} focusRequest={focusRequest} ready={student.state !== 'queued' && student.state !== 'starting'} />
+            <TerminalPanel
+              key={lab.name}
+              t={t}
+              sid={sid}
+              nodes={lab.nodes}
+              open={openNodes}
+              active={activeNode}
+              onOpen={openTerminal}
+              onSelect={setActiveNode}
+              focusRequest={focusRequest}
+              ready={student.state !== 'queued' && student.state !== 'starting'}
+            />
           )}
         </section>
       </main>
@@ -254,7 +294,12 @@ export function Workspace(props: { t: T; lang: Lang; onToggleLang: () => void; i
  */
 function waitLine(student: Student, t: (k: MessageKey) => string): string {
   const made = /^starting your lab: (\d+) of (\d+) containers(,)?/.exec(student.progress ?? '');
-  if (made) return made[3] ? t('capture') : t('containers').replace('{n}', made[1] ?? '0').replace('{total}', made[2] ?? '?');
+  if (made)
+    return made[3]
+      ? t('capture')
+      : t('containers')
+          .replace('{n}', made[1] ?? '0')
+          .replace('{total}', made[2] ?? '?');
   if (student.state === 'queued' && student.queuePosition !== null) return `${t('queue')} ${student.queuePosition}`;
   return student.progress ?? t('starting');
 }

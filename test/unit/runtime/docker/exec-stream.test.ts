@@ -10,14 +10,29 @@ import { fakeDocker, frame, pieces, type ExecStreamScript } from '../../../fakes
 
 const MiB = 1024 * 1024;
 
-function runtimeSending(script: (cmd: string[]) => ExecStreamScript, more: { exitCode?: number; runningFor?: number; runningForMs?: number } = {}): { rt: DockerRuntime; execs: ReturnType<typeof fakeDocker>['execs'] } {
-  const { docker, execs } = fakeDocker({ stream: script, ...(more.exitCode !== undefined ? { exitCode: () => more.exitCode as number } : {}), ...(more.runningFor !== undefined ? { runningFor: more.runningFor } : {}), ...(more.runningForMs !== undefined ? { runningForMs: more.runningForMs } : {}) });
+function runtimeSending(
+  script: (cmd: string[]) => ExecStreamScript,
+  more: { exitCode?: number; runningFor?: number; runningForMs?: number } = {},
+): { rt: DockerRuntime; execs: ReturnType<typeof fakeDocker>['execs'] } {
+  const { docker, execs } = fakeDocker({
+    stream: script,
+    ...(more.exitCode !== undefined ? { exitCode: () => more.exitCode as number } : {}),
+    ...(more.runningFor !== undefined ? { runningFor: more.runningFor } : {}),
+    ...(more.runningForMs !== undefined ? { runningForMs: more.runningForMs } : {}),
+  });
   return { rt: new DockerRuntime(docker as Docker), execs };
 }
 
 describe('exec output from the multiplexed stream', () => {
   it('splits interleaved stdout and stderr frames, whatever the reads cut them into (headers too)', async () => {
-    const wire = Buffer.concat([frame(1, 'first line\n'), frame(2, 'warning: x\n'), frame(1, 'second '), frame(1, 'line\n'), frame(2, 'error: y\n'), frame(1, '')]);
+    const wire = Buffer.concat([
+      frame(1, 'first line\n'),
+      frame(2, 'warning: x\n'),
+      frame(1, 'second '),
+      frame(1, 'line\n'),
+      frame(2, 'error: y\n'),
+      frame(1, ''),
+    ]);
     for (const size of [1, 3, 7, 8, 9, wire.length]) {
       const { rt } = runtimeSending(() => ({ chunks: pieces(wire, size) }), { exitCode: 2 });
       const r = await rt.exec('c1', ['sh', '-c', 'x']);
@@ -93,7 +108,7 @@ describe('exec output from the multiplexed stream', () => {
     expect(execs[0]?.inspections).toBe(0);
   });
 
-  it('an abort ends a running exec with the signal\'s reason and drops the stream', async () => {
+  it("an abort ends a running exec with the signal's reason and drops the stream", async () => {
     const { rt, execs } = runtimeSending(() => ({ chunks: [frame(1, 'x')], ending: 'never' }));
     const controller = new AbortController();
     const running = rt.exec('c1', ['sleep', '100'], { signal: controller.signal });
@@ -103,7 +118,7 @@ describe('exec output from the multiplexed stream', () => {
     expect(execs[0]?.stream?.destroyedByCaller).toBe(true);
   });
 
-  it('a stream that is not multiplexed (a terminal\'s) goes to stdout whole', async () => {
+  it("a stream that is not multiplexed (a terminal's) goes to stdout whole", async () => {
     const { rt } = runtimeSending(() => ({ chunks: [Buffer.from('plain text, no frame headers\n')] }));
     const r = await rt.exec('c1', ['x']);
     expect([r.stdout.toString(), r.stderr.toString()]).toEqual(['plain text, no frame headers\n', '']);
@@ -111,7 +126,7 @@ describe('exec output from the multiplexed stream', () => {
 });
 
 describe('execAttached without a terminal', () => {
-  it('demultiplexes onto the caller\'s stdout and stderr and returns the exit code', async () => {
+  it("demultiplexes onto the caller's stdout and stderr and returns the exit code", async () => {
     const wire = Buffer.concat([frame(1, 'out 1\n'), frame(2, 'err 1\n'), frame(1, 'out 2\n')]);
     const { rt } = runtimeSending(() => ({ chunks: pieces(wire, 5) }), { exitCode: 4 });
     const stdout = new PassThrough();
@@ -127,7 +142,7 @@ describe('execAttached without a terminal', () => {
   });
 });
 
-describe('the host helper container\'s output (runHostHelper)', () => {
+describe("the host helper container's output (runHostHelper)", () => {
   /** A dockerode whose one container exits with `status` after writing `logs` (Docker's multiplexed format). */
   function helperDocker(status: number, logs: Buffer): { docker: Docker; removed: string[] } {
     const removed: string[] = [];
@@ -143,9 +158,15 @@ describe('the host helper container\'s output (runHostHelper)', () => {
   }
 
   it('gives stdout and stderr in the order they came, and removes the helper', async () => {
-    const logs = Buffer.concat([frame(1, '-A DOCKER-USER -j ACCEPT\n'), frame(2, 'iptables: note\n'), frame(1, '-A TOPLAB-ISOLATION -j DROP\n')]);
+    const logs = Buffer.concat([
+      frame(1, '-A DOCKER-USER -j ACCEPT\n'),
+      frame(2, 'iptables: note\n'),
+      frame(1, '-A TOPLAB-ISOLATION -j DROP\n'),
+    ]);
     const { docker, removed } = helperDocker(0, logs);
-    await expect(runHostHelper(docker, 'img', ['list'])).resolves.toBe('-A DOCKER-USER -j ACCEPT\niptables: note\n-A TOPLAB-ISOLATION -j DROP\n');
+    await expect(runHostHelper(docker, 'img', ['list'])).resolves.toBe(
+      '-A DOCKER-USER -j ACCEPT\niptables: note\n-A TOPLAB-ISOLATION -j DROP\n',
+    );
     expect(removed).toEqual(['helper1']);
   });
 

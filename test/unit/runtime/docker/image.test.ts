@@ -2,7 +2,14 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LAB_IMAGE_FILES, LAB_IMAGE_REPO, imageDefinitionHash, labImageDir, labImageTag, readLabPackages } from '../../../../src/runtime/lab-image.js';
+import {
+  LAB_IMAGE_FILES,
+  LAB_IMAGE_REPO,
+  imageDefinitionHash,
+  labImageDir,
+  labImageTag,
+  readLabPackages,
+} from '../../../../src/runtime/lab-image.js';
 import { debootstrapArgs, importChanges } from '../../../../src/runtime/docker/image-offline.js';
 
 describe('lab image tag', () => {
@@ -60,7 +67,19 @@ describe('both builders install the same packages', () => {
   const dockerfile = readFileSync(join(dir, 'Dockerfile'), 'utf8');
 
   it('lists the tools the labs rely on', () => {
-    for (const p of ['nodejs', 'tcpdump', 'net-tools', 'iproute2', 'lsof', 'iputils-ping', 'traceroute', 'procps', 'iftop', 'netcat-openbsd', 'iptables']) {
+    for (const p of [
+      'nodejs',
+      'tcpdump',
+      'net-tools',
+      'iproute2',
+      'lsof',
+      'iputils-ping',
+      'traceroute',
+      'procps',
+      'iftop',
+      'netcat-openbsd',
+      'iptables',
+    ]) {
       expect(packages).toContain(p);
     }
     expect(new Set(packages).size).toBe(packages.length);
