@@ -178,9 +178,20 @@ async function runToCompletion(
 ): Promise<void> {
   const started = Date.now();
   const finished = await launchAndWait(running, spec, timeoutMs);
+  // Stopped by us at its time limit: timed out, whatever the node measured (the wait in the node can end a
+  // little before the program has run the whole limit, and the kill's 137 is not the program's exit code).
+  let stopped = false;
   if (!finished) {
-    await killProcess(running, spec, 'KILL', observer ?? (await ensureObserver(running, node)));
-    await waitForExit(running, spec, 3000);
+    const now = await processState(running, spec).catch((e: unknown) => {
+      rethrowEngineError(e);
+      return undefined;
+    });
+    // It may have ended on its own while the last wait was returning: then its own exit code stands.
+    if (now?.exitCode === undefined) {
+      stopped = true;
+      await killProcess(running, spec, 'KILL', observer ?? (await ensureObserver(running, node)));
+      await waitForExit(running, spec, 3000);
+    }
   }
   const st = await processState(running, spec).catch((e: unknown) => {
     rethrowEngineError(e);
@@ -188,7 +199,7 @@ async function runToCompletion(
   });
   // The node measured how long it ran: a busy engine answering polls late does not make a program late.
   const ran = 'durationMs' in st ? st.durationMs : undefined;
-  const timedOut = ran !== undefined ? ran >= timeoutMs || !('exitCode' in st) : !finished;
+  const timedOut = stopped || (ran !== undefined ? ran >= timeoutMs || !('exitCode' in st) : !finished);
   obs.programs[spec.name] = {
     node,
     kind,
