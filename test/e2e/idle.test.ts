@@ -1,13 +1,12 @@
 // The idle countdown in a real Chromium: a server with a one-minute idle limit warns the student, and
 // "I'm still here" keeps the instance (the idle timer starts again, nothing is stopped).
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, newContext, shot, watchConsole } from './browser.js';
-import { freePort, ServeProcess } from './server.js';
+import { createWorkshop, endWorkshopAndStop, freePort, ServeProcess } from './server.js';
 
 const TOKEN = `e2e-idle-${process.pid}-token`;
 let server: ServeProcess;
@@ -21,35 +20,12 @@ describe('idle countdown', () => {
     server = new ServeProcess(await freePort(), dataDir, TOKEN, ['--warm', '1', '--idle', '1']);
     await server.start();
     browser = await launchChromium();
-    const r = await fetch(`${server.url}/api/workshops`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ labs: ['tcp-handshake'], capacity: 2, title: 'Idle test' }),
-    });
-    expect(r.status).toBe(201);
-    workshop = (await r.json()) as { id: string; code: string };
+    workshop = await createWorkshop(server, TOKEN, { labs: ['tcp-handshake'], capacity: 2, title: 'Idle test' });
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
-    if (workshop)
-      await fetch(`${server.url}/api/workshops/${workshop.id}/end`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}` },
-      }).catch(() => undefined);
-    await server?.stop();
-    if (workshop) {
-      const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.workshop=${workshop.id}`], { encoding: 'utf8' })
-        .split('\n')
-        .filter(Boolean);
-      if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
-      const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=org.toplab.workshop=${workshop.id}`], {
-        encoding: 'utf8',
-      })
-        .split('\n')
-        .filter(Boolean);
-      if (nets.length > 0) execFileSync('docker', ['network', 'rm', ...nets], { stdio: 'ignore' });
-    }
+    await endWorkshopAndStop(server, TOKEN, workshop?.id);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 180_000);
 

@@ -1,14 +1,13 @@
 // A workshop of two labs in a real Chromium, driven from the keyboard: the student's lab steps, the instructor
 // moving a student to the next lab (a new instance, that lab's files), the tabs of both pages by arrow keys,
 // Home and End (WAI-ARIA tabs pattern), and the student page's focus order with no keyboard trap.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, launchChromium, newContext, seriousA11yViolations, shot, watchConsole } from './browser.js';
-import { freePort, ROOT, ServeProcess } from './server.js';
+import { createWorkshop, endWorkshopAndStop, freePort, ROOT, ServeProcess } from './server.js';
 
 const TOKEN = `e2e-labs-${process.pid}-token`;
 const FIRST = 'tcp-handshake';
@@ -83,35 +82,12 @@ describe('several labs, and the keyboard, in Chromium', () => {
     server = new ServeProcess(await freePort(), dataDir, TOKEN, ['--warm', '1', '--idle', '0']);
     await server.start();
     browser = await launchChromium();
-    const r = await fetch(`${server.url}/api/workshops`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ labs: [FIRST, SECOND], capacity: 2, title: 'Two labs' }),
-    });
-    expect(r.status).toBe(201);
-    workshop = (await r.json()) as { id: string; code: string };
+    workshop = await createWorkshop(server, TOKEN, { labs: [FIRST, SECOND], capacity: 2, title: 'Two labs' });
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
-    if (workshop)
-      await fetch(`${server.url}/api/workshops/${workshop.id}/end`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}` },
-      }).catch(() => undefined);
-    await server?.stop();
-    if (workshop) {
-      const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.workshop=${workshop.id}`], { encoding: 'utf8' })
-        .split('\n')
-        .filter(Boolean);
-      if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
-      const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=org.toplab.workshop=${workshop.id}`], {
-        encoding: 'utf8',
-      })
-        .split('\n')
-        .filter(Boolean);
-      if (nets.length > 0) execFileSync('docker', ['network', 'rm', ...nets], { stdio: 'ignore' });
-    }
+    await endWorkshopAndStop(server, TOKEN, workshop?.id);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 180_000);
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -64,4 +64,37 @@ export class ServeProcess {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/** Creates a workshop as the admin (POST /api/workshops); throws unless the server answers 201. */
+export async function createWorkshop(
+  server: ServeProcess,
+  token: string,
+  body: Record<string, unknown>,
+): Promise<{ id: string; code: string }> {
+  const r = await fetch(`${server.url}/api/workshops`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (r.status !== 201) throw new Error(`creating the workshop answered ${r.status}: ${await r.text()}`);
+  return (await r.json()) as { id: string; code: string };
+}
+
+/**
+ * A test's clean-up: ends the workshop (its instances go), stops the server, then removes by label anything of
+ * the workshop the server could not remove (containers, then networks).
+ */
+export async function endWorkshopAndStop(server: ServeProcess | undefined, token: string, workshopId: string | undefined): Promise<void> {
+  if (server && workshopId)
+    await fetch(`${server.url}/api/workshops/${workshopId}/end`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).catch(
+      () => undefined,
+    );
+  await server?.stop();
+  if (!workshopId) return;
+  const list = (args: string[]): string[] => execFileSync('docker', args, { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const ids = list(['ps', '-aq', '--filter', `label=org.toplab.workshop=${workshopId}`]);
+  if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+  const nets = list(['network', 'ls', '-q', '--filter', `label=org.toplab.workshop=${workshopId}`]);
+  if (nets.length > 0) execFileSync('docker', ['network', 'rm', ...nets], { stdio: 'ignore' });
 }
