@@ -8,6 +8,7 @@ import { retryUntil } from '../util/retry.js';
 import { script as shScript } from '../sh/scripts.js';
 import { pollLoop, shellQuote } from '../util/shell.js';
 import { normalizeTyped } from '../util/typed-text.js';
+import { IDLE_REPORT, idleInit, idleSample, takeIdleReport, type IdleRule, type IdleWatch } from './idle.js';
 
 /** Files of the lab folder that commands run (command files): copied here in the node. */
 export const FILES_DIR = '/opt/toplab/files';
@@ -199,8 +200,22 @@ export async function killStudentProcesses(running: RunningLab, observer: string
  * says `@@exited` or `@@running`. Counted rounds of 50 ms: it ends even where nothing can be started. `clock`:
  * also by the clock (see pollLoop), for a caller that looks again until its own deadline.
  */
-export function waitForExitScript(spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>, seconds: number, clock = false): string {
-  return [...pollLoop(seconds, [`[ -e ${runDirOf(spec)}/exit ] && { echo @@exited; exit 0; }`], { clock }), 'echo @@running'].join('\n');
+export function waitForExitScript(
+  spec: Pick<LaunchSpec, 'runDir' | 'name' | 'token'>,
+  seconds: number,
+  clock = false,
+  idle?: IdleWatch,
+): string {
+  if (!idle)
+    return [...pollLoop(seconds, [`[ -e ${runDirOf(spec)}/exit ] && { echo @@exited; exit 0; }`], { clock }), 'echo @@running'].join('\n');
+  // With the idle watch (idle.ts), its report line first, then the same words.
+  return [
+    ...idleInit(idle),
+    'tl_o=running',
+    ...pollLoop(seconds, [`[ -e ${runDirOf(spec)}/exit ] && { tl_o=exited; break; }`, ...idleSample(idle)], { clock: true }),
+    IDLE_REPORT,
+    'echo "@@$tl_o"',
+  ].join('\n');
 }
 
 /**
@@ -216,18 +231,41 @@ export function waitForOutputScript(
   pattern: string,
   seconds: number,
   seenBytes?: number,
+  idle?: IdleWatch,
 ): string {
   const d = runDirOf(spec);
+  if (!idle) {
+    const body = [
+      `grep -qE -- ${shellQuote(pattern)} ${d}/stdout 2>/dev/null; r=$?`,
+      `[ $r -eq 0 ] && { echo @@matched; head -c ${MAX_OUTPUT_BYTES} ${d}/stdout; exit 0; }`,
+      `[ $r -eq 2 ] && [ -e ${d}/stdout ] && { echo @@unreadable; exit 0; }`,
+      ...(seenBytes !== undefined
+        ? [`n=$(wc -c 2>/dev/null < ${d}/stdout || echo 0); [ "$n" -gt ${Math.floor(seenBytes)} ] && { echo "@@grew $n"; exit 0; }`]
+        : []),
+      `[ -e ${d}/exit ] && { echo @@exited; exit 0; }`,
+    ];
+    return [...pollLoop(seconds, body, { clock: true }), 'echo @@waiting'].join('\n');
+  }
+  // With the idle watch (idle.ts): the same words, after its report line.
   const body = [
     `grep -qE -- ${shellQuote(pattern)} ${d}/stdout 2>/dev/null; r=$?`,
-    `[ $r -eq 0 ] && { echo @@matched; head -c ${MAX_OUTPUT_BYTES} ${d}/stdout; exit 0; }`,
-    `[ $r -eq 2 ] && [ -e ${d}/stdout ] && { echo @@unreadable; exit 0; }`,
+    `[ $r -eq 0 ] && { tl_o=matched; break; }`,
+    `[ $r -eq 2 ] && [ -e ${d}/stdout ] && { tl_o=unreadable; break; }`,
     ...(seenBytes !== undefined
-      ? [`n=$(wc -c 2>/dev/null < ${d}/stdout || echo 0); [ "$n" -gt ${Math.floor(seenBytes)} ] && { echo "@@grew $n"; exit 0; }`]
+      ? [`n=$(wc -c 2>/dev/null < ${d}/stdout || echo 0); [ "$n" -gt ${Math.floor(seenBytes)} ] && { tl_o="grew $n"; break; }`]
       : []),
-    `[ -e ${d}/exit ] && { echo @@exited; exit 0; }`,
+    `[ -e ${d}/exit ] && { tl_o=exited; break; }`,
+    ...idleSample(idle),
   ];
-  return [...pollLoop(seconds, body, { clock: true }), 'echo @@waiting'].join('\n');
+  return [
+    ...idleInit(idle),
+    'tl_o=waiting',
+    ...pollLoop(seconds, body, { clock: true }),
+    IDLE_REPORT,
+    'echo "@@$tl_o"',
+    `[ "$tl_o" = matched ] && head -c ${MAX_OUTPUT_BYTES} ${d}/stdout`,
+    'true',
+  ].join('\n');
 }
 
 /**
@@ -256,14 +294,33 @@ export async function waitForExit(
   spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'token'>,
   timeoutMs: number,
 ): Promise<boolean> {
+  return (await waitForEnd(running, spec, timeoutMs)) === 'exited';
+}
+
+/**
+ * waitForExit with the idle rule (idle.ts): `idle` when the process, and every other program of the run still
+ * running, has been idle for the rule's window first; `running` at the time limit.
+ */
+export async function waitForEnd(
+  running: RunningLab,
+  spec: Pick<LaunchSpec, 'container' | 'runDir' | 'name' | 'token' | 'user'>,
+  timeoutMs: number,
+  rule?: IdleRule,
+): Promise<'exited' | 'running' | 'idle'> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const slice = waitSlice(deadline);
     const r = await running.runtime
-      .exec(spec.container, ['sh', '-c', waitForExitScript(spec, slice, true)], { timeoutMs: slice * 1000 + 15_000 })
+      .exec(spec.container, ['sh', '-c', waitForExitScript(spec, slice, true, rule?.watch())], {
+        // The idle watch reads the programs' environments: as their user.
+        ...(rule && spec.user !== undefined ? { user: spec.user } : {}),
+        timeoutMs: slice * 1000 + 15_000,
+      })
       .catch(unlessEngine);
-    if (r?.stdout.toString().includes('@@exited')) return true;
-    if (Date.now() >= deadline) return false;
+    const { report, rest } = takeIdleReport(r?.stdout.toString() ?? '');
+    if (rest.includes('@@exited')) return 'exited';
+    if (rule && (await rule.decide(report))) return 'idle';
+    if (Date.now() >= deadline) return 'running';
     // An exec that failed at once (a node that cannot start a process) is not retried in a tight loop.
     if (!r) await new Promise((res) => setTimeout(res, 200));
   }
@@ -273,25 +330,43 @@ export async function waitForExit(
  * How a wait for output ended: the line came, the process ended without printing it (with what it had
  * printed and its exit code), or the time ran out.
  */
-export type OutputWait = { outcome: 'matched' } | { outcome: 'exited'; state: ProcessState } | { outcome: 'timeout'; state: ProcessState };
+export type OutputWait =
+  | { outcome: 'matched' }
+  | { outcome: 'exited'; state: ProcessState }
+  | { outcome: 'timeout'; state: ProcessState }
+  /** The idle rule (idle.ts) ended it: the process and every other running program of the run went idle first. */
+  | { outcome: 'idle'; state: ProcessState };
 
 /**
  * Waits, bounded, until a running process has printed a line matching `re` (see outputMatches), or has ended
  * without it. The node wakes this up on grep's match and on any new output, so output grep cannot match (typed
  * text, a pattern grep reads otherwise) is judged when it comes, not at the time limit.
  */
-export async function waitForOutput(running: RunningLab, spec: LaunchSpec, re: RegExp, timeoutMs: number): Promise<OutputWait> {
+export async function waitForOutput(
+  running: RunningLab,
+  spec: LaunchSpec,
+  re: RegExp,
+  timeoutMs: number,
+  rule?: IdleRule,
+): Promise<OutputWait> {
   const deadline = Date.now() + timeoutMs;
   let inNode = true;
   let seen = 0;
   for (;;) {
     let said = '';
+    let idle = false;
     if (inNode) {
       const slice = waitSlice(deadline);
       const r = await running.runtime
-        .exec(spec.container, ['sh', '-c', waitForOutputScript(spec, re.source, slice, seen)], { timeoutMs: slice * 1000 + 15_000 })
+        .exec(spec.container, ['sh', '-c', waitForOutputScript(spec, re.source, slice, seen, rule?.watch())], {
+          // The idle watch reads the programs' environments: as their user.
+          ...(rule && spec.user !== undefined ? { user: spec.user } : {}),
+          timeoutMs: slice * 1000 + 15_000,
+        })
         .catch(unlessEngine);
-      said = r?.stdout.toString() ?? '';
+      const taken = takeIdleReport(r?.stdout.toString() ?? '');
+      said = taken.rest;
+      idle = rule !== undefined && !said.startsWith('@@matched\n') && (await rule.decide(taken.report));
       if (said.includes('@@unreadable')) inNode = false;
       // grep saw it: decide with the real expression on the output that came with it, without another exec.
       if (said.startsWith('@@matched\n')) {
@@ -307,6 +382,7 @@ export async function waitForOutput(running: RunningLab, spec: LaunchSpec, re: R
     if (outputMatches(re, st.stdout)) return { outcome: 'matched' };
     // It has ended without printing it: it never will.
     if (st.exitCode !== undefined) return { outcome: 'exited', state: st };
+    if (idle) return { outcome: 'idle', state: st };
     if (Date.now() >= deadline) return { outcome: 'timeout', state: st };
     // New output that does not match yet: the next wait starts after it (a program that prints without end is
     // read at most every ~150 ms, like a poll).

@@ -2,6 +2,7 @@ import { parseProcNet, parseProcNetUnix } from '../observe/sockets.js';
 import type { SocketEntry } from '../observe/types.js';
 import { isEngineDns } from './socket-scope.js';
 import { pollLoop, shellQuote } from '../util/shell.js';
+import { IDLE_REPORT, idleInit, idleOnce, idleSample, type IdleWatch } from './idle.js';
 
 /**
  * Readiness in the node itself. Every exec costs the engine about 100 ms here (runc sets up a process in the
@@ -65,18 +66,24 @@ export function socketTablesScript(run?: RunRef): string {
 
 /**
  * Waits in the node (at most `seconds`) until the awaited sockets exist or the run has ended, then prints
- * the socket tables (socketTablesScript). Without anything to wait for, prints them at once.
+ * the socket tables (socketTablesScript). Without anything to wait for, prints them at once. With `idle`, the
+ * wait also watches the programs (see idle.ts), ends once they have been idle for its window, and prints its
+ * report line first (takeIdleReport); without sockets to wait for, it takes one sample.
  */
-export function waitInNodeScript(want: SocketWait, run: RunRef, seconds: number): string {
+export function waitInNodeScript(want: SocketWait, run: RunRef, seconds: number, idle?: IdleWatch): string {
   const awk = socketsAwk(want);
-  if (!awk) return socketTablesScript(run);
+  if (!awk) return [...(idle ? idleOnce(idle) : []), socketTablesScript(run)].join('\n');
   const tables = TABLES.map((f) => `/proc/net/${f}`).join(' ');
   const loop = pollLoop(
     seconds,
-    [`[ -e ${run.dir}/exit ] && break`, `awk -v u=${shellQuote(want.unix ?? '')} ${shellQuote(awk)} ${tables} 2>/dev/null && break`],
+    [
+      `[ -e ${run.dir}/exit ] && break`,
+      `awk -v u=${shellQuote(want.unix ?? '')} ${shellQuote(awk)} ${tables} 2>/dev/null && break`,
+      ...(idle ? idleSample(idle) : []),
+    ],
     { clock: true },
   );
-  return [...loop, socketTablesScript(run)].join('\n');
+  return [...(idle ? idleInit(idle) : []), ...loop, ...(idle ? [IDLE_REPORT] : []), socketTablesScript(run)].join('\n');
 }
 
 /** Reads what socketTablesScript printed. */

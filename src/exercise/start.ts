@@ -7,6 +7,7 @@ import type { RunningLab } from '../deploy/running-lab.js';
 import { launchThen, outputMatches, processState, programLaunch, runDirOf, type LaunchSpec, type ProcessState } from './programs.js';
 import { relevantLines } from './output-lines.js';
 import { ms } from './step-text.js';
+import { idleMessage, idleRule, takeIdleReport } from './idle.js';
 
 /**
  * A node's socket tables from /proc (no tools or privileges needed) in one exec; with a run, also its exit code
@@ -55,6 +56,8 @@ export async function startAndWait(
   step: StepOfKind<'start'>,
   spec = startLaunch(running, step),
   fresh = false,
+  /** The other programs of the run still running: the idle rule watches them too (idle.ts). */
+  others: LaunchSpec[] = [],
 ): Promise<void> {
   const node = running.lab.def.programs[step.program]?.node ?? '';
   // The wrapper ends an earlier run of the same name (and waits until it is gone) before it starts this one.
@@ -70,6 +73,7 @@ export async function startAndWait(
     ...(ready.unix !== undefined ? { unix: ready.unix } : {}),
   };
   const stdoutRe = ready.stdout !== undefined ? new RegExp(ready.stdout, 'm') : undefined;
+  const rule = idleRule(running, Object.keys(ready).length > 0 ? step.readyIdleS : false, spec, others);
   // Each wait in the node lasts at most this long (seconds, up to 5, never past the deadline), so a stuck engine
   // or node is noticed between them.
   const slice = (): number => Math.max(0.05, Math.min(5, (deadline - Date.now()) / 1000));
@@ -84,14 +88,21 @@ export async function startAndWait(
     if (exited !== undefined) return `exited:${exited}`;
     return undefined;
   };
-  let result = await verdict(await launchThen(running, spec, waitInNodeScript(want, run, slice()), (slice() + 10) * 1000));
+  // With the idle rule, each wait in the node also watches the programs; its report comes first.
+  const judge = async (out: string): Promise<string | undefined> => {
+    const { report, rest } = takeIdleReport(out);
+    const v = await verdict(rest);
+    return v === undefined && rule && (await rule.decide(report)) ? 'idle' : v;
+  };
+  let result = await judge(await launchThen(running, spec, waitInNodeScript(want, run, slice(), rule?.watch()), (slice() + 10) * 1000));
   while (result === undefined && Date.now() < deadline) {
     // Output is awaited from here; sockets (and the end of the run) inside the node.
     if (stdoutRe) await new Promise((r) => setTimeout(r, 100));
-    const r = await running.runtime.exec(spec.container, ['sh', '-c', waitInNodeScript(want, run, slice())], {
+    const r = await running.runtime.exec(spec.container, ['sh', '-c', waitInNodeScript(want, run, slice(), rule?.watch())], {
+      ...(rule && spec.user !== undefined ? { user: spec.user } : {}),
       timeoutMs: (slice() + 10) * 1000,
     });
-    result = await verdict(r.stdout.toString());
+    result = await judge(r.stdout.toString());
   }
   // One last look: on a loaded host the program may have become ready while the last wait was returning.
   if (result === undefined) {
@@ -109,6 +120,17 @@ export async function startAndWait(
     ready.unix !== undefined ? `a unix socket listening on ${ready.unix}` : '',
     stdoutRe ? `a line of output matching /${ready.stdout}/` : '',
   ].filter(Boolean);
+  if (result === 'idle' && rule) {
+    const not = [
+      ready.tcp !== undefined ? `listen on TCP port ${ready.tcp}` : '',
+      ready.udp !== undefined ? `bind UDP port ${ready.udp}` : '',
+      ready.unix !== undefined ? `listen on the unix socket ${ready.unix}` : '',
+      stdoutRe ? `print a line matching /${ready.stdout}/` : '',
+    ].filter(Boolean);
+    throw new StepError(
+      idleMessage(spec.name, `${not.join(' and ')} in node ${node}`, rule.seconds, { key: 'ready.idle', others: rule.watchesOthers }) + tail,
+    );
+  }
   if (result?.startsWith('exited:')) {
     throw new StepError(
       `${spec.name} exited with code ${result.slice(7)} before it was ready${wanted.length ? ` (${wanted.join(', ')} in node ${node})` : ''}` +

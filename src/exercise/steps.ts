@@ -21,6 +21,7 @@ import {
   RUN_DIR,
   runToken,
   signalAndWait,
+  waitForEnd,
   waitForExit,
   waitForOutput,
   type LaunchSpec,
@@ -29,6 +30,7 @@ import { scopeSockets } from './socket-scope.js';
 import { describeWait, ms } from './step-text.js';
 import { procSockets, said, socketMatches, startAndWait, startLaunch } from './start.js';
 import { probe } from './probes.js';
+import { idleMessage, idleRule } from './idle.js';
 
 export interface ExerciseOptions {
   /**
@@ -78,7 +80,7 @@ export async function runStep(running: RunningLab, step: ResolvedStep, ctx: Step
       const spec = startLaunch(running, step);
       const fresh = ctx.opts.fresh === true && !ctx.background.has(spec.name);
       ctx.background.set(spec.name, { spec, node: def.programs[step.program]?.node ?? '', started: Date.now() });
-      await startAndWait(running, step, spec, fresh);
+      await startAndWait(running, step, spec, fresh, stillRunning(ctx, spec.name));
       return;
     }
     case 'run': {
@@ -259,14 +261,20 @@ async function waitStep(running: RunningLab, w: StepOfKind<'wait'>, ctx: StepCon
     const name = (w.exit ?? w.output) as string;
     const b = ctx.background.get(name);
     if (!b) throw new StepError(`${name} is not running: it was not started, or its start failed`);
+    const rule = idleRule(running, w.idleS, b.spec, stillRunning(ctx, name));
     if (w.exit !== undefined) {
-      if (!(await waitForExit(running, b.spec, timeoutMs))) throw new StepError(`${name} was still running after ${timeoutMs / 1000}s`);
+      const end = await waitForEnd(running, b.spec, timeoutMs, rule);
+      if (end === 'idle' && rule)
+        throw new StepError(idleMessage(name, 'exit', rule.seconds, { key: 'wait.idle', others: rule.watchesOthers }));
+      if (end !== 'exited') throw new StepError(`${name} was still running after ${timeoutMs / 1000}s`);
       return;
     }
     const re = new RegExp(w.matches ?? '', 'm');
-    const r = await waitForOutput(running, b.spec, re, timeoutMs);
+    const r = await waitForOutput(running, b.spec, re, timeoutMs, rule);
     if (r.outcome === 'matched') return;
     const what = `a line matching /${w.matches ?? ''}/`;
+    if (r.outcome === 'idle' && rule)
+      throw new StepError(idleMessage(name, `print ${what}`, rule.seconds, { key: 'wait.idle', others: rule.watchesOthers }) + said(r.state));
     // It ended: say so (and what it said), rather than that the time ran out.
     if (r.outcome === 'exited')
       throw new StepError(`${name} exited with code ${r.state.exitCode ?? '?'} without printing ${what}${said(r.state)}`);
@@ -285,6 +293,11 @@ async function waitStep(running: RunningLab, w: StepOfKind<'wait'>, ctx: StepCon
     { timeoutMs, maxIntervalMs: 200 },
   );
   if (!ok) throw new StepError(`no ${describeWait(w).replace(/^for /, '')} after ${timeoutMs / 1000}s`);
+}
+
+/** The programs of the run still running (started, not stopped), but `name`: the idle rule watches them too. */
+function stillRunning(ctx: StepContext, name: string): LaunchSpec[] {
+  return [...ctx.background].filter(([n, b]) => n !== name && !b.stopped).map(([, b]) => b.spec);
 }
 
 /** A submitted tcpdump command line, checked; a StepError saying what to change when it may not run. */

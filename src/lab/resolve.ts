@@ -30,6 +30,13 @@ export const DEFAULTS = {
   /** A command runs as the unprivileged user `student` unless it asks for the observer. */
   commandPrivileged: false,
   waitTimeoutS: 10,
+  /**
+   * The idle rule (`ready.idle`, `wait.idle`), seconds: a wait for a program ends as not met once it, and every
+   * other program of the run still running, has been asleep with no CPU time used this long (src/exercise/idle.ts).
+   * Half a second: a Node.js program that is booting, computing, or has a reply to handle is runnable or uses CPU
+   * time; what sleeps that long on its own is waiting for nothing the lab will give it (measured: docs/benchmarks.md).
+   */
+  idleS: 0.5 as number | false,
   /** Seconds a probe may take; a traceroute's own. */
   probeTimeoutS: 10,
   tracerouteTimeoutS: 30,
@@ -58,7 +65,14 @@ interface Run {
 
 /** A step with its kind named and its defaults applied. */
 export type ResolvedStep =
-  | (Run & { kind: 'start'; program: string; ready?: Omit<NonNullable<StartStep['ready']>, 'timeout'>; readyTimeoutS: number })
+  | (Run & {
+      kind: 'start';
+      program: string;
+      ready?: Omit<NonNullable<StartStep['ready']>, 'timeout' | 'idle'>;
+      readyTimeoutS: number;
+      /** The idle rule's seconds, or false (DEFAULTS.idleS). */
+      readyIdleS: number | false;
+    })
   | (Run & { kind: 'run'; program: string; stdin?: string; timeoutS: number })
   | ({ kind: 'command'; index: number } & Omit<CommandStep['command'], 'timeout' | 'privileged'> & {
         privileged: boolean;
@@ -72,7 +86,7 @@ export type ResolvedStep =
         size: number;
         timeoutS: number;
       })
-  | ({ kind: 'wait'; index: number } & Omit<WaitStep['wait'], 'timeout'> & { timeoutS: number })
+  | ({ kind: 'wait'; index: number } & Omit<WaitStep['wait'], 'timeout' | 'idle'> & { timeoutS: number; idleS: number | false })
   | { kind: 'stop'; index: number; target: string; signal: 'TERM' | 'INT' | 'KILL' };
 export type StepKindName = ResolvedStep['kind'];
 /** The resolved step of one kind: `StepOfKind<'start'>`. */
@@ -113,7 +127,7 @@ export function resolveStep(raw: StepDef, index: number): ResolvedStep {
   switch (t.kind) {
     case 'start': {
       const step = t.step;
-      const { timeout, ...ready } = step.ready ?? {};
+      const { timeout, idle, ...ready } = step.ready ?? {};
       return {
         kind: 'start',
         index,
@@ -123,6 +137,7 @@ export function resolveStep(raw: StepDef, index: number): ResolvedStep {
         ...opt('env', step.env),
         ...(step.ready ? { ready } : {}),
         readyTimeoutS: timeout ?? DEFAULTS.readyTimeoutS,
+        readyIdleS: idle ?? DEFAULTS.idleS,
       };
     }
     case 'run': {
@@ -153,7 +168,7 @@ export function resolveStep(raw: StepDef, index: number): ResolvedStep {
     case 'probe':
       return { kind: 'probe', index, ...resolveProbe(t.step.probe) };
     case 'wait': {
-      const { timeout, state, ...w } = t.step.wait;
+      const { timeout, state, idle, ...w } = t.step.wait;
       // A wait for a socket looks for a state; one for a program's exit or output has none.
       const socket = w.tcp !== undefined || w.udp !== undefined || w.unix !== undefined;
       return {
@@ -162,6 +177,7 @@ export function resolveStep(raw: StepDef, index: number): ResolvedStep {
         ...w,
         ...opt('state', state ?? (socket ? defaultSocketState(w) : undefined)),
         timeoutS: timeout ?? DEFAULTS.waitTimeoutS,
+        idleS: idle ?? DEFAULTS.idleS,
       };
     }
     case 'stop':

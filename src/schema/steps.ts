@@ -27,6 +27,14 @@ export function probeKindsTable(): string {
   return ['| kind | what runs (in the observer) | options |', '|---|---|---|', ...PROBE_KIND_INFO.map((k) => `| \`${k.name}\` | ${k.runs} | ${k.options} |`)].join('\n');
 }
 
+/**
+ * The idle rule of a wait for a program (`ready.idle`, `wait.idle`): seconds, or false to turn it off. See
+ * src/exercise/idle.ts and docs/lab-format.md.
+ */
+const IdleSchema = Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 60 }), Type.Literal(false)], {
+  description: 'The idle rule: once the program, and every other program of the run still running, has been asleep without using CPU time for this many seconds, it has done all it will do on its own, and the wait ends as not met (default 0.5). `false`: wait until `timeout` whatever they do. Give more to a program that sleeps on a timer before it does what is awaited.',
+});
+
 /** The value of a `start` step (what its key holds). */
 export const StartStepValue = Type.String({ description: 'Start a program in the background and wait until it is ready. It keeps running until a `stop` step or the end of the exercise.' });
 /** The keys a `start` step may have beside `start`. */
@@ -38,6 +46,7 @@ export const StartStepOptions = Type.Object({
     unix: Type.Optional(Type.String({ pattern: '^/', description: 'A unix stream socket listening on this path in the program\'s node.' })),
     stdout: Type.Optional(Type.String({ description: 'A JavaScript regular expression that a line of the program\'s stdout matches, e.g. `listening`.' })),
     timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 120, description: 'Seconds to wait (default 20).' })),
+    idle: Type.Optional(IdleSchema),
   }, { additionalProperties: false, minProperties: 1, description: 'What `ready` means; every condition given must hold. Polled (never a fixed sleep) until `timeout`.' })),
   args: Type.Optional(Type.Array(Type.String(), { description: 'Command-line arguments, replacing the program\'s own `args`.' })),
   env: Type.Optional(MapOf(Type.String(), { description: 'Environment variables, merged over the program\'s own `env`.' })),
@@ -101,6 +110,7 @@ export const WaitStepValue = Type.Object({
   output: Type.Optional(Type.String({ description: 'A background program whose stdout must match `matches`.' })),
   matches: Type.Optional(Type.String({ description: 'With `output`: a JavaScript regular expression.' })),
   timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 120, description: 'Seconds to wait (default 10).' })),
+  idle: Type.Optional(IdleSchema),
 }, { additionalProperties: false, description: 'Wait, bounded by `timeout`, until a condition holds: a socket in a node (`node` with `tcp`/`udp`/`unix` and optional `state`), a background program ended (`exit`), or it printed a line matching `output`.' });
 
 /** The value of a `stop` step (what its key holds). */

@@ -6,6 +6,12 @@ export function shellQuote(s: string): string {
 }
 
 /**
+ * Shell that sets tl_t to the clock in centiseconds: the system's uptime, read from /proc/uptime with the shell's
+ * own `read` (no process to start). The same clock in every container of one host (one kernel).
+ */
+export const UPTIME_CS = 'read tl_u tl_x </proc/uptime 2>/dev/null || tl_u=0.00; tl_t=$(( ${tl_u%.*} * 100 + 1${tl_u#*.} - 100 ))';
+
+/**
  * Shell lines that run `body` every 50 ms, at most `seconds` long, then go on after the loop. `body` leaves
  * early with `break` or `exit`. Counted rounds: in a container whose process table is full not even `sleep`
  * or `date` can start, and the loop still ends. On a loaded node a round takes longer than 50 ms, so a wait
@@ -24,7 +30,7 @@ export function pollLoop(seconds: number, body: string[], opts: { clock?: boolea
     '  sleep 0.05; i=$((i + 1))',
   ];
   if (opts.clock !== true) return [...rounds, 'done'];
-  const now = 'read tl_u tl_x </proc/uptime 2>/dev/null || tl_u=0.00; tl_t=$(( ${tl_u%.*} * 100 + 1${tl_u#*.} - 100 ))';
+  const now = UPTIME_CS;
   return [
     now,
     `tl_end=$(( tl_t + ${Math.max(1, Math.round(seconds * 100))} ))`,

@@ -17,6 +17,11 @@ export interface ProgramBehaviour {
   listens?: { tcp?: number };
   /** Ignores SIGTERM and SIGINT (only SIGKILL ends it). */
   ignoresTerm?: boolean;
+  /**
+   * From this many ms after its start it is asleep and uses no CPU time (what the idle watch of idle.ts looks
+   * for); unset: it never is (it keeps computing).
+   */
+  idleAfterMs?: number;
 }
 
 export interface Run {
@@ -125,9 +130,50 @@ export class NodePrograms {
     run.exitCode = 128 + (SIGNALS[signal] ?? 15);
   }
 
+  /**
+   * The idle watch a wait carries (src/exercise/idle.ts), answered from the runs' `idleAfterMs`: the clock is
+   * Date.now() in centiseconds; `reached` once every watched run has been idle for the window (and the clock is
+   * at `until`), `line` the report the node prints first.
+   */
+  private idleWatch(text: string, node: string): { reached: () => boolean; line: () => string; confirm: boolean } | undefined {
+    const init = /tl_w=(\d+); tl_un=(\d+); tl_s=(-?\d+);/.exec(text);
+    if (!init) return undefined;
+    const windowCs = Number(init[1]);
+    const until = Number(init[2]);
+    const bases = [...text.matchAll(/-e 'TOPLAB_RUN_BASE=([^']+)'/g)].map((m) => m[1]);
+    const own = /read tl_r 2>\/dev\/null <(\S+)\/pid/.exec(text)?.[1];
+    const confirm = text.includes('[ $tl_s -lt 0 ] && break');
+    const now = (): number => Math.floor(Date.now() / 10);
+    const since = (): number => {
+      const runs = this.runs.filter((r) => r.node === node && bases.includes(r.dir.slice(0, r.dir.lastIndexOf('/'))) && !this.ended(r));
+      if (own !== undefined && !runs.some((r) => r.dir === own)) return -1;
+      let from = 0;
+      for (const r of runs) {
+        if (r.behaviour.idleAfterMs === undefined) return -1;
+        from = Math.max(from, Math.floor((r.startedAt + r.behaviour.idleAfterMs) / 10));
+      }
+      return from <= now() ? from : -1;
+    };
+    const reached = (): boolean => {
+      const s = since();
+      return s >= 0 && now() - s >= windowCs && now() >= until;
+    };
+    return {
+      confirm,
+      reached: () => reached() || (confirm && (since() < 0 || now() >= until)),
+      line: () => {
+        const s = since();
+        const pids = this.runs.filter((r) => r.node === node && !this.ended(r)).map((r) => r.pid);
+        return `@@idlewatch ${reached() ? 1 : 0} ${s} ${now()} ${s >= 0 ? `,${pids.join(',')}:0` : ''}\n`;
+      },
+    };
+  }
+
   /** Answers one `sh -c` script by what it is for. */
   private async script(call: ExecCall, text: string): Promise<ExecReply> {
     const node = this.netns(call.container);
+    const idle = this.idleWatch(text, node);
+    const first = (): string => idle?.line() ?? '';
     // Kill a run (killScript), possibly followed by a wait for its end (signalAndWait).
     const kill = /p=\$\(cat (\S+)\/pid 2>\/dev\/null\) && \[ ! -e \S+\/exit \] && \{ kill -(\w+) /.exec(text);
     if (kill) {
@@ -160,19 +206,22 @@ export class NodePrograms {
       const run = this.runAt(grep[2] ?? '');
       const re = new RegExp((grep[1] ?? '').replace(/'\\''/g, "'"), 'm');
       const printed = (): boolean => run !== undefined && re.test(run.behaviour.stdout ?? '');
-      await this.until(() => printed() || (run !== undefined && this.ended(run)), seconds);
-      if (run && printed()) return { stdout: `@@matched\n${run.behaviour.stdout ?? ''}` };
-      return { stdout: run && this.ended(run) ? '@@exited\n' : '@@waiting\n' };
+      await this.until(() => printed() || (run !== undefined && this.ended(run)) || idle?.reached() === true, seconds);
+      if (run && printed()) return { stdout: `${first()}@@matched\n${run.behaviour.stdout ?? ''}` };
+      return { stdout: first() + (run && this.ended(run) ? '@@exited\n' : '@@waiting\n') };
     }
     // Socket tables, after a wait in the node for sockets or the run's end (waitInNodeScript, socketTablesScript).
     if (text.includes('cat /proc/net/tcp 2>/dev/null; echo @@')) {
       const dir = /cat (\S+)\/exit 2>\/dev\/null; true$/.exec(text)?.[1];
       const run = dir !== undefined ? this.runAt(dir) : undefined;
       const port = /\/:([0-9A-F]{4})\$\//.exec(text)?.[1];
-      if (text.includes('awk'))
+      if (text.includes('awk -v u='))
         await this.until(
-          () => (run !== undefined && this.ended(run)) || (port !== undefined && this.listening(node).includes(parseInt(port, 16))),
-          seconds,
+          () =>
+            (run !== undefined && this.ended(run)) ||
+            (port !== undefined && this.listening(node).includes(parseInt(port, 16))) ||
+            idle?.reached() === true,
+            seconds,
         );
       const tcp = ['  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode']
         .concat(
@@ -183,7 +232,7 @@ export class NodePrograms {
         )
         .join('\n');
       const exit = run && this.ended(run) ? `${run.exitCode}\n` : '';
-      return { stdout: `${tcp}\n@@\n@@\n@@\n@@\n@@\n${exit}` };
+      return { stdout: `${first()}${tcp}\n@@\n@@\n@@\n@@\n@@\n${exit}` };
     }
     if (text.startsWith('cat /proc/net/tcp 2>/dev/null; echo @@; cat /proc/net/tcp6')) return { stdout: '@@\n' };
     // A wait for the run's end (waitForExitScript), alone or after a kill.
@@ -192,6 +241,18 @@ export class NodePrograms {
       const run = this.runAt(exit[1] ?? '');
       await this.until(() => run !== undefined && this.ended(run), seconds);
       return { stdout: run && this.ended(run) ? '@@exited\n' : '@@running\n' };
+    }
+    // The same with the idle watch.
+    const exitIdle = /\[ -e (\S+)\/exit \] && \{ tl_o=exited; break; \}/.exec(text);
+    if (exitIdle) {
+      const run = this.runAt(exitIdle[1] ?? '');
+      await this.until(() => (run !== undefined && this.ended(run)) || idle?.reached() === true, seconds);
+      return { stdout: first() + (run && this.ended(run) ? '@@exited\n' : '@@running\n') };
+    }
+    // Another node's idle watch alone (idle.ts, a confirmation).
+    if (idle?.confirm) {
+      await this.until(() => idle.reached(), seconds);
+      return { stdout: first() };
     }
     if (kill) return { exitCode: 0 };
     if (text.includes('oom_kill')) return { stdout: 'oom_kill 0\npids_refused 0\npids_max 256\n' };

@@ -34,6 +34,8 @@ const DOCUMENTED: [where: string, text: string, pattern: RegExp, value: unknown]
   ['capture.snaplen', described(step.properties?.capture?.properties?.snaplen), /\(default (\d+)/, DEFAULTS.snaplen],
   ['wait.state (tcp, unix)', described(step.properties?.wait?.properties?.state), /\(default (\w+) for tcp and unix/, DEFAULTS.socketState],
   ['wait.state (udp)', described(step.properties?.wait?.properties?.state), /, (\w+) for udp\)/, DEFAULTS.udpSocketState],
+  ['start.ready.idle', described(stepOptions('start').ready?.properties?.idle), /\(default ([\d.]+)\)/, DEFAULTS.idleS],
+  ['wait.idle', described(step.properties?.wait?.properties?.idle), /\(default ([\d.]+)\)/, DEFAULTS.idleS],
   ['stop.signal', described(stepOptions('stop').signal), /\(default (\w+)\)/, DEFAULTS.stopSignal],
 ];
 
@@ -58,7 +60,12 @@ describe('resolveLab applies each documented default once', () => {
       name: 'server',
       ready: { tcp: 9000 },
       readyTimeoutS: 20,
+      readyIdleS: 0.5,
     });
+    // The idle rule: seconds, or false to turn it off; not one of the readiness conditions.
+    expect(resolveStep({ start: 'server', ready: { tcp: 9000, idle: 2 } }, 0)).toMatchObject({ ready: { tcp: 9000 }, readyIdleS: 2 });
+    expect(resolveStep({ start: 'server', ready: { tcp: 9000, idle: false } }, 0)).toMatchObject({ ready: { tcp: 9000 }, readyIdleS: false });
+    expect(resolveStep({ wait: { exit: 'client', idle: false } }, 0)).toMatchObject({ exit: 'client', idleS: false });
     expect(resolveStep({ run: 'client', name: 'c2', timeout: 5 }, 1)).toEqual({
       kind: 'run',
       index: 1,
@@ -89,6 +96,7 @@ describe('resolveLab applies each documented default once', () => {
       udp: 53,
       state: 'UNCONN',
       timeoutS: 10,
+      idleS: 0.5,
     });
     expect(resolveStep({ wait: { node: 's', tcp: 80 } }, 7)).toMatchObject({ state: 'LISTEN' });
     expect(resolveStep({ wait: { output: 'server', matches: 'x', timeout: 2 } }, 8)).toEqual({
@@ -97,6 +105,7 @@ describe('resolveLab applies each documented default once', () => {
       output: 'server',
       matches: 'x',
       timeoutS: 2,
+      idleS: 0.5,
     });
     expect(resolveStep({ stop: 'server' }, 5)).toEqual({ kind: 'stop', index: 5, target: 'server', signal: 'TERM' });
   });
