@@ -62,27 +62,29 @@ export function idleInit(w: IdleWatch): string[] {
 }
 
 /**
- * The awk that reads one sample: the arguments are /proc/net/udp, then each watched process's stat and its
- * threads' stats. Prints `busy`, or the signature `<pids>:<cpu ticks>`. Files that are gone (a process that
- * ended meanwhile) are skipped: mawk would stop at a file it cannot open, so each is read with getline.
+ * The awk that reads one sample: its arguments are the node's /proc/net/udp, then each watched process's stat
+ * and its threads' stats (`.../task/<tid>/stat`). Prints `busy`, or the signature `,<pid>,...:<cpu ticks>`.
+ * With `need`, `r` is the stat file of the awaited program's pid, which must be there. Files that are gone (a process that ended
+ * meanwhile) are skipped: mawk would stop at a file it cannot open, so each is read with getline.
  */
-const SAMPLE_AWK = `BEGIN {
+export const IDLE_SAMPLE_AWK = `BEGIN {
   busy = 0; t = 0; p = ""; seen = 0
   for (i = 1; i < ARGC; i++) {
     f = ARGV[i]
-    if (f ~ /^\\/proc\\/net\\//) {
+    if (f ~ /\\/net\\/udp$/) {
       while ((getline l < f) > 0) { split(l, a, " "); if (a[3] == "0B00007F:0035") busy = 1 }
       close(f); continue
     }
     if ((getline l < f) <= 0) { close(f); continue }
     close(f)
+    pid = l; sub(/ .*/, "", pid)
     sub(/^.*\\) /, "", l); split(l, a, " ")
-    if (f ~ /\\/task\\//) { if (a[1] !~ /^[SZXTtI]$/) busy = 1; continue }
+    if (f ~ /\\/task\\/[0-9]+\\/stat$/) { if (a[1] !~ /^[SZXTtI]$/) busy = 1; continue }
     if (f == r) seen = 1
     t += a[12] + a[13] + a[14] + a[15]
-    split(f, q, "/"); p = p "," q[3]
+    p = p "," pid
   }
-  if (busy || (r != "" && !seen)) print "busy"; else print p ":" t
+  if (busy || (need && !seen)) print "busy"; else print p ":" t
   exit
 }`;
 
@@ -99,8 +101,9 @@ export function idleSample(w: IdleWatch): string[] {
       ? `for tl_e in $(grep -lzxF ${marks} /proc/[0-9]*/environ 2>/dev/null); do tl_e=\${tl_e%/environ}; tl_f="$tl_f $tl_e/stat $tl_e/task/*/stat"; done; `
       : '';
   const lines = [
-    `tl_c=$(tl_f=; ${files}${own}exec awk -v r="\${tl_r:+/proc/$tl_r/stat}" ${shellQuote(SAMPLE_AWK)} /proc/net/udp $tl_f)`,
-    'if [ "$tl_c" = busy ]; then tl_s=-1; tl_g=; elif [ $tl_s -lt 0 ] || [ "$tl_c" != "$tl_g" ]; then tl_s=$tl_t; tl_g=$tl_c; fi',
+    `tl_c=$(tl_f=; ${files}${own}exec awk -v need=${w.own !== undefined ? 1 : 0} -v r="/proc/$tl_r/stat" ${shellQuote(IDLE_SAMPLE_AWK)} /proc/net/udp $tl_f)`,
+    // No answer (awk failed) is not idle either.
+    'if [ "$tl_c" = busy ] || [ -z "$tl_c" ]; then tl_s=-1; tl_g=; elif [ $tl_s -lt 0 ] || [ "$tl_c" != "$tl_g" ]; then tl_s=$tl_t; tl_g=$tl_c; fi',
     '[ $tl_s -ge 0 ] && [ $((tl_t - tl_s)) -ge $tl_w ] && [ $tl_t -ge $tl_un ] && { tl_i=1; break; }',
   ];
   if (w.confirm === true) lines.push('[ $tl_s -lt 0 ] && break', '[ $tl_t -ge $tl_un ] && break');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deploy } from '../../../src/deploy/up.js';
 import { EngineError, InstanceGoneError, InterruptedError } from '../../../src/errors.js';
+import { evaluateChecks } from '../../../src/checks/evaluate.js';
 import { endProbeName } from '../../../src/exercise/observations.js';
 import { runExercise } from '../../../src/exercise/run.js';
 import { describeStep } from '../../../src/exercise/step-text.js';
@@ -236,5 +237,77 @@ describe('the step runner (runExercise)', () => {
       const e = await runExercise(running, { fresh: true }).catch((x: unknown) => x);
       expect(e, what).toBe(noAnswer);
     }
+  });
+});
+
+// The idle rule (src/exercise/idle.ts) as the step runner applies it: the node's watch is simulated from each
+// program's `idleAfterMs` (test/fakes/node-programs.ts); the watch itself runs for real in idle.test.ts.
+const IDLE_LAB = `name: idle
+title: Idle programs
+networks: { lan: { subnet: 10.0.1.0/24 } }
+nodes:
+  server: { interfaces: { lan: 10.0.1.10 } }
+  client: { interfaces: { lan: 10.0.1.20 } }
+programs:
+  server: { node: server, source: server.ts }
+  client: { node: client, source: client.ts }
+exercise:
+  - start: server
+    ready: { tcp: 9000, timeout: 20 }
+  - start: client
+  - wait: { output: client, matches: "^hello$", timeout: 20 }
+checks:
+  - { id: listen, points: 1, socket: { node: server, tcp: 9000, state: LISTEN } }
+  - { id: echo, points: 2, output: { program: client, equals: hello } }
+`;
+const idleLab = writeLab('idle', IDLE_LAB);
+
+describe('the idle rule in the step runner', () => {
+  it('a server asleep that never listens: its start fails saying it went idle, and the checks fail (not error)', async () => {
+    const { running } = await up(
+      { server: { stdout: 'up\n', runsMs: Infinity, idleAfterMs: 0 }, client: { stderr: 'ECONNREFUSED\n', exitCode: 1 } },
+      [],
+      idleLab,
+    );
+    const obs = await runExercise(running, { fresh: true });
+    expect(obs.steps[0]).toMatchObject({
+      status: 'failed',
+      message:
+        'server did not listen on TCP port 9000 in node server: after starting it went idle (asleep, no CPU time used) for 0.5 s without doing so; this lab takes that as never (ready.idle); it printed:\n    up',
+    });
+    const verdicts = evaluateChecks(idleLab.checks, obs).map((c) => [c.id, c.status]);
+    expect(verdicts).toEqual([
+      ['listen', 'failed'],
+      ['echo', 'failed'],
+    ]);
+  });
+
+  it('a client asleep that never prints, its server asleep too: the wait ends as idle, the echo check fails', async () => {
+    const { programs, running } = await up(
+      {
+        server: { stdout: 'listening\n', runsMs: Infinity, listens: { tcp: 9000 }, idleAfterMs: 0 },
+        client: { runsMs: Infinity, idleAfterMs: 100 },
+      },
+      [],
+      idleLab,
+    );
+    const obs = await runExercise(running, { fresh: true });
+    expect(obs.steps.map((s) => s.status)).toEqual(['ok', 'ok', 'failed']);
+    expect(obs.steps[2]?.message).toBe(
+      'client did not print a line matching /^hello$/: it went idle (asleep, no CPU time used) for 0.5 s without doing so, and so did every other program of the run still running; this lab takes that as never (wait.idle)',
+    );
+    expect(evaluateChecks(idleLab.checks, obs).find((c) => c.id === 'echo')?.status).toBe('failed');
+    expect(programs.runsOf('client')[0]?.endedAt).toBeUndefined();
+  });
+
+  it('while another program still works (a peer computing the answer), an idle client is waited for until the timeout', async () => {
+    const patient = writeLab('idle-busy-peer', IDLE_LAB.replace('timeout: 20 }\nchecks', 'timeout: 1.5 }\nchecks'));
+    const { running } = await up(
+      { server: { runsMs: Infinity, listens: { tcp: 9000 } }, client: { runsMs: Infinity, idleAfterMs: 0 } },
+      [],
+      patient,
+    );
+    const obs = await runExercise(running, { fresh: true });
+    expect(obs.steps[2]?.message).toBe('client printed nothing matching /^hello$/ within 1.5s (it was still running)');
   });
 });
