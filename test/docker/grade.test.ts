@@ -12,6 +12,7 @@ interface JsonReport {
   instance: string;
   message?: string;
   checks: { id: string; status: string; message: string }[];
+  steps: { description: string; status: string; message?: string }[];
 }
 
 async function grade(submission: string): Promise<{ code: number | null; report: JsonReport; ms: number }> {
@@ -50,6 +51,23 @@ describe('lab grade on a real engine', () => {
     expect(report.status).toBe('failed');
     expect(statuses(report)).toMatchObject({ listen: 'failed', handshake: 'failed', echo: 'failed' });
     expect(report.checks.find((c) => c.id === 'handshake')?.message).toMatch(/RST|listening/);
+    // Decided by the idle rule (src/exercise/idle.ts), not by waiting out the readiness timeout: the server was
+    // asleep with no CPU time used for ready.idle's 0.5 s.
+    expect(report.steps[0]?.message).toMatch(
+      /^server did not listen on TCP port 9000 in node server: after starting it went idle \(asleep, no CPU time used\) for 0\.5 s without doing so; this lab takes that as never \(ready\.idle\)/,
+    );
+  });
+
+  it('fails a client that connects and never sends on the echo alone, decided by the idle rule', async () => {
+    const { code, report } = await grade('silent-client');
+    expect(code).toBe(1);
+    expect(report.status).toBe('failed');
+    expect(report.checks.filter((c) => c.status !== 'passed').map((c) => [c.id, c.status])).toEqual([['echo', 'failed']]);
+    // The wait for its echo ended because it, and the server waiting for its message, went idle (wait.idle).
+    const wait = report.steps.find((s) => s.description.startsWith('wait for client'));
+    expect(wait?.message).toBe(
+      'client did not print a line matching /^hello$/: it went idle (asleep, no CPU time used) for 0.5 s without doing so, and so did every other program of the run still running; this lab takes that as never (wait.idle)',
+    );
   });
 
   it('fails a server that crashes, saying so, in bounded time', async () => {
