@@ -58,7 +58,9 @@ const cs = (seconds: number): number => Math.max(1, Math.round(seconds * 100));
 
 /** Shell lines before the loop: the watch's state. */
 export function idleInit(w: IdleWatch): string[] {
-  return [`tl_w=${cs(w.seconds)}; tl_un=${Math.floor(w.until ?? 0)}; tl_s=${Math.floor(w.since ?? -1)}; tl_g=${shellQuote(w.sig ?? '')}; tl_i=0`];
+  return [
+    `tl_w=${cs(w.seconds)}; tl_un=${Math.floor(w.until ?? 0)}; tl_s=${Math.floor(w.since ?? -1)}; tl_g=${shellQuote(w.sig ?? '')}; tl_i=0`,
+  ];
 }
 
 /**
@@ -266,12 +268,7 @@ export class IdleRule {
  * The rule for a wait on `awaited` (seconds, or false: none), with the other programs of the run still running:
  * grouped by node, the awaited program's node first.
  */
-export function idleRule(
-  running: RunningLab,
-  seconds: number | false,
-  awaited: IdleProgram,
-  others: IdleProgram[],
-): IdleRule | undefined {
+export function idleRule(running: RunningLab, seconds: number | false, awaited: IdleProgram, others: IdleProgram[]): IdleRule | undefined {
   if (seconds === false) return undefined;
   const byNode = new Map<string, IdleNode>();
   for (const p of [awaited, ...others]) {

@@ -128,7 +128,8 @@ export async function startAndWait(
       stdoutRe ? `print a line matching /${ready.stdout}/` : '',
     ].filter(Boolean);
     throw new StepError(
-      idleMessage(spec.name, `${not.join(' and ')} in node ${node}`, rule.seconds, { key: 'ready.idle', others: rule.watchesOthers }) + tail,
+      idleMessage(spec.name, `${not.join(' and ')} in node ${node}`, rule.seconds, { key: 'ready.idle', others: rule.watchesOthers }) +
+        tail,
     );
   }
   if (result?.startsWith('exited:')) {

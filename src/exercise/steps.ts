@@ -274,7 +274,9 @@ async function waitStep(running: RunningLab, w: StepOfKind<'wait'>, ctx: StepCon
     if (r.outcome === 'matched') return;
     const what = `a line matching /${w.matches ?? ''}/`;
     if (r.outcome === 'idle' && rule)
-      throw new StepError(idleMessage(name, `print ${what}`, rule.seconds, { key: 'wait.idle', others: rule.watchesOthers }) + said(r.state));
+      throw new StepError(
+        idleMessage(name, `print ${what}`, rule.seconds, { key: 'wait.idle', others: rule.watchesOthers }) + said(r.state),
+      );
     // It ended: say so (and what it said), rather than that the time ran out.
     if (r.outcome === 'exited')
       throw new StepError(`${name} exited with code ${r.state.exitCode ?? '?'} without printing ${what}${said(r.state)}`);

@@ -221,7 +221,7 @@ export class NodePrograms {
             (run !== undefined && this.ended(run)) ||
             (port !== undefined && this.listening(node).includes(parseInt(port, 16))) ||
             idle?.reached() === true,
-            seconds,
+          seconds,
         );
       const tcp = ['  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode']
         .concat(

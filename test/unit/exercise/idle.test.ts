@@ -29,7 +29,16 @@ function sample(udp: string, dir: string, own = ''): string {
   const pid = readdirSync(join(FIX, dir))[0] ?? '';
   const tasks = readdirSync(join(FIX, dir, pid, 'task')).map((t) => join(FIX, dir, pid, 'task', t, 'stat'));
   const stat = join(FIX, dir, pid, 'stat');
-  return execFileSync('awk', ['-v', `need=${own ? 1 : 0}`, '-v', `r=${own === 'self' ? stat : own}`, IDLE_SAMPLE_AWK, join(FIX, udp, 'net/udp'), stat, ...tasks])
+  return execFileSync('awk', [
+    '-v',
+    `need=${own ? 1 : 0}`,
+    '-v',
+    `r=${own === 'self' ? stat : own}`,
+    IDLE_SAMPLE_AWK,
+    join(FIX, udp, 'net/udp'),
+    stat,
+    ...tasks,
+  ])
     .toString()
     .trim();
 }
@@ -107,9 +116,9 @@ describe('waits with the idle rule, on real processes', () => {
     const peer = { ...program(busyPeer), container: 'other' };
     expect(await waitForEnd(running, awaited, 2500, idleRule(running, 0.3, program(awaited), [peer]))).toBe('running');
     const quietPeer = await start('peer-quiet', SLEEPS);
-    expect(await waitForEnd(running, awaited, 20_000, idleRule(running, 0.3, program(awaited), [{ ...program(quietPeer), container: 'other' }]))).toBe(
-      'idle',
-    );
+    expect(
+      await waitForEnd(running, awaited, 20_000, idleRule(running, 0.3, program(awaited), [{ ...program(quietPeer), container: 'other' }])),
+    ).toBe('idle');
   }, 60_000);
 
   it('a server that never listens fails its start saying why, instead of at the readiness timeout', async () => {

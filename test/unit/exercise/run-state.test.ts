@@ -86,7 +86,11 @@ describe('a run never sees an earlier run of the same name', () => {
     const earlierPid = (await processState(running, earlier)).pid ?? 0;
     expect(earlierPid).toBeGreaterThan(0);
     const next = spec(['sleep', '30'], 'slow-date', earlier.runDir);
-    const started = startAndWait(running, resolveStep({ start: 'server', ready: { tcp: 1, timeout: 2, idle: false } }, 0) as StepOfKind<'start'>, next);
+    const started = startAndWait(
+      running,
+      resolveStep({ start: 'server', ready: { tcp: 1, timeout: 2, idle: false } }, 0) as StepOfKind<'start'>,
+      next,
+    );
     await expect(started).rejects.toThrow(/was not ready after 2s/);
     const st = await processState(running, next);
     expect(st.exitCode).toBeUndefined();

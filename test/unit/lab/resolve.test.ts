@@ -64,7 +64,10 @@ describe('resolveLab applies each documented default once', () => {
     });
     // The idle rule: seconds, or false to turn it off; not one of the readiness conditions.
     expect(resolveStep({ start: 'server', ready: { tcp: 9000, idle: 2 } }, 0)).toMatchObject({ ready: { tcp: 9000 }, readyIdleS: 2 });
-    expect(resolveStep({ start: 'server', ready: { tcp: 9000, idle: false } }, 0)).toMatchObject({ ready: { tcp: 9000 }, readyIdleS: false });
+    expect(resolveStep({ start: 'server', ready: { tcp: 9000, idle: false } }, 0)).toMatchObject({
+      ready: { tcp: 9000 },
+      readyIdleS: false,
+    });
     expect(resolveStep({ wait: { exit: 'client', idle: false } }, 0)).toMatchObject({ exit: 'client', idleS: false });
     expect(resolveStep({ run: 'client', name: 'c2', timeout: 5 }, 1)).toEqual({
       kind: 'run',
