@@ -16,6 +16,8 @@ export interface EngineAccess {
   connect(opts?: { sweep?: boolean }): Promise<Runtime>;
   /** The local engine and the lab image's tag there (built first when missing). */
   connectWithImage(): Promise<{ runtime: Runtime; tag: string }>;
+  /** Hears what the user should know about a placement on the pool (a possible second copy of an instance). */
+  onWarning?: (line: string) => void;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function engineForInstance(
   instance: string,
   onProgress?: (line: string) => void,
 ): Promise<{ runtime: Runtime; tag: string }> {
-  if (engines.pool) return placeInstance(engines.pool, lab, instance, onProgress);
+  if (engines.pool) return placeInstance(engines.pool, lab, instance, onProgress, engines.onWarning);
   return engines.connectWithImage();
 }
 

@@ -35,7 +35,8 @@ import {
   renderValidation,
   type Printout,
 } from './render.js';
-import { enginesCommand } from '../engines/engines-command.js';
+import { renderEngines } from '../engines/engines-command.js';
+import { engineHealth, setDraining } from '../app/engines.js';
 import { enginePool } from '../engines/use.js';
 
 /** What a command gets besides its arguments: the signal that stops it (see src/cli/signals.ts). */
@@ -52,6 +53,7 @@ function enginesOf(file: string | undefined): EngineAccess {
       const runtime = await engine();
       return { runtime, tag: await image(runtime) };
     },
+    onWarning: (line) => void process.stderr.write(`warning: ${line}\n`),
   };
 }
 
@@ -122,11 +124,7 @@ export async function runCommand(inv: Invocation, ctx: CommandContext = {}): Pro
     case 'engines list':
     case 'engines drain':
     case 'engines undrain':
-      return enginesCommand(
-        inv.command.slice('engines '.length),
-        args.name as string | undefined,
-        o as { format: string; engines?: string },
-      );
+      return engines(inv.command.slice('engines '.length), args.name as string | undefined, o as { format: string; engines?: string });
     case 'list':
       return list(o as ListOptions);
     case 'validate':
@@ -180,6 +178,23 @@ export async function runCommand(inv: Invocation, ctx: CommandContext = {}): Pro
     default:
       throw new UsageError(`unknown command '${inv.command}'`, { hint: 'run `lab help` for the commands' });
   }
+}
+
+/** `lab engines list|drain|undrain`: every engine's health, version, image and load; drain or resume placements. */
+async function engines(sub: string, name: string | undefined, o: { format: string; engines?: string }): Promise<number> {
+  const pool = enginePool(o.engines);
+  if (sub === 'drain' || sub === 'undrain') {
+    await setDraining({ pool, name, draining: sub === 'drain' });
+    process.stdout.write(
+      sub === 'drain'
+        ? `engine ${name ?? ''} is draining: its instances stay, new ones go elsewhere\n`
+        : `engine ${name ?? ''} takes new instances again\n`,
+    );
+    return 0;
+  }
+  const r = await engineHealth({ pool });
+  process.stdout.write(o.format === 'json' ? JSON.stringify(r.engines, null, 2) + '\n' : renderEngines(r.engines, r.image));
+  return r.engines.some((h) => !h.up) ? 4 : 0;
 }
 
 function list(o: ListOptions): number {
