@@ -44,10 +44,15 @@ export interface CommandContext {
   signal?: AbortSignal;
 }
 
-/** The engines a command uses: the pool of --engines (or TOPLAB_ENGINES, its default), else the local engine. */
+/**
+ * The engines a command uses: the pool of --engines (or TOPLAB_ENGINES, its default), else the local engine.
+ * The engines file is read when a use case first asks for the pool (a dry run or a lab.yaml graph never does).
+ */
 function enginesOf(file: string | undefined): EngineAccess {
   return {
-    pool: enginePool(file),
+    get pool() {
+      return enginePool(file);
+    },
     connect: engine,
     connectWithImage: async () => {
       const runtime = await engine();
