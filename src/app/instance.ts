@@ -64,7 +64,7 @@ export async function instanceStatus(opts: InstanceOptions): Promise<InstanceSta
       })),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
-  return { lab: opts.lab.def.name, instance: opts.instance, complete: state.complete, nodes };
+  return { lab: opts.lab.name, instance: opts.instance, complete: state.complete, nodes };
 }
 
 /**
@@ -96,14 +96,14 @@ export async function prepareObservers(opts: InstanceOptions): Promise<number> {
 
 /** Removes every container and network of the instance. */
 export function downInstance(opts: Pick<InstanceOptions, 'runtime' | 'lab' | 'instance'>): Promise<DownResult> {
-  return removeInstance(opts.runtime, opts.lab.def.name, opts.instance);
+  return removeInstance(opts.runtime, opts.lab.name, opts.instance);
 }
 
 async function running(opts: InstanceOptions): Promise<RunningLab> {
   const runtime = runtimeOf(opts);
   const state = await instanceState(runtime, opts.lab, opts.instance);
   if (!state.complete)
-    throw new ToplabError(`the instance ${opts.lab.def.name}/${opts.instance} is not up`, { hint: 'start it again (reset)' });
+    throw new ToplabError(`the instance ${opts.lab.name}/${opts.instance} is not up`, { hint: 'start it again (reset)' });
   return attach(runtime, opts.lab, opts.instance, state, opts.image);
 }
 
@@ -159,7 +159,7 @@ export async function checkFiles(
     });
   } catch (e) {
     return errorResult({
-      lab: lab.def.name,
+      lab: lab.name,
       instance: opts.instance,
       maxScore: lab.maxScore,
       passMark: lab.passMark,

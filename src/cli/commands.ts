@@ -124,8 +124,8 @@ async function graph(ref: string, values: GraphOptions): Promise<number> {
   const lab = loadLab(ref);
   if (values.writeReadme) {
     const file = join(lab.dir, 'README.md');
-    const before = existsSync(file) ? readFileSync(file, 'utf8') : `# ${lab.def.title}\n`;
-    const after = withReadmeGraph(before, lab.def);
+    const before = existsSync(file) ? readFileSync(file, 'utf8') : `# ${lab.title}\n`;
+    const after = withReadmeGraph(before, lab);
     if (after !== before) writeFileSync(file, after);
     process.stdout.write(`${file}: ${after === before ? 'graph already up to date' : 'graph written'}\n`);
     return 0;
@@ -134,19 +134,17 @@ async function graph(ref: string, values: GraphOptions): Promise<number> {
     // A running instance's own subnets and addresses: what `ip addr` and netstat show in its nodes.
     const instance = instanceOf(values.instance);
     const pool = enginePool(values.engines);
-    const hint = `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first`;
-    const runtime: Runtime = pool ? await holderOf(pool, lab.def.name, instance, hint, progress) : await engine();
+    const hint = `run \`lab up ${lab.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first`;
+    const runtime: Runtime = pool ? await holderOf(pool, lab.name, instance, hint, progress) : await engine();
     const state = await instanceState(runtime, lab, instance);
     if (!state.complete)
-      throw new UsageError(`${lab.def.name} (instance ${instance}) is not up`, {
-        hint: `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first, or leave out --instance for the addresses as written in lab.yaml`,
+      throw new UsageError(`${lab.name} (instance ${instance}) is not up`, {
+        hint: `run \`lab up ${lab.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first, or leave out --instance for the addresses as written in lab.yaml`,
       });
-    process.stdout.write(
-      renderGraph(instanceDefinition(lab.def, attach(runtime, lab, instance, state, labImageTag()).plan), values.format),
-    );
+    process.stdout.write(renderGraph(instanceDefinition(lab, attach(runtime, lab, instance, state, labImageTag()).plan), values.format));
     return 0;
   }
-  process.stdout.write(renderGraph(lab.def, values.format));
+  process.stdout.write(renderGraph(lab, values.format));
   return 0;
 }
 
@@ -324,8 +322,8 @@ async function up(ref: string, values: UpOptions, ctx: CommandContext): Promise<
   const compiled = await compileAll(lab);
   for (const [name, msg] of Object.entries(compiled.unavailable)) progress(`${name}: ${msg}`);
   const started = Date.now();
-  const { runtime, tag } = await engineFor(lab.def.name, instance, values.engines);
-  progress(`bringing up ${lab.def.name} (instance ${instance})`);
+  const { runtime, tag } = await engineFor(lab.name, instance, values.engines);
+  progress(`bringing up ${lab.name} (instance ${instance})`);
   const outcome = await bringUp(lab, compiled, {
     runtime,
     image: tag,
@@ -336,15 +334,15 @@ async function up(ref: string, values: UpOptions, ctx: CommandContext): Promise<
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   if (outcome.alreadyUp) {
-    process.stdout.write(`${lab.def.name} is already up (instance ${instance}); nothing changed.\n`);
+    process.stdout.write(`${lab.name} is already up (instance ${instance}); nothing changed.\n`);
   } else {
-    process.stdout.write(`${lab.def.name} is up (instance ${instance}) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+    process.stdout.write(`${lab.name} is up (instance ${instance}) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
   }
   process.stdout.write(describeNodes(outcome.running.plan));
   for (const note of addressNotes(outcome.running.plan)) process.stdout.write(`note: ${note}\n`);
   for (const f of outcome.failures) process.stderr.write(`warning: ${f}\n`);
   if (outcome.failures.length > 0) {
-    process.stderr.write(`the lab stays up so you can look: lab exec ${lab.def.name} <node> -- <command>\n`);
+    process.stderr.write(`the lab stays up so you can look: lab exec ${lab.name} <node> -- <command>\n`);
     return 1;
   }
   return 0;
@@ -396,7 +394,7 @@ async function down(ref: string | undefined, values: DownOptions): Promise<numbe
  */
 function labNameOf(ref: string): string {
   try {
-    return loadLab(ref).def.name;
+    return loadLab(ref).name;
   } catch {
     return (
       ref
@@ -502,18 +500,18 @@ async function status(ref: string | undefined, values: StatusOptions): Promise<n
 
 async function exec(labRef: string, node: string, cmd: string[], values: ExecOptions): Promise<number> {
   const lab = loadLab(labRef);
-  if (!lab.def.nodes[node])
+  if (!lab.nodes[node])
     throw new UsageError(
-      `lab ${lab.def.name} has no node '${node}'${suggestion(node, Object.keys(lab.def.nodes), true)} (nodes: ${Object.keys(lab.def.nodes).join(', ')})`,
+      `lab ${lab.name} has no node '${node}'${suggestion(node, Object.keys(lab.nodes), true)} (nodes: ${Object.keys(lab.nodes).join(', ')})`,
     );
   if (values.privileged && values.user !== undefined)
     throw new UsageError("--privileged runs as root in the node's observer: leave out --user, or leave out --privileged");
   const instance = instanceOf(values.instance);
-  const upHint = `run \`lab up ${lab.def.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first`;
+  const upHint = `run \`lab up ${lab.name}${instance !== DEFAULT_INSTANCE ? ' --instance ' + instance : ''}\` first`;
   const pool = enginePool(values.engines);
-  const runtime: Runtime = pool ? await holderOf(pool, lab.def.name, instance, upHint, progress) : await engine();
+  const runtime: Runtime = pool ? await holderOf(pool, lab.name, instance, upHint, progress) : await engine();
   const state = await instanceState(runtime, lab, instance);
-  if (!state.complete) throw new UsageError(`${lab.def.name} (instance ${instance}) is not up`, { hint: upHint });
+  if (!state.complete) throw new UsageError(`${lab.name} (instance ${instance}) is not up`, { hint: upHint });
   const running = attach(runtime, lab, instance, state, labImageTag());
   const target = values.privileged ? await ensureObserver(running, node) : (running.containers.get(node) as string);
   // Like `docker exec -it` when used from a terminal (a shell in a node works), like `-i` otherwise: what is
@@ -549,7 +547,7 @@ async function exec(labRef: string, node: string, cmd: string[], values: ExecOpt
   if (code === 126 || code === 127) process.stderr.write(`hint: '${cmd[0]}' could not be run in node ${node}\n`);
   else if (!values.privileged && /Operation not permitted|permission denied|You don't have permission/i.test(stderrTail)) {
     process.stderr.write(
-      `hint: nodes have no capabilities; tools like tcpdump need --privileged: ${privilegedCommand(lab.def.name, instance, node, cmd)}\n`,
+      `hint: nodes have no capabilities; tools like tcpdump need --privileged: ${privilegedCommand(lab.name, instance, node, cmd)}\n`,
     );
   }
   return code ?? 4;
@@ -571,9 +569,9 @@ function rawTerminal(): () => void {
 /** `lab init <lab> [dir]`: a workspace of the student's own (src/app/workspace.ts). */
 function init(ref: string, dir: string | undefined): number {
   const lab = loadLab(ref);
-  const r = initWorkspace(lab, dir ?? lab.def.name);
+  const r = initWorkspace(lab, dir ?? lab.name);
   process.stdout.write(
-    `${r.dir}: ${r.files.filter((f) => f !== WORKSPACE_FILE).join(', ')}\nedit your files there; \`lab check\` in that folder grades them (\`lab up ${lab.def.name}\` first to explore)\n`,
+    `${r.dir}: ${r.files.filter((f) => f !== WORKSPACE_FILE).join(', ')}\nedit your files there; \`lab check\` in that folder grades them (\`lab up ${lab.name}\` first to explore)\n`,
   );
   return 0;
 }
@@ -584,19 +582,19 @@ async function check(ref: string | undefined, values: CheckOptions, ctx: Command
   const target = checkTarget(ref, values.submission !== undefined ? { submission: values.submission } : {});
   const lab = target.lab;
   if (target.kind === 'reference')
-    progress(`grading the lab's own reference files in ${lab.dir}, not yours: \`lab init ${lab.def.name}\` makes a workspace of your own`);
+    progress(`grading the lab's own reference files in ${lab.dir}, not yours: \`lab init ${lab.name}\` makes a workspace of your own`);
   else progress(`grading your files in ${target.dir}`);
   const instance = instanceOf(values.instance);
   const subnetPools = poolsOf(values.subnetPool);
   const startedAt = new Date();
   const artifactsDir = resultsDir(
     values.results ?? (target.kind === 'workspace' ? join(target.dir, 'results') : undefined),
-    lab.def.name,
+    lab.name,
     instance,
   );
   let result: GradeResult;
   try {
-    const { runtime, tag } = await engineFor(lab.def.name, instance, values.engines);
+    const { runtime, tag } = await engineFor(lab.name, instance, values.engines);
     result = await checkWork(target, {
       runtime,
       image: tag,
@@ -611,7 +609,7 @@ async function check(ref: string | undefined, values: CheckOptions, ctx: Command
   } catch (e) {
     if ((e instanceof UsageError || e instanceof LabValidationError) && !ctx.signal?.aborted) throw e;
     result = errorResult({
-      lab: lab.def.name,
+      lab: lab.name,
       instance,
       ...(target.kind !== 'reference' ? { submission: target.dir } : {}),
       maxScore: lab.maxScore,
@@ -660,12 +658,12 @@ async function grade(ref: string, values: GradeOptions, ctx: CommandContext): Pr
     throw new UsageError('which submission? lab grade <lab> --submission <folder or file>, or --submissions <folder of student folders>');
   const startedAt = new Date();
   const name = values.submission.replace(/\/+$/, '').split('/').pop() ?? 'submission';
-  const artifactsDir = resultsDir(values.results, lab.def.name, `grade-${name}`);
+  const artifactsDir = resultsDir(values.results, lab.name, `grade-${name}`);
   let result: GradeResult;
   try {
     // --instance names the fresh instance (a test or script can then remove it whatever happens to this process).
     const instance = values.instance !== undefined ? instanceOf(values.instance) : gradeInstanceName();
-    const { runtime, tag } = await engineFor(lab.def.name, instance, values.engines);
+    const { runtime, tag } = await engineFor(lab.name, instance, values.engines);
     result = await gradeSubmission(lab, values.submission, {
       runtime,
       image: tag,
@@ -681,7 +679,7 @@ async function grade(ref: string, values: GradeOptions, ctx: CommandContext): Pr
     if ((e instanceof UsageError || e instanceof LabValidationError) && !ctx.signal?.aborted) throw e;
     // The tool failed, not the student: report `error`, and still write the report file.
     result = errorResult({
-      lab: lab.def.name,
+      lab: lab.name,
       submission: values.submission,
       maxScore: lab.maxScore,
       passMark: lab.passMark,
@@ -709,7 +707,7 @@ async function gradeMany(
     throw new UsageError(`--parallel must be a whole number from 1 to 64, not '${parallelArg ?? ''}'`);
   const pool = enginePool(enginesFile);
   if (pool) {
-    const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
+    const outDir = out ? resolve(out) : resultsDir(undefined, lab.name, 'batch');
     return gradeBatchOverPool(lab, pool, {
       submissions,
       outDir,
@@ -721,7 +719,7 @@ async function gradeMany(
   }
   const runtime = await engine();
   const tag = await image(runtime);
-  const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
+  const outDir = out ? resolve(out) : resultsDir(undefined, lab.name, 'batch');
   progress(`grading ${submissions} with ${parallel} at a time; reports in ${outDir}`);
   const r = await gradeBatch(lab, {
     runtime,

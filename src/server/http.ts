@@ -178,7 +178,7 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     } else if (url === '/api/students/:sid/terminals/:node') {
       const { w, s } = target(req);
       const node = (req.params as { node: string }).node;
-      if (!Object.hasOwn(orch.lab(s.lab).def.nodes, node)) throw fail(404, 'not-found', `no node '${node}' in this lab`);
+      if (!Object.hasOwn(orch.lab(s.lab).nodes, node)) throw fail(404, 'not-found', `no node '${node}' in this lab`);
       if (w.role === 'admin' && (req.query as { watch?: string }).watch !== '1')
         throw fail(403, 'watch-only', 'instructors watch terminals read-only: add ?watch=1');
     }
@@ -428,7 +428,7 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
       .sort()
       .flatMap((d) => {
         try {
-          return [{ name: d, title: loadLab(d).def.title }];
+          return [{ name: d, title: loadLab(d).title }];
         } catch {
           return [];
         }
@@ -492,7 +492,7 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
           ),
         ]
       : null;
-    const title = typeof b.title === 'string' && b.title.trim() ? b.title.trim().slice(0, 200) : orch.lab(labs[0] as string).def.title;
+    const title = typeof b.title === 'string' && b.title.trim() ? b.title.trim().slice(0, 200) : orch.lab(labs[0] as string).title;
     const w = store.createWorkshop({
       title,
       labs,
@@ -635,14 +635,14 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
 function labInfo(lab: Lab): Record<string, unknown> {
   const read = (f: string): string | null => (existsSync(join(lab.dir, f)) ? readFileSync(join(lab.dir, f), 'utf8') : null);
   return {
-    name: lab.def.name,
-    title: lab.def.title,
-    summary: lab.def.summary ?? null,
+    name: lab.name,
+    title: lab.title,
+    summary: lab.summary ?? null,
     readme: { en: read('README.md'), zh: read('README.zh.md') },
-    graph: renderGraph(lab.def, 'mermaid'),
+    graph: renderGraph(lab, 'mermaid'),
     files: editableFiles(lab),
-    nodes: Object.keys(lab.def.nodes),
-    checks: lab.def.checks.map((c) => ({ id: c.id, title: c.title, points: c.points })),
+    nodes: Object.keys(lab.nodes),
+    checks: lab.checks.map((c) => ({ id: c.id, title: c.title, points: c.points })),
   };
 }
 
@@ -670,7 +670,7 @@ export function exportWorkshop(
   // A student's rows: every lab they have been on (attempts, or the lab they are on), or their only lab.
   const rowsOf = (s: StudentRow): string[] => (several ? labs.filter((l) => l === s.lab || store.attemptsOn(s.id, l).length > 0) : labs);
   if (format === 'csv') {
-    const checks = labs.flatMap((l) => orch.lab(l).def.checks.map((c) => ({ lab: l, id: c.id })));
+    const checks = labs.flatMap((l) => orch.lab(l).checks.map((c) => ({ lab: l, id: c.id })));
     const lines = [
       csvRow([
         'name',

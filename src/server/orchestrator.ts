@@ -417,7 +417,7 @@ export class Orchestrator extends EventEmitter {
       if (inst.student_id !== null && this.busy.has(inst.student_id)) continue;
       // Listed after the instance was read: a row made since then is not judged on an older list.
       if (Date.now() - Date.parse(inst.created_at) < 5000) continue;
-      if ((running.get(inst.name) ?? 0) >= Object.keys(this.lab(inst.lab).def.nodes).length) continue;
+      if ((running.get(inst.name) ?? 0) >= Object.keys(this.lab(inst.lab).nodes).length) continue;
       this.opts.log(`instance ${inst.name} lost its containers; replacing it`);
       this.store.audit('system', 'instance-lost', inst.student_id, { instance: inst.name });
       await this.removeInstanceNamed(inst.name, inst.lab);
@@ -528,7 +528,7 @@ export class Orchestrator extends EventEmitter {
     this.store.addInstance(name, w.id, labName);
     this.creating++;
     const started = Date.now();
-    const nodes = Object.keys(this.lab(labName).def.nodes).length;
+    const nodes = Object.keys(this.lab(labName).nodes).length;
     const step = (line: string): void => {
       this.building.set(name, { workshopId: w.id, lab: labName, line });
       this.queueProgress(w.id);
