@@ -1,9 +1,6 @@
 import type { GradeResult } from '../report/result.js';
-import { PROGRESSIONS, type LabStanding, type Progression } from './api.js';
+import type { LabStanding, Progression } from './api.js';
 import type { AttemptRow, StudentRow, WorkshopRow } from './store.js';
-
-export { PROGRESSIONS } from './api.js';
-export type { LabStanding } from './api.js';
 
 /**
  * Ordered lab lists (docs/workshop.md, "Labs in order"). A workshop names its labs in order; each student works
@@ -15,10 +12,6 @@ export type { LabStanding } from './api.js';
  * - `free`: a student may open any of the labs, in any order.
  * - The instructor may move a student to any lab of the workshop in either mode.
  */
-
-export function isProgression(x: unknown): x is Progression {
-  return typeof x === 'string' && (PROGRESSIONS as readonly string[]).includes(x);
-}
 
 /** The workshop's labs, in order. */
 export function labsOf(w: Pick<WorkshopRow, 'labs'>): string[] {
