@@ -19,23 +19,21 @@ import {
 
 import { Type } from '@sinclair/typebox';
 import { apiProblems } from '../../src/server/api-check.js';
-import { AttemptSchema, LabInfoSchema, StudentSchema, type Attempt, type CheckStarted, type GradeResult } from '../../src/server/api.js';
+import {
+  AttemptSchema,
+  LabInfoSchema,
+  StudentSchema,
+  type Attempt,
+  type CheckStarted,
+  type GradeResult,
+  type Student,
+} from '../../src/server/api.js';
 
 const LAB = join(ROOT, 'labs', 'tcp-handshake');
 const reference = { 'server.ts': readFileSync(join(LAB, 'server.ts'), 'utf8'), 'client.ts': readFileSync(join(LAB, 'client.ts'), 'utf8') };
 const starterServer = readFileSync(join(LAB, 'starter', 'server.ts'), 'utf8');
 /** A server that runs but never listens: the `listen` check must fail with its message. */
 const neverListens = `// waits forever without a socket\nsetInterval(() => undefined, 1000);\n`;
-
-interface Student {
-  id: string;
-  state: string;
-  instance?: string;
-  nodes: { name: string }[];
-  lastScore: number | null;
-  failing: string[];
-  message: string | null;
-}
 
 /** A terminal socket's output so far (binary frames) and control messages (text frames). */
 function terminal(sock: OpenSocket): { text: () => string; bytes: () => number; type: (s: string) => void; control: () => unknown[] } {
