@@ -63,7 +63,7 @@ export async function downLab(opts: {
  */
 export function labNameOf(ref: string): string {
   try {
-    return loadLab(ref).def.name;
+    return loadLab(ref).name;
   } catch {
     return (
       ref

@@ -59,7 +59,7 @@ export async function startAndWait(
   /** The other programs of the run still running: the idle rule watches them too (idle.ts). */
   others: LaunchSpec[] = [],
 ): Promise<void> {
-  const node = running.lab.def.programs[step.program]?.node ?? '';
+  const node = running.lab.programs[step.program]?.node ?? '';
   // The wrapper ends an earlier run of the same name (and waits until it is gone) before it starts this one.
   if (fresh) spec.fresh = true;
   const ready = step.ready ?? {};
