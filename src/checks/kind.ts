@@ -1,6 +1,6 @@
 import type { Observations } from '../exercise/observations.js';
 import type { Static, TSchema } from '../schema/vocabulary.js';
-import type { ProbeKind } from '../schema/steps.js';
+import type { ProbeKind } from '../exercise/probe-kinds/registry.js';
 import type { Verdict } from './types.js';
 
 /** What of a run a check kind reads (see src/exercise/observations.ts). */

@@ -1,6 +1,6 @@
 import type { CaptureObservation, Observations, ProbeObservation, ProgramObservation } from '../exercise/observations.js';
 import { endProbeName } from '../exercise/observations.js';
-import type { ProbeKind } from '../schema/steps.js';
+import type { ProbeKind } from '../exercise/probe-kinds/registry.js';
 import type { Verdict } from './types.js';
 export { relevantLines } from '../exercise/output-lines.js';
 

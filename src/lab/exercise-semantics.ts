@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { CheckDef, LabDefinition, ProbeKind, StepDef } from './model.js';
-import { maybeTagStep } from '../schema/steps.js';
+import { maybeTagStep } from '../exercise/step-kinds/registry.js';
 import { CHECK_KINDS } from '../checks/registry.js';
 import type { CheckKind, ExerciseNames, LintContext } from '../checks/kind.js';
 import type { SemanticProblem } from './semantic-problem.js';
