@@ -6,12 +6,21 @@
 import type { ProbeKindModule } from './kind.js';
 import { interfacesProbe } from './interfaces.js';
 import { lsofProbe } from './lsof.js';
+import { neighboursProbe } from './neighbours.js';
 import { pingProbe } from './ping.js';
 import { routesProbe } from './routes.js';
 import { socketsProbe } from './sockets.js';
 import { tracerouteProbe } from './traceroute.js';
 
-export const PROBE_KINDS_LIST = [socketsProbe, interfacesProbe, routesProbe, lsofProbe, pingProbe, tracerouteProbe] as const;
+export const PROBE_KINDS_LIST = [
+  socketsProbe,
+  interfacesProbe,
+  routesProbe,
+  lsofProbe,
+  pingProbe,
+  tracerouteProbe,
+  neighboursProbe,
+] as const;
 
 type Module = (typeof PROBE_KINDS_LIST)[number];
 export type ProbeKind = Module['name'];

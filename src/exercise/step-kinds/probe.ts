@@ -52,7 +52,7 @@ export const ProbeStepValue = Type.Object(
   {
     additionalProperties: false,
     description:
-      "Take a snapshot of a node now (`kind`: its socket table by default, its interfaces, routes, lsof of a port), or ping or traceroute another node from it. Runs in the node's observer.",
+      "Take a snapshot of a node now (a table of it named by `kind`, by default its socket table), or ping or traceroute another node from it. Runs in the node's observer.",
   },
 );
 const NO_OPTIONS = Type.Object({});

@@ -57,6 +57,6 @@ describe('probe kinds', () => {
         .filter((m) => m.readsOnly)
         .map((m) => m.name)
         .sort(),
-    ).toEqual(['interfaces', 'lsof', 'routes', 'sockets']);
+    ).toEqual(['interfaces', 'lsof', 'neighbours', 'routes', 'sockets']);
   });
 });
