@@ -26,13 +26,8 @@ export function defineCheckKind<N extends string, S extends TSchema>(kind: Check
   return kind;
 }
 
-/** Names the exercise defines, in the order steps define them; checks resolve their references against these. */
-export interface ExerciseNames {
-  /** Runs of programs and commands whose output, exit code and pid are kept: name → step index. */
-  outputs: Map<string, { step: number; kind: 'start' | 'run' | 'command'; node: string }>;
-  captures: Map<string, { step: number; node: string }>;
-  probes: Map<string, { step: number; node: string; kind: ProbeKind }>;
-}
+export type { ExerciseNames } from '../exercise/step-kinds/kind.js';
+import type { ExerciseNames } from '../exercise/step-kinds/kind.js';
 
 type Path = (string | number)[];
 

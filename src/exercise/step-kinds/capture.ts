@@ -74,6 +74,26 @@ export const captureStep = defineStepKind({
   recordFailure(step, message, { obs }) {
     obs.captures[step.name] = { node: step.node, packets: [], error: message };
   },
+  lint(step, ctx) {
+    const c = step.capture;
+    const { names } = ctx;
+    ctx.node(['capture', 'node'], c.node);
+    if (names.captures.has(c.name))
+      ctx.problem(
+        ['capture', 'name'],
+        `a capture named \`${c.name}\` is already started at step ${(names.captures.get(c.name)?.step ?? 0) + 1}`,
+      );
+    if (names.outputs.has(c.name)) ctx.problem(['capture', 'name'], `the name \`${c.name}\` is already a program's or command's name`);
+    names.captures.set(c.name, { step: ctx.index, node: c.node });
+    if (c.command !== undefined) {
+      for (const k of ['filter', 'interface', 'snaplen'] as const)
+        if (c[k] !== undefined) ctx.problem(['capture', k], `\`${k}\` comes from the command file \`${c.command}\`; leave it out`);
+      if (!ctx.submissionFiles.includes(c.command))
+        ctx.problem(['capture', 'command'], `\`${c.command}\` is not listed under \`submission.files\`, so a student could not submit it`);
+      const bad = ctx.labFileProblem(c.command);
+      if (bad) ctx.problem(['capture', 'command'], bad);
+    }
+  },
   observerNode: (step) => step.node,
   atSetup: () => 'skip',
 });

@@ -75,6 +75,15 @@ export const commandStep = defineStepKind({
   recordFailure(step, message, { obs }) {
     if (!obs.programs[step.name]) obs.programs[step.name] = failedRun(step.node, 'command', message);
   },
+  lint(step, ctx) {
+    const c = step.command;
+    ctx.node(['command', 'node'], c.node);
+    ctx.addOutput(c.name, 'command', c.node, ['command', 'name']);
+    if (c.file !== undefined) {
+      const bad = ctx.labFileProblem(c.file);
+      if (bad) ctx.problem(['command', 'file'], bad);
+    }
+  },
   observerNode: (step) => (step.privileged ? step.node : undefined),
   // The lab's own commands run at `lab up`; a student's command file is graded, not set up.
   atSetup: (step) => (step.file === undefined ? 'run' : 'end'),

@@ -12,6 +12,7 @@
  */
 import type { Static, TObject, TSchema } from '../../schema/vocabulary.js';
 import type { Observations, ProgramObservation } from '../observations.js';
+import type { ProbeKind } from '../probe-kinds/registry.js';
 
 /** A step as written in a lab file: the kind's key holding its value, and the options beside it. */
 export type StepDefOf<K extends string, V extends TSchema, O extends TObject> = { [Q in K]: Static<V> } & Static<O>;
@@ -46,6 +47,12 @@ export interface StepKind<
   baselineNode?(step: R): string | undefined;
   /** Only reads a table of a node: consecutive such steps are taken at the same moment (stepGroups). */
   readsOnly?(step: R): boolean;
+  /**
+   * Problems of meaning in a step of this kind as written (references, combinations), found when the lab is
+   * loaded: what the schema cannot say. It also records the names the step defines (`ctx.names`, `ctx.started`)
+   * for the steps and checks after it.
+   */
+  lint?(step: StepDefOf<K, V, O>, ctx: StepLintContext): void;
   /** What `lab up` does with the step among the leading ones (setupSteps): `run` it, `skip` it; absent: setup ends here. */
   atSetup?(step: R): 'run' | 'skip' | 'end';
 }
@@ -59,6 +66,43 @@ export function defineStepKind<
   D extends object,
 >(kind: StepKind<K, V, O, R, P, D>): StepKind<K, V, O, R, P, D> {
   return kind;
+}
+
+/** Names the exercise defines, in the order steps define them; checks resolve their references against these. */
+export interface ExerciseNames {
+  /** Runs of programs and commands whose output, exit code and pid are kept: name → step index. */
+  outputs: Map<string, { step: number; kind: 'start' | 'run' | 'command'; node: string }>;
+  captures: Map<string, { step: number; node: string }>;
+  probes: Map<string, { step: number; node: string; kind: ProbeKind }>;
+}
+
+type Path = (string | number)[];
+
+/** What a step kind's `lint` checks a step with (src/lab/exercise-semantics.ts). Paths are relative to the step (`exercise[i]`). */
+export interface StepLintContext {
+  /** The step's position in `exercise`. */
+  index: number;
+  problem(path: Path, message: string): void;
+  /** `value`, when given, must be a node of the lab. */
+  node(path: Path, value: string | undefined): void;
+  /** The lab's programs, and the node each runs in. */
+  programs: string[];
+  programNode(program: string): string;
+  /** The networks a node is on. */
+  networksOf(node: string): string[];
+  nodes: string[];
+  /** The files a student submits (`submission.files`). */
+  submissionFiles: string[];
+  /** A file named by the lab: inside the lab folder and present; else why not. */
+  labFileProblem(file: string): string | undefined;
+  /** Why `value` is not a regular expression, or undefined. */
+  regexProblem(value: string): string | undefined;
+  /** A run's output name (start, run, command): a problem when it is taken already. */
+  addOutput(name: string, kind: 'start' | 'run' | 'command', node: string, path: Path): void;
+  suggest(value: string, known: string[]): string;
+  names: ExerciseNames;
+  /** Background programs started at an earlier step and not stopped since. */
+  started: Set<string>;
 }
 
 /** Where a failed step records itself. */

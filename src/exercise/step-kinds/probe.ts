@@ -110,6 +110,32 @@ export const probeStep = defineStepKind({
   recordFailure(step, message, { obs }) {
     obs.probes[step.name] = { node: step.node, kind: step.probe, raw: '', error: message };
   },
+  lint(step, ctx) {
+    const p = step.probe;
+    const { names, nodes } = ctx;
+    const kind = p.kind ?? defaults.probeKind;
+    ctx.node(['probe', 'node'], p.node);
+    if (names.probes.has(p.name))
+      ctx.problem(['probe', 'name'], `a probe named \`${p.name}\` is already taken at step ${(names.probes.get(p.name)?.step ?? 0) + 1}`);
+    names.probes.set(p.name, { step: ctx.index, node: p.node, kind });
+    const needsTarget = kind === 'ping' || kind === 'traceroute';
+    if (needsTarget && p.target === undefined) ctx.problem(['probe'], `a ${kind} probe needs \`target\`: the node to reach`);
+    if (!needsTarget) {
+      for (const k of ['target', 'network', 'family', 'count', 'size'] as const) {
+        if (p[k] !== undefined) ctx.problem(['probe', k], `\`${k}\` is only for ping and traceroute probes`);
+      }
+    }
+    if (p.port !== undefined && kind !== 'lsof') ctx.problem(['probe', 'port'], '`port` is only for lsof probes');
+    if (kind !== 'ping' && (p.count !== undefined || p.size !== undefined) && needsTarget)
+      ctx.problem(['probe'], '`count` and `size` are only for ping probes');
+    ctx.node(['probe', 'target'], p.target);
+    if (p.target !== undefined && p.network !== undefined && nodes.includes(p.target) && !ctx.networksOf(p.target).includes(p.network)) {
+      ctx.problem(
+        ['probe', 'network'],
+        `node \`${p.target}\` is not on network \`${p.network}\`${ctx.suggest(p.network, ctx.networksOf(p.target))}`,
+      );
+    }
+  },
   observerNode: (step) => step.node,
   baselineNode: (step) => (step.probe === 'sockets' ? step.node : undefined),
   readsOnly: (step) => probeKind(step.probe).readsOnly,

@@ -76,13 +76,3 @@ export function resolveStep(raw: StepDef, index: number): ResolvedStep {
 export function describeStep(step: ResolvedStep): string {
   return stepKind(step).describe(step);
 }
-
-type Tagged<S> = S extends { key: infer K extends string } ? { kind: K; step: DefOf<S> } : never;
-/** A step as written with its kind named (the lab checks of src/lab/exercise-semantics.ts read it). */
-export type TaggedStep = Tagged<Kind>;
-
-/** The step with the one kind key it holds named; undefined for a step of no known kind (not schema-valid). */
-export function maybeTagStep(step: StepDef): TaggedStep | undefined {
-  const kind = stepKindOfDef(step);
-  return kind ? ({ kind: kind.key, step } as TaggedStep) : undefined;
-}

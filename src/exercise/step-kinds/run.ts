@@ -54,4 +54,9 @@ export const runStep = defineStepKind({
   recordFailure(step, message, { obs, nodeOf }) {
     if (!obs.programs[step.name]) obs.programs[step.name] = failedRun(nodeOf(step.program), 'program', message);
   },
+  lint(step, ctx) {
+    const program = step.run;
+    if (!ctx.programs.includes(program)) ctx.problem(['run'], `unknown program \`${program}\`${ctx.suggest(program, ctx.programs)}`);
+    ctx.addOutput(step.name ?? program, 'run', ctx.programNode(program), [step.name !== undefined ? 'name' : 'run']);
+  },
 });

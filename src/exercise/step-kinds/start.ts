@@ -81,5 +81,16 @@ export const startStep = defineStepKind({
   recordFailure(step, message, { obs, nodeOf }) {
     if (!obs.programs[step.name]) obs.programs[step.name] = failedRun(nodeOf(step.program), 'program', message);
   },
+  lint(step, ctx) {
+    const program = step.start;
+    if (!ctx.programs.includes(program)) ctx.problem(['start'], `unknown program \`${program}\`${ctx.suggest(program, ctx.programs)}`);
+    const name = step.name ?? program;
+    ctx.addOutput(name, 'start', ctx.programNode(program), [step.name !== undefined ? 'name' : 'start']);
+    ctx.started.add(name);
+    if (step.ready?.stdout !== undefined) {
+      const bad = ctx.regexProblem(step.ready.stdout);
+      if (bad) ctx.problem(['ready', 'stdout'], bad);
+    }
+  },
   atSetup: () => 'run',
 });

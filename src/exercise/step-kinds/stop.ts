@@ -32,4 +32,17 @@ export const stopStep = defineStepKind({
   resolve: (step, index): ResolvedStop => ({ kind: 'stop', index, target: step.stop, signal: step.signal ?? defaults.stopSignal }),
   describe: (step) => `stop ${step.target}`,
   run: (step: ResolvedStop, port: StopPort) => port.stop(step),
+  lint(step, ctx) {
+    const isProgram = ctx.started.has(step.stop);
+    const isCapture = ctx.names.captures.has(step.stop);
+    if (!isProgram && !isCapture) {
+      ctx.problem(
+        ['stop'],
+        `\`${step.stop}\` is neither a running program nor a capture started at an earlier step${ctx.suggest(step.stop, [...ctx.started, ...ctx.names.captures.keys()])}`,
+      );
+    }
+    if (isCapture && step.signal !== undefined)
+      ctx.problem(['signal'], '`signal` is for programs; a capture is stopped with SIGINT so it flushes');
+    ctx.started.delete(step.stop);
+  },
 });

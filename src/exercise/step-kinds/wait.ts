@@ -79,6 +79,37 @@ export const waitStep = defineStepKind({
   },
   describe: (step) => `wait ${describeWait(step)}`,
   run: (step: ResolvedWait, port: WaitPort) => port.waitFor(step),
+  lint(step, ctx) {
+    const w = step.wait;
+    const socket = w.tcp !== undefined || w.udp !== undefined || w.unix !== undefined;
+    const kinds = [socket, w.exit !== undefined, w.output !== undefined].filter(Boolean).length;
+    if (kinds !== 1)
+      ctx.problem(
+        ['wait'],
+        'wait for exactly one thing: a socket (`node` with `tcp`, `udp` or `unix`), a program ending (`exit`), or its output (`output` with `matches`)',
+      );
+    if (socket) {
+      if ([w.tcp, w.udp, w.unix].filter((x) => x !== undefined).length > 1) ctx.problem(['wait'], 'give one of `tcp`, `udp` or `unix`');
+      if (w.node === undefined) ctx.problem(['wait'], 'say in which node: `node: <name>`');
+      ctx.node(['wait', 'node'], w.node);
+    } else if (w.node !== undefined || w.state !== undefined) {
+      ctx.problem(['wait'], '`node` and `state` go with a socket condition (`tcp`, `udp` or `unix`)');
+    }
+    for (const k of ['exit', 'output'] as const) {
+      const v = w[k];
+      if (v !== undefined && !ctx.started.has(v))
+        ctx.problem(
+          ['wait', k],
+          `\`${v}\` is not a program started (and still running) at an earlier step${ctx.suggest(v, [...ctx.started])}`,
+        );
+    }
+    if (w.output !== undefined && w.matches === undefined) ctx.problem(['wait'], 'say what to wait for: `matches: <regular expression>`');
+    if (w.matches !== undefined) {
+      if (w.output === undefined) ctx.problem(['wait', 'matches'], '`matches` goes with `output: <program>`');
+      const bad = ctx.regexProblem(w.matches);
+      if (bad) ctx.problem(['wait', 'matches'], bad);
+    }
+  },
   // A wait for a connection's state (not a listener) could otherwise be met by an earlier run's connection.
   baselineNode: (step) =>
     step.tcp !== undefined && step.node !== undefined && (step.state ?? '').toUpperCase() !== 'LISTEN' ? step.node : undefined,
