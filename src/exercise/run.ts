@@ -10,12 +10,12 @@ import { ensureObserver } from '../deploy/observer.js';
 import type { CaptureHandle } from './capture.js';
 import { readSandbox, sandboxNotes, type SandboxState } from './sandbox.js';
 import { endProbeName, type Observations, type StepRecord } from './observations.js';
-import { stepKind, type ResolvedStep, type StepOfKind } from './step-kinds/registry.js';
+import { stepKind, type ResolvedStep } from './step-kinds/registry.js';
 import { processState } from './programs.js';
 import { BASELINE_SCRIPT, openedInCaptures, parseBaseline, scopeSockets } from './socket-scope.js';
-import { describeStep } from './step-text.js';
+import { describeStep, type SetupStep } from './step-text.js';
 import { endProbe, endProbes, observerNodes, probe, settle, socketProbeNodes } from './probes.js';
-import { finishCapture, runCommandStep, runStep, type Background, type ExerciseOptions } from './steps.js';
+import { finishCapture, runStep, type Background, type ExerciseOptions } from './steps.js';
 import { said } from './start.js';
 
 export type { ExerciseOptions };
@@ -208,14 +208,23 @@ export async function assertIntact(running: RunningLab): Promise<void> {
   }
 }
 
-/** Runs one of the lab's own `command` steps outside a graded run (a setup step); throws StepError when it fails. */
-export async function runSetupCommand(running: RunningLab, step: StepOfKind<'command'>): Promise<void> {
+/**
+ * Runs one of `lab up`'s setup steps (setupSteps: a start, or one of the lab's own commands) outside a graded
+ * run, through its kind like any step; throws StepError when it fails, or when it ran to an end with an exit
+ * code other than 0. `fresh`: the instance is new (no earlier run to stop); `unavailable`: programs that could
+ * not be compiled, by name, with why.
+ */
+export async function runSetupStep(
+  running: RunningLab,
+  step: SetupStep,
+  opts: { fresh?: boolean; unavailable?: Record<string, string> } = {},
+): Promise<void> {
   const obs = initialObservations(running);
-  await runCommandStep(running, step, {
+  await runStep(running, step, {
     obs,
     captures: new Map(),
     background: new Map(),
-    opts: {},
+    opts,
     filesDir: running.lab.dir,
     artifactsDir: undefined,
     baselines: new Map(),
