@@ -102,7 +102,7 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
       return record('failed', message);
     }
   };
-  // Consecutive steps that only read a table (probes: sockets, interfaces, routes, lsof) are taken at the same
+  // Consecutive steps that only read a table (probes: sockets, interfaces, routes, lsof, neighbours) are taken at the same
   // moment, each in its node's observer: one round trip to the engine instead of one per probe.
   for (const group of stepGroups(steps)) {
     throwIfAborted(opts.signal);

@@ -28,7 +28,7 @@ export interface ProbeKindModule<K extends string = string, R extends object = o
   /** The probe step's fields it reads beyond `name` and `node`, in Markdown for the docs' table ('' when none). */
   options: string;
   /**
-   * Only reads a table of the node (sockets, interfaces, routes, lsof): consecutive such probes are taken at
+   * Only reads a table of the node (sockets, interfaces, routes, lsof, neighbours): consecutive such probes are taken at
    * the same moment (stepGroups). A probe that sends packets (ping, traceroute) runs alone.
    */
   readsOnly: boolean;
