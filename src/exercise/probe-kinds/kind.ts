@@ -23,6 +23,8 @@ export interface ProbeParams {
 
 export interface ProbeKindModule<K extends string = string, R extends object = object> {
   name: K;
+  /** What it reads, in messages: `could not read the <noun> of server`. */
+  noun: string;
   /** What runs in the observer, in Markdown: the docs' table (`runs`), and the schema's description without its parenthesis. */
   runs: string;
   /** The probe step's fields it reads beyond `name` and `node`, in Markdown for the docs' table ('' when none). */

@@ -4,6 +4,7 @@ import { defineProbeKind } from './kind.js';
 /** The node's open internet sockets with their processes (`lsof -nP -i`, or `-i :<port>` with `port`). */
 export const lsofProbe = defineProbeKind({
   name: 'lsof',
+  noun: 'lsof',
   runs: '`lsof -nP -i`',
   options: '`port`',
   readsOnly: true,

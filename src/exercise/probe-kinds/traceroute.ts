@@ -8,6 +8,7 @@ import { defineProbeKind } from './kind.js';
  */
 export const tracerouteProbe = defineProbeKind({
   name: 'traceroute',
+  noun: 'traceroute',
   runs: '`traceroute -I -n -N 1 -q 2 -w 1` (ICMP echo probes, one hop at a time)',
   options: '`target`, `network`, `family`',
   timeoutS: 30,

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkAnswer } from '../../../src/checks/answer.js';
+import { probeOf } from '../../../src/checks/observed.js';
 import { emptyObservations, type Observations } from '../../../src/exercise/observations.js';
 import { parseIpNeigh } from '../../../src/observe/neighbours.js';
 import { ROOT } from '../../helpers/cli.js';
@@ -59,5 +60,22 @@ describe('answer: the MAC address a node resolved for another', () => {
     ).toBe(
       "client's neighbour table (probe `arp`) has no entry for client: client had not sent to it (on that network) when the probe was taken.",
     );
+  });
+
+  it('names the table it could not read, as each probe kind calls it', () => {
+    const obs = emptyObservations();
+    expect(
+      checkAnswer({ file: 'a.txt', expect: { mac: { node: 'client', of: 'server', probe: 'arp' } } }, { ...obs, files: { 'a.txt': 'x' } })
+        .message,
+    ).toBe('the neighbour table of client (probe `arp`) was not read: an earlier step failed.');
+    expect(probeOf(obs, undefined, 'server', 'sockets')).toEqual({
+      passed: false,
+      message: 'the socket table of server was not read: an earlier step failed.',
+    });
+    obs.probes['i'] = { node: 'server', kind: 'interfaces', raw: '', error: 'timed out' };
+    expect(probeOf(obs, 'i', 'server', 'interfaces')).toEqual({
+      passed: false,
+      message: 'could not read the interfaces of server: timed out',
+    });
   });
 });
