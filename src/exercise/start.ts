@@ -1,12 +1,13 @@
 /** A `start` step: launch a program in its node and wait, in the node, until it is ready (or has exited). */
 import { StepError } from '../errors.js';
-import { defaultSocketState, type StepOfKind } from '../lab/resolve.js';
+import type { StepOfKind } from './step-kinds/registry.js';
+import { defaultSocketState } from './step-kinds/wait.js';
 import type { SocketEntry } from '../observe/types.js';
 import { parseSocketTables, socketTablesScript, waitInNodeScript, type RunRef } from './readiness.js';
 import type { RunningLab } from '../deploy/running-lab.js';
 import { launchThen, outputMatches, processState, programLaunch, runDirOf, type LaunchSpec, type ProcessState } from './programs.js';
 import { relevantLines } from './output-lines.js';
-import { ms } from './step-text.js';
+import { ms } from './step-kinds/kind.js';
 import { idleMessage, idleRule, takeIdleReport } from './idle.js';
 
 /**

@@ -10,8 +10,7 @@ import { track } from '../deploy/owned.js';
 import { instanceState, type RunningLab } from '../deploy/running-lab.js';
 import { InterruptedError, StepError, throwIfAborted, UsageError } from '../errors.js';
 import { installPrograms } from '../exercise/programs.js';
-import { runExercise, runSetupCommand } from '../exercise/run.js';
-import { startAndWait } from '../exercise/start.js';
+import { runExercise, runSetupStep } from '../exercise/run.js';
 import { describeStep, setupSteps } from '../exercise/step-text.js';
 import type { Lab } from '../lab/model.js';
 import { compileProgram, CompileError, type CompiledProgram } from '../programs/compile.js';
@@ -88,14 +87,8 @@ export async function startSetupSteps(
   for (const step of setupSteps(lab.steps)) {
     throwIfAborted(opts.signal);
     opts.onProgress?.(describeStep(step));
-    const unavailable = step.kind === 'start' ? compiled.unavailable[step.program] : undefined;
-    if (unavailable) {
-      failures.push(unavailable);
-      continue;
-    }
     try {
-      if (step.kind === 'start') await startAndWait(running, step, undefined, opts.fresh === true);
-      else await runSetupCommand(running, step);
+      await runSetupStep(running, step, { fresh: opts.fresh === true, unavailable: compiled.unavailable });
     } catch (e) {
       if (!(e instanceof StepError)) throw e;
       failures.push(e.message);

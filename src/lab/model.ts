@@ -8,7 +8,15 @@ import type { ProgramSchema } from './lab-schema.js';
 import type { ResolvedLab } from './resolve.js';
 
 export type { CheckDef, CheckKindName } from '../checks/registry.js';
-export type { CaptureStep, CommandStep, ProbeKind, ProbeStep, RunStep, StartStep, StepDef, StopStep, WaitStep } from '../schema/steps.js';
+export type { StepDef } from '../exercise/step-kinds/registry.js';
+export type { ProbeKind } from '../exercise/probe-kinds/registry.js';
+export type { CaptureStep } from '../exercise/step-kinds/capture.js';
+export type { CommandStep } from '../exercise/step-kinds/command.js';
+export type { ProbeStep } from '../exercise/step-kinds/probe.js';
+export type { RunStep } from '../exercise/step-kinds/run.js';
+export type { StartStep } from '../exercise/step-kinds/start.js';
+export type { StopStep } from '../exercise/step-kinds/stop.js';
+export type { WaitStep } from '../exercise/step-kinds/wait.js';
 export type { AnswerCheck, ObservedValue } from '../checks/answer.js';
 export type { CaptureAnswerCheck, CaptureMatchCheck, TcpdumpCommandCheck, TcpFlagName } from '../checks/capture-match.js';
 export type { HandshakeCheck } from '../checks/handshake.js';

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SNAPLEN } from '../../../src/exercise/capture.js';
+import { PROBE_KIND_MODULES } from '../../../src/exercise/probe-kinds/registry.js';
 import { labSchemaJson } from '../../../src/lab/lab-schema.js';
 import { loadLab } from '../../../src/lab/load.js';
 import { DEFAULTS, resolveLab, resolveStep } from '../../../src/lab/resolve.js';
@@ -27,11 +27,17 @@ const DOCUMENTED: [where: string, text: string, pattern: RegExp, value: unknown]
   ['command.privileged', described(step.properties?.command?.properties?.privileged), /\(default (\w+)\)/, DEFAULTS.commandPrivileged],
   ['wait.timeout', described(step.properties?.wait?.properties?.timeout), /\(default (\d+)\)/, DEFAULTS.waitTimeoutS],
   ['probe.timeout', described(step.properties?.probe?.properties?.timeout), /\(default (\d+);/, DEFAULTS.probeTimeoutS],
-  ['probe.timeout (traceroute)', described(step.properties?.probe?.properties?.timeout), /traceroute (\d+)\)/, DEFAULTS.tracerouteTimeoutS],
+  [
+    'probe.timeout (traceroute)',
+    described(step.properties?.probe?.properties?.timeout),
+    /traceroute (\d+)\)/,
+    PROBE_KIND_MODULES.traceroute.timeoutS,
+  ],
   ['probe.kind', described(step.properties?.probe?.properties?.kind), /(\w+): [^;]*\(default\)/, DEFAULTS.probeKind],
   ['probe.count', described(step.properties?.probe?.properties?.count), /\(default (\d+)\)/, DEFAULTS.pingCount],
   ['probe.size', described(step.properties?.probe?.properties?.size), /\(default (\d+)\)/, DEFAULTS.pingSize],
   ['probe.family', described(step.properties?.probe?.properties?.family), /(\d) \(default\)/, DEFAULTS.family],
+  ['capture.interface', described(step.properties?.capture?.properties?.interface), /\(default: (\w+)\)/, DEFAULTS.captureInterface],
   ['capture.snaplen', described(step.properties?.capture?.properties?.snaplen), /\(default (\d+)/, DEFAULTS.snaplen],
   ['wait.state (tcp, unix)', described(step.properties?.wait?.properties?.state), /\(default (\w+) for tcp and unix/, DEFAULTS.socketState],
   ['wait.state (udp)', described(step.properties?.wait?.properties?.state), /, (\w+) for udp\)/, DEFAULTS.udpSocketState],
@@ -49,8 +55,19 @@ describe('resolveLab applies each documented default once', () => {
     });
   }
 
-  it("the capture's default snapshot length is the one the observer gives tcpdump", () => {
-    expect(DEFAULT_SNAPLEN).toBe(DEFAULTS.snaplen);
+  it('gives a capture its interface and snapshot length, so the step runner reads them from the resolved step', () => {
+    expect(resolveStep({ capture: { name: 'c', node: 'n' } }, 2)).toEqual({
+      kind: 'capture',
+      index: 2,
+      name: 'c',
+      node: 'n',
+      interface: 'any',
+      snaplen: 65535,
+    });
+    expect(resolveStep({ capture: { name: 'c', node: 'n', interface: 'eth0', snaplen: 96 } }, 0)).toMatchObject({
+      interface: 'eth0',
+      snaplen: 96,
+    });
   });
 
   it('names each step kind and fills in the defaults', () => {
