@@ -41,12 +41,12 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
 }
 
 async function exercise(running: RunningLab, opts: ExerciseOptions, observersStarting: Promise<unknown>[]): Promise<Observations> {
-  const { def, steps, checks } = running.lab;
+  const { programs, submissionFiles, steps, checks } = running.lab;
   const obs = initialObservations(running);
   const filesDir = opts.filesDir ?? running.lab.dir;
   const artifactsDir = opts.artifactsDir !== undefined ? claimRunFolder(opts.artifactsDir) : undefined;
   if (artifactsDir !== undefined) obs.artifactsDir = artifactsDir;
-  for (const f of def.submission?.files ?? []) {
+  for (const f of submissionFiles) {
     try {
       obs.files[f] = readFileSync(resolve(filesDir, f), 'utf8').slice(0, 64 * 1024);
     } catch {
@@ -100,7 +100,7 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
       // Anything else a step runs into is the step's failure.
       const message = e instanceof StepError ? e.message : `could not complete: ${errorMessage(e)}`;
       if (step.kind === 'start' || step.kind === 'run') {
-        if (!obs.programs[step.name]) obs.programs[step.name] = failedRun(def.programs[step.program]?.node ?? '', 'program', message);
+        if (!obs.programs[step.name]) obs.programs[step.name] = failedRun(programs[step.program]?.node ?? '', 'program', message);
       } else if (step.kind === 'command') {
         if (!obs.programs[step.name]) obs.programs[step.name] = failedRun(step.node, 'command', message);
       } else if (step.kind === 'capture') {

@@ -56,7 +56,7 @@ export async function startAndWait(
   spec = startLaunch(running, step),
   fresh = false,
 ): Promise<void> {
-  const node = running.lab.def.programs[step.program]?.node ?? '';
+  const node = running.lab.programs[step.program]?.node ?? '';
   // The wrapper ends an earlier run of the same name (and waits until it is gone) before it starts this one.
   if (fresh) spec.fresh = true;
   const ready = step.ready ?? {};

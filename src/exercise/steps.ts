@@ -69,7 +69,7 @@ export interface StepContext {
 }
 
 export async function runStep(running: RunningLab, step: ResolvedStep, ctx: StepContext): Promise<void> {
-  const def = running.lab.def;
+  const { programs } = running.lab;
   const { obs } = ctx;
   switch (step.kind) {
     case 'start': {
@@ -77,7 +77,7 @@ export async function runStep(running: RunningLab, step: ResolvedStep, ctx: Step
       if (unavailable) throw new StepError(unavailable);
       const spec = startLaunch(running, step);
       const fresh = ctx.opts.fresh === true && !ctx.background.has(spec.name);
-      ctx.background.set(spec.name, { spec, node: def.programs[step.program]?.node ?? '', started: Date.now() });
+      ctx.background.set(spec.name, { spec, node: programs[step.program]?.node ?? '', started: Date.now() });
       await startAndWait(running, step, spec, fresh);
       return;
     }
@@ -90,7 +90,7 @@ export async function runStep(running: RunningLab, step: ResolvedStep, ctx: Step
         ...(step.env ? { env: step.env } : {}),
         ...(step.stdin !== undefined ? { stdin: step.stdin } : {}),
       });
-      await runToCompletion(running, spec, def.programs[step.program]?.node ?? '', 'program', ms(step.timeoutS), obs);
+      await runToCompletion(running, spec, programs[step.program]?.node ?? '', 'program', ms(step.timeoutS), obs);
       return;
     }
     case 'command':

@@ -41,10 +41,13 @@ export type Capability = NonNullable<NodeDef['capabilities']>[number];
 export type ProgramDef = Static<typeof ProgramSchema>;
 
 /**
- * A loaded lab: its definition, where it came from, and what resolveLab made of it (src/lab/resolve.ts):
- * read `passMark`, `maxScore`, `steps` and `checks` here, with their defaults and kinds, not from `def`.
+ * A loaded lab: what resolveLab made of its file (src/lab/resolve.ts: name, title, networks, nodes, programs,
+ * submissionFiles, passMark, maxScore, steps and checks, with their defaults and kinds) and where it came from.
+ * Everything after loading reads those; `def`, the file as written, is for src/lab alone (eslint.config.js
+ * refuses `.def` elsewhere in src/).
  */
 export interface Lab extends ResolvedLab {
+  /** The lab file as written (only the loader's `programs: {}` applied): src/lab's own. */
   def: LabDefinition;
   /** Absolute folder of the lab (programs resolve against it). */
   dir: string;

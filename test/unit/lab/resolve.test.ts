@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SNAPLEN } from '../../../src/exercise/capture.js';
 import { labSchemaJson } from '../../../src/lab/lab-schema.js';
 import { loadLab } from '../../../src/lab/load.js';
-import { DEFAULTS, resolveStep } from '../../../src/lab/resolve.js';
+import { DEFAULTS, resolveLab, resolveStep } from '../../../src/lab/resolve.js';
+import type { LabFile } from '../../../src/lab/model.js';
 import { labsDir } from '../../../src/paths.js';
 
 type Node = { description?: string; properties?: Record<string, Node>; allOf?: { then: { properties: Record<string, Node> } }[] };
@@ -119,5 +120,30 @@ describe('resolveLab applies each documented default once', () => {
       expect(lab.passMark, name).toBe(lab.def.passMark ?? 1);
       expect(lab.maxScore, name).toBe(lab.def.checks.reduce((s, c) => s + c.points, 0));
     }
+  });
+
+  it('gives everything read after loading: name, title and topology as written, programs, modules and submission files defaulted', () => {
+    const file: LabFile = {
+      name: 'tiny',
+      title: 'Tiny',
+      networks: { lan: { subnet: '10.0.0.0/24' } },
+      nodes: { a: { interfaces: { lan: '10.0.0.2' } } },
+      exercise: [{ command: { name: 'c', node: 'a', run: 'true' } }],
+      checks: [{ id: 'ran', points: 2, exit: { program: 'c', code: 0 } }],
+    };
+    const lab = resolveLab(file);
+    expect(lab).toMatchObject({ name: 'tiny', title: 'Tiny', networks: file.networks, nodes: file.nodes, programs: {}, modules: [] });
+    expect(lab.submissionFiles).toEqual([]);
+    expect('summary' in lab).toBe(false);
+    // A check without a title is titled by its id; the maximum score is the sum of the points.
+    expect(lab.checks.map((c) => [c.id, c.title, c.points])).toEqual([['ran', 'ran', 2]]);
+    expect(lab.maxScore).toBe(2);
+    const programs = { server: { node: 'a', source: 'server.ts' }, client: { node: 'a', source: 'client.ts' } };
+    expect(resolveLab({ ...file, programs }).submissionFiles).toEqual(['server.ts', 'client.ts']);
+    expect(resolveLab({ ...file, programs, submission: { files: ['client.ts', 'answers.txt'] } }).submissionFiles).toEqual([
+      'client.ts',
+      'answers.txt',
+    ]);
+    expect(resolveLab({ ...file, summary: 'S', modules: ['yaml'] })).toMatchObject({ summary: 'S', modules: ['yaml'] });
   });
 });
