@@ -1,7 +1,7 @@
 import type { Observations } from '../exercise/observations.js';
 import { normaliseSocketState } from '../observe/sockets.js';
 import type { SocketEntry } from '../observe/types.js';
-import { isVerdict, nodeAddresses, probeOf } from './observed.js';
+import { isVerdict, nodeAddresses, probeOf, socketsOf } from './observed.js';
 import type { Verdict } from './types.js';
 import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
 import { PortSchema } from '../schema/defs.js';
@@ -39,7 +39,9 @@ function stateMatches(s: SocketEntry, want: string): boolean {
 export function checkSocket(spec: SocketCheck, obs: Observations): Verdict {
   const probe = probeOf(obs, spec.probe, spec.node, 'sockets');
   if (isVerdict(probe)) return probe;
-  const v = judgeSocket(spec, obs, probe.sockets ?? []);
+  const sockets = socketsOf(probe, spec.node);
+  if (isVerdict(sockets)) return sockets;
+  const v = judgeSocket(spec, obs, sockets);
   const port = spec.tcp ?? spec.udp;
   const left = spec.tcp !== undefined ? (probe.earlier ?? []).filter((s) => s.localPort === port || s.peerPort === port) : [];
   if (v.passed || left.length === 0) return v;

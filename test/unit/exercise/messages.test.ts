@@ -83,9 +83,8 @@ describe('a wait for output that ends because the program ended', () => {
       env: {},
     };
     await launchThen(running, spec, 'true', 10_000);
-    const started = Date.now();
     const r = await waitForOutput(running, spec, /^listening/m, 10_000);
-    expect(Date.now() - started).toBeLessThan(8000);
+    // Why the wait ended: the program's exit (a wait that ran out says `timeout`, with the program running).
     expect(r.outcome).toBe('exited');
     expect(r.outcome === 'exited' ? r.state.exitCode : undefined).toBe(1);
     expect(r.outcome === 'exited' ? relevantLines(r.state.stderr) : []).toEqual([
