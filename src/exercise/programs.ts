@@ -335,6 +335,12 @@ export function programEnv(running: RunningLab, def: ProgramDef, override?: Reco
   };
 }
 
+/**
+ * Node's options for a lab program: `--enable-source-maps` reads the compiled program's inline source map
+ * (src/programs/compile.ts), so an uncaught error names the student's `server.ts:4:26`, not the `.mjs`.
+ */
+export const NODE_FLAGS = ['--enable-source-maps'];
+
 /** How a lab program runs: as `student` in its node, with node. */
 export function programLaunch(
   running: RunningLab,
@@ -347,7 +353,7 @@ export function programLaunch(
     name: opts.name ?? program,
     container: containerOf(running, def.node),
     runDir: RUN_DIR,
-    argv: ['node', programFile(program), ...(opts.args ?? def.args ?? [])],
+    argv: ['node', ...NODE_FLAGS, programFile(program), ...(opts.args ?? def.args ?? [])],
     user: PROGRAM_USER,
     token: runToken(),
     env: programEnv(running, def, opts.env),
