@@ -6,6 +6,7 @@ import type { Verdict } from './types.js';
 import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
 import { PortSchema } from '../schema/defs.js';
 import { defineCheckKind } from './kind.js';
+import { noListenerCause } from './listen-cause.js';
 
 export function normaliseState(s: string): string {
   return normaliseSocketState(s).replace(/^SYN_RCVD$/, 'SYN_RECV');
@@ -92,18 +93,31 @@ function judgeSocket(spec: SocketCheck, obs: Observations, sockets: SocketEntry[
   }
   if (inState.length > 0 && spec.peer !== undefined)
     return { passed: false, message: `${spec.node} has a ${what} in ${want}, but not with ${spec.peer}.`, evidence: evidence(inState) };
+  // Why no connection could be opened to the port, when a node's table says (a listener on loopback only).
+  const boundElsewhere = (): string => {
+    if (proto !== 'tcp' || port === undefined || want === 'LISTEN') return '';
+    for (const [node, table] of [[spec.node, sockets], ...(spec.peer !== undefined ? [[spec.peer, undefined] as const] : [])] as const) {
+      const cause = noListenerCause(obs, node, port, table ? { sockets: table } : {});
+      if (cause?.kind === 'bound-elsewhere') return ` ${cause.text}`;
+    }
+    return '';
+  };
   if (candidates.length > 0) {
     return {
       passed: false,
-      message: `${spec.node} has a ${what}, but in ${[...new Set(candidates.map((s) => normaliseState(s.state)))].join(', ')}, not ${want}.`,
+      message: `${spec.node} has a ${what}, but in ${[...new Set(candidates.map((s) => normaliseState(s.state)))].join(', ')}, not ${want}.${boundElsewhere()}`,
       evidence: evidence(candidates),
     };
   }
+  const listenCause = (): string => {
+    const cause = proto === 'tcp' && port !== undefined ? noListenerCause(obs, spec.node, port, { sockets }) : undefined;
+    return cause && cause.kind !== 'bound-elsewhere' ? `: nothing is listening there; ${cause.text}` : '';
+  };
   const hint =
     want === 'LISTEN'
-      ? ': nothing is listening there. Does the server call listen() on that ' + (proto === 'unix' ? 'path' : 'port') + '?'
+      ? listenCause() || ': nothing is listening there. Does the server call listen() on that ' + (proto === 'unix' ? 'path' : 'port') + '?'
       : want === 'ESTABLISHED'
-        ? ': no connection was open when the table was read.'
+        ? `: no connection was open when the table was read.${boundElsewhere()}`
         : '.';
   // What is there nearest to it: the port over the other IP version, or in the other protocol.
   const near =
