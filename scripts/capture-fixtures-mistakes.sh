@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Makes the fixtures of a server listening where the client's SYN cannot reach it, from real containers on an
 # internal dual-stack Docker network of our own (the same way as scripts/capture-fixtures-runs.sh):
-#   pcap/tcp-syn-to-loopback-listener.pcap  three SYNs from the client, each answered with RST: to the server's
+#   pcap/tcp-syn-to-loopback-listener.pcap  four SYNs from the client, each answered with RST: to the server's
 #                                           IPv4 address port 9000 (it listens on 127.0.0.1:9000 only), to its
-#                                           IPv6 address port 9001 (it listens on [::1]:9001 only) and to its
+#                                           IPv6 address port 9001 (it listens on [::1]:9001 only), to its
 #                                           IPv4 address port 9002 (nothing listens there; it listens on 9003)
+#                                           and to its IPv6 address port 9004 (it listens on 0.0.0.0:9004 only)
 #   sockets/server-loopback-listeners-ss.txt the sockets probe's `ss -tanp; ss -uanp; ss -xanp` on the server
-#                                           meanwhile: LISTEN 127.0.0.1:9000, [::1]:9001 and *:9003 (node)
+#                                           meanwhile: LISTEN 127.0.0.1:9000, [::1]:9001, *:9003 and
+#                                           0.0.0.0:9004 (node)
 #
 #   scripts/capture-fixtures-mistakes.sh [image]    image defaults to the lab image (node bin/lab.js image build)
 #
@@ -50,6 +52,7 @@ switch (cmd) {
     net.createServer((s) => s.pipe(s)).listen({ port: 9000, host: '127.0.0.1' });
     net.createServer((s) => s.pipe(s)).listen({ port: 9001, host: '::1' });
     net.createServer((s) => s.pipe(s)).listen({ port: 9003 });
+    net.createServer((s) => s.pipe(s)).listen({ port: 9004, host: '0.0.0.0' });
     break;
   case 'connect': { // one connection attempt from a fixed port; it is refused
     const s = net.connect({ host: args[0], port: Number(args[1]), localPort: Number(args[2]) });
@@ -66,14 +69,15 @@ docker run -d --name "$SRV" --hostname server "${LABELS[@]}" --network "$NET" --
 docker run -d --name "$CLI" --hostname client "${LABELS[@]}" --network "$NET" --ip "$CLI4" --ip6 "$CLI6" "$IMAGE" sleep infinity >/dev/null
 for c in "$SRV" "$CLI"; do docker exec "$c" mkdir -p /fx /cap; docker cp -q "$WORK/peer.cjs" "$c:/fx/peer.cjs"; done
 docker exec -d "$SRV" node /fx/peer.cjs servers
-retry 50 docker exec "$SRV" sh -c 'ss -ltn | grep -q ":9000 " && ss -ltn | grep -q ":9001 " && ss -ltn | grep -q ":9003 "'
+retry 50 docker exec "$SRV" sh -c 'ss -ltn | grep -q ":9000 " && ss -ltn | grep -q ":9001 " && ss -ltn | grep -q ":9003 " && ss -ltn | grep -q ":9004 "'
 
 name=tcp-syn-to-loopback-listener
-docker exec -d "$SRV" sh -c "echo \$\$ >/cap/$name.pid; exec tcpdump -i eth0 -nn -U --immediate-mode -w /cap/$name.pcap 'tcp portrange 9000-9003' 2>/cap/$name.log"
+docker exec -d "$SRV" sh -c "echo \$\$ >/cap/$name.pid; exec tcpdump -i eth0 -nn -U --immediate-mode -w /cap/$name.pcap 'tcp portrange 9000-9004' 2>/cap/$name.log"
 retry 50 docker exec "$SRV" grep -q 'listening on' "/cap/$name.log"
 docker exec "$CLI" node /fx/peer.cjs connect "$SRV4" 9000 20301
 docker exec "$CLI" node /fx/peer.cjs connect "$SRV6" 9001 20302
 docker exec "$CLI" node /fx/peer.cjs connect "$SRV4" 9002 20303
+docker exec "$CLI" node /fx/peer.cjs connect "$SRV6" 9004 20304
 sleep 0.3
 docker exec "$SRV" sh -c "kill -INT \$(cat /cap/$name.pid)"
 retry 50 docker exec "$SRV" grep -q 'packets captured' "/cap/$name.log"

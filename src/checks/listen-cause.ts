@@ -42,7 +42,8 @@ export function tcpTableOf(obs: Observations, node: string): SocketEntry[] | und
  * Why nothing accepted a connection to `node`'s TCP `port` at `dst` (default: the node's first address of the
  * listeners' IP version), or undefined when what was observed does not say. In order:
  * - `bound-elsewhere`: sockets listen on the port, but none on a wildcard address (0.0.0.0, ::) or on `dst`:
- *   the loopback interface only (`listen(port, '127.0.0.1')`, `'localhost'`, `'::1'`), or another address;
+ *   the loopback interface only (`listen(port, '127.0.0.1')`, `'localhost'`, `'::1'`), or another address; or
+ *   on 0.0.0.0 only while `dst` is an IPv6 address;
  * - `program-ended`: nothing listens on the port, and a program of the node had ended (its exit code and the
  *   line of its output naming the error, with where in its source) or never ran;
  * - `other-port`: nothing listens on the port, but something does on other ports (a mistyped port, or one
@@ -59,10 +60,19 @@ export function noListenerCause(
   const listening = table.filter((s) => normaliseSocketState(s.state) === 'LISTEN' && s.localPort !== undefined);
   const onPort = listening.filter((s) => s.localPort === port);
   if (onPort.length > 0) {
-    if (onPort.some((s) => isWildcard(s.localAddress) || s.localAddress === opts.dst)) return undefined;
+    // 0.0.0.0 takes IPv4 only; :: both (unless IPV6_V6ONLY, which the table does not show).
+    const dst6 = opts.dst?.includes(':') === true;
+    const reaches = (s: SocketEntry): boolean =>
+      s.localAddress === opts.dst || s.localAddress === '::' || s.localAddress === '*' || (s.localAddress === '0.0.0.0' && !dst6);
+    if (onPort.some(reaches)) return undefined;
+    const where = [...new Set(onPort.map(endpoint))].join(' and ');
+    if (dst6 && onPort.some((s) => s.localAddress === '0.0.0.0'))
+      return {
+        kind: 'bound-elsewhere',
+        text: `${node} listens on ${where} only, IPv4's wildcard address: a SYN over IPv6 to ${opts.dst ?? ''} finds no socket listening there and is answered with RST; listen on :: (give listen() no host), which takes IPv4 and IPv6.`,
+      };
     const six = onPort.every((s) => s.localAddress.includes(':'));
     const dst = opts.dst ?? nodeAddresses(obs, node).find((a) => a.includes(':') === six);
-    const where = [...new Set(onPort.map(endpoint))].join(' and ');
     const to = dst !== undefined ? `a SYN to ${dst}` : 'a SYN to its own address';
     const fix = 'listen on 0.0.0.0 or :: (give listen() no host)';
     if (onPort.every((s) => isLoopback(s.localAddress)))

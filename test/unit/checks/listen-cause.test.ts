@@ -1,6 +1,6 @@
 // The common mistakes behind a refused connection, named from what the run observed (src/checks/listen-cause.ts),
-// on real fixtures: a server listening on 127.0.0.1:9000 and [::1]:9001 only and on *:9003 (nothing on 9002),
-// with the client's refused SYNs (scripts/capture-fixtures-mistakes.sh); a client that connected to the wrong
+// on real fixtures: a server listening on 127.0.0.1:9000 and [::1]:9001 only, on *:9003 (nothing on 9002) and
+// on 0.0.0.0:9004 only, with the client's refused SYNs (scripts/capture-fixtures-mistakes.sh); a client that connected to the wrong
 // port, as `lab grade` kept its output; a server that crashed, its trace source-mapped by Node.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,26 +67,37 @@ describe('a server listening on the loopback interface only', () => {
     );
   });
 
+  it('handshake over IPv6 to a server listening on 0.0.0.0 only (IPv4): listen on ::', () => {
+    const v = checkHandshake({ capture: 'wire', client: 'client', server: 'server', port: 9004, family: 6 }, observed());
+    expect(v.message).toBe(
+      "no SYN-ACK: the server answered the SYN with RST. server listens on 0.0.0.0:9004 only, IPv4's wildcard address: a SYN over IPv6 to fd00:7e57:79::10 finds no socket listening there and is answered with RST; listen on :: (give listen() no host), which takes IPv4 and IPv6.",
+    );
+  });
+
   it('a listener on a wildcard address, or on the address the SYN went to, is no such cause', () => {
     const obs = observed();
     expect(noListenerCause(obs, 'server', 9003, { dst: '10.77.253.10' })).toBeUndefined();
+    expect(noListenerCause(obs, 'server', 9003, { dst: 'fd00:7e57:79::10' })).toBeUndefined();
+    expect(noListenerCause(obs, 'server', 9004, { dst: '10.77.253.10' })).toBeUndefined();
     expect(noListenerCause(obs, 'server', 9000, { dst: '127.0.0.1' })).toBeUndefined();
   });
 });
 
 describe('nothing on the port, something on another', () => {
-  it('handshake: the SYN to port 9002 was refused, and the server listens on 9003 (the wildcard listener named first)', () => {
+  it('handshake: the SYN to port 9002 was refused, and the server listens on 9004 and 9003 (wildcard listeners named first)', () => {
     const v = checkHandshake({ capture: 'wire', client: 'client', server: 'server', port: 9002 }, observed());
     expect(v.passed).toBe(false);
     expect(v.message).toBe(
-      'no SYN-ACK: the server answered the SYN with RST: nothing listens on port 9002 in server; server listens on ports 9003, 9000, 9001 instead ([::]:9003 node pid 12, 127.0.0.1:9000 node pid 12): is the port right?',
+      'no SYN-ACK: the server answered the SYN with RST: nothing listens on port 9002 in server; server listens on ports 9004, 9003, 9000 instead (0.0.0.0:9004 node pid 13, [::]:9003 node pid 13): is the port right?',
     );
   });
 
   it('socket LISTEN on 9002: nothing is listening there, and what listens instead', () => {
     const v = checkSocket({ node: 'server', tcp: 9002 }, observed());
     expect(v.passed).toBe(false);
-    expect(v.message).toContain('no TCP socket on port 9002 in LISTEN in server: nothing is listening there; server listens on ports 9003');
+    expect(v.message).toContain(
+      'no TCP socket on port 9002 in LISTEN in server: nothing is listening there; server listens on ports 9004, 9003, 9000 instead',
+    );
     expect(v.message).not.toContain('Does the server call listen()');
   });
 
