@@ -61,7 +61,10 @@ export function runToken(): string {
  * The process is cut off from the exec's streams, so the exec ends when `then` does; the process lives on.
  */
 export async function launchThen(running: RunningLab, spec: LaunchSpec, then: string, timeoutMs: number): Promise<string> {
-  const script = `w="$1"; shift\nsh -c "$w" toplab-run "$@" </dev/null >/dev/null 2>&1 &\n${then}`;
+  // The wrapper reads its script from stdin (`sh -s`), not from an argument (`sh -c`): `ps` in the node then
+  // shows `sh -s -- /run/toplab/server … node --enable-source-maps /opt/toplab/programs/server.mjs`, not the
+  // wrapper's whole text. Every command in it that could read stdin has its own redirection.
+  const script = `w="$1"; shift\nprintf '%s\\n' "$w" | sh -s -- "$@" >/dev/null 2>&1 &\n${then}`;
   let r;
   try {
     // The wrapper (src/sh/run-wrapper.sh) goes in as an argument: the node needs no file of toplab's.
