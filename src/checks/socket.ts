@@ -113,12 +113,6 @@ function judgeSocket(spec: SocketCheck, obs: Observations, sockets: SocketEntry[
     const cause = proto === 'tcp' && port !== undefined ? noListenerCause(obs, spec.node, port, { sockets }) : undefined;
     return cause && cause.kind !== 'bound-elsewhere' ? `: nothing is listening there; ${cause.text}` : '';
   };
-  const hint =
-    want === 'LISTEN'
-      ? listenCause() || ': nothing is listening there. Does the server call listen() on that ' + (proto === 'unix' ? 'path' : 'port') + '?'
-      : want === 'ESTABLISHED'
-        ? `: no connection was open when the table was read.${boundElsewhere()}`
-        : '.';
   // What is there nearest to it: the port over the other IP version, or in the other protocol.
   const near =
     proto === 'unix'
@@ -130,8 +124,20 @@ function judgeSocket(spec: SocketCheck, obs: Observations, sockets: SocketEntry[
             (s.proto !== proto || (spec.family !== undefined && s.family !== spec.family)),
         );
   const nearest = near[0];
+  // Something is on the port, in the other protocol or IP version: that (below) is the answer, not a question about listen().
+  const hint =
+    want === 'LISTEN' && !nearest
+      ? listenCause() || ': nothing is listening there. Does the server call listen() on that ' + (proto === 'unix' ? 'path' : 'port') + '?'
+      : want === 'ESTABLISHED'
+        ? `: no connection was open when the table was read.${boundElsewhere()}`
+        : '.';
+  // listen(port, '0.0.0.0') where IPv6 is wanted: the one address that takes both is ::.
+  const v4Wildcard =
+    nearest?.proto === proto && spec.family === 6 && nearest.localAddress === '0.0.0.0'
+      ? ` It is bound to 0.0.0.0, IPv4's wildcard address: ${proto === 'udp' ? 'bind to :: (give bind() no address)' : 'listen on :: (give listen() no host)'}, which takes IPv4 and IPv6.`
+      : '';
   const seen = nearest
-    ? ` There is a ${nearest.proto.toUpperCase()}${nearest.family ? ` IPv${nearest.family}` : ''} socket on port ${port} in ${normaliseState(nearest.state)}${nearest.proto === proto ? `, over IPv${nearest.family ?? '?'} rather than IPv${spec.family ?? '?'}` : `: ${proto.toUpperCase()} was expected`}.`
+    ? ` There is a ${nearest.proto.toUpperCase()}${nearest.family ? ` IPv${nearest.family}` : ''} socket on port ${port} in ${normaliseState(nearest.state)}${nearest.proto === proto ? `, over IPv${nearest.family ?? '?'} rather than IPv${spec.family ?? '?'}` : `: ${proto.toUpperCase()} was expected`}.${v4Wildcard}`
     : '';
   const others = sockets.filter((s) => s.proto === proto && (proto === 'unix' ? s.path !== undefined : true)).slice(0, 4);
   return {

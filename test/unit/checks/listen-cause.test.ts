@@ -74,6 +74,13 @@ describe('a server listening on the loopback interface only', () => {
     );
   });
 
+  it('socket LISTEN over IPv6 on 9004: an IPv4 listener on 0.0.0.0 is there, and the fix is ::, not a question about listen()', () => {
+    const v = checkSocket({ node: 'server', tcp: 9004, family: 6 }, observed());
+    expect(v.message).toBe(
+      "no TCP socket on port 9004 in LISTEN in server. There is a TCP IPv4 socket on port 9004 in LISTEN, over IPv4 rather than IPv6. It is bound to 0.0.0.0, IPv4's wildcard address: listen on :: (give listen() no host), which takes IPv4 and IPv6.",
+    );
+  });
+
   it('a listener on a wildcard address, or on the address the SYN went to, is no such cause', () => {
     const obs = observed();
     expect(noListenerCause(obs, 'server', 9003, { dst: '10.77.253.10' })).toBeUndefined();
