@@ -86,21 +86,8 @@ export function noListenerCause(
       text: `${node} listens on ${where} only, not on ${dst}: ${to} finds no socket listening there and is answered with RST; ${fix}, or on the address its clients connect to.`,
     };
   }
-  const ended = Object.entries(obs.programs).find(
-    ([, p]) =>
-      p.node === node && p.kind === 'program' && (p.error !== undefined || (!p.running && !p.timedOut && p.exitCode !== undefined)),
-  );
-  if (ended) {
-    const [name, p] = ended;
-    const line = relevantLines(p.stderr.trim() ? p.stderr : p.stdout, 1)[0];
-    return {
-      kind: 'program-ended',
-      text:
-        p.error !== undefined
-          ? `${name} did not run: ${oneLine(p.error)}`
-          : `${name === node ? `the program ${name}` : `${name} (in ${node})`} had exited with code ${p.exitCode}${line !== undefined ? `, after printing ${show(line, 200)}` : ''}.`,
-    };
-  }
+  const ended = programEnded(obs, node);
+  if (ended) return ended;
   // Listeners every address reaches first: the likeliest to be the server meant.
   const others = listening
     .filter((s) => s.localPort !== port)
@@ -116,6 +103,27 @@ export function noListenerCause(
     };
   }
   return undefined;
+}
+
+/**
+ * A program of `node` that had ended on its own (its exit code and the line of its output naming the error,
+ * with where in its source), or never ran (why): the likely reason nothing listens there, whatever the socket.
+ */
+export function programEnded(obs: Observations, node: string): ListenCause | undefined {
+  const ended = Object.entries(obs.programs).find(
+    ([, p]) =>
+      p.node === node && p.kind === 'program' && (p.error !== undefined || (!p.running && !p.timedOut && p.exitCode !== undefined)),
+  );
+  if (!ended) return undefined;
+  const [name, p] = ended;
+  const line = relevantLines(p.stderr.trim() ? p.stderr : p.stdout, 1)[0];
+  return {
+    kind: 'program-ended',
+    text:
+      p.error !== undefined
+        ? `${name} did not run: ${oneLine(p.error)}`
+        : `${name === node ? `the program ${name}` : `${name} (in ${node})`} had exited with code ${p.exitCode}${line !== undefined ? `, after printing ${show(line, 200)}` : ''}.`,
+  };
 }
 
 /** A multi-line message (a compile error's diagnostics) on one line. */

@@ -6,7 +6,7 @@ import type { Verdict } from './types.js';
 import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
 import { PortSchema } from '../schema/defs.js';
 import { defineCheckKind } from './kind.js';
-import { noListenerCause } from './listen-cause.js';
+import { noListenerCause, programEnded } from './listen-cause.js';
 
 export function normaliseState(s: string): string {
   return normaliseSocketState(s).replace(/^SYN_RCVD$/, 'SYN_RECV');
@@ -110,7 +110,7 @@ function judgeSocket(spec: SocketCheck, obs: Observations, sockets: SocketEntry[
     };
   }
   const listenCause = (): string => {
-    const cause = proto === 'tcp' && port !== undefined ? noListenerCause(obs, spec.node, port, { sockets }) : undefined;
+    const cause = proto === 'tcp' && port !== undefined ? noListenerCause(obs, spec.node, port, { sockets }) : programEnded(obs, spec.node);
     return cause && cause.kind !== 'bound-elsewhere' ? `: nothing is listening there; ${cause.text}` : '';
   };
   // What is there nearest to it: the port over the other IP version, or in the other protocol.

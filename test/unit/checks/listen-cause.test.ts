@@ -150,6 +150,14 @@ describe('a server that crashed', () => {
     );
   });
 
+  it('socket LISTEN on a unix path: the server had exited on EADDRINUSE (a stale socket file), and the message says so', () => {
+    const obs = observed();
+    obs.programs.server = program('server', { stderr: fixture('outputs/node-unix-eaddrinuse.stderr').toString('utf8'), exitCode: 1 });
+    expect(checkSocket({ node: 'server', unix: '/tmp/echo.sock' }, obs).message).toBe(
+      'no unix socket on /tmp/echo.sock in LISTEN in server: nothing is listening there; the program server had exited with code 1, after printing "Error: listen EADDRINUSE: address already in use /tmp/echo.sock".',
+    );
+  });
+
   it('a server still running with nothing listening keeps the question about listen()', () => {
     const obs = observed();
     obs.probes[endProbeName('server')] = { node: 'server', kind: 'sockets', raw: '', sockets: [] };
