@@ -88,7 +88,7 @@ describe('the step runner (runExercise)', () => {
     expect(programs.runs.map((r) => r.name)).toEqual(['server', 'client', 'look']);
     // Programs run as the student with node, their args and env; the command as the student with sh.
     const client = programs.runsOf('client')[0];
-    expect(client?.argv).toEqual(['node', '/opt/toplab/programs/client.mjs', '10.0.1.10']);
+    expect(client?.argv).toEqual(['node', '--enable-source-maps', '/opt/toplab/programs/client.mjs', '10.0.1.10']);
     expect(client?.env).toMatchObject({ TOPLAB_LAB: 'steps', TOPLAB_INSTANCE: running.plan.instance, HOME: '/home/student' });
     expect(programs.runsOf('look')[0]?.argv).toEqual(['sh', '-c', 'echo look']);
     const launches = engine.calls.filter((c) => c.method === 'exec' && (c.args[1] as string[])[3] === 'toplab-launch');
