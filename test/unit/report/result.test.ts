@@ -4,7 +4,7 @@ import { exitCodeFor, summarize } from '../../../src/report/result.js';
 
 /** A check result of `points` out of `maxPoints`. */
 function check(id: string, status: CheckResult['status'], maxPoints: number): CheckResult {
-  return { id, kind: 'socket', title: id, status, points: status === 'passed' ? maxPoints : 0, maxPoints, message: status };
+  return { id, kind: 'socket', title: id, status, points: status === 'passed' ? maxPoints : 0, maxPoints, message: status, evidence: [] };
 }
 
 function result(checks: CheckResult[], passMark = 1) {
