@@ -183,9 +183,14 @@ describe('judging a graded case (judgeCase)', () => {
       ok: false,
       mismatch: 'passed a, declared to fail',
     });
-    expect(judgeCase(mistake(['b']), result({ a: 'skipped', b: 'passed' }), 5)).toMatchObject({
+    expect(judgeCase(mistake(['b']), result({ a: 'failed', b: 'passed' }), 5)).toMatchObject({
       ok: false,
       mismatch: 'also failed a; passed b, declared to fail',
+    });
+    // A check not judged that decides the verdict makes the case ungraded, never a mistake that behaves.
+    expect(judgeCase(mistake(['b']), result({ a: 'skipped', b: 'passed' }), 5)).toMatchObject({
+      ok: false,
+      mismatch: expect.stringMatching(/^could not be graded: not graded: the check a could not be judged/),
     });
   });
 
