@@ -9,7 +9,7 @@ import { downLab, type DownReport } from '../app/down.js';
 import { instanceStatuses, labStatus, markOrphans, orphanOf, type LabInstanceStatus } from '../app/status.js';
 import type { EnginePool } from '../engines/pool.js';
 import { suggestion } from '../lab/suggest.js';
-import { loadLab } from '../lab/load.js';
+import { loadLab, readLabName, resolveLabFile } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
 import { labsDir } from '../paths.js';
 import { INSTANCE_PATTERN, DEFAULT_INSTANCE, planLab, subnetPools, type LabPlan } from '../plan/plan.js';
@@ -30,7 +30,7 @@ import { renderTerminal, useColor } from '../report/terminal.js';
 import { renderLadders, unicodeTerminal, type LadderStyle } from '../report/ladder.js';
 import { writeOutput } from './args.js';
 import type { Invocation } from './program.js';
-import { engine, image, progress } from './engine.js';
+import { engine, engineAndImage, image, progress } from './engine.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { enginesCommand } from '../engines/engines-command.js';
 import { checkWork } from '../app/check.js';
@@ -50,8 +50,7 @@ export interface CommandContext {
 async function engineFor(lab: string, instance: string, enginesFile: string | undefined): Promise<{ runtime: Runtime; tag: string }> {
   const pool = enginePool(enginesFile);
   if (pool) return placeInstance(pool, lab, instance, progress);
-  const runtime = await engine();
-  return { runtime, tag: await image(runtime) };
+  return engineAndImage();
 }
 
 function instanceOf(v: string | undefined): string {
@@ -395,22 +394,27 @@ async function down(ref: string | undefined, values: DownOptions): Promise<numbe
  * to (a name, a folder or a lab.yaml path). Only when no lab file can be read, the last part of the path.
  */
 function labNameOf(ref: string): string {
+  let name: string | undefined;
   try {
-    return loadLab(ref).def.name;
+    // The name alone, unvalidated: a file edited since `up` still names its instance (and the validator stays unloaded).
+    name = readLabName(resolveLabFile(ref));
   } catch {
-    return (
-      ref
-        .replace(/\/+$/, '')
-        .split('/')
-        .filter((seg) => seg !== 'lab.yaml' && seg !== '')
-        .pop() ?? ref
-    );
+    name = undefined;
   }
+  return (
+    name ??
+    ref
+      .replace(/\/+$/, '')
+      .split('/')
+      .filter((seg) => seg !== 'lab.yaml' && seg !== '')
+      .pop() ??
+    ref
+  );
 }
 
 function labFileOf(ref: string): string | undefined {
   try {
-    return loadLab(ref).file;
+    return resolveLabFile(ref);
   } catch {
     return undefined;
   }
@@ -719,8 +723,7 @@ async function gradeMany(
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
   }
-  const runtime = await engine();
-  const tag = await image(runtime);
+  const { runtime, tag } = await engineAndImage();
   const outDir = out ? resolve(out) : resultsDir(undefined, lab.def.name, 'batch');
   progress(`grading ${submissions} with ${parallel} at a time; reports in ${outDir}`);
   const r = await gradeBatch(lab, {

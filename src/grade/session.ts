@@ -164,7 +164,16 @@ export async function checkInstance(lab: Lab, compiled: Compiled, opts: CheckOpt
 
 async function checkLocked(lab: Lab, compiled: Compiled, opts: CheckOptions): Promise<GradeResult> {
   const startedAt = new Date();
-  const { running, alreadyUp } = await deploy(lab, { ...opts, programs: compiled.programs, command: opts.command ?? 'check' });
+  // A grading instance is new and this run's own (gradeSubmission has just seen that nothing of it exists, and
+  // no other command uses it): deploy skips its first look, and the creation lock goes while the run begins.
+  const grading = opts.purpose === 'grading';
+  const { running, alreadyUp, releaseLock } = await deploy(lab, {
+    ...opts,
+    programs: compiled.programs,
+    command: opts.command ?? 'check',
+    ...(grading ? { fresh: true, keepLock: true } : {}),
+  });
+  const released = releaseLock().catch(() => undefined);
   let obs;
   try {
     // The programs as they are now: a student may have edited them since `lab up`. A fresh deploy has
@@ -179,10 +188,12 @@ async function checkLocked(lab: Lab, compiled: Compiled, opts: CheckOptions): Pr
       ...(alreadyUp ? {} : { fresh: true }),
     });
   } catch (e) {
+    await released;
     // An instance this call made and could not finish with is removed; a user's running lab is left as it is.
     if (!alreadyUp && !(e instanceof StepError)) await removeInstance(opts.runtime, lab.def.name, opts.instance).catch(() => undefined);
     throw e;
   }
+  await released;
   // A missing file that no program needs (an answer file, a command file) is named too.
   const missing = Object.entries(opts.problems ?? {})
     .filter(([f]) => !Object.values(lab.def.programs ?? {}).some((p) => p.source === f))
