@@ -376,9 +376,22 @@ export async function gradeSubmission(lab: Lab, submission: string, opts: GradeO
   if (interrupted) throw new InterruptedError('interrupted before grading began');
   const instance = opts.instance ?? gradeInstanceName();
   throwIfAborted(opts.signal);
-  // A grade needs a fresh instance, and removes it afterwards: never one that exists (a user's own lab).
-  const existing = await instanceState(opts.runtime, lab, instance);
+  // A grade needs a fresh instance, and removes it afterwards: never one that exists (a user's own lab). Asked
+  // while the submission is laid over the lab and compiled; nothing is created before the answer.
+  const looked = instanceState(opts.runtime, lab, instance);
+  looked.catch(() => undefined); // awaited below
+  const overlay = overlaySubmission(lab, submission);
+  let compiled: Compiled;
+  let existing: Awaited<typeof looked>;
+  try {
+    compiled = await compileAll(lab, overlay.dir, overlay.problems);
+    existing = await looked;
+  } catch (e) {
+    overlay.cleanup();
+    throw e;
+  }
   if (existing.containers.length > 0 || existing.networks.length > 0 || existing.lock !== undefined) {
+    overlay.cleanup();
     throw new UsageError(
       `instance ${instance} of ${lab.def.name} already exists: a grade needs a fresh instance and removes it afterwards`,
       {
@@ -386,12 +399,14 @@ export async function gradeSubmission(lab: Lab, submission: string, opts: GradeO
       },
     );
   }
-  const overlay = overlaySubmission(lab, submission);
+  if (interrupted) {
+    overlay.cleanup();
+    throw new InterruptedError('interrupted before grading began');
+  }
   const untrack = track(opts.runtime, lab.def.name, instance);
   let settle = (): void => undefined;
   active.set(instance, { runtime: opts.runtime, lab: lab.def.name, settled: new Promise<void>((r) => (settle = r)) });
   try {
-    const compiled = await compileAll(lab, overlay.dir, overlay.problems);
     throwIfAborted(opts.signal);
     // Removing the instance afterwards ends every process in it, the student's included.
     const result = await checkInstance(lab, compiled, {
