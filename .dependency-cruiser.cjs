@@ -14,8 +14,8 @@ const LAYERS = [
   ['checks'],
   ['report'],
   ['grade'],
-  ['app'],
-  ['engines'],
+  ['engines'], // engine pools: placement, drain, image copy, batch grading over a pool
+  ['app'], // use cases: options in, data out; they reach the engines through src/app/engine-access.ts
   ['server'],
   ['cli'],
 ];

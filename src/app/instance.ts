@@ -4,14 +4,15 @@ import { join } from 'node:path';
 import { deploy } from '../deploy/up.js';
 import { removeInstance, type DownResult } from '../deploy/down.js';
 import { attach, instanceState, type RunningLab } from '../deploy/running-lab.js';
-import { errorMessage, ToplabError } from '../errors.js';
+import { ToplabError } from '../errors.js';
 import { installPrograms } from '../exercise/programs.js';
 import { observerNodes } from '../exercise/probes.js';
 import { ensureObserver } from '../deploy/observer.js';
 import { checkInstance, compileAll, overlaySubmission, startSetupSteps } from '../grade/session.js';
 import type { Lab } from '../lab/model.js';
 import { LABEL } from '../plan/labels.js';
-import { errorResult, type GradeResult } from '../report/result.js';
+import type { GradeResult } from '../report/result.js';
+import { toolErrorResult } from './check.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { withLabels } from './labeled-runtime.js';
 
@@ -94,9 +95,9 @@ export async function prepareObservers(opts: InstanceOptions): Promise<number> {
   return nodes.length;
 }
 
-/** Removes every container and network of the instance. */
-export function downInstance(opts: Pick<InstanceOptions, 'runtime' | 'lab' | 'instance'>): Promise<DownResult> {
-  return removeInstance(opts.runtime, opts.lab.def.name, opts.instance);
+/** Removes every container and network of the instance of the lab named `lab`, found by their labels. */
+export function downInstance(opts: { runtime: Runtime; lab: string; instance: string }): Promise<DownResult> {
+  return removeInstance(opts.runtime, opts.lab, opts.instance);
 }
 
 async function running(opts: InstanceOptions): Promise<RunningLab> {
@@ -158,14 +159,7 @@ export async function checkFiles(
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
   } catch (e) {
-    return errorResult({
-      lab: lab.def.name,
-      instance: opts.instance,
-      maxScore: lab.maxScore,
-      passMark: lab.passMark,
-      startedAt,
-      message: errorMessage(e) + (e instanceof ToplabError && e.hint ? ` (${e.hint})` : ''),
-    });
+    return toolErrorResult(lab, e, { startedAt, instance: opts.instance });
   } finally {
     overlay?.cleanup();
   }

@@ -1,6 +1,9 @@
 import { listOrphans, type Orphan } from '../deploy/sweep.js';
 import { LABEL, labelFilter } from '../plan/labels.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { poolOrphans, sweepPool } from '../engines/use.js';
+import { labNameOf } from './down.js';
+import type { EngineAccess } from './engine-access.js';
 
 /** A lab instance as Docker's labels and networks describe it. */
 export interface LabInstanceStatus {
@@ -79,8 +82,8 @@ export function markOrphans(list: LabInstanceStatus[], orphans: Orphan[]): void 
 
 /**
  * The running toplab instances on one engine, optionally of one lab (by its name) and one instance, read from
- * Docker's labels alone (no state file), orphans marked. (An engine pool's status: src/cli/commands.ts, which
- * asks each engine of the pool this.)
+ * Docker's labels alone (no state file), orphans marked. (An engine pool's status: statusOf, which asks each
+ * engine of the pool this.)
  */
 export async function labStatus(opts: {
   runtime: Runtime;
@@ -100,4 +103,53 @@ export async function labStatus(opts: {
 /** The orphan belongs to the lab and instance asked for (undefined: any). */
 export function orphanOf(o: Orphan, lab: string | undefined, instance: string | undefined): boolean {
   return (lab === undefined || o.lab === lab) && (instance === undefined || o.instance === instance);
+}
+
+export interface StatusOptions {
+  /** The lab as typed (a name, a folder or a lab.yaml path); undefined: every lab. */
+  lab?: string | undefined;
+  /** One instance (checked: see instanceName); undefined: every instance. */
+  instance?: string | undefined;
+  engines: EngineAccess;
+  onProgress?: (line: string) => void;
+}
+
+/** What `lab status` found. */
+export interface StatusReport {
+  /** Whether an engine pool was asked (then each instance names its engine). */
+  pooled: boolean;
+  instances: LabInstanceStatus[];
+  /** Engines of the pool that did not answer: their instances are not listed. */
+  unreachable: { engine: string; error: string }[];
+}
+
+/**
+ * `lab status`: the running instances (of one lab, one instance) on the local engine, or on each engine of the
+ * pool that answers (swept first, as every command does), orphans marked per engine, and the engines that do
+ * not answer.
+ */
+export async function statusOf(opts: StatusOptions): Promise<StatusReport> {
+  const lab = opts.lab === undefined ? undefined : labNameOf(opts.lab);
+  const { instance } = opts;
+  const pool = opts.engines.pool;
+  if (!pool)
+    return { pooled: false, instances: await labStatus({ runtime: await opts.engines.connect(), lab, instance }), unreachable: [] };
+  const health = await pool.probe();
+  pool.loseDown(health);
+  const unreachable = health.filter((h) => !h.up).map((h) => ({ engine: h.name, error: h.error ?? `engine ${h.name} unreachable` }));
+  for (const o of (await sweepPool(pool)).removed)
+    opts.onProgress?.(`removed an orphaned instance ${o.lab}/${o.instance} on engine ${o.engine} (${o.reason})`);
+  const live = pool.engines.filter((e) => !e.runtime.lost);
+  const [per, orphans] = await Promise.all([Promise.all(live.map((e) => instanceStatuses(e.runtime, lab, instance))), poolOrphans(pool)]);
+  const instances: LabInstanceStatus[] = [];
+  // Orphans marked per engine, as on the local engine: each engine's own list, so one on e2 never marks e1's.
+  for (const [i, e] of live.entries()) {
+    const list = per[i] ?? [];
+    markOrphans(
+      list,
+      (orphans.get(e.spec.name) ?? []).filter((o) => orphanOf(o, lab, instance)),
+    );
+    instances.push(...list.map((st) => ({ ...st, engine: e.spec.name })));
+  }
+  return { pooled: true, instances, unreachable };
 }

@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import { errorMessage, UsageError } from '../errors.js';
-import { gradeBatch } from '../grade/batch.js';
+import { gradeBatch, type BatchResult } from '../grade/batch.js';
 import type { Lab } from '../lab/model.js';
 import type { Format } from '../report/formats.js';
 import { labImageTag } from '../runtime/lab-image.js';
@@ -189,8 +188,8 @@ export async function gradeOverPool(
 
 /**
  * `lab grade LAB --submissions DIR` over an engine pool: gradeBatch with gradeOverPool as its runner, the pool's
- * report in summary.json under `engines`, the summary on stdout and lost engines and re-queued submissions on
- * stderr. Returns the exit code (4 when a submission could not be graded).
+ * report in summary.json under `engines`. Returns the batch (per-submission rows and results, the summaries)
+ * and the pool's report (engines used, lost, submissions graded again elsewhere); prints nothing.
  */
 export async function gradeBatchOverPool(
   lab: Lab,
@@ -203,13 +202,13 @@ export async function gradeBatchOverPool(
     onProgress: (line: string) => void;
     signal?: AbortSignal;
   },
-): Promise<number> {
+): Promise<{ batch: BatchResult; report: PoolBatchReport | undefined }> {
   const tag = labImageTag();
   const first = pool.engines[0];
   if (!first) throw new UsageError(`${pool.file} lists no engine`);
   opts.onProgress(`grading ${opts.submissions} over the engines of ${pool.file}; reports in ${opts.outDir}`);
   let report: PoolBatchReport | undefined;
-  const r = await gradeBatch(lab, {
+  const batch = await gradeBatch(lab, {
     runtime: first.runtime,
     image: tag,
     submissions: opts.submissions,
@@ -227,13 +226,5 @@ export async function gradeBatchOverPool(
       return { results: x.results, summary: { engines: x.report } };
     },
   });
-  for (const l of report?.lost ?? []) process.stderr.write(`engine ${l.engine} was lost: ${l.reason}\n`);
-  if (report && report.requeued.length > 0)
-    process.stderr.write(`re-graded on other engines: ${report.requeued.map((q) => `${q.student} (from ${q.from})`).join(', ')}\n`);
-  process.stdout.write(r.summaryCsv);
-  const count = (status: string): number => r.rows.filter((x) => x.status === status).length;
-  process.stdout.write(
-    `graded ${r.rows.length} submission(s) in ${(r.durationMs / 1000).toFixed(1)}s over ${report?.engines.length ?? 0} engine(s): ${count('passed')} passed, ${count('failed')} failed, ${count('error')} could not be graded\nsummary: ${join(opts.outDir, 'summary.csv')} and summary.json\n`,
-  );
-  return count('error') > 0 ? 4 : 0;
+  return { batch, report };
 }

@@ -80,13 +80,15 @@ function unreachableNote(unreachable: EngineHealth[]): string {
 
 /**
  * The engine for an instance about to be brought up or checked: the engine that already holds it, else a new
- * placement (with the lab image made present there). Returns its runtime and the lab image tag.
+ * placement (with the lab image made present there). Returns its runtime and the lab image tag. `onWarning`
+ * hears that a new placement may make a second copy (the instance may be on an engine that did not answer).
  */
 export async function placeInstance(
   pool: EnginePool,
   lab: string,
   instance: string,
   onProgress?: (line: string) => void,
+  onWarning?: (line: string) => void,
 ): Promise<{ runtime: EngineRuntime; tag: string }> {
   const tag = labImageTag();
   const found = await pool.locate(lab, instance);
@@ -99,9 +101,9 @@ export async function placeInstance(
   if (found.unreachable.length > 0) {
     // The instance may be on an engine that did not answer: say that this makes a second one.
     const names = found.unreachable.map((h) => h.name).join(', ');
-    process.stderr.write(
-      `warning: ${lab} (instance ${instance}) was not found on the engines that answer, so a new one is placed on ${engine.spec.name}; ` +
-        `if it was on ${names} (unreachable), that one is still there: \`lab down ${lab} --instance ${instance}\` when ${names} answers removes both, \`lab status\` shows where each is\n`,
+    onWarning?.(
+      `${lab} (instance ${instance}) was not found on the engines that answer, so a new one is placed on ${engine.spec.name}; ` +
+        `if it was on ${names} (unreachable), that one is still there: \`lab down ${lab} --instance ${instance}\` when ${names} answers removes both, \`lab status\` shows where each is`,
     );
   }
   return { runtime: engine.runtime, tag };

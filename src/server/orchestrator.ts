@@ -6,12 +6,19 @@ import type { Lab } from '../lab/model.js';
 import { loadLab } from '../lab/load.js';
 import { errorMessage } from '../errors.js';
 import { LABEL, WORKSHOP_LABEL, WORKSHOP_SERVER_LABEL } from '../plan/labels.js';
-import { removeInstance } from '../deploy/down.js';
 import { sweep } from '../deploy/sweep.js';
 import type Docker from 'dockerode';
 import type { Runtime } from '../runtime/runtime.js';
 import type { ServerEngines } from './engines.js';
-import { checkFiles, instanceStatus, prepareObservers, restartPrograms, upInstance, type InstanceStatus } from '../app/instance.js';
+import {
+  checkFiles,
+  downInstance,
+  instanceStatus,
+  prepareObservers,
+  restartPrograms,
+  upInstance,
+  type InstanceStatus,
+} from '../app/instance.js';
 import { editableFiles, starterContent } from '../app/lab-files.js';
 import type { GradeResult } from '../report/result.js';
 import { now, type AttemptRow, type StudentRow, type Store, type WorkshopRow } from './store.js';
@@ -561,7 +568,7 @@ export class Orchestrator extends EventEmitter {
         this.statusCache.set(name, r.status);
         if (this.store.instance(name)?.state !== 'warming') {
           // The workshop ended while it was being made.
-          void removeInstance(o.runtime, labName, name).catch(() => undefined);
+          void downInstance({ runtime: o.runtime, lab: labName, instance: name }).catch(() => undefined);
           return;
         }
         // Usable now: a student's terminals need only the nodes. The observer sidecars (captures, socket
@@ -659,7 +666,9 @@ export class Orchestrator extends EventEmitter {
     if (holder !== null) this.emit('instance-gone', holder);
     // An observer still being made would outlive a removal that ran first.
     await this.observing.get(name);
-    await removeInstance(runtime, labName, name).catch((e: unknown) => this.opts.log(`could not remove ${name}: ${errorMessage(e)}`));
+    await downInstance({ runtime, lab: labName, instance: name }).catch((e: unknown) =>
+      this.opts.log(`could not remove ${name}: ${errorMessage(e)}`),
+    );
     this.store.deleteInstance(name);
     this.statusCache.delete(name);
   }
@@ -895,7 +904,7 @@ export class Orchestrator extends EventEmitter {
             const lab = r.labels[LABEL.lab];
             if (inst !== undefined && lab !== undefined && match(r.labels)) instances.set(inst, lab);
           }
-          await Promise.all([...instances].map(([inst, lab]) => removeInstance(runtime, lab, inst).catch(() => undefined)));
+          await Promise.all([...instances].map(([inst, lab]) => downInstance({ runtime, lab, instance: inst }).catch(() => undefined)));
           return instances.size;
         } catch (e) {
           // Only a pool has several engines: there, one that fails must not keep the others from being cleaned.

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { privilegedCommand } from '../../../src/cli/commands.js';
+import { privilegedCommand } from '../../../src/app/exec.js';
 import { completionScript } from '../../../src/cli/completion.js';
 import { commandShapes, helpTexts, parseCommandLine, type Invocation } from '../../../src/cli/program.js';
 import { UsageError } from '../../../src/errors.js';

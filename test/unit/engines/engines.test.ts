@@ -14,7 +14,6 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve as urlResolve } from 'node:url';
 import { holderOf, placeInstance } from '../../../src/engines/use.js';
-import { vi } from 'vitest';
 import type { GradeResult } from '../../../src/report/result.js';
 import type { DockerRuntime } from '../../../src/runtime/docker/docker-runtime.js';
 
@@ -169,17 +168,13 @@ describe('placing an instance while an engine does not answer', () => {
       probe: async () => [down],
       place: async () => e2,
     } as unknown as EnginePool;
-    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      const placed = await placeInstance(pool, 'tcp-handshake', 'alice');
-      expect(placed.runtime).toBe(e2.runtime);
-      const text = write.mock.calls.map((c) => String(c[0])).join('');
-      expect(text).toContain(
-        'warning: tcp-handshake (instance alice) was not found on the engines that answer, so a new one is placed on e2; if it was on e1 (unreachable), that one is still there',
-      );
-    } finally {
-      write.mockRestore();
-    }
+    const warnings: string[] = [];
+    const placed = await placeInstance(pool, 'tcp-handshake', 'alice', undefined, (w) => warnings.push(w));
+    expect(placed.runtime).toBe(e2.runtime);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(
+      'tcp-handshake (instance alice) was not found on the engines that answer, so a new one is placed on e2; if it was on e1 (unreachable), that one is still there',
+    );
   });
 });
 

@@ -10,7 +10,7 @@ import { LABEL, leaseExpired, ownerLabels, ownerState } from '../../../src/plan/
 import { abortableRuntime } from '../../../src/runtime/abortable.js';
 import { timed } from '../../../src/runtime/docker/docker-runtime.js';
 import type { ExecOptions, ExecResult, ResourceSummary, Runtime } from '../../../src/runtime/runtime.js';
-import { pruneRuns } from '../../../src/cli/commands.js';
+import { pruneRuns } from '../../../src/app/results.js';
 
 // Made in beforeAll, not at load: a run filtered by -t to no test here runs no hook, and would leave it.
 let work = '';
