@@ -23,22 +23,34 @@ const LAYERS = [
 const folder = (names) => `^src/(${names.join('|')})(/|$)`;
 
 /**
- * The one crossing allowed upwards: the lab format (src/lab) is composed from the check kinds' declarations
- * (src/checks/registry.ts: each kind is one module with its schema fragment and its evaluation), so a new kind
- * is one file and one registry line. The check modules' own imports still obey their layer.
+ * The kind modules: each check kind, step kind and probe kind is one module declaring its schema fragment, its
+ * defaults, its text and what it does, listed once in its registry, so a new kind is one file and one registry
+ * line. The lab format (src/lab) is composed from those declarations, so src/lab may import them although they
+ * sit in higher folders: the check kinds (src/checks) and the step and probe kinds (src/exercise/step-kinds/,
+ * src/exercise/probe-kinds/). A step kind's `run` is written against a port declared in its module, which the
+ * step runner (src/exercise/steps.ts) implements, so the kind modules themselves import only what KIND_IMPORTS
+ * allows (rule `kind-modules-are-declarations`) and never the engine: the crossing brings no runtime into src/lab.
  */
-const ALLOWED_UP = { lab: ['checks'] };
+const KIND_FOLDERS = ['exercise/step-kinds', 'exercise/probe-kinds'];
+const ALLOWED_UP = { lab: ['checks', ...KIND_FOLDERS] };
+/** What a step or probe kind module may import: the low layers, the pure parsers, the observation types, each other. */
+const KIND_IMPORTS = [
+  folder(LAYERS[0]),
+  '^src/schema/',
+  '^src/observe/',
+  '^src/exercise/(observations|socket-scope)\\.ts$',
+  ...KIND_FOLDERS.map((f) => `^src/${f}/`),
+];
 
 const layerRules = LAYERS.slice(0, -1).map((layer, i) => {
-  const above = LAYERS.slice(i + 1)
-    .flat()
-    .filter((f) => !(ALLOWED_UP[layer[0]] ?? []).includes(f));
+  const allowed = ALLOWED_UP[layer[0]] ?? [];
+  const above = LAYERS.slice(i + 1).flat();
   return {
     name: `layer-${layer[0]}`,
-    comment: `${layer.join(', ')} may not import a higher layer (${above.join(', ')})`,
+    comment: `${layer.join(', ')} may not import a higher layer (${above.join(', ')})${allowed.length ? `, but for the kind modules of ${allowed.join(', ')}` : ''}`,
     severity: 'error',
     from: { path: folder(layer) },
-    to: { path: folder(above) },
+    to: { path: folder(above), pathNot: allowed.map((f) => `^src/${f}/`) },
   };
 });
 
@@ -59,6 +71,21 @@ module.exports = {
       to: { circular: true },
     },
     ...layerRules,
+    {
+      name: 'kind-modules-are-declarations',
+      comment:
+        'a step or probe kind module declares its schema, defaults, text and what it does against its own port; it imports only low layers, pure parsers and types (KIND_IMPORTS), so src/lab can import it',
+      severity: 'error',
+      from: { path: `^src/(${KIND_FOLDERS.join('|')})/` },
+      to: { path: '^src/', pathNot: KIND_IMPORTS },
+    },
+    {
+      name: 'pure-kind-modules',
+      comment: 'nor anything that talks to the world, directly or through what they import (type-only imports aside)',
+      severity: 'error',
+      from: { path: `^src/(${KIND_FOLDERS.join('|')})/` },
+      to: { path: IO, reachable: true },
+    },
     {
       name: 'pure-checks-and-reports',
       comment: 'checks and report formats are pure functions of observations: no files, sockets, processes or engine',

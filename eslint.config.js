@@ -13,4 +13,23 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
+  {
+    // After loading, the lab is read as resolveLab made it (src/lab/resolve.ts: defaults applied, kinds named),
+    // never as the YAML was written: `lab.def` belongs to src/lab (docs/architecture.md, "The lab format").
+    files: ['src/**/*.ts'],
+    ignores: ['src/lab/**', 'src/schema/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='def']",
+          message: 'read the resolved lab (lab.name, lab.nodes, lab.checks, ...; src/lab/resolve.ts), not the raw file `def`',
+        },
+        {
+          selector: "ObjectPattern > Property[key.name='def']",
+          message: 'read the resolved lab (src/lab/resolve.ts), not the raw file `def`',
+        },
+      ],
+    },
+  },
 );

@@ -46,7 +46,7 @@ export function toolErrorResult(
   base: { startedAt: Date; instance?: string | undefined; submission?: string | undefined },
 ): GradeResult {
   return errorResult({
-    lab: lab.def.name,
+    lab: lab.name,
     ...(base.instance !== undefined ? { instance: base.instance } : {}),
     ...(base.submission !== undefined ? { submission: base.submission } : {}),
     maxScore: lab.maxScore,
@@ -94,18 +94,18 @@ export async function checkLab(opts: CheckLabOptions): Promise<{ target: CheckTa
   const target = checkTarget(opts.lab, { cwd: opts.cwd, ...(opts.submission !== undefined ? { submission: opts.submission } : {}) });
   const lab = target.lab;
   if (target.kind === 'reference')
-    say(`grading the lab's own reference files in ${lab.dir}, not yours: \`lab init ${lab.def.name}\` makes a workspace of your own`);
+    say(`grading the lab's own reference files in ${lab.dir}, not yours: \`lab init ${lab.name}\` makes a workspace of your own`);
   else say(`grading your files in ${target.dir}`);
   const { instance } = opts;
   const startedAt = new Date();
   const artifactsDir = resultsDir(
     opts.results ?? (target.kind === 'workspace' ? join(target.dir, 'results') : undefined),
-    lab.def.name,
+    lab.name,
     instance,
     opts.keepResults,
   );
   try {
-    const { runtime, tag } = await engineForInstance(opts.engines, lab.def.name, instance, say);
+    const { runtime, tag } = await engineForInstance(opts.engines, lab.name, instance, say);
     const result = await checkWork(target, {
       runtime,
       image: tag,

@@ -49,21 +49,21 @@ export interface ExecTarget {
 export async function execTarget(opts: ExecOptions): Promise<ExecTarget> {
   const lab = typeof opts.lab === 'string' ? loadLab(opts.lab) : opts.lab;
   const { node, instance } = opts;
-  const nodes = Object.keys(lab.def.nodes);
-  if (!lab.def.nodes[node])
-    throw new UsageError(`lab ${lab.def.name} has no node '${node}'${suggestion(node, nodes, true)} (nodes: ${nodes.join(', ')})`);
+  const nodes = Object.keys(lab.nodes);
+  if (!lab.nodes[node])
+    throw new UsageError(`lab ${lab.name} has no node '${node}'${suggestion(node, nodes, true)} (nodes: ${nodes.join(', ')})`);
   const privileged = opts.privileged === true;
   if (privileged && opts.user !== undefined)
     throw new UsageError("--privileged runs as root in the node's observer: leave out --user, or leave out --privileged");
-  const upHint = `run \`${upCommand(lab.def.name, instance)}\` first`;
-  const runtime = await engineHolding(opts.engines, lab.def.name, instance, upHint, opts.onProgress);
+  const upHint = `run \`${upCommand(lab.name, instance)}\` first`;
+  const runtime = await engineHolding(opts.engines, lab.name, instance, upHint, opts.onProgress);
   const state = await instanceState(runtime, lab, instance);
-  if (!state.complete) throw new UsageError(`${lab.def.name} (instance ${instance}) is not up`, { hint: upHint });
+  if (!state.complete) throw new UsageError(`${lab.name} (instance ${instance}) is not up`, { hint: upHint });
   const running = attach(runtime, lab, instance, state, labImageTag());
   const container = privileged ? await ensureObserver(running, node) : (running.containers.get(node) as string);
   return {
     runtime,
-    lab: lab.def.name,
+    lab: lab.name,
     instance,
     node,
     container,

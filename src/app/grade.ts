@@ -45,12 +45,12 @@ export async function gradeOne(opts: GradeOneOptions): Promise<GradeResult> {
   const lab = typeof opts.lab === 'string' ? loadLab(opts.lab) : opts.lab;
   const startedAt = new Date();
   const name = opts.submission.replace(/\/+$/, '').split('/').pop() ?? 'submission';
-  const artifactsDir = resultsDir(opts.results, lab.def.name, `grade-${name}`, opts.keepResults);
+  const artifactsDir = resultsDir(opts.results, lab.name, `grade-${name}`, opts.keepResults);
   const say = opts.onProgress ?? ((): void => undefined);
   try {
     // A named instance lets a test or script remove it whatever happens to this process.
     const instance = opts.instance ?? gradeInstanceName();
-    const { runtime, tag } = await engineForInstance(opts.engines, lab.def.name, instance, say);
+    const { runtime, tag } = await engineForInstance(opts.engines, lab.name, instance, say);
     return await gradeSubmission(lab, opts.submission, {
       runtime,
       image: tag,
@@ -109,7 +109,7 @@ export async function gradeClass(opts: GradeClassOptions): Promise<ClassReport> 
     throw new UsageError(`the submissions graded at once must be a whole number from 1 to 64, not ${parallel}`);
   const say = opts.onProgress ?? ((): void => undefined);
   const signal = opts.signal ? { signal: opts.signal } : {};
-  const outDir = opts.outDir !== undefined ? resolve(opts.outDir) : resultsDir(undefined, lab.def.name, 'batch', opts.keepResults);
+  const outDir = opts.outDir !== undefined ? resolve(opts.outDir) : resultsDir(undefined, lab.name, 'batch', opts.keepResults);
   if (opts.engines.pool) {
     const r = await gradeBatchOverPool(lab, opts.engines.pool, {
       submissions,
@@ -119,7 +119,7 @@ export async function gradeClass(opts: GradeClassOptions): Promise<ClassReport> 
       onProgress: say,
       ...signal,
     });
-    return { lab: lab.def.name, outDir, batch: r.batch, pool: r.report };
+    return { lab: lab.name, outDir, batch: r.batch, pool: r.report };
   }
   const { runtime, tag } = await opts.engines.connectWithImage();
   say(`grading ${submissions} with ${parallel} at a time; reports in ${outDir}`);
@@ -134,5 +134,5 @@ export async function gradeClass(opts: GradeClassOptions): Promise<ClassReport> 
     onProgress: say,
     ...signal,
   });
-  return { lab: lab.def.name, outDir, parallel, batch };
+  return { lab: lab.name, outDir, parallel, batch };
 }

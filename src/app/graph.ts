@@ -2,9 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { attach, instanceState } from '../deploy/running-lab.js';
 import { UsageError } from '../errors.js';
-import { withReadmeGraph } from '../lab/graph.js';
+import { withReadmeGraph, type Topology } from '../lab/graph.js';
 import { loadLab } from '../lab/load.js';
-import type { Lab, LabDefinition } from '../lab/model.js';
+import type { Lab } from '../lab/model.js';
 import { instanceDefinition } from '../plan/instance-definition.js';
 import { labImageTag } from '../runtime/lab-image.js';
 import { engineHolding, upCommand, type EngineAccess } from './engine-access.js';
@@ -23,21 +23,22 @@ export interface GraphOptions {
  * as that running instance has them (what `ip addr` and netstat show in its nodes). The caller draws it
  * (renderGraph). A UsageError when the instance is not up.
  */
-export async function labGraph(opts: GraphOptions): Promise<{ lab: string; instance?: string; definition: LabDefinition }> {
+export async function labGraph(opts: GraphOptions): Promise<{ lab: string; instance?: string; definition: Topology }> {
   const lab = typeof opts.lab === 'string' ? loadLab(opts.lab) : opts.lab;
-  if (opts.instance === undefined) return { lab: lab.def.name, definition: lab.def };
+  const declared: Topology = { name: lab.name, networks: lab.networks, nodes: lab.nodes };
+  if (opts.instance === undefined) return { lab: lab.name, definition: declared };
   const { instance } = opts;
-  const up = upCommand(lab.def.name, instance);
-  const runtime = await engineHolding(opts.engines, lab.def.name, instance, `run \`${up}\` first`, opts.onProgress);
+  const up = upCommand(lab.name, instance);
+  const runtime = await engineHolding(opts.engines, lab.name, instance, `run \`${up}\` first`, opts.onProgress);
   const state = await instanceState(runtime, lab, instance);
   if (!state.complete)
-    throw new UsageError(`${lab.def.name} (instance ${instance}) is not up`, {
+    throw new UsageError(`${lab.name} (instance ${instance}) is not up`, {
       hint: `run \`${up}\` first, or leave out --instance for the addresses as written in lab.yaml`,
     });
   return {
-    lab: lab.def.name,
+    lab: lab.name,
     instance,
-    definition: instanceDefinition(lab.def, attach(runtime, lab, instance, state, labImageTag()).plan),
+    definition: instanceDefinition(declared, attach(runtime, lab, instance, state, labImageTag()).plan),
   };
 }
 
@@ -45,8 +46,8 @@ export async function labGraph(opts: GraphOptions): Promise<{ lab: string; insta
 export function writeReadmeGraph(labRef: string | Lab): { file: string; changed: boolean } {
   const lab = typeof labRef === 'string' ? loadLab(labRef) : labRef;
   const file = join(lab.dir, 'README.md');
-  const before = existsSync(file) ? readFileSync(file, 'utf8') : `# ${lab.def.title}\n`;
-  const after = withReadmeGraph(before, lab.def);
+  const before = existsSync(file) ? readFileSync(file, 'utf8') : `# ${lab.title}\n`;
+  const after = withReadmeGraph(before, lab);
   if (after !== before) writeFileSync(file, after);
   return { file, changed: after !== before };
 }

@@ -65,7 +65,7 @@ export async function instanceStatus(opts: InstanceOptions): Promise<InstanceSta
       })),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
-  return { lab: opts.lab.def.name, instance: opts.instance, complete: state.complete, nodes };
+  return { lab: opts.lab.name, instance: opts.instance, complete: state.complete, nodes };
 }
 
 /**
@@ -104,7 +104,7 @@ async function running(opts: InstanceOptions): Promise<RunningLab> {
   const runtime = runtimeOf(opts);
   const state = await instanceState(runtime, opts.lab, opts.instance);
   if (!state.complete)
-    throw new ToplabError(`the instance ${opts.lab.def.name}/${opts.instance} is not up`, { hint: 'start it again (reset)' });
+    throw new ToplabError(`the instance ${opts.lab.name}/${opts.instance} is not up`, { hint: 'start it again (reset)' });
   return attach(runtime, opts.lab, opts.instance, state, opts.image);
 }
 

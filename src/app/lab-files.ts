@@ -11,11 +11,11 @@ export const MAX_FILE_BYTES = 256 * 1024;
  * offers the lab's own program sources and submission files.
  */
 export function editableFiles(lab: Lab): string[] {
-  const extra = new Set(lab.def.submission?.files ?? []);
+  const extra = new Set(lab.submissionFiles);
   const starter = join(lab.dir, 'starter');
   const names = existsSync(starter)
     ? readdirSync(starter).filter((f) => statSync(join(starter, f)).isFile())
-    : [...Object.values(lab.def.programs ?? {}).map((p) => p.source), ...extra];
+    : [...Object.values(lab.programs).map((p) => p.source), ...extra];
   return [...new Set(names.filter((f) => (f.endsWith('.ts') || extra.has(f)) && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(f)))].sort();
 }
 

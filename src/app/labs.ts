@@ -30,7 +30,7 @@ export function listLabs(dir: string = labsDir()): LabEntry[] {
   return labNames(dir).map((name) => {
     const file = join(dir, name, 'lab.yaml');
     try {
-      return { name, title: loadLab(file).def.title, file, valid: true };
+      return { name, title: loadLab(file).title, file, valid: true };
     } catch (e) {
       if (!(e instanceof LabValidationError)) throw e;
       return { name, file, valid: false };

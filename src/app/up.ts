@@ -54,8 +54,8 @@ export async function upLab(opts: UpOptions): Promise<UpReport> {
   const compiled = await compileAll(lab);
   for (const [name, msg] of Object.entries(compiled.unavailable)) say(`${name}: ${msg}`);
   const started = Date.now();
-  const { runtime, tag } = await engineForInstance(opts.engines, lab.def.name, instance, say);
-  say(`bringing up ${lab.def.name} (instance ${instance})`);
+  const { runtime, tag } = await engineForInstance(opts.engines, lab.name, instance, say);
+  say(`bringing up ${lab.name} (instance ${instance})`);
   const outcome = await bringUp(lab, compiled, {
     runtime,
     image: tag,
@@ -68,7 +68,7 @@ export async function upLab(opts: UpOptions): Promise<UpReport> {
   const plan = outcome.running.plan;
   return {
     dryRun: false,
-    lab: lab.def.name,
+    lab: lab.name,
     instance,
     alreadyUp: outcome.alreadyUp,
     seconds: (Date.now() - started) / 1000,

@@ -37,14 +37,14 @@ export function initWorkspace(lab: Lab, dir: string): InitResult {
   const files = new Map<string, string | Buffer>();
   for (const f of editableFiles(lab)) files.set(f, starterContent(lab, f));
   for (const f of ['README.md', 'README.zh.md']) if (existsSync(join(lab.dir, f))) files.set(f, readFileSync(join(lab.dir, f)));
-  const marker: WorkspaceMarker = { lab: lab.def.name, labDir: lab.dir };
+  const marker: WorkspaceMarker = { lab: lab.name, labDir: lab.dir };
   files.set(WORKSPACE_FILE, JSON.stringify(marker, null, 2) + '\n');
   const taken = [...files.keys()].filter((f) => existsSync(join(target, f)));
   if (taken.length > 0) {
     throw new UsageError(`${dir} already holds ${taken.join(', ')}: nothing was written`, {
       hint: existsSync(join(target, WORKSPACE_FILE))
         ? `it is a workspace already: run \`lab check\` in it`
-        : `choose another folder: lab init ${lab.def.name} <folder>`,
+        : `choose another folder: lab init ${lab.name} <folder>`,
     });
   }
   mkdirSync(target, { recursive: true });
@@ -113,9 +113,9 @@ export function checkTarget(labRef: string | undefined, opts: { submission?: str
     const lab = workspaceLab(ws.marker);
     if (labRef !== undefined) {
       const named = loadLab(labRef);
-      if (named.def.name !== lab.def.name) {
-        throw new UsageError(`this folder is a workspace for ${lab.def.name}, not ${named.def.name}`, {
-          hint: `run \`lab check\` here for ${lab.def.name}, or \`lab init ${named.def.name}\` for a workspace of ${named.def.name} elsewhere (${relative(cwd, ws.dir) || '.'} is this one)`,
+      if (named.name !== lab.name) {
+        throw new UsageError(`this folder is a workspace for ${lab.name}, not ${named.name}`, {
+          hint: `run \`lab check\` here for ${lab.name}, or \`lab init ${named.name}\` for a workspace of ${named.name} elsewhere (${relative(cwd, ws.dir) || '.'} is this one)`,
         });
       }
     }

@@ -70,6 +70,7 @@ function observed(spec: AnswerCheck['expect'], obs: Observations): { value: stri
     if (typeof i === 'string') return { passed: false, message: i + '.' };
     return { value: i.mtu, what: `the MTU of ${m.node}'s ${i.name}` };
   }
+  if ('mac' in spec) return neighbourMac(spec.mac, obs);
   const ref = 'pid' in spec ? spec.pid : spec.command;
   const port = ref.tcp ?? ref.udp;
   const proto = ref.tcp !== undefined ? 'tcp' : 'udp';
@@ -100,6 +101,34 @@ function observed(spec: AnswerCheck['expect'], obs: Observations): { value: stri
     : { value: holder.command, what: `the command holding ${proto} port ${port}` };
 }
 
+/** The MAC address `node`'s neighbour table (a neighbours probe) holds for `of`'s address (on `network`, or any of its own). */
+function neighbourMac(
+  m: { node: string; of: string; network?: string; probe: string },
+  obs: Observations,
+): { value: string; what: string } | Verdict {
+  const probe = probeOf(obs, m.probe, m.node, 'neighbours');
+  if (isVerdict(probe)) return probe;
+  const nets = obs.networks[m.of] ?? {};
+  const addresses = m.network !== undefined ? [nets[m.network]].filter((a): a is string => a !== undefined) : (obs.addresses[m.of] ?? []);
+  const entries = (probe.neighbours ?? []).filter((n) => addresses.includes(n.address));
+  const what = `the MAC address ${m.node} resolved for ${m.of}`;
+  const resolved = entries.find((n) => n.lladdr !== undefined);
+  if (resolved?.lladdr) return { value: resolved.lladdr, what };
+  const unresolved = entries[0];
+  return {
+    passed: false,
+    message: unresolved
+      ? `${m.node}'s neighbour table has no MAC address for ${m.of} (${unresolved.address} is ${unresolved.state}): ${m.node} could not resolve it.`
+      : `${m.node}'s neighbour table (probe \`${m.probe}\`) has no entry for ${m.of}: ${m.node} had not sent to it (on that network) when the probe was taken.`,
+  };
+}
+
+/** A MAC address as written with dashes (Windows), dots (Cisco) or colons, in one form: `02:42:0a:00:01:14`. */
+function macForm(text: string): string | undefined {
+  const hex = text.trim().toLowerCase().replace(/[-:.]/g, '');
+  return /^[0-9a-f]{12}$/.test(hex) ? (hex.match(/../g) ?? []).join(':') : undefined;
+}
+
 function same(answer: string, value: string | number, command: boolean): boolean {
   const a = normalizeAnswer(answer).trim();
   if (typeof value === 'number' || /^-?\d+(\.\d+)?$/.test(String(value))) {
@@ -110,6 +139,8 @@ function same(answer: string, value: string | number, command: boolean): boolean
   const v = normalizeAnswer(String(value)).trim().toLowerCase();
   const got = a.toLowerCase();
   if (got === v) return true;
+  const mac = macForm(v);
+  if (mac !== undefined && macForm(got) === mac) return true;
   // A command name matches a command line that starts with it, with or without its directory.
   return command && (got.split(/\s+/)[0] ?? '').split('/').pop() === v;
 }
@@ -147,7 +178,7 @@ export function checkAnswer(spec: AnswerCheck, obs: Observations): Verdict {
     ? { passed: true, message: `${show(answer, 40)} is right: it is ${o.what}.`, evidence: [read, `observed: ${o.value}`] }
     : {
         passed: false,
-        message: `${show(answer, 40)} is not ${o.what} in this run. Look again${'hops' in spec.expect ? ' at the traceroute' : 'pid' in spec.expect || 'command' in spec.expect ? ' with lsof -i or netstat -p' : 'mtu' in spec.expect ? ' at ip addr / ifconfig' : ''}.`,
+        message: `${show(answer, 40)} is not ${o.what} in this run. Look again${'hops' in spec.expect ? ' at the traceroute' : 'pid' in spec.expect || 'command' in spec.expect ? ' with lsof -i or netstat -p' : 'mtu' in spec.expect ? ' at ip addr / ifconfig' : 'mac' in spec.expect ? ' at ip neigh / arp -n' : ''}.`,
         evidence: [read],
       };
 }
@@ -199,6 +230,19 @@ export const AnswerCheckSchema = Type.Object(
             description: "The MTU of a node's interface on a network (from an interfaces probe; default one read at the end).",
           },
         ),
+        mac: Type.Object(
+          {
+            node: Type.String(),
+            of: Type.String({ description: 'The node whose MAC address is asked for.' }),
+            network: Type.Optional(Type.String({ description: 'Its address on this network (default: any of its addresses).' })),
+            probe: Type.String({ description: 'A neighbours probe of `node`.' }),
+          },
+          {
+            additionalProperties: false,
+            description:
+              'The MAC address `node` resolved for another node (ARP, or NDP on IPv6), from a neighbours probe. Written with colons, dashes or dots, in either case.',
+          },
+        ),
         address: Type.Object(
           {
             node: Type.String(),
@@ -211,7 +255,7 @@ export const AnswerCheckSchema = Type.Object(
       },
       {
         additionalProperties: false,
-        description: 'The observed value an answer is compared with: exactly one of hops, pid, command, mtu, address, value.',
+        description: 'The observed value an answer is compared with: exactly one of hops, pid, command, mtu, mac, address, value.',
       },
     ),
   },
@@ -248,6 +292,12 @@ export const answerKind = defineCheckKind({
         ctx.problem(['expect', 'mtu'], 'say which interface: `network: <name>` or `interface: <name>`');
       ctx.networkOf(['expect', 'mtu', 'network'], e.mtu.node, e.mtu.network);
       ctx.probeOn(['expect', 'mtu', 'probe'], e.mtu.probe, e.mtu.node, ['interfaces'], 'interfaces');
+    }
+    if ('mac' in e) {
+      ctx.node(['expect', 'mac', 'node'], e.mac.node);
+      ctx.node(['expect', 'mac', 'of'], e.mac.of);
+      ctx.networkOf(['expect', 'mac', 'network'], e.mac.of, e.mac.network);
+      ctx.probeOn(['expect', 'mac', 'probe'], e.mac.probe, e.mac.node, ['neighbours'], 'neighbours');
     }
     if ('address' in e) {
       ctx.node(['expect', 'address', 'node'], e.address.node);

@@ -1,6 +1,6 @@
 import type { Observations } from '../exercise/observations.js';
 import type { Static, TSchema } from '../schema/vocabulary.js';
-import type { ProbeKind } from '../schema/steps.js';
+import type { ProbeKind } from '../exercise/probe-kinds/registry.js';
 import type { Verdict } from './types.js';
 
 /** What of a run a check kind reads (see src/exercise/observations.ts). */
@@ -26,13 +26,8 @@ export function defineCheckKind<N extends string, S extends TSchema>(kind: Check
   return kind;
 }
 
-/** Names the exercise defines, in the order steps define them; checks resolve their references against these. */
-export interface ExerciseNames {
-  /** Runs of programs and commands whose output, exit code and pid are kept: name → step index. */
-  outputs: Map<string, { step: number; kind: 'start' | 'run' | 'command'; node: string }>;
-  captures: Map<string, { step: number; node: string }>;
-  probes: Map<string, { step: number; node: string; kind: ProbeKind }>;
-}
+export type { ExerciseNames } from '../exercise/step-kinds/kind.js';
+import type { ExerciseNames } from '../exercise/step-kinds/kind.js';
 
 type Path = (string | number)[];
 

@@ -1,6 +1,6 @@
 import type { CaptureObservation, Observations, ProbeObservation, ProgramObservation } from '../exercise/observations.js';
 import { endProbeName } from '../exercise/observations.js';
-import type { ProbeKind } from '../schema/steps.js';
+import { probeKind, type ProbeKind } from '../exercise/probe-kinds/registry.js';
 import type { Verdict } from './types.js';
 export { relevantLines } from '../exercise/output-lines.js';
 
@@ -22,7 +22,7 @@ export function programOf(obs: Observations, name: string): ProgramObservation |
 /** A named probe, or the one taken at the end of the exercise for this node and kind. */
 export function probeOf(obs: Observations, name: string | undefined, node: string, kind: ProbeKind): ProbeObservation | Verdict {
   const p = obs.probes[name ?? endProbeName(node, kind)];
-  const what = kind === 'sockets' ? 'socket table' : kind === 'interfaces' ? 'interfaces' : kind;
+  const what = probeKind(kind).noun;
   if (!p)
     return { passed: false, message: `the ${what} of ${node} ${name ? `(probe \`${name}\`) ` : ''}was not read: an earlier step failed.` };
   if (p.error) return { passed: false, message: `could not read the ${what} of ${node}: ${p.error}` };

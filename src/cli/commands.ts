@@ -336,9 +336,9 @@ function rawTerminal(): () => void {
 /** `lab init <lab> [dir]`: a workspace of the student's own (src/app/workspace.ts). */
 function init(ref: string, dir: string | undefined): number {
   const lab = loadLab(ref);
-  const r = initWorkspace(lab, dir ?? lab.def.name);
+  const r = initWorkspace(lab, dir ?? lab.name);
   process.stdout.write(
-    `${r.dir}: ${r.files.filter((f) => f !== WORKSPACE_FILE).join(', ')}\nedit your files there; \`lab check\` in that folder grades them (\`lab up ${lab.def.name}\` first to explore)\n`,
+    `${r.dir}: ${r.files.filter((f) => f !== WORKSPACE_FILE).join(', ')}\nedit your files there; \`lab check\` in that folder grades them (\`lab up ${lab.name}\` first to explore)\n`,
   );
   return 0;
 }

@@ -36,7 +36,7 @@ export async function selftestCommand(positionals: string[], values: SelftestOpt
     if (values.case !== undefined) {
       const only = cases.filter((c) => c.name === values.case);
       if (only.length === 0)
-        throw new UsageError(`${lab.def.name} has no case '${values.case}' (cases: ${cases.map((c) => c.name).join(', ')})`);
+        throw new UsageError(`${lab.name} has no case '${values.case}' (cases: ${cases.map((c) => c.name).join(', ')})`);
       cases = only;
     }
     return { lab, cases };
@@ -64,7 +64,7 @@ export async function selftestCommand(positionals: string[], values: SelftestOpt
       const uncovered = uncoveredChecks(lab, cases);
       if (uncovered.length > 0) {
         process.stderr.write(
-          `note: ${lab.def.name}: no mistake fails ${uncovered.join(', ')}: nothing shows ${uncovered.length === 1 ? 'this check' : 'these checks'} can fail (add a mistake under mistakes/ that does)\n`,
+          `note: ${lab.name}: no mistake fails ${uncovered.join(', ')}: nothing shows ${uncovered.length === 1 ? 'this check' : 'these checks'} can fail (add a mistake under mistakes/ that does)\n`,
         );
       }
     }

@@ -74,8 +74,8 @@ export async function workshop(sub: string, ref: string | undefined, values: Wor
               .filter(Boolean)
           : null;
         const w = store.createWorkshop({
-          title: values.title ?? loaded[0]?.def.title ?? labs.join(', '),
-          labs: loaded.map((l) => l.def.name),
+          title: values.title ?? loaded[0]?.title ?? labs.join(', '),
+          labs: loaded.map((l) => l.name),
           capacity,
           warm,
           endsAt: endsAtOf(values.ends),

@@ -24,14 +24,14 @@ export interface InstanceState {
 
 export async function instanceState(runtime: Runtime, lab: Lab, instance: string): Promise<InstanceState> {
   const [containers, networks, locks] = await Promise.all([
-    runtime.listContainers(labelFilter(lab.def.name, instance)),
-    runtime.listNetworks(labelFilter(lab.def.name, instance)),
-    runtime.listContainers(lockFilter(lab.def.name, instance)),
+    runtime.listContainers(labelFilter(lab.name, instance)),
+    runtime.listNetworks(labelFilter(lab.name, instance)),
+    runtime.listContainers(lockFilter(lab.name, instance)),
   ]);
   const nodes = containers.filter((c) => c.labels[LABEL.role] === 'node');
   const complete =
-    Object.keys(lab.def.nodes).every((n) => nodes.some((c) => c.labels[LABEL.node] === n && c.running)) &&
-    Object.keys(lab.def.networks).every((n) => networks.some((x) => x.labels[LABEL.network] === n));
+    Object.keys(lab.nodes).every((n) => nodes.some((c) => c.labels[LABEL.node] === n && c.running)) &&
+    Object.keys(lab.networks).every((n) => networks.some((x) => x.labels[LABEL.network] === n));
   const lock = locks[0];
   // An instance whose creation has not finished (or whose creator died) is not up, whatever runs in it.
   return { containers, networks, complete: complete && lock === undefined, ...(lock !== undefined ? { lock } : {}) };

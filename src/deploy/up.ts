@@ -73,7 +73,7 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
   const from = state.containers.find((c) => c.labels[LABEL.labFile] !== undefined)?.labels[LABEL.labFile];
   if (from !== undefined && from !== lab.file) {
     // A copied lab folder whose `name:` was not changed: its instance would be the other folder's.
-    throw new UsageError(`instance ${instance} of ${lab.def.name} is already up from another lab file (${from}), not ${lab.file}`, {
+    throw new UsageError(`instance ${instance} of ${lab.name} is already up from another lab file (${from}), not ${lab.file}`, {
       hint: `give this copy its own \`name:\` in its lab file, or use another instance (--instance NAME), or run \`lab down ${from}\` first`,
     });
   }
@@ -81,8 +81,8 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
     return { running: attach(runtime, lab, instance, state, opts.image), alreadyUp: true, ms: Date.now() - started, releaseLock: noLock };
   const owner = currentOwner(opts.command ?? 'library');
   // One creator at a time: a second command gets a clear message and touches nothing of the first one's.
-  const lock = await acquireCreationLock(runtime, lab.def.name, instance, opts.image, owner);
-  const untrack = track(runtime, lab.def.name, instance, lock.release);
+  const lock = await acquireCreationLock(runtime, lab.name, instance, opts.image, owner);
+  const untrack = track(runtime, lab.name, instance, lock.release);
   const release = async (): Promise<void> => {
     untrack();
     await lock.release();
@@ -101,9 +101,9 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
       s !== undefined && (s.containers.length > 0 || s.networks.length > 0);
     if (lock.tookOver !== undefined || leftover(state) || leftover(again)) {
       opts.onProgress?.(
-        `removing a half-made instance ${lab.def.name}/${instance}${lock.tookOver !== undefined ? ` left by a command that is gone (${lock.tookOver})` : ' left from an earlier run'}`,
+        `removing a half-made instance ${lab.name}/${instance}${lock.tookOver !== undefined ? ` left by a command that is gone (${lock.tookOver})` : ' left from an earlier run'}`,
       );
-      await removeInstance(runtime, lab.def.name, instance);
+      await removeInstance(runtime, lab.name, instance);
       used = undefined;
     }
   } catch (e) {
@@ -127,7 +127,7 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
     // or a container created after the removal would be left behind.
     const created = await Promise.allSettled(
       plan.nodes.map(async (node) => {
-        const programs = opts.programs.filter((p) => lab.def.programs[p.name]?.node === node.name);
+        const programs = opts.programs.filter((p) => lab.programs[p.name]?.node === node.name);
         const id = await runtime.createContainer({
           name: node.container,
           hostname: node.hostname,
@@ -168,10 +168,10 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
     // Rules still being added when a creation failed would be added after the clean-up took them away, and
     // stay on the host with no lab that needs them: the clean-up waits for them first.
     await rules?.catch(() => undefined);
-    await removeInstance(runtime, lab.def.name, instance).catch(() => undefined);
+    await removeInstance(runtime, lab.name, instance).catch(() => undefined);
     await release().catch(() => undefined);
     if (e instanceof ToplabError) throw e;
-    throw new EngineError(`could not create ${lab.def.name}/${instance}: ${errorMessage(e)}`, { cause: e });
+    throw new EngineError(`could not create ${lab.name}/${instance}: ${errorMessage(e)}`, { cause: e });
   }
 }
 
@@ -181,8 +181,8 @@ function isComplete(
 ): boolean {
   const nodes = state.containers.filter((c) => c.labels[LABEL.role] === 'node');
   return (
-    Object.keys(lab.def.nodes).every((n) => nodes.some((c) => c.labels[LABEL.node] === n && c.running === true)) &&
-    Object.keys(lab.def.networks).every((n) => state.networks.some((x) => x.labels[LABEL.network] === n))
+    Object.keys(lab.nodes).every((n) => nodes.some((c) => c.labels[LABEL.node] === n && c.running === true)) &&
+    Object.keys(lab.networks).every((n) => state.networks.some((x) => x.labels[LABEL.network] === n))
   );
 }
 
@@ -217,7 +217,7 @@ async function createNetworks(
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (!failed) return plan;
     const msg = errorMessage(failed.reason);
-    await removeInstance(opts.runtime, lab.def.name, opts.instance);
+    await removeInstance(opts.runtime, lab.name, opts.instance);
     if (!/overlap|conflict|in use/i.test(msg) || attempt >= 8) throw failed.reason;
   }
 }

@@ -11,12 +11,6 @@ export interface CaptureHandle {
 }
 
 /**
- * A whole IP packet: the largest a segmentation-offloaded (GSO) TCP segment on a veth can be. tcpdump's own
- * default (262144) only makes every slot of the capture ring four times larger.
- */
-export const DEFAULT_SNAPLEN = 65535;
-
-/**
  * The kernel buffer for a capture, in KiB (tcpdump -B). With --immediate-mode libpcap uses a TPACKET_V2 ring
  * of fixed-size slots, one packet each, sized by the snapshot length: at tcpdump's defaults (2 MiB, 262144)
  * that is 8 slots, and a busy machine that leaves tcpdump unscheduled for a moment drops the 9th packet of a
@@ -27,15 +21,18 @@ export function captureBufferKiB(snaplen: number): number {
   return Math.min(16_384, Math.max(2048, Math.ceil((Math.min(snaplen, 65_536) * 256) / 1024)));
 }
 
-/** Starts tcpdump in the node's observer and waits until it reports that it is listening. */
+/**
+ * Starts tcpdump in the node's observer and waits until it reports that it is listening. `spec`: a resolved
+ * capture step (its interface and snaplen defaulted), whose `command`, when given, replaces both.
+ */
 export async function startCapture(
   running: RunningLab,
-  spec: { name: string; node: string; filter?: string; interface?: string; snaplen?: number; command?: TcpdumpCommand },
+  spec: { name: string; node: string; filter?: string; interface: string; snaplen: number; command?: TcpdumpCommand },
 ): Promise<CaptureHandle> {
   const id = await ensureObserver(running, spec.node);
   const base = `/tmp/capture-${spec.name}`;
   const user = spec.command;
-  const snaplen = user?.snaplen ?? spec.snaplen ?? DEFAULT_SNAPLEN;
+  const snaplen = user?.snaplen ?? spec.snaplen;
   const own = [
     '-U',
     '--immediate-mode',
@@ -49,7 +46,7 @@ export async function startCapture(
   // A student's command line (already checked option by option): its options, ours, then its filter words.
   const argv = user
     ? ['tcpdump', ...user.options, ...own, ...(user.filter.length > 0 ? ['--', ...user.filter] : [])]
-    : ['tcpdump', '-i', spec.interface ?? 'any', '-nn', ...own, ...(spec.filter ? [spec.filter] : [])];
+    : ['tcpdump', '-i', spec.interface, '-nn', ...own, ...(spec.filter ? [spec.filter] : [])];
   // One exec starts tcpdump and waits in the observer until it listens, or has died, or 10 s have passed.
   const r = await running.runtime.exec(id, ['sh', '-c', script('capture-start'), 'capture-start', base, ...argv], { timeoutMs: 20_000 });
   const text = r.stdout.toString();

@@ -1,9 +1,4 @@
-import type { ProbeKind } from '../schema/steps.js';
-import type { InterfaceInfo } from '../observe/interfaces.js';
-import type { LsofEntry } from '../observe/lsof.js';
-import type { PingResult } from '../observe/ping.js';
-import type { RouteEntry } from '../observe/routes.js';
-import type { TracerouteResult } from '../observe/traceroute.js';
+import type { ProbeKind, ProbeReadings } from './probe-kinds/registry.js';
 import type { Packet, SocketEntry } from '../observe/types.js';
 
 /** Everything the checks may look at, gathered by the exercise. Plain data. */
@@ -56,7 +51,8 @@ export interface CaptureObservation {
   error?: string;
 }
 
-export interface ProbeObservation {
+/** What a probe saw: its raw output and the parsed field of its kind (`sockets`, `interfaces`, `ping` ...: see probe-kinds/). */
+export interface ProbeObservation extends ProbeReadings {
   node: string;
   kind: ProbeKind;
   raw: string;
@@ -68,11 +64,6 @@ export interface ProbeObservation {
    * SYN of this run opened it again: a previous check's TIME_WAIT). Not evidence about this run.
    */
   earlier?: SocketEntry[];
-  interfaces?: InterfaceInfo[];
-  routes?: RouteEntry[];
-  lsof?: LsofEntry[];
-  ping?: PingResult;
-  traceroute?: TracerouteResult;
 }
 
 export interface StepRecord {

@@ -3,21 +3,24 @@
  * which nodes need an observer or a socket baseline, and the settling of connections before captures stop.
  */
 import { errorMessage, rethrowEngineError, StepError } from '../errors.js';
-import type { ProbeKind } from '../lab/model.js';
-import { resolveProbe, type ResolvedCheck, type ResolvedProbe, type ResolvedStep } from '../lab/resolve.js';
+import type { ResolvedCheck } from '../lab/resolve.js';
+import { resolveProbe, type ResolvedProbe } from './step-kinds/probe.js';
+import { stepKind, type ResolvedStep } from './step-kinds/registry.js';
+import type { ProbeKind } from './probe-kinds/registry.js';
 import { parseSs } from '../observe/sockets.js';
 import { retryUntil } from '../util/retry.js';
 import type { RunningLab } from '../deploy/running-lab.js';
 import { observe } from '../deploy/observer.js';
 import type { ProbeObservation } from './observations.js';
-import { ms } from './step-text.js';
+import { ms } from './step-kinds/kind.js';
 import { probeKind } from './probe-kinds/registry.js';
 
 /** The nodes whose observer a run will use: captures, privileged commands, probes and end-of-run probes. */
 export function observerNodes(steps: readonly ResolvedStep[], checks: readonly ResolvedCheck[]): string[] {
   const nodes = new Set<string>();
   for (const step of steps) {
-    if (step.kind === 'capture' || step.kind === 'probe' || (step.kind === 'command' && step.privileged)) nodes.add(step.node);
+    const node = stepKind(step).observerNode?.(step);
+    if (node !== undefined) nodes.add(node);
   }
   for (const [, node] of endProbes(checks)) nodes.add(node);
   return [...nodes];
@@ -27,10 +30,8 @@ export function observerNodes(steps: readonly ResolvedStep[], checks: readonly R
 export function socketProbeNodes(steps: readonly ResolvedStep[], checks: readonly ResolvedCheck[]): string[] {
   const nodes = new Set<string>();
   for (const step of steps) {
-    if (step.kind === 'probe' && step.probe === 'sockets') nodes.add(step.node);
-    // A wait for a connection's state (not a listener) could otherwise be met by an earlier run's connection.
-    if (step.kind === 'wait' && step.tcp !== undefined && step.node !== undefined && (step.state ?? '').toUpperCase() !== 'LISTEN')
-      nodes.add(step.node);
+    const node = stepKind(step).baselineNode?.(step);
+    if (node !== undefined) nodes.add(node);
   }
   for (const [kind, node] of endProbes(checks)) if (kind === 'sockets') nodes.add(node);
   return [...nodes];

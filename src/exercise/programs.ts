@@ -22,7 +22,7 @@ export const MAX_OUTPUT_BYTES = 1024 * 1024;
 export async function installPrograms(running: RunningLab, programs: CompiledProgram[]): Promise<void> {
   const byNode = new Map<string, CompiledProgram[]>();
   for (const p of programs) {
-    const def = running.lab.def.programs[p.name];
+    const def = running.lab.programs[p.name];
     if (!def) continue;
     byNode.set(def.node, [...(byNode.get(def.node) ?? []), p]);
   }
@@ -341,7 +341,7 @@ export function programLaunch(
   program: string,
   opts: { name?: string; args?: string[]; env?: Record<string, string>; stdin?: string } = {},
 ): LaunchSpec {
-  const def = running.lab.def.programs[program];
+  const def = running.lab.programs[program];
   if (!def) throw new StepError(`unknown program ${program}`);
   return {
     name: opts.name ?? program,

@@ -10,14 +10,13 @@ import { ensureObserver } from '../deploy/observer.js';
 import type { CaptureHandle } from './capture.js';
 import { readSandbox, sandboxNotes, type SandboxState } from './sandbox.js';
 import { endProbeName, type Observations, type StepRecord } from './observations.js';
-import type { ResolvedStep, StepOfKind } from '../lab/resolve.js';
+import { stepKind, type ResolvedStep } from './step-kinds/registry.js';
 import { processState } from './programs.js';
 import { BASELINE_SCRIPT, openedInCaptures, parseBaseline, scopeSockets } from './socket-scope.js';
-import { describeStep } from './step-text.js';
+import { describeStep, type SetupStep } from './step-text.js';
 import { endProbe, endProbes, observerNodes, probe, settle, socketProbeNodes } from './probes.js';
-import { finishCapture, runCommandStep, runStep, type Background, type ExerciseOptions } from './steps.js';
+import { finishCapture, runStep, type Background, type ExerciseOptions } from './steps.js';
 import { said } from './start.js';
-import { probeKind } from './probe-kinds/registry.js';
 
 export type { ExerciseOptions };
 
@@ -41,12 +40,12 @@ export async function runExercise(running: RunningLab, opts: ExerciseOptions = {
 }
 
 async function exercise(running: RunningLab, opts: ExerciseOptions, observersStarting: Promise<unknown>[]): Promise<Observations> {
-  const { def, steps, checks } = running.lab;
+  const { programs, submissionFiles, steps, checks } = running.lab;
   const obs = initialObservations(running);
   const filesDir = opts.filesDir ?? running.lab.dir;
   const artifactsDir = opts.artifactsDir !== undefined ? claimRunFolder(opts.artifactsDir) : undefined;
   if (artifactsDir !== undefined) obs.artifactsDir = artifactsDir;
-  for (const f of def.submission?.files ?? []) {
+  for (const f of submissionFiles) {
     try {
       obs.files[f] = readFileSync(resolve(filesDir, f), 'utf8').slice(0, 64 * 1024);
     } catch {
@@ -99,19 +98,11 @@ async function exercise(running: RunningLab, opts: ExerciseOptions, observersSta
       rethrowEngineError(e);
       // Anything else a step runs into is the step's failure.
       const message = e instanceof StepError ? e.message : `could not complete: ${errorMessage(e)}`;
-      if (step.kind === 'start' || step.kind === 'run') {
-        if (!obs.programs[step.name]) obs.programs[step.name] = failedRun(def.programs[step.program]?.node ?? '', 'program', message);
-      } else if (step.kind === 'command') {
-        if (!obs.programs[step.name]) obs.programs[step.name] = failedRun(step.node, 'command', message);
-      } else if (step.kind === 'capture') {
-        obs.captures[step.name] = { node: step.node, packets: [], error: message };
-      } else if (step.kind === 'probe') {
-        obs.probes[step.name] = { node: step.node, kind: step.probe, raw: '', error: message };
-      }
+      stepKind(step).recordFailure?.(step, message, { obs, nodeOf: (program) => programs[program]?.node ?? '' });
       return record('failed', message);
     }
   };
-  // Consecutive probes that only read a table (sockets, interfaces, routes, lsof) are taken at the same
+  // Consecutive steps that only read a table (probes: sockets, interfaces, routes, lsof, neighbours) are taken at the same
   // moment, each in its node's observer: one round trip to the engine instead of one per probe.
   for (const group of stepGroups(steps)) {
     throwIfAborted(opts.signal);
@@ -186,7 +177,7 @@ function unlessEngine(e: unknown): undefined {
 /** The steps in order, consecutive table-reading probes grouped together; every other step alone. */
 export function stepGroups(steps: readonly ResolvedStep[]): ResolvedStep[][] {
   const groups: ResolvedStep[][] = [];
-  const reads = (s: ResolvedStep): boolean => s.kind === 'probe' && probeKind(s.probe).readsOnly;
+  const reads = (s: ResolvedStep): boolean => stepKind(s).readsOnly?.(s) ?? false;
   for (const step of steps) {
     const last = groups.at(-1);
     const prev = last?.at(-1);
@@ -194,11 +185,6 @@ export function stepGroups(steps: readonly ResolvedStep[]): ResolvedStep[][] {
     else groups.push([step]);
   }
   return groups;
-}
-
-/** What a run or command that failed before it could record itself leaves: no output, and the step's reason. */
-function failedRun(node: string, kind: 'program' | 'command', message: string): Observations['programs'][string] {
-  return { node, kind, stdout: '', stderr: '', timedOut: false, running: false, droppedBytes: 0, error: message };
 }
 
 /**
@@ -222,14 +208,23 @@ export async function assertIntact(running: RunningLab): Promise<void> {
   }
 }
 
-/** Runs one of the lab's own `command` steps outside a graded run (a setup step); throws StepError when it fails. */
-export async function runSetupCommand(running: RunningLab, step: StepOfKind<'command'>): Promise<void> {
+/**
+ * Runs one of `lab up`'s setup steps (setupSteps: a start, or one of the lab's own commands) outside a graded
+ * run, through its kind like any step; throws StepError when it fails, or when it ran to an end with an exit
+ * code other than 0. `fresh`: the instance is new (no earlier run to stop); `unavailable`: programs that could
+ * not be compiled, by name, with why.
+ */
+export async function runSetupStep(
+  running: RunningLab,
+  step: SetupStep,
+  opts: { fresh?: boolean; unavailable?: Record<string, string> } = {},
+): Promise<void> {
   const obs = initialObservations(running);
-  await runCommandStep(running, step, {
+  await runStep(running, step, {
     obs,
     captures: new Map(),
     background: new Map(),
-    opts: {},
+    opts,
     filesDir: running.lab.dir,
     artifactsDir: undefined,
     baselines: new Map(),

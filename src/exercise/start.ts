@@ -1,12 +1,13 @@
 /** A `start` step: launch a program in its node and wait, in the node, until it is ready (or has exited). */
 import { StepError } from '../errors.js';
-import { defaultSocketState, type StepOfKind } from '../lab/resolve.js';
+import type { StepOfKind } from './step-kinds/registry.js';
+import { defaultSocketState } from './step-kinds/wait.js';
 import type { SocketEntry } from '../observe/types.js';
 import { parseSocketTables, socketTablesScript, waitInNodeScript, type RunRef } from './readiness.js';
 import type { RunningLab } from '../deploy/running-lab.js';
 import { launchThen, outputMatches, processState, programLaunch, runDirOf, type LaunchSpec, type ProcessState } from './programs.js';
 import { relevantLines } from './output-lines.js';
-import { ms } from './step-text.js';
+import { ms } from './step-kinds/kind.js';
 
 /**
  * A node's socket tables from /proc (no tools or privileges needed) in one exec; with a run, also its exit code
@@ -56,7 +57,7 @@ export async function startAndWait(
   spec = startLaunch(running, step),
   fresh = false,
 ): Promise<void> {
-  const node = running.lab.def.programs[step.program]?.node ?? '';
+  const node = running.lab.programs[step.program]?.node ?? '';
   // The wrapper ends an earlier run of the same name (and waits until it is gone) before it starts this one.
   if (fresh) spec.fresh = true;
   const ready = step.ready ?? {};

@@ -1,8 +1,12 @@
-/** Each exercise step but `start`'s wait: how it runs on the instance and what it records in the observations. */
+/**
+ * The step runner's side of the step kinds (src/exercise/step-kinds/): runStep calls a step's kind, and
+ * stepServices implements the ports the kinds' `run` is written against: how each runs on the instance and what
+ * it records in the observations (`start`'s wait is in start.ts).
+ */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { errorMessage, rethrowEngineError, StepError } from '../errors.js';
-import type { ResolvedStep, StepOfKind } from '../lab/resolve.js';
+import { stepKind, type ResolvedStep, type StepOfKind, type StepServices } from './step-kinds/registry.js';
 import { decodePcap } from '../observe/pcap.js';
 import { retryUntil } from '../util/retry.js';
 import { containerOf, type RunningLab } from '../deploy/running-lab.js';
@@ -68,20 +72,26 @@ export interface StepContext {
   baselines: Map<string, Map<string, string>>;
 }
 
+/** Runs one step: its kind's `run` (src/exercise/step-kinds/), given this run's implementation of the kinds' ports. */
 export async function runStep(running: RunningLab, step: ResolvedStep, ctx: StepContext): Promise<void> {
-  const def = running.lab.def;
+  await stepKind(step).run(step, stepServices(running, ctx));
+}
+
+/** The step runner's side of the step kinds' ports (StepServices): what each kind's `run` may do on the instance. */
+export function stepServices(running: RunningLab, ctx: StepContext): StepServices {
+  const { programs } = running.lab;
   const { obs } = ctx;
-  switch (step.kind) {
-    case 'start': {
+  return {
+    obs,
+    async startProgram(step) {
       const unavailable = ctx.opts.unavailable?.[step.program];
       if (unavailable) throw new StepError(unavailable);
       const spec = startLaunch(running, step);
       const fresh = ctx.opts.fresh === true && !ctx.background.has(spec.name);
-      ctx.background.set(spec.name, { spec, node: def.programs[step.program]?.node ?? '', started: Date.now() });
+      ctx.background.set(spec.name, { spec, node: programs[step.program]?.node ?? '', started: Date.now() });
       await startAndWait(running, step, spec, fresh);
-      return;
-    }
-    case 'run': {
+    },
+    async runProgram(step) {
       const unavailable = ctx.opts.unavailable?.[step.program];
       if (unavailable) throw new StepError(unavailable);
       const spec = programLaunch(running, step.program, {
@@ -90,13 +100,10 @@ export async function runStep(running: RunningLab, step: ResolvedStep, ctx: Step
         ...(step.env ? { env: step.env } : {}),
         ...(step.stdin !== undefined ? { stdin: step.stdin } : {}),
       });
-      await runToCompletion(running, spec, def.programs[step.program]?.node ?? '', 'program', ms(step.timeoutS), obs);
-      return;
-    }
-    case 'command':
-      await runCommandStep(running, step, ctx);
-      return;
-    case 'capture': {
+      await runToCompletion(running, spec, programs[step.program]?.node ?? '', 'program', ms(step.timeoutS), obs);
+    },
+    runCommand: (step) => runCommandStep(running, step, ctx),
+    async startCapture(step) {
       const { kind: _kind, index: _index, command, ...capture } = step;
       ctx.captures.set(
         step.name,
@@ -113,21 +120,11 @@ export async function runStep(running: RunningLab, step: ResolvedStep, ctx: Step
             : {}),
         }),
       );
-      return;
-    }
-    case 'probe': {
-      const p = await probe(running, step);
-      obs.probes[step.name] = p;
-      if (p.error) throw new StepError(p.error);
-      return;
-    }
-    case 'wait':
-      await waitStep(running, step, ctx);
-      return;
-    case 'stop':
-      await stopStep(running, step, ctx);
-      return;
-  }
+    },
+    probe: (p) => probe(running, p),
+    waitFor: (step) => waitStep(running, step, ctx),
+    stop: (step) => stopStep(running, step, ctx),
+  };
 }
 
 /** A `stop` step: ends a capture, or a background program (its signal, then SIGKILL after 2 s). */

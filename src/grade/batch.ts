@@ -141,7 +141,7 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
       return { ...r, submission: student };
     } catch (e) {
       // An interrupted class run stops; the students it had not finished get no report.
-      return errorResult({ lab: lab.def.name, submission: student, maxScore, passMark: lab.passMark, startedAt, message: errorMessage(e) });
+      return errorResult({ lab: lab.name, submission: student, maxScore, passMark: lab.passMark, startedAt, message: errorMessage(e) });
     }
   };
   const finish = (i: number, r: GradeResult): void => {
@@ -168,7 +168,7 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
   const results = ran.results.map((r, i) => {
     if (r !== undefined) return r;
     const e = errorResult({
-      lab: lab.def.name,
+      lab: lab.name,
       submission: students[i] ?? '',
       maxScore,
       passMark: lab.passMark,
@@ -184,7 +184,7 @@ export async function gradeBatch(lab: Lab, opts: BatchOptions): Promise<BatchRes
   const json =
     JSON.stringify(
       {
-        lab: lab.def.name,
+        lab: lab.name,
         submissions: dir,
         graded: rows.length,
         durationMs: Date.now() - started,

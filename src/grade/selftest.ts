@@ -85,8 +85,8 @@ export function readExpect(file: string): { fails: string[]; why?: string } {
 
 /** The reference and every mistake of a lab, with what each must fail. Never throws for a bad expect.yaml: the case carries the problem. */
 export function selftestCases(lab: Lab): SelftestCase[] {
-  const ids = lab.def.checks.map((c) => c.id);
-  const cases: SelftestCase[] = [{ lab: lab.def.name, name: 'reference', submission: lab.dir, expectFails: [] }];
+  const ids = lab.checks.map((c) => c.id);
+  const cases: SelftestCase[] = [{ lab: lab.name, name: 'reference', submission: lab.dir, expectFails: [] }];
   const dir = join(lab.dir, 'mistakes');
   const mistakes = existsSync(dir)
     ? readdirSync(dir)
@@ -96,8 +96,8 @@ export function selftestCases(lab: Lab): SelftestCase[] {
   for (const m of mistakes) {
     const folder = join(dir, m);
     const file = join(folder, EXPECT_FILE);
-    const c: SelftestCase = { lab: lab.def.name, name: m, submission: folder, expectFails: [] };
-    const extra = lab.def.submission?.files ?? [];
+    const c: SelftestCase = { lab: lab.name, name: m, submission: folder, expectFails: [] };
+    const extra = lab.submissionFiles.filter((f) => !f.endsWith('.ts'));
     const own = readdirSync(folder).filter((f) => (f.endsWith('.ts') || extra.includes(f)) && statSync(join(folder, f)).isFile());
     if (!existsSync(file)) {
       c.problem = `no ${relative(lab.dir, file)}: declare the checks this mistake fails (fails: [check ids])`;
@@ -132,7 +132,7 @@ export function selftestCases(lab: Lab): SelftestCase[] {
  */
 export function uncoveredChecks(lab: Lab, cases: SelftestCase[]): string[] {
   const declared = new Set(cases.filter((c) => c.name !== 'reference' && c.problem === undefined).flatMap((c) => c.expectFails));
-  return lab.def.checks.map((c) => c.id).filter((id) => !declared.has(id));
+  return lab.checks.map((c) => c.id).filter((id) => !declared.has(id));
 }
 
 /** Compares one graded case with its declaration. */
@@ -200,12 +200,12 @@ export async function runSelftest(labs: { lab: Lab; cases: SelftestCase[] }[], o
       const job = jobs[i];
       if (job === undefined || opts.signal?.aborted) return;
       const t0 = Date.now();
-      opts.onProgress?.(`${job.lab.def.name}: grading ${job.c.name === 'reference' ? 'the reference' : `mistakes/${job.c.name}`}`);
+      opts.onProgress?.(`${job.lab.name}: grading ${job.c.name === 'reference' ? 'the reference' : `mistakes/${job.c.name}`}`);
       let row: SelftestRow;
       if (job.c.empty) {
         // Nothing to grade: the declaration's problem is the mismatch.
         row = {
-          lab: job.lab.def.name,
+          lab: job.lab.name,
           case: job.c.name,
           ok: false,
           expectFails: job.c.expectFails,
@@ -223,13 +223,13 @@ export async function runSelftest(labs: { lab: Lab; cases: SelftestCase[] }[], o
           instance: opts.instance ?? gradeInstanceName(),
           command: 'selftest',
           ...(opts.signal ? { signal: opts.signal } : {}),
-          ...(opts.artifactsDir ? { artifactsDir: join(opts.artifactsDir, job.lab.def.name, job.c.name) } : {}),
+          ...(opts.artifactsDir ? { artifactsDir: join(opts.artifactsDir, job.lab.name, job.c.name) } : {}),
         });
         row = judgeCase(job.c, result, Date.now() - t0);
       } catch (e) {
         if (e instanceof LabValidationError || e instanceof InterruptedError) throw e;
         row = {
-          lab: job.lab.def.name,
+          lab: job.lab.name,
           case: job.c.name,
           ok: false,
           expectFails: job.c.expectFails,

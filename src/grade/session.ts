@@ -10,8 +10,7 @@ import { track } from '../deploy/owned.js';
 import { instanceState, type RunningLab } from '../deploy/running-lab.js';
 import { InterruptedError, StepError, throwIfAborted, UsageError } from '../errors.js';
 import { installPrograms } from '../exercise/programs.js';
-import { runExercise, runSetupCommand } from '../exercise/run.js';
-import { startAndWait } from '../exercise/start.js';
+import { runExercise, runSetupStep } from '../exercise/run.js';
 import { describeStep, setupSteps } from '../exercise/step-text.js';
 import type { Lab } from '../lab/model.js';
 import { compileProgram, CompileError, type CompiledProgram } from '../programs/compile.js';
@@ -47,9 +46,9 @@ export interface Compiled {
  */
 export async function compileAll(lab: Lab, dir = lab.dir, missing: Record<string, string> = {}): Promise<Compiled> {
   const out: Compiled = { programs: [], unavailable: {} };
-  const opts = { modules: lab.def.modules ?? [], modulesFrom: lab.dir };
+  const opts = { modules: lab.modules, modulesFrom: lab.dir };
   await Promise.all(
-    Object.entries(lab.def.programs ?? {}).map(async ([name, def]) => {
+    Object.entries(lab.programs).map(async ([name, def]) => {
       const lacking = missing[def.source];
       if (lacking !== undefined) {
         out.unavailable[name] = lacking;
@@ -88,14 +87,8 @@ export async function startSetupSteps(
   for (const step of setupSteps(lab.steps)) {
     throwIfAborted(opts.signal);
     opts.onProgress?.(describeStep(step));
-    const unavailable = step.kind === 'start' ? compiled.unavailable[step.program] : undefined;
-    if (unavailable) {
-      failures.push(unavailable);
-      continue;
-    }
     try {
-      if (step.kind === 'start') await startAndWait(running, step, undefined, opts.fresh === true);
-      else await runSetupCommand(running, step);
+      await runSetupStep(running, step, { fresh: opts.fresh === true, unavailable: compiled.unavailable });
     } catch (e) {
       if (!(e instanceof StepError)) throw e;
       failures.push(e.message);
@@ -121,7 +114,7 @@ export async function bringUp(lab: Lab, compiled: Compiled, opts: SessionOptions
     throwIfAborted(opts.signal);
   } catch (e) {
     // Half made is never left looking up: it goes, and so does the lock.
-    await removeInstance(opts.runtime, lab.def.name, opts.instance).catch(() => undefined);
+    await removeInstance(opts.runtime, lab.name, opts.instance).catch(() => undefined);
     await releaseLock().catch(() => undefined);
     throw e;
   }
@@ -151,7 +144,7 @@ export async function checkInstance(lab: Lab, compiled: Compiled, opts: CheckOpt
   const lock =
     opts.purpose === 'grading'
       ? undefined
-      : await acquireRunLock(opts.runtime, lab.def.name, opts.instance, opts.image, currentOwner(opts.command ?? 'check'), {
+      : await acquireRunLock(opts.runtime, lab.name, opts.instance, opts.image, currentOwner(opts.command ?? 'check'), {
           ...(opts.signal ? { signal: opts.signal } : {}),
           ...(opts.onProgress ? { onWait: opts.onProgress } : {}),
         });
@@ -190,17 +183,17 @@ async function checkLocked(lab: Lab, compiled: Compiled, opts: CheckOptions): Pr
   } catch (e) {
     await released;
     // An instance this call made and could not finish with is removed; a user's running lab is left as it is.
-    if (!alreadyUp && !(e instanceof StepError)) await removeInstance(opts.runtime, lab.def.name, opts.instance).catch(() => undefined);
+    if (!alreadyUp && !(e instanceof StepError)) await removeInstance(opts.runtime, lab.name, opts.instance).catch(() => undefined);
     throw e;
   }
   await released;
   // A missing file that no program needs (an answer file, a command file) is named too.
   const missing = Object.entries(opts.problems ?? {})
-    .filter(([f]) => !Object.values(lab.def.programs ?? {}).some((p) => p.source === f))
+    .filter(([f]) => !Object.values(lab.programs).some((p) => p.source === f))
     .map(([, m]) => m);
   const compileErrors = [...missing, ...Object.values(compiled.unavailable)];
   const result = summarize({
-    lab: lab.def.name,
+    lab: lab.name,
     instance: opts.instance,
     ...(opts.submission ? { submission: opts.submission } : {}),
     passMark: lab.passMark,
@@ -215,12 +208,6 @@ async function checkLocked(lab: Lab, compiled: Compiled, opts: CheckOptions): Pr
   });
   // A submission that lacks a file it must hold never passes, whatever checks did not need that file.
   return result.status === 'passed' && (opts.files?.missing.length ?? 0) > 0 ? { ...result, status: 'failed' } : result;
-}
-
-/** The files a student submits for this lab: `submission.files`, or else every program's source. */
-export function submissionFileNames(lab: Lab): string[] {
-  const listed = lab.def.submission?.files;
-  return [...new Set(listed ?? Object.values(lab.def.programs ?? {}).map((p) => p.source))];
 }
 
 /** Which files of a grade came from the submission and which from the lab (the JSON report's `files`). */
@@ -277,7 +264,7 @@ export function missingFileMessage(expected: string, present: string[]): string 
 
 /**
  * Lays a submission (a folder, or one file) over a copy of the lab folder. The files the student submits
- * (`submissionFileNames`) come from the submission only: one it lacks is absent from the copy (its program
+ * (`lab.submissionFiles`) come from the submission only: one it lacks is absent from the copy (its program
  * does not compile, its answer is missing), never the lab's reference. Every other file is the lab's.
  * A file given as a symbolic link is refused (counted missing, with a message): only the submission's own
  * bytes are graded, and nothing outside it is read.
@@ -290,7 +277,7 @@ export function overlaySubmission(lab: Lab, submission: string): Overlay {
   } catch {
     throw new UsageError(`no submission at ${submission}`, { hint: "give a folder holding the student's files, or one file" });
   }
-  const wanted = submissionFileNames(lab);
+  const wanted = lab.submissionFiles;
   const root = st.isDirectory() ? src : dirname(src);
   const present = st.isDirectory() ? listFiles(src) : [basename(src)];
   // The pid in the name lets a later command's sweep remove the copy of a grader that was killed.
@@ -317,7 +304,7 @@ export function overlaySubmission(lab: Lab, submission: string): Overlay {
     }
     const ignored = present.filter((f) => !files.submission.includes(f));
     files.ignored = ignored.length > 50 ? [...ignored.slice(0, 50), `(and ${ignored.length - 50} more)`] : ignored;
-    files.lab = [...new Set(Object.values(lab.def.programs ?? {}).map((p) => p.source))].filter((f) => !wanted.includes(f)).sort();
+    files.lab = [...new Set(Object.values(lab.programs).map((p) => p.source))].filter((f) => !wanted.includes(f)).sort();
     return { dir, cleanup, files, problems };
   } catch (e) {
     cleanup();
@@ -392,20 +379,17 @@ export async function gradeSubmission(lab: Lab, submission: string, opts: GradeO
   }
   if (existing.containers.length > 0 || existing.networks.length > 0 || existing.lock !== undefined) {
     overlay.cleanup();
-    throw new UsageError(
-      `instance ${instance} of ${lab.def.name} already exists: a grade needs a fresh instance and removes it afterwards`,
-      {
-        hint: 'leave out --instance (a fresh name is chosen), or name one that is not running',
-      },
-    );
+    throw new UsageError(`instance ${instance} of ${lab.name} already exists: a grade needs a fresh instance and removes it afterwards`, {
+      hint: 'leave out --instance (a fresh name is chosen), or name one that is not running',
+    });
   }
   if (interrupted) {
     overlay.cleanup();
     throw new InterruptedError('interrupted before grading began');
   }
-  const untrack = track(opts.runtime, lab.def.name, instance);
+  const untrack = track(opts.runtime, lab.name, instance);
   let settle = (): void => undefined;
-  active.set(instance, { runtime: opts.runtime, lab: lab.def.name, settled: new Promise<void>((r) => (settle = r)) });
+  active.set(instance, { runtime: opts.runtime, lab: lab.name, settled: new Promise<void>((r) => (settle = r)) });
   try {
     throwIfAborted(opts.signal);
     // Removing the instance afterwards ends every process in it, the student's included.
@@ -426,7 +410,7 @@ export async function gradeSubmission(lab: Lab, submission: string, opts: GradeO
     throw interrupted && !(e instanceof InterruptedError) ? new InterruptedError('interrupted while grading', { cause: e }) : e;
   } finally {
     overlay.cleanup();
-    const removed = removeInstance(opts.runtime, lab.def.name, instance)
+    const removed = removeInstance(opts.runtime, lab.name, instance)
       .catch(() => undefined)
       .then(() => {
         untrack();

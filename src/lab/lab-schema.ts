@@ -1,7 +1,7 @@
 /**
  * The lab format, written once: schema/lab.schema.json is generated from LabSchema (scripts/gen-schema.mjs,
  * checked by test/unit/lab/schema-source.test.ts) and the model's types (src/lab/model.ts) are its static types.
- * The check kinds come from src/checks/registry.ts and the step kinds from src/schema/steps.ts.
+ * The check kinds come from src/checks/registry.ts and the step kinds from src/exercise/step-kinds/registry.ts.
  */
 import { CHECK_KINDS, CheckSchema } from '../checks/registry.js';
 import {
@@ -20,7 +20,8 @@ import {
   PortSchema,
   RouteSchema,
 } from '../schema/defs.js';
-import { probeKindsTable, StepSchema } from '../schema/steps.js';
+import { StepSchema } from '../exercise/step-kinds/registry.js';
+import { probeKindsTable } from '../exercise/probe-kinds/registry.js';
 import { Enum, MapOf, ref, Type, type Static } from '../schema/vocabulary.js';
 
 /** A program: a TypeScript source of the lab folder, run with Node in a node. */
@@ -141,7 +142,7 @@ export function checkKindsTable(): string {
   return [CHECK_TABLE_START, '| kind | reads | what it checks |', '| --- | --- | --- |', ...rows, CHECK_TABLE_END].join('\n');
 }
 
-const PROBE_TABLE_START = '<!-- probe kinds: generated from src/schema/steps.ts by scripts/gen-schema.mjs -->';
+const PROBE_TABLE_START = '<!-- probe kinds: generated from src/exercise/probe-kinds/registry.ts by scripts/gen-schema.mjs -->';
 const PROBE_TABLE_END = '<!-- end of probe kinds -->';
 
 function replaceBetween(doc: string, start: string, end: string, body: string): string {

@@ -8,7 +8,15 @@ import type { ProgramSchema } from './lab-schema.js';
 import type { ResolvedLab } from './resolve.js';
 
 export type { CheckDef, CheckKindName } from '../checks/registry.js';
-export type { CaptureStep, CommandStep, ProbeKind, ProbeStep, RunStep, StartStep, StepDef, StopStep, WaitStep } from '../schema/steps.js';
+export type { StepDef } from '../exercise/step-kinds/registry.js';
+export type { ProbeKind } from '../exercise/probe-kinds/registry.js';
+export type { CaptureStep } from '../exercise/step-kinds/capture.js';
+export type { CommandStep } from '../exercise/step-kinds/command.js';
+export type { ProbeStep } from '../exercise/step-kinds/probe.js';
+export type { RunStep } from '../exercise/step-kinds/run.js';
+export type { StartStep } from '../exercise/step-kinds/start.js';
+export type { StopStep } from '../exercise/step-kinds/stop.js';
+export type { WaitStep } from '../exercise/step-kinds/wait.js';
 export type { AnswerCheck, ObservedValue } from '../checks/answer.js';
 export type { CaptureAnswerCheck, CaptureMatchCheck, TcpdumpCommandCheck, TcpFlagName } from '../checks/capture-match.js';
 export type { HandshakeCheck } from '../checks/handshake.js';
@@ -41,10 +49,13 @@ export type Capability = NonNullable<NodeDef['capabilities']>[number];
 export type ProgramDef = Static<typeof ProgramSchema>;
 
 /**
- * A loaded lab: its definition, where it came from, and what resolveLab made of it (src/lab/resolve.ts):
- * read `passMark`, `maxScore`, `steps` and `checks` here, with their defaults and kinds, not from `def`.
+ * A loaded lab: what resolveLab made of its file (src/lab/resolve.ts: name, title, networks, nodes, programs,
+ * submissionFiles, passMark, maxScore, steps and checks, with their defaults and kinds) and where it came from.
+ * Everything after loading reads those; `def`, the file as written, is for src/lab alone (eslint.config.js
+ * refuses `.def` elsewhere in src/).
  */
 export interface Lab extends ResolvedLab {
+  /** The lab file as written (only the loader's `programs: {}` applied): src/lab's own. */
   def: LabDefinition;
   /** Absolute folder of the lab (programs resolve against it). */
   dir: string;

@@ -1,5 +1,5 @@
 import { interfaceOf } from '../lab/interfaces.js';
-import type { LabDefinition } from '../lab/model.js';
+import type { Topology } from '../lab/graph.js';
 import type { LabPlan } from './plan.js';
 
 /**
@@ -7,7 +7,7 @@ import type { LabPlan } from './plan.js';
  * instance's (from its plan), so `lab graph --instance` draws what `ip addr` and netstat show in its nodes.
  * Gateways and routes are the instance's too. Pure.
  */
-export function instanceDefinition(def: LabDefinition, plan: LabPlan): LabDefinition {
+export function instanceDefinition<T extends Topology>(def: T, plan: LabPlan): T {
   const networks = Object.fromEntries(
     Object.entries(def.networks).map(([name, n]) => {
       const p = plan.networks.find((x) => x.name === name);

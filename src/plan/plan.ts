@@ -130,9 +130,8 @@ export function subnetPools(env: Record<string, string | undefined> = process.en
 
 /** Turns a lab into concrete Docker names, subnets and addresses. Pure: the same input gives the same plan. */
 export function planLab(lab: Lab, opts: PlanOptions): LabPlan {
-  const def = lab.def;
   const instance = opts.instance ?? DEFAULT_INSTANCE;
-  const prefix = `tl-${def.name}-${instance}`;
+  const prefix = `tl-${lab.name}-${instance}`;
   const used = (opts.usedSubnets ?? []).filter((u) => !u.includes(':'));
   const used6 = (opts.usedSubnets ?? []).filter((u) => u.includes(':'));
   const networks: NetworkPlan[] = [];
@@ -148,15 +147,15 @@ export function planLab(lab: Lab, opts: PlanOptions): LabPlan {
       return allocate();
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
-      const count = Object.keys(def.networks).length;
+      const count = Object.keys(lab.networks).length;
       throw new UsageError(e.message, {
-        hint: `${e.hint ?? ''}; the lab ${def.name} has ${count} network${count === 1 ? '' : 's'}`,
+        hint: `${e.hint ?? ''}; the lab ${lab.name} has ${count} network${count === 1 ? '' : 's'}`,
         cause: e,
       });
     }
   };
-  for (const [name, n] of Object.entries(def.networks)) {
-    const key = `${def.name}/${instance}/${name}`;
+  for (const [name, n] of Object.entries(lab.networks)) {
+    const key = `${lab.name}/${instance}/${name}`;
     const subnet =
       opts.fixedSubnets?.[name] ??
       (declaredFirst && free(n.subnet, used)
@@ -182,7 +181,7 @@ export function planLab(lab: Lab, opts: PlanOptions): LabPlan {
       ...(n.mtu !== undefined ? { mtu: n.mtu } : {}),
       ...(n.description !== undefined ? { description: n.description } : {}),
       labels: {
-        ...baseLabels(def.name, instance),
+        ...baseLabels(lab.name, instance),
         [LABEL.role]: 'network',
         [LABEL.network]: name,
         [LABEL.declaredSubnet]: n.subnet,
@@ -195,7 +194,7 @@ export function planLab(lab: Lab, opts: PlanOptions): LabPlan {
     if (!net) throw new Error(`unknown network ${name}`);
     return net;
   };
-  const nodes: NodePlan[] = Object.entries(def.nodes).map(([name, n]) => {
+  const nodes: NodePlan[] = Object.entries(lab.nodes).map(([name, n]) => {
     const interfaces: InterfacePlan[] = Object.entries(n.interfaces).map(([network, raw]) => {
       const iface = interfaceOf(raw);
       const net = netOf(network);
@@ -236,7 +235,7 @@ export function planLab(lab: Lab, opts: PlanOptions): LabPlan {
       router: forwards(n, 4) || forwards(n, 6),
       ...(n.description !== undefined ? { description: n.description } : {}),
       labels: {
-        ...baseLabels(def.name, instance),
+        ...baseLabels(lab.name, instance),
         [LABEL.role]: 'node',
         [LABEL.node]: name,
         [LABEL.declaredAddresses]: interfaces
@@ -247,10 +246,10 @@ export function planLab(lab: Lab, opts: PlanOptions): LabPlan {
     };
   });
   const hostRules: HostRulesNeeded = {
-    bridgedForwarding: Object.values(def.nodes).some((n) => forwards(n, 4)),
+    bridgedForwarding: Object.values(lab.nodes).some((n) => forwards(n, 4)),
     ipv6Isolation: networks.some((n) => n.subnet6 !== undefined),
   };
-  return { lab: def.name, instance, image: opts.image, networks, nodes, hostRules };
+  return { lab: lab.name, instance, image: opts.image, networks, nodes, hostRules };
 }
 
 /**

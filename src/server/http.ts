@@ -5,6 +5,8 @@ import { fastify, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { fastifyCookie } from '@fastify/cookie';
 import { fastifyWebsocket } from '@fastify/websocket';
 import type { WebSocket } from 'ws';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { checked } from './api-check.js';
 import { fileNameProblem, MAX_FILE_BYTES, editableFiles, starterContent } from '../app/lab-files.js';
 import { renderGraph } from '../lab/graph.js';
 import { labsDir } from '../paths.js';
@@ -12,13 +14,34 @@ import { FORMATS, isFormat, render } from '../report/formats.js';
 import type { GradeResult } from '../report/result.js';
 import { loadLab } from '../lab/load.js';
 import { readdirSync } from 'node:fs';
-import { attemptSummary, notReadyAdvice, RequestError, type Orchestrator, type ServerEvent } from './orchestrator.js';
+import { attemptSummary, notReadyAdvice, RequestError, type Orchestrator, type OrchestratorEvent } from './orchestrator.js';
+import {
+  CreateWorkshopRequestSchema,
+  JoinRequestSchema,
+  MoveLabRequestSchema,
+  PatchWorkshopRequestSchema,
+  SaveFileRequestSchema,
+  type AdminLoginRequest,
+  type Attempt,
+  type AttemptSummary,
+  type CheckStarted,
+  type FileBody,
+  type FileInfo,
+  type JoinInfo,
+  type LabInfo,
+  type LabList,
+  type ServerEvent,
+  type Session,
+  type Student,
+  type TerminalControl,
+  type Workshop,
+} from './api.js';
 import { sha256, type StudentRow, type WorkshopRow } from './store.js';
 import type { Terminals } from './terminals.js';
 import type { EngineView } from './engines.js';
 import { registerPages } from './pages.js';
 import { lastGradedAttempt, studentBundle, workshopBundle } from './bundle.js';
-import { isProgression, labsOf, PROGRESSIONS } from './progression.js';
+import { labsOf } from './progression.js';
 import { csvRow } from '../report/csv.js';
 import type { Lab } from '../lab/model.js';
 
@@ -45,6 +68,16 @@ const STUDENT_SESSION_AFTER_END_MS = 24 * 3600_000;
 
 function fail(status: number, code: string, message: string): RequestError {
   return new RequestError(status, code, message);
+}
+
+/**
+ * A request's body as its schema in src/server/api.ts describes it, else `400 bad-request` saying what does not
+ * fit. Checked in the handler, after the credentials: a caller who may not use a route learns nothing of its body.
+ */
+function bodyOf<T extends TSchema>(schema: T, body: unknown): Static<T> {
+  return checked(schema, body ?? {}, (problems) => {
+    throw fail(400, 'bad-request', `the request's body does not fit: ${problems.join('; ')} (docs/workshop.md gives each route's body)`);
+  });
 }
 
 /** Builds the Fastify app: every route of docs/workshop.md. */
@@ -162,10 +195,8 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     return w;
   };
 
-  const view = (w: WorkshopRow): ReturnType<Orchestrator['workshopView']> & { joinUrl: string } => ({
-    ...orch.workshopView(w),
-    joinUrl: `${opts.publicUrl()}/join/${w.code}`,
-  });
+  const joinUrl = (code: string): string => `${opts.publicUrl()}/join/${code}`;
+  const view = (w: WorkshopRow): Workshop => ({ ...orch.workshopView(w), joinUrl: joinUrl(w.code) });
 
   // Credentials and ids are checked before a WebSocket upgrade, so a refusal is a plain HTTP status.
   app.addHook('preValidation', async (req) => {
@@ -178,7 +209,7 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     } else if (url === '/api/students/:sid/terminals/:node') {
       const { w, s } = target(req);
       const node = (req.params as { node: string }).node;
-      if (!Object.hasOwn(orch.lab(s.lab).def.nodes, node)) throw fail(404, 'not-found', `no node '${node}' in this lab`);
+      if (!Object.hasOwn(orch.lab(s.lab).nodes, node)) throw fail(404, 'not-found', `no node '${node}' in this lab`);
       if (w.role === 'admin' && (req.query as { watch?: string }).watch !== '1')
         throw fail(403, 'watch-only', 'instructors watch terminals read-only: add ?watch=1');
     }
@@ -208,17 +239,17 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     return { ok: true, version: opts.version, engine: 'up', ...engines };
   });
 
-  app.get('/api/join/:code', async (req) => {
+  app.get('/api/join/:code', async (req): Promise<JoinInfo> => {
     const w = store.workshopByCode((req.params as { code: string }).code);
     if (!w) throw fail(404, 'unknown-code', 'no workshop has this code: check it with your instructor');
     if (w.ended_at || Date.parse(w.ends_at) <= Date.now()) throw fail(410, 'workshop-ended', 'this workshop has ended');
     return { title: w.title, labs: JSON.parse(w.labs) as string[], endsAt: w.ends_at, roster: store.roster(w.id) };
   });
 
-  app.post('/api/join', async (req, reply) => {
-    const body = (req.body ?? {}) as { code?: unknown; name?: unknown };
-    const code = typeof body.code === 'string' ? body.code.trim() : '';
-    const name = typeof body.name === 'string' ? body.name.trim().replace(/\s+/g, ' ') : '';
+  app.post('/api/join', async (req, reply): Promise<Session> => {
+    const body = bodyOf(JoinRequestSchema, req.body);
+    const code = body.code.trim();
+    const name = body.name.trim().replace(/\s+/g, ' ');
     if (name.length < 1 || name.length > 64 || !/^[\p{L}\p{N}\p{M}\p{P}\p{Zs}]+$/u.test(name))
       throw fail(400, 'bad-name', 'give your name: 1 to 64 letters, digits, spaces or punctuation');
     const w = store.workshopByCode(code);
@@ -237,7 +268,7 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
   });
 
   app.post('/api/admin/login', async (req, reply) => {
-    const token = (req.body as { token?: unknown } | undefined)?.token;
+    const token = (req.body as Partial<AdminLoginRequest> | undefined)?.token;
     if (typeof token !== 'string' || !tokenMatches(token)) {
       store.audit('anonymous', 'admin-login-failed', null, { ip: req.ip });
       throw fail(401, 'bad-token', 'the admin token is not valid: copy it again from the server log');
@@ -257,7 +288,7 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
 
   // ---- student or admin -------------------------------------------------------------------------------
 
-  app.get('/api/me', async (req) => {
+  app.get('/api/me', async (req): Promise<Session> => {
     const w = student(req);
     const ws = store.workshop(w.student.workshop_id) as WorkshopRow;
     if (ws.ended_at === null) orch.touch(w.student.id);
@@ -267,20 +298,18 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     };
   });
 
-  app.get('/api/students/:sid', async (req) => orch.studentView(target(req).s));
+  app.get('/api/students/:sid', async (req): Promise<Student> => orch.studentView(target(req).s));
 
-  app.get('/api/students/:sid/lab', async (req) => labInfo(orch.lab(target(req).s.lab)));
+  app.get('/api/students/:sid/lab', async (req): Promise<LabInfo> => labInfo(orch.lab(target(req).s.lab)));
 
   // Another of the workshop's labs: a student where progression allows, the instructor anywhere.
   app.post('/api/students/:sid/lab', async (req, reply) => {
     const { w, s } = target(req);
-    const lab = (req.body as { lab?: unknown } | undefined)?.lab;
-    if (typeof lab !== 'string') throw fail(400, 'bad-request', 'send {"lab": "<one of the workshop\'s labs>"}');
-    orch.moveTo(s, lab, w.actor, w.role === 'admin');
-    return reply.code(202).send(orch.studentView(store.student(s.id) as StudentRow));
+    orch.moveTo(s, bodyOf(MoveLabRequestSchema, req.body).lab, w.actor, w.role === 'admin');
+    return reply.code(202).send(orch.studentView(store.student(s.id) as StudentRow) satisfies Student);
   });
 
-  const fileInfos = (s: StudentRow): { name: string; size: number; updatedAt: string | null; modified: boolean; content: string }[] => {
+  const fileInfos = (s: StudentRow): FileBody[] => {
     const lab = orch.lab(s.lab);
     const saved = new Map(store.files(s.id, s.lab).map((f) => [f.name, f]));
     return editableFiles(lab).map((name) => {
@@ -296,24 +325,23 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     });
   };
 
-  const fileOf = (s: StudentRow, name: string): ReturnType<typeof fileInfos>[number] => {
+  const fileOf = (s: StudentRow, name: string): FileBody => {
     const problem = fileNameProblem(orch.lab(s.lab), name);
     if (problem) throw fail(404, 'not-found', problem);
-    return fileInfos(s).find((f) => f.name === name) as ReturnType<typeof fileInfos>[number];
+    return fileInfos(s).find((f) => f.name === name) as FileBody;
   };
 
-  app.get('/api/students/:sid/files', async (req) => fileInfos(target(req).s).map(({ content: _c, ...info }) => info));
+  app.get('/api/students/:sid/files', async (req): Promise<FileInfo[]> => fileInfos(target(req).s).map(({ content: _c, ...info }) => info));
 
-  app.get('/api/students/:sid/files/:name', async (req) => fileOf(target(req).s, (req.params as { name: string }).name));
+  app.get('/api/students/:sid/files/:name', async (req): Promise<FileBody> => fileOf(target(req).s, (req.params as { name: string }).name));
 
-  app.put('/api/students/:sid/files/:name', async (req) => {
+  app.put('/api/students/:sid/files/:name', async (req): Promise<FileInfo> => {
     const w = student(req);
     const { s } = target(req, w);
     const name = (req.params as { name: string }).name;
     const problem = fileNameProblem(orch.lab(s.lab), name);
     if (problem) throw fail(400, 'bad-file-name', problem);
-    const content = (req.body as { content?: unknown } | undefined)?.content;
-    if (typeof content !== 'string') throw fail(400, 'bad-request', 'send {"content": "..."}');
+    const { content } = bodyOf(SaveFileRequestSchema, req.body);
     if (Buffer.byteLength(content) > MAX_FILE_BYTES)
       throw fail(
         413,
@@ -327,7 +355,7 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     return info;
   });
 
-  app.delete('/api/students/:sid/files/:name', async (req) => {
+  app.delete('/api/students/:sid/files/:name', async (req): Promise<FileBody> => {
     const w = student(req);
     const { s } = target(req, w);
     const name = (req.params as { name: string }).name;
@@ -342,10 +370,10 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
   app.post('/api/students/:sid/check', async (req, reply) => {
     const { w, s } = target(req);
     const attemptId = orch.check(s, w.actor);
-    return reply.code(202).send({ attemptId });
+    return reply.code(202).send({ attemptId } satisfies CheckStarted);
   });
 
-  app.get('/api/students/:sid/attempts', async (req) => {
+  app.get('/api/students/:sid/attempts', async (req): Promise<AttemptSummary[]> => {
     const { s } = target(req);
     const lab = (req.query as { lab?: string }).lab;
     return (lab === undefined ? store.attempts(s.id) : store.attemptsOn(s.id, lab)).map(attemptSummary);
@@ -359,12 +387,14 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     return { s, a };
   };
 
-  app.get('/api/students/:sid/attempts/:aid', async (req) => {
+  app.get('/api/students/:sid/attempts/:aid', async (req): Promise<Attempt> => {
     const { s, a } = attemptOf(req);
-    const result = a.result ? (JSON.parse(a.result) as GradeResult | { message: string }) : null;
+    const stored = a.result ? (JSON.parse(a.result) as GradeResult | { message?: string }) : null;
+    // The report as `lab check --format json` prints it, less the server's own folder.
+    const result = stored !== null && isReport(stored) ? (({ artifactsDir: _dir, ...report }) => report)(stored) : stored;
     return {
       ...attemptSummary(a),
-      result: result && 'checks' in result ? { ...result, artifactsDir: undefined } : result,
+      result,
       artifacts: orch.artifacts(a.id).map((f) => ({
         ...f,
         url: `/api/students/${s.id}/attempts/${a.id}/artifacts/${f.name.split('/').map(encodeURIComponent).join('/')}`,
@@ -405,7 +435,7 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     });
   }
 
-  app.post('/api/students/:sid/still-here', async (req) => {
+  app.post('/api/students/:sid/still-here', async (req): Promise<Student> => {
     const { s } = target(req);
     orch.touch(s.id);
     return orch.studentView(store.student(s.id) as StudentRow);
@@ -420,7 +450,7 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     return views.map((e) => ({ ...e, instances: instances.filter((i) => i.engine === e.name).length }));
   });
 
-  app.get('/api/labs', async (req) => {
+  app.get('/api/labs', async (req): Promise<LabList> => {
     admin(req);
     const dir = labsDir();
     return readdirSync(dir)
@@ -428,14 +458,14 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
       .sort()
       .flatMap((d) => {
         try {
-          return [{ name: d, title: loadLab(d).def.title }];
+          return [{ name: d, title: loadLab(d).title }];
         } catch {
           return [];
         }
       });
   });
 
-  app.get('/api/labs/:name', async (req) => {
+  app.get('/api/labs/:name', async (req): Promise<LabInfo> => {
     admin(req);
     const name = (req.params as { name: string }).name;
     let lab: Lab;
@@ -451,22 +481,11 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
 
   app.post('/api/workshops', async (req, reply) => {
     admin(req);
-    const b = (req.body ?? {}) as {
-      labs?: unknown;
-      title?: unknown;
-      capacity?: unknown;
-      endsAt?: unknown;
-      roster?: unknown;
-      warm?: unknown;
-      progression?: unknown;
-    };
-    const labs = Array.isArray(b.labs) ? b.labs.filter((x): x is string => typeof x === 'string') : [];
-    if (labs.length === 0) throw fail(400, 'bad-request', 'give at least one lab: {"labs": ["tcp-handshake"]}');
+    const b = bodyOf(CreateWorkshopRequestSchema, req.body);
+    const labs = b.labs;
     if (new Set(labs).size !== labs.length)
       throw fail(400, 'bad-request', `a lab appears twice in the list (${labs.join(', ')}): name each lab once`);
-    if (b.progression !== undefined && !isProgression(b.progression))
-      throw fail(400, 'bad-request', `progression must be one of ${PROGRESSIONS.join(', ')}`);
-    const progression = isProgression(b.progression) ? b.progression : 'ordered';
+    const progression = b.progression ?? 'ordered';
     for (const l of labs) {
       try {
         orch.lab(l);
@@ -474,25 +493,15 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
         throw fail(400, 'unknown-lab', `lab '${l}' cannot be used: ${(e as Error).message}`);
       }
     }
-    const capacity = b.capacity === undefined ? 30 : Number(b.capacity);
-    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 500)
-      throw fail(400, 'bad-request', 'capacity must be a whole number from 1 to 500');
-    const warm = b.warm === undefined ? orch.opts.warm : Number(b.warm);
-    if (!Number.isInteger(warm) || warm < 0 || warm > 100) throw fail(400, 'bad-request', 'warm must be a whole number from 0 to 100');
-    const endsAt = b.endsAt === undefined ? new Date(Date.now() + 3 * 3600_000).toISOString() : String(b.endsAt);
+    const capacity = b.capacity ?? 30;
+    if (capacity < 1 || capacity > 500) throw fail(400, 'bad-request', 'capacity must be a whole number from 1 to 500');
+    const warm = b.warm ?? orch.opts.warm;
+    if (warm < 0 || warm > 100) throw fail(400, 'bad-request', 'warm must be a whole number from 0 to 100');
+    const endsAt = b.endsAt ?? new Date(Date.now() + 3 * 3600_000).toISOString();
     if (Number.isNaN(Date.parse(endsAt)) || Date.parse(endsAt) <= Date.now())
       throw fail(400, 'bad-request', 'endsAt must be a time in the future (ISO 8601)');
-    const roster = Array.isArray(b.roster)
-      ? [
-          ...new Set(
-            b.roster
-              .filter((x): x is string => typeof x === 'string')
-              .map((x) => x.trim())
-              .filter(Boolean),
-          ),
-        ]
-      : null;
-    const title = typeof b.title === 'string' && b.title.trim() ? b.title.trim().slice(0, 200) : orch.lab(labs[0] as string).def.title;
+    const roster = b.roster ? [...new Set(b.roster.map((x) => x.trim()).filter(Boolean))] : null;
+    const title = b.title?.trim() ? b.title.trim().slice(0, 200) : orch.lab(labs[0] as string).title;
     const w = store.createWorkshop({
       title,
       labs,
@@ -504,43 +513,40 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     });
     store.audit('admin', 'create-workshop', w.id, { labs, capacity, warm, endsAt, progression });
     orch.pump();
-    return reply.code(201).send(view(w));
+    return reply.code(201).send(view(w) satisfies Workshop);
   });
 
-  app.get('/api/workshops', async (req) => {
+  app.get('/api/workshops', async (req): Promise<Workshop[]> => {
     admin(req);
     return store.workshops().map(view);
   });
 
-  app.get('/api/workshops/:wid', async (req) => {
+  app.get('/api/workshops/:wid', async (req): Promise<Workshop> => {
     admin(req);
     return view(workshopOf(req));
   });
 
-  app.patch('/api/workshops/:wid', async (req) => {
+  app.patch('/api/workshops/:wid', async (req): Promise<Workshop> => {
     admin(req);
     const w = workshopOf(req);
-    const b = (req.body ?? {}) as { endsAt?: unknown; capacity?: unknown; progression?: unknown };
     if (w.ended_at) throw fail(409, 'workshop-ended', 'this workshop has ended; create a new one');
-    if (b.progression !== undefined && !isProgression(b.progression))
-      throw fail(400, 'bad-request', `progression must be one of ${PROGRESSIONS.join(', ')}`);
-    if (b.endsAt !== undefined && (Number.isNaN(Date.parse(String(b.endsAt))) || Date.parse(String(b.endsAt)) <= Date.now()))
+    const b = bodyOf(PatchWorkshopRequestSchema, req.body);
+    if (b.endsAt !== undefined && (Number.isNaN(Date.parse(b.endsAt)) || Date.parse(b.endsAt) <= Date.now()))
       throw fail(400, 'bad-request', 'endsAt must be a time in the future');
-    if (b.capacity !== undefined && (!Number.isInteger(Number(b.capacity)) || Number(b.capacity) < 1))
-      throw fail(400, 'bad-request', 'capacity must be a whole number from 1');
+    if (b.capacity !== undefined && b.capacity < 1) throw fail(400, 'bad-request', 'capacity must be a whole number from 1');
     store.updateWorkshop(w.id, {
-      ...(b.endsAt !== undefined ? { ends_at: new Date(String(b.endsAt)).toISOString() } : {}),
-      ...(b.capacity !== undefined ? { capacity: Number(b.capacity) } : {}),
-      ...(isProgression(b.progression) ? { progression: b.progression } : {}),
+      ...(b.endsAt !== undefined ? { ends_at: new Date(b.endsAt).toISOString() } : {}),
+      ...(b.capacity !== undefined ? { capacity: b.capacity } : {}),
+      ...(b.progression !== undefined ? { progression: b.progression } : {}),
     });
     store.audit('admin', 'update-workshop', w.id, b);
     const after = store.workshop(w.id) as WorkshopRow;
-    orch.emit('event', { type: 'workshop', workshopId: w.id, workshop: orch.workshopView(after) } satisfies ServerEvent);
+    orch.emit('event', { type: 'workshop', workshopId: w.id, workshop: orch.workshopView(after) } satisfies OrchestratorEvent);
     orch.pump();
     return view(after);
   });
 
-  app.post('/api/workshops/:wid/end', async (req) => {
+  app.post('/api/workshops/:wid/end', async (req): Promise<Workshop> => {
     admin(req);
     const w = workshopOf(req);
     for (const s of store.students(w.id)) opts.terminals.endStudent(s.id);
@@ -548,7 +554,7 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     return view(store.workshop(w.id) as WorkshopRow);
   });
 
-  app.get('/api/workshops/:wid/students', async (req) => {
+  app.get('/api/workshops/:wid/students', async (req): Promise<Student[]> => {
     admin(req);
     return store.students(workshopOf(req).id).map((s) => orch.studentView(s));
   });
@@ -584,7 +590,7 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     // Credentials were checked before the upgrade (preValidation below); read them again for the filter.
     const w = who(req);
     const wid = (req.query as { workshop?: string }).workshop;
-    const wanted = (e: ServerEvent): boolean => {
+    const wanted = (e: OrchestratorEvent): boolean => {
       if (w.role === 'student')
         return (
           ('studentId' in e ? e.studentId : e.type === 'student' ? e.student.id : '') === w.student.id ||
@@ -593,8 +599,9 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
       if (wid === undefined) return true;
       return (e.type === 'student' ? e.student.workshopId : e.workshopId) === wid;
     };
-    const send = (e: ServerEvent): void => {
-      if (wanted(e) && socket.readyState === socket.OPEN && socket.bufferedAmount < 4 * 1024 * 1024) socket.send(JSON.stringify(e));
+    const send = (e: OrchestratorEvent): void => {
+      if (wanted(e) && socket.readyState === socket.OPEN && socket.bufferedAmount < 4 * 1024 * 1024)
+        socket.send(JSON.stringify(wireEvent(e, joinUrl)));
     };
     const first = w.role === 'student' ? [store.student(w.student.id) as StudentRow] : wid ? store.students(wid) : [];
     for (const s of first) send({ type: 'student', student: orch.studentView(s) });
@@ -610,7 +617,12 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
     void (async () => {
       const container = await orch.containerOf(s, node);
       if (!container) {
-        socket.send(JSON.stringify({ type: 'error', message: `your lab is not running (${s.state}): ${notReadyAdvice(s.state)}` }));
+        socket.send(
+          JSON.stringify({
+            type: 'error',
+            message: `your lab is not running (${s.state}): ${notReadyAdvice(s.state)}`,
+          } satisfies TerminalControl),
+        );
         socket.close(1011, 'not running');
         return;
       }
@@ -623,7 +635,9 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
       });
     })().catch((e: unknown) => {
       if (socket.readyState === socket.OPEN)
-        socket.send(JSON.stringify({ type: 'error', message: `the terminal could not be opened: ${(e as Error).message}` }));
+        socket.send(
+          JSON.stringify({ type: 'error', message: `the terminal could not be opened: ${(e as Error).message}` } satisfies TerminalControl),
+        );
       socket.close(1011, 'failed');
     });
   });
@@ -631,18 +645,31 @@ export async function buildApp(opts: HttpOptions): Promise<FastifyInstance> {
   return app;
 }
 
-/** What the pages show of a lab (LabInfo in docs/workshop.md). */
-function labInfo(lab: Lab): Record<string, unknown> {
+/**
+ * An orchestrator's event as the pages get it (ServerEvent, src/server/api.ts): a workshop's with its join address,
+ * as every other answer that carries a Workshop (the dashboard replaces its workshop with the event's).
+ */
+export function wireEvent(e: OrchestratorEvent, joinUrl: (code: string) => string): ServerEvent {
+  return e.type === 'workshop' ? { ...e, workshop: { ...e.workshop, joinUrl: joinUrl(e.workshop.code) } } : e;
+}
+
+/** An attempt's stored result: the report, or only why there is none (`{message}`). */
+function isReport(r: GradeResult | { message?: string }): r is GradeResult {
+  return 'checks' in r;
+}
+
+/** What the pages show of a lab: its resolved checks (a title defaults to the id). */
+function labInfo(lab: Lab): LabInfo {
   const read = (f: string): string | null => (existsSync(join(lab.dir, f)) ? readFileSync(join(lab.dir, f), 'utf8') : null);
   return {
-    name: lab.def.name,
-    title: lab.def.title,
-    summary: lab.def.summary ?? null,
+    name: lab.name,
+    title: lab.title,
+    summary: lab.summary ?? null,
     readme: { en: read('README.md'), zh: read('README.zh.md') },
-    graph: renderGraph(lab.def, 'mermaid'),
+    graph: renderGraph(lab, 'mermaid'),
     files: editableFiles(lab),
-    nodes: Object.keys(lab.def.nodes),
-    checks: lab.def.checks.map((c) => ({ id: c.id, title: c.title, points: c.points })),
+    nodes: Object.keys(lab.nodes),
+    checks: lab.checks.map((c) => ({ id: c.id, title: c.title, points: c.points })),
   };
 }
 
@@ -670,7 +697,7 @@ export function exportWorkshop(
   // A student's rows: every lab they have been on (attempts, or the lab they are on), or their only lab.
   const rowsOf = (s: StudentRow): string[] => (several ? labs.filter((l) => l === s.lab || store.attemptsOn(s.id, l).length > 0) : labs);
   if (format === 'csv') {
-    const checks = labs.flatMap((l) => orch.lab(l).def.checks.map((c) => ({ lab: l, id: c.id })));
+    const checks = labs.flatMap((l) => orch.lab(l).checks.map((c) => ({ lab: l, id: c.id })));
     const lines = [
       csvRow([
         'name',

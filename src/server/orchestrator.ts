@@ -22,7 +22,8 @@ import {
 import { editableFiles, starterContent } from '../app/lab-files.js';
 import type { GradeResult } from '../report/result.js';
 import { now, type AttemptRow, type StudentRow, type Store, type WorkshopRow } from './store.js';
-import { labsOf, moveProblem, standings, type LabStanding } from './progression.js';
+import { labsOf, moveProblem, standings } from './progression.js';
+import type { AttemptSummary, ServerEvent, Student, Workshop } from './api.js';
 
 export interface OrchestratorOptions {
   store: Store;
@@ -43,61 +44,15 @@ export interface OrchestratorOptions {
   serverId: string;
 }
 
-export type ServerEvent =
-  | { type: 'student'; student: StudentView }
-  | { type: 'progress'; studentId: string; workshopId: string; attemptId: number | null; line: string }
-  | { type: 'attempt'; studentId: string; workshopId: string; attempt: AttemptSummary }
-  | { type: 'idle-warning'; studentId: string; workshopId: string; cullAt: string }
-  | { type: 'workshop'; workshopId: string; workshop: WorkshopView };
+/** A workshop as the orchestrator knows it: the API's Workshop but its join address (http.ts adds that). */
+export type WorkshopView = Omit<Workshop, 'joinUrl'>;
 
-export interface StudentView {
-  id: string;
-  workshopId: string;
-  name: string;
-  lab: string;
-  state: StudentRow['state'];
-  queuePosition: number | null;
-  progress: string | null;
-  message: string | null;
-  joinedAt: string;
-  lastActiveAt: string;
-  idleCullAt: string | null;
-  nodes: { name: string; running: boolean; addresses: { network: string; address?: string; address6?: string }[] }[];
-  /** With an engine pool: the engine that holds the student's instance (its name in the engines file). */
-  engine: string | null;
-  attempts: number;
-  lastScore: number | null;
-  maxScore: number | null;
-  lastStatus: 'passed' | 'failed' | 'error' | null;
-  failing: string[];
-  /** Every lab of the workshop in order, as this student stands on it (attempts and results per lab). */
-  labs: LabStanding[];
-}
-
-export interface AttemptSummary {
-  id: number;
-  lab: string;
-  status: AttemptRow['status'];
-  score: number | null;
-  maxScore: number | null;
-  startedAt: string;
-  finishedAt: string | null;
-}
-
-export interface WorkshopView {
-  id: string;
-  code: string;
-  title: string;
-  labs: string[];
-  progression: WorkshopRow['progression'];
-  capacity: number;
-  warm: number;
-  endsAt: string;
-  createdAt: string;
-  endedAt: string | null;
-  roster: string[] | null;
-  counts: { students: number; ready: number; queued: number; warmInstances: number };
-}
+/**
+ * What the orchestrator emits (`'event'`): the API's ServerEvent, but a workshop's without its join address.
+ * src/server/http.ts sends each to the pages as a ServerEvent (src/server/api.ts).
+ */
+export type OrchestratorEvent =
+  Exclude<ServerEvent, { type: 'workshop' }> | { type: 'workshop'; workshopId: string; workshop: WorkshopView };
 
 /** A student's request the server refuses, with the HTTP status and the error code of docs/workshop.md. */
 export class RequestError extends Error {
@@ -215,7 +170,7 @@ export class Orchestrator extends EventEmitter {
     };
   }
 
-  studentView(s: StudentRow): StudentView {
+  studentView(s: StudentRow): Student {
     const w = this.store.workshop(s.workshop_id);
     const labs = w ? standings(w, s, (lab) => this.store.attemptsOn(s.id, lab)) : [];
     const here = labs.find((l) => l.current);
@@ -246,11 +201,11 @@ export class Orchestrator extends EventEmitter {
 
   private changed(studentId: string): void {
     const s = this.store.student(studentId);
-    if (s) this.emit('event', { type: 'student', student: this.studentView(s) } satisfies ServerEvent);
+    if (s) this.emit('event', { type: 'student', student: this.studentView(s) } satisfies OrchestratorEvent);
   }
 
   private progress(s: StudentRow, line: string, attemptId: number | null = null): void {
-    this.emit('event', { type: 'progress', studentId: s.id, workshopId: s.workshop_id, attemptId, line } satisfies ServerEvent);
+    this.emit('event', { type: 'progress', studentId: s.id, workshopId: s.workshop_id, attemptId, line } satisfies OrchestratorEvent);
   }
 
   // ---- files --------------------------------------------------------------------------------------
@@ -424,7 +379,7 @@ export class Orchestrator extends EventEmitter {
       if (inst.student_id !== null && this.busy.has(inst.student_id)) continue;
       // Listed after the instance was read: a row made since then is not judged on an older list.
       if (Date.now() - Date.parse(inst.created_at) < 5000) continue;
-      if ((running.get(inst.name) ?? 0) >= Object.keys(this.lab(inst.lab).def.nodes).length) continue;
+      if ((running.get(inst.name) ?? 0) >= Object.keys(this.lab(inst.lab).nodes).length) continue;
       this.opts.log(`instance ${inst.name} lost its containers; replacing it`);
       this.store.audit('system', 'instance-lost', inst.student_id, { instance: inst.name });
       await this.removeInstanceNamed(inst.name, inst.lab);
@@ -535,7 +490,7 @@ export class Orchestrator extends EventEmitter {
     this.store.addInstance(name, w.id, labName);
     this.creating++;
     const started = Date.now();
-    const nodes = Object.keys(this.lab(labName).def.nodes).length;
+    const nodes = Object.keys(this.lab(labName).nodes).length;
     const step = (line: string): void => {
       this.building.set(name, { workshopId: w.id, lab: labName, line });
       this.queueProgress(w.id);
@@ -632,7 +587,7 @@ export class Orchestrator extends EventEmitter {
         void this.cull(s);
       } else if (quiet >= idleMs - warnMs && s.warned_at === null) {
         this.store.updateStudent(s.id, { warned_at: now() });
-        this.emit('event', { type: 'idle-warning', studentId: s.id, workshopId: s.workshop_id, cullAt } satisfies ServerEvent);
+        this.emit('event', { type: 'idle-warning', studentId: s.id, workshopId: s.workshop_id, cullAt } satisfies OrchestratorEvent);
       }
     }
   }
@@ -697,7 +652,7 @@ export class Orchestrator extends EventEmitter {
       studentId: s.id,
       workshopId: s.workshop_id,
       attempt: attemptSummary(started),
-    } satisfies ServerEvent);
+    } satisfies OrchestratorEvent);
     // Not created here: the run claims the folder itself (claimRunFolder), and would write to `<id>-2`
     // beside one that already exists, where artifacts() does not look.
     const artifactsDir = join(this.opts.dataDir, 'attempts', String(attemptId));
@@ -734,7 +689,12 @@ export class Orchestrator extends EventEmitter {
     else this.store.finishAttempt(attemptId, 'error', null, null, { message: error });
     const a = this.store.attempt(s.id, attemptId);
     if (a)
-      this.emit('event', { type: 'attempt', studentId: s.id, workshopId: s.workshop_id, attempt: attemptSummary(a) } satisfies ServerEvent);
+      this.emit('event', {
+        type: 'attempt',
+        studentId: s.id,
+        workshopId: s.workshop_id,
+        attempt: attemptSummary(a),
+      } satisfies OrchestratorEvent);
   }
 
   artifacts(attemptId: number): { name: string; size: number }[] {
@@ -886,7 +846,7 @@ export class Orchestrator extends EventEmitter {
     // Anything else labelled for it (an instance being created when it ended).
     await this.removeLabelled((labels) => labels[WORKSHOP_LABEL] === id);
     const after = this.store.workshop(id);
-    if (after) this.emit('event', { type: 'workshop', workshopId: id, workshop: this.workshopView(after) } satisfies ServerEvent);
+    if (after) this.emit('event', { type: 'workshop', workshopId: id, workshop: this.workshopView(after) } satisfies OrchestratorEvent);
   }
 
   /** Removes what this server made and `match` picks, on each engine that answers (or on `engines`). */

@@ -1,5 +1,6 @@
 import type { GradeResult } from '../report/result.js';
-import type { AttemptRow, Progression, StudentRow, WorkshopRow } from './store.js';
+import type { LabStanding, Progression } from './api.js';
+import type { AttemptRow, StudentRow, WorkshopRow } from './store.js';
 
 /**
  * Ordered lab lists (docs/workshop.md, "Labs in order"). A workshop names its labs in order; each student works
@@ -11,32 +12,10 @@ import type { AttemptRow, Progression, StudentRow, WorkshopRow } from './store.j
  * - `free`: a student may open any of the labs, in any order.
  * - The instructor may move a student to any lab of the workshop in either mode.
  */
-export const PROGRESSIONS: readonly Progression[] = ['ordered', 'free'];
-
-export function isProgression(x: unknown): x is Progression {
-  return typeof x === 'string' && (PROGRESSIONS as readonly string[]).includes(x);
-}
 
 /** The workshop's labs, in order. */
 export function labsOf(w: Pick<WorkshopRow, 'labs'>): string[] {
   return JSON.parse(w.labs) as string[];
-}
-
-/** One lab of the workshop as one student stands on it (the `labs` of a Student in docs/workshop.md). */
-export interface LabStanding {
-  name: string;
-  /** The student is on this lab now. */
-  current: boolean;
-  /** The student may move here (always true for the instructor's moves). */
-  open: boolean;
-  /** Some attempt on this lab passed. */
-  passed: boolean;
-  attempts: number;
-  lastScore: number | null;
-  maxScore: number | null;
-  lastStatus: 'passed' | 'failed' | 'error' | null;
-  /** Check ids that did not pass in the last finished attempt on this lab. */
-  failing: string[];
 }
 
 /** May the student (not the instructor) go to lab index `to`? Pure: `passed(i)` says whether lab i has a passed attempt. */

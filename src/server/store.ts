@@ -4,10 +4,10 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { migrate } from './migrations.js';
+import type { Progression, StudentState } from './api.js';
 
-export type StudentState = 'queued' | 'starting' | 'ready' | 'checking' | 'resetting' | 'stopped' | 'failed' | 'removed';
+export type { Progression, StudentState } from './api.js';
 export type InstanceState = 'warming' | 'warm' | 'assigned' | 'removing';
-export type Progression = 'ordered' | 'free';
 
 export interface WorkshopRow {
   id: string;

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { TerminalControl } from './api.js';
 import type { WebSocket } from 'ws';
 import { openTerminal, type TerminalExec } from '../app/terminal.js';
 
@@ -61,7 +62,7 @@ class Terminal {
     void exec.exited.then((code) => {
       this.ended = true;
       for (const a of this.sockets) {
-        if (a.ws.readyState === a.ws.OPEN) a.ws.send(JSON.stringify({ type: 'exit', code }));
+        if (a.ws.readyState === a.ws.OPEN) a.ws.send(JSON.stringify({ type: 'exit', code } satisfies TerminalControl));
         a.ws.close(1000, 'the shell ended');
       }
       this.dispose();
@@ -97,9 +98,9 @@ class Terminal {
     }
     const me: Attached = { ws, readOnly, paused: false };
     const replay = this.scrollback.read();
-    ws.send(JSON.stringify({ type: 'replay', bytes: replay.length }));
+    ws.send(JSON.stringify({ type: 'replay', bytes: replay.length } satisfies TerminalControl));
     if (replay.length > 0) ws.send(replay, { binary: true });
-    ws.send(JSON.stringify({ type: 'live' }));
+    ws.send(JSON.stringify({ type: 'live' } satisfies TerminalControl));
     this.sockets.add(me);
     this.flow();
     ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -173,7 +174,10 @@ export class Terminals {
         // Kept open, not closed: a watcher that reconnected on every close would loop (and write the audit
         // log each time). It is attached when the student opens this terminal.
         ws.send(
-          JSON.stringify({ type: 'error', message: 'the student has no terminal open in this node yet: it shows here when they open one' }),
+          JSON.stringify({
+            type: 'error',
+            message: 'the student has no terminal open in this node yet: it shows here when they open one',
+          } satisfies TerminalControl),
         );
         const set = this.waiting.get(key) ?? new Set<WebSocket>();
         set.add(ws);

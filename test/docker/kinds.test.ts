@@ -37,6 +37,8 @@ describe('every check kind on a real engine (test/fixtures/labs/kinds)', () => {
         'answer',
       ]),
     );
+    // The neighbour table, read in the client's observer after its traceroute to the server.
+    expect(report.steps.find((s) => s.description === 'probe neighbours: neighbours on client')?.status).toBe('ok');
     expect(r.code).toBe(0);
   }, 600_000);
 });

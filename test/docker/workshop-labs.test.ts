@@ -5,30 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 import { Client, removeWorkshopResources, startServer, until, type ServerProcess } from '../helpers/workshop-server.js';
+import type { Student } from '../../src/server/api.js';
 
 // A workshop of two labs in order (docs/workshop.md, "Labs in order"): the second opens once the first passed;
 // each lab has its own instance, files and attempts, and the exports and the dashboard's data are per lab.
 const FIRST = 'tcp-handshake';
 const SECOND = 'udp-echo';
 const ref = (lab: string, f: string): string => readFileSync(join(ROOT, 'labs', lab, f), 'utf8');
-
-interface Standing {
-  name: string;
-  current: boolean;
-  open: boolean;
-  passed: boolean;
-  attempts: number;
-  lastScore: number | null;
-}
-interface Student {
-  id: string;
-  lab: string;
-  state: string;
-  attempts: number;
-  lastScore: number | null;
-  labs: Standing[];
-  nodes: { name: string; container?: string }[];
-}
 
 describe('a workshop of several labs, in order', () => {
   let data = '';

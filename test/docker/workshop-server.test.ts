@@ -17,21 +17,23 @@ import {
   type ServerProcess,
 } from '../helpers/workshop-server.js';
 
+import { Type } from '@sinclair/typebox';
+import { apiProblems } from '../../src/server/api-check.js';
+import {
+  AttemptSchema,
+  LabInfoSchema,
+  StudentSchema,
+  type Attempt,
+  type CheckStarted,
+  type GradeResult,
+  type Student,
+} from '../../src/server/api.js';
+
 const LAB = join(ROOT, 'labs', 'tcp-handshake');
 const reference = { 'server.ts': readFileSync(join(LAB, 'server.ts'), 'utf8'), 'client.ts': readFileSync(join(LAB, 'client.ts'), 'utf8') };
 const starterServer = readFileSync(join(LAB, 'starter', 'server.ts'), 'utf8');
 /** A server that runs but never listens: the `listen` check must fail with its message. */
 const neverListens = `// waits forever without a socket\nsetInterval(() => undefined, 1000);\n`;
-
-interface Student {
-  id: string;
-  state: string;
-  instance?: string;
-  nodes: { name: string }[];
-  lastScore: number | null;
-  failing: string[];
-  message: string | null;
-}
 
 /** A terminal socket's output so far (binary frames) and control messages (text frames). */
 function terminal(sock: OpenSocket): { text: () => string; bytes: () => number; type: (s: string) => void; control: () => unknown[] } {
@@ -232,30 +234,16 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
   });
 
   it('checks the reference (9/9) and a server that never listens (listen FAIL), one check at a time', async () => {
-    const ca = await a.req<{ attemptId: number }>('POST', `/api/students/${sa.id}/check`, undefined, origin());
+    const ca = await a.req<CheckStarted>('POST', `/api/students/${sa.id}/check`, undefined, origin());
     expect(ca.status).toBe(202);
     expect((await a.req<{ error: string }>('POST', `/api/students/${sa.id}/check`)).body.error).toBe('check-running');
-    const cb = await b.req<{ attemptId: number }>('POST', `/api/students/${sb.id}/check`);
+    const cb = await b.req<CheckStarted>('POST', `/api/students/${sb.id}/check`);
     expect(cb.status).toBe(202);
-    const done = async (
-      c: Client,
-      sid: string,
-      id: number,
-    ): Promise<{
-      status: string;
-      score: number;
-      result: { checks: { id: string; status: string; message: string }[] };
-      artifacts: { name: string; url: string }[];
-    }> =>
+    const done = async (c: Client, sid: string, id: number): Promise<Attempt & { result: GradeResult }> =>
       until(
         `attempt ${id}`,
         async () => {
-          const r = await c.req<{
-            status: string;
-            score: number;
-            result: { checks: { id: string; status: string; message: string }[] };
-            artifacts: { name: string; url: string }[];
-          }>('GET', `/api/students/${sid}/attempts/${id}`);
+          const r = await c.req<Attempt & { result: GradeResult }>('GET', `/api/students/${sid}/attempts/${id}`);
           return r.body.status === 'running' ? undefined : r.body;
         },
         120_000,
@@ -265,6 +253,10 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     expect(ra.score).toBe(9);
     const rb = await done(b, sb.id, cb.body.attemptId);
     expect(rb.status).toBe('failed');
+    // The answers of a real check on a real engine are what the pages' types say (src/server/api.ts).
+    expect(apiProblems(AttemptSchema, ra)).toEqual([]);
+    expect(apiProblems(AttemptSchema, rb)).toEqual([]);
+    expect(apiProblems(LabInfoSchema, (await a.req('GET', `/api/students/${sa.id}/lab`)).body)).toEqual([]);
     const listen = rb.result.checks.find((c) => c.id === 'listen');
     expect(listen?.status).toBe('failed');
     expect(listen?.message).toBeTruthy();
@@ -275,6 +267,7 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     const bytes = Buffer.from(await dl.arrayBuffer());
     expect(bytes.readUInt32LE(0)).toBe(0xa1b2c3d4);
     const rows = await admin.req<Student[]>('GET', `/api/workshops/${wid}/students`);
+    expect(apiProblems(Type.Array(StudentSchema), rows.body)).toEqual([]);
     expect(rows.body.find((s) => s.id === sb.id)?.failing).toContain('listen');
     expect(rows.body.find((s) => s.id === sa.id)?.lastScore).toBe(9);
     const csv = await admin.req<string>('GET', `/api/workshops/${wid}/export?format=csv`);

@@ -103,7 +103,7 @@ export function describeLabGrading(
     args.length === 2 || (args[0] !== undefined && !('concurrent' in args[0])) ? (args[0] as Record<string, string[]>) : undefined;
   const opts = ((legacy ? args[1] : args[0]) as { concurrent?: boolean } | undefined) ?? {};
   const lab = loadLab(labRef.includes('/') ? labRef : join(ROOT, 'labs', labRef));
-  const labName = lab.def.name;
+  const labName = lab.name;
   const cases = selftestCases(lab);
   (opts.concurrent ? describe.concurrent : describe)(`${labName} graded on a real engine (lab selftest)`, () => {
     it('declares what each mistake fails', () => {

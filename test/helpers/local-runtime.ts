@@ -62,7 +62,7 @@ export function localRuntime(): Runtime {
 /** A RunningLab over the local runtime, for the pieces of the exercise that only exec (no lab, no plan). */
 export function localLab(): RunningLab {
   return {
-    lab: { dir: '/', def: { programs: {} }, steps: [], checks: [], passMark: 1, maxScore: 0 },
+    lab: { name: 'local', dir: '/', programs: {}, submissionFiles: [], steps: [], checks: [], passMark: 1, maxScore: 0 },
     plan: { lab: 'local', instance: 'local', nodes: [] },
     runtime: localRuntime(),
     containers: new Map(),

@@ -1,26 +1,47 @@
 /**
- * A probe kind (`probe.kind` of a probe step, or an end-of-run probe): what runs in the node's observer, and
- * how its output becomes a ProbeObservation's parsed field. The kind's name, the text of its row in the
- * docs' table and its schema options are in PROBE_KIND_INFO (src/schema/steps.ts); registry.ts lists one module
- * per kind, and the type there fails to compile while a kind of PROBE_KIND_INFO has none.
+ * A probe kind (`probe.kind` of a probe step, or an end-of-run probe), declared once in its own module and
+ * listed in registry.ts: its name, what runs in the node's observer (and the docs' words for it), and how its
+ * output becomes the observation's parsed field. The lab schema's `probe.kind` enum and description, the table
+ * in docs/lab-format.md, the ProbeKind type and ProbeObservation's fields all come from the registry.
+ *
+ * A kind module is a declaration: it imports only pure code (the parsers of src/observe, util), never the
+ * engine, so the lab format (src/lab, src/schema) can be built from it without importing the step runner.
  */
-import type { ProbeKind } from '../../lab/model.js';
-import type { ResolvedProbe } from '../../lab/resolve.js';
-import type { ProbeObservation } from '../observations.js';
 
-export interface ProbeKindModule<K extends ProbeKind = ProbeKind> {
+/** What a probe's command reads of the resolved probe (its defaults applied by the probe step's `resolve`). */
+export interface ProbeParams {
+  node: string;
+  /** ping/traceroute: the node aimed at. */
+  target?: string;
+  network?: string;
+  family: 4 | 6;
+  count: number;
+  size: number;
+  /** lsof: only sockets on this port. */
+  port?: number;
+}
+
+export interface ProbeKindModule<K extends string = string, R extends object = object> {
   name: K;
+  /** What it reads, in messages: `could not read the <noun> of server`. */
+  noun: string;
+  /** What runs in the observer, in Markdown: the docs' table (`runs`), and the schema's description without its parenthesis. */
+  runs: string;
+  /** The probe step's fields it reads beyond `name` and `node`, in Markdown for the docs' table ('' when none). */
+  options: string;
   /**
-   * Only reads a table of the node (sockets, interfaces, routes, lsof): consecutive such probes are taken at
+   * Only reads a table of the node (sockets, interfaces, routes, lsof, neighbours): consecutive such probes are taken at
    * the same moment (stepGroups). A probe that sends packets (ping, traceroute) runs alone.
    */
   readsOnly: boolean;
+  /** Seconds the probe may take unless the step says (default: the probe step's, 10). */
+  timeoutS?: number;
   /** The `sh -c` line run in the observer. `target`: the address aimed at (ping, traceroute); throws StepError when there is none. */
-  command(p: ResolvedProbe, target: () => string): string;
+  command(p: ProbeParams, target: () => string): string;
   /** The parsed fields of the observation, from the command's stdout (`raw`: stdout, then stderr when it said anything). */
-  parse(stdout: string, raw: string): Partial<ProbeObservation>;
+  parse(stdout: string, raw: string): R;
 }
 
-export function defineProbeKind<K extends ProbeKind>(k: ProbeKindModule<K>): ProbeKindModule<K> {
+export function defineProbeKind<K extends string, R extends object>(k: ProbeKindModule<K, R>): ProbeKindModule<K, R> {
   return k;
 }

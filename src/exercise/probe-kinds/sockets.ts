@@ -4,6 +4,9 @@ import { defineProbeKind } from './kind.js';
 /** The node's socket tables (`ss -tanp`, `-uanp`, `-xanp`): scoped to this run afterwards (socket-scope.ts). */
 export const socketsProbe = defineProbeKind({
   name: 'sockets',
+  noun: 'socket table',
+  runs: '`ss -tanp`, `ss -uanp`, `ss -xanp`',
+  options: '',
   readsOnly: true,
   command: () => SOCKETS_PROBE,
   parse: (stdout) => ({ sockets: parseSocketsProbe(stdout) }),

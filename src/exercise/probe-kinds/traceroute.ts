@@ -8,6 +8,10 @@ import { defineProbeKind } from './kind.js';
  */
 export const tracerouteProbe = defineProbeKind({
   name: 'traceroute',
+  noun: 'traceroute',
+  runs: '`traceroute -I -n -N 1 -q 2 -w 1` (ICMP echo probes, one hop at a time)',
+  options: '`target`, `network`, `family`',
+  timeoutS: 30,
   readsOnly: false,
   command: (p, target) => `traceroute ${p.family === 6 ? '-6 ' : ''}-I -n -N 1 -q 2 -w 1 -m 16 ${shellQuote(target())}; true`,
   parse: (stdout) => ({ traceroute: parseTraceroute(stdout) }),

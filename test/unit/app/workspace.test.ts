@@ -50,7 +50,7 @@ describe('what lab check grades', () => {
     mkdirSync(join(dir, 'notes'), { recursive: true });
     for (const cwd of [dir, join(dir, 'notes')]) {
       const t = checkTarget(undefined, { cwd });
-      expect([t.kind, t.lab.def.name, t.dir]).toEqual(['workspace', 'socket-addresses', dir]);
+      expect([t.kind, t.lab.name, t.dir]).toEqual(['workspace', 'socket-addresses', dir]);
     }
     expect(checkTarget('socket-addresses', { cwd: dir }).kind).toBe('workspace');
   });
@@ -61,7 +61,7 @@ describe('what lab check grades', () => {
 
   it('--submission: that folder, its lab named or taken from its marker', () => {
     expect(checkTarget('socket-addresses', { cwd: outside, submission: dir })).toMatchObject({ kind: 'submission', dir });
-    expect(checkTarget(undefined, { cwd: outside, submission: dir }).lab.def.name).toBe('socket-addresses');
+    expect(checkTarget(undefined, { cwd: outside, submission: dir }).lab.name).toBe('socket-addresses');
     expect(() => checkTarget('socket-addresses', { cwd: outside, submission: join(outside, 'nope') })).toThrow(/no submission at/);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { captureBufferKiB, DEFAULT_SNAPLEN, droppedByKernel } from '../../../src/exercise/capture.js';
+import { captureBufferKiB, droppedByKernel } from '../../../src/exercise/capture.js';
+import { DEFAULTS } from '../../../src/lab/resolve.js';
 
 describe('capture settings', () => {
   it('reads tcpdump’s closing count of packets the kernel dropped', () => {
@@ -13,8 +14,8 @@ describe('capture settings', () => {
   });
 
   it('gives a whole-packet capture a 16 MiB ring (256 slots) and keeps the 2 MiB default for short snaplens', () => {
-    expect(DEFAULT_SNAPLEN).toBe(65535);
-    expect(captureBufferKiB(DEFAULT_SNAPLEN)).toBe(16_384);
+    expect(DEFAULTS.snaplen).toBe(65535);
+    expect(captureBufferKiB(DEFAULTS.snaplen)).toBe(16_384);
     expect(captureBufferKiB(262_144)).toBe(16_384);
     expect(captureBufferKiB(128)).toBe(2048);
     expect(captureBufferKiB(16_384)).toBe(4096);

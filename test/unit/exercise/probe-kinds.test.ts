@@ -1,28 +1,33 @@
-// The probe kinds, one module each (src/exercise/probe-kinds/): every kind the lab format offers has one, and
-// each runs the command the docs' table names, with the options the step gives (defaults from resolveLab).
+// The probe kinds, one module each (src/exercise/probe-kinds/): each runs the command its row of the docs'
+// table names, with the options the step gives (defaults from resolveLab), and the schema offers every kind.
 import { describe, expect, it } from 'vitest';
-import { PROBE_KIND_MODULES } from '../../../src/exercise/probe-kinds/registry.js';
+import { PROBE_KIND_MODULES, PROBE_KINDS, PROBE_KINDS_LIST } from '../../../src/exercise/probe-kinds/registry.js';
+import { labSchemaJson } from '../../../src/lab/lab-schema.js';
 import { resolveProbe } from '../../../src/lab/resolve.js';
-import { PROBE_KIND_INFO, PROBE_KINDS } from '../../../src/schema/steps.js';
 
 const target = (): string => '10.0.1.10';
 
 describe('probe kinds', () => {
-  it('has one module for every kind of the lab format, under its own name', () => {
-    expect(Object.keys(PROBE_KIND_MODULES).sort()).toEqual([...PROBE_KINDS].sort());
+  it('are offered by the lab schema, each under its own name, the first the default', () => {
+    const schema = JSON.parse(labSchemaJson()) as {
+      $defs: { step: { properties: { probe: { properties: { kind: { enum: string[]; description: string } } } } } };
+    };
+    const kind = schema.$defs.step.properties.probe.properties.kind;
+    expect(kind.enum).toEqual(PROBE_KINDS);
+    expect(kind.description).toContain(`${PROBE_KINDS[0]}: `);
     for (const [name, m] of Object.entries(PROBE_KIND_MODULES)) expect(m.name).toBe(name);
   });
 
   it('runs the command the docs name for each kind', () => {
-    for (const info of PROBE_KIND_INFO) {
+    for (const m of PROBE_KINDS_LIST) {
       const p = resolveProbe({
         name: 'p',
         node: 'n',
-        kind: info.name,
-        ...(info.name === 'ping' || info.name === 'traceroute' ? { target: 's' } : {}),
+        kind: m.name,
+        ...(m.name === 'ping' || m.name === 'traceroute' ? { target: 's' } : {}),
       });
-      const first = /`([a-z]+)/.exec(info.runs)?.[1];
-      expect(PROBE_KIND_MODULES[info.name].command(p, target), info.name).toContain(first === 'ss' ? 'ss ' : `${first} `);
+      const first = /`([a-z]+)/.exec(m.runs)?.[1];
+      expect(m.command(p, target), m.name).toContain(first === 'ss' ? 'ss ' : `${first} `);
     }
   });
 
@@ -41,12 +46,17 @@ describe('probe kinds', () => {
     );
   });
 
+  it("gives traceroute its own timeout (30 s) and every other kind the probe step's (10 s)", () => {
+    for (const m of PROBE_KINDS_LIST)
+      expect(resolveProbe({ name: 'p', node: 'n', kind: m.name }).timeoutS, m.name).toBe(m.name === 'traceroute' ? 30 : 10);
+  });
+
   it('takes only the table-reading kinds side by side', () => {
     expect(
       Object.values(PROBE_KIND_MODULES)
         .filter((m) => m.readsOnly)
         .map((m) => m.name)
         .sort(),
-    ).toEqual(['interfaces', 'lsof', 'routes', 'sockets']);
+    ).toEqual(['interfaces', 'lsof', 'neighbours', 'routes', 'sockets']);
   });
 });

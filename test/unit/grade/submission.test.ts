@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileAll, missingFileMessage, overlaySubmission, submissionFileNames } from '../../../src/grade/session.js';
+import { compileAll, missingFileMessage, overlaySubmission } from '../../../src/grade/session.js';
 import { loadLab } from '../../../src/lab/load.js';
 import { ROOT } from '../../helpers/cli.js';
 
@@ -25,10 +25,10 @@ const udp = loadLab(join(ROOT, 'labs', 'udp-echo'));
 
 describe('the files a submission must hold', () => {
   it('are declared per lab (default: every program source)', () => {
-    expect(submissionFileNames(udp)).toEqual(['server.ts', 'client.ts']);
-    expect(submissionFileNames(loadLab(join(ROOT, 'labs', 'send-buffer')))).toEqual(['client.ts']);
-    expect(submissionFileNames(loadLab(join(ROOT, 'labs', 'unix-socket')))).toEqual(['server.ts', 'client.ts']);
-    expect(submissionFileNames(loadLab(join(ROOT, 'labs', 'ping-icmp')))).toEqual(['ping.sh', 'answers.txt']);
+    expect(udp.submissionFiles).toEqual(['server.ts', 'client.ts']);
+    expect(loadLab(join(ROOT, 'labs', 'send-buffer')).submissionFiles).toEqual(['client.ts']);
+    expect(loadLab(join(ROOT, 'labs', 'unix-socket')).submissionFiles).toEqual(['server.ts', 'client.ts']);
+    expect(loadLab(join(ROOT, 'labs', 'ping-icmp')).submissionFiles).toEqual(['ping.sh', 'answers.txt']);
   });
 
   it('a capitalised Server.ts and Client.ts are missing files, never the reference', async () => {

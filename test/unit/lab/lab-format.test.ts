@@ -104,6 +104,40 @@ describe('the step and check syntax (docs/lab-format.md)', () => {
     ).toEqual(['lab.yaml:18:14: exercise.0.command: step 1 should have exactly one of `run`, `file`']);
   });
 
+  it("checks each step kind's own rules (the kinds' `lint`, src/exercise/step-kinds/)", () => {
+    const problems = problemsOf(
+      withParts(
+        [
+          '  - start: server',
+          '    ready: { stdout: "(" }',
+          '  - capture: { name: server, node: client, command: capture.txt, snaplen: 96 }',
+          '  - probe: { name: p, node: client, kind: sockets, port: 9000, count: 2 }',
+          '  - probe: { name: q, node: client, kind: ping, target: server, network: nowhere }',
+          '  - wait: { node: client, tcp: 9000, udp: 53 }',
+          '  - wait: { output: server }',
+          '  - wait: { exit: server, matches: "[" }',
+          '  - capture: { name: wire, node: client }',
+          '  - stop: wire',
+          '    signal: KILL',
+        ].join('\n'),
+        '  - { id: a, points: 1, exit: { program: server, code: 0 } }',
+      ),
+    );
+    expect(problems).toEqual([
+      'lab.yaml:19:22: exercise.0.ready.stdout: not a valid regular expression: Invalid regular expression: /(/m: Unterminated group',
+      "lab.yaml:20:22: exercise.1.capture.name: the name `server` is already a program's or command's name",
+      'lab.yaml:20:75: exercise.1.capture.snaplen: `snaplen` comes from the command file `capture.txt`; leave it out',
+      'lab.yaml:21:58: exercise.2.probe.port: `port` is only for lsof probes',
+      'lab.yaml:21:71: exercise.2.probe.count: `count` is only for ping and traceroute probes',
+      'lab.yaml:22:74: exercise.3.probe.network: node `server` is not on network `nowhere` (known: `lan`, `far`)',
+      'lab.yaml:23:11: exercise.4.wait: give one of `tcp`, `udp` or `unix`',
+      'lab.yaml:24:11: exercise.5.wait: say what to wait for: `matches: <regular expression>`',
+      'lab.yaml:25:36: exercise.6.wait.matches: `matches` goes with `output: <program>`',
+      'lab.yaml:25:36: exercise.6.wait.matches: not a valid regular expression: Invalid regular expression: /[/m: Unterminated character class',
+      'lab.yaml:28:13: exercise.8.signal: `signal` is for programs; a capture is stopped with SIGINT so it flushes',
+    ]);
+  });
+
   it('checks references between steps and checks', () => {
     const problems = problemsOf(
       withParts(

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXPECT_FILE, selftestCases } from '../../../src/grade/selftest.js';
 import { loadLab } from '../../../src/lab/load.js';
-import { compileAll, overlaySubmission, submissionFileNames } from '../../../src/grade/session.js';
+import { compileAll, overlaySubmission } from '../../../src/grade/session.js';
 import { ROOT } from '../../helpers/cli.js';
 
 const LABS = [
@@ -60,7 +60,7 @@ describe.each(LABS)('lab %s', (name) => {
 
   it('ships a starter for exactly the files a student submits', () => {
     const lab = loadLab(dir);
-    expect(files(join(dir, 'starter')).sort()).toEqual(submissionFileNames(lab).sort());
+    expect(files(join(dir, 'starter')).sort()).toEqual(lab.submissionFiles.sort());
   });
 
   it('its programs, and every mistake laid over the lab, compile as ES modules under the import rules', async () => {
@@ -87,7 +87,7 @@ describe.each(LABS)('lab %s', (name) => {
       const at = text.indexOf(start);
       expect(at, `${readme} says what a submission holds`).toBeGreaterThanOrEqual(0);
       const sentence = text.slice(at + start.length).split(end)[0] ?? '';
-      expect([...sentence.matchAll(/`([^`]+)`/g)].map((m) => m[1]).sort(), readme).toEqual(submissionFileNames(lab).sort());
+      expect([...sentence.matchAll(/`([^`]+)`/g)].map((m) => m[1]).sort(), readme).toEqual(lab.submissionFiles.sort());
     }
   });
 
@@ -103,8 +103,8 @@ describe.each(LABS)('lab %s', (name) => {
           .filter((f) => f !== EXPECT_FILE)
           .sort(),
         m,
-      ).toEqual(submissionFileNames(lab).sort());
-      const differs = submissionFileNames(lab).filter(
+      ).toEqual(lab.submissionFiles.sort());
+      const differs = lab.submissionFiles.filter(
         (f) => readFileSync(join(dir, 'mistakes', m, f), 'utf8') !== readFileSync(join(dir, f), 'utf8'),
       );
       expect(differs.length, `${m} differs from the reference`).toBeGreaterThan(0);

@@ -1,9 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SNAPLEN } from '../../../src/exercise/capture.js';
+import { PROBE_KIND_MODULES } from '../../../src/exercise/probe-kinds/registry.js';
 import { labSchemaJson } from '../../../src/lab/lab-schema.js';
 import { loadLab } from '../../../src/lab/load.js';
-import { DEFAULTS, resolveStep } from '../../../src/lab/resolve.js';
+import { DEFAULTS, resolveLab, resolveStep } from '../../../src/lab/resolve.js';
+import type { LabFile } from '../../../src/lab/model.js';
 import { labsDir } from '../../../src/paths.js';
 
 type Node = { description?: string; properties?: Record<string, Node>; allOf?: { then: { properties: Record<string, Node> } }[] };
@@ -26,11 +27,17 @@ const DOCUMENTED: [where: string, text: string, pattern: RegExp, value: unknown]
   ['command.privileged', described(step.properties?.command?.properties?.privileged), /\(default (\w+)\)/, DEFAULTS.commandPrivileged],
   ['wait.timeout', described(step.properties?.wait?.properties?.timeout), /\(default (\d+)\)/, DEFAULTS.waitTimeoutS],
   ['probe.timeout', described(step.properties?.probe?.properties?.timeout), /\(default (\d+);/, DEFAULTS.probeTimeoutS],
-  ['probe.timeout (traceroute)', described(step.properties?.probe?.properties?.timeout), /traceroute (\d+)\)/, DEFAULTS.tracerouteTimeoutS],
+  [
+    'probe.timeout (traceroute)',
+    described(step.properties?.probe?.properties?.timeout),
+    /traceroute (\d+)\)/,
+    PROBE_KIND_MODULES.traceroute.timeoutS,
+  ],
   ['probe.kind', described(step.properties?.probe?.properties?.kind), /(\w+): [^;]*\(default\)/, DEFAULTS.probeKind],
   ['probe.count', described(step.properties?.probe?.properties?.count), /\(default (\d+)\)/, DEFAULTS.pingCount],
   ['probe.size', described(step.properties?.probe?.properties?.size), /\(default (\d+)\)/, DEFAULTS.pingSize],
   ['probe.family', described(step.properties?.probe?.properties?.family), /(\d) \(default\)/, DEFAULTS.family],
+  ['capture.interface', described(step.properties?.capture?.properties?.interface), /\(default: (\w+)\)/, DEFAULTS.captureInterface],
   ['capture.snaplen', described(step.properties?.capture?.properties?.snaplen), /\(default (\d+)/, DEFAULTS.snaplen],
   ['wait.state (tcp, unix)', described(step.properties?.wait?.properties?.state), /\(default (\w+) for tcp and unix/, DEFAULTS.socketState],
   ['wait.state (udp)', described(step.properties?.wait?.properties?.state), /, (\w+) for udp\)/, DEFAULTS.udpSocketState],
@@ -46,8 +53,19 @@ describe('resolveLab applies each documented default once', () => {
     });
   }
 
-  it("the capture's default snapshot length is the one the observer gives tcpdump", () => {
-    expect(DEFAULT_SNAPLEN).toBe(DEFAULTS.snaplen);
+  it('gives a capture its interface and snapshot length, so the step runner reads them from the resolved step', () => {
+    expect(resolveStep({ capture: { name: 'c', node: 'n' } }, 2)).toEqual({
+      kind: 'capture',
+      index: 2,
+      name: 'c',
+      node: 'n',
+      interface: 'any',
+      snaplen: 65535,
+    });
+    expect(resolveStep({ capture: { name: 'c', node: 'n', interface: 'eth0', snaplen: 96 } }, 0)).toMatchObject({
+      interface: 'eth0',
+      snaplen: 96,
+    });
   });
 
   it('names each step kind and fills in the defaults', () => {
@@ -119,5 +137,30 @@ describe('resolveLab applies each documented default once', () => {
       expect(lab.passMark, name).toBe(lab.def.passMark ?? 1);
       expect(lab.maxScore, name).toBe(lab.def.checks.reduce((s, c) => s + c.points, 0));
     }
+  });
+
+  it('gives everything read after loading: name, title and topology as written, programs, modules and submission files defaulted', () => {
+    const file: LabFile = {
+      name: 'tiny',
+      title: 'Tiny',
+      networks: { lan: { subnet: '10.0.0.0/24' } },
+      nodes: { a: { interfaces: { lan: '10.0.0.2' } } },
+      exercise: [{ command: { name: 'c', node: 'a', run: 'true' } }],
+      checks: [{ id: 'ran', points: 2, exit: { program: 'c', code: 0 } }],
+    };
+    const lab = resolveLab(file);
+    expect(lab).toMatchObject({ name: 'tiny', title: 'Tiny', networks: file.networks, nodes: file.nodes, programs: {}, modules: [] });
+    expect(lab.submissionFiles).toEqual([]);
+    expect('summary' in lab).toBe(false);
+    // A check without a title is titled by its id; the maximum score is the sum of the points.
+    expect(lab.checks.map((c) => [c.id, c.title, c.points])).toEqual([['ran', 'ran', 2]]);
+    expect(lab.maxScore).toBe(2);
+    const programs = { server: { node: 'a', source: 'server.ts' }, client: { node: 'a', source: 'client.ts' } };
+    expect(resolveLab({ ...file, programs }).submissionFiles).toEqual(['server.ts', 'client.ts']);
+    expect(resolveLab({ ...file, programs, submission: { files: ['client.ts', 'answers.txt'] } }).submissionFiles).toEqual([
+      'client.ts',
+      'answers.txt',
+    ]);
+    expect(resolveLab({ ...file, summary: 'S', modules: ['yaml'] })).toMatchObject({ summary: 'S', modules: ['yaml'] });
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHECK_KINDS } from '../../../src/checks/registry.js';
 import { labSchemaJson, withGeneratedTables } from '../../../src/lab/lab-schema.js';
-import { STEP_KINDS } from '../../../src/schema/steps.js';
+import { STEP_KINDS } from '../../../src/exercise/step-kinds/registry.js';
 import { ROOT } from '../../helpers/cli.js';
 
 describe('the lab format has one source (src/lab/lab-schema.ts)', () => {

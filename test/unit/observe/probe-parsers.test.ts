@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { interfaceWithAddress, parseIfconfig, parseIpAddr } from '../../../src/observe/interfaces.js';
 import { parseLsof } from '../../../src/observe/lsof.js';
+import { parseIpNeigh } from '../../../src/observe/neighbours.js';
 import { parsePing } from '../../../src/observe/ping.js';
 import { parseIpRoute, parseNetstatRoutes } from '../../../src/observe/routes.js';
 import { hopCount, parseTraceroute } from '../../../src/observe/traceroute.js';
@@ -210,5 +211,44 @@ describe('traceroute', () => {
     const q1 = parseTraceroute(fixture('traceroute-3hops-q1.txt'));
     expect(q1.hops[2]?.addresses).toEqual([]);
     expect(hopCount(q1)).toBe(19);
+  });
+});
+
+describe('ip neigh', () => {
+  // A container of the lab image (iproute2 6.1) on a dual-stack network, after pings to a neighbour
+  // (10.77.1.20, fd77:0:0:1::20), one to an address nobody holds (10.77.1.99) and an entry added by hand.
+  it('reads resolved, unresolved and static entries of both families, just after the pings', () => {
+    expect(parseIpNeigh(fixture('client-ip-neigh.txt'))).toEqual([
+      { family: 4, address: '10.77.1.99', dev: 'eth0', state: 'INCOMPLETE', router: false },
+      { family: 4, address: '10.77.1.20', dev: 'eth0', lladdr: '02:42:0a:4d:01:14', state: 'REACHABLE', router: false },
+      { family: 4, address: '10.77.1.50', dev: 'eth0', lladdr: '02:00:00:00:00:50', state: 'PERMANENT', router: false },
+      { family: 6, address: 'fd77:0:0:1::20', dev: 'eth0', lladdr: '02:42:0a:4d:01:14', state: 'REACHABLE', router: false },
+    ]);
+  });
+
+  it('reads the same table 45 s later: the unanswered address FAILED, the others STALE, a link-local neighbour learnt', () => {
+    const later = parseIpNeigh(fixture('client-ip-neigh-later.txt'));
+    expect(later.map((n) => `${n.address} ${n.state}`)).toEqual([
+      '10.77.1.99 FAILED',
+      '10.77.1.20 STALE',
+      '10.77.1.50 PERMANENT',
+      'fd77:0:0:1::20 STALE',
+      'fe80::42:aff:fe4d:114 STALE',
+    ]);
+    expect(later[0]?.lladdr).toBeUndefined();
+    expect(later[4]).toEqual({
+      family: 6,
+      address: 'fe80::42:aff:fe4d:114',
+      dev: 'eth0',
+      lladdr: '02:42:0a:4d:01:14',
+      state: 'STALE',
+      router: false,
+    });
+  });
+
+  it('reads the router flag of an IPv6 neighbour and skips what is not an entry', () => {
+    expect(parseIpNeigh('fe80::1 dev eth1 lladdr 02:42:AC:11:00:02 router REACHABLE\n\nDevice "eth9" does not exist.\n')).toEqual([
+      { family: 6, address: 'fe80::1', dev: 'eth1', lladdr: '02:42:ac:11:00:02', state: 'REACHABLE', router: true },
+    ]);
   });
 });

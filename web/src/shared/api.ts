@@ -1,131 +1,55 @@
 /**
- * The workshop server's HTTP and WebSocket API as the pages use it. Shapes and paths follow
- * docs/workshop.md; this is the one place the pages name a URL.
+ * The workshop server's HTTP and WebSocket API as the pages use it: the one place the pages name a URL. The
+ * shapes are the server's own (src/server/api.ts, a type-only import: nothing of it is bundled); docs/workshop.md
+ * lists the routes.
  */
-export type StudentState = 'queued' | 'starting' | 'ready' | 'checking' | 'resetting' | 'stopped' | 'failed' | 'removed';
-export type AttemptStatus = 'running' | 'passed' | 'failed' | 'error';
-export type Progression = 'ordered' | 'free';
-
-/** One of the workshop's labs as a student stands on it. */
-export interface LabStanding {
-  name: string;
-  current: boolean;
-  open: boolean;
-  passed: boolean;
-  attempts: number;
-  lastScore: number | null;
-  maxScore: number | null;
-  lastStatus: 'passed' | 'failed' | 'error' | null;
-  failing: string[];
-}
-
-export interface Workshop {
-  id: string;
-  code: string;
-  title: string;
-  labs: string[];
-  /** How students move between the labs: `ordered` (the next opens once the furthest reached passed) or `free`. */
-  progression: Progression;
-  capacity: number;
-  warm: number;
-  endsAt: string;
-  createdAt: string;
-  endedAt: string | null;
-  roster: string[] | null;
-  joinUrl: string;
-  counts: { students: number; ready: number; queued: number; warmInstances: number };
-}
-export interface WorkshopBrief {
-  id: string;
-  title: string;
-  endsAt: string;
-}
-export interface NodeInfo {
-  name: string;
-  running: boolean;
-  addresses: { network: string; address?: string; address6?: string }[];
-}
-export interface Student {
-  id: string;
-  workshopId: string;
-  name: string;
-  lab: string;
-  state: StudentState;
-  queuePosition: number | null;
-  progress: string | null;
-  message: string | null;
-  joinedAt: string;
-  lastActiveAt: string;
-  idleCullAt: string | null;
-  nodes: NodeInfo[];
-  /** With an engine pool: the engine that holds the instance. */
-  engine: string | null;
-  attempts: number;
-  lastScore: number | null;
-  maxScore: number | null;
-  lastStatus: 'passed' | 'failed' | 'error' | null;
-  failing: string[];
-  /** Every lab of the workshop in order; attempts… above are those of the current lab (`lab`). */
-  labs: LabStanding[];
-}
-export interface FileInfo {
-  name: string;
-  size: number;
-  updatedAt: string | null;
-  modified: boolean;
-}
-export interface FileBody extends FileInfo {
-  content: string;
-}
-export interface AttemptSummary {
-  id: number;
-  lab: string;
-  status: AttemptStatus;
-  score: number | null;
-  maxScore: number | null;
-  startedAt: string;
-  finishedAt: string | null;
-}
-export interface CheckResult {
-  id: string;
-  kind: string;
-  title: string;
-  status: 'passed' | 'failed' | 'skipped';
-  points: number;
-  maxPoints: number;
-  message: string;
-  evidence: string[];
-}
-export interface GradeResult {
-  lab: string;
-  status: 'passed' | 'failed' | 'error';
-  score: number;
-  maxScore: number;
-  checks: CheckResult[];
-  steps: { index: number; description: string; status: 'ok' | 'failed'; message?: string; durationMs: number }[];
-  message?: string;
-}
-export interface Attempt extends AttemptSummary {
-  result: GradeResult | null;
-  artifacts: { name: string; size: number; url: string }[];
-}
-export interface LabInfo {
-  name: string;
-  title: string;
-  summary: string | null;
-  readme: { en: string | null; zh: string | null };
-  graph: string;
-  files: string[];
-  nodes: string[];
-  checks: { id: string; title: string; points: number }[];
-}
-
-export type ServerEvent =
-  | { type: 'student'; student: Student }
-  | { type: 'progress'; studentId: string; attemptId: number | null; line: string }
-  | { type: 'attempt'; studentId: string; attempt: AttemptSummary }
-  | { type: 'idle-warning'; studentId: string; cullAt: string }
-  | { type: 'workshop'; workshop: Workshop };
+export type {
+  Attempt,
+  AttemptStatus,
+  AttemptSummary,
+  CheckResult,
+  CreateWorkshopRequest,
+  FileBody,
+  FileInfo,
+  GradeResult,
+  JoinInfo,
+  LabInfo,
+  LabList,
+  LabStanding,
+  NodeInfo,
+  PatchWorkshopRequest,
+  Progression,
+  ServerEvent,
+  Session,
+  Student,
+  StudentState,
+  TerminalCommand,
+  TerminalControl,
+  Workshop,
+  WorkshopBrief,
+} from '../../../src/server/api.js';
+import type {
+  ApiErrorBody,
+  Attempt,
+  AttemptSummary,
+  CheckStarted,
+  CreateWorkshopRequest,
+  FileBody,
+  FileInfo,
+  JoinInfo,
+  JoinRequest,
+  LabInfo,
+  LabList,
+  MoveLabRequest,
+  PatchWorkshopRequest,
+  SaveFileRequest,
+  ServerEvent,
+  Session,
+  Student,
+  TerminalCommand,
+  TerminalControl,
+  Workshop,
+} from '../../../src/server/api.js';
 
 /** An error the server answered with: `{error, message}`; `message` says what to do next. */
 export class ApiError extends Error {
@@ -166,7 +90,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     data = undefined;
   }
   if (!res.ok) {
-    const e = (data ?? {}) as { error?: string; message?: string };
+    const e = (data ?? {}) as Partial<ApiErrorBody>;
     throw new ApiError(res.status, e.error ?? `http-${res.status}`, e.message ?? `The server answered ${res.status} ${res.statusText}.`);
   }
   return data as T;
@@ -176,21 +100,21 @@ const enc = encodeURIComponent;
 const s = (sid: string): string => `/api/students/${enc(sid)}`;
 
 export const api = {
-  joinInfo: (code: string) =>
-    request<{ title: string; labs: string[]; endsAt: string; roster: string[] | null }>('GET', `/api/join/${enc(code)}`),
-  join: (code: string, name: string) => request<{ student: Student; workshop: WorkshopBrief }>('POST', '/api/join', { code, name }),
+  joinInfo: (code: string) => request<JoinInfo>('GET', `/api/join/${enc(code)}`),
+  join: (code: string, name: string) => request<Session>('POST', '/api/join', { code, name } satisfies JoinRequest),
   logout: () => request<void>('POST', '/api/logout'),
-  me: () => request<{ student: Student; workshop: WorkshopBrief }>('GET', '/api/me'),
+  me: () => request<Session>('GET', '/api/me'),
   student: (sid: string) => request<Student>('GET', s(sid)),
   lab: (sid: string) => request<LabInfo>('GET', `${s(sid)}/lab`),
   files: (sid: string) => request<FileInfo[]>('GET', `${s(sid)}/files`),
   file: (sid: string, name: string) => request<FileBody>('GET', `${s(sid)}/files/${enc(name)}`),
-  saveFile: (sid: string, name: string, content: string) => request<FileInfo>('PUT', `${s(sid)}/files/${enc(name)}`, { content }),
+  saveFile: (sid: string, name: string, content: string) =>
+    request<FileInfo>('PUT', `${s(sid)}/files/${enc(name)}`, { content } satisfies SaveFileRequest),
   resetFile: (sid: string, name: string) => request<FileBody>('DELETE', `${s(sid)}/files/${enc(name)}`),
-  check: (sid: string) => request<{ attemptId: number }>('POST', `${s(sid)}/check`),
+  check: (sid: string) => request<CheckStarted>('POST', `${s(sid)}/check`),
   attempts: (sid: string, lab?: string) =>
     request<AttemptSummary[]>('GET', `${s(sid)}/attempts${lab !== undefined ? `?lab=${enc(lab)}` : ''}`),
-  moveLab: (sid: string, lab: string) => request<Student>('POST', `${s(sid)}/lab`, { lab }),
+  moveLab: (sid: string, lab: string) => request<Student>('POST', `${s(sid)}/lab`, { lab } satisfies MoveLabRequest),
   labInfo: (name: string) => request<LabInfo>('GET', `/api/labs/${enc(name)}`),
   attempt: (sid: string, aid: number) => request<Attempt>('GET', `${s(sid)}/attempts/${aid}`),
   restart: (sid: string) => request<object>('POST', `${s(sid)}/restart`),
@@ -199,19 +123,10 @@ export const api = {
   stillHere: (sid: string) => request<Student>('POST', `${s(sid)}/still-here`),
   adminLogin: (token: string) => request<void>('POST', '/api/admin/login', { token }),
   adminLogout: () => request<void>('POST', '/api/admin/logout'),
-  labs: () => request<{ name: string; title: string }[]>('GET', '/api/labs'),
+  labs: () => request<LabList>('GET', '/api/labs'),
   workshops: () => request<Workshop[]>('GET', '/api/workshops'),
-  createWorkshop: (body: {
-    labs: string[];
-    title?: string;
-    capacity?: number;
-    endsAt?: string;
-    roster?: string[];
-    warm?: number;
-    progression?: Progression;
-  }) => request<Workshop>('POST', '/api/workshops', body),
-  patchWorkshop: (wid: string, body: { endsAt?: string; capacity?: number }) =>
-    request<Workshop>('PATCH', `/api/workshops/${enc(wid)}`, body),
+  createWorkshop: (body: CreateWorkshopRequest) => request<Workshop>('POST', '/api/workshops', body),
+  patchWorkshop: (wid: string, body: PatchWorkshopRequest) => request<Workshop>('PATCH', `/api/workshops/${enc(wid)}`, body),
   endWorkshop: (wid: string) => request<Workshop>('POST', `/api/workshops/${enc(wid)}/end`),
   students: (wid: string) => request<Student[]>('GET', `/api/workshops/${enc(wid)}/students`),
   exportUrl: (wid: string, format: string, lab?: string) =>
@@ -229,17 +144,14 @@ export const urls = {
 
 /** The terminal WebSocket's text (control) frames, both ways. */
 export const terminalProtocol = {
-  resize: (cols: number, rows: number): string => JSON.stringify({ type: 'resize', cols, rows }),
-  pause: (): string => JSON.stringify({ type: 'pause' }),
-  resume: (): string => JSON.stringify({ type: 'resume' }),
+  resize: (cols: number, rows: number): string => JSON.stringify({ type: 'resize', cols, rows } satisfies TerminalCommand),
+  pause: (): string => JSON.stringify({ type: 'pause' } satisfies TerminalCommand),
+  resume: (): string => JSON.stringify({ type: 'resume' } satisfies TerminalCommand),
   input: (bytes: Uint8Array): Uint8Array => bytes,
-  parseControl(
-    text: string,
-  ):
-    { type: 'replay'; bytes: number } | { type: 'live' } | { type: 'exit'; code: number } | { type: 'error'; message: string } | undefined {
+  parseControl(text: string): TerminalControl | undefined {
     try {
       const m = JSON.parse(text) as { type?: string };
-      return typeof m.type === 'string' ? (m as ReturnType<typeof terminalProtocol.parseControl>) : undefined;
+      return typeof m.type === 'string' ? (m as TerminalControl) : undefined;
     } catch {
       return undefined;
     }

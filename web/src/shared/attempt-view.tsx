@@ -9,6 +9,8 @@ export function AttemptView(props: {
 }) {
   const { attempt: a, labels } = props;
   const r = a.result;
+  // A check the tool could not run to a result has only a message (an `error`, never the student's fault).
+  const checks = r !== null && 'checks' in r ? r.checks : [];
   const pcaps = a.artifacts.filter((f) => f.name.endsWith('.pcap'));
   const others = a.artifacts.filter((f) => !f.name.endsWith('.pcap'));
   return (
@@ -23,7 +25,7 @@ export function AttemptView(props: {
       </p>
       {r?.message !== undefined && <pre class="result-message">{r.message}</pre>}
       <ol class="checks">
-        {(r?.checks ?? []).map((c) => (
+        {checks.map((c) => (
           <li key={c.id} class={`check ${c.status}`} data-check={c.id} data-status={c.status}>
             <div class="check-head">
               <span class={`badge ${c.status === 'passed' ? 'pass' : c.status === 'failed' ? 'fail' : 'none'}`}>

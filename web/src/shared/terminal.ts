@@ -112,7 +112,8 @@ export class TerminalView {
           this.term.reset();
           this.lastError = undefined;
         }
-        if (msg?.type === 'exit') this.term.write(`\r\n\x1b[2m[the shell ended (exit ${msg.code}); a new one starts]\x1b[0m\r\n`);
+        if (msg?.type === 'exit')
+          this.term.write(`\r\n\x1b[2m[the shell ended${msg.code !== null ? ` (exit ${msg.code})` : ''}; a new one starts]\x1b[0m\r\n`);
         // Each reconnect while the instance is not ready brings the same refusal: say it once, not once a try.
         if (msg?.type === 'error' && msg.message !== this.lastError) this.term.write(`\r\n\x1b[31m${msg.message}\x1b[0m\r\n`);
         if (msg?.type === 'error') this.lastError = msg.message;
