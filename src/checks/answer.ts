@@ -1,6 +1,6 @@
 import type { Observations } from '../exercise/observations.js';
 import { findInterface } from './interface.js';
-import { isVerdict, probeOf, show } from './observed.js';
+import { isVerdict, notObserved, probeOf, show, socketsOf } from './observed.js';
 import { tracerouteOf } from './route.js';
 import { hopCount } from '../observe/traceroute.js';
 import type { Verdict } from './types.js';
@@ -78,7 +78,7 @@ function observed(spec: AnswerCheck['expect'], obs: Observations): { value: stri
   const probe = probeName !== undefined ? obs.probes[probeName] : probeOf(obs, undefined, ref.node, 'sockets');
   if (!probe) return { passed: false, message: `the probe \`${probeName ?? ''}\` was not taken: an earlier step failed.` };
   if (isVerdict(probe)) return probe;
-  if (probe.error) return { passed: false, message: `could not see who holds ${proto} port ${port} in ${ref.node}: ${probe.error}` };
+  if (probe.error) return notObserved(`could not see who holds ${proto} port ${port} in ${ref.node}: ${probe.error}`);
   let holder: { pid: number; command: string } | undefined;
   if (probe.lsof) {
     const e =
@@ -86,7 +86,9 @@ function observed(spec: AnswerCheck['expect'], obs: Observations): { value: stri
       probe.lsof.find((x) => x.proto === proto && x.localPort === port);
     if (e) holder = { pid: e.pid, command: e.command };
   } else {
-    const e = (probe.sockets ?? []).find(
+    const table = probe.kind === 'sockets' ? socketsOf(probe, ref.node) : (probe.sockets ?? []);
+    if (isVerdict(table)) return table;
+    const e = table.find(
       (x) => x.proto === proto && x.localPort === port && x.pid !== undefined && (proto === 'udp' || x.state === 'LISTEN'),
     );
     if (e?.pid !== undefined) holder = { pid: e.pid, command: e.program ?? '' };

@@ -21,7 +21,7 @@ function lostPackets(check: ResolvedCheck, obs: Observations): { capture: string
   return typeof name === 'string' && dropped ? { capture: name, dropped } : undefined;
 }
 
-/** Evaluates every check; pure. A check function that throws is a bug in toplab, reported as that check's failure with the reason. */
+/** Evaluates every check; pure. A verdict that could not observe what it judges (`unobserved`) is `skipped`, with no points. A check function that throws is a bug in toplab, reported as that check's failure with the reason. */
 export function evaluateChecks(checks: ResolvedCheck[], obs: Observations): CheckResult[] {
   return checks.map((check) => {
     let verdict: Verdict;
@@ -30,8 +30,9 @@ export function evaluateChecks(checks: ResolvedCheck[], obs: Observations): Chec
     } catch (e) {
       verdict = { passed: false, message: `toplab could not evaluate this check: ${e instanceof Error ? e.message : String(e)}` };
     }
-    let message = !verdict.passed && check.hint ? `${verdict.message} Hint: ${check.hint}` : verdict.message;
-    const lost = verdict.passed ? undefined : lostPackets(check, obs);
+    const failed = !verdict.passed && verdict.unobserved !== true;
+    let message = failed && check.hint ? `${verdict.message} Hint: ${check.hint}` : verdict.message;
+    const lost = failed ? lostPackets(check, obs) : undefined;
     // What the limits stopped is said whatever the verdict: a pass under a full disk or a flood is still worth knowing.
     for (const note of [...(obs.sandbox ?? []), ...floodNotes(obs.programs)]) message += ` Note: ${note}.`;
     if (lost)
@@ -40,7 +41,8 @@ export function evaluateChecks(checks: ResolvedCheck[], obs: Observations): Chec
       id: check.id,
       kind: check.kind,
       title: check.title,
-      status: verdict.passed ? 'passed' : 'failed',
+      // Not observed is neither passed nor failed (the student is not marked down for what the tool did not see).
+      status: verdict.passed ? 'passed' : failed ? 'failed' : 'skipped',
       points: verdict.passed ? check.points : 0,
       maxPoints: check.points,
       message,

@@ -1,6 +1,7 @@
 import { formatPacket } from '../observe/pcap.js';
 import type { Observations } from '../exercise/observations.js';
-import { captureOf, isVerdict, nodeAddresses } from './observed.js';
+import { failedConnects, noListenerCause, notRun } from './listen-cause.js';
+import { captureOf, isVerdict, nodeAddresses, show } from './observed.js';
 import { connectionOf, dedupe, plus, tcpPackets, type TcpPacket } from './tcp.js';
 import type { Verdict } from './types.js';
 import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
@@ -21,12 +22,21 @@ export function checkHandshake(spec: HandshakeCheck, obs: Observations): Verdict
   );
   if (syns.length === 0) {
     const elsewhere = packets.find((p) => p.tcp.flags.syn && !p.tcp.flags.ack && clientIps.includes(p.ip.src));
+    // A capture filtered on the port cannot show a connection to another one; the client's own error can.
+    const reported = elsewhere
+      ? undefined
+      : failedConnects(obs, spec.client).find((c) => c.port !== spec.port || !serverIps.includes(c.address));
+    const absent = elsewhere || reported ? undefined : notRun(obs, spec.client);
     return {
       passed: false,
       message: elsewhere
         ? `the client's SYN went to ${elsewhere.ip.dst} port ${elsewhere.tcp.dstPort}, not to ${spec.server} port ${spec.port}${v}. Check the host and port it connects to.`
-        : `no SYN from ${spec.client} to ${spec.server} port ${spec.port}${v} in the capture: the client never tried to connect there. Check the host and port it connects to.`,
-      evidence: packets.slice(0, 3).map(formatPacket),
+        : reported
+          ? `no SYN from ${spec.client} to ${spec.server} port ${spec.port}${v} in the capture: ${reported.program} connected to ${reported.address.includes(':') ? `[${reported.address}]` : reported.address} port ${reported.port} instead (it printed ${show(reported.line, 160)}). Check the host and port it connects to.`
+          : absent
+            ? `no SYN from ${spec.client} to ${spec.server} port ${spec.port}${v} in the capture: ${absent.program} did not run (${absent.why}).`
+            : `no SYN from ${spec.client} to ${spec.server} port ${spec.port}${v} in the capture: the client never tried to connect there. Check the host and port it connects to.`,
+      evidence: reported ? [`${reported.program} printed: ${show(reported.line, 200)}`] : packets.slice(0, 3).map(formatPacket),
     };
   }
   let firstFailure: Verdict | undefined;
@@ -36,14 +46,14 @@ export function checkHandshake(spec: HandshakeCheck, obs: Observations): Verdict
     const key = `${syn.tcp.srcPort}/${syn.tcp.seq}`;
     if (tried.has(key)) continue;
     tried.add(key);
-    const verdict = oneHandshake(syn, packets, spec);
+    const verdict = oneHandshake(syn, packets, spec, obs);
     if (verdict.passed) return verdict;
     firstFailure ??= verdict;
   }
   return firstFailure ?? { passed: false, message: 'no handshake found' };
 }
 
-function oneHandshake(syn: TcpPacket, packets: TcpPacket[], spec: HandshakeCheck): Verdict {
+function oneHandshake(syn: TcpPacket, packets: TcpPacket[], spec: HandshakeCheck, obs: Observations): Verdict {
   // Only this SYN's connection: a later connection on the same port pair is another one.
   const after = connectionOf(packets, syn).filter((p) => p.index > syn.index);
   const replies = after.filter((p) => p.ip.src === syn.ip.dst);
@@ -55,9 +65,14 @@ function oneHandshake(syn: TcpPacket, packets: TcpPacket[], spec: HandshakeCheck
       evidence: [formatPacket(syn)],
     };
   if (first.tcp.flags.rst) {
+    const cause = noListenerCause(obs, spec.server, spec.port, { dst: syn.ip.dst });
     return {
       passed: false,
-      message: `no SYN-ACK: the server answered the SYN with RST — is it listening on port ${spec.port}?`,
+      message: !cause
+        ? `no SYN-ACK: the server answered the SYN with RST — is it listening on port ${spec.port}?`
+        : cause.kind === 'bound-elsewhere'
+          ? `no SYN-ACK: the server answered the SYN with RST. ${cause.text}`
+          : `no SYN-ACK: the server answered the SYN with RST: nothing listens on port ${spec.port} in ${spec.server}; ${cause.text}`,
       evidence: [formatPacket(syn), formatPacket(first)],
     };
   }

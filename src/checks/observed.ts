@@ -1,14 +1,24 @@
 import type { CaptureObservation, Observations, ProbeObservation, ProgramObservation } from '../exercise/observations.js';
 import { endProbeName } from '../exercise/observations.js';
 import { probeKind, type ProbeKind } from '../exercise/probe-kinds/registry.js';
+import type { SocketEntry } from '../observe/types.js';
 import type { Verdict } from './types.js';
 export { relevantLines } from '../exercise/output-lines.js';
 
-/** The capture a check names, or a failing verdict saying why there is none. */
+/**
+ * The verdict of a check that could not observe what it judges (a capture or probe that failed, an exchange
+ * that never happened): not passed, and not failed either (status `skipped`, no points). `message` says what
+ * was not observed, so the student and the instructor can tell why.
+ */
+export function notObserved(message: string, evidence?: string[]): Verdict {
+  return { passed: false, unobserved: true, message: `not judged: ${message}`, ...(evidence ? { evidence } : {}) };
+}
+
+/** The capture a check names, or a verdict saying why there is none (not judged when the capture itself failed). */
 export function captureOf(obs: Observations, name: string): CaptureObservation | Verdict {
   const cap = obs.captures[name];
   if (!cap) return { passed: false, message: `the capture \`${name}\` was not taken: an earlier step failed.` };
-  if (cap.error) return { passed: false, message: `the capture \`${name}\` failed: ${cap.error}` };
+  if (cap.error) return notObserved(`the capture \`${name}\` failed: ${cap.error}`);
   return cap;
 }
 
@@ -25,8 +35,19 @@ export function probeOf(obs: Observations, name: string | undefined, node: strin
   const what = probeKind(kind).noun;
   if (!p)
     return { passed: false, message: `the ${what} of ${node} ${name ? `(probe \`${name}\`) ` : ''}was not read: an earlier step failed.` };
-  if (p.error) return { passed: false, message: `could not read the ${what} of ${node}: ${p.error}` };
+  if (p.error) return notObserved(`could not read the ${what} of ${node}: ${p.error}`);
   return p;
+}
+
+/**
+ * A socket table's entries (a `sockets` probe), or a not-judged verdict when the probe printed no table at all
+ * (ss failed or is missing: `sockets` is undefined): an empty list then would say "no such socket" of a table
+ * nobody read.
+ */
+export function socketsOf(probe: ProbeObservation, node: string): SocketEntry[] | Verdict {
+  if (probe.sockets) return probe.sockets;
+  const raw = probe.raw.trim();
+  return notObserved(`the socket table of ${node} was not read: ss printed no table${raw ? ` (${show(raw, 120)})` : ''}.`);
 }
 
 export function nodeAddresses(obs: Observations, node: string): string[] {

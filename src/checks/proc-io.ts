@@ -7,7 +7,7 @@
 import type { Observations } from '../exercise/observations.js';
 import { answerValue, unanswered } from './answer.js';
 import { joinDigitGroups, normalizeTyped } from '../util/typed-text.js';
-import { isVerdict, programOf, show } from './observed.js';
+import { isVerdict, notObserved, programOf, show } from './observed.js';
 import type { Verdict } from './types.js';
 import { Enum, Type, type Static } from '../schema/vocabulary.js';
 import { defineCheckKind } from './kind.js';
@@ -55,7 +55,28 @@ function snapshot(obs: Observations, name: string): ProcIo | Verdict {
   return io;
 }
 
-/** The answer against the growth of `counters` between the `before` and `after` readings. */
+/** The counters that grow with any read() or write() of the process. */
+const IO_COUNTERS = ['rchar', 'wchar', 'syscr', 'syscw'] as const;
+
+/**
+ * Why the readings show no transfer to judge the answer against, if they do not. With `per`: the counters grew
+ * by less than half of one file (the copies round to 0 whether the file crossed zero times or was never sent).
+ * In bytes: the process made no read() or write() at all between the readings. An answer of 0 would pass on
+ * either, though nothing was measured.
+ */
+function noTransfer(spec: ProcIoCheck, before: ProcIo, after: ProcIo, total: number): string | undefined {
+  const counters = spec.counters.join(' + ');
+  if (spec.per !== undefined && total * 2 < spec.per)
+    return `between ${spec.before} and ${spec.after} the process's ${counters} grew by ${total} bytes, less than half of the ${spec.per}-byte file: the transfer did not happen (see what the client received), so there is no copy to count.`;
+  if (spec.per === undefined && IO_COUNTERS.every((c) => (after[c] ?? 0) === (before[c] ?? 0)))
+    return `between ${spec.before} and ${spec.after} the process made no read() or write() at all (${IO_COUNTERS.join(', ')} unchanged): nothing was transferred to measure.`;
+  return undefined;
+}
+
+/**
+ * The answer against the growth of `counters` between the `before` and `after` readings; not judged (see
+ * `noTransfer`) when the readings show no transfer.
+ */
 export function checkProcIo(spec: ProcIoCheck, obs: Observations): Verdict {
   const text = obs.files[spec.file];
   if (text === undefined) return { passed: false, message: `the answer file ${spec.file} is missing from the submission.` };
@@ -68,6 +89,8 @@ export function checkProcIo(spec: ProcIoCheck, obs: Observations): Verdict {
   const deltas = spec.counters.map((c) => ({ c, d: (after[c] ?? 0) - (before[c] ?? 0) }));
   const total = deltas.reduce((n, x) => n + x.d, 0);
   const shown = deltas.map((x) => `${x.c} +${x.d}`).join(', ');
+  const idle = noTransfer(spec, before, after, total);
+  if (idle) return notObserved(idle);
   // What was measured is shown with a right answer only: on a wrong one it would be the answer itself (the
   // rule of every answer check).
   const answered = [`${spec.file} (${spec.key}): ${show(answer, 40)}`];

@@ -4,7 +4,7 @@ import { formatPacket } from '../observe/pcap.js';
 import { PortSchema } from '../schema/defs.js';
 import { Enum, ref, Type, type Static } from '../schema/vocabulary.js';
 import { defineCheckKind } from './kind.js';
-import { captureOf, isVerdict, nodeAddresses } from './observed.js';
+import { captureOf, isVerdict, nodeAddresses, notObserved } from './observed.js';
 import type { Verdict } from './types.js';
 
 /** The fields of a `retransmission` check (its schema fragment, in schema/lab.schema.json under checks[].retransmission). */
@@ -45,8 +45,11 @@ export function checkRetransmission(spec: RetransmissionCheck, obs: Observations
       (mine.includes(c.a.address) || mine.includes(c.b.address)) &&
       (spec.port === undefined || c.a.port === spec.port || c.b.port === spec.port),
   );
+  // Nothing sent, nothing to count: "retransmitted nothing" would pass `expect: none` on an empty capture.
   if (convs.length === 0)
-    return { passed: false, message: `the capture \`${spec.capture}\` holds no TCP connection of ${spec.from}${onPort}.` };
+    return notObserved(
+      `the capture \`${spec.capture}\` holds no TCP connection of ${spec.from}${onPort} (${cap.packets.length} packet(s) in all), so there is no retransmission to count, or to rule out.`,
+    );
   const again: number[] = [];
   let sent = 0;
   for (const c of convs) {

@@ -1,6 +1,6 @@
 import type { Observations } from '../exercise/observations.js';
 import { parseTraceroute, type TracerouteResult } from '../observe/traceroute.js';
-import { nodeAddresses, nodeOf, relevantLines } from './observed.js';
+import { nodeAddresses, nodeOf, notObserved, relevantLines } from './observed.js';
 import type { Verdict } from './types.js';
 import { Type, ref, type Static } from '../schema/vocabulary.js';
 import { NodeListSchema } from '../schema/defs.js';
@@ -10,7 +10,7 @@ import { defineCheckKind } from './kind.js';
 export function tracerouteOf(obs: Observations, name: string): TracerouteResult | Verdict {
   const probe = obs.probes[name];
   if (probe) {
-    if (probe.error) return { passed: false, message: `the traceroute \`${name}\` failed: ${probe.error}` };
+    if (probe.error) return notObserved(`the traceroute \`${name}\` failed: ${probe.error}`);
     return probe.traceroute ?? parseTraceroute(probe.raw);
   }
   const p = obs.programs[name];

@@ -11,7 +11,7 @@ import { addressBytes } from '../util/address.js';
 import { normalizeTyped, typedInteger } from '../util/typed-text.js';
 import type { Observations } from '../exercise/observations.js';
 import { answerValue, unanswered } from './answer.js';
-import { captureOf, isVerdict, nodeAddresses, programOf, show } from './observed.js';
+import { captureOf, isVerdict, nodeAddresses, notObserved, programOf, show, socketsOf } from './observed.js';
 import { tcpPackets } from './tcp.js';
 import type { Verdict } from './types.js';
 import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
@@ -178,8 +178,10 @@ export function observedPeer(spec: SockaddrCheck, obs: Observations): { peer: Ke
     };
   const probe = obs.probes[spec.probe];
   if (!probe) return { passed: false, message: `the socket table \`${spec.probe}\` was not read: an earlier step failed.` };
-  if (probe.error) return { passed: false, message: `could not read the socket table of ${spec.server}: ${probe.error}` };
-  const sock = (probe.sockets ?? []).find(
+  if (probe.error) return notObserved(`could not read the socket table of ${spec.server}: ${probe.error}`);
+  const table = socketsOf(probe, spec.server);
+  if (isVerdict(table)) return table;
+  const sock = table.find(
     (s) => s.proto === 'tcp' && s.localPort === spec.port && s.peerPort === syn.tcp.srcPort && s.peerAddress === syn.ip.src,
   );
   if (!sock)

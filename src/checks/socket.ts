@@ -1,11 +1,12 @@
 import type { Observations } from '../exercise/observations.js';
 import { normaliseSocketState } from '../observe/sockets.js';
 import type { SocketEntry } from '../observe/types.js';
-import { isVerdict, nodeAddresses, probeOf } from './observed.js';
+import { isVerdict, nodeAddresses, probeOf, socketsOf } from './observed.js';
 import type { Verdict } from './types.js';
 import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
 import { PortSchema } from '../schema/defs.js';
 import { defineCheckKind } from './kind.js';
+import { noListenerCause, programEnded } from './listen-cause.js';
 
 export function normaliseState(s: string): string {
   return normaliseSocketState(s).replace(/^SYN_RCVD$/, 'SYN_RECV');
@@ -39,7 +40,9 @@ function stateMatches(s: SocketEntry, want: string): boolean {
 export function checkSocket(spec: SocketCheck, obs: Observations): Verdict {
   const probe = probeOf(obs, spec.probe, spec.node, 'sockets');
   if (isVerdict(probe)) return probe;
-  const v = judgeSocket(spec, obs, probe.sockets ?? []);
+  const sockets = socketsOf(probe, spec.node);
+  if (isVerdict(sockets)) return sockets;
+  const v = judgeSocket(spec, obs, sockets);
   const port = spec.tcp ?? spec.udp;
   const left = spec.tcp !== undefined ? (probe.earlier ?? []).filter((s) => s.localPort === port || s.peerPort === port) : [];
   if (v.passed || left.length === 0) return v;
@@ -92,19 +95,26 @@ function judgeSocket(spec: SocketCheck, obs: Observations, sockets: SocketEntry[
   }
   if (inState.length > 0 && spec.peer !== undefined)
     return { passed: false, message: `${spec.node} has a ${what} in ${want}, but not with ${spec.peer}.`, evidence: evidence(inState) };
+  // Why no connection could be opened to the port, when a node's table says (a listener on loopback only).
+  const boundElsewhere = (): string => {
+    if (proto !== 'tcp' || port === undefined || want === 'LISTEN') return '';
+    for (const [node, table] of [[spec.node, sockets], ...(spec.peer !== undefined ? [[spec.peer, undefined] as const] : [])] as const) {
+      const cause = noListenerCause(obs, node, port, table ? { sockets: table } : {});
+      if (cause?.kind === 'bound-elsewhere') return ` ${cause.text}`;
+    }
+    return '';
+  };
   if (candidates.length > 0) {
     return {
       passed: false,
-      message: `${spec.node} has a ${what}, but in ${[...new Set(candidates.map((s) => normaliseState(s.state)))].join(', ')}, not ${want}.`,
+      message: `${spec.node} has a ${what}, but in ${[...new Set(candidates.map((s) => normaliseState(s.state)))].join(', ')}, not ${want}.${boundElsewhere()}`,
       evidence: evidence(candidates),
     };
   }
-  const hint =
-    want === 'LISTEN'
-      ? ': nothing is listening there. Does the server call listen() on that ' + (proto === 'unix' ? 'path' : 'port') + '?'
-      : want === 'ESTABLISHED'
-        ? ': no connection was open when the table was read.'
-        : '.';
+  const listenCause = (): string => {
+    const cause = proto === 'tcp' && port !== undefined ? noListenerCause(obs, spec.node, port, { sockets }) : programEnded(obs, spec.node);
+    return cause && cause.kind !== 'bound-elsewhere' ? `: nothing is listening there; ${cause.text}` : '';
+  };
   // What is there nearest to it: the port over the other IP version, or in the other protocol.
   const near =
     proto === 'unix'
@@ -116,8 +126,20 @@ function judgeSocket(spec: SocketCheck, obs: Observations, sockets: SocketEntry[
             (s.proto !== proto || (spec.family !== undefined && s.family !== spec.family)),
         );
   const nearest = near[0];
+  // Something is on the port, in the other protocol or IP version: that (below) is the answer, not a question about listen().
+  const hint =
+    want === 'LISTEN' && !nearest
+      ? listenCause() || ': nothing is listening there. Does the server call listen() on that ' + (proto === 'unix' ? 'path' : 'port') + '?'
+      : want === 'ESTABLISHED'
+        ? `: no connection was open when the table was read.${boundElsewhere()}`
+        : '.';
+  // listen(port, '0.0.0.0') where IPv6 is wanted: the one address that takes both is ::.
+  const v4Wildcard =
+    nearest?.proto === proto && spec.family === 6 && nearest.localAddress === '0.0.0.0'
+      ? ` It is bound to 0.0.0.0, IPv4's wildcard address: ${proto === 'udp' ? 'bind to :: (give bind() no address)' : 'listen on :: (give listen() no host)'}, which takes IPv4 and IPv6.`
+      : '';
   const seen = nearest
-    ? ` There is a ${nearest.proto.toUpperCase()}${nearest.family ? ` IPv${nearest.family}` : ''} socket on port ${port} in ${normaliseState(nearest.state)}${nearest.proto === proto ? `, over IPv${nearest.family ?? '?'} rather than IPv${spec.family ?? '?'}` : `: ${proto.toUpperCase()} was expected`}.`
+    ? ` There is a ${nearest.proto.toUpperCase()}${nearest.family ? ` IPv${nearest.family}` : ''} socket on port ${port} in ${normaliseState(nearest.state)}${nearest.proto === proto ? `, over IPv${nearest.family ?? '?'} rather than IPv${spec.family ?? '?'}` : `: ${proto.toUpperCase()} was expected`}.${v4Wildcard}`
     : '';
   const others = sockets.filter((s) => s.proto === proto && (proto === 'unix' ? s.path !== undefined : true)).slice(0, 4);
   return {

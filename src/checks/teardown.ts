@@ -1,6 +1,7 @@
 import { formatPacket } from '../observe/pcap.js';
 import type { Observations } from '../exercise/observations.js';
-import { captureOf, isVerdict, nodeAddresses, who } from './observed.js';
+import { noListenerCause } from './listen-cause.js';
+import { captureOf, isVerdict, nodeAddresses, nodeOf, who } from './observed.js';
 import { connections, dedupe, plus, tcpPackets, type TcpPacket } from './tcp.js';
 import type { Verdict } from './types.js';
 import { Enum, Type, ref, type Static } from '../schema/vocabulary.js';
@@ -35,10 +36,12 @@ export function checkTeardown(spec: TeardownCheck, obs: Observations): Verdict {
   const syn = conn.find((p) => p.tcp.flags.syn && !p.tcp.flags.ack);
   if (syn && !conn.some((p) => p.tcp.flags.syn && p.tcp.flags.ack)) {
     const to = `${who(obs, syn.ip.dst)} port ${syn.tcp.dstPort}`;
+    const server = nodeOf(obs, syn.ip.dst);
+    const cause = rst && server !== undefined ? noListenerCause(obs, server, syn.tcp.dstPort, { dst: syn.ip.dst }) : undefined;
     if (rst)
       return {
         passed: false,
-        message: `there was no connection to close: the SYN to ${to} was refused with a RST from ${rstBy(rst)} (nothing was listening there), so the connection was never opened.`,
+        message: `there was no connection to close: the SYN to ${to} was refused with a RST from ${rstBy(rst)} (${cause?.kind === 'bound-elsewhere' ? 'no socket was listening on that address' : 'nothing was listening there'}), so the connection was never opened.${cause ? ` ${cause.kind === 'bound-elsewhere' ? '' : `Nothing listens on port ${syn.tcp.dstPort} in ${server}; `}${cause.text}` : ''}`,
         evidence: [formatPacket(syn), formatPacket(rst)],
       };
     return {

@@ -1,5 +1,9 @@
 import type { Observations } from '../exercise/observations.js';
 
+/**
+ * `skipped`: the check was not judged. What it judges was not observed in this run (a capture or probe that
+ * failed, a transfer that never happened), so it is neither passed nor failed, and gives no points.
+ */
 export type CheckStatus = 'passed' | 'failed' | 'skipped';
 
 export interface CheckResult {
@@ -18,6 +22,11 @@ export interface CheckResult {
 /** What a check function returns; the id, points and title are filled in by the evaluator. */
 export interface Verdict {
   passed: boolean;
+  /**
+   * true: what the check judges was not observed (see `notObserved`), so it could not be judged either way:
+   * never passed (`passed` is false) and never failed (its status is `skipped`).
+   */
+  unobserved?: boolean;
   message: string;
   evidence?: string[];
 }

@@ -1,7 +1,7 @@
 import { formatPacket } from '../observe/pcap.js';
 import type { Observations } from '../exercise/observations.js';
 import type { Packet } from '../observe/types.js';
-import { captureOf, isVerdict, nodeAddresses, show } from './observed.js';
+import { captureOf, isVerdict, nodeAddresses, notObserved, show } from './observed.js';
 import type { Verdict } from './types.js';
 import { Type, ref, type Static } from '../schema/vocabulary.js';
 import { PortSchema } from '../schema/defs.js';
@@ -33,6 +33,17 @@ export function checkUdp(spec: UdpCheck, obs: Observations): Verdict {
   const payloadOf = (p: UdpPacket): string => p.udp.payload.toString('utf8');
   const evidence = sent.slice(0, 4).map((p) => `${formatPacket(p)} ${show(payloadOf(p), 40)}`);
   const problems: string[] = [];
+  if (sent.length === 0 && spec.count === 0) {
+    // "Nothing sent" read from a capture that caught nothing at all would be a pass on no evidence.
+    if (cap.packets.length === 0)
+      return notObserved(
+        `the capture \`${spec.capture}\` holds no packet at all, so it cannot tell that ${spec.from} sent nothing to ${spec.to} port ${spec.port}.`,
+      );
+    return {
+      passed: true,
+      message: `no datagram from ${spec.from} to ${spec.to} port ${spec.port}, as expected (the capture holds ${cap.packets.length} other packet(s)).`,
+    };
+  }
   if (sent.length === 0) {
     const elsewhere = all.find((p) => from.includes(p.ip.src));
     return {

@@ -15,14 +15,47 @@ const TELLING = [
 ];
 
 /**
+ * A stack frame in the program's own code, named by Node from the program's source map (`at Server.<anonymous>
+ * (/opt/toplab/programs/server.ts:10:33)`; src/programs/compile.ts): the file relative to the programs' folder,
+ * line and column. Frames of Node itself and of npm packages are not the student's.
+ */
+/**
+ * Where compiled programs are in a node: PROGRAMS_DIR of src/deploy/node-layout.ts, written out here so that the
+ * pure checks, which read these lines, import nothing that reaches the file system (a test holds them equal).
+ */
+export const PROGRAMS_DIR_IN_NODE = '/opt/toplab/programs';
+
+const OWN_FRAME = new RegExp(
+  `^\\s+at (?:.*\\()?(?:file://)?${PROGRAMS_DIR_IN_NODE.replace(/[/.]/g, '\\$&')}/((?!node_modules/)[^():]+:\\d+:\\d+)\\)?$`,
+);
+
+/** An error line followed by its stack: the error line with where in the program's own source it was thrown. */
+function located(raw: string[]): string[] {
+  return raw.map((l, i) => {
+    if (!/^\s*(?:Uncaught )?[\w.]*(?:Error|Exception)\b.*:/.test(l)) return l;
+    for (let j = i + 1; j < raw.length; j++) {
+      const f = raw[j] ?? '';
+      if (!/^\s+at /.test(f)) {
+        // Node prints the error's own properties (`code: 'ECONNREFUSED'`) between it and the frames, in braces.
+        if (/^\s*([{}]|\w+: )/.test(f)) continue;
+        break;
+      }
+      const m = OWN_FRAME.exec(f);
+      if (m?.[1]) return `${l} (at ${m[1]})`;
+    }
+    return l;
+  });
+}
+
+/**
  * The lines of a program's output that say what went wrong, for messages and evidence: the lines naming an
  * error (an Error, an errno name such as ECONNREFUSED, "refused", "failed"...), in order, each once; when none
- * does, the last lines. Stack frames and Node's framing are left out. At most `max` lines of at most 200
- * characters each.
+ * does, the last lines. An error thrown in the program's own code says where (`TypeError: … (at server.ts:10:33)`,
+ * from the first frame of its stack in the program's source). Stack frames and Node's framing are left out. At
+ * most `max` lines of at most 200 characters each.
  */
 export function relevantLines(text: string, max = 4): string[] {
-  const lines = text
-    .split(/\r?\n/)
+  const lines = located(text.split(/\r?\n/))
     .map((l) => l.trimEnd())
     .filter((l) => l.trim() !== '' && !FRAMING.some((f) => f.test(l)));
   const telling = [...new Set(lines.filter((l) => TELLING.some((t) => t.test(l))).map((l) => l.trim()))];

@@ -43,6 +43,8 @@ export function endProbes(checks: readonly ResolvedCheck[]): [ProbeKind, string]
   const add = (kind: ProbeKind, node: string): void => void out.set(`${kind}/${node}`, [kind, node]);
   for (const c of checks) {
     if (c.kind === 'socket' && c.spec.probe === undefined) add('sockets', c.spec.node);
+    // The server's table says why a SYN was refused (a listener on 127.0.0.1 only): src/checks/listen-cause.ts.
+    if (c.kind === 'handshake') add('sockets', c.spec.server);
     if (c.kind === 'interface' && c.spec.probe === undefined) add('interfaces', c.spec.node);
     if (c.kind === 'answer') {
       const e = c.spec.expect;

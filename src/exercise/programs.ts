@@ -61,7 +61,10 @@ export function runToken(): string {
  * The process is cut off from the exec's streams, so the exec ends when `then` does; the process lives on.
  */
 export async function launchThen(running: RunningLab, spec: LaunchSpec, then: string, timeoutMs: number): Promise<string> {
-  const script = `w="$1"; shift\nsh -c "$w" toplab-run "$@" </dev/null >/dev/null 2>&1 &\n${then}`;
+  // The wrapper reads its script from stdin (`sh -s`), not from an argument (`sh -c`): `ps` in the node then
+  // shows `sh -s -- /run/toplab/server … node --enable-source-maps /opt/toplab/programs/server.mjs`, not the
+  // wrapper's whole text. Every command in it that could read stdin has its own redirection.
+  const script = `w="$1"; shift\nprintf '%s\\n' "$w" | sh -s -- "$@" >/dev/null 2>&1 &\n${then}`;
   let r;
   try {
     // The wrapper (src/sh/run-wrapper.sh) goes in as an argument: the node needs no file of toplab's.
@@ -335,6 +338,12 @@ export function programEnv(running: RunningLab, def: ProgramDef, override?: Reco
   };
 }
 
+/**
+ * Node's options for a lab program: `--enable-source-maps` reads the compiled program's inline source map
+ * (src/programs/compile.ts), so an uncaught error names the student's `server.ts:4:26`, not the `.mjs`.
+ */
+export const NODE_FLAGS = ['--enable-source-maps'];
+
 /** How a lab program runs: as `student` in its node, with node. */
 export function programLaunch(
   running: RunningLab,
@@ -347,7 +356,7 @@ export function programLaunch(
     name: opts.name ?? program,
     container: containerOf(running, def.node),
     runDir: RUN_DIR,
-    argv: ['node', programFile(program), ...(opts.args ?? def.args ?? [])],
+    argv: ['node', ...NODE_FLAGS, programFile(program), ...(opts.args ?? def.args ?? [])],
     user: PROGRAM_USER,
     token: runToken(),
     env: programEnv(running, def, opts.env),

@@ -82,8 +82,13 @@ export function scopeSockets(
 /** The shell a sockets probe runs in the node's observer: TCP, UDP and unix tables with their processes. */
 export const SOCKETS_PROBE = 'ss -tanp; echo @@; ss -uanp; echo @@; ss -xanp';
 
-/** Reads what SOCKETS_PROBE printed; Docker's DNS listener is left out (the raw output still shows it). */
-export function parseSocketsProbe(stdout: string): SocketEntry[] {
+/**
+ * Reads what SOCKETS_PROBE printed; Docker's DNS listener is left out (the raw output still shows it).
+ * Undefined when no section has ss's header line (`State Recv-Q Send-Q ...`): ss did not run (missing, or
+ * failed), and an empty list would claim a table with no sockets in it.
+ */
+export function parseSocketsProbe(stdout: string): SocketEntry[] | undefined {
+  if (!/^(Netid\s+)?State\s+Recv-Q\s+Send-Q/m.test(stdout)) return undefined;
   const [tcp = '', udp = '', unix = ''] = stdout.split('@@\n');
   return [...parseSs(tcp, { proto: 'tcp' }), ...parseSs(udp, { proto: 'udp' }), ...parseSs(unix)].filter((s) => !isEngineDns(s));
 }

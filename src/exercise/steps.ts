@@ -140,7 +140,22 @@ async function stopStep(running: RunningLab, step: StepOfKind<'stop'>, ctx: Step
   }
   const b = ctx.background.get(step.target);
   if (!b) throw new StepError(`${step.target} is not running`);
-  const signal = step.signal;
+  const ended = await stopBackground(running, step.target, b, step.signal, obs, false);
+  if (!ended) throw new StepError(`${step.target} did not end after SIGKILL`);
+}
+
+/**
+ * Ends a background program as a `stop` step does (`signal`, then SIGKILL after 2 s) and records what it did;
+ * `timedOut`: stopped because a wait for it to end ran out. Returns whether it ended.
+ */
+async function stopBackground(
+  running: RunningLab,
+  name: string,
+  b: Background,
+  signal: 'TERM' | 'INT' | 'KILL',
+  obs: Observations,
+  timedOut: boolean,
+): Promise<boolean> {
   let ended = await signalAndWait(running, b.spec, signal, 2000);
   if (!ended && signal !== 'KILL') {
     await killProcess(running, b.spec, 'KILL', await ensureObserver(running, b.node));
@@ -152,15 +167,16 @@ async function stopStep(running: RunningLab, step: StepOfKind<'stop'>, ctx: Step
     kind: 'program',
     stdout: st.stdout,
     stderr: st.stderr,
-    timedOut: false,
+    timedOut,
     running: !ended,
     droppedBytes: st.droppedBytes,
     durationMs: Date.now() - b.started,
     ...(st.pid !== undefined ? { pid: st.pid } : {}),
-    ...(st.exitCode !== undefined ? { exitCode: st.exitCode } : {}),
+    // Killed by us at a time limit: the signal's code is not the program's own (as for a `run` step).
+    ...(st.exitCode !== undefined && !timedOut ? { exitCode: st.exitCode } : {}),
   };
-  obs.programs[step.target] = b.stopped;
-  if (!ended) throw new StepError(`${step.target} did not end after SIGKILL`);
+  obs.programs[name] = b.stopped;
+  return ended;
 }
 
 /** Launches a process, waits for it (bounded), kills it at the timeout, and records what it did. */
@@ -257,8 +273,19 @@ async function waitStep(running: RunningLab, w: StepOfKind<'wait'>, ctx: StepCon
     const b = ctx.background.get(name);
     if (!b) throw new StepError(`${name} is not running: it was not started, or its start failed`);
     if (w.exit !== undefined) {
-      if (!(await waitForExit(running, b.spec, timeoutMs))) throw new StepError(`${name} was still running after ${timeoutMs / 1000}s`);
-      return;
+      if (await waitForExit(running, b.spec, timeoutMs)) return;
+      // It may have ended on its own while the wait was returning.
+      const now = await processState(running, b.spec).catch((e: unknown) => {
+        rethrowEngineError(e);
+        return undefined;
+      });
+      if (now?.exitCode !== undefined) return;
+      // The lab expected it to end, and it did not: it is stopped as a `stop` step would, not left running (and
+      // spinning) past the run on an instance that stays up; its output so far is kept, marked timed out.
+      const ended = await stopBackground(running, name, b, 'TERM', ctx.obs, true);
+      throw new StepError(
+        `${name} was still running after ${timeoutMs / 1000}s ${ended ? 'and was stopped' : 'and did not end after SIGKILL'}`,
+      );
     }
     const re = new RegExp(w.matches ?? '', 'm');
     const r = await waitForOutput(running, b.spec, re, timeoutMs);

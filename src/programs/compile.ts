@@ -7,7 +7,11 @@ import { readCompiled, writeCompiled } from './compile-cache.js';
 
 export interface CompiledProgram {
   name: string;
-  /** JavaScript for Node 18, one self-contained ES module. */
+  /**
+   * JavaScript for Node 18, one self-contained ES module, ending with its inline source map (see
+   * withStudentSourceMap): run with `node --enable-source-maps`, a stack trace names the program's own `.ts`
+   * file and line.
+   */
   code: string;
   /** Content hash of the compiled code. */
   hash: string;
@@ -25,7 +29,9 @@ export class CompileError extends Error {
 
 /**
  * Programs are ES modules (top-level `await` works, as the lab READMEs show). Modules bundled from npm that
- * are CommonJS call `require` for Node's built-ins; the banner gives them one.
+ * are CommonJS call `require` for Node's built-ins; the banner gives them one. The source map is inline, with
+ * the sources' text: Node (`--enable-source-maps`, see programLaunch) then names `server.ts:4` in a stack trace
+ * and quotes the TypeScript line, in the node, where the `.ts` files are not.
  */
 const BUILD_OPTIONS = {
   bundle: true,
@@ -34,7 +40,8 @@ const BUILD_OPTIONS = {
   target: 'node18',
   write: false,
   logLevel: 'silent',
-  sourcemap: false,
+  sourcemap: 'inline',
+  sourcesContent: true,
   // No tsconfig.json is read (not the lab's, not the checkout's own up the tree): every program compiles the
   // same way in a checkout (`lab check`) and in a grading folder (`lab grade`).
   tsconfigRaw: {},
@@ -43,8 +50,11 @@ const BUILD_OPTIONS = {
   },
 } as const satisfies BuildOptions;
 
-/** Bumped whenever what a program may read changes: part of the compile cache's key. */
-const RULES_VERSION = 'imports-3';
+/**
+ * Bumped whenever what a program may read, or what is done to esbuild's output, changes: part of the compile
+ * cache's key (with BUILD_OPTIONS), so no entry compiled before the change is used after it.
+ */
+const RULES_VERSION = 'imports-3+sourcemap-1';
 
 export interface CompileOptions {
   /** npm packages (besides Node's built-ins) the lab allows its programs to import: the lab's `modules`. */
@@ -165,7 +175,7 @@ export async function compileProgram(name: string, entry: string, baseDir: strin
       metafile: true,
       plugins: [confine(baseDir, opts)],
     });
-    const code = result.outputFiles[0]?.text ?? '';
+    const code = withStudentSourceMap(result.outputFiles[0]?.text ?? '');
     const compiled = { name, code, hash: createHash('sha256').update(code).digest('hex').slice(0, 16) };
     writeCompiled({ entry, source, baseDir, fingerprint }, Object.keys(result.metafile.inputs), compiled);
     return compiled;
@@ -191,4 +201,40 @@ export function formatMessage(m: Message, baseDir: string): string {
   // A file of an allowed package is named from its node_modules folder: the grader's own path stays out.
   const file = rel.replace(/^(?:\.\.\/)+(?:.*\/)?(node_modules\/)/, '$1');
   return `${file}:${m.location.line}:${m.location.column + 1}: ${m.text}`;
+}
+
+const INLINE_MAP = /\n\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\n?$/;
+
+interface SourceMap {
+  sources: string[];
+  sourcesContent?: (string | null)[];
+}
+
+/**
+ * esbuild's output with its inline source map made fit for the node: the program's own files keep their names
+ * relative to the program's folder (`server.ts`, `lib/util.ts`, which Node resolves against the compiled file,
+ * /opt/toplab/programs/server.mjs: /opt/toplab/programs/server.ts) and their text (Node quotes the failing
+ * line from it). A file of an allowed npm package is named from its `node_modules/` folder (the grading
+ * machine's path stays out, as in formatMessage) and its text is left out: the map stays about the size of
+ * the student's code. Code without an inline map is returned as it is.
+ */
+export function withStudentSourceMap(code: string): string {
+  const m = INLINE_MAP.exec(code);
+  if (!m?.[1]) return code;
+  let map: SourceMap;
+  try {
+    map = JSON.parse(Buffer.from(m[1], 'base64').toString('utf8')) as SourceMap;
+  } catch {
+    return code;
+  }
+  const sources = map.sources.map((s) => s.replace(/^(?:.*?\/)?(node_modules\/)/, '$1'));
+  const fixed: SourceMap = {
+    ...map,
+    sources,
+    ...(map.sourcesContent
+      ? { sourcesContent: map.sourcesContent.map((c, i) => (sources[i]?.startsWith('node_modules/') ? null : c)) }
+      : {}),
+  };
+  const encoded = Buffer.from(JSON.stringify(fixed), 'utf8').toString('base64');
+  return `${code.slice(0, m.index)}\n//# sourceMappingURL=data:application/json;base64,${encoded}\n`;
 }

@@ -63,10 +63,31 @@ export function errorResult(base: {
   };
 }
 
+/**
+ * The result of a run whose checks were evaluated: `passed` when the score reaches `passMark` × `maxScore`
+ * (every check passed when the lab gives no points), else `failed`. A check that was not judged (`skipped`:
+ * what it judges was not observed) counts for neither side: when the verdict would differ had it passed,
+ * the result is `error` ("not graded"), since what decides it was not seen. A verdict the judged checks
+ * already settle stands.
+ */
 export function summarize(base: Omit<GradeResult, 'status' | 'score' | 'maxScore'>): GradeResult {
   const score = base.checks.reduce((s, c) => s + c.points, 0);
   const maxScore = base.checks.reduce((s, c) => s + c.maxPoints, 0);
-  const passed = maxScore === 0 ? base.checks.every((c) => c.status === 'passed') : score >= base.passMark * maxScore - 1e-9;
+  const skipped = base.checks.filter((c) => c.status === 'skipped');
+  const reaches = (points: number): boolean => points >= base.passMark * maxScore - 1e-9;
+  const passed = maxScore === 0 ? base.checks.every((c) => c.status === 'passed') : reaches(score);
+  const couldPass =
+    maxScore === 0 ? base.checks.every((c) => c.status !== 'failed') : reaches(score + skipped.reduce((s, c) => s + c.maxPoints, 0));
+  if (!passed && couldPass && skipped.length > 0) {
+    const ids = skipped.map((c) => c.id).join(', ');
+    return {
+      ...base,
+      status: 'error',
+      score,
+      maxScore,
+      message: `not graded: ${skipped.length === 1 ? 'the check' : 'the checks'} ${ids} could not be judged (what ${skipped.length === 1 ? 'it judges' : 'they judge'} was not observed in this run), and the verdict depends on ${skipped.length === 1 ? 'it' : 'them'}; run it again`,
+    };
+  }
   return { ...base, status: passed ? 'passed' : 'failed', score, maxScore };
 }
 

@@ -113,6 +113,8 @@ export class Orchestrator extends EventEmitter {
     return pending ? pending.then(fn) : fn();
   }
   private stopped = false;
+  /** removeAll has begun: no creation starts after it. */
+  private removingAll = false;
 
   constructor(readonly opts: OrchestratorOptions) {
     super();
@@ -446,7 +448,8 @@ export class Orchestrator extends EventEmitter {
    * come, and of the next lab for students who have passed theirs (they are likely to move on soon).
    */
   private fill(w: WorkshopRow): void {
-    if (Date.now() < this.backoffUntil) return;
+    // The server is going away (removeAll): an upkeep round still under way makes nothing new.
+    if (this.removingAll || Date.now() < this.backoffUntil) return;
     const labs = labsOf(w);
     const first = labs[0];
     if (first === undefined) return;
@@ -522,8 +525,12 @@ export class Orchestrator extends EventEmitter {
         const up = Date.now();
         this.statusCache.set(name, r.status);
         if (this.store.instance(name)?.state !== 'warming') {
-          // The workshop ended while it was being made.
-          void downInstance({ runtime: o.runtime, lab: labName, instance: name }).catch(() => undefined);
+          // The workshop ended while it was being made. Awaited: it is part of the creation, which removeAll
+          // (the server going away) waits for; a removal left running then would be cut short by the exit,
+          // its containers gone and its networks left.
+          await downInstance({ runtime: o.runtime, lab: labName, instance: name }).catch((e: unknown) =>
+            this.opts.log(`could not remove ${name}: ${errorMessage(e)}`),
+          );
           return;
         }
         // Usable now: a student's terminals need only the nodes. The observer sidecars (captures, socket
@@ -879,8 +886,10 @@ export class Orchestrator extends EventEmitter {
 
   /** Removes every instance of every workshop (the server is going away with `--remove-on-exit`). */
   async removeAll(): Promise<number> {
-    // Creations under way finish first: a container made after the removal would be left behind.
-    await Promise.allSettled([...this.creations]);
+    this.removingAll = true;
+    // Creations under way finish first: a container made after the removal would be left behind. One that
+    // an upkeep round already under way starts meanwhile is waited for too.
+    while (this.creations.size > 0) await Promise.allSettled([...this.creations]);
     const list = this.store.instances();
     await Promise.all(list.map((i) => this.removeInstanceNamed(i.name, i.lab)));
     return list.length + (await this.removeLabelled(() => true));

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
-import { Client, until, workshopContainers } from '../helpers/workshop-server.js';
+import { Client, until, workshopContainers, workshopLeftovers } from '../helpers/workshop-server.js';
 
 /** Compose v1 (Debian's docker-compose) where present, else v2. */
 function compose(): string[] {
@@ -42,7 +42,7 @@ describe('docker-compose.yml at the repo root', () => {
     run(['down', '-v', '--rmi', 'local', '--timeout', '60']);
   });
 
-  it('builds with no registry, answers its health check, keeps data across down/up, and down leaves no lab container', async () => {
+  it('builds with no registry, answers its health check, keeps data across down/up, and down leaves no lab container or network', async () => {
     expect(existsSync(join(ROOT, '.compose', 'node')), 'run `bash scripts/setup.sh` first: it stages .compose/node and .env').toBe(true);
     port = await freePort();
     const up = run(['up', '-d', '--build']);
@@ -69,7 +69,8 @@ describe('docker-compose.yml at the repo root', () => {
 
     const down = run(['down', '--timeout', '60']);
     expect(down.status, down.out).toBe(0);
-    expect(workshopContainers(w.body.id)).toEqual([]);
+    // The server removed its instances as it stopped: their containers and their networks.
+    expect(workshopLeftovers(w.body.id)).toEqual({ containers: [], networks: [] });
 
     const again = run(['up', '-d']);
     expect(again.status, again.out).toBe(0);
@@ -84,6 +85,6 @@ describe('docker-compose.yml at the repo root', () => {
     expect((await s.req<{ content: string }>('GET', `/api/students/${j.body.student.id}/files/server.ts`)).body.content).toBe('// kept\n');
     await admin.req('POST', `/api/workshops/${w.body.id}/end`);
     expect(run(['down', '-v', '--rmi', 'local', '--timeout', '60']).status).toBe(0);
-    expect(workshopContainers(w.body.id)).toEqual([]);
+    expect(workshopLeftovers(w.body.id)).toEqual({ containers: [], networks: [] });
   });
 });

@@ -139,7 +139,6 @@ describe('link impairments on a real engine', () => {
     // 250 000 bytes are 2 Mbit: about 2 s at 1 Mbit/s; the same transfer unimpaired takes milliseconds on a
     // quiet machine. Compared with each other, so a loaded machine slows both and not the verdict.
     expect(ms(slow)).toBeGreaterThan(1600);
-    expect(ms(slow)).toBeLessThan(20_000);
     expect(ms(slow) - ms(fast)).toBeGreaterThan(1200);
   });
 });

@@ -396,8 +396,8 @@ describe('an engine that accepts and never answers', () => {
       env,
       timeoutMs: 30_000,
     });
+    // Ended by the engine timeout (exit 4, and the report below names the 2 s wait), not killed by the test's limit.
     expect(g.code).toBe(4);
-    expect(g.ms).toBeLessThan(15_000);
     const json = JSON.parse(readFileSync(report, 'utf8')) as { status: string; message: string };
     expect(json.status).toBe('error');
     expect(json.message).toMatch(

@@ -14,6 +14,7 @@ import {
   startServer,
   until,
   workshopContainers,
+  workshopLeftovers,
   type ServerProcess,
 } from '../helpers/workshop-server.js';
 
@@ -512,7 +513,7 @@ describe('workshop server (lab serve) over real HTTP and WebSocket', () => {
     const end = await admin.req<{ endedAt: string | null }>('POST', `/api/workshops/${wid}/end`, undefined, origin());
     expect(end.status).toBe(200);
     expect(end.body.endedAt).toBeTruthy();
-    expect(workshopContainers(wid)).toEqual([]);
+    expect(workshopLeftovers(wid)).toEqual({ containers: [], networks: [] });
     expect((await admin.req<{ content: string }>('GET', `/api/students/${sa.id}/files/server.ts`)).body.content).toBe(
       reference['server.ts'],
     );
@@ -600,7 +601,11 @@ describe('workshop server idle cull', () => {
       30_000,
     );
     expect(culled.message).toMatch(/files are kept/);
-    await until('containers gone', async () => (workshopContainers(wid).length === 0 ? true : undefined), 20_000);
+    await until(
+      'containers and networks gone',
+      async () => (workshopLeftovers(wid).containers.length + workshopLeftovers(wid).networks.length === 0 ? true : undefined),
+      20_000,
+    );
     expect((await s.req<{ content: string }>('GET', `/api/students/${sid}/files/server.ts`)).body.content).toBe(reference['server.ts']);
     expect((await s.req('POST', `/api/students/${sid}/check`)).status).toBe(409);
     expect((await s.req('POST', `/api/students/${sid}/start`)).status).toBe(202);
@@ -622,6 +627,6 @@ describe('workshop server idle cull', () => {
     expect(waits.indexOf('starting your lab: 1 of 2 containers')).toBeLessThan(waits.indexOf('starting your lab: 2 of 2 containers'));
     ev.ws?.close();
     await admin.req('POST', `/api/workshops/${wid}/end`);
-    expect(workshopContainers(wid)).toEqual([]);
+    expect(workshopLeftovers(wid)).toEqual({ containers: [], networks: [] });
   });
 });

@@ -195,6 +195,10 @@ describe('several labs, and the keyboard, in Chromium', () => {
           ?.trim() ?? 'x',
       );
     expect(await ada.locator('header.bar h1').innerText()).toMatch(/UDP|udp/);
+    // udp-echo's README says "Lab 4" (the course's order); second in this workshop, it is Lab 2 here.
+    await expect
+      .poll(() => ada.locator('article.readme h1').first().innerText(), { timeout: 20_000 })
+      .toBe('Lab 2 — UDP echo: recvfrom, sendto and message boundaries');
     // Moved there, the first lab is open to go back to.
     expect(await steps.locator(`button[data-lab="${FIRST}"]`).isDisabled()).toBe(false);
     await expect.poll(() => admin.locator('tr[data-student=Ada] [data-testid=on-lab]').innerText(), { timeout: 20_000 }).toContain(SECOND);

@@ -1,14 +1,13 @@
 // The workshop pages in a real Chromium against a real `lab serve` on the real engine: an instructor
 // creates a workshop, two students work in it, the instructor watches; then the things that break pages
 // (a foreign student's URLs, a terminal flood, a server restart) and an accessibility check of both pages.
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, launchChromium, newContext, seriousA11yViolations, shot, watchConsole } from './browser.js';
-import { freePort, ROOT, ServeProcess } from './server.js';
+import { endWorkshopAndStop, freePort, ROOT, ServeProcess } from './server.js';
 
 const LAB = 'tcp-handshake';
 const TOKEN = `e2e-admin-${process.pid}-token`;
@@ -125,28 +124,11 @@ describe('workshop pages in Chromium', () => {
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close().catch(() => undefined);
-    if (workshopId) {
-      await fetch(`${server.url}/api/workshops/${workshopId}/end`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } }).catch(
-        () => undefined,
-      );
-    }
-    await server?.stop();
+    // The workshop ends (its instances go), the server stops, and whatever it could not remove goes by label.
+    await endWorkshopAndStop(server, TOKEN, workshopId || undefined);
     if (server) {
       mkdirSync(ARTIFACTS, { recursive: true });
       writeFileSync(join(ARTIFACTS, 'server.log'), server.log());
-    }
-    if (workshopId) {
-      // Whatever the server could not remove (it was killed, the end failed): by the workshop's label.
-      const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.workshop=${workshopId}`], { encoding: 'utf8' })
-        .split('\n')
-        .filter(Boolean);
-      if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
-      const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=org.toplab.workshop=${workshopId}`], {
-        encoding: 'utf8',
-      })
-        .split('\n')
-        .filter(Boolean);
-      if (nets.length > 0) execFileSync('docker', ['network', 'rm', ...nets], { stdio: 'ignore' });
     }
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 180_000);

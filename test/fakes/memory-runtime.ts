@@ -90,6 +90,8 @@ export interface FailureRule {
   error?: Error;
   /** It never answers (an engine that accepted the request and hangs) until `release()`. */
   hang?: boolean;
+  /** Only a call whose arguments this accepts (called once per call of the method that matches the rest). */
+  when?: (args: unknown[]) => boolean;
 }
 
 export interface MemoryRuntimeOptions {
@@ -393,7 +395,11 @@ export class MemoryRuntime implements Runtime {
     const n = (this.counts.get(method) ?? 0) + 1;
     this.counts.set(method, n);
     const rule = this.failures.find(
-      (f) => f.method === method && (f.call === undefined || f.call === n) && (f.from === undefined || n >= f.from),
+      (f) =>
+        f.method === method &&
+        (f.call === undefined || f.call === n) &&
+        (f.from === undefined || n >= f.from) &&
+        (f.when === undefined || f.when(args)),
     );
     if (!rule) return;
     if (rule.hang) {

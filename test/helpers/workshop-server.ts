@@ -133,6 +133,19 @@ export function workshopContainers(workshopId: string): string[] {
   return r.stdout.split('\n').filter(Boolean);
 }
 
+/** Names of networks labelled for a workshop. */
+export function workshopNetworks(workshopId: string): string[] {
+  const r = spawnSync('docker', ['network', 'ls', '--filter', `label=org.toplab.workshop=${workshopId}`, '--format', '{{.Name}}'], {
+    encoding: 'utf8',
+  });
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+/** What of a workshop is on the engine, containers and networks: a clean-up must leave both empty. */
+export function workshopLeftovers(workshopId: string): { containers: string[]; networks: string[] } {
+  return { containers: workshopContainers(workshopId), networks: workshopNetworks(workshopId) };
+}
+
 /** Removes whatever a workshop left on the engine (clean-up after a failed test). */
 export function removeWorkshopResources(workshopId: string): void {
   const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=org.toplab.workshop=${workshopId}`], { encoding: 'utf8' })

@@ -1,4 +1,4 @@
-// Lab 3 starter — a client that honours backpressure. Read README.md ("What to build") first.
+// Starter — a client that honours backpressure. Read README.md ("What to build") first.
 // The server (server.ts) is given: it does not read for HOLD_MS after accepting.
 import * as fs from 'node:fs';
 import * as net from 'node:net';

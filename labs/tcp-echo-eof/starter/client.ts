@@ -1,4 +1,4 @@
-// Lab 2 starter — the word-count client. Read README.md ("What to build") first.
+// Starter — the word-count client. Read README.md ("What to build") first.
 import * as net from 'node:net';
 
 const host = process.env.SERVER_HOST ?? 'server';

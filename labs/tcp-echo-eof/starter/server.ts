@@ -1,4 +1,4 @@
-// Lab 2 starter — the word-count server. Read README.md ("What to build") first.
+// Starter — the word-count server. Read README.md ("What to build") first.
 import * as net from 'node:net';
 
 const port = Number(process.env.PORT ?? 9000);

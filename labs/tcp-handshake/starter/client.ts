@@ -1,4 +1,4 @@
-// Lab 1 starter — TCP echo client. Read README.md ("What to build") first.
+// Starter — TCP echo client. Read README.md ("What to build") first.
 import * as net from 'node:net';
 
 const host = process.env.SERVER_HOST ?? 'server';

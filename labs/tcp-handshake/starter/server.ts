@@ -1,4 +1,4 @@
-// Lab 1 starter — TCP echo server. Read README.md ("What to build") first.
+// Starter — TCP echo server. Read README.md ("What to build") first.
 // Run it in the lab with: lab grade tcp-handshake --submission <this folder>
 import * as net from 'node:net';
 

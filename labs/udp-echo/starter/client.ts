@@ -1,4 +1,4 @@
-// Lab 4 starter — UDP echo client. Read README.md ("What to build") first.
+// Starter — UDP echo client. Read README.md ("What to build") first.
 import * as dgram from 'node:dgram';
 
 const host = process.env.SERVER_HOST ?? 'server';

@@ -1,4 +1,4 @@
-// Lab 4 starter — UDP echo server. Read README.md ("What to build") first.
+// Starter — UDP echo server. Read README.md ("What to build") first.
 import * as dgram from 'node:dgram';
 
 const port = Number(process.env.PORT ?? 9000);

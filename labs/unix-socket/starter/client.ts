@@ -1,4 +1,4 @@
-// Lab 5 starter — client for the unix-socket echo server. Read README.md ("What to build") first.
+// Starter — client for the unix-socket echo server. Read README.md ("What to build") first.
 import * as net from 'node:net';
 
 const path = process.env.SOCKET_PATH ?? '/tmp/echo.sock';

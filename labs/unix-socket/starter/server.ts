@@ -1,4 +1,4 @@
-// Lab 5 starter — echo server on a unix stream socket. Read README.md ("What to build") first.
+// Starter — echo server on a unix stream socket. Read README.md ("What to build") first.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 

@@ -1,3 +1,4 @@
+import type { SocketEntry } from '../../observe/types.js';
 import { parseSocketsProbe, SOCKETS_PROBE } from '../socket-scope.js';
 import { defineProbeKind } from './kind.js';
 
@@ -9,5 +10,9 @@ export const socketsProbe = defineProbeKind({
   options: '',
   readsOnly: true,
   command: () => SOCKETS_PROBE,
-  parse: (stdout) => ({ sockets: parseSocketsProbe(stdout) }),
+  parse: (stdout): { sockets?: SocketEntry[] } => {
+    // No table printed (ss missing or failed): no `sockets`, so checks say it was not read (checks/observed.ts).
+    const sockets = parseSocketsProbe(stdout);
+    return sockets ? { sockets } : {};
+  },
 });

@@ -16,7 +16,12 @@ export const WaitStepValue = Type.Object(
           'Socket state to wait for (default LISTEN for tcp and unix, UNCONN for udp): LISTEN, ESTABLISHED, TIME_WAIT, CLOSE_WAIT ...',
       }),
     ),
-    exit: Type.Optional(Type.String({ description: "A background program (a `start` step's name) that must end." })),
+    exit: Type.Optional(
+      Type.String({
+        description:
+          "A background program (a `start` step's name) that must end; one still running at the timeout is stopped as by `stop` (TERM, then KILL after 2 s) and recorded as timed out.",
+      }),
+    ),
     output: Type.Optional(Type.String({ description: 'A background program whose stdout must match `matches`.' })),
     matches: Type.Optional(Type.String({ description: 'With `output`: a JavaScript regular expression.' })),
     timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 120, description: 'Seconds to wait (default 10).' })),

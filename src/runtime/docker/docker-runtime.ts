@@ -15,6 +15,7 @@ import { loadDockerode } from './load-dockerode.js';
 import { makeTar } from './tar.js';
 import { ensureHostRules, removeHostRules } from './host-rules.js';
 import { labImageTag } from '../lab-image.js';
+import { retryUntil } from '../../util/retry.js';
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 
@@ -399,9 +400,27 @@ export class DockerRuntime implements Runtime {
     await Promise.all(
       ids.map((id) =>
         timed(`removing container ${id.slice(0, 12)}`, () => this.docker.getContainer(id).remove({ force: true, v: true })).catch(
-          (e: { statusCode?: number }) => {
-            // Already gone, or already being removed by a concurrent `down`: the goal is met.
-            if (e.statusCode !== 404 && e.statusCode !== 409) throw e;
+          async (e: { statusCode?: number }) => {
+            // Already gone: the goal is met.
+            if (e.statusCode === 404) return;
+            if (e.statusCode !== 409) throw e;
+            // Already being removed by a concurrent removal: gone only when that one is done. Until then it is
+            // still attached to its networks, whose removal (next, in removeInstance) would fail and leave them.
+            const gone = await retryUntil(
+              () =>
+                this.docker
+                  .getContainer(id)
+                  .inspect()
+                  .then(
+                    () => undefined,
+                    (err: { statusCode?: number }) => {
+                      if (err.statusCode === 404) return true;
+                      throw err;
+                    },
+                  ),
+              { timeoutMs: engineTimeoutMs(), intervalMs: 50 },
+            );
+            if (!gone) throw new EngineError(`container ${id.slice(0, 12)} was still being removed after ${engineTimeoutMs() / 1000}s`);
           },
         ),
       ),

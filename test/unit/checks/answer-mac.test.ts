@@ -75,7 +75,8 @@ describe('answer: the MAC address a node resolved for another', () => {
     obs.probes['i'] = { node: 'server', kind: 'interfaces', raw: '', error: 'timed out' };
     expect(probeOf(obs, 'i', 'server', 'interfaces')).toEqual({
       passed: false,
-      message: 'could not read the interfaces of server: timed out',
+      unobserved: true,
+      message: 'not judged: could not read the interfaces of server: timed out',
     });
   });
 });

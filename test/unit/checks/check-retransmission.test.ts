@@ -48,7 +48,7 @@ describe('retransmission (a check kind added as one module and one registry line
       true,
     );
     expect(checkRetransmission({ capture: 'w', from: 'client', port: 9001 }, withCapture('tcp-echo-eth.pcap')).message).toBe(
-      'the capture `w` holds no TCP connection of client on port 9001.',
+      'not judged: the capture `w` holds no TCP connection of client on port 9001 (10 packet(s) in all), so there is no retransmission to count, or to rule out.',
     );
   });
 

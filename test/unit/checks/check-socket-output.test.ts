@@ -25,12 +25,12 @@ describe('socket check on a real ss -tanp table', () => {
     expect(checkSocket({ node: 'server', tcp: 9400, state: 'CLOSE_WAIT' }, obs).passed).toBe(true);
   });
 
-  it('fails a port nothing listens on, and says so', () => {
+  it('fails a port nothing listens on, and says what listens on other ports', () => {
     expect(checkSocket({ node: 'server', tcp: 9100, state: 'LISTEN' }, obs).passed).toBe(true);
     const v = checkSocket({ node: 'server', tcp: 9101, state: 'LISTEN' }, obs);
     expect(v.passed).toBe(false);
     expect(v.message).toBe(
-      'no TCP socket on port 9101 in LISTEN in server: nothing is listening there. Does the server call listen() on that port?',
+      'no TCP socket on port 9101 in LISTEN in server: nothing is listening there; server listens on ports 9200, 9000, 9600 instead (0.0.0.0:9200 node pid 21, 0.0.0.0:9000 node pid 21): is the port right?',
     );
   });
 

@@ -79,7 +79,7 @@ describe('handshake', () => {
     const obs = base();
     obs.captures.w = { node: 'server', packets: [], error: 'tcpdump could not start' };
     expect(checkHandshake({ capture: 'w', client: 'client', server: 'server', port: 9000 }, obs).message).toBe(
-      'the capture `w` failed: tcpdump could not start',
+      'not judged: the capture `w` failed: tcpdump could not start',
     );
     expect(checkHandshake({ capture: 'x', client: 'client', server: 'server', port: 9000 }, base()).message).toMatch(
       /was not taken: an earlier step failed/,

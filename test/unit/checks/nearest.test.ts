@@ -27,7 +27,7 @@ describe('what was seen nearest to what was expected', () => {
     expect(wrongProto.evidence?.[0]).toBe('tcp LISTEN 0.0.0.0:9000 (node pid 21)');
     const wrongFamily = checkSocket({ node: 'server', udp: 9002, family: 6 }, obs);
     expect(wrongFamily.message).toBe(
-      'no UDP socket on port 9002 in UNCONN in server. There is a UDP IPv4 socket on port 9002 in UNCONN, over IPv4 rather than IPv6.',
+      "no UDP socket on port 9002 in UNCONN in server. There is a UDP IPv4 socket on port 9002 in UNCONN, over IPv4 rather than IPv6. It is bound to 0.0.0.0, IPv4's wildcard address: bind to :: (give bind() no address), which takes IPv4 and IPv6.",
     );
   });
 

@@ -5,6 +5,7 @@ import { checkSocket, describeSocket } from '../../../src/checks/socket.js';
 import { emptyObservations, endProbeName, type Observations } from '../../../src/exercise/observations.js';
 import { openedInCaptures, parseBaseline, parseSocketsProbe, scopeSockets } from '../../../src/exercise/socket-scope.js';
 import { decodePcap } from '../../../src/observe/pcap.js';
+import type { SocketEntry } from '../../../src/observe/types.js';
 import { ROOT } from '../../helpers/cli.js';
 
 // A client node's tables one run apart (scripts/capture-fixtures-runs.sh): before the run, the earlier run's
@@ -12,8 +13,9 @@ import { ROOT } from '../../helpers/cli.js';
 // from port 20204. Docker's DNS resolver listens on 127.0.0.11 in both.
 const before = readFileSync(join(ROOT, 'test/fixtures/sockets/client-before-run-proc-net-tcp.txt'), 'utf8');
 const after = readFileSync(join(ROOT, 'test/fixtures/sockets/client-after-run-ss.txt'), 'utf8');
+const table = (text: string): SocketEntry[] => parseSocketsProbe(text) ?? [];
 
-function probed(sockets = parseSocketsProbe(after), opened = new Set<string>()): Observations {
+function probed(sockets = table(after), opened = new Set<string>()): Observations {
   const obs = emptyObservations({ server: ['10.77.252.10'], client: ['10.77.252.20'] });
   obs.probes[endProbeName('client')] = {
     node: 'client',
@@ -26,7 +28,7 @@ function probed(sockets = parseSocketsProbe(after), opened = new Set<string>()):
 
 describe('a socket table scoped to this run', () => {
   it("leaves out Docker's DNS listener and sets aside the earlier run's TIME_WAIT", () => {
-    const all = parseSocketsProbe(after);
+    const all = table(after);
     expect(all.some((s) => s.localAddress === '127.0.0.11')).toBe(false);
     const { sockets, earlier } = scopeSockets(all, parseBaseline(before), new Set());
     expect(sockets.map(describeSocket)).toEqual(['tcp ESTABLISHED 10.77.252.20:20204 -> 10.77.252.10:9000 (node pid 57)']);
@@ -35,9 +37,7 @@ describe('a socket table scoped to this run', () => {
 
   it('keeps a connection this run opened again on the same 4-tuple (its SYN is in the capture)', () => {
     const syn = decodePcap(readFileSync(join(ROOT, 'test/fixtures/pcap/tcp-port-reuse.pcap'))).slice(0, 1);
-    const tw = { ...parseSocketsProbe(after).find((s) => s.localPort === 20203), localPort: 20201 } as ReturnType<
-      typeof parseSocketsProbe
-    >[number];
+    const tw = { ...table(after).find((s) => s.localPort === 20203), localPort: 20201 } as SocketEntry;
     const baseline = new Map([['10.77.252.10:9000|10.77.252.20:20201', 'TIME_WAIT']]);
     expect(scopeSockets([tw], baseline, new Set()).earlier).toHaveLength(1);
     expect(scopeSockets([tw], baseline, openedInCaptures([syn])).sockets).toHaveLength(1);
@@ -47,7 +47,7 @@ describe('a socket table scoped to this run', () => {
 
   it("does not cite an earlier run's TIME_WAIT for a client that did not connect this time", () => {
     // The client of this run never sent a SYN: its table has only what the earlier run left.
-    const obs = probed(parseSocketsProbe(after).filter((s) => s.localPort !== 20204));
+    const obs = probed(table(after).filter((s) => s.localPort !== 20204));
     const v = checkSocket({ node: 'client', tcp: 9000, state: 'ESTABLISHED', peer: 'server' }, obs);
     expect(v.passed).toBe(false);
     expect(v.message).toBe(

@@ -88,7 +88,7 @@ describe('the step runner (runExercise)', () => {
     expect(programs.runs.map((r) => r.name)).toEqual(['server', 'client', 'look']);
     // Programs run as the student with node, their args and env; the command as the student with sh.
     const client = programs.runsOf('client')[0];
-    expect(client?.argv).toEqual(['node', '/opt/toplab/programs/client.mjs', '10.0.1.10']);
+    expect(client?.argv).toEqual(['node', '--enable-source-maps', '/opt/toplab/programs/client.mjs', '10.0.1.10']);
     expect(client?.env).toMatchObject({ TOPLAB_LAB: 'steps', TOPLAB_INSTANCE: running.plan.instance, HOME: '/home/student' });
     expect(programs.runsOf('look')[0]?.argv).toEqual(['sh', '-c', 'echo look']);
     const launches = engine.calls.filter((c) => c.method === 'exec' && (c.args[1] as string[])[3] === 'toplab-launch');
@@ -190,6 +190,42 @@ describe('the step runner (runExercise)', () => {
       expect(programs.runsOf('server')[0]?.signals).toEqual(signals);
       expect(obs.programs.server).toMatchObject({ running: false, exitCode });
     }
+  });
+
+  it('a wait for a program to end that runs out: the program is stopped as `stop` does (not left running past the run), timed out, no exit code', async () => {
+    const def = {
+      ...quick.def,
+      exercise: [{ start: 'server', ready: { tcp: 9000, timeout: 0.3 } }, { wait: { exit: 'server', timeout: 0.3 } }],
+      checks: [],
+    };
+    const waitLab: Lab = { ...quick, ...resolveLab(def), def };
+    for (const [behaviour, signals] of [
+      [{ stdout: 'listening on 9000\n', runsMs: Infinity, listens: { tcp: 9000 } }, ['TERM']],
+      [{ stdout: 'listening on 9000\n', runsMs: Infinity, listens: { tcp: 9000 }, ignoresTerm: true }, ['TERM', 'KILL']],
+    ] as const) {
+      const { programs, running } = await up({ ...WORKING, server: behaviour }, [], quick);
+      const obs = await runExercise({ ...running, lab: waitLab }, { fresh: true });
+      expect(obs.steps.map((s) => [s.status, s.message])).toEqual([
+        ['ok', undefined],
+        ['failed', 'server was still running after 0.3s and was stopped'],
+      ]);
+      const run = programs.runsOf('server')[0];
+      expect(run?.signals).toEqual(signals);
+      // Ended by the run, not left spinning on an instance that stays up after `lab check`.
+      expect(run?.endedAt).toBeDefined();
+      expect(obs.programs.server).toMatchObject({ stdout: 'listening on 9000\n', timedOut: true, running: false });
+      expect(obs.programs.server?.exitCode).toBeUndefined();
+    }
+  });
+
+  it('a wait for a program to end that it does end in time leaves it be: no signal', async () => {
+    const def = { ...quick.def, exercise: [{ start: 'server' }, { wait: { exit: 'server', timeout: 1 } }], checks: [] };
+    const waitLab: Lab = { ...quick, ...resolveLab(def), def };
+    const { programs, running } = await up({ ...WORKING, server: { stdout: 'done\n', runsMs: 50 } }, [], quick);
+    const obs = await runExercise({ ...running, lab: waitLab }, { fresh: true });
+    expect(obs.steps.map((s) => s.status)).toEqual(['ok', 'ok']);
+    expect(programs.runsOf('server')[0]?.signals).toEqual([]);
+    expect(obs.programs.server).toMatchObject({ exitCode: 0, running: false, timedOut: false });
   });
 
   it('interrupted during a step: the run ends at once with the interruption (an error, not a failed step), and no later step starts', async () => {

@@ -981,7 +981,8 @@ describe.skipIf(!TSHARK)(
           same('no icmp', (t.get('icmp.type')?.length ?? 0) + (t.get('icmpv6.type')?.length ?? 0), 0);
         }
       });
-      expect(compared).toBeGreaterThan(ours.length * 10);
+      // (empty-capture.pcap has no packet: nothing to compare, and tshark agrees it has none.)
+      expect(compared).toBeGreaterThanOrEqual(ours.length * 10);
     });
   },
 );

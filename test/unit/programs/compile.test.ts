@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileAll, overlaySubmission } from '../../../src/grade/session.js';
 import { loadLab } from '../../../src/lab/load.js';
 import { CompileError, compileProgram, formatMessage } from '../../../src/programs/compile.js';
+import { NODE_FLAGS } from '../../../src/exercise/programs.js';
 import { ROOT } from '../../helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'toplab-compile-rules-'));
@@ -177,5 +178,58 @@ describe('lab check and lab grade resolve imports the same way', () => {
 
   it('a package the lab lists under `modules`: compiles in both', async () => {
     expect(await both(['yaml'])).toEqual({ check: undefined, grade: undefined });
+  });
+});
+
+describe("a crash names the student's .ts file and line (inline source map, node --enable-source-maps)", () => {
+  /** The inline source map at the end of compiled code. */
+  function mapOf(code: string): { sources: string[]; sourcesContent?: (string | null)[] } {
+    const m = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\n?$/.exec(code);
+    if (!m?.[1]) throw new Error('no inline source map');
+    return JSON.parse(Buffer.from(m[1], 'base64').toString('utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+  }
+
+  it('a TypeError thrown at lib/util.ts:3 is reported there, with the TypeScript line quoted, run as toplab runs programs', async () => {
+    const dir = folder('sourcemap', {
+      'server.ts': "import { greet } from './lib/util.js';\n\nconsole.log('starting');\ngreet({});\n",
+    });
+    mkdirSync(join(dir, 'lib'));
+    writeFileSync(
+      join(dir, 'lib', 'util.ts'),
+      'export function greet(config: { name?: { text: string } }): void {\n  const who: string = "x";\n  console.log(who, config.name!.text);\n}\n',
+    );
+    const c = await compileProgram('server', join(dir, 'server.ts'), dir);
+    expect(mapOf(c.code).sources).toEqual(['lib/util.ts', 'server.ts']);
+    // In the node the program is /opt/toplab/programs/server.mjs; here a folder of its own, the same way.
+    const out = join(work, 'programs');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'server.mjs'), c.code);
+    let stderr = '';
+    try {
+      execFileSync(process.execPath, [...NODE_FLAGS, join(out, 'server.mjs')], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (e) {
+      stderr = (e as { stderr: string }).stderr;
+    }
+    expect(stderr).toContain(`${join(out, 'lib', 'util.ts')}:3`);
+    expect(stderr).toContain('  console.log(who, config.name!.text);');
+    expect(stderr).toMatch(/at greet \(.*\/programs\/lib\/util\.ts:3:\d+\)/);
+    expect(stderr).toMatch(/at .*\/programs\/server\.ts:4:1/);
+    expect(stderr).not.toContain('server.mjs');
+  });
+
+  it("an allowed npm package's files are named from node_modules/, without their text; the grader's paths stay out", async () => {
+    const lab = folder('sourcemap-npm', {});
+    const sub = mkdtempSync(join(work, 'sub-map-'));
+    writeFileSync(join(sub, 'server.ts'), "import YAML from 'yaml';\nconsole.log(YAML.stringify({ a: 1 }));\n");
+    const c = await compileProgram('server', join(sub, 'server.ts'), sub, { modules: ['yaml'], modulesFrom: lab });
+    const map = mapOf(c.code);
+    const own = map.sources.indexOf('server.ts');
+    expect(own).toBeGreaterThanOrEqual(0);
+    expect(map.sourcesContent?.[own]).toContain("import YAML from 'yaml';");
+    const pkg = map.sources.filter((s) => s !== 'server.ts');
+    expect(pkg.length).toBeGreaterThan(0);
+    for (const s of pkg) expect(s).toMatch(/^node_modules\/yaml\//);
+    expect(map.sources.join('\n')).not.toContain(ROOT);
+    expect(map.sourcesContent?.filter((t, i) => i !== own && t !== null)).toEqual([]);
   });
 });

@@ -253,11 +253,10 @@ describe('cancellation and timeouts', () => {
     try {
       const { DockerRuntime } = await import('../../../src/runtime/docker/docker-runtime.js');
       const rt = await DockerRuntime.connect();
-      const started = Date.now();
+      // Ended by its own 300 ms limit (the message says so), not by any later one.
       await expect(timed('listing containers', () => rt.docker.listContainers(), 300)).rejects.toThrow(
         `the Docker engine at tcp://127.0.0.1:${port} did not answer within 0.3s while listing containers`,
       );
-      expect(Date.now() - started).toBeLessThan(5000);
       await expect(timed('x', () => Promise.resolve(1), 300)).resolves.toBe(1);
     } finally {
       if (saved === undefined) delete process.env.DOCKER_HOST;

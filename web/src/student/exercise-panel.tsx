@@ -3,18 +3,30 @@ import type { LabInfo, NodeInfo } from '../shared/api.js';
 import { drawTopology } from '../shared/graph.js';
 import type { Lang } from '../shared/i18n.js';
 import { renderReadme } from '../shared/markdown.js';
+import { workshopTitle } from '../shared/readme-title.js';
 import { withInstanceAddresses } from '../shared/topology-text.js';
 import type { T } from './workspace.js';
 
-/** The exercise (README.md or README.zh.md, sanitised) and the topology with each node's addresses. */
-export function ExercisePanel(props: { t: T; lang: Lang; lab: LabInfo; nodes: NodeInfo[]; onNode: (node: string) => void }) {
+/**
+ * The exercise (README.md or README.zh.md, sanitised) and the topology with each node's addresses. `position`:
+ * the lab's place in the workshop's list (from 1) when it has several; the README's own "Lab N" (the course's
+ * order) becomes it, or goes when the workshop has one lab (workshopTitle).
+ */
+export function ExercisePanel(props: {
+  t: T;
+  lang: Lang;
+  lab: LabInfo;
+  position?: number;
+  nodes: NodeInfo[];
+  onNode: (node: string) => void;
+}) {
   const { t, lab, lang } = props;
   const graphRef = useRef<HTMLDivElement>(null);
   const [graphError, setGraphError] = useState('');
   const onNode = useRef(props.onNode);
   onNode.current = props.onNode;
   const markdown = (lang === 'zh' ? (lab.readme.zh ?? lab.readme.en) : (lab.readme.en ?? lab.readme.zh)) ?? lab.summary ?? '';
-  const html = useMemo(() => renderReadme(markdown), [markdown]);
+  const html = useMemo(() => renderReadme(workshopTitle(markdown, props.position)), [markdown, props.position]);
 
   // The graph labels each link with the lab file's address; the student's instance has its own subnets.
   const graph = useMemo(() => withInstanceAddresses(lab.graph, props.nodes), [lab.graph, props.nodes]);

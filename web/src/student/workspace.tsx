@@ -247,7 +247,16 @@ export function Workspace(props: {
       )}
       <main class="ws">
         <section class="left panel" aria-label={t('exercise')}>
-          {lab && <ExercisePanel t={t} lang={lang} lab={lab} nodes={nodeAddresses} onNode={openTerminal} />}
+          {lab && (
+            <ExercisePanel
+              t={t}
+              lang={lang}
+              lab={lab}
+              position={student.labs.length > 1 ? student.labs.findIndex((l) => l.current) + 1 || undefined : undefined}
+              nodes={nodeAddresses}
+              onNode={openTerminal}
+            />
+          )}
         </section>
         <section class="middle panel" aria-label={t('files')}>
           {lab && <EditorPanel key={lab.name} handle={editorRef} t={t} sid={sid} files={lab.files} />}
