@@ -1,8 +1,9 @@
 import { listInstance, removeInstance } from '../deploy/down.js';
 import { sweep, type Orphan } from '../deploy/sweep.js';
 import { removeStaleLocks, sweepPool } from '../engines/use.js';
-import { loadLab } from '../lab/load.js';
-import { lockFilter, lockIsLive, refuseWhileBeingCreated } from '../deploy/lock.js';
+import { readLabName, resolveLabFile } from '../lab/load.js';
+import { lockFilter, lockIsLive, refuseIfLive } from '../deploy/lock.js';
+import { runLockFilter } from '../deploy/run-lock.js';
 import { UsageError } from '../errors.js';
 import { LABEL } from '../plan/labels.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -28,17 +29,20 @@ export async function downLab(opts: {
   labFile?: string | undefined;
 }): Promise<DownReport> {
   const { lab, instance, runtime } = opts;
-  // The lock check and the instance's lists are asked together; nothing is removed unless the check passes.
-  const [, listed] = await Promise.all([
-    lab !== undefined && instance !== undefined ? refuseWhileBeingCreated(runtime, lab, instance) : undefined,
+  // The creation locks, the instance's containers and networks and its run lock are asked together (one round
+  // trip); nothing is removed unless no live command is creating the instance.
+  const [locks, listed, runLocks] = await Promise.all([
+    runtime.listContainers(lockFilter(lab, instance)),
     listInstance(runtime, lab, instance),
+    lab !== undefined && instance !== undefined ? runtime.listContainers(runLockFilter(lab, instance)) : Promise.resolve([]),
   ]);
+  if (lab !== undefined && instance !== undefined) refuseIfLive(locks, lab, instance);
   // A creation lock left by a command that is gone goes too, alongside; one whose owner still runs stays (it is creating).
-  const removeStaleLocks = async (): Promise<void> => {
-    const staleLocks = (await runtime.listContainers(lockFilter(lab, instance))).filter((l) => !lockIsLive(l.labels, new Date()));
-    await runtime.removeContainers(staleLocks.map((l) => l.id));
-  };
-  const [r] = await Promise.all([removeInstance(runtime, lab, instance, listed), removeStaleLocks()]);
+  const staleLocks = locks.filter((l) => !lockIsLive(l.labels, new Date()));
+  const [r] = await Promise.all([
+    removeInstance(runtime, lab, instance, { ...listed, runLocks }),
+    runtime.removeContainers(staleLocks.map((l) => l.id)),
+  ]);
   if (r.containers === 0 && r.networks === 0 && lab !== undefined && opts.labFile !== undefined) {
     // Made from this lab file under a name it no longer has (the file's `name:` was edited since `up`)?
     const other = (
@@ -62,22 +66,27 @@ export async function downLab(opts: {
  * to (a name, a folder or a lab.yaml path). Only when no lab file can be read, the last part of the path.
  */
 export function labNameOf(ref: string): string {
+  let name: string | undefined;
   try {
-    return loadLab(ref).name;
+    // The name alone, unvalidated: a file edited since `up` still names its instance (and the validator stays unloaded).
+    name = readLabName(resolveLabFile(ref));
   } catch {
-    return (
-      ref
-        .replace(/\/+$/, '')
-        .split('/')
-        .filter((seg) => seg !== 'lab.yaml' && seg !== '')
-        .pop() ?? ref
-    );
+    name = undefined;
   }
+  return (
+    name ??
+    ref
+      .replace(/\/+$/, '')
+      .split('/')
+      .filter((seg) => seg !== 'lab.yaml' && seg !== '')
+      .pop() ??
+    ref
+  );
 }
 
 function labFileOf(ref: string): string | undefined {
   try {
-    return loadLab(ref).file;
+    return resolveLabFile(ref);
   } catch {
     return undefined;
   }

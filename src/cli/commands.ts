@@ -23,7 +23,7 @@ import { renderTerminal, useColor } from '../report/terminal.js';
 import { renderLadders, unicodeTerminal, type LadderStyle } from '../report/ladder.js';
 import { writeOutput } from './args.js';
 import type { Invocation } from './program.js';
-import { engine, image, progress } from './engine.js';
+import { engine, engineAndImage, image, progress } from './engine.js';
 import {
   renderClass,
   renderDown,
@@ -54,10 +54,7 @@ function enginesOf(file: string | undefined): EngineAccess {
       return enginePool(file);
     },
     connect: engine,
-    connectWithImage: async () => {
-      const runtime = await engine();
-      return { runtime, tag: await image(runtime) };
-    },
+    connectWithImage: engineAndImage,
     onWarning: (line) => void process.stderr.write(`warning: ${line}\n`),
   };
 }

@@ -14,15 +14,40 @@ export const progress = (line: string): void => {
  */
 export async function engine(opts: { sweep?: boolean } = {}): Promise<DockerRuntime> {
   const runtime = await connectDocker();
-  await runtime.ping();
-  if (opts.sweep !== false) {
-    const gone = await sweep(runtime).catch((e: unknown) => {
-      if (e instanceof EngineError) throw e;
-      return [];
-    });
-    for (const o of gone) progress(`removed an orphaned instance ${o.lab}/${o.instance} (${o.reason})`);
-  }
+  await pingAlongside(runtime, opts.sweep !== false ? [sweepNow(runtime)] : []);
   return runtime;
+}
+
+/**
+ * `engine()` and the lab image's tag (`image`), for the commands that create: the ping, the sweep's lists and
+ * the image's inspection go to the engine together (one round trip before the first creation, not three).
+ */
+export async function engineAndImage(): Promise<{ runtime: DockerRuntime; tag: string }> {
+  const runtime = await connectDocker();
+  const [, tag] = await pingAlongside(runtime, [sweepNow(runtime), image(runtime)] as const);
+  return { runtime, tag };
+}
+
+/**
+ * Waits for the ping and, at the same moment, for `alongside`. When the engine does not answer, the ping's
+ * error (it names the engine and says how to start one) is the one thrown, whatever the others ran into.
+ */
+async function pingAlongside<T extends readonly Promise<unknown>[]>(
+  runtime: DockerRuntime,
+  alongside: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const rest = Promise.all(alongside);
+  rest.catch(() => undefined); // awaited below, once the ping has answered
+  await runtime.ping();
+  return (await rest) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
+
+async function sweepNow(runtime: DockerRuntime): Promise<void> {
+  const gone = await sweep(runtime).catch((e: unknown) => {
+    if (e instanceof EngineError) throw e;
+    return [];
+  });
+  for (const o of gone) progress(`removed an orphaned instance ${o.lab}/${o.instance} (${o.reason})`);
 }
 
 /** The lab image's tag, built first when missing (with progress). */

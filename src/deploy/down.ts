@@ -11,6 +11,8 @@ export interface DownResult {
 export interface InstanceListing {
   containers: { id: string }[];
   networks: { id: string; labels: Record<string, string> }[];
+  /** The instance's run lock (`runLockFilter`), when it was listed too; else removeInstance lists it. */
+  runLocks?: { id: string }[];
 }
 
 /** Lists the containers and networks labelled for one instance (or a lab, or every toplab lab), asked together. */
@@ -29,7 +31,11 @@ export async function removeInstance(runtime: Runtime, lab?: string, instance?: 
   const [{ containers, networks }, runLocks] = await Promise.all([
     listed ?? listInstance(runtime, lab, instance),
     // A run lock goes with its instance (one left by a killed `lab check` would otherwise stay until the next).
-    lab !== undefined && instance !== undefined ? runtime.listContainers(runLockFilter(lab, instance)) : Promise.resolve([]),
+    listed?.runLocks !== undefined
+      ? listed.runLocks
+      : lab !== undefined && instance !== undefined
+        ? runtime.listContainers(runLockFilter(lab, instance))
+        : Promise.resolve([]),
   ]);
   // Force-removal kills at once: no 10-second stop timeout.
   await runtime.removeContainers([...containers, ...runLocks].map((c) => c.id));

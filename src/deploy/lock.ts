@@ -91,7 +91,12 @@ export function lockIsLive(labels: Record<string, string>, now: Date, here = hos
  * fail with the engine's own 404/409 text. A lock whose owner is gone does not stop anything.
  */
 export async function refuseWhileBeingCreated(runtime: Runtime, lab: string, instance: string, now = new Date()): Promise<void> {
-  const held = (await runtime.listContainers(lockFilter(lab, instance))).find((l) => lockIsLive(l.labels, now));
+  refuseIfLive(await runtime.listContainers(lockFilter(lab, instance)), lab, instance, now);
+}
+
+/** refuseWhileBeingCreated on creation locks already listed (`lockFilter(lab, instance)`). */
+export function refuseIfLive(locks: ResourceSummary[], lab: string, instance: string, now = new Date()): void {
+  const held = locks.find((l) => lockIsLive(l.labels, now));
   if (held === undefined) return;
   throw new InstanceBusyError(`instance ${instance} of ${lab} is being created by another command (${describeOwner(held.labels)})`, {
     hint: `wait until it has finished, or stop that command (Ctrl-C there, or kill ${held.labels[LABEL.ownerPid] ?? 'its pid'}), then run this command again`,

@@ -11,7 +11,7 @@ import type { CompiledProgram } from '../programs/compile.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { nodeTmpfs, programFiles } from './node-layout.js';
 import { removeInstance } from './down.js';
-import { attach, instanceState, type RunningLab } from './running-lab.js';
+import { attach, instanceState, type InstanceState, type RunningLab } from './running-lab.js';
 import { setupNodeNetworks } from './network-setup.js';
 
 export interface UpOptions {
@@ -34,6 +34,11 @@ export interface UpOptions {
   purpose?: 'lab' | 'grading';
   /** Keep the creation lock after the deploy (the caller still has setup to do): release it with `releaseLock`. */
   keepLock?: boolean;
+  /**
+   * The caller has just seen that nothing of this instance exists (a grade's own new instance, named by it):
+   * the first look, which only finds an instance that is up already, is skipped. The lock still decides.
+   */
+  fresh?: boolean;
   /** The IPv4 and IPv6 ranges the instance's subnets come from (default: TOPLAB_SUBNET_POOL(6), else toplab's defaults). */
   subnetPools?: { pool: string; pool6: string };
 }
@@ -63,7 +68,8 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
   const opts = { ...options, runtime: abortableRuntime(options.runtime, options.signal) };
   const { runtime, instance } = opts;
   throwIfAborted(opts.signal);
-  const state = await instanceState(runtime, lab, instance);
+  const state: InstanceState =
+    opts.fresh === true ? { containers: [], networks: [], complete: false } : await instanceState(runtime, lab, instance);
   const from = state.containers.find((c) => c.labels[LABEL.labFile] !== undefined)?.labels[LABEL.labFile];
   if (from !== undefined && from !== lab.file) {
     // A copied lab folder whose `name:` was not changed: its instance would be the other folder's.
@@ -81,6 +87,9 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
     untrack();
     await lock.release();
   };
+  // The subnets in use are asked with the second look (one round trip); asked again below if anything is removed.
+  let used: Promise<string[]> | undefined = runtime.usedSubnets();
+  used.catch(() => undefined); // awaited when the networks are planned
   try {
     const again = lock.tookOver === undefined ? await instanceState(runtime, lab, instance) : undefined;
     if (again !== undefined && isComplete(lab, again)) {
@@ -88,11 +97,14 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
       await release();
       return { running: attach(runtime, lab, instance, again, opts.image), alreadyUp: true, ms: Date.now() - started, releaseLock: noLock };
     }
-    if (lock.tookOver !== undefined || state.containers.length > 0 || state.networks.length > 0) {
+    const leftover = (s: { containers: unknown[]; networks: unknown[] } | undefined): boolean =>
+      s !== undefined && (s.containers.length > 0 || s.networks.length > 0);
+    if (lock.tookOver !== undefined || leftover(state) || leftover(again)) {
       opts.onProgress?.(
         `removing a half-made instance ${lab.name}/${instance}${lock.tookOver !== undefined ? ` left by a command that is gone (${lock.tookOver})` : ' left from an earlier run'}`,
       );
       await removeInstance(runtime, lab.name, instance);
+      used = undefined;
     }
   } catch (e) {
     await release().catch(() => undefined);
@@ -104,7 +116,7 @@ export async function deploy(lab: Lab, options: UpOptions): Promise<UpResult> {
   if (!grading) delete ownership[LABEL.leaseUntil];
   let rules: Promise<void> | undefined;
   try {
-    const plan = await createNetworks(lab, { ...opts, ownership });
+    const plan = await createNetworks(lab, { ...opts, ownership }, used);
     for (const node of plan.nodes) Object.assign(node.labels, ownership);
     // The host's filter must let routed lab traffic through (and keep IPv6 in) before any node talks; after
     // the networks, because Docker inserts rules of its own for them.
@@ -175,13 +187,17 @@ function isComplete(
 }
 
 /** Plans against the engine's used subnets and creates the networks; retries when another instance wins a race for a subnet. */
-async function createNetworks(lab: Lab, opts: UpOptions & { ownership: Record<string, string> }): Promise<LabPlan> {
+async function createNetworks(
+  lab: Lab,
+  opts: UpOptions & { ownership: Record<string, string> },
+  usedFirst?: Promise<string[]>,
+): Promise<LabPlan> {
   const pools = opts.subnetPools ?? subnetPools();
   for (let attempt = 0; ; attempt++) {
     const plan = planLab(lab, {
       instance: opts.instance,
       image: opts.image,
-      usedSubnets: await opts.runtime.usedSubnets(),
+      usedSubnets: await (attempt === 0 && usedFirst !== undefined ? usedFirst : opts.runtime.usedSubnets()),
       attempt,
       ...pools,
     });

@@ -100,10 +100,10 @@ export function idleSample(w: IdleWatch): string[] {
   const own = w.own !== undefined ? `tl_r=; read tl_r 2>/dev/null <${w.own}/pid; ` : 'tl_r=; ';
   const files =
     w.bases.length > 0
-      ? `for tl_e in $(grep -lzxF ${marks} /proc/[0-9]*/environ 2>/dev/null); do tl_e=\${tl_e%/environ}; tl_f="$tl_f $tl_e/stat $tl_e/task/*/stat"; done; `
+      ? `for tl_e in $(grep -lzxF ${marks} /proc/[0-9]*/environ 2>/dev/null); do tl_e=\${tl_e%/environ}; tl_fl="$tl_fl $tl_e/stat $tl_e/task/*/stat"; done; `
       : '';
   const lines = [
-    `tl_c=$(tl_f=; ${files}${own}exec awk -v need=${w.own !== undefined ? 1 : 0} -v r="/proc/$tl_r/stat" ${shellQuote(IDLE_SAMPLE_AWK)} /proc/net/udp $tl_f)`,
+    `tl_c=$(tl_fl=; ${files}${own}exec awk -v need=${w.own !== undefined ? 1 : 0} -v r="/proc/$tl_r/stat" ${shellQuote(IDLE_SAMPLE_AWK)} /proc/net/udp $tl_fl)`,
     // No answer (awk failed) is not idle either.
     'if [ "$tl_c" = busy ] || [ -z "$tl_c" ]; then tl_s=-1; tl_g=; elif [ $tl_s -lt 0 ] || [ "$tl_c" != "$tl_g" ]; then tl_s=$tl_t; tl_g=$tl_c; fi',
     '[ $tl_s -ge 0 ] && [ $((tl_t - tl_s)) -ge $tl_w ] && [ $tl_t -ge $tl_un ] && { tl_i=1; break; }',

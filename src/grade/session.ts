@@ -157,7 +157,16 @@ export async function checkInstance(lab: Lab, compiled: Compiled, opts: CheckOpt
 
 async function checkLocked(lab: Lab, compiled: Compiled, opts: CheckOptions): Promise<GradeResult> {
   const startedAt = new Date();
-  const { running, alreadyUp } = await deploy(lab, { ...opts, programs: compiled.programs, command: opts.command ?? 'check' });
+  // A grading instance is new and this run's own (gradeSubmission has just seen that nothing of it exists, and
+  // no other command uses it): deploy skips its first look, and the creation lock goes while the run begins.
+  const grading = opts.purpose === 'grading';
+  const { running, alreadyUp, releaseLock } = await deploy(lab, {
+    ...opts,
+    programs: compiled.programs,
+    command: opts.command ?? 'check',
+    ...(grading ? { fresh: true, keepLock: true } : {}),
+  });
+  const released = releaseLock().catch(() => undefined);
   let obs;
   try {
     // The programs as they are now: a student may have edited them since `lab up`. A fresh deploy has
@@ -172,10 +181,12 @@ async function checkLocked(lab: Lab, compiled: Compiled, opts: CheckOptions): Pr
       ...(alreadyUp ? {} : { fresh: true }),
     });
   } catch (e) {
+    await released;
     // An instance this call made and could not finish with is removed; a user's running lab is left as it is.
     if (!alreadyUp && !(e instanceof StepError)) await removeInstance(opts.runtime, lab.name, opts.instance).catch(() => undefined);
     throw e;
   }
+  await released;
   // A missing file that no program needs (an answer file, a command file) is named too.
   const missing = Object.entries(opts.problems ?? {})
     .filter(([f]) => !Object.values(lab.programs).some((p) => p.source === f))
@@ -352,19 +363,34 @@ export async function gradeSubmission(lab: Lab, submission: string, opts: GradeO
   if (interrupted) throw new InterruptedError('interrupted before grading began');
   const instance = opts.instance ?? gradeInstanceName();
   throwIfAborted(opts.signal);
-  // A grade needs a fresh instance, and removes it afterwards: never one that exists (a user's own lab).
-  const existing = await instanceState(opts.runtime, lab, instance);
+  // A grade needs a fresh instance, and removes it afterwards: never one that exists (a user's own lab). Asked
+  // while the submission is laid over the lab and compiled; nothing is created before the answer.
+  const looked = instanceState(opts.runtime, lab, instance);
+  looked.catch(() => undefined); // awaited below
+  const overlay = overlaySubmission(lab, submission);
+  let compiled: Compiled;
+  let existing: Awaited<typeof looked>;
+  try {
+    compiled = await compileAll(lab, overlay.dir, overlay.problems);
+    existing = await looked;
+  } catch (e) {
+    overlay.cleanup();
+    throw e;
+  }
   if (existing.containers.length > 0 || existing.networks.length > 0 || existing.lock !== undefined) {
+    overlay.cleanup();
     throw new UsageError(`instance ${instance} of ${lab.name} already exists: a grade needs a fresh instance and removes it afterwards`, {
       hint: 'leave out --instance (a fresh name is chosen), or name one that is not running',
     });
   }
-  const overlay = overlaySubmission(lab, submission);
+  if (interrupted) {
+    overlay.cleanup();
+    throw new InterruptedError('interrupted before grading began');
+  }
   const untrack = track(opts.runtime, lab.name, instance);
   let settle = (): void => undefined;
   active.set(instance, { runtime: opts.runtime, lab: lab.name, settled: new Promise<void>((r) => (settle = r)) });
   try {
-    const compiled = await compileAll(lab, overlay.dir, overlay.problems);
     throwIfAborted(opts.signal);
     // Removing the instance afterwards ends every process in it, the student's included.
     const result = await checkInstance(lab, compiled, {

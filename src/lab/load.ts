@@ -60,6 +60,37 @@ function labNamesIn(dir: string): string[] {
   }
 }
 
+/** A lab's name as the schema allows it (its `dnsLabel`). */
+const LAB_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+
+/**
+ * The `name:` of a lab file (a path from resolveLabFile), read without validating the rest: what `lab down`
+ * needs, the name `lab up` gave the instance, without loading the validator. A block mapping's one top-level
+ * `name:` line is read as it stands; anything else (a flow mapping, an anchor, a name spread over lines) is
+ * parsed as YAML. Undefined when the file has no such name or cannot be read.
+ */
+export function readLabName(file: string): string | undefined {
+  let text: string;
+  try {
+    if (statSync(file).size > MAX_LAB_FILE_BYTES) return undefined;
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Column 0 is the top level of a block mapping: a block scalar's or nested map's lines are indented.
+  const lines = [...text.matchAll(/^name:[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s#'"][^\s#]*))[ \t]*(?:#.*)?$(?!\n[ \t]+[^\s#])/gm)];
+  const simple = !/^(?:---|%|[{[])/m.test(text) && lines.length === 1 ? lines[0] : undefined;
+  const quick = simple?.[1] ?? simple?.[2] ?? simple?.[3];
+  if (quick !== undefined && LAB_NAME.test(quick)) return quick;
+  try {
+    const doc: unknown = yamlModule().parse(text, { uniqueKeys: true, merge: true });
+    const name = doc !== null && typeof doc === 'object' ? (doc as { name?: unknown }).name : undefined;
+    return typeof name === 'string' && LAB_NAME.test(name) ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads, parses and validates a lab file; throws LabValidationError listing every problem found. */
 export function loadLab(ref: string): Lab {
   const file = resolveLabFile(ref);

@@ -145,6 +145,12 @@ export class MemoryRuntime implements Runtime {
     return this;
   }
 
+  /** Drops every injected failure: calls from now on answer as usual (hung ones still wait for `release()`). */
+  heal(): this {
+    this.failures = [];
+    return this;
+  }
+
   /** Lets every hung call go on (it then does its work as usual). */
   release(): void {
     const hung = this.hung;

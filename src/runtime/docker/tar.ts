@@ -1,5 +1,3 @@
-import { pack } from 'tar-stream';
-
 /** A file or folder to hand to a container's tar or the engine's archive endpoint. */
 export interface TarEntry {
   /** Relative to where the archive is unpacked; a folder's path ends in `/`. */
@@ -12,6 +10,8 @@ export interface TarEntry {
 
 /** A tar archive (ustar, by tar-stream) of the entries, owned by uid/gid 0, dated now. */
 export async function makeTar(entries: TarEntry[]): Promise<Buffer> {
+  // Loaded on first use: the commands that make no archive (down, status, exec) start without it.
+  const { pack } = await import('tar-stream');
   const p = pack();
   const chunks: Buffer[] = [];
   p.on('data', (c: unknown) => {

@@ -30,6 +30,24 @@ describe('labStatus and downLab', () => {
     expect(a[0]?.orphan).toBeUndefined();
   });
 
+  it('asks for the creation locks, the containers, the networks and the run lock in one round, before any answer', async () => {
+    const engine = new MemoryRuntime();
+    await deploy(basic, { runtime: engine, instance: 'a', image: IMAGE, programs: [] });
+    const before = engine.calls.length;
+    // The engine takes every list request and answers none until released: what down asks meanwhile is one round.
+    engine.fail({ method: 'listContainers', from: 1, hang: true }).fail({ method: 'listNetworks', from: 1, hang: true });
+    const down = downLab({ runtime: engine, lab: 'tcp-handshake-basic', instance: 'a' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(
+      engine.calls
+        .slice(before)
+        .map((c) => c.method)
+        .sort(),
+    ).toEqual(['listContainers', 'listContainers', 'listContainers', 'listNetworks']);
+    engine.heal().release();
+    expect(await down).toEqual({ containers: 2, networks: 1 });
+  });
+
   it('removes one instance and leaves the other; a second down finds nothing', async () => {
     const engine = new MemoryRuntime();
     await deploy(basic, { runtime: engine, instance: 'a', image: IMAGE, programs: [] });

@@ -30,6 +30,27 @@ async function neighbours(engine: MemoryRuntime): Promise<{ containers: string[]
 }
 
 describe('deploy', () => {
+  it('with fresh, takes the lock first, then asks for the second look and the subnets in use in one round', async () => {
+    const engine = new MemoryRuntime();
+    engine.fail({ method: 'listContainers', from: 1, hang: true }).fail({ method: 'listNetworks', from: 1, hang: true });
+    const up = deploy(basic, { runtime: engine, instance: 'fr1', image: IMAGE, programs, purpose: 'grading', fresh: true });
+    await new Promise((r) => setTimeout(r, 20));
+    // Nothing listed before the lock (the caller has just looked); the look after it and the subnets together.
+    expect(engine.methods()).toEqual(['createPlaceholder', 'usedSubnets', 'listContainers', 'listNetworks', 'listContainers']);
+    engine.heal().release();
+    expect((await up).alreadyUp).toBe(false);
+    expect(engine.leftovers().containers).toEqual(['tl-tcp-handshake-basic-fr1-client', 'tl-tcp-handshake-basic-fr1-server']);
+  });
+
+  it('with fresh, still finds an instance another command finished meanwhile, and changes nothing of it', async () => {
+    const engine = new MemoryRuntime();
+    await deploy(basic, { runtime: engine, instance: 'fr2', image: IMAGE, programs: [] });
+    const ids = [...engine.containers.keys()].sort();
+    const up = await deploy(basic, { runtime: engine, instance: 'fr2', image: IMAGE, programs: [], fresh: true });
+    expect(up.alreadyUp).toBe(true);
+    expect([...engine.containers.keys()].sort()).toEqual(ids);
+  });
+
   it("creates the plan's networks and containers, all labelled with the instance and its owner, and releases its lock", async () => {
     const engine = new MemoryRuntime({ foreignSubnets: ['172.17.0.0/16'] });
     const up = await deploy(basic, { runtime: engine, instance: 'fk1', image: IMAGE, programs, command: 'check', purpose: 'grading' });

@@ -112,6 +112,12 @@ describe('waiting for a run in the node', () => {
 });
 
 describe('a wait in the node ends on the clock as well as on its count of rounds', () => {
+  it('looks every 10 ms in its first 0.2 s, then every 50 ms, and a count still stands for 50 ms', () => {
+    // 1 s: 20 quick rounds (4 counts), then 16 of 50 ms; it was 20 rounds of 50 ms.
+    const script = [...pollLoop(1, ['n=$((n + 1))']), 'echo $n'].join('\n');
+    expect(Number(execFileSync('sh', ['-c', `n=0\n${script}`], { encoding: 'utf8' }).trim())).toBe(36);
+  });
+
   // Each round here takes 0.2 s more than the 50 ms the count assumes (a loaded node): counted alone, a
   // 0.5 s wait (10 rounds) would last 2.5 s. Bounded by /proc/uptime, it stops after the first rounds past 0.5 s.
   it('stops a slow 0.5 s wait well before its 10 rounds', () => {
@@ -122,14 +128,15 @@ describe('a wait in the node ends on the clock as well as on its count of rounds
   });
 
   it("keeps the count alone unless asked (a grace before SIGKILL, tcpdump's flush)", () => {
+    // 0.2 s is the first 20 rounds of 10 ms (five to a count of 50 ms): all of them run, however slow.
     const script = [...pollLoop(0.2, ['n=$((n + 1))', 'sleep 0.1']), 'echo $n'].join('\n');
-    expect(Number(execFileSync('sh', ['-c', `n=0\n${script}`], { encoding: 'utf8' }).trim())).toBe(4);
+    expect(Number(execFileSync('sh', ['-c', `n=0\n${script}`], { encoding: 'utf8' }).trim())).toBe(20);
   });
 
   it('still ends by its count when the clock cannot be read', () => {
     const script = [...pollLoop(0.2, ['n=$((n + 1))'], { clock: true }), 'echo $n']
       .join('\n')
       .replaceAll('/proc/uptime', '/nonexistent/uptime');
-    expect(Number(execFileSync('sh', ['-c', `n=0\n${script}`], { encoding: 'utf8' }).trim())).toBe(4);
+    expect(Number(execFileSync('sh', ['-c', `n=0\n${script}`], { encoding: 'utf8' }).trim())).toBe(20);
   });
 });

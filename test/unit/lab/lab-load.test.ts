@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LabValidationError, formatProblem } from '../../../src/errors.js';
-import { loadLab, parseLabText } from '../../../src/lab/load.js';
+import { loadLab, parseLabText, readLabName } from '../../../src/lab/load.js';
 import { labsDir } from '../../../src/paths.js';
 
 function problemsOf(text: string): string[] {
@@ -70,5 +70,46 @@ describe('loading lab files', () => {
     ]);
     expect(problemsOf('- a\n- b\n')[0]).toContain('must be a map of keys');
     expect(problemsOf('name: [unclosed\n')[0]).toMatch(/^lab\.yaml:\d+:\d+: \(top level\): YAML syntax: /);
+  });
+});
+
+describe('readLabName (lab down: the name alone, unvalidated)', () => {
+  function nameOf(text: string): string | undefined {
+    const dir = mkdtempSync(join(tmpdir(), 'toplab-test-'));
+    try {
+      writeFileSync(join(dir, 'lab.yaml'), text);
+      return readLabName(join(dir, 'lab.yaml'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('reads the name of every lab in labs/ as loadLab does', () => {
+    const labs = readdirSync(labsDir(), { withFileTypes: true }).filter((d) => existsSync(join(labsDir(), d.name, 'lab.yaml')));
+    expect(labs.length).toBeGreaterThan(5);
+    for (const lab of labs) {
+      const file = join(labsDir(), lab.name, 'lab.yaml');
+      expect(readLabName(file)).toBe(loadLab(file).def.name);
+    }
+  });
+
+  it('reads a top-level name, quoted or not, with a comment, whatever else the file holds', () => {
+    expect(nameOf('title: x\nname: "web-1"  # the lab\nnodes: 3\n')).toBe('web-1');
+    expect(nameOf("name: 'a1'\n")).toBe('a1');
+    // Only column 0 is the top level: an indented `name:` (a program's, a block scalar's line) is not the lab's.
+    expect(nameOf('summary: |\n  name: other\nname: mine\nprograms:\n  p: { name: x }\n')).toBe('mine');
+  });
+
+  it('parses the YAML when the line alone cannot say: a flow mapping, an anchor, a name continued on the next line', () => {
+    expect(nameOf('{ title: t, name: flow-lab }\n')).toBe('flow-lab');
+    expect(nameOf('name: &n anchored\n')).toBe('anchored');
+    // A plain scalar goes on over indented lines: this name is "half more", not a lab name.
+    expect(nameOf('name: half\n  more\n')).toBeUndefined();
+  });
+
+  it('gives nothing for a name the schema refuses, a missing name, or a file that is not there', () => {
+    expect(nameOf('name: Not_A_Name\n')).toBeUndefined();
+    expect(nameOf('title: no name\n')).toBeUndefined();
+    expect(readLabName('/nonexistent/lab.yaml')).toBeUndefined();
   });
 });
