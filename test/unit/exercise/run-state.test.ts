@@ -103,7 +103,18 @@ describe('a run never sees an earlier run of the same name', () => {
     // Last check's server started a child with `detached: true`: it left the run's session, and would still
     // hold the port (and answer) when the server is started again.
     const pidFile = join(work, `detached-${n}.pid`);
-    const earlier = spec(['sh', '-c', 'setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! >"$1"', 'sh', pidFile], '');
+    // The child writes its pid once it is in its own session, and the server exits only then: a child still
+    // starting when its parent's run ends is in the run's group yet, and goes with it (the wrapper's group kill).
+    const earlier = spec(
+      [
+        'sh',
+        '-c',
+        'setsid sh -c \'echo $$ >"$1.tmp" && mv "$1.tmp" "$1" && exec sleep 300\' sh "$1" </dev/null >/dev/null 2>&1 & while [ ! -s "$1" ]; do sleep 0.01; done',
+        'sh',
+        pidFile,
+      ],
+      '',
+    );
     expect(await launchAndWait(running, earlier, 10_000)).toBe(true);
     const child = Number(readFileSync(pidFile, 'utf8').trim());
     expect(child).toBeGreaterThan(0);
