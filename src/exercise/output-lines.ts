@@ -48,6 +48,24 @@ function located(raw: string[]): string[] {
 }
 
 /**
+ * Without Node's excerpt of the source where an uncaught error was thrown: `<file>:<line>`, the source line, a
+ * caret line under it (then a blank line and the error itself). The source line is the student's code, not
+ * what went wrong: `throw new Error('bad port')` would otherwise be taken for the error it throws.
+ */
+function withoutExcerpts(raw: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const header = /^(?:file:\/\/)?(?:\/|node:)\S*:\d+$/.test(raw[i] ?? '');
+    if (header && /^\s*\^+\s*$/.test(raw[i + 2] ?? '')) {
+      i += 2;
+      continue;
+    }
+    out.push(raw[i] ?? '');
+  }
+  return out;
+}
+
+/**
  * The lines of a program's output that say what went wrong, for messages and evidence: the lines naming an
  * error (an Error, an errno name such as ECONNREFUSED, "refused", "failed"...), in order, each once; when none
  * does, the last lines. An error thrown in the program's own code says where (`TypeError: … (at server.ts:10:33)`,
@@ -55,7 +73,7 @@ function located(raw: string[]): string[] {
  * most `max` lines of at most 200 characters each.
  */
 export function relevantLines(text: string, max = 4): string[] {
-  const lines = located(text.split(/\r?\n/))
+  const lines = located(withoutExcerpts(text.split(/\r?\n/)))
     .map((l) => l.trimEnd())
     .filter((l) => l.trim() !== '' && !FRAMING.some((f) => f.test(l)));
   const telling = [...new Set(lines.filter((l) => TELLING.some((t) => t.test(l))).map((l) => l.trim()))];

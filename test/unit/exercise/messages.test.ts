@@ -42,6 +42,16 @@ describe('what a program said went wrong', () => {
     expect(PROGRAMS_DIR_IN_NODE).toBe(PROGRAMS_DIR);
   });
 
+  it('takes the error thrown, not the source line Node quotes above it (`throw new Error(...)` names an Error too)', () => {
+    const thrown = readFileSync(join(ROOT, 'test/fixtures/outputs/node-throw-error-source-mapped.stderr'), 'utf8');
+    expect(relevantLines(thrown)).toEqual(['Error: PORT must be 1234, got 9000 (at server.ts:4:26)']);
+    // The checks quote the first of them: the error and where, never the excerpt.
+    const obs = withProgram({ stderr: thrown, exitCode: 1 });
+    expect(checkExit({ program: 'client', code: 0 }, obs).evidence).toContain(
+      'client stderr: "Error: PORT must be 1234, got 9000 (at server.ts:4:26)"',
+    );
+  });
+
   it('shows the ECONNREFUSED line in the output, exit and error checks', () => {
     const obs = withProgram({ stderr: refused, exitCode: 1 });
     expect(checkExit({ program: 'client', code: 0 }, obs).evidence).toContain(
