@@ -285,6 +285,8 @@ function explain(e: ErrorObject): Explained {
       return { path, missing: String(p.missingProperty), message: `${place} needs \`${String(p.missingProperty)}\`` };
     case 'type':
       return { path, message: `should be ${typeWords(p.type)}, not ${actualType(e.data)}` };
+    case 'const':
+      return { path, message: `should be ${hintOf(e) ?? JSON.stringify(p.allowedValue)}, not ${actualType(e.data)}` };
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]).map((v) => (typeof v === 'string' ? `\`${v}\`` : JSON.stringify(v)));
       const values = (p.allowedValues as unknown[]).map(String);

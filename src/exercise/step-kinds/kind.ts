@@ -148,6 +148,8 @@ export const IDLE_DEFAULT_S = 0.5;
  * second: a Node.js program that is booting, computing, or has a reply to handle is runnable or uses CPU time;
  * what sleeps that long on its own is waiting for nothing the lab will give it (measured: docs/benchmarks.md).
  */
-export const IdleSchema = Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 60 }), Type.Literal(false)], {
+const IDLE_HINT = 'a number of seconds (more than 0, at most 60), or false to turn the idle rule off';
+export const IdleSchema = Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 60 }), Type.Literal(false, { 'x-hint': IDLE_HINT })], {
+  'x-hint': IDLE_HINT,
   description: `The idle rule: once the program, and every other program of the run still running, has been asleep without using CPU time for this many seconds, it has done all it will do on its own, and the wait ends as not met (default ${IDLE_DEFAULT_S}). \`false\`: wait until \`timeout\` whatever they do. Give more to a program that sleeps on a timer before it does what is awaited.`,
 });

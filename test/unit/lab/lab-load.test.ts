@@ -56,6 +56,16 @@ describe('loading lab files', () => {
     ).toEqual(['lab.yaml:6:45: nodes.server: unknown key `colour` in node `server`']);
   });
 
+  it('says what the idle rule takes, whatever is given instead: a number of seconds, or false', () => {
+    const withIdle = (v: string): string[] => problemsOf(good.replace('ready: { tcp: 9000 }', `ready: { tcp: 9000, idle: ${v} }`));
+    const hint = 'a number of seconds (more than 0, at most 60), or false to turn the idle rule off';
+    expect(withIdle('false')).toEqual([]);
+    expect(withIdle('2')).toEqual([]);
+    // `true` used to read "must be equal to constant", and "yes" "should be a number or true or false".
+    expect(withIdle('true')).toEqual([`lab.yaml:12:31: exercise.0.ready.idle: should be ${hint}, not true`]);
+    expect(withIdle('yes')).toEqual([`lab.yaml:12:31: exercise.0.ready.idle: should be ${hint}, not the text "yes"`]);
+  });
+
   it('reports every problem at once, each where it is', () => {
     const text = good.replace('lan: 10.0.1.20', 'lan: 10.0.2.20').replace('node: server, source', 'node: sever, source');
     expect(problemsOf(text)).toEqual([
