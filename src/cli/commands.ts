@@ -402,6 +402,10 @@ async function grade(ref: string, values: GradeOptions, ctx: CommandContext): Pr
     throw new UsageError('give --submission (one student) or --submissions (a class), not both');
   if (values.submissions === undefined && values.parallel !== undefined)
     throw new UsageError('--parallel grades a class: it goes with --submissions');
+  if (values.submissions !== undefined && values.instance !== undefined)
+    throw new UsageError('--instance names the one instance of --submission: a class gets a fresh instance per student', {
+      hint: 'leave out --instance with --submissions (summary.json says which instance graded whom)',
+    });
   if (values.submissions !== undefined && ladder)
     throw new UsageError('--ladder draws one run, not a class', { hint: "lab grade <lab> --submission <one student's folder> --ladder" });
   const common = {

@@ -69,7 +69,16 @@ export function summaryCsv(rows: SummaryRow[]): string {
   const lines = ['student,score,max_score,status,failed_checks,seconds,message'];
   for (const r of rows)
     lines.push(
-      csvRow([r.student, r.score, r.maxScore, r.status, r.failedChecks.join(' '), (r.durationMs / 1000).toFixed(1), r.message ?? '']),
+      // A submission the tool could not grade has no score (empty, not 0): a gradebook must not record one.
+      csvRow([
+        r.student,
+        r.status === 'error' ? '' : r.score,
+        r.maxScore,
+        r.status,
+        r.failedChecks.join(' '),
+        (r.durationMs / 1000).toFixed(1),
+        r.message ?? '',
+      ]),
     );
   return lines.join('\n') + '\n';
 }

@@ -249,6 +249,6 @@ describe('summary.csv', () => {
     const csv = summaryCsv([summaryRow('alice', noCompile), summaryRow('carol', missing), summaryRow('bob', toolError)]).split('\n');
     expect(csv[1]).toBe('alice,0,4,failed,bound replies,4.3,"server.ts does not compile: server.ts:6:7: Unexpected "";"""');
     expect(csv[2]).toBe('carol,0,4,failed,bound replies,4.3,expected server.ts; found Server.ts (file names are case-sensitive)');
-    expect(csv[3]).toMatch(/^bob,0,4,error,,\d+\.\d,interrupted; not graded$/);
+    expect(csv[3]).toMatch(/^bob,,4,error,,\d+\.\d,interrupted; not graded$/);
   });
 });
