@@ -45,6 +45,11 @@ chmod +x bin/lab.js
 if [ -e "$bin_dir/lab" ] && [ ! -L "$bin_dir/lab" ]; then
   echo "setup: $bin_dir/lab exists and is not a symlink; left as it is (run toplab with 'node bin/lab.js')" >&2
 else
+  # Another checkout's link is taken over, and said so: on a shared machine, `lab` is then this clone for everyone.
+  was=$(readlink "$bin_dir/lab" 2>/dev/null || true)
+  if [ -n "$was" ] && [ "$was" != "$PWD/bin/lab.js" ] && [ -e "$was" ]; then
+    echo "setup: $bin_dir/lab pointed at another checkout ($was); it now points at this one (TOPLAB_BIN_DIR=<dir> puts the link elsewhere)" >&2
+  fi
   ln -sfn "$PWD/bin/lab.js" "$bin_dir/lab"
   echo "lab -> $(readlink "$bin_dir/lab") (in $bin_dir)"
   case ":$PATH:" in *":$bin_dir:"*) ;; *) echo "setup: note: $bin_dir is not on PATH; add it to use 'lab'" >&2 ;; esac

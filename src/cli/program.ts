@@ -400,7 +400,11 @@ Engine: DOCKER_HOST, or unix:///var/run/docker.sock. No engine? On Debian as roo
       .addOption(new Option('--port <n>', 'port (0: any free one)').env('TOPLAB_PORT').default('8080'))
       .option('--host <addr>', 'address to listen on (anything but loopback has no TLS: put a proxy in front)', '127.0.0.1')
       .addOption(new Option('--data <dir>', 'database and attempt files (default: ./toplab-data)').env('TOPLAB_DATA'))
-      .option('--warm <n>', 'instances kept up ahead of joins, per workshop', '2')
+      .option(
+        '--warm <n>',
+        "instances kept up ahead of joins, per workshop, for workshops created without their own (`lab workshop create --warm` sets a workshop's own)",
+        '2',
+      )
       .option('--idle <minutes>', 'remove an instance after this long without activity, warning first (0: never)', '30')
       .addOption(new Option('--origin <url...>', 'another origin the pages may be served from (repeat, or TOPLAB_ORIGINS=a,b)'))
       .addOption(
