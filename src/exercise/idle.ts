@@ -158,6 +158,8 @@ export class IdleRule {
   private confirming = false;
   private readonly peerStreaks = new Map<string, { since: number; sig: string }>();
   private peersRunning: Promise<(IdleReport | undefined)[]> | undefined;
+  /** The other nodes' first samples, taken as the wait begins (prime()). */
+  private primed: Promise<void> | undefined;
 
   constructor(
     private readonly running: RunningLab,
@@ -176,6 +178,11 @@ export class IdleRule {
 
   /** The watch for the awaited program's next wait in its node; starts the other nodes' watches when they are due. */
   watch(): IdleWatch {
+    if (this.primed === undefined && this.peers.length > 0) {
+      this.primed = this.prime();
+      // Awaited by decide(); a wait that ends on what it awaited never asks.
+      this.primed.catch(() => undefined);
+    }
     if (this.confirming && this.peers.length > 0 && !this.peersRunning) {
       const all = Promise.all(this.peers.map((p) => this.confirmIn(p)));
       // Read by decide(); a wait that ends on what it awaited never asks, and their failure is then nobody's.
@@ -211,7 +218,13 @@ export class IdleRule {
       // The awaited program's node is idle: now the others, until a moment late enough for their watches to
       // have started and seen a whole window.
       this.confirming = true;
-      this.until = report.now + this.windowCs + 25;
+      // Each other node sampled as the wait began: one whose processes and CPU time are still the same when it
+      // is asked has been idle since then, so the common window can end now rather than a whole window later.
+      if (this.primed) await this.primed;
+      const primed = this.peers.map((p) => this.peerStreaks.get(p.container));
+      this.until = primed.every((p) => p !== undefined)
+        ? Math.max(report.now, ...primed.map((p) => (p?.since ?? 0) + this.windowCs))
+        : report.now + this.windowCs + 25;
       return false;
     }
     if (peers.some((p) => !p || p.since < 0)) {
@@ -235,6 +248,33 @@ export class IdleRule {
     this.confirming = false;
     this.until = until;
     this.peerStreaks.clear();
+  }
+
+  /**
+   * One sample in each other node as the wait begins: where its programs are idle, the streak starts there (the
+   * confirmation carries it on while their processes and CPU time stay the same). Not read is not idle.
+   */
+  private async prime(): Promise<void> {
+    await Promise.all(
+      this.peers.map(async (node) => {
+        try {
+          const r = await this.running.runtime.exec(
+            node.container,
+            ['sh', '-c', idleOnce({ seconds: this.seconds, bases: node.bases }).join('\n')],
+            {
+              ...(node.user !== undefined ? { user: node.user } : {}),
+              timeoutMs: 15_000,
+            },
+          );
+          const report = takeIdleReport(r.stdout.toString()).report;
+          if (report && report.since >= 0 && !this.peerStreaks.has(node.container))
+            this.peerStreaks.set(node.container, { since: report.since, sig: report.sig });
+        } catch (e) {
+          rethrowEngineError(e);
+          if (e instanceof InterruptedError) throw e;
+        }
+      }),
+    );
   }
 
   /** A peer node's watch, up to the moment `until`: its report, or undefined when it could not be read. */

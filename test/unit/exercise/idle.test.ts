@@ -21,6 +21,8 @@ import {
 import { startAndWait } from '../../../src/exercise/start.js';
 import { resolveStep, type StepOfKind } from '../../../src/lab/resolve.js';
 import { localLab } from '../../helpers/local-runtime.js';
+import type { RunningLab } from '../../../src/deploy/running-lab.js';
+import type { ExecResult } from '../../../src/runtime/runtime.js';
 
 const FIX = join(import.meta.dirname, '../../fixtures/proc-stat');
 
@@ -134,4 +136,38 @@ describe('waits with the idle rule, on real processes', () => {
     const patient = resolveStep({ start: 'server', ready: { tcp: 1, timeout: 1.5, idle: false } }, 0) as StepOfKind<'start'>;
     await expect(startAndWait(running, patient, off)).rejects.toThrow(/^server was not ready after 1\.5s/);
   }, 60_000);
+});
+
+describe('the idle rule across nodes: when the common window ends', () => {
+  /** A runtime whose every exec (a sample in the other node) answers this report line. */
+  function answering(line: string): RunningLab {
+    const exec = async (): Promise<ExecResult> => ({
+      stdout: Buffer.from(line),
+      stderr: Buffer.alloc(0),
+      exitCode: 0,
+      timedOut: false,
+      droppedStdout: 0,
+      droppedStderr: 0,
+      durationMs: 1,
+    });
+    return { runtime: { exec } } as unknown as RunningLab;
+  }
+  const client: IdleProgram = { container: 'c', runDir: '/run/toplab/client', name: 'client', token: 't1' };
+  const server: IdleProgram = { container: 's', runDir: '/run/toplab/server', name: 'server', token: 't2' };
+
+  it('another node sampled idle as the wait began needs no second window once the awaited node is idle', async () => {
+    // The server's node was asleep at 10.00 s (its first sample); the client's node has been idle from 10.20 to 10.70 s.
+    const rule = idleRule(answering('@@idlewatch 0 1000 1000 ,7:0\n'), 0.5, client, [server]);
+    expect(rule?.watch().until).toBe(0);
+    expect(await rule?.decide({ ended: true, since: 1020, now: 1070, sig: ',9:3' })).toBe(false);
+    // The confirmation runs up to now (10.70 s), not a whole window later (11.45 s before the first sample).
+    expect(rule?.watch().until).toBe(1070);
+  });
+
+  it('another node not idle at the start: the confirmation waits a whole window after the awaited node', async () => {
+    const rule = idleRule(answering('@@idlewatch 0 -1 1000 \n'), 0.5, client, [server]);
+    rule?.watch();
+    expect(await rule?.decide({ ended: true, since: 1020, now: 1070, sig: ',9:3' })).toBe(false);
+    expect(rule?.watch().until).toBe(1070 + 50 + 25);
+  });
 });
