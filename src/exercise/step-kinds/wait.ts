@@ -103,6 +103,9 @@ export const waitStep = defineStepKind({
       if ([w.tcp, w.udp, w.unix].filter((x) => x !== undefined).length > 1) ctx.problem(['wait'], 'give one of `tcp`, `udp` or `unix`');
       if (w.node === undefined) ctx.problem(['wait'], 'say in which node: `node: <name>`');
       ctx.node(['wait', 'node'], w.node);
+      // The idle rule watches a program: a socket may be awaited of any process, or of none of the lab's.
+      if (w.idle !== undefined)
+        ctx.problem(['wait', 'idle'], '`idle` goes with a wait for a program (`exit` or `output`), not a socket: it would be ignored here');
     } else if (w.node !== undefined || w.state !== undefined) {
       ctx.problem(['wait'], '`node` and `state` go with a socket condition (`tcp`, `udp` or `unix`)');
     }

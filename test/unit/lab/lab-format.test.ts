@@ -104,6 +104,18 @@ describe('the step and check syntax (docs/lab-format.md)', () => {
     ).toEqual(['lab.yaml:18:14: exercise.0.command: step 1 should have exactly one of `run`, `file`']);
   });
 
+  it('refuses `idle` on a wait for a socket, where the idle rule does not apply (it was accepted and ignored)', () => {
+    const problems = problemsOf(
+      withParts(
+        ['  - start: server', '  - wait: { node: client, tcp: 9000, idle: 2 }'].join('\n'),
+        '  - { id: a, points: 1, exit: { program: server, code: 0 } }',
+      ),
+    );
+    expect(problems).toEqual([
+      'lab.yaml:19:44: exercise.1.wait.idle: `idle` goes with a wait for a program (`exit` or `output`), not a socket: it would be ignored here',
+    ]);
+  });
+
   it("checks each step kind's own rules (the kinds' `lint`, src/exercise/step-kinds/)", () => {
     const problems = problemsOf(
       withParts(
