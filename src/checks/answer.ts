@@ -298,6 +298,12 @@ export const answerKind = defineCheckKind({
     if ('mac' in e) {
       ctx.node(['expect', 'mac', 'node'], e.mac.node);
       ctx.node(['expect', 'mac', 'of'], e.mac.of);
+      // A node's neighbour table holds the others it talked to, never itself: such a check could not pass.
+      if (e.mac.of === e.mac.node)
+        ctx.problem(
+          ['expect', 'mac', 'of'],
+          `\`of\` must be another node than \`${e.mac.node}\`: a node's neighbour table never holds its own address`,
+        );
       ctx.networkOf(['expect', 'mac', 'network'], e.mac.of, e.mac.network);
       ctx.probeOn(['expect', 'mac', 'probe'], e.mac.probe, e.mac.node, ['neighbours'], 'neighbours');
     }

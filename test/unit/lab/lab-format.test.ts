@@ -104,6 +104,18 @@ describe('the step and check syntax (docs/lab-format.md)', () => {
     ).toEqual(['lab.yaml:18:14: exercise.0.command: step 1 should have exactly one of `run`, `file`']);
   });
 
+  it("refuses an answer's `expect.mac` of a node's own address (its neighbour table never holds it: the check could never pass)", () => {
+    const problems = problemsOf(
+      withParts(
+        ['  - start: server', '  - probe: { name: n, node: client, kind: neighbours }'].join('\n'),
+        '  - { id: m, points: 1, answer: { from: server, expect: { mac: { node: client, of: client, probe: n } } } }',
+      ),
+    );
+    expect(problems).toEqual([
+      "lab.yaml:21:84: checks.0.answer.expect.mac.of: `of` must be another node than `client`: a node's neighbour table never holds its own address",
+    ]);
+  });
+
   it('refuses `idle` on a wait for a socket, where the idle rule does not apply (it was accepted and ignored)', () => {
     const problems = problemsOf(
       withParts(
