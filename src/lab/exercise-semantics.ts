@@ -109,7 +109,13 @@ function checkProblems(
   const probeOn = (path: (string | number)[], probe: string | undefined, onNode: string, kinds: ProbeKind[], what: string): void => {
     if (probe === undefined) return;
     const p = names.probes.get(probe);
-    if (!p || !kinds.includes(p.kind)) problem(path, `unknown ${what} probe \`${probe}\`${suggest(probe, probesOf(kinds))}`);
+    if (p && !kinds.includes(p.kind)) {
+      const known = probesOf(kinds);
+      problem(
+        path,
+        `the probe \`${probe}\` is a ${p.kind} probe; this needs a ${what} probe${known.length > 0 ? ` (${known.map((k) => `\`${k}\``).join(', ')})` : ''}`,
+      );
+    } else if (!p) problem(path, `unknown ${what} probe \`${probe}\`${suggest(probe, probesOf(kinds))}`);
     else if (p.node !== onNode) problem(path, `the probe \`${probe}\` reads node \`${p.node}\`, not \`${onNode}\``);
   };
   const regex = (path: (string | number)[], value: string | undefined): void => {

@@ -116,6 +116,18 @@ describe('the step and check syntax (docs/lab-format.md)', () => {
     ]);
   });
 
+  it('says a probe of the wrong kind is of the wrong kind (it was called unknown)', () => {
+    const problems = problemsOf(
+      withParts(
+        ['  - start: server', '  - probe: { name: socks, node: client, kind: sockets }'].join('\n'),
+        '  - { id: m, points: 1, answer: { from: server, expect: { mac: { node: client, of: server, probe: socks } } } }',
+      ),
+    );
+    expect(problems).toEqual([
+      'lab.yaml:21:99: checks.0.answer.expect.mac.probe: the probe `socks` is a sockets probe; this needs a neighbours probe',
+    ]);
+  });
+
   it('refuses `idle` on a wait for a socket, where the idle rule does not apply (it was accepted and ignored)', () => {
     const problems = problemsOf(
       withParts(
