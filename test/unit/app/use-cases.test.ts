@@ -3,10 +3,9 @@
 // `failed`) for what the tool could not finish. Until these were functions, the same behaviour was reachable only
 // by running the CLI (src/cli/commands.ts printed it). The commands on a real engine:
 // test/docker/tcp-handshake.test.ts (up, exec, check, down) and test/docker/grade.test.ts, batch.test.ts (grade).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkLab } from '../../../src/app/check.js';
 import { pruneOrphans, takeDown } from '../../../src/app/down.js';
 import type { EngineAccess } from '../../../src/app/engine-access.js';
@@ -20,53 +19,12 @@ import { upLab } from '../../../src/app/up.js';
 import { PROGRAM_USER } from '../../../src/deploy/node-layout.js';
 import { UsageError } from '../../../src/errors.js';
 import { interfaceOf } from '../../../src/lab/interfaces.js';
-import { loadLab } from '../../../src/lab/load.js';
-import { MemoryRuntime, type ExecRule } from '../../fakes/memory-runtime.js';
-import { NodePrograms, SETTLED, type ProgramBehaviour } from '../../fakes/node-programs.js';
+import type { MemoryRuntime } from '../../fakes/memory-runtime.js';
+import { engineFor, gradedLab, WORKING } from '../../helpers/graded-lab.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'toplab-use-cases-'));
-beforeAll(() => void vi.stubEnv('TOPLAB_CACHE_DIR', join(tmp, 'cache')));
-afterAll(() => {
-  vi.unstubAllEnvs();
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-const LAB = `name: graded
-title: A graded echo
-networks: { lan: { subnet: 10.0.1.0/24 } }
-nodes:
-  server: { interfaces: { lan: 10.0.1.10 } }
-  client: { interfaces: { lan: 10.0.1.20 } }
-programs:
-  server: { node: server, source: server.ts, env: { PORT: "9000" } }
-  client: { node: client, source: client.ts }
-exercise:
-  - start: server
-    ready: { tcp: 9000, timeout: 1 }
-  - run: client
-    timeout: 1
-checks:
-  - { id: listen, points: 1, socket: { node: server, tcp: 9000, state: LISTEN } }
-  - { id: echo, points: 2, output: { program: client, equals: hello } }
-`;
-const labDir = join(tmp, 'graded');
-mkdirSync(labDir);
-writeFileSync(join(labDir, 'lab.yaml'), LAB);
-for (const f of ['server.ts', 'client.ts']) writeFileSync(join(labDir, f), 'export {};\n');
-const lab = loadLab(labDir);
+const { tmp, labDir, lab } = gradedLab('toplab-use-cases-');
 const IMAGE = 'toplab/lab:test';
 const POOLS = subnetPoolsOf(undefined, {});
-
-const WORKING: Record<string, ProgramBehaviour> = {
-  server: { runsMs: Infinity, listens: { tcp: 9000 } },
-  client: { stdout: 'hello\n', runsMs: 20 },
-};
-
-function engineFor(behaviours: Record<string, ProgramBehaviour> = WORKING, first: ExecRule[] = []): MemoryRuntime {
-  const engine = new MemoryRuntime();
-  engine.script(...first, ...new NodePrograms(engine, behaviours).rules(), SETTLED);
-  return engine;
-}
 
 /** The local engine as a use case reaches it, counting the connections asked for. */
 function local(engine: MemoryRuntime): EngineAccess & { connections: number } {

@@ -1,61 +1,19 @@
 // gradeSubmission on the in-memory engine: the grading instance (and the submission's temporary copy) is
 // removed whatever the grade, on an engine error, and on an interruption, which is never a failed grade.
 // The same against a real engine: test/docker/grade.test.ts and test/docker/reliability.test.ts.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EngineError, InterruptedError } from '../../../src/errors.js';
 import { bringUp, compileAll, gradeSubmission, SUBMISSION_PREFIX } from '../../../src/grade/session.js';
 import { LABEL } from '../../../src/plan/labels.js';
-import { loadLab } from '../../../src/lab/load.js';
-import { MemoryRuntime, type ExecRule } from '../../fakes/memory-runtime.js';
-import { NodePrograms, SETTLED, type ProgramBehaviour } from '../../fakes/node-programs.js';
+import { engineFor, gradedLab, WORKING } from '../../helpers/graded-lab.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'toplab-grade-cleanup-'));
-beforeAll(() => void vi.stubEnv('TOPLAB_CACHE_DIR', join(tmp, 'cache')));
-afterAll(() => {
-  vi.unstubAllEnvs();
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-const LAB = `name: graded
-title: A graded echo
-networks: { lan: { subnet: 10.0.1.0/24 } }
-nodes:
-  server: { interfaces: { lan: 10.0.1.10 } }
-  client: { interfaces: { lan: 10.0.1.20 } }
-programs:
-  server: { node: server, source: server.ts, env: { PORT: "9000" } }
-  client: { node: client, source: client.ts }
-exercise:
-  - start: server
-    ready: { tcp: 9000, timeout: 1 }
-  - run: client
-    timeout: 1
-checks:
-  - { id: listen, points: 1, socket: { node: server, tcp: 9000, state: LISTEN } }
-  - { id: echo, points: 2, output: { program: client, equals: hello } }
-`;
-const labDir = join(tmp, 'graded');
-mkdirSync(labDir);
-writeFileSync(join(labDir, 'lab.yaml'), LAB);
-for (const f of ['server.ts', 'client.ts']) writeFileSync(join(labDir, f), 'export {};\n');
-const lab = loadLab(labDir);
+const { tmp, lab } = gradedLab('toplab-grade-cleanup-');
 const submission = join(tmp, 'submission');
 mkdirSync(submission);
 for (const f of ['server.ts', 'client.ts']) writeFileSync(join(submission, f), 'console.log("student");\n');
-
-const WORKING: Record<string, ProgramBehaviour> = {
-  server: { runsMs: Infinity, listens: { tcp: 9000 } },
-  client: { stdout: 'hello\n', runsMs: 20 },
-};
-
-function engineFor(behaviours: Record<string, ProgramBehaviour>, first: ExecRule[] = [], createMs = 0): MemoryRuntime {
-  const engine = new MemoryRuntime({ createMs });
-  engine.script(...first, ...new NodePrograms(engine, behaviours).rules(), SETTLED);
-  return engine;
-}
 
 /** The submission copies of this process left in the temp folder. */
 const copies = (): string[] => readdirSync(tmpdir()).filter((f) => f.startsWith(`${SUBMISSION_PREFIX}${process.pid}-`));
