@@ -257,28 +257,15 @@ export class IdleRule {
   private async prime(): Promise<void> {
     await Promise.all(
       this.peers.map(async (node) => {
-        try {
-          const r = await this.running.runtime.exec(
-            node.container,
-            ['sh', '-c', idleOnce({ seconds: this.seconds, bases: node.bases }).join('\n')],
-            {
-              ...(node.user !== undefined ? { user: node.user } : {}),
-              timeoutMs: 15_000,
-            },
-          );
-          const report = takeIdleReport(r.stdout.toString()).report;
-          if (report && report.since >= 0 && !this.peerStreaks.has(node.container))
-            this.peerStreaks.set(node.container, { since: report.since, sig: report.sig });
-        } catch (e) {
-          rethrowEngineError(e);
-          if (e instanceof InterruptedError) throw e;
-        }
+        const report = await this.reportIn(node, idleOnce({ seconds: this.seconds, bases: node.bases }), 0);
+        if (report && report.since >= 0 && !this.peerStreaks.has(node.container))
+          this.peerStreaks.set(node.container, { since: report.since, sig: report.sig });
       }),
     );
   }
 
   /** A peer node's watch, up to the moment `until`: its report, or undefined when it could not be read. */
-  private async confirmIn(node: IdleNode): Promise<IdleReport | undefined> {
+  private confirmIn(node: IdleNode): Promise<IdleReport | undefined> {
     const carried = this.peerStreaks.get(node.container);
     const w: IdleWatch = {
       seconds: this.seconds,
@@ -288,11 +275,15 @@ export class IdleRule {
       ...(carried ? { since: carried.since, sig: carried.sig } : {}),
     };
     const bound = this.seconds + 2;
-    const script = [...idleInit(w), ...pollLoop(bound, idleSample(w), { clock: true }), IDLE_REPORT].join('\n');
+    return this.reportIn(node, [...idleInit(w), ...pollLoop(bound, idleSample(w), { clock: true }), IDLE_REPORT], bound);
+  }
+
+  /** Runs a watch's shell lines in a node (as its programs' user), bounded by `seconds` plus 15 s: its report. */
+  private async reportIn(node: IdleNode, lines: string[], seconds: number): Promise<IdleReport | undefined> {
     try {
-      const r = await this.running.runtime.exec(node.container, ['sh', '-c', script], {
+      const r = await this.running.runtime.exec(node.container, ['sh', '-c', lines.join('\n')], {
         ...(node.user !== undefined ? { user: node.user } : {}),
-        timeoutMs: bound * 1000 + 15_000,
+        timeoutMs: seconds * 1000 + 15_000,
       });
       return takeIdleReport(r.stdout.toString()).report;
     } catch (e) {
